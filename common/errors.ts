@@ -1,0 +1,78 @@
+/**
+ * Every error the server can report, with a stable machine code and a human message, defined
+ * once. The code is what tests and scripts match on; the message is what a user reads. Messages
+ * that need details take them as arguments so the wording still lives here.
+ */
+export const ERRORS = {
+  // Framing and validation: the peer sent something we could not read.
+  FRAME_TOO_LARGE: (size: number, max: number) => `frame body of ${size} bytes exceeds the limit of ${max} bytes`,
+  BAD_FRAME: (why: string) => `malformed frame: ${why}`,
+  BAD_UTF8: (where: string) => `${where} is not valid UTF-8`,
+  UNKNOWN_TYPE: (type: string) => `unknown message type "${type}"`,
+  BAD_FIELD: (field: string, why: string) => `field "${field}" ${why}`,
+  BAD_TEXT: (why: string) => `message text ${why}`,
+  // Login and accounts.
+  NOT_LOGGED_IN: () => 'log in first',
+  ALREADY_LOGGED_IN: (user: string) => `${user} is already logged in`,
+  BAD_NAME: (why: string) => `invalid username: ${why}`,
+  BAD_PASSWORD: () => 'wrong password',
+  PASSWORD_RULE: (why: string) => `password rejected: ${why}`,
+  GUESTS_DISABLED: () => 'guest logins are disabled on this server; choose a password to register',
+  LOGIN_THROTTLED: (seconds: number) => `too many failed logins; try again in ${seconds} s`,
+  SERVER_BUSY: () => 'server busy, try again',
+  RESUME_FAILED: () => 'that session is gone; log in again',
+  STORE_FAILED: () => 'could not save the account; try again later',
+  TOO_MANY_CONNECTIONS: () => 'too many connections',
+  LOGIN_TIMEOUT: () => 'no login within the time allowed',
+  // Chat.
+  NO_SUCH_USER: (user: string) => `${user} is not online`,
+  MUTED: (seconds: number) => `you are muted for sending too fast; try again in ${seconds} s`,
+  // Private sessions.
+  PM_SELF: () => 'you cannot start a private chat with yourself',
+  PM_BUSY: (user: string) => `${user} is already in a private chat`,
+  PM_YOU_BUSY: (partner: string) => `you are already in a private chat with ${partner}; type EXIT PM first`,
+  PM_PENDING: (user: string) => `a private chat request between you and ${user} is already pending`,
+  PM_OUTGOING: (user: string) => `you already asked ${user}; wait for the answer`,
+  PM_NO_REQUEST: (user?: string) =>
+    user ? `${user} has not asked you for a private chat` : 'nobody has asked you for a private chat',
+  PM_NOT_IN: () => 'you are not in a private chat',
+  // Anything else: a bug on our side, reported without details.
+  INTERNAL: () => 'internal server error; the connection will be closed',
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** An error that travels to the peer as an `error` frame. */
+export class ChatError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** A framing error leaves the byte stream unusable: the connection must be closed. */
+    readonly fatal = false,
+  ) {
+    super(message);
+    this.name = 'ChatError';
+  }
+
+  /** Seconds after which trying again makes sense (sent as `retry`). */
+  retry?: number;
+
+  retryIn(seconds: number): this {
+    this.retry = seconds;
+    return this;
+  }
+}
+
+/** Builds a ChatError from the table, so code and wording always agree. */
+export function chatError<C extends ErrorCode>(
+  code: C,
+  ...args: Parameters<(typeof ERRORS)[C]>
+): ChatError {
+  const make = ERRORS[code] as (...a: unknown[]) => string;
+  return new ChatError(code, make(...args));
+}
+
+export function fatalError<C extends ErrorCode>(code: C, ...args: Parameters<(typeof ERRORS)[C]>): ChatError {
+  const e = chatError(code, ...args);
+  return new ChatError(e.code, e.message, true);
+}

@@ -1,0 +1,118 @@
+/**
+ * The message catalogue: every message type either side may send, with its fields and whether a
+ * text body follows. The runtime table is the single source: validation walks it, and the
+ * TypeScript types are derived from it, so a field cannot be declared in one place and forgotten
+ * in the other.
+ *
+ * On the wire a message is one frame (see codec.ts): the header carries `type` and the fields, the
+ * body carries the chat text, so newlines and any Unicode arrive intact. In the typed messages the
+ * body is the property `text`, so no header field may be called `text`.
+ */
+
+type Kind = 'string' | 'boolean' | 'integer' | 'strings';
+interface FieldSpec {
+  readonly kind: Kind;
+  readonly optional?: boolean;
+  /** Longest string, or most items in a list. */
+  readonly max?: number;
+}
+export interface MessageSpec {
+  readonly fields: Readonly<Record<string, FieldSpec>>;
+  /** 'text': a UTF-8 body is required; 'none': no body allowed. */
+  readonly body: 'text' | 'none';
+}
+
+const str = (max: number) => ({ kind: 'string', max }) as const;
+const optStr = (max: number) => ({ kind: 'string', max, optional: true }) as const;
+const bool = { kind: 'boolean' } as const;
+const optBool = { kind: 'boolean', optional: true } as const;
+const int = { kind: 'integer' } as const;
+const optInt = { kind: 'integer', optional: true } as const;
+const names = { kind: 'strings', max: 100_000 } as const;
+const optNames = { kind: 'strings', max: 100_000, optional: true } as const;
+
+/** What a client may send. */
+export const CLIENT_MESSAGES = {
+  /** Log in, or register when the name is new. An empty password asks for a guest login. */
+  login: { fields: { user: str(64), password: str(1024) }, body: 'none' },
+  /** Take over a session whose TCP connection was lost, without a password. */
+  resume: { fields: { session: str(64), token: str(128) }, body: 'none' },
+  /** A chat line: to the group, or to the private partner while in a private session. */
+  say: { fields: { group: optBool }, body: 'text' },
+  /** A one-shot private message. */
+  dm: { fields: { to: str(64) }, body: 'text' },
+  /** Ask `to` for a private session. */
+  pm_request: { fields: { to: str(64) }, body: 'none' },
+  /** Answer a request; without `from`, the oldest pending one. */
+  pm_answer: { fields: { from: optStr(64), accept: bool }, body: 'none' },
+  /** Leave the private session. */
+  pm_exit: { fields: {}, body: 'none' },
+  who: { fields: {}, body: 'none' },
+  logout: { fields: {}, body: 'none' },
+} as const satisfies Record<string, MessageSpec>;
+
+/** What the server sends. */
+export const SERVER_MESSAGES = {
+  /** First frame on every connection. */
+  hello: { fields: { server: str(64), version: str(32), guests: bool }, body: 'none' },
+  login_ok: {
+    fields: {
+      user: str(64),
+      created: bool,
+      guest: bool,
+      resumed: optBool,
+      online: names,
+      /** Heartbeat parameters: the UDP port, the session id and its secret (base64). */
+      udpPort: optInt,
+      session: optStr(64),
+      secret: optStr(128),
+      /** Present again on resume; proves the client owns the session. */
+      token: optStr(128),
+      /** Seconds of heartbeat silence after which the server marks the user offline. */
+      timeout: optInt,
+      /** Partner of a private session that survived a reconnect. */
+      partner: optStr(64),
+    },
+    body: 'none',
+  },
+  error: { fields: { code: str(64), message: str(1024), retry: optInt }, body: 'none' },
+  /** A chat line. `scope` tells group from private; `to` names the recipient of private lines. */
+  msg: { fields: { from: str(64), ts: int, scope: str(16), to: optStr(64) }, body: 'text' },
+  /**
+   * Something happened that the user should read: `event` is the machine name, `message` the
+   * human sentence. `user` is the other person involved; `online` comes with changes to the user list.
+   */
+  notice: {
+    fields: { event: str(32), message: str(1024), ts: int, user: optStr(64), online: optNames },
+    body: 'none',
+  },
+  who: { fields: { online: names }, body: 'none' },
+  /** Sent just before the server closes the connection on purpose. */
+  bye: { fields: { message: str(1024) }, body: 'none' },
+} as const satisfies Record<string, MessageSpec>;
+
+type FieldType<F> = F extends { kind: 'string' }
+  ? string
+  : F extends { kind: 'boolean' }
+    ? boolean
+    : F extends { kind: 'integer' }
+      ? number
+      : string[];
+type Required<T> = { [K in keyof T as T[K] extends { optional: true } ? never : K]: FieldType<T[K]> };
+type Optional<T> = { [K in keyof T as T[K] extends { optional: true } ? K : never]?: FieldType<T[K]> };
+type BodyOf<S> = S extends { body: 'text' } ? { text: string } : unknown;
+type MessageOf<Table, K extends keyof Table> = Table[K] extends { fields: infer F }
+  ? { type: K } & Required<F> & Optional<F> & BodyOf<Table[K]>
+  : never;
+
+export type ClientType = keyof typeof CLIENT_MESSAGES;
+export type ServerType = keyof typeof SERVER_MESSAGES;
+export type ClientMessage<K extends ClientType = ClientType> = K extends ClientType
+  ? MessageOf<typeof CLIENT_MESSAGES, K>
+  : never;
+export type ServerMessage<K extends ServerType = ServerType> = K extends ServerType
+  ? MessageOf<typeof SERVER_MESSAGES, K>
+  : never;
+
+/** Version of this protocol, sent in `hello`. */
+export const PROTOCOL_VERSION = '1';

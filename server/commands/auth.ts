@@ -1,0 +1,127 @@
+/**
+ * Logging in, registering, resuming and logging out.
+ */
+import { chatError, type ChatError } from '../../common/errors.js';
+import { foldName, nameProblem } from '../../common/names.js';
+import type { ClientMessage } from '../../common/protocol.js';
+import { HasherBusy } from '../hasher.js';
+import { NOTICES } from '../notices.js';
+import type { Command, Ctx } from './context.js';
+
+/** bcrypt looks at the first 72 bytes only; longer passwords are refused, not silently cut. */
+const BCRYPT_MAX_BYTES = 72;
+
+/**
+ * login {user, password}: an unknown name registers, a known one checks the password, an empty
+ * password asks for a guest login (when allowed). A wrong password leaves the connection open for
+ * another try.
+ */
+export const login: Command<'login'> = {
+  login: false,
+  async run(ctx, msg) {
+    const { conn } = ctx;
+    if (conn.state !== 'awaiting-login') {
+      return conn.sendError(chatError('ALREADY_LOGGED_IN', conn.session?.name ?? 'this connection'));
+    }
+    conn.state = 'authenticating';
+    try {
+      const error = msg.password === '' ? guestLogin(ctx, msg) : await accountLogin(ctx, msg);
+      if (error) conn.sendError(error);
+    } finally {
+      if (conn.state === 'authenticating') conn.state = 'awaiting-login';
+    }
+  },
+};
+
+function guestLogin({ hub, store, conn }: Ctx, msg: ClientMessage<'login'>): ChatError | null {
+  if (!hub.config.allowGuests) return chatError('GUESTS_DISABLED');
+  const base = msg.user === '' ? `Guest_${conn.port}` : msg.user;
+  const problem = nameProblem(base);
+  if (problem) return chatError('BAD_NAME', problem);
+  if (store.find(base) || store.inFlight(base)) {
+    return chatError('BAD_NAME', `${base} is a registered account; give its password`);
+  }
+  // Seed 000: a name already online gets _2, _3, ...; never an account's name.
+  let name = base;
+  for (let n = 2; hub.find(name) || store.find(name); n++) {
+    name = `${base.slice(0, 32 - String(n).length - 1)}_${n}`;
+  }
+  hub.start(conn, name, true, false);
+  return null;
+}
+
+async function accountLogin(ctx: Ctx, msg: ClientMessage<'login'>): Promise<ChatError | null> {
+  const { hub, store, hasher, failures, conn } = ctx;
+  const { user, password } = msg;
+  const problem = nameProblem(user);
+  if (problem) return chatError('BAD_NAME', problem);
+  const now = hub.clock.now();
+  const wait = Math.max(failures.waitFor(`user:${foldName(user)}`, now), failures.waitFor(`addr:${conn.address}`, now));
+  if (wait > 0) return chatError('LOGIN_THROTTLED', wait).retryIn(wait);
+  try {
+    await store.inFlight(user)?.catch(() => undefined);
+    const account = store.find(user);
+    if (!account) return await register(ctx, user, password);
+    if (!(await hasher.compare(password, account.hash))) {
+      failures.fail(`user:${foldName(user)}`, hub.clock.now());
+      failures.fail(`addr:${conn.address}`, hub.clock.now());
+      hub.log.warn(`Failed login for ${account.name} from ${conn.label}`);
+      return chatError('BAD_PASSWORD');
+    }
+    if (conn.closed) return null;
+    const online = hub.find(account.name);
+    if (online?.conn) return chatError('ALREADY_LOGGED_IN', account.name);
+    // The same user whose connection dropped a moment ago: the password proves it, take over.
+    if (online) hub.resume(conn, online);
+    else hub.start(conn, account.name, false, false);
+    return null;
+  } catch (e) {
+    if (e instanceof HasherBusy) return chatError('SERVER_BUSY');
+    throw e;
+  }
+}
+
+async function register({ hub, store, hasher, conn }: Ctx, user: string, password: string): Promise<ChatError | null> {
+  const rule = passwordProblem(password, hub.config.minPassword);
+  if (rule) return chatError('PASSWORD_RULE', rule);
+  const hash = await hasher.hash(password, hub.config.bcryptCost);
+  // Another registration of this name may have finished while we hashed: exactly one wins.
+  if (store.find(user) || store.inFlight(user)) return chatError('ALREADY_LOGGED_IN', user);
+  try {
+    await store.create(user, hash, new Date(hub.clock.now()));
+  } catch (e) {
+    hub.log.error(`Could not save account ${user}: ${(e as Error).message}`);
+    return chatError('STORE_FAILED');
+  }
+  hub.log.info(`User ${user} successfully registered`);
+  if (conn.closed) return null;
+  hub.start(conn, user, false, true);
+  return null;
+}
+
+function passwordProblem(password: string, min: number): string | null {
+  if ([...password].length < min) return `use at least ${min} characters`;
+  if (Buffer.byteLength(password, 'utf8') > BCRYPT_MAX_BYTES) return `use at most ${BCRYPT_MAX_BYTES} bytes`;
+  return null;
+}
+
+/** resume {session, token}: take back a session whose connection was lost, without a password. */
+export const resume: Command<'resume'> = {
+  login: false,
+  run({ hub, conn }, msg) {
+    if (conn.state !== 'awaiting-login') return conn.sendError(chatError('ALREADY_LOGGED_IN', 'this connection'));
+    const session = hub.bySessionId(msg.session);
+    if (!session || !hub.tokenMatches(session, msg.token)) return conn.sendError(chatError('RESUME_FAILED'));
+    hub.resume(conn, session);
+  },
+};
+
+/** logout: from LOGOUT, exit or quit; a goodbye, then the connection closes. */
+export const logout: Command<'logout'> = {
+  login: true,
+  run({ hub, me, conn }) {
+    hub.end(me, 'logout');
+    conn.send({ type: 'bye', message: NOTICES.goodbye(me.name) });
+    conn.close('logout');
+  },
+};

@@ -1,0 +1,43 @@
+/**
+ * The command table and the one dispatcher. Validation of the frame has already happened in the
+ * codec; here, once for every message: the login gate, the text rules, the flood limit, and
+ * error containment (a handler that throws closes its own connection, never the server).
+ */
+import { ChatError, chatError } from '../../common/errors.js';
+import type { ClientMessage } from '../../common/protocol.js';
+import { textProblem } from '../../common/text.js';
+import { NOTICES } from '../notices.js';
+import { login, logout, resume } from './auth.js';
+import { dm, say, who } from './chat.js';
+import type { Command, CommandTable, Ctx } from './context.js';
+import { pm_answer, pm_exit, pm_request } from './private.js';
+
+export const COMMANDS: CommandTable = { login, resume, logout, say, dm, who, pm_request, pm_answer, pm_exit };
+
+export async function dispatch(ctx: Ctx, msg: ClientMessage): Promise<void> {
+  const { conn, hub } = ctx;
+  const command = COMMANDS[msg.type] as Command<typeof msg.type>;
+  try {
+    if (!command.login) return await command.run(ctx, msg as never);
+    const me = conn.session;
+    if (conn.state !== 'ready' || !me) return conn.sendError(chatError('NOT_LOGGED_IN'));
+    if ('text' in msg) {
+      const problem = textProblem(msg.text);
+      if (problem) return conn.sendError(chatError('BAD_TEXT', problem));
+    }
+    if (command.limited) {
+      const verdict = me.limiter.hit(hub.clock.now());
+      if (!verdict.ok) {
+        if (!verdict.justMuted) return conn.sendError(chatError('MUTED', verdict.secondsLeft));
+        hub.log.warn(`Rate limit: ${me.name} muted for ${hub.config.muteSeconds} s`);
+        return hub.notice(me, 'muted', NOTICES.muted(verdict.secondsLeft));
+      }
+    }
+    await command.run({ ...ctx, me }, msg as never);
+  } catch (e) {
+    if (e instanceof ChatError) return conn.sendError(e);
+    hub.log.error(`Error handling ${msg.type} from ${conn.label}: ${(e as Error).stack ?? e}`);
+    conn.sendError(chatError('INTERNAL'));
+    conn.close('internal error');
+  }
+}

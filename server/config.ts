@@ -1,0 +1,75 @@
+/**
+ * The server's whole configuration, parsed once at the edge (main.ts) and passed down. Nothing
+ * below main.ts reads process.argv or process.env.
+ */
+import { DEFAULT_MAX_BODY } from '../common/codec.js';
+
+export interface ServerConfig {
+  host: string;
+  /** TCP port; 0 picks a free one. */
+  port: number;
+  /** UDP port for heartbeats; undefined means "the same number as port", 0 a free one. */
+  udpPort?: number;
+  /** Path of the users file (JSON, via lowdb). */
+  db: string;
+  /** Path of the log file; empty to log to the console only. */
+  log: string;
+  /** bcrypt cost factor for new accounts. */
+  bcryptCost: number;
+  allowGuests: boolean;
+  /** Largest chat text, in bytes, that a frame may carry. */
+  maxBody: number;
+  /** Seconds before an unanswered private-chat request expires. */
+  pmTimeout: number;
+  /** Rate limit: more than rateCount messages within rateWindow seconds mutes for muteSeconds. */
+  rateCount: number;
+  rateWindow: number;
+  muteSeconds: number;
+  /** Seconds of heartbeat silence before a user is marked offline. */
+  heartbeatTimeout: number;
+  /** Seconds a connection may take to log in. */
+  loginTimeout: number;
+  /** Connection limits, in all and per remote address. */
+  maxConnections: number;
+  maxPerAddress: number;
+  /** Bytes of unsent output a slow reader may have before it is disconnected. */
+  maxOutput: number;
+  /** Shortest password accepted for new accounts, in characters. */
+  minPassword: number;
+  /** Failed logins per account or per address within a minute before further attempts wait. */
+  maxFailures: number;
+  /** Worker threads hashing passwords, and how many hash jobs may wait for one. */
+  hashThreads: number;
+  hashQueue: number;
+  /** PEM files; both set means the TCP listener speaks TLS. */
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+export const DEFAULTS: ServerConfig = {
+  host: '127.0.0.1',
+  port: 5555,
+  db: './users.json',
+  log: './server.log',
+  bcryptCost: 10,
+  allowGuests: false,
+  maxBody: DEFAULT_MAX_BODY,
+  pmTimeout: 60,
+  rateCount: 8,
+  rateWindow: 5,
+  muteSeconds: 10,
+  heartbeatTimeout: 20,
+  loginTimeout: 30,
+  maxConnections: 20_000,
+  maxPerAddress: 200,
+  maxOutput: 1024 * 1024,
+  minPassword: 1,
+  maxFailures: 5,
+  hashThreads: 2,
+  hashQueue: 2_000,
+};
+
+/** Fills in defaults, so tests can name only what they change. */
+export function makeConfig(partial: Partial<ServerConfig> = {}): ServerConfig {
+  return { ...DEFAULTS, ...partial };
+}

@@ -1,0 +1,149 @@
+/**
+ * One client connection: bytes from any duplex stream (TCP, TLS, or an in-memory pair in tests)
+ * through the frame decoder to typed messages, and typed messages back out.
+ *
+ * Output is batched: frames written during one event-loop turn go out in a single socket write
+ * (one shared setImmediate flushes every connection that has output), which is what keeps group
+ * fan-out cheap. A reader that stops reading has its unsent output capped; past the cap it is
+ * disconnected, so one slow client cannot grow the server or hold up the others.
+ */
+import type { Duplex } from 'node:stream';
+import { FrameDecoder, encodeMessage, validate } from '../common/codec.js';
+import { ChatError } from '../common/errors.js';
+import { CLIENT_MESSAGES, type ClientMessage, type ServerMessage } from '../common/protocol.js';
+import type { Session } from './session.js';
+
+export type ConnState = 'awaiting-login' | 'authenticating' | 'ready' | 'closed';
+
+export interface ConnectionEvents {
+  message(conn: Connection, msg: ClientMessage): void;
+  closed(conn: Connection, reason: string): void;
+}
+
+export interface ConnectionOptions {
+  maxBody: number;
+  maxOutput: number;
+}
+
+let nextId = 1;
+const dirty = new Set<Connection>();
+let flushScheduled = false;
+
+function flushAll(): void {
+  flushScheduled = false;
+  for (const c of dirty) c.flush();
+  dirty.clear();
+}
+
+export class Connection {
+  readonly id = nextId++;
+  state: ConnState = 'awaiting-login';
+  session: Session | null = null;
+  /** Cancels the login deadline, if one is set. */
+  cancelLoginTimer: (() => void) | null = null;
+  private readonly decoder: FrameDecoder;
+  private out: Buffer[] = [];
+  private outBytes = 0;
+
+  constructor(
+    private readonly stream: Duplex,
+    readonly address: string,
+    readonly port: number,
+    private readonly options: ConnectionOptions,
+    private readonly events: ConnectionEvents,
+  ) {
+    this.decoder = new FrameDecoder(options.maxBody);
+    stream.on('data', (chunk: Buffer) => this.receive(chunk));
+    stream.on('end', () => this.close('connection closed by peer'));
+    stream.on('close', () => this.close('connection closed'));
+    stream.on('error', (e: Error) => this.close(`socket error: ${e.message}`));
+  }
+
+  get label(): string {
+    return `${this.address}:${this.port}`;
+  }
+
+  get closed(): boolean {
+    return this.state === 'closed';
+  }
+
+  /** Sends a typed message. Sending to a closed connection does nothing. */
+  send(msg: ServerMessage): void {
+    this.write(encodeMessage(msg));
+  }
+
+  /** Sends an already encoded frame (a broadcast encodes once and shares the buffer). */
+  write(frame: Buffer): void {
+    if (this.state === 'closed') return;
+    this.out.push(frame);
+    this.outBytes += frame.length;
+    if (this.outBytes + this.stream.writableLength > this.options.maxOutput) {
+      this.out = [];
+      this.outBytes = 0;
+      this.destroy(`output over ${this.options.maxOutput} bytes unread (slow reader)`);
+      return;
+    }
+    dirty.add(this);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flushAll);
+    }
+  }
+
+  /** Writes what is queued in one go. */
+  flush(): void {
+    if (this.out.length === 0 || this.stream.destroyed) return;
+    const data = this.out.length === 1 ? this.out[0]! : Buffer.concat(this.out, this.outBytes);
+    this.out = [];
+    this.outBytes = 0;
+    this.stream.write(data);
+  }
+
+  sendError(error: ChatError): void {
+    const { code, message, retry } = error;
+    this.send({ type: 'error', code, message, ...(retry ? { retry } : {}) });
+  }
+
+  /**
+   * Ends the connection after what is queued has been written (a `bye` goes out first). Safe to
+   * call any number of times; only the first reason is reported.
+   */
+  close(reason: string): void {
+    if (this.state === 'closed') return;
+    this.flush();
+    this.state = 'closed';
+    dirty.delete(this);
+    this.cancelLoginTimer?.();
+    this.cancelLoginTimer = null;
+    this.stream.end();
+    // A peer that never reads would keep a half-closed socket forever: give it a moment, then cut.
+    const t = setTimeout(() => this.stream.destroy(), 2000);
+    t.unref();
+    this.stream.once('close', () => clearTimeout(t));
+    this.events.closed(this, reason);
+  }
+
+  /** Drops the connection at once, discarding queued output. */
+  destroy(reason: string): void {
+    if (this.state === 'closed') return;
+    this.out = [];
+    this.outBytes = 0;
+    this.close(reason);
+    this.stream.destroy();
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.state === 'closed') return;
+    for (const { frame, error } of this.decoder.push(chunk)) {
+      if (this.closed) return; // a handler earlier in this chunk may have closed us
+      if (error) {
+        this.sendError(error);
+        if (error.fatal) this.close(`protocol error: ${error.message}`);
+        continue;
+      }
+      const msg = validate<ClientMessage>(frame, CLIENT_MESSAGES);
+      if (msg instanceof ChatError) this.sendError(msg);
+      else this.events.message(this, msg);
+    }
+  }
+}

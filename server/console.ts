@@ -1,0 +1,58 @@
+/**
+ * The operator's console on the server's stdin (seeds 000, 002, 003). It prints the online list
+ * whenever it changes and answers:
+ *   online             who is online, with the age of each one's last heartbeat
+ *   stats              active users, total connections, messages, datagrams
+ *   Terminate server   graceful shutdown (so do SIGINT and SIGTERM)
+ *   help               this list
+ * The end of stdin is not a command: a server started with no terminal keeps running.
+ */
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import type { ChatServer } from './server.js';
+
+export const CONSOLE_HELP = 'Console commands: online, stats, Terminate server, help';
+
+export function attachConsole(server: ChatServer, input: Readable, output: Writable, terminate: () => void): void {
+  const print = (line: string) => output.write(`${line}\n`);
+  server.hub.on('online', (names: string[]) => print(`Online users (${names.length}): ${names.join(', ') || '(none)'}`));
+  const rl = createInterface({ input, terminal: false });
+  rl.on('line', (raw) => {
+    const line = raw.trim();
+    if (line === '') return;
+    const answer = consoleCommand(server, line);
+    if (answer === null) return terminate();
+    print(answer);
+  });
+}
+
+/** The console's answer to one line, or null for "Terminate server". */
+export function consoleCommand(server: ChatServer, line: string): string | null {
+  const { hub } = server;
+  switch (line.toLowerCase()) {
+    case 'terminate server':
+      return null;
+    case 'online': {
+      const now = hub.clock.now();
+      const rows = [...hub.all()]
+        .sort((a, b) => a.key.localeCompare(b.key))
+        .map((s) => {
+          const age = ((now - (hub.presence.seen(s) ?? now)) / 1000).toFixed(1);
+          return `  ${s.name}${s.guest ? ' (guest)' : ''}: last heartbeat ${age} s ago${s.conn ? '' : ', connection lost'}`;
+        });
+      return [`Online users (${rows.length}):`, ...rows].join('\n');
+    }
+    case 'stats': {
+      const { totalConnections, totalMessages, datagramsAccepted, datagramsDropped } = hub.stats;
+      const drops = Object.entries(datagramsDropped).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+      return (
+        `Active users: ${hub.count} | Open connections: ${server.connections} | Total connections: ${totalConnections} | ` +
+        `Total messages: ${totalMessages} | Datagrams accepted: ${datagramsAccepted}, dropped: ${drops}`
+      );
+    }
+    case 'help':
+      return CONSOLE_HELP;
+    default:
+      return `Unknown console command "${line}". ${CONSOLE_HELP}`;
+  }
+}

@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+/**
+ * chat-server: parses the command line once into a ServerConfig, starts the server, prints the
+ * ready line, and wires the console and the signals. Errors end as one line and exit code 1.
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { DEFAULTS, type ServerConfig } from './config.js';
+import { attachConsole } from './console.js';
+import { ChatServer } from './server.js';
+
+function parse(argv: string[]): ServerConfig {
+  const d = DEFAULTS;
+  const a = yargs(argv)
+    .scriptName('chat-server')
+    .usage('$0 [options]\n\nRuns the chat server. Type "online", "stats" or "Terminate server" on its console.')
+    .option('host', { type: 'string', default: d.host, describe: 'Address to listen on' })
+    .option('port', { type: 'number', default: d.port, describe: 'TCP port (0 picks a free one)' })
+    .option('udp-port', { type: 'number', describe: 'UDP heartbeat port (default: same number as --port; 0 picks a free one)' })
+    .option('db', { type: 'string', default: d.db, describe: 'Users file (JSON)' })
+    .option('log', { type: 'string', default: d.log, describe: 'Log file ("" for console only)' })
+    .option('bcrypt-cost', { type: 'number', default: d.bcryptCost, describe: 'bcrypt cost factor for new accounts (4-31)' })
+    .option('allow-guests', { type: 'boolean', default: d.allowGuests, describe: 'Let an empty password log in a guest' })
+    .option('max-body', { type: 'number', default: d.maxBody, describe: 'Largest message body in bytes' })
+    .option('pm-timeout', { type: 'number', default: d.pmTimeout, describe: 'Seconds before an unanswered private-chat request expires' })
+    .option('rate-count', { type: 'number', default: d.rateCount, describe: 'Messages allowed per rate window' })
+    .option('rate-window', { type: 'number', default: d.rateWindow, describe: 'Rate window in seconds' })
+    .option('mute-seconds', { type: 'number', default: d.muteSeconds, describe: 'Seconds a flooding user is muted' })
+    .option('heartbeat-timeout', { type: 'number', default: d.heartbeatTimeout, describe: 'Seconds without a heartbeat before a user is offline' })
+    .option('login-timeout', { type: 'number', default: d.loginTimeout, describe: 'Seconds a connection may take to log in' })
+    .option('max-connections', { type: 'number', default: d.maxConnections, describe: 'Most connections in all' })
+    .option('max-per-address', { type: 'number', default: d.maxPerAddress, describe: 'Most connections from one address' })
+    .option('max-output', { type: 'number', default: d.maxOutput, describe: 'Bytes of unread output before a slow client is dropped' })
+    .option('min-password', { type: 'number', default: d.minPassword, describe: 'Shortest password for new accounts' })
+    .option('max-failures', { type: 'number', default: d.maxFailures, describe: 'Failed logins per minute (per account or address) before attempts wait' })
+    .option('hash-threads', { type: 'number', default: d.hashThreads, describe: 'Worker threads for password hashing' })
+    .option('hash-queue', { type: 'number', default: d.hashQueue, describe: 'Hash jobs that may wait before logins get "server busy"' })
+    .option('tls-cert', { type: 'string', describe: 'PEM certificate: serve TLS (with --tls-key)' })
+    .option('tls-key', { type: 'string', describe: 'PEM private key for --tls-cert' })
+    .strict()
+    .version(false)
+    .help()
+    .alias('help', 'h')
+    .fail((msg, err) => {
+      throw new UsageError(msg || err?.message || 'invalid arguments');
+    })
+    .parseSync();
+
+  const port = (name: string, v: number | undefined) => {
+    if (v !== undefined && (!Number.isInteger(v) || v < 0 || v > 65535)) {
+      throw new UsageError(`invalid ${name} ${v}: use a whole number from 0 to 65535`);
+    }
+    return v;
+  };
+  const positive = (name: string, v: number, min = 1) => {
+    if (!Number.isFinite(v) || v < min) throw new UsageError(`invalid --${name} ${v}: must be at least ${min}`);
+    return v;
+  };
+  if ((a.tlsCert === undefined) !== (a.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  const cost = positive('bcrypt-cost', a.bcryptCost, 4);
+  if (cost > 31) throw new UsageError(`invalid --bcrypt-cost ${cost}: must be at most 31`);
+  return {
+    host: a.host,
+    port: port('--port', a.port)!,
+    udpPort: port('--udp-port', a.udpPort),
+    db: a.db,
+    log: a.log,
+    bcryptCost: cost,
+    allowGuests: a.allowGuests,
+    maxBody: positive('max-body', a.maxBody),
+    pmTimeout: positive('pm-timeout', a.pmTimeout),
+    rateCount: positive('rate-count', a.rateCount),
+    rateWindow: positive('rate-window', a.rateWindow),
+    muteSeconds: positive('mute-seconds', a.muteSeconds),
+    heartbeatTimeout: positive('heartbeat-timeout', a.heartbeatTimeout),
+    loginTimeout: positive('login-timeout', a.loginTimeout),
+    maxConnections: positive('max-connections', a.maxConnections),
+    maxPerAddress: positive('max-per-address', a.maxPerAddress),
+    maxOutput: positive('max-output', a.maxOutput, 1024),
+    minPassword: positive('min-password', a.minPassword, 0),
+    maxFailures: positive('max-failures', a.maxFailures),
+    hashThreads: positive('hash-threads', a.hashThreads),
+    hashQueue: positive('hash-queue', a.hashQueue),
+    tlsCert: a.tlsCert,
+    tlsKey: a.tlsKey,
+  };
+}
+
+class UsageError extends Error {}
+
+/** Turns a start-up failure into the one line a user needs. */
+function explain(e: unknown, config?: ServerConfig): string {
+  const err = e as NodeJS.ErrnoException;
+  const where = config ? `${config.host}:${config.port}` : '';
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return `port already in use: ${where} (another server running? try --port 0)`;
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `cannot listen on host ${config?.host}: no such local address`;
+    case 'EACCES':
+      return `permission denied to listen on ${where} (ports below 1024 need privileges)`;
+    case 'ENOENT':
+      return `file not found: ${err.path ?? err.message}`;
+    default:
+      return err.message ?? String(e);
+  }
+}
+
+async function main(): Promise<void> {
+  let config: ServerConfig | undefined;
+  try {
+    config = parse(hideBin(process.argv));
+    const server = new ChatServer(config);
+    const { port, udpPort } = await server.start().catch(async (e) => {
+      await server.log.close();
+      throw e;
+    });
+    process.stdout.write(`Server listening on tcp://${config.host}:${port} and udp://${config.host}:${udpPort}\n`);
+    const stop = () => {
+      void server.stop().then(() => process.exit(0));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    attachConsole(server, process.stdin, process.stdout, stop);
+  } catch (e) {
+    process.stderr.write(`chat-server: ${explain(e, config)}\n`);
+    process.exit(1);
+  }
+}
+
+void main();

@@ -1,0 +1,42 @@
+/**
+ * Who is really online: a user stays online while heartbeats arrive, and is due to go offline
+ * once `timeoutMs` passes without one.
+ *
+ * The sweep costs O(expired + 1), not O(users): a Map iterates in insertion order, and every
+ * heartbeat deletes and re-inserts its entry, so the map is always ordered by last heartbeat and
+ * the sweep stops at the first entry that is still fresh.
+ */
+export class Presence<T> {
+  private readonly lastSeen = new Map<T, number>();
+
+  constructor(private readonly timeoutMs: number) {}
+
+  get size(): number {
+    return this.lastSeen.size;
+  }
+
+  /** Records a heartbeat (or a login) from `who` at `now`. */
+  touch(who: T, now: number): void {
+    this.lastSeen.delete(who);
+    this.lastSeen.set(who, now);
+  }
+
+  forget(who: T): void {
+    this.lastSeen.delete(who);
+  }
+
+  seen(who: T): number | undefined {
+    return this.lastSeen.get(who);
+  }
+
+  /** Removes and returns everyone silent for the timeout or longer. */
+  sweep(now: number): T[] {
+    const gone: T[] = [];
+    for (const [who, at] of this.lastSeen) {
+      if (now - at < this.timeoutMs) break;
+      gone.push(who);
+    }
+    for (const who of gone) this.lastSeen.delete(who);
+    return gone;
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * The chat server: listeners, connection admission, and orderly start and stop. It accepts any
+ * duplex stream through `handle()`, so the TCP (or TLS) listener is only one way in.
+ */
+import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
+import { chatError } from '../common/errors.js';
+import { PROTOCOL_VERSION } from '../common/protocol.js';
+import { systemClock, type Cancel, type Clock } from './clock.js';
+import type { ServerConfig } from './config.js';
+import { Connection } from './connection.js';
+import { dispatch } from './commands/table.js';
+import type { Services } from './commands/context.js';
+import { createHasher, type Hasher } from './hasher.js';
+import { Hub } from './hub.js';
+import { createLogger, type Logger } from './logger.js';
+import { NOTICES } from './notices.js';
+import { FailureTracker } from './ratelimit.js';
+import { UserStore } from './userstore.js';
+import { HeartbeatListener } from './udp.js';
+
+export interface ServerDeps {
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export class ChatServer extends EventEmitter {
+  readonly hub: Hub;
+  readonly log: Logger;
+  private services: Services | null = null;
+  private listener: net.Server | null = null;
+  private udp: HeartbeatListener | null = null;
+  private readonly conns = new Set<Connection>();
+  private readonly perAddress = new Map<string, number>();
+  private stopSweep: Cancel | null = null;
+  private stopping: Promise<void> | null = null;
+
+  constructor(
+    readonly config: ServerConfig,
+    deps: ServerDeps = {},
+  ) {
+    super();
+    this.log = deps.logger ?? createLogger(config.log);
+    this.hub = new Hub(config, deps.clock ?? systemClock, this.log);
+  }
+
+  /** Opens the users file, then the TCP and UDP sockets. Resolves with the bound ports. */
+  async start(): Promise<{ port: number; udpPort: number }> {
+    const { config, hub } = this;
+    const store = await UserStore.open(config.db);
+    let hasher: Hasher | null = null;
+    try {
+      hasher = createHasher(config.hashThreads, config.hashQueue);
+      this.services = { hub, store, hasher, failures: new FailureTracker(config.maxFailures, 60_000) };
+      const port = await this.listen();
+      this.udp = new HeartbeatListener(hub);
+      const udpPort = await this.udp.bind(config.host, config.udpPort ?? port);
+      hub.udpPort = udpPort;
+      this.stopSweep = hub.clock.every(1000, () => this.sweep());
+      this.log.info(`Server started on tcp://${config.host}:${port} and udp://${config.host}:${udpPort} (${store.size} accounts)`);
+      return { port, udpPort };
+    } catch (e) {
+      this.listener?.close();
+      await hasher?.close();
+      await store.close();
+      throw e;
+    }
+  }
+
+  private listen(): Promise<number> {
+    const { config } = this;
+    const onSocket = (socket: net.Socket) => this.handle(socket, socket.remoteAddress ?? '?', socket.remotePort ?? 0);
+    const server =
+      config.tlsCert && config.tlsKey
+        ? tls.createServer({ cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }, onSocket)
+        : net.createServer(onSocket);
+    // A client that is not speaking TLS to a TLS listener fails the handshake: log it, once.
+    server.on('tlsClientError', (e: Error, socket: tls.TLSSocket) => {
+      this.log.warn(`TLS handshake failed from ${socket.remoteAddress}: ${e.message}`);
+    });
+    server.on('error', (e) => this.log.error(`Listener error: ${e.message}`));
+    this.listener = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: config.host, port: config.port }, () => {
+        server.off('error', reject);
+        resolve((server.address() as net.AddressInfo).port);
+      });
+    });
+  }
+
+  /** Serves one client over any duplex stream. */
+  handle(stream: Duplex, address: string, port: number): void {
+    const { config, hub } = this;
+    if (this.stopping) {
+      stream.destroy();
+      return;
+    }
+    if (stream instanceof net.Socket) stream.setNoDelay(true);
+    const fromHere = this.perAddress.get(address) ?? 0;
+    if (this.conns.size >= config.maxConnections || fromHere >= config.maxPerAddress) {
+      this.log.warn(`Refused connection from ${address}:${port}: too many connections`);
+      const refused = new Connection(stream, address, port, config, { message: () => {}, closed: () => {} });
+      refused.sendError(chatError('TOO_MANY_CONNECTIONS'));
+      refused.close('too many connections');
+      return;
+    }
+    this.perAddress.set(address, fromHere + 1);
+    hub.stats.totalConnections++;
+    const conn = new Connection(stream, address, port, config, {
+      message: (c, msg) => void dispatch({ ...this.services!, conn: c }, msg),
+      closed: (c, reason) => this.closed(c, reason),
+    });
+    this.conns.add(conn);
+    this.log.info(`Accepted connection from ${conn.label}`);
+    conn.send({ type: 'hello', server: 'tinychat', version: PROTOCOL_VERSION, guests: config.allowGuests });
+    // Slowloris: whatever it trickles, a connection that has not logged in by the deadline goes.
+    conn.cancelLoginTimer = hub.clock.after(config.loginTimeout * 1000, () => {
+      if (conn.state === 'ready' || conn.closed) return;
+      conn.sendError(chatError('LOGIN_TIMEOUT'));
+      conn.close('no login within the time allowed');
+    });
+  }
+
+  private closed(conn: Connection, reason: string): void {
+    this.conns.delete(conn);
+    const left = (this.perAddress.get(conn.address) ?? 1) - 1;
+    if (left > 0) this.perAddress.set(conn.address, left);
+    else this.perAddress.delete(conn.address);
+    if (conn.session) this.hub.lost(conn.session, conn, reason);
+    else this.log.info(`Connection from ${conn.label} closed: ${reason}`);
+  }
+
+  private sweep(): void {
+    this.hub.sweep();
+    this.services?.failures.sweep(this.hub.clock.now());
+    this.udp?.sweep();
+  }
+
+  get connections(): number {
+    return this.conns.size;
+  }
+
+  /**
+   * Graceful shutdown: every client is told, output already accepted is flushed, connections
+   * close, the users file is released, logs are flushed. Safe to call twice.
+   */
+  stop(): Promise<void> {
+    return (this.stopping ??= this.shutdown());
+  }
+
+  private async shutdown(): Promise<void> {
+    this.log.info('Server shutting down');
+    this.stopSweep?.();
+    this.udp?.close();
+    for (const s of [...this.hub.all()]) this.hub.end(s, 'shutdown');
+    const bye = NOTICES.shutdown();
+    const listenerClosed = new Promise<void>((resolve) => {
+      if (!this.listener) return resolve();
+      this.listener.close(() => resolve());
+      // Peers that never read their last bytes are cut by Connection.close after 2 s.
+      setTimeout(resolve, 3000).unref();
+    });
+    for (const c of [...this.conns]) {
+      c.send({ type: 'bye', message: bye });
+      c.close('server shutting down');
+    }
+    await listenerClosed;
+    await this.services?.store.close();
+    await this.services?.hasher.close();
+    this.log.info('Server stopped');
+    await this.log.close();
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * A logged-in user. The session outlives its TCP connection: when the connection drops without
+ * LOGOUT the session is detached, keeps its name, private session and pending requests, and waits
+ * for a resume until presence marks the user offline.
+ */
+import { randomBytes } from 'node:crypto';
+import { foldName } from '../common/names.js';
+import type { Connection } from './connection.js';
+import { RateLimiter, type RateRule } from './ratelimit.js';
+
+/** Output kept for a detached session, delivered on resume; beyond this the oldest is dropped. */
+const BACKLOG_BYTES = 256 * 1024;
+
+export class Session {
+  readonly key: string;
+  /** Public id, carried in heartbeats. */
+  readonly id = randomBytes(12).toString('base64url');
+  /** Heartbeat MAC key: random per session, never reused, never logged. */
+  readonly secret = randomBytes(32);
+  /** Proves ownership on resume. */
+  readonly token = randomBytes(24).toString('base64url');
+  /** Highest heartbeat sequence accepted (replay protection). */
+  lastSeq = -1n;
+  /** Time of the last accepted heartbeat (or of login). */
+  lastSeen: number;
+  readonly limiter: RateLimiter;
+  conn: Connection | null = null;
+  private backlog: Buffer[] = [];
+  private backlogBytes = 0;
+
+  constructor(
+    readonly name: string,
+    readonly guest: boolean,
+    rule: RateRule,
+    now: number,
+  ) {
+    this.key = foldName(name);
+    this.limiter = new RateLimiter(rule);
+    this.lastSeen = now;
+  }
+
+  /** Sends an encoded frame, or keeps it for a resume while detached. */
+  deliver(frame: Buffer): void {
+    if (this.conn) {
+      this.conn.write(frame);
+      return;
+    }
+    this.backlog.push(frame);
+    this.backlogBytes += frame.length;
+    while (this.backlogBytes > BACKLOG_BYTES && this.backlog.length > 1) {
+      this.backlogBytes -= this.backlog.shift()!.length;
+    }
+  }
+
+  /** Binds a (new) connection and hands it what was kept while detached. */
+  attach(conn: Connection): void {
+    this.conn = conn;
+    conn.session = this;
+    const kept = this.backlog;
+    this.backlog = [];
+    this.backlogBytes = 0;
+    for (const frame of kept) conn.write(frame);
+  }
+
+  detach(): void {
+    if (this.conn) this.conn.session = null;
+    this.conn = null;
+  }
+}

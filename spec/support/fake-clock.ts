@@ -1,0 +1,53 @@
+import type { Cancel, Clock } from '../../server/clock.js';
+
+interface Entry {
+  at: number;
+  seq: number;
+  fn: () => void;
+  every?: number;
+  cancelled: boolean;
+}
+
+/** A clock that moves only when a test says so; timers fire in time order during `advance`. */
+export class FakeClock implements Clock {
+  private timers: Entry[] = [];
+  private seq = 0;
+
+  constructor(private t = Date.UTC(2026, 0, 1, 12, 0, 0)) {}
+
+  now(): number {
+    return this.t;
+  }
+
+  after(ms: number, fn: () => void): Cancel {
+    return this.add({ at: this.t + ms, seq: this.seq++, fn, cancelled: false });
+  }
+
+  every(ms: number, fn: () => void): Cancel {
+    return this.add({ at: this.t + ms, seq: this.seq++, fn, every: Math.max(1, ms), cancelled: false });
+  }
+
+  /** Moves time forward by `ms`, running every timer that falls due on the way. */
+  advance(ms: number): void {
+    const end = this.t + ms;
+    for (;;) {
+      const next = this.timers
+        .filter((e) => !e.cancelled && e.at <= end)
+        .sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+      if (!next) break;
+      this.t = Math.max(this.t, next.at);
+      if (next.every) next.at += next.every;
+      else next.cancelled = true;
+      next.fn();
+    }
+    this.t = end;
+    this.timers = this.timers.filter((e) => !e.cancelled);
+  }
+
+  private add(e: Entry): Cancel {
+    this.timers.push(e);
+    return () => {
+      e.cancelled = true;
+    };
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * Test harness: a real server on 127.0.0.1 port 0 with a real users file in a temp folder, and
+ * protocol-level test clients speaking real TCP through the project's own codec.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FrameDecoder, encodeMessage, validate } from '../../common/codec.js';
+import { ChatError } from '../../common/errors.js';
+import { SERVER_MESSAGES, type ClientMessage, type ServerMessage } from '../../common/protocol.js';
+import type { Clock } from '../../server/clock.js';
+import { makeConfig, type ServerConfig } from '../../server/config.js';
+import { memoryLogger } from '../../server/logger.js';
+import { ChatServer } from '../../server/server.js';
+
+export interface Running {
+  server: ChatServer;
+  port: number;
+  udpPort: number;
+  dir: string;
+  db: string;
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+/** Starts a server with test-friendly settings (bcrypt cost 4) on free ports in a temp folder. */
+export async function startServer(config: Partial<ServerConfig> = {}, clock?: Clock): Promise<Running> {
+  const dir = mkdtempSync(join(tmpdir(), 'chat-spec-'));
+  const db = config.db ?? join(dir, 'users.json');
+  const logger = memoryLogger();
+  const server = new ChatServer(
+    makeConfig({ host: '127.0.0.1', port: 0, udpPort: 0, log: '', bcryptCost: 4, db, ...config }),
+    { logger, ...(clock ? { clock } : {}) },
+  );
+  const { port, udpPort } = await server.start();
+  return {
+    server,
+    port,
+    udpPort,
+    dir,
+    db,
+    logs: logger.lines,
+    async stop() {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+type Predicate = (m: ServerMessage) => boolean;
+
+/** A scripted client: sends typed messages, records everything it receives. */
+export class TestClient {
+  readonly received: ServerMessage[] = [];
+  closed = false;
+  private readonly waiters: { pred: Predicate; resolve: (m: ServerMessage) => void; reject: (e: Error) => void }[] = [];
+  private readonly closeWaiters: (() => void)[] = [];
+  private readonly decoder = new FrameDecoder(1 << 20);
+  /** Index of the first message `next` has not consumed yet. */
+  private cursor = 0;
+
+  private constructor(readonly socket: net.Socket) {
+    socket.on('data', (chunk) => {
+      for (const { frame, error } of this.decoder.push(chunk)) {
+        if (error) throw error;
+        const msg = validate<ServerMessage>(frame, SERVER_MESSAGES);
+        if (msg instanceof ChatError) throw msg;
+        this.received.push(msg);
+        this.wake();
+      }
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.closeWaiters.splice(0).forEach((f) => f());
+      for (const w of this.waiters.splice(0)) w.reject(new Error('connection closed while waiting'));
+    });
+    socket.on('error', () => {});
+  }
+
+  static connect(port: number, host = '127.0.0.1'): Promise<TestClient> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect({ port, host }, () => resolve(new TestClient(s)));
+      s.once('error', reject);
+    });
+  }
+
+  /** Connects and logs in; resolves with login_ok (or throws with the error frame's text). */
+  static async login(port: number, user: string, password = 'pw'): Promise<TestClient & { me: ServerMessage<'login_ok'> }> {
+    const c = await TestClient.connect(port);
+    const reply = await c.request({ type: 'login', user, password }, (m) => m.type === 'login_ok' || m.type === 'error');
+    if (reply.type !== 'login_ok') throw new Error(`login of ${user} failed: ${JSON.stringify(reply)}`);
+    return Object.assign(c, { me: reply });
+  }
+
+  send(msg: ClientMessage): void {
+    this.socket.write(encodeMessage(msg));
+  }
+
+  raw(bytes: Uint8Array | string): void {
+    this.socket.write(bytes);
+  }
+
+  /** Sends and waits for the first reply that matches. */
+  request(msg: ClientMessage, pred: Predicate): Promise<ServerMessage> {
+    const p = this.next(pred);
+    this.send(msg);
+    return p;
+  }
+
+  /** Waits for the next not-yet-consumed message that matches (earlier ones are skipped). */
+  next<T extends ServerMessage = ServerMessage>(pred: Predicate = () => true, timeoutMs = 4000): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`timed out waiting; got ${JSON.stringify(this.received.slice(this.cursor))}`)), timeoutMs);
+      this.waiters.push({
+        pred,
+        resolve: (m) => {
+          clearTimeout(t);
+          resolve(m as T);
+        },
+        reject: (e) => {
+          clearTimeout(t);
+          reject(e);
+        },
+      });
+      this.wake();
+    });
+  }
+
+  /** Shorthand: the next notice with this event. */
+  notice(event: string): Promise<ServerMessage<'notice'>> {
+    return this.next((m) => m.type === 'notice' && m.event === event);
+  }
+
+  /** Shorthand: the next error frame. */
+  error(): Promise<ServerMessage<'error'>> {
+    return this.next((m) => m.type === 'error');
+  }
+
+  /** Shorthand: the next chat line. */
+  line(): Promise<ServerMessage<'msg'>> {
+    return this.next((m) => m.type === 'msg');
+  }
+
+  /**
+   * A round trip through the server: everything the server sent this client before answering
+   * is here afterwards. Used to assert that something did NOT arrive, without sleeping.
+   */
+  async sync(): Promise<void> {
+    await this.request({ type: 'who' }, (m) => m.type === 'who' || (m.type === 'error' && m.code === 'NOT_LOGGED_IN'));
+  }
+
+  /** Messages of a type received so far. */
+  all<K extends ServerMessage['type']>(type: K): ServerMessage<K>[] {
+    return this.received.filter((m) => m.type === type) as ServerMessage<K>[];
+  }
+
+  /** Resolves when the server has closed the connection. */
+  whenClosed(): Promise<void> {
+    return this.closed ? Promise.resolve() : new Promise((r) => this.closeWaiters.push(r));
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  private wake(): void {
+    while (this.waiters.length > 0) {
+      const w = this.waiters[0]!;
+      let found = -1;
+      for (let i = this.cursor; i < this.received.length; i++) {
+        if (w.pred(this.received[i]!)) {
+          found = i;
+          break;
+        }
+      }
+      if (found < 0) return;
+      this.cursor = found + 1;
+      this.waiters.shift();
+      w.resolve(this.received[found]!);
+    }
+  }
+}
+

@@ -61,7 +61,10 @@ export const SERVER_MESSAGES = {
       created: bool,
       guest: bool,
       resumed: optBool,
-      online: names,
+      /** Everyone online, while the room is small (see `count`). */
+      online: optNames,
+      /** How many users are online. */
+      count: optInt,
       /** Heartbeat parameters: the UDP port, the session id and its secret (base64). */
       udpPort: optInt,
       session: optStr(64),
@@ -83,10 +86,11 @@ export const SERVER_MESSAGES = {
    * human sentence. `user` is the other person involved; `online` comes with changes to the user list.
    */
   notice: {
-    fields: { event: str(32), message: str(1024), ts: int, user: optStr(64), online: optNames },
+    fields: { event: str(32), message: str(1024), ts: int, user: optStr(64), online: optNames, count: optInt },
     body: 'none',
   },
-  who: { fields: { online: names }, body: 'none' },
+  /** The online list, sorted; at most the first 1,000 names, with `count` for the total. */
+  who: { fields: { online: names, count: optInt }, body: 'none' },
   /** Sent just before the server closes the connection on purpose. */
   bye: { fields: { message: str(1024) }, body: 'none' },
 } as const satisfies Record<string, MessageSpec>;

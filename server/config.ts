@@ -29,6 +29,11 @@ export interface ServerConfig {
   heartbeatTimeout: number;
   /** Seconds a connection may take to log in. */
   loginTimeout: number;
+  /**
+   * Up to this many users online, joins and leaves are announced one by one with the online
+   * list; above it they are summarised once a second without the list.
+   */
+  announceLimit: number;
   /** Connection limits, in all and per remote address. */
   maxConnections: number;
   maxPerAddress: number;
@@ -60,6 +65,7 @@ export const DEFAULTS: ServerConfig = {
   muteSeconds: 10,
   heartbeatTimeout: 20,
   loginTimeout: 30,
+  announceLimit: 100,
   maxConnections: 20_000,
   maxPerAddress: 200,
   maxOutput: 1024 * 1024,

@@ -15,7 +15,7 @@ export const CONSOLE_HELP = 'Console commands: online, stats, Terminate server, 
 
 export function attachConsole(server: ChatServer, input: Readable, output: Writable, terminate: () => void): void {
   const print = (line: string) => output.write(`${line}\n`);
-  server.hub.on('online', (names: string[]) => print(`Online users (${names.length}): ${names.join(', ') || '(none)'}`));
+  server.hub.on('online', (names: readonly string[]) => print(onlineLine(names)));
   const rl = createInterface({ input, terminal: false });
   rl.on('line', (raw) => {
     const line = raw.trim();
@@ -24,6 +24,13 @@ export function attachConsole(server: ChatServer, input: Readable, output: Writa
     if (answer === null) return terminate();
     print(answer);
   });
+}
+
+/** "Online users (3): alice, bob, carol", naming at most the first 50. */
+export function onlineLine(names: readonly string[], most = 50): string {
+  const shown = names.slice(0, most).join(', ') || '(none)';
+  const more = names.length > most ? ` and ${names.length - most} more` : '';
+  return `Online users (${names.length}): ${shown}${more}`;
 }
 
 /** The console's answer to one line, or null for "Terminate server". */

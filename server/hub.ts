@@ -27,13 +27,17 @@ export interface Stats {
   datagramsDropped: Record<string, number>;
 }
 
-/** Events: `online` (names) whenever the online list changes. */
+/** Events: `online` (sorted names) whenever the online list changes (at most once a second in a large room). */
 export class Hub extends EventEmitter {
   readonly consent = new Consent();
   readonly presence: Presence<Session>;
   readonly stats: Stats = { totalConnections: 0, totalMessages: 0, datagramsAccepted: 0, datagramsDropped: {} };
   private readonly sessions = new Map<string, Session>();
   private readonly byId = new Map<string, Session>();
+  /** Sorted online names; null when the list changed since it was last sorted. */
+  private sorted: readonly string[] | null = null;
+  /** Joins and leaves of a large room waiting for the next summary. */
+  private pending: { joined: string[]; left: string[] } = { joined: [], left: [] };
 
   constructor(
     readonly config: ServerConfig,
@@ -58,9 +62,19 @@ export class Hub extends EventEmitter {
     return this.byId.get(id);
   }
 
-  /** Online names, sorted without regard to case. */
-  online(): string[] {
-    return [...this.sessions.values()].map((s) => s.name).sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' }));
+  /** Online names, sorted without regard to case (cached until the list changes). */
+  online(): readonly string[] {
+    this.sorted ??= [...this.sessions.keys()].sort().map((k) => this.sessions.get(k)!.name);
+    return this.sorted;
+  }
+
+  /**
+   * The online list as sent to users: whole while the room is small, omitted when it is larger
+   * than announceLimit (a 10,000-name list per join would cost O(users²) bytes; /who pages it).
+   */
+  private onlineField(): { online?: string[]; count: number } {
+    const count = this.sessions.size;
+    return count <= this.config.announceLimit ? { online: [...this.online()], count } : { count };
   }
 
   get count(): number {
@@ -102,9 +116,8 @@ export class Hub extends EventEmitter {
     conn.send(this.loginOk(session, { created }));
     session.attach(conn);
     this.log.info(`${guest ? 'Guest' : 'User'} ${name} logged in from ${conn.label}`);
-    const online = this.online();
-    this.broadcast({ type: 'notice', event: 'join', message: NOTICES.join(name), ts: now, user: name, online }, session);
-    this.emit('online', online);
+    this.changed();
+    this.announce('join', session, NOTICES.join(name));
     return session;
   }
 
@@ -151,17 +164,43 @@ export class Hub extends EventEmitter {
     } else {
       this.log.info(`${session.name} logged out (${reason})`);
     }
-    if (reason !== 'shutdown') {
-      const online = this.online();
-      this.broadcast({ type: 'notice', event: reason === 'offline' ? 'offline' : 'leave', message: text, ts: this.clock.now(), user: session.name, online });
-      this.emit('online', online);
-    }
+    this.changed();
+    if (reason !== 'shutdown') this.announce(reason === 'offline' ? 'offline' : 'leave', session, text);
     const conn = session.conn;
     session.detach();
     if (conn && reason === 'offline') {
       conn.send({ type: 'bye', message: NOTICES.you_offline(this.config.heartbeatTimeout) });
       conn.close('marked offline');
     }
+  }
+
+  private changed(): void {
+    this.sorted = null;
+  }
+
+  /**
+   * Tells everyone else that `who` joined or left. In a small room (up to announceLimit users)
+   * at once, with the online list; in a large one the changes are gathered and sent as one
+   * summary a second (see flushAnnouncements), so a login storm costs O(users) a second, not
+   * O(users) a login.
+   */
+  private announce(event: 'join' | 'leave' | 'offline', who: Session, text: string): void {
+    if (this.sessions.size <= this.config.announceLimit && this.pending.joined.length + this.pending.left.length === 0) {
+      this.broadcast({ type: 'notice', event, message: text, ts: this.clock.now(), user: who.name, ...this.onlineField() }, who);
+      this.emit('online', this.online());
+      return;
+    }
+    (event === 'join' ? this.pending.joined : this.pending.left).push(who.name);
+  }
+
+  /** Sends the gathered joins and leaves of a large room as one 'presence' notice. */
+  private flushAnnouncements(): void {
+    const { joined, left } = this.pending;
+    if (joined.length + left.length === 0) return;
+    this.pending = { joined: [], left: [] };
+    const message = NOTICES.presence(joined, left, this.sessions.size);
+    this.broadcast({ type: 'notice', event: 'presence', message, ts: this.clock.now(), ...this.onlineField() });
+    this.emit('online', this.online());
   }
 
   /**
@@ -205,6 +244,7 @@ export class Hub extends EventEmitter {
       if (to) this.notice(to, 'pm_expired', NOTICES.pm_expired_recipient(this.display(r.from)), this.display(r.from));
     }
     for (const s of this.presence.sweep(now)) this.end(s, 'offline');
+    this.flushAnnouncements();
   }
 
   private loginOk(session: Session, extra: { created: boolean; resumed?: boolean }): ServerMessage<'login_ok'> {
@@ -213,7 +253,7 @@ export class Hub extends EventEmitter {
       type: 'login_ok',
       user: session.name,
       guest: session.guest,
-      online: this.online(),
+      ...this.onlineField(),
       session: session.id,
       secret: session.secret.toString('base64'),
       token: session.token,

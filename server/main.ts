@@ -28,6 +28,7 @@ function parse(argv: string[]): ServerConfig {
     .option('mute-seconds', { type: 'number', default: d.muteSeconds, describe: 'Seconds a flooding user is muted' })
     .option('heartbeat-timeout', { type: 'number', default: d.heartbeatTimeout, describe: 'Seconds without a heartbeat before a user is offline' })
     .option('login-timeout', { type: 'number', default: d.loginTimeout, describe: 'Seconds a connection may take to log in' })
+    .option('announce-limit', { type: 'number', default: d.announceLimit, describe: 'Above this many users, joins and leaves are summarised once a second' })
     .option('max-connections', { type: 'number', default: d.maxConnections, describe: 'Most connections in all' })
     .option('max-per-address', { type: 'number', default: d.maxPerAddress, describe: 'Most connections from one address' })
     .option('max-output', { type: 'number', default: d.maxOutput, describe: 'Bytes of unread output before a slow client is dropped' })
@@ -74,6 +75,7 @@ function parse(argv: string[]): ServerConfig {
     muteSeconds: positive('mute-seconds', a.muteSeconds),
     heartbeatTimeout: positive('heartbeat-timeout', a.heartbeatTimeout),
     loginTimeout: positive('login-timeout', a.loginTimeout),
+    announceLimit: positive('announce-limit', a.announceLimit, 0),
     maxConnections: positive('max-connections', a.maxConnections),
     maxPerAddress: positive('max-per-address', a.maxPerAddress),
     maxOutput: positive('max-output', a.maxOutput, 1024),

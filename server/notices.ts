@@ -19,13 +19,25 @@ export const NOTICES = {
   pm_cancelled: (u: string) => `The private chat request between you and ${u} was cancelled: ${u} is no longer available`,
   pm_ended: (u: string) => `${u} left the private chat`,
   pm_left: (u: string) => `You left the private chat with ${u}`,
+  presence: (joined: string[], left: string[], online: number) =>
+    [
+      joined.length ? `${listSome(joined)} joined` : '',
+      left.length ? `${listSome(left)} left` : '',
+      `${online} online`,
+    ].filter(Boolean).join('; '),
   muted: (s: number) => `You are sending too fast: muted for ${s} s`,
   shutdown: () => 'Server is shutting down',
   goodbye: (u: string) => `Goodbye, ${u}!`,
   replaced: () => 'Your session was resumed from another connection',
 } as const;
 
+/** "a, b, c and 7 others": a long list named in part. */
+function listSome(names: string[], most = 5): string {
+  if (names.length <= most) return names.join(', ');
+  return `${names.slice(0, most).join(', ')} and ${names.length - most} others`;
+}
+
 /** The `event` names a notice frame can carry. */
 export type NoticeEvent =
-  | 'join' | 'leave' | 'offline' | 'reconnected' | 'muted'
+  | 'join' | 'leave' | 'offline' | 'presence' | 'reconnected' | 'muted'
   | 'pm_invite' | 'pm_sent' | 'pm_started' | 'pm_refused' | 'pm_expired' | 'pm_cancelled' | 'pm_ended';

@@ -47,10 +47,13 @@ export const dm: Command<'dm'> = {
   },
 };
 
+/** A who reply must fit one frame header (64 KiB): 1,000 names of at most 32 characters do. */
+const WHO_MAX = 1000;
+
 /** who: the online list. */
 export const who: Command<'who'> = {
   login: true,
   run({ hub, conn }) {
-    conn.send({ type: 'who', online: hub.online() });
+    conn.send({ type: 'who', online: hub.online().slice(0, WHO_MAX), count: hub.count });
   },
 };

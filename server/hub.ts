@@ -152,23 +152,25 @@ export class Hub extends EventEmitter {
     this.byId.delete(session.id);
     this.presence.forget(session);
     const { partner, dropped } = this.consent.remove(session.key);
+    this.changed();
+    const conn = session.conn;
+    session.detach();
+    // At shutdown everyone is about to hear "Server is shutting down"; nothing more to say.
+    if (reason === 'shutdown') return;
     if (partner !== undefined) {
       this.log.info(`Private chat between ${session.name} and ${this.display(partner)} ended (${reason})`);
       const p = this.byKey(partner);
       if (p) this.notice(p, 'pm_ended', NOTICES.pm_ended(session.name), session.name);
     }
     this.tellCancelled(dropped, new Set([session.key]));
-    const text = reason === 'offline' ? NOTICES.offline(session.name, this.config.heartbeatTimeout) : NOTICES.leave(session.name);
-    if (reason === 'offline') {
-      this.log.info(`No heartbeat from ${session.name} for ${this.config.heartbeatTimeout} s: marked offline`);
-    } else {
-      this.log.info(`${session.name} logged out (${reason})`);
+    if (reason === 'logout') {
+      this.log.info(`${session.name} logged out`);
+      this.announce('leave', session, NOTICES.leave(session.name));
+      return;
     }
-    this.changed();
-    if (reason !== 'shutdown') this.announce(reason === 'offline' ? 'offline' : 'leave', session, text);
-    const conn = session.conn;
-    session.detach();
-    if (conn && reason === 'offline') {
+    this.log.info(`No heartbeat from ${session.name} for ${this.config.heartbeatTimeout} s: marked offline`);
+    this.announce('offline', session, NOTICES.offline(session.name, this.config.heartbeatTimeout));
+    if (conn) {
       conn.send({ type: 'bye', message: NOTICES.you_offline(this.config.heartbeatTimeout) });
       conn.close('marked offline');
     }

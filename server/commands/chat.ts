@@ -28,7 +28,8 @@ export const say: Command<'say'> = {
       return;
     }
     hub.broadcast({ type: 'msg', from: me.name, ts, scope: 'group', text: msg.text });
-    hub.log.info(`Group message from ${me.name}: ${msg.text}`);
+    // JSON-quoted: a newline in the text must not be able to forge a log line.
+    hub.log.info(`Group message from ${me.name}: ${JSON.stringify(msg.text)}`);
   },
 };
 

@@ -46,6 +46,13 @@ export function decodeUtf8(bytes: Uint8Array): string | null {
  */
 export class FrameDecoder {
   private buf: Buffer = Buffer.alloc(0);
+  /**
+   * Chunks that arrived while `buf` still lacked `need` bytes. They are joined once enough is
+   * here, so a frame trickled one byte at a time costs linear, not quadratic, copying.
+   */
+  private parked: Buffer[] = [];
+  private parkedBytes = 0;
+  private need = 0;
   /** Header of the frame whose body we are waiting for. */
   private pending: { header: Record<string, unknown>; bodyLength: number } | null = null;
   private failed = false;
@@ -54,28 +61,44 @@ export class FrameDecoder {
 
   /** Bytes held while waiting for the rest of a frame. */
   get buffered(): number {
-    return this.buf.length;
+    return this.buf.length + this.parkedBytes;
   }
 
   push(chunk: Uint8Array): Decoded[] {
     if (this.failed) return [];
     const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
-    this.buf = this.buf.length === 0 ? bytes : Buffer.concat([this.buf, bytes]);
+    if (this.buffered + bytes.length < this.need) {
+      this.parked.push(bytes);
+      this.parkedBytes += bytes.length;
+      return [];
+    }
+    this.buf = this.buf.length === 0 && this.parked.length === 0 ? bytes : Buffer.concat([this.buf, ...this.parked, bytes]);
+    this.parked = [];
+    this.parkedBytes = 0;
     const out: Decoded[] = [];
     let off = 0;
     for (;;) {
       if (this.pending === null) {
-        if (this.buf.length - off < 2) break;
+        if (this.buf.length - off < 2) {
+          this.need = 2;
+          break;
+        }
         const headerLength = this.buf.readUInt16BE(off);
         if (headerLength === 0) return this.fail(out, fatalError('BAD_FRAME', 'header length is 0'));
-        if (this.buf.length - off - 2 < headerLength) break;
+        if (this.buf.length - off - 2 < headerLength) {
+          this.need = 2 + headerLength;
+          break;
+        }
         const parsed = parseHeader(this.buf.subarray(off + 2, off + 2 + headerLength), this.maxBody);
         if (parsed instanceof ChatError) return this.fail(out, parsed);
         off += 2 + headerLength;
         this.pending = parsed;
       }
       const { header, bodyLength } = this.pending;
-      if (this.buf.length - off < bodyLength) break;
+      if (this.buf.length - off < bodyLength) {
+        this.need = bodyLength;
+        break;
+      }
       // Copy the body so the frame does not pin the whole receive buffer.
       const body = Buffer.from(this.buf.subarray(off, off + bodyLength));
       off += bodyLength;
@@ -89,6 +112,8 @@ export class FrameDecoder {
   private fail(out: Decoded[], error: ChatError): Decoded[] {
     this.failed = true;
     this.buf = Buffer.alloc(0);
+    this.parked = [];
+    this.parkedBytes = 0;
     out.push({ error });
     return out;
   }
@@ -110,7 +135,8 @@ function parseHeader(
     return fatalError('BAD_FRAME', 'header is not a JSON object');
   }
   const h = header as Record<string, unknown>;
-  const length = h['content-length'] ?? 0;
+  // Absent means no body; anything else (null included) must be a proper length.
+  const length = h['content-length'] === undefined ? 0 : h['content-length'];
   if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) {
     return fatalError('BAD_FRAME', 'content-length must be a non-negative integer');
   }

@@ -1,0 +1,65 @@
+/**
+ * Test helpers for the UDP presence protocol: a heartbeat sender speaking real datagrams to the
+ * server, and a way to wait until the server has processed them (an I/O wait, not a timer).
+ */
+import dgram from 'node:dgram';
+import { encodeHeartbeat } from '../../common/heartbeat.js';
+import type { ServerMessage } from '../../common/protocol.js';
+import type { Hub } from '../../server/hub.js';
+
+/** Polls `cond` across event-loop turns (for datagrams in flight) until it holds or `ms` pass. */
+export async function waitUntil(cond: () => boolean, what: string, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (let i = 0; !cond(); i++) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => (i < 50 ? setImmediate(r) : setTimeout(r, 2)));
+  }
+}
+
+/** Datagrams the server has accepted or dropped so far. */
+export function datagramsSeen(hub: Hub): number {
+  return hub.stats.datagramsAccepted + Object.values(hub.stats.datagramsDropped).reduce((a, b) => a + b, 0);
+}
+
+/**
+ * A UDP socket on 127.0.0.1 that sends heartbeats for one login (or any bytes) to the server,
+ * and records every datagram it receives (the server must never answer).
+ */
+export class Beater {
+  readonly received: Buffer[] = [];
+  seq = 0n;
+
+  private constructor(
+    private readonly socket: dgram.Socket,
+    private readonly port: number,
+    private readonly hub: Hub,
+    readonly session: string,
+    readonly secret: Buffer,
+  ) {
+    socket.on('message', (m) => this.received.push(m));
+  }
+
+  /** A sender for the heartbeat credentials in `me` (a login_ok), aimed at `udpPort`. */
+  static async open(hub: Hub, udpPort: number, me?: ServerMessage<'login_ok'>): Promise<Beater> {
+    const socket = dgram.createSocket('udp4');
+    await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
+    return new Beater(socket, udpPort, hub, me?.session ?? 'none', Buffer.from(me?.secret ?? '', 'base64'));
+  }
+
+  /** Sends the next heartbeat and waits until the server has taken it in. */
+  beat(): Promise<void> {
+    this.seq++;
+    return this.send(encodeHeartbeat(this.session, this.seq, this.secret));
+  }
+
+  /** Sends bytes and waits until the server has counted them (accepted or dropped). */
+  async send(bytes: Buffer): Promise<void> {
+    const before = datagramsSeen(this.hub);
+    await new Promise<void>((resolve, reject) => this.socket.send(bytes, this.port, '127.0.0.1', (e) => (e ? reject(e) : resolve())));
+    await waitUntil(() => datagramsSeen(this.hub) > before, 'the server counted the datagram');
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}

@@ -1,45 +1,63 @@
 /**
  * The presence socket: verifies heartbeats and refreshes the sender's presence. Everything that
- * is not a valid, fresh heartbeat is dropped and counted by reason, never answered, and logged at
- * most once a minute per source address (so a flood cannot flood the log either).
+ * is not a valid, fresh heartbeat is dropped and counted by reason, never answered (no reflection
+ * or amplification), and logged at most once a minute per source address, so a flood cannot
+ * flood the log either.
  */
 import dgram from 'node:dgram';
 import { macValid, parseHeartbeat } from '../common/heartbeat.js';
 import type { Hub } from './hub.js';
 
-export type DropReason = 'oversize' | 'malformed' | 'unknown-session' | 'bad-mac' | 'replayed';
+/**
+ * Why a datagram was dropped: too big to be a heartbeat, not shaped like one, naming no live
+ * session, signed with the wrong secret, repeating the last accepted sequence number, or below it.
+ */
+export type DropReason = 'oversize' | 'malformed' | 'unknown-session' | 'forged' | 'replayed' | 'stale';
 
 const LOG_EVERY_MS = 60_000;
+/**
+ * UDP source addresses are easy to spoof, so "one line per address" alone would still let a
+ * flood from random addresses write without bound: past this many addresses in a minute, drops
+ * are only counted (one line says so).
+ */
+const LOGGED_ADDRESSES_MAX = 100;
 
 export class HeartbeatListener {
   private socket: dgram.Socket | null = null;
   /** Source address → time of the last log line about it. */
   private readonly loggedAt = new Map<string, number>();
+  private saidTooMany = false;
 
   constructor(private readonly hub: Hub) {}
 
+  /** Binds the socket; resolves with the bound port (useful when `port` is 0). */
   bind(host: string, port: number): Promise<number> {
     const socket = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
     this.socket = socket;
     socket.on('message', (data, rinfo) => this.receive(data, rinfo.address));
     socket.on('error', (e) => this.hub.log.error(`UDP socket error: ${e.message}`));
     return new Promise((resolve, reject) => {
-      socket.once('error', reject);
+      const failed = (e: Error) => {
+        this.close();
+        reject(e);
+      };
+      socket.once('error', failed);
       socket.bind({ address: host, port, exclusive: true }, () => {
-        socket.off('error', reject);
+        socket.off('error', failed);
         resolve(socket.address().port);
       });
     });
   }
 
-  /** Checks one datagram; exported behaviour is only its effect on presence and the counters. */
+  /** Checks one datagram; its only effects are on presence, the counters and (throttled) the log. */
   receive(data: Buffer, from: string): void {
     const parsed = parseHeartbeat(data);
     if ('problem' in parsed) return this.drop(parsed.problem, from);
     const session = this.hub.bySessionId(parsed.session);
     if (!session) return this.drop('unknown-session', from);
-    if (!macValid(parsed.signed, parsed.mac, session.secret)) return this.drop('bad-mac', from);
-    if (parsed.seq <= session.lastSeq) return this.drop('replayed', from);
+    if (!macValid(parsed.signed, parsed.mac, session.secret)) return this.drop('forged', from);
+    if (parsed.seq === session.lastSeq) return this.drop('replayed', from);
+    if (parsed.seq < session.lastSeq) return this.drop('stale', from);
     session.lastSeq = parsed.seq;
     this.hub.stats.datagramsAccepted++;
     this.hub.presence.touch(session, this.hub.clock.now());
@@ -51,6 +69,11 @@ export class HeartbeatListener {
     const now = this.hub.clock.now();
     const last = this.loggedAt.get(from);
     if (last !== undefined && now - last < LOG_EVERY_MS) return;
+    if (last === undefined && this.loggedAt.size >= LOGGED_ADDRESSES_MAX) {
+      if (!this.saidTooMany) this.hub.log.warn(`Dropping heartbeats from over ${LOGGED_ADDRESSES_MAX} addresses: counting them, not logging them`);
+      this.saidTooMany = true;
+      return;
+    }
     this.loggedAt.set(from, now);
     this.hub.log.warn(`Dropped heartbeat from ${from}: ${reason} (further drops from it are counted, not logged, for a minute)`);
   }
@@ -59,8 +82,10 @@ export class HeartbeatListener {
   sweep(): void {
     const now = this.hub.clock.now();
     for (const [addr, at] of this.loggedAt) if (now - at >= LOG_EVERY_MS) this.loggedAt.delete(addr);
+    if (this.loggedAt.size < LOGGED_ADDRESSES_MAX) this.saidTooMany = false;
   }
 
+  /** Closes the socket; safe to call twice. */
   close(): void {
     this.socket?.close();
     this.socket = null;

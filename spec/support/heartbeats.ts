@@ -28,6 +28,7 @@ export function datagramsSeen(hub: Hub): number {
 export class Beater {
   readonly received: Buffer[] = [];
   seq = 0n;
+  private markers = 0;
 
   private constructor(
     private readonly socket: dgram.Socket,
@@ -57,6 +58,19 @@ export class Beater {
     const before = datagramsSeen(this.hub);
     await new Promise<void>((resolve, reject) => this.socket.send(bytes, this.port, '127.0.0.1', (e) => (e ? reject(e) : resolve())));
     await waitUntil(() => datagramsSeen(this.hub) > before, 'the server counted the datagram');
+  }
+
+  /**
+   * What the server sent this socket so far (it must be nothing). A marker datagram sent to
+   * ourselves goes through the same loopback queue after any reply to what the server has already
+   * counted, so once the marker is back, such a reply would be here too: an I/O sync, not a sleep.
+   */
+  async inbox(): Promise<Buffer[]> {
+    const marker = Buffer.from(`marker-${this.markers++}`);
+    const { port } = this.socket.address();
+    this.socket.send(marker, port, '127.0.0.1');
+    await waitUntil(() => this.received.some((m) => m.equals(marker)), 'the marker came back');
+    return this.received.filter((m) => !m.toString().startsWith('marker-'));
   }
 
   close(): void {

@@ -107,7 +107,7 @@ export class Hub extends EventEmitter {
   start(conn: Connection, name: string, guest: boolean, created: boolean): Session {
     const { rateCount, rateWindow, muteSeconds } = this.config;
     const now = this.clock.now();
-    const session = new Session(name, guest, { count: rateCount, windowMs: rateWindow * 1000, muteMs: muteSeconds * 1000 }, now);
+    const session = new Session(name, guest, { count: rateCount, windowMs: rateWindow * 1000, muteMs: muteSeconds * 1000 });
     this.sessions.set(session.key, session);
     this.byId.set(session.id, session);
     this.presence.touch(session, now);
@@ -121,10 +121,20 @@ export class Hub extends EventEmitter {
     return session;
   }
 
-  /** Moves a detached (or replaced) session onto `conn`. */
-  resume(conn: Connection, session: Session): void {
+  /**
+   * Moves a detached (or replaced) session onto `conn`. A resume counts as a heartbeat, as a login
+   * does. `rekey`: a new client took over with its password, so it gets fresh heartbeat
+   * credentials and the old resume token stops working.
+   */
+  resume(conn: Connection, session: Session, rekey = false): void {
     const old = session.conn;
     session.detach();
+    if (rekey) {
+      this.byId.delete(session.id);
+      session.rekey();
+      this.byId.set(session.id, session);
+    }
+    this.presence.touch(session, this.clock.now());
     if (old) {
       old.send({ type: 'bye', message: NOTICES.replaced() });
       old.close('session resumed elsewhere');

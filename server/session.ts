@@ -11,18 +11,18 @@ import { RateLimiter, type RateRule } from './ratelimit.js';
 /** Output kept for a detached session, delivered on resume; beyond this the oldest is dropped. */
 const BACKLOG_BYTES = 256 * 1024;
 
+const newId = () => randomBytes(12).toString('base64url');
+
 export class Session {
   readonly key: string;
-  /** Public id, carried in heartbeats. */
-  readonly id = randomBytes(12).toString('base64url');
-  /** Heartbeat MAC key: random per session, never reused, never logged. */
-  readonly secret = randomBytes(32);
-  /** Proves ownership on resume. */
-  readonly token = randomBytes(24).toString('base64url');
+  /** Public id, carried in heartbeats. Changed only by rekey(). */
+  id = newId();
+  /** Heartbeat MAC key: random per session, never reused, never logged. Changed only by rekey(). */
+  secret = randomBytes(32);
+  /** Proves ownership on resume. Changed only by rekey(). */
+  token = randomBytes(24).toString('base64url');
   /** Highest heartbeat sequence accepted (replay protection). */
   lastSeq = -1n;
-  /** Time of the last accepted heartbeat (or of login). */
-  lastSeen: number;
   readonly limiter: RateLimiter;
   conn: Connection | null = null;
   private backlog: Buffer[] = [];
@@ -32,11 +32,22 @@ export class Session {
     readonly name: string,
     readonly guest: boolean,
     rule: RateRule,
-    now: number,
   ) {
     this.key = foldName(name);
     this.limiter = new RateLimiter(rule);
-    this.lastSeen = now;
+  }
+
+  /**
+   * New heartbeat credentials (id, secret, resume token) for a new client taking the session
+   * over with its password: that client counts its heartbeats from zero, which the old sequence
+   * number would reject as stale, and the old client's token must stop working. The caller
+   * re-registers the id.
+   */
+  rekey(): void {
+    this.id = newId();
+    this.secret = randomBytes(32);
+    this.token = randomBytes(24).toString('base64url');
+    this.lastSeq = -1n;
   }
 
   /** Sends an encoded frame, or keeps it for a resume while detached. */

@@ -71,8 +71,9 @@ async function accountLogin(ctx: Ctx, msg: ClientMessage<'login'>): Promise<Chat
     if (conn.closed) return null;
     const online = hub.find(account.name);
     if (online?.conn) return chatError('ALREADY_LOGGED_IN', account.name);
-    // The same user whose connection dropped a moment ago: the password proves it, take over.
-    if (online) hub.resume(conn, online);
+    // The same user whose connection dropped a moment ago: the password proves it, take over
+    // (with new heartbeat credentials: this may be a new client, counting from zero).
+    if (online) hub.resume(conn, online, true);
     else hub.start(conn, account.name, false, false);
     return null;
   } catch (e) {

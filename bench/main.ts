@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: parses the command line once into a BenchConfig, runs the workload against the
+ * real server (and the floor relay with --floor), prints the table on stdout and, with --json,
+ * writes the same figures as JSON. `runBench` is the entry the smoke spec calls.
+ */
+import { availableParallelism, cpus } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { createProgress } from './progress.js';
+import { formatReport, ratios, type Report } from './report.js';
+import { clientSpecs, runWorkload } from './run.js';
+import { writeUsersFile } from './accounts.js';
+import { SCENARIO_NAMES, SCENARIOS, sizesFor, type BenchConfig, type ScenarioName } from './scenarios.js';
+
+class UsageError extends Error {}
+
+const scenarioHelp = SCENARIO_NAMES.map((n) => `  ${n.padEnd(7)} ${SCENARIOS[n].describe}`).join('\n');
+
+/** Command line → BenchConfig. Sizes left out come from the scenario (or its --quick sizes). */
+export function parseArgs(argv: string[]): BenchConfig {
+  const a = yargs(argv)
+    .scriptName('npm run bench --')
+    .usage(`$0 [options]\n\nLoad test of the chat server over the real protocol.\n\nScenarios:\n${scenarioHelp}`)
+    .option('scenario', { alias: 's', choices: SCENARIO_NAMES, default: 'fanout' as ScenarioName, describe: 'Workload to run' })
+    .option('clients', { alias: 'n', type: 'number', describe: 'Clients that log in and receive every line' })
+    .option('senders', { type: 'number', describe: 'How many of the clients send' })
+    .option('messages', { alias: 'm', type: 'number', describe: 'Lines per sender (paced: rate x seconds / senders)' })
+    .option('rate', { type: 'number', describe: 'Lines per second in total; 0 = as fast as possible (closed loop)' })
+    .option('seconds', { type: 'number', describe: 'Paced: duration; idle: how long to hold the clients' })
+    .option('storm-logins', { type: 'number', describe: 'Storm: logins at bcrypt cost 10 during the chat' })
+    .option('register', { type: 'boolean', default: false, describe: 'Storm: the storm users register instead of logging in' })
+    .option('workers', { alias: 'w', type: 'number', default: 2, describe: 'Load-generator processes' })
+    .option('window', { type: 'number', default: 50, describe: 'As fast as possible: lines in flight per sender' })
+    .option('concurrency', { type: 'number', default: 100, describe: 'Logins in flight per worker (0 = all at once; storm logins are always all at once)' })
+    .option('heartbeat', { type: 'number', default: 5, describe: 'Seconds between heartbeats (0 = none)' })
+    .option('login-timeout', { type: 'number', default: 120, describe: 'Seconds a client waits for login_ok' })
+    .option('host', { type: 'string', describe: 'Target a running server at this host (with --port) instead of starting one' })
+    .option('port', { type: 'number', describe: 'Port of a running server to target' })
+    .option('server-pid', { type: 'number', describe: 'Pid of that server, to measure its CPU and RSS' })
+    .option('make-users', { type: 'string', describe: 'Only write the users file for these sizes (to start your own server on it, e.g. with --cpu-prof) and exit' })
+    .option('floor', { type: 'boolean', default: false, describe: 'Also run against the floor relay and print real/floor' })
+    .option('json', { type: 'string', describe: 'Write the report as JSON to this file ("-": to stdout, and the table to stderr)' })
+    .option('quick', { type: 'boolean', default: false, describe: 'Tiny sizes: a smoke test' })
+    .option('progress', { type: 'boolean', default: true, describe: 'Progress bar on a terminal (--no-progress: none)' })
+    .strict()
+    .version(false)
+    .help()
+    .alias('help', 'h')
+    .fail((msg, err) => {
+      throw new UsageError(msg || err?.message || 'invalid arguments');
+    })
+    .parseSync();
+
+  const scenario = a.scenario as ScenarioName;
+  const sizes = sizesFor(scenario, a.quick, {
+    clients: a.clients,
+    senders: a.senders,
+    messages: a.messages,
+    rate: a.rate,
+    seconds: a.seconds,
+    stormLogins: a.stormLogins,
+  });
+  const whole = (name: string, v: number, min: number) => {
+    if (!Number.isInteger(v) || v < min) throw new UsageError(`invalid --${name} ${v}: use a whole number of at least ${min}`);
+    return v;
+  };
+  whole('clients', sizes.clients, 1);
+  whole('senders', sizes.senders, 0);
+  if (sizes.messages !== -1) whole('messages', sizes.messages, 0);
+  if (!(sizes.rate >= 0)) throw new UsageError(`invalid --rate ${sizes.rate}: use 0 or more lines per second`);
+  if (a.host !== undefined && a.port === undefined) throw new UsageError('--host needs --port');
+  return {
+    scenario,
+    ...sizes,
+    register: a.register,
+    workers: whole('workers', a.workers, 1),
+    window: whole('window', a.window, 1),
+    concurrency: whole('concurrency', a.concurrency, 0),
+    heartbeat: a.heartbeat,
+    loginTimeout: a.loginTimeout,
+    ...(a.port !== undefined ? { host: a.host ?? '127.0.0.1', port: whole('port', a.port, 1) } : {}),
+    ...(a.serverPid !== undefined ? { serverPid: a.serverPid } : {}),
+    floor: a.floor,
+    ...(a.json !== undefined ? { json: a.json } : {}),
+    ...(a.makeUsers !== undefined ? { makeUsers: a.makeUsers } : {}),
+    quick: a.quick,
+    progress: a.progress,
+  };
+}
+
+/** Runs the workload (then against the floor, with --floor) and returns the report. */
+export async function runBench(config: BenchConfig): Promise<Report> {
+  const progress = createProgress(config.progress);
+  const real = await runWorkload(config, 'server', progress);
+  const floor = config.floor ? await runWorkload(config, 'floor', progress) : undefined;
+  return {
+    scenario: config.scenario,
+    date: new Date().toISOString(),
+    machine: { nproc: availableParallelism(), node: process.version, cpu: cpus()[0]?.model.trim() ?? 'unknown' },
+    config,
+    real,
+    ...(floor ? { floor, ratios: ratios(real, floor) } : {}),
+  };
+}
+
+/** The command: parse, run, print. Resolves with the report (for callers that want it). */
+export async function main(argv: string[]): Promise<Report | null> {
+  const config = parseArgs(argv);
+  if (config.makeUsers !== undefined) {
+    writeUsersFile(config.makeUsers, clientSpecs(config), (c) => config.register && c.role === 'storm');
+    process.stderr.write(`bench: wrote ${config.makeUsers}\n`);
+    return null;
+  }
+  const report = await runBench(config);
+  const text = formatReport(report);
+  const json = JSON.stringify(report, null, 2);
+  if (config.json === '-') {
+    process.stderr.write(text);
+    process.stdout.write(`${json}\n`);
+  } else {
+    process.stdout.write(text);
+    if (config.json !== undefined) writeFileSync(config.json, `${json}\n`);
+  }
+  return report;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main(hideBin(process.argv)).then(
+    () => process.exit(0),
+    (e: unknown) => {
+      process.stderr.write(`bench: ${e instanceof UsageError ? e.message : ((e as Error).stack ?? e)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,91 @@
+/**
+ * The parent's side of the load generator: forks the worker processes, deals out the clients,
+ * and turns the IPC conversation into awaitable calls. A worker that dies or reports a fatal
+ * error fails the run with its message rather than leaving the bench waiting.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import type { Command, Cpu, Progress, Reply, WorkerSetup } from './ipc.js';
+
+type Kind = Reply['kind'];
+type ReplyOf<K extends Kind> = Extract<Reply, { kind: K }>;
+
+class Worker {
+  cpu: Cpu = { user: 0, system: 0 };
+  private readonly waiting = new Map<Kind, { resolve: (r: Reply) => void; reject: (e: Error) => void }[]>();
+
+  constructor(
+    readonly child: ChildProcess,
+    onProgress: (done: number) => void,
+  ) {
+    child.on('message', (m: Reply | Progress) => {
+      if (m.kind === 'progress') return onProgress(m.done);
+      this.cpu = m.cpu;
+      if (m.kind === 'fatal') return this.failAll(new Error(`bench worker failed: ${m.message}`));
+      this.waiting.get(m.kind)?.shift()?.resolve(m);
+    });
+    child.on('exit', (code) => this.failAll(new Error(`bench worker exited (code ${code})`)));
+  }
+
+  request<K extends Kind>(command: Command, kind: K): Promise<ReplyOf<K>> {
+    return new Promise((resolve, reject) => {
+      const list = this.waiting.get(kind) ?? [];
+      list.push({ resolve: resolve as (r: Reply) => void, reject });
+      this.waiting.set(kind, list);
+      this.child.send(command);
+    });
+  }
+
+  private failAll(error: Error): void {
+    for (const list of this.waiting.values()) for (const w of list.splice(0)) w.reject(error);
+  }
+}
+
+export class WorkerPool {
+  private constructor(private readonly workers: Worker[]) {}
+
+  /** Forks `count` workers and sets each one up; `onProgress` gets the login progress summed. */
+  static async start(count: number, setupOf: (worker: number) => WorkerSetup, onProgress: (done: number) => void): Promise<WorkerPool> {
+    const done = new Array<number>(count).fill(0);
+    const workers = Array.from({ length: count }, (_, i) => {
+      const child = fork(new URL('./worker.js', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      return new Worker(child, (n) => {
+        done[i] = n;
+        onProgress(done.reduce((a, b) => a + b, 0));
+      });
+    });
+    const pool = new WorkerPool(workers);
+    try {
+      await Promise.all(workers.map((w, i) => w.request({ cmd: 'setup', setup: setupOf(i) }, 'ready')));
+    } catch (e) {
+      pool.kill();
+      throw e;
+    }
+    return pool;
+  }
+
+  /** Sends one command to every worker and waits for every reply of the given kind. */
+  all<K extends Kind>(command: Command, kind: K): Promise<ReplyOf<K>[]> {
+    return Promise.all(this.workers.map((w) => w.request(command, kind)));
+  }
+
+  /** Sends a command that has no reply of its own. */
+  tell(command: Command): void {
+    for (const w of this.workers) w.child.send(command);
+  }
+
+  /** CPU seconds used by all workers together, asked fresh. */
+  async cpuSeconds(): Promise<number> {
+    await this.all({ cmd: 'cpu' }, 'cpu');
+    return this.workers.reduce((s, w) => s + (w.cpu.user + w.cpu.system) / 1e6, 0);
+  }
+
+  /** Closes every client and ends the workers. */
+  async quit(): Promise<void> {
+    await this.all({ cmd: 'quit' }, 'bye').catch(() => undefined);
+    this.kill();
+  }
+
+  kill(): void {
+    for (const w of this.workers) if (w.child.exitCode === null) w.child.kill();
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * What a bench run found, as data (the JSON report) and as a table for a reader. With --floor the
+ * table puts each figure of the real server beside the floor relay's and gives the ratio
+ * real/floor, the number the issue asks to improve.
+ */
+import type { BenchConfig } from './scenarios.js';
+
+export interface LoginFigures {
+  clients: number;
+  ok: number;
+  failures: Record<string, number>;
+  /** Wall time of the whole login phase. */
+  totalS: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+export interface ChatFigures {
+  sent: number;
+  expected: number;
+  deliveries: number;
+  lost: number;
+  outOfOrder: number;
+  /** From the first send to the last receipt. */
+  seconds: number;
+  deliveriesPerS: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  meanMs: number;
+  /** Worst lateness of a paced send against its schedule (load generator falling behind). */
+  sendLagMaxMs: number;
+}
+
+export interface HoldFigures {
+  seconds: number;
+  heartbeats: number;
+  /** Server RSS growth from before the logins to the end of the hold, per client. */
+  rssPerClientKB: number;
+  /** Server CPU during the hold, in % of one core. */
+  cpuPercent: number;
+}
+
+export interface PhaseFigures {
+  name: string;
+  seconds: number;
+  serverCpuS: number;
+  loadCpuS: number;
+  /** Server RSS at the end of the phase and the highest sampled during it. */
+  serverRssMB: number;
+  serverPeakMB: number;
+}
+
+export interface RunResult {
+  target: 'server' | 'floor' | 'external';
+  login: LoginFigures;
+  chat?: ChatFigures;
+  storm?: LoginFigures;
+  hold?: HoldFigures;
+  server: { peakRssMB: number; cpuS: number; stdoutMB: number; stderrMB: number };
+  loadgen: { workers: number; cpuS: number };
+  phases: PhaseFigures[];
+  /** Connections the server closed, error frames, and notices, as the clients saw them. */
+  closed: Record<string, number>;
+  errors: Record<string, number>;
+  notices: Record<string, number>;
+  heartbeats: number;
+  /** Megabytes the clients received in all (join notices included). */
+  receivedMB: number;
+}
+
+export interface Report {
+  scenario: string;
+  date: string;
+  machine: { nproc: number; node: string; cpu: string };
+  config: BenchConfig;
+  real: RunResult;
+  floor?: RunResult;
+  /** real/floor for each figure both runs have. */
+  ratios?: Record<string, number>;
+}
+
+interface Figure {
+  key: string;
+  label: string;
+  get(r: RunResult): number | undefined;
+  digits: number;
+}
+
+const f = (key: string, label: string, digits: number, get: (r: RunResult) => number | undefined): Figure => ({ key, label, digits, get });
+
+/** The figures of the table, in order; `key` names them in the JSON ratios. */
+export const FIGURES: Figure[] = [
+  f('login.totalS', 'login: all clients (s)', 2, (r) => r.login.totalS),
+  f('login.p50Ms', 'login: per client p50 (ms)', 1, (r) => r.login.p50Ms),
+  f('login.p99Ms', 'login: per client p99 (ms)', 1, (r) => r.login.p99Ms),
+  f('chat.deliveries', 'chat: deliveries', 0, (r) => r.chat?.deliveries),
+  f('chat.lost', 'chat: lost', 0, (r) => r.chat?.lost),
+  f('chat.outOfOrder', 'chat: out of order', 0, (r) => r.chat?.outOfOrder),
+  f('chat.deliveriesPerS', 'chat: deliveries/s', 0, (r) => r.chat?.deliveriesPerS),
+  f('chat.p50Ms', 'chat: latency p50 (ms)', 2, (r) => r.chat?.p50Ms),
+  f('chat.p99Ms', 'chat: latency p99 (ms)', 2, (r) => r.chat?.p99Ms),
+  f('chat.maxMs', 'chat: latency max (ms)', 2, (r) => r.chat?.maxMs),
+  f('chat.sendLagMaxMs', 'chat: paced send lag max (ms)', 1, (r) => r.chat?.sendLagMaxMs),
+  f('storm.ok', 'storm: logins ok', 0, (r) => r.storm?.ok),
+  f('storm.failed', 'storm: logins failed', 0, (r) => (r.storm ? r.storm.clients - r.storm.ok : undefined)),
+  f('storm.totalS', 'storm: all logins (s)', 2, (r) => r.storm?.totalS),
+  f('storm.p50Ms', 'storm: login p50 (ms)', 0, (r) => r.storm?.p50Ms),
+  f('storm.p99Ms', 'storm: login p99 (ms)', 0, (r) => r.storm?.p99Ms),
+  f('hold.rssPerClientKB', 'idle: server RSS per client (KB)', 2, (r) => r.hold?.rssPerClientKB),
+  f('hold.cpuPercent', 'idle: server CPU (% of a core)', 2, (r) => r.hold?.cpuPercent),
+  f('hold.heartbeats', 'idle: heartbeats sent', 0, (r) => r.hold?.heartbeats),
+  f('server.peakRssMB', 'server: peak RSS (MB)', 1, (r) => r.server.peakRssMB),
+  f('server.cpuS', 'server: CPU (s)', 2, (r) => r.server.cpuS),
+  f('server.consoleMB', 'server: console output (MB)', 2, (r) => r.server.stdoutMB + r.server.stderrMB),
+  f('loadgen.cpuS', 'load generator: CPU (s)', 2, (r) => r.loadgen.cpuS),
+  f('receivedMB', 'clients: bytes received (MB)', 1, (r) => r.receivedMB),
+];
+
+const usable = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v);
+
+/** real/floor for every figure both runs measured (a 0/0 counts as 1: "the same"). */
+export function ratios(real: RunResult, floor: RunResult): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const fig of FIGURES) {
+    const a = fig.get(real);
+    const b = fig.get(floor);
+    if (!usable(a) || !usable(b)) continue;
+    if (b === 0) {
+      if (a === 0) out[fig.key] = 1;
+      continue;
+    }
+    out[fig.key] = a / b;
+  }
+  return out;
+}
+
+function cell(v: number | undefined, digits: number): string {
+  return usable(v) ? v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '-';
+}
+
+/** The report as a plain-text table, then the phases and anything that went wrong. */
+export function formatReport(report: Report): string {
+  const { real, floor, ratios: r } = report;
+  const head = ['figure', real.target, ...(floor ? ['floor', 'real/floor'] : [])];
+  const rows = FIGURES.filter((fig) => usable(fig.get(real)) || (floor && usable(fig.get(floor)))).map((fig) => [
+    fig.label,
+    cell(fig.get(real), fig.digits),
+    ...(floor ? [cell(fig.get(floor), fig.digits), r?.[fig.key] === undefined ? '-' : `${r[fig.key]!.toFixed(2)}x`] : []),
+  ]);
+  const lines = [
+    `tinychat bench: ${report.scenario}, ${report.date}, ${report.machine.nproc} cores (${report.machine.cpu}), node ${report.machine.node}`,
+    describeSizes(report.config),
+    '',
+    ...table([head, ...rows]),
+    '',
+    ...phaseLines(real),
+    ...(floor ? phaseLines(floor) : []),
+    ...problems(real),
+    ...(floor ? problems(floor) : []),
+  ];
+  return lines.join('\n') + '\n';
+}
+
+function describeSizes(c: BenchConfig): string {
+  const rate = c.rate > 0 ? `${c.rate} lines/s` : `as fast as possible (window ${c.window})`;
+  const lines = c.messages < 0 ? 'until the storm ends' : `${c.messages} lines each`;
+  const parts = [`${c.clients} clients`, `${c.senders} senders x ${lines}, ${rate}`];
+  if (c.scenario === 'idle') parts.push(`held ${c.seconds} s`);
+  if (c.stormLogins > 0) parts.push(`${c.stormLogins} storm logins${c.register ? ' (registrations)' : ''}`);
+  parts.push(`${c.workers} load workers`, c.heartbeat > 0 ? `heartbeat every ${c.heartbeat} s` : 'no heartbeats');
+  return parts.join('; ');
+}
+
+/** Where the time went: a reader tells the bottleneck from who was busy. */
+function phaseLines(r: RunResult): string[] {
+  return [
+    `${r.target} phases:`,
+    ...r.phases.map(
+      (p) =>
+        `  ${p.name.padEnd(6)} ${p.seconds.toFixed(2).padStart(7)} s  server CPU ${p.serverCpuS.toFixed(2)} s (${pct(p.serverCpuS, p.seconds)} of a core), ` +
+        `load generator CPU ${p.loadCpuS.toFixed(2)} s (${pct(p.loadCpuS, p.seconds)} of a core), server RSS ${p.serverRssMB.toFixed(0)} MB (peak ${p.serverPeakMB.toFixed(0)})`,
+    ),
+  ];
+}
+
+function pct(cpu: number, wall: number): string {
+  return Number.isFinite(cpu) && wall > 0 ? `${((100 * cpu) / wall).toFixed(0)}%` : '-';
+}
+
+function problems(r: RunResult): string[] {
+  const out: string[] = [];
+  const list = (title: string, t: Record<string, number> | undefined) => {
+    const entries = Object.entries(t ?? {});
+    if (entries.length) out.push(`${r.target} ${title}: ${entries.map(([k, v]) => `${k} x${v}`).join(', ')}`);
+  };
+  list('login failures', r.login.failures);
+  list('storm login failures', r.storm?.failures);
+  list('connections closed', r.closed);
+  list('errors', r.errors);
+  if (r.notices.offline) out.push(`${r.target}: ${r.notices.offline} offline notices (heartbeats not accepted in time?)`);
+  return out;
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  const line = (row: string[]) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)];
+}

@@ -1,0 +1,259 @@
+/**
+ * One run of a workload against one target (the real server, the floor relay, or a server
+ * already running): start the target, fork the workers, log the clients in, run the scenario's
+ * phase, and gather the figures. Every phase is metered for wall time, server CPU and RSS, and
+ * load-generator CPU.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PASSWORD, writeUsersFile } from './accounts.js';
+import { nowNs } from './client.js';
+import type { ClientSpec, LoginResult, WorkerStats } from './ipc.js';
+import { WorkerPool } from './pool.js';
+import type { Progress } from './progress.js';
+import type { ChatFigures, LoginFigures, PhaseFigures, RunResult } from './report.js';
+import { SCENARIOS, serverArgs, type BenchConfig } from './scenarios.js';
+import { ProcMeter, spawnTarget, type Target } from './server-proc.js';
+import { Histogram, percentile } from './stats.js';
+
+const SERVER = new URL('../server/main.js', import.meta.url);
+const FLOOR = new URL('./floor.js', import.meta.url);
+/** Nothing arrived for this long after the last send: what is missing is lost. */
+const DRAIN_IDLE_MS = 5000;
+const MB = 1024 * 1024;
+
+export type TargetKind = 'server' | 'floor';
+
+/** The run's clients: chat clients u0..uN-1 (the first S send), then storm clients s0..sK-1. */
+export function clientSpecs(config: BenchConfig): ClientSpec[] {
+  const chat = Array.from({ length: config.clients }, (_, i): ClientSpec => ({
+    index: i,
+    name: `u${i}`,
+    password: PASSWORD,
+    role: 'chat',
+    ...(i < config.senders ? { sender: i } : {}),
+  }));
+  const storm = Array.from({ length: config.stormLogins }, (_, i): ClientSpec => ({
+    index: config.clients + i,
+    name: `s${i}`,
+    password: PASSWORD,
+    role: 'storm',
+  }));
+  return [...chat, ...storm];
+}
+
+export async function runWorkload(config: BenchConfig, kind: TargetKind, progress: Progress): Promise<RunResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'chat-bench-'));
+  const specs = clientSpecs(config);
+  let target: Target | null = null;
+  let pool: WorkerPool | null = null;
+  try {
+    progress.phase(`starting ${kind}`, 1);
+    target = await startTarget(config, kind, dir, specs);
+    pool = await WorkerPool.start(config.workers, (w) => ({
+      host: target!.host,
+      port: target!.port,
+      clients: specs.filter((c) => c.index % config.workers === w),
+      senders: config.senders,
+      window: config.window,
+      heartbeatMs: config.heartbeat * 1000,
+      concurrency: config.concurrency,
+      loginTimeout: config.loginTimeout,
+    }), (done) => progress.update(done));
+    return await phases(config, kind, target, pool, progress);
+  } finally {
+    progress.stop();
+    await pool?.quit();
+    target?.meter?.close();
+    await target?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function startTarget(config: BenchConfig, kind: TargetKind, dir: string, specs: ClientSpec[]): Promise<Target> {
+  if (kind === 'floor') return spawnTarget(FLOOR, []);
+  if (config.port !== undefined) {
+    const meter = config.serverPid ? new ProcMeter(config.serverPid) : null;
+    return { host: config.host ?? '127.0.0.1', port: config.port, meter, output: { stdout: 0, stderr: 0 }, stop: async () => {} };
+  }
+  const db = join(dir, 'users.json');
+  writeUsersFile(db, specs, (c) => config.register && c.role === 'storm');
+  return spawnTarget(SERVER, serverArgs(config, db, join(dir, 'server.log')));
+}
+
+async function phases(config: BenchConfig, kind: TargetKind, target: Target, pool: WorkerPool, progress: Progress): Promise<RunResult> {
+  const meter = new PhaseMeter(target.meter, pool);
+  const rssBeforeKB = target.meter?.rssKB() ?? NaN;
+
+  await meter.begin('login');
+  progress.phase('login', config.clients);
+  const login = loginFigures(await pool.all({ cmd: 'login', role: 'chat' }, 'logged-in'), config.clients);
+  login.totalS = (await meter.end()).seconds;
+
+  const result: Partial<RunResult> = { login };
+  for (const phase of SCENARIOS[config.scenario].phases) {
+    await meter.begin(phase);
+    if (phase === 'hold') {
+      progress.phase('holding idle (s)', config.seconds);
+      await hold(config.seconds, progress);
+    } else if (phase === 'chat') {
+      progress.phase('chatting', 1);
+      const sent = await chat(config, pool);
+      result.chat = await collectChat(config, pool, sent);
+    } else {
+      progress.phase('storm logins', config.stormLogins);
+      const { sent, storm } = await stormPhase(config, pool);
+      result.storm = storm;
+      result.chat = await collectChat(config, pool, sent);
+    }
+    const figures = await meter.end();
+    if (phase === 'hold') {
+      result.hold = {
+        seconds: figures.seconds,
+        heartbeats: 0,
+        rssPerClientKB: (figures.serverRssMB * 1024 - rssBeforeKB) / config.clients,
+        cpuPercent: (100 * figures.serverCpuS) / figures.seconds,
+      };
+    }
+  }
+
+  const stats = mergeStats((await pool.all({ cmd: 'stats' }, 'stats')).map((r) => r.stats));
+  if (result.hold) result.hold.heartbeats = stats.heartbeats;
+  const m = target.meter;
+  return {
+    target: kind === 'server' && config.port !== undefined ? 'external' : kind,
+    login,
+    ...result,
+    server: {
+      peakRssMB: m ? m.hwmKB() / 1024 : NaN,
+      cpuS: m ? m.cpuSeconds() : NaN,
+      stdoutMB: target.output.stdout / MB,
+      stderrMB: target.output.stderr / MB,
+    },
+    loadgen: { workers: config.workers, cpuS: await pool.cpuSeconds() },
+    phases: meter.done,
+    closed: stats.closed,
+    errors: stats.errors,
+    notices: stats.notices,
+    heartbeats: stats.heartbeats,
+    receivedMB: stats.bytesIn / MB,
+  };
+}
+
+/** Idle: clients stay connected and heartbeat; the parent only waits. */
+async function hold(seconds: number, progress: Progress): Promise<void> {
+  for (let s = 1; s <= seconds; s++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    progress.update(s);
+  }
+}
+
+/** Everyone starts sending at the same moment, a little ahead, so no worker gets a head start. */
+function chatCommand(config: BenchConfig) {
+  return { cmd: 'chat', messages: config.messages, rate: config.rate, startNs: nowNs() + 50e6 } as const;
+}
+
+async function chat(config: BenchConfig, pool: WorkerPool): Promise<number> {
+  const replies = await pool.all(chatCommand(config), 'sent');
+  return replies.reduce((n, r) => n + r.sent, 0);
+}
+
+/** Storm: chat until every storm login has succeeded or failed. */
+async function stormPhase(config: BenchConfig, pool: WorkerPool): Promise<{ sent: number; storm: LoginFigures }> {
+  const sending = pool.all(chatCommand(config), 'sent');
+  const started = performance.now();
+  const storm = loginFigures(await pool.all({ cmd: 'login', role: 'storm' }, 'logged-in'), config.stormLogins);
+  storm.totalS = (performance.now() - started) / 1000;
+  pool.tell({ cmd: 'stop' });
+  const sent = (await sending).reduce((n, r) => n + r.sent, 0);
+  return { sent, storm };
+}
+
+async function collectChat(config: BenchConfig, pool: WorkerPool, sent: number): Promise<ChatFigures> {
+  await pool.all({ cmd: 'drain', total: sent, idleMs: DRAIN_IDLE_MS }, 'drained');
+  const s = mergeStats((await pool.all({ cmd: 'stats' }, 'stats')).map((r) => r.stats));
+  const expected = config.clients * sent;
+  const seconds = s.lastRecvNs > s.firstSendNs ? (s.lastRecvNs - s.firstSendNs) / 1e9 : NaN;
+  const ms = (us: number) => us / 1000;
+  return {
+    sent,
+    expected,
+    deliveries: s.received,
+    lost: Math.max(0, expected - s.received),
+    outOfOrder: s.outOfOrder,
+    seconds,
+    deliveriesPerS: s.received / seconds,
+    p50Ms: ms(s.latency.percentile(50)),
+    p99Ms: ms(s.latency.percentile(99)),
+    maxMs: ms(s.latency.max),
+    meanMs: ms(s.latency.mean),
+    sendLagMaxMs: config.rate > 0 ? s.sendLagMaxMs : NaN,
+  };
+}
+
+function loginFigures(results: { result: LoginResult }[], clients: number): LoginFigures {
+  const times = results.flatMap((r) => r.result.times);
+  const failures: Record<string, number> = {};
+  for (const { result } of results) addInto(failures, result.failures);
+  return { clients, ok: times.length, failures, totalS: NaN, p50Ms: percentile(times, 50), p99Ms: percentile(times, 99), maxMs: times.length ? Math.max(...times) : NaN };
+}
+
+type Merged = Omit<WorkerStats, 'latencyUs'> & { latency: Histogram };
+
+function mergeStats(all: WorkerStats[]): Merged {
+  const latency = new Histogram();
+  const m: Merged = { received: 0, outOfOrder: 0, latency, firstSendNs: 0, lastRecvNs: 0, sendLagMaxMs: 0, heartbeats: 0, closed: {}, errors: {}, notices: {}, bytesIn: 0 };
+  for (const s of all) {
+    m.received += s.received;
+    m.outOfOrder += s.outOfOrder;
+    latency.merge(s.latencyUs);
+    if (s.firstSendNs > 0) m.firstSendNs = m.firstSendNs === 0 ? s.firstSendNs : Math.min(m.firstSendNs, s.firstSendNs);
+    m.lastRecvNs = Math.max(m.lastRecvNs, s.lastRecvNs);
+    m.sendLagMaxMs = Math.max(m.sendLagMaxMs, s.sendLagMaxMs);
+    m.heartbeats += s.heartbeats;
+    m.bytesIn += s.bytesIn;
+    addInto(m.closed, s.closed);
+    addInto(m.errors, s.errors);
+    addInto(m.notices, s.notices);
+  }
+  return m;
+}
+
+function addInto(into: Record<string, number>, from: Record<string, number>): void {
+  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+}
+
+/** Wall time, server CPU and RSS, and load-generator CPU, per phase. */
+class PhaseMeter {
+  readonly done: PhaseFigures[] = [];
+  private current: { name: string; t: number; serverCpu: number; loadCpu: number } | null = null;
+
+  constructor(
+    private readonly server: ProcMeter | null,
+    private readonly pool: WorkerPool,
+  ) {}
+
+  async begin(name: string): Promise<void> {
+    const loadCpu = await this.pool.cpuSeconds();
+    this.server?.takePeakKB();
+    this.current = { name, t: performance.now(), serverCpu: this.server?.cpuSeconds() ?? NaN, loadCpu };
+  }
+
+  async end(): Promise<PhaseFigures> {
+    const c = this.current!;
+    const seconds = (performance.now() - c.t) / 1000;
+    const serverCpu = this.server?.cpuSeconds() ?? NaN;
+    const loadCpu = await this.pool.cpuSeconds();
+    const figures: PhaseFigures = {
+      name: c.name,
+      seconds,
+      serverCpuS: serverCpu - c.serverCpu,
+      loadCpuS: loadCpu - c.loadCpu,
+      serverRssMB: (this.server?.rssKB() ?? NaN) / 1024,
+      serverPeakMB: (this.server?.takePeakKB() ?? NaN) / 1024,
+    };
+    this.done.push(figures);
+    return figures;
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * The named workloads of issue 5 and the one configuration type the whole bench runs from.
+ * A scenario is its default sizes (full and --quick), the phases it runs after the login, and the
+ * server options it needs; every size can be overridden on the command line.
+ */
+
+export const SCENARIO_NAMES = ['fanout', 'paced', 'idle', 'storm'] as const;
+export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+/** What runs after the chat clients have logged in. */
+export type Phase = 'chat' | 'hold' | 'storm';
+
+export interface BenchConfig {
+  scenario: ScenarioName;
+  /** Clients that log in first and receive (and count) every chat line. */
+  clients: number;
+  /** How many of those clients send. */
+  senders: number;
+  /** Lines per sender (-1: until the storm is over). */
+  messages: number;
+  /** Lines per second over all senders; 0 = as fast as possible (closed loop, see senders.ts). */
+  rate: number;
+  /** Seconds to hold idle clients (idle); the paced duration (paced). */
+  seconds: number;
+  /** Storm: logins at bcrypt cost 10 while the chat goes on. */
+  stormLogins: number;
+  /** Storm: register the storm users (hash + users-file write) instead of logging in. */
+  register: boolean;
+  /** Load-generator processes. */
+  workers: number;
+  /** Closed loop: lines each sender may have in flight. */
+  window: number;
+  /** Logins in flight per worker (0 = all at once). */
+  concurrency: number;
+  /** Seconds between heartbeats; 0 sends none. */
+  heartbeat: number;
+  /** Seconds a client waits for its login_ok. */
+  loginTimeout: number;
+  /** An already running server to target instead of starting one (and its pid, to measure it). */
+  host?: string;
+  port?: number;
+  serverPid?: number;
+  /** Also run the workload against the floor relay and report real/floor. */
+  floor: boolean;
+  /** Where to write the JSON report ("-" for stdout); undefined: no JSON. */
+  json?: string;
+  quick: boolean;
+  /** Only write the users file for this run to this path, and exit. */
+  makeUsers?: string;
+  /** Show a progress bar (only ever on a terminal). */
+  progress: boolean;
+}
+
+interface Sizes {
+  clients: number;
+  senders: number;
+  messages: number;
+  rate: number;
+  seconds: number;
+  stormLogins: number;
+}
+
+interface Scenario {
+  describe: string;
+  full: Sizes;
+  quick: Sizes;
+  phases: Phase[];
+}
+
+const none = { stormLogins: 0 };
+
+export const SCENARIOS: Record<ScenarioName, Scenario> = {
+  fanout: {
+    describe: '1,000 clients; 10 senders x 1,000 lines as fast as possible',
+    full: { ...none, clients: 1000, senders: 10, messages: 1000, rate: 0, seconds: 0 },
+    quick: { ...none, clients: 5, senders: 2, messages: 20, rate: 0, seconds: 0 },
+    phases: ['chat'],
+  },
+  paced: {
+    describe: '1,000 clients; 200 lines/s in total for 10 s (latency at moderate load)',
+    full: { ...none, clients: 1000, senders: 10, messages: -1, rate: 200, seconds: 10 },
+    quick: { ...none, clients: 5, senders: 2, messages: -1, rate: 100, seconds: 1 },
+    phases: ['chat'],
+  },
+  idle: {
+    describe: '10,000 clients logged in and heartbeating, held 30 s (RSS per client, CPU)',
+    full: { ...none, clients: 10_000, senders: 0, messages: 0, rate: 0, seconds: 30 },
+    quick: { ...none, clients: 20, senders: 0, messages: 0, rate: 0, seconds: 2 },
+    phases: ['hold'],
+  },
+  storm: {
+    describe: '1,000 logins at bcrypt cost 10 while 100 clients chat at 200 lines/s',
+    full: { clients: 100, senders: 100, messages: -1, rate: 200, seconds: 0, stormLogins: 1000 },
+    quick: { clients: 5, senders: 5, messages: -1, rate: 50, seconds: 0, stormLogins: 10 },
+    phases: ['storm'],
+  },
+};
+
+/** Scenario sizes, overridden by whatever the command line set. */
+export function sizesFor(name: ScenarioName, quick: boolean, given: Partial<Sizes>): Sizes {
+  const base = quick ? SCENARIOS[name].quick : SCENARIOS[name].full;
+  const sizes = { ...base, ...definedOnly(given) };
+  sizes.senders = Math.min(sizes.senders, sizes.clients);
+  // Paced: the line count follows from rate x duration unless given.
+  if (sizes.messages < 0 && name === 'paced') {
+    sizes.messages = sizes.senders > 0 ? Math.round((sizes.rate * sizes.seconds) / sizes.senders) : 0;
+  }
+  return sizes;
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * Server options for a spawned server. Limits are raised so the bench is not refused as one
+ * address with thousands of connections, and the flood limit is set so high it never mutes a
+ * sender (it still runs on every line, so its cost is measured).
+ */
+export function serverArgs(config: BenchConfig, db: string, log: string): string[] {
+  const args = ['--port', '0', '--udp-port', '0', '--db', db, '--log', log];
+  args.push('--max-per-address', '100000', '--max-connections', '100000');
+  args.push('--rate-count', '1000000000', '--rate-window', '1');
+  if (config.scenario === 'storm') args.push('--bcrypt-cost', '10');
+  return args;
+}

@@ -1,0 +1,144 @@
+/**
+ * The process under test: spawning it (the real server or the floor relay), reading its ports from
+ * the ready line, and measuring it from outside through /proc (CPU seconds from /proc/PID/stat,
+ * memory from /proc/PID/status), so the measurement costs the server nothing.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+const READY = /listening on tcp:\/\/(\S+):(\d+)(?: and udp:\/\/\S+:(\d+))?/;
+
+/** A running target as the bench sees it. */
+export interface Target {
+  host: string;
+  port: number;
+  udpPort?: number;
+  /** Absent for an external server without --server-pid: then server figures are not measured. */
+  meter: ProcMeter | null;
+  /** Bytes the target wrote to its stdout and stderr (console output is work too). */
+  output: { stdout: number; stderr: number };
+  stop(): Promise<void>;
+}
+
+/** Starts `node <script> <args>` and resolves once its ready line names the ports. */
+export function spawnTarget(script: URL, args: string[], nodeArgs: string[] = [], timeoutMs = 15_000): Promise<Target> {
+  const child = spawn(process.execPath, [...nodeArgs, script.pathname, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = { stdout: 0, stderr: 0 };
+  let tail = '';
+  child.stderr!.on('data', (b: Buffer) => {
+    output.stderr += b.length;
+    tail = (tail + b.toString()).slice(-2000);
+  });
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    let ready = false;
+    const fail = (why: string) => {
+      child.kill('SIGKILL');
+      reject(new Error(`${why}\n${tail.trim()}`));
+    };
+    const timer = setTimeout(() => fail(`no ready line from ${script.pathname} within ${timeoutMs} ms`), timeoutMs);
+    child.once('exit', (code) => fail(`${script.pathname} exited with code ${code} before it was ready`));
+    child.stdout!.on('data', (b: Buffer) => {
+      output.stdout += b.length;
+      if (ready) return; // still read, so the target never blocks on a full pipe
+      seen += b.toString();
+      const m = READY.exec(seen);
+      if (!m) return;
+      ready = true;
+      clearTimeout(timer);
+      child.removeAllListeners('exit');
+      resolve({
+        host: m[1]!,
+        port: Number(m[2]),
+        ...(m[3] ? { udpPort: Number(m[3]) } : {}),
+        meter: new ProcMeter(child.pid!),
+        output,
+        stop: () => stopChild(child),
+      });
+    });
+  });
+}
+
+/** SIGTERM (the server shuts down gracefully), then SIGKILL if it takes more than 10 s. */
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+let clockTicks: number | undefined;
+function ticksPerSecond(): number {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  return clockTicks;
+}
+
+/** CPU and memory of one process, read from /proc; it also keeps the peak RSS it has sampled. */
+export class ProcMeter {
+  private peakKB = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(readonly pid: number) {
+    this.timer = setInterval(() => this.sample(), 200);
+    this.timer.unref();
+  }
+
+  /** User + system CPU seconds since the process started (threads included). */
+  cpuSeconds(): number {
+    try {
+      const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+      // Fields after the command name, which is in parentheses and may contain spaces.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond(); // utime, stime
+    } catch {
+      return NaN;
+    }
+  }
+
+  /** Current resident set, in KB. */
+  rssKB(): number {
+    return this.status('VmRSS');
+  }
+
+  /** Peak resident set over the process's life (VmHWM), in KB. */
+  hwmKB(): number {
+    return this.status('VmHWM');
+  }
+
+  /** Highest RSS sampled since the last call, in KB (for per-phase peaks), then starts over. */
+  takePeakKB(): number {
+    this.sample();
+    const peak = this.peakKB;
+    this.peakKB = 0;
+    return peak;
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+
+  private sample(): void {
+    const rss = this.rssKB();
+    if (rss > this.peakKB) this.peakKB = rss;
+  }
+
+  private status(field: string): number {
+    try {
+      const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
+      return m ? Number(m[1]) : NaN;
+    } catch {
+      return NaN;
+    }
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * A load-generator process, forked by the bench (see pool.ts). It owns a share of the clients:
+ * connects and logs them in, sends heartbeats, sends and counts chat lines, and answers each
+ * command from the parent with one reply over IPC (see ipc.ts).
+ */
+import { BenchClient, Tally } from './client.js';
+import { HeartbeatPump } from './heartbeats.js';
+import type { Command, LoginResult, Reply, Role, WorkerSetup } from './ipc.js';
+import { Senders } from './senders.js';
+
+const DRAIN_CHECK_MS = 10;
+const PROGRESS_EVERY_MS = 100;
+
+let setup: WorkerSetup;
+let clients: BenchClient[] = [];
+let tally = new Tally();
+let pump: HeartbeatPump | null = null;
+let senders: Senders | null = null;
+
+type WithoutCpu<T> = T extends unknown ? Omit<T, 'cpu'> : never;
+
+function reply(r: WithoutCpu<Reply>, then: () => void = () => {}): void {
+  process.send!({ ...r, cpu: process.cpuUsage() }, then);
+}
+
+async function handle(c: Command): Promise<void> {
+  switch (c.cmd) {
+    case 'setup':
+      setup = c.setup;
+      tally = new Tally();
+      clients = setup.clients.map((spec) => new BenchClient(spec, setup.senders, tally));
+      pump = new HeartbeatPump(setup.host, setup.heartbeatMs);
+      senders = new Senders(clients);
+      tally.onEcho = (id) => senders!.onEcho(id);
+      return reply({ kind: 'ready' });
+    case 'login':
+      return reply({ kind: 'logged-in', result: await loginAll(c.role) });
+    case 'chat': {
+      const plan = { messages: c.messages < 0 ? Infinity : c.messages, rate: c.rate, senders: setup.senders, window: setup.window, startNs: c.startNs };
+      return reply({ kind: 'sent', sent: await senders!.run(plan) });
+    }
+    case 'stop':
+      return senders!.stop(); // the pending `chat` command replies
+    case 'drain':
+      return reply({ kind: 'drained', complete: await drain(c.total, c.idleMs) });
+    case 'stats':
+      return reply({
+        kind: 'stats',
+        stats: {
+          received: tally.received,
+          outOfOrder: tally.outOfOrder,
+          latencyUs: tally.latencyUs.toData(),
+          firstSendNs: senders!.firstSendNs,
+          lastRecvNs: tally.lastRecvNs,
+          sendLagMaxMs: senders!.lagMaxMs,
+          heartbeats: pump!.sent,
+          closed: tally.closed,
+          errors: tally.errors,
+          notices: tally.notices,
+          bytesIn: tally.bytesIn,
+        },
+      });
+    case 'cpu':
+      return reply({ kind: 'cpu' });
+    case 'quit':
+      pump?.close();
+      for (const client of clients) client.destroy();
+      return reply({ kind: 'bye' }, () => process.exit(0));
+  }
+}
+
+/** Logs in this worker's clients of one role, `concurrency` at a time, reporting progress. */
+async function loginAll(role: Role): Promise<LoginResult> {
+  const mine = clients.filter((c) => c.spec.role === role);
+  const result: LoginResult = { role, times: [], failures: {} };
+  let next = 0;
+  let done = 0;
+  let reported = 0;
+  const progress = setInterval(() => {
+    if (done !== reported) process.send!({ kind: 'progress', done: (reported = done) });
+  }, PROGRESS_EVERY_MS);
+  const lane = async () => {
+    while (next < mine.length) {
+      const client = mine[next++]!;
+      try {
+        result.times.push(await client.login(setup.host, setup.port, setup.loginTimeout));
+        pump!.add(client);
+      } catch (e) {
+        const reason = (e as Error).message;
+        result.failures[reason] = (result.failures[reason] ?? 0) + 1;
+      }
+      done++;
+    }
+  };
+  const lanes = setup.concurrency > 0 ? Math.min(setup.concurrency, mine.length) : mine.length;
+  await Promise.all(Array.from({ length: lanes }, lane));
+  clearInterval(progress);
+  process.send!({ kind: 'progress', done });
+  return result;
+}
+
+/**
+ * Waits until every chat client here has received all `total` lines, or until nothing has
+ * arrived for `idleMs` (then the rest is lost, and the report says so).
+ */
+function drain(total: number, idleMs: number): Promise<boolean> {
+  const expected = clients.filter((c) => c.spec.role === 'chat').length * total;
+  return new Promise((resolve) => {
+    let last = tally.received;
+    let lastChange = performance.now();
+    const timer = setInterval(() => {
+      if (tally.received >= expected) {
+        clearInterval(timer);
+        return resolve(true);
+      }
+      if (tally.received !== last) {
+        last = tally.received;
+        lastChange = performance.now();
+      } else if (performance.now() - lastChange > idleMs) {
+        clearInterval(timer);
+        resolve(false);
+      }
+    }, DRAIN_CHECK_MS);
+  });
+}
+
+if (!process.send) {
+  process.stderr.write('bench/worker.js is started by the bench (npm run bench), not by hand\n');
+  process.exit(2);
+}
+process.on('message', (c: Command) => {
+  handle(c).catch((e: unknown) => reply({ kind: 'fatal', message: (e as Error).stack ?? String(e) }));
+});
+// The parent going away (Ctrl-C, crash) ends the worker too.
+process.on('disconnect', () => process.exit(0));

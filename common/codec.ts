@@ -29,7 +29,8 @@ export interface Frame {
 
 export type Decoded = { frame: Frame; error?: undefined } | { frame?: undefined; error: ChatError };
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of the text, not something to strip silently.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Strict UTF-8: invalid sequences are an error, never silently replaced with U+FFFD. */
 export function decodeUtf8(bytes: Uint8Array): string | null {

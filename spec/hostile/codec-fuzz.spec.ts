@@ -204,6 +204,11 @@ describe('hostile: frame codec explicit cases', () => {
     expect(d.buffered).to.equal(0);
   });
 
+  it('keeps a leading byte order mark as text', () => {
+    const text = '\ufeffhello';
+    expect(one(encodeMessage({ type: 'say', text }))).to.deep.equal([{ msg: { type: 'say', text } }]);
+  });
+
   it('accepts a body of exactly the limit', () => {
     const text = 'é'.repeat(MAX_BODY / 2);
     expect(one(encodeMessage({ type: 'say', text }))).to.deep.equal([{ msg: { type: 'say', text } }]);

@@ -1,0 +1,32 @@
+/**
+ * The client's whole configuration, parsed once at the edge (main.ts) and passed down. Nothing
+ * below main.ts reads process.argv or process.env.
+ */
+export interface ClientConfig {
+  host: string;
+  port: number;
+  /** Username; asked for when absent. */
+  user?: string;
+  /** Password from --password or CHAT_PASSWORD; asked for when absent. */
+  password?: string;
+  /** Overrides the UDP port the server names in login_ok (NAT, port forwarding). */
+  udpPort?: number;
+  /** Seconds between heartbeats. */
+  heartbeatInterval: number;
+  /** Speak TLS; `ca` (PEM) is trusted besides the system's roots, for self-signed servers. */
+  tls: boolean;
+  ca?: Buffer;
+  /** Colour the output (only on a terminal, and never with NO_COLOR). */
+  color: boolean;
+}
+
+export const CLIENT_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 5555,
+  heartbeatInterval: 5,
+} as const;
+
+/** Fills in defaults, so tests can name only what they change. */
+export function makeClientConfig(partial: Partial<ClientConfig> = {}): ClientConfig {
+  return { ...CLIENT_DEFAULTS, tls: false, color: false, ...partial };
+}

@@ -1,0 +1,145 @@
+/**
+ * What the user types, turned into what the client should do. Pure: no sockets, no terminal.
+ *
+ * One table holds every command with its syntax and description; the parser walks it in order
+ * (first match wins) and /help prints it, so a command cannot be added without being documented.
+ */
+import type { ClientMessage } from '../common/protocol.js';
+
+export type Action =
+  | { kind: 'send'; message: ClientMessage }
+  | { kind: 'logout' }
+  | { kind: 'help' }
+  /** A local mistake (usage, unknown command): shown to the user, nothing is sent. */
+  | { kind: 'problem'; text: string }
+  | { kind: 'none' };
+
+export interface CommandEntry {
+  /** How it is typed, as /help shows it. */
+  readonly syntax: string;
+  readonly description: string;
+  /** The action when `line` is this command, or null to let the next entry try. */
+  parse(line: string): Action | null;
+}
+
+const send = (message: ClientMessage): Action => ({ kind: 'send', message });
+const problem = (text: string): Action => ({ kind: 'problem', text });
+
+/** The first word and what follows it (leading blanks removed, the rest kept as typed). */
+function split(line: string): { head: string; rest: string } {
+  const s = line.replace(/^\s+/, '');
+  const i = s.search(/\s/);
+  return i < 0 ? { head: s, rest: '' } : { head: s.slice(0, i), rest: s.slice(i).replace(/^\s+/, '') };
+}
+
+/**
+ * Splits `rest` into the named parameters. A final TEXT takes the remainder of the line as typed;
+ * other parameters are single words. Null when one is missing or a word is left over.
+ */
+function bind(rest: string, params: readonly string[]): string[] | null {
+  const out: string[] = [];
+  let left = rest;
+  for (const [i, p] of params.entries()) {
+    if (p === 'TEXT' && i === params.length - 1) {
+      if (left.trim() === '') return null;
+      return [...out, left];
+    }
+    const { head, rest: more } = split(left);
+    if (head === '') return null;
+    out.push(head);
+    left = more;
+  }
+  return left.trim() === '' ? out : null;
+}
+
+/** A command selected by its first word (any case), e.g. `/msg NAME TEXT`. */
+function command(head: string, params: string, description: string, build: (args: string[]) => Action): CommandEntry {
+  const names = params.split(' ').filter(Boolean);
+  const syntax = `${head} ${params}`.trim();
+  return {
+    syntax,
+    description,
+    parse(line) {
+      const { head: first, rest } = split(line);
+      if (first.toLowerCase() !== head.toLowerCase()) return null;
+      const args = bind(rest, names);
+      return args ? build(args) : problem(`usage: ${syntax}`);
+    },
+  };
+}
+
+/** A command that is the whole line, in any case, e.g. `EXIT PM`. */
+function exact(words: readonly string[], description: string, action: Action): CommandEntry {
+  const wanted = new Set(words.map((w) => w.toLowerCase()));
+  return {
+    syntax: words.join(' | '),
+    description,
+    parse: (line) => (wanted.has(line.trim().replace(/\s+/g, ' ').toLowerCase()) ? action : null),
+  };
+}
+
+export const COMMANDS: readonly CommandEntry[] = [
+  command('@PM', 'NAME', 'ask NAME for a private chat', ([to]) => send({ type: 'pm_request', to: to! })),
+  {
+    syntax: 'Y | N',
+    description: 'answer the oldest private chat request (yes / no)',
+    // The server reads a bare Y or N as the answer, so it travels as an ordinary line.
+    parse: (line) => (/^\s*[yn]\s*$/i.test(line) ? send({ type: 'say', text: line.trim() }) : null),
+  },
+  command('/accept', 'NAME', "accept NAME's private chat request", ([from]) =>
+    send({ type: 'pm_answer', from: from!, accept: true }),
+  ),
+  command('/reject', 'NAME', "refuse NAME's private chat request", ([from]) =>
+    send({ type: 'pm_answer', from: from!, accept: false }),
+  ),
+  exact(['EXIT PM'], 'leave the private chat', send({ type: 'pm_exit' })),
+  command('/all', 'TEXT', 'send TEXT to the group, even during a private chat', ([text]) =>
+    send({ type: 'say', group: true, text: text! }),
+  ),
+  command('/msg', 'NAME TEXT', 'send TEXT to NAME only (one private message)', ([to, text]) =>
+    send({ type: 'dm', to: to!, text: text! }),
+  ),
+  {
+    syntax: '@NAME TEXT',
+    description: 'the same as /msg NAME TEXT',
+    parse(line) {
+      const { head, rest } = split(line);
+      if (!head.startsWith('@') || head.length < 2) return null;
+      if (rest.trim() === '') return problem('usage: @NAME TEXT');
+      return send({ type: 'dm', to: head.slice(1), text: rest });
+    },
+  },
+  command('/who', '', 'list who is online', () => send({ type: 'who' })),
+  command('/help', '', 'show this list', () => ({ kind: 'help' })),
+  exact(['LOGOUT', 'exit', 'quit', '/quit'], 'log out and leave', { kind: 'logout' }),
+  {
+    syntax: '//TEXT',
+    description: 'send a line that starts with /',
+    parse: (line) => (line.trimStart().startsWith('//') ? send({ type: 'say', text: line.trimStart().slice(1) }) : null),
+  },
+  {
+    syntax: 'TEXT',
+    description: 'anything else goes to the group, or to your partner during a private chat',
+    parse(line) {
+      const { head } = split(line);
+      if (head.startsWith('/')) return problem(`unknown command ${head}; type /help for the list`);
+      return send({ type: 'say', text: line });
+    },
+  },
+];
+
+/** What typing `line` means. Blank lines mean nothing. */
+export function parseInput(line: string): Action {
+  if (line.trim() === '') return { kind: 'none' };
+  for (const entry of COMMANDS) {
+    const action = entry.parse(line);
+    if (action) return action;
+  }
+  return { kind: 'none' }; // unreachable: the last entry takes any line
+}
+
+/** The /help text: one line per command, descriptions aligned. */
+export function helpLines(): string[] {
+  const width = Math.max(...COMMANDS.map((c) => c.syntax.length));
+  return ['Commands:', ...COMMANDS.map((c) => `  ${c.syntax.padEnd(width)}  ${c.description}`)];
+}

@@ -1,0 +1,77 @@
+import { expect } from 'chai';
+import { Formatter, localTime, nameList } from '../../client/format.js';
+import type { ServerMessage } from '../../common/protocol.js';
+
+/** A fixed clock face: every stamp reads as the UTC time of the message. */
+const utc = (ms: number) => new Date(ms).toISOString().slice(11, 19);
+const T = Date.UTC(2026, 0, 1, 12, 0, 1);
+const fmt = new Formatter(utc, () => Date.UTC(2026, 0, 1, 12, 30, 0));
+const texts = (m: ServerMessage) => fmt.message(m).map((l) => l.text);
+
+describe('client/format', () => {
+  it('shows a group line with the server time and the sender', () => {
+    expect(texts({ type: 'msg', from: 'alice', ts: T, scope: 'group', text: 'hello' })).to.deep.equal(['[12:00:01] alice: hello']);
+  });
+
+  it('marks private lines and names both ends', () => {
+    const lines = fmt.message({ type: 'msg', from: 'alice', to: 'bob', ts: T, scope: 'private', text: 'hi' });
+    expect(lines).to.deep.equal([{ style: 'private', text: '[12:00:01] [private] alice -> bob: hi' }]);
+  });
+
+  it('indents the further lines of a multi-line message under its text', () => {
+    expect(texts({ type: 'msg', from: 'bob', ts: T, scope: 'group', text: 'one\ntwo\n\n' })).to.deep.equal([
+      '[12:00:01] bob: one',
+      '                two',
+    ]);
+  });
+
+  it('shows escape sequences, CR, NUL, bell and bidi overrides as visible escapes', () => {
+    const text = 'a\x1b[2Jb\rc\x00d\x07e\u202ef\u009bg';
+    expect(texts({ type: 'msg', from: 'mallory', ts: T, scope: 'group', text })).to.deep.equal([
+      '[12:00:01] mallory: a\\x1b[2Jb\\x0dc\\x00d\\x07e\\u202ef\\x9bg',
+    ]);
+  });
+
+  it('escapes names and notices too, and keeps them on one line', () => {
+    const m: ServerMessage = { type: 'notice', event: 'join', message: 'x\nfake line\x1b]0;pwned\x07', ts: T, user: 'e\x1bvil', online: ['a\u202eb'] };
+    expect(texts(m)).to.deep.equal(['[12:00:01] * x\\nfake line\\x1b]0;pwned\\x07 (online: a\\u202eb)']);
+    expect(texts({ type: 'msg', from: 'ev\nil', ts: T, scope: 'private', to: 'b\x1b', text: 'ok' })).to.deep.equal([
+      '[12:00:01] [private] ev\\nil -> b\\x1b: ok',
+    ]);
+  });
+
+  it('shows notices with the online list when the server sends one', () => {
+    const m: ServerMessage = { type: 'notice', event: 'join', message: 'bob joined the chat', ts: T, user: 'bob', online: ['alice', 'bob'] };
+    expect(fmt.message(m)).to.deep.equal([{ style: 'notice', text: '[12:00:01] * bob joined the chat (online: alice, bob)' }]);
+    expect(texts({ type: 'notice', event: 'pm_invite', message: 'alice wants a private chat with you (Y/N)?', ts: T })).to.deep.equal([
+      '[12:00:01] * alice wants a private chat with you (Y/N)?',
+    ]);
+  });
+
+  it('stamps errors, /who answers and goodbyes with the local time', () => {
+    expect(fmt.message({ type: 'error', code: 'NO_SUCH_USER', message: 'zed is not online' })).to.deep.equal([
+      { style: 'error', text: '[12:30:00] ! zed is not online' },
+    ]);
+    expect(texts({ type: 'who', online: ['alice', 'bob'] })).to.deep.equal(['[12:30:00] * Online (2): alice, bob']);
+    expect(texts({ type: 'bye', message: 'Goodbye, alice!' })).to.deep.equal(['[12:30:00] * Goodbye, alice!']);
+    expect(texts({ type: 'hello', server: 'tinychat', version: '1', guests: false })).to.deep.equal([]);
+  });
+
+  it('cuts long online lists and counts users the server did not list', () => {
+    const names = Array.from({ length: 25 }, (_, i) => `u${i}`);
+    expect(nameList(names)).to.equal(`${names.slice(0, 20).join(', ')}, … and 5 more`);
+    expect(texts({ type: 'who', online: ['a', 'b'], count: 5000 })).to.deep.equal(['[12:30:00] * Online (5000): a, b, … and 4998 more']);
+    expect(fmt.online([], 3).text).to.equal('[12:30:00] * Online (3)');
+  });
+
+  it('reports a line that could not be sent, escaped', () => {
+    expect(fmt.notDelivered('hi\x1b[31m', 'not connected')).to.deep.equal({
+      style: 'error',
+      text: '[12:30:00] ! not delivered (not connected): hi\\x1b[31m',
+    });
+  });
+
+  it('formats local time as HH:MM:SS', () => {
+    expect(localTime(new Date(2026, 0, 1, 9, 5, 7).getTime())).to.equal('09:05:07');
+  });
+});

@@ -1,0 +1,90 @@
+import { expect } from 'chai';
+import { COMMANDS, helpLines, parseInput } from '../../client/input.js';
+
+const send = (message: object) => ({ kind: 'send', message });
+const problem = (text: string) => ({ kind: 'problem', text });
+
+describe('client/input', () => {
+  it('sends plain text to the group (or the private partner) as typed', () => {
+    expect(parseInput('hello world')).to.deep.equal(send({ type: 'say', text: 'hello world' }));
+    expect(parseInput('  spaced  out ')).to.deep.equal(send({ type: 'say', text: '  spaced  out ' }));
+    expect(parseInput('merhaba arkadaşlar 👋')).to.deep.equal(send({ type: 'say', text: 'merhaba arkadaşlar 👋' }));
+  });
+
+  it('ignores blank lines', () => {
+    expect(parseInput('')).to.deep.equal({ kind: 'none' });
+    expect(parseInput('   \t ')).to.deep.equal({ kind: 'none' });
+  });
+
+  it('reads @PM NAME as a private chat request, in any case', () => {
+    expect(parseInput('@PM bob')).to.deep.equal(send({ type: 'pm_request', to: 'bob' }));
+    expect(parseInput('@pm Bob ')).to.deep.equal(send({ type: 'pm_request', to: 'Bob' }));
+    expect(parseInput('@PM')).to.deep.equal(problem('usage: @PM NAME'));
+    expect(parseInput('@PM bob and more')).to.deep.equal(problem('usage: @PM NAME'));
+  });
+
+  it('sends a bare Y or N as a line: the server reads it as the answer to the oldest request', () => {
+    expect(parseInput('Y')).to.deep.equal(send({ type: 'say', text: 'Y' }));
+    expect(parseInput(' n ')).to.deep.equal(send({ type: 'say', text: 'n' }));
+    expect(parseInput('Yes')).to.deep.equal(send({ type: 'say', text: 'Yes' }));
+  });
+
+  it('answers a chosen request with /accept NAME and /reject NAME', () => {
+    expect(parseInput('/accept alice')).to.deep.equal(send({ type: 'pm_answer', from: 'alice', accept: true }));
+    expect(parseInput('/REJECT alice')).to.deep.equal(send({ type: 'pm_answer', from: 'alice', accept: false }));
+    expect(parseInput('/accept')).to.deep.equal(problem('usage: /accept NAME'));
+  });
+
+  it('leaves a private chat with EXIT PM, but logs out with a bare exit', () => {
+    expect(parseInput('EXIT PM')).to.deep.equal(send({ type: 'pm_exit' }));
+    expect(parseInput(' exit   pm ')).to.deep.equal(send({ type: 'pm_exit' }));
+    expect(parseInput('exit')).to.deep.equal({ kind: 'logout' });
+  });
+
+  it('logs out with LOGOUT, exit, quit and /quit only when they are the whole line', () => {
+    for (const word of ['LOGOUT', 'logout', 'exit', 'Quit', 'quit', '/quit']) {
+      expect(parseInput(word), word).to.deep.equal({ kind: 'logout' });
+    }
+    expect(parseInput('quit smoking')).to.deep.equal(send({ type: 'say', text: 'quit smoking' }));
+  });
+
+  it('sends one private message with /msg NAME TEXT or @NAME TEXT, keeping the text as typed', () => {
+    expect(parseInput('/msg bob hi  there')).to.deep.equal(send({ type: 'dm', to: 'bob', text: 'hi  there' }));
+    expect(parseInput('@bob hi')).to.deep.equal(send({ type: 'dm', to: 'bob', text: 'hi' }));
+    expect(parseInput('/msg bob')).to.deep.equal(problem('usage: /msg NAME TEXT'));
+    expect(parseInput('/msg')).to.deep.equal(problem('usage: /msg NAME TEXT'));
+    expect(parseInput('@bob')).to.deep.equal(problem('usage: @NAME TEXT'));
+    // A lone @ is not a command.
+    expect(parseInput('@ home')).to.deep.equal(send({ type: 'say', text: '@ home' }));
+  });
+
+  it('sends to the group with /all TEXT, even during a private chat', () => {
+    expect(parseInput('/all hello everyone')).to.deep.equal(send({ type: 'say', group: true, text: 'hello everyone' }));
+    expect(parseInput('/all')).to.deep.equal(problem('usage: /all TEXT'));
+  });
+
+  it('lists users with /who and commands with /help', () => {
+    expect(parseInput('/who')).to.deep.equal(send({ type: 'who' }));
+    expect(parseInput('/help')).to.deep.equal({ kind: 'help' });
+    expect(parseInput('/who is there')).to.deep.equal(problem('usage: /who'));
+  });
+
+  it('refuses an unknown /command locally, with a hint', () => {
+    expect(parseInput('/nick bob')).to.deep.equal(problem('unknown command /nick; type /help for the list'));
+    // An escape sequence typed or pasted stays a plain string here; the display escapes it.
+    expect(parseInput('/\x1b[2J')).to.deep.equal(problem('unknown command /\x1b[2J; type /help for the list'));
+  });
+
+  it('sends a line starting with / when it is doubled', () => {
+    expect(parseInput('//shrug')).to.deep.equal(send({ type: 'say', text: '/shrug' }));
+  });
+
+  it('documents every command in /help from the one table', () => {
+    const help = helpLines();
+    expect(help[0]).to.equal('Commands:');
+    expect(help).to.have.length(COMMANDS.length + 1);
+    for (const syntax of ['@PM NAME', 'Y | N', '/accept NAME', '/reject NAME', 'EXIT PM', '/all TEXT', '/msg NAME TEXT', '@NAME TEXT', '/who', '/help', 'LOGOUT | exit | quit | /quit']) {
+      expect(help.some((l) => l.startsWith(`  ${syntax} `)), syntax).to.equal(true);
+    }
+  });
+});

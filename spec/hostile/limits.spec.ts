@@ -1,0 +1,126 @@
+/**
+ * Resource limits against a live server: the login deadline (slowloris), connection caps in all
+ * and per address, and the output cap for a client that stops reading.
+ */
+import { expect } from 'chai';
+import { FakeClock } from '../support/fake-clock.js';
+import { startServer, TestClient, type Running } from '../support/harness.js';
+import { connectFrom, connectRaw, logged, until } from './support.js';
+
+describe('hostile: login deadline (slowloris)', () => {
+  let srv: Running;
+  let clock: FakeClock;
+  beforeEach(async () => {
+    clock = new FakeClock();
+    // Nobody sends heartbeats here: keep presence from marking members offline as time moves.
+    srv = await startServer({ loginTimeout: 30, heartbeatTimeout: 3600 }, clock);
+  });
+  afterEach(async () => srv.stop());
+
+  it('closes a connection that trickles bytes but never logs in, at the deadline', async () => {
+    const member = await TestClient.login(srv.port, 'alice');
+    const r = await connectRaw(srv.port);
+    await until(() => srv.server.connections === 2, 'the trickler to be accepted');
+    // A header that announces 200 bytes, sent one byte every 2 s: never a whole frame.
+    const header = Buffer.from([0, 200, ...Buffer.from('{"type":"login","user":"slow"')]);
+    for (let i = 0; i < 14; i++) {
+      r.socket.write(header.subarray(i, i + 1));
+      clock.advance(2000);
+    }
+    await member.sync();
+    expect(srv.server.connections, 'open at 28 s').to.equal(2);
+    clock.advance(2000);
+    expect(srv.server.connections, 'closed at 30 s').to.equal(1);
+    await r.closed;
+    expect(r.received().toString()).to.include('LOGIN_TIMEOUT');
+    expect(logged(srv.logs, 'no login within the time allowed')).to.have.length(1);
+    // The member, logged in all along, is untouched.
+    member.send({ type: 'say', text: 'still here' });
+    expect(await member.line()).to.include({ text: 'still here' });
+  });
+
+  it('does not extend the deadline for whole frames that are not a login', async () => {
+    const c = await TestClient.connect(srv.port);
+    for (let i = 0; i < 5; i++) {
+      clock.advance(5000);
+      await c.sync(); // answered NOT_LOGGED_IN, and the clock keeps running
+    }
+    clock.advance(5000);
+    expect(await c.error()).to.include({ code: 'LOGIN_TIMEOUT' });
+    await c.whenClosed();
+  });
+
+  it('cancels the deadline on login', async () => {
+    const c = await TestClient.login(srv.port, 'bob');
+    clock.advance(60_000);
+    await c.sync();
+    expect(c.closed).to.equal(false);
+  });
+});
+
+describe('hostile: connection limits', () => {
+  let srv: Running;
+  afterEach(async () => srv.stop());
+
+  it('refuses connections over maxConnections with a clear error, and admits again when one leaves', async () => {
+    srv = await startServer({ maxConnections: 3, maxPerAddress: 10 });
+    const held = await Promise.all([1, 2, 3].map(() => TestClient.connect(srv.port)));
+    await until(() => srv.server.connections === 3, 'three connections');
+    const extra = await TestClient.connect(srv.port);
+    expect(await extra.error()).to.deep.include({ code: 'TOO_MANY_CONNECTIONS', message: 'too many connections' });
+    await extra.whenClosed();
+    expect(logged(srv.logs, 'Refused connection from 127.0.0.1')).to.have.length(1);
+    held[0]!.close();
+    await until(() => srv.server.connections === 2, 'a slot to free up');
+    const next = await TestClient.login(srv.port, 'carol');
+    expect(next.me.user).to.equal('carol');
+  });
+
+  it('refuses connections over maxPerAddress from one address only', async () => {
+    srv = await startServer({ maxConnections: 100, maxPerAddress: 2 });
+    await TestClient.login(srv.port, 'a1');
+    await TestClient.login(srv.port, 'a2');
+    const third = await TestClient.connect(srv.port);
+    expect(await third.error()).to.include({ code: 'TOO_MANY_CONNECTIONS' });
+    await third.whenClosed();
+    // Another address is not affected by 127.0.0.1's count.
+    const other = await connectFrom(srv.port, '127.0.0.2');
+    expect(await other.request({ type: 'login', user: 'b1', password: 'pw' }, (m) => m.type !== 'hello')).to.include({
+      type: 'login_ok',
+    });
+  });
+});
+
+describe('hostile: a client that stops reading', () => {
+  let srv: Running;
+  afterEach(async () => srv.stop());
+
+  it('is dropped once its unsent output passes maxOutput, and everyone else gets every message', async () => {
+    const maxOutput = 64 * 1024;
+    srv = await startServer({ maxOutput, maxBody: 32 * 1024, rateCount: 1_000_000 });
+    const talker = await TestClient.login(srv.port, 'talker');
+    const readers = [await TestClient.login(srv.port, 'r1'), await TestClient.login(srv.port, 'r2')];
+    const sink = await TestClient.login(srv.port, 'sink');
+    sink.socket.pause(); // stops reading: the kernel buffers fill, then the server's
+    const text = 'x'.repeat(8 * 1024);
+    let sent = 0;
+    // Enough to fill loopback socket buffers (several MiB) and then the cap; bounded in any case.
+    // Each round stays well under the cap, so readers that keep up are never near it.
+    while (logged(srv.logs, 'slow reader').length === 0 && sent < 20_000) {
+      for (let i = 0; i < 4; i++) talker.send({ type: 'say', text });
+      sent += 4;
+      await talker.sync();
+    }
+    const drop = logged(srv.logs, 'slow reader');
+    expect(drop, 'a log line with the reason').to.have.length(1);
+    expect(drop[0]).to.include('sink').and.include(`output over ${maxOutput} bytes unread`);
+    expect(srv.server.hub.find('sink')?.conn ?? null, 'sink is disconnected').to.equal(null);
+    for (const c of [talker, ...readers]) {
+      await c.sync();
+      expect(c.all('msg').filter((m) => m.from === 'talker')).to.have.length(sent);
+    }
+    // Chat goes on as before for those who read.
+    talker.send({ type: 'say', text: 'after' });
+    expect(await readers[0]!.next((m) => m.type === 'msg' && m.text === 'after')).to.include({ from: 'talker' });
+  });
+});

@@ -110,13 +110,14 @@ export class Hub extends EventEmitter {
     const session = new Session(name, guest, { count: rateCount, windowMs: rateWindow * 1000, muteMs: muteSeconds * 1000 });
     this.sessions.set(session.key, session);
     this.byId.set(session.id, session);
+    // Before login_ok is built: its online list must include the newcomer.
+    this.changed();
     this.presence.touch(session, now);
     conn.state = 'ready';
     conn.cancelLoginTimer?.();
     conn.send(this.loginOk(session, { created }));
     session.attach(conn);
     this.log.info(`${guest ? 'Guest' : 'User'} ${name} logged in from ${conn.label}`);
-    this.changed();
     this.announce('join', session, NOTICES.join(name));
     return session;
   }

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { ServerMessage } from '../../common/protocol.js';
+import { consoleCommand } from '../../server/console.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { Beater, waitUntil } from '../support/heartbeats.js';
 import { startServer, TestClient, type Running } from '../support/harness.js';
@@ -92,6 +93,7 @@ describe('sessions: heartbeat credentials and resume after a lost connection (fa
     await carol.line();
     await pass(2 * TIMEOUT * 1000, [alice.hb, bob.hb, carol.hb]); // alice's client keeps beating while it reconnects
     expect(await whoFrom(carol)).to.deep.equal(['alice', 'bob', 'carol']);
+    expect(consoleCommand(srv.server, 'online')).to.include('  alice: last heartbeat 0.0 s ago, connection lost\n');
     await bob.sync();
     expect(noticesOf(bob).slice(bobSaw)).to.deep.equal([]);
     expect(noticesOf(carol).slice(carolSaw)).to.deep.equal([]);

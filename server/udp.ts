@@ -35,8 +35,8 @@ export class HeartbeatListener {
     const socket = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
     this.socket = socket;
     socket.on('message', (data, rinfo) => this.receive(data, rinfo.address));
-    socket.on('error', (e) => this.hub.log.error(`UDP socket error: ${e.message}`));
     return new Promise((resolve, reject) => {
+      // A failed bind is the caller's to report (once); errors after that are only logged.
       const failed = (e: Error) => {
         this.close();
         reject(e);
@@ -44,6 +44,7 @@ export class HeartbeatListener {
       socket.once('error', failed);
       socket.bind({ address: host, port, exclusive: true }, () => {
         socket.off('error', failed);
+        socket.on('error', (e) => this.hub.log.error(`UDP socket error: ${e.message}`));
         resolve(socket.address().port);
       });
     });

@@ -1,7 +1,11 @@
 import { expect } from 'chai';
+import { join } from 'node:path';
 import { encodeHeartbeat } from '../../common/heartbeat.js';
 import type { ServerMessage } from '../../common/protocol.js';
+import { makeConfig } from '../../server/config.js';
 import { consoleCommand } from '../../server/console.js';
+import { memoryLogger } from '../../server/logger.js';
+import { ChatServer } from '../../server/server.js';
 import { HeartbeatListener } from '../../server/udp.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { Beater } from '../support/heartbeats.js';
@@ -160,6 +164,17 @@ describe('HeartbeatListener (real datagrams, fake clock)', () => {
     listener.sweep(); // a minute on, the old addresses are forgotten: logging resumes
     listener.receive(Buffer.from('junk'), '10.9.9.9');
     expect(srv.logs.at(-1)).to.match(/Dropped heartbeat from 10\.9\.9\.9: malformed/);
+  });
+
+  it('refuses to start on a UDP port already taken, saying so once', async () => {
+    const logger = memoryLogger();
+    const second = new ChatServer(makeConfig({ port: 0, udpPort: srv.udpPort, log: '', bcryptCost: 4, db: join(srv.dir, 'second.json') }), { logger });
+    const failure = await second.start().then(() => null, (e: NodeJS.ErrnoException) => e);
+    expect(failure?.code).to.equal('EADDRINUSE');
+    expect(logger.lines.filter((l) => l.includes('UDP socket error'))).to.deep.equal([]);
+    const alice = await login('alice'); // the first server is untouched
+    await alice.hb.beat();
+    expect(hub().stats.datagramsAccepted).to.equal(1);
   });
 
   it('never logs a session secret, even for heartbeats it drops', async () => {

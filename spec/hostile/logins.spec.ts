@@ -1,0 +1,140 @@
+/**
+ * Logins under load and under attack: bcrypt off the event loop with a bounded queue, brute-force
+ * throttling by account and by address, and bcrypt's 72-byte limit.
+ */
+import { expect } from 'chai';
+import type { ServerMessage } from '../../common/protocol.js';
+import { FakeClock } from '../support/fake-clock.js';
+import { startServer, TestClient, type Running } from '../support/harness.js';
+import { connectFrom, tryLogin, until } from './support.js';
+
+/** Opens `n` connections, then sends all their logins at once; resolves with every answer. */
+async function loginsAtOnce(port: number, users: string[], password = 'pw'): Promise<ServerMessage[]> {
+  const clients = await Promise.all(users.map(() => TestClient.connect(port)));
+  return Promise.all(clients.map((c, i) => tryLogin(c, users[i]!, password)));
+}
+
+describe('hostile: logins under load', function () {
+  this.timeout(30_000);
+  let srv: Running;
+  afterEach(async () => srv.stop());
+
+  it('keeps chat moving while bcrypt works on several logins', async () => {
+    srv = await startServer({ bcryptCost: 10, hashThreads: 2 });
+    const alice = await TestClient.login(srv.port, 'alice');
+    const bob = await TestClient.login(srv.port, 'bob');
+    const authenticating = () => [...srv.server['conns']].filter((c) => c.state === 'authenticating').length;
+    const users = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'];
+    const clients = await Promise.all(users.map(() => TestClient.connect(srv.port)));
+    const logins = clients.map((c, i) => tryLogin(c, users[i]!, 'pw'));
+    // With bcrypt on the event loop each login would finish inside its own read: never all six at once.
+    await until(() => authenticating() === 6, 'six logins in progress at once');
+    alice.send({ type: 'say', text: 'ping' });
+    expect(await bob.line()).to.include({ text: 'ping' });
+    expect(authenticating(), 'logins still hashing when the chat line arrived').to.be.at.least(1);
+    for (const reply of await Promise.all(logins)) expect(reply.type).to.equal('login_ok');
+  });
+
+  it('answers "server busy" when the hash queue is full, and the retry succeeds', async () => {
+    srv = await startServer({ bcryptCost: 11, hashThreads: 1, hashQueue: 1 });
+    const users = ['q1', 'q2', 'q3', 'q4', 'q5', 'q6'];
+    const replies = await loginsAtOnce(srv.port, users);
+    const busy = replies.filter((r) => r.type === 'error' && r.code === 'SERVER_BUSY');
+    const ok = replies.filter((r) => r.type === 'login_ok');
+    expect(busy.length, JSON.stringify(replies)).to.be.at.least(1);
+    expect(ok.length).to.be.at.least(2);
+    expect(busy.length + ok.length).to.equal(users.length);
+    expect(busy[0]).to.include({ message: 'server busy, try again' });
+    const refused = users.find((_, i) => replies[i]!.type === 'error')!;
+    expect((await TestClient.login(srv.port, refused)).me.user).to.equal(refused);
+  });
+});
+
+describe('hostile: brute force', function () {
+  this.timeout(30_000);
+  let srv: Running;
+  let clock: FakeClock;
+  beforeEach(async () => {
+    clock = new FakeClock();
+    srv = await startServer({ maxFailures: 3, heartbeatTimeout: 3600, loginTimeout: 3600 }, clock);
+    (await TestClient.login(srv.port, 'victim', 'right')).close();
+  });
+  afterEach(async () => srv.stop());
+
+  it('makes further attempts on an account wait after maxFailures, says how long, and lifts after the window', async () => {
+    const c = await TestClient.connect(srv.port);
+    for (let i = 0; i < 3; i++) expect(await tryLogin(c, 'victim', `guess${i}`)).to.include({ code: 'BAD_PASSWORD' });
+    const throttled = await tryLogin(c, 'victim', 'right');
+    expect(throttled).to.deep.include({ code: 'LOGIN_THROTTLED', retry: 60 });
+    expect((throttled as { message: string }).message).to.equal('too many failed logins; try again in 60 s');
+    clock.advance(30_000);
+    expect(await tryLogin(c, 'victim', 'right')).to.deep.include({ code: 'LOGIN_THROTTLED', retry: 30 });
+    clock.advance(30_001);
+    expect(await tryLogin(c, 'victim', 'right')).to.include({ type: 'login_ok', user: 'victim' });
+  });
+
+  it('throttles an account attacked from several addresses, and only that account', async () => {
+    for (const from of ['127.0.0.2', '127.0.0.3', '127.0.0.4']) {
+      const c = await connectFrom(srv.port, from);
+      expect(await tryLogin(c, 'victim', 'guess')).to.include({ code: 'BAD_PASSWORD' });
+    }
+    const c = await connectFrom(srv.port, '127.0.0.5');
+    expect(await tryLogin(c, 'victim', 'right')).to.include({ code: 'LOGIN_THROTTLED' });
+    expect(await tryLogin(c, 'someone', 'pw')).to.include({ type: 'login_ok' });
+  });
+
+  it('throttles an address that guesses at several accounts, and only that address', async () => {
+    for (const user of ['v1', 'v2', 'v3']) (await TestClient.login(srv.port, user, 'right')).close();
+    const attacker = await connectFrom(srv.port, '127.0.0.6');
+    for (const user of ['v1', 'v2', 'v3']) expect(await tryLogin(attacker, user, 'guess')).to.include({ code: 'BAD_PASSWORD' });
+    expect(await tryLogin(attacker, 'victim', 'right')).to.include({ code: 'LOGIN_THROTTLED' });
+    expect(await tryLogin(attacker, 'newcomer', 'pw'), 'registering counts too').to.include({ code: 'LOGIN_THROTTLED' });
+    const other = await TestClient.connect(srv.port);
+    expect(await tryLogin(other, 'v1', 'right')).to.include({ type: 'login_ok' });
+  });
+
+  it('does not let many connections guessing at once outrun the limit', async () => {
+    // A slow hash, so that every guess arrives while the first ones are still being checked.
+    await srv.stop();
+    srv = await startServer({ maxFailures: 3, heartbeatTimeout: 3600, loginTimeout: 3600, bcryptCost: 10 }, clock);
+    (await TestClient.login(srv.port, 'victim', 'right')).close();
+    const replies = await loginsAtOnce(srv.port, Array(12).fill('victim'), 'guess');
+    const wrong = replies.filter((r) => r.type === 'error' && r.code === 'BAD_PASSWORD').length;
+    const throttled = replies.filter((r) => r.type === 'error' && r.code === 'LOGIN_THROTTLED').length;
+    expect(wrong, JSON.stringify(replies)).to.be.within(3, 5);
+    expect(wrong + throttled).to.equal(12);
+  });
+});
+
+describe('hostile: password rules', () => {
+  let srv: Running;
+  afterEach(async () => srv.stop());
+
+  it('refuses passwords over 72 bytes with the rule instead of cutting them', async () => {
+    srv = await startServer();
+    const c = await TestClient.connect(srv.port);
+    const long = `${'a'.repeat(71)}é`; // 72 characters, 73 bytes
+    expect(await tryLogin(c, 'alice', long)).to.deep.include({
+      code: 'PASSWORD_RULE',
+      message: 'password rejected: use at most 72 bytes',
+    });
+    const exact = 'b'.repeat(72);
+    expect(await tryLogin(c, 'alice', exact)).to.include({ type: 'login_ok', created: true });
+    c.send({ type: 'logout' });
+    await c.whenClosed();
+    // bcrypt would accept anything that starts with the 72 bytes; the server does not.
+    const d = await TestClient.connect(srv.port);
+    expect(await tryLogin(d, 'alice', `${exact}extra`)).to.include({ code: 'PASSWORD_RULE' });
+    expect(await tryLogin(d, 'alice', exact)).to.include({ type: 'login_ok' });
+  });
+
+  it('enforces the minPassword option on new accounts', async () => {
+    srv = await startServer({ minPassword: 8 });
+    const c = await TestClient.connect(srv.port);
+    expect(await tryLogin(c, 'alice', 'seven77')).to.deep.include({
+      code: 'PASSWORD_RULE',
+      message: 'password rejected: use at least 8 characters',
+    });
+    expect(await tryLogin(c, 'alice', 'eight888')).to.include({ type: 'login_ok' });
+  });
+});

@@ -145,10 +145,11 @@ export class BenchClient {
   /** A chat line `seq:<sender>:<n>:<sentNs>`: count it, check order, record its latency. */
   private line(text: string, now: number): void {
     if (this.spec.role !== 'chat' || !text.startsWith('seq:')) return;
-    const parts = text.split(':');
-    const sender = Number(parts[1]);
-    const n = Number(parts[2]);
-    const sentNs = Number(parts[3]);
+    const a = text.indexOf(':', 4);
+    const b = text.indexOf(':', a + 1);
+    const sender = Number(text.slice(4, a));
+    const n = Number(text.slice(a + 1, b));
+    const sentNs = Number(text.slice(b + 1));
     const t = this.tally;
     t.received++;
     t.lastRecvNs = now;

@@ -1,50 +1,54 @@
 /**
- * Heartbeats for every logged-in client of a worker, as the real client sends them: one
- * authenticated datagram per interval to the UDP port named in login_ok. One UDP socket serves
- * the whole worker (the server knows a session by its id, not by the source port), and the first
- * beat of each client is spread over the interval so ten thousand clients do not beat in step.
+ * Heartbeats for every logged-in client of a load-generator worker, as the real client sends
+ * them: one authenticated datagram per interval to the UDP port named in login_ok.
+ *
+ * They are sent from a thread of their own (heartbeat-thread.ts). A worker receiving a fan-out
+ * flood can go seconds between timer runs, and heartbeats sent from its event loop would then
+ * come late and in bursts, get users marked offline, and measure the load generator instead of
+ * the server. Real users' machines are not saturated by their own chat.
  */
-import dgram from 'node:dgram';
-import { encodeHeartbeat } from '../common/heartbeat.js';
+import { Worker } from 'node:worker_threads';
 import type { BenchClient } from './client.js';
 
-const TICK_MS = 100;
+/** What the thread needs to beat for one client. */
+export interface Beat {
+  session: string;
+  secret: Uint8Array;
+  udpPort: number;
+}
+
+/** Counters the thread writes and the worker reads: [sent, worst lateness in ms]. */
+export const SENT = 0;
+export const LATE_MAX_MS = 1;
 
 export class HeartbeatPump {
-  sent = 0;
-  private readonly clients: BenchClient[] = [];
-  private readonly socket = dgram.createSocket('udp4');
-  private readonly timer: NodeJS.Timeout;
+  private readonly shared = new Float64Array(new SharedArrayBuffer(2 * Float64Array.BYTES_PER_ELEMENT));
+  private readonly thread: Worker | null;
 
-  constructor(
-    private readonly host: string,
-    private readonly intervalMs: number,
-  ) {
-    this.socket.on('error', () => {}); // a lost datagram is what UDP does; the server will say
-    this.timer = setInterval(() => this.tick(), TICK_MS);
+  constructor(host: string, intervalMs: number) {
+    this.thread =
+      intervalMs > 0 ? new Worker(new URL('./heartbeat-thread.js', import.meta.url), { workerData: { host, intervalMs, shared: this.shared } }) : null;
+    this.thread?.unref();
+  }
+
+  get sent(): number {
+    return this.shared[SENT]!;
+  }
+
+  /** Worst delay of a heartbeat past its due time, in ms. */
+  get lateMaxMs(): number {
+    return this.shared[LATE_MAX_MS]!;
   }
 
   /** Starts beating for a client that has just logged in (if the server asked for heartbeats). */
   add(client: BenchClient): void {
-    if (this.intervalMs <= 0 || client.me?.udpPort === undefined || client.secret === null) return;
-    client.nextHeartbeatMs = performance.now() + Math.random() * this.intervalMs;
-    this.clients.push(client);
+    const me = client.me;
+    if (!this.thread || me?.udpPort === undefined || me.session === undefined || client.secret === null) return;
+    const beat: Beat = { session: me.session, secret: client.secret, udpPort: me.udpPort };
+    this.thread.postMessage(beat);
   }
 
-  private tick(): void {
-    const now = performance.now();
-    for (const c of this.clients) {
-      if (c.nextHeartbeatMs > now || !c.open) continue;
-      c.nextHeartbeatMs += this.intervalMs;
-      const { session, udpPort } = c.me!;
-      const datagram = encodeHeartbeat(session!, ++c.heartbeatSeq, c.secret!);
-      this.socket.send(datagram, udpPort!, this.host);
-      this.sent++;
-    }
-  }
-
-  close(): void {
-    clearInterval(this.timer);
-    this.socket.close();
+  close(): Promise<number> | undefined {
+    return this.thread?.terminate();
   }
 }

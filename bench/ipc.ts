@@ -43,7 +43,8 @@ export type Command =
   /** All senders are done and sent `total` messages between them: wait until they have arrived. */
   | { cmd: 'drain'; total: number; idleMs: number }
   | { cmd: 'stats' }
-  | { cmd: 'cpu' }
+  /** CPU so far; `phase` also starts the event-loop delay figures afresh for a new phase. */
+  | { cmd: 'cpu'; phase?: boolean }
   | { cmd: 'quit' };
 
 export interface LoginResult {
@@ -65,6 +66,10 @@ export interface WorkerStats {
   /** Worst lateness of a paced send against its schedule, in ms (the load side falling behind). */
   sendLagMaxMs: number;
   heartbeats: number;
+  heartbeatLateMaxMs: number;
+  /** This worker's event-loop delay in the last phase (a saturated load generator shows here). */
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
   /** Connections the server closed, and error frames received, by reason or code. */
   closed: Record<string, number>;
   errors: Record<string, number>;

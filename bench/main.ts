@@ -41,6 +41,7 @@ export function parseArgs(argv: string[]): BenchConfig {
     .option('port', { type: 'number', describe: 'Port of a running server to target' })
     .option('server-pid', { type: 'number', describe: 'Pid of that server, to measure its CPU and RSS' })
     .option('make-users', { type: 'string', describe: 'Only write the users file for these sizes (to start your own server on it, e.g. with --cpu-prof) and exit' })
+    .option('profile-workers', { type: 'string', describe: 'Write a CPU profile of each load-generator worker into this folder' })
     .option('floor', { type: 'boolean', default: false, describe: 'Also run against the floor relay and print real/floor' })
     .option('json', { type: 'string', describe: 'Write the report as JSON to this file ("-": to stdout, and the table to stderr)' })
     .option('quick', { type: 'boolean', default: false, describe: 'Tiny sizes: a smoke test' })
@@ -86,6 +87,7 @@ export function parseArgs(argv: string[]): BenchConfig {
     floor: a.floor,
     ...(a.json !== undefined ? { json: a.json } : {}),
     ...(a.makeUsers !== undefined ? { makeUsers: a.makeUsers } : {}),
+    ...(a.profileWorkers !== undefined ? { profileWorkers: a.profileWorkers } : {}),
     quick: a.quick,
     progress: a.progress,
   };

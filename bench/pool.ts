@@ -44,10 +44,15 @@ export class WorkerPool {
   private constructor(private readonly workers: Worker[]) {}
 
   /** Forks `count` workers and sets each one up; `onProgress` gets the login progress summed. */
-  static async start(count: number, setupOf: (worker: number) => WorkerSetup, onProgress: (done: number) => void): Promise<WorkerPool> {
+  static async start(
+    count: number,
+    setupOf: (worker: number) => WorkerSetup,
+    onProgress: (done: number) => void,
+    execArgv: string[] = [],
+  ): Promise<WorkerPool> {
     const done = new Array<number>(count).fill(0);
     const workers = Array.from({ length: count }, (_, i) => {
-      const child = fork(new URL('./worker.js', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(new URL('./worker.js', import.meta.url), [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       return new Worker(child, (n) => {
         done[i] = n;
         onProgress(done.reduce((a, b) => a + b, 0));
@@ -73,15 +78,17 @@ export class WorkerPool {
     for (const w of this.workers) w.child.send(command);
   }
 
-  /** CPU seconds used by all workers together, asked fresh. */
-  async cpuSeconds(): Promise<number> {
-    await this.all({ cmd: 'cpu' }, 'cpu');
+  /** CPU seconds used by all workers together, asked fresh; `phase` marks a new phase. */
+  async cpuSeconds(phase = false): Promise<number> {
+    await this.all({ cmd: 'cpu', phase }, 'cpu');
     return this.workers.reduce((s, w) => s + (w.cpu.user + w.cpu.system) / 1e6, 0);
   }
 
-  /** Closes every client and ends the workers. */
+  /** Closes every client and ends the workers (given a moment to exit by themselves). */
   async quit(): Promise<void> {
+    const exited = this.workers.map((w) => new Promise((resolve) => (w.child.exitCode !== null ? resolve(0) : w.child.once('exit', resolve))));
     await this.all({ cmd: 'quit' }, 'bye').catch(() => undefined);
+    await Promise.race([Promise.all(exited), new Promise((resolve) => setTimeout(resolve, 5000))]);
     this.kill();
   }
 

@@ -59,13 +59,24 @@ export interface RunResult {
   storm?: LoginFigures;
   hold?: HoldFigures;
   server: { peakRssMB: number; cpuS: number; stdoutMB: number; stderrMB: number };
-  loadgen: { workers: number; cpuS: number };
+  /** The server console's `stats` line at the end (connections, messages, datagrams by outcome). */
+  serverStats?: string;
+  loadgen: {
+    workers: number;
+    cpuS: number;
+    /** Worst worker's event-loop delay: high means the load side could not keep up. */
+    loopDelayP99Ms: number;
+    loopDelayMaxMs: number;
+    heartbeatLateMaxMs: number;
+  };
   phases: PhaseFigures[];
   /** Connections the server closed, error frames, and notices, as the clients saw them. */
   closed: Record<string, number>;
   errors: Record<string, number>;
   notices: Record<string, number>;
   heartbeats: number;
+  /** Datagrams dropped machine-wide for a full UDP receive buffer during the run (lost heartbeats). */
+  udpReceiveDrops: number;
   /** Megabytes the clients received in all (join notices included). */
   receivedMB: number;
 }
@@ -114,9 +125,19 @@ export const FIGURES: Figure[] = [
   f('server.peakRssMB', 'server: peak RSS (MB)', 1, (r) => r.server.peakRssMB),
   f('server.cpuS', 'server: CPU (s)', 2, (r) => r.server.cpuS),
   f('server.consoleMB', 'server: console output (MB)', 2, (r) => r.server.stdoutMB + r.server.stderrMB),
+  f('server.cpuUsPerDelivery', 'server: CPU per delivery (us)', 3, (r) => (r.chat ? (1e6 * chatCpu(r)) / r.chat.deliveries : undefined)),
   f('loadgen.cpuS', 'load generator: CPU (s)', 2, (r) => r.loadgen.cpuS),
+  f('loadgen.loopDelayP99Ms', 'load generator: loop delay p99 (ms)', 1, (r) => r.loadgen.loopDelayP99Ms),
+  f('loadgen.loopDelayMaxMs', 'load generator: loop delay max (ms)', 1, (r) => r.loadgen.loopDelayMaxMs),
+  f('loadgen.heartbeatLateMaxMs', 'load generator: heartbeat late max (ms)', 1, (r) => (r.heartbeats > 0 ? r.loadgen.heartbeatLateMaxMs : undefined)),
+  f('udpReceiveDrops', 'UDP receive-buffer drops (machine)', 0, (r) => (r.heartbeats > 0 ? r.udpReceiveDrops : undefined)),
   f('receivedMB', 'clients: bytes received (MB)', 1, (r) => r.receivedMB),
 ];
+
+/** Server CPU of the phase that carried the chat (chat, or the storm's). */
+function chatCpu(r: RunResult): number {
+  return r.phases.find((p) => p.name === 'chat' || p.name === 'storm')?.serverCpuS ?? NaN;
+}
 
 const usable = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v);
 
@@ -157,6 +178,7 @@ export function formatReport(report: Report): string {
     '',
     ...phaseLines(real),
     ...(floor ? phaseLines(floor) : []),
+    ...(real.serverStats ? [`server console stats: ${real.serverStats}`] : []),
     ...problems(real),
     ...(floor ? problems(floor) : []),
   ];
@@ -166,7 +188,8 @@ export function formatReport(report: Report): string {
 function describeSizes(c: BenchConfig): string {
   const rate = c.rate > 0 ? `${c.rate} lines/s` : `as fast as possible (window ${c.window})`;
   const lines = c.messages < 0 ? 'until the storm ends' : `${c.messages} lines each`;
-  const parts = [`${c.clients} clients`, `${c.senders} senders x ${lines}, ${rate}`];
+  const parts = [`${c.clients} clients`];
+  if (c.senders > 0) parts.push(`${c.senders} senders x ${lines}, ${rate}`);
   if (c.scenario === 'idle') parts.push(`held ${c.seconds} s`);
   if (c.stormLogins > 0) parts.push(`${c.stormLogins} storm logins${c.register ? ' (registrations)' : ''}`);
   parts.push(`${c.workers} load workers`, c.heartbeat > 0 ? `heartbeat every ${c.heartbeat} s` : 'no heartbeats');

@@ -14,7 +14,7 @@ import { WorkerPool } from './pool.js';
 import type { Progress } from './progress.js';
 import type { ChatFigures, LoginFigures, PhaseFigures, RunResult } from './report.js';
 import { SCENARIOS, serverArgs, type BenchConfig } from './scenarios.js';
-import { ProcMeter, spawnTarget, type Target } from './server-proc.js';
+import { ProcMeter, spawnTarget, udpReceiveDrops, type Target } from './server-proc.js';
 import { Histogram, percentile } from './stats.js';
 
 const SERVER = new URL('../server/main.js', import.meta.url);
@@ -60,7 +60,7 @@ export async function runWorkload(config: BenchConfig, kind: TargetKind, progres
       heartbeatMs: config.heartbeat * 1000,
       concurrency: config.concurrency,
       loginTimeout: config.loginTimeout,
-    }), (done) => progress.update(done));
+    }), (done) => progress.update(done), config.profileWorkers ? ['--cpu-prof', '--cpu-prof-dir', config.profileWorkers] : []);
     return await phases(config, kind, target, pool, progress);
   } finally {
     progress.stop();
@@ -75,7 +75,8 @@ async function startTarget(config: BenchConfig, kind: TargetKind, dir: string, s
   if (kind === 'floor') return spawnTarget(FLOOR, []);
   if (config.port !== undefined) {
     const meter = config.serverPid ? new ProcMeter(config.serverPid) : null;
-    return { host: config.host ?? '127.0.0.1', port: config.port, meter, output: { stdout: 0, stderr: 0 }, stop: async () => {} };
+    const output = { stdout: 0, stderr: 0 };
+    return { host: config.host ?? '127.0.0.1', port: config.port, meter, output, console: async () => null, stop: async () => {} };
   }
   const db = join(dir, 'users.json');
   writeUsersFile(db, specs, (c) => config.register && c.role === 'storm');
@@ -84,6 +85,7 @@ async function startTarget(config: BenchConfig, kind: TargetKind, dir: string, s
 
 async function phases(config: BenchConfig, kind: TargetKind, target: Target, pool: WorkerPool, progress: Progress): Promise<RunResult> {
   const meter = new PhaseMeter(target.meter, pool);
+  const udpDropsBefore = udpReceiveDrops();
   const rssBeforeKB = target.meter?.rssKB() ?? NaN;
 
   await meter.begin('login');
@@ -119,6 +121,7 @@ async function phases(config: BenchConfig, kind: TargetKind, target: Target, poo
   }
 
   const stats = mergeStats((await pool.all({ cmd: 'stats' }, 'stats')).map((r) => r.stats));
+  const serverStats = kind === 'server' ? await target.console('stats', /^Active users:/) : null;
   if (result.hold) result.hold.heartbeats = stats.heartbeats;
   const m = target.meter;
   return {
@@ -131,12 +134,20 @@ async function phases(config: BenchConfig, kind: TargetKind, target: Target, poo
       stdoutMB: target.output.stdout / MB,
       stderrMB: target.output.stderr / MB,
     },
-    loadgen: { workers: config.workers, cpuS: await pool.cpuSeconds() },
+    ...(serverStats ? { serverStats } : {}),
+    loadgen: {
+      workers: config.workers,
+      cpuS: await pool.cpuSeconds(),
+      loopDelayP99Ms: stats.loopDelayP99Ms,
+      loopDelayMaxMs: stats.loopDelayMaxMs,
+      heartbeatLateMaxMs: stats.heartbeatLateMaxMs,
+    },
     phases: meter.done,
     closed: stats.closed,
     errors: stats.errors,
     notices: stats.notices,
     heartbeats: stats.heartbeats,
+    udpReceiveDrops: udpReceiveDrops() - udpDropsBefore,
     receivedMB: stats.bytesIn / MB,
   };
 }
@@ -203,7 +214,10 @@ type Merged = Omit<WorkerStats, 'latencyUs'> & { latency: Histogram };
 
 function mergeStats(all: WorkerStats[]): Merged {
   const latency = new Histogram();
-  const m: Merged = { received: 0, outOfOrder: 0, latency, firstSendNs: 0, lastRecvNs: 0, sendLagMaxMs: 0, heartbeats: 0, closed: {}, errors: {}, notices: {}, bytesIn: 0 };
+  const m: Merged = {
+    ...{ received: 0, outOfOrder: 0, latency, firstSendNs: 0, lastRecvNs: 0, sendLagMaxMs: 0, heartbeats: 0, heartbeatLateMaxMs: 0 },
+    ...{ loopDelayP99Ms: 0, loopDelayMaxMs: 0, closed: {}, errors: {}, notices: {}, bytesIn: 0 },
+  };
   for (const s of all) {
     m.received += s.received;
     m.outOfOrder += s.outOfOrder;
@@ -212,6 +226,9 @@ function mergeStats(all: WorkerStats[]): Merged {
     m.lastRecvNs = Math.max(m.lastRecvNs, s.lastRecvNs);
     m.sendLagMaxMs = Math.max(m.sendLagMaxMs, s.sendLagMaxMs);
     m.heartbeats += s.heartbeats;
+    m.heartbeatLateMaxMs = Math.max(m.heartbeatLateMaxMs, s.heartbeatLateMaxMs);
+    m.loopDelayP99Ms = Math.max(m.loopDelayP99Ms, s.loopDelayP99Ms);
+    m.loopDelayMaxMs = Math.max(m.loopDelayMaxMs, s.loopDelayMaxMs);
     m.bytesIn += s.bytesIn;
     addInto(m.closed, s.closed);
     addInto(m.errors, s.errors);
@@ -235,7 +252,7 @@ class PhaseMeter {
   ) {}
 
   async begin(name: string): Promise<void> {
-    const loadCpu = await this.pool.cpuSeconds();
+    const loadCpu = await this.pool.cpuSeconds(true);
     this.server?.takePeakKB();
     this.current = { name, t: performance.now(), serverCpu: this.server?.cpuSeconds() ?? NaN, loadCpu };
   }

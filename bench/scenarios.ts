@@ -45,6 +45,8 @@ export interface BenchConfig {
   /** Where to write the JSON report ("-" for stdout); undefined: no JSON. */
   json?: string;
   quick: boolean;
+  /** Write a CPU profile of each load-generator worker into this folder (node --cpu-prof). */
+  profileWorkers?: string;
   /** Only write the users file for this run to this path, and exit. */
   makeUsers?: string;
   /** Show a progress bar (only ever on a terminal). */

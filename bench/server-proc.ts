@@ -17,14 +17,18 @@ export interface Target {
   meter: ProcMeter | null;
   /** Bytes the target wrote to its stdout and stderr (console output is work too). */
   output: { stdout: number; stderr: number };
+  /** Types a console command and resolves with the first answer line matching `answer` (null if none in 2 s). */
+  console(command: string, answer: RegExp): Promise<string | null>;
   stop(): Promise<void>;
 }
 
 /** Starts `node <script> <args>` and resolves once its ready line names the ports. */
 export function spawnTarget(script: URL, args: string[], nodeArgs: string[] = [], timeoutMs = 15_000): Promise<Target> {
-  const child = spawn(process.execPath, [...nodeArgs, script.pathname, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, script.pathname, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin!.on('error', () => {}); // a target without a console (the floor) may close it
   const output = { stdout: 0, stderr: 0 };
   let tail = '';
+  let listener: ((text: string) => void) | null = null;
   child.stderr!.on('data', (b: Buffer) => {
     output.stderr += b.length;
     tail = (tail + b.toString()).slice(-2000);
@@ -40,7 +44,7 @@ export function spawnTarget(script: URL, args: string[], nodeArgs: string[] = []
     child.once('exit', (code) => fail(`${script.pathname} exited with code ${code} before it was ready`));
     child.stdout!.on('data', (b: Buffer) => {
       output.stdout += b.length;
-      if (ready) return; // still read, so the target never blocks on a full pipe
+      if (ready) return listener?.(b.toString()); // still read, so the target never blocks on a full pipe
       seen += b.toString();
       const m = READY.exec(seen);
       if (!m) return;
@@ -53,6 +57,22 @@ export function spawnTarget(script: URL, args: string[], nodeArgs: string[] = []
         ...(m[3] ? { udpPort: Number(m[3]) } : {}),
         meter: new ProcMeter(child.pid!),
         output,
+        console: (command, answer) =>
+          new Promise((done) => {
+            let text = '';
+            const finish = (line: string | null) => {
+              listener = null;
+              clearTimeout(timer);
+              done(line);
+            };
+            const timer = setTimeout(() => finish(null), 2000);
+            listener = (chunk) => {
+              text = (text + chunk).slice(-100_000);
+              const line = text.split('\n').find((l) => answer.test(l));
+              if (line !== undefined) finish(line);
+            };
+            child.stdin!.write(`${command}\n`);
+          }),
         stop: () => stopChild(child),
       });
     });
@@ -140,5 +160,21 @@ export class ProcMeter {
     } catch {
       return NaN;
     }
+  }
+}
+
+/**
+ * Datagrams the kernel dropped, machine-wide, because a UDP socket's receive buffer was full
+ * (/proc/net/snmp RcvbufErrors). During a run on a quiet machine these are the server's lost
+ * heartbeats.
+ */
+export function udpReceiveDrops(): number {
+  try {
+    const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+    const names = lines[0]!.split(/\s+/);
+    const values = lines[1]!.split(/\s+/);
+    return Number(values[names.indexOf('RcvbufErrors')]);
+  } catch {
+    return NaN;
   }
 }

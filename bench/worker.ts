@@ -3,6 +3,7 @@
  * connects and logs them in, sends heartbeats, sends and counts chat lines, and answers each
  * command from the parent with one reply over IPC (see ipc.ts).
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { BenchClient, Tally } from './client.js';
 import { HeartbeatPump } from './heartbeats.js';
 import type { Command, LoginResult, Reply, Role, WorkerSetup } from './ipc.js';
@@ -16,6 +17,8 @@ let clients: BenchClient[] = [];
 let tally = new Tally();
 let pump: HeartbeatPump | null = null;
 let senders: Senders | null = null;
+const loopDelay = monitorEventLoopDelay({ resolution: 2 });
+loopDelay.enable();
 
 type WithoutCpu<T> = T extends unknown ? Omit<T, 'cpu'> : never;
 
@@ -54,6 +57,9 @@ async function handle(c: Command): Promise<void> {
           lastRecvNs: tally.lastRecvNs,
           sendLagMaxMs: senders!.lagMaxMs,
           heartbeats: pump!.sent,
+          heartbeatLateMaxMs: pump!.lateMaxMs,
+          loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+          loopDelayMaxMs: loopDelay.max / 1e6,
           closed: tally.closed,
           errors: tally.errors,
           notices: tally.notices,
@@ -61,9 +67,10 @@ async function handle(c: Command): Promise<void> {
         },
       });
     case 'cpu':
+      if (c.phase) loopDelay.reset();
       return reply({ kind: 'cpu' });
     case 'quit':
-      pump?.close();
+      void pump?.close();
       for (const client of clients) client.destroy();
       return reply({ kind: 'bye' }, () => process.exit(0));
   }

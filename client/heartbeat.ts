@@ -1,0 +1,87 @@
+/**
+ * The presence sender: one authenticated UDP datagram (common/heartbeat.ts) every interval while
+ * logged in, so the server knows we are still here even while our TCP connection is down.
+ *
+ * The sequence number lives in this object for the whole process and only goes up, also across
+ * reconnects and new sessions: the server refuses any sequence it has already seen for a session,
+ * and counting on from where we were is the simplest way never to repeat one.
+ */
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { encodeHeartbeat } from '../common/heartbeat.js';
+import type { Cancel, Clock } from './clock.js';
+
+/** Where heartbeats go and what signs them (from login_ok; the port may be overridden). */
+export interface HeartbeatTarget {
+  host: string;
+  port: number;
+  session: string;
+  /** The session secret, raw bytes (login_ok carries it in base64). */
+  secret: Buffer;
+}
+
+/** The one thing the sender needs from a UDP socket; tests pass a recorder. */
+export interface DatagramOut {
+  send(data: Buffer, port: number, host: string): void;
+  close(): void;
+}
+
+/** A real UDP socket that never keeps the process alive and ignores send errors (UDP is best effort). */
+export function udpOut(host: string): DatagramOut {
+  const socket = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
+  socket.unref();
+  socket.on('error', () => {});
+  return {
+    send: (data, port, to) => socket.send(data, port, to, () => {}),
+    close: () => socket.close(),
+  };
+}
+
+export class HeartbeatSender {
+  private seq = 0n;
+  private target: HeartbeatTarget | null = null;
+  private out: DatagramOut | null = null;
+  private stopTimer: Cancel | null = null;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly intervalMs: number,
+    private readonly open: (host: string) => DatagramOut = udpOut,
+  ) {}
+
+  /** Heartbeats sent so far (also the last sequence number used). */
+  get sent(): bigint {
+    return this.seq;
+  }
+
+  get running(): boolean {
+    return this.stopTimer !== null;
+  }
+
+  /**
+   * Starts beating for `target`, or switches to it (a new session after logging in again) without
+   * restarting the sequence. One beat goes out at once, so the server hears from us immediately.
+   */
+  start(target: HeartbeatTarget): void {
+    this.target = target;
+    this.out ??= this.open(target.host);
+    this.stopTimer ??= this.clock.every(this.intervalMs, () => this.beat());
+    this.beat();
+  }
+
+  /** Stops for good (logout, exit). Safe to call twice. */
+  stop(): void {
+    this.stopTimer?.();
+    this.stopTimer = null;
+    this.out?.close();
+    this.out = null;
+    this.target = null;
+  }
+
+  private beat(): void {
+    const { target, out } = this;
+    if (!target || !out) return;
+    this.seq += 1n;
+    out.send(encodeHeartbeat(target.session, this.seq, target.secret), target.port, target.host);
+  }
+}

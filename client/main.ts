@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+/**
+ * chat-client: parses the command line (and CHAT_PASSWORD, NO_COLOR) once into a ClientConfig,
+ * then runs a chat session on this terminal. Anything that stops it before it starts ends as one
+ * line on stderr and exit code 1, never a stack trace.
+ */
+import { readFileSync } from 'node:fs';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { CLIENT_DEFAULTS, type ClientConfig } from './config.js';
+import { ConnectError } from './connection.js';
+import { ChatSession } from './session.js';
+import { Terminal } from './terminal.js';
+
+class UsageError extends Error {}
+
+function parse(argv: string[], env: NodeJS.ProcessEnv, colorTerminal: boolean): ClientConfig {
+  const d = CLIENT_DEFAULTS;
+  const a = yargs(argv)
+    .scriptName('chat-client')
+    .usage('$0 [options]\n\nConnects to a chat server. Asks for the username and password when not given; type /help once in.')
+    .option('host', { type: 'string', default: d.host, describe: 'Server address' })
+    .option('port', { type: 'number', default: d.port, describe: 'Server TCP port' })
+    .option('user', { type: 'string', describe: 'Username (a new name registers an account)' })
+    .option('password', { type: 'string', describe: 'Password (other local users may see it; prefer the CHAT_PASSWORD environment variable)' })
+    .option('udp-port', { type: 'number', describe: 'Send heartbeats to this UDP port instead of the one the server names (NAT, port forwarding)' })
+    .option('heartbeat-interval', { type: 'number', default: d.heartbeatInterval, describe: 'Seconds between presence heartbeats' })
+    .option('tls', { type: 'boolean', default: false, describe: 'Connect with TLS' })
+    .option('ca', { type: 'string', describe: 'PEM certificate to trust for --tls (a self-signed server certificate)' })
+    .strict()
+    .version(false)
+    .help()
+    .alias('help', 'h')
+    .epilog('Environment: CHAT_PASSWORD (the password), NO_COLOR (plain output).')
+    .fail((msg, err) => {
+      throw new UsageError(msg || err?.message || 'invalid arguments');
+    })
+    .parseSync();
+
+  if (a.ca !== undefined && !a.tls) throw new UsageError('--ca goes with --tls');
+  const interval = a.heartbeatInterval;
+  if (!Number.isFinite(interval) || interval <= 0) throw new UsageError('invalid --heartbeat-interval: use a number of seconds above 0');
+  if (a.host.trim() === '') throw new UsageError('invalid --host: empty');
+  return {
+    host: a.host,
+    port: port('--port', a.port)!,
+    udpPort: port('--udp-port', a.udpPort),
+    user: a.user,
+    // An empty CHAT_PASSWORD counts as unset (--password '' asks for a guest login).
+    password: a.password ?? (env.CHAT_PASSWORD || undefined),
+    heartbeatInterval: interval,
+    tls: a.tls,
+    ...(a.ca !== undefined ? { ca: readCa(a.ca) } : {}),
+    // https://no-color.org: any non-empty NO_COLOR turns colour off.
+    color: colorTerminal && !env.NO_COLOR,
+  };
+}
+
+function port(name: string, v: number | undefined): number | undefined {
+  if (v !== undefined && !(Number.isInteger(v) && v >= 1 && v <= 65535)) {
+    throw new UsageError(`invalid ${name}: use a whole number from 1 to 65535`);
+  }
+  return v;
+}
+
+function readCa(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
+    throw new UsageError(`cannot read --ca ${file}: ${why}`);
+  }
+}
+
+/** Leaves once what was written to stdout has gone out (a pipe may be slower than we are). */
+function exit(code: number): void {
+  process.stdout.write('', () => process.exit(code));
+}
+
+async function main(): Promise<void> {
+  let config: ClientConfig;
+  try {
+    config = parse(hideBin(process.argv), process.env, process.stdout.isTTY === true);
+  } catch (e) {
+    process.stderr.write(`chat-client: ${(e as Error).message} (see --help)\n`);
+    return exit(1);
+  }
+  const terminal = new Terminal(process.stdin, process.stdout, config.color, () => exit(130));
+  process.on('SIGINT', () => terminal.interrupt());
+  process.on('SIGTERM', () => terminal.interrupt());
+  // Output piped into a program that stopped reading (`| head`): nothing more to say.
+  process.stdout.on('error', () => process.exit(0));
+  // The session's timers are unref'd (so tests can drop them); this keeps us alive meanwhile.
+  const alive = setInterval(() => {}, 1 << 30);
+  let code = 1;
+  try {
+    code = await new ChatSession(config, terminal).run();
+  } catch (e) {
+    const why = e instanceof ConnectError ? e.message : `unexpected error: ${(e as Error).message}`;
+    process.stderr.write(`chat-client: ${why}\n`);
+  } finally {
+    clearInterval(alive);
+    terminal.close();
+  }
+  exit(code);
+}
+
+/** A bug of ours still ends as one line, not a stack trace. */
+function unexpected(e: unknown): void {
+  process.stderr.write(`chat-client: unexpected error: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+}
+process.on('uncaughtException', unexpected);
+process.on('unhandledRejection', unexpected);
+
+void main();

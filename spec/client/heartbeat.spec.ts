@@ -1,0 +1,80 @@
+import { expect } from 'chai';
+import { macValid, parseHeartbeat } from '../../common/heartbeat.js';
+import { HeartbeatSender, type DatagramOut } from '../../client/heartbeat.js';
+import { FakeClock } from '../support/fake-clock.js';
+
+interface Sent {
+  data: Buffer;
+  port: number;
+  host: string;
+}
+
+function recorder(): { out: DatagramOut; sent: Sent[]; closed: () => boolean } {
+  const sent: Sent[] = [];
+  let closed = false;
+  return {
+    sent,
+    closed: () => closed,
+    out: {
+      send: (data, port, host) => void sent.push({ data, port, host }),
+      close: () => void (closed = true),
+    },
+  };
+}
+
+const secretA = Buffer.alloc(32, 1);
+const secretB = Buffer.alloc(32, 2);
+const seqs = (sent: Sent[]) => sent.map((s) => (parseHeartbeat(s.data) as { seq: bigint }).seq);
+
+describe('client/heartbeat', () => {
+  it('beats at once and then every interval, signed with the session secret', () => {
+    const clock = new FakeClock();
+    const rec = recorder();
+    const hb = new HeartbeatSender(clock, 5000, () => rec.out);
+    hb.start({ host: '127.0.0.1', port: 4000, session: 'sess-a', secret: secretA });
+    expect(rec.sent).to.have.length(1);
+    clock.advance(4999);
+    expect(rec.sent).to.have.length(1);
+    clock.advance(1);
+    clock.advance(10_000);
+    expect(rec.sent).to.have.length(4);
+    for (const s of rec.sent) {
+      expect(s).to.include({ port: 4000, host: '127.0.0.1' });
+      const p = parseHeartbeat(s.data);
+      if ('problem' in p) throw new Error(p.problem);
+      expect(p.session).to.equal('sess-a');
+      expect(macValid(p.signed, p.mac, secretA)).to.equal(true);
+    }
+    expect(seqs(rec.sent)).to.deep.equal([1n, 2n, 3n, 4n]);
+  });
+
+  it('keeps counting up when it switches to a new session (never repeats a sequence number)', () => {
+    const clock = new FakeClock();
+    const rec = recorder();
+    const hb = new HeartbeatSender(clock, 1000, () => rec.out);
+    hb.start({ host: '127.0.0.1', port: 4000, session: 'old', secret: secretA });
+    clock.advance(2000);
+    hb.start({ host: '127.0.0.1', port: 4001, session: 'new', secret: secretB });
+    clock.advance(1000);
+    expect(seqs(rec.sent)).to.deep.equal([1n, 2n, 3n, 4n, 5n]);
+    const last = parseHeartbeat(rec.sent[4]!.data);
+    if ('problem' in last) throw new Error(last.problem);
+    expect(last.session).to.equal('new');
+    expect(macValid(last.signed, last.mac, secretB)).to.equal(true);
+  });
+
+  it('stops on stop(), closes its socket, and counts on if started again', () => {
+    const clock = new FakeClock();
+    const rec = recorder();
+    const hb = new HeartbeatSender(clock, 1000, () => rec.out);
+    hb.start({ host: '127.0.0.1', port: 4000, session: 's', secret: secretA });
+    hb.stop();
+    hb.stop();
+    clock.advance(10_000);
+    expect(rec.sent).to.have.length(1);
+    expect(rec.closed()).to.equal(true);
+    expect(hb.running).to.equal(false);
+    hb.start({ host: '127.0.0.1', port: 4000, session: 's', secret: secretA });
+    expect(seqs(rec.sent)).to.deep.equal([1n, 2n]);
+  });
+});

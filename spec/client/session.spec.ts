@@ -1,0 +1,154 @@
+/**
+ * The session state machine with an injected clock: reconnect pacing, heartbeats while
+ * disconnected, and giving up, checked to the millisecond without waiting for any of it. The
+ * login itself runs against a real server; reconnect attempts go through a connect function the
+ * test controls.
+ */
+import { expect } from 'chai';
+import { makeClientConfig } from '../../client/config.js';
+import { connect as realConnect, ConnectError, type Endpoint } from '../../client/connection.js';
+import type { DisplayLine } from '../../client/format.js';
+import { HeartbeatSender } from '../../client/heartbeat.js';
+import { ChatSession, type Ui } from '../../client/session.js';
+import { FakeClock } from '../support/fake-clock.js';
+import { startServer, TestClient, type Running } from '../support/harness.js';
+
+type ChatHandlers = Parameters<Ui['startChat']>[0];
+
+/** A screen that records what it is shown and a keyboard the test types on. */
+class FakeUi implements Ui {
+  readonly lines: string[] = [];
+  readonly questions: string[] = [];
+  prompt = '';
+  chat: ChatHandlers | null = null;
+  private readonly waiters = new Set<() => void>();
+
+  constructor(private readonly answers: string[] = []) {}
+
+  ask(question: string): Promise<string | null> {
+    this.questions.push(question);
+    return Promise.resolve(this.answers.shift() ?? null);
+  }
+
+  show(lines: readonly DisplayLine[]): void {
+    this.lines.push(...lines.map((l) => l.text));
+    this.waiters.forEach((w) => w());
+  }
+
+  setPrompt(prompt: string): void {
+    this.prompt = prompt;
+  }
+
+  startChat(handlers: ChatHandlers): void {
+    this.chat = handlers;
+  }
+
+  has(re: RegExp): boolean {
+    return this.lines.some((l) => re.test(l));
+  }
+
+  waitFor(re: RegExp, ms = 4000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (!this.has(re)) return;
+        this.waiters.delete(check);
+        clearTimeout(t);
+        resolve();
+      };
+      const t = setTimeout(() => reject(new Error(`no line matching ${re}; got:\n${this.lines.join('\n')}`)), ms);
+      this.waiters.add(check);
+      check();
+    });
+  }
+}
+
+/** Advances fake time in small steps, letting real I/O run in between, until `done` or `maxMs`. */
+async function run(clock: FakeClock, maxMs: number, done: () => boolean = () => false): Promise<void> {
+  for (let t = 0; t < maxMs && !done(); t += 25) {
+    clock.advance(25);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+describe('client/session (fake clock)', () => {
+  let srv: Running;
+  let clock: FakeClock;
+  let beats: number;
+  /** While true, connection attempts fail as if refused; their fake times are recorded. */
+  let down: boolean;
+  let attempts: number[];
+  let ui: FakeUi;
+  let session: ChatSession;
+  let exit: Promise<number>;
+
+  beforeEach(async () => {
+    srv = await startServer();
+    clock = new FakeClock(Date.now());
+    beats = 0;
+    down = false;
+    attempts = [];
+    ui = new FakeUi();
+    const heartbeat = new HeartbeatSender(clock, 5000, () => ({ send: () => void beats++, close: () => {} }));
+    const connect = (ep: Endpoint) => {
+      if (!down) return realConnect(ep);
+      attempts.push(clock.now());
+      return Promise.reject(new ConnectError('connection refused'));
+    };
+    const config = makeClientConfig({ port: srv.port, user: 'alice', password: 'pw' });
+    session = new ChatSession(config, ui, { clock, random: () => 0.5, heartbeat, connect });
+    exit = session.run();
+    await ui.waitFor(/Login success!/);
+  });
+
+  afterEach(async () => srv.stop());
+
+  /** Cuts alice's connection on the server side and waits for the client to notice. */
+  async function cut(): Promise<number> {
+    down = true;
+    srv.server.hub.find('alice')!.conn!.destroy('test: cut');
+    await ui.waitFor(/Connection lost, reconnecting…$/);
+    return clock.now();
+  }
+
+  it('retries after 0.5, 1, 2, 4, 5, 5 s steps (jittered), heartbeating, then gives up at the timeout', async () => {
+    const lostAt = await cut();
+    const beatsBefore = beats;
+    await run(clock, 25_000);
+    // random() = 0.5 puts each delay at three quarters of its step: 375, 750, 1500, 3000, 3750...
+    expect(attempts.map((t) => t - lostAt)).to.deep.equal([375, 1125, 2625, 5625, 9375, 13125, 16875]);
+    expect(ui.has(/! could not reconnect within 20 s; giving up$/)).to.equal(true);
+    expect(await exit).to.equal(1);
+    expect(beats - beatsBefore).to.equal(4); // at 5, 10, 15 and 20 s: the server keeps the session meanwhile
+    const after = beats;
+    clock.advance(60_000);
+    expect(beats).to.equal(after);
+  });
+
+  it('reports a line typed while disconnected as not delivered', async () => {
+    await cut();
+    ui.chat!.line('are you there?');
+    expect(ui.lines.at(-1)).to.match(/! not delivered \(not connected\): are you there\?$/);
+  });
+
+  it('resumes the same session once the server answers again, and delivers lines again', async () => {
+    const bob = await TestClient.login(srv.port, 'bob');
+    const lostAt = await cut();
+    await run(clock, 2000, () => attempts.length === 2);
+    down = false;
+    // Fake time stands still from here: the third attempt (due 2625 ms after the loss) is real.
+    await run(clock, 2000, () => clock.now() - lostAt >= 2625);
+    await ui.waitFor(/Reconnected$/);
+    expect(clock.now() - lostAt).to.equal(2625);
+    expect(session.state).to.equal('ready');
+    ui.chat!.line('still here');
+    expect(await bob.line()).to.include({ from: 'alice', text: 'still here' });
+    bob.close();
+  });
+
+  it('leaves with exit 0 when the user quits while disconnected', async () => {
+    await cut();
+    ui.chat!.line('quit');
+    expect(await exit).to.equal(0);
+    expect(ui.has(/Leaving while not connected/)).to.equal(true);
+  });
+});

@@ -136,11 +136,16 @@ async function admit(failures: FailureTracker, keys: string[], hub: Ctx['hub']):
 }
 
 async function register({ hub, store, hasher, conn }: Ctx, user: string, password: string): Promise<ChatError | null> {
+  // A guest online under this name, or another registration, may hold it: exactly one wins.
+  const holder = () => hub.find(user)?.name ?? (store.find(user) || store.inFlight(user) ? user : undefined);
+  const before = holder();
+  if (before) return chatError('ALREADY_LOGGED_IN', before);
   const rule = passwordProblem(password, hub.config.minPassword);
   if (rule) return chatError('PASSWORD_RULE', rule);
   const hash = await hasher.hash(password, hub.config.bcryptCost);
-  // Another registration of this name may have finished while we hashed: exactly one wins.
-  if (store.find(user) || store.inFlight(user)) return chatError('ALREADY_LOGGED_IN', user);
+  // The name may have been taken while we hashed.
+  const after = holder();
+  if (after) return chatError('ALREADY_LOGGED_IN', after);
   try {
     await store.create(user, hash, new Date(hub.clock.now()));
   } catch (e) {

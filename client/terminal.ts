@@ -61,7 +61,7 @@ export class Terminal implements Ui {
     input: NodeJS.ReadableStream & { isTTY?: boolean },
     private readonly output: NodeJS.WriteStream,
     private readonly color: boolean,
-    /** Ctrl-C when nothing is waiting for the user (still connecting): leave at once. */
+    /** Ctrl-C before the chat has started (at a login question, or while connecting): leave at once. */
     private readonly abort: () => void = () => {},
   ) {
     this.interactive = input.isTTY === true;
@@ -120,7 +120,11 @@ export class Terminal implements Ui {
   /** Ctrl-C on the terminal, or SIGINT/SIGTERM from outside (main.ts). */
   interrupt(): void {
     if (this.chat) return this.chat.interrupt();
-    if (this.asking) return this.answer(null);
+    if (this.echo) {
+      // Leave the prompt's line (and the muted state) behind before the shell gets the terminal.
+      this.echo.muted = this.hiding = false;
+      this.output.write('\n');
+    }
     this.abort();
   }
 

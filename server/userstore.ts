@@ -3,18 +3,18 @@
  *
  * - In memory the accounts live in a Map keyed by the case-folded name, so names such as
  *   `__proto__` or `constructor` are ordinary keys with no effect on any object.
- * - lowdb's JSONFile writes a temporary file and renames it into place; we add an fsync of the
- *   file and its folder after each write, and acknowledge an account only after that.
- * - We use `new Low(new JSONFile(...))`, not JSONFilePreset, because the preset keeps data in
- *   memory when NODE_ENV is "test" and durability must be real in tests too.
+ * - Writes go through {@link DurableFile}, a lowdb adapter that writes a temporary file, fsyncs
+ *   it, renames it into place and fsyncs the folder; an account is acknowledged only after that,
+ *   so it survives kill -9 and a power cut. (lowdb's own JSONFile renames without an fsync, and
+ *   under a steady stream of writes resolves the first one only when the stream stops.)
  * - A lock file beside the users file keeps a second server off the same file.
  * - A users file that exists but is empty, truncated or not our JSON stops the start with the
  *   file named; it is never overwritten.
  */
 import { closeSync, fsyncSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { Low } from 'lowdb';
-import { JSONFile } from 'lowdb/node';
+import { open, rename } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { Low, type Adapter } from 'lowdb';
 import { foldName } from '../common/names.js';
 
 export interface Account {
@@ -37,7 +37,6 @@ export class UserStore {
 
   private constructor(
     private readonly db: Low<Data>,
-    private readonly path: string,
     private readonly lockPath: string,
   ) {
     for (const a of db.data.users) this.accounts.set(foldName(a.name), a);
@@ -46,11 +45,11 @@ export class UserStore {
   /** Opens (or creates) the users file and takes its lock. */
   static async open(path: string): Promise<UserStore> {
     const lockPath = `${path}.lock`;
-    takeLock(lockPath);
+    takeLock(path, lockPath);
     try {
-      const db = new Low<Data>(new JSONFile<Data>(path), { users: [] });
+      const db = new Low<Data>(new DurableFile<Data>(path), { users: [] });
       await readChecked(db, path);
-      return new UserStore(db, path, lockPath);
+      return new UserStore(db, lockPath);
     } catch (e) {
       releaseLock(lockPath);
       throw e;
@@ -83,7 +82,6 @@ export class UserStore {
       this.db.data.users.push(account);
       try {
         await this.db.write();
-        syncToDisk(this.path);
       } catch (e) {
         this.db.data.users = this.db.data.users.filter((a) => a !== account);
         throw e;
@@ -107,11 +105,7 @@ async function readChecked(db: Low<Data>, path: string): Promise<void> {
   try {
     raw = readFileSync(path, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      await db.write();
-      syncToDisk(path);
-      return;
-    }
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return db.write();
     throw new StoreError(`cannot read users file ${path}: ${(e as Error).message}`);
   }
   if (raw.trim() === '') throw new StoreError(`users file ${path} is empty; restore it or delete it to start afresh`);
@@ -129,15 +123,72 @@ async function readChecked(db: Low<Data>, path: string): Promise<void> {
   db.data = data as Data;
 }
 
-/** fsync the file and its folder, so a rename survives a power cut, not only a crash. */
-function syncToDisk(path: string): void {
-  for (const p of [path, dirname(path)]) {
-    const fd = openSync(p, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+/**
+ * A lowdb adapter whose writes are durable when they resolve: temporary file, fsync, rename,
+ * fsync of the folder (so the rename itself survives a power cut). Writes never overlap; those
+ * that arrive while one runs are coalesced into the next, which carries the latest data, and
+ * each resolves as soon as a write that includes its data is on disk.
+ */
+export class DurableFile<T> implements Adapter<T> {
+  private running: Promise<void> | null = null;
+  private queued: { text: string; done: Promise<void> } | null = null;
+  private readonly temp: string;
+
+  constructor(private readonly path: string) {
+    this.temp = join(dirname(path), `.${basename(path)}.tmp`);
+  }
+
+  /** Not used: the store reads and checks the file itself (see readChecked). */
+  async read(): Promise<T | null> {
+    return null;
+  }
+
+  write(data: T): Promise<void> {
+    const text = JSON.stringify(data, null, 2);
+    if (this.queued) {
+      this.queued.text = text;
+      return this.queued.done;
     }
+    if (!this.running) return this.start(text);
+    const after = this.running.catch(() => undefined);
+    const queued: { text: string; done: Promise<void> } = {
+      text,
+      done: after.then((): Promise<void> => {
+        this.queued = null;
+        return this.start(queued.text);
+      }),
+    };
+    this.queued = queued;
+    return queued.done;
+  }
+
+  private start(text: string): Promise<void> {
+    const run = writeDurably(this.path, this.temp, text).finally(() => {
+      if (this.running === run) this.running = null;
+    });
+    this.running = run;
+    return run;
+  }
+}
+
+async function writeDurably(path: string, temp: string, text: string): Promise<void> {
+  const file = await open(temp, 'w', 0o600);
+  try {
+    await file.writeFile(text, 'utf8');
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(temp, path);
+  syncFolder(dirname(path));
+}
+
+function syncFolder(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -145,8 +196,8 @@ function syncToDisk(path: string): void {
  * Creates the lock file exclusively. A lock left by a dead process (kill -9) is taken over: the
  * file holds the owner's pid, and signal 0 tells whether it still runs.
  */
-function takeLock(lockPath: string): void {
-  for (let attempt = 0; attempt < 2; attempt++) {
+function takeLock(path: string, lockPath: string): void {
+  for (let attempt = 0; attempt < 3; attempt++) {
     try {
       writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
       return;
@@ -154,14 +205,24 @@ function takeLock(lockPath: string): void {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
         throw new StoreError(`cannot create lock file ${lockPath}: ${(e as Error).message}`);
       }
-      const pid = Number(readFileSync(lockPath, 'utf8'));
-      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
-        throw new StoreError(`users file is in use by another server (pid ${pid}, lock ${lockPath})`);
+      const pid = lockOwner(lockPath);
+      if (pid > 0 && isAlive(pid)) {
+        throw new StoreError(`users file ${path} is in use by another server (pid ${pid}; lock file ${lockPath})`);
       }
-      unlinkSync(lockPath);
+      releaseLock(lockPath);
     }
   }
   throw new StoreError(`cannot take lock ${lockPath}`);
+}
+
+/** The pid in a lock file, or 0 when it is gone, empty or garbled (left by a crash mid-write). */
+function lockOwner(lockPath: string): number {
+  try {
+    const pid = Number(readFileSync(lockPath, 'utf8').trim());
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : 0;
+  } catch {
+    return 0;
+  }
 }
 
 function isAlive(pid: number): boolean {

@@ -1,0 +1,188 @@
+/**
+ * The users file under stress: racing registrations, a second server, damaged files, stale locks
+ * and kill -9 of the real server process.
+ */
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer, TestClient, type Running } from '../support/harness.js';
+import { tryLogin } from './support.js';
+
+const MAIN = fileURLToPath(new URL('../../server/main.js', import.meta.url));
+
+/** The built server as a child process; resolves once it prints its ready line. */
+function spawnServer(db: string, dir: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(
+    process.execPath,
+    [MAIN, '--port', '0', '--udp-port', '0', '--db', db, '--log', join(dir, 'server.log'), '--bcrypt-cost', '4'],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening on tcp:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) resolve({ child, port: Number(m[1]) });
+    });
+    child.stderr!.on('data', (d) => (err += d));
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${err}`)));
+  });
+}
+
+/** Runs the built server expecting it to refuse to start; returns its stderr. */
+function refusedStart(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [MAIN, '--port', '0', '--udp-port', '0', '--log', '', ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stderr })));
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+describe('hostile: users file', function () {
+  this.timeout(20_000);
+  let dir: string;
+  let srv: Running | null = null;
+  const children: ChildProcess[] = [];
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'chat-users-'));
+  });
+  afterEach(async () => {
+    for (const c of children.splice(0)) {
+      if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+      await exited(c);
+    }
+    await srv?.stop();
+    srv = null;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lets exactly one of several registrations of one name win', async () => {
+    srv = await startServer({ db: join(dir, 'users.json') });
+    const clients = await Promise.all([0, 1, 2, 3, 4].map(() => TestClient.connect(srv!.port)));
+    const replies = await Promise.all(clients.map((c, i) => tryLogin(c, 'dup', `pw${i}`)));
+    const winners = replies.flatMap((r, i) => (r.type === 'login_ok' && r.created ? [i] : []));
+    expect(winners, JSON.stringify(replies)).to.have.length(1);
+    expect(replies.filter((r) => r.type === 'login_ok')).to.have.length(1);
+    const users = JSON.parse(readFileSync(join(dir, 'users.json'), 'utf8')).users;
+    expect(users.map((u: { name: string }) => u.name)).to.deep.equal(['dup']);
+    clients[winners[0]!]!.send({ type: 'logout' });
+    await clients[winners[0]!]!.whenClosed();
+    expect((await TestClient.login(srv.port, 'dup', `pw${winners[0]}`)).me.user).to.equal('dup');
+  });
+
+  it('refuses a second server on the same users file, naming it and the lock', async () => {
+    const db = join(dir, 'users.json');
+    srv = await startServer({ db });
+    const { code, stderr } = await refusedStart(['--db', db]);
+    expect(code).to.equal(1);
+    expect(stderr.trim().split('\n')).to.deep.equal([
+      `chat-server: users file ${db} is in use by another server (pid ${process.pid}; lock file ${db}.lock)`,
+    ]);
+    // The first server is unaffected.
+    expect((await TestClient.login(srv.port, 'alice')).me.created).to.equal(true);
+  });
+
+  const damaged: [string, string, RegExp][] = [
+    ['empty', '', /is empty/],
+    ['blank', '  \n', /is empty/],
+    ['truncated', '{"users":[{"name":"alice","hash":"$2b$04$abc', /is not valid JSON \(truncated\?\)/],
+    ['not JSON', 'hello, world', /is not valid JSON/],
+    ['a JSON array', '[]', /does not hold a "users" list/],
+    ['JSON null', 'null', /does not hold a "users" list/],
+    ['accounts without hashes', '{"users":[{"name":"alice"}]}', /does not hold a "users" list/],
+  ];
+  for (const [what, content, problem] of damaged) {
+    it(`refuses to start on a users file that is ${what}, and leaves it untouched`, async () => {
+      const db = join(dir, 'users.json');
+      writeFileSync(db, content);
+      const before = readFileSync(db);
+      const started = startServer({ db });
+      const error: Error = await started.then(
+        (s) => {
+          srv = s;
+          throw new Error('server started');
+        },
+        (e: Error) => e,
+      );
+      expect(error.message).to.include(db).and.match(problem);
+      expect(readFileSync(db).equals(before), 'file unchanged').to.equal(true);
+      expect(existsSync(`${db}.lock`), 'lock released').to.equal(false);
+    });
+  }
+
+  it('says the same in one line from the command line', async () => {
+    const db = join(dir, 'users.json');
+    writeFileSync(db, '{"users":[');
+    const { code, stderr } = await refusedStart(['--db', db]);
+    expect(code).to.equal(1);
+    expect(stderr.trim().split('\n')).to.deep.equal([
+      `chat-server: users file ${db} is not valid JSON (truncated?); restore it from a backup`,
+    ]);
+    expect(readFileSync(db, 'utf8')).to.equal('{"users":[');
+  });
+
+  it('takes over a lock left by a dead process or garbled by a crash', async () => {
+    const db = join(dir, 'users.json');
+    const dead = spawn(process.execPath, ['-e', '']);
+    await exited(dead);
+    for (const stale of [String(dead.pid), '', 'garbage']) {
+      writeFileSync(`${db}.lock`, stale);
+      srv = await startServer({ db });
+      expect(readFileSync(`${db}.lock`, 'utf8')).to.equal(String(process.pid));
+      await srv.server.stop();
+      expect(existsSync(`${db}.lock`), 'released on stop').to.equal(false);
+      srv = null;
+    }
+  });
+
+  it('keeps every acknowledged account through kill -9, and a new server starts on the file', async () => {
+    const db = join(dir, 'users.json');
+    // A big file makes each write take a while, so the kill lands during writes.
+    const existing = Array.from({ length: 50_000 }, (_, i) => ({ name: `old${i}`, hash: `$2b$04$${'x'.repeat(53)}`, created: '' }));
+    writeFileSync(db, JSON.stringify({ users: existing }));
+    const first = await spawnServer(db, dir);
+    children.push(first.child);
+    const names = Array.from({ length: 12 }, (_, i) => `user${i}`);
+    const clients = await Promise.all(names.map(() => TestClient.connect(first.port)));
+    const acked: string[] = [];
+    // Kill the moment 6 are acknowledged: later registrations may be mid-write.
+    const killed = new Promise<void>((resolve) => {
+      clients.forEach((c, i) => {
+        void tryLogin(c, names[i]!, `pw-${names[i]}`)
+          .then((reply) => {
+            if (reply.type !== 'login_ok' || first.child.signalCode) return;
+            acked.push(names[i]!);
+            if (acked.length === 6) {
+              first.child.kill('SIGKILL');
+              resolve();
+            }
+          })
+          .catch(() => undefined);
+      });
+    });
+    await killed;
+    await exited(first.child);
+    const snapshot = [...acked];
+    const saved = JSON.parse(readFileSync(db, 'utf8')).users.map((u: { name: string }) => u.name);
+    expect(saved).to.include.members(snapshot);
+    expect(saved).to.have.length.of.at.least(50_000 + snapshot.length);
+    const second = await spawnServer(db, dir);
+    children.push(second.child);
+    for (const name of snapshot) {
+      const c = await TestClient.connect(second.port);
+      expect(await tryLogin(c, name, `pw-${name}`), name).to.include({ type: 'login_ok', created: false });
+      c.close();
+    }
+  });
+});

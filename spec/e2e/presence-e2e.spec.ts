@@ -109,9 +109,13 @@ describe('presence end to end (real processes)', function () {
     const args = ['--port', String(srv.port), '--udp-port', String(relay.address().port), '--user', 'u', '--password', 'p'];
     const client = spawn(process.execPath, [program, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     procs.push(client);
+    let said = '';
+    client.stdout!.on('data', (b: Buffer) => (said += b));
+    client.stderr!.on('data', (b: Buffer) => (said += b));
     if (!real) console.log('      (dist/client/main.js not built: using the stand-in client spec/e2e/beating-client.ts)');
 
-    expect(await watcher.notice('join')).to.include({ user: 'u' });
+    const joined = await watcher.next((m) => m.type === 'notice' && m.event === 'join', 10_000).catch(() => null);
+    expect(joined, `the client did not log in; it said: ${said}`).to.include({ user: 'u' });
     // Kill it right after a heartbeat has gone through: the server's 20 s start now.
     const sawBeat = passed.length;
     await new Promise<void>((r) => (passed.length > sawBeat ? r() : onBeat.push(r)));

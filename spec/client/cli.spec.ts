@@ -231,7 +231,7 @@ describe('chat-client (built, through a pipe)', function () {
       const srv = await server({ tlsCert: CERT, tlsKey: KEY });
       const c = client(srv.port, '--user', 'alice', '--password', 'pw');
       expect(await c.exitCode()).to.equal(1);
-      expect(c.err).to.deep.equal(['chat-client: server is speaking TLS; add --tls (and --ca FILE for a self-signed certificate)']);
+      expect(c.err, c.transcript).to.deep.equal(['chat-client: server is speaking TLS; add --tls (and --ca FILE for a self-signed certificate)']);
     });
 
     it('tells a TLS client that the server does not speak TLS', async () => {

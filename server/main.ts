@@ -49,7 +49,9 @@ function parse(argv: string[]): ServerConfig {
 
   const port = (name: string, v: number | undefined) => {
     if (v !== undefined && (!Number.isInteger(v) || v < 0 || v > 65535)) {
-      throw new UsageError(`invalid ${name} ${v}: use a whole number from 0 to 65535`);
+      // yargs turns "abc" into NaN; saying "NaN" back would puzzle the user.
+      const shown = Number.isNaN(v) ? '(not a number)' : String(v);
+      throw new UsageError(`invalid ${name} ${shown}: use a whole number from 0 to 65535`);
     }
     return v;
   };
@@ -92,11 +94,15 @@ class UsageError extends Error {}
 
 /** Turns a start-up failure into the one line a user needs. */
 function explain(e: unknown, config?: ServerConfig): string {
-  const err = e as NodeJS.ErrnoException;
-  const where = config ? `${config.host}:${config.port}` : '';
+  const err = e as NodeJS.ErrnoException & { address?: string; port?: number };
+  // Socket errors name the address and port that failed: the UDP one may differ from --port.
+  const where = err.port !== undefined ? `${err.address}:${err.port}` : config ? `${config.host}:${config.port}` : '';
+  const udp = err.syscall === 'bind';
   switch (err.code) {
     case 'EADDRINUSE':
-      return `port already in use: ${where} (another server running? try --port 0)`;
+      return udp
+        ? `UDP port already in use: ${where} (another server running? try --udp-port 0)`
+        : `TCP port already in use: ${where} (another server running? try --port 0)`;
     case 'EADDRNOTAVAIL':
     case 'ENOTFOUND':
     case 'EAI_AGAIN':

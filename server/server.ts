@@ -81,12 +81,13 @@ export class ChatServer extends EventEmitter {
     server.on('tlsClientError', (e: Error, socket: tls.TLSSocket) => {
       this.log.warn(`TLS handshake failed from ${socket.remoteAddress}: ${e.message}`);
     });
-    server.on('error', (e) => this.log.error(`Listener error: ${e.message}`));
     this.listener = server;
     return new Promise((resolve, reject) => {
+      // A failed listen is the caller's to report (once, as one line); later errors are logged.
       server.once('error', reject);
       server.listen({ host: config.host, port: config.port }, () => {
         server.off('error', reject);
+        server.on('error', (e) => this.log.error(`Listener error: ${e.message}`));
         resolve((server.address() as net.AddressInfo).port);
       });
     });

@@ -18,6 +18,8 @@ export type ConnState = 'awaiting-login' | 'authenticating' | 'ready' | 'closed'
 export interface ConnectionEvents {
   message(conn: Connection, msg: ClientMessage): void;
   closed(conn: Connection, reason: string): void;
+  /** A bug surfaced while serving this connection; it has been closed, the server goes on. */
+  fault?(conn: Connection, error: unknown): void;
 }
 
 export interface ConnectionOptions {
@@ -44,6 +46,8 @@ export class Connection {
   private readonly decoder: FrameDecoder;
   private out: Buffer[] = [];
   private outBytes = 0;
+  /** Whether any bytes have arrived yet. */
+  private spoke = false;
 
   constructor(
     private readonly stream: Duplex,
@@ -120,7 +124,11 @@ export class Connection {
     const t = setTimeout(() => this.stream.destroy(), 2000);
     t.unref();
     this.stream.once('close', () => clearTimeout(t));
-    this.events.closed(this, reason);
+    try {
+      this.events.closed(this, reason);
+    } catch (e) {
+      this.events.fault?.(this, e);
+    }
   }
 
   /** Drops the connection at once, discarding queued output. */
@@ -132,8 +140,25 @@ export class Connection {
     this.stream.destroy();
   }
 
+  /** Socket data: anything thrown on the way is a bug; it costs this connection, not the server. */
   private receive(chunk: Buffer): void {
     if (this.state === 'closed') return;
+    try {
+      this.decode(chunk);
+    } catch (e) {
+      this.events.fault?.(this, e);
+      this.destroy('internal error');
+    }
+  }
+
+  private decode(chunk: Buffer): void {
+    // A TLS ClientHello (record type 0x16, version 3.x) on a plaintext port: say so in the log
+    // rather than wait for 5 KiB of "header" that never comes.
+    if (!this.spoke && chunk[0] === 0x16 && chunk[1] === 0x03) {
+      this.destroy('TLS handshake on a plaintext port (client using TLS?)');
+      return;
+    }
+    this.spoke = true;
     for (const { frame, error } of this.decoder.push(chunk)) {
       if (this.closed) return; // a handler earlier in this chunk may have closed us
       if (error) {

@@ -73,13 +73,23 @@ export class ChatServer extends EventEmitter {
   private listen(): Promise<number> {
     const { config } = this;
     const onSocket = (socket: net.Socket) => this.handle(socket, socket.remoteAddress ?? '?', socket.remotePort ?? 0);
-    const server =
-      config.tlsCert && config.tlsKey
-        ? tls.createServer({ cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }, onSocket)
-        : net.createServer(onSocket);
-    // A client that is not speaking TLS to a TLS listener fails the handshake: log it, once.
-    server.on('tlsClientError', (e: Error, socket: tls.TLSSocket) => {
-      this.log.warn(`TLS handshake failed from ${socket.remoteAddress}: ${e.message}`);
+    let server: net.Server;
+    if (config.tlsCert && config.tlsKey) {
+      // The handshake comes before handle(), so it needs its own deadline and cap (slowloris).
+      // The cap leaves room for handshakes whose clients handle() will refuse with a clear error.
+      const options = { ...tlsFiles(config.tlsCert, config.tlsKey), handshakeTimeout: config.loginTimeout * 1000 };
+      server = tls.createServer(options, onSocket);
+      server.maxConnections = 2 * config.maxConnections;
+    } else {
+      server = net.createServer(onSocket);
+    }
+    // A client that is not speaking TLS to a TLS listener, or is too slow to, fails the handshake.
+    server.on('tlsClientError', (e: Error & { code?: string; reason?: string }, socket: tls.TLSSocket) => {
+      const why = e.reason ?? e.message.trim();
+      const hint = e.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || e.code === 'ERR_SSL_HTTP_REQUEST' ? ' (client not using TLS?)' : '';
+      this.log.warn(`TLS handshake failed from ${socket.remoteAddress}: ${why}${hint}`);
+      // With a listener here Node leaves the socket open (even after a handshake timeout).
+      socket.destroy();
     });
     this.listener = server;
     return new Promise((resolve, reject) => {
@@ -112,8 +122,9 @@ export class ChatServer extends EventEmitter {
     this.perAddress.set(address, fromHere + 1);
     hub.stats.totalConnections++;
     const conn = new Connection(stream, address, port, config, {
-      message: (c, msg) => void dispatch({ ...this.services!, conn: c }, msg),
+      message: (c, msg) => void dispatch({ ...this.services!, conn: c }, msg).catch((e) => this.fault(c, e)),
       closed: (c, reason) => this.closed(c, reason),
+      fault: (c, e) => this.fault(c, e),
     });
     this.conns.add(conn);
     this.log.info(`Accepted connection from ${conn.label}`);
@@ -133,6 +144,12 @@ export class ChatServer extends EventEmitter {
     else this.perAddress.delete(conn.address);
     if (conn.session) this.hub.lost(conn.session, conn, reason);
     else this.log.info(`Connection from ${conn.label} closed: ${reason}`);
+  }
+
+  /** A bug hit while serving one connection: log it and drop that connection, nothing else. */
+  private fault(conn: Connection, e: unknown): void {
+    this.log.error(`Internal error on connection ${conn.label}: ${(e as Error)?.stack ?? e}`);
+    conn.destroy('internal error');
   }
 
   private sweep(): void {
@@ -175,4 +192,27 @@ export class ChatServer extends EventEmitter {
     this.log.info('Server stopped');
     await this.log.close();
   }
+}
+
+/**
+ * Reads the TLS certificate and key and checks that they make a usable pair, so a mistake stops
+ * the start with one line naming the file, not an OpenSSL trace at the first client.
+ */
+function tlsFiles(certPath: string, keyPath: string): { cert: Buffer; key: Buffer } {
+  const read = (what: string, path: string) => {
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      const why = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'it is a folder' }[err.code ?? ''] ?? err.message;
+      throw new Error(`cannot read TLS ${what} ${path}: ${why}`);
+    }
+  };
+  const files = { cert: read('certificate', certPath), key: read('key', keyPath) };
+  try {
+    tls.createSecureContext(files);
+  } catch (e) {
+    throw new Error(`TLS certificate ${certPath} and key ${keyPath} are not usable: ${(e as Error).message}`);
+  }
+  return files;
 }

@@ -1,0 +1,117 @@
+/**
+ * Faults: a bug hit while serving one connection costs that connection only, and a graceful
+ * shutdown delivers what the server had already accepted.
+ */
+import { expect } from 'chai';
+import type { ChatError } from '../../common/errors.js';
+import { Connection } from '../../server/connection.js';
+import { startServer, TestClient, type Running } from '../support/harness.js';
+import { logged, until } from './support.js';
+
+describe('hostile: faults in one connection', () => {
+  let srv: Running;
+  const restore: (() => void)[] = [];
+  beforeEach(async () => {
+    srv = await startServer();
+  });
+  afterEach(async () => {
+    for (const undo of restore.splice(0)) undo();
+    await srv.stop();
+  });
+
+  /** Replaces obj[name] for this test only. */
+  function patch<T extends object, K extends keyof T>(obj: T, name: K, value: T[K]): void {
+    const had = Object.hasOwn(obj, name);
+    const old = obj[name];
+    obj[name] = value;
+    restore.push(() => {
+      if (had) obj[name] = old;
+      else delete obj[name];
+    });
+  }
+
+  it('closes the connection whose command handler throws, logs the error, and others chat on', async () => {
+    const { hub } = srv.server;
+    const broadcast = hub.broadcast.bind(hub);
+    patch(hub, 'broadcast', (msg, except) => {
+      if (msg.type === 'msg' && msg.text === 'boom') throw new Error('injected fault');
+      broadcast(msg, except);
+    });
+    const alice = await TestClient.login(srv.port, 'alice');
+    const bob = await TestClient.login(srv.port, 'bob');
+    const carol = await TestClient.login(srv.port, 'carol');
+    alice.send({ type: 'say', text: 'boom' });
+    expect(await alice.error()).to.include({ code: 'INTERNAL', message: 'internal server error; the connection will be closed' });
+    await alice.whenClosed();
+    const errors = logged(srv.logs, 'ERROR Error handling say from 127.0.0.1');
+    expect(errors).to.have.length(1);
+    expect(errors[0]).to.include('injected fault');
+    bob.send({ type: 'say', text: 'still fine' });
+    expect(await carol.line()).to.include({ from: 'bob', text: 'still fine' });
+    await carol.sync();
+    expect(carol.all('msg').map((m) => m.text)).to.deep.equal(['still fine']);
+  });
+
+  it('contains a fault on the connection itself, outside any command', async () => {
+    const sendError = Connection.prototype.sendError;
+    patch(Connection.prototype, 'sendError', function (this: Connection, e: ChatError) {
+      if (e.code === 'UNKNOWN_TYPE') throw new Error('injected fault in the connection');
+      sendError.call(this, e);
+    });
+    const alice = await TestClient.login(srv.port, 'alice');
+    const bob = await TestClient.login(srv.port, 'bob');
+    bob.send({ type: 'nonsense' } as never);
+    await bob.whenClosed();
+    await until(() => logged(srv.logs, 'ERROR Internal error on connection').length === 1, 'the error in the log');
+    expect(logged(srv.logs, 'injected fault in the connection')).to.have.length(1);
+    alice.send({ type: 'say', text: 'anyone?' });
+    expect(await alice.line()).to.include({ text: 'anyone?' });
+  });
+
+  it('contains a fault while a connection closes', async () => {
+    const { hub } = srv.server;
+    patch(hub, 'lost', () => {
+      throw new Error('injected fault on close');
+    });
+    const alice = await TestClient.login(srv.port, 'alice');
+    const bob = await TestClient.login(srv.port, 'bob');
+    bob.close();
+    await until(() => logged(srv.logs, 'injected fault on close').length === 1, 'the error in the log');
+    alice.send({ type: 'say', text: 'still here' });
+    expect(await alice.line()).to.include({ text: 'still here' });
+    expect(srv.server.connections).to.equal(1);
+  });
+});
+
+describe('hostile: graceful shutdown', () => {
+  let srv: Running;
+  afterEach(async () => srv.stop());
+
+  it('delivers every message accepted before it, even to a client that was not reading', async () => {
+    srv = await startServer({ rateCount: 1_000_000, maxOutput: 64 * 1024 * 1024 });
+    const alice = await TestClient.login(srv.port, 'alice');
+    const bob = await TestClient.login(srv.port, 'bob');
+    bob.socket.pause();
+    // More than loopback buffers hold, so some is still queued in the server when it stops.
+    const texts = Array.from({ length: 1500 }, (_, i) => `line ${i} ${'z'.repeat(8 * 1024)}`);
+    for (const text of texts) alice.send({ type: 'say', text });
+    await alice.sync(); // all accepted: broadcast to bob's connection
+    const stopped = srv.server.stop();
+    bob.socket.resume();
+    await bob.whenClosed();
+    await stopped;
+    expect(bob.all('msg').map((m) => m.text)).to.deep.equal(texts);
+    expect(bob.received.at(-1)).to.include({ type: 'bye' });
+    expect(alice.received.at(-1)).to.include({ type: 'bye' });
+  });
+
+  it('refuses new connections once stopping', async () => {
+    srv = await startServer();
+    await srv.server.stop();
+    const error = await TestClient.connect(srv.port).then(
+      () => null,
+      (e: NodeJS.ErrnoException) => e.code,
+    );
+    expect(error).to.equal('ECONNREFUSED');
+  });
+});

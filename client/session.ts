@@ -12,7 +12,6 @@
  * and `resume` takes it back without a password. If the server has forgotten the session (it
  * restarted, or we were silent too long) we log in again with the password we know.
  */
-import { NOTICES } from '../server/notices.js';
 import type { ClientMessage, ServerMessage } from '../common/protocol.js';
 import { backoffDelay } from './backoff.js';
 import { systemClock, type Cancel, type Clock } from './clock.js';
@@ -229,7 +228,7 @@ export class ChatSession {
     this.show(this.fmt.message(m));
     if (this.state === 'logging-out') return this.finish(0);
     // A restart: the close that follows starts the reconnect, and we log in again afterwards.
-    if (m.message === NOTICES.shutdown()) return;
+    if (m.reason === 'shutdown') return;
     // Resumed from another connection, or marked offline: coming back would fight over the session.
     this.finish(1);
   }

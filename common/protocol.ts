@@ -91,8 +91,11 @@ export const SERVER_MESSAGES = {
   },
   /** The online list, sorted; at most the first 1,000 names, with `count` for the total. */
   who: { fields: { online: names, count: optInt }, body: 'none' },
-  /** Sent just before the server closes the connection on purpose. */
-  bye: { fields: { message: str(1024) }, body: 'none' },
+  /**
+   * Sent just before the server closes the connection on purpose. `reason` is the stable part:
+   * logout, shutdown, offline (no heartbeats), replaced (the session was resumed elsewhere).
+   */
+  bye: { fields: { message: str(1024), reason: str(32) }, body: 'none' },
 } as const satisfies Record<string, MessageSpec>;
 
 type FieldType<F> = F extends { kind: 'string' }

@@ -137,7 +137,7 @@ export class Hub extends EventEmitter {
     }
     this.presence.touch(session, this.clock.now());
     if (old) {
-      old.send({ type: 'bye', message: NOTICES.replaced() });
+      old.send({ type: 'bye', reason: 'replaced', message: NOTICES.replaced() });
       old.close('session resumed elsewhere');
     }
     conn.state = 'ready';
@@ -182,7 +182,7 @@ export class Hub extends EventEmitter {
     this.log.info(`No heartbeat from ${session.name} for ${this.config.heartbeatTimeout} s: marked offline`);
     this.announce('offline', session, NOTICES.offline(session.name, this.config.heartbeatTimeout));
     if (conn) {
-      conn.send({ type: 'bye', message: NOTICES.you_offline(this.config.heartbeatTimeout) });
+      conn.send({ type: 'bye', reason: 'offline', message: NOTICES.you_offline(this.config.heartbeatTimeout) });
       conn.close('marked offline');
     }
   }

@@ -183,7 +183,7 @@ export class ChatServer extends EventEmitter {
       setTimeout(resolve, 3000).unref();
     });
     for (const c of [...this.conns]) {
-      c.send({ type: 'bye', message: bye });
+      c.send({ type: 'bye', reason: 'shutdown', message: bye });
       c.close('server shutting down');
     }
     await listenerClosed;

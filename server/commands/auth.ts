@@ -180,7 +180,7 @@ export const logout: Command<'logout'> = {
   login: true,
   run({ hub, me, conn }) {
     hub.end(me, 'logout');
-    conn.send({ type: 'bye', message: NOTICES.goodbye(me.name) });
+    conn.send({ type: 'bye', reason: 'logout', message: NOTICES.goodbye(me.name) });
     conn.close('logout');
   },
 };

@@ -53,7 +53,7 @@ describe('client/format', () => {
       { style: 'error', text: '[12:30:00] ! zed is not online' },
     ]);
     expect(texts({ type: 'who', online: ['alice', 'bob'] })).to.deep.equal(['[12:30:00] * Online (2): alice, bob']);
-    expect(texts({ type: 'bye', message: 'Goodbye, alice!' })).to.deep.equal(['[12:30:00] * Goodbye, alice!']);
+    expect(texts({ type: 'bye', reason: 'logout', message: 'Goodbye, alice!' })).to.deep.equal(['[12:30:00] * Goodbye, alice!']);
     expect(texts({ type: 'hello', server: 'tinychat', version: '1', guests: false })).to.deep.equal([]);
   });
 

@@ -3,9 +3,10 @@
  * through the frame decoder to typed messages, and typed messages back out.
  *
  * Output is batched: frames written during one event-loop turn go out in a single socket write
- * (one shared setImmediate flushes every connection that has output), which is what keeps group
- * fan-out cheap. A reader that stops reading has its unsent output capped; past the cap it is
- * disconnected, so one slow client cannot grow the server or hold up the others.
+ * (one shared setImmediate flushes every connection that has output; a batch that reaches 64 KiB
+ * is written at once), which is what keeps group fan-out cheap. A reader that stops reading has
+ * its unsent output (what the socket could not take) capped; past the cap it is disconnected, so
+ * one slow client cannot grow the server or hold up the others.
  */
 import type { Duplex } from 'node:stream';
 import { FrameDecoder, encodeMessage, validate } from '../common/codec.js';
@@ -26,6 +27,9 @@ export interface ConnectionOptions {
   maxBody: number;
   maxOutput: number;
 }
+
+/** Queued bytes that are written at once rather than at the end of the turn. */
+const FLUSH_AT = 64 * 1024;
 
 let nextId = 1;
 const dirty = new Set<Connection>();
@@ -81,12 +85,16 @@ export class Connection {
     if (this.state === 'closed') return;
     this.out.push(frame);
     this.outBytes += frame.length;
+    // A big batch goes to the socket now: a reader that keeps up takes it at once, so a burst
+    // (several large messages in one turn) does not look like a slow reader.
+    if (this.outBytes >= FLUSH_AT) this.flush();
     if (this.outBytes + this.stream.writableLength > this.options.maxOutput) {
       this.out = [];
       this.outBytes = 0;
       this.destroy(`output over ${this.options.maxOutput} bytes unread (slow reader)`);
       return;
     }
+    if (this.outBytes === 0) return;
     dirty.add(this);
     if (!flushScheduled) {
       flushScheduled = true;

@@ -3,6 +3,7 @@
  * and per address, and the output cap for a client that stops reading.
  */
 import { expect } from 'chai';
+import { encodeMessage } from '../../common/codec.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { startServer, TestClient, type Running } from '../support/harness.js';
 import { connectFrom, connectRaw, logged, until } from './support.js';
@@ -94,6 +95,19 @@ describe('hostile: connection limits', () => {
 describe('hostile: a client that stops reading', () => {
   let srv: Running;
   afterEach(async () => srv.stop());
+
+  it('is told apart from a reader that gets a burst bigger than maxOutput in one go', async () => {
+    srv = await startServer({ maxOutput: 64 * 1024, maxBody: 16 * 1024, rateCount: 1_000_000 });
+    const talkers = [await TestClient.login(srv.port, 't1'), await TestClient.login(srv.port, 't2')];
+    const reader = await TestClient.login(srv.port, 'reader');
+    // Each talker's 8 frames arrive in one write: 2 x 8 x 16 KiB = 256 KiB for the reader at once.
+    const burst = Buffer.concat(Array.from({ length: 8 }, () => encodeMessage({ type: 'say', text: 'b'.repeat(16 * 1024) })));
+    for (const t of talkers) t.raw(burst);
+    for (const t of talkers) await t.sync();
+    await reader.sync();
+    expect(reader.all('msg')).to.have.length(16);
+    expect(logged(srv.logs, 'slow reader')).to.deep.equal([]);
+  });
 
   it('is dropped once its unsent output passes maxOutput, and everyone else gets every message', async () => {
     const maxOutput = 64 * 1024;

@@ -41,6 +41,7 @@ export function parseArgs(argv: string[]): BenchConfig {
     .option('port', { type: 'number', describe: 'Port of a running server to target' })
     .option('server-pid', { type: 'number', describe: 'Pid of that server, to measure its CPU and RSS' })
     .option('make-users', { type: 'string', describe: 'Only write the users file for these sizes (to start your own server on it, e.g. with --cpu-prof) and exit' })
+    .option('server-args', { type: 'string', default: '', describe: 'Extra options for the server the bench starts, e.g. --server-args="--hash-threads 1"' })
     .option('profile-workers', { type: 'string', describe: 'Write a CPU profile of each load-generator worker into this folder' })
     .option('floor', { type: 'boolean', default: false, describe: 'Also run against the floor relay and print real/floor' })
     .option('json', { type: 'string', describe: 'Write the report as JSON to this file ("-": to stdout, and the table to stderr)' })
@@ -77,6 +78,7 @@ export function parseArgs(argv: string[]): BenchConfig {
     scenario,
     ...sizes,
     register: a.register,
+    serverArgs: a.serverArgs.split(/\s+/).filter((s) => s !== ''),
     workers: whole('workers', a.workers, 1),
     window: whole('window', a.window, 1),
     concurrency: whole('concurrency', a.concurrency, 0),

@@ -134,9 +134,9 @@ export const FIGURES: Figure[] = [
   f('receivedMB', 'clients: bytes received (MB)', 1, (r) => r.receivedMB),
 ];
 
-/** Server CPU of the phase that carried the chat (chat, or the storm's). */
+/** Server CPU of the chat phase (not the storm's, which is mostly bcrypt). */
 function chatCpu(r: RunResult): number {
-  return r.phases.find((p) => p.name === 'chat' || p.name === 'storm')?.serverCpuS ?? NaN;
+  return r.phases.find((p) => p.name === 'chat')?.serverCpuS ?? NaN;
 }
 
 const usable = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v);
@@ -192,6 +192,7 @@ function describeSizes(c: BenchConfig): string {
   if (c.senders > 0) parts.push(`${c.senders} senders x ${lines}, ${rate}`);
   if (c.scenario === 'idle') parts.push(`held ${c.seconds} s`);
   if (c.stormLogins > 0) parts.push(`${c.stormLogins} storm logins${c.register ? ' (registrations)' : ''}`);
+  if (c.serverArgs.length) parts.push(`server ${c.serverArgs.join(' ')}`);
   parts.push(`${c.workers} load workers`, c.heartbeat > 0 ? `heartbeat every ${c.heartbeat} s` : 'no heartbeats');
   return parts.join('; ');
 }

@@ -45,6 +45,8 @@ export interface BenchConfig {
   /** Where to write the JSON report ("-" for stdout); undefined: no JSON. */
   json?: string;
   quick: boolean;
+  /** Extra options for a spawned server (experiments: "--hash-threads 1"). */
+  serverArgs: string[];
   /** Write a CPU profile of each load-generator worker into this folder (node --cpu-prof). */
   profileWorkers?: string;
   /** Only write the users file for this run to this path, and exit. */
@@ -124,5 +126,5 @@ export function serverArgs(config: BenchConfig, db: string, log: string): string
   args.push('--max-per-address', '100000', '--max-connections', '100000');
   args.push('--rate-count', '1000000000', '--rate-window', '1');
   if (config.scenario === 'storm') args.push('--bcrypt-cost', '10');
-  return args;
+  return [...args, ...config.serverArgs];
 }

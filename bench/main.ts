@@ -9,13 +9,14 @@ import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { BenchError } from './errors.js';
 import { createProgress } from './progress.js';
 import { formatReport, ratios, type Report } from './report.js';
 import { clientSpecs, runWorkload } from './run.js';
 import { writeUsersFile } from './accounts.js';
 import { SCENARIO_NAMES, SCENARIOS, sizesFor, type BenchConfig, type ScenarioName } from './scenarios.js';
 
-class UsageError extends Error {}
+class UsageError extends BenchError {}
 
 const scenarioHelp = SCENARIO_NAMES.map((n) => `  ${n.padEnd(7)} ${SCENARIOS[n].describe}`).join('\n');
 
@@ -135,7 +136,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   main(hideBin(process.argv)).then(
     () => process.exit(0),
     (e: unknown) => {
-      process.stderr.write(`bench: ${e instanceof UsageError ? e.message : ((e as Error).stack ?? e)}\n`);
+      process.stderr.write(`bench: ${e instanceof BenchError ? e.message : ((e as Error).stack ?? e)}\n`);
       process.exit(1);
     },
   );

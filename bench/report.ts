@@ -203,10 +203,14 @@ function phaseLines(r: RunResult): string[] {
     `${r.target} phases:`,
     ...r.phases.map(
       (p) =>
-        `  ${p.name.padEnd(6)} ${p.seconds.toFixed(2).padStart(7)} s  server CPU ${p.serverCpuS.toFixed(2)} s (${pct(p.serverCpuS, p.seconds)} of a core), ` +
-        `load generator CPU ${p.loadCpuS.toFixed(2)} s (${pct(p.loadCpuS, p.seconds)} of a core), server RSS ${p.serverRssMB.toFixed(0)} MB (peak ${p.serverPeakMB.toFixed(0)})`,
+        `  ${p.name.padEnd(6)} ${p.seconds.toFixed(2).padStart(7)} s  server CPU ${num(p.serverCpuS, 2)} s (${pct(p.serverCpuS, p.seconds)} of a core), ` +
+        `load generator CPU ${num(p.loadCpuS, 2)} s (${pct(p.loadCpuS, p.seconds)} of a core), server RSS ${num(p.serverRssMB, 0)} MB (peak ${num(p.serverPeakMB, 0)})`,
     ),
   ];
+}
+
+function num(v: number, digits: number): string {
+  return Number.isFinite(v) ? v.toFixed(digits) : '-';
 }
 
 function pct(cpu: number, wall: number): string {

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PASSWORD, writeUsersFile } from './accounts.js';
 import { nowNs } from './client.js';
+import { BenchError } from './errors.js';
+import { checkOpenFiles } from './limits.js';
 import type { ClientSpec, LoginResult, WorkerStats } from './ipc.js';
 import { WorkerPool } from './pool.js';
 import type { Progress } from './progress.js';
@@ -44,8 +46,9 @@ export function clientSpecs(config: BenchConfig): ClientSpec[] {
 }
 
 export async function runWorkload(config: BenchConfig, kind: TargetKind, progress: Progress): Promise<RunResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'chat-bench-'));
   const specs = clientSpecs(config);
+  checkOpenFiles(specs.length, config.workers, kind === 'floor' || config.port === undefined);
+  const dir = mkdtempSync(join(tmpdir(), 'chat-bench-'));
   let target: Target | null = null;
   let pool: WorkerPool | null = null;
   try {
@@ -92,6 +95,10 @@ async function phases(config: BenchConfig, kind: TargetKind, target: Target, poo
   progress.phase('login', config.clients);
   const login = loginFigures(await pool.all({ cmd: 'login', role: 'chat' }, 'logged-in'), config.clients);
   login.totalS = (await meter.end()).seconds;
+  if (login.ok === 0) {
+    const why = Object.entries(login.failures).map(([k, v]) => `${k} x${v}`).join(', ');
+    throw new BenchError(`no client could log in to ${kind} at ${target.host}:${target.port}: ${why}`);
+  }
 
   const result: Partial<RunResult> = { login };
   for (const phase of SCENARIOS[config.scenario].phases) {
@@ -102,6 +109,7 @@ async function phases(config: BenchConfig, kind: TargetKind, target: Target, poo
     } else if (phase === 'chat') {
       progress.phase('chatting', 1);
       const sent = await chat(config, pool);
+      progress.update(1);
       result.chat = await collectChat(config, pool, sent);
     } else {
       progress.phase('storm logins', config.stormLogins);

@@ -5,6 +5,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { BenchError } from './errors.js';
 
 const READY = /listening on tcp:\/\/(\S+):(\d+)(?: and udp:\/\/\S+:(\d+))?/;
 
@@ -38,7 +39,7 @@ export function spawnTarget(script: URL, args: string[], nodeArgs: string[] = []
     let ready = false;
     const fail = (why: string) => {
       child.kill('SIGKILL');
-      reject(new Error(`${why}\n${tail.trim()}`));
+      reject(new BenchError(`${why}\n${tail.trim()}`));
     };
     const timer = setTimeout(() => fail(`no ready line from ${script.pathname} within ${timeoutMs} ms`), timeoutMs);
     child.once('exit', (code) => fail(`${script.pathname} exited with code ${code} before it was ready`));

@@ -11,13 +11,14 @@ import { PASSWORD, writeUsersFile } from './accounts.js';
 import { nowNs } from './client.js';
 import { BenchError } from './errors.js';
 import { checkOpenFiles } from './limits.js';
-import type { ClientSpec, LoginResult, WorkerStats } from './ipc.js';
+import { chatFigures, loginFigures, mergeStats } from './figures.js';
+import type { ClientSpec } from './ipc.js';
+import { PhaseMeter } from './phase-meter.js';
 import { WorkerPool } from './pool.js';
 import type { Progress } from './progress.js';
-import type { ChatFigures, LoginFigures, PhaseFigures, RunResult } from './report.js';
+import type { ChatFigures, LoginFigures, RunResult } from './report.js';
 import { SCENARIOS, serverArgs, type BenchConfig } from './scenarios.js';
 import { ProcMeter, spawnTarget, udpReceiveDrops, type Target } from './server-proc.js';
-import { Histogram, percentile } from './stats.js';
 
 const SERVER = new URL('../server/main.js', import.meta.url);
 const FLOOR = new URL('./floor.js', import.meta.url);
@@ -93,7 +94,7 @@ async function phases(config: BenchConfig, kind: TargetKind, target: Target, poo
 
   await meter.begin('login');
   progress.phase('login', config.clients);
-  const login = loginFigures(await pool.all({ cmd: 'login', role: 'chat' }, 'logged-in'), config.clients);
+  const login = loginFigures((await pool.all({ cmd: 'login', role: 'chat' }, 'logged-in')).map((r) => r.result), config.clients);
   login.totalS = (await meter.end()).seconds;
   if (login.ok === 0) {
     const why = Object.entries(login.failures).map(([k, v]) => `${k} x${v}`).join(', ');
@@ -182,7 +183,7 @@ async function chat(config: BenchConfig, pool: WorkerPool): Promise<number> {
 async function stormPhase(config: BenchConfig, pool: WorkerPool): Promise<{ sent: number; storm: LoginFigures }> {
   const sending = pool.all(chatCommand(config), 'sent');
   const started = performance.now();
-  const storm = loginFigures(await pool.all({ cmd: 'login', role: 'storm' }, 'logged-in'), config.stormLogins);
+  const storm = loginFigures((await pool.all({ cmd: 'login', role: 'storm' }, 'logged-in')).map((r) => r.result), config.stormLogins);
   storm.totalS = (performance.now() - started) / 1000;
   pool.tell({ cmd: 'stop' });
   const sent = (await sending).reduce((n, r) => n + r.sent, 0);
@@ -191,94 +192,6 @@ async function stormPhase(config: BenchConfig, pool: WorkerPool): Promise<{ sent
 
 async function collectChat(config: BenchConfig, pool: WorkerPool, sent: number): Promise<ChatFigures> {
   await pool.all({ cmd: 'drain', total: sent, idleMs: DRAIN_IDLE_MS }, 'drained');
-  const s = mergeStats((await pool.all({ cmd: 'stats' }, 'stats')).map((r) => r.stats));
-  const expected = config.clients * sent;
-  const seconds = s.lastRecvNs > s.firstSendNs ? (s.lastRecvNs - s.firstSendNs) / 1e9 : NaN;
-  const ms = (us: number) => us / 1000;
-  return {
-    sent,
-    expected,
-    deliveries: s.received,
-    lost: Math.max(0, expected - s.received),
-    outOfOrder: s.outOfOrder,
-    seconds,
-    deliveriesPerS: s.received / seconds,
-    p50Ms: ms(s.latency.percentile(50)),
-    p99Ms: ms(s.latency.percentile(99)),
-    maxMs: ms(s.latency.max),
-    meanMs: ms(s.latency.mean),
-    sendLagMaxMs: config.rate > 0 ? s.sendLagMaxMs : NaN,
-  };
-}
-
-function loginFigures(results: { result: LoginResult }[], clients: number): LoginFigures {
-  const times = results.flatMap((r) => r.result.times);
-  const failures: Record<string, number> = {};
-  for (const { result } of results) addInto(failures, result.failures);
-  return { clients, ok: times.length, failures, totalS: NaN, p50Ms: percentile(times, 50), p99Ms: percentile(times, 99), maxMs: times.length ? Math.max(...times) : NaN };
-}
-
-type Merged = Omit<WorkerStats, 'latencyUs'> & { latency: Histogram };
-
-function mergeStats(all: WorkerStats[]): Merged {
-  const latency = new Histogram();
-  const m: Merged = {
-    ...{ received: 0, outOfOrder: 0, latency, firstSendNs: 0, lastRecvNs: 0, sendLagMaxMs: 0, heartbeats: 0, heartbeatLateMaxMs: 0 },
-    ...{ loopDelayP99Ms: 0, loopDelayMaxMs: 0, closed: {}, errors: {}, notices: {}, bytesIn: 0 },
-  };
-  for (const s of all) {
-    m.received += s.received;
-    m.outOfOrder += s.outOfOrder;
-    latency.merge(s.latencyUs);
-    if (s.firstSendNs > 0) m.firstSendNs = m.firstSendNs === 0 ? s.firstSendNs : Math.min(m.firstSendNs, s.firstSendNs);
-    m.lastRecvNs = Math.max(m.lastRecvNs, s.lastRecvNs);
-    m.sendLagMaxMs = Math.max(m.sendLagMaxMs, s.sendLagMaxMs);
-    m.heartbeats += s.heartbeats;
-    m.heartbeatLateMaxMs = Math.max(m.heartbeatLateMaxMs, s.heartbeatLateMaxMs);
-    m.loopDelayP99Ms = Math.max(m.loopDelayP99Ms, s.loopDelayP99Ms);
-    m.loopDelayMaxMs = Math.max(m.loopDelayMaxMs, s.loopDelayMaxMs);
-    m.bytesIn += s.bytesIn;
-    addInto(m.closed, s.closed);
-    addInto(m.errors, s.errors);
-    addInto(m.notices, s.notices);
-  }
-  return m;
-}
-
-function addInto(into: Record<string, number>, from: Record<string, number>): void {
-  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
-}
-
-/** Wall time, server CPU and RSS, and load-generator CPU, per phase. */
-class PhaseMeter {
-  readonly done: PhaseFigures[] = [];
-  private current: { name: string; t: number; serverCpu: number; loadCpu: number } | null = null;
-
-  constructor(
-    private readonly server: ProcMeter | null,
-    private readonly pool: WorkerPool,
-  ) {}
-
-  async begin(name: string): Promise<void> {
-    const loadCpu = await this.pool.cpuSeconds(true);
-    this.server?.takePeakKB();
-    this.current = { name, t: performance.now(), serverCpu: this.server?.cpuSeconds() ?? NaN, loadCpu };
-  }
-
-  async end(): Promise<PhaseFigures> {
-    const c = this.current!;
-    const seconds = (performance.now() - c.t) / 1000;
-    const serverCpu = this.server?.cpuSeconds() ?? NaN;
-    const loadCpu = await this.pool.cpuSeconds();
-    const figures: PhaseFigures = {
-      name: c.name,
-      seconds,
-      serverCpuS: serverCpu - c.serverCpu,
-      loadCpuS: loadCpu - c.loadCpu,
-      serverRssMB: (this.server?.rssKB() ?? NaN) / 1024,
-      serverPeakMB: (this.server?.takePeakKB() ?? NaN) / 1024,
-    };
-    this.done.push(figures);
-    return figures;
-  }
+  const stats = mergeStats((await pool.all({ cmd: 'stats' }, 'stats')).map((r) => r.stats));
+  return chatFigures(stats, config.clients, sent, config.rate > 0);
 }

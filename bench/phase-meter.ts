@@ -1,0 +1,40 @@
+/**
+ * Per-phase accounting: wall time, server CPU and RSS (from /proc), load-generator CPU (from the
+ * workers), so the report can say who was busy in each phase and so which side was the limit.
+ */
+import type { WorkerPool } from './pool.js';
+import type { PhaseFigures } from './report.js';
+import type { ProcMeter } from './server-proc.js';
+
+export class PhaseMeter {
+  readonly done: PhaseFigures[] = [];
+  private current: { name: string; t: number; serverCpu: number; loadCpu: number } | null = null;
+
+  constructor(
+    private readonly server: ProcMeter | null,
+    private readonly pool: WorkerPool,
+  ) {}
+
+  async begin(name: string): Promise<void> {
+    const loadCpu = await this.pool.cpuSeconds(true);
+    this.server?.takePeakKB();
+    this.current = { name, t: performance.now(), serverCpu: this.server?.cpuSeconds() ?? NaN, loadCpu };
+  }
+
+  async end(): Promise<PhaseFigures> {
+    const c = this.current!;
+    const seconds = (performance.now() - c.t) / 1000;
+    const serverCpu = this.server?.cpuSeconds() ?? NaN;
+    const loadCpu = await this.pool.cpuSeconds();
+    const figures: PhaseFigures = {
+      name: c.name,
+      seconds,
+      serverCpuS: serverCpu - c.serverCpu,
+      loadCpuS: loadCpu - c.loadCpu,
+      serverRssMB: (this.server?.rssKB() ?? NaN) / 1024,
+      serverPeakMB: (this.server?.takePeakKB() ?? NaN) / 1024,
+    };
+    this.done.push(figures);
+    return figures;
+  }
+}

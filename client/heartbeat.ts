@@ -9,7 +9,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { encodeHeartbeat } from '../common/heartbeat.js';
-import type { Cancel, Clock } from './clock.js';
+import type { Cancel, Clock } from '../common/clock.js';
 
 /** Where heartbeats go and what signs them (from login_ok; the port may be overridden). */
 export interface HeartbeatTarget {

@@ -14,7 +14,7 @@
  */
 import type { ClientMessage, ServerMessage } from '../common/protocol.js';
 import { backoffDelay } from './backoff.js';
-import { systemClock, type Cancel, type Clock } from './clock.js';
+import { systemClock, type Cancel, type Clock } from '../common/clock.js';
 import type { ClientConfig } from './config.js';
 import { connect as realConnect, type Endpoint, type Link } from './connection.js';
 import { Formatter, localTime, safeLine, type DisplayLine, type TimeFormat } from './format.js';

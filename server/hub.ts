@@ -9,7 +9,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { encodeMessage } from '../common/codec.js';
 import { foldName } from '../common/names.js';
 import type { ServerMessage } from '../common/protocol.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../common/clock.js';
 import type { ServerConfig } from './config.js';
 import type { Connection } from './connection.js';
 import { Consent, type Request } from './consent.js';

@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { chatError } from '../common/errors.js';
 import { PROTOCOL_VERSION } from '../common/protocol.js';
-import { systemClock, type Cancel, type Clock } from './clock.js';
+import { systemClock, type Cancel, type Clock } from '../common/clock.js';
 import type { ServerConfig } from './config.js';
 import { Connection } from './connection.js';
 import { dispatch } from './commands/table.js';

@@ -1,4 +1,4 @@
-import type { Cancel, Clock } from '../../server/clock.js';
+import type { Cancel, Clock } from '../../common/clock.js';
 
 interface Entry {
   at: number;

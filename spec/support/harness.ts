@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { FrameDecoder, encodeMessage, validate } from '../../common/codec.js';
 import { ChatError } from '../../common/errors.js';
 import { SERVER_MESSAGES, type ClientMessage, type ServerMessage } from '../../common/protocol.js';
-import type { Clock } from '../../server/clock.js';
+import type { Clock } from '../../common/clock.js';
 import { makeConfig, type ServerConfig } from '../../server/config.js';
 import { memoryLogger } from '../../server/logger.js';
 import { ChatServer } from '../../server/server.js';

@@ -1,6 +1,8 @@
 /**
- * Time, injected. Everything that waits (private-request expiry, mutes, presence, login
- * deadlines) asks the clock, so tests advance a fake clock instead of sleeping.
+ * Time, injected, for server and client alike. Everything that waits (private-request expiry,
+ * mutes, presence, login deadlines; the client's heartbeats, reconnect attempts and give-up
+ * deadline) asks the clock, so tests advance a fake clock (spec/support/fake-clock.ts) instead
+ * of sleeping.
  */
 export type Cancel = () => void;
 

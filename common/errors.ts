@@ -16,6 +16,7 @@ export const ERRORS = {
   ALREADY_LOGGED_IN: (user: string) => `${user} is already logged in`,
   BAD_NAME: (why: string) => `invalid username: ${why}`,
   BAD_PASSWORD: () => 'wrong password',
+  NAME_TAKEN: (user: string) => `${user} was just registered from another connection; log in with its password or pick another name`,
   PASSWORD_RULE: (why: string) => `password rejected: ${why}`,
   GUESTS_DISABLED: () => 'guest logins are disabled on this server; choose a password to register',
   LOGIN_THROTTLED: (seconds: number) => `too many failed logins; try again in ${seconds} s`,

@@ -137,15 +137,19 @@ async function admit(failures: FailureTracker, keys: string[], hub: Ctx['hub']):
 
 async function register({ hub, store, hasher, conn }: Ctx, user: string, password: string): Promise<ChatError | null> {
   // A guest online under this name, or another registration, may hold it: exactly one wins.
-  const holder = () => hub.find(user)?.name ?? (store.find(user) || store.inFlight(user) ? user : undefined);
-  const before = holder();
-  if (before) return chatError('ALREADY_LOGGED_IN', before);
+  const taken = () => {
+    const online = hub.find(user);
+    if (online) return chatError('ALREADY_LOGGED_IN', online.name);
+    return store.find(user) || store.inFlight(user) ? chatError('NAME_TAKEN', user) : null;
+  };
+  const before = taken();
+  if (before) return before;
   const rule = passwordProblem(password, hub.config.minPassword);
   if (rule) return chatError('PASSWORD_RULE', rule);
   const hash = await hasher.hash(password, hub.config.bcryptCost);
   // The name may have been taken while we hashed.
-  const after = holder();
-  if (after) return chatError('ALREADY_LOGGED_IN', after);
+  const after = taken();
+  if (after) return after;
   try {
     await store.create(user, hash, new Date(hub.clock.now()));
   } catch (e) {

@@ -9,14 +9,12 @@ import { answer } from './private.js';
 /** say (body: text) [group]: a line to the group, or to the private partner while in a session. */
 export const say: Command<'say'> = {
   login: true,
-  limited: true,
+  // Answering a request is not chatter: a muted user can still say Y or N.
+  limited: (ctx, msg) => yesOrNo(ctx, msg) === null,
   run(ctx: UserCtx, msg: ClientMessage<'say'>) {
     const { hub, me } = ctx;
-    // Seed 002: a bare Y or N answers the oldest pending private-chat request, if there is one.
-    const yn = /^\s*([yn])\s*$/i.exec(msg.text);
-    if (yn && !msg.group && hub.consent.pendingFor(me.key).length > 0) {
-      return answer(ctx, undefined, yn[1]!.toLowerCase() === 'y');
-    }
+    const yn = yesOrNo(ctx, msg);
+    if (yn !== null) return answer(ctx, undefined, yn);
     const partner = msg.group ? undefined : hub.partnerOf(me);
     const ts = hub.clock.now();
     hub.stats.totalMessages++;
@@ -32,6 +30,13 @@ export const say: Command<'say'> = {
     hub.log.info(`Group message from ${me.name}: ${JSON.stringify(msg.text)}`);
   },
 };
+
+/** Seed 002: a bare Y or N answers the oldest pending private-chat request, if there is one. */
+function yesOrNo({ hub, me }: UserCtx, msg: ClientMessage<'say'>): boolean | null {
+  const yn = /^\s*([yn])\s*$/i.exec(msg.text);
+  if (!yn || msg.group || hub.consent.pendingFor(me.key).length === 0) return null;
+  return yn[1]!.toLowerCase() === 'y';
+}
 
 /** dm {to} (body: text): one private message, from `/msg bob text` or `@bob text`. */
 export const dm: Command<'dm'> = {

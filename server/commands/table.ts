@@ -25,15 +25,17 @@ export async function dispatch(ctx: Ctx, msg: ClientMessage): Promise<void> {
       const problem = textProblem(msg.text);
       if (problem) return conn.sendError(chatError('BAD_TEXT', problem));
     }
-    if (command.limited) {
+    const uctx = { ...ctx, me };
+    const limited = typeof command.limited === 'function' ? command.limited(uctx, msg as never) : command.limited;
+    if (limited) {
       const verdict = me.limiter.hit(hub.clock.now());
       if (!verdict.ok) {
-        if (!verdict.justMuted) return conn.sendError(chatError('MUTED', verdict.secondsLeft));
+        if (!verdict.justMuted) return conn.sendError(chatError('MUTED', verdict.secondsLeft).retryIn(verdict.secondsLeft));
         hub.log.warn(`Rate limit: ${me.name} muted for ${hub.config.muteSeconds} s`);
         return hub.notice(me, 'muted', NOTICES.muted(verdict.secondsLeft));
       }
     }
-    await command.run({ ...ctx, me }, msg as never);
+    await command.run(uctx, msg as never);
   } catch (e) {
     if (e instanceof ChatError) return conn.sendError(e);
     hub.log.error(`Error handling ${msg.type} from ${conn.label}: ${(e as Error).stack ?? e}`);

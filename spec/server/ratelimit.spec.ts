@@ -118,7 +118,7 @@ describe('flood control over TCP (fake clock)', () => {
       say(alice, text);
       return alice.error();
     };
-    expect(await tryAgain('x')).to.include({ code: 'MUTED', message: 'you are muted for sending too fast; try again in 10 s' });
+    expect(await tryAgain('x')).to.include({ code: 'MUTED', message: 'you are muted for sending too fast; try again in 10 s', retry: 10 });
     clock.advance(1000);
     expect((await tryAgain('x')).message).to.equal('you are muted for sending too fast; try again in 9 s');
     clock.advance(7500);
@@ -145,6 +145,19 @@ describe('flood control over TCP (fake clock)', () => {
     expect((await alice.next<ServerMessage<'msg'>>((m) => m.type === 'msg' && m.from === 'bob')).text).to.equal('still here');
     const who = await alice.request({ type: 'who' }, (m) => m.type === 'who');
     expect(who).to.deep.include({ online: ['alice', 'bob'] });
+  });
+
+  it('lets a muted user still answer a private-chat request with a bare Y', async () => {
+    for (let i = 1; i <= 9; i++) say(alice, `m${i}`);
+    await alice.notice('muted');
+    bob.send({ type: 'pm_request', to: 'alice' });
+    await alice.notice('pm_invite');
+    say(alice, 'Y');
+    expect((await bob.notice('pm_started')).user).to.equal('alice');
+    expect((await alice.notice('pm_started')).user).to.equal('bob');
+    // Still muted for chatter.
+    say(alice, 'hello');
+    expect((await alice.error()).code).to.equal('MUTED');
   });
 
   it('does not mute a user who keeps to 8 messages per 5 s', async () => {

@@ -18,7 +18,7 @@ import { createHasher, type Hasher } from './hasher.js';
 import { Hub } from './hub.js';
 import { createLogger, type Logger } from './logger.js';
 import { NOTICES } from './notices.js';
-import { FailureTracker } from './ratelimit.js';
+import { LoginGate } from './login-gate.js';
 import { UserStore } from './userstore.js';
 import { HeartbeatListener } from './udp.js';
 
@@ -54,7 +54,7 @@ export class ChatServer extends EventEmitter {
     let hasher: Hasher | null = null;
     try {
       hasher = createHasher(config.hashThreads, config.hashQueue);
-      this.services = { hub, store, hasher, failures: new FailureTracker(config.maxFailures, 60_000) };
+      this.services = { hub, store, hasher, logins: new LoginGate(config.maxFailures, hub.clock) };
       const port = await this.listen();
       this.udp = new HeartbeatListener(hub);
       const udpPort = await this.udp.bind(config.host, config.udpPort ?? port);
@@ -154,7 +154,7 @@ export class ChatServer extends EventEmitter {
 
   private sweep(): void {
     this.hub.sweep();
-    this.services?.failures.sweep(this.hub.clock.now());
+    this.services?.logins.sweep();
     this.udp?.sweep();
   }
 

@@ -6,7 +6,6 @@ import { foldName, nameProblem } from '../../common/names.js';
 import type { ClientMessage } from '../../common/protocol.js';
 import { HasherBusy } from '../hasher.js';
 import { NOTICES } from '../notices.js';
-import type { FailureTracker } from '../ratelimit.js';
 import type { Command, Ctx } from './context.js';
 
 /** bcrypt looks at the first 72 bytes only; longer passwords are refused, not silently cut. */
@@ -52,12 +51,12 @@ function guestLogin({ hub, store, conn }: Ctx, msg: ClientMessage<'login'>): Cha
 }
 
 async function accountLogin(ctx: Ctx, msg: ClientMessage<'login'>): Promise<ChatError | null> {
-  const { hub, store, hasher, failures, conn } = ctx;
+  const { hub, store, hasher, logins, conn } = ctx;
   const { user, password } = msg;
   const problem = nameProblem(user);
   if (problem) return chatError('BAD_NAME', problem);
   const keys = [`user:${foldName(user)}`, `addr:${conn.address}`];
-  const gate = await admit(failures, keys, hub);
+  const gate = await logins.admit(keys);
   if (gate.wait > 0) return chatError('LOGIN_THROTTLED', gate.wait).retryIn(gate.wait);
   try {
     await store.inFlight(user)?.catch(() => undefined);
@@ -72,7 +71,7 @@ async function accountLogin(ctx: Ctx, msg: ClientMessage<'login'>): Promise<Chat
     }
     if (!(await hasher.compare(password, account.hash))) {
       // Counted before the gate opens, so attempts waiting on this check see the failure.
-      for (const key of keys) failures.fail(key, hub.clock.now());
+      logins.fail(keys);
       hub.log.warn(`Failed login for ${account.name} from ${conn.label}`);
       return chatError('BAD_PASSWORD');
     }
@@ -90,49 +89,6 @@ async function accountLogin(ctx: Ctx, msg: ClientMessage<'login'>): Promise<Chat
   } finally {
     gate.release();
   }
-}
-
-/**
- * Password checks still running, per throttle key. Failures are only known once bcrypt answers,
- * so without this many connections guessing at once would all pass the throttle before the first
- * failure is counted. At most `maxFailures` checks per key run at once; a further attempt waits
- * for one to finish and looks again, so a key gets fewer than 2 x maxFailures guesses a window.
- */
-const running = new WeakMap<FailureTracker, Map<string, Set<Promise<void>>>>();
-
-interface Gate {
-  /** Seconds to wait before trying again; 0 when the attempt may go ahead. */
-  wait: number;
-  /** Gives up the attempt's place among the running checks; safe to call twice. */
-  release(): void;
-}
-
-/** Waits for a place among the running checks of every key, or says how long to wait. */
-async function admit(failures: FailureTracker, keys: string[], hub: Ctx['hub']): Promise<Gate> {
-  let byKey = running.get(failures);
-  if (!byKey) running.set(failures, (byKey = new Map()));
-  const table = byKey;
-  const setFor = (key: string) => table.get(key) ?? table.set(key, new Set()).get(key)!;
-  for (;;) {
-    const now = hub.clock.now();
-    const wait = Math.max(...keys.map((k) => failures.waitFor(k, now)));
-    if (wait > 0) return { wait, release: () => {} };
-    const full = keys.map(setFor).find((set) => set.size >= hub.config.maxFailures);
-    if (!full) break;
-    await Promise.race(full);
-  }
-  // Taken in the same turn as the check above, so no other attempt can slip in between.
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  for (const key of keys) setFor(key).add(held);
-  void held.then(() => {
-    for (const key of keys) {
-      const set = table.get(key);
-      set?.delete(held);
-      if (set?.size === 0) table.delete(key);
-    }
-  });
-  return { wait: 0, release };
 }
 
 async function register({ hub, store, hasher, conn }: Ctx, user: string, password: string): Promise<ChatError | null> {

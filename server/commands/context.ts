@@ -6,7 +6,7 @@ import type { ClientMessage, ClientType } from '../../common/protocol.js';
 import type { Connection } from '../connection.js';
 import type { Hasher } from '../hasher.js';
 import type { Hub } from '../hub.js';
-import type { FailureTracker } from '../ratelimit.js';
+import type { LoginGate } from '../login-gate.js';
 import type { Session } from '../session.js';
 import type { UserStore } from '../userstore.js';
 
@@ -14,8 +14,8 @@ export interface Services {
   hub: Hub;
   store: UserStore;
   hasher: Hasher;
-  /** Failed logins by account and by address. */
-  failures: FailureTracker;
+  /** Brute-force protection: failed logins by account and by address. */
+  logins: LoginGate;
 }
 
 export interface Ctx extends Services {

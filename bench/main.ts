@@ -22,7 +22,13 @@ const scenarioHelp = SCENARIO_NAMES.map((n) => `  ${n.padEnd(7)} ${SCENARIOS[n].
 
 /** Command line → BenchConfig. Sizes left out come from the scenario (or its --quick sizes). */
 export function parseArgs(argv: string[]): BenchConfig {
-  const a = yargs(argv)
+  // yargs reads a lone "-" as no value: "--json -" means "--json=-" (stdout).
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--json' && argv[i + 1] === '-') args.push(`--json=${argv[++i]}`);
+    else args.push(argv[i]!);
+  }
+  const a = yargs(args)
     .scriptName('npm run bench --')
     .usage(`$0 [options]\n\nLoad test of the chat server over the real protocol.\n\nScenarios:\n${scenarioHelp}`)
     .option('scenario', { alias: 's', choices: SCENARIO_NAMES, default: 'fanout' as ScenarioName, describe: 'Workload to run' })

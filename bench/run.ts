@@ -55,6 +55,7 @@ export async function runWorkload(config: BenchConfig, kind: TargetKind, progres
   try {
     progress.phase(`starting ${kind}`, 1);
     target = await startTarget(config, kind, dir, specs);
+    progress.update(1);
     pool = await WorkerPool.start(config.workers, (w) => ({
       host: target!.host,
       port: target!.port,

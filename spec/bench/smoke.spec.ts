@@ -31,6 +31,12 @@ describe('bench smoke (--quick --floor)', function () {
     }
   });
 
+  it('takes scenario sizes unless told otherwise, and "--json -" as stdout', () => {
+    expect(parseArgs(['--scenario', 'paced'])).to.include({ clients: 1000, senders: 10, rate: 200, messages: 200 });
+    expect(parseArgs(['--scenario', 'paced', '--rate', '100', '--seconds', '4'])).to.include({ messages: 40 });
+    expect(parseArgs(['--json', '-']).json).to.equal('-');
+  });
+
   it('refuses nonsense sizes with a message that names the option', () => {
     expect(() => parseArgs(['--clients', '0'])).to.throw(/--clients 0/);
     expect(() => parseArgs(['--host', '127.0.0.1'])).to.throw(/--host needs --port/);

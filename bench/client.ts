@@ -42,9 +42,8 @@ type LoginOk = ServerMessage<'login_ok'>;
 export class BenchClient {
   /** login_ok, once logged in: carries the heartbeat session, secret and UDP port. */
   me: LoginOk | null = null;
+  /** The heartbeat MAC key from login_ok (see heartbeats.ts). */
   secret: Buffer | null = null;
-  heartbeatSeq = 0n;
-  nextHeartbeatMs = 0;
   private socket: net.Socket | null = null;
   private readonly decoder = new FrameDecoder(1 << 20);
   /** Next expected number from each sender (per-sender order check). */

@@ -2,10 +2,13 @@
  * The one way the server logs. It wraps log4js so the rest of the code sees four methods, and
  * tests can pass a silent or capturing logger instead.
  *
- * The file appender writes asynchronously (log4js streams), so logging a group message at info
- * level does not block the event loop. Console lines go to stderr: stdout belongs to the ready
- * line and the console commands' answers.
+ * Lines go to the log file and to stderr (stdout belongs to the ready line and the console's
+ * answers) through a small log4js appender of ours that gathers the lines of one event-loop turn
+ * and writes them at once. log4js's own file appender issues one write per line (about 50 µs
+ * each, measured), and stderr is written synchronously when it is a pipe or a file; a busy chat
+ * logs a line per group message, so per-line writes would cost the hot path ~10% of its CPU.
  */
+import { createWriteStream } from 'node:fs';
 import log4js from 'log4js';
 
 export interface Logger {
@@ -16,14 +19,54 @@ export interface Logger {
   close(): Promise<void>;
 }
 
+type Sink = { write(text: string): void; end(done: () => void): void };
+
+/**
+ * A log4js appender module that formats each event at once but writes once per turn. `shutdown`
+ * (called by log4js.shutdown) writes what is left before closing the sink.
+ */
+function batched(open: () => Sink): log4js.AppenderModule {
+  return {
+    configure: (config, layouts) => {
+      const layout = layouts!.layout('pattern', { pattern: (config as { pattern: string }).pattern, tokens: {} });
+      const sink = open();
+      let lines: string[] = [];
+      const flush = () => {
+        if (lines.length === 0) return;
+        const text = lines.join('');
+        lines = [];
+        sink.write(text);
+      };
+      const appender = (event: log4js.LoggingEvent) => {
+        if (lines.length === 0) setImmediate(flush);
+        lines.push(`${layout(event)}\n`);
+      };
+      return Object.assign(appender, {
+        shutdown: (done: () => void) => {
+          flush();
+          sink.end(done);
+        },
+      });
+    },
+  };
+}
+
+const stderrSink = (): Sink => ({ write: (t) => void process.stderr.write(t), end: (done) => done() });
+const fileSink = (file: string) => (): Sink => {
+  const stream = createWriteStream(file, { flags: 'a', mode: 0o600 });
+  // A log that cannot be written must not take the server down; say so once on stderr.
+  stream.once('error', (e) => process.stderr.write(`chat-server: cannot write log file ${file}: ${e.message}\n`));
+  return { write: (t) => void stream.write(t), end: (done) => stream.end(done) };
+};
+
 export function createLogger(file: string, consoleLevel = 'info'): Logger {
   const appenders: Record<string, log4js.Appender> = {
-    console: { type: 'stderr', layout: { type: 'pattern', pattern: '%d{hh:mm:ss} %p %m' } },
+    console: { type: batched(stderrSink), pattern: '%d{hh:mm:ss} %p %m' },
     consoleFilter: { type: 'logLevelFilter', appender: 'console', level: consoleLevel },
   };
   const use = ['consoleFilter'];
   if (file) {
-    appenders.file = { type: 'file', filename: file, layout: { type: 'pattern', pattern: '%d %p %m' } };
+    appenders.file = { type: batched(fileSink(file)), pattern: '%d %p %m' };
     use.push('file');
   }
   log4js.configure({ appenders, categories: { default: { appenders: use, level: 'info' } } });

@@ -37,7 +37,7 @@ let flushScheduled = false;
 
 function flushAll(): void {
   flushScheduled = false;
-  for (const c of dirty) c.flush();
+  for (const c of dirty) c.flushAndCheck();
   dirty.clear();
 }
 
@@ -87,14 +87,8 @@ export class Connection {
     this.outBytes += frame.length;
     // A big batch goes to the socket now: a reader that keeps up takes it at once, so a burst
     // (several large messages in one turn) does not look like a slow reader.
-    if (this.outBytes >= FLUSH_AT) this.flush();
-    if (this.outBytes + this.stream.writableLength > this.options.maxOutput) {
-      this.out = [];
-      this.outBytes = 0;
-      this.destroy(`output over ${this.options.maxOutput} bytes unread (slow reader)`);
-      return;
-    }
-    if (this.outBytes === 0) return;
+    if (this.outBytes >= FLUSH_AT) return this.flushAndCheck();
+    if (this.out.length > 1) return; // already waiting for the end of the turn
     dirty.add(this);
     if (!flushScheduled) {
       flushScheduled = true;
@@ -109,6 +103,18 @@ export class Connection {
     this.out = [];
     this.outBytes = 0;
     this.stream.write(data);
+  }
+
+  /**
+   * Flushes, then applies the output cap to what the socket could not take: a reader that has
+   * stopped reading. Checked once per write to the socket, not once per frame, since the queue
+   * itself never holds more than FLUSH_AT.
+   */
+  flushAndCheck(): void {
+    this.flush();
+    if (this.state !== 'closed' && this.stream.writableLength > this.options.maxOutput) {
+      this.destroy(`output over ${this.options.maxOutput} bytes unread (slow reader)`);
+    }
   }
 
   sendError(error: ChatError): void {

@@ -32,7 +32,10 @@ export class HeartbeatListener {
 
   /** Binds the socket; resolves with the bound port (useful when `port` is 0). */
   bind(host: string, port: number): Promise<number> {
-    const socket = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    // A large receive buffer: while the event loop is busy (a login storm), heartbeats queue in
+    // the kernel instead of being dropped there, which would mark live users offline. Linux caps
+    // it at net.core.rmem_max.
+    const socket = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 4 << 20 });
     this.socket = socket;
     socket.on('message', (data, rinfo) => this.receive(data, rinfo.address));
     return new Promise((resolve, reject) => {

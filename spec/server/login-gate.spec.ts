@@ -55,16 +55,20 @@ describe('LoginGate', () => {
 
   it('passes the place on when a woken waiter turns out to be throttled', async () => {
     const running: Admission[] = [await gate.admit(['user:a', 'addr:x']), await gate.admit(['user:a', 'addr:x'])];
-    const throttled = gate.admit(['user:a', 'addr:x']);
-    const other = gate.admit(['user:b', 'addr:x']);
+    // Both wait on addr:x, in this order.
+    const throttled = gate.admit(['addr:x', 'user:a']);
+    let otherIn = false;
+    const other = gate.admit(['addr:x', 'user:b']).then((adm) => ((otherIn = true), adm));
     await turn();
-    // Both running checks fail: user:a is now throttled, addr:x is not (max 2, and it has 2).
+    // The running checks for user:a fail: user:a is now throttled.
     gate.fail(['user:a']);
     gate.fail(['user:a']);
-    running[0]!.release();
+    running[0]!.release(); // one place on addr:x: it goes to `throttled`, who cannot use it
     await turn();
     expect((await throttled).wait).to.be.greaterThan(0);
-    // The woken-but-throttled attempt handed its place to the next one in line.
+    await turn();
+    // ...so it was handed to the next in line, with running[1] still holding the other place.
+    expect(otherIn).to.equal(true);
     expect((await other).wait).to.equal(0);
   });
 });

@@ -10,7 +10,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { FrameDecoder, encodeMessage, validate } from '../common/codec.js';
-import { ChatError } from '../common/errors.js';
+import { ChatError, chatError } from '../common/errors.js';
 import { CLIENT_MESSAGES, type ClientMessage, type ServerMessage } from '../common/protocol.js';
 import type { Session } from './session.js';
 
@@ -47,6 +47,8 @@ export class Connection {
   session: Session | null = null;
   /** Cancels the login deadline, if one is set. */
   cancelLoginTimer: (() => void) | null = null;
+  /** The login deadline passed while a login was being checked: close if that login fails. */
+  loginExpired = false;
   private readonly decoder: FrameDecoder;
   private out: Buffer[] = [];
   private outBytes = 0;
@@ -117,6 +119,18 @@ export class Connection {
     }
   }
 
+  /** Logged in (or closing): the deadline no longer applies. Drops the timer's closure too. */
+  clearLoginDeadline(): void {
+    this.cancelLoginTimer?.();
+    this.cancelLoginTimer = null;
+  }
+
+  /** The login deadline passed: say so and close. */
+  expireLogin(): void {
+    this.sendError(chatError('LOGIN_TIMEOUT'));
+    this.close('no login within the time allowed');
+  }
+
   sendError(error: ChatError): void {
     const { code, message, retry } = error;
     this.send({ type: 'error', code, message, ...(retry ? { retry } : {}) });
@@ -131,8 +145,7 @@ export class Connection {
     this.flush();
     this.state = 'closed';
     dirty.delete(this);
-    this.cancelLoginTimer?.();
-    this.cancelLoginTimer = null;
+    this.clearLoginDeadline();
     this.stream.end();
     // A peer that never reads would keep a half-closed socket forever: give it a moment, then cut.
     const t = setTimeout(() => this.stream.destroy(), 2000);

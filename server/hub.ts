@@ -114,7 +114,7 @@ export class Hub extends EventEmitter {
     this.changed();
     this.presence.touch(session, now);
     conn.state = 'ready';
-    conn.cancelLoginTimer?.();
+    conn.clearLoginDeadline();
     conn.send(this.loginOk(session, { created }));
     session.attach(conn);
     this.log.info(`${guest ? 'Guest' : 'User'} ${name} logged in from ${conn.label}`);
@@ -141,7 +141,7 @@ export class Hub extends EventEmitter {
       old.close('session resumed elsewhere');
     }
     conn.state = 'ready';
-    conn.cancelLoginTimer?.();
+    conn.clearLoginDeadline();
     conn.send(this.loginOk(session, { created: false, resumed: true }));
     session.attach(conn);
     this.log.info(`${session.name} resumed the session from ${conn.label}`);

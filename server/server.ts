@@ -131,9 +131,12 @@ export class ChatServer extends EventEmitter {
     conn.send({ type: 'hello', server: 'tinychat', version: PROTOCOL_VERSION, guests: config.allowGuests });
     // Slowloris: whatever it trickles, a connection that has not logged in by the deadline goes.
     conn.cancelLoginTimer = hub.clock.after(config.loginTimeout * 1000, () => {
+      conn.cancelLoginTimer = null;
       if (conn.state === 'ready' || conn.closed) return;
-      conn.sendError(chatError('LOGIN_TIMEOUT'));
-      conn.close('no login within the time allowed');
+      // A login already sent and being checked (perhaps queued for a hash thread in a login
+      // storm) may finish; if it fails, the login handler closes the connection.
+      if (conn.state === 'authenticating') conn.loginExpired = true;
+      else conn.expireLogin();
     });
   }
 

@@ -28,7 +28,10 @@ export const login: Command<'login'> = {
       const error = msg.password === '' ? guestLogin(ctx, msg) : await accountLogin(ctx, msg);
       if (error) conn.sendError(error);
     } finally {
-      if (conn.state === 'authenticating') conn.state = 'awaiting-login';
+      if (conn.state === 'authenticating') {
+        conn.state = 'awaiting-login';
+        if (conn.loginExpired) conn.expireLogin();
+      }
     }
   },
 };
@@ -59,6 +62,8 @@ async function accountLogin(ctx: Ctx, msg: ClientMessage<'login'>): Promise<Chat
   const gate = await logins.admit(keys);
   if (gate.wait > 0) return chatError('LOGIN_THROTTLED', gate.wait).retryIn(gate.wait);
   try {
+    // Gone while waiting for a place: don't spend a hash on nobody.
+    if (conn.closed) return null;
     await store.inFlight(user)?.catch(() => undefined);
     const account = store.find(user);
     if (!account) {
@@ -102,6 +107,7 @@ async function register({ hub, store, hasher, conn }: Ctx, user: string, passwor
   if (before) return before;
   const rule = passwordProblem(password, hub.config.minPassword);
   if (rule) return chatError('PASSWORD_RULE', rule);
+  if (conn.closed) return null;
   const hash = await hasher.hash(password, hub.config.bcryptCost);
   // The name may have been taken while we hashed.
   const after = taken();

@@ -51,6 +51,52 @@ describe('hostile: login deadline (slowloris)', () => {
     await c.whenClosed();
   });
 
+  /**
+   * A login sent in time but still being checked at the deadline (say, queued for a hash thread
+   * in a login storm) may finish. The hasher is replaced by one the test controls: the deadline
+   * is what is under test, and this makes "still being checked" certain, not a race.
+   */
+  describe('a login still being checked at the deadline', () => {
+    let release: (() => void) | null;
+    beforeEach(() => {
+      const hasher = (srv.server as unknown as { services: { hasher: Record<string, unknown> } }).services.hasher;
+      for (const op of ['hash', 'compare'] as const) {
+        const real = hasher[op] as (...a: unknown[]) => Promise<unknown>;
+        hasher[op] = (...args: unknown[]) => new Promise((resolve) => (release = () => resolve(real(...args))));
+      }
+      release = null;
+    });
+
+    it('may finish and log in', async () => {
+      const c = await TestClient.connect(srv.port);
+      const sent = c.request({ type: 'login', user: 'latecomer', password: 'pw' }, (m) => m.type !== 'hello');
+      await until(() => release !== null, 'the login to reach the hasher');
+      clock.advance(31_000);
+      release!();
+      expect(await sent).to.include({ type: 'login_ok', user: 'latecomer' });
+      await c.sync();
+      expect(c.closed).to.equal(false);
+    });
+
+    it('closes the connection if that login fails', async () => {
+      const setup = await TestClient.connect(srv.port);
+      const made = setup.request({ type: 'login', user: 'carol', password: 'right' }, (m) => m.type === 'login_ok');
+      await until(() => release !== null, 'the registration to reach the hasher');
+      release!();
+      await made;
+      release = null;
+      const c = await TestClient.connect(srv.port);
+      c.send({ type: 'login', user: 'carol', password: 'wrong' });
+      await until(() => release !== null, 'the check to reach the hasher');
+      clock.advance(31_000);
+      expect(c.closed).to.equal(false);
+      release!();
+      expect(await c.error()).to.include({ code: 'BAD_PASSWORD' });
+      expect(await c.error()).to.include({ code: 'LOGIN_TIMEOUT' });
+      await c.whenClosed();
+    });
+  });
+
   it('cancels the deadline on login', async () => {
     const c = await TestClient.login(srv.port, 'bob');
     clock.advance(60_000);

@@ -11,7 +11,7 @@ import { chatError } from '../common/errors.js';
 import { PROTOCOL_VERSION } from '../common/protocol.js';
 import { systemClock, type Cancel, type Clock } from '../common/clock.js';
 import type { ServerConfig } from './config.js';
-import { Connection } from './connection.js';
+import { Connection, type ConnectionEvents } from './connection.js';
 import { dispatch } from './commands/table.js';
 import type { Services } from './commands/context.js';
 import { createHasher, type Hasher } from './hasher.js';
@@ -21,6 +21,9 @@ import { NOTICES } from './notices.js';
 import { LoginGate } from './login-gate.js';
 import { UserStore } from './userstore.js';
 import { HeartbeatListener } from './udp.js';
+
+/** Handlers for a connection refused at the door: it only gets its error and is closed. */
+const IGNORE: ConnectionEvents = { message: () => {}, closed: () => {}, fault: () => {} };
 
 export interface ServerDeps {
   clock?: Clock;
@@ -36,6 +39,12 @@ export class ChatServer extends EventEmitter {
   private readonly conns = new Set<Connection>();
   private readonly perAddress = new Map<string, number>();
   private stopSweep: Cancel | null = null;
+  /** One set of handlers shared by every connection (closures per connection cost memory). */
+  private readonly events: ConnectionEvents = {
+    message: (c, msg) => void dispatch({ ...this.services!, conn: c }, msg).catch((e) => this.fault(c, e)),
+    closed: (c, reason) => this.closed(c, reason),
+    fault: (c, e) => this.fault(c, e),
+  };
   private stopping: Promise<void> | null = null;
 
   constructor(
@@ -114,18 +123,14 @@ export class ChatServer extends EventEmitter {
     const fromHere = this.perAddress.get(address) ?? 0;
     if (this.conns.size >= config.maxConnections || fromHere >= config.maxPerAddress) {
       this.log.warn(`Refused connection from ${address}:${port}: too many connections`);
-      const refused = new Connection(stream, address, port, config, { message: () => {}, closed: () => {} });
+      const refused = new Connection(stream, address, port, config, IGNORE);
       refused.sendError(chatError('TOO_MANY_CONNECTIONS'));
       refused.close('too many connections');
       return;
     }
     this.perAddress.set(address, fromHere + 1);
     hub.stats.totalConnections++;
-    const conn = new Connection(stream, address, port, config, {
-      message: (c, msg) => void dispatch({ ...this.services!, conn: c }, msg).catch((e) => this.fault(c, e)),
-      closed: (c, reason) => this.closed(c, reason),
-      fault: (c, e) => this.fault(c, e),
-    });
+    const conn = new Connection(stream, address, port, config, this.events);
     this.conns.add(conn);
     this.log.info(`Accepted connection from ${conn.label}`);
     conn.send({ type: 'hello', server: 'tinychat', version: PROTOCOL_VERSION, guests: config.allowGuests });

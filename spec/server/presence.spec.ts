@@ -5,7 +5,7 @@ import { attachConsole, consoleCommand } from '../../server/console.js';
 import { Presence } from '../../server/presence.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { Beater } from '../support/heartbeats.js';
-import { startServer, TestClient, type Running } from '../support/harness.js';
+import { startServer, TestClient, type Running, startPrivate } from '../support/harness.js';
 
 describe('Presence', () => {
   it('sweeps in order of last heartbeat: a heartbeat moves a user to the back', () => {
@@ -108,10 +108,7 @@ describe('presence on a running server (fake clock)', () => {
     const alice = await login('alice');
     const bob = await login('bob');
     const carol = await login('carol');
-    alice.send({ type: 'pm_request', to: 'bob' });
-    await bob.notice('pm_invite');
-    bob.send({ type: 'pm_answer', accept: true });
-    await alice.notice('pm_started');
+    await startPrivate(alice, bob, 'bob');
 
     await pass((TIMEOUT - 1) * 1000, [bob, carol]); // alice says nothing
     expect((await whoFrom(carol)).online).to.deep.equal(['alice', 'bob', 'carol']);

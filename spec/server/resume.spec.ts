@@ -3,7 +3,7 @@ import type { ServerMessage } from '../../common/protocol.js';
 import { consoleCommand } from '../../server/console.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { Beater, waitUntil } from '../support/heartbeats.js';
-import { startServer, TestClient, type Running } from '../support/harness.js';
+import { startServer, TestClient, type Running, startPrivate } from '../support/harness.js';
 
 describe('sessions: heartbeat credentials and resume after a lost connection (fake clock)', () => {
   const TIMEOUT = 20;
@@ -80,10 +80,7 @@ describe('sessions: heartbeat credentials and resume after a lost connection (fa
     const alice = await login('alice');
     const bob = await login('bob');
     const carol = await login('carol');
-    alice.send({ type: 'pm_request', to: 'bob' });
-    await bob.notice('pm_invite');
-    bob.send({ type: 'pm_answer', accept: true });
-    await alice.notice('pm_started');
+    await startPrivate(alice, bob, 'bob');
     await carol.sync();
     const [bobSaw, carolSaw] = [noticesOf(bob).length, noticesOf(carol).length];
 
@@ -140,10 +137,7 @@ describe('sessions: heartbeat credentials and resume after a lost connection (fa
   it('refuses a wrong token; a password login then takes the session over with new heartbeat credentials', async () => {
     const alice = await login('alice');
     const bob = await login('bob');
-    alice.send({ type: 'pm_request', to: 'bob' });
-    await bob.notice('pm_invite');
-    bob.send({ type: 'pm_answer', accept: true });
-    await alice.notice('pm_started');
+    await startPrivate(alice, bob, 'bob');
     for (let i = 0; i < 5; i++) await alice.hb.beat(); // the old client got to seq 5
     await drop(alice, 'alice');
 

@@ -182,3 +182,10 @@ export class TestClient {
   }
 }
 
+/** Puts two logged-in clients in a private session: `asker` asks, `answerer` accepts. */
+export async function startPrivate(asker: TestClient, answerer: TestClient, answererName: string): Promise<void> {
+  asker.send({ type: 'pm_request', to: answererName });
+  await answerer.notice('pm_invite');
+  answerer.send({ type: 'pm_answer', accept: true });
+  await asker.notice('pm_started');
+}

@@ -101,10 +101,17 @@ export class Connection {
   /** Writes what is queued in one go. */
   flush(): void {
     if (this.out.length === 0 || this.stream.destroyed) return;
-    const data = this.out.length === 1 ? this.out[0]! : Buffer.concat(this.out, this.outBytes);
+    const out = this.out;
     this.out = [];
     this.outBytes = 0;
-    this.stream.write(data);
+    if (out.length === 1) {
+      this.stream.write(out[0]!);
+      return;
+    }
+    // Corked, the frames leave in one writev: one system call, and no copy into a new buffer.
+    this.stream.cork();
+    for (const frame of out) this.stream.write(frame);
+    this.stream.uncork();
   }
 
   /**

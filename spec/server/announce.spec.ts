@@ -10,19 +10,13 @@ import { startServer, TestClient, type Running } from '../support/harness.js';
 describe('announcements in a large room (fake clock)', () => {
   let clock: FakeClock;
   let srv: Running;
-  const clients: TestClient[] = [];
-  const login = async (name: string) => {
-    const c = await TestClient.login(srv.port, name);
-    clients.push(c);
-    return c;
-  };
+  const login = (name: string) => srv.login(name);
 
   beforeEach(async () => {
     clock = new FakeClock();
     srv = await startServer({ announceLimit: 2, heartbeatTimeout: 3600 }, clock);
   });
   afterEach(async () => {
-    clients.splice(0).forEach((c) => c.close());
     await srv.stop();
   });
 

@@ -12,19 +12,13 @@ type Client = Awaited<ReturnType<typeof TestClient.login>>;
 describe('chat: group messages', () => {
   let clock: FakeClock;
   let srv: Running;
-  const clients: TestClient[] = [];
-  const login = async (name: string) => {
-    const c = await TestClient.login(srv.port, name);
-    clients.push(c);
-    return c;
-  };
+  const login = (name: string) => srv.login(name);
 
   beforeEach(async () => {
     clock = new FakeClock();
     srv = await startServer({}, clock);
   });
   afterEach(async () => {
-    clients.splice(0).forEach((c) => c.close());
     await srv.stop();
   });
 

@@ -9,19 +9,13 @@ import { startServer, TestClient, type Running } from '../support/harness.js';
 
 describe('graceful shutdown', () => {
   let srv: Running;
-  const clients: TestClient[] = [];
-  const login = async (name: string) => {
-    const c = await TestClient.login(srv.port, name);
-    clients.push(c);
-    return c;
-  };
+  const login = (name: string) => srv.login(name);
 
   beforeEach(async () => {
     // No flood limit: the first test sends 20 lines at once.
     srv = await startServer({ rateCount: 1000 });
   });
   afterEach(async () => {
-    clients.splice(0).forEach((c) => c.close());
     await srv.stop();
   });
 
@@ -29,7 +23,6 @@ describe('graceful shutdown', () => {
     const alice = await login('alice');
     const bob = await login('bob');
     const idle = await TestClient.connect(srv.port);
-    clients.push(idle);
     await idle.next((m) => m.type === 'hello');
 
     // Stop in the very turn the last line is accepted, while its output is still queued unsent.

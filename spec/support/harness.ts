@@ -21,6 +21,9 @@ export interface Running {
   dir: string;
   db: string;
   logs: string[];
+  /** Logs a test client in; every client made this way is closed by stop(). */
+  login(user: string, password?: string): ReturnType<typeof TestClient.login>;
+  /** Closes the clients from login(), stops the server, removes the temp folder. */
   stop(): Promise<void>;
 }
 
@@ -34,6 +37,7 @@ export async function startServer(config: Partial<ServerConfig> = {}, clock?: Cl
     { logger, ...(clock ? { clock } : {}) },
   );
   const { port, udpPort } = await server.start();
+  const clients: TestClient[] = [];
   return {
     server,
     port,
@@ -41,7 +45,13 @@ export async function startServer(config: Partial<ServerConfig> = {}, clock?: Cl
     dir,
     db,
     logs: logger.lines,
+    async login(user, password) {
+      const c = await TestClient.login(port, user, password);
+      clients.push(c);
+      return c;
+    },
     async stop() {
+      clients.splice(0).forEach((c) => c.close());
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
     },

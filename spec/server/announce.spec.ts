@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { onlineLine } from '../../server/console.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { startServer, TestClient, type Running } from '../support/harness.js';
+import { startServer, type Running } from '../support/harness.js';
 
 describe('announcements in a large room (fake clock)', () => {
   let clock: FakeClock;

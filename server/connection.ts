@@ -12,6 +12,7 @@ import type { Duplex } from 'node:stream';
 import { FrameDecoder, encodeMessage, validate } from '../common/codec.js';
 import { ChatError, chatError } from '../common/errors.js';
 import { CLIENT_MESSAGES, type ClientMessage, type ServerMessage } from '../common/protocol.js';
+import type { Cancel, Clock } from '../common/clock.js';
 import type { Session } from './session.js';
 
 export type ConnState = 'awaiting-login' | 'authenticating' | 'ready' | 'closed';
@@ -41,14 +42,19 @@ function flushAll(): void {
   dirty.clear();
 }
 
+/**
+ * A connection's life: awaiting-login → (a login frame) authenticating → ready, or back to
+ * awaiting-login when the login is refused; closed from any state. The transitions are the
+ * methods below; the rest of the server reads `state` but does not set it.
+ */
 export class Connection {
   readonly id = nextId++;
-  state: ConnState = 'awaiting-login';
+  private current: ConnState = 'awaiting-login';
   session: Session | null = null;
-  /** Cancels the login deadline, if one is set. */
-  cancelLoginTimer: (() => void) | null = null;
+  /** Cancels the login deadline, while one is set. */
+  private cancelLoginTimer: Cancel | null = null;
   /** The login deadline passed while a login was being checked: close if that login fails. */
-  loginExpired = false;
+  private loginExpired = false;
   private readonly decoder: FrameDecoder;
   private out: Buffer[] = [];
   private outBytes = 0;
@@ -69,12 +75,16 @@ export class Connection {
     stream.on('error', (e: Error) => this.close(`socket error: ${e.message}`));
   }
 
+  get state(): ConnState {
+    return this.current;
+  }
+
   get label(): string {
     return `${this.address}:${this.port}`;
   }
 
   get closed(): boolean {
-    return this.state === 'closed';
+    return this.current === 'closed';
   }
 
   /** Sends a typed message. Sending to a closed connection does nothing. */
@@ -84,7 +94,7 @@ export class Connection {
 
   /** Sends an already encoded frame (a broadcast encodes once and shares the buffer). */
   write(frame: Buffer): void {
-    if (this.state === 'closed') return;
+    if (this.current === 'closed') return;
     this.out.push(frame);
     this.outBytes += frame.length;
     // A big batch goes to the socket now: a reader that keeps up takes it at once, so a burst
@@ -121,19 +131,51 @@ export class Connection {
    */
   flushAndCheck(): void {
     this.flush();
-    if (this.state !== 'closed' && this.stream.writableLength > this.options.maxOutput) {
+    if (this.current !== 'closed' && this.stream.writableLength > this.options.maxOutput) {
       this.destroy(`output over ${this.options.maxOutput} bytes unread (slow reader)`);
     }
   }
 
-  /** Logged in (or closing): the deadline no longer applies. Drops the timer's closure too. */
-  clearLoginDeadline(): void {
+  /**
+   * Slowloris: whatever it trickles, a connection that has not logged in by the deadline goes. A
+   * login already sent and being checked (queued for a hash thread in a login storm, say) may
+   * finish; if it is refused, endLogin() closes the connection.
+   */
+  startLoginDeadline(clock: Clock, ms: number): void {
+    this.cancelLoginTimer = clock.after(ms, () => {
+      this.cancelLoginTimer = null;
+      if (this.current === 'authenticating') this.loginExpired = true;
+      else if (this.current === 'awaiting-login') this.expireLogin();
+    });
+  }
+
+  /** A login frame arrived. False when one is already being checked, or the user is logged in. */
+  beginLogin(): boolean {
+    if (this.current !== 'awaiting-login') return false;
+    this.current = 'authenticating';
+    return true;
+  }
+
+  /** The login was refused (or never started): ready for another try, unless its time is up. */
+  endLogin(): void {
+    if (this.current !== 'authenticating') return;
+    this.current = 'awaiting-login';
+    if (this.loginExpired) this.expireLogin();
+  }
+
+  /** Logged in (or resumed): the deadline no longer applies; its timer's closure is dropped. */
+  loggedIn(): void {
+    if (this.current === 'closed') return;
+    this.current = 'ready';
+    this.clearLoginDeadline();
+  }
+
+  private clearLoginDeadline(): void {
     this.cancelLoginTimer?.();
     this.cancelLoginTimer = null;
   }
 
-  /** The login deadline passed: say so and close. */
-  expireLogin(): void {
+  private expireLogin(): void {
     this.sendError(chatError('LOGIN_TIMEOUT'));
     this.close('no login within the time allowed');
   }
@@ -148,9 +190,9 @@ export class Connection {
    * call any number of times; only the first reason is reported.
    */
   close(reason: string): void {
-    if (this.state === 'closed') return;
+    if (this.current === 'closed') return;
     this.flush();
-    this.state = 'closed';
+    this.current = 'closed';
     dirty.delete(this);
     this.clearLoginDeadline();
     this.stream.end();
@@ -167,7 +209,7 @@ export class Connection {
 
   /** Drops the connection at once, discarding queued output. */
   destroy(reason: string): void {
-    if (this.state === 'closed') return;
+    if (this.current === 'closed') return;
     this.out = [];
     this.outBytes = 0;
     this.close(reason);
@@ -176,7 +218,7 @@ export class Connection {
 
   /** Socket data: anything thrown on the way is a bug; it costs this connection, not the server. */
   private receive(chunk: Buffer): void {
-    if (this.state === 'closed') return;
+    if (this.current === 'closed') return;
     try {
       this.decode(chunk);
     } catch (e) {

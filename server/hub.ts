@@ -113,8 +113,7 @@ export class Hub extends EventEmitter {
     // Before login_ok is built: its online list must include the newcomer.
     this.changed();
     this.presence.touch(session, now);
-    conn.state = 'ready';
-    conn.clearLoginDeadline();
+    conn.loggedIn();
     conn.send(this.loginOk(session, { created }));
     session.attach(conn);
     this.log.info(`${guest ? 'Guest' : 'User'} ${name} logged in from ${conn.label}`);
@@ -140,8 +139,7 @@ export class Hub extends EventEmitter {
       old.send({ type: 'bye', reason: 'replaced', message: NOTICES.replaced() });
       old.close('session resumed elsewhere');
     }
-    conn.state = 'ready';
-    conn.clearLoginDeadline();
+    conn.loggedIn();
     conn.send(this.loginOk(session, { created: false, resumed: true }));
     session.attach(conn);
     this.log.info(`${session.name} resumed the session from ${conn.label}`);

@@ -134,15 +134,7 @@ export class ChatServer extends EventEmitter {
     this.conns.add(conn);
     this.log.info(`Accepted connection from ${conn.label}`);
     conn.send({ type: 'hello', server: 'tinychat', version: PROTOCOL_VERSION, guests: config.allowGuests });
-    // Slowloris: whatever it trickles, a connection that has not logged in by the deadline goes.
-    conn.cancelLoginTimer = hub.clock.after(config.loginTimeout * 1000, () => {
-      conn.cancelLoginTimer = null;
-      if (conn.state === 'ready' || conn.closed) return;
-      // A login already sent and being checked (perhaps queued for a hash thread in a login
-      // storm) may finish; if it fails, the login handler closes the connection.
-      if (conn.state === 'authenticating') conn.loginExpired = true;
-      else conn.expireLogin();
-    });
+    conn.startLoginDeadline(hub.clock, config.loginTimeout * 1000);
   }
 
   private closed(conn: Connection, reason: string): void {

@@ -20,18 +20,14 @@ export const login: Command<'login'> = {
   login: false,
   async run(ctx, msg) {
     const { conn } = ctx;
-    if (conn.state !== 'awaiting-login') {
+    if (!conn.beginLogin()) {
       return conn.sendError(chatError('ALREADY_LOGGED_IN', conn.session?.name ?? 'this connection'));
     }
-    conn.state = 'authenticating';
     try {
       const error = msg.password === '' ? guestLogin(ctx, msg) : await accountLogin(ctx, msg);
       if (error) conn.sendError(error);
     } finally {
-      if (conn.state === 'authenticating') {
-        conn.state = 'awaiting-login';
-        if (conn.loginExpired) conn.expireLogin();
-      }
+      conn.endLogin(); // a no-op once logged in
     }
   },
 };

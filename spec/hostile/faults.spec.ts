@@ -6,7 +6,8 @@ import { expect } from 'chai';
 import type { ChatError } from '../../common/errors.js';
 import { Connection } from '../../server/connection.js';
 import { startServer, TestClient, type Running } from '../support/harness.js';
-import { logged, until } from './support.js';
+import { logged } from './support.js';
+import { waitUntil } from '../support/wait.js';
 
 describe('hostile: faults in one connection', () => {
   let srv: Running;
@@ -62,7 +63,7 @@ describe('hostile: faults in one connection', () => {
     const bob = await TestClient.login(srv.port, 'bob');
     bob.send({ type: 'nonsense' } as never);
     await bob.whenClosed();
-    await until(() => logged(srv.logs, 'ERROR Internal error on connection').length === 1, 'the error in the log');
+    await waitUntil(() => logged(srv.logs, 'ERROR Internal error on connection').length === 1, 'the error in the log');
     expect(logged(srv.logs, 'injected fault in the connection')).to.have.length(1);
     alice.send({ type: 'say', text: 'anyone?' });
     expect(await alice.line()).to.include({ text: 'anyone?' });
@@ -76,7 +77,7 @@ describe('hostile: faults in one connection', () => {
     const alice = await TestClient.login(srv.port, 'alice');
     const bob = await TestClient.login(srv.port, 'bob');
     bob.close();
-    await until(() => logged(srv.logs, 'injected fault on close').length === 1, 'the error in the log');
+    await waitUntil(() => logged(srv.logs, 'injected fault on close').length === 1, 'the error in the log');
     alice.send({ type: 'say', text: 'still here' });
     expect(await alice.line()).to.include({ text: 'still here' });
     expect(srv.server.connections).to.equal(1);

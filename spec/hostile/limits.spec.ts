@@ -6,7 +6,8 @@ import { expect } from 'chai';
 import { encodeMessage } from '../../common/codec.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { startServer, TestClient, type Running } from '../support/harness.js';
-import { connectFrom, connectRaw, logged, until } from './support.js';
+import { connectFrom, connectRaw, logged } from './support.js';
+import { waitUntil } from '../support/wait.js';
 
 describe('hostile: login deadline (slowloris)', () => {
   let srv: Running;
@@ -21,7 +22,7 @@ describe('hostile: login deadline (slowloris)', () => {
   it('closes a connection that trickles bytes but never logs in, at the deadline', async () => {
     const member = await TestClient.login(srv.port, 'alice');
     const r = await connectRaw(srv.port);
-    await until(() => srv.server.connections === 2, 'the trickler to be accepted');
+    await waitUntil(() => srv.server.connections === 2, 'the trickler to be accepted');
     // A header that announces 200 bytes, sent one byte every 2 s: never a whole frame.
     const header = Buffer.from([0, 200, ...Buffer.from('{"type":"login","user":"slow"')]);
     for (let i = 0; i < 14; i++) {
@@ -70,7 +71,7 @@ describe('hostile: login deadline (slowloris)', () => {
     it('may finish and log in', async () => {
       const c = await TestClient.connect(srv.port);
       const sent = c.request({ type: 'login', user: 'latecomer', password: 'pw' }, (m) => m.type !== 'hello');
-      await until(() => release !== null, 'the login to reach the hasher');
+      await waitUntil(() => release !== null, 'the login to reach the hasher');
       clock.advance(31_000);
       release!();
       expect(await sent).to.include({ type: 'login_ok', user: 'latecomer' });
@@ -81,13 +82,13 @@ describe('hostile: login deadline (slowloris)', () => {
     it('closes the connection if that login fails', async () => {
       const setup = await TestClient.connect(srv.port);
       const made = setup.request({ type: 'login', user: 'carol', password: 'right' }, (m) => m.type === 'login_ok');
-      await until(() => release !== null, 'the registration to reach the hasher');
+      await waitUntil(() => release !== null, 'the registration to reach the hasher');
       release!();
       await made;
       release = null;
       const c = await TestClient.connect(srv.port);
       c.send({ type: 'login', user: 'carol', password: 'wrong' });
-      await until(() => release !== null, 'the check to reach the hasher');
+      await waitUntil(() => release !== null, 'the check to reach the hasher');
       clock.advance(31_000);
       expect(c.closed).to.equal(false);
       release!();
@@ -112,13 +113,13 @@ describe('hostile: connection limits', () => {
   it('refuses connections over maxConnections with a clear error, and admits again when one leaves', async () => {
     srv = await startServer({ maxConnections: 3, maxPerAddress: 10 });
     const held = await Promise.all([1, 2, 3].map(() => TestClient.connect(srv.port)));
-    await until(() => srv.server.connections === 3, 'three connections');
+    await waitUntil(() => srv.server.connections === 3, 'three connections');
     const extra = await TestClient.connect(srv.port);
     expect(await extra.error()).to.deep.include({ code: 'TOO_MANY_CONNECTIONS', message: 'too many connections' });
     await extra.whenClosed();
     expect(logged(srv.logs, 'Refused connection from 127.0.0.1')).to.have.length(1);
     held[0]!.close();
-    await until(() => srv.server.connections === 2, 'a slot to free up');
+    await waitUntil(() => srv.server.connections === 2, 'a slot to free up');
     const next = await TestClient.login(srv.port, 'carol');
     expect(next.me.user).to.equal('carol');
   });

@@ -6,7 +6,8 @@ import { expect } from 'chai';
 import type { ServerMessage } from '../../common/protocol.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { startServer, TestClient, type Running } from '../support/harness.js';
-import { connectFrom, tryLogin, until } from './support.js';
+import { connectFrom, tryLogin } from './support.js';
+import { waitUntil } from '../support/wait.js';
 
 /** Opens `n` connections, then sends all their logins at once; resolves with every answer. */
 async function loginsAtOnce(port: number, users: string[], password = 'pw'): Promise<ServerMessage[]> {
@@ -28,7 +29,7 @@ describe('hostile: logins under load', function () {
     const clients = await Promise.all(users.map(() => TestClient.connect(srv.port)));
     const logins = clients.map((c, i) => tryLogin(c, users[i]!, 'pw'));
     // With bcrypt on the event loop each login would finish inside its own read: never all six at once.
-    await until(() => authenticating() === 6, 'six logins in progress at once');
+    await waitUntil(() => authenticating() === 6, 'six logins in progress at once');
     alice.send({ type: 'say', text: 'ping' });
     expect(await bob.line()).to.include({ text: 'ping' });
     expect(authenticating(), 'logins still hashing when the chat line arrived').to.be.at.least(1);

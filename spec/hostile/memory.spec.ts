@@ -9,7 +9,8 @@ import vm from 'node:vm';
 import { FrameDecoder, encodeMessage } from '../../common/codec.js';
 import type { ClientMessage } from '../../common/protocol.js';
 import { startServer, type Running } from '../support/harness.js';
-import { connectRaw, logged, until } from './support.js';
+import { connectRaw, logged } from './support.js';
+import { waitUntil } from '../support/wait.js';
 
 /** A full garbage collection; exposes V8's gc() if mocha's node was started without --expose-gc. */
 function collector(): () => void {
@@ -106,7 +107,7 @@ describe('hostile: memory stays flat', function () {
     };
     const flood = async () => {
       await join('sink', true);
-      await until(() => srv.server.hub.find('sink')?.conn != null, 'sink to log in');
+      await waitUntil(() => srv.server.hub.find('sink')?.conn != null, 'sink to log in');
       const before = dropsLogged();
       while (dropsLogged() === before) {
         talker.send({ type: 'say', text } as ClientMessage);
@@ -119,7 +120,7 @@ describe('hostile: memory stays flat', function () {
         await garbage(i);
         if (i % 4 === 0) await flood();
       }
-      await until(() => srv.server.connections === 2, 'only talker and reader to remain');
+      await waitUntil(() => srv.server.connections === 2, 'only talker and reader to remain');
       await reader.request({ type: 'who' });
     };
 

@@ -60,18 +60,6 @@ export function connectRaw(port: number): Promise<RawClient> {
   });
 }
 
-/**
- * Polls until `pred` holds (server-side state changes after the peer's packets arrive; there is
- * no event to wait on). Not a sleep: it returns as soon as the condition is true.
- */
-export async function until(pred: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 /** The log lines that contain `text`. */
 export function logged(logs: string[], text: string): string[] {
   return logs.filter((l) => l.includes(text));

@@ -12,7 +12,8 @@ import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { encodeMessage } from '../../common/codec.js';
 import { startServer, TestClient, type Running } from '../support/harness.js';
-import { connectRaw, connectTls, logged, TEST_CERT, TEST_KEY, until } from './support.js';
+import { connectRaw, connectTls, logged, TEST_CERT, TEST_KEY } from './support.js';
+import { waitUntil } from '../support/wait.js';
 
 const MAIN = fileURLToPath(new URL('../../server/main.js', import.meta.url));
 
@@ -50,7 +51,7 @@ describe('hostile: TLS', function () {
     plain.socket.write(encodeMessage({ type: 'who' }));
     await plain.closed;
     expect(plain.received().includes('hello'), 'no plaintext frame').to.equal(false);
-    await until(() => logged(srv.logs, 'TLS handshake failed from 127.0.0.1').length === 1, 'the log line');
+    await waitUntil(() => logged(srv.logs, 'TLS handshake failed from 127.0.0.1').length === 1, 'the log line');
     const c = await connectTls(srv.port);
     expect(await c.request({ type: 'login', user: 'carol', password: 'pw' }, (m) => m.type !== 'hello')).to.include({
       type: 'login_ok',
@@ -65,7 +66,7 @@ describe('hostile: TLS', function () {
     const started = Date.now();
     await silent.closed;
     expect(Date.now() - started).to.be.within(200, 5000);
-    await until(() => logged(srv.logs, 'TLS handshake failed from 127.0.0.1').length === 1, 'the log line');
+    await waitUntil(() => logged(srv.logs, 'TLS handshake failed from 127.0.0.1').length === 1, 'the log line');
   });
 
   it('fails a TLS client on a plaintext port with a TLS error, logs it, and keeps serving', async () => {
@@ -75,7 +76,7 @@ describe('hostile: TLS', function () {
       (e: NodeJS.ErrnoException) => e,
     );
     expect((error as NodeJS.ErrnoException).code).to.match(/^ERR_SSL_/);
-    await until(() => logged(srv.logs, 'TLS handshake on a plaintext port').length === 1, 'the log line');
+    await waitUntil(() => logged(srv.logs, 'TLS handshake on a plaintext port').length === 1, 'the log line');
     expect((await TestClient.login(srv.port, 'dave')).me.user).to.equal('dave');
   });
 });

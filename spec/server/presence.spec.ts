@@ -4,7 +4,7 @@ import type { ServerMessage } from '../../common/protocol.js';
 import { attachConsole, consoleCommand } from '../../server/console.js';
 import { Presence } from '../../server/presence.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { Beater } from '../support/heartbeats.js';
+import { pass as passAndBeat } from '../support/heartbeats.js';
 import { startServer, TestClient, type Running, startPrivate } from '../support/harness.js';
 
 describe('Presence', () => {
@@ -63,7 +63,6 @@ describe('presence on a running server (fake clock)', () => {
   const TIMEOUT = 20;
   let clock: FakeClock;
   let srv: Running;
-  let beaters: Beater[];
   let consoleIn: PassThrough;
   let consoleOut: string[];
   let onlineEvents: (readonly string[])[];
@@ -71,7 +70,6 @@ describe('presence on a running server (fake clock)', () => {
   beforeEach(async () => {
     clock = new FakeClock();
     srv = await startServer({ heartbeatTimeout: TIMEOUT }, clock);
-    beaters = [];
     consoleIn = new PassThrough();
     const out = new PassThrough();
     consoleOut = [];
@@ -81,25 +79,16 @@ describe('presence on a running server (fake clock)', () => {
     srv.server.hub.on('online', (names: readonly string[]) => onlineEvents.push([...names]));
   });
   afterEach(async () => {
-    beaters.forEach((b) => b.close());
     consoleIn.end();
     await srv.stop();
   });
 
   async function login(name: string) {
-    const c = await TestClient.login(srv.port, name);
-    const b = await Beater.open(srv.server.hub, srv.udpPort, c.me);
-    beaters.push(b);
-    return Object.assign(c, { beat: () => b.beat() });
+    const c = await srv.beating(name);
+    return Object.assign(c, { beat: () => c.hb.beat() });
   }
 
-  /** Advances the clock in `stepMs` steps; `alive` send a heartbeat after each step. */
-  async function pass(ms: number, alive: { beat(): Promise<void> }[], stepMs = 5000): Promise<void> {
-    for (let done = 0; done < ms; done += stepMs) {
-      clock.advance(Math.min(stepMs, ms - done));
-      for (const c of alive) await c.beat();
-    }
-  }
+  const pass = (ms: number, alive: { beat(): Promise<void> }[]) => passAndBeat(clock, ms, alive);
 
   const notices = (c: TestClient, event: string) => c.all('notice').filter((n) => n.event === event);
   const whoFrom = async (c: TestClient) => (await c.request({ type: 'who' }, (m) => m.type === 'who')) as ServerMessage<'who'>;

@@ -4,7 +4,8 @@
  */
 import { expect } from 'chai';
 import { FakeClock } from '../support/fake-clock.js';
-import { Beater, waitUntil } from '../support/heartbeats.js';
+import { Beater } from '../support/heartbeats.js';
+import { waitUntil } from '../support/wait.js';
 import { startServer, TestClient, type Running } from '../support/harness.js';
 
 type Client = Awaited<ReturnType<typeof TestClient.login>>;

@@ -2,41 +2,23 @@ import { expect } from 'chai';
 import type { ServerMessage } from '../../common/protocol.js';
 import { consoleCommand } from '../../server/console.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { Beater, waitUntil } from '../support/heartbeats.js';
+import { pass as passAndBeat, type Beater } from '../support/heartbeats.js';
+import { waitUntil } from '../support/wait.js';
 import { startServer, TestClient, type Running, startPrivate } from '../support/harness.js';
 
 describe('sessions: heartbeat credentials and resume after a lost connection (fake clock)', () => {
   const TIMEOUT = 20;
   let clock: FakeClock;
   let srv: Running;
-  let sockets: Beater[];
 
   beforeEach(async () => {
     clock = new FakeClock();
     srv = await startServer({ heartbeatTimeout: TIMEOUT }, clock);
-    sockets = [];
   });
-  afterEach(async () => {
-    sockets.forEach((s) => s.close());
-    await srv.stop();
-  });
+  afterEach(async () => srv.stop());
 
-  async function beater(me: ServerMessage<'login_ok'>): Promise<Beater> {
-    const b = await Beater.open(srv.server.hub, srv.udpPort, me);
-    sockets.push(b);
-    return b;
-  }
-  async function login(name: string) {
-    const c = await TestClient.login(srv.port, name);
-    return Object.assign(c, { hb: await beater(c.me) });
-  }
-  /** Advances the clock in 5 s steps; each of `alive` sends a heartbeat after every step. */
-  async function pass(ms: number, alive: Beater[]): Promise<void> {
-    for (let done = 0; done < ms; done += 5000) {
-      clock.advance(Math.min(5000, ms - done));
-      for (const b of alive) await b.beat();
-    }
-  }
+  const login = (name: string) => srv.beating(name);
+  const pass = (ms: number, alive: Beater[]) => passAndBeat(clock, ms, alive);
   /** Drops the TCP connection without LOGOUT and waits until the server has noticed. */
   async function drop(c: TestClient, name: string): Promise<void> {
     c.close();
@@ -156,7 +138,7 @@ describe('sessions: heartbeat credentials and resume after a lost connection (fa
     expect(await wrong.line()).to.include({ from: 'bob', scope: 'private' });
 
     // The new client counts from 1 and is heard; the old credentials are dead.
-    const fresh = await beater(ok);
+    const fresh = await srv.beater(ok);
     await fresh.beat();
     expect(srv.server.hub.stats.datagramsAccepted).to.equal(6);
     await alice.hb.beat();

@@ -8,35 +8,22 @@ import { memoryLogger } from '../../server/logger.js';
 import { ChatServer } from '../../server/server.js';
 import { HeartbeatListener } from '../../server/udp.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { Beater } from '../support/heartbeats.js';
 import { startServer, TestClient, type Running } from '../support/harness.js';
 
 describe('HeartbeatListener (real datagrams, fake clock)', () => {
   const TIMEOUT = 20;
   let clock: FakeClock;
   let srv: Running;
-  let sockets: Beater[];
 
   beforeEach(async () => {
     clock = new FakeClock();
     srv = await startServer({ heartbeatTimeout: TIMEOUT }, clock);
-    sockets = [];
   });
-  afterEach(async () => {
-    sockets.forEach((s) => s.close());
-    await srv.stop();
-  });
+  afterEach(async () => srv.stop());
 
   const hub = () => srv.server.hub;
-  async function beater(me?: ServerMessage<'login_ok'>): Promise<Beater> {
-    const b = await Beater.open(hub(), srv.udpPort, me);
-    sockets.push(b);
-    return b;
-  }
-  async function login(name: string) {
-    const c = await TestClient.login(srv.port, name);
-    return Object.assign(c, { hb: await beater(c.me) });
-  }
+  const beater = () => srv.beater();
+  const login = (name: string) => srv.beating(name);
   const whoFrom = async (c: TestClient) => ((await c.request({ type: 'who' }, (m) => m.type === 'who')) as ServerMessage<'who'>).online;
   const offlineNotices = (c: TestClient) => c.all('notice').filter((n) => n.event === 'offline');
 

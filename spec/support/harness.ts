@@ -12,6 +12,7 @@ import { SERVER_MESSAGES, type ClientMessage, type ServerMessage } from '../../c
 import type { Clock } from '../../common/clock.js';
 import { makeConfig, type ServerConfig } from '../../server/config.js';
 import { memoryLogger } from '../../server/logger.js';
+import { Beater } from './heartbeats.js';
 import { ChatServer } from '../../server/server.js';
 
 export interface Running {
@@ -23,7 +24,11 @@ export interface Running {
   logs: string[];
   /** Logs a test client in; every client made this way is closed by stop(). */
   login(user: string, password?: string): ReturnType<typeof TestClient.login>;
-  /** Closes the clients from login(), stops the server, removes the temp folder. */
+  /** A heartbeat sender for `me`'s session (or for none: an attacker's socket); closed by stop(). */
+  beater(me?: ServerMessage<'login_ok'>): Promise<Beater>;
+  /** login() plus a heartbeat sender for that session, as `hb`. */
+  beating(user: string): Promise<Awaited<ReturnType<typeof TestClient.login>> & { hb: Beater }>;
+  /** Closes the clients and senders made here, stops the server, removes the temp folder. */
   stop(): Promise<void>;
 }
 
@@ -38,6 +43,17 @@ export async function startServer(config: Partial<ServerConfig> = {}, clock?: Cl
   );
   const { port, udpPort } = await server.start();
   const clients: TestClient[] = [];
+  const beaters: Beater[] = [];
+  const login = async (user: string, password?: string) => {
+    const c = await TestClient.login(port, user, password);
+    clients.push(c);
+    return c;
+  };
+  const beater = async (me?: ServerMessage<'login_ok'>) => {
+    const b = await Beater.open(server.hub, udpPort, me);
+    beaters.push(b);
+    return b;
+  };
   return {
     server,
     port,
@@ -45,13 +61,15 @@ export async function startServer(config: Partial<ServerConfig> = {}, clock?: Cl
     dir,
     db,
     logs: logger.lines,
-    async login(user, password) {
-      const c = await TestClient.login(port, user, password);
-      clients.push(c);
-      return c;
+    login,
+    beater,
+    async beating(user) {
+      const c = await login(user);
+      return Object.assign(c, { hb: await beater(c.me) });
     },
     async stop() {
       clients.splice(0).forEach((c) => c.close());
+      beaters.splice(0).forEach((b) => b.close());
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
     },

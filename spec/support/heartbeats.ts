@@ -6,13 +6,14 @@ import dgram from 'node:dgram';
 import { encodeHeartbeat } from '../../common/heartbeat.js';
 import type { ServerMessage } from '../../common/protocol.js';
 import type { Hub } from '../../server/hub.js';
+import type { FakeClock } from './fake-clock.js';
+import { waitUntil } from './wait.js';
 
-/** Polls `cond` across event-loop turns (for datagrams in flight) until it holds or `ms` pass. */
-export async function waitUntil(cond: () => boolean, what: string, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (let i = 0; !cond(); i++) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => (i < 50 ? setImmediate(r) : setTimeout(r, 2)));
+/** Advances `clock` by `ms` in `stepMs` steps; each of `alive` sends a heartbeat after every step. */
+export async function pass(clock: FakeClock, ms: number, alive: { beat(): Promise<void> }[], stepMs = 5000): Promise<void> {
+  for (let done = 0; done < ms; done += stepMs) {
+    clock.advance(Math.min(stepMs, ms - done));
+    for (const b of alive) await b.beat();
   }
 }
 

@@ -55,14 +55,8 @@ export interface BenchConfig {
   progress: boolean;
 }
 
-interface Sizes {
-  clients: number;
-  senders: number;
-  messages: number;
-  rate: number;
-  seconds: number;
-  stormLogins: number;
-}
+/** What a scenario fixes, in full and in --quick runs. */
+type Sizes = Pick<BenchConfig, 'clients' | 'senders' | 'messages' | 'rate' | 'seconds' | 'stormLogins'>;
 
 interface Scenario {
   describe: string;

@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,6 +84,23 @@ describe('hostile: users file', function () {
     clients[winners[0]!]!.send({ type: 'logout' });
     await clients[winners[0]!]!.whenClosed();
     expect((await TestClient.login(srv.port, 'dup', `pw${winners[0]}`)).me.user).to.equal('dup');
+  });
+
+  it('answers STORE_FAILED when the account cannot be written, keeps nothing half-made, and serves on', async () => {
+    const db = join(dir, 'users.json');
+    srv = await startServer({ db });
+    // Something in the way of the temporary file (a full or broken disk, as root can't be denied):
+    // a folder where the store writes before renaming.
+    mkdirSync(join(dir, '.users.json.tmp'));
+    const c = await TestClient.connect(srv.port);
+    expect(await tryLogin(c, 'alice', 'pw')).to.deep.include({ code: 'STORE_FAILED' });
+    expect(srv.logs.some((l) => l.startsWith('ERROR Could not save account alice'))).to.equal(true);
+    expect(JSON.parse(readFileSync(db, 'utf8')).users).to.deep.equal([]);
+    // Once the way is clear, the same name registers: the failed attempt left no trace.
+    rmSync(join(dir, '.users.json.tmp'), { recursive: true });
+    const again = await tryLogin(c, 'alice', 'pw');
+    expect(again).to.include({ type: 'login_ok', created: true });
+    expect(JSON.parse(readFileSync(db, 'utf8')).users.map((u: { name: string }) => u.name)).to.deep.equal(['alice']);
   });
 
   it('refuses a second server on the same users file, naming it and the lock', async () => {

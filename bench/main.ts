@@ -49,7 +49,7 @@ export function parseArgs(argv: string[]): BenchConfig {
     .option('server-pid', { type: 'number', describe: 'Pid of that server, to measure its CPU and RSS' })
     .option('make-users', { type: 'string', describe: 'Only write the users file for these sizes (to start your own server on it, e.g. with --cpu-prof) and exit' })
     .option('server-args', { type: 'string', default: '', describe: 'Extra options for the server the bench starts, e.g. --server-args="--hash-threads 1"' })
-    .option('profile-workers', { type: 'string', describe: 'Write a CPU profile of each load-generator worker into this folder' })
+    .option('profile', { type: 'string', describe: 'Write CPU profiles (node --cpu-prof) of the server or floor and of each load-generator worker into this folder' })
     .option('floor', { type: 'boolean', default: false, describe: 'Also run against the floor relay and print real/floor' })
     .option('json', { type: 'string', describe: 'Write the report as JSON to this file ("-": to stdout, and the table to stderr)' })
     .option('quick', { type: 'boolean', default: false, describe: 'Tiny sizes: a smoke test' })
@@ -96,7 +96,7 @@ export function parseArgs(argv: string[]): BenchConfig {
     floor: a.floor,
     ...(a.json !== undefined ? { json: a.json } : {}),
     ...(a.makeUsers !== undefined ? { makeUsers: a.makeUsers } : {}),
-    ...(a.profileWorkers !== undefined ? { profileWorkers: a.profileWorkers } : {}),
+    ...(a.profile !== undefined ? { profile: a.profile } : {}),
     quick: a.quick,
     progress: a.progress,
   };

@@ -65,7 +65,7 @@ export async function runWorkload(config: BenchConfig, kind: TargetKind, progres
       heartbeatMs: config.heartbeat * 1000,
       concurrency: config.concurrency,
       loginTimeout: config.loginTimeout,
-    }), (done) => progress.update(done), config.profileWorkers ? ['--cpu-prof', '--cpu-prof-dir', config.profileWorkers] : []);
+    }), (done) => progress.update(done), profileArgs(config));
     return await phases(config, kind, target, pool, progress);
   } finally {
     progress.stop();
@@ -77,7 +77,7 @@ export async function runWorkload(config: BenchConfig, kind: TargetKind, progres
 }
 
 async function startTarget(config: BenchConfig, kind: TargetKind, dir: string, specs: ClientSpec[]): Promise<Target> {
-  if (kind === 'floor') return spawnTarget(FLOOR, []);
+  if (kind === 'floor') return spawnTarget(FLOOR, [], profileArgs(config));
   if (config.port !== undefined) {
     const meter = config.serverPid ? new ProcMeter(config.serverPid) : null;
     const output = { stdout: 0, stderr: 0 };
@@ -85,7 +85,12 @@ async function startTarget(config: BenchConfig, kind: TargetKind, dir: string, s
   }
   const db = join(dir, 'users.json');
   writeUsersFile(db, specs, (c) => config.register && c.role === 'storm');
-  return spawnTarget(SERVER, serverArgs(config, db, join(dir, 'server.log')));
+  return spawnTarget(SERVER, serverArgs(config, db, join(dir, 'server.log')), profileArgs(config));
+}
+
+/** node options that write a CPU profile of the process into --profile's folder, if given. */
+function profileArgs(config: BenchConfig): string[] {
+  return config.profile ? ['--cpu-prof', '--cpu-prof-dir', config.profile] : [];
 }
 
 async function phases(config: BenchConfig, kind: TargetKind, target: Target, pool: WorkerPool, progress: Progress): Promise<RunResult> {
@@ -159,6 +164,7 @@ async function phases(config: BenchConfig, kind: TargetKind, target: Target, poo
     heartbeats: stats.heartbeats,
     udpReceiveDrops: udpReceiveDrops() - udpDropsBefore,
     receivedMB: stats.bytesIn / MB,
+    reads: stats.reads,
   };
 }
 

@@ -47,8 +47,8 @@ export interface BenchConfig {
   quick: boolean;
   /** Extra options for a spawned server (experiments: "--hash-threads 1"). */
   serverArgs: string[];
-  /** Write a CPU profile of each load-generator worker into this folder (node --cpu-prof). */
-  profileWorkers?: string;
+  /** Write a CPU profile of the target and of each load-generator worker into this folder (node --cpu-prof). */
+  profile?: string;
   /** Only write the users file for this run to this path, and exit. */
   makeUsers?: string;
   /** Show a progress bar (only ever on a terminal). */

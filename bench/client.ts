@@ -26,6 +26,8 @@ export class Tally {
   readonly latencyUs = new Histogram();
   lastRecvNs = 0;
   bytesIn = 0;
+  /** Socket reads: with `received`, how well the server batched its writes. */
+  reads = 0;
   readonly closed: Record<string, number> = {};
   readonly errors: Record<string, number> = {};
   readonly notices: Record<string, number> = {};
@@ -107,6 +109,7 @@ export class BenchClient {
     // One timestamp per chunk: every frame in it reached us at the same moment.
     const now = nowNs();
     this.tally.bytesIn += chunk.length;
+    this.tally.reads++;
     for (const { frame, error } of this.decoder.push(chunk)) {
       if (error) {
         this.tally.count(this.tally.errors, `undecodable frame: ${error.code}`);

@@ -13,7 +13,7 @@ export function mergeStats(all: WorkerStats[]): Merged {
   const latency = new Histogram();
   const m: Merged = {
     ...{ received: 0, outOfOrder: 0, latency, firstSendNs: 0, lastRecvNs: 0, sendLagMaxMs: 0, heartbeats: 0, heartbeatLateMaxMs: 0 },
-    ...{ loopDelayP99Ms: 0, loopDelayMaxMs: 0, closed: {}, errors: {}, notices: {}, bytesIn: 0 },
+    ...{ loopDelayP99Ms: 0, loopDelayMaxMs: 0, closed: {}, errors: {}, notices: {}, bytesIn: 0, reads: 0 },
   };
   for (const s of all) {
     m.received += s.received;
@@ -28,6 +28,7 @@ export function mergeStats(all: WorkerStats[]): Merged {
     m.loopDelayP99Ms = Math.max(m.loopDelayP99Ms, s.loopDelayP99Ms);
     m.loopDelayMaxMs = Math.max(m.loopDelayMaxMs, s.loopDelayMaxMs);
     m.bytesIn += s.bytesIn;
+    m.reads += s.reads;
     addInto(m.closed, s.closed);
     addInto(m.errors, s.errors);
     addInto(m.notices, s.notices);

@@ -77,6 +77,8 @@ export interface WorkerStats {
   notices: Record<string, number>;
   /** Bytes received by all of this worker's clients. */
   bytesIn: number;
+  /** Socket reads by all of this worker's clients. */
+  reads: number;
 }
 
 /** CPU used by the worker process so far, in microseconds (process.cpuUsage). */

@@ -79,6 +79,8 @@ export interface RunResult {
   udpReceiveDrops: number;
   /** Megabytes the clients received in all (join notices included). */
   receivedMB: number;
+  /** Socket reads by all clients (a read per server write, or fewer when writes pile up). */
+  reads: number;
 }
 
 export interface Report {
@@ -132,6 +134,7 @@ export const FIGURES: Figure[] = [
   f('loadgen.heartbeatLateMaxMs', 'load generator: heartbeat late max (ms)', 1, (r) => (r.heartbeats > 0 ? r.loadgen.heartbeatLateMaxMs : undefined)),
   f('udpReceiveDrops', 'UDP receive-buffer drops (machine)', 0, (r) => (r.heartbeats > 0 ? r.udpReceiveDrops : undefined)),
   f('receivedMB', 'clients: bytes received (MB)', 1, (r) => r.receivedMB),
+  f('framesPerRead', 'clients: chat lines per socket read', 1, (r) => (r.chat && r.reads > 0 ? r.chat.deliveries / r.reads : undefined)),
 ];
 
 /** Server CPU of the chat phase (not the storm's, which is mostly bcrypt). */

@@ -64,6 +64,7 @@ async function handle(c: Command): Promise<void> {
           errors: tally.errors,
           notices: tally.notices,
           bytesIn: tally.bytesIn,
+          reads: tally.reads,
         },
       });
     case 'cpu':

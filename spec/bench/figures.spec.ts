@@ -21,6 +21,7 @@ function worker(over: Partial<WorkerStats> & { latencies?: number[] }): WorkerSt
     errors: {},
     notices: {},
     bytesIn: 0,
+    reads: 0,
     ...over,
   };
 }
@@ -28,10 +29,11 @@ function worker(over: Partial<WorkerStats> & { latencies?: number[] }): WorkerSt
 describe('bench figures', () => {
   it('counts what is missing as lost, and rates deliveries from the first send to the last receipt', () => {
     const stats = mergeStats([
-      worker({ received: 600, firstSendNs: 2e9, lastRecvNs: 3e9, latencies: [1000, 2000] }),
-      worker({ received: 390, firstSendNs: 1e9, lastRecvNs: 2.5e9, outOfOrder: 1, latencies: [3000] }),
+      worker({ received: 600, firstSendNs: 2e9, lastRecvNs: 3e9, latencies: [1000, 2000], reads: 100 }),
+      worker({ received: 390, firstSendNs: 1e9, lastRecvNs: 2.5e9, outOfOrder: 1, latencies: [3000], reads: 30 }),
       worker({}), // a worker with no senders and no clients counts for nothing
     ]);
+    expect(stats.reads).to.equal(130);
     const chat = chatFigures(stats, 10, 100, false);
     expect(chat).to.include({ expected: 1000, deliveries: 990, lost: 10, outOfOrder: 1, seconds: 2 });
     expect(chat.deliveriesPerS).to.equal(495);

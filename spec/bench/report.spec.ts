@@ -16,6 +16,7 @@ function run(target: RunResult['target'], deliveriesPerS: number, p99Ms: number,
     heartbeats: 0,
     udpReceiveDrops: 0,
     receivedMB: 1,
+    reads: 250,
   };
 }
 

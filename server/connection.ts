@@ -40,6 +40,31 @@ function flushAll(): void {
   flushScheduled = false;
   for (const c of dirty) c.flushAndCheck();
   dirty.clear();
+  joined.frames = [];
+  joined.bytes = null;
+}
+
+/**
+ * The last batch joined into one buffer. Every recipient of the same broadcasts in one turn has
+ * the same frames queued, in the same order: the first of them joins the batch and the rest write
+ * that same buffer. A broadcast then costs one copy per turn, not one per recipient, and one
+ * plain write per recipient (a corked writev costs stream work per frame).
+ */
+const joined: { frames: Buffer[]; bytes: Buffer | null } = { frames: [], bytes: null };
+
+function join(frames: Buffer[], size: number): Buffer {
+  if (joined.bytes === null || !sameFrames(frames, joined.frames)) {
+    joined.frames = frames;
+    joined.bytes = Buffer.concat(frames, size);
+  }
+  return joined.bytes;
+}
+
+/** Whether two batches hold the very same frame buffers (identity, not content: cheap). */
+function sameFrames(a: Buffer[], b: Buffer[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
@@ -112,16 +137,10 @@ export class Connection {
   flush(): void {
     if (this.out.length === 0 || this.stream.destroyed) return;
     const out = this.out;
+    const size = this.outBytes;
     this.out = [];
     this.outBytes = 0;
-    if (out.length === 1) {
-      this.stream.write(out[0]!);
-      return;
-    }
-    // Corked, the frames leave in one writev: one system call, and no copy into a new buffer.
-    this.stream.cork();
-    for (const frame of out) this.stream.write(frame);
-    this.stream.uncork();
+    this.stream.write(out.length === 1 ? out[0]! : join(out, size));
   }
 
   /**

@@ -174,10 +174,10 @@ export function validate<T>(frame: Frame, table: Readonly<Record<string, Message
   if (typeof type !== 'string') return chatError('BAD_FIELD', 'type', 'is missing or not a string');
   if (!Object.hasOwn(table, type)) return chatError('UNKNOWN_TYPE', type.slice(0, 64));
   const spec = table[type]!;
-  // A null-prototype object: a field named __proto__ stays an ordinary key.
-  const message: Record<string, unknown> = Object.create(null);
-  message.type = type;
-  for (const [name, field] of Object.entries(spec.fields)) {
+  // Keys come only from the spec, never from the peer, so a plain object is safe: a peer's
+  // "__proto__" field is never copied, and a "__proto__" value is an ordinary string.
+  const message: Record<string, unknown> = { type };
+  for (const [name, field] of fieldsOf(spec)) {
     const value = header[name];
     if (value === undefined) {
       if (field.optional) continue;
@@ -199,6 +199,19 @@ export function validate<T>(frame: Frame, table: Readonly<Record<string, Message
   if (text === null) return chatError('BAD_UTF8', 'message text');
   message.text = text;
   return message as T;
+}
+
+type FieldList = ReadonlyArray<readonly [string, MessageSpec['fields'][string]]>;
+const fieldLists = new WeakMap<MessageSpec, FieldList>();
+
+/** A spec's fields as a list, made once per spec: every frame walks it (a client's, thousands a second). */
+function fieldsOf(spec: MessageSpec): FieldList {
+  let list = fieldLists.get(spec);
+  if (list === undefined) {
+    list = Object.entries(spec.fields);
+    fieldLists.set(spec, list);
+  }
+  return list;
 }
 
 function checkField(value: unknown, kind: string, max = Infinity): string | null {

@@ -3,7 +3,8 @@
  * online list (seed 000), /who, one-shot private messages (/msg, seeds 000 and 003), text rules.
  */
 import { expect } from 'chai';
-import type { ServerMessage } from '../../common/protocol.js';
+import { encodeMessage } from '../../common/codec.js';
+import type { ClientMessage, ServerMessage } from '../../common/protocol.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { startServer, TestClient, type Running } from '../support/harness.js';
 
@@ -155,6 +156,28 @@ describe('chat: one-shot private messages (/msg)', () => {
     expect(await alice.error()).to.deep.include({ code: 'NO_SUCH_USER', message: 'carol is not online' });
     await bob.sync();
     expect(bob.all('msg')).to.deep.equal([]);
+  });
+
+  it('mixed with group lines in one batch, goes only to its target, and everyone gets their lines in order', async () => {
+    // One TCP write: the server handles all three in one turn, so every reader's batch is built
+    // in the same turn, bystanders' alike and the target's different.
+    const said: ClientMessage[] = [
+      { type: 'say', text: 'one' },
+      { type: 'dm', to: 'bob', text: 'psst' },
+      { type: 'say', text: 'two' },
+    ];
+    const frames = said.map((m) => encodeMessage(m));
+    alice.raw(Buffer.concat(frames));
+    const texts = async (c: Client, n: number) => {
+      const got: string[] = [];
+      while (got.length < n) got.push((await c.line()).text);
+      return got;
+    };
+    expect(await texts(carol, 2)).to.deep.equal(['one', 'two']);
+    expect(await texts(bob, 3)).to.deep.equal(['one', 'psst', 'two']);
+    expect(await texts(alice, 3)).to.deep.equal(['one', 'psst', 'two']);
+    await carol.sync();
+    expect(carol.all('msg').map((m) => m.text)).to.deep.equal(['one', 'two']);
   });
 
   it('a message to yourself arrives once', async () => {

@@ -41,6 +41,31 @@ export function decodeUtf8(bytes: Uint8Array): string | null {
   }
 }
 
+type ParsedHeader = { header: Record<string, unknown>; bodyLength: number };
+
+/**
+ * Headers already parsed, by their text, shared by decoders that see the same frames. A process
+ * that stands in for many clients (the bench's load generator) receives each broadcast once per
+ * client, byte for byte the same: JSON.parse is most of a frame's decoding cost, and this makes
+ * it once per distinct header instead of once per client. Parsing is a pure function of the
+ * bytes, so the result is the same; the shared header objects must not be changed. Bounded:
+ * emptied when full.
+ */
+export class HeaderCache {
+  private readonly parsed = new Map<string, ParsedHeader>();
+
+  constructor(private readonly max = 4096) {}
+
+  get(text: string): ParsedHeader | undefined {
+    return this.parsed.get(text);
+  }
+
+  set(text: string, header: ParsedHeader): void {
+    if (this.parsed.size >= this.max) this.parsed.clear();
+    this.parsed.set(text, header);
+  }
+}
+
 /**
  * Splits a byte stream into frames. Feed it chunks as they arrive, in any sizes; it buffers at
  * most one frame (2 + 65535 + maxBody bytes) and refuses an oversize body from its header alone.
@@ -55,10 +80,13 @@ export class FrameDecoder {
   private parkedBytes = 0;
   private need = 0;
   /** Header of the frame whose body we are waiting for. */
-  private pending: { header: Record<string, unknown>; bodyLength: number } | null = null;
+  private pending: ParsedHeader | null = null;
   private failed = false;
 
-  constructor(private readonly maxBody = DEFAULT_MAX_BODY) {}
+  constructor(
+    private readonly maxBody = DEFAULT_MAX_BODY,
+    private readonly cache: HeaderCache | null = null,
+  ) {}
 
   /** Bytes held while waiting for the rest of a frame. */
   get buffered(): number {
@@ -90,7 +118,7 @@ export class FrameDecoder {
           this.need = 2 + headerLength;
           break;
         }
-        const parsed = parseHeader(this.buf.subarray(off + 2, off + 2 + headerLength), this.maxBody);
+        const parsed = parseHeader(this.buf.subarray(off + 2, off + 2 + headerLength), this.maxBody, this.cache);
         if (parsed instanceof ChatError) return this.fail(out, parsed);
         off += 2 + headerLength;
         this.pending = parsed;
@@ -120,12 +148,14 @@ export class FrameDecoder {
   }
 }
 
-function parseHeader(
-  bytes: Buffer,
-  maxBody: number,
-): { header: Record<string, unknown>; bodyLength: number } | ChatError {
+function parseHeader(bytes: Buffer, maxBody: number, cache: HeaderCache | null): ParsedHeader | ChatError {
   const text = decodeUtf8(bytes);
   if (text === null) return fatalError('BAD_UTF8', 'header');
+  const known = cache?.get(text);
+  if (known !== undefined) {
+    // Checked again: the decoder that cached it may have allowed longer bodies.
+    return known.bodyLength > maxBody ? fatalError('FRAME_TOO_LARGE', known.bodyLength, maxBody) : known;
+  }
   let header: unknown;
   try {
     header = JSON.parse(text);
@@ -142,7 +172,9 @@ function parseHeader(
     return fatalError('BAD_FRAME', 'content-length must be a non-negative integer');
   }
   if (length > maxBody) return fatalError('FRAME_TOO_LARGE', length, maxBody);
-  return { header: h, bodyLength: length };
+  const parsed = { header: h, bodyLength: length };
+  cache?.set(text, parsed);
+  return parsed;
 }
 
 /** Encodes one frame. With a body, content-length/type/encoding are filled in. */

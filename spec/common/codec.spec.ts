@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import {
   DEFAULT_MAX_BODY,
   FrameDecoder,
+  HeaderCache,
   encodeFrame,
   encodeMessage,
   validate,
@@ -175,6 +176,39 @@ describe('codec: framing', () => {
 
   it('refuses to encode a header that does not fit the 2-byte length', () => {
     expect(() => encodeFrame({ type: 'say', pad: 'x'.repeat(70_000) })).to.throw(RangeError);
+  });
+});
+
+describe('codec: a header cache shared by decoders', () => {
+  const a = frame('{"type":"say","content-length":3}', 'abc');
+  const b = frame('{"type":"say","content-length":3,"group":true}', 'xyz');
+
+  it('parses a header once for every decoder that receives the same bytes, and keeps bodies apart', () => {
+    const cache = new HeaderCache();
+    const one = frames(new FrameDecoder(1024, cache).push(Buffer.concat([a, b])));
+    const two = frames(new FrameDecoder(1024, cache).push(Buffer.concat([a, b])));
+    expect(two[0]!.header).to.equal(one[0]!.header); // the same object: parsed once
+    expect(two[1]!.header).to.equal(one[1]!.header);
+    expect(two[1]!.header).to.deep.equal({ type: 'say', 'content-length': 3, group: true });
+    expect(two.map((f) => f.body.toString())).to.deep.equal(['abc', 'xyz']);
+  });
+
+  it('still applies each decoder its own body limit', () => {
+    const cache = new HeaderCache();
+    frames(new FrameDecoder(1024, cache).push(a));
+    expect(onlyError(new FrameDecoder(2, cache).push(a)).code).to.equal('FRAME_TOO_LARGE');
+  });
+
+  it('does not keep bad headers, and forgets everything when full', () => {
+    const cache = new HeaderCache(1);
+    expect(onlyError(new FrameDecoder(1024, cache).push(frame('{"type":"say","content-length":-1}'))).code).to.equal('BAD_FRAME');
+    const first = frames(new FrameDecoder(1024, cache).push(a))[0]!.header;
+    expect(cache.get('{"type":"say","content-length":3}')).to.include({ header: first });
+    frames(new FrameDecoder(1024, cache).push(b)); // full: emptied, then b kept
+    expect(cache.get('{"type":"say","content-length":3}')).to.equal(undefined);
+    const again = frames(new FrameDecoder(1024, cache).push(a))[0]!.header;
+    expect(again).to.not.equal(first); // parsed anew
+    expect(again).to.deep.equal(first);
   });
 });
 

@@ -2,13 +2,19 @@
  * Time, injected, for server and client alike. Everything that waits (private-request expiry,
  * mutes, presence, login deadlines; the client's heartbeats, reconnect attempts and give-up
  * deadline) asks the clock, so tests advance a fake clock (spec/support/fake-clock.ts) instead
- * of sleeping.
+ * of sleeping. Durations are measured on the monotonic clock, never on the wall clock.
  */
 export type Cancel = () => void;
 
 export interface Clock {
-  /** Milliseconds since the epoch. */
+  /** Milliseconds since the epoch: for timestamps people read (a line's time, an account's date). */
   now(): number;
+  /**
+   * Milliseconds on a clock that only moves forward, from an arbitrary start: for durations and
+   * deadlines (presence, rate limits, request expiry). A wall-clock step (NTP, a suspended VM, an
+   * admin's `date -s`) must not mark every user offline at once, or keep the silent ones online.
+   */
+  monotonic(): number;
   /** Runs `fn` once after `ms`; the returned function cancels it. Never keeps the process alive. */
   after(ms: number, fn: () => void): Cancel;
   /** Runs `fn` every `ms`; the returned function stops it. Never keeps the process alive. */
@@ -17,6 +23,7 @@ export interface Clock {
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  monotonic: () => performance.now(),
   after(ms, fn) {
     const t = setTimeout(fn, ms);
     t.unref();

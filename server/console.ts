@@ -40,7 +40,7 @@ export function consoleCommand(server: ChatServer, line: string): string | null 
     case 'terminate server':
       return null;
     case 'online': {
-      const now = hub.clock.now();
+      const now = hub.clock.monotonic();
       const rows = [...hub.all()]
         .sort((a, b) => a.key.localeCompare(b.key))
         .map((s) => {

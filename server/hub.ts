@@ -106,7 +106,7 @@ export class Hub extends EventEmitter {
   /** Registers a freshly logged-in user on `conn`, tells them and everyone else. */
   start(conn: Connection, name: string, guest: boolean, created: boolean): Session {
     const { rateCount, rateWindow, muteSeconds } = this.config;
-    const now = this.clock.now();
+    const now = this.clock.monotonic();
     const session = new Session(name, guest, { count: rateCount, windowMs: rateWindow * 1000, muteMs: muteSeconds * 1000 });
     this.sessions.set(session.key, session);
     this.byId.set(session.id, session);
@@ -134,7 +134,7 @@ export class Hub extends EventEmitter {
       session.rekey();
       this.byId.set(session.id, session);
     }
-    this.presence.touch(session, this.clock.now());
+    this.presence.touch(session, this.clock.monotonic());
     if (old) {
       old.send({ type: 'bye', reason: 'replaced', message: NOTICES.replaced() });
       old.close('session resumed elsewhere');
@@ -246,7 +246,7 @@ export class Hub extends EventEmitter {
 
   /** Periodic housekeeping: expired private-chat requests and users gone silent. */
   sweep(): void {
-    const now = this.clock.now();
+    const now = this.clock.monotonic();
     for (const r of this.consent.expire(now - this.config.pmTimeout * 1000)) {
       const from = this.byKey(r.from);
       const to = this.byKey(r.to);

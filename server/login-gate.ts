@@ -41,7 +41,7 @@ export class LoginGate {
     /** The key whose queue woke us: a place there is ours to take or to pass on. */
     let wokenOn: string | undefined;
     for (;;) {
-      const now = this.clock.now();
+      const now = this.clock.monotonic();
       const wait = Math.max(...keys.map((k) => this.failures.waitFor(k, now)));
       if (wait > 0) {
         if (wokenOn !== undefined) this.wakeNext(wokenOn);
@@ -75,12 +75,12 @@ export class LoginGate {
 
   /** Records a failed check for every key. */
   fail(keys: string[]): void {
-    for (const key of keys) this.failures.fail(key, this.clock.now());
+    for (const key of keys) this.failures.fail(key, this.clock.monotonic());
   }
 
   /** Forgets failures that have aged out. */
   sweep(): void {
-    this.failures.sweep(this.clock.now());
+    this.failures.sweep(this.clock.monotonic());
   }
 
   private leave(key: string): void {

@@ -64,13 +64,13 @@ export class HeartbeatListener {
     if (parsed.seq < session.lastSeq) return this.drop('stale', from);
     session.lastSeq = parsed.seq;
     this.hub.stats.datagramsAccepted++;
-    this.hub.presence.touch(session, this.hub.clock.now());
+    this.hub.presence.touch(session, this.hub.clock.monotonic());
   }
 
   private drop(reason: DropReason, from: string): void {
     const dropped = this.hub.stats.datagramsDropped;
     dropped[reason] = (dropped[reason] ?? 0) + 1;
-    const now = this.hub.clock.now();
+    const now = this.hub.clock.monotonic();
     const last = this.loggedAt.get(from);
     if (last !== undefined && now - last < LOG_EVERY_MS) return;
     if (last === undefined && this.loggedAt.size >= LOGGED_ADDRESSES_MAX) {
@@ -84,7 +84,7 @@ export class HeartbeatListener {
 
   /** Forgets log-throttle entries older than a minute, so the map stays small. */
   sweep(): void {
-    const now = this.hub.clock.now();
+    const now = this.hub.clock.monotonic();
     for (const [addr, at] of this.loggedAt) if (now - at >= LOG_EVERY_MS) this.loggedAt.delete(addr);
     if (this.loggedAt.size < LOGGED_ADDRESSES_MAX) this.saidTooMany = false;
   }

@@ -12,7 +12,7 @@ export const pm_request: Command<'pm_request'> = {
   run({ hub, me, conn }, msg) {
     const target = hub.find(msg.to);
     if (!target) return conn.sendError(chatError('NO_SUCH_USER', msg.to));
-    const refusal = hub.consent.request(me.key, target.key, hub.clock.now());
+    const refusal = hub.consent.request(me.key, target.key, hub.clock.monotonic());
     if (refusal) return conn.sendError(chatError(refusal.error, hub.display(refusal.user)));
     hub.log.info(`User ${me.name} requested a private chat with ${target.name}`);
     hub.notice(me, 'pm_sent', NOTICES.pm_sent(target.name), target.name);

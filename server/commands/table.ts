@@ -28,7 +28,7 @@ export async function dispatch(ctx: Ctx, msg: ClientMessage): Promise<void> {
     const uctx = { ...ctx, me };
     const limited = typeof command.limited === 'function' ? command.limited(uctx, msg as never) : command.limited;
     if (limited) {
-      const verdict = me.limiter.hit(hub.clock.now());
+      const verdict = me.limiter.hit(hub.clock.monotonic());
       if (!verdict.ok) {
         if (!verdict.justMuted) return conn.sendError(chatError('MUTED', verdict.secondsLeft).retryIn(verdict.secondsLeft));
         hub.log.warn(`Rate limit: ${me.name} muted for ${hub.config.muteSeconds} s`);

@@ -151,6 +151,21 @@ describe('presence on a running server (fake clock)', () => {
     expect((await whoFrom(bob)).online).to.deep.equal(['bob']);
   });
 
+  it('is measured on the monotonic clock: a wall-clock step neither ends live users nor keeps silent ones', async () => {
+    const alice = await login('alice');
+    const bob = await login('bob');
+    await pass(5000, [alice, bob]);
+    clock.stepWall(3600_000); // an hour forward: nobody has been silent for an hour
+    await pass(5000, [alice, bob]);
+    expect((await whoFrom(bob)).online).to.deep.equal(['alice', 'bob']);
+    clock.stepWall(-7200_000); // two hours back: alice's silence still counts from now on
+    await pass(TIMEOUT * 1000, [bob]);
+    expect((await bob.notice('offline')).user).to.equal('alice');
+    // Times shown to people follow the wall clock.
+    bob.send({ type: 'say', text: 'still here' });
+    expect((await bob.line()).ts).to.equal(clock.now());
+  });
+
   it('console `online` shows the age of each last heartbeat', async () => {
     const alice = await login('alice');
     await login('bob');

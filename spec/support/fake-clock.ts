@@ -13,10 +13,29 @@ export class FakeClock implements Clock {
   private timers: Entry[] = [];
   private seq = 0;
 
-  constructor(private t = Date.UTC(2026, 0, 1, 12, 0, 0)) {}
+  private start: number;
+
+  constructor(private t = Date.UTC(2026, 0, 1, 12, 0, 0)) {
+    this.start = t;
+  }
 
   now(): number {
     return this.t;
+  }
+
+  /** Moves with `now` under `advance`, from its own start; `stepWall` does not move it. */
+  monotonic(): number {
+    return this.t - this.start;
+  }
+
+  /**
+   * Steps the wall clock by `ms` (either way), as NTP or an admin might, leaving the monotonic
+   * clock where it is. Timers, like real ones, are not affected.
+   */
+  stepWall(ms: number): void {
+    this.t += ms;
+    this.start += ms;
+    for (const e of this.timers) e.at += ms;
   }
 
   after(ms: number, fn: () => void): Cancel {

@@ -139,6 +139,8 @@ export async function main(argv: string[]): Promise<Report | null> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  // The report is written last, after every target has stopped: a reader that has gone is no error.
+  process.stdout.on('error', () => process.exit(0));
   main(hideBin(process.argv)).then(
     () => process.exit(0),
     (e: unknown) => {

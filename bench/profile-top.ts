@@ -6,6 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
 
 interface ProfileNode {
   id: number;
@@ -50,24 +53,46 @@ function fileKey(url: string, functionName: string): string {
 }
 
 function main(argv: string[]): void {
-  let top = 25;
-  let byFile = false;
-  const files: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--top') top = Number(argv[++i]);
-    else if (argv[i] === '--by-file') byFile = true;
-    else files.push(argv[i]!);
-  }
+  const a = yargs(argv)
+    .scriptName('node dist/bench/profile-top.js')
+    .usage('$0 [options] FILE.cpuprofile...\n\nSelf time per function (or per file) summed over the profiles, largest first.')
+    .option('top', { type: 'number', default: 25, describe: 'How many lines to print' })
+    .option('by-file', { type: 'boolean', default: false, describe: 'Sum per file or package instead of per function' })
+    .demandCommand(1, 'name at least one .cpuprofile file')
+    .strict()
+    .version(false)
+    .help()
+    .alias('help', 'h')
+    .fail((msg, err) => {
+      throw new Error(msg || err?.message || 'invalid arguments');
+    })
+    .parseSync();
   const total = new Map<string, number>();
-  for (const file of files) {
-    for (const [k, v] of selfTimes(JSON.parse(readFileSync(file, 'utf8')) as Profile, byFile)) total.set(k, (total.get(k) ?? 0) + v);
+  for (const file of a._.map(String)) {
+    let profile: Profile;
+    try {
+      profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+    } catch (e) {
+      throw new Error(`cannot read ${file}: ${(e as Error).message}`);
+    }
+    for (const [k, v] of selfTimes(profile, a.byFile)) total.set(k, (total.get(k) ?? 0) + v);
   }
-  const all = [...total.values()].reduce((a, b) => a + b, 0);
-  const busy = [...total].filter(([k]) => k !== '(idle) ' && !k.startsWith('(idle)')).reduce((a, [, v]) => a + v, 0);
-  process.stdout.write(`total ${(all / 1e6).toFixed(2)} s sampled, ${(busy / 1e6).toFixed(2)} s not idle\n`);
-  for (const [k, v] of [...total].sort((a, b) => b[1] - a[1]).slice(0, top)) {
-    process.stdout.write(`${(v / 1e3).toFixed(0).padStart(8)} ms ${((100 * v) / busy).toFixed(1).padStart(5)}%  ${k}\n`);
+  const all = [...total.values()].reduce((x, y) => x + y, 0);
+  const busy = [...total].filter(([k]) => !k.startsWith('(idle)')).reduce((x, [, v]) => x + v, 0);
+  const lines = [`total ${(all / 1e6).toFixed(2)} s sampled, ${(busy / 1e6).toFixed(2)} s not idle`];
+  for (const [k, v] of [...total].sort((x, y) => y[1] - x[1]).slice(0, a.top)) {
+    lines.push(`${(v / 1e3).toFixed(0).padStart(8)} ms ${((100 * v) / busy).toFixed(1).padStart(5)}%  ${k}`);
   }
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-main(process.argv.slice(2));
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  // Piped into head: the reader has gone, which is not an error.
+  process.stdout.on('error', () => process.exit(0));
+  try {
+    main(hideBin(process.argv));
+  } catch (e) {
+    process.stderr.write(`profile-top: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+}

@@ -125,6 +125,9 @@ async function main(): Promise<void> {
       await server.log.close();
       throw e;
     });
+    // A closed stdout (piped into `head`, say) costs the console its answers, not the users
+    // their server.
+    process.stdout.on('error', () => {});
     process.stdout.write(`Server listening on tcp://${config.host}:${port} and udp://${config.host}:${udpPort}\n`);
     const stop = () => {
       void server.stop().then(() => process.exit(0));

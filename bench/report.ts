@@ -134,7 +134,8 @@ export const FIGURES: Figure[] = [
   f('loadgen.heartbeatLateMaxMs', 'load generator: heartbeat late max (ms)', 1, (r) => (r.heartbeats > 0 ? r.loadgen.heartbeatLateMaxMs : undefined)),
   f('udpReceiveDrops', 'UDP receive-buffer drops (machine)', 0, (r) => (r.heartbeats > 0 ? r.udpReceiveDrops : undefined)),
   f('receivedMB', 'clients: bytes received (MB)', 1, (r) => r.receivedMB),
-  f('framesPerRead', 'clients: chat lines per socket read', 1, (r) => (r.chat && r.reads > 0 ? r.chat.deliveries / r.reads : undefined)),
+  // Not for the storm: its storm users read every line too, but only the chat users' lines count.
+  f('framesPerRead', 'clients: chat lines per socket read', 1, (r) => (r.chat && !r.storm && r.reads > 0 ? r.chat.deliveries / r.reads : undefined)),
 ];
 
 /** Server CPU of the chat phase (not the storm's, which is mostly bcrypt). */

@@ -48,21 +48,25 @@ type LoginOk = ServerMessage<'login_ok'>;
 
 const headers = new HeaderCache();
 
-export class BenchClient {
-  /** login_ok, once logged in: carries the heartbeat session, secret and UDP port. */
-  me: LoginOk | null = null;
-  /** The heartbeat MAC key from login_ok (see heartbeats.ts). */
-  secret: Buffer | null = null;
-  private socket: net.Socket | null = null;
-  private readonly decoder = new FrameDecoder(1 << 20, headers);
+/**
+ * What every simulated user does whatever the protocol: connect, log in within a deadline, send
+ * lines, count the measured lines it receives (order per sender, latency), and note how its
+ * connection ended. A subclass speaks the protocol: `greet` on connect, `receive` for each chunk.
+ */
+export abstract class LoadClient {
+  /** Whether a sender receives its own lines back (ours: yes; IRC: no). */
+  abstract readonly echoes: boolean;
+  protected socket: net.Socket | null = null;
   /** Next expected number from each sender (per-sender order check). */
   private readonly expect: Int32Array;
-  private settle: ((error: string | null) => void) | null = null;
+  /** Ends the login: null when logged in, else why not. Set while a login is under way. */
+  protected settle: ((error: string | null) => void) | null = null;
+  private loggedIn = false;
 
   constructor(
     readonly spec: ClientSpec,
     senders: number,
-    private readonly tally: Tally,
+    protected readonly tally: Tally,
   ) {
     this.expect = new Int32Array(spec.role === 'chat' ? senders : 0);
   }
@@ -79,44 +83,89 @@ export class BenchClient {
       this.settle = (error) => {
         this.settle = null;
         clearTimeout(timer);
-        if (error === null) return resolve(performance.now() - started);
+        if (error === null) {
+          this.loggedIn = true;
+          return resolve(performance.now() - started);
+        }
         this.socket?.destroy();
         reject(new Error(error));
       };
       const socket = net.connect({ host, port, noDelay: true });
       this.socket = socket;
-      const login: ClientMessage<'login'> = { type: 'login', user: this.spec.name, password: this.spec.password };
-      socket.on('connect', () => socket.write(encodeMessage(login)));
-      socket.on('data', (chunk: Buffer) => this.receive(chunk));
+      socket.on('connect', () => this.greet(socket));
+      socket.on('data', (chunk: Buffer) => {
+        // One timestamp per chunk: every line in it reached us at the same moment.
+        const now = nowNs();
+        this.tally.bytesIn += chunk.length;
+        this.tally.reads++;
+        this.receive(chunk, now);
+      });
       socket.on('error', (e: NodeJS.ErrnoException) => this.lost(e.code ?? e.message));
       socket.on('close', () => this.lost('closed by server'));
     });
   }
 
-  say(text: string): void {
-    const say: ClientMessage<'say'> = { type: 'say', text };
-    this.socket?.write(encodeMessage(say));
-  }
+  abstract say(text: string): void;
 
   destroy(): void {
     this.socket?.removeAllListeners('close');
     this.socket?.destroy();
   }
 
-  private lost(reason: string): void {
+  /** Sends the login on a fresh connection. */
+  protected abstract greet(socket: net.Socket): void;
+
+  protected abstract receive(chunk: Buffer, now: number): void;
+
+  protected lost(reason: string): void {
     if (this.settle) return this.settle(reason);
     if (this.socket && !this.socket.destroyed) this.socket.destroy();
-    if (this.me && this.socket) {
+    if (this.loggedIn && this.socket) {
       this.tally.count(this.tally.closed, reason);
       this.socket = null;
     }
   }
 
-  private receive(chunk: Buffer): void {
-    // One timestamp per chunk: every frame in it reached us at the same moment.
-    const now = nowNs();
-    this.tally.bytesIn += chunk.length;
-    this.tally.reads++;
+  /** A chat line `seq:<sender>:<n>:<sentNs>`: count it, check order, record its latency. */
+  protected line(text: string, now: number): void {
+    if (this.spec.role !== 'chat' || !text.startsWith('seq:')) return;
+    const a = text.indexOf(':', 4);
+    const b = text.indexOf(':', a + 1);
+    const sender = Number(text.slice(4, a));
+    const n = Number(text.slice(a + 1, b));
+    const sentNs = Number(text.slice(b + 1));
+    const t = this.tally;
+    t.received++;
+    t.lastRecvNs = now;
+    t.latencyUs.record((now - sentNs) / 1000);
+    const expected = this.expect[sender];
+    if (expected === undefined) return t.count(t.errors, 'line from an unknown sender');
+    if (n !== expected) t.outOfOrder++;
+    if (n >= expected) this.expect[sender] = n + 1;
+    if (sender === this.spec.sender) t.onEcho(sender);
+  }
+}
+
+/** A user of our server, through the project's codec. */
+export class BenchClient extends LoadClient {
+  readonly echoes = true;
+  /** login_ok, once logged in: carries the heartbeat session, secret and UDP port. */
+  me: LoginOk | null = null;
+  /** The heartbeat MAC key from login_ok (see heartbeats.ts). */
+  secret: Buffer | null = null;
+  private readonly decoder = new FrameDecoder(1 << 20, headers);
+
+  say(text: string): void {
+    const say: ClientMessage<'say'> = { type: 'say', text };
+    this.socket?.write(encodeMessage(say));
+  }
+
+  protected greet(socket: net.Socket): void {
+    const login: ClientMessage<'login'> = { type: 'login', user: this.spec.name, password: this.spec.password };
+    socket.write(encodeMessage(login));
+  }
+
+  protected receive(chunk: Buffer, now: number): void {
     for (const { frame, error } of this.decoder.push(chunk)) {
       if (error) {
         this.tally.count(this.tally.errors, `undecodable frame: ${error.code}`);
@@ -151,24 +200,5 @@ export class BenchClient {
       default:
         return;
     }
-  }
-
-  /** A chat line `seq:<sender>:<n>:<sentNs>`: count it, check order, record its latency. */
-  private line(text: string, now: number): void {
-    if (this.spec.role !== 'chat' || !text.startsWith('seq:')) return;
-    const a = text.indexOf(':', 4);
-    const b = text.indexOf(':', a + 1);
-    const sender = Number(text.slice(4, a));
-    const n = Number(text.slice(a + 1, b));
-    const sentNs = Number(text.slice(b + 1));
-    const t = this.tally;
-    t.received++;
-    t.lastRecvNs = now;
-    t.latencyUs.record((now - sentNs) / 1000);
-    const expected = this.expect[sender];
-    if (expected === undefined) return t.count(t.errors, 'line from an unknown sender');
-    if (n !== expected) t.outOfOrder++;
-    if (n >= expected) this.expect[sender] = n + 1;
-    if (sender === this.spec.sender) t.onEcho(sender);
   }
 }

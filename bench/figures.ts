@@ -37,11 +37,12 @@ export function mergeStats(all: WorkerStats[]): Merged {
 }
 
 /**
- * The chat figures: every one of `clients` should have received all `sent` lines. The rate is
- * deliveries over the time from the first send anywhere to the last receipt anywhere.
+ * The chat figures: every one of `clients` should have received all `sent` lines, less `unechoed`
+ * (a sender's own lines, where the protocol does not send them back). The rate is deliveries over
+ * the time from the first send anywhere to the last receipt anywhere.
  */
-export function chatFigures(s: Merged, clients: number, sent: number, paced: boolean): ChatFigures {
-  const expected = clients * sent;
+export function chatFigures(s: Merged, clients: number, sent: number, paced: boolean, unechoed = 0): ChatFigures {
+  const expected = clients * sent - unechoed;
   const seconds = s.lastRecvNs > s.firstSendNs ? (s.lastRecvNs - s.firstSendNs) / 1e9 : NaN;
   const ms = (us: number) => us / 1000;
   return {

@@ -32,6 +32,8 @@ export interface WorkerSetup {
   concurrency: number;
   /** Seconds a client waits for login_ok before counting the login as failed. */
   loginTimeout: number;
+  /** The target speaks IRC (see irc-client.ts), not our protocol. */
+  irc: boolean;
 }
 
 export type Command =

@@ -47,6 +47,7 @@ export function parseArgs(argv: string[]): BenchConfig {
     .option('host', { type: 'string', describe: 'Target a running server at this host (with --port) instead of starting one' })
     .option('port', { type: 'number', describe: 'Port of a running server to target' })
     .option('server-pid', { type: 'number', describe: 'Pid of that server, to measure its CPU and RSS' })
+    .option('irc', { type: 'boolean', default: false, describe: 'The server at --host/--port speaks IRC (ngircd, say): paced runs, no heartbeats' })
     .option('make-users', { type: 'string', describe: 'Only write the users file for these sizes (to start your own server on it, e.g. with --cpu-prof) and exit' })
     .option('server-args', { type: 'string', default: '', describe: 'Extra options for the server the bench starts, e.g. --server-args="--hash-threads 1"' })
     .option('profile', { type: 'string', describe: 'Write CPU profiles (node --cpu-prof) of the server or floor and of each load-generator worker into this folder' })
@@ -81,6 +82,9 @@ export function parseArgs(argv: string[]): BenchConfig {
   if (sizes.messages !== -1) whole('messages', sizes.messages, 0);
   if (!(sizes.rate >= 0)) throw new UsageError(`invalid --rate ${sizes.rate}: use 0 or more lines per second`);
   if (a.host !== undefined && a.port === undefined) throw new UsageError('--host needs --port');
+  if (a.irc && a.port === undefined) throw new UsageError('--irc needs the --port of a running IRC server');
+  // IRC sends a line to everyone but its sender: there is no echo for the closed loop to wait for.
+  if (a.irc && scenario !== 'paced') throw new UsageError('--irc runs the paced scenario only');
   return {
     scenario,
     ...sizes,
@@ -89,9 +93,10 @@ export function parseArgs(argv: string[]): BenchConfig {
     workers: whole('workers', a.workers, 1),
     window: whole('window', a.window, 1),
     concurrency: whole('concurrency', a.concurrency, 0),
-    heartbeat: a.heartbeat,
+    heartbeat: a.irc ? 0 : a.heartbeat, // IRC has no UDP presence
     loginTimeout: a.loginTimeout,
     ...(a.port !== undefined ? { host: a.host ?? '127.0.0.1', port: whole('port', a.port, 1) } : {}),
+    irc: a.irc,
     ...(a.serverPid !== undefined ? { serverPid: a.serverPid } : {}),
     floor: a.floor,
     ...(a.json !== undefined ? { json: a.json } : {}),

@@ -53,7 +53,7 @@ export interface PhaseFigures {
 }
 
 export interface RunResult {
-  target: 'server' | 'floor' | 'external';
+  target: 'server' | 'floor' | 'external' | 'irc';
   login: LoginFigures;
   chat?: ChatFigures;
   storm?: LoginFigures;

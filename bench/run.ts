@@ -65,6 +65,7 @@ export async function runWorkload(config: BenchConfig, kind: TargetKind, progres
       heartbeatMs: config.heartbeat * 1000,
       concurrency: config.concurrency,
       loginTimeout: config.loginTimeout,
+      irc: speaksIrc(config, kind),
     }), (done) => progress.update(done), profileArgs(config));
     return await phases(config, kind, target, pool, progress);
   } finally {
@@ -117,12 +118,12 @@ async function phases(config: BenchConfig, kind: TargetKind, target: Target, poo
       progress.phase('chatting', 1);
       const sent = await chat(config, pool);
       progress.update(1);
-      result.chat = await collectChat(config, pool, sent);
+      result.chat = await collectChat(config, kind, pool, sent);
     } else {
       progress.phase('storm logins', config.stormLogins);
       const { sent, storm } = await stormPhase(config, pool);
       result.storm = storm;
-      result.chat = await collectChat(config, pool, sent);
+      result.chat = await collectChat(config, kind, pool, sent);
     }
     const figures = await meter.end();
     if (phase === 'hold') {
@@ -140,7 +141,7 @@ async function phases(config: BenchConfig, kind: TargetKind, target: Target, poo
   if (result.hold) result.hold.heartbeats = stats.heartbeats;
   const m = target.meter;
   return {
-    target: kind === 'server' && config.port !== undefined ? 'external' : kind,
+    target: speaksIrc(config, kind) ? 'irc' : kind === 'server' && config.port !== undefined ? 'external' : kind,
     login,
     ...result,
     server: {
@@ -197,8 +198,14 @@ async function stormPhase(config: BenchConfig, pool: WorkerPool): Promise<{ sent
   return { sent, storm };
 }
 
-async function collectChat(config: BenchConfig, pool: WorkerPool, sent: number): Promise<ChatFigures> {
+/** --irc names the target at --port; the floor, run for comparison, speaks our protocol. */
+function speaksIrc(config: BenchConfig, kind: TargetKind): boolean {
+  return config.irc && kind === 'server';
+}
+
+async function collectChat(config: BenchConfig, kind: TargetKind, pool: WorkerPool, sent: number): Promise<ChatFigures> {
   await pool.all({ cmd: 'drain', total: sent, idleMs: DRAIN_IDLE_MS }, 'drained');
   const stats = mergeStats((await pool.all({ cmd: 'stats' }, 'stats')).map((r) => r.stats));
-  return chatFigures(stats, config.clients, sent, config.rate > 0);
+  // IRC does not echo a line to its sender: each line has one reader fewer.
+  return chatFigures(stats, config.clients, sent, config.rate > 0, speaksIrc(config, kind) ? sent : 0);
 }

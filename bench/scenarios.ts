@@ -38,6 +38,8 @@ export interface BenchConfig {
   loginTimeout: number;
   /** An already running server to target instead of starting one (and its pid, to measure it). */
   host?: string;
+  /** That server speaks IRC (ngircd, say): paced runs only, no heartbeats. */
+  irc: boolean;
   port?: number;
   serverPid?: number;
   /** Also run the workload against the floor relay and report real/floor. */

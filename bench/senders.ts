@@ -9,11 +9,11 @@
  *   offset by s/S of a period, so the load is even). Lateness against the schedule is recorded,
  *   so a load generator that cannot keep up shows in the report.
  */
-import { nowNs, seqText, type BenchClient } from './client.js';
+import { nowNs, seqText, type LoadClient } from './client.js';
 
 interface Sender {
   id: number;
-  client: BenchClient;
+  client: LoadClient;
   sent: number;
 }
 
@@ -40,7 +40,7 @@ export class Senders {
   private finish: ((sent: number) => void) | null = null;
   private stopped = false;
 
-  constructor(clients: BenchClient[]) {
+  constructor(clients: LoadClient[]) {
     this.list = clients.filter((c) => c.spec.sender !== undefined).map((c) => ({ id: c.spec.sender!, client: c, sent: 0 }));
   }
 
@@ -56,6 +56,11 @@ export class Senders {
       };
       setTimeout(begin, Math.max(0, (plan.startNs - nowNs()) / 1e6));
     });
+  }
+
+  /** Lines this worker's senders have sent so far. */
+  get sent(): number {
+    return this.list.reduce((n, s) => n + s.sent, 0);
   }
 
   /** Ends an open-ended run (the storm scenario stops chatting when the logins are done). */
@@ -109,6 +114,6 @@ export class Senders {
     this.timer = null;
     const done = this.finish;
     this.finish = null;
-    done(this.list.reduce((n, s) => n + s.sent, 0));
+    done(this.sent);
   }
 }

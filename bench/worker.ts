@@ -4,8 +4,9 @@
  * command from the parent with one reply over IPC (see ipc.ts).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { BenchClient, Tally } from './client.js';
+import { BenchClient, Tally, type LoadClient } from './client.js';
 import { HeartbeatPump } from './heartbeats.js';
+import { IrcBenchClient } from './irc-client.js';
 import type { Command, LoginResult, Reply, Role, WorkerSetup } from './ipc.js';
 import { Senders } from './senders.js';
 
@@ -13,7 +14,7 @@ const DRAIN_CHECK_MS = 10;
 const PROGRESS_EVERY_MS = 100;
 
 let setup: WorkerSetup;
-let clients: BenchClient[] = [];
+let clients: LoadClient[] = [];
 let tally = new Tally();
 let pump: HeartbeatPump | null = null;
 let senders: Senders | null = null;
@@ -31,7 +32,7 @@ async function handle(c: Command): Promise<void> {
     case 'setup':
       setup = c.setup;
       tally = new Tally();
-      clients = setup.clients.map((spec) => new BenchClient(spec, setup.senders, tally));
+      clients = setup.clients.map((spec) => (setup.irc ? new IrcBenchClient(spec, setup.senders, tally) : new BenchClient(spec, setup.senders, tally)));
       pump = new HeartbeatPump(setup.host, setup.heartbeatMs);
       senders = new Senders(clients);
       tally.onEcho = (id) => senders!.onEcho(id);
@@ -92,7 +93,7 @@ async function loginAll(role: Role): Promise<LoginResult> {
       const client = mine[next++]!;
       try {
         result.times.push(await client.login(setup.host, setup.port, setup.loginTimeout));
-        pump!.add(client);
+        if (client instanceof BenchClient) pump!.add(client);
       } catch (e) {
         const reason = (e as Error).message;
         result.failures[reason] = (result.failures[reason] ?? 0) + 1;
@@ -108,11 +109,14 @@ async function loginAll(role: Role): Promise<LoginResult> {
 }
 
 /**
- * Waits until every chat client here has received all `total` lines, or until nothing has
- * arrived for `idleMs` (then the rest is lost, and the report says so).
+ * Waits until every chat client here has received all `total` lines (but its own, where the
+ * protocol does not echo them), or until nothing has arrived for `idleMs` (then the rest is lost,
+ * and the report says so).
  */
 function drain(total: number, idleMs: number): Promise<boolean> {
-  const expected = clients.filter((c) => c.spec.role === 'chat').length * total;
+  const chat = clients.filter((c) => c.spec.role === 'chat');
+  const own = setup.irc ? senders!.sent : 0;
+  const expected = chat.length * total - own;
   return new Promise((resolve) => {
     let last = tally.received;
     let lastChange = performance.now();

@@ -5,6 +5,7 @@
  * test); that nothing was lost or reordered, and that the report is complete, is.
  */
 import { expect } from 'chai';
+import net from 'node:net';
 import { parseArgs, runBench } from '../../bench/main.js';
 import { FIGURES } from '../../bench/report.js';
 
@@ -40,5 +41,62 @@ describe('bench smoke (--quick --floor)', function () {
   it('refuses nonsense sizes with a message that names the option', () => {
     expect(() => parseArgs(['--clients', '0'])).to.throw(/--clients 0/);
     expect(() => parseArgs(['--host', '127.0.0.1'])).to.throw(/--host needs --port/);
+    expect(() => parseArgs(['--irc', '--scenario', 'paced'])).to.throw(/--irc needs the --port/);
+    expect(() => parseArgs(['--irc', '--port', '6667'])).to.throw(/paced scenario only/);
+  });
+});
+
+/**
+ * Just enough of an IRC server for the bench's IRC client: registration (001), one channel
+ * (JOIN answered with 366), PRIVMSG relayed to every other member, and a PING to each newcomer.
+ */
+function miniIrc(): Promise<{ server: net.Server; port: number; pongs: () => number }> {
+  const members = new Map<net.Socket, string>();
+  let pongs = 0;
+  const server = net.createServer((socket) => {
+    let nick = '*';
+    let pending = '';
+    socket.on('error', () => {});
+    socket.on('close', () => members.delete(socket));
+    socket.on('data', (chunk) => {
+      pending += chunk.toString('latin1');
+      for (let end = pending.indexOf('\r\n'); end >= 0; end = pending.indexOf('\r\n')) {
+        const [command, target, ...rest] = pending.slice(0, end).split(' ');
+        pending = pending.slice(end + 2);
+        if (command === 'NICK') nick = target!;
+        else if (command === 'USER') socket.write(`:mini 001 ${nick} :Welcome\r\nPING :mini\r\n`);
+        else if (command === 'PONG') pongs++;
+        else if (command === 'JOIN') {
+          members.set(socket, nick);
+          socket.write(`:mini 353 ${nick} = ${target} :${nick}\r\n:mini 366 ${nick} ${target} :End of NAMES list\r\n`);
+        } else if (command === 'PRIVMSG') {
+          const line = `:${nick}!${nick}@127.0.0.1 PRIVMSG ${target} ${rest.join(' ')}\r\n`;
+          for (const [other] of members) if (other !== socket) other.write(line);
+        }
+      }
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as net.AddressInfo).port, pongs: () => pongs })));
+}
+
+describe('bench against an IRC server (--irc)', function () {
+  this.timeout(20_000);
+
+  it('registers, joins, and counts every line at every member but its sender', async () => {
+    const irc = await miniIrc();
+    try {
+      const config = parseArgs(['--scenario', 'paced', '--quick', '--irc', '--port', String(irc.port), '--no-progress']);
+      expect(config.heartbeat).to.equal(0);
+      const report = await runBench(config);
+      const sent = report.real.chat!.sent;
+      expect(sent).to.equal(config.senders * config.messages).and.greaterThan(0);
+      expect(report.real.target).to.equal('irc');
+      expect(report.real.login.ok).to.equal(config.clients);
+      expect(report.real.chat).to.include({ deliveries: (config.clients - 1) * sent, lost: 0, outOfOrder: 0 });
+      expect(report.real.errors).to.deep.equal({});
+      expect(irc.pongs()).to.equal(config.clients);
+    } finally {
+      irc.server.close();
+    }
   });
 });

@@ -1,0 +1,71 @@
+/**
+ * A simulated user of an IRC server (`npm run bench -- --irc`): the same workload and the same
+ * counting as BenchClient, over IRC, so a C daemon such as ngircd can be measured on the same
+ * machine with the same load generator. Registration is NICK and USER; the login counts as done
+ * when the server has sent the channel's names list (numeric 366) after our JOIN. Lines are
+ * PRIVMSGs to the one channel. IRC does not echo a line to its sender, so a sender expects every
+ * line but its own, and only paced runs make sense (the closed loop waits for echoes).
+ */
+import type net from 'node:net';
+import { LoadClient } from './client.js';
+
+export const IRC_CHANNEL = '#bench';
+
+/** Replies that end a registration: nickname refused or in use, or the server closing on us. */
+const REFUSALS = new Set(['432', '433', '436', '437', '465', '471', '473', '474', '475']);
+
+export class IrcBenchClient extends LoadClient {
+  readonly echoes = false;
+  /** Received text not yet ending in CRLF. */
+  private pending = '';
+
+  say(text: string): void {
+    this.socket?.write(`PRIVMSG ${IRC_CHANNEL} :${text}\r\n`);
+  }
+
+  protected greet(socket: net.Socket): void {
+    const nick = this.spec.name;
+    socket.write(`NICK ${nick}\r\nUSER ${nick} 0 * :${nick}\r\n`);
+  }
+
+  protected receive(chunk: Buffer, now: number): void {
+    const text = this.pending + chunk.toString('latin1');
+    let from = 0;
+    for (let end = text.indexOf('\r\n'); end >= 0; end = text.indexOf('\r\n', from)) {
+      this.message(text.slice(from, end), now);
+      from = end + 2;
+    }
+    this.pending = text.slice(from);
+  }
+
+  /** One IRC message: `[:prefix] COMMAND params... [:trailing]`. */
+  private message(line: string, now: number): void {
+    const withoutPrefix = line.startsWith(':') ? line.slice(line.indexOf(' ') + 1) : line;
+    const space = withoutPrefix.indexOf(' ');
+    const command = space < 0 ? withoutPrefix : withoutPrefix.slice(0, space);
+    const colon = withoutPrefix.indexOf(' :');
+    const trailing = colon < 0 ? '' : withoutPrefix.slice(colon + 2);
+    switch (command) {
+      case 'PRIVMSG':
+        if (this.spec.role === 'chat') this.line(trailing, now);
+        return;
+      case 'PING':
+        this.socket?.write(`PONG :${trailing}\r\n`);
+        return;
+      case '001': // welcome: registered
+        this.socket?.write(`JOIN ${IRC_CHANNEL}\r\n`);
+        return;
+      case '366': // end of the names list: we are in the channel
+        this.settle?.(null);
+        return;
+      case 'ERROR':
+        if (this.settle) return this.settle(`ERROR ${trailing}`);
+        return this.tally.count(this.tally.errors, `ERROR ${trailing}`);
+      default:
+        if (REFUSALS.has(command)) {
+          if (this.settle) return this.settle(`refused (${command})`);
+          this.tally.count(this.tally.errors, `refused (${command})`);
+        }
+    }
+  }
+}

@@ -11,13 +11,26 @@ import type { HashTask } from './hash-worker.js';
 /** The hash queue is full: try again later. */
 export class HasherBusy extends Error {}
 
+/** The job's turn came, but whoever asked for it has gone (its connection closed): not run. */
+export class HashAbandoned extends Error {}
+
+/** Asked when a job's turn comes: false skips it. */
+export type Wanted = () => boolean;
+
 export interface Hasher {
-  hash(password: string, cost: number): Promise<string>;
-  compare(password: string, hash: string): Promise<boolean>;
+  hash(password: string, cost: number, wanted?: Wanted): Promise<string>;
+  compare(password: string, hash: string, wanted?: Wanted): Promise<boolean>;
+  /** Jobs the threads have finished (piscina's count): what was actually hashed. */
+  readonly completed: number;
   close(): Promise<void>;
 }
 
-/** A pool of `threads` workers that accepts at most `queue` jobs waiting beyond those running. */
+/**
+ * A pool of `threads` workers that accepts at most `queue` jobs waiting beyond those running.
+ * Jobs wait in our own queue, and piscina gets one only when a thread is free: a login whose
+ * connection closed while it waited (a storm of logins that hang up) is then skipped, not hashed.
+ * Cancelling a job piscina had already started would kill its thread.
+ */
 export function createHasher(threads: number, queue: number): Hasher {
   const workers = Math.max(1, threads);
   const pool = new Piscina<HashTask, string | boolean>({
@@ -28,18 +41,39 @@ export function createHasher(threads: number, queue: number): Hasher {
   });
   const limit = workers + Math.max(0, queue);
   let accepted = 0;
-  const run = async <R>(task: HashTask): Promise<R> => {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  const acquire = (): Promise<void> => {
+    if (running < workers) {
+      running++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => waiting.push(resolve));
+  };
+  // A freed thread passes straight to the next job in line, so none can jump the queue.
+  const release = (): void => {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  };
+  const run = async <R>(task: HashTask, wanted: Wanted = () => true): Promise<R> => {
     if (accepted >= limit) throw new HasherBusy('hash queue full');
     accepted++;
+    await acquire();
     try {
+      if (!wanted()) throw new HashAbandoned('nobody is waiting for this hash');
       return (await pool.run(task)) as R;
     } finally {
+      release();
       accepted--;
     }
   };
   return {
-    hash: (password, cost) => run<string>({ op: 'hash', password, cost }),
-    compare: (password, hash) => run<boolean>({ op: 'compare', password, hash }),
+    hash: (password, cost, wanted) => run<string>({ op: 'hash', password, cost }, wanted),
+    compare: (password, hash, wanted) => run<boolean>({ op: 'compare', password, hash }, wanted),
+    get completed() {
+      return pool.completed;
+    },
     close: () => pool.destroy(),
   };
 }

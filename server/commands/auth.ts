@@ -4,7 +4,7 @@
 import { chatError, type ChatError } from '../../common/errors.js';
 import { foldName, nameProblem } from '../../common/names.js';
 import type { ClientMessage } from '../../common/protocol.js';
-import { HasherBusy } from '../hasher.js';
+import { HashAbandoned, HasherBusy } from '../hasher.js';
 import { NOTICES } from '../notices.js';
 import type { Command, Ctx } from './context.js';
 
@@ -70,7 +70,7 @@ async function accountLogin(ctx: Ctx, msg: ClientMessage<'login'>): Promise<Chat
     if (Buffer.byteLength(password, 'utf8') > BCRYPT_MAX_BYTES) {
       return chatError('PASSWORD_RULE', `use at most ${BCRYPT_MAX_BYTES} bytes`);
     }
-    if (!(await hasher.compare(password, account.hash))) {
+    if (!(await hasher.compare(password, account.hash, () => !conn.closed))) {
       // Counted before the gate opens, so attempts waiting on this check see the failure.
       logins.fail(keys);
       hub.log.warn(`Failed login for ${account.name} from ${conn.label}`);
@@ -86,6 +86,7 @@ async function accountLogin(ctx: Ctx, msg: ClientMessage<'login'>): Promise<Chat
     return null;
   } catch (e) {
     if (e instanceof HasherBusy) return chatError('SERVER_BUSY');
+    if (e instanceof HashAbandoned) return null; // the connection closed while it waited
     throw e;
   } finally {
     gate.release();
@@ -104,7 +105,7 @@ async function register({ hub, store, hasher, conn }: Ctx, user: string, passwor
   const rule = passwordProblem(password, hub.config.minPassword);
   if (rule) return chatError('PASSWORD_RULE', rule);
   if (conn.closed) return null;
-  const hash = await hasher.hash(password, hub.config.bcryptCost);
+  const hash = await hasher.hash(password, hub.config.bcryptCost, () => !conn.closed);
   // The name may have been taken while we hashed.
   const after = taken();
   if (after) return after;

@@ -67,11 +67,17 @@ export class HeaderCache {
 }
 
 /**
+ * What a decoder holds between frames, shared: nothing can be written into zero bytes, and a
+ * fresh empty buffer per decoder and per read is an object (and its ArrayBuffer) for nothing.
+ */
+const EMPTY = Buffer.alloc(0);
+
+/**
  * Splits a byte stream into frames. Feed it chunks as they arrive, in any sizes; it buffers at
  * most one frame (2 + 65535 + maxBody bytes) and refuses an oversize body from its header alone.
  */
 export class FrameDecoder {
-  private buf: Buffer = Buffer.alloc(0);
+  private buf: Buffer = EMPTY;
   /**
    * Chunks that arrived while `buf` still lacked `need` bytes. They are joined once enough is
    * here, so a frame trickled one byte at a time costs linear, not quadratic, copying.
@@ -134,13 +140,13 @@ export class FrameDecoder {
       this.pending = null;
       out.push({ frame: { header, body } });
     }
-    this.buf = off === this.buf.length ? Buffer.alloc(0) : this.buf.subarray(off);
+    this.buf = off === this.buf.length ? EMPTY : this.buf.subarray(off);
     return out;
   }
 
   private fail(out: Decoded[], error: ChatError): Decoded[] {
     this.failed = true;
-    this.buf = Buffer.alloc(0);
+    this.buf = EMPTY;
     this.parked = [];
     this.parkedBytes = 0;
     out.push({ error });

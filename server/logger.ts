@@ -36,7 +36,10 @@ export type Sink = { write(text: string): void; end(done: () => void): void };
 function batched(open: () => Sink): log4js.AppenderModule {
   return {
     configure: (config, layouts) => {
-      const layout = layouts!.layout('pattern', { pattern: (config as { pattern: string }).pattern, tokens: {} });
+      const { pattern, time } = config as unknown as { pattern: string; time: (d: Date) => string };
+      // log4js calls a token with the event; its typings declare tokens without arguments.
+      const token = cachedTime(time) as unknown as () => string;
+      const layout = layouts!.layout('pattern', { pattern, tokens: { time: token } });
       const sink = open();
       let lines: string[] = [];
       const flush = () => {
@@ -94,14 +97,39 @@ const fileSink = (file: string) => (): Sink => {
   return boundedSink(stream);
 };
 
+/**
+ * The `%x{time}` of a log line, formatted again only when the millisecond changes. Lines come in
+ * bursts (a busy turn logs a line per group message), and log4js's `%d` formats the date anew for
+ * each: 35% of logging's cost in the fanout profile, where logging was ~8% of the server's time.
+ */
+export function cachedTime(format: (d: Date) => string): (event: log4js.LoggingEvent) => string {
+  let lastMs = NaN;
+  let last = '';
+  return (event) => {
+    const ms = event.startTime.getTime();
+    if (ms !== lastMs) {
+      lastMs = ms;
+      last = format(event.startTime);
+    }
+    return last;
+  };
+}
+
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+/** Local time, as log4js's `%d{hh:mm:ss}`. */
+export const clockTime = (d: Date) => `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+/** Local date and time to the millisecond, as log4js's `%d` (ISO 8601 without a zone). */
+export const fullTime = (d: Date) =>
+  `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${clockTime(d)}.${pad(d.getMilliseconds(), 3)}`;
+
 export function createLogger(file: string, consoleLevel = 'info'): Logger {
   const appenders: Record<string, log4js.Appender> = {
-    console: { type: batched(stderrSink), pattern: '%d{hh:mm:ss} %p %m' },
+    console: { type: batched(stderrSink), pattern: '%x{time} %p %m', time: clockTime } as log4js.Appender,
     consoleFilter: { type: 'logLevelFilter', appender: 'console', level: consoleLevel },
   };
   const use = ['consoleFilter'];
   if (file) {
-    appenders.file = { type: batched(fileSink(file)), pattern: '%d %p %m' };
+    appenders.file = { type: batched(fileSink(file)), pattern: '%x{time} %p %m', time: fullTime } as log4js.Appender;
     use.push('file');
   }
   log4js.configure({ appenders, categories: { default: { appenders: use, level: 'info' } } });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Writable } from 'node:stream';
-import { boundedSink } from '../../server/logger.js';
+import type { LoggingEvent } from 'log4js';
+import { boundedSink, cachedTime, clockTime, fullTime } from '../../server/logger.js';
 
 /** A stream that keeps what it is given and acknowledges a write only when told to. */
 function stalledStream(): { stream: Writable; written: string[]; drain: () => void } {
@@ -40,5 +41,25 @@ describe('log sinks', () => {
       drain();
     }
     expect(written).to.deep.equal(['line 0\n', 'line 1\n', 'line 2\n', 'line 3\n', 'line 4\n']);
+  });
+});
+
+describe('log line times', () => {
+  it('read like log4js dates: local time, to the millisecond in the file', () => {
+    const d = new Date(2026, 0, 2, 3, 4, 5, 6); // local time
+    expect(fullTime(d)).to.equal('2026-01-02T03:04:05.006');
+    expect(clockTime(d)).to.equal('03:04:05');
+    expect(fullTime(new Date(2026, 10, 21, 23, 59, 59, 999))).to.equal('2026-11-21T23:59:59.999');
+  });
+
+  it('are formatted once per millisecond, however many lines share it', () => {
+    const formatted: number[] = [];
+    const time = cachedTime((d) => {
+      formatted.push(d.getTime());
+      return `t${d.getTime()}`;
+    });
+    const at = (ms: number) => ({ startTime: new Date(ms) }) as LoggingEvent;
+    expect([at(1000), at(1000), at(1000), at(1001), at(1000)].map(time)).to.deep.equal(['t1000', 't1000', 't1000', 't1001', 't1000']);
+    expect(formatted).to.deep.equal([1000, 1001, 1000]);
   });
 });

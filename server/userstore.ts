@@ -11,7 +11,8 @@
  * - A users file that exists but is empty, truncated or not our JSON stops the start with the
  *   file named; it is never overwritten.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Low, type Adapter } from 'lowdb';
@@ -198,21 +199,65 @@ function syncFolder(dir: string): void {
  */
 function takeLock(path: string, lockPath: string): void {
   for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
-      return;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new StoreError(`cannot create lock file ${lockPath}: ${(e as Error).message}`);
-      }
-      const pid = lockOwner(lockPath);
-      if (pid > 0 && isAlive(pid)) {
-        throw new StoreError(`users file ${path} is in use by another server (pid ${pid}; lock file ${lockPath})`);
-      }
-      releaseLock(lockPath);
+    if (createLock(lockPath)) return;
+    const pid = lockOwner(lockPath);
+    if (pid > 0 && isAlive(pid)) {
+      throw new StoreError(`users file ${path} is in use by another server (pid ${pid}; lock file ${lockPath})`);
     }
+    breakStaleLock(lockPath, pid);
   }
   throw new StoreError(`cannot take lock ${lockPath}`);
+}
+
+/**
+ * Creates the lock with our pid in it in one step: the pid goes into a file of our own, which is
+ * then hard-linked into place (a link fails if the lock exists). So nobody ever reads a lock
+ * still empty, which would look like one garbled by a crash and be taken over. False: the lock
+ * exists.
+ */
+function createLock(lockPath: string): boolean {
+  const mine = `${lockPath}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  try {
+    writeFileSync(mine, String(process.pid), { flag: 'wx', mode: 0o600 });
+    try {
+      linkSync(mine, lockPath);
+    } catch (e) {
+      // A file system without hard links: create the lock directly (exclusive, briefly empty).
+      if (!NO_LINKS.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
+      writeFileSync(lockPath, String(process.pid), { flag: 'wx', mode: 0o600 });
+    }
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw new StoreError(`cannot create lock file ${lockPath}: ${(e as Error).message}`);
+  } finally {
+    releaseLock(mine);
+  }
+}
+
+const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
+
+/**
+ * Removes a lock whose owner `stalePid` is dead (0: the lock was empty or garbled). Two servers
+ * may do this at once: the lock is first renamed aside, which only one of them can do, then
+ * checked. If what we moved is not the lock we judged stale (another server broke that one and
+ * took the lock between our look and our rename), it is put back, never over a newer one.
+ */
+export function breakStaleLock(lockPath: string, stalePid: number): void {
+  const aside = `${lockPath}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
+  try {
+    renameSync(lockPath, aside);
+  } catch {
+    return; // gone already: someone else broke it; try to create ours again
+  }
+  if (lockOwner(aside) !== stalePid) {
+    try {
+      linkSync(aside, lockPath);
+    } catch {
+      // A newer lock is in place: that server won; ours will find it when it tries again.
+    }
+  }
+  releaseLock(aside);
 }
 
 /** The pid in a lock file, or 0 when it is gone, empty or garbled (left by a crash mid-write). */

@@ -4,10 +4,11 @@
  */
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { breakStaleLock } from '../../server/userstore.js';
 import { startServer, TestClient, type Running } from '../support/harness.js';
 import { tryLogin } from './support.js';
 
@@ -166,6 +167,23 @@ describe('hostile: users file', function () {
       expect(existsSync(`${db}.lock`), 'released on stop').to.equal(false);
       srv = null;
     }
+  });
+
+  it('breaks a stale lock only if it is still the one judged stale, and leaves nothing aside', async () => {
+    const lock = join(dir, 'users.json.lock');
+    const dead = spawn(process.execPath, ['-e', '']);
+    await exited(dead);
+    const leftovers = () => readdirSync(dir).filter((f) => f.includes('.lock.'));
+    writeFileSync(lock, String(dead.pid));
+    breakStaleLock(lock, dead.pid!);
+    expect(existsSync(lock), 'stale lock removed').to.equal(false);
+    // Another server broke the stale lock and took it between our look and our rename: its lock
+    // must survive our attempt.
+    writeFileSync(lock, String(process.pid));
+    breakStaleLock(lock, dead.pid!);
+    expect(readFileSync(lock, 'utf8')).to.equal(String(process.pid));
+    breakStaleLock(join(dir, 'none.lock'), dead.pid!); // already gone: nothing to do
+    expect(leftovers()).to.deep.equal([]);
   });
 
   it('keeps every acknowledged account through kill -9, and a new server starts on the file', async () => {

@@ -253,8 +253,17 @@ export function breakStaleLock(lockPath: string, stalePid: number): void {
   if (lockOwner(aside) !== stalePid) {
     try {
       linkSync(aside, lockPath);
-    } catch {
-      // A newer lock is in place: that server won; ours will find it when it tries again.
+    } catch (e) {
+      if (NO_LINKS.has((e as NodeJS.ErrnoException).code ?? '')) {
+        // No hard links here: move it back (over a newer lock, if one came in between: rarer still).
+        try {
+          renameSync(aside, lockPath);
+          return;
+        } catch {
+          // Gone: nothing left to put back.
+        }
+      }
+      // Otherwise a newer lock is in place: that server won; ours will find it when it tries again.
     }
   }
   releaseLock(aside);

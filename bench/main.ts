@@ -7,8 +7,8 @@
 import { availableParallelism, cpus } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { UsageError, commandLine, optionalWholeNumber, wholeNumber } from '../common/cli.js';
 import { BenchError } from './errors.js';
 import { createProgress } from './progress.js';
 import { formatReport, ratios, type Report } from './report.js';
@@ -16,21 +16,11 @@ import { clientSpecs, runWorkload } from './run.js';
 import { writeUsersFile } from './accounts.js';
 import { SCENARIO_NAMES, SCENARIOS, sizesFor, type BenchConfig, type ScenarioName } from './scenarios.js';
 
-class UsageError extends BenchError {}
-
 const scenarioHelp = SCENARIO_NAMES.map((n) => `  ${n.padEnd(7)} ${SCENARIOS[n].describe}`).join('\n');
 
 /** Command line → BenchConfig. Sizes left out come from the scenario (or its --quick sizes). */
 export function parseArgs(argv: string[]): BenchConfig {
-  // yargs reads a lone "-" as no value: "--json -" means "--json=-" (stdout).
-  const args: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--json' && argv[i + 1] === '-') args.push(`--json=${argv[++i]}`);
-    else args.push(argv[i]!);
-  }
-  const a = yargs(args)
-    .scriptName('npm run bench --')
-    .usage(`$0 [options]\n\nLoad test of the chat server over the real protocol.\n\nScenarios:\n${scenarioHelp}`)
+  const a = commandLine(argv, 'npm run bench --', `$0 [options]\n\nLoad test of the chat server over the real protocol.\n\nScenarios:\n${scenarioHelp}`)
     .option('scenario', { alias: 's', choices: SCENARIO_NAMES, default: 'fanout' as ScenarioName, describe: 'Workload to run' })
     .option('clients', { alias: 'n', type: 'number', describe: 'Clients that log in and receive every line' })
     .option('senders', { type: 'number', describe: 'How many of the clients send' })
@@ -52,19 +42,23 @@ export function parseArgs(argv: string[]): BenchConfig {
     .option('server-args', { type: 'string', default: '', describe: 'Extra options for the server the bench starts, e.g. --server-args="--hash-threads 1"' })
     .option('profile', { type: 'string', describe: 'Write CPU profiles (node --cpu-prof) of the server or floor and of each load-generator worker into this folder' })
     .option('floor', { type: 'boolean', default: false, describe: 'Also run against the floor relay and print real/floor' })
-    .option('json', { type: 'string', describe: 'Write the report as JSON to this file ("-": to stdout, and the table to stderr)' })
+    // nargs 1: "--json -" takes the "-" (stdout), and a bare --json is refused, not taken as "".
+    .option('json', { type: 'string', nargs: 1, describe: 'Write the report as JSON to this file ("-": to stdout, and the table to stderr)' })
     .option('quick', { type: 'boolean', default: false, describe: 'Tiny sizes: a smoke test' })
     .option('progress', { type: 'boolean', default: true, describe: 'Progress bar on a terminal (--no-progress: none)' })
-    .strict()
-    .version(false)
-    .help()
-    .alias('help', 'h')
-    .fail((msg, err) => {
-      throw new UsageError(msg || err?.message || 'invalid arguments');
-    })
     .parseSync();
 
   const scenario = a.scenario as ScenarioName;
+  // What was typed is checked as typed (sizesFor uses -1 for "until the storm ends", which is no
+  // value for a user to give: a closed loop would never finish).
+  optionalWholeNumber('messages', a.messages, 0);
+  optionalWholeNumber('seconds', a.seconds, 1);
+  optionalWholeNumber('storm-logins', a.stormLogins, 0);
+  if (scenario !== 'storm' && (a.stormLogins !== undefined || a.register)) {
+    throw new UsageError('--storm-logins and --register go with --scenario storm');
+  }
+  if (!(a.heartbeat >= 0)) throw new UsageError(`invalid --heartbeat ${a.heartbeat}: use 0 (none) or more seconds`);
+  if (!(a.loginTimeout > 0)) throw new UsageError(`invalid --login-timeout ${a.loginTimeout}: use more than 0 seconds`);
   const sizes = sizesFor(scenario, a.quick, {
     clients: a.clients,
     senders: a.senders,
@@ -73,13 +67,8 @@ export function parseArgs(argv: string[]): BenchConfig {
     seconds: a.seconds,
     stormLogins: a.stormLogins,
   });
-  const whole = (name: string, v: number, min: number) => {
-    if (!Number.isInteger(v) || v < min) throw new UsageError(`invalid --${name} ${v}: use a whole number of at least ${min}`);
-    return v;
-  };
-  whole('clients', sizes.clients, 1);
-  whole('senders', sizes.senders, 0);
-  if (sizes.messages !== -1) whole('messages', sizes.messages, 0);
+  wholeNumber('clients', sizes.clients, 1);
+  wholeNumber('senders', sizes.senders, 0);
   if (!(sizes.rate >= 0)) throw new UsageError(`invalid --rate ${sizes.rate}: use 0 or more lines per second`);
   if (a.host !== undefined && a.port === undefined) throw new UsageError('--host needs --port');
   if (a.irc && a.port === undefined) throw new UsageError('--irc needs the --port of a running IRC server');
@@ -90,12 +79,12 @@ export function parseArgs(argv: string[]): BenchConfig {
     ...sizes,
     register: a.register,
     serverArgs: a.serverArgs.split(/\s+/).filter((s) => s !== ''),
-    workers: whole('workers', a.workers, 1),
-    window: whole('window', a.window, 1),
-    concurrency: whole('concurrency', a.concurrency, 0),
+    workers: wholeNumber('workers', a.workers, 1),
+    window: wholeNumber('window', a.window, 1),
+    concurrency: wholeNumber('concurrency', a.concurrency, 0),
     heartbeat: a.irc ? 0 : a.heartbeat, // IRC has no UDP presence
     loginTimeout: a.loginTimeout,
-    ...(a.port !== undefined ? { host: a.host ?? '127.0.0.1', port: whole('port', a.port, 1) } : {}),
+    ...(a.port !== undefined ? { host: a.host ?? '127.0.0.1', port: wholeNumber('port', a.port, 1, 65535) } : {}),
     irc: a.irc,
     ...(a.serverPid !== undefined ? { serverPid: a.serverPid } : {}),
     floor: a.floor,
@@ -149,7 +138,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   main(hideBin(process.argv)).then(
     () => process.exit(0),
     (e: unknown) => {
-      process.stderr.write(`bench: ${e instanceof BenchError ? e.message : ((e as Error).stack ?? e)}\n`);
+      process.stderr.write(`bench: ${e instanceof BenchError || e instanceof UsageError ? e.message : ((e as Error).stack ?? e)}\n`);
       process.exit(1);
     },
   );

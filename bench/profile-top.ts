@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { commandLine } from '../common/cli.js';
 
 interface ProfileNode {
   id: number;
@@ -53,19 +53,10 @@ function fileKey(url: string, functionName: string): string {
 }
 
 function main(argv: string[]): void {
-  const a = yargs(argv)
-    .scriptName('node dist/bench/profile-top.js')
-    .usage('$0 [options] FILE.cpuprofile...\n\nSelf time per function (or per file) summed over the profiles, largest first.')
+  const a = commandLine(argv, 'node dist/bench/profile-top.js', '$0 [options] FILE.cpuprofile...\n\nSelf time per function (or per file) summed over the profiles, largest first.')
     .option('top', { type: 'number', default: 25, describe: 'How many lines to print' })
     .option('by-file', { type: 'boolean', default: false, describe: 'Sum per file or package instead of per function' })
     .demandCommand(1, 'name at least one .cpuprofile file')
-    .strict()
-    .version(false)
-    .help()
-    .alias('help', 'h')
-    .fail((msg, err) => {
-      throw new Error(msg || err?.message || 'invalid arguments');
-    })
     .parseSync();
   const total = new Map<string, number>();
   for (const file of a._.map(String)) {

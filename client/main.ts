@@ -5,20 +5,16 @@
  * line on stderr and exit code 1, never a stack trace.
  */
 import { readFileSync } from 'node:fs';
-import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { UsageError, commandLine, optionalWholeNumber, wholeNumber } from '../common/cli.js';
 import { CLIENT_DEFAULTS, type ClientConfig } from './config.js';
 import { ConnectError } from './connection.js';
 import { ChatSession } from './session.js';
 import { Terminal } from './terminal.js';
 
-class UsageError extends Error {}
-
 function parse(argv: string[], env: NodeJS.ProcessEnv, colorTerminal: boolean): ClientConfig {
   const d = CLIENT_DEFAULTS;
-  const a = yargs(argv)
-    .scriptName('chat-client')
-    .usage('$0 [options]\n\nConnects to a chat server. Asks for the username and password when not given; type /help once in.')
+  const a = commandLine(argv, 'chat-client', '$0 [options]\n\nConnects to a chat server. Asks for the username and password when not given; type /help once in.')
     .option('host', { type: 'string', default: d.host, describe: 'Server address' })
     .option('port', { type: 'number', default: d.port, describe: 'Server TCP port' })
     .option('user', { type: 'string', describe: 'Username (a new name registers an account)' })
@@ -27,14 +23,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv, colorTerminal: boolean): 
     .option('heartbeat-interval', { type: 'number', default: d.heartbeatInterval, describe: 'Seconds between presence heartbeats' })
     .option('tls', { type: 'boolean', default: false, describe: 'Connect with TLS' })
     .option('ca', { type: 'string', describe: 'PEM certificate to trust for --tls (a self-signed server certificate)' })
-    .strict()
-    .version(false)
-    .help()
-    .alias('help', 'h')
     .epilog('Environment: CHAT_PASSWORD (the password), NO_COLOR (plain output).')
-    .fail((msg, err) => {
-      throw new UsageError(msg || err?.message || 'invalid arguments');
-    })
     .parseSync();
 
   if (a.ca !== undefined && !a.tls) throw new UsageError('--ca goes with --tls');
@@ -43,8 +32,8 @@ function parse(argv: string[], env: NodeJS.ProcessEnv, colorTerminal: boolean): 
   if (a.host.trim() === '') throw new UsageError('invalid --host: empty');
   return {
     host: a.host,
-    port: port('--port', a.port)!,
-    udpPort: port('--udp-port', a.udpPort),
+    port: wholeNumber('port', a.port, 1, 65535),
+    udpPort: optionalWholeNumber('udp-port', a.udpPort, 1, 65535),
     user: a.user,
     // An empty CHAT_PASSWORD counts as unset (--password '' asks for a guest login).
     password: a.password ?? (env.CHAT_PASSWORD || undefined),
@@ -54,13 +43,6 @@ function parse(argv: string[], env: NodeJS.ProcessEnv, colorTerminal: boolean): 
     // https://no-color.org: any non-empty NO_COLOR turns colour off.
     color: colorTerminal && !env.NO_COLOR,
   };
-}
-
-function port(name: string, v: number | undefined): number | undefined {
-  if (v !== undefined && !(Number.isInteger(v) && v >= 1 && v <= 65535)) {
-    throw new UsageError(`invalid ${name}: use a whole number from 1 to 65535`);
-  }
-  return v;
 }
 
 function readCa(file: string): Buffer {

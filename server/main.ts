@@ -3,17 +3,15 @@
  * chat-server: parses the command line once into a ServerConfig, starts the server, prints the
  * ready line, and wires the console and the signals. Errors end as one line and exit code 1.
  */
-import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { UsageError, commandLine, optionalWholeNumber, wholeNumber } from '../common/cli.js';
 import { DEFAULTS, type ServerConfig } from './config.js';
 import { attachConsole } from './console.js';
 import { ChatServer } from './server.js';
 
 function parse(argv: string[]): ServerConfig {
   const d = DEFAULTS;
-  const a = yargs(argv)
-    .scriptName('chat-server')
-    .usage('$0 [options]\n\nRuns the chat server. Type "online", "stats" or "Terminate server" on its console.')
+  const a = commandLine(argv, 'chat-server', '$0 [options]\n\nRuns the chat server. Type "online", "stats" or "Terminate server" on its console.')
     .option('host', { type: 'string', default: d.host, describe: 'Address to listen on' })
     .option('port', { type: 'number', default: d.port, describe: 'TCP port (0 picks a free one)' })
     .option('udp-port', { type: 'number', describe: 'UDP heartbeat port (default: same number as --port; 0 picks a free one)' })
@@ -38,59 +36,38 @@ function parse(argv: string[]): ServerConfig {
     .option('hash-queue', { type: 'number', default: d.hashQueue, describe: 'Hash jobs that may wait before logins get "server busy"' })
     .option('tls-cert', { type: 'string', describe: 'PEM certificate: serve TLS (with --tls-key)' })
     .option('tls-key', { type: 'string', describe: 'PEM private key for --tls-cert' })
-    .strict()
-    .version(false)
-    .help()
-    .alias('help', 'h')
-    .fail((msg, err) => {
-      throw new UsageError(msg || err?.message || 'invalid arguments');
-    })
     .parseSync();
 
-  const port = (name: string, v: number | undefined) => {
-    if (v !== undefined && (!Number.isInteger(v) || v < 0 || v > 65535)) {
-      // yargs turns "abc" into NaN; saying "NaN" back would puzzle the user.
-      const shown = Number.isNaN(v) ? '(not a number)' : String(v);
-      throw new UsageError(`invalid ${name} ${shown}: use a whole number from 0 to 65535`);
-    }
-    return v;
-  };
-  const positive = (name: string, v: number, min = 1) => {
-    if (!Number.isFinite(v) || v < min) throw new UsageError(`invalid --${name} ${v}: must be at least ${min}`);
-    return v;
-  };
   if ((a.tlsCert === undefined) !== (a.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
-  const cost = positive('bcrypt-cost', a.bcryptCost, 4);
-  if (cost > 31) throw new UsageError(`invalid --bcrypt-cost ${cost}: must be at most 31`);
+  if (a.host.trim() === '') throw new UsageError('invalid --host: empty');
+  if (a.db.trim() === '') throw new UsageError('invalid --db: empty');
   return {
     host: a.host,
-    port: port('--port', a.port)!,
-    udpPort: port('--udp-port', a.udpPort),
+    port: wholeNumber('port', a.port, 0, 65535),
+    udpPort: optionalWholeNumber('udp-port', a.udpPort, 0, 65535),
     db: a.db,
     log: a.log,
-    bcryptCost: cost,
+    bcryptCost: wholeNumber('bcrypt-cost', a.bcryptCost, 4, 31),
     allowGuests: a.allowGuests,
-    maxBody: positive('max-body', a.maxBody),
-    pmTimeout: positive('pm-timeout', a.pmTimeout),
-    rateCount: positive('rate-count', a.rateCount),
-    rateWindow: positive('rate-window', a.rateWindow),
-    muteSeconds: positive('mute-seconds', a.muteSeconds),
-    heartbeatTimeout: positive('heartbeat-timeout', a.heartbeatTimeout),
-    loginTimeout: positive('login-timeout', a.loginTimeout),
-    announceLimit: positive('announce-limit', a.announceLimit, 0),
-    maxConnections: positive('max-connections', a.maxConnections),
-    maxPerAddress: positive('max-per-address', a.maxPerAddress),
-    maxOutput: positive('max-output', a.maxOutput, 1024),
-    minPassword: positive('min-password', a.minPassword, 0),
-    maxFailures: positive('max-failures', a.maxFailures),
-    hashThreads: positive('hash-threads', a.hashThreads),
-    hashQueue: positive('hash-queue', a.hashQueue),
+    maxBody: wholeNumber('max-body', a.maxBody, 1),
+    pmTimeout: wholeNumber('pm-timeout', a.pmTimeout, 1),
+    rateCount: wholeNumber('rate-count', a.rateCount, 1),
+    rateWindow: wholeNumber('rate-window', a.rateWindow, 1),
+    muteSeconds: wholeNumber('mute-seconds', a.muteSeconds, 1),
+    heartbeatTimeout: wholeNumber('heartbeat-timeout', a.heartbeatTimeout, 1),
+    loginTimeout: wholeNumber('login-timeout', a.loginTimeout, 1),
+    announceLimit: wholeNumber('announce-limit', a.announceLimit, 0),
+    maxConnections: wholeNumber('max-connections', a.maxConnections, 1),
+    maxPerAddress: wholeNumber('max-per-address', a.maxPerAddress, 1),
+    maxOutput: wholeNumber('max-output', a.maxOutput, 1024),
+    minPassword: wholeNumber('min-password', a.minPassword, 0),
+    maxFailures: wholeNumber('max-failures', a.maxFailures, 1),
+    hashThreads: wholeNumber('hash-threads', a.hashThreads, 1),
+    hashQueue: wholeNumber('hash-queue', a.hashQueue, 0),
     tlsCert: a.tlsCert,
     tlsKey: a.tlsKey,
   };
 }
-
-class UsageError extends Error {}
 
 /** Turns a start-up failure into the one line a user needs. */
 function explain(e: unknown, config?: ServerConfig): string {
@@ -109,8 +86,6 @@ function explain(e: unknown, config?: ServerConfig): string {
       return `cannot listen on host ${config?.host}: no such local address`;
     case 'EACCES':
       return `permission denied to listen on ${where} (ports below 1024 need privileges)`;
-    case 'ENOENT':
-      return `file not found: ${err.path ?? err.message}`;
     default:
       return err.message ?? String(e);
   }

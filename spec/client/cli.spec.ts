@@ -261,10 +261,10 @@ describe('chat-client (built, through a pipe)', function () {
     });
 
     it('a bad --port gives one line and exit 1', async () => {
-      for (const bad of ['99999', 'abc', '0']) {
-        const c = new ClientProcess(['--port', bad]);
+      for (const [bad, shown] of [['99999', '99999'], ['abc', '(not a number)'], ['0', '0'], ['1.5', '1.5']]) {
+        const c = new ClientProcess(['--port', bad!]);
         expect(await c.exitCode(), bad).to.equal(1);
-        expect(c.err, bad).to.deep.equal(['chat-client: invalid --port: use a whole number from 1 to 65535 (see --help)']);
+        expect(c.err, bad).to.deep.equal([`chat-client: invalid --port ${shown}: use a whole number from 1 to 65535 (see --help)`]);
         expect(c.out, bad).to.deep.equal([]);
       }
     });

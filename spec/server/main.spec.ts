@@ -155,7 +155,11 @@ describe('chat-server binary', function () {
     const p = run('--help');
     expect(await p.exitCode()).to.equal(0);
     const text = p.out.join('\n');
-    for (const option of ['--host', '--port', '--udp-port', '--db', '--log', '--bcrypt-cost', '--allow-guests', '--pm-timeout', '--rate-count', '--rate-window', '--mute-seconds', '--heartbeat-timeout', '--max-body', '--help']) {
+    const every = ['--host', '--port', '--udp-port', '--db', '--log', '--bcrypt-cost', '--allow-guests', '--max-body', '--pm-timeout'];
+    every.push('--rate-count', '--rate-window', '--mute-seconds', '--heartbeat-timeout', '--login-timeout', '--announce-limit');
+    every.push('--max-connections', '--max-per-address', '--max-output', '--min-password', '--max-failures', '--hash-threads');
+    every.push('--hash-queue', '--tls-cert', '--tls-key', '--help');
+    for (const option of every) {
       expect(text, option).to.include(option);
     }
     expect(text).to.include('Terminate server');
@@ -199,6 +203,38 @@ describe('chat-server binary', function () {
       expect(existsSync(join(dir, 'users.json')), 'nothing created').to.equal(false);
     });
   }
+
+  const badNumbers: [string, string, string][] = [
+    ['--udp-port', '70000', 'invalid --udp-port 70000: use a whole number from 0 to 65535'],
+    ['--bcrypt-cost', '32', 'invalid --bcrypt-cost 32: use a whole number from 4 to 31'],
+    ['--bcrypt-cost', '3', 'invalid --bcrypt-cost 3: use a whole number from 4 to 31'],
+    ['--max-body', 'abc', 'invalid --max-body (not a number): use a whole number of at least 1'],
+    ['--hash-threads', '1.5', 'invalid --hash-threads 1.5: use a whole number of at least 1'],
+    ['--rate-count', '0', 'invalid --rate-count 0: use a whole number of at least 1'],
+    ['--max-output', '100', 'invalid --max-output 100: use a whole number of at least 1024'],
+    ['--min-password', '-1', 'invalid --min-password -1: use a whole number of at least 0'],
+  ];
+  for (const [option, value, message] of badNumbers) {
+    it(`${option} ${value}: one line naming the option and the range, exit 1, nothing created`, async () => {
+      const p = run(option, value, '--db', join(dir, 'users.json'), '--log', join(dir, 'server.log'));
+      expect(await failsWithOneLine(p)).to.equal(`chat-server: ${message}`);
+      expect(existsSync(join(dir, 'users.json')), 'nothing created').to.equal(false);
+    });
+  }
+
+  it('an empty --host or --db: one line, exit 1', async () => {
+    expect(await failsWithOneLine(run('--host', ' ', '--db', join(dir, 'users.json')))).to.equal('chat-server: invalid --host: empty');
+    expect(await failsWithOneLine(run('--db', ''))).to.equal('chat-server: invalid --db: empty');
+  });
+
+  it('a repeated option counts once, with its last value', async () => {
+    const p = run('--port', '70000', '--port', '0', '--udp-port', '0', '--db', join(dir, 'other.json'), '--db', join(dir, 'users.json'), '--log', '');
+    await p.line(/^Server listening on tcp:\/\/127\.0\.0\.1:\d+ and udp:/);
+    expect(existsSync(join(dir, 'users.json.lock')), 'the last --db is locked').to.equal(true);
+    p.child.stdin.end('Terminate server\n');
+    expect(await p.exitCode()).to.equal(0);
+    expect(existsSync(join(dir, 'other.json')), 'the first --db is ignored').to.equal(false);
+  });
 
   it('an unknown option: one line, exit 1', async () => {
     const line = await failsWithOneLine(run('--prot', '5555'));

@@ -56,15 +56,19 @@ export class ChatServer extends EventEmitter {
     this.hub = new Hub(config, deps.clock ?? systemClock, this.log);
   }
 
-  /** Opens the users file, then the TCP and UDP sockets. Resolves with the bound ports. */
+  /**
+   * Reads the TLS files, opens the users file, then the TCP and UDP sockets. Resolves with the
+   * bound ports. The TLS files come first: a mistake there must not leave a new users file behind.
+   */
   async start(): Promise<{ port: number; udpPort: number }> {
     const { config, hub } = this;
+    const tlsOptions = config.tlsCert && config.tlsKey ? tlsFiles(config.tlsCert, config.tlsKey) : null;
     const store = await UserStore.open(config.db);
     let hasher: Hasher | null = null;
     try {
       hasher = createHasher(config.hashThreads, config.hashQueue);
       this.services = { hub, store, hasher, logins: new LoginGate(config.maxFailures, hub.clock) };
-      const port = await this.listen();
+      const port = await this.listen(tlsOptions);
       this.udp = new HeartbeatListener(hub);
       const udpPort = await this.udp.bind(config.host, config.udpPort ?? port);
       hub.udpPort = udpPort;
@@ -79,14 +83,14 @@ export class ChatServer extends EventEmitter {
     }
   }
 
-  private listen(): Promise<number> {
+  private listen(tlsOptions: { cert: Buffer; key: Buffer } | null): Promise<number> {
     const { config } = this;
     const onSocket = (socket: net.Socket) => this.handle(socket, socket.remoteAddress ?? '?', socket.remotePort ?? 0);
     let server: net.Server;
-    if (config.tlsCert && config.tlsKey) {
+    if (tlsOptions) {
       // The handshake comes before handle(), so it needs its own deadline and cap (slowloris).
       // The cap leaves room for handshakes whose clients handle() will refuse with a clear error.
-      const options = { ...tlsFiles(config.tlsCert, config.tlsKey), handshakeTimeout: config.loginTimeout * 1000 };
+      const options = { ...tlsOptions, handshakeTimeout: config.loginTimeout * 1000 };
       server = tls.createServer(options, onSocket);
       server.maxConnections = 2 * config.maxConnections;
     } else {

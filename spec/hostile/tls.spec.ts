@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
@@ -101,6 +101,8 @@ describe('hostile: TLS start-up errors', function () {
     expect(code).to.equal(1);
     const lines = stderr.trim().split('\n');
     expect(lines, stderr).to.have.length(1);
+    // The TLS files are checked before anything is created.
+    expect(existsSync(db), 'no users file left behind').to.equal(false);
     return lines[0]!;
   }
 

@@ -7,7 +7,7 @@ import type { ChatFigures, LoginFigures } from './report.js';
 import { Histogram, percentile } from './stats.js';
 
 /** All workers' stats as one: sums, extremes, merged latency histogram and tables. */
-export type Merged = Omit<WorkerStats, 'latencyUs'> & { latency: Histogram };
+type Merged = Omit<WorkerStats, 'latencyUs'> & { latency: Histogram };
 
 export function mergeStats(all: WorkerStats[]): Merged {
   const latency = new Histogram();
@@ -37,12 +37,11 @@ export function mergeStats(all: WorkerStats[]): Merged {
 }
 
 /**
- * The chat figures: every one of `clients` should have received all `sent` lines, less `unechoed`
- * (a sender's own lines, where the protocol does not send them back). The rate is deliveries over
- * the time from the first send anywhere to the last receipt anywhere.
+ * The chat figures: `sent` lines should have made `expected` deliveries (as the workers count
+ * them from their clients); what is missing is lost. The rate is deliveries over the time from
+ * the first send anywhere to the last receipt anywhere.
  */
-export function chatFigures(s: Merged, clients: number, sent: number, paced: boolean, unechoed = 0): ChatFigures {
-  const expected = clients * sent - unechoed;
+export function chatFigures(s: Merged, sent: number, expected: number, paced: boolean): ChatFigures {
   const seconds = s.lastRecvNs > s.firstSendNs ? (s.lastRecvNs - s.firstSendNs) / 1e9 : NaN;
   const ms = (us: number) => us / 1000;
   return {

@@ -42,7 +42,10 @@ export type Command =
   /** Start sending: `messages` per sender (-1: until `stop`), `rate` in total (0: closed loop). */
   | { cmd: 'chat'; messages: number; rate: number; startNs: number }
   | { cmd: 'stop' }
-  /** All senders are done and sent `total` messages between them: wait until they have arrived. */
+  /**
+   * All senders are done and sent `total` messages between them: wait until they have arrived
+   * (or stopped arriving for `idleMs`), and say how many deliveries this worker expected.
+   */
   | { cmd: 'drain'; total: number; idleMs: number }
   | { cmd: 'stats' }
   /** CPU so far; `phase` also starts the event-loop delay figures afresh for a new phase. */
@@ -93,7 +96,8 @@ export type Reply =
   | { kind: 'ready'; cpu: Cpu }
   | { kind: 'logged-in'; result: LoginResult; cpu: Cpu }
   | { kind: 'sent'; sent: number; cpu: Cpu }
-  | { kind: 'drained'; complete: boolean; cpu: Cpu }
+  /** `expected`: deliveries this worker's chat clients should have had (what is missing is lost). */
+  | { kind: 'drained'; expected: number; cpu: Cpu }
   | { kind: 'stats'; stats: WorkerStats; cpu: Cpu }
   | { kind: 'cpu'; cpu: Cpu }
   | { kind: 'bye'; cpu: Cpu }

@@ -16,7 +16,7 @@ import type { ClientSpec } from './ipc.js';
 import { PhaseMeter } from './phase-meter.js';
 import { WorkerPool } from './pool.js';
 import type { Progress } from './progress.js';
-import type { ChatFigures, LoginFigures, RunResult } from './report.js';
+import type { LoginFigures, RunResult } from './report.js';
 import { SCENARIOS, serverArgs, type BenchConfig } from './scenarios.js';
 import { ProcMeter, spawnTarget, udpReceiveDrops, type Target } from './server-proc.js';
 
@@ -109,6 +109,7 @@ async function phases(config: BenchConfig, kind: TargetKind, target: Target, poo
   }
 
   const result: Partial<RunResult> = { login };
+  let lines: Lines | null = null;
   for (const phase of SCENARIOS[config.scenario].phases) {
     await meter.begin(phase);
     if (phase === 'hold') {
@@ -118,12 +119,12 @@ async function phases(config: BenchConfig, kind: TargetKind, target: Target, poo
       progress.phase('chatting', 1);
       const sent = await chat(config, pool);
       progress.update(1);
-      result.chat = await collectChat(config, kind, pool, sent);
+      lines = await drain(pool, sent);
     } else {
       progress.phase('storm logins', config.stormLogins);
       const { sent, storm } = await stormPhase(config, pool);
       result.storm = storm;
-      result.chat = await collectChat(config, kind, pool, sent);
+      lines = await drain(pool, sent);
     }
     const figures = await meter.end();
     if (phase === 'hold') {
@@ -137,6 +138,7 @@ async function phases(config: BenchConfig, kind: TargetKind, target: Target, poo
   }
 
   const stats = mergeStats((await pool.all({ cmd: 'stats' }, 'stats')).map((r) => r.stats));
+  if (lines) result.chat = chatFigures(stats, lines.sent, lines.expected, config.rate > 0);
   const serverStats = kind === 'server' ? await target.console('stats', /^Active users:/) : null;
   if (result.hold) result.hold.heartbeats = stats.heartbeats;
   const m = target.meter;
@@ -203,9 +205,14 @@ function speaksIrc(config: BenchConfig, kind: TargetKind): boolean {
   return config.irc && kind === 'server';
 }
 
-async function collectChat(config: BenchConfig, kind: TargetKind, pool: WorkerPool, sent: number): Promise<ChatFigures> {
-  await pool.all({ cmd: 'drain', total: sent, idleMs: DRAIN_IDLE_MS }, 'drained');
-  const stats = mergeStats((await pool.all({ cmd: 'stats' }, 'stats')).map((r) => r.stats));
-  // IRC does not echo a line to its sender: each line has one reader fewer.
-  return chatFigures(stats, config.clients, sent, config.rate > 0, speaksIrc(config, kind) ? sent : 0);
+/** Lines sent in a chat phase, and the deliveries they should have made. */
+interface Lines {
+  sent: number;
+  expected: number;
+}
+
+/** Waits for the sent lines to arrive; each worker says how many deliveries its clients expected. */
+async function drain(pool: WorkerPool, sent: number): Promise<Lines> {
+  const replies = await pool.all({ cmd: 'drain', total: sent, idleMs: DRAIN_IDLE_MS }, 'drained');
+  return { sent, expected: replies.reduce((n, r) => n + r.expected, 0) };
 }

@@ -9,7 +9,7 @@
  *   offset by s/S of a period, so the load is even). Lateness against the schedule is recorded,
  *   so a load generator that cannot keep up shows in the report.
  */
-import { nowNs, seqText, type LoadClient } from './client.js';
+import { nowNs, seqText, type LoadClient, type Tally } from './client.js';
 
 interface Sender {
   id: number;
@@ -40,7 +40,11 @@ export class Senders {
   private finish: ((sent: number) => void) | null = null;
   private stopped = false;
 
-  constructor(clients: LoadClient[]) {
+  /** `tally` is the clients' shared one: the closed loop tops up on its echoes. */
+  constructor(
+    clients: LoadClient[],
+    private readonly tally: Tally,
+  ) {
     this.list = clients.filter((c) => c.spec.sender !== undefined).map((c) => ({ id: c.spec.sender!, client: c, sent: 0 }));
   }
 
@@ -63,6 +67,11 @@ export class Senders {
     return this.list.reduce((n, s) => n + s.sent, 0);
   }
 
+  /** Of those, the lines that do not come back to their own sender (its protocol does not echo). */
+  get unechoed(): number {
+    return this.list.reduce((n, s) => n + (s.client.echoes ? 0 : s.sent), 0);
+  }
+
   /** Ends an open-ended run (the storm scenario stops chatting when the logins are done). */
   stop(): void {
     this.stopped = true;
@@ -80,16 +89,13 @@ export class Senders {
     const topUp = (s: Sender) => {
       if (!this.stopped && s.sent < plan.messages) this.send(s);
     };
-    this.onEcho = (id) => {
+    this.tally.onEcho = (id) => {
       const s = byId.get(id);
       if (s) topUp(s);
     };
     for (const s of this.list) for (let i = 0; i < plan.window && i < plan.messages; i++) this.send(s);
     this.timer = setInterval(() => this.check(plan.messages), 50);
   }
-
-  /** Hooked to the worker's Tally: a sender's own line came back. */
-  onEcho: (sender: number) => void = () => {};
 
   private paced(plan: SendPlan): void {
     const periodNs = (plan.senders / plan.rate) * 1e9;

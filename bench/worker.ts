@@ -34,8 +34,7 @@ async function handle(c: Command): Promise<void> {
       tally = new Tally();
       clients = setup.clients.map((spec) => (setup.irc ? new IrcBenchClient(spec, setup.senders, tally) : new BenchClient(spec, setup.senders, tally)));
       pump = new HeartbeatPump(setup.host, setup.heartbeatMs);
-      senders = new Senders(clients);
-      tally.onEcho = (id) => senders!.onEcho(id);
+      senders = new Senders(clients, tally);
       return reply({ kind: 'ready' });
     case 'login':
       return reply({ kind: 'logged-in', result: await loginAll(c.role) });
@@ -46,7 +45,7 @@ async function handle(c: Command): Promise<void> {
     case 'stop':
       return senders!.stop(); // the pending `chat` command replies
     case 'drain':
-      return reply({ kind: 'drained', complete: await drain(c.total, c.idleMs) });
+      return reply({ kind: 'drained', expected: await drain(c.total, c.idleMs) });
     case 'stats':
       return reply({
         kind: 'stats',
@@ -109,28 +108,24 @@ async function loginAll(role: Role): Promise<LoginResult> {
 }
 
 /**
- * Waits until every chat client here has received all `total` lines (but its own, where the
- * protocol does not echo them), or until nothing has arrived for `idleMs` (then the rest is lost,
- * and the report says so).
+ * Waits until every chat client here has received all `total` lines (but its own, where its
+ * protocol does not echo them: see LoadClient.echoes), or until nothing has arrived for `idleMs`
+ * (then the rest is lost, and the report says so). Resolves with the deliveries expected here.
  */
-function drain(total: number, idleMs: number): Promise<boolean> {
+function drain(total: number, idleMs: number): Promise<number> {
   const chat = clients.filter((c) => c.spec.role === 'chat');
-  const own = setup.irc ? senders!.sent : 0;
-  const expected = chat.length * total - own;
+  const expected = chat.length * total - senders!.unechoed;
   return new Promise((resolve) => {
     let last = tally.received;
     let lastChange = performance.now();
     const timer = setInterval(() => {
-      if (tally.received >= expected) {
-        clearInterval(timer);
-        return resolve(true);
-      }
       if (tally.received !== last) {
         last = tally.received;
         lastChange = performance.now();
-      } else if (performance.now() - lastChange > idleMs) {
+      }
+      if (tally.received >= expected || performance.now() - lastChange > idleMs) {
         clearInterval(timer);
-        resolve(false);
+        resolve(expected);
       }
     }, DRAIN_CHECK_MS);
   });

@@ -34,7 +34,7 @@ describe('bench figures', () => {
       worker({}), // a worker with no senders and no clients counts for nothing
     ]);
     expect(stats.reads).to.equal(130);
-    const chat = chatFigures(stats, 10, 100, false);
+    const chat = chatFigures(stats, 100, 1000, false);
     expect(chat).to.include({ expected: 1000, deliveries: 990, lost: 10, outOfOrder: 1, seconds: 2 });
     expect(chat.deliveriesPerS).to.equal(495);
     expect(chat.maxMs).to.equal(3);

@@ -33,9 +33,7 @@ export interface ChatFigures {
   sendLagMaxMs: number;
 }
 
-export interface HoldFigures {
-  seconds: number;
-  heartbeats: number;
+interface HoldFigures {
   /** Server RSS growth from before the logins to the end of the hold, per client. */
   rssPerClientKB: number;
   /** Server CPU during the hold, in % of one core. */
@@ -123,7 +121,7 @@ export const FIGURES: Figure[] = [
   f('storm.p99Ms', 'storm: login p99 (ms)', 0, (r) => r.storm?.p99Ms),
   f('hold.rssPerClientKB', 'idle: server RSS per client (KB)', 2, (r) => r.hold?.rssPerClientKB),
   f('hold.cpuPercent', 'idle: server CPU (% of a core)', 2, (r) => r.hold?.cpuPercent),
-  f('hold.heartbeats', 'idle: heartbeats sent', 0, (r) => r.hold?.heartbeats),
+  f('hold.heartbeats', 'idle: heartbeats sent', 0, (r) => (r.hold ? r.heartbeats : undefined)),
   f('server.peakRssMB', 'server: peak RSS (MB)', 1, (r) => r.server.peakRssMB),
   f('server.cpuS', 'server: CPU (s)', 2, (r) => r.server.cpuS),
   f('server.consoleMB', 'server: console output (MB)', 2, (r) => r.server.stdoutMB + r.server.stderrMB),

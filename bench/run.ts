@@ -129,8 +129,6 @@ async function phases(config: BenchConfig, kind: TargetKind, target: Target, poo
     const figures = await meter.end();
     if (phase === 'hold') {
       result.hold = {
-        seconds: figures.seconds,
-        heartbeats: 0,
         rssPerClientKB: (figures.serverRssMB * 1024 - rssBeforeKB) / config.clients,
         cpuPercent: (100 * figures.serverCpuS) / figures.seconds,
       };
@@ -140,7 +138,6 @@ async function phases(config: BenchConfig, kind: TargetKind, target: Target, poo
   const stats = mergeStats((await pool.all({ cmd: 'stats' }, 'stats')).map((r) => r.stats));
   if (lines) result.chat = chatFigures(stats, lines.sent, lines.expected, config.rate > 0);
   const serverStats = kind === 'server' ? await target.console('stats', /^Active users:/) : null;
-  if (result.hold) result.hold.heartbeats = stats.heartbeats;
   const m = target.meter;
   return {
     target: speaksIrc(config, kind) ? 'irc' : kind === 'server' && config.port !== undefined ? 'external' : kind,

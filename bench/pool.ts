@@ -4,21 +4,26 @@
  * error fails the run with its message rather than leaving the bench waiting.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import type { Command, Cpu, Progress, Reply, WorkerSetup } from './ipc.js';
+import type { Command, Cpu, LoginResult, Progress, Reply, Role, WorkerSetup } from './ipc.js';
 
 type Kind = Reply['kind'];
 type ReplyOf<K extends Kind> = Extract<Reply, { kind: K }>;
 
 class Worker {
   cpu: Cpu = { user: 0, system: 0 };
+  /** Clients done (logged in or failed) in the current login phase, as last reported. */
+  loginsDone = 0;
   private readonly waiting = new Map<Kind, { resolve: (r: Reply) => void; reject: (e: Error) => void }[]>();
 
   constructor(
     readonly child: ChildProcess,
-    onProgress: (done: number) => void,
+    onProgress: () => void,
   ) {
     child.on('message', (m: Reply | Progress) => {
-      if (m.kind === 'progress') return onProgress(m.done);
+      if (m.kind === 'progress') {
+        this.loginsDone = m.done;
+        return onProgress();
+      }
       this.cpu = m.cpu;
       if (m.kind === 'fatal') return this.failAll(new Error(`bench worker failed: ${m.message}`));
       this.waiting.get(m.kind)?.shift()?.resolve(m);
@@ -50,13 +55,9 @@ export class WorkerPool {
     onProgress: (done: number) => void,
     execArgv: string[] = [],
   ): Promise<WorkerPool> {
-    const done = new Array<number>(count).fill(0);
-    const workers = Array.from({ length: count }, (_, i) => {
+    const workers: Worker[] = Array.from({ length: count }, () => {
       const child = fork(new URL('./worker.js', import.meta.url), [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-      return new Worker(child, (n) => {
-        done[i] = n;
-        onProgress(done.reduce((a, b) => a + b, 0));
-      });
+      return new Worker(child, () => onProgress(workers.reduce((n, w) => n + w.loginsDone, 0)));
     });
     const pool = new WorkerPool(workers);
     try {
@@ -71,6 +72,12 @@ export class WorkerPool {
   /** Sends one command to every worker and waits for every reply of the given kind. */
   all<K extends Kind>(command: Command, kind: K): Promise<ReplyOf<K>[]> {
     return Promise.all(this.workers.map((w) => w.request(command, kind)));
+  }
+
+  /** Logs in every worker's clients of one role; the progress counts start from 0 for it. */
+  async login(role: Role): Promise<LoginResult[]> {
+    for (const w of this.workers) w.loginsDone = 0;
+    return (await this.all({ cmd: 'login', role }, 'logged-in')).map((r) => r.result);
   }
 
   /** Sends a command that has no reply of its own. */

@@ -101,7 +101,7 @@ async function phases(config: BenchConfig, kind: TargetKind, target: Target, poo
 
   await meter.begin('login');
   progress.phase('login', config.clients);
-  const login = loginFigures((await pool.all({ cmd: 'login', role: 'chat' }, 'logged-in')).map((r) => r.result), config.clients);
+  const login = loginFigures(await pool.login('chat'), config.clients);
   login.totalS = (await meter.end()).seconds;
   if (login.ok === 0) {
     const why = Object.entries(login.failures).map(([k, v]) => `${k} x${v}`).join(', ');
@@ -190,7 +190,7 @@ async function chat(config: BenchConfig, pool: WorkerPool): Promise<number> {
 async function stormPhase(config: BenchConfig, pool: WorkerPool): Promise<{ sent: number; storm: LoginFigures }> {
   const sending = pool.all(chatCommand(config), 'sent');
   const started = performance.now();
-  const storm = loginFigures((await pool.all({ cmd: 'login', role: 'storm' }, 'logged-in')).map((r) => r.result), config.stormLogins);
+  const storm = loginFigures(await pool.login('storm'), config.stormLogins);
   storm.totalS = (performance.now() - started) / 1000;
   pool.tell({ cmd: 'stop' });
   const sent = (await sending).reduce((n, r) => n + r.sent, 0);

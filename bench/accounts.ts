@@ -10,8 +10,8 @@ import bcrypt from 'bcryptjs';
 import type { ClientSpec } from './ipc.js';
 
 export const PASSWORD = 'bench-password';
-export const CHAT_COST = 4;
-export const STORM_COST = 10;
+const CHAT_COST = 4;
+const STORM_COST = 10;
 
 /** Writes `{ users: [...] }` for the given clients; those in `skip` are left to register. */
 export function writeUsersFile(path: string, clients: readonly ClientSpec[], skip: (c: ClientSpec) => boolean = () => false): void {

@@ -61,7 +61,7 @@ function receive(peer: Peer, chunk: Buffer): void {
 }
 
 /** Starts the relay; resolves with the bound port. */
-export function startFloor(host: string, port: number): Promise<net.Server> {
+function startFloor(host: string, port: number): Promise<net.Server> {
   const server = net.createServer({ noDelay: true }, (socket) => {
     const peer: Peer = { socket, decoder: new FrameDecoder(), name: null, out: [] };
     peers.add(peer);

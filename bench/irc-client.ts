@@ -9,7 +9,7 @@
 import type net from 'node:net';
 import { LoadClient } from './client.js';
 
-export const IRC_CHANNEL = '#bench';
+const IRC_CHANNEL = '#bench';
 
 /** Replies that end a registration: nickname refused or in use, or the server closing on us. */
 const REFUSALS = new Set(['432', '433', '436', '437', '465', '471', '473', '474', '475']);
@@ -47,8 +47,7 @@ export class IrcBenchClient extends LoadClient {
     const trailing = colon < 0 ? '' : withoutPrefix.slice(colon + 2);
     switch (command) {
       case 'PRIVMSG':
-        if (this.spec.role === 'chat') this.line(trailing, now);
-        return;
+        return this.line(trailing, now);
       case 'PING':
         this.socket?.write(`PONG :${trailing}\r\n`);
         return;

@@ -11,7 +11,7 @@ import { BenchError } from './errors.js';
 const SPARE = 64;
 
 /** This process's soft limit on open files (children inherit it), or Infinity if unknown. */
-export function openFileLimit(): number {
+function openFileLimit(): number {
   try {
     const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
     return !m || m[1] === 'unlimited' ? Infinity : Number(m[1]);

@@ -26,7 +26,7 @@ const FLOOR = new URL('./floor.js', import.meta.url);
 const DRAIN_IDLE_MS = 5000;
 const MB = 1024 * 1024;
 
-export type TargetKind = 'server' | 'floor';
+type TargetKind = 'server' | 'floor';
 
 /** The run's clients: chat clients u0..uN-1 (the first S send), then storm clients s0..sK-1. */
 export function clientSpecs(config: BenchConfig): ClientSpec[] {

@@ -8,7 +8,7 @@ export const SCENARIO_NAMES = ['fanout', 'paced', 'idle', 'storm'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 /** What runs after the chat clients have logged in. */
-export type Phase = 'chat' | 'hold' | 'storm';
+type Phase = 'chat' | 'hold' | 'storm';
 
 export interface BenchConfig {
   scenario: ScenarioName;

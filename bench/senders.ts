@@ -17,7 +17,7 @@ interface Sender {
   sent: number;
 }
 
-export interface SendPlan {
+interface SendPlan {
   /** Lines per sender; Infinity sends until stop(). */
   messages: number;
   /** Lines per second over all senders; 0 for the closed loop. */

@@ -7,13 +7,13 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { BenchError } from './errors.js';
 
-const READY = /listening on tcp:\/\/(\S+):(\d+)(?: and udp:\/\/\S+:(\d+))?/;
+const READY = /listening on tcp:\/\/(\S+):(\d+)/;
+const READY_TIMEOUT_MS = 15_000;
 
 /** A running target as the bench sees it. */
 export interface Target {
   host: string;
   port: number;
-  udpPort?: number;
   /** Absent for an external server without --server-pid: then server figures are not measured. */
   meter: ProcMeter | null;
   /** Bytes the target wrote to its stdout and stderr (console output is work too). */
@@ -24,7 +24,7 @@ export interface Target {
 }
 
 /** Starts `node <script> <args>` and resolves once its ready line names the ports. */
-export function spawnTarget(script: URL, args: string[], nodeArgs: string[] = [], timeoutMs = 15_000): Promise<Target> {
+export function spawnTarget(script: URL, args: string[], nodeArgs: string[] = []): Promise<Target> {
   const child = spawn(process.execPath, [...nodeArgs, script.pathname, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin!.on('error', () => {}); // a target without a console (the floor) may close it
   const output = { stdout: 0, stderr: 0 };
@@ -41,7 +41,7 @@ export function spawnTarget(script: URL, args: string[], nodeArgs: string[] = []
       child.kill('SIGKILL');
       reject(new BenchError(`${why}\n${tail.trim()}`));
     };
-    const timer = setTimeout(() => fail(`no ready line from ${script.pathname} within ${timeoutMs} ms`), timeoutMs);
+    const timer = setTimeout(() => fail(`no ready line from ${script.pathname} within ${READY_TIMEOUT_MS} ms`), READY_TIMEOUT_MS);
     child.once('exit', (code) => fail(`${script.pathname} exited with code ${code} before it was ready`));
     child.stdout!.on('data', (b: Buffer) => {
       output.stdout += b.length;
@@ -55,7 +55,6 @@ export function spawnTarget(script: URL, args: string[], nodeArgs: string[] = []
       resolve({
         host: m[1]!,
         port: Number(m[2]),
-        ...(m[3] ? { udpPort: Number(m[3]) } : {}),
         meter: new ProcMeter(child.pid!),
         output,
         console: (command, answer) =>

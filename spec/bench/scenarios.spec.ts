@@ -1,0 +1,122 @@
+/**
+ * What `npm run bench` does beyond the fanout smoke: the idle and storm scenarios at --quick
+ * sizes, the command's --make-users and --json outputs, and the login progress the bar shows.
+ * As in the smoke spec, figures that depend on timing are not asserted; that every client and
+ * line is accounted for, and that the outputs are complete, is.
+ */
+import { expect } from 'chai';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PASSWORD } from '../../bench/accounts.js';
+import type { ClientSpec } from '../../bench/ipc.js';
+import { main, parseArgs, runBench } from '../../bench/main.js';
+import { WorkerPool } from '../../bench/pool.js';
+import { spawnTarget } from '../../bench/server-proc.js';
+
+/** Runs `run` with this process's stdout and stderr captured instead of printed. */
+async function quietly<T>(run: () => Promise<T>): Promise<{ value: T; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const { stdout, stderr } = process;
+  const original = { out: stdout.write, err: stderr.write };
+  stdout.write = ((chunk: string | Uint8Array) => out.push(String(chunk)) > 0) as typeof stdout.write;
+  stderr.write = ((chunk: string | Uint8Array) => err.push(String(chunk)) > 0) as typeof stderr.write;
+  try {
+    const value = await run();
+    return { value, out: out.join(''), err: err.join('') };
+  } finally {
+    stdout.write = original.out;
+    stderr.write = original.err;
+  }
+}
+
+describe('bench scenarios (--quick)', function () {
+  this.timeout(30_000);
+
+  it('idle: every client logs in and heartbeats through the hold, and no one goes offline', async () => {
+    const config = parseArgs(['--scenario', 'idle', '--quick', '--heartbeat', '1', '--seconds', '2', '--no-progress']);
+    const { real } = await runBench(config);
+    expect(real.login.ok).to.equal(config.clients);
+    expect(real.heartbeats).to.be.greaterThan(0);
+    expect(real.notices.offline, 'offline notices').to.equal(undefined);
+    expect(real.hold).to.have.all.keys('rssPerClientKB', 'cpuPercent');
+    expect(real.chat).to.equal(undefined);
+    expect(real.phases.map((p) => p.name)).to.deep.equal(['login', 'hold']);
+    expect(real.closed).to.deep.equal({});
+    expect(real.errors).to.deep.equal({});
+  });
+
+  for (const register of [false, true]) {
+    it(`storm${register ? ' --register' : ''}: every storm login succeeds while the chat loses nothing`, async () => {
+      const config = parseArgs(['--scenario', 'storm', '--quick', '--no-progress', ...(register ? ['--register'] : [])]);
+      const { real } = await runBench(config);
+      expect(real.login.ok).to.equal(config.clients);
+      expect(real.storm).to.include({ clients: config.stormLogins, ok: config.stormLogins });
+      expect(real.storm!.failures).to.deep.equal({});
+      expect(real.chat).to.include({ expected: config.clients * real.chat!.sent, lost: 0, outOfOrder: 0 });
+      expect(real.closed).to.deep.equal({});
+      expect(real.errors).to.deep.equal({});
+    });
+  }
+});
+
+describe('bench command (main)', function () {
+  this.timeout(30_000);
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'bench-spec-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const names = (file: string) => (JSON.parse(readFileSync(file, 'utf8')) as { users: { name: string }[] }).users.map((u) => u.name);
+
+  it('--make-users writes the accounts of the run and runs nothing; with --register, not the storm users', async () => {
+    const file = join(dir, 'users.json');
+    const { value, err } = await quietly(() => main(['--scenario', 'storm', '--quick', '--make-users', file]));
+    expect(value).to.equal(null);
+    expect(err).to.include(file);
+    const chat = ['u0', 'u1', 'u2', 'u3', 'u4'];
+    const storm = Array.from({ length: 10 }, (_, i) => `s${i}`);
+    expect(names(file)).to.deep.equal([...chat, ...storm]);
+
+    expect(await quietly(() => main(['--scenario', 'storm', '--quick', '--register', '--make-users', file]))).to.include({ value: null });
+    expect(names(file)).to.deep.equal(chat);
+  });
+
+  it('--json FILE writes the same figures as the report it prints', async () => {
+    const file = join(dir, 'report.json');
+    const { value: report, out } = await quietly(() => main(['--scenario', 'fanout', '--quick', '--no-progress', '--json', file]));
+    expect(report).not.to.equal(null);
+    expect(out).to.match(/^tinychat bench: fanout/);
+    const json = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    expect(json).to.deep.equal(JSON.parse(JSON.stringify(report)));
+    expect(report!.real.chat).to.include({ lost: 0 });
+  });
+});
+
+describe('bench worker pool', function () {
+  this.timeout(20_000);
+
+  it('counts the login progress of each phase from 0', async () => {
+    const floor = await spawnTarget(new URL('../../bench/floor.js', import.meta.url), []);
+    const spec = (index: number, role: ClientSpec['role']): ClientSpec => ({ index, name: `${role}${index}`, password: PASSWORD, role });
+    const clients = [0, 1, 2, 3].map((i) => spec(i, 'chat')).concat([4, 5].map((i) => spec(i, 'storm')));
+    const seen: number[] = [];
+    const setup = (w: number) => ({
+      ...{ host: floor.host, port: floor.port, clients: clients.filter((c) => c.index % 2 === w), senders: 0, window: 1 },
+      ...{ heartbeatMs: 0, concurrency: 0, loginTimeout: 10, irc: false },
+    });
+    const pool = await WorkerPool.start(2, setup, (done) => seen.push(done));
+    try {
+      expect((await pool.login('chat')).flatMap((r) => r.times)).to.have.length(4);
+      expect(seen.at(-1)).to.equal(4);
+      seen.length = 0;
+      expect((await pool.login('storm')).flatMap((r) => r.times)).to.have.length(2);
+      expect(seen.at(-1)).to.equal(2);
+      expect(Math.max(...seen)).to.equal(2);
+    } finally {
+      await pool.quit();
+      floor.meter?.close();
+      await floor.stop();
+    }
+  });
+});

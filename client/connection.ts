@@ -50,7 +50,8 @@ export class Link {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', (e: NodeJS.ErrnoException) => this.closed(describe(e)));
-    socket.on('close', () => this.closed('connection closed'));
+    // Our own closes go through destroy(), and an error is reported first: this is the server's.
+    socket.on('close', () => this.closed('closed by the server'));
   }
 
   get open(): boolean {
@@ -82,7 +83,7 @@ export class Link {
       if (error) {
         // The stream is out of step: nothing after this can be read.
         this.socket.destroy();
-        return this.closed(`the server sent a bad frame (${error.message})`);
+        return this.closed(`the server sent a bad frame: ${error.message}`);
       }
       const m = validate<ServerMessage>(frame, SERVER_MESSAGES);
       // A message this client does not know (a newer server): skip it rather than give up.
@@ -212,7 +213,7 @@ function describe(e: NodeJS.ErrnoException): string {
     case 'ECONNREFUSED':
       return 'connection refused';
     case 'ECONNRESET':
-      return 'connection reset';
+      return 'connection reset by the server';
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return 'unknown host';

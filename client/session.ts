@@ -58,6 +58,8 @@ export class ChatSession {
   private user: string | undefined;
   private password: string | undefined;
   private partner: string | null = null;
+  /** Why the current connection closed, once it has (connection.ts words it for the user). */
+  private closedWhy = '';
   private attempt = 0;
   private timers: Cancel[] = [];
   private readonly fmt: Formatter;
@@ -117,7 +119,7 @@ export class ChatSession {
       this.state = 'logging-in';
       const reply = await this.request({ type: 'login', user: this.user, password: this.password }, 'login');
       if (reply?.type === 'login_ok') return true;
-      if (!reply) return this.fail('the connection closed during login');
+      if (!reply) return this.fail(`the connection closed during login (${this.closedWhy})`);
       if (!this.loginRefused(reply)) return false;
     }
   }
@@ -199,7 +201,7 @@ export class ChatSession {
 
   private attach(link: Link): void {
     this.link = link;
-    link.listen({ message: (m) => this.received(link, m), close: () => this.closed(link) });
+    link.listen({ message: (m) => this.received(link, m), close: (why) => this.closed(link, why) });
   }
 
   private received(link: Link, m: ServerMessage): void {
@@ -233,19 +235,20 @@ export class ChatSession {
     this.finish(1);
   }
 
-  private closed(link: Link): void {
+  private closed(link: Link, why: string): void {
     if (link !== this.link) return;
+    this.closedWhy = why;
     if (this.waiter) return this.waiter(null);
-    if (this.state === 'ready') return this.lost();
+    if (this.state === 'ready') return this.lost(why);
     if (this.state === 'logging-out') return this.finish(0);
   }
 
   // ---- reconnecting --------------------------------------------------------------------------
 
-  private lost(): void {
+  private lost(why: string): void {
     this.state = 'reconnecting';
     this.link = null;
-    this.show([this.fmt.info('Connection lost, reconnecting…')]);
+    this.show([this.fmt.info(`Connection lost (${why}), reconnecting…`)]);
     const limit = (this.me?.timeout ?? DEFAULT_TIMEOUT) * 1000;
     this.timers.push(this.clock.after(limit, () => this.giveUp(limit)));
     this.attempt = 0;

@@ -6,7 +6,9 @@ import { expect } from 'chai';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { encodeMessage } from '../../common/codec.js';
 import { parseHeartbeat } from '../../common/heartbeat.js';
+import type { ServerMessage } from '../../common/protocol.js';
 import { startServer, TestClient, type Running } from '../support/harness.js';
 import { ClientProcess, eventually } from './client-process.js';
 
@@ -173,12 +175,36 @@ describe('chat-client (built, through a pipe)', function () {
     const bob = await peer(srv.port, 'bob');
     const alice = await loggedIn(srv.port, 'alice');
     srv.server.hub.find('alice')!.conn!.destroy('test: cut the wire');
-    await alice.waitFor(/Connection lost, reconnecting…$/);
+    await alice.waitFor(/Connection lost \(closed by the server\), reconnecting…$/);
     await alice.waitFor(/Reconnected$/);
     alice.write('back again');
     expect(await bob.line()).to.include({ from: 'alice', text: 'back again' });
     await bob.sync();
     expect(bob.all('notice').filter((n) => n.user === 'alice' && n.event !== 'join')).to.deep.equal([]);
+  });
+
+  it('says why the connection was lost: a bad frame from the server', async () => {
+    // A stand-in server: greets, accepts any login, then sends a frame with an empty header.
+    const hello: ServerMessage<'hello'> = { type: 'hello', server: 'fake', version: '1', guests: false };
+    const ok: ServerMessage<'login_ok'> = { type: 'login_ok', user: 'alice', created: false, guest: false };
+    const fake = net.createServer((socket) => {
+      socket.on('error', () => {});
+      socket.write(encodeMessage(hello));
+      socket.once('data', () => {
+        socket.write(encodeMessage(ok));
+        socket.write(Buffer.from([0, 0]));
+      });
+    });
+    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
+    try {
+      const alice = await loggedIn((fake.address() as net.AddressInfo).port, 'alice');
+      expect(await alice.waitFor(/Connection lost/)).to.match(
+        /^\[\d\d:\d\d:\d\d\] Connection lost \(the server sent a bad frame: malformed frame: [^)]+\), reconnecting…$/,
+      );
+      alice.kill();
+    } finally {
+      fake.close();
+    }
   });
 
   it('logs in again with its password after a server restart, and reports lines typed meanwhile', async () => {
@@ -188,7 +214,7 @@ describe('chat-client (built, through a pipe)', function () {
     await alice.waitFor(/Login success!/);
     await servers.shift()!.stop();
     await alice.waitFor(/\* Server is shutting down$/);
-    await alice.waitFor(/Connection lost, reconnecting…$/);
+    await alice.waitFor(/Connection lost \(closed by the server\), reconnecting…$/);
     alice.write('anyone there?');
     await alice.waitFor(/! not delivered \(not connected\): anyone there\?$/);
     const second = await server({ port: first.port });
@@ -203,7 +229,7 @@ describe('chat-client (built, through a pipe)', function () {
     const srv = await server({ heartbeatTimeout: 1 });
     const alice = await loggedIn(srv.port, 'alice');
     await servers.shift()!.stop();
-    await alice.waitFor(/Connection lost, reconnecting…$/);
+    await alice.waitFor(/Connection lost \(closed by the server\), reconnecting…$/);
     await alice.waitFor(/! could not reconnect within 1 s; giving up$/);
     expect(await alice.exitCode()).to.equal(1);
   });

@@ -106,7 +106,7 @@ describe('client/session (fake clock)', () => {
   async function cut(): Promise<number> {
     down = true;
     srv.server.hub.find('alice')!.conn!.destroy('test: cut');
-    await ui.waitFor(/Connection lost, reconnecting…$/);
+    await ui.waitFor(/Connection lost \(closed by the server\), reconnecting…$/);
     return clock.now();
   }
 

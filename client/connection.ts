@@ -45,8 +45,12 @@ export class Link {
   private readonly queued: ServerMessage[] = [];
   private closedWhy: string | null = null;
   private readonly decoder = new FrameDecoder(MAX_BODY);
+  /** The server's IP address, as the host name resolved for this connection (heartbeats go there). */
+  readonly remoteAddress: string;
 
   constructor(private readonly socket: net.Socket) {
+    // Read while connected: a closed socket no longer knows it.
+    this.remoteAddress = socket.remoteAddress ?? '';
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', (e: NodeJS.ErrnoException) => this.closed(describe(e)));

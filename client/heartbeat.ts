@@ -13,6 +13,7 @@ import type { Cancel, Clock } from '../common/clock.js';
 
 /** Where heartbeats go and what signs them (from login_ok; the port may be overridden). */
 export interface HeartbeatTarget {
+  /** An IP address (a host name would be looked up again on every send). */
   host: string;
   port: number;
   session: string;
@@ -26,9 +27,16 @@ export interface DatagramOut {
   close(): void;
 }
 
+export type Family = 'udp4' | 'udp6';
+
+/** The socket type that can reach `address` (an IP address: the TCP connection's peer). */
+export function familyOf(address: string): Family {
+  return net.isIPv6(address) ? 'udp6' : 'udp4';
+}
+
 /** A real UDP socket that never keeps the process alive and ignores send errors (UDP is best effort). */
-export function udpOut(host: string): DatagramOut {
-  const socket = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
+export function udpOut(family: Family): DatagramOut {
+  const socket = dgram.createSocket(family);
   socket.unref();
   socket.on('error', () => {});
   return {
@@ -41,12 +49,14 @@ export class HeartbeatSender {
   private seq = 0n;
   private target: HeartbeatTarget | null = null;
   private out: DatagramOut | null = null;
+  /** The family of `out`; null exactly when `out` is. */
+  private family: Family | null = null;
   private stopTimer: Cancel | null = null;
 
   constructor(
     private readonly clock: Clock,
     private readonly intervalMs: number,
-    private readonly open: (host: string) => DatagramOut = udpOut,
+    private readonly open: (family: Family) => DatagramOut = udpOut,
   ) {}
 
   /** Heartbeats sent so far (also the last sequence number used). */
@@ -64,7 +74,13 @@ export class HeartbeatSender {
    */
   start(target: HeartbeatTarget): void {
     this.target = target;
-    this.out ??= this.open(target.host);
+    // A reconnect may reach the server over the other IP version: the socket must match.
+    const family = familyOf(target.host);
+    if (this.family !== family) {
+      this.out?.close();
+      this.out = this.open(family);
+      this.family = family;
+    }
     this.stopTimer ??= this.clock.every(this.intervalMs, () => this.beat());
     this.beat();
   }
@@ -75,6 +91,7 @@ export class HeartbeatSender {
     this.stopTimer = null;
     this.out?.close();
     this.out = null;
+    this.family = null;
     this.target = null;
   }
 

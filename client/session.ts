@@ -191,10 +191,17 @@ export class ChatSession {
     this.show(lines);
   }
 
+  /**
+   * Heartbeats go to the address this login's connection reached, not to the host name: the name
+   * is resolved once, by the connection, and UDP goes to the same server (and address family).
+   */
   private startHeartbeat(m: LoginOk): void {
     const port = this.config.udpPort ?? m.udpPort;
     if (port === undefined || m.session === undefined || m.secret === undefined) return;
-    this.heartbeat.start({ host: this.config.host, port, session: m.session, secret: Buffer.from(m.secret, 'base64') });
+    // (this.link is the connection the login_ok came on; a socket that lost its address too soon
+    // leaves only the name.)
+    const host = this.link?.remoteAddress || this.config.host;
+    this.heartbeat.start({ host, port, session: m.session, secret: Buffer.from(m.secret, 'base64') });
   }
 
   // ---- the connection --------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { macValid, parseHeartbeat } from '../../common/heartbeat.js';
-import { HeartbeatSender, type DatagramOut } from '../../client/heartbeat.js';
+import { HeartbeatSender, type DatagramOut, type Family } from '../../client/heartbeat.js';
 import { FakeClock } from '../support/fake-clock.js';
 
 interface Sent {
@@ -76,5 +76,23 @@ describe('client/heartbeat', () => {
     expect(hb.running).to.equal(false);
     hb.start({ host: '127.0.0.1', port: 4000, session: 's', secret: secretA });
     expect(seqs(rec.sent)).to.deep.equal([1n, 2n]);
+  });
+
+  it('opens a UDP socket of the address family of the target, and a new one when that changes', () => {
+    const clock = new FakeClock();
+    const opened: { family: Family; rec: ReturnType<typeof recorder> }[] = [];
+    const hb = new HeartbeatSender(clock, 1000, (family) => {
+      const rec = recorder();
+      opened.push({ family, rec });
+      return rec.out;
+    });
+    hb.start({ host: '127.0.0.1', port: 4000, session: 's', secret: secretA });
+    hb.start({ host: '127.0.0.1', port: 4000, session: 's2', secret: secretA });
+    expect(opened.map((o) => o.family)).to.deep.equal(['udp4']);
+    hb.start({ host: '::1', port: 4000, session: 's3', secret: secretA });
+    expect(opened.map((o) => o.family)).to.deep.equal(['udp4', 'udp6']);
+    expect(opened[0]!.rec.closed()).to.equal(true);
+    expect(opened[1]!.rec.sent.map((s) => s.host)).to.deep.equal(['::1']);
+    expect(seqs(opened[1]!.rec.sent)).to.deep.equal([3n]);
   });
 });

@@ -151,4 +151,18 @@ describe('client/session (fake clock)', () => {
     expect(await exit).to.equal(0);
     expect(ui.has(/Leaving while not connected/)).to.equal(true);
   });
+
+  it('sends heartbeats to the address the connection reached, not to the host name', async () => {
+    const hosts: string[] = [];
+    const heartbeat = new HeartbeatSender(clock, 5000, () => ({ send: (_d, _p, host) => void hosts.push(host), close: () => {} }));
+    const bobUi = new FakeUi();
+    const config = makeClientConfig({ host: 'localhost', port: srv.port, user: 'bob', password: 'pw' });
+    const bob = new ChatSession(config, bobUi, { clock, heartbeat });
+    const bobExit = bob.run();
+    await bobUi.waitFor(/Login success!/);
+    expect(hosts).to.deep.equal(['127.0.0.1']);
+    await new Promise((r) => setImmediate(r)); // the chat starts once run() has seen the login
+    bobUi.chat!.line('quit');
+    expect(await bobExit).to.equal(0);
+  });
 });

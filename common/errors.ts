@@ -65,15 +65,15 @@ export class ChatError extends Error {
 }
 
 /** Builds a ChatError from the table, so code and wording always agree. */
-export function chatError<C extends ErrorCode>(
-  code: C,
-  ...args: Parameters<(typeof ERRORS)[C]>
-): ChatError {
-  const make = ERRORS[code] as (...a: unknown[]) => string;
-  return new ChatError(code, make(...args));
+export function chatError<C extends ErrorCode>(code: C, ...args: Parameters<(typeof ERRORS)[C]>): ChatError {
+  return new ChatError(code, wording(code, args));
 }
 
+/** A framing error: the connection must close. */
 export function fatalError<C extends ErrorCode>(code: C, ...args: Parameters<(typeof ERRORS)[C]>): ChatError {
-  const e = chatError(code, ...args);
-  return new ChatError(e.code, e.message, true);
+  return new ChatError(code, wording(code, args), true);
+}
+
+function wording(code: ErrorCode, args: unknown[]): string {
+  return (ERRORS[code] as (...a: unknown[]) => string)(...args);
 }

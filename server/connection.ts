@@ -21,7 +21,7 @@ export interface ConnectionEvents {
   message(conn: Connection, msg: ClientMessage): void;
   closed(conn: Connection, reason: string): void;
   /** A bug surfaced while serving this connection; it has been closed, the server goes on. */
-  fault?(conn: Connection, error: unknown): void;
+  fault(conn: Connection, error: unknown): void;
 }
 
 export interface ConnectionOptions {
@@ -134,7 +134,7 @@ export class Connection {
   }
 
   /** Writes what is queued in one go. */
-  flush(): void {
+  private flush(): void {
     if (this.out.length === 0 || this.stream.destroyed) return;
     const out = this.out;
     const size = this.outBytes;
@@ -222,7 +222,7 @@ export class Connection {
     try {
       this.events.closed(this, reason);
     } catch (e) {
-      this.events.fault?.(this, e);
+      this.events.fault(this, e);
     }
   }
 
@@ -241,7 +241,7 @@ export class Connection {
     try {
       this.decode(chunk);
     } catch (e) {
-      this.events.fault?.(this, e);
+      this.events.fault(this, e);
       this.destroy('internal error');
     }
   }

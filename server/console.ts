@@ -41,8 +41,10 @@ export function consoleCommand(server: ChatServer, line: string): string | null 
       return null;
     case 'online': {
       const now = hub.clock.monotonic();
-      const rows = [...hub.all()]
-        .sort((a, b) => a.key.localeCompare(b.key))
+      // In the order of /who and the online line.
+      const rows = hub
+        .online()
+        .map((name) => hub.find(name)!)
         .map((s) => {
           const age = ((now - (hub.presence.seen(s) ?? now)) / 1000).toFixed(1);
           return `  ${s.name}${s.guest ? ' (guest)' : ''}: last heartbeat ${age} s ago${s.conn ? '' : ', connection lost'}`;

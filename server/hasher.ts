@@ -40,7 +40,7 @@ export function createHasher(threads: number, queue: number): Hasher {
     idleTimeout: 30_000,
   });
   const limit = workers + Math.max(0, queue);
-  let accepted = 0;
+  /** Jobs holding a thread; with those waiting, every job accepted and not finished. */
   let running = 0;
   const waiting: Array<() => void> = [];
   const acquire = (): Promise<void> => {
@@ -57,15 +57,13 @@ export function createHasher(threads: number, queue: number): Hasher {
     else running--;
   };
   const run = async <R>(task: HashTask, wanted: Wanted = () => true): Promise<R> => {
-    if (accepted >= limit) throw new HasherBusy('hash queue full');
-    accepted++;
+    if (running + waiting.length >= limit) throw new HasherBusy('hash queue full');
     await acquire();
     try {
       if (!wanted()) throw new HashAbandoned('nobody is waiting for this hash');
       return (await pool.run(task)) as R;
     } finally {
       release();
-      accepted--;
     }
   };
   return {

@@ -91,6 +91,12 @@ export class Hub extends EventEmitter {
     session.deliver(encodeMessage(msg));
   }
 
+  /** One message to a few sessions (a private line and its sender's copy), encoded once. */
+  sendToEach(sessions: readonly Session[], msg: ServerMessage): void {
+    const frame = encodeMessage(msg);
+    for (const s of sessions) s.deliver(frame);
+  }
+
   /** Encodes once and shares the buffer among all recipients. */
   broadcast(msg: ServerMessage, except?: Session): void {
     const frame = encodeMessage(msg);

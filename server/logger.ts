@@ -122,12 +122,11 @@ export const clockTime = (d: Date) => `${pad(d.getHours())}:${pad(d.getMinutes()
 export const fullTime = (d: Date) =>
   `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${clockTime(d)}.${pad(d.getMilliseconds(), 3)}`;
 
-export function createLogger(file: string, consoleLevel = 'info'): Logger {
+export function createLogger(file: string): Logger {
   const appenders: Record<string, log4js.Appender> = {
     console: { type: batched(stderrSink), pattern: '%x{time} %p %m', time: clockTime } as log4js.Appender,
-    consoleFilter: { type: 'logLevelFilter', appender: 'console', level: consoleLevel },
   };
-  const use = ['consoleFilter'];
+  const use = ['console'];
   if (file) {
     appenders.file = { type: batched(fileSink(file)), pattern: '%x{time} %p %m', time: fullTime } as log4js.Appender;
     use.push('file');

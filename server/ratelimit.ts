@@ -54,7 +54,7 @@ export class FailureTracker {
   waitFor(key: string, now: number): number {
     const list = this.recent(key, now);
     if (list.length < this.max) return 0;
-    return Math.max(1, Math.ceil((list[0]! + this.windowMs - now) / 1000));
+    return secondsUntil(list[0]! + this.windowMs, now);
   }
 
   fail(key: string, now: number): void {

@@ -41,7 +41,7 @@ export class ChatServer extends EventEmitter {
   private stopSweep: Cancel | null = null;
   /** One set of handlers shared by every connection (closures per connection cost memory). */
   private readonly events: ConnectionEvents = {
-    message: (c, msg) => void dispatch({ ...this.services!, conn: c }, msg).catch((e) => this.fault(c, e)),
+    message: (c, msg) => void dispatch(this.services!, c, msg).catch((e) => this.fault(c, e)),
     closed: (c, reason) => this.closed(c, reason),
     fault: (c, e) => this.fault(c, e),
   };

@@ -11,16 +11,21 @@ import { RateLimiter, type RateRule } from './ratelimit.js';
 /** Output kept for a detached session, delivered on resume; beyond this the oldest is dropped. */
 const BACKLOG_BYTES = 256 * 1024;
 
-const newId = () => randomBytes(12).toString('base64url');
+/** Fresh heartbeat credentials: session id, MAC key, resume token. */
+const credentials = (): [string, Buffer, string] => [
+  randomBytes(12).toString('base64url'),
+  randomBytes(32),
+  randomBytes(24).toString('base64url'),
+];
 
 export class Session {
   readonly key: string;
   /** Public id, carried in heartbeats. Changed only by rekey(). */
-  id = newId();
+  id: string;
   /** Heartbeat MAC key: random per session, never reused, never logged. Changed only by rekey(). */
-  secret = randomBytes(32);
+  secret: Buffer;
   /** Proves ownership on resume. Changed only by rekey(). */
-  token = randomBytes(24).toString('base64url');
+  token: string;
   /** Highest heartbeat sequence accepted (replay protection). */
   lastSeq = -1n;
   readonly limiter: RateLimiter;
@@ -35,6 +40,7 @@ export class Session {
   ) {
     this.key = foldName(name);
     this.limiter = new RateLimiter(rule);
+    [this.id, this.secret, this.token] = credentials();
   }
 
   /**
@@ -44,9 +50,7 @@ export class Session {
    * re-registers the id.
    */
   rekey(): void {
-    this.id = newId();
-    this.secret = randomBytes(32);
-    this.token = randomBytes(24).toString('base64url');
+    [this.id, this.secret, this.token] = credentials();
     this.lastSeq = -1n;
   }
 

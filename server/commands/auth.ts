@@ -10,6 +10,8 @@ import type { Command, Ctx } from './context.js';
 
 /** bcrypt looks at the first 72 bytes only; longer passwords are refused, not silently cut. */
 const BCRYPT_MAX_BYTES = 72;
+const TOO_LONG = `use at most ${BCRYPT_MAX_BYTES} bytes`;
+const tooLong = (password: string) => Buffer.byteLength(password, 'utf8') > BCRYPT_MAX_BYTES;
 
 /**
  * login {user, password}: an unknown name registers, a known one checks the password, an empty
@@ -67,9 +69,7 @@ async function accountLogin(ctx: Ctx, msg: ClientMessage<'login'>): Promise<Chat
       return await register(ctx, user, password);
     }
     // bcrypt would compare only the first 72 bytes: a longer password must not match.
-    if (Buffer.byteLength(password, 'utf8') > BCRYPT_MAX_BYTES) {
-      return chatError('PASSWORD_RULE', `use at most ${BCRYPT_MAX_BYTES} bytes`);
-    }
+    if (tooLong(password)) return chatError('PASSWORD_RULE', TOO_LONG);
     if (!(await hasher.compare(password, account.hash, () => !conn.closed))) {
       // Counted before the gate opens, so attempts waiting on this check see the failure.
       logins.fail(keys);
@@ -123,8 +123,7 @@ async function register({ hub, store, hasher, conn }: Ctx, user: string, passwor
 
 function passwordProblem(password: string, min: number): string | null {
   if ([...password].length < min) return `use at least ${min} characters`;
-  if (Buffer.byteLength(password, 'utf8') > BCRYPT_MAX_BYTES) return `use at most ${BCRYPT_MAX_BYTES} bytes`;
-  return null;
+  return tooLong(password) ? TOO_LONG : null;
 }
 
 /** resume {session, token}: take back a session whose connection was lost, without a password. */

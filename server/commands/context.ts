@@ -28,14 +28,10 @@ export interface UserCtx extends Ctx {
 
 /**
  * A command table entry. `login`: usable only once logged in (checked once, in the dispatcher).
- * `limited`: counts toward the sender's flood limit (a function decides per message).
+ * `limited`: counts toward the sender's flood limit.
  */
 export type Command<K extends ClientType> =
   | { login: false; run(ctx: Ctx, msg: ClientMessage<K>): void | Promise<void> }
-  | {
-      login: true;
-      limited?: boolean | ((ctx: UserCtx, msg: ClientMessage<K>) => boolean);
-      run(ctx: UserCtx, msg: ClientMessage<K>): void | Promise<void>;
-    };
+  | { login: true; limited?: boolean; run(ctx: UserCtx, msg: ClientMessage<K>): void | Promise<void> };
 
 export type CommandTable = { [K in ClientType]: Command<K> };

@@ -37,8 +37,8 @@ export function safeLine(s: string): string {
 }
 
 /** "alice, bob" or "alice, bob, … and 3 more"; `total` counts names the server did not list. */
-export function nameList(names: readonly string[], total = names.length, max = MAX_NAMES): string {
-  const shown = names.slice(0, max);
+export function nameList(names: readonly string[], total = names.length): string {
+  const shown = names.slice(0, MAX_NAMES);
   if (shown.length === 0) return '';
   const list = shown.map(safeLine).join(', ');
   return total > shown.length ? `${list}${list ? ', ' : ''}… and ${total - shown.length} more` : list;

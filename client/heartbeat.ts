@@ -59,11 +59,6 @@ export class HeartbeatSender {
     private readonly open: (family: Family) => DatagramOut = udpOut,
   ) {}
 
-  /** Heartbeats sent so far (also the last sequence number used). */
-  get sent(): bigint {
-    return this.seq;
-  }
-
   get running(): boolean {
     return this.stopTimer !== null;
   }

@@ -78,7 +78,19 @@ function exact(words: readonly string[], description: string, action: Action): C
   };
 }
 
-export const COMMANDS: readonly CommandEntry[] = [
+/** The last entry: any line no command took (so it always has an action). */
+const CHAT_LINE = {
+  syntax: 'TEXT',
+  description: 'anything else goes to the group, or to your partner during a private chat',
+  parse(line: string): Action {
+    const { head } = split(line);
+    if (head.startsWith('/')) return problem(`unknown command ${head}; type /help for the list`);
+    return send({ type: 'say', text: line });
+  },
+} satisfies CommandEntry;
+
+/** Every command but the last, in the order they are tried. */
+const SPECIFIC: readonly CommandEntry[] = [
   command('@PM', 'NAME', 'ask NAME for a private chat', ([to]) => send({ type: 'pm_request', to: to! })),
   {
     syntax: 'Y | N',
@@ -117,25 +129,18 @@ export const COMMANDS: readonly CommandEntry[] = [
     description: 'send a line that starts with /',
     parse: (line) => (line.trimStart().startsWith('//') ? send({ type: 'say', text: line.trimStart().slice(1) }) : null),
   },
-  {
-    syntax: 'TEXT',
-    description: 'anything else goes to the group, or to your partner during a private chat',
-    parse(line) {
-      const { head } = split(line);
-      if (head.startsWith('/')) return problem(`unknown command ${head}; type /help for the list`);
-      return send({ type: 'say', text: line });
-    },
-  },
 ];
+
+export const COMMANDS: readonly CommandEntry[] = [...SPECIFIC, CHAT_LINE];
 
 /** What typing `line` means. Blank lines mean nothing. */
 export function parseInput(line: string): Action {
   if (line.trim() === '') return { kind: 'none' };
-  for (const entry of COMMANDS) {
+  for (const entry of SPECIFIC) {
     const action = entry.parse(line);
     if (action) return action;
   }
-  return { kind: 'none' }; // unreachable: the last entry takes any line
+  return CHAT_LINE.parse(line);
 }
 
 /** The /help text: one line per command, descriptions aligned. */

@@ -17,7 +17,7 @@ import { backoffDelay } from './backoff.js';
 import { systemClock, type Cancel, type Clock } from '../common/clock.js';
 import type { ClientConfig } from './config.js';
 import { connect as realConnect, type Endpoint, type Link } from './connection.js';
-import { Formatter, localTime, safeLine, type DisplayLine, type TimeFormat } from './format.js';
+import { Formatter, localTime, safeLine, type DisplayLine } from './format.js';
 import { HeartbeatSender } from './heartbeat.js';
 import { helpLines, parseInput } from './input.js';
 
@@ -36,7 +36,6 @@ export interface Ui {
 export interface SessionDeps {
   clock?: Clock;
   random?: () => number;
-  time?: TimeFormat;
   connect?: (ep: Endpoint) => Promise<Link>;
   heartbeat?: HeartbeatSender;
 }
@@ -54,7 +53,11 @@ export class ChatSession {
   private link: Link | null = null;
   /** Resolves the pending login/resume request with its reply (null: the connection closed). */
   private waiter: ((r: Reply) => void) | null = null;
-  private me: LoginOk | null = null;
+  /** The last login_ok. Set before the chat starts: everything after the login reads it. */
+  private me!: LoginOk;
+  /** The login that worked, sent again when the server has forgotten the session. */
+  private credentials!: ClientMessage<'login'>;
+  /** The username and password while logging in: from the command line, or typed. */
   private user: string | undefined;
   private password: string | undefined;
   private partner: string | null = null;
@@ -76,7 +79,7 @@ export class ChatSession {
     private readonly deps: SessionDeps = {},
   ) {
     this.clock = deps.clock ?? systemClock;
-    this.fmt = new Formatter(deps.time ?? localTime, () => this.clock.now());
+    this.fmt = new Formatter(localTime, () => this.clock.now());
     this.heartbeat = deps.heartbeat ?? new HeartbeatSender(this.clock, config.heartbeatInterval * 1000);
     this.connectFn = deps.connect ?? realConnect;
     this.endpoint = { host: config.host, port: config.port, tls: config.tls, ...(config.ca ? { ca: config.ca } : {}) };
@@ -117,8 +120,12 @@ export class ChatSession {
       // The server drops connections that take too long to log in: a slow typist gets a new one.
       if (!this.link?.open) this.attach(await this.connectFn(this.endpoint));
       this.state = 'logging-in';
-      const reply = await this.request({ type: 'login', user: this.user, password: this.password }, 'login');
-      if (reply?.type === 'login_ok') return true;
+      const login: ClientMessage<'login'> = { type: 'login', user: this.user, password: this.password };
+      const reply = await this.request(login, 'login');
+      if (reply?.type === 'login_ok') {
+        this.credentials = login;
+        return true;
+      }
       if (!reply) return this.fail(`the connection closed during login (${this.closedWhy})`);
       if (!this.loginRefused(reply)) return false;
     }
@@ -229,7 +236,7 @@ export class ChatSession {
   }
 
   private updatePrompt(): void {
-    const name = safeLine(this.me?.user ?? this.user ?? '');
+    const name = safeLine(this.me.user);
     this.ui.setPrompt(this.partner ? `${name} (private: ${safeLine(this.partner)})> ` : `${name}> `);
   }
 
@@ -256,7 +263,7 @@ export class ChatSession {
     this.state = 'reconnecting';
     this.link = null;
     this.show([this.fmt.info(`Connection lost (${why}), reconnecting…`)]);
-    const limit = (this.me?.timeout ?? DEFAULT_TIMEOUT) * 1000;
+    const limit = (this.me.timeout ?? DEFAULT_TIMEOUT) * 1000;
     this.timers.push(this.clock.after(limit, () => this.giveUp(limit)));
     this.attempt = 0;
     this.retryLater();
@@ -275,7 +282,7 @@ export class ChatSession {
     if (!link) return this.retryLater();
     this.attach(link);
     this.state = 'resuming';
-    const { session = '', token = '' } = this.me ?? {};
+    const { session = '', token = '' } = this.me;
     const reply = await this.request({ type: 'resume', session, token }, 'resume');
     if (this.state !== 'resuming') return; // resumed (ready), or given up meanwhile
     if (reply?.type === 'error' && reply.code === 'RESUME_FAILED') return this.logInAgain();
@@ -285,11 +292,7 @@ export class ChatSession {
 
   /** The server no longer knows our session: log in again with the password we know. */
   private async logInAgain(): Promise<void> {
-    if (this.user === undefined || this.password === undefined) {
-      this.show([this.fmt.error('the session is gone and no password is known; log in again')]);
-      return this.finish(1);
-    }
-    const reply = await this.request({ type: 'login', user: this.user, password: this.password }, 'relogin');
+    const reply = await this.request(this.credentials, 'relogin');
     if (this.state !== 'resuming') return;
     if (!reply) return this.retryLater();
     this.show([this.fmt.error(reply.type === 'error' ? reply.message : 'login failed', true)]);
@@ -330,7 +333,7 @@ export class ChatSession {
       this.timers.push(this.clock.after(BYE_WAIT_MS, () => this.finish(0)));
       return;
     }
-    const s = this.me?.timeout ?? DEFAULT_TIMEOUT;
+    const s = this.me.timeout ?? DEFAULT_TIMEOUT;
     this.show([this.fmt.info(`Leaving while not connected; others will see you offline within ${s} s.`)]);
     this.finish(0);
   }

@@ -47,6 +47,8 @@ const BYE_WAIT_MS = 3000;
 
 type Reply = ServerMessage<'login_ok'> | ServerMessage<'error'> | null;
 type LoginOk = ServerMessage<'login_ok'>;
+/** What a login_ok ends: the first login, a login after the server forgot the session, a resume. */
+type LoginKind = 'login' | 'relogin' | 'resume';
 
 export class ChatSession {
   state: State = 'connecting';
@@ -114,9 +116,9 @@ export class ChatSession {
   private async logIn(): Promise<boolean> {
     for (;;) {
       this.user ??= (await this.ui.ask('Username:', false)) ?? undefined;
-      if (this.user === undefined) return this.inputEnded();
+      if (this.user === undefined) return this.fail('input ended before login');
       this.password ??= (await this.ui.ask('Password:', true)) ?? undefined;
-      if (this.password === undefined) return this.inputEnded();
+      if (this.password === undefined) return this.fail('input ended before login');
       // The server drops connections that take too long to log in: a slow typist gets a new one.
       if (!this.link?.open) this.attach(await this.connectFn(this.endpoint));
       this.state = 'logging-in';
@@ -133,7 +135,7 @@ export class ChatSession {
 
   /** Shows why a login was refused and forgets what must be asked again; false to give up. */
   private loginRefused(e: ServerMessage<'error'>): boolean {
-    this.show([this.fmt.error(e.message, true)]);
+    this.show(this.fmt.message(e));
     this.state = 'connecting';
     const typedPassword = this.password !== this.config.password;
     if (e.code === 'BAD_PASSWORD') {
@@ -150,11 +152,6 @@ export class ChatSession {
     return true;
   }
 
-  private inputEnded(): boolean {
-    this.show([this.fmt.error('input ended before login')]);
-    return false;
-  }
-
   private fail(why: string): boolean {
     this.show([this.fmt.error(why)]);
     return false;
@@ -165,7 +162,7 @@ export class ChatSession {
    * synchronously, before the next frame of the same packet is read, so the backlog a resumed
    * session brings is shown rather than skipped.
    */
-  private request(m: ClientMessage, how: 'login' | 'relogin' | 'resume'): Promise<Reply> {
+  private request(m: ClientMessage, how: LoginKind): Promise<Reply> {
     return new Promise((resolve) => {
       this.waiter = (r) => {
         this.waiter = null;
@@ -176,7 +173,7 @@ export class ChatSession {
     });
   }
 
-  private loggedIn(m: LoginOk, how: 'login' | 'relogin' | 'resume'): void {
+  private loggedIn(m: LoginOk, how: LoginKind): void {
     this.cancelTimers();
     this.state = 'ready';
     this.me = m;
@@ -260,8 +257,6 @@ export class ChatSession {
   // ---- reconnecting --------------------------------------------------------------------------
 
   private lost(why: string): void {
-    this.state = 'reconnecting';
-    this.link = null;
     this.show([this.fmt.info(`Connection lost (${why}), reconnecting…`)]);
     const limit = (this.me.timeout ?? DEFAULT_TIMEOUT) * 1000;
     this.timers.push(this.clock.after(limit, () => this.giveUp(limit)));
@@ -286,7 +281,7 @@ export class ChatSession {
     const reply = await this.request({ type: 'resume', session, token }, 'resume');
     if (this.state !== 'resuming') return; // resumed (ready), or given up meanwhile
     if (reply?.type === 'error' && reply.code === 'RESUME_FAILED') return this.logInAgain();
-    if (reply?.type === 'error') this.show([this.fmt.error(reply.message, true)]);
+    if (reply) this.show(this.fmt.message(reply));
     this.retryLater();
   }
 
@@ -295,7 +290,7 @@ export class ChatSession {
     const reply = await this.request(this.credentials, 'relogin');
     if (this.state !== 'resuming') return;
     if (!reply) return this.retryLater();
-    this.show([this.fmt.error(reply.type === 'error' ? reply.message : 'login failed', true)]);
+    this.show(this.fmt.message(reply));
     this.finish(1);
   }
 

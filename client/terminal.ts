@@ -53,7 +53,6 @@ export class Terminal implements Ui {
   private readonly queue: string[] = [];
   private ended = false;
   private asking: ((line: string | null) => void) | null = null;
-  private hiding = false;
   private chat: ChatHandlers | null = null;
   private closed = false;
 
@@ -90,7 +89,7 @@ export class Terminal implements Ui {
       if (!this.interactive) return void this.output.write(`${question}\n`);
       this.rl.setPrompt(`${question} `);
       this.rl.prompt();
-      if (hidden) this.echo!.muted = this.hiding = true;
+      if (hidden) this.echo!.muted = true;
     });
   }
 
@@ -122,7 +121,7 @@ export class Terminal implements Ui {
     if (this.chat) return this.chat.interrupt();
     if (this.echo) {
       // Leave the prompt's line (and the muted state) behind before the shell gets the terminal.
-      this.echo.muted = this.hiding = false;
+      this.echo.muted = false;
       this.output.write('\n');
     }
     this.abort();
@@ -136,6 +135,11 @@ export class Terminal implements Ui {
     this.chat = null;
     this.rl.removeAllListeners('close');
     this.rl.close();
+  }
+
+  /** A password is being typed: echo is muted. */
+  private get hiding(): boolean {
+    return this.echo?.muted === true;
   }
 
   private chatting(): boolean {
@@ -160,7 +164,7 @@ export class Terminal implements Ui {
     this.asking = null;
     if (this.hiding) {
       // Enter's newline was muted along with the password.
-      this.echo!.muted = this.hiding = false;
+      this.echo!.muted = false;
       this.output.write('\n');
     }
     resolve?.(line);

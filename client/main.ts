@@ -9,7 +9,7 @@ import { hideBin } from 'yargs/helpers';
 import { UsageError, commandLine, optionalWholeNumber, wholeNumber } from '../common/cli.js';
 import { CLIENT_DEFAULTS, type ClientConfig } from './config.js';
 import { ConnectError } from './connection.js';
-import { ChatSession } from './session.js';
+import { ChatSession, userProblem } from './session.js';
 import { Terminal } from './terminal.js';
 
 function parse(argv: string[], env: NodeJS.ProcessEnv, colorTerminal: boolean): ClientConfig {
@@ -30,13 +30,16 @@ function parse(argv: string[], env: NodeJS.ProcessEnv, colorTerminal: boolean): 
   const interval = a.heartbeatInterval;
   if (!Number.isFinite(interval) || interval <= 0) throw new UsageError('invalid --heartbeat-interval: use a number of seconds above 0');
   if (a.host.trim() === '') throw new UsageError('invalid --host: empty');
+  // An empty CHAT_PASSWORD counts as unset (--password '' asks for a guest login).
+  const password = a.password ?? (env.CHAT_PASSWORD || undefined);
+  const userRefused = a.user === undefined ? null : userProblem(a.user, password);
+  if (userRefused) throw new UsageError(`invalid --user: ${userRefused}`);
   return {
     host: a.host,
     port: wholeNumber('port', a.port, 1, 65535),
     udpPort: optionalWholeNumber('udp-port', a.udpPort, 1, 65535),
     user: a.user,
-    // An empty CHAT_PASSWORD counts as unset (--password '' asks for a guest login).
-    password: a.password ?? (env.CHAT_PASSWORD || undefined),
+    password,
     heartbeatInterval: interval,
     tls: a.tls,
     ...(a.ca !== undefined ? { ca: readCa(a.ca) } : {}),

@@ -15,6 +15,7 @@
 import type { ClientMessage, ServerMessage } from '../common/protocol.js';
 import { backoffDelay } from './backoff.js';
 import { systemClock, type Cancel, type Clock } from '../common/clock.js';
+import { nameProblem } from '../common/names.js';
 import type { ClientConfig } from './config.js';
 import { connect as realConnect, type Endpoint, type Link } from './connection.js';
 import { Formatter, localTime, safeLine, type DisplayLine } from './format.js';
@@ -38,6 +39,16 @@ export interface SessionDeps {
   random?: () => number;
   connect?: (ep: Endpoint) => Promise<Link>;
   heartbeat?: HeartbeatSender;
+}
+
+/**
+ * Why the server would refuse `user` as a username, or null: the server's name rule, except that
+ * an empty name with an empty password asks for a guest login (the server picks the name).
+ * `password` is undefined when it is not known yet.
+ */
+export function userProblem(user: string, password: string | undefined): string | null {
+  if (user === '' && !password) return null;
+  return nameProblem(user);
 }
 
 /** Seconds to keep trying to reconnect when the server did not say (older servers). */
@@ -115,8 +126,14 @@ export class ChatSession {
   /** Asks for what is missing and logs in; false when the client should exit 1. */
   private async logIn(): Promise<boolean> {
     for (;;) {
-      this.user ??= (await this.ui.ask('Username:', false)) ?? undefined;
-      if (this.user === undefined) return this.fail('input ended before login');
+      while (this.user === undefined) {
+        const typed = await this.ui.ask('Username:', false);
+        if (typed === null) return this.fail('input ended before login');
+        // Checked here, before the password is asked for: a name the server refuses is asked again.
+        const problem = userProblem(typed, this.password);
+        if (problem) this.show([this.fmt.error(`invalid username: ${problem}`)]);
+        else this.user = typed;
+      }
       this.password ??= (await this.ui.ask('Password:', true)) ?? undefined;
       if (this.password === undefined) return this.fail('input ended before login');
       // The server drops connections that take too long to log in: a slow typist gets a new one.

@@ -104,6 +104,16 @@ describe('chat-client (built, through a pipe)', function () {
     expect(await c.exitCode()).to.equal(1);
   });
 
+  it('logs in as a guest with an empty username and password, where the server allows guests', async () => {
+    const srv = await server({ allowGuests: true });
+    const c = client(srv.port, '--password', '');
+    c.write('');
+    await c.waitFor(/Login success!/);
+    await c.waitFor(/\* Online \(1\): Guest_\d+$/);
+    c.end();
+    expect(await c.exitCode()).to.equal(0);
+  });
+
   it('answers a private chat request with Y, then talks privately', async () => {
     const srv = await server();
     const bob = await peer(srv.port, 'bob');
@@ -292,6 +302,17 @@ describe('chat-client (built, through a pipe)', function () {
         expect(await c.exitCode(), bad).to.equal(1);
         expect(c.err, bad).to.deep.equal([`chat-client: invalid --port ${shown}: use a whole number from 1 to 65535 (see --help)`]);
         expect(c.out, bad).to.deep.equal([]);
+      }
+    });
+
+    it('a username the server would refuse gives one line and exit 1, before connecting', async () => {
+      for (const args of [['--user', 'b@d name'], ['--user', 'x'.repeat(33)], ['--user', '', '--password', 'pw']]) {
+        const c = new ClientProcess(['--port', '1', ...args]);
+        expect(await c.exitCode(), args.join(' ')).to.equal(1);
+        expect(c.err, args.join(' ')).to.deep.equal([
+          'chat-client: invalid --user: use 1 to 32 characters: letters, digits, "_", "-" or "." (see --help)',
+        ]);
+        expect(c.out, args.join(' ')).to.deep.equal([]);
       }
     });
 

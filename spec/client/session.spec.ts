@@ -165,4 +165,29 @@ describe('client/session (fake clock)', () => {
     bobUi.chat!.line('quit');
     expect(await bobExit).to.equal(0);
   });
+
+  it('checks a typed username before sending it, says why and asks again', async () => {
+    const logins: string[] = [];
+    const connect = async (ep: Endpoint) => {
+      const link = await realConnect(ep);
+      const send = link.send.bind(link);
+      link.send = (m) => {
+        if (m.type === 'login') logins.push(m.user);
+        return send(m);
+      };
+      return link;
+    };
+    const carolUi = new FakeUi(['b@d name', 'x'.repeat(33), 'carol']);
+    const config = makeClientConfig({ port: srv.port, password: 'pw' });
+    const carol = new ChatSession(config, carolUi, { clock, connect });
+    const carolExit = carol.run();
+    await carolUi.waitFor(/Login success!/);
+    expect(carolUi.questions).to.deep.equal(['Username:', 'Username:', 'Username:']);
+    expect(carolUi.lines.filter((l) => l.includes('] ! '))).to.have.length(2);
+    expect(carolUi.has(/! invalid username: use 1 to 32 characters: letters, digits, "_", "-" or "\."$/)).to.equal(true);
+    expect(logins).to.deep.equal(['carol']);
+    await new Promise((r) => setImmediate(r));
+    carolUi.chat!.line('quit');
+    expect(await carolExit).to.equal(0);
+  });
 });

@@ -27,8 +27,6 @@ function parse(argv: string[], env: NodeJS.ProcessEnv, colorTerminal: boolean): 
     .parseSync();
 
   if (a.ca !== undefined && !a.tls) throw new UsageError('--ca goes with --tls');
-  const interval = a.heartbeatInterval;
-  if (!Number.isFinite(interval) || interval <= 0) throw new UsageError('invalid --heartbeat-interval: use a number of seconds above 0');
   if (a.host.trim() === '') throw new UsageError('invalid --host: empty');
   // An empty CHAT_PASSWORD counts as unset (--password '' asks for a guest login).
   const password = a.password ?? (env.CHAT_PASSWORD || undefined);
@@ -40,7 +38,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv, colorTerminal: boolean): 
     udpPort: optionalWholeNumber('udp-port', a.udpPort, 1, 65535),
     user: a.user,
     password,
-    heartbeatInterval: interval,
+    heartbeatInterval: heartbeatInterval(a.heartbeatInterval),
     tls: a.tls,
     ...(a.ca !== undefined ? { ca: readCa(a.ca) } : {}),
     // https://no-color.org: any non-empty NO_COLOR turns colour off.
@@ -48,12 +46,24 @@ function parse(argv: string[], env: NodeJS.ProcessEnv, colorTerminal: boolean): 
   };
 }
 
+/** A day. Longer would overflow the timer, which then fires every millisecond. */
+const MAX_HEARTBEAT_INTERVAL = 86_400;
+
+/** Seconds between heartbeats: any number above 0 (fractions are fine), up to a day. */
+function heartbeatInterval(v: number): number {
+  if (v > 0 && v <= MAX_HEARTBEAT_INTERVAL) return v;
+  const shown = Number.isNaN(v) ? '(not a number)' : String(v);
+  throw new UsageError(`invalid --heartbeat-interval ${shown}: use a number of seconds above 0, at most ${MAX_HEARTBEAT_INTERVAL}`);
+}
+
+const READ_ERRORS: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'it is a directory', EACCES: 'permission denied' };
+
 function readCa(file: string): Buffer {
   try {
     return readFileSync(file);
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
-    throw new UsageError(`cannot read --ca ${file}: ${why}`);
+    const { code, message } = e as NodeJS.ErrnoException;
+    throw new UsageError(`cannot read --ca ${file}: ${READ_ERRORS[code ?? ''] ?? message}`);
   }
 }
 

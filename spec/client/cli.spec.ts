@@ -305,14 +305,58 @@ describe('chat-client (built, through a pipe)', function () {
       }
     });
 
+    /** Runs the client with `args`; it must exit 1 having written only `line` (to stderr). */
+    async function refused(args: string[], line: string): Promise<void> {
+      const c = new ClientProcess(args);
+      const what = args.join(' ');
+      expect(await c.exitCode(), what).to.equal(1);
+      expect(c.err, what).to.deep.equal([line]);
+      expect(c.out, what).to.deep.equal([]);
+    }
+
+    it('an unknown option gives one line and exit 1', async () => {
+      await refused(['--usr', 'alice'], 'chat-client: Unknown argument: usr (see --help)');
+    });
+
+    it('a bad --heartbeat-interval gives one line and exit 1', async () => {
+      for (const [bad, shown] of [['0', '0'], ['-1', '-1'], ['abc', '(not a number)'], ['1e9', '1000000000']]) {
+        await refused(
+          ['--heartbeat-interval', bad!],
+          `chat-client: invalid --heartbeat-interval ${shown}: use a number of seconds above 0, at most 86400 (see --help)`,
+        );
+      }
+    });
+
+    it('--ca without --tls gives one line and exit 1', async () => {
+      await refused(['--ca', CERT], 'chat-client: --ca goes with --tls (see --help)');
+    });
+
+    it('an unreadable --ca file gives one line and exit 1', async () => {
+      const missing = fixture('no-such-cert.pem');
+      await refused(['--tls', '--ca', missing], `chat-client: cannot read --ca ${missing}: no such file (see --help)`);
+      const folder = fixture('');
+      await refused(['--tls', '--ca', folder], `chat-client: cannot read --ca ${folder}: it is a directory (see --help)`);
+    });
+
+    it('an out-of-range --udp-port gives one line and exit 1', async () => {
+      for (const bad of ['0', '65536']) {
+        await refused(['--udp-port', bad], `chat-client: invalid --udp-port ${bad}: use a whole number from 1 to 65535 (see --help)`);
+      }
+    });
+
+    it('a repeated option keeps its last value', async () => {
+      await refused(['--port', '5555', '--port', '99999'], 'chat-client: invalid --port 99999: use a whole number from 1 to 65535 (see --help)');
+      const srv = await server();
+      const c = new ClientProcess(['--port', '99999', '--port', String(srv.port), '--user', 'nobody', '--user', 'alice', '--password', 'pw']);
+      await c.waitFor(/Login success! \(new account alice created\)$/);
+      c.end();
+      expect(await c.exitCode()).to.equal(0);
+    });
+
     it('a username the server would refuse gives one line and exit 1, before connecting', async () => {
+      const line = 'chat-client: invalid --user: use 1 to 32 characters: letters, digits, "_", "-" or "." (see --help)';
       for (const args of [['--user', 'b@d name'], ['--user', 'x'.repeat(33)], ['--user', '', '--password', 'pw']]) {
-        const c = new ClientProcess(['--port', '1', ...args]);
-        expect(await c.exitCode(), args.join(' ')).to.equal(1);
-        expect(c.err, args.join(' ')).to.deep.equal([
-          'chat-client: invalid --user: use 1 to 32 characters: letters, digits, "_", "-" or "." (see --help)',
-        ]);
-        expect(c.out, args.join(' ')).to.deep.equal([]);
+        await refused(['--port', '1', ...args], line);
       }
     });
 

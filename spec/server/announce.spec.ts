@@ -45,7 +45,7 @@ describe('announcements in a large room (fake clock)', () => {
     expect(summary).to.include({ count: 3 });
     expect(summary.online).to.equal(undefined);
     expect((await dave.notice('presence')).message).to.equal('carol, dave joined; bob left; 3 online');
-    const who = await alice.request({ type: 'who' }, (m) => m.type === 'who');
+    const who = await alice.who();
     expect(who).to.deep.include({ online: ['alice', 'carol', 'dave'], count: 3 });
   });
 

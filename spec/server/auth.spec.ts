@@ -258,7 +258,7 @@ describe('auth: guests (--allow-guests)', () => {
     const names = [];
     for (const user of ['Emre', 'Emre', 'Emre', 'emre']) names.push(((await guest(user)).reply as ServerMessage<'login_ok'>).user);
     expect(names).to.deep.equal(['Emre', 'Emre_2', 'Emre_3', 'emre_4']);
-    const who = await clients[0]!.request({ type: 'who' }, (m) => m.type === 'who');
+    const who = await clients[0]!.who();
     expect(who).to.deep.include({ online: ['Emre', 'Emre_2', 'Emre_3', 'emre_4'] });
   });
 

@@ -83,7 +83,7 @@ describe('chat: group messages', () => {
     const c = await login('carol');
     await login('Bob');
     await login('alice');
-    const who = await c.request({ type: 'who' }, (m) => m.type === 'who');
+    const who = await c.who();
     expect(who).to.deep.include({ online: ['alice', 'Bob', 'carol'] });
   });
 
@@ -121,14 +121,11 @@ describe('chat: one-shot private messages (/msg)', () => {
 
   beforeEach(async () => {
     srv = await startServer();
-    alice = await TestClient.login(srv.port, 'alice');
-    bob = await TestClient.login(srv.port, 'bob');
-    carol = await TestClient.login(srv.port, 'carol');
+    alice = await srv.login('alice');
+    bob = await srv.login('bob');
+    carol = await srv.login('carol');
   });
-  afterEach(async () => {
-    [alice, bob, carol].forEach((c) => c.close());
-    await srv.stop();
-  });
+  afterEach(async () => srv.stop());
 
   it('reaches only the target, marked private, and the sender sees a copy', async () => {
     alice.send({ type: 'dm', to: 'bob', text: 'just for you' });

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { PassThrough } from 'node:stream';
-import type { ServerMessage } from '../../common/protocol.js';
 import { attachConsole, consoleCommand } from '../../server/console.js';
 import { Presence } from '../../server/presence.js';
 import { FakeClock } from '../support/fake-clock.js';
@@ -91,7 +90,6 @@ describe('presence on a running server (fake clock)', () => {
   const pass = (ms: number, alive: { beat(): Promise<void> }[]) => passAndBeat(clock, ms, alive);
 
   const notices = (c: TestClient, event: string) => c.all('notice').filter((n) => n.event === event);
-  const whoFrom = async (c: TestClient) => (await c.request({ type: 'who' }, (m) => m.type === 'who')) as ServerMessage<'who'>;
 
   it('marks a silent user offline at the timeout, not before: notice, log, console, private session ended', async () => {
     const alice = await login('alice');
@@ -100,7 +98,7 @@ describe('presence on a running server (fake clock)', () => {
     await startPrivate(alice, bob, 'bob');
 
     await pass((TIMEOUT - 1) * 1000, [bob, carol]); // alice says nothing
-    expect((await whoFrom(carol)).online).to.deep.equal(['alice', 'bob', 'carol']);
+    expect((await carol.who()).online).to.deep.equal(['alice', 'bob', 'carol']);
     expect(notices(carol, 'offline')).to.deep.equal([]);
     expect(srv.logs.some((l) => l.includes('marked offline'))).to.equal(false);
 
@@ -114,7 +112,7 @@ describe('presence on a running server (fake clock)', () => {
     expect(srv.logs).to.include(`INFO No heartbeat from alice for ${TIMEOUT} s: marked offline`);
     expect(onlineEvents.at(-1)).to.deep.equal(['bob', 'carol']);
     expect(consoleOut.at(-1)).to.equal('Online users (2): bob, carol');
-    expect((await whoFrom(carol)).online).to.deep.equal(['bob', 'carol']);
+    expect((await carol.who()).online).to.deep.equal(['bob', 'carol']);
     // Bob is no longer paired: his next line goes to the group, where carol reads it.
     bob.send({ type: 'say', text: 'anyone?' });
     expect(await carol.line()).to.include({ from: 'bob', scope: 'group', text: 'anyone?' });
@@ -138,9 +136,9 @@ describe('presence on a running server (fake clock)', () => {
     const alice = await login('alice');
     const bob = await login('bob');
     await pass(2 * TIMEOUT * 1000, [alice, bob]); // two timeouts with heartbeats: still online
-    expect((await whoFrom(bob)).online).to.deep.equal(['alice', 'bob']);
+    expect((await bob.who()).online).to.deep.equal(['alice', 'bob']);
     await pass((TIMEOUT - 1) * 1000, [bob]); // alice's UDP is blocked from now on
-    expect((await whoFrom(bob)).online).to.deep.equal(['alice', 'bob']);
+    expect((await bob.who()).online).to.deep.equal(['alice', 'bob']);
     expect(alice.closed).to.equal(false);
 
     await pass(1000, [bob]);
@@ -148,7 +146,7 @@ describe('presence on a running server (fake clock)', () => {
     expect(bye.type === 'bye' && bye.message).to.match(/offline.*no heartbeat for 20 s/i);
     await alice.whenClosed();
     expect((await bob.notice('offline')).user).to.equal('alice');
-    expect((await whoFrom(bob)).online).to.deep.equal(['bob']);
+    expect((await bob.who()).online).to.deep.equal(['bob']);
   });
 
   it('is measured on the monotonic clock: a wall-clock step neither ends live users nor keeps silent ones', async () => {
@@ -157,7 +155,7 @@ describe('presence on a running server (fake clock)', () => {
     await pass(5000, [alice, bob]);
     clock.stepWall(3600_000); // an hour forward: nobody has been silent for an hour
     await pass(5000, [alice, bob]);
-    expect((await whoFrom(bob)).online).to.deep.equal(['alice', 'bob']);
+    expect((await bob.who()).online).to.deep.equal(['alice', 'bob']);
     clock.stepWall(-7200_000); // two hours back: alice's silence still counts from now on
     await pass(TIMEOUT * 1000, [bob]);
     expect((await bob.notice('offline')).user).to.equal('alice');

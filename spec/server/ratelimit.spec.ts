@@ -94,14 +94,10 @@ describe('flood control over TCP (fake clock)', () => {
   beforeEach(async () => {
     clock = new FakeClock();
     srv = await startServer({}, clock);
-    alice = await TestClient.login(srv.port, 'alice');
-    bob = await TestClient.login(srv.port, 'bob');
+    alice = await srv.login('alice');
+    bob = await srv.login('bob');
   });
-  afterEach(async () => {
-    alice.close();
-    bob.close();
-    await srv.stop();
-  });
+  afterEach(async () => srv.stop());
 
   const say = (c: TestClient, text: string) => c.send({ type: 'say', text });
   const texts = (c: TestClient) => c.all('msg').map((m) => m.text);
@@ -143,7 +139,7 @@ describe('flood control over TCP (fake clock)', () => {
     await alice.notice('muted');
     say(bob, 'still here');
     expect((await alice.next<ServerMessage<'msg'>>((m) => m.type === 'msg' && m.from === 'bob')).text).to.equal('still here');
-    const who = await alice.request({ type: 'who' }, (m) => m.type === 'who');
+    const who = await alice.who();
     expect(who).to.deep.include({ online: ['alice', 'bob'] });
   });
 

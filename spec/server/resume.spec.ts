@@ -30,7 +30,6 @@ describe('sessions: heartbeat credentials and resume after a lost connection (fa
     return Object.assign(c, { reply });
   }
   const noticesOf = (c: TestClient) => c.all('notice').map((n) => `${n.event} ${n.user ?? ''}`.trim());
-  const whoFrom = async (c: TestClient) => ((await c.request({ type: 'who' }, (m) => m.type === 'who')) as ServerMessage<'who'>).online;
 
   it('login_ok carries the UDP port, a session id, a fresh 32-byte secret, a token and the timeout; none is logged', async () => {
     const alice = await login('alice');
@@ -71,7 +70,7 @@ describe('sessions: heartbeat credentials and resume after a lost connection (fa
     carol.send({ type: 'say', text: 'hi all' });
     await carol.line();
     await pass(2 * TIMEOUT * 1000, [alice.hb, bob.hb, carol.hb]); // alice's client keeps beating while it reconnects
-    expect(await whoFrom(carol)).to.deep.equal(['alice', 'bob', 'carol']);
+    expect((await carol.who()).online).to.deep.equal(['alice', 'bob', 'carol']);
     expect(consoleCommand(srv.server, 'online')).to.include('  alice: last heartbeat 0.0 s ago, connection lost\n');
     await bob.sync();
     expect(noticesOf(bob).slice(bobSaw)).to.deep.equal([]);
@@ -175,7 +174,7 @@ describe('sessions: heartbeat credentials and resume after a lost connection (fa
     const back = await resume(alice.me.session!, alice.me.token!);
     expect(back.reply).to.include({ type: 'login_ok', resumed: true });
     await pass((TIMEOUT - 1) * 1000, [bob.hb]); // 34 s after alice's last sign of life at login
-    expect(await whoFrom(bob)).to.deep.equal(['alice', 'bob']);
+    expect((await bob.who()).online).to.deep.equal(['alice', 'bob']);
     await pass(1000, [bob.hb]);
     expect(await bob.notice('offline')).to.include({ user: 'alice' });
     const bye = await back.next((m) => m.type === 'bye');

@@ -61,7 +61,7 @@ describe('sessions: taking a session over', () => {
     expect(srv.logs).to.include(`INFO alice resumed the session from 127.0.0.1:${back.socket.localPort}`);
     await bob.sync();
     expect(bob.all('notice')).to.deep.equal([]);
-    expect((await back.request({ type: 'who' }, (m) => m.type === 'who'))).to.deep.include({ online: ['alice', 'bob'] });
+    expect((await back.who())).to.deep.include({ online: ['alice', 'bob'] });
     expect(srv.server.connections).to.equal(2);
   });
 

@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { join } from 'node:path';
 import { encodeHeartbeat } from '../../common/heartbeat.js';
-import type { ServerMessage } from '../../common/protocol.js';
 import { makeConfig } from '../../server/config.js';
 import { consoleCommand } from '../../server/console.js';
 import { memoryLogger } from '../../server/logger.js';
@@ -24,7 +23,6 @@ describe('HeartbeatListener (real datagrams, fake clock)', () => {
   const hub = () => srv.server.hub;
   const beater = () => srv.beater();
   const login = (name: string) => srv.beating(name);
-  const whoFrom = async (c: TestClient) => ((await c.request({ type: 'who' }, (m) => m.type === 'who')) as ServerMessage<'who'>).online;
   const offlineNotices = (c: TestClient) => c.all('notice').filter((n) => n.event === 'offline');
 
   it('keeps a user online across several timeouts while valid heartbeats arrive', async () => {
@@ -36,7 +34,7 @@ describe('HeartbeatListener (real datagrams, fake clock)', () => {
       await bob.hb.beat();
     }
     expect(hub().stats.datagramsAccepted).to.equal(16);
-    expect(await whoFrom(bob)).to.deep.equal(['alice', 'bob']);
+    expect((await bob.who()).online).to.deep.equal(['alice', 'bob']);
     expect(offlineNotices(bob)).to.deep.equal([]);
     // Then silence from alice: offline one timeout after her last heartbeat.
     clock.advance(10_000);
@@ -82,7 +80,7 @@ describe('HeartbeatListener (real datagrams, fake clock)', () => {
     await alice.hb.beat();
     expect(hub().stats.datagramsAccepted).to.equal(3);
     // Still serving, alice still online, and not one byte came back to anyone.
-    expect(await whoFrom(bob)).to.deep.equal(['alice', 'bob']);
+    expect((await bob.who()).online).to.deep.equal(['alice', 'bob']);
     expect(await attacker.inbox()).to.deep.equal([]);
     expect(await alice.hb.inbox()).to.deep.equal([]);
     expect(consoleCommand(srv.server, 'stats')).to.match(
@@ -103,7 +101,7 @@ describe('HeartbeatListener (real datagrams, fake clock)', () => {
       await attacker.send(captured);
       await attacker.send(encodeHeartbeat(alice.me.session!, BigInt(100 + t), Buffer.alloc(32)));
     }
-    expect(await whoFrom(bob)).to.deep.equal(['alice', 'bob']);
+    expect((await bob.who()).online).to.deep.equal(['alice', 'bob']);
     clock.advance(5000);
     expect((await bob.notice('offline')).user).to.equal('alice');
     expect(hub().stats.datagramsDropped).to.deep.equal({ replayed: 3, forged: 3 });
@@ -119,7 +117,7 @@ describe('HeartbeatListener (real datagrams, fake clock)', () => {
     }
     const dropped = Object.values(hub().stats.datagramsDropped).reduce((a, b) => a + b, 0);
     expect(dropped).to.equal(500);
-    expect(await whoFrom(alice)).to.deep.equal(['alice']);
+    expect((await alice.who()).online).to.deep.equal(['alice']);
     expect(await attacker.inbox()).to.deep.equal([]);
   });
 

@@ -165,6 +165,11 @@ export class TestClient {
     return this.next((m) => m.type === 'error');
   }
 
+  /** Asks for the online list and waits for it. */
+  async who(): Promise<ServerMessage<'who'>> {
+    return (await this.request({ type: 'who' }, (m) => m.type === 'who')) as ServerMessage<'who'>;
+  }
+
   /** Shorthand: the next chat line. */
   line(): Promise<ServerMessage<'msg'>> {
     return this.next((m) => m.type === 'msg');

@@ -4,15 +4,16 @@
  * chat line, check each sender's order, record latency). Counters live in a shared Tally per
  * worker so that ten thousand idle clients cost little memory each.
  *
- * A worker's clients share one HeaderCache: each broadcast reaches all of them with the same
+ * A worker's clients share one memoised header parse: each broadcast reaches all of them with the same
  * header bytes, and parsing that JSON once per worker instead of once per client cut the load
  * generator's CPU per delivery by about a third, so that the server, not the load generator, is
  * what the figures measure. Every frame is still framed, validated and counted per client.
  */
 import net from 'node:net';
-import { FrameDecoder, HeaderCache, encodeMessage, validate, type Frame } from '../common/codec.js';
+import { FrameDecoder, encodeMessage, validate, type Frame } from '../common/codec.js';
 import { ChatError } from '../common/errors.js';
 import { SERVER_MESSAGES, type ClientMessage, type ServerMessage } from '../common/protocol.js';
+import { memoJson } from './header-memo.js';
 import type { ClientSpec } from './ipc.js';
 import { Histogram } from './stats.js';
 
@@ -46,7 +47,7 @@ export class Tally {
 
 type LoginOk = ServerMessage<'login_ok'>;
 
-const headers = new HeaderCache();
+const parseHeader = memoJson();
 
 /**
  * What every simulated user does whatever the protocol: connect, log in within a deadline, send
@@ -153,7 +154,7 @@ export class BenchClient extends LoadClient {
   me: LoginOk | null = null;
   /** The heartbeat MAC key from login_ok (see heartbeats.ts). */
   secret: Buffer | null = null;
-  private readonly decoder = new FrameDecoder(1 << 20, headers);
+  private readonly decoder = new FrameDecoder(1 << 20, parseHeader);
 
   say(text: string): void {
     const say: ClientMessage<'say'> = { type: 'say', text };

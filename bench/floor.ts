@@ -24,6 +24,8 @@ interface Peer {
 const peers = new Set<Peer>();
 const dirty = new Set<Peer>();
 let flushing = false;
+/** Lines carry an id, as the real server's do (same header size). */
+let lastId = 0;
 
 const encode = (msg: ServerMessage): Buffer => encodeMessage(msg);
 
@@ -54,7 +56,7 @@ function receive(peer: Peer, chunk: Buffer): void {
       peer.name = msg.user;
       queue(peer, encode({ type: 'login_ok', user: msg.user, created: false, guest: false, online: [] }));
     } else if (msg.type === 'say' && peer.name !== null) {
-      const line = encode({ type: 'msg', from: peer.name, ts: Date.now(), scope: 'group', text: msg.text });
+      const line = encode({ type: 'msg', id: ++lastId, from: peer.name, ts: Date.now(), scope: 'group', text: msg.text });
       for (const p of peers) if (p.name !== null) queue(p, line);
     }
   }

@@ -4,6 +4,7 @@
  * One table holds every command with its syntax and description; the parser walks it in order
  * (first match wins) and /help prints it, so a command cannot be added without being documented.
  */
+import { yesOrNo } from '../common/answer.js';
 import type { ClientMessage } from '../common/protocol.js';
 
 export type Action =
@@ -96,7 +97,7 @@ const SPECIFIC: readonly CommandEntry[] = [
     syntax: 'Y | N',
     description: 'answer the oldest private chat request (yes / no)',
     // The server reads a bare Y or N as the answer, so it travels as an ordinary line.
-    parse: (line) => (/^\s*[yn]\s*$/i.test(line) ? send({ type: 'say', text: line.trim() }) : null),
+    parse: (line) => (yesOrNo(line) !== null ? send({ type: 'say', text: line.trim() }) : null),
   },
   command('/accept', 'NAME', "accept NAME's private chat request", ([from]) =>
     send({ type: 'pm_answer', from: from!, accept: true }),

@@ -35,3 +35,8 @@ export const systemClock: Clock = {
     return () => clearInterval(t);
   },
 };
+
+/** Whole seconds from `now` until `t` (at least 1): what a user is told to wait. */
+export function secondsUntil(t: number, now: number): number {
+  return Math.max(1, Math.ceil((t - now) / 1000));
+}

@@ -18,6 +18,7 @@
  */
 import { ChatError, chatError, fatalError } from './errors.js';
 import type { MessageSpec } from './protocol.js';
+import { textProblem } from './text.js';
 
 export const MAX_HEADER = 0xffff;
 export const DEFAULT_MAX_BODY = 64 * 1024;
@@ -44,27 +45,11 @@ export function decodeUtf8(bytes: Uint8Array): string | null {
 type ParsedHeader = { header: Record<string, unknown>; bodyLength: number };
 
 /**
- * Headers already parsed, by their text, shared by decoders that see the same frames. A process
- * that stands in for many clients (the bench's load generator) receives each broadcast once per
- * client, byte for byte the same: JSON.parse is most of a frame's decoding cost, and this makes
- * it once per distinct header instead of once per client. Parsing is a pure function of the
- * bytes, so the result is the same; the shared header objects must not be changed. Bounded:
- * emptied when full.
+ * Turns a header's text into a value. JSON.parse by default; a process that decodes the same
+ * broadcast for many clients (the bench's load generator) may pass a memoised one. It must return
+ * what JSON.parse would, and the decoder never changes what it returns.
  */
-export class HeaderCache {
-  private readonly parsed = new Map<string, ParsedHeader>();
-
-  constructor(private readonly max = 4096) {}
-
-  get(text: string): ParsedHeader | undefined {
-    return this.parsed.get(text);
-  }
-
-  set(text: string, header: ParsedHeader): void {
-    if (this.parsed.size >= this.max) this.parsed.clear();
-    this.parsed.set(text, header);
-  }
-}
+export type ParseJson = (text: string) => unknown;
 
 /**
  * What a decoder holds between frames, shared: nothing can be written into zero bytes, and a
@@ -91,7 +76,7 @@ export class FrameDecoder {
 
   constructor(
     private readonly maxBody = DEFAULT_MAX_BODY,
-    private readonly cache: HeaderCache | null = null,
+    private readonly parseJson: ParseJson = JSON.parse,
   ) {}
 
   /** Bytes held while waiting for the rest of a frame. */
@@ -124,7 +109,7 @@ export class FrameDecoder {
           this.need = 2 + headerLength;
           break;
         }
-        const parsed = parseHeader(this.buf.subarray(off + 2, off + 2 + headerLength), this.maxBody, this.cache);
+        const parsed = parseHeader(this.buf.subarray(off + 2, off + 2 + headerLength), this.maxBody, this.parseJson);
         if (parsed instanceof ChatError) return this.fail(out, parsed);
         off += 2 + headerLength;
         this.pending = parsed;
@@ -154,17 +139,12 @@ export class FrameDecoder {
   }
 }
 
-function parseHeader(bytes: Buffer, maxBody: number, cache: HeaderCache | null): ParsedHeader | ChatError {
+function parseHeader(bytes: Buffer, maxBody: number, parseJson: ParseJson): ParsedHeader | ChatError {
   const text = decodeUtf8(bytes);
   if (text === null) return fatalError('BAD_UTF8', 'header');
-  const known = cache?.get(text);
-  if (known !== undefined) {
-    // Checked again: the decoder that cached it may have allowed longer bodies.
-    return known.bodyLength > maxBody ? fatalError('FRAME_TOO_LARGE', known.bodyLength, maxBody) : known;
-  }
   let header: unknown;
   try {
-    header = JSON.parse(text);
+    header = parseJson(text);
   } catch {
     return fatalError('BAD_FRAME', 'header is not JSON');
   }
@@ -178,9 +158,7 @@ function parseHeader(bytes: Buffer, maxBody: number, cache: HeaderCache | null):
     return fatalError('BAD_FRAME', 'content-length must be a non-negative integer');
   }
   if (length > maxBody) return fatalError('FRAME_TOO_LARGE', length, maxBody);
-  const parsed = { header: h, bodyLength: length };
-  cache?.set(text, parsed);
-  return parsed;
+  return { header: h, bodyLength: length };
 }
 
 /** Encodes one frame. With a body, content-length/type/encoding are filled in. */
@@ -221,7 +199,7 @@ export function validate<T>(frame: Frame, table: Readonly<Record<string, Message
       if (field.optional) continue;
       return chatError('BAD_FIELD', name, 'is missing');
     }
-    const problem = checkField(value, field.kind, field.max);
+    const problem = checkField(value, field);
     if (problem) return chatError('BAD_FIELD', name, problem);
     message[name] = value;
   }
@@ -235,6 +213,10 @@ export function validate<T>(frame: Frame, table: Readonly<Record<string, Message
   if (cenc !== undefined && cenc !== 'utf-8') return chatError('BAD_FIELD', 'content-encoding', 'must be utf-8');
   const text = decodeUtf8(body);
   if (text === null) return chatError('BAD_UTF8', 'message text');
+  if (spec.body === 'chat') {
+    const problem = textProblem(text);
+    if (problem) return chatError('BAD_TEXT', problem);
+  }
   message.text = text;
   return message as T;
 }
@@ -252,11 +234,12 @@ function fieldsOf(spec: MessageSpec): FieldList {
   return list;
 }
 
-function checkField(value: unknown, kind: string, max = Infinity): string | null {
+function checkField(value: unknown, { kind, max = Infinity, values }: FieldList[number][1]): string | null {
   switch (kind) {
     case 'string':
       if (typeof value !== 'string') return 'must be a string';
-      return value.length > max ? `is longer than ${max} characters` : null;
+      if (value.length > max) return `is longer than ${max} characters`;
+      return values && !values.includes(value) ? `must be one of ${values.join(', ')}` : null;
     case 'boolean':
       return typeof value === 'boolean' ? null : 'must be true or false';
     case 'integer':

@@ -3,6 +3,8 @@
  * once. The code is what tests and scripts match on; the message is what a user reads. Messages
  * that need details take them as arguments so the wording still lives here.
  */
+import type { ServerMessage } from './protocol.js';
+
 export const ERRORS = {
   // Framing and validation: the peer sent something we could not read.
   FRAME_TOO_LARGE: (size: number, max: number) => `frame body of ${size} bytes exceeds the limit of ${max} bytes`,
@@ -76,4 +78,9 @@ export function fatalError<C extends ErrorCode>(code: C, ...args: Parameters<(ty
 
 function wording(code: ErrorCode, args: unknown[]): string {
   return (ERRORS[code] as (...a: unknown[]) => string)(...args);
+}
+
+/** The `error` frame that tells the peer about `error`. */
+export function errorMessage({ code, message, retry }: ChatError): ServerMessage<'error'> {
+  return { type: 'error', code, message, ...(retry ? { retry } : {}) };
 }

@@ -15,12 +15,34 @@ interface FieldSpec {
   readonly optional?: boolean;
   /** Longest string, or most items in a list. */
   readonly max?: number;
+  /** A string that must be one of these words (its type is their union). */
+  readonly values?: readonly string[];
 }
 export interface MessageSpec {
   readonly fields: Readonly<Record<string, FieldSpec>>;
-  /** 'text': a UTF-8 body is required; 'none': no body allowed. */
-  readonly body: 'text' | 'none';
+  /**
+   * 'text': a UTF-8 body is required; 'chat': the same, and it must be a line people may send
+   * (see textProblem: not blank, no control characters); 'none': no body allowed.
+   */
+  readonly body: 'text' | 'chat' | 'none';
 }
+
+/**
+ * The wire's vocabulary, typed on both sides: the client matches these names, the server can only
+ * send these. Each list is the single source of its union type below.
+ */
+export const NOTICE_EVENTS = [
+  'join', 'leave', 'offline', 'presence', 'reconnected', 'muted',
+  'pm_invite', 'pm_sent', 'pm_started', 'pm_refused', 'pm_expired', 'pm_cancelled', 'pm_ended',
+] as const;
+/** Why the server closes a connection on purpose: logout, shutdown, no heartbeats, resumed elsewhere. */
+export const BYE_REASONS = ['logout', 'shutdown', 'offline', 'replaced'] as const;
+/** A chat line to the whole room, or between two people. */
+export const SCOPES = ['group', 'private'] as const;
+
+export type NoticeEvent = (typeof NOTICE_EVENTS)[number];
+export type ByeReason = (typeof BYE_REASONS)[number];
+export type Scope = (typeof SCOPES)[number];
 
 const str = (max: number) => ({ kind: 'string', max }) as const;
 const optStr = (max: number) => ({ kind: 'string', max, optional: true }) as const;
@@ -28,6 +50,7 @@ const bool = { kind: 'boolean' } as const;
 const optBool = { kind: 'boolean', optional: true } as const;
 const int = { kind: 'integer' } as const;
 const optInt = { kind: 'integer', optional: true } as const;
+const oneOf = <const V extends readonly string[]>(values: V) => ({ kind: 'string', max: 32, values }) as const;
 const names = { kind: 'strings', max: 100_000 } as const;
 const optNames = { kind: 'strings', max: 100_000, optional: true } as const;
 
@@ -38,9 +61,9 @@ export const CLIENT_MESSAGES = {
   /** Take over a session whose TCP connection was lost, without a password. */
   resume: { fields: { session: str(64), token: str(128) }, body: 'none' },
   /** A chat line: to the group, or to the private partner while in a private session. */
-  say: { fields: { group: optBool }, body: 'text' },
+  say: { fields: { group: optBool }, body: 'chat' },
   /** A one-shot private message. */
-  dm: { fields: { to: str(64) }, body: 'text' },
+  dm: { fields: { to: str(64) }, body: 'chat' },
   /** Ask `to` for a private session. */
   pm_request: { fields: { to: str(64) }, body: 'none' },
   /** Answer a request; without `from`, the oldest pending one. */
@@ -79,14 +102,17 @@ export const SERVER_MESSAGES = {
     body: 'none',
   },
   error: { fields: { code: str(64), message: str(1024), retry: optInt }, body: 'none' },
-  /** A chat line. `scope` tells group from private; `to` names the recipient of private lines. */
-  msg: { fields: { from: str(64), ts: int, scope: str(16), to: optStr(64) }, body: 'text' },
+  /**
+   * A chat line. `id` orders it among this server's lines (it only grows); `scope` tells group
+   * from private; `to` names the recipient of private lines.
+   */
+  msg: { fields: { id: int, from: str(64), ts: int, scope: oneOf(SCOPES), to: optStr(64) }, body: 'text' },
   /**
    * Something happened that the user should read: `event` is the machine name, `message` the
    * human sentence. `user` is the other person involved; `online` comes with changes to the user list.
    */
   notice: {
-    fields: { event: str(32), message: str(1024), ts: int, user: optStr(64), online: optNames, count: optInt },
+    fields: { event: oneOf(NOTICE_EVENTS), message: str(1024), ts: int, user: optStr(64), online: optNames, count: optInt },
     body: 'none',
   },
   /** The online list, sorted; at most the first 1,000 names, with `count` for the total. */
@@ -95,10 +121,12 @@ export const SERVER_MESSAGES = {
    * Sent just before the server closes the connection on purpose. `reason` is the stable part:
    * logout, shutdown, offline (no heartbeats), replaced (the session was resumed elsewhere).
    */
-  bye: { fields: { message: str(1024), reason: str(32) }, body: 'none' },
+  bye: { fields: { message: str(1024), reason: oneOf(BYE_REASONS) }, body: 'none' },
 } as const satisfies Record<string, MessageSpec>;
 
-type FieldType<F> = F extends { kind: 'string' }
+type FieldType<F> = F extends { values: readonly (infer V)[] }
+  ? V
+  : F extends { kind: 'string' }
   ? string
   : F extends { kind: 'boolean' }
     ? boolean
@@ -107,7 +135,7 @@ type FieldType<F> = F extends { kind: 'string' }
       : string[];
 type Required<T> = { [K in keyof T as T[K] extends { optional: true } ? never : K]: FieldType<T[K]> };
 type Optional<T> = { [K in keyof T as T[K] extends { optional: true } ? K : never]?: FieldType<T[K]> };
-type BodyOf<S> = S extends { body: 'text' } ? { text: string } : unknown;
+type BodyOf<S> = S extends { body: 'text' | 'chat' } ? { text: string } : unknown;
 type MessageOf<Table, K extends keyof Table> = Table[K] extends { fields: infer F }
   ? { type: K } & Required<F> & Optional<F> & BodyOf<Table[K]>
   : never;

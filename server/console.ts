@@ -15,7 +15,7 @@ export const CONSOLE_HELP = 'Console commands: online, stats, Terminate server, 
 
 export function attachConsole(server: ChatServer, input: Readable, output: Writable, terminate: () => void): void {
   const print = (line: string) => output.write(`${line}\n`);
-  server.hub.on('online', (names: readonly string[]) => print(onlineLine(names)));
+  server.room.on('online', (names: readonly string[]) => print(onlineLine(names)));
   const rl = createInterface({ input, terminal: false });
   rl.on('line', (raw) => {
     const line = raw.trim();
@@ -35,28 +35,28 @@ export function onlineLine(names: readonly string[], most = 50): string {
 
 /** The console's answer to one line, or null for "Terminate server". */
 export function consoleCommand(server: ChatServer, line: string): string | null {
-  const { hub } = server;
+  const { room, counters } = server;
   switch (line.toLowerCase()) {
     case 'terminate server':
       return null;
     case 'online': {
-      const now = hub.clock.monotonic();
+      const now = room.clock.monotonic();
       // In the order of /who and the online line.
-      const rows = hub
+      const rows = room
         .online()
-        .map((name) => hub.find(name)!)
+        .map((name) => room.find(name)!)
         .map((s) => {
-          const age = ((now - (hub.presence.seen(s) ?? now)) / 1000).toFixed(1);
-          return `  ${s.name}${s.guest ? ' (guest)' : ''}: last heartbeat ${age} s ago${s.conn ? '' : ', connection lost'}`;
+          const age = ((now - (room.presence.seen(s) ?? now)) / 1000).toFixed(1);
+          return `  ${s.name}${s.guest ? ' (guest)' : ''}: last heartbeat ${age} s ago${s.state === 'attached' ? '' : ', connection lost'}`;
         });
       return [`Online users (${rows.length}):`, ...rows].join('\n');
     }
     case 'stats': {
-      const { totalConnections, totalMessages, datagramsAccepted, datagramsDropped } = hub.stats;
+      const { connections, messages, datagramsAccepted, datagramsDropped } = counters;
       const drops = Object.entries(datagramsDropped).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
       return (
-        `Active users: ${hub.count} | Open connections: ${server.connections} | Total connections: ${totalConnections} | ` +
-        `Total messages: ${totalMessages} | Datagrams accepted: ${datagramsAccepted}, dropped: ${drops}`
+        `Active users: ${room.count} | Open connections: ${server.connections} | Total connections: ${connections} | ` +
+        `Total messages: ${messages} | Datagrams accepted: ${datagramsAccepted}, dropped: ${drops}`
       );
     }
     case 'help':

@@ -165,7 +165,7 @@ describe('chat-client (built, through a pipe)', function () {
   it('sends heartbeats the server accepts, and to --udp-port when given', async () => {
     const srv = await server();
     await loggedIn(srv.port, 'alice', '--heartbeat-interval', '0.05');
-    await eventually(() => srv.server.hub.stats.datagramsAccepted >= 2, 3000, 'two accepted heartbeats');
+    await eventually(() => srv.server.counters.datagramsAccepted >= 2, 3000, 'two accepted heartbeats');
 
     const relay = dgram.createSocket('udp4');
     await new Promise<void>((r) => relay.bind(0, '127.0.0.1', r));
@@ -173,7 +173,7 @@ describe('chat-client (built, through a pipe)', function () {
     const bob = await loggedIn(srv.port, 'bob', '--udp-port', String(relay.address().port));
     try {
       const beat = parseHeartbeat(await got);
-      expect(beat).to.include({ session: srv.server.hub.find('bob')!.id, seq: 1n });
+      expect(beat).to.include({ session: srv.server.room.find('bob')!.id, seq: 1n });
     } finally {
       relay.close();
       bob.kill();
@@ -184,7 +184,7 @@ describe('chat-client (built, through a pipe)', function () {
     const srv = await server();
     const bob = await peer(srv.port, 'bob');
     const alice = await loggedIn(srv.port, 'alice');
-    srv.server.hub.find('alice')!.conn!.destroy('test: cut the wire');
+    srv.server.room.find('alice')!.at!.destroy('test: cut the wire');
     await alice.waitFor(/Connection lost \(closed by the server\), reconnecting…$/);
     await alice.waitFor(/Reconnected$/);
     alice.write('back again');
@@ -232,7 +232,7 @@ describe('chat-client (built, through a pipe)', function () {
     const bob = await peer(second.port, 'bob');
     alice.write('I am back');
     expect(await bob.line()).to.include({ from: 'alice', text: 'I am back' });
-    await eventually(() => second.server.hub.stats.datagramsAccepted > 0, 3000, 'a heartbeat on the new session');
+    await eventually(() => second.server.counters.datagramsAccepted > 0, 3000, 'a heartbeat on the new session');
   });
 
   it('says the connection is lost, then gives up after the heartbeat timeout and exits 1', async () => {
@@ -247,7 +247,7 @@ describe('chat-client (built, through a pipe)', function () {
   it('exits 1 when another connection takes its session over', async () => {
     const srv = await server();
     const alice = await loggedIn(srv.port, 'alice');
-    const session = srv.server.hub.find('alice')!;
+    const session = srv.server.room.find('alice')!;
     const thief = await TestClient.connect(srv.port);
     peers.push(thief);
     thief.send({ type: 'resume', session: session.id, token: session.token });

@@ -10,16 +10,16 @@ const texts = (m: ServerMessage) => fmt.message(m).map((l) => l.text);
 
 describe('client/format', () => {
   it('shows a group line with the server time and the sender', () => {
-    expect(texts({ type: 'msg', from: 'alice', ts: T, scope: 'group', text: 'hello' })).to.deep.equal(['[12:00:01] alice: hello']);
+    expect(texts({ type: 'msg', id: 1, from: 'alice', ts: T, scope: 'group', text: 'hello' })).to.deep.equal(['[12:00:01] alice: hello']);
   });
 
   it('marks private lines and names both ends', () => {
-    const lines = fmt.message({ type: 'msg', from: 'alice', to: 'bob', ts: T, scope: 'private', text: 'hi' });
+    const lines = fmt.message({ type: 'msg', id: 1, from: 'alice', to: 'bob', ts: T, scope: 'private', text: 'hi' });
     expect(lines).to.deep.equal([{ style: 'private', text: '[12:00:01] [private] alice -> bob: hi' }]);
   });
 
   it('indents the further lines of a multi-line message under its text', () => {
-    expect(texts({ type: 'msg', from: 'bob', ts: T, scope: 'group', text: 'one\ntwo\n\n' })).to.deep.equal([
+    expect(texts({ type: 'msg', id: 1, from: 'bob', ts: T, scope: 'group', text: 'one\ntwo\n\n' })).to.deep.equal([
       '[12:00:01] bob: one',
       '                two',
     ]);
@@ -27,7 +27,7 @@ describe('client/format', () => {
 
   it('shows escape sequences, CR, NUL, bell and bidi overrides as visible escapes', () => {
     const text = 'a\x1b[2Jb\rc\x00d\x07e\u202ef\u009bg';
-    expect(texts({ type: 'msg', from: 'mallory', ts: T, scope: 'group', text })).to.deep.equal([
+    expect(texts({ type: 'msg', id: 1, from: 'mallory', ts: T, scope: 'group', text })).to.deep.equal([
       '[12:00:01] mallory: a\\x1b[2Jb\\x0dc\\x00d\\x07e\\u202ef\\x9bg',
     ]);
   });
@@ -35,7 +35,7 @@ describe('client/format', () => {
   it('escapes names and notices too, and keeps them on one line', () => {
     const m: ServerMessage = { type: 'notice', event: 'join', message: 'x\nfake line\x1b]0;pwned\x07', ts: T, user: 'e\x1bvil', online: ['a\u202eb'] };
     expect(texts(m)).to.deep.equal(['[12:00:01] * x\\nfake line\\x1b]0;pwned\\x07 (online: a\\u202eb)']);
-    expect(texts({ type: 'msg', from: 'ev\nil', ts: T, scope: 'private', to: 'b\x1b', text: 'ok' })).to.deep.equal([
+    expect(texts({ type: 'msg', id: 1, from: 'ev\nil', ts: T, scope: 'private', to: 'b\x1b', text: 'ok' })).to.deep.equal([
       '[12:00:01] [private] ev\\nil -> b\\x1b: ok',
     ]);
   });

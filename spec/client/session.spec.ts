@@ -105,7 +105,7 @@ describe('client/session (fake clock)', () => {
   /** Cuts alice's connection on the server side and waits for the client to notice. */
   async function cut(): Promise<number> {
     down = true;
-    srv.server.hub.find('alice')!.conn!.destroy('test: cut');
+    srv.server.room.find('alice')!.at!.destroy('test: cut');
     await ui.waitFor(/Connection lost \(closed by the server\), reconnecting…$/);
     return clock.now();
   }

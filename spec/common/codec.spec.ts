@@ -7,7 +7,6 @@ import { expect } from 'chai';
 import {
   DEFAULT_MAX_BODY,
   FrameDecoder,
-  HeaderCache,
   encodeFrame,
   encodeMessage,
   validate,
@@ -179,39 +178,6 @@ describe('codec: framing', () => {
   });
 });
 
-describe('codec: a header cache shared by decoders', () => {
-  const a = frame('{"type":"say","content-length":3}', 'abc');
-  const b = frame('{"type":"say","content-length":3,"group":true}', 'xyz');
-
-  it('parses a header once for every decoder that receives the same bytes, and keeps bodies apart', () => {
-    const cache = new HeaderCache();
-    const one = frames(new FrameDecoder(1024, cache).push(Buffer.concat([a, b])));
-    const two = frames(new FrameDecoder(1024, cache).push(Buffer.concat([a, b])));
-    expect(two[0]!.header).to.equal(one[0]!.header); // the same object: parsed once
-    expect(two[1]!.header).to.equal(one[1]!.header);
-    expect(two[1]!.header).to.deep.equal({ type: 'say', 'content-length': 3, group: true });
-    expect(two.map((f) => f.body.toString())).to.deep.equal(['abc', 'xyz']);
-  });
-
-  it('still applies each decoder its own body limit', () => {
-    const cache = new HeaderCache();
-    frames(new FrameDecoder(1024, cache).push(a));
-    expect(onlyError(new FrameDecoder(2, cache).push(a)).code).to.equal('FRAME_TOO_LARGE');
-  });
-
-  it('does not keep bad headers, and forgets everything when full', () => {
-    const cache = new HeaderCache(1);
-    expect(onlyError(new FrameDecoder(1024, cache).push(frame('{"type":"say","content-length":-1}'))).code).to.equal('BAD_FRAME');
-    const first = frames(new FrameDecoder(1024, cache).push(a))[0]!.header;
-    expect(cache.get('{"type":"say","content-length":3}')).to.include({ header: first });
-    frames(new FrameDecoder(1024, cache).push(b)); // full: emptied, then b kept
-    expect(cache.get('{"type":"say","content-length":3}')).to.equal(undefined);
-    const again = frames(new FrameDecoder(1024, cache).push(a))[0]!.header;
-    expect(again).to.not.equal(first); // parsed anew
-    expect(again).to.deep.equal(first);
-  });
-});
-
 describe('codec: validation', () => {
   it('returns the typed message with its fields and text', () => {
     expect(decodeOne(frame('{"type":"login","user":"alice","password":"pw"}'))).to.deep.include({
@@ -306,9 +272,22 @@ describe('codec: validation', () => {
   });
 
   it('validates server messages with the server table', () => {
-    const bytes = encodeFrame({ type: 'msg', from: 'alice', ts: 1_700_000_000_000, scope: 'group' }, 'hi\n👋');
+    const bytes = encodeFrame({ type: 'msg', id: 7, from: 'alice', ts: 1_700_000_000_000, scope: 'group' }, 'hi\n👋');
     const [f] = frames(new FrameDecoder().push(bytes));
     expect(validate(f!, SERVER_MESSAGES)).to.deep.include({ from: 'alice', scope: 'group', text: 'hi\n👋' });
     expect((validate(f!, CLIENT_MESSAGES) as ChatError).code).to.equal('UNKNOWN_TYPE');
+  });
+
+  it('holds the wire vocabulary to its words: scopes, notice events and bye reasons', () => {
+    const check = (fields: Record<string, unknown>, text?: string) => {
+      const [f] = frames(new FrameDecoder().push(encodeFrame(fields, text)));
+      return validate(f!, SERVER_MESSAGES);
+    };
+    const line = { type: 'msg', id: 1, from: 'a', ts: 1 };
+    expect(check({ ...line, scope: 'private', to: 'b' }, 'x')).to.include({ scope: 'private' });
+    expect((check({ ...line, scope: 'everyone' }, 'x') as ChatError).message).to.equal('field "scope" must be one of group, private');
+    expect(check({ type: 'notice', event: 'pm_invite', message: 'm', ts: 1 })).to.include({ event: 'pm_invite' });
+    expect((check({ type: 'notice', event: 'party', message: 'm', ts: 1 }) as ChatError).code).to.equal('BAD_FIELD');
+    expect((check({ type: 'bye', reason: 'bored', message: 'm' }) as ChatError).code).to.equal('BAD_FIELD');
   });
 });

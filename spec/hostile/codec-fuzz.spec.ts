@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { FrameDecoder, encodeFrame, encodeMessage, validate, type Decoded } from '../../common/codec.js';
 import { ChatError } from '../../common/errors.js';
 import { CLIENT_MESSAGES, type ClientMessage } from '../../common/protocol.js';
+import { textProblem } from '../../common/text.js';
 
 const MAX_BODY = 1024;
 
@@ -46,12 +47,14 @@ function frameWithHeader(header: string | Buffer, body: Buffer = Buffer.alloc(0)
 }
 
 const anyText = fc.string({ unit: 'binary', maxLength: 200 }).filter((t) => Buffer.byteLength(t) <= MAX_BODY);
+/** Text a chat line may carry: the codec itself refuses the rest (see textProblem). */
+const chatText = anyText.filter((t) => textProblem(t) === null);
 const name = fc.string({ unit: 'binary', maxLength: 64 });
-/** Any well-formed client message (field values need not pass the server's name or text rules). */
+/** Any well-formed client message (field values need not pass the server's name rules). */
 const clientMessage: fc.Arbitrary<ClientMessage> = fc.oneof(
   fc.record({ type: fc.constant('login' as const), user: name, password: fc.string({ unit: 'binary', maxLength: 100 }) }),
-  fc.record({ type: fc.constant('say' as const), group: fc.boolean(), text: anyText }, { requiredKeys: ['type', 'text'] }),
-  fc.record({ type: fc.constant('dm' as const), to: name, text: anyText }),
+  fc.record({ type: fc.constant('say' as const), group: fc.boolean(), text: chatText }, { requiredKeys: ['type', 'text'] }),
+  fc.record({ type: fc.constant('dm' as const), to: name, text: chatText }),
   fc.record({ type: fc.constant('pm_request' as const), to: name }),
   fc.record({ type: fc.constant('pm_answer' as const), from: name, accept: fc.boolean() }, { requiredKeys: ['type', 'accept'] }),
   fc.constantFrom<ClientMessage>({ type: 'who' }, { type: 'logout' }, { type: 'pm_exit' }),
@@ -93,6 +96,17 @@ describe('hostile: frame codec fuzzing', () => {
         expect(decodeAll(split(bytes, cuts))).to.deep.equal(msgs.map((m) => ({ msg: m })));
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('refuses any chat text that breaks the text rules, as a non-fatal BAD_TEXT', () => {
+    const badText = anyText.filter((t) => textProblem(t) !== null);
+    fc.assert(
+      fc.property(badText, fc.boolean(), (text, asDm) => {
+        const msg: ClientMessage = asDm ? { type: 'dm', to: 'bob', text } : { type: 'say', text };
+        expect(decodeAll([encodeMessage(msg)])).to.deep.equal([{ error: 'BAD_TEXT', fatal: false }]);
+      }),
+      { numRuns: 300 },
     );
   });
 

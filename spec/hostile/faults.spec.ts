@@ -3,8 +3,6 @@
  * shutdown delivers what the server had already accepted.
  */
 import { expect } from 'chai';
-import type { ChatError } from '../../common/errors.js';
-import { Connection } from '../../server/connection.js';
 import { startServer, TestClient, type Running } from '../support/harness.js';
 import { logged } from './support.js';
 import { waitUntil } from '../support/wait.js';
@@ -32,11 +30,11 @@ describe('hostile: faults in one connection', () => {
   }
 
   it('closes the connection whose command handler throws, logs the error, and others chat on', async () => {
-    const { hub } = srv.server;
-    const broadcast = hub.broadcast.bind(hub);
-    patch(hub, 'broadcast', (msg, except) => {
+    const { delivery } = srv.server;
+    const toRoom = delivery.toRoom.bind(delivery);
+    patch(delivery, 'toRoom', (msg, except) => {
       if (msg.type === 'msg' && msg.text === 'boom') throw new Error('injected fault');
-      broadcast(msg, except);
+      toRoom(msg, except);
     });
     const alice = await TestClient.login(srv.port, 'alice');
     const bob = await TestClient.login(srv.port, 'bob');
@@ -54,10 +52,12 @@ describe('hostile: faults in one connection', () => {
   });
 
   it('contains a fault on the connection itself, outside any command', async () => {
-    const sendError = Connection.prototype.sendError;
-    patch(Connection.prototype, 'sendError', function (this: Connection, e: ChatError) {
-      if (e.code === 'UNKNOWN_TYPE') throw new Error('injected fault in the connection');
-      sendError.call(this, e);
+    // The connection reports what it cannot read while decoding, before any command runs.
+    const { delivery } = srv.server;
+    const reply = delivery.reply.bind(delivery);
+    patch(delivery, 'reply', (conn, msg) => {
+      if (msg.type === 'error' && msg.code === 'UNKNOWN_TYPE') throw new Error('injected fault in the connection');
+      reply(conn, msg);
     });
     const alice = await TestClient.login(srv.port, 'alice');
     const bob = await TestClient.login(srv.port, 'bob');
@@ -70,8 +70,8 @@ describe('hostile: faults in one connection', () => {
   });
 
   it('contains a fault while a connection closes', async () => {
-    const { hub } = srv.server;
-    patch(hub, 'lost', () => {
+    const { room } = srv.server;
+    patch(room, 'lost', () => {
       throw new Error('injected fault on close');
     });
     const alice = await TestClient.login(srv.port, 'alice');

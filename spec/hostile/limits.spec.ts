@@ -175,7 +175,7 @@ describe('hostile: a client that stops reading', () => {
     const drop = logged(srv.logs, 'slow reader');
     expect(drop, 'a log line with the reason').to.have.length(1);
     expect(drop[0]).to.include('sink').and.include(`output over ${maxOutput} bytes unread`);
-    expect(srv.server.hub.find('sink')?.conn ?? null, 'sink is disconnected').to.equal(null);
+    expect(srv.server.room.find('sink')?.state, 'sink is disconnected').to.equal('detached');
     for (const c of [talker, ...readers]) {
       await c.sync();
       expect(c.all('msg').filter((m) => m.from === 'talker')).to.have.length(sent);

@@ -24,7 +24,7 @@ describe('hostile: logins under load', function () {
     srv = await startServer({ bcryptCost: 10, hashThreads: 2 });
     const alice = await TestClient.login(srv.port, 'alice');
     const bob = await TestClient.login(srv.port, 'bob');
-    const authenticating = () => [...srv.server['conns']].filter((c) => c.state === 'authenticating').length;
+    const authenticating = () => [...srv.server.listener['conns']].filter((c) => c.state === 'authenticating').length;
     const users = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'];
     const clients = await Promise.all(users.map(() => TestClient.connect(srv.port)));
     const logins = clients.map((c, i) => tryLogin(c, users[i]!, 'pw'));

@@ -107,7 +107,7 @@ describe('hostile: memory stays flat', function () {
     };
     const flood = async () => {
       await join('sink', true);
-      await waitUntil(() => srv.server.hub.find('sink')?.conn != null, 'sink to log in');
+      await waitUntil(() => srv.server.room.find('sink')?.state === 'attached', 'sink to log in');
       const before = dropsLogged();
       while (dropsLogged() === before) {
         talker.send({ type: 'say', text } as ClientMessage);
@@ -133,7 +133,7 @@ describe('hostile: memory stays flat', function () {
     const grown = after - base;
 
     expect(srv.server.connections).to.equal(2);
-    expect(srv.server.hub.count, 'talker, reader and the detached sink').to.equal(3);
+    expect(srv.server.room.count, 'talker, reader and the detached sink').to.equal(3);
     expect(drops, 'one drop per flood').to.equal(200);
     expect(reader.count('msg')).to.equal(sent);
     // Measured: a flat server ends within +-400 KiB of the baseline; keeping each Connection

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { breakStaleLock } from '../../server/userstore.js';
+import { breakStaleLock } from '../../server/store/lock.js';
 import { startServer, TestClient, type Running } from '../support/harness.js';
 import { tryLogin } from './support.js';
 

@@ -26,11 +26,11 @@ describe('graceful shutdown', () => {
     await idle.next((m) => m.type === 'hello');
 
     // Stop in the very turn the last line is accepted, while its output is still queued unsent.
-    const { hub } = srv.server;
-    const broadcast = hub.broadcast.bind(hub);
+    const { delivery } = srv.server;
+    const toRoom = delivery.toRoom.bind(delivery);
     let stopped: Promise<void> | undefined;
-    hub.broadcast = (msg: ServerMessage, except) => {
-      broadcast(msg, except);
+    delivery.toRoom = (msg: ServerMessage, except?: string) => {
+      toRoom(msg, except);
       if (msg.type === 'msg' && msg.text === 'line 20') stopped = srv.server.stop();
     };
     const frames = Array.from({ length: 20 }, (_, i) => ({ type: 'say', text: `line ${i + 1}` }) as const);

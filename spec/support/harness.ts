@@ -4,6 +4,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FrameDecoder, encodeMessage, validate } from '../../common/codec.js';
@@ -50,7 +51,7 @@ export async function startServer(config: Partial<ServerConfig> = {}, clock?: Cl
     return c;
   };
   const beater = async (me?: ServerMessage<'login_ok'>) => {
-    const b = await Beater.open(server.hub, udpPort, me);
+    const b = await Beater.open(server.counters, udpPort, me);
     beaters.push(b);
     return b;
   };
@@ -78,8 +79,11 @@ export async function startServer(config: Partial<ServerConfig> = {}, clock?: Cl
 
 type Predicate = (m: ServerMessage) => boolean;
 
-/** A scripted client: sends typed messages, records everything it receives. */
-export class TestClient {
+/**
+ * A scripted client: sends typed messages, records everything it receives. Over TCP (`connect`,
+ * `login`) or over any duplex stream handed to the server (`over`).
+ */
+export class TestClient<S extends Duplex = net.Socket> {
   readonly received: ServerMessage[] = [];
   closed = false;
   private readonly waiters: { pred: Predicate; resolve: (m: ServerMessage) => void; reject: (e: Error) => void }[] = [];
@@ -88,7 +92,7 @@ export class TestClient {
   /** Index of the first message `next` has not consumed yet. */
   private cursor = 0;
 
-  private constructor(readonly socket: net.Socket) {
+  private constructor(readonly socket: S) {
     socket.on('data', (chunk) => {
       for (const { frame, error } of this.decoder.push(chunk)) {
         if (error) throw error;
@@ -104,6 +108,11 @@ export class TestClient {
       for (const w of this.waiters.splice(0)) w.reject(new Error('connection closed while waiting'));
     });
     socket.on('error', () => {});
+  }
+
+  /** A client on one end of a stream whose other end the server is serving. */
+  static over<S extends Duplex>(stream: S): TestClient<S> {
+    return new TestClient(stream);
   }
 
   static connect(port: number, host = '127.0.0.1'): Promise<TestClient> {

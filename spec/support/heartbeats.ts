@@ -5,7 +5,7 @@
 import dgram from 'node:dgram';
 import { encodeHeartbeat } from '../../common/heartbeat.js';
 import type { ServerMessage } from '../../common/protocol.js';
-import type { Hub } from '../../server/hub.js';
+import type { Counters } from '../../server/counters.js';
 import type { FakeClock } from './fake-clock.js';
 import { waitUntil } from './wait.js';
 
@@ -18,8 +18,8 @@ export async function pass(clock: FakeClock, ms: number, alive: { beat(): Promis
 }
 
 /** Datagrams the server has accepted or dropped so far. */
-export function datagramsSeen(hub: Hub): number {
-  return hub.stats.datagramsAccepted + Object.values(hub.stats.datagramsDropped).reduce((a, b) => a + b, 0);
+export function datagramsSeen(counters: Counters): number {
+  return counters.datagramsAccepted + Object.values(counters.datagramsDropped).reduce((a, b) => a + b, 0);
 }
 
 /**
@@ -34,7 +34,7 @@ export class Beater {
   private constructor(
     private readonly socket: dgram.Socket,
     private readonly port: number,
-    private readonly hub: Hub,
+    private readonly counters: Counters,
     readonly session: string,
     readonly secret: Buffer,
   ) {
@@ -42,10 +42,10 @@ export class Beater {
   }
 
   /** A sender for the heartbeat credentials in `me` (a login_ok), aimed at `udpPort`. */
-  static async open(hub: Hub, udpPort: number, me?: ServerMessage<'login_ok'>): Promise<Beater> {
+  static async open(counters: Counters, udpPort: number, me?: ServerMessage<'login_ok'>): Promise<Beater> {
     const socket = dgram.createSocket('udp4');
     await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
-    return new Beater(socket, udpPort, hub, me?.session ?? 'none', Buffer.from(me?.secret ?? '', 'base64'));
+    return new Beater(socket, udpPort, counters, me?.session ?? 'none', Buffer.from(me?.secret ?? '', 'base64'));
   }
 
   /** Sends the next heartbeat and waits until the server has taken it in. */
@@ -56,9 +56,9 @@ export class Beater {
 
   /** Sends bytes and waits until the server has counted them (accepted or dropped). */
   async send(bytes: Buffer): Promise<void> {
-    const before = datagramsSeen(this.hub);
+    const before = datagramsSeen(this.counters);
     await new Promise<void>((resolve, reject) => this.socket.send(bytes, this.port, '127.0.0.1', (e) => (e ? reject(e) : resolve())));
-    await waitUntil(() => datagramsSeen(this.hub) > before, 'the server counted the datagram');
+    await waitUntil(() => datagramsSeen(this.counters) > before, 'the server counted the datagram');
   }
 
   /**

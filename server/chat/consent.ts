@@ -1,0 +1,118 @@
+/**
+ * Consent for private sessions (seed 002), as a pure structure: pending requests and active
+ * pairs, keyed by case-folded user name. No sockets, no clock of its own: callers pass `now`.
+ *
+ * Rules:
+ * - one outgoing request per user at a time; any number of incoming ones, answered by name or
+ *   oldest first;
+ * - nobody in a session can ask or be asked;
+ * - when two users enter a session, every other request to or from either of them is cancelled
+ *   (the caller tells those requesters why);
+ * - `remove(user)` undoes everything a user was part of, for logout and going offline.
+ */
+import type { ErrorCode } from '../../common/errors.js';
+
+export interface Request {
+  from: string;
+  to: string;
+  at: number;
+}
+
+export type Refusal = { error: ErrorCode; user: string };
+
+export class Consent {
+  /** Active pairs, both directions. */
+  private readonly partners = new Map<string, string>();
+  /** Outgoing request by requester (at most one each). */
+  private readonly outgoing = new Map<string, Request>();
+  /** Incoming requests by recipient, oldest first. */
+  private readonly incoming = new Map<string, Request[]>();
+
+  partner(user: string): string | undefined {
+    return this.partners.get(user);
+  }
+
+  /** Requests waiting for `user`'s answer, oldest first. */
+  pendingFor(user: string): readonly Request[] {
+    return this.incoming.get(user) ?? [];
+  }
+
+  outgoingOf(user: string): Request | undefined {
+    return this.outgoing.get(user);
+  }
+
+  /** `from` asks `to`. Returns the refusal, or null when the request is now pending. */
+  request(from: string, to: string, now: number): Refusal | null {
+    if (from === to) return { error: 'PM_SELF', user: to };
+    const mine = this.partners.get(from);
+    if (mine !== undefined) return { error: 'PM_YOU_BUSY', user: mine };
+    if (this.partners.has(to)) return { error: 'PM_BUSY', user: to };
+    if (this.outgoing.get(to)?.to === from) return { error: 'PM_PENDING', user: to };
+    const out = this.outgoing.get(from);
+    if (out !== undefined) return { error: 'PM_OUTGOING', user: out.to };
+    const req = { from, to, at: now };
+    this.outgoing.set(from, req);
+    const list = this.incoming.get(to);
+    if (list) list.push(req);
+    else this.incoming.set(to, [req]);
+    return null;
+  }
+
+  /**
+   * `to` answers the request from `from` (or the oldest one). On accept the pair is started and
+   * the requests this cancels are returned, so the caller can tell their senders.
+   */
+  answer(
+    to: string,
+    from: string | undefined,
+    accept: boolean,
+  ): { request: Request; cancelled: Request[] } | Refusal {
+    const list = this.incoming.get(to) ?? [];
+    const request = from === undefined ? list[0] : list.find((r) => r.from === from);
+    if (!request) return { error: 'PM_NO_REQUEST', user: from ?? '' };
+    this.drop(request);
+    if (!accept) return { request, cancelled: [] };
+    const cancelled = [...this.requestsOf(request.from), ...this.requestsOf(request.to)];
+    cancelled.forEach((r) => this.drop(r));
+    this.partners.set(request.from, request.to);
+    this.partners.set(request.to, request.from);
+    return { request, cancelled };
+  }
+
+  /** Ends `user`'s session; returns the former partner. */
+  end(user: string): string | undefined {
+    const partner = this.partners.get(user);
+    if (partner === undefined) return undefined;
+    this.partners.delete(user);
+    this.partners.delete(partner);
+    return partner;
+  }
+
+  /** Forgets `user` entirely: the session ended and every request to or from them dropped. */
+  remove(user: string): { partner: string | undefined; dropped: Request[] } {
+    const dropped = this.requestsOf(user);
+    dropped.forEach((r) => this.drop(r));
+    return { partner: this.end(user), dropped };
+  }
+
+  /** Removes and returns requests made at or before `cutoff`. */
+  expire(cutoff: number): Request[] {
+    const old = [...this.outgoing.values()].filter((r) => r.at <= cutoff);
+    old.forEach((r) => this.drop(r));
+    return old;
+  }
+
+  private requestsOf(user: string): Request[] {
+    const out = this.outgoing.get(user);
+    return [...(out ? [out] : []), ...(this.incoming.get(user) ?? [])];
+  }
+
+  private drop(r: Request): void {
+    if (this.outgoing.get(r.from) === r) this.outgoing.delete(r.from);
+    const list = this.incoming.get(r.to);
+    if (!list) return;
+    const rest = list.filter((x) => x !== r);
+    if (rest.length) this.incoming.set(r.to, rest);
+    else this.incoming.delete(r.to);
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * The sentences users read in `notice` and `bye` frames, defined once. The `event` name (one of
+ * NOTICE_EVENTS in common/protocol.ts) is the stable part that clients and tests match on; the
+ * text may be reworded freely.
+ */
+export const NOTICES = {
+  join: (u: string) => `${u} joined the chat`,
+  leave: (u: string) => `${u} left the chat`,
+  offline: (u: string, s: number) => `${u} went offline (no heartbeat for ${s} s)`,
+  reconnected: (u: string) => `${u} reconnected`,
+  you_offline: (s: number) =>
+    `You were marked offline: the server heard no heartbeat for ${s} s (is UDP blocked?). Others now see you offline.`,
+  pm_invite: (u: string) => `${u} wants a private chat with you (Y/N)?`,
+  pm_sent: (u: string) => `Private chat request sent to ${u}; waiting for the answer`,
+  pm_started: (u: string) => `You are now in a private chat with ${u}. Type EXIT PM to leave.`,
+  pm_refused: (u: string) => `${u} refused your private chat request`,
+  pm_you_refused: (u: string) => `You refused the private chat request from ${u}`,
+  pm_expired_sender: (u: string, s: number) => `Your private chat request to ${u} expired after ${s} s without an answer`,
+  pm_expired_recipient: (u: string) => `The private chat request from ${u} expired`,
+  pm_cancelled: (u: string) => `The private chat request between you and ${u} was cancelled: ${u} is no longer available`,
+  pm_ended: (u: string) => `${u} left the private chat`,
+  pm_left: (u: string) => `You left the private chat with ${u}`,
+  presence: (joined: string[], left: string[], online: number) =>
+    [
+      joined.length ? `${listSome(joined)} joined` : '',
+      left.length ? `${listSome(left)} left` : '',
+      `${online} online`,
+    ].filter(Boolean).join('; '),
+  muted: (s: number) => `You are sending too fast: muted for ${s} s`,
+  shutdown: () => 'Server is shutting down',
+  goodbye: (u: string) => `Goodbye, ${u}!`,
+  replaced: () => 'Your session was resumed from another connection',
+} as const;
+
+/** "a, b, c and 7 others": a long list named in part. */
+function listSome(names: string[], most = 5): string {
+  if (names.length <= most) return names.join(', ');
+  return `${names.slice(0, most).join(', ')} and ${names.length - most} others`;
+}

@@ -1,0 +1,123 @@
+/**
+ * Private sessions with consent (seed 002), as people experience them: asking, answering,
+ * leaving, expiry, and who is told what when a request or a session ends. The bookkeeping is the
+ * pure Consent structure; this adds the notices and the log lines.
+ */
+import type { Clock } from '../../common/clock.js';
+import { chatError } from '../../common/errors.js';
+import type { NoticeEvent } from '../../common/protocol.js';
+import type { Logger } from '../logger.js';
+import { Consent, type Request } from './consent.js';
+import { NOTICES } from './notices.js';
+import type { Endpoint } from './outbox.js';
+import type { Session } from './session.js';
+
+/** What private sessions need of the room: who is online, and telling them things. */
+export interface People<E extends Endpoint> {
+  byKey(key: string): Session<E> | undefined;
+  /** The display name for a folded key (the key itself for users already gone). */
+  display(key: string): string;
+  notice(to: Session<E>, event: NoticeEvent, text: string, user?: string): void;
+}
+
+export class PrivateChats<E extends Endpoint = Endpoint> {
+  readonly consent = new Consent();
+
+  constructor(
+    private readonly people: People<E>,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly timeoutSeconds: number,
+  ) {}
+
+  partnerOf(s: Session<E>): Session<E> | undefined {
+    const key = this.consent.partner(s.key);
+    return key === undefined ? undefined : this.people.byKey(key);
+  }
+
+  /** Whether a request waits for `me`'s answer. */
+  hasPending(me: Session<E>): boolean {
+    return this.consent.pendingFor(me.key).length > 0;
+  }
+
+  /** `@PM bob`: asks bob "alice wants a private chat with you (Y/N)?". Throws the refusal. */
+  request(me: Session<E>, target: Session<E>): void {
+    const refusal = this.consent.request(me.key, target.key, this.clock.monotonic());
+    if (refusal) throw chatError(refusal.error, this.people.display(refusal.user));
+    this.log.info(`User ${me.name} requested a private chat with ${target.name}`);
+    this.people.notice(me, 'pm_sent', NOTICES.pm_sent(target.name), target.name);
+    this.people.notice(target, 'pm_invite', NOTICES.pm_invite(me.name), me.name);
+  }
+
+  /** Y/N, `/accept NAME`, `/reject NAME`: `from` is a folded name, or undefined for the oldest. */
+  answer(me: Session<E>, from: string | undefined, accept: boolean, asTyped = from): void {
+    const result = this.consent.answer(me.key, from, accept);
+    if ('error' in result) throw chatError('PM_NO_REQUEST', asTyped);
+    const { people } = this;
+    const asker = people.byKey(result.request.from);
+    const askerName = people.display(result.request.from);
+    if (!accept) {
+      this.log.info(`${me.name} refused the private chat request from ${askerName}`);
+      people.notice(me, 'pm_refused', NOTICES.pm_you_refused(askerName), askerName);
+      if (asker) people.notice(asker, 'pm_refused', NOTICES.pm_refused(me.name), me.name);
+      return;
+    }
+    this.log.info(`Private chat started between ${askerName} and ${me.name}`);
+    if (asker) people.notice(asker, 'pm_started', NOTICES.pm_started(me.name), me.name);
+    people.notice(me, 'pm_started', NOTICES.pm_started(askerName), askerName);
+    this.tellCancelled(result.cancelled, new Set([me.key, result.request.from]));
+  }
+
+  /** `EXIT PM`: ends `me`'s private session; both are told. */
+  exit(me: Session<E>): void {
+    const partnerKey = this.consent.end(me.key);
+    if (partnerKey === undefined) throw chatError('PM_NOT_IN');
+    const name = this.people.display(partnerKey);
+    this.log.info(`Private chat between ${me.name} and ${name} closed by ${me.name}`);
+    this.people.notice(me, 'pm_ended', NOTICES.pm_left(name), name);
+    const partner = this.people.byKey(partnerKey);
+    if (partner) this.people.notice(partner, 'pm_ended', NOTICES.pm_ended(me.name), me.name);
+  }
+
+  /**
+   * `s` is gone for good: their session and requests end. Unless `quiet` (a shutdown, where
+   * everyone hears the goodbye anyway), the partner and the other side of each request are told.
+   */
+  left(s: Session<E>, why: string, quiet: boolean): void {
+    const { partner, dropped } = this.consent.remove(s.key);
+    if (quiet) return;
+    if (partner !== undefined) {
+      this.log.info(`Private chat between ${s.name} and ${this.people.display(partner)} ended (${why})`);
+      const p = this.people.byKey(partner);
+      if (p) this.people.notice(p, 'pm_ended', NOTICES.pm_ended(s.name), s.name);
+    }
+    this.tellCancelled(dropped, new Set([s.key]));
+  }
+
+  /** Requests unanswered for the timeout expire; both sides are told. */
+  expire(): void {
+    const { people } = this;
+    const cutoff = this.clock.monotonic() - this.timeoutSeconds * 1000;
+    for (const r of this.consent.expire(cutoff)) {
+      const from = people.byKey(r.from);
+      const to = people.byKey(r.to);
+      const [fromName, toName] = [people.display(r.from), people.display(r.to)];
+      this.log.info(`Private chat request from ${fromName} to ${toName} expired`);
+      if (from) people.notice(from, 'pm_expired', NOTICES.pm_expired_sender(toName, this.timeoutSeconds), toName);
+      if (to) people.notice(to, 'pm_expired', NOTICES.pm_expired_recipient(fromName), fromName);
+    }
+  }
+
+  /**
+   * Tells the other side of each dropped request that it is void because someone in `gone` is
+   * no longer available (offline, or now in a private chat with someone else).
+   */
+  private tellCancelled(dropped: Request[], gone: ReadonlySet<string>): void {
+    for (const r of dropped) {
+      const unavailable = gone.has(r.from) ? r.from : r.to;
+      const other = this.people.byKey(unavailable === r.from ? r.to : r.from);
+      const name = this.people.display(unavailable);
+      if (other) this.people.notice(other, 'pm_cancelled', NOTICES.pm_cancelled(name), name);
+    }
+  }
+}

@@ -1,0 +1,308 @@
+/**
+ * The room: who is online (one registry keyed by the case-folded name), how sessions start,
+ * resume and end, what a line reaches, and who is told what when someone comes or goes. Rules that
+ * span several users live here, once, so the handlers stay short.
+ *
+ * The room knows no sockets, no codec and no bytes: it speaks to users only through its Outbox,
+ * in typed messages, and hears of connections only as opaque Endpoints the transport hands it.
+ */
+import { EventEmitter } from 'node:events';
+import type { Clock } from '../../common/clock.js';
+import { chatError, errorMessage, type ChatError } from '../../common/errors.js';
+import { foldName } from '../../common/names.js';
+import type { NoticeEvent, ServerMessage } from '../../common/protocol.js';
+import type { ServerConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+import { NOTICES } from './notices.js';
+import type { Endpoint, Outbox } from './outbox.js';
+import { Presence } from './presence.js';
+import { PrivateChats } from './private.js';
+import { Session } from './session.js';
+
+export type RoomConfig = Pick<
+  ServerConfig,
+  'rateCount' | 'rateWindow' | 'muteSeconds' | 'heartbeatTimeout' | 'pmTimeout' | 'announceLimit'
+>;
+
+/** Why a session ends for good. */
+export type EndReason = 'logout' | 'offline' | 'shutdown';
+
+/** What became of a heartbeat that named a session: taken, or why not. */
+export type BeatResult = 'accepted' | 'unknown-session' | 'replayed' | 'stale';
+
+/** A who reply must fit one frame header (64 KiB): 1,000 names of at most 32 characters do. */
+const WHO_MAX = 1000;
+
+/** Events: `online` (sorted names) whenever the online list changes (at most once a second in a large room). */
+export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
+  readonly presence: Presence<Session<E>>;
+  readonly privates: PrivateChats<E>;
+  /** The UDP heartbeat port told to clients at login; set once the socket is bound. */
+  heartbeatPort: number | undefined;
+  private readonly sessions = new Map<string, Session<E>>();
+  private readonly byId = new Map<string, Session<E>>();
+  /** Sorted online names; null when the list changed since it was last sorted. */
+  private sorted: readonly string[] | null = null;
+  /** Joins and leaves of a large room waiting for the next summary. */
+  private pending: { joined: string[]; left: string[] } = { joined: [], left: [] };
+  /** The id of the last chat line: every `msg` gets the next one. */
+  private lastId = 0;
+
+  constructor(
+    readonly config: RoomConfig,
+    readonly clock: Clock,
+    readonly log: Logger,
+    private readonly out: Outbox<E>,
+  ) {
+    super();
+    this.presence = new Presence(config.heartbeatTimeout * 1000);
+    this.privates = new PrivateChats(this, clock, log, config.pmTimeout);
+  }
+
+  // ---- lookups -------------------------------------------------------------------------------
+
+  find(name: string): Session<E> | undefined {
+    return this.sessions.get(foldName(name));
+  }
+
+  byKey(key: string): Session<E> | undefined {
+    return this.sessions.get(key);
+  }
+
+  bySessionId(id: string): Session<E> | undefined {
+    return this.byId.get(id);
+  }
+
+  /** The display name for a folded key (falls back to the key for users already gone). */
+  display(key: string): string {
+    return this.byKey(key)?.name ?? key;
+  }
+
+  /** Online names, sorted without regard to case (cached until the list changes). */
+  online(): readonly string[] {
+    this.sorted ??= [...this.sessions.keys()].sort().map((k) => this.sessions.get(k)!.name);
+    return this.sorted;
+  }
+
+  get count(): number {
+    return this.sessions.size;
+  }
+
+  all(): IterableIterator<Session<E>> {
+    return this.sessions.values();
+  }
+
+  // ---- coming and going ----------------------------------------------------------------------
+
+  /** Registers a freshly logged-in user reached at `at`, tells them and everyone else. */
+  login(name: string, guest: boolean, created: boolean, at: E): Session<E> {
+    const { rateCount, rateWindow, muteSeconds } = this.config;
+    const session = new Session<E>(name, guest, { count: rateCount, windowMs: rateWindow * 1000, muteMs: muteSeconds * 1000 });
+    this.sessions.set(session.key, session);
+    this.byId.set(session.id, session);
+    // Before login_ok is built: its online list must include the newcomer.
+    this.changed();
+    this.presence.touch(session, this.clock.monotonic());
+    session.at = at;
+    this.out.attach(session.key, at, this.loginOk(session, { created }));
+    this.log.info(`${guest ? 'Guest' : 'User'} ${name} logged in from ${at.label}`);
+    this.announce('join', session, NOTICES.join(name));
+    return session;
+  }
+
+  /**
+   * Moves a detached (or still attached) session to `at`. A resume counts as a heartbeat, as a
+   * login does. `rekey`: a new client took over with its password, so it gets fresh heartbeat
+   * credentials and the old resume token stops working.
+   */
+  resume(session: Session<E>, at: E, rekey = false): void {
+    if (rekey) {
+      this.byId.delete(session.id);
+      session.rekey();
+      this.byId.set(session.id, session);
+    }
+    this.presence.touch(session, this.clock.monotonic());
+    if (session.at) this.out.end(session.key, { type: 'bye', reason: 'replaced', message: NOTICES.replaced() });
+    session.at = at;
+    this.out.attach(session.key, at, this.loginOk(session, { created: false, resumed: true }));
+    this.log.info(`${session.name} resumed the session from ${at.label}`);
+    const partner = this.privates.partnerOf(session);
+    if (partner) this.notice(partner, 'reconnected', NOTICES.reconnected(session.name), session.name);
+  }
+
+  /** `user`'s connection at `at` went away without LOGOUT: keep the session until presence says offline. */
+  lost(user: string, at: E, reason: string): void {
+    const session = this.sessions.get(user);
+    if (!session || session.at !== at) return;
+    session.at = null;
+    this.log.info(`Lost connection from ${session.name} (${at.label}): ${reason}`);
+  }
+
+  /** Ends a session for good: the user is offline, their private session and requests end. */
+  end(session: Session<E>, reason: EndReason): void {
+    if (this.sessions.get(session.key) !== session) return;
+    this.sessions.delete(session.key);
+    this.byId.delete(session.id);
+    this.presence.forget(session);
+    this.changed();
+    session.end();
+    // At shutdown everyone is about to hear "Server is shutting down"; nothing more to say.
+    this.privates.left(session, reason, reason === 'shutdown');
+    const { heartbeatTimeout } = this.config;
+    if (reason === 'shutdown') {
+      this.out.end(session.key, { type: 'bye', reason: 'shutdown', message: NOTICES.shutdown() });
+    } else if (reason === 'logout') {
+      this.log.info(`${session.name} logged out`);
+      this.announce('leave', session, NOTICES.leave(session.name));
+      this.out.end(session.key, { type: 'bye', reason: 'logout', message: NOTICES.goodbye(session.name) });
+    } else {
+      this.log.info(`No heartbeat from ${session.name} for ${heartbeatTimeout} s: marked offline`);
+      this.announce('offline', session, NOTICES.offline(session.name, heartbeatTimeout));
+      this.out.end(session.key, { type: 'bye', reason: 'offline', message: NOTICES.you_offline(heartbeatTimeout) });
+    }
+  }
+
+  /** Ends every session quietly (the server is stopping; each user gets the shutdown goodbye). */
+  shutdown(): void {
+    for (const s of [...this.sessions.values()]) this.end(s, 'shutdown');
+  }
+
+  // ---- talking -------------------------------------------------------------------------------
+
+  /** A line from `me`: to the private partner while in a session (unless `group`), else to everyone. */
+  say(me: Session<E>, text: string, group = false): void {
+    const partner = group ? undefined : this.privates.partnerOf(me);
+    const ts = this.clock.now();
+    if (partner) {
+      const line = { type: 'msg', id: ++this.lastId, from: me.name, ts, scope: 'private', to: partner.name, text } as const;
+      this.out.toUsers([partner.key, me.key], line);
+      this.log.info(`Private line from ${me.name} to ${partner.name} (${text.length} chars)`);
+      return;
+    }
+    this.out.toRoom({ type: 'msg', id: ++this.lastId, from: me.name, ts, scope: 'group', text });
+    // JSON-quoted: a newline in the text must not be able to forge a log line.
+    this.log.info(`Group message from ${me.name}: ${JSON.stringify(text)}`);
+  }
+
+  /** One private message from `me` to `to` (`/msg bob text`, `@bob text`), outside any session. */
+  dm(me: Session<E>, to: string, text: string): void {
+    const target = this.find(to);
+    if (!target) throw chatError('NO_SUCH_USER', to);
+    const line = { type: 'msg', id: ++this.lastId, from: me.name, ts: this.clock.now(), scope: 'private', to: target.name, text } as const;
+    this.out.toUsers(target === me ? [me.key] : [target.key, me.key], line);
+    this.log.info(`Private message from ${me.name} to ${target.name} (${text.length} chars)`);
+  }
+
+  /** The online list, to `me`. */
+  who(me: Session<E>): void {
+    this.out.toUser(me.key, { type: 'who', online: this.online().slice(0, WHO_MAX), count: this.count });
+  }
+
+  /**
+   * Counts one message against `me`'s flood limit. False when `me` may not send it now; they
+   * have been told (the notice that mutes them, or how long the mute still lasts).
+   */
+  allow(me: Session<E>): boolean {
+    const verdict = me.limiter.hit(this.clock.monotonic());
+    if (verdict.ok) return true;
+    if (verdict.justMuted) {
+      this.log.warn(`Rate limit: ${me.name} muted for ${this.config.muteSeconds} s`);
+      this.notice(me, 'muted', NOTICES.muted(verdict.secondsLeft));
+    } else {
+      this.tell(me, chatError('MUTED', verdict.secondsLeft).retryIn(verdict.secondsLeft));
+    }
+    return false;
+  }
+
+  notice(to: Session<E>, event: NoticeEvent, text: string, user?: string): void {
+    this.out.toUser(to.key, { type: 'notice', event, message: text, ts: this.clock.now(), ...(user ? { user } : {}) });
+  }
+
+  /** An error for `to`, as an error frame. */
+  tell(to: Session<E>, error: ChatError): void {
+    this.out.toUser(to.key, errorMessage(error));
+  }
+
+  // ---- presence ------------------------------------------------------------------------------
+
+  /** The MAC key of a heartbeat's session, if it is live. */
+  secretOf(sessionId: string): Buffer | undefined {
+    return this.byId.get(sessionId)?.secret;
+  }
+
+  /** A heartbeat whose MAC checked out: fresh ones keep the user online. */
+  beat(sessionId: string, seq: bigint): BeatResult {
+    const session = this.byId.get(sessionId);
+    if (!session) return 'unknown-session';
+    if (seq === session.lastSeq) return 'replayed';
+    if (seq < session.lastSeq) return 'stale';
+    session.lastSeq = seq;
+    this.presence.touch(session, this.clock.monotonic());
+    return 'accepted';
+  }
+
+  /** Periodic housekeeping: expired private-chat requests, users gone silent, large-room summaries. */
+  sweep(): void {
+    this.privates.expire();
+    for (const s of this.presence.sweep(this.clock.monotonic())) this.end(s, 'offline');
+    this.flushAnnouncements();
+  }
+
+  // ---- announcements -------------------------------------------------------------------------
+
+  private changed(): void {
+    this.sorted = null;
+  }
+
+  /**
+   * The online list as sent to users: whole while the room is small, omitted when it is larger
+   * than announceLimit (a 10,000-name list per join would cost O(users²) bytes; /who pages it).
+   */
+  private onlineField(): { online?: string[]; count: number } {
+    const count = this.sessions.size;
+    return count <= this.config.announceLimit ? { online: [...this.online()], count } : { count };
+  }
+
+  /**
+   * Tells everyone else that `who` joined or left. In a small room (up to announceLimit users)
+   * at once, with the online list; in a large one the changes are gathered and sent as one
+   * summary a second (see flushAnnouncements), so a login storm costs O(users) a second, not
+   * O(users) a login.
+   */
+  private announce(event: 'join' | 'leave' | 'offline', who: Session<E>, text: string): void {
+    if (this.sessions.size <= this.config.announceLimit && this.pending.joined.length + this.pending.left.length === 0) {
+      const notice = { type: 'notice', event, message: text, ts: this.clock.now(), user: who.name, ...this.onlineField() } as const;
+      this.out.toRoom(notice, who.key);
+      this.emit('online', this.online());
+      return;
+    }
+    (event === 'join' ? this.pending.joined : this.pending.left).push(who.name);
+  }
+
+  /** Sends the gathered joins and leaves of a large room as one 'presence' notice. */
+  private flushAnnouncements(): void {
+    const { joined, left } = this.pending;
+    if (joined.length + left.length === 0) return;
+    this.pending = { joined: [], left: [] };
+    const message = NOTICES.presence(joined, left, this.sessions.size);
+    this.out.toRoom({ type: 'notice', event: 'presence', message, ts: this.clock.now(), ...this.onlineField() });
+    this.emit('online', this.online());
+  }
+
+  private loginOk(session: Session<E>, extra: { created: boolean; resumed?: boolean }): ServerMessage<'login_ok'> {
+    const partner = this.privates.partnerOf(session);
+    return {
+      type: 'login_ok',
+      user: session.name,
+      guest: session.guest,
+      ...this.onlineField(),
+      session: session.id,
+      secret: session.secret.toString('base64'),
+      token: session.token,
+      timeout: this.config.heartbeatTimeout,
+      ...(this.heartbeatPort !== undefined ? { udpPort: this.heartbeatPort } : {}),
+      ...(partner ? { partner: partner.name } : {}),
+      ...extra,
+    };
+  }
+}

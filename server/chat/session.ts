@@ -1,0 +1,77 @@
+/**
+ * A logged-in user. The session outlives its connection: when the connection drops without
+ * LOGOUT the session is detached, keeps its name, private session and pending requests, and waits
+ * for a resume until presence marks the user offline; then it has ended.
+ *
+ *   attached ⇄ detached (connection lost / resumed)
+ *   attached, detached → ended (logout, offline, shutdown)
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { foldName } from '../../common/names.js';
+import type { Endpoint } from './outbox.js';
+import { RateLimiter, type RateRule } from './ratelimit.js';
+
+export type SessionState = 'attached' | 'detached' | 'ended';
+
+/** Fresh heartbeat credentials: session id, MAC key, resume token. */
+const credentials = (): [string, Buffer, string] => [
+  randomBytes(12).toString('base64url'),
+  randomBytes(32),
+  randomBytes(24).toString('base64url'),
+];
+
+export class Session<E extends Endpoint = Endpoint> {
+  /** The case-folded name: the key in the registry and the address in the outbox. */
+  readonly key: string;
+  /** Public id, carried in heartbeats. Changed only by rekey(). */
+  id: string;
+  /** Heartbeat MAC key: random per session, never reused, never logged. Changed only by rekey(). */
+  secret: Buffer;
+  /** Proves ownership on resume. Changed only by rekey(). */
+  token: string;
+  /** Highest heartbeat sequence accepted (replay protection). */
+  lastSeq = -1n;
+  readonly limiter: RateLimiter;
+  /** Where the user is connected now; null while detached or once ended. */
+  at: E | null = null;
+  private over = false;
+
+  constructor(
+    readonly name: string,
+    readonly guest: boolean,
+    rule: RateRule,
+  ) {
+    this.key = foldName(name);
+    this.limiter = new RateLimiter(rule);
+    [this.id, this.secret, this.token] = credentials();
+  }
+
+  get state(): SessionState {
+    if (this.over) return 'ended';
+    return this.at ? 'attached' : 'detached';
+  }
+
+  /**
+   * New heartbeat credentials (id, secret, resume token) for a new client taking the session
+   * over with its password: that client counts its heartbeats from zero, which the old sequence
+   * number would reject as stale, and the old client's token must stop working. The caller
+   * re-registers the id.
+   */
+  rekey(): void {
+    [this.id, this.secret, this.token] = credentials();
+    this.lastSeq = -1n;
+  }
+
+  /** Checks a resume token in constant time. */
+  tokenMatches(token: string): boolean {
+    const a = Buffer.from(this.token);
+    const b = Buffer.from(token);
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+
+  /** For good: no connection, no resume. */
+  end(): void {
+    this.over = true;
+    this.at = null;
+  }
+}

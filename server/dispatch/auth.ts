@@ -1,0 +1,148 @@
+/**
+ * Logging in, registering, resuming and logging out.
+ */
+import { chatError, errorMessage, type ChatError } from '../../common/errors.js';
+import { foldName, nameProblem } from '../../common/names.js';
+import type { ClientMessage } from '../../common/protocol.js';
+import { HashAbandoned, HasherBusy } from '../store/hasher.js';
+import type { Command, Ctx } from './context.js';
+
+/** bcrypt looks at the first 72 bytes only; longer passwords are refused, not silently cut. */
+const BCRYPT_MAX_BYTES = 72;
+const TOO_LONG = `use at most ${BCRYPT_MAX_BYTES} bytes`;
+const tooLong = (password: string) => Buffer.byteLength(password, 'utf8') > BCRYPT_MAX_BYTES;
+
+/**
+ * login {user, password}: an unknown name registers, a known one checks the password, an empty
+ * password asks for a guest login (when allowed). A wrong password leaves the connection open for
+ * another try.
+ */
+export const login: Command<'login'> = {
+  login: false,
+  async run(ctx, msg) {
+    const { caller, room, replies } = ctx;
+    if (!caller.beginLogin()) {
+      const name = caller.user === null ? 'this connection' : room.display(caller.user);
+      throw chatError('ALREADY_LOGGED_IN', name);
+    }
+    try {
+      const error = msg.password === '' ? guestLogin(ctx, msg) : await accountLogin(ctx, msg);
+      // Answered before endLogin, which closes a caller whose login time ran out meanwhile.
+      if (error) replies.reply(caller, errorMessage(error));
+    } finally {
+      caller.endLogin(); // a no-op once logged in
+    }
+  },
+};
+
+function guestLogin({ config, room, store, caller }: Ctx, msg: ClientMessage<'login'>): ChatError | null {
+  if (!config.allowGuests) return chatError('GUESTS_DISABLED');
+  const base = msg.user === '' ? `Guest_${caller.port}` : msg.user;
+  const problem = nameProblem(base);
+  if (problem) return chatError('BAD_NAME', problem);
+  if (store.find(base) || store.inFlight(base)) {
+    return chatError('BAD_NAME', `${base} is a registered account; give its password`);
+  }
+  // Seed 000: a name already online gets _2, _3, ...; never an account's name.
+  let name = base;
+  for (let n = 2; room.find(name) || store.find(name); n++) {
+    name = `${base.slice(0, 32 - String(n).length - 1)}_${n}`;
+  }
+  room.login(name, true, false, caller);
+  return null;
+}
+
+async function accountLogin(ctx: Ctx, msg: ClientMessage<'login'>): Promise<ChatError | null> {
+  const { room, store, hasher, logins, caller, log } = ctx;
+  const { user, password } = msg;
+  const problem = nameProblem(user);
+  if (problem) return chatError('BAD_NAME', problem);
+  const keys = [`user:${foldName(user)}`, `addr:${caller.address}`];
+  const gate = await logins.admit(keys);
+  if (gate.wait > 0) return chatError('LOGIN_THROTTLED', gate.wait).retryIn(gate.wait);
+  try {
+    // Gone while waiting for a place: don't spend a hash on nobody.
+    if (caller.closed) return null;
+    await store.inFlight(user)?.catch(() => undefined);
+    const account = store.find(user);
+    if (!account) {
+      gate.release(); // a registration guesses nothing
+      return await register(ctx, user, password);
+    }
+    // bcrypt would compare only the first 72 bytes: a longer password must not match.
+    if (tooLong(password)) return chatError('PASSWORD_RULE', TOO_LONG);
+    if (!(await hasher.compare(password, account.hash, () => !caller.closed))) {
+      // Counted before the gate opens, so attempts waiting on this check see the failure.
+      logins.fail(keys);
+      log.warn(`Failed login for ${account.name} from ${caller.label}`);
+      return chatError('BAD_PASSWORD');
+    }
+    if (caller.closed) return null;
+    const online = room.find(account.name);
+    if (online?.state === 'attached') return chatError('ALREADY_LOGGED_IN', account.name);
+    // The same user whose connection dropped a moment ago: the password proves it, take over
+    // (with new heartbeat credentials: this may be a new client, counting from zero).
+    if (online) room.resume(online, caller, true);
+    else room.login(account.name, false, false, caller);
+    return null;
+  } catch (e) {
+    if (e instanceof HasherBusy) return chatError('SERVER_BUSY');
+    if (e instanceof HashAbandoned) return null; // the connection closed while it waited
+    throw e;
+  } finally {
+    gate.release();
+  }
+}
+
+async function register(ctx: Ctx, user: string, password: string): Promise<ChatError | null> {
+  const { config, room, store, hasher, caller, log } = ctx;
+  // A guest online under this name, or another registration, may hold it: exactly one wins.
+  const taken = () => {
+    const online = room.find(user);
+    if (online) return chatError('ALREADY_LOGGED_IN', online.name);
+    return store.find(user) || store.inFlight(user) ? chatError('NAME_TAKEN', user) : null;
+  };
+  const before = taken();
+  if (before) return before;
+  const rule = passwordProblem(password, config.minPassword);
+  if (rule) return chatError('PASSWORD_RULE', rule);
+  if (caller.closed) return null;
+  const hash = await hasher.hash(password, config.bcryptCost, () => !caller.closed);
+  // The name may have been taken while we hashed.
+  const after = taken();
+  if (after) return after;
+  try {
+    await store.create(user, hash, new Date(room.clock.now()));
+  } catch (e) {
+    log.error(`Could not save account ${user}: ${(e as Error).message}`);
+    return chatError('STORE_FAILED');
+  }
+  log.info(`User ${user} successfully registered`);
+  if (caller.closed) return null;
+  room.login(user, false, true, caller);
+  return null;
+}
+
+function passwordProblem(password: string, min: number): string | null {
+  if ([...password].length < min) return `use at least ${min} characters`;
+  return tooLong(password) ? TOO_LONG : null;
+}
+
+/** resume {session, token}: take back a session whose connection was lost, without a password. */
+export const resume: Command<'resume'> = {
+  login: false,
+  run({ room, caller }, msg) {
+    if (caller.state !== 'awaiting-login') throw chatError('ALREADY_LOGGED_IN', 'this connection');
+    const session = room.bySessionId(msg.session);
+    if (!session || !session.tokenMatches(msg.token)) throw chatError('RESUME_FAILED');
+    room.resume(session, caller);
+  },
+};
+
+/** logout: from LOGOUT, exit or quit; a goodbye, then the connection closes. */
+export const logout: Command<'logout'> = {
+  login: true,
+  run({ room, me }) {
+    room.end(me, 'logout');
+  },
+};

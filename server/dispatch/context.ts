@@ -1,0 +1,75 @@
+/**
+ * What every handler receives. One signature for all: `(ctx, msg)`. Handlers that need a login
+ * get a `UserCtx`, whose `me` the dispatcher has already checked.
+ *
+ * Handlers never hold a connection: they see the caller as a `Caller` (its login state and where
+ * it is from), change the chat through the room, and answer through `replies` or the room's outbox.
+ */
+import type { ClientMessage, ClientType, ServerMessage } from '../../common/protocol.js';
+import type { Endpoint } from '../chat/outbox.js';
+import type { Room } from '../chat/room.js';
+import type { Session } from '../chat/session.js';
+import type { ServerConfig } from '../config.js';
+import type { Counters } from '../counters.js';
+import type { Logger } from '../logger.js';
+import type { AccountStore } from '../store/accounts.js';
+import type { Hasher } from '../store/hasher.js';
+import type { LoginGate } from '../store/login-gate.js';
+
+/** The connection a message came on, as the dispatcher sees it. */
+export interface Caller extends Endpoint {
+  readonly port: number;
+  readonly state: 'awaiting-login' | 'authenticating' | 'ready' | 'closed';
+  readonly closed: boolean;
+  /** The case-folded name of the user logged in on it, if any. */
+  readonly user: string | null;
+  /** A login starts: false when one is already being checked, or the caller is logged in. */
+  beginLogin(): boolean;
+  /** The login was refused: the caller may try again (unless its login time is up). */
+  endLogin(): void;
+  close(reason: string): void;
+}
+
+/** Answers to the caller itself, logged in or not. */
+export interface Replies {
+  reply(to: Caller, msg: ServerMessage): void;
+}
+
+export type DispatchConfig = Pick<ServerConfig, 'allowGuests' | 'minPassword' | 'bcryptCost'>;
+
+export interface Services {
+  config: DispatchConfig;
+  room: Room<Caller>;
+  store: AccountStore;
+  hasher: Hasher;
+  /** Brute-force protection: failed logins by account and by address. */
+  logins: LoginGate;
+  counters: Counters;
+  replies: Replies;
+  log: Logger;
+}
+
+export interface Ctx extends Services {
+  caller: Caller;
+}
+
+export interface UserCtx extends Ctx {
+  me: Session<Caller>;
+}
+
+/**
+ * A command table entry. `login`: usable only once logged in (checked once, in the dispatcher).
+ * `limited`: counts toward the sender's flood limit. `counted`: a chat line, for `stats`.
+ * `reads`: the message this one stands for, when it is really another (a bare Y is an answer).
+ */
+export type Command<K extends ClientType> =
+  | { login: false; run(ctx: Ctx, msg: ClientMessage<K>): void | Promise<void> }
+  | {
+      login: true;
+      limited?: boolean;
+      counted?: boolean;
+      reads?(ctx: UserCtx, msg: ClientMessage<K>): ClientMessage | null;
+      run(ctx: UserCtx, msg: ClientMessage<K>): void | Promise<void>;
+    };
+
+export type CommandTable = { [K in ClientType]: Command<K> };

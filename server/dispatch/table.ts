@@ -1,0 +1,41 @@
+/**
+ * The command table and the one dispatcher. Validation of the frame has already happened in the
+ * codec; here, once for every message: the login gate, what a message stands for, the flood
+ * limit, the count, and error containment (a refusal is answered to the caller; a handler that
+ * throws anything else closes its own connection, never the server).
+ */
+import { ChatError, chatError, errorMessage } from '../../common/errors.js';
+import type { ClientMessage } from '../../common/protocol.js';
+import { login, logout, resume } from './auth.js';
+import { dm, say, who } from './chat.js';
+import type { Caller, Command, CommandTable, Services } from './context.js';
+import { pm_answer, pm_exit, pm_request } from './private.js';
+
+export const COMMANDS: CommandTable = { login, resume, logout, say, dm, who, pm_request, pm_answer, pm_exit };
+
+export async function dispatch(services: Services, caller: Caller, received: ClientMessage): Promise<void> {
+  const { room, counters, replies } = services;
+  let msg = received;
+  let command = COMMANDS[msg.type] as Command<typeof msg.type>;
+  try {
+    if (!command.login) return await command.run({ ...services, caller }, msg as never);
+    // A caller has a user once its login is done (Room.login, Room.resume bind it).
+    const me = caller.user === null ? undefined : room.byKey(caller.user);
+    if (!me || me.at !== caller) throw chatError('NOT_LOGGED_IN');
+    const ctx = { ...services, caller, me };
+    const meant = command.reads?.(ctx, msg as never);
+    if (meant) {
+      msg = meant;
+      command = COMMANDS[msg.type] as Command<typeof msg.type>;
+    }
+    if (!command.login) throw new Error(`${received.type} stands for ${msg.type}, which needs no login`);
+    if (command.limited && !room.allow(me)) return;
+    await command.run(ctx, msg as never);
+    if (command.counted) counters.messages++;
+  } catch (e) {
+    if (e instanceof ChatError) return replies.reply(caller, errorMessage(e));
+    services.log.error(`Error handling ${msg.type} from ${caller.label}: ${(e as Error).stack ?? e}`);
+    replies.reply(caller, errorMessage(chatError('INTERNAL')));
+    caller.close('internal error');
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * One client connection: bytes from any duplex stream (TCP, TLS, or an in-memory pair in tests)
+ * through the frame decoder to typed messages, and encoded frames back out. It knows no users and
+ * no chat rules; what a message means is the dispatcher's business, and what is sent to it comes
+ * from Delivery.
+ *
+ * Output is batched (see Batcher): frames written during one turn go out in a single socket
+ * write; a batch that reaches 64 KiB is written at once. A reader that stops reading has its
+ * unsent output (what the socket could not take) capped; past the cap it is disconnected, so one
+ * slow client cannot grow the server or hold up the others.
+ */
+import type { Duplex } from 'node:stream';
+import { FrameDecoder, validate } from '../../common/codec.js';
+import { ChatError } from '../../common/errors.js';
+import { CLIENT_MESSAGES, type ClientMessage } from '../../common/protocol.js';
+import type { Cancel, Clock } from '../../common/clock.js';
+import type { Batcher, Flushable } from './batcher.js';
+import { NATIVE, type Wire } from './wire.js';
+
+/**
+ * A connection's life: awaiting-login → (a login frame) authenticating → ready, or back to
+ * awaiting-login when the login is refused; closed from any state.
+ */
+export type ConnState = 'awaiting-login' | 'authenticating' | 'ready' | 'closed';
+
+export interface ConnectionEvents {
+  message(conn: Connection, msg: ClientMessage): void;
+  /** The peer sent something unreadable; tell it (the connection closes itself after a fatal one). */
+  invalid(conn: Connection, error: ChatError): void;
+  closed(conn: Connection, reason: string): void;
+  /** A bug surfaced while serving this connection; it has been closed, the server goes on. */
+  fault(conn: Connection, error: unknown): void;
+}
+
+export interface ConnectionOptions {
+  maxBody: number;
+  maxOutput: number;
+  clock: Clock;
+  batcher: Batcher;
+}
+
+/** Queued bytes that are written at once rather than at the end of the turn. */
+const FLUSH_AT = 64 * 1024;
+/** After close(), how long a peer that never reads its last bytes keeps its socket. */
+const LINGER_MS = 2000;
+
+export class Connection implements Flushable {
+  readonly wire: Wire = NATIVE;
+  private current: ConnState = 'awaiting-login';
+  /** The (case-folded) user this connection delivers to, once logged in; kept by Delivery. */
+  user: string | null = null;
+  /** Cancels the login deadline, while one is set. */
+  private cancelLoginTimer: Cancel | null = null;
+  /** The login deadline passed while a login was being checked: close if that login fails. */
+  private loginExpired = false;
+  /** What to do when the login deadline has passed (tell the peer and close). */
+  private expire: (conn: Connection) => void = () => {};
+  private readonly decoder: FrameDecoder;
+  private out: Buffer[] = [];
+  private outBytes = 0;
+  /** Whether any bytes have arrived yet. */
+  private spoke = false;
+
+  constructor(
+    private readonly stream: Duplex,
+    readonly address: string,
+    readonly port: number,
+    private readonly options: ConnectionOptions,
+    private readonly events: ConnectionEvents,
+  ) {
+    this.decoder = new FrameDecoder(options.maxBody);
+    stream.on('data', (chunk: Buffer) => this.receive(chunk));
+    stream.on('end', () => this.close('connection closed by peer'));
+    stream.on('close', () => this.close('connection closed'));
+    stream.on('error', (e: Error) => this.close(`socket error: ${e.message}`));
+  }
+
+  get state(): ConnState {
+    return this.current;
+  }
+
+  get label(): string {
+    return `${this.address}:${this.port}`;
+  }
+
+  get closed(): boolean {
+    return this.current === 'closed';
+  }
+
+  /** Queues encoded bytes (a broadcast's are shared between recipients). Closed: does nothing. */
+  write(frame: Buffer): void {
+    if (this.current === 'closed') return;
+    this.out.push(frame);
+    this.outBytes += frame.length;
+    // A big batch goes to the socket now: a reader that keeps up takes it at once, so a burst
+    // (several large messages in one turn) does not look like a slow reader.
+    if (this.outBytes >= FLUSH_AT) return this.flushAndCheck();
+    if (this.out.length === 1) this.options.batcher.mark(this);
+  }
+
+  /** Writes what is queued in one go. */
+  private flush(): void {
+    if (this.out.length === 0 || this.stream.destroyed) return;
+    const out = this.out;
+    const size = this.outBytes;
+    this.out = [];
+    this.outBytes = 0;
+    this.stream.write(out.length === 1 ? out[0]! : this.options.batcher.join(out, size));
+  }
+
+  /**
+   * Flushes, then applies the output cap to what the socket could not take: a reader that has
+   * stopped reading. Checked once per write to the socket, not once per frame, since the queue
+   * itself never holds more than FLUSH_AT.
+   */
+  flushAndCheck(): void {
+    this.flush();
+    if (this.current !== 'closed' && this.stream.writableLength > this.options.maxOutput) {
+      this.destroy(`output over ${this.options.maxOutput} bytes unread (slow reader)`);
+    }
+  }
+
+  /**
+   * Slowloris: whatever it trickles, a connection that has not logged in by the deadline goes. A
+   * login already sent and being checked (queued for a hash thread in a login storm, say) may
+   * finish; if it is refused, endLogin() closes the connection.
+   */
+  startLoginDeadline(ms: number, expire: (conn: Connection) => void): void {
+    this.expire = expire;
+    this.cancelLoginTimer = this.options.clock.after(ms, () => {
+      this.cancelLoginTimer = null;
+      if (this.current === 'authenticating') this.loginExpired = true;
+      else if (this.current === 'awaiting-login') this.expire(this);
+    });
+  }
+
+  /** A login frame arrived. False when one is already being checked, or the user is logged in. */
+  beginLogin(): boolean {
+    if (this.current !== 'awaiting-login') return false;
+    this.current = 'authenticating';
+    return true;
+  }
+
+  /** The login was refused (or never started): ready for another try, unless its time is up. */
+  endLogin(): void {
+    if (this.current !== 'authenticating') return;
+    this.current = 'awaiting-login';
+    if (this.loginExpired) this.expire(this);
+  }
+
+  /** Logged in (or resumed): the deadline no longer applies; its timer's closure is dropped. */
+  loggedIn(): void {
+    if (this.current === 'closed') return;
+    this.current = 'ready';
+    this.clearLoginDeadline();
+  }
+
+  private clearLoginDeadline(): void {
+    this.cancelLoginTimer?.();
+    this.cancelLoginTimer = null;
+  }
+
+  /**
+   * Ends the connection after what is queued has been written (a `bye` goes out first). Safe to
+   * call any number of times; only the first reason is reported.
+   */
+  close(reason: string): void {
+    if (this.current === 'closed') return;
+    this.flush();
+    this.current = 'closed';
+    this.options.batcher.unmark(this);
+    this.clearLoginDeadline();
+    this.stream.end();
+    // A peer that never reads would keep a half-closed socket forever: give it a moment, then cut.
+    const cancel = this.options.clock.after(LINGER_MS, () => this.stream.destroy());
+    this.stream.once('close', cancel);
+    try {
+      this.events.closed(this, reason);
+    } catch (e) {
+      this.events.fault(this, e);
+    }
+  }
+
+  /** Drops the connection at once, discarding queued output. */
+  destroy(reason: string): void {
+    if (this.current === 'closed') return;
+    this.out = [];
+    this.outBytes = 0;
+    this.close(reason);
+    this.stream.destroy();
+  }
+
+  /** Socket data: anything thrown on the way is a bug; it costs this connection, not the server. */
+  private receive(chunk: Buffer): void {
+    if (this.current === 'closed') return;
+    try {
+      this.decode(chunk);
+    } catch (e) {
+      this.events.fault(this, e);
+      this.destroy('internal error');
+    }
+  }
+
+  private decode(chunk: Buffer): void {
+    // A TLS ClientHello (record type 0x16, version 3.x) on a plaintext port: say so in the log
+    // rather than wait for 5 KiB of "header" that never comes.
+    if (!this.spoke && chunk[0] === 0x16 && chunk[1] === 0x03) {
+      this.destroy('TLS handshake on a plaintext port (client using TLS?)');
+      return;
+    }
+    this.spoke = true;
+    for (const { frame, error } of this.decoder.push(chunk)) {
+      if (this.closed) return; // a handler earlier in this chunk may have closed us
+      if (error) {
+        this.events.invalid(this, error);
+        if (error.fatal) this.close(`protocol error: ${error.message}`);
+        continue;
+      }
+      const msg = validate<ClientMessage>(frame, CLIENT_MESSAGES);
+      if (msg instanceof ChatError) this.events.invalid(this, msg);
+      else this.events.message(this, msg);
+    }
+  }
+}

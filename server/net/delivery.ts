@@ -1,0 +1,137 @@
+/**
+ * Delivery: the Outbox over real connections, and the only place the server encodes what it
+ * sends. It maps each user (by case-folded name) to their connection, encodes a message once per
+ * wire format among its recipients and shares the bytes, and keeps what arrives for a user whose
+ * connection dropped, so a resume gets it (bounded: the newest BACKLOG_BYTES).
+ *
+ * Replies to a connection that is not logged in (errors, the greeting) go through `reply`.
+ */
+import type { ServerMessage } from '../../common/protocol.js';
+import type { Outbox } from '../chat/outbox.js';
+import type { Connection } from './connection.js';
+import { NATIVE, type Wire } from './wire.js';
+
+/** Output kept for a detached user, delivered on resume; beyond this the oldest is dropped. */
+export const BACKLOG_BYTES = 256 * 1024;
+
+/** Why a connection closes when its user's session ends, by the goodbye's reason (for the log). */
+const CLOSE_REASONS: Record<ServerMessage<'bye'>['reason'], string> = {
+  logout: 'logout',
+  offline: 'marked offline',
+  replaced: 'session resumed elsewhere',
+  shutdown: 'server shutting down',
+};
+
+/** A user as delivery sees them: their connection, or what waits for their return. */
+interface Link {
+  readonly user: string;
+  conn: Connection | null;
+  /** The wire format of the last connection: what the backlog is encoded in. */
+  wire: Wire;
+  backlog: Buffer[];
+  backlogBytes: number;
+}
+
+export class Delivery implements Outbox<Connection> {
+  private readonly links = new Map<string, Link>();
+
+  attach(user: string, conn: Connection, first: ServerMessage): void {
+    let link = this.links.get(user);
+    if (!link) {
+      link = { user, conn: null, wire: conn.wire, backlog: [], backlogBytes: 0 };
+      this.links.set(user, link);
+    }
+    link.conn = conn;
+    link.wire = conn.wire;
+    conn.user = user;
+    conn.loggedIn();
+    conn.write(conn.wire.encode(first));
+    const kept = link.backlog;
+    link.backlog = [];
+    link.backlogBytes = 0;
+    for (const bytes of kept) conn.write(bytes);
+  }
+
+  toUser(user: string, msg: ServerMessage): void {
+    const link = this.links.get(user);
+    if (link) this.deliver(link, link.wire.encode(msg));
+  }
+
+  toUsers(users: readonly string[], msg: ServerMessage): void {
+    const bytes = new Encoded(msg);
+    for (const user of users) {
+      const link = this.links.get(user);
+      if (link) this.deliver(link, bytes.for(link.wire));
+    }
+  }
+
+  toRoom(msg: ServerMessage, except?: string): void {
+    const bytes = new Encoded(msg);
+    for (const link of this.links.values()) {
+      if (link.user !== except) this.deliver(link, bytes.for(link.wire));
+    }
+  }
+
+  end(user: string, bye?: ServerMessage<'bye'>): void {
+    const link = this.links.get(user);
+    if (!link) return;
+    this.links.delete(user);
+    const { conn } = link;
+    if (!conn) return;
+    // Unbound first: the close that follows is not a lost connection for the chat to hear about.
+    conn.user = null;
+    if (bye) conn.write(conn.wire.encode(bye));
+    conn.close(bye ? CLOSE_REASONS[bye.reason] : 'session ended');
+  }
+
+  /** To one connection, whoever it is (a greeting, an error before login, a goodbye at shutdown). */
+  reply(conn: Connection, msg: ServerMessage): void {
+    conn.write(conn.wire.encode(msg));
+  }
+
+  /**
+   * `conn` closed. If it was its user's connection, the user is now detached (output is kept for
+   * a resume) and their name is returned, so the chat can be told.
+   */
+  lost(conn: Connection): string | undefined {
+    const user = conn.user;
+    if (user === null) return undefined;
+    conn.user = null;
+    const link = this.links.get(user);
+    if (link?.conn !== conn) return undefined;
+    link.conn = null;
+    return user;
+  }
+
+  private deliver(link: Link, bytes: Buffer): void {
+    if (link.conn) {
+      link.conn.write(bytes);
+      return;
+    }
+    link.backlog.push(bytes);
+    link.backlogBytes += bytes.length;
+    while (link.backlogBytes > BACKLOG_BYTES && link.backlog.length > 1) {
+      link.backlogBytes -= link.backlog.shift()!.length;
+    }
+  }
+}
+
+/** One message's bytes per wire format, encoded on first use and shared after. */
+class Encoded {
+  private wire: Wire = NATIVE;
+  private bytes: Buffer | null = null;
+  private others: Map<Wire, Buffer> | null = null;
+
+  constructor(private readonly msg: ServerMessage) {}
+
+  for(wire: Wire): Buffer {
+    if (wire === this.wire) return (this.bytes ??= wire.encode(this.msg));
+    this.others ??= new Map();
+    let bytes = this.others.get(wire);
+    if (!bytes) {
+      bytes = wire.encode(this.msg);
+      this.others.set(wire, bytes);
+    }
+    return bytes;
+  }
+}

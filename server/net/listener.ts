@@ -1,0 +1,168 @@
+/**
+ * The way in: the TCP (or TLS) listener, admission (connection limits in all and per address),
+ * and the life of each connection from greeting to close. It accepts any duplex stream through
+ * `handle()`, so the socket listener is only one way in (specs use in-memory pairs).
+ *
+ * What a connection says goes to the dispatcher (`message`); a connection whose user is logged in
+ * and that closes is reported as lost (`lost`), so the chat can keep the session for a resume.
+ */
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
+import type { Clock } from '../../common/clock.js';
+import { chatError, errorMessage, type ChatError } from '../../common/errors.js';
+import { PROTOCOL_VERSION, type ClientMessage, type ServerMessage } from '../../common/protocol.js';
+import type { ServerConfig } from '../config.js';
+import type { Counters } from '../counters.js';
+import type { Logger } from '../logger.js';
+import { Batcher } from './batcher.js';
+import { Connection, type ConnectionEvents } from './connection.js';
+import type { Delivery } from './delivery.js';
+import type { TlsFiles } from './tls.js';
+
+export type ListenerConfig = Pick<
+  ServerConfig,
+  'host' | 'port' | 'maxBody' | 'maxOutput' | 'maxConnections' | 'maxPerAddress' | 'loginTimeout' | 'allowGuests'
+>;
+
+export interface ListenerDeps {
+  clock: Clock;
+  log: Logger;
+  counters: Counters;
+  delivery: Delivery;
+  /** A message from a connection, for the dispatcher. */
+  message(conn: Connection, msg: ClientMessage): void;
+  /** `user`'s connection closed without a logout. */
+  lost(user: string, conn: Connection, reason: string): void;
+}
+
+/** How long the listener waits at shutdown for peers to take their last bytes (see Connection.close). */
+const DRAIN_MS = 3000;
+
+export class Listener {
+  private server: net.Server | null = null;
+  private readonly conns = new Set<Connection>();
+  private readonly perAddress = new Map<string, number>();
+  private readonly batcher = new Batcher();
+  private stopping = false;
+  /** One set of handlers shared by every connection (closures per connection cost memory). */
+  private readonly events: ConnectionEvents;
+  /** Handlers for a connection refused at the door: it only gets its error and is closed. */
+  private readonly ignore: ConnectionEvents;
+
+  constructor(
+    private readonly config: ListenerConfig,
+    private readonly deps: ListenerDeps,
+  ) {
+    const invalid = (c: Connection, e: ChatError) => deps.delivery.reply(c, errorMessage(e));
+    const fault = (c: Connection, e: unknown) => this.fault(c, e);
+    this.events = {
+      message: (c, msg) => deps.message(c, msg),
+      invalid,
+      closed: (c, reason) => this.closed(c, reason),
+      fault,
+    };
+    this.ignore = { message: () => {}, invalid, closed: () => {}, fault };
+  }
+
+  get connections(): number {
+    return this.conns.size;
+  }
+
+  /** Listens on the configured host and port (TLS with `tlsFiles`); resolves with the bound port. */
+  listen(tlsFiles: TlsFiles | null): Promise<number> {
+    const { config, deps } = this;
+    const onSocket = (socket: net.Socket) => this.handle(socket, socket.remoteAddress ?? '?', socket.remotePort ?? 0);
+    let server: net.Server;
+    if (tlsFiles) {
+      // The handshake comes before handle(), so it needs its own deadline and cap (slowloris).
+      // The cap leaves room for handshakes whose clients handle() will refuse with a clear error.
+      server = tls.createServer({ ...tlsFiles, handshakeTimeout: config.loginTimeout * 1000 }, onSocket);
+      server.maxConnections = 2 * config.maxConnections;
+    } else {
+      server = net.createServer(onSocket);
+    }
+    // A client that is not speaking TLS to a TLS listener, or is too slow to, fails the handshake.
+    server.on('tlsClientError', (e: Error & { code?: string; reason?: string }, socket: tls.TLSSocket) => {
+      const why = e.reason ?? e.message.trim();
+      const hint = e.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || e.code === 'ERR_SSL_HTTP_REQUEST' ? ' (client not using TLS?)' : '';
+      deps.log.warn(`TLS handshake failed from ${socket.remoteAddress}: ${why}${hint}`);
+      // With a listener here Node leaves the socket open (even after a handshake timeout).
+      socket.destroy();
+    });
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      // A failed listen is the caller's to report (once, as one line); later errors are logged.
+      server.once('error', reject);
+      server.listen({ host: config.host, port: config.port }, () => {
+        server.off('error', reject);
+        server.on('error', (e) => deps.log.error(`Listener error: ${e.message}`));
+        resolve((server.address() as net.AddressInfo).port);
+      });
+    });
+  }
+
+  /** Serves one client over any duplex stream. */
+  handle(stream: Duplex, address: string, port: number): void {
+    const { config, deps } = this;
+    if (this.stopping) {
+      stream.destroy();
+      return;
+    }
+    if (stream instanceof net.Socket) stream.setNoDelay(true);
+    const options = { maxBody: config.maxBody, maxOutput: config.maxOutput, clock: deps.clock, batcher: this.batcher };
+    const fromHere = this.perAddress.get(address) ?? 0;
+    if (this.conns.size >= config.maxConnections || fromHere >= config.maxPerAddress) {
+      deps.log.warn(`Refused connection from ${address}:${port}: too many connections`);
+      const refused = new Connection(stream, address, port, options, this.ignore);
+      deps.delivery.reply(refused, errorMessage(chatError('TOO_MANY_CONNECTIONS')));
+      refused.close('too many connections');
+      return;
+    }
+    this.perAddress.set(address, fromHere + 1);
+    deps.counters.connections++;
+    const conn = new Connection(stream, address, port, options, this.events);
+    this.conns.add(conn);
+    deps.log.info(`Accepted connection from ${conn.label}`);
+    deps.delivery.reply(conn, { type: 'hello', server: 'tinychat', version: PROTOCOL_VERSION, guests: config.allowGuests });
+    conn.startLoginDeadline(config.loginTimeout * 1000, (c) => {
+      deps.delivery.reply(c, errorMessage(chatError('LOGIN_TIMEOUT')));
+      c.close('no login within the time allowed');
+    });
+  }
+
+  private closed(conn: Connection, reason: string): void {
+    this.conns.delete(conn);
+    const left = (this.perAddress.get(conn.address) ?? 1) - 1;
+    if (left > 0) this.perAddress.set(conn.address, left);
+    else this.perAddress.delete(conn.address);
+    const user = this.deps.delivery.lost(conn);
+    if (user !== undefined) this.deps.lost(user, conn, reason);
+    else this.deps.log.info(`Connection from ${conn.label} closed: ${reason}`);
+  }
+
+  /** A bug hit while serving one connection: log it and drop that connection, nothing else. */
+  fault(conn: Connection, e: unknown): void {
+    this.deps.log.error(`Internal error on connection ${conn.label}: ${(e as Error)?.stack ?? e}`);
+    conn.destroy('internal error');
+  }
+
+  /**
+   * Stops taking connections; every connection still open gets `bye` after what is already
+   * queued for it and is closed. Resolves once the listener has closed, or after DRAIN_MS.
+   */
+  close(bye: ServerMessage<'bye'>): Promise<void> {
+    this.stopping = true;
+    const closed = new Promise<void>((resolve) => {
+      if (!this.server) return resolve();
+      this.server.close(() => resolve());
+      // Peers that never read their last bytes are cut by Connection.close after its linger.
+      this.deps.clock.after(DRAIN_MS, resolve);
+    });
+    for (const c of [...this.conns]) {
+      this.deps.delivery.reply(c, bye);
+      c.close('server shutting down');
+    }
+    return closed;
+  }
+}

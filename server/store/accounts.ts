@@ -1,0 +1,26 @@
+/**
+ * Where accounts live. The embedded users file (user-file.ts) is the default; another store (a
+ * shared one for several servers) implements the same interface.
+ */
+export interface Account {
+  name: string;
+  /** bcrypt hash; the password itself is never stored. */
+  hash: string;
+  created: string;
+}
+
+export interface AccountStore {
+  /** How many accounts there are. */
+  readonly size: number;
+  /** The account of `name`, in any case. */
+  find(name: string): Account | undefined;
+  /** A registration of `name` still being written, if any. */
+  inFlight(name: string): Promise<Account> | undefined;
+  /**
+   * Adds an account and resolves once it is durable. The caller has checked that the name is free
+   * and not in flight; the name is reserved at once, so a concurrent registration sees it.
+   */
+  create(name: string, hash: string, now: Date): Promise<Account>;
+  /** Waits for writes in flight and releases the store. */
+  close(): Promise<void>;
+}

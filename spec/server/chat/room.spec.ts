@@ -1,0 +1,237 @@
+/**
+ * The room on its own: a recording outbox instead of sockets, a fake clock, no TCP. What each
+ * user would receive is read from the recorder, in order.
+ */
+import { expect } from 'chai';
+import { ChatError } from '../../../common/errors.js';
+import type { ServerMessage } from '../../../common/protocol.js';
+import { Room } from '../../../server/chat/room.js';
+import type { Session } from '../../../server/chat/session.js';
+import { makeConfig } from '../../../server/config.js';
+import { memoryLogger } from '../../../server/logger.js';
+import { FakeClock } from '../../support/fake-clock.js';
+import { FakeEndpoint, RecordingOutbox } from '../../support/recorder.js';
+
+describe('Room (recording outbox, fake clock)', () => {
+  let clock: FakeClock;
+  let out: RecordingOutbox;
+  let room: Room<FakeEndpoint>;
+  let logs: string[];
+
+  beforeEach(() => {
+    clock = new FakeClock();
+    out = new RecordingOutbox();
+    const log = memoryLogger();
+    logs = log.lines;
+    room = new Room(makeConfig({ heartbeatTimeout: 20, pmTimeout: 60, rateCount: 3, rateWindow: 5, muteSeconds: 10 }), clock, log, out);
+    room.heartbeatPort = 5555;
+  });
+
+  const login = (name: string, guest = false): Session<FakeEndpoint> =>
+    room.login(name, guest, false, new FakeEndpoint(`127.0.0.1:${1000 + room.count}`));
+  const loginOk = (user: string) => out.of(user).find((m) => m.type === 'login_ok') as ServerMessage<'login_ok'>;
+  const refusal = (fn: () => void): string => {
+    try {
+      fn();
+    } catch (e) {
+      if (e instanceof ChatError) return `${e.code}: ${e.message}`;
+      throw e;
+    }
+    throw new Error('not refused');
+  };
+
+  describe('login', () => {
+    it('greets the newcomer first with the online list and heartbeat credentials, and tells the others', () => {
+      login('alice');
+      const bob = login('Bob');
+      const ok = loginOk('bob');
+      expect(out.of('bob')[0]).to.equal(ok);
+      expect(ok).to.deep.include({ user: 'Bob', guest: false, created: false, online: ['alice', 'Bob'], count: 2, udpPort: 5555, timeout: 20 });
+      expect(ok.session).to.equal(bob.id);
+      expect(Buffer.from(ok.secret!, 'base64')).to.have.length(32);
+      expect(out.notices('alice')).to.deep.equal(['join: Bob joined the chat']);
+      expect(out.notices('bob'), 'not told of their own join').to.deep.equal([]);
+      expect(room.online()).to.deep.equal(['alice', 'Bob']);
+      expect(bob.state).to.equal('attached');
+      expect(logs).to.include('INFO User Bob logged in from 127.0.0.1:1001');
+    });
+
+    it('finds users without regard to case', () => {
+      login('Alice');
+      expect(room.find('ALICE')?.name).to.equal('Alice');
+      expect(room.display('alice')).to.equal('Alice');
+    });
+  });
+
+  describe('group lines', () => {
+    it('reach everyone, the sender too, with ids that only grow', () => {
+      const alice = login('alice');
+      login('bob');
+      login('carol');
+      room.say(alice, 'hello');
+      room.say(alice, 'two\nlines');
+      for (const user of ['alice', 'bob', 'carol']) {
+        expect(out.lines(user)).to.deep.equal(['alice: hello', 'alice: two\nlines']);
+      }
+      const ids = out.of('bob').flatMap((m) => (m.type === 'msg' ? [m.id] : []));
+      expect(ids[1]).to.be.greaterThan(ids[0]!);
+      expect(out.of('carol').find((m) => m.type === 'msg')).to.include({ scope: 'group', ts: clock.now() });
+    });
+
+    it('mutes a flooder once, tells them when they try again, and lets them talk after the mute', () => {
+      const alice = login('alice');
+      const sent = [1, 2, 3, 4, 5].map(() => room.allow(alice));
+      expect(sent).to.deep.equal([true, true, true, false, false]);
+      expect(out.notices('alice')).to.deep.equal(['muted: You are sending too fast: muted for 10 s']);
+      expect(out.of('alice').filter((m) => m.type === 'error')).to.deep.equal([
+        { type: 'error', code: 'MUTED', message: 'you are muted for sending too fast; try again in 10 s', retry: 10 },
+      ]);
+      clock.advance(10_000);
+      expect(room.allow(alice)).to.equal(true);
+    });
+  });
+
+  describe('private sessions', () => {
+    it('runs the seed 002 story: ask, accept, private lines, leave', () => {
+      const alice = login('alice');
+      const bob = login('bob');
+      login('carol');
+      room.privates.request(alice, bob);
+      expect(out.notices('bob').at(-1)).to.equal('pm_invite: alice wants a private chat with you (Y/N)?');
+      expect(out.notices('alice').at(-1)).to.equal('pm_sent: Private chat request sent to bob; waiting for the answer');
+      room.privates.answer(bob, undefined, true);
+      expect(out.notices('alice').at(-1)).to.equal('pm_started: You are now in a private chat with bob. Type EXIT PM to leave.');
+      room.say(alice, 'just us');
+      room.say(bob, 'indeed');
+      expect(out.lines('alice')).to.deep.equal(['alice -> bob: just us', 'bob -> alice: indeed']);
+      expect(out.lines('bob')).to.deep.equal(['alice -> bob: just us', 'bob -> alice: indeed']);
+      expect(out.lines('carol'), 'carol hears nothing').to.deep.equal([]);
+      room.privates.exit(bob);
+      expect(out.notices('alice').at(-1)).to.equal('pm_ended: bob left the private chat');
+      room.say(alice, 'back in the room');
+      expect(out.lines('carol')).to.deep.equal(['alice: back in the room']);
+    });
+
+    it('refuses with a reason: yourself, a busy user, a second request, no request to answer', () => {
+      const [alice, bob, carol] = [login('alice'), login('bob'), login('carol')];
+      expect(refusal(() => room.privates.request(alice, alice))).to.equal('PM_SELF: you cannot start a private chat with yourself');
+      room.privates.request(alice, bob);
+      expect(refusal(() => room.privates.request(alice, carol))).to.equal('PM_OUTGOING: you already asked bob; wait for the answer');
+      expect(refusal(() => room.privates.answer(carol, undefined, true))).to.equal('PM_NO_REQUEST: nobody has asked you for a private chat');
+      room.privates.answer(bob, 'alice', true);
+      expect(refusal(() => room.privates.request(carol, bob))).to.equal('PM_BUSY: bob is already in a private chat');
+    });
+
+    it('expires an unanswered request after the timeout and tells both sides', () => {
+      const [alice, bob] = [login('alice'), login('bob')];
+      room.privates.request(alice, bob);
+      // Both keep heartbeating, so only the request ages.
+      for (let t = 0; t < 59; t += 10) {
+        clock.advance(Math.min(10_000, 59_000 - t * 1000));
+        room.beat(alice.id, BigInt(t + 1));
+        room.beat(bob.id, BigInt(t + 1));
+      }
+      room.sweep();
+      expect(out.notices('alice').filter((n) => n.startsWith('pm_expired'))).to.deep.equal([]);
+      clock.advance(1_000);
+      room.sweep();
+      expect(out.notices('alice').at(-1)).to.equal('pm_expired: Your private chat request to bob expired after 60 s without an answer');
+      expect(out.notices('bob').at(-1)).to.equal('pm_expired: The private chat request from alice expired');
+    });
+  });
+
+  describe('offline', () => {
+    it('marks a silent user offline after the timeout: the others are told, the partner too, and the user gets a goodbye', () => {
+      const [alice, bob] = [login('alice'), login('bob')];
+      room.privates.request(alice, bob);
+      room.privates.answer(bob, undefined, true);
+      clock.advance(15_000);
+      expect(room.beat(bob.id, 1n)).to.equal('accepted');
+      clock.advance(5_000);
+      room.sweep();
+      expect(room.find('alice')).to.equal(undefined);
+      expect(alice.state).to.equal('ended');
+      expect(out.notices('bob').slice(-2)).to.deep.equal([
+        'pm_ended: alice left the private chat',
+        'offline: alice went offline (no heartbeat for 20 s)',
+      ]);
+      expect(out.of('alice').at(-1)).to.deep.include({ type: 'bye', reason: 'offline' });
+      expect(out.calls).to.include('end alice (offline)');
+      expect(room.online()).to.deep.equal(['bob']);
+    });
+
+    it('takes a heartbeat only with a sequence number above the last one', () => {
+      const alice = login('alice');
+      expect(room.secretOf(alice.id)).to.equal(alice.secret);
+      expect(room.beat(alice.id, 5n)).to.equal('accepted');
+      expect(room.beat(alice.id, 5n)).to.equal('replayed');
+      expect(room.beat(alice.id, 4n)).to.equal('stale');
+      expect(room.beat('nobody', 9n)).to.equal('unknown-session');
+    });
+  });
+
+  describe('resume', () => {
+    it('keeps a detached session, then gives it back with what was said meanwhile, after its greeting', () => {
+      const [alice, bob] = [login('alice'), login('bob')];
+      room.privates.request(alice, bob);
+      room.privates.answer(bob, undefined, true);
+      const first = alice.at!;
+      out.drop('alice');
+      room.lost('alice', first, 'connection reset');
+      expect(alice.state).to.equal('detached');
+      room.say(bob, 'are you there?');
+      const back = new FakeEndpoint('127.0.0.1:2000');
+      room.resume(alice, back);
+      const after = out.of('alice').slice(-2);
+      expect(after[0]).to.deep.include({ type: 'login_ok', resumed: true, partner: 'bob', session: alice.id });
+      expect(after[1]).to.deep.include({ type: 'msg', text: 'are you there?' });
+      expect(alice.state).to.equal('attached');
+      expect(out.notices('bob').at(-1)).to.equal('reconnected: alice reconnected');
+      expect(logs).to.include('INFO Lost connection from alice (127.0.0.1:1000): connection reset');
+    });
+
+    it('ends the old connection with a goodbye when a session is taken over, and rekeys on a password login', () => {
+      const alice = login('alice');
+      const { id, token } = alice;
+      room.resume(alice, new FakeEndpoint('127.0.0.1:3000'), true);
+      expect(out.calls.filter((c) => c.startsWith('end') || c.startsWith('attach'))).to.deep.equal([
+        'attach alice at 127.0.0.1:1000',
+        'end alice (replaced)',
+        'attach alice at 127.0.0.1:3000',
+      ]);
+      expect(alice.id).to.not.equal(id);
+      expect(alice.tokenMatches(token)).to.equal(false);
+      expect(room.bySessionId(id)).to.equal(undefined);
+      expect(room.bySessionId(alice.id)).to.equal(alice);
+    });
+
+    it('ignores a late close from a connection the session has already left', () => {
+      const alice = login('alice');
+      const old = alice.at!;
+      room.resume(alice, new FakeEndpoint('127.0.0.1:3000'));
+      room.lost('alice', old, 'closed');
+      expect(alice.state).to.equal('attached');
+    });
+  });
+
+  describe('logout and shutdown', () => {
+    it('says goodbye to the leaver and tells the others, with the online list', () => {
+      const alice = login('alice');
+      login('bob');
+      room.end(alice, 'logout');
+      expect(out.of('alice').at(-1)).to.deep.include({ type: 'bye', reason: 'logout', message: 'Goodbye, alice!' });
+      expect(out.of('bob').at(-1)).to.deep.include({ type: 'notice', event: 'leave', online: ['bob'], count: 1 });
+    });
+
+    it('ends everyone quietly at shutdown: only the goodbye', () => {
+      const [alice, bob] = [login('alice'), login('bob')];
+      room.privates.request(alice, bob);
+      room.privates.answer(bob, undefined, true);
+      const before = out.notices('bob').length;
+      room.shutdown();
+      expect(room.count).to.equal(0);
+      expect(out.notices('bob')).to.have.length(before);
+      expect(out.of('bob').at(-1)).to.deep.include({ type: 'bye', reason: 'shutdown' });
+    });
+  });
+});

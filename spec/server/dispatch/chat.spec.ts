@@ -1,0 +1,186 @@
+/**
+ * Group chat over real TCP: fan-out with the server's timestamp, join and leave notices with the
+ * online list (seed 000), /who, one-shot private messages (/msg, seeds 000 and 003), text rules.
+ */
+import { expect } from 'chai';
+import { encodeMessage } from '../../../common/codec.js';
+import type { ClientMessage, ServerMessage } from '../../../common/protocol.js';
+import { FakeClock } from '../../support/fake-clock.js';
+import { startServer, TestClient, type Running } from '../../support/harness.js';
+
+type Client = Awaited<ReturnType<typeof TestClient.login>>;
+
+describe('chat: group messages', () => {
+  let clock: FakeClock;
+  let srv: Running;
+  const login = (name: string) => srv.login(name);
+
+  beforeEach(async () => {
+    clock = new FakeClock();
+    srv = await startServer({}, clock);
+  });
+  afterEach(async () => {
+    await srv.stop();
+  });
+
+  it('delivers every line to all 30 users, the sender included, with the sender name and server time', async () => {
+    const names = Array.from({ length: 30 }, (_, i) => `user${String(i).padStart(2, '0')}`);
+    const all = await Promise.all(names.map(login));
+    clock.advance(1234); // the timestamp is the server's clock, not the sender's
+    all.forEach((c, i) => c.send({ type: 'say', text: `hello from ${names[i]} 👋` }));
+    await Promise.all(
+      all.map(async (c) => {
+        const lines: ServerMessage<'msg'>[] = [];
+        while (lines.length < 30) lines.push(await c.line());
+        expect(lines.map((l) => l.from).sort()).to.deep.equal(names);
+        for (const l of lines) {
+          expect(l).to.deep.include({ scope: 'group', ts: clock.now(), text: `hello from ${l.from} 👋` });
+          expect(l).to.not.have.property('to');
+        }
+      }),
+    );
+    expect(srv.server.counters.messages).to.equal(30);
+  });
+
+  it('keeps each sender’s lines in order for every reader', async () => {
+    const [a, b] = [await login('alice'), await login('bob')];
+    for (let i = 0; i < 8; i++) a.send({ type: 'say', text: `line ${i}` });
+    const got: string[] = [];
+    while (got.length < 8) got.push((await b.line()).text);
+    expect(got).to.deep.equal(Array.from({ length: 8 }, (_, i) => `line ${i}`));
+  });
+
+  it('keeps newlines and emoji in a line intact', async () => {
+    const [a, b] = [await login('alice'), await login('bob')];
+    a.send({ type: 'say', text: 'first line\nsecond line 🎉\ttab' });
+    expect((await b.line()).text).to.equal('first line\nsecond line 🎉\ttab');
+  });
+
+  it('announces joins and leaves to everyone else, with the online list', async () => {
+    const alice = await login('alice');
+    expect(alice.me.online).to.deep.equal(['alice']);
+    const bob = await login('bob');
+    expect(bob.me.online).to.deep.equal(['alice', 'bob']);
+    const join = await alice.notice('join');
+    expect(join).to.deep.include({ message: 'bob joined the chat', user: 'bob', online: ['alice', 'bob'], ts: clock.now() });
+    const carol = await login('Carol');
+    expect((await alice.notice('join')).online).to.deep.equal(['alice', 'bob', 'Carol']);
+    expect((await bob.notice('join')).user).to.equal('Carol');
+
+    bob.send({ type: 'logout' });
+    expect(await bob.next((m) => m.type === 'bye')).to.deep.include({ message: 'Goodbye, bob!' });
+    await bob.whenClosed();
+    for (const c of [alice, carol]) {
+      expect(await c.notice('leave')).to.deep.include({ message: 'bob left the chat', user: 'bob', online: ['alice', 'Carol'] });
+    }
+    // Nobody is told of their own join.
+    await carol.sync();
+    expect(carol.all('notice').filter((n) => n.event === 'join')).to.deep.equal([]);
+    expect(srv.logs).to.include('INFO bob logged out');
+  });
+
+  it('answers /who with everyone online, sorted without regard to case', async () => {
+    const c = await login('carol');
+    await login('Bob');
+    await login('alice');
+    const who = await c.who();
+    expect(who).to.deep.include({ online: ['alice', 'Bob', 'carol'] });
+  });
+
+  it('refuses control characters and empty text, and nobody receives it', async () => {
+    const [a, b] = [await login('alice'), await login('bob')];
+    a.send({ type: 'say', text: 'clear\u001b[2J screen' });
+    expect(await a.error()).to.deep.include({
+      code: 'BAD_TEXT',
+      message: 'message text contains control characters (only newline and tab are allowed)',
+    });
+    a.send({ type: 'say', text: '   ' });
+    expect(await a.error()).to.deep.include({ code: 'BAD_TEXT', message: 'message text is empty' });
+    a.send({ type: 'dm', to: 'bob', text: 'bell\u0007' });
+    expect((await a.error()).code).to.equal('BAD_TEXT');
+    await b.sync();
+    expect(b.all('msg')).to.deep.equal([]);
+    // The sender can go on chatting.
+    a.send({ type: 'say', text: 'fine now' });
+    expect((await b.line()).text).to.equal('fine now');
+  });
+
+  it('logs group messages quoted, so a newline cannot forge a log line', async () => {
+    const a = await login('alice');
+    a.send({ type: 'say', text: 'hi\nINFO User mallory logged in' });
+    await a.line();
+    expect(srv.logs).to.include('INFO Group message from alice: "hi\\nINFO User mallory logged in"');
+  });
+});
+
+describe('chat: one-shot private messages (/msg)', () => {
+  let srv: Running;
+  let alice: Client;
+  let bob: Client;
+  let carol: Client;
+
+  beforeEach(async () => {
+    srv = await startServer();
+    alice = await srv.login('alice');
+    bob = await srv.login('bob');
+    carol = await srv.login('carol');
+  });
+  afterEach(async () => srv.stop());
+
+  it('reaches only the target, marked private, and the sender sees a copy', async () => {
+    alice.send({ type: 'dm', to: 'bob', text: 'just for you' });
+    const got = await bob.line();
+    expect(got).to.deep.include({ from: 'alice', to: 'bob', scope: 'private', text: 'just for you' });
+    expect(await alice.line()).to.deep.include({ from: 'alice', to: 'bob', scope: 'private' });
+    await carol.sync();
+    expect(carol.all('msg')).to.deep.equal([]);
+    expect(srv.logs).to.include('INFO Private message from alice to bob (12 chars)');
+    // The text of a private message is not logged.
+    expect(srv.logs.join('\n')).to.not.include('just for you');
+  });
+
+  it('finds the target without regard to case and shows the real spelling', async () => {
+    alice.send({ type: 'dm', to: 'BOB', text: 'hey' });
+    expect(await bob.line()).to.deep.include({ to: 'bob', text: 'hey' });
+  });
+
+  it('tells the sender when the target is unknown or offline, and nobody gets the text', async () => {
+    alice.send({ type: 'dm', to: 'nobody', text: 'hello?' });
+    expect(await alice.error()).to.deep.include({ code: 'NO_SUCH_USER', message: 'nobody is not online' });
+    carol.send({ type: 'logout' });
+    await carol.whenClosed();
+    alice.send({ type: 'dm', to: 'carol', text: 'are you there?' });
+    expect(await alice.error()).to.deep.include({ code: 'NO_SUCH_USER', message: 'carol is not online' });
+    await bob.sync();
+    expect(bob.all('msg')).to.deep.equal([]);
+  });
+
+  it('mixed with group lines in one batch, goes only to its target, and everyone gets their lines in order', async () => {
+    // One TCP write: the server handles all three in one turn, so every reader's batch is built
+    // in the same turn, bystanders' alike and the target's different.
+    const said: ClientMessage[] = [
+      { type: 'say', text: 'one' },
+      { type: 'dm', to: 'bob', text: 'psst' },
+      { type: 'say', text: 'two' },
+    ];
+    const frames = said.map((m) => encodeMessage(m));
+    alice.raw(Buffer.concat(frames));
+    const texts = async (c: Client, n: number) => {
+      const got: string[] = [];
+      while (got.length < n) got.push((await c.line()).text);
+      return got;
+    };
+    expect(await texts(carol, 2)).to.deep.equal(['one', 'two']);
+    expect(await texts(bob, 3)).to.deep.equal(['one', 'psst', 'two']);
+    expect(await texts(alice, 3)).to.deep.equal(['one', 'psst', 'two']);
+    await carol.sync();
+    expect(carol.all('msg').map((m) => m.text)).to.deep.equal(['one', 'two']);
+  });
+
+  it('a message to yourself arrives once', async () => {
+    alice.send({ type: 'dm', to: 'alice', text: 'note to self' });
+    expect((await alice.line()).text).to.equal('note to self');
+    await alice.sync();
+    expect(alice.all('msg')).to.have.length(1);
+  });
+});

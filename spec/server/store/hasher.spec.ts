@@ -1,0 +1,75 @@
+/**
+ * The password hasher: bcrypt on worker threads at the lowest CPU priority (Linux), so a login
+ * storm cannot take a core away from the chat.
+ */
+import { expect } from 'chai';
+import bcrypt from 'bcryptjs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { HashAbandoned, HasherBusy, createHasher, type Hasher } from '../../../server/store/hasher.js';
+
+/** Nice value of every thread of this process, from /proc. */
+function niceByThread(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of readdirSync(`/proc/${process.pid}/task`)) {
+    const fields = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    out.set(Number(tid), Number(fields[16])); // field 19 of stat: nice
+  }
+  return out;
+}
+
+describe('hasher', () => {
+  let hasher: Hasher;
+  before(() => {
+    hasher = createHasher(1, 10);
+  });
+  after(async () => hasher.close());
+
+  it('hashes and compares with bcrypt', async () => {
+    const hash = await hasher.hash('correct horse', 4);
+    expect(bcrypt.compareSync('correct horse', hash)).to.equal(true);
+    expect(await hasher.compare('correct horse', hash)).to.equal(true);
+    expect(await hasher.compare('wrong horse', hash)).to.equal(false);
+  });
+
+  it('runs the hashing thread at the lowest priority and leaves the main thread alone', async () => {
+    await hasher.hash('x', 4);
+    const after = niceByThread();
+    expect(after.get(process.pid), 'main thread').to.equal(0);
+    const lowered = [...after].filter(([, nice]) => nice === 19);
+    expect(lowered, JSON.stringify([...after])).to.have.length.greaterThan(0);
+  });
+
+  it('skips a job whose asker has gone by the time its turn comes, and runs the next one in line', async () => {
+    const hash = await hasher.hash('pw', 4);
+    const before = hasher.completed;
+    // One thread: the first job runs, the other two wait in line behind it.
+    const first = hasher.compare('pw', hash);
+    let gone = false;
+    const abandoned = hasher.compare('pw', hash, () => !gone);
+    const next = hasher.compare('pw', hash, () => true);
+    gone = true; // the second asker's connection closes while it waits
+    expect(await first).to.equal(true);
+    const outcome = await abandoned.then(
+      () => 'ran',
+      (e: unknown) => (e instanceof HashAbandoned ? 'abandoned' : String(e)),
+    );
+    expect(outcome).to.equal('abandoned');
+    expect(await next).to.equal(true);
+    expect(hasher.completed - before).to.equal(2); // the abandoned job never reached a thread
+  });
+
+  it('refuses jobs beyond the threads and the queue at once, and takes them again once there is room', async () => {
+    const small = createHasher(1, 1);
+    try {
+      const hash = await small.hash('pw', 4);
+      const running = small.compare('pw', hash);
+      const queued = small.compare('pw', hash);
+      const refused = await small.compare('pw', hash).catch((e: unknown) => e);
+      expect(refused).to.be.instanceOf(HasherBusy);
+      expect([await running, await queued]).to.deep.equal([true, true]);
+      expect(await small.compare('nope', hash)).to.equal(false);
+    } finally {
+      await small.close();
+    }
+  });
+});

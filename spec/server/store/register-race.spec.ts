@@ -1,0 +1,90 @@
+/**
+ * Two registrations of one new name at once: exactly one wins, the other is told NAME_TAKEN and
+ * may go on. In real use this only happens in a race (both hash their passwords before either
+ * account exists); here the hasher is held by the test, as in hostile/limits.spec.ts, so both are
+ * certainly past the first check when the hashes come back, in an order the test chooses.
+ */
+import { expect } from 'chai';
+import bcrypt from 'bcryptjs';
+import { readFileSync } from 'node:fs';
+import type { ServerMessage } from '../../../common/protocol.js';
+import type { Hasher } from '../../../server/store/hasher.js';
+import { startServer, TestClient, type Running } from '../../support/harness.js';
+import { waitUntil } from '../../support/wait.js';
+
+describe('auth: concurrent registrations of one name (hasher held by the test)', () => {
+  let srv: Running;
+  let realHash: Hasher['hash'];
+  /** Hash jobs the server asked for and the test has not answered yet, oldest first. */
+  let held: { password: string; resolve: (hash: string) => void }[];
+  let holding: boolean;
+  const clients: TestClient[] = [];
+
+  beforeEach(async () => {
+    srv = await startServer();
+    const hasher = (srv.server as unknown as { services: { hasher: Hasher } }).services.hasher;
+    realHash = hasher.hash.bind(hasher);
+    held = [];
+    holding = true;
+    hasher.hash = (password, cost, wanted) =>
+      holding ? new Promise((resolve) => held.push({ password, resolve })) : realHash(password, cost, wanted);
+  });
+  afterEach(async () => {
+    clients.splice(0).forEach((c) => c.close());
+    await srv.stop();
+  });
+
+  const connect = async () => {
+    const c = await TestClient.connect(srv.port);
+    clients.push(c);
+    return c;
+  };
+  const answer = (c: TestClient) => c.next((m) => m.type === 'login_ok' || m.type === 'error');
+
+  it('the first hash back wins; the other gets NAME_TAKEN, nothing is stored for it, and its connection stays usable', async () => {
+    const a = await connect();
+    const b = await connect();
+    const aReply = answer(a);
+    const bReply = answer(b);
+    a.send({ type: 'login', user: 'alice', password: 'pw-a' });
+    await waitUntil(() => held.length === 1, "a's registration to reach the hasher");
+    b.send({ type: 'login', user: 'Alice', password: 'pw-b' }); // the same name, in another case
+    await waitUntil(() => held.length === 2, "b's registration to reach the hasher");
+    expect(held.map((h) => h.password)).to.deep.equal(['pw-a', 'pw-b']);
+
+    const hashes = [await realHash('pw-a', 4), await realHash('pw-b', 4)];
+    held[0]!.resolve(hashes[0]!);
+    held[1]!.resolve(hashes[1]!); // same turn: b checks again while a's account is being written
+
+    expect(await aReply).to.deep.include({ type: 'login_ok', user: 'alice', created: true });
+    expect(await bReply).to.deep.equal({
+      type: 'error',
+      code: 'NAME_TAKEN',
+      message: 'Alice was just registered from another connection; log in with its password or pick another name',
+    });
+    const users = JSON.parse(readFileSync(srv.db, 'utf8')).users as { name: string; hash: string }[];
+    expect(users.map((u) => u.name)).to.deep.equal(['alice']);
+    expect(bcrypt.compareSync('pw-a', users[0]!.hash)).to.equal(true);
+    expect(srv.logs.filter((l) => l.includes('successfully registered'))).to.deep.equal(['INFO User alice successfully registered']);
+
+    // b may try again on the same connection: the name now needs alice's password (and she is online).
+    holding = false;
+    expect(await b.request({ type: 'login', user: 'alice', password: 'pw-b' }, (m) => m.type === 'error')).to.include({
+      code: 'BAD_PASSWORD',
+    });
+    const ok = (await b.request({ type: 'login', user: 'bob', password: 'pw-b' }, (m) => m.type !== 'error')) as ServerMessage<'login_ok'>;
+    expect(ok).to.deep.include({ type: 'login_ok', user: 'bob', created: true });
+    expect(ok.online).to.deep.equal(['alice', 'bob']);
+  });
+
+  it('a resume sent while the login is still being checked is refused, and the login goes on', async () => {
+    const c = await connect();
+    const reply = answer(c);
+    c.send({ type: 'login', user: 'carol', password: 'pw' });
+    await waitUntil(() => held.length === 1, 'the registration to reach the hasher');
+    c.send({ type: 'resume', session: 'whatever', token: 'whatever' });
+    expect(await reply).to.deep.include({ type: 'error', code: 'ALREADY_LOGGED_IN', message: 'this connection is already logged in' });
+    held[0]!.resolve(await realHash('pw', 4));
+    expect(await c.next((m) => m.type === 'login_ok')).to.deep.include({ user: 'carol', created: true });
+  });
+});

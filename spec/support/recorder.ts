@@ -1,0 +1,98 @@
+/**
+ * The chat state's outbox, recorded: the room under test speaks to this instead of sockets, and a
+ * spec reads what each user would have received, in order. It keeps the real outbox's promise
+ * for users without a connection (what is sent to them waits for the next attach), so a spec can
+ * check a resume's backlog too.
+ */
+import type { ServerMessage } from '../../common/protocol.js';
+import type { Endpoint, Outbox } from '../../server/chat/outbox.js';
+
+/** A stand-in for a connection: only what the room logs. */
+export class FakeEndpoint implements Endpoint {
+  readonly address = '127.0.0.1';
+  constructor(readonly label: string) {}
+}
+
+interface Mailbox {
+  at: FakeEndpoint | null;
+  /** Everything the user received, across connections, in order. */
+  received: ServerMessage[];
+  /** Sent while disconnected: delivered at the next attach. */
+  waiting: ServerMessage[];
+}
+
+export class RecordingOutbox implements Outbox<FakeEndpoint> {
+  private readonly boxes = new Map<string, Mailbox>();
+  /** Mailboxes of users whose session ended, still readable. */
+  private readonly ended = new Map<string, Mailbox>();
+  /** Every call, in order, for specs about the outbox calls themselves. */
+  readonly calls: string[] = [];
+
+  attach(user: string, at: FakeEndpoint, first: ServerMessage): void {
+    this.calls.push(`attach ${user} at ${at.label}`);
+    const box = this.box(user);
+    box.at = at;
+    box.received.push(first, ...box.waiting.splice(0));
+  }
+
+  toUser(user: string, msg: ServerMessage): void {
+    this.deliver(user, msg);
+  }
+
+  toUsers(users: readonly string[], msg: ServerMessage): void {
+    for (const user of users) this.deliver(user, msg);
+  }
+
+  toRoom(msg: ServerMessage, except?: string): void {
+    this.calls.push(`toRoom ${msg.type}${except ? ` except ${except}` : ''}`);
+    for (const user of this.boxes.keys()) if (user !== except) this.deliver(user, msg);
+  }
+
+  end(user: string, bye?: ServerMessage<'bye'>): void {
+    this.calls.push(`end ${user}${bye ? ` (${bye.reason})` : ''}`);
+    const box = this.boxes.get(user);
+    if (!box) return;
+    if (box.at && bye) box.received.push(bye);
+    this.boxes.delete(user);
+    this.ended.set(user, box);
+  }
+
+  /** Simulates the transport losing `user`'s connection: what follows waits for an attach. */
+  drop(user: string): void {
+    this.box(user).at = null;
+  }
+
+  /** What `user` has received so far (also after their session ended). */
+  of(user: string): ServerMessage[] {
+    return (this.boxes.get(user) ?? this.ended.get(user))?.received ?? [];
+  }
+
+  /** The notices `user` received, as "event: message". */
+  notices(user: string): string[] {
+    return this.of(user).flatMap((m) => (m.type === 'notice' ? [`${m.event}: ${m.message}`] : []));
+  }
+
+  /** The chat lines `user` received, as "from: text" (private ones as "from -> to: text"). */
+  lines(user: string): string[] {
+    return this.of(user).flatMap((m) => {
+      if (m.type !== 'msg') return [];
+      return [m.scope === 'private' ? `${m.from} -> ${m.to}: ${m.text}` : `${m.from}: ${m.text}`];
+    });
+  }
+
+  private box(user: string): Mailbox {
+    let box = this.boxes.get(user);
+    if (!box) {
+      box = { at: null, received: [], waiting: [] };
+      this.boxes.set(user, box);
+      this.ended.delete(user);
+    }
+    return box;
+  }
+
+  private deliver(user: string, msg: ServerMessage): void {
+    const box = this.boxes.get(user);
+    if (!box) return;
+    (box.at ? box.received : box.waiting).push(msg);
+  }
+}

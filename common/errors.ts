@@ -22,6 +22,7 @@ export const ERRORS = {
   PASSWORD_RULE: (why: string) => `password rejected: ${why}`,
   GUESTS_DISABLED: () => 'guest logins are disabled on this server; choose a password to register',
   LOGIN_THROTTLED: (seconds: number) => `too many failed logins; try again in ${seconds} s`,
+  REGISTRATIONS_THROTTLED: (seconds: number) => `too many new accounts from your address; try again in ${seconds} s`,
   SERVER_BUSY: () => 'server busy, try again',
   RESUME_FAILED: () => 'that session is gone; log in again',
   STORE_FAILED: () => 'could not save the account; try again later',
@@ -35,6 +36,7 @@ export const ERRORS = {
   PM_BUSY: (user: string) => `${user} is already in a private chat`,
   PM_YOU_BUSY: (partner: string) => `you are already in a private chat with ${partner}; type EXIT PM first`,
   PM_PENDING: (user: string) => `a private chat request between you and ${user} is already pending`,
+  PM_TOO_MANY: (user: string) => `${user} has too many private chat requests waiting; try again later`,
   PM_OUTGOING: (user: string) => `you already asked ${user}; wait for the answer`,
   PM_NO_REQUEST: (user?: string) =>
     user ? `${user} has not asked you for a private chat` : 'nobody has asked you for a private chat',

@@ -22,6 +22,8 @@ export interface ServerConfig {
   maxBody: number;
   /** Seconds before an unanswered private-chat request expires. */
   pmTimeout: number;
+  /** Private-chat requests that may wait for one user's answer; more are refused. */
+  maxPmRequests: number;
   /** Rate limit: more than rateCount messages within rateWindow seconds mutes for muteSeconds. */
   rateCount: number;
   rateWindow: number;
@@ -40,10 +42,17 @@ export interface ServerConfig {
   maxPerAddress: number;
   /** Bytes of unsent output a slow reader may have before it is disconnected. */
   maxOutput: number;
+  /** Bytes kept in all for users whose connection dropped, until they resume. */
+  maxBacklog: number;
   /** Shortest password accepted for new accounts, in characters. */
   minPassword: number;
-  /** Failed logins per account or per address within a minute before further attempts wait. */
+  /**
+   * Failed logins per address within a minute before further attempts wait (an account from
+   * addresses it never logged in from: 4 times as many in 10 minutes).
+   */
   maxFailures: number;
+  /** New accounts per address within an hour. */
+  maxRegistrations: number;
   /** Worker threads hashing passwords, and how many hash jobs may wait for one. */
   hashThreads: number;
   hashQueue: number;
@@ -61,6 +70,7 @@ export const DEFAULTS: ServerConfig = {
   allowGuests: false,
   maxBody: DEFAULT_MAX_BODY,
   pmTimeout: 60,
+  maxPmRequests: 20,
   rateCount: 8,
   rateWindow: 5,
   muteSeconds: 10,
@@ -70,8 +80,10 @@ export const DEFAULTS: ServerConfig = {
   maxConnections: 20_000,
   maxPerAddress: 200,
   maxOutput: 1024 * 1024,
+  maxBacklog: 64 * 1024 * 1024,
   minPassword: 1,
   maxFailures: 5,
+  maxRegistrations: 20,
   // One core stays with the event loop, so chat keeps its latency during a login storm
   // (measured on 2 cores: chat p99 72 ms with 2 hash threads, 43 ms with 1).
   hashThreads: Math.max(1, availableParallelism() - 1),

@@ -21,17 +21,20 @@ function parse(argv: string[]): ServerConfig {
     .option('allow-guests', { type: 'boolean', default: d.allowGuests, describe: 'Let an empty password log in a guest' })
     .option('max-body', { type: 'number', default: d.maxBody, describe: 'Largest message body in bytes' })
     .option('pm-timeout', { type: 'number', default: d.pmTimeout, describe: 'Seconds before an unanswered private-chat request expires' })
+    .option('max-pm-requests', { type: 'number', default: d.maxPmRequests, describe: 'Private-chat requests that may wait for one user' })
     .option('rate-count', { type: 'number', default: d.rateCount, describe: 'Messages allowed per rate window' })
     .option('rate-window', { type: 'number', default: d.rateWindow, describe: 'Rate window in seconds' })
     .option('mute-seconds', { type: 'number', default: d.muteSeconds, describe: 'Seconds a flooding user is muted' })
     .option('heartbeat-timeout', { type: 'number', default: d.heartbeatTimeout, describe: 'Seconds without a heartbeat before a user is offline' })
     .option('login-timeout', { type: 'number', default: d.loginTimeout, describe: 'Seconds a connection may take to log in' })
-    .option('announce-limit', { type: 'number', default: d.announceLimit, describe: 'Above this many users, joins and leaves are summarised once a second' })
+    .option('announce-limit', { type: 'number', default: d.announceLimit, describe: 'Above this many users (at most 1000), joins and leaves are summarised once a second' })
     .option('max-connections', { type: 'number', default: d.maxConnections, describe: 'Most connections in all' })
     .option('max-per-address', { type: 'number', default: d.maxPerAddress, describe: 'Most connections from one address' })
     .option('max-output', { type: 'number', default: d.maxOutput, describe: 'Bytes of unread output before a slow client is dropped' })
+    .option('max-backlog', { type: 'number', default: d.maxBacklog, describe: 'Bytes kept in all for users whose connection dropped, until they resume' })
     .option('min-password', { type: 'number', default: d.minPassword, describe: 'Shortest password for new accounts' })
-    .option('max-failures', { type: 'number', default: d.maxFailures, describe: 'Failed logins per minute (per account or address) before attempts wait' })
+    .option('max-failures', { type: 'number', default: d.maxFailures, describe: 'Failed logins per minute from one address before attempts wait' })
+    .option('max-registrations', { type: 'number', default: d.maxRegistrations, describe: 'New accounts per hour from one address' })
     .option('hash-threads', { type: 'number', default: d.hashThreads, describe: 'Worker threads for password hashing' })
     .option('hash-queue', { type: 'number', default: d.hashQueue, describe: 'Hash jobs that may wait before logins get "server busy"' })
     .option('tls-cert', { type: 'string', describe: 'PEM certificate: serve TLS (with --tls-key)' })
@@ -51,17 +54,21 @@ function parse(argv: string[]): ServerConfig {
     allowGuests: a.allowGuests,
     maxBody: wholeNumber('max-body', a.maxBody, 1),
     pmTimeout: wholeNumber('pm-timeout', a.pmTimeout, 1),
+    maxPmRequests: wholeNumber('max-pm-requests', a.maxPmRequests, 1),
     rateCount: wholeNumber('rate-count', a.rateCount, 1),
     rateWindow: wholeNumber('rate-window', a.rateWindow, 1),
     muteSeconds: wholeNumber('mute-seconds', a.muteSeconds, 1),
     heartbeatTimeout: wholeNumber('heartbeat-timeout', a.heartbeatTimeout, 1),
     loginTimeout: wholeNumber('login-timeout', a.loginTimeout, 1),
-    announceLimit: wholeNumber('announce-limit', a.announceLimit, 0),
+    // A join notice carries the online list; past 1,000 names it would not fit a frame header.
+    announceLimit: wholeNumber('announce-limit', a.announceLimit, 0, 1000),
     maxConnections: wholeNumber('max-connections', a.maxConnections, 1),
     maxPerAddress: wholeNumber('max-per-address', a.maxPerAddress, 1),
     maxOutput: wholeNumber('max-output', a.maxOutput, 1024),
+    maxBacklog: wholeNumber('max-backlog', a.maxBacklog, 0),
     minPassword: wholeNumber('min-password', a.minPassword, 0),
     maxFailures: wholeNumber('max-failures', a.maxFailures, 1),
+    maxRegistrations: wholeNumber('max-registrations', a.maxRegistrations, 1),
     hashThreads: wholeNumber('hash-threads', a.hashThreads, 1),
     hashQueue: wholeNumber('hash-queue', a.hashQueue, 0),
     tlsCert: a.tlsCert,

@@ -8,13 +8,15 @@ import type { Duplex } from 'node:stream';
 import { systemClock, type Cancel, type Clock } from '../common/clock.js';
 import type { ClientMessage } from '../common/protocol.js';
 import { NOTICES } from './chat/notices.js';
-import { Room } from './chat/room.js';
+import { Room, SWEEP_MS } from './chat/room.js';
 import type { ServerConfig } from './config.js';
 import { Counters } from './counters.js';
 import type { Services } from './dispatch/context.js';
 import { dispatch } from './dispatch/table.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Connection } from './net/connection.js';
+import { Admission } from './net/admission.js';
+import { BACKLOG_BYTES, Backlogs } from './net/backlogs.js';
 import { Delivery } from './net/delivery.js';
 import { Listener } from './net/listener.js';
 import { readTlsFiles } from './net/tls.js';
@@ -32,7 +34,9 @@ export class ChatServer {
   readonly log: Logger;
   readonly clock: Clock;
   readonly counters = new Counters();
-  readonly delivery = new Delivery();
+  readonly admission: Admission;
+  readonly backlogs: Backlogs;
+  readonly delivery: Delivery;
   readonly room: Room<Connection>;
   readonly listener: Listener;
   private services: Services | null = null;
@@ -46,12 +50,16 @@ export class ChatServer {
   ) {
     this.log = deps.logger ?? createLogger(config.log);
     this.clock = deps.clock ?? systemClock;
+    this.admission = new Admission(config.maxConnections, config.maxPerAddress);
+    this.backlogs = new Backlogs(BACKLOG_BYTES, config.maxBacklog);
+    this.delivery = new Delivery(this.backlogs);
     this.room = new Room(config, this.clock, this.log, this.delivery);
     this.listener = new Listener(config, {
       clock: this.clock,
       log: this.log,
       counters: this.counters,
       delivery: this.delivery,
+      admission: this.admission,
       message: (conn, msg) => this.message(conn, msg),
       lost: (user, conn, reason) => this.room.lost(user, conn, reason),
     });
@@ -73,7 +81,7 @@ export class ChatServer {
         room,
         store,
         hasher,
-        logins: new LoginGate(config.maxFailures, clock),
+        logins: new LoginGate(config.maxFailures, clock, config.maxRegistrations),
         counters: this.counters,
         replies: this.delivery,
         log,
@@ -82,7 +90,7 @@ export class ChatServer {
       this.udp = new HeartbeatListener(room, this.counters, clock, log);
       const udpPort = await this.udp.bind(config.host, config.udpPort ?? port);
       room.heartbeatPort = udpPort;
-      this.stopSweep = clock.every(1000, () => this.sweep());
+      this.stopSweep = clock.every(SWEEP_MS, () => this.sweep());
       log.info(`Server started on tcp://${config.host}:${port} and udp://${config.host}:${udpPort} (${store.size} accounts)`);
       return { port, udpPort };
     } catch (e) {
@@ -110,6 +118,7 @@ export class ChatServer {
     this.room.sweep();
     this.services?.logins.sweep();
     this.udp?.sweep();
+    this.listener.sweep();
   }
 
   /**

@@ -3,12 +3,17 @@
  * pairs, keyed by case-folded user name. No sockets, no clock of its own: callers pass `now`.
  *
  * Rules:
- * - one outgoing request per user at a time; any number of incoming ones, answered by name or
- *   oldest first;
+ * - one outgoing request per user at a time; up to `maxPending` incoming ones, answered by name
+ *   or oldest first;
  * - nobody in a session can ask or be asked;
  * - when two users enter a session, every other request to or from either of them is cancelled
  *   (the caller tells those requesters why);
  * - `remove(user)` undoes everything a user was part of, for logout and going offline.
+ *
+ * Every operation costs O(1) per request it touches: requests are indexed by sender and by
+ * recipient (an insertion-ordered map each, so "oldest" is the first entry), and all of them by
+ * age, so expiry stops at the first request still young. Thousands of requests to one user cost
+ * thousands of steps to cancel, not millions.
  */
 import type { ErrorCode } from '../../common/errors.js';
 
@@ -25,8 +30,12 @@ export class Consent {
   private readonly partners = new Map<string, string>();
   /** Outgoing request by requester (at most one each). */
   private readonly outgoing = new Map<string, Request>();
-  /** Incoming requests by recipient, oldest first. */
-  private readonly incoming = new Map<string, Request[]>();
+  /** Incoming requests by recipient, then by requester, oldest first. */
+  private readonly incoming = new Map<string, Map<string, Request>>();
+  /** Every pending request, oldest first (callers pass a `now` that never goes back). */
+  private readonly byAge = new Set<Request>();
+
+  constructor(private readonly maxPending = Infinity) {}
 
   partner(user: string): string | undefined {
     return this.partners.get(user);
@@ -34,11 +43,21 @@ export class Consent {
 
   /** Requests waiting for `user`'s answer, oldest first. */
   pendingFor(user: string): readonly Request[] {
-    return this.incoming.get(user) ?? [];
+    return [...(this.incoming.get(user)?.values() ?? [])];
+  }
+
+  /** How many requests wait for `user`'s answer. */
+  pendingCount(user: string): number {
+    return this.incoming.get(user)?.size ?? 0;
   }
 
   outgoingOf(user: string): Request | undefined {
     return this.outgoing.get(user);
+  }
+
+  /** How many requests are pending in all. */
+  get size(): number {
+    return this.byAge.size;
   }
 
   /** `from` asks `to`. Returns the refusal, or null when the request is now pending. */
@@ -50,11 +69,16 @@ export class Consent {
     if (this.outgoing.get(to)?.to === from) return { error: 'PM_PENDING', user: to };
     const out = this.outgoing.get(from);
     if (out !== undefined) return { error: 'PM_OUTGOING', user: out.to };
+    if (this.pendingCount(to) >= this.maxPending) return { error: 'PM_TOO_MANY', user: to };
     const req = { from, to, at: now };
     this.outgoing.set(from, req);
-    const list = this.incoming.get(to);
-    if (list) list.push(req);
-    else this.incoming.set(to, [req]);
+    let list = this.incoming.get(to);
+    if (!list) {
+      list = new Map();
+      this.incoming.set(to, list);
+    }
+    list.set(from, req);
+    this.byAge.add(req);
     return null;
   }
 
@@ -67,8 +91,8 @@ export class Consent {
     from: string | undefined,
     accept: boolean,
   ): { request: Request; cancelled: Request[] } | Refusal {
-    const list = this.incoming.get(to) ?? [];
-    const request = from === undefined ? list[0] : list.find((r) => r.from === from);
+    const list = this.incoming.get(to);
+    const request = from === undefined ? list?.values().next().value : list?.get(from);
     if (!request) return { error: 'PM_NO_REQUEST', user: from ?? '' };
     this.drop(request);
     if (!accept) return { request, cancelled: [] };
@@ -95,24 +119,29 @@ export class Consent {
     return { partner: this.end(user), dropped };
   }
 
-  /** Removes and returns requests made at or before `cutoff`. */
+  /** Removes and returns requests made at or before `cutoff`, oldest first. */
   expire(cutoff: number): Request[] {
-    const old = [...this.outgoing.values()].filter((r) => r.at <= cutoff);
+    const old: Request[] = [];
+    for (const r of this.byAge) {
+      if (r.at > cutoff) break;
+      old.push(r);
+    }
     old.forEach((r) => this.drop(r));
     return old;
   }
 
   private requestsOf(user: string): Request[] {
     const out = this.outgoing.get(user);
-    return [...(out ? [out] : []), ...(this.incoming.get(user) ?? [])];
+    const incoming = this.incoming.get(user);
+    return [...(out ? [out] : []), ...(incoming ? incoming.values() : [])];
   }
 
   private drop(r: Request): void {
     if (this.outgoing.get(r.from) === r) this.outgoing.delete(r.from);
+    this.byAge.delete(r);
     const list = this.incoming.get(r.to);
-    if (!list) return;
-    const rest = list.filter((x) => x !== r);
-    if (rest.length) this.incoming.set(r.to, rest);
-    else this.incoming.delete(r.to);
+    if (list?.get(r.from) !== r) return;
+    list.delete(r.from);
+    if (list.size === 0) this.incoming.delete(r.to);
   }
 }

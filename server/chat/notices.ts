@@ -7,6 +7,7 @@ export const NOTICES = {
   join: (u: string) => `${u} joined the chat`,
   leave: (u: string) => `${u} left the chat`,
   offline: (u: string, s: number) => `${u} went offline (no heartbeat for ${s} s)`,
+  gone: (u: string) => `${u} went offline (connection lost)`,
   reconnected: (u: string) => `${u} reconnected`,
   you_offline: (s: number) =>
     `You were marked offline: the server heard no heartbeat for ${s} s (is UDP blocked?). Others now see you offline.`,

@@ -18,17 +18,22 @@ export interface People<E extends Endpoint> {
   /** The display name for a folded key (the key itself for users already gone). */
   display(key: string): string;
   notice(to: Session<E>, event: NoticeEvent, text: string, user?: string): void;
+  /** One notice to many users (folded names), encoded once. */
+  noticeAll(to: readonly string[], event: NoticeEvent, text: string, user?: string): void;
 }
 
 export class PrivateChats<E extends Endpoint = Endpoint> {
-  readonly consent = new Consent();
+  readonly consent: Consent;
 
   constructor(
     private readonly people: People<E>,
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly timeoutSeconds: number,
-  ) {}
+    maxPending: number,
+  ) {
+    this.consent = new Consent(maxPending);
+  }
 
   partnerOf(s: Session<E>): Session<E> | undefined {
     const key = this.consent.partner(s.key);
@@ -37,7 +42,7 @@ export class PrivateChats<E extends Endpoint = Endpoint> {
 
   /** Whether a request waits for `me`'s answer. */
   hasPending(me: Session<E>): boolean {
-    return this.consent.pendingFor(me.key).length > 0;
+    return this.consent.pendingCount(me.key) > 0;
   }
 
   /** `@PM bob`: asks bob "alice wants a private chat with you (Y/N)?". Throws the refusal. */
@@ -113,11 +118,18 @@ export class PrivateChats<E extends Endpoint = Endpoint> {
    * no longer available (offline, or now in a private chat with someone else).
    */
   private tellCancelled(dropped: Request[], gone: ReadonlySet<string>): void {
+    // Grouped by who is gone: thousands of requests to one user cost one notice, encoded once.
+    const told = new Map<string, string[]>();
     for (const r of dropped) {
       const unavailable = gone.has(r.from) ? r.from : r.to;
-      const other = this.people.byKey(unavailable === r.from ? r.to : r.from);
+      const other = unavailable === r.from ? r.to : r.from;
+      let list = told.get(unavailable);
+      if (!list) told.set(unavailable, (list = []));
+      list.push(other);
+    }
+    for (const [unavailable, others] of told) {
       const name = this.people.display(unavailable);
-      if (other) this.people.notice(other, 'pm_cancelled', NOTICES.pm_cancelled(name), name);
+      this.people.noticeAll(others, 'pm_cancelled', NOTICES.pm_cancelled(name), name);
     }
   }
 }

@@ -35,3 +35,43 @@ export class RateLimiter {
     return { ok: true };
   }
 }
+
+/**
+ * The flood limits of everyone who has spoken lately, by who they are rather than by session: an
+ * account's name, or a guest's address (a guest can take a new name at will). Logging out and in
+ * again, or resuming, keeps the same limit and any mute that runs.
+ *
+ * Kept while they matter: an entry is forgotten once its window and any mute are over. The map is
+ * in the order of last use (each hit moves its entry to the end), so the sweep stops at the first
+ * entry still in use: O(forgotten), not O(entries).
+ */
+export class Limits {
+  private readonly byKey = new Map<string, { limiter: RateLimiter; last: number }>();
+  /** How long after its last hit an entry can still matter. */
+  private readonly keepMs: number;
+
+  constructor(private readonly rule: RateRule) {
+    this.keepMs = Math.max(rule.windowMs, rule.muteMs);
+  }
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  /** One message from `key` at `now`. */
+  hit(key: string, now: number): Verdict {
+    const entry = this.byKey.get(key) ?? { limiter: new RateLimiter(this.rule), last: now };
+    this.byKey.delete(key);
+    entry.last = now;
+    this.byKey.set(key, entry);
+    return entry.limiter.hit(now);
+  }
+
+  /** Forgets the entries whose window and mute are over. */
+  sweep(now: number): void {
+    for (const [key, entry] of this.byKey) {
+      if (now - entry.last < this.keepMs) break;
+      this.byKey.delete(key);
+    }
+  }
+}

@@ -17,15 +17,27 @@ import { NOTICES } from './notices.js';
 import type { Endpoint, Outbox } from './outbox.js';
 import { Presence } from './presence.js';
 import { PrivateChats } from './private.js';
+import { Limits } from './ratelimit.js';
 import { Session } from './session.js';
 
 export type RoomConfig = Pick<
   ServerConfig,
-  'rateCount' | 'rateWindow' | 'muteSeconds' | 'heartbeatTimeout' | 'pmTimeout' | 'announceLimit'
+  | 'rateCount'
+  | 'rateWindow'
+  | 'muteSeconds'
+  | 'heartbeatTimeout'
+  | 'pmTimeout'
+  | 'announceLimit'
+  | 'maxPmRequests'
+  | 'maxConnections'
+  | 'maxPerAddress'
 >;
 
-/** Why a session ends for good. */
-export type EndReason = 'logout' | 'offline' | 'shutdown';
+/**
+ * Why a session ends for good: logged out, silent for the heartbeat timeout, the server stopping,
+ * or waiting without a connection when too many others were (see lost()).
+ */
+export type EndReason = 'logout' | 'offline' | 'shutdown' | 'crowded';
 
 /** What became of a heartbeat that named a session: taken, or why not. */
 export type BeatResult = 'accepted' | 'unknown-session' | 'replayed' | 'stale';
@@ -33,10 +45,17 @@ export type BeatResult = 'accepted' | 'unknown-session' | 'replayed' | 'stale';
 /** A who reply must fit one frame header (64 KiB): 1,000 names of at most 32 characters do. */
 const WHO_MAX = 1000;
 
+/** How often the server calls sweep(). A sweep later than this by S ms means a stall of S ms. */
+export const SWEEP_MS = 1000;
+/** A stall worth a warning in the log. */
+const STALL_WARN_MS = 1000;
+
 /** Events: `online` (sorted names) whenever the online list changes (at most once a second in a large room). */
 export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
   readonly presence: Presence<Session<E>>;
   readonly privates: PrivateChats<E>;
+  /** Flood limits, by account (guests: by address), outliving sessions. */
+  readonly limits: Limits;
   /** The UDP heartbeat port told to clients at login; set once the socket is bound. */
   heartbeatPort: number | undefined;
   private readonly sessions = new Map<string, Session<E>>();
@@ -47,6 +66,11 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
   private pending: { joined: string[]; left: string[] } = { joined: [], left: [] };
   /** The id of the last chat line: every `msg` gets the next one. */
   private lastId = 0;
+  /** When the last sweep ran (monotonic), to tell a stalled server from silent users. */
+  private lastSweep: number | undefined;
+  /** Sessions waiting for a resume without a connection, longest waiting first, in all and by address. */
+  private readonly waiting = new Map<Session<E>, string>();
+  private readonly waitingFrom = new Map<string, Set<Session<E>>>();
 
   constructor(
     readonly config: RoomConfig,
@@ -56,7 +80,9 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
   ) {
     super();
     this.presence = new Presence(config.heartbeatTimeout * 1000);
-    this.privates = new PrivateChats(this, clock, log, config.pmTimeout);
+    const { rateCount, rateWindow, muteSeconds } = config;
+    this.limits = new Limits({ count: rateCount, windowMs: rateWindow * 1000, muteMs: muteSeconds * 1000 });
+    this.privates = new PrivateChats(this, clock, log, config.pmTimeout, config.maxPmRequests);
   }
 
   // ---- lookups -------------------------------------------------------------------------------
@@ -96,8 +122,9 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
 
   /** Registers a freshly logged-in user reached at `at`, tells them and everyone else. */
   login(name: string, guest: boolean, created: boolean, at: E): Session<E> {
-    const { rateCount, rateWindow, muteSeconds } = this.config;
-    const session = new Session<E>(name, guest, { count: rateCount, windowMs: rateWindow * 1000, muteMs: muteSeconds * 1000 });
+    // The callers check first; a second session under one name would speak as the first.
+    if (this.find(name)) throw chatError('ALREADY_LOGGED_IN', name);
+    const session = new Session<E>(name, guest, at.address);
     this.sessions.set(session.key, session);
     this.byId.set(session.id, session);
     // Before login_ok is built: its online list must include the newcomer.
@@ -116,6 +143,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
    * credentials and the old resume token stops working.
    */
   resume(session: Session<E>, at: E, rekey = false): void {
+    this.unwait(session);
     if (rekey) {
       this.byId.delete(session.id);
       session.rekey();
@@ -130,12 +158,34 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     if (partner) this.notice(partner, 'reconnected', NOTICES.reconnected(session.name), session.name);
   }
 
-  /** `user`'s connection at `at` went away without LOGOUT: keep the session until presence says offline. */
+  /**
+   * `user`'s connection at `at` went away without LOGOUT: keep the session until presence says
+   * offline, so the client can resume it. Such sessions cost memory without a connection and can
+   * be kept alive by heartbeats alone, so they are bounded like connections: at most
+   * --max-connections in all and --max-per-address from one address. Past that, the one that has
+   * waited longest (from that address, or in all) ends, as if its user had gone silent.
+   */
   lost(user: string, at: E, reason: string): void {
     const session = this.sessions.get(user);
     if (!session || session.at !== at) return;
     session.at = null;
     this.log.info(`Lost connection from ${session.name} (${at.label}): ${reason}`);
+    this.waiting.set(session, at.address);
+    let here = this.waitingFrom.get(at.address);
+    if (!here) this.waitingFrom.set(at.address, (here = new Set()));
+    here.add(session);
+    if (here.size > this.config.maxPerAddress) this.end(here.values().next().value!, 'crowded');
+    if (this.waiting.size > this.config.maxConnections) this.end(this.waiting.keys().next().value!, 'crowded');
+  }
+
+  /** `session` no longer waits without a connection (it resumed, or ended). */
+  private unwait(session: Session<E>): void {
+    const address = this.waiting.get(session);
+    if (address === undefined) return;
+    this.waiting.delete(session);
+    const here = this.waitingFrom.get(address)!;
+    here.delete(session);
+    if (here.size === 0) this.waitingFrom.delete(address);
   }
 
   /** Ends a session for good: the user is offline, their private session and requests end. */
@@ -144,6 +194,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     this.sessions.delete(session.key);
     this.byId.delete(session.id);
     this.presence.forget(session);
+    this.unwait(session);
     this.changed();
     session.end();
     // At shutdown everyone is about to hear "Server is shutting down"; nothing more to say.
@@ -155,6 +206,10 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
       this.log.info(`${session.name} logged out`);
       this.announce('leave', session, NOTICES.leave(session.name));
       this.out.end(session.key, { type: 'bye', reason: 'logout', message: NOTICES.goodbye(session.name) });
+    } else if (reason === 'crowded') {
+      this.log.warn(`Session of ${session.name} ended: too many sessions waiting without a connection`);
+      this.announce('offline', session, NOTICES.gone(session.name));
+      this.out.end(session.key);
     } else {
       this.log.info(`No heartbeat from ${session.name} for ${heartbeatTimeout} s: marked offline`);
       this.announce('offline', session, NOTICES.offline(session.name, heartbeatTimeout));
@@ -203,7 +258,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
    * have been told (the notice that mutes them, or how long the mute still lasts).
    */
   allow(me: Session<E>): boolean {
-    const verdict = me.limiter.hit(this.clock.monotonic());
+    const verdict = this.limits.hit(me.limitKey, this.clock.monotonic());
     if (verdict.ok) return true;
     if (verdict.justMuted) {
       this.log.warn(`Rate limit: ${me.name} muted for ${this.config.muteSeconds} s`);
@@ -216,6 +271,10 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
 
   notice(to: Session<E>, event: NoticeEvent, text: string, user?: string): void {
     this.out.toUser(to.key, { type: 'notice', event, message: text, ts: this.clock.now(), ...(user ? { user } : {}) });
+  }
+
+  noticeAll(to: readonly string[], event: NoticeEvent, text: string, user?: string): void {
+    this.out.toUsers(to, { type: 'notice', event, message: text, ts: this.clock.now(), ...(user ? { user } : {}) });
   }
 
   /** An error for `to`, as an error frame. */
@@ -241,10 +300,21 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     return 'accepted';
   }
 
-  /** Periodic housekeeping: expired private-chat requests, users gone silent, large-room summaries. */
+  /**
+   * Periodic housekeeping, every SWEEP_MS: expired private-chat requests, users gone silent,
+   * large-room summaries. A sweep that comes late by S ms means the server itself was stalled
+   * (heartbeats were waiting unread in the socket meanwhile): every presence deadline moves out by
+   * S before anyone is judged silent, so nobody is marked offline for the server's own stall.
+   */
   sweep(): void {
+    const now = this.clock.monotonic();
+    const late = this.lastSweep === undefined ? 0 : now - this.lastSweep - SWEEP_MS;
+    this.lastSweep = now;
+    if (late > 0) this.presence.stalled(late);
+    if (late >= STALL_WARN_MS) this.log.warn(`The server was stalled for ${(late / 1000).toFixed(1)} s: presence deadlines extended by as much`);
     this.privates.expire();
-    for (const s of this.presence.sweep(this.clock.monotonic())) this.end(s, 'offline');
+    this.limits.sweep(now);
+    for (const s of this.presence.sweep(now)) this.end(s, 'offline');
     this.flushAnnouncements();
   }
 

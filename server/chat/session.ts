@@ -9,7 +9,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { foldName } from '../../common/names.js';
 import type { Endpoint } from './outbox.js';
-import { RateLimiter, type RateRule } from './ratelimit.js';
 
 export type SessionState = 'attached' | 'detached' | 'ended';
 
@@ -31,7 +30,8 @@ export class Session<E extends Endpoint = Endpoint> {
   token: string;
   /** Highest heartbeat sequence accepted (replay protection). */
   lastSeq = -1n;
-  readonly limiter: RateLimiter;
+  /** Whose flood limit this session's messages count against: the account, or a guest's address. */
+  readonly limitKey: string;
   /** Where the user is connected now; null while detached or once ended. */
   at: E | null = null;
   private over = false;
@@ -39,10 +39,10 @@ export class Session<E extends Endpoint = Endpoint> {
   constructor(
     readonly name: string,
     readonly guest: boolean,
-    rule: RateRule,
+    address: string,
   ) {
     this.key = foldName(name);
-    this.limiter = new RateLimiter(rule);
+    this.limitKey = guest ? `addr:${address}` : `user:${this.key}`;
     [this.id, this.secret, this.token] = credentials();
   }
 

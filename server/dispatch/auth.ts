@@ -1,6 +1,7 @@
 /**
  * Logging in, registering, resuming and logging out.
  */
+import { randomBytes } from 'node:crypto';
 import { chatError, errorMessage, type ChatError } from '../../common/errors.js';
 import { foldName, nameProblem } from '../../common/names.js';
 import type { ClientMessage } from '../../common/protocol.js';
@@ -35,17 +36,25 @@ export const login: Command<'login'> = {
   },
 };
 
-function guestLogin({ config, room, store, caller }: Ctx, msg: ClientMessage<'login'>): ChatError | null {
+function guestLogin({ config, room, store, logins, caller }: Ctx, msg: ClientMessage<'login'>): ChatError | null {
   if (!config.allowGuests) return chatError('GUESTS_DISABLED');
-  const base = msg.user === '' ? `Guest_${caller.port}` : msg.user;
+  // Without a name: Guest_ and a random suffix (the source port would tell others where from).
+  const base = msg.user === '' ? `Guest_${randomBytes(3).toString('hex')}` : msg.user;
   const problem = nameProblem(base);
   if (problem) return chatError('BAD_NAME', problem);
-  if (store.find(base) || store.inFlight(base)) {
+  // Whether a name is an account is worth knowing to an attacker: such answers are throttled.
+  const wait = logins.waitForAddress(caller.address);
+  if (wait > 0) return chatError('LOGIN_THROTTLED', wait).retryIn(wait);
+  // A name being registered right now counts as an account: the registration will win it.
+  const taken = (name: string) => store.find(name) !== undefined || store.inFlight(name) !== undefined;
+  if (taken(base)) {
+    logins.revealed(caller.address);
     return chatError('BAD_NAME', `${base} is a registered account; give its password`);
   }
-  // Seed 000: a name already online gets _2, _3, ...; never an account's name.
+  // Seed 000: a name already online gets _2, _3, ...; never an account's name, nor one being
+  // registered. All in this one turn, with room.login: nothing can take the name in between.
   let name = base;
-  for (let n = 2; room.find(name) || store.find(name); n++) {
+  for (let n = 2; room.find(name) || taken(name); n++) {
     name = `${base.slice(0, 32 - String(n).length - 1)}_${n}`;
   }
   room.login(name, true, false, caller);
@@ -57,8 +66,8 @@ async function accountLogin(ctx: Ctx, msg: ClientMessage<'login'>): Promise<Chat
   const { user, password } = msg;
   const problem = nameProblem(user);
   if (problem) return chatError('BAD_NAME', problem);
-  const keys = [`user:${foldName(user)}`, `addr:${caller.address}`];
-  const gate = await logins.admit(keys);
+  const key = foldName(user);
+  const gate = await logins.admit(key, caller.address);
   if (gate.wait > 0) return chatError('LOGIN_THROTTLED', gate.wait).retryIn(gate.wait);
   try {
     // Gone while waiting for a place: don't spend a hash on nobody.
@@ -66,17 +75,18 @@ async function accountLogin(ctx: Ctx, msg: ClientMessage<'login'>): Promise<Chat
     await store.inFlight(user)?.catch(() => undefined);
     const account = store.find(user);
     if (!account) {
-      gate.release(); // a registration guesses nothing
+      gate.release(); // a registration guesses nothing (registrations have their own limit)
       return await register(ctx, user, password);
     }
     // bcrypt would compare only the first 72 bytes: a longer password must not match.
     if (tooLong(password)) return chatError('PASSWORD_RULE', TOO_LONG);
     if (!(await hasher.compare(password, account.hash, () => !caller.closed))) {
       // Counted before the gate opens, so attempts waiting on this check see the failure.
-      logins.fail(keys);
+      logins.fail(key, caller.address);
       log.warn(`Failed login for ${account.name} from ${caller.label}`);
       return chatError('BAD_PASSWORD');
     }
+    logins.succeeded(key, caller.address);
     if (caller.closed) return null;
     const online = room.find(account.name);
     if (online?.state === 'attached') return chatError('ALREADY_LOGGED_IN', account.name);
@@ -95,7 +105,7 @@ async function accountLogin(ctx: Ctx, msg: ClientMessage<'login'>): Promise<Chat
 }
 
 async function register(ctx: Ctx, user: string, password: string): Promise<ChatError | null> {
-  const { config, room, store, hasher, caller, log } = ctx;
+  const { config, room, store, hasher, logins, caller, log } = ctx;
   // A guest online under this name, or another registration, may hold it: exactly one wins.
   const taken = () => {
     const online = room.find(user);
@@ -105,7 +115,13 @@ async function register(ctx: Ctx, user: string, password: string): Promise<ChatE
   const before = taken();
   if (before) return before;
   const rule = passwordProblem(password, config.minPassword);
-  if (rule) return chatError('PASSWORD_RULE', rule);
+  if (rule) {
+    // The password rule applies to new names only: this answer says the name is not an account.
+    logins.revealed(caller.address);
+    return chatError('PASSWORD_RULE', rule);
+  }
+  const wait = logins.waitToRegister(caller.address);
+  if (wait > 0) return chatError('REGISTRATIONS_THROTTLED', wait).retryIn(wait);
   if (caller.closed) return null;
   const hash = await hasher.hash(password, config.bcryptCost, () => !caller.closed);
   // The name may have been taken while we hashed.
@@ -117,6 +133,8 @@ async function register(ctx: Ctx, user: string, password: string): Promise<ChatE
     log.error(`Could not save account ${user}: ${(e as Error).message}`);
     return chatError('STORE_FAILED');
   }
+  logins.registered(caller.address);
+  logins.succeeded(foldName(user), caller.address);
   log.info(`User ${user} successfully registered`);
   if (caller.closed) return null;
   room.login(user, false, true, caller);

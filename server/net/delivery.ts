@@ -2,17 +2,15 @@
  * Delivery: the Outbox over real connections, and the only place the server encodes what it
  * sends. It maps each user (by case-folded name) to their connection, encodes a message once per
  * wire format among its recipients and shares the bytes, and keeps what arrives for a user whose
- * connection dropped, so a resume gets it (bounded: the newest BACKLOG_BYTES).
+ * connection dropped, so a resume gets it (see Backlogs for the bounds).
  *
  * Replies to a connection that is not logged in (errors, the greeting) go through `reply`.
  */
 import type { ServerMessage } from '../../common/protocol.js';
 import type { Outbox } from '../chat/outbox.js';
+import type { Backlogs, Kept } from './backlogs.js';
 import type { Connection } from './connection.js';
 import { NATIVE, type Wire } from './wire.js';
-
-/** Output kept for a detached user, delivered on resume; beyond this the oldest is dropped. */
-export const BACKLOG_BYTES = 256 * 1024;
 
 /** Why a connection closes when its user's session ends, by the goodbye's reason (for the log). */
 const CLOSE_REASONS: Record<ServerMessage<'bye'>['reason'], string> = {
@@ -28,27 +26,29 @@ interface Link {
   conn: Connection | null;
   /** The wire format of the last connection: what the backlog is encoded in. */
   wire: Wire;
-  backlog: Buffer[];
-  backlogBytes: number;
+  /** While detached: what is kept for the user. */
+  kept: Kept | null;
 }
 
 export class Delivery implements Outbox<Connection> {
   private readonly links = new Map<string, Link>();
 
+  constructor(private readonly backlogs: Backlogs) {}
+
   attach(user: string, conn: Connection, first: ServerMessage): void {
+    // Encoded before anything is bound: a message that cannot be encoded leaves no half-login.
+    const greeting = conn.wire.encode(first);
     let link = this.links.get(user);
     if (!link) {
-      link = { user, conn: null, wire: conn.wire, backlog: [], backlogBytes: 0 };
+      link = { user, conn: null, wire: conn.wire, kept: null };
       this.links.set(user, link);
     }
+    const kept = this.release(link);
     link.conn = conn;
     link.wire = conn.wire;
     conn.user = user;
     conn.loggedIn();
-    conn.write(conn.wire.encode(first));
-    const kept = link.backlog;
-    link.backlog = [];
-    link.backlogBytes = 0;
+    conn.write(greeting);
     for (const bytes of kept) conn.write(bytes);
   }
 
@@ -76,6 +76,7 @@ export class Delivery implements Outbox<Connection> {
     const link = this.links.get(user);
     if (!link) return;
     this.links.delete(user);
+    this.release(link);
     const { conn } = link;
     if (!conn) return;
     // Unbound first: the close that follows is not a lost connection for the chat to hear about.
@@ -100,19 +101,20 @@ export class Delivery implements Outbox<Connection> {
     const link = this.links.get(user);
     if (link?.conn !== conn) return undefined;
     link.conn = null;
+    link.kept = this.backlogs.open();
     return user;
   }
 
   private deliver(link: Link, bytes: Buffer): void {
-    if (link.conn) {
-      link.conn.write(bytes);
-      return;
-    }
-    link.backlog.push(bytes);
-    link.backlogBytes += bytes.length;
-    while (link.backlogBytes > BACKLOG_BYTES && link.backlog.length > 1) {
-      link.backlogBytes -= link.backlog.shift()!.length;
-    }
+    if (link.conn) link.conn.write(bytes);
+    else if (link.kept) this.backlogs.keep(link.kept, bytes);
+  }
+
+  /** A detached link is done waiting; returns what was kept for it. */
+  private release(link: Link): Buffer[] {
+    const kept = link.kept ? this.backlogs.take(link.kept) : [];
+    link.kept = null;
+    return kept;
   }
 }
 

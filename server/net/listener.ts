@@ -17,19 +17,20 @@ import type { Counters } from '../counters.js';
 import type { Logger } from '../logger.js';
 import { Batcher } from './batcher.js';
 import { Connection, type ConnectionEvents } from './connection.js';
+import type { Admission } from './admission.js';
 import type { Delivery } from './delivery.js';
+import { LogThrottle } from './log-throttle.js';
 import type { TlsFiles } from './tls.js';
 
-export type ListenerConfig = Pick<
-  ServerConfig,
-  'host' | 'port' | 'maxBody' | 'maxOutput' | 'maxConnections' | 'maxPerAddress' | 'loginTimeout' | 'allowGuests'
->;
+export type ListenerConfig = Pick<ServerConfig, 'host' | 'port' | 'maxBody' | 'maxOutput' | 'loginTimeout' | 'allowGuests' | 'maxConnections'>;
 
 export interface ListenerDeps {
   clock: Clock;
   log: Logger;
   counters: Counters;
   delivery: Delivery;
+  /** Places for connections, in all and per address. */
+  admission: Admission;
   /** A message from a connection, for the dispatcher. */
   message(conn: Connection, msg: ClientMessage): void;
   /** `user`'s connection closed without a logout. */
@@ -42,8 +43,11 @@ const DRAIN_MS = 3000;
 export class Listener {
   private server: net.Server | null = null;
   private readonly conns = new Set<Connection>();
-  private readonly perAddress = new Map<string, number>();
   private readonly batcher = new Batcher();
+  /** Refused connections: one log line per address a minute, with a count. */
+  private readonly refusals: LogThrottle;
+  /** Errors of the listening socket itself (out of file descriptors): one line a minute. */
+  private readonly listenErrors: LogThrottle;
   private stopping = false;
   /** One set of handlers shared by every connection (closures per connection cost memory). */
   private readonly events: ConnectionEvents;
@@ -63,6 +67,18 @@ export class Listener {
       fault,
     };
     this.ignore = { message: () => {}, invalid, closed: () => {}, fault };
+    this.refusals = new LogThrottle(deps.clock, deps.log, {
+      periodMs: 60_000,
+      maxKeys: 100,
+      tooMany: 'Refusing connections from over 100 addresses: counting them, not logging each',
+      summary: (address, n) => `Refused ${n} more connections from ${address} in the last minute: too many connections`,
+    });
+    this.listenErrors = new LogThrottle(deps.clock, deps.log, {
+      periodMs: 60_000,
+      maxKeys: 10,
+      tooMany: 'Listener errors of many kinds: counting them, not logging each',
+      summary: (code, n) => `${n} more listener errors (${code}) in the last minute`,
+    });
   }
 
   get connections(): number {
@@ -96,7 +112,11 @@ export class Listener {
       server.once('error', reject);
       server.listen({ host: config.host, port: config.port }, () => {
         server.off('error', reject);
-        server.on('error', (e) => deps.log.error(`Listener error: ${e.message}`));
+        // Out of file descriptors (EMFILE) comes here once per refused accept: said once a
+        // minute; the connections already open go on being served.
+        server.on('error', (e: NodeJS.ErrnoException) =>
+          this.listenErrors.hit(e.code ?? 'error', () => `Listener error: ${e.message}${e.code === 'EMFILE' || e.code === 'ENFILE' ? ' (out of file descriptors: new connections are refused until some close; raise LimitNOFILE / ulimit -n)' : ''}`),
+        );
         resolve((server.address() as net.AddressInfo).port);
       });
     });
@@ -111,15 +131,13 @@ export class Listener {
     }
     if (stream instanceof net.Socket) stream.setNoDelay(true);
     const options = { maxBody: config.maxBody, maxOutput: config.maxOutput, clock: deps.clock, batcher: this.batcher };
-    const fromHere = this.perAddress.get(address) ?? 0;
-    if (this.conns.size >= config.maxConnections || fromHere >= config.maxPerAddress) {
-      deps.log.warn(`Refused connection from ${address}:${port}: too many connections`);
+    if (!deps.admission.take(address)) {
+      this.refusals.hit(address, () => `Refused connection from ${address}:${port}: too many connections (further refusals from it are counted for a minute)`);
       const refused = new Connection(stream, address, port, options, this.ignore);
       deps.delivery.reply(refused, errorMessage(chatError('TOO_MANY_CONNECTIONS')));
       refused.close('too many connections');
       return;
     }
-    this.perAddress.set(address, fromHere + 1);
     deps.counters.connections++;
     const conn = new Connection(stream, address, port, options, this.events);
     this.conns.add(conn);
@@ -133,12 +151,16 @@ export class Listener {
 
   private closed(conn: Connection, reason: string): void {
     this.conns.delete(conn);
-    const left = (this.perAddress.get(conn.address) ?? 1) - 1;
-    if (left > 0) this.perAddress.set(conn.address, left);
-    else this.perAddress.delete(conn.address);
+    this.deps.admission.release(conn.address);
     const user = this.deps.delivery.lost(conn);
     if (user !== undefined) this.deps.lost(user, conn, reason);
     else this.deps.log.info(`Connection from ${conn.label} closed: ${reason}`);
+  }
+
+  /** Periodic: ends the log throttles' periods. */
+  sweep(): void {
+    this.refusals.sweep();
+    this.listenErrors.sweep();
   }
 
   /** A bug hit while serving one connection: log it and drop that connection, nothing else. */

@@ -9,6 +9,7 @@ import type { Clock } from '../../common/clock.js';
 import { macValid, parseHeartbeat } from '../../common/heartbeat.js';
 import type { Counters, DropReason } from '../counters.js';
 import type { Logger } from '../logger.js';
+import { LogThrottle } from './log-throttle.js';
 
 /** What the socket needs of presence (the room is one). */
 export interface HeartbeatTarget {
@@ -18,26 +19,29 @@ export interface HeartbeatTarget {
   beat(sessionId: string, seq: bigint): 'accepted' | DropReason;
 }
 
-const LOG_EVERY_MS = 60_000;
 /**
- * UDP source addresses are easy to spoof, so "one line per address" alone would still let a
- * flood from random addresses write without bound: past this many addresses in a minute, drops
- * are only counted (one line says so).
+ * UDP source addresses are easy to spoof, so "one line per address a minute" alone would still
+ * let a flood from random addresses write without bound: past this many addresses in a minute,
+ * drops are only counted (one line says so).
  */
 const LOGGED_ADDRESSES_MAX = 100;
 
 export class HeartbeatListener {
   private socket: dgram.Socket | null = null;
-  /** Source address → time of the last log line about it. */
-  private readonly loggedAt = new Map<string, number>();
-  private saidTooMany = false;
+  private readonly drops: LogThrottle;
 
   constructor(
     private readonly target: HeartbeatTarget,
     private readonly counters: Counters,
-    private readonly clock: Clock,
+    clock: Clock,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.drops = new LogThrottle(clock, log, {
+      periodMs: 60_000,
+      maxKeys: LOGGED_ADDRESSES_MAX,
+      tooMany: `Dropping heartbeats from over ${LOGGED_ADDRESSES_MAX} addresses: counting them, not logging them`,
+    });
+  }
 
   /** Binds the socket; resolves with the bound port (useful when `port` is 0). */
   bind(host: string, port: number): Promise<number> {
@@ -77,23 +81,12 @@ export class HeartbeatListener {
   private drop(reason: DropReason, from: string): void {
     const dropped = this.counters.datagramsDropped;
     dropped[reason] = (dropped[reason] ?? 0) + 1;
-    const now = this.clock.monotonic();
-    const last = this.loggedAt.get(from);
-    if (last !== undefined && now - last < LOG_EVERY_MS) return;
-    if (last === undefined && this.loggedAt.size >= LOGGED_ADDRESSES_MAX) {
-      if (!this.saidTooMany) this.log.warn(`Dropping heartbeats from over ${LOGGED_ADDRESSES_MAX} addresses: counting them, not logging them`);
-      this.saidTooMany = true;
-      return;
-    }
-    this.loggedAt.set(from, now);
-    this.log.warn(`Dropped heartbeat from ${from}: ${reason} (further drops from it are counted, not logged, for a minute)`);
+    this.drops.hit(from, () => `Dropped heartbeat from ${from}: ${reason} (further drops from it are counted, not logged, for a minute)`);
   }
 
   /** Forgets log-throttle entries older than a minute, so the map stays small. */
   sweep(): void {
-    const now = this.clock.monotonic();
-    for (const [addr, at] of this.loggedAt) if (now - at >= LOG_EVERY_MS) this.loggedAt.delete(addr);
-    if (this.loggedAt.size < LOGGED_ADDRESSES_MAX) this.saidTooMany = false;
+    this.drops.sweep();
   }
 
   /** Closes the socket; safe to call twice. */

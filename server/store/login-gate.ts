@@ -1,15 +1,26 @@
 /**
- * Brute-force protection for password logins, per throttle key (an account, an address):
- * - after `maxFailures` failures for a key within a minute, attempts wait (the reply says how long);
- * - at most `maxFailures` password checks per key run at once. Failures are only known once bcrypt
- *   answers, so without this many connections guessing in parallel would all pass the throttle
- *   before the first failure was counted. A further attempt waits for a running check to finish
- *   and looks again, so a key gets fewer than 2 x maxFailures guesses a window.
+ * Brute-force and enumeration protection for logins, by address first and by account second:
+ * - an address gets `maxFailures` failures a minute; every answer that tells whether a name is an
+ *   account (a wrong password, a password rule applied to a new name, a guest login refused
+ *   because the name is taken) counts as one, so names cannot be probed faster than guessed;
+ * - an account gets 4 × `maxFailures` failures in 10 minutes from addresses it has not logged in
+ *   from: guessing spread over many addresses is slowed, but a stranger cannot lock the owner
+ *   out, since the owner's own recent addresses (it logged in from them) skip the account count;
+ * - at most `maxFailures` password checks per address and per account run at once. Failures are
+ *   only known once bcrypt answers, so without this many connections guessing in parallel would
+ *   all pass before the first failure was counted. A further attempt waits for a running check
+ *   to finish and looks again;
+ * - new accounts: `maxRegistrations` an hour per address.
  */
 import type { Clock } from '../../common/clock.js';
 import { FailureTracker } from './failures.js';
 
-const WINDOW_MS = 60_000;
+const ADDRESS_WINDOW_MS = 60_000;
+const ACCOUNT_WINDOW_MS = 10 * 60_000;
+const ACCOUNT_FACTOR = 4;
+const REGISTRATION_WINDOW_MS = 60 * 60_000;
+/** Addresses remembered per account as its owner's. */
+const TRUSTED_PER_ACCOUNT = 8;
 
 export interface Admission {
   /** Seconds to wait before trying again; 0 when the attempt may go ahead. */
@@ -18,8 +29,15 @@ export interface Admission {
   release(): void;
 }
 
+const addrKey = (address: string) => `addr:${address}`;
+const userKey = (account: string) => `user:${account}`;
+
 export class LoginGate {
-  private readonly failures: FailureTracker;
+  private readonly byAddress: FailureTracker;
+  private readonly byAccount: FailureTracker;
+  private readonly registrations: FailureTracker;
+  /** Account (folded name) → addresses it logged in from, most recent last. */
+  private readonly trusted = new Map<string, string[]>();
   /** Password checks running, per key. */
   private readonly running = new Map<string, number>();
   /**
@@ -32,17 +50,23 @@ export class LoginGate {
   constructor(
     private readonly maxFailures: number,
     private readonly clock: Clock,
+    maxRegistrations = Infinity,
   ) {
-    this.failures = new FailureTracker(maxFailures, WINDOW_MS);
+    this.byAddress = new FailureTracker(maxFailures, ADDRESS_WINDOW_MS);
+    this.byAccount = new FailureTracker(ACCOUNT_FACTOR * maxFailures, ACCOUNT_WINDOW_MS);
+    this.registrations = new FailureTracker(maxRegistrations, REGISTRATION_WINDOW_MS);
   }
 
-  /** Waits for a place among the running checks of every key, or says how long to wait. */
-  async admit(keys: string[]): Promise<Admission> {
+  /**
+   * Waits for a place among the running password checks for `account` (a folded name) from
+   * `address`, or says how long to wait.
+   */
+  async admit(account: string, address: string): Promise<Admission> {
+    const keys = this.keysFor(account, address);
     /** The key whose queue woke us: a place there is ours to take or to pass on. */
     let wokenOn: string | undefined;
     for (;;) {
-      const now = this.clock.monotonic();
-      const wait = Math.max(...keys.map((k) => this.failures.waitFor(k, now)));
+      const wait = Math.max(...keys.map((k) => this.waitFor(k)));
       if (wait > 0) {
         if (wokenOn !== undefined) this.wakeNext(wokenOn);
         return { wait, release: () => {} };
@@ -73,14 +97,58 @@ export class LoginGate {
     };
   }
 
-  /** Records a failed check for every key. */
-  fail(keys: string[]): void {
-    for (const key of keys) this.failures.fail(key, this.clock.monotonic());
+  /** A wrong password for `account` from `address`. */
+  fail(account: string, address: string): void {
+    const now = this.clock.monotonic();
+    for (const key of this.keysFor(account, address)) {
+      if (key.startsWith('addr:')) this.byAddress.fail(key, now);
+      else this.byAccount.fail(key, now);
+    }
+  }
+
+  /** `account` logged in from `address`: the owner's address from now on. */
+  succeeded(account: string, address: string): void {
+    const list = (this.trusted.get(account) ?? []).filter((a) => a !== address);
+    list.push(address);
+    this.trusted.set(account, list.slice(-TRUSTED_PER_ACCOUNT));
+  }
+
+  /** Seconds `address` must wait before an attempt that may tell a name's existence. */
+  waitForAddress(address: string): number {
+    return this.waitFor(addrKey(address));
+  }
+
+  /** An answer that told `address` whether a name is an account: counted like a failure. */
+  revealed(address: string): void {
+    this.byAddress.fail(addrKey(address), this.clock.monotonic());
+  }
+
+  /** Seconds `address` must wait before it may create another account. */
+  waitToRegister(address: string): number {
+    return this.registrations.waitFor(address, this.clock.monotonic());
+  }
+
+  registered(address: string): void {
+    this.registrations.fail(address, this.clock.monotonic());
   }
 
   /** Forgets failures that have aged out. */
   sweep(): void {
-    this.failures.sweep(this.clock.monotonic());
+    const now = this.clock.monotonic();
+    this.byAddress.sweep(now);
+    this.byAccount.sweep(now);
+    this.registrations.sweep(now);
+  }
+
+  /** The address always; the account too, unless the owner has logged in from this address. */
+  private keysFor(account: string, address: string): string[] {
+    const own = this.trusted.get(account)?.includes(address) ?? false;
+    return own ? [addrKey(address)] : [userKey(account), addrKey(address)];
+  }
+
+  private waitFor(key: string): number {
+    const now = this.clock.monotonic();
+    return key.startsWith('addr:') ? this.byAddress.waitFor(key, now) : this.byAccount.waitFor(key, now);
   }
 
   private leave(key: string): void {

@@ -109,7 +109,7 @@ describe('chat-client (built, through a pipe)', function () {
     const c = client(srv.port, '--password', '');
     c.write('');
     await c.waitFor(/Login success!/);
-    await c.waitFor(/\* Online \(1\): Guest_\d+$/);
+    await c.waitFor(/\* Online \(1\): Guest_[0-9a-f]{6}$/);
     c.end();
     expect(await c.exitCode()).to.equal(0);
   });

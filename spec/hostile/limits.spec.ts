@@ -118,6 +118,12 @@ describe('hostile: connection limits', () => {
     expect(await extra.error()).to.deep.include({ code: 'TOO_MANY_CONNECTIONS', message: 'too many connections' });
     await extra.whenClosed();
     expect(logged(srv.logs, 'Refused connection from 127.0.0.1')).to.have.length(1);
+    // More refusals from that address within the minute are counted, not logged one by one.
+    for (let i = 0; i < 5; i++) {
+      const again = await TestClient.connect(srv.port);
+      await again.whenClosed();
+    }
+    expect(logged(srv.logs, 'Refused connection from 127.0.0.1')).to.have.length(1);
     held[0]!.close();
     await waitUntil(() => srv.server.connections === 2, 'a slot to free up');
     const next = await TestClient.login(srv.port, 'carol');
@@ -136,6 +142,29 @@ describe('hostile: connection limits', () => {
     expect(await other.request({ type: 'login', user: 'b1', password: 'pw' }, (m) => m.type !== 'hello')).to.include({
       type: 'login_ok',
     });
+  });
+});
+
+describe('hostile: sessions kept alive by heartbeats alone', () => {
+  let srv: Running;
+  afterEach(async () => srv.stop());
+
+  it('bounds them like connections: guests that drop TCP and beat on UDP cannot pile up', async () => {
+    srv = await startServer({ allowGuests: true, maxConnections: 50, maxPerAddress: 3 });
+    const watcher = await connectFrom(srv.port, '127.0.0.40');
+    await watcher.request({ type: 'login', user: 'watcher', password: 'pw' }, (m) => m.type === 'login_ok');
+    for (let i = 0; i < 12; i++) {
+      const g = await TestClient.connect(srv.port);
+      const ok = await g.request({ type: 'login', user: `ghost${i}`, password: '' }, (m) => m.type === 'login_ok');
+      const hb = await srv.beater(ok as never);
+      g.close();
+      await waitUntil(() => srv.server.room.find(`ghost${i}`)?.state !== 'attached', 'the drop to be seen');
+      await hb.beat(); // kept alive without a connection
+    }
+    const ghosts = [...srv.server.room.all()].filter((s) => s.name.startsWith('ghost'));
+    expect(ghosts.map((s) => s.name)).to.deep.equal(['ghost9', 'ghost10', 'ghost11']);
+    expect(logged(srv.logs, 'too many sessions waiting without a connection')).to.have.length(9);
+    expect((await watcher.who()).online).to.deep.equal(['ghost10', 'ghost11', 'ghost9', 'watcher']);
   });
 });
 

@@ -74,14 +74,17 @@ describe('hostile: brute force', function () {
     expect(await tryLogin(c, 'victim', 'right')).to.include({ type: 'login_ok', user: 'victim' });
   });
 
-  it('throttles an account attacked from several addresses, and only that account', async () => {
-    for (const from of ['127.0.0.2', '127.0.0.3', '127.0.0.4']) {
-      const c = await connectFrom(srv.port, from);
+  it('slows an account guessed at from many addresses (4 x maxFailures in 10 min), never locking its owner out', async () => {
+    for (let i = 2; i < 14; i++) {
+      const c = await connectFrom(srv.port, `127.0.0.${i}`);
       expect(await tryLogin(c, 'victim', 'guess')).to.include({ code: 'BAD_PASSWORD' });
     }
-    const c = await connectFrom(srv.port, '127.0.0.5');
-    expect(await tryLogin(c, 'victim', 'right')).to.include({ code: 'LOGIN_THROTTLED' });
-    expect(await tryLogin(c, 'someone', 'pw')).to.include({ type: 'login_ok' });
+    const c = await connectFrom(srv.port, '127.0.0.20');
+    expect(await tryLogin(c, 'victim', 'right')).to.deep.include({ code: 'LOGIN_THROTTLED', retry: 600 });
+    expect(await tryLogin(c, 'someone', 'pw'), 'only that account').to.include({ type: 'login_ok' });
+    // victim registered from 127.0.0.1: the owner's address is not held by strangers' guesses.
+    const owner = await TestClient.connect(srv.port);
+    expect(await tryLogin(owner, 'victim', 'right')).to.include({ type: 'login_ok', user: 'victim' });
   });
 
   it('throttles an address that guesses at several accounts, and only that address', async () => {
@@ -104,6 +107,51 @@ describe('hostile: brute force', function () {
     const throttled = replies.filter((r) => r.type === 'error' && r.code === 'LOGIN_THROTTLED').length;
     expect(wrong, JSON.stringify(replies)).to.be.within(3, 5);
     expect(wrong + throttled).to.equal(12);
+  });
+});
+
+describe('hostile: what a stranger can learn about names, and how fast', () => {
+  let srv: Running;
+  afterEach(async () => srv.stop());
+
+  it('counts a password rule applied to a new name like a wrong password: probing is throttled per address', async () => {
+    srv = await startServer({ minPassword: 8, maxFailures: 3 });
+    (await TestClient.login(srv.port, 'victim', 'long enough')).close();
+    const c = await connectFrom(srv.port, '127.0.0.30');
+    expect(await tryLogin(c, 'nobody1', 'short')).to.include({ code: 'PASSWORD_RULE' });
+    expect(await tryLogin(c, 'victim', 'short')).to.include({ code: 'BAD_PASSWORD' });
+    expect(await tryLogin(c, 'nobody2', 'short')).to.include({ code: 'PASSWORD_RULE' });
+    expect(await tryLogin(c, 'nobody3', 'short'), 'a fourth probe').to.deep.include({ code: 'LOGIN_THROTTLED', retry: 60 });
+    expect(await tryLogin(c, 'victim', 'long enough'), 'the right password too, from there').to.include({ code: 'LOGIN_THROTTLED' });
+  });
+
+  it('counts a guest login refused because the name is an account', async () => {
+    srv = await startServer({ allowGuests: true, maxFailures: 2 });
+    (await TestClient.login(srv.port, 'victim', 'pw')).close();
+    const c = await connectFrom(srv.port, '127.0.0.31');
+    for (let i = 0; i < 2; i++) expect(await tryLogin(c, 'victim', '')).to.include({ code: 'BAD_NAME' });
+    expect(await tryLogin(c, 'victim', '')).to.deep.include({ code: 'LOGIN_THROTTLED', retry: 60 });
+    const other = await connectFrom(srv.port, '127.0.0.32');
+    expect(await tryLogin(other, 'visitor', ''), 'another address').to.include({ type: 'login_ok', guest: true });
+  });
+
+  it('lets one address create only --max-registrations accounts an hour', async () => {
+    const clock = new FakeClock();
+    srv = await startServer({ maxRegistrations: 2, heartbeatTimeout: 7200, loginTimeout: 7200 }, clock);
+    const c = await connectFrom(srv.port, '127.0.0.33');
+    expect(await tryLogin(c, 'new1', 'pw')).to.include({ type: 'login_ok', created: true });
+    const d = await connectFrom(srv.port, '127.0.0.33');
+    expect(await tryLogin(d, 'new2', 'pw')).to.include({ type: 'login_ok', created: true });
+    const e = await connectFrom(srv.port, '127.0.0.33');
+    expect(await tryLogin(e, 'new3', 'pw')).to.deep.include({
+      code: 'REGISTRATIONS_THROTTLED',
+      message: 'too many new accounts from your address; try again in 3600 s',
+      retry: 3600,
+    });
+    const f = await connectFrom(srv.port, '127.0.0.34');
+    expect(await tryLogin(f, 'new3', 'pw'), 'another address').to.include({ type: 'login_ok', created: true });
+    clock.advance(3600_000);
+    expect(await tryLogin(e, 'new4', 'pw')).to.include({ type: 'login_ok', created: true });
   });
 });
 

@@ -48,6 +48,18 @@ describe('Consent: who may ask whom', () => {
     });
   }
 
+  it('refuses a request past the cap of requests waiting for one user, and takes one again when a place frees', () => {
+    const c = new Consent(2);
+    expect(c.request('a', 'v', 0)).to.equal(null);
+    expect(c.request('b', 'v', 1)).to.equal(null);
+    expect(c.request('c', 'v', 2)).to.deep.equal({ error: 'PM_TOO_MANY', user: 'v' });
+    expect(c.outgoingOf('c')).to.equal(undefined);
+    expect(c.request('c', 'w', 3), 'another user still has room').to.equal(null);
+    c.answer('v', 'a', false);
+    expect(c.request('d', 'v', 4)).to.equal(null);
+    expect(c.pendingFor('v').map(pair)).to.deep.equal(['b>v', 'd>v']);
+  });
+
   it('a refused request changes nothing', () => {
     const c = build('a>b');
     c.request('a', 'c', 5);
@@ -124,6 +136,19 @@ describe('Consent: ending, leaving, expiry', () => {
     expect(d.pendingFor('b')).to.deep.equal([]);
     expect(d.outgoingOf('c')).to.equal(undefined);
     expect(d.pendingFor('y').map(pair)).to.deep.equal(['x>y']);
+  });
+
+  it('cancels twenty thousand requests to one user when one is accepted, and keeps its indexes in step', () => {
+    const c = new Consent();
+    for (let i = 0; i < 20_000; i++) expect(c.request(`g${i}`, 'victim', i)).to.equal(null);
+    const r = c.answer('victim', 'g12345', true);
+    if ('error' in r) throw new Error(r.error);
+    expect(r.cancelled).to.have.length(19_999);
+    expect(c.size).to.equal(0);
+    expect(c.pendingCount('victim')).to.equal(0);
+    expect(c.outgoingOf('g0')).to.equal(undefined);
+    expect(c.request('g0', 'g1', 30_000), 'the cancelled may ask again').to.equal(null);
+    expect(c.expire(30_000).map(pair)).to.deep.equal(['g0>g1']);
   });
 
   it('expire(cutoff) drops requests made at or before the cutoff, and only those', () => {

@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import type { ServerMessage } from '../../../common/protocol.js';
-import { RateLimiter } from '../../../server/chat/ratelimit.js';
+import { Limits, RateLimiter } from '../../../server/chat/ratelimit.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { startServer, TestClient, type Running } from '../../support/harness.js';
 
@@ -49,6 +49,30 @@ describe('RateLimiter (literal times)', () => {
     const s = new RateLimiter(RULE);
     for (let i = 0; i < 8; i++) s.hit(0);
     expect(s.hit(5000)).to.deep.equal({ ok: true });
+  });
+});
+
+describe('Limits (literal times)', () => {
+  const rule = { count: 2, windowMs: 5000, muteMs: 10_000 };
+
+  it('keeps one limit per key, whatever session the messages come from', () => {
+    const l = new Limits(rule);
+    expect([l.hit('user:alice', 0).ok, l.hit('user:alice', 1).ok, l.hit('user:alice', 2).ok]).to.deep.equal([true, true, false]);
+    expect(l.hit('user:bob', 3).ok).to.equal(true);
+    expect(l.hit('user:alice', 9_000)).to.deep.include({ ok: false, justMuted: false, secondsLeft: 2 });
+  });
+
+  it('forgets a key once its window and mute are over, and stops at the first still in use', () => {
+    const l = new Limits(rule);
+    l.hit('a', 0);
+    l.hit('b', 1000);
+    l.hit('a', 2000); // a is used again: now the most recent
+    l.sweep(10_999);
+    expect(l.size).to.equal(2);
+    l.sweep(11_000); // b: 10 s after its last hit
+    expect(l.size).to.equal(1);
+    l.sweep(12_000);
+    expect(l.size).to.equal(0);
   });
 });
 
@@ -121,6 +145,19 @@ describe('flood control over TCP (fake clock)', () => {
     // Still muted for chatter.
     say(alice, 'hello');
     expect((await alice.error()).code).to.equal('MUTED');
+  });
+
+  it('keeps the limit and the mute across logout and login: the limit is the account\'s', async () => {
+    for (let i = 1; i <= 9; i++) say(alice, `m${i}`);
+    await alice.notice('muted');
+    alice.send({ type: 'logout' });
+    await alice.whenClosed();
+    const again = await srv.login('alice');
+    say(again, 'fresh start?');
+    expect(await again.error()).to.include({ code: 'MUTED' });
+    clock.advance(10_000);
+    say(again, 'now');
+    expect((await bob.next<ServerMessage<'msg'>>((m) => m.type === 'msg' && m.text === 'now')).from).to.equal('alice');
   });
 
   it('does not mute a user who keeps to 8 messages per 5 s', async () => {

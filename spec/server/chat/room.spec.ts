@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { ChatError } from '../../../common/errors.js';
 import type { ServerMessage } from '../../../common/protocol.js';
-import { Room } from '../../../server/chat/room.js';
+import { Room, SWEEP_MS } from '../../../server/chat/room.js';
 import type { Session } from '../../../server/chat/session.js';
 import { makeConfig } from '../../../server/config.js';
 import { memoryLogger } from '../../../server/logger.js';
@@ -160,6 +160,29 @@ describe('Room (recording outbox, fake clock)', () => {
       expect(room.online()).to.deep.equal(['bob']);
     });
 
+    it('does not mark anyone offline for the server\'s own stall: a late sweep extends every deadline', () => {
+      const stop = clock.every(SWEEP_MS, () => room.sweep()); // as the server schedules it
+      const [alice, bob] = [login('alice'), login('bob')];
+      clock.advance(15_000);
+      room.beat(alice.id, 1n);
+      room.beat(bob.id, 1n);
+      // The event loop is blocked from 15 s to 43 s: heartbeats wait unread, timers do not run.
+      // The sweep due at 16 s runs at 43 s, 27 s late.
+      clock.freeze(28_000);
+      clock.advance(0);
+      expect(room.online()).to.deep.equal(['alice', 'bob']);
+      expect(logs).to.include('WARN The server was stalled for 27.0 s: presence deadlines extended by as much');
+      // Afterwards silence counts again: bob beats on, alice does not (1 s of hers counted before the stall).
+      room.beat(bob.id, 2n);
+      clock.advance(10_000);
+      room.beat(bob.id, 3n);
+      clock.advance(8_000);
+      expect(room.online(), '19 s of silence outside the stall').to.deep.equal(['alice', 'bob']);
+      clock.advance(1_000);
+      expect(room.online()).to.deep.equal(['bob']);
+      stop();
+    });
+
     it('takes a heartbeat only with a sequence number above the last one', () => {
       const alice = login('alice');
       expect(room.secretOf(alice.id)).to.equal(alice.secret);
@@ -211,6 +234,39 @@ describe('Room (recording outbox, fake clock)', () => {
       room.resume(alice, new FakeEndpoint('127.0.0.1:3000'));
       room.lost('alice', old, 'closed');
       expect(alice.state).to.equal('attached');
+    });
+  });
+
+  describe('sessions waiting without a connection', () => {
+    const from = (address: string, port: number) => Object.assign(new FakeEndpoint(`${address}:${port}`), { address });
+    const drop = (s: Session<FakeEndpoint>) => {
+      out.drop(s.key);
+      room.lost(s.key, s.at!, 'reset');
+    };
+
+    it('keeps at most --max-per-address of them from one address: the longest waiting ends first', () => {
+      room = new Room(makeConfig({ maxPerAddress: 2, maxConnections: 100 }), clock, memoryLogger(), out);
+      const watcher = room.login('watcher', false, false, from('10.0.0.9', 1));
+      const [a, b, c] = ['a', 'b', 'c'].map((n, i) => room.login(n, true, false, from('10.0.0.1', 10 + i)));
+      const elsewhere = room.login('d', true, false, from('10.0.0.2', 20));
+      for (const s of [a!, b!, elsewhere]) drop(s);
+      expect(room.count).to.equal(5);
+      drop(c!);
+      expect(a!.state).to.equal('ended');
+      expect([b!.state, c!.state, elsewhere.state]).to.deep.equal(['detached', 'detached', 'detached']);
+      expect(out.notices('watcher').at(-1)).to.equal('offline: a went offline (connection lost)');
+      expect(watcher.state).to.equal('attached');
+      // A resume frees its place: the next drop from that address ends nobody.
+      room.resume(b!, from('10.0.0.1', 30));
+      drop(room.login('e', true, false, from('10.0.0.1', 31)));
+      expect(c!.state).to.equal('detached');
+    });
+
+    it('keeps at most --max-connections of them in all', () => {
+      room = new Room(makeConfig({ maxPerAddress: 100, maxConnections: 2 }), clock, memoryLogger(), out);
+      const sessions = ['a', 'b', 'c'].map((n, i) => room.login(n, true, false, from(`10.0.1.${i}`, 1)));
+      sessions.forEach(drop);
+      expect(sessions.map((s) => s.state)).to.deep.equal(['ended', 'detached', 'detached']);
     });
   });
 

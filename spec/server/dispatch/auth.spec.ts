@@ -262,9 +262,17 @@ describe('auth: guests (--allow-guests)', () => {
     expect(who).to.deep.include({ online: ['Emre', 'Emre_2', 'Emre_3', 'emre_4'] });
   });
 
-  it('names a guest with an empty name Guest_<client port>', async () => {
-    const { c, reply } = await guest('');
-    expect(reply).to.deep.include({ type: 'login_ok', user: `Guest_${c.socket.localPort}`, guest: true });
+  it('names a guest with an empty name Guest_ and a random suffix (not the source port, which would tell where from)', async () => {
+    const names = [];
+    for (let i = 0; i < 3; i++) {
+      const { c, reply } = await guest('');
+      expect(reply).to.deep.include({ type: 'login_ok', guest: true });
+      const name = (reply as ServerMessage<'login_ok'>).user;
+      expect(name).to.match(/^Guest_[0-9a-f]{6}$/);
+      expect(name).to.not.include(String(c.socket.localPort));
+      names.push(name);
+    }
+    expect(new Set(names).size).to.equal(3);
   });
 
   it('frees a guest name when the guest leaves', async () => {

@@ -8,7 +8,8 @@ import type { Duplex } from 'node:stream';
 import type { ServerMessage } from '../../../common/protocol.js';
 import { Batcher } from '../../../server/net/batcher.js';
 import { Connection, type ConnectionEvents } from '../../../server/net/connection.js';
-import { BACKLOG_BYTES, Delivery } from '../../../server/net/delivery.js';
+import { BACKLOG_BYTES, Backlogs } from '../../../server/net/backlogs.js';
+import { Delivery } from '../../../server/net/delivery.js';
 import { duplexPair } from '../../support/duplex-pair.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { TestClient } from '../../support/harness.js';
@@ -33,7 +34,7 @@ describe('Delivery (real connections on in-memory streams)', () => {
   const peers: TestClient<Duplex>[] = [];
 
   beforeEach(() => {
-    delivery = new Delivery();
+    delivery = new Delivery(new Backlogs(BACKLOG_BYTES, 64 << 20));
     batcher = new Batcher();
     closed.length = 0;
   });

@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import bcrypt from 'bcryptjs';
 import { readFileSync } from 'node:fs';
 import type { ServerMessage } from '../../../common/protocol.js';
+import type { AccountStore } from '../../../server/store/accounts.js';
 import type { Hasher } from '../../../server/store/hasher.js';
 import { startServer, TestClient, type Running } from '../../support/harness.js';
 import { waitUntil } from '../../support/wait.js';
@@ -86,5 +87,52 @@ describe('auth: concurrent registrations of one name (hasher held by the test)',
     expect(await reply).to.deep.include({ type: 'error', code: 'ALREADY_LOGGED_IN', message: 'this connection is already logged in' });
     held[0]!.resolve(await realHash('pw', 4));
     expect(await c.next((m) => m.type === 'login_ok')).to.deep.include({ user: 'carol', created: true });
+  });
+});
+
+describe('auth: a guest name and a registration in flight (users file write held by the test)', () => {
+  let srv: Running;
+  let release: () => void;
+  const clients: TestClient[] = [];
+
+  beforeEach(async () => {
+    srv = await startServer({ allowGuests: true });
+    // The account store reserves the name at once and writes it; the test holds the write.
+    const store = (srv.server as unknown as { services: { store: AccountStore } }).services.store;
+    const create = store.create.bind(store);
+    const gate = new Promise<void>((r) => (release = r));
+    store.create = (name, hash, now) => {
+      const done = create(name, hash, now);
+      return gate.then(() => done);
+    };
+  });
+  afterEach(async () => {
+    release();
+    clients.splice(0).forEach((c) => c.close());
+    await srv.stop();
+  });
+
+  const connect = async () => {
+    const c = await TestClient.connect(srv.port);
+    clients.push(c);
+    return c;
+  };
+  const answer = (c: TestClient) => c.next((m) => m.type === 'login_ok' || m.type === 'error');
+
+  it('numbers a guest past a name being registered, so two sessions never share one name', async () => {
+    const emre = await connect();
+    emre.send({ type: 'login', user: 'Emre', password: '' });
+    expect(await answer(emre)).to.include({ type: 'login_ok', user: 'Emre', guest: true });
+    const registering = await connect();
+    const registered = answer(registering);
+    registering.send({ type: 'login', user: 'Emre_2', password: 'pw' });
+    const store = (srv.server as unknown as { services: { store: AccountStore } }).services.store;
+    await waitUntil(() => store.inFlight('Emre_2') !== undefined, 'the registration to be written');
+    const second = await connect();
+    second.send({ type: 'login', user: 'Emre', password: '' });
+    expect(await answer(second), 'not Emre_2: it is being registered').to.include({ type: 'login_ok', user: 'Emre_3', guest: true });
+    release();
+    expect(await registered).to.include({ type: 'login_ok', user: 'Emre_2', created: true });
+    expect((await emre.who()).online).to.deep.equal(['Emre', 'Emre_2', 'Emre_3']);
   });
 });

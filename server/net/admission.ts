@@ -1,0 +1,38 @@
+/**
+ * Places for connections, in all and per remote address (--max-connections, --max-per-address).
+ * A connection takes one when it is accepted and gives it back when it closes. (Sessions waiting
+ * for a resume without a connection have a pool of their own with the same bounds: see
+ * Room.lost. Were they to hold their connection's place, a whole office reconnecting after a
+ * network blip would be refused the connections it needs to resume.)
+ */
+export class Admission {
+  private taken = 0;
+  private readonly perAddress = new Map<string, number>();
+
+  constructor(
+    private readonly max: number,
+    private readonly maxPerAddress: number,
+  ) {}
+
+  /** Places held: open connections plus sessions waiting without one. */
+  get count(): number {
+    return this.taken;
+  }
+
+  /** Takes a place for `address`; false when the server or that address is full. */
+  take(address: string): boolean {
+    const here = this.perAddress.get(address) ?? 0;
+    if (this.taken >= this.max || here >= this.maxPerAddress) return false;
+    this.taken++;
+    this.perAddress.set(address, here + 1);
+    return true;
+  }
+
+  release(address: string): void {
+    const here = this.perAddress.get(address) ?? 0;
+    if (here === 0) return;
+    if (here > 1) this.perAddress.set(address, here - 1);
+    else this.perAddress.delete(address);
+    this.taken--;
+  }
+}

@@ -7,7 +7,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { BenchError } from './errors.js';
 
-const READY = /listening on tcp:\/\/(\S+):(\d+)/;
+const READY = /listening on (?:tcp|tls):\/\/(\S+):(\d+)/;
 const READY_TIMEOUT_MS = 15_000;
 
 /** A running target as the bench sees it. */

@@ -11,10 +11,11 @@
  * The JSON header holds `type` and the message's fields, plus `content-length` (and
  * `content-type`, `content-encoding`) when a body follows. The body is the chat text.
  *
- * Errors come in two kinds. A framing error (header not a JSON object, bad or oversize
- * content-length, zero-length header) leaves us not knowing where the next frame starts, so the
- * decoder stops and the connection must close. A validation error (unknown type, missing or
- * mistyped field, bad text) concerns one well-delimited frame: it is reported and the stream goes on.
+ * Errors come in two kinds. A framing error (header not a JSON object, a bad content-length,
+ * zero-length header) leaves us not knowing where the next frame starts, so the decoder stops and
+ * the connection must close. Any other error (a body over the limit, whose bytes are skipped;
+ * unknown type, missing or mistyped field, bad text) concerns one well-delimited frame: it is
+ * reported and the stream goes on.
  */
 import { ChatError, chatError, fatalError } from './errors.js';
 import type { MessageSpec } from './protocol.js';
@@ -51,27 +52,31 @@ type ParsedHeader = { header: Record<string, unknown>; bodyLength: number };
  */
 export type ParseJson = (text: string) => unknown;
 
-/**
- * What a decoder holds between frames, shared: nothing can be written into zero bytes, and a
- * fresh empty buffer per decoder and per read is an object (and its ArrayBuffer) for nothing.
- */
+/** What a decoder holds between frames: nothing (shared: it is never written into). */
 const EMPTY = Buffer.alloc(0);
 
 /**
- * Splits a byte stream into frames. Feed it chunks as they arrive, in any sizes; it buffers at
- * most one frame (2 + 65535 + maxBody bytes) and refuses an oversize body from its header alone.
+ * Splits a byte stream into frames. Feed it chunks as they arrive, in any sizes, and take frames
+ * one at a time (`next`), so a connection can stop after a budget and go on next turn; or all
+ * at once (`push`).
+ *
+ * It holds at most one frame's bytes (2 + 65535 + maxBody), in one buffer of its own that grows
+ * by doubling: a frame trickled one byte per TCP segment costs its own size, not an object per
+ * segment, and a received chunk is never pinned for the sake of a small unfinished tail. A body
+ * over maxBody is refused from its header and its bytes are skipped as they arrive, never
+ * buffered; the stream stays in step, so that error is not fatal.
  */
 export class FrameDecoder {
+  /** The unconsumed bytes are buf[start, end). */
   private buf: Buffer = EMPTY;
-  /**
-   * Chunks that arrived while `buf` still lacked `need` bytes. They are joined once enough is
-   * here, so a frame trickled one byte at a time costs linear, not quadratic, copying.
-   */
-  private parked: Buffer[] = [];
-  private parkedBytes = 0;
-  private need = 0;
+  private start = 0;
+  private end = 0;
+  /** Whether buf is ours (may be written into), rather than a chunk as received. */
+  private owned = false;
   /** Header of the frame whose body we are waiting for. */
   private pending: ParsedHeader | null = null;
+  /** Bytes of a refused oversize body still to be thrown away as they arrive. */
+  private skip = 0;
   private failed = false;
 
   constructor(
@@ -81,65 +86,109 @@ export class FrameDecoder {
 
   /** Bytes held while waiting for the rest of a frame. */
   get buffered(): number {
-    return this.buf.length + this.parkedBytes;
+    return this.end - this.start;
   }
 
+  /** Takes a chunk and returns every frame (or error) it completes. */
   push(chunk: Uint8Array): Decoded[] {
-    if (this.failed) return [];
-    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
-    if (this.buffered + bytes.length < this.need) {
-      this.parked.push(bytes);
-      this.parkedBytes += bytes.length;
-      return [];
-    }
-    this.buf = this.buf.length === 0 && this.parked.length === 0 ? bytes : Buffer.concat([this.buf, ...this.parked, bytes]);
-    this.parked = [];
-    this.parkedBytes = 0;
+    this.feed(chunk);
     const out: Decoded[] = [];
-    let off = 0;
+    for (let d = this.next(); d !== null; d = this.next()) out.push(d);
+    return out;
+  }
+
+  /** Takes a chunk; frames are taken with next(). */
+  feed(chunk: Uint8Array): void {
+    if (this.failed || chunk.length === 0) return;
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    if (this.start === this.end) {
+      // Nothing waiting: read the chunk where it lies.
+      this.buf = bytes;
+      this.start = 0;
+      this.end = bytes.length;
+      this.owned = false;
+      return;
+    }
+    this.reserve(bytes.length);
+    bytes.copy(this.buf, this.end);
+    this.end += bytes.length;
+  }
+
+  /** The next frame, or error, from what has been fed; null until more bytes arrive. */
+  next(): Decoded | null {
+    if (this.failed) return null;
     for (;;) {
+      if (this.skip > 0) {
+        const n = Math.min(this.skip, this.end - this.start);
+        this.start += n;
+        this.skip -= n;
+        if (this.skip > 0) return this.wait();
+      }
+      const have = this.end - this.start;
       if (this.pending === null) {
-        if (this.buf.length - off < 2) {
-          this.need = 2;
-          break;
+        if (have < 2) return this.wait();
+        const headerLength = this.buf.readUInt16BE(this.start);
+        if (headerLength === 0) return this.fail(fatalError('BAD_FRAME', 'header length is 0'));
+        if (have - 2 < headerLength) return this.wait();
+        const at = this.start + 2;
+        const parsed = parseHeader(this.buf.subarray(at, at + headerLength), this.parseJson);
+        if (parsed instanceof ChatError) return this.fail(parsed);
+        this.start = at + headerLength;
+        if (parsed.bodyLength > this.maxBody) {
+          this.skip = parsed.bodyLength;
+          return { error: chatError('FRAME_TOO_LARGE', parsed.bodyLength, this.maxBody) };
         }
-        const headerLength = this.buf.readUInt16BE(off);
-        if (headerLength === 0) return this.fail(out, fatalError('BAD_FRAME', 'header length is 0'));
-        if (this.buf.length - off - 2 < headerLength) {
-          this.need = 2 + headerLength;
-          break;
-        }
-        const parsed = parseHeader(this.buf.subarray(off + 2, off + 2 + headerLength), this.maxBody, this.parseJson);
-        if (parsed instanceof ChatError) return this.fail(out, parsed);
-        off += 2 + headerLength;
         this.pending = parsed;
       }
       const { header, bodyLength } = this.pending;
-      if (this.buf.length - off < bodyLength) {
-        this.need = bodyLength;
-        break;
-      }
-      // Copy the body so the frame does not pin the whole receive buffer.
-      const body = Buffer.from(this.buf.subarray(off, off + bodyLength));
-      off += bodyLength;
+      if (this.end - this.start < bodyLength) return this.wait();
+      // Copied, so the frame does not pin the buffer it came in.
+      const body = Buffer.from(this.buf.subarray(this.start, this.start + bodyLength));
+      this.start += bodyLength;
       this.pending = null;
-      out.push({ frame: { header, body } });
+      if (this.start === this.end) this.clear();
+      return { frame: { header, body } };
     }
-    this.buf = off === this.buf.length ? EMPTY : this.buf.subarray(off);
-    return out;
   }
 
-  private fail(out: Decoded[], error: ChatError): Decoded[] {
-    this.failed = true;
+  /** Nothing complete yet: keep the unfinished tail in a buffer of our own, and wait. */
+  private wait(): null {
+    if (this.start === this.end) this.clear();
+    else if (!this.owned) this.reserve(0);
+    return null;
+  }
+
+  /** Makes buf ours with room for `more` bytes after the unconsumed ones (doubling, so appends are linear). */
+  private reserve(more: number): void {
+    const have = this.end - this.start;
+    if (this.owned && this.buf.length - this.end >= more) return;
+    if (this.owned && this.buf.length - have >= more) {
+      this.buf.copyWithin(0, this.start, this.end);
+    } else {
+      const grown = Buffer.allocUnsafe(Math.max(1024, 2 * (have + more)));
+      this.buf.copy(grown, 0, this.start, this.end);
+      this.buf = grown;
+      this.owned = true;
+    }
+    this.start = 0;
+    this.end = have;
+  }
+
+  private clear(): void {
     this.buf = EMPTY;
-    this.parked = [];
-    this.parkedBytes = 0;
-    out.push({ error });
-    return out;
+    this.start = 0;
+    this.end = 0;
+    this.owned = false;
+  }
+
+  private fail(error: ChatError): Decoded {
+    this.failed = true;
+    this.clear();
+    return { error };
   }
 }
 
-function parseHeader(bytes: Buffer, maxBody: number, parseJson: ParseJson): ParsedHeader | ChatError {
+function parseHeader(bytes: Buffer, parseJson: ParseJson): ParsedHeader | ChatError {
   const text = decodeUtf8(bytes);
   if (text === null) return fatalError('BAD_UTF8', 'header');
   let header: unknown;
@@ -157,7 +206,6 @@ function parseHeader(bytes: Buffer, maxBody: number, parseJson: ParseJson): Pars
   if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) {
     return fatalError('BAD_FRAME', 'content-length must be a non-negative integer');
   }
-  if (length > maxBody) return fatalError('FRAME_TOO_LARGE', length, maxBody);
   return { header: h, bodyLength: length };
 }
 

@@ -7,7 +7,7 @@ import type { ServerMessage } from './protocol.js';
 
 export const ERRORS = {
   // Framing and validation: the peer sent something we could not read.
-  FRAME_TOO_LARGE: (size: number, max: number) => `frame body of ${size} bytes exceeds the limit of ${max} bytes`,
+  FRAME_TOO_LARGE: (size: number, max: number) => `message too long: ${size} bytes, the limit is ${max}; it was not delivered`,
   BAD_FRAME: (why: string) => `malformed frame: ${why}`,
   BAD_UTF8: (where: string) => `${where} is not valid UTF-8`,
   UNKNOWN_TYPE: (type: string) => `unknown message type "${type}"`,
@@ -28,6 +28,7 @@ export const ERRORS = {
   STORE_FAILED: () => 'could not save the account; try again later',
   TOO_MANY_CONNECTIONS: () => 'too many connections',
   LOGIN_TIMEOUT: () => 'no login within the time allowed',
+  NOT_A_LOGIN: (n: number) => `${n} messages before login that were not a login; the connection will be closed`,
   // Chat.
   NO_SUCH_USER: (user: string) => `${user} is not online`,
   MUTED: (seconds: number) => `you are muted for sending too fast; try again in ${seconds} s`,

@@ -8,12 +8,12 @@
  * The end of stdin is not a command: a server started with no terminal keeps running.
  */
 import { createInterface } from 'node:readline';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { ChatServer } from './server.js';
 
 export const CONSOLE_HELP = 'Console commands: online, stats, Terminate server, help';
 
-export function attachConsole(server: ChatServer, input: Readable, output: Writable, terminate: () => void): void {
+export function attachConsole(server: ChatServer, input: Readable, output: { write(text: string): void }, terminate: () => void): void {
   const print = (line: string) => output.write(`${line}\n`);
   server.room.on('online', (names: readonly string[]) => print(onlineLine(names)));
   const rl = createInterface({ input, terminal: false });

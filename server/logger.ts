@@ -10,24 +10,23 @@
  * Neither sink ever blocks the event loop. process.stderr writes synchronously when it is a pipe
  * or a file, and a pipe write wakes its reader: in the bench (stderr piped to the parent) those
  * writes took 5% of the server's time in the paced run, about 0.3 ms per write. So stderr gets
- * an fs stream of its own, written from libuv's thread pool, like the file. What a sink has not
- * written yet is bounded: past LOG_BACKLOG, lines are dropped and counted, and the count is
- * written once the sink catches up. A stderr nobody reads, or a stalled disk, costs log lines,
- * never the server's memory.
+ * an fs stream of its own, written from libuv's thread pool, like the file. Both are bounded,
+ * and the file survives its own failures (see log-sinks.ts).
  */
-import { createWriteStream } from 'node:fs';
-import type { Writable } from 'node:stream';
 import log4js from 'log4js';
+import type { Clock } from '../common/clock.js';
+import { FileSink, stderrSink, type Sink } from './log-sinks.js';
 
 export interface Logger {
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
+  /** Closes and reopens the log file by its path (SIGHUP, after logrotate moved it away). */
+  reopen(): void;
   /** Flushes and closes the appenders; safe to call twice. */
   close(): Promise<void>;
 }
 
-export type Sink = { write(text: string): void; end(done: () => void): void };
 
 /**
  * A log4js appender module that formats each event at once but writes once per turn. `shutdown`
@@ -62,41 +61,6 @@ function batched(open: () => Sink): log4js.AppenderModule {
   };
 }
 
-/** Unwritten log text a sink may hold; past it, lines are dropped and counted. */
-export const LOG_BACKLOG = 4 * 1024 * 1024;
-
-/** A sink over a stream that drops (and later reports) what would take it past `limit` unwritten bytes. */
-export function boundedSink(stream: Writable, limit = LOG_BACKLOG): Sink {
-  let dropped = 0;
-  return {
-    write(text) {
-      if (stream.writableLength > limit) {
-        dropped += text.split('\n').length - 1;
-        return;
-      }
-      if (dropped > 0) {
-        stream.write(`(${dropped} log lines dropped: the log could not keep up)\n`);
-        dropped = 0;
-      }
-      stream.write(text);
-    },
-    end: (done) => stream.end(done),
-  };
-}
-
-/** fd 2 through the thread pool (never closed: autoClose off); nowhere to report its errors. */
-const stderrSink = (): Sink => {
-  const stream = createWriteStream('/dev/stderr', { fd: 2, autoClose: false });
-  stream.on('error', () => {});
-  return boundedSink(stream);
-};
-const fileSink = (file: string) => (): Sink => {
-  const stream = createWriteStream(file, { flags: 'a', mode: 0o600 });
-  // A log that cannot be written must not take the server down; say so once on stderr.
-  stream.once('error', (e) => process.stderr.write(`chat-server: cannot write log file ${file}: ${e.message}\n`));
-  return boundedSink(stream);
-};
-
 /**
  * The `%x{time}` of a log line, formatted again only when the millisecond changes. Lines come in
  * bursts (a busy turn logs a line per group message), and log4js's `%d` formats the date anew for
@@ -122,13 +86,26 @@ export const clockTime = (d: Date) => `${pad(d.getHours())}:${pad(d.getMinutes()
 export const fullTime = (d: Date) =>
   `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${clockTime(d)}.${pad(d.getMilliseconds(), 3)}`;
 
-export function createLogger(file: string): Logger {
-  const appenders: Record<string, log4js.Appender> = {
-    console: { type: batched(stderrSink), pattern: '%x{time} %p %m', time: clockTime } as log4js.Appender,
-  };
-  const use = ['console'];
+export interface LoggerOptions {
+  /** Times the retries of a failed log file (tests pass a fake one). */
+  clock?: Clock;
+  /** Where the file sink says that the file failed or works again (default: stderr). */
+  warn?: (line: string) => void;
+  /** Whether lines go to stderr as well (default: yes). */
+  console?: boolean;
+}
+
+export function createLogger(file: string, options: LoggerOptions = {}): Logger {
+  const appenders: Record<string, log4js.Appender> = {};
+  const use: string[] = [];
+  if (options.console !== false) {
+    appenders.console = { type: batched(stderrSink), pattern: '%x{time} %p %m', time: clockTime } as log4js.Appender;
+    use.push('console');
+  }
+  let fileSink: FileSink | null = null;
   if (file) {
-    appenders.file = { type: batched(fileSink(file)), pattern: '%x{time} %p %m', time: fullTime } as log4js.Appender;
+    const open = () => (fileSink = new FileSink(file, { ...(options.clock ? { clock: options.clock } : {}), ...(options.warn ? { warn: options.warn } : {}) }));
+    appenders.file = { type: batched(open), pattern: '%x{time} %p %m', time: fullTime } as log4js.Appender;
     use.push('file');
   }
   log4js.configure({ appenders, categories: { default: { appenders: use, level: 'info' } } });
@@ -138,6 +115,7 @@ export function createLogger(file: string): Logger {
     info: (m) => log.info(m),
     warn: (m) => log.warn(m),
     error: (m) => log.error(m),
+    reopen: () => fileSink?.reopen(),
     close: () => (closed ??= new Promise<void>((resolve) => log4js.shutdown(() => resolve()))),
   };
 }
@@ -150,6 +128,7 @@ export function memoryLogger(): Logger & { lines: string[] } {
     info: (m) => void lines.push(`INFO ${m}`),
     warn: (m) => void lines.push(`WARN ${m}`),
     error: (m) => void lines.push(`ERROR ${m}`),
+    reopen: () => void lines.push('REOPEN'),
     close: async () => {},
   };
 }

@@ -7,7 +7,11 @@ import { hideBin } from 'yargs/helpers';
 import { UsageError, commandLine, optionalWholeNumber, wholeNumber } from '../common/cli.js';
 import { DEFAULTS, type ServerConfig } from './config.js';
 import { attachConsole } from './console.js';
+import { boundedSink } from './log-sinks.js';
 import { ChatServer } from './server.js';
+
+/** Console output (the ready line, answers, online lists) a stdout nobody reads may hold. */
+const STDOUT_BACKLOG = 1024 * 1024;
 
 function parse(argv: string[]): ServerConfig {
   const d = DEFAULTS;
@@ -108,15 +112,24 @@ async function main(): Promise<void> {
       throw e;
     });
     // A closed stdout (piped into `head`, say) costs the console its answers, not the users
-    // their server.
+    // their server; a stdout nobody reads holds at most a megabyte of them.
     process.stdout.on('error', () => {});
-    process.stdout.write(`Server listening on tcp://${config.host}:${port} and udp://${config.host}:${udpPort}\n`);
+    const out = boundedSink(process.stdout, STDOUT_BACKLOG, 'console');
+    const scheme = config.tlsCert ? 'tls' : 'tcp';
+    out.write(`Server listening on ${scheme}://${config.host}:${port} and udp://${config.host}:${udpPort}\n`);
     const stop = () => {
       void server.stop().then(() => process.exit(0));
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    attachConsole(server, process.stdin, process.stdout, stop);
+    // A service manager's other signals must not kill the server: SIGHUP reopens the log file
+    // (logrotate moved it away); SIGUSR2 is only noted.
+    process.on('SIGHUP', () => {
+      server.log.reopen();
+      server.log.info('SIGHUP: log file reopened');
+    });
+    process.on('SIGUSR2', () => server.log.info('SIGUSR2 received and ignored'));
+    attachConsole(server, process.stdin, out, stop);
   } catch (e) {
     process.stderr.write(`chat-server: ${explain(e, config)}\n`);
     process.exit(1);

@@ -18,6 +18,7 @@ import type { Connection } from './net/connection.js';
 import { Admission } from './net/admission.js';
 import { BACKLOG_BYTES, Backlogs } from './net/backlogs.js';
 import { Delivery } from './net/delivery.js';
+import { connectionRoom, openFileLimit } from './net/fd-limit.js';
 import { Listener } from './net/listener.js';
 import { readTlsFiles } from './net/tls.js';
 import { HeartbeatListener } from './net/udp.js';
@@ -89,6 +90,7 @@ export class ChatServer {
       const port = await this.listener.listen(tlsFiles);
       this.udp = new HeartbeatListener(room, this.counters, clock, log);
       const udpPort = await this.udp.bind(config.host, config.udpPort ?? port);
+      this.fitOpenFileLimit();
       room.heartbeatPort = udpPort;
       this.stopSweep = clock.every(SWEEP_MS, () => this.sweep());
       log.info(`Server started on tcp://${config.host}:${port} and udp://${config.host}:${udpPort} (${store.size} accounts)`);
@@ -99,6 +101,20 @@ export class ChatServer {
       await store.close();
       throw e;
     }
+  }
+
+  /**
+   * Keeps connections below the open-file limit, which would otherwise refuse them silently (see
+   * net/fd-limit.ts), and says so once if that is lower than --max-connections.
+   */
+  private fitOpenFileLimit(): void {
+    const room = connectionRoom();
+    if (room === undefined || room >= this.config.maxConnections) return;
+    this.admission.limit = room;
+    this.log.warn(
+      `The open-file limit (${openFileLimit()}) allows about ${room} connections, fewer than --max-connections ` +
+        `${this.config.maxConnections}: at most ${room} are accepted; raise it with ulimit -n or LimitNOFILE`,
+    );
   }
 
   /** Serves one client over any duplex stream (the TCP listener's way in, and the specs'). */

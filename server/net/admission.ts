@@ -10,13 +10,22 @@ export class Admission {
   private readonly perAddress = new Map<string, number>();
 
   constructor(
-    private readonly max: number,
+    private max: number,
     private readonly maxPerAddress: number,
   ) {}
 
-  /** Places held: open connections plus sessions waiting without one. */
+  /** Places held: open connections. */
   get count(): number {
     return this.taken;
+  }
+
+  /** The most connections in all (lowered at start to what the open-file limit allows). */
+  get limit(): number {
+    return this.max;
+  }
+
+  set limit(max: number) {
+    this.max = max;
   }
 
   /** Takes a place for `address`; false when the server or that address is full. */

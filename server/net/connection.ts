@@ -8,10 +8,16 @@
  * write; a batch that reaches 64 KiB is written at once. A reader that stops reading has its
  * unsent output (what the socket could not take) capped; past the cap it is disconnected, so one
  * slow client cannot grow the server or hold up the others.
+ *
+ * Input is rationed: at most FRAMES_PER_TURN frames of one connection are handled per event-loop
+ * turn, whatever their type or validity; past that, reading pauses (TCP pushes back on the
+ * sender) and goes on next turn. One connection pumping cheap frames then costs the others at
+ * most one ration of delay per turn. Before login, a connection whose frames are not a login
+ * (unreadable, unknown, or anything else) is closed after MAX_STRIKES of them.
  */
 import type { Duplex } from 'node:stream';
-import { FrameDecoder, validate } from '../../common/codec.js';
-import { ChatError } from '../../common/errors.js';
+import { FrameDecoder, validate, type Decoded } from '../../common/codec.js';
+import { ChatError, chatError } from '../../common/errors.js';
 import { CLIENT_MESSAGES, type ClientMessage } from '../../common/protocol.js';
 import type { Cancel, Clock } from '../../common/clock.js';
 import type { Batcher, Flushable } from './batcher.js';
@@ -25,7 +31,10 @@ export type ConnState = 'awaiting-login' | 'authenticating' | 'ready' | 'closed'
 
 export interface ConnectionEvents {
   message(conn: Connection, msg: ClientMessage): void;
-  /** The peer sent something unreadable; tell it (the connection closes itself after a fatal one). */
+  /**
+   * The peer sent something unreadable, or too much that was not a login: tell it (the connection
+   * closes itself after a fatal error).
+   */
   invalid(conn: Connection, error: ChatError): void;
   closed(conn: Connection, reason: string): void;
   /** A bug surfaced while serving this connection; it has been closed, the server goes on. */
@@ -41,6 +50,10 @@ export interface ConnectionOptions {
 
 /** Queued bytes that are written at once rather than at the end of the turn. */
 const FLUSH_AT = 64 * 1024;
+/** Frames of one connection handled per event-loop turn. */
+export const FRAMES_PER_TURN = 32;
+/** Frames before login that are not a login, after which the connection is closed. */
+export const MAX_STRIKES = 10;
 /** After close(), how long a peer that never reads its last bytes keeps its socket. */
 const LINGER_MS = 2000;
 
@@ -60,6 +73,10 @@ export class Connection implements Flushable {
   private outBytes = 0;
   /** Whether any bytes have arrived yet. */
   private spoke = false;
+  /** Reading is paused until the next turn: this turn's ration of frames is used up. */
+  private rationed = false;
+  /** Frames before login that were not a login. */
+  private strikes = 0;
 
   constructor(
     private readonly stream: Duplex,
@@ -193,15 +210,6 @@ export class Connection implements Flushable {
   /** Socket data: anything thrown on the way is a bug; it costs this connection, not the server. */
   private receive(chunk: Buffer): void {
     if (this.current === 'closed') return;
-    try {
-      this.decode(chunk);
-    } catch (e) {
-      this.events.fault(this, e);
-      this.destroy('internal error');
-    }
-  }
-
-  private decode(chunk: Buffer): void {
     // A TLS ClientHello (record type 0x16, version 3.x) on a plaintext port: say so in the log
     // rather than wait for 5 KiB of "header" that never comes.
     if (!this.spoke && chunk[0] === 0x16 && chunk[1] === 0x03) {
@@ -209,16 +217,53 @@ export class Connection implements Flushable {
       return;
     }
     this.spoke = true;
-    for (const { frame, error } of this.decoder.push(chunk)) {
-      if (this.closed) return; // a handler earlier in this chunk may have closed us
-      if (error) {
-        this.events.invalid(this, error);
-        if (error.fatal) this.close(`protocol error: ${error.message}`);
-        continue;
+    this.decoder.feed(chunk);
+    // Rationed: bytes already on their way when reading paused wait for the next turn's ration.
+    if (!this.rationed) this.handleSome();
+  }
+
+  /** Handles this turn's ration of frames; pauses reading if more are waiting. */
+  private readonly handleSome = (): void => {
+    this.rationed = false;
+    try {
+      for (let n = 0; n < FRAMES_PER_TURN; n++) {
+        if (this.current === 'closed') return; // a handler may have closed us
+        const next = this.decoder.next();
+        if (next === null) {
+          if (this.stream.isPaused()) this.stream.resume();
+          return;
+        }
+        this.handle(next);
       }
-      const msg = validate<ClientMessage>(frame, CLIENT_MESSAGES);
-      if (msg instanceof ChatError) this.events.invalid(this, msg);
-      else this.events.message(this, msg);
+      if (this.current === 'closed') return;
+      this.rationed = true;
+      this.stream.pause();
+      setImmediate(this.handleSome);
+    } catch (e) {
+      this.events.fault(this, e);
+      this.destroy('internal error');
     }
+  };
+
+  private handle({ frame, error }: Decoded): void {
+    if (error) {
+      this.events.invalid(this, error);
+      if (error.fatal) return this.close(`protocol error: ${error.message}`);
+      return this.strike();
+    }
+    const msg = validate<ClientMessage>(frame, CLIENT_MESSAGES);
+    if (msg instanceof ChatError) {
+      this.events.invalid(this, msg);
+      return this.strike();
+    }
+    if (msg.type !== 'login' && msg.type !== 'resume') this.strike();
+    if (this.current !== 'closed') this.events.message(this, msg);
+  }
+
+  /** Before login, a frame that is not a login counts; too many and the connection goes. */
+  private strike(): void {
+    if (this.current !== 'awaiting-login' || ++this.strikes < MAX_STRIKES) return;
+    this.events.invalid(this, chatError('NOT_A_LOGIN', MAX_STRIKES));
+    this.close(`${MAX_STRIKES} frames before login that were not a login`);
   }
 }

@@ -116,13 +116,16 @@ describe('codec: framing', () => {
     expect(check(f!)).to.deep.include({ text: 'x'.repeat(16) });
   });
 
-  it('refuses a body one byte over the maximum from the header alone, before the body arrives', () => {
+  it('refuses a body one byte over the maximum from the header alone, skips its bytes unbuffered, and reads on', () => {
     const d = new FrameDecoder(16);
     const e = onlyError(d.push(frame('{"type":"say","content-length":17}')));
     expect(e.code).to.equal('FRAME_TOO_LARGE');
-    expect(e.message).to.equal('frame body of 17 bytes exceeds the limit of 16 bytes');
-    expect(e.fatal).to.equal(true);
-    expect(d.buffered).to.equal(0);
+    expect(e.message).to.equal('message too long: 17 bytes, the limit is 16; it was not delivered');
+    expect(e.fatal).to.equal(false);
+    expect(d.push(Buffer.alloc(10, 0x61))).to.deep.equal([]);
+    expect(d.buffered, 'skipped, not kept').to.equal(0);
+    const after = frames(d.push(Buffer.concat([Buffer.alloc(7, 0x61), frame('{"type":"say","content-length":2}', 'ok')])));
+    expect(after.map((f) => f.body.toString())).to.deep.equal(['ok']);
   });
 
   it('applies the default 64 KiB limit: 65536 bytes pass, 65537 are refused from the header', () => {

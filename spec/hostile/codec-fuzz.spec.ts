@@ -208,14 +208,29 @@ describe('hostile: frame codec explicit cases', () => {
     }
   });
 
-  it('refuses a body over the limit from its header, before buffering it', () => {
+  it('refuses a body over the limit from its header, never buffers it, and stays in step', () => {
     const d = new FrameDecoder(MAX_BODY);
     const header = frameWithHeader(`{"type":"say","content-length":${MAX_BODY + 1}}`);
     const [first] = d.push(header);
     expect(first?.error?.code).to.equal('FRAME_TOO_LARGE');
-    expect(first?.error?.fatal).to.equal(true);
-    expect(d.push(Buffer.alloc(MAX_BODY + 1, 0x61))).to.deep.equal([]);
-    expect(d.buffered).to.equal(0);
+    expect(first?.error?.fatal).to.equal(false);
+    for (let i = 0; i <= MAX_BODY; i += 1000) {
+      expect(d.push(Buffer.alloc(Math.min(1000, MAX_BODY + 1 - i), 0x61))).to.deep.equal([]);
+      expect(d.buffered).to.equal(0);
+    }
+    expect(d.push(encodeMessage({ type: 'who' })).map(outcome)).to.deep.equal([{ msg: { type: 'who' } }]);
+  });
+
+  it('holds a frame trickled one byte at a time in one buffer of about its size, not one object per byte', () => {
+    const d = new FrameDecoder(MAX_BODY);
+    const text = 'y'.repeat(MAX_BODY - 1);
+    const bytes = encodeMessage({ type: 'say', text });
+    for (let i = 0; i < bytes.length - 1; i++) expect(d.push(bytes.subarray(i, i + 1))).to.deep.equal([]);
+    expect(d.buffered, 'the body so far (the header is parsed already)').to.equal(text.length - 1);
+    // The whole decoder, as the heap sees it: its one buffer, at most twice the frame.
+    const held = (d as unknown as { buf: Buffer }).buf;
+    expect(held.length).to.be.within(text.length - 1, 2 * bytes.length);
+    expect(d.push(bytes.subarray(-1)).map(outcome)).to.deep.equal([{ msg: { type: 'say', text } }]);
   });
 
   it('keeps a leading byte order mark as text', () => {

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { encodeMessage } from '../../common/codec.js';
 import { startServer, TestClient, type Running } from '../support/harness.js';
 import { connectRaw, tryLogin } from './support.js';
+import { waitUntil } from '../support/wait.js';
 
 const PROTO_NAMES = ['__proto__', 'constructor', 'hasOwnProperty', 'toString'];
 
@@ -105,14 +106,21 @@ describe('hostile: garbage on the wire', () => {
     expect(await a.line()).to.include({ text: 'after the junk' });
   });
 
-  it('refuses an oversize body from its header and closes without waiting for it', async () => {
+  it('refuses an oversize body from its header at once, and throws its bytes away as they come', async () => {
     const c = await TestClient.connect(srv.port);
     const head = Buffer.from(JSON.stringify({ type: 'say', 'content-length': 10_000_000 }));
     const len = Buffer.alloc(2);
     len.writeUInt16BE(head.length);
     c.raw(Buffer.concat([len, head]));
     expect(await c.error()).to.include({ code: 'FRAME_TOO_LARGE' });
-    await c.whenClosed();
+    const decoder = () => [...srv.server.listener['conns']][0]!['decoder'];
+    c.raw(Buffer.alloc(4_000_000, 0x61));
+    await waitUntil(() => decoder()['skip'] <= 6_000_000, 'four million bytes to arrive');
+    expect(decoder().buffered, 'none of them kept').to.equal(0);
+    c.raw(Buffer.alloc(6_000_000, 0x61));
+    // In step again right after the refused body: the next frame is read as usual.
+    const reply = await tryLogin(c, 'alice', 'pw');
+    expect(reply).to.include({ type: 'login_ok', user: 'alice' });
   });
 
   it('reports a bad frame without closing when the stream is still in step', async () => {

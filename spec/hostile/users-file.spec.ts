@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { breakStaleLock } from '../../server/store/lock.js';
+import { breakStaleLock, startTime } from '../../server/store/lock.js';
 import { startServer, TestClient, type Running } from '../support/harness.js';
 import { tryLogin } from './support.js';
 
@@ -162,11 +162,30 @@ describe('hostile: users file', function () {
     for (const stale of [String(dead.pid), '', 'garbage']) {
       writeFileSync(`${db}.lock`, stale);
       srv = await startServer({ db });
-      expect(readFileSync(`${db}.lock`, 'utf8')).to.equal(String(process.pid));
+      expect(readFileSync(`${db}.lock`, 'utf8')).to.equal(`${process.pid} ${startTime(process.pid)}`);
       await srv.server.stop();
       expect(existsSync(`${db}.lock`), 'released on stop').to.equal(false);
       srv = null;
     }
+  });
+
+  it('takes over a lock naming a reused pid: its own (a container restarted after kill -9), or a live process started at another time', async () => {
+    const db = join(dir, 'users.json');
+    const parent = process.ppid;
+    for (const stale of [String(process.pid), `${process.pid} 12345`, `${parent} 1`]) {
+      writeFileSync(`${db}.lock`, stale);
+      srv = await startServer({ db });
+      expect(readFileSync(`${db}.lock`, 'utf8'), stale).to.equal(`${process.pid} ${startTime(process.pid)}`);
+      await srv.server.stop();
+      srv = null;
+    }
+    // The same live process, started when the lock says: in use.
+    writeFileSync(`${db}.lock`, `${parent} ${startTime(parent)}`);
+    const refused = await startServer({ db }).then(
+      () => null,
+      (e: Error) => e.message,
+    );
+    expect(refused).to.equal(`users file ${db} is in use by another server (pid ${parent}; lock file ${db}.lock)`);
   });
 
   it('breaks a stale lock only if it is still the one judged stale, and leaves nothing aside', async () => {
@@ -175,14 +194,14 @@ describe('hostile: users file', function () {
     await exited(dead);
     const leftovers = () => readdirSync(dir).filter((f) => f.includes('.lock.'));
     writeFileSync(lock, String(dead.pid));
-    breakStaleLock(lock, dead.pid!);
+    breakStaleLock(lock, String(dead.pid));
     expect(existsSync(lock), 'stale lock removed').to.equal(false);
     // Another server broke the stale lock and took it between our look and our rename: its lock
     // must survive our attempt.
     writeFileSync(lock, String(process.pid));
-    breakStaleLock(lock, dead.pid!);
+    breakStaleLock(lock, String(dead.pid));
     expect(readFileSync(lock, 'utf8')).to.equal(String(process.pid));
-    breakStaleLock(join(dir, 'none.lock'), dead.pid!); // already gone: nothing to do
+    breakStaleLock(join(dir, 'none.lock'), String(dead.pid)); // already gone: nothing to do
     expect(leftovers()).to.deep.equal([]);
   });
 

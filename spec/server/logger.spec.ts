@@ -1,7 +1,13 @@
 import { expect } from 'chai';
 import { Writable } from 'node:stream';
 import type { LoggingEvent } from 'log4js';
-import { boundedSink, cachedTime, clockTime, fullTime } from '../../server/logger.js';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileSink, RETRY_MS, boundedSink } from '../../server/log-sinks.js';
+import { cachedTime, clockTime, fullTime } from '../../server/logger.js';
+import { FakeClock } from '../support/fake-clock.js';
+import { waitUntil } from '../support/wait.js';
 
 /** A stream that keeps what it is given and acknowledges a write only when told to. */
 function stalledStream(): { stream: Writable; written: string[]; drain: () => void } {
@@ -41,6 +47,53 @@ describe('log sinks', () => {
       drain();
     }
     expect(written).to.deep.equal(['line 0\n', 'line 1\n', 'line 2\n', 'line 3\n', 'line 4\n']);
+  });
+});
+
+describe('the log file sink (real files)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'chat-log-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const end = (sink: FileSink) => new Promise<void>((r) => sink.end(r));
+
+  it('survives a full disk: drops and counts lines, tries again, and says when it writes again', async function () {
+    if (!existsSync('/dev/full')) this.skip();
+    // The log path is a link: first to /dev/full (every write fails with ENOSPC), then to a file.
+    const path = join(dir, 'server.log');
+    const real = join(dir, 'real.log');
+    symlinkSync('/dev/full', path);
+    const clock = new FakeClock();
+    const said: string[] = [];
+    const sink = new FileSink(path, { clock, warn: (l) => said.push(l) });
+    sink.write('lost 1\n');
+    await waitUntil(() => said.length === 1, 'the failure to be noticed');
+    expect(said[0]).to.match(/^chat-server: cannot write log file .*server\.log: ENOSPC.*tried again every 5 s$/);
+    sink.write('lost 2\nlost 3\n');
+    unlinkSync(path);
+    symlinkSync(real, path); // space freed
+    clock.advance(RETRY_MS - 1);
+    sink.write('lost 4\n'); // too soon to try again
+    clock.advance(1);
+    sink.write('kept\n');
+    await waitUntil(() => said.length === 2, 'the file to work again');
+    expect(said[1]).to.equal(`chat-server: log file ${path} is written again (3 lines were dropped)`);
+    await end(sink);
+    expect(readFileSync(real, 'utf8')).to.equal('(3 log lines dropped: the log file could not be written: ENOSPC)\nkept\n');
+  });
+
+  it('reopens the file by its path, so a file moved away by logrotate is followed by a new one', async () => {
+    const path = join(dir, 'server.log');
+    const sink = new FileSink(path);
+    sink.write('before\n');
+    await waitUntil(() => existsSync(path) && readFileSync(path, 'utf8') === 'before\n', 'the first line');
+    renameSync(path, `${path}.1`);
+    sink.reopen();
+    sink.write('after\n');
+    await end(sink);
+    expect(readFileSync(`${path}.1`, 'utf8')).to.equal('before\n');
+    expect(readFileSync(path, 'utf8')).to.equal('after\n');
   });
 });
 

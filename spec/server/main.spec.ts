@@ -5,12 +5,13 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import dgram from 'node:dgram';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestClient } from '../support/harness.js';
+import { waitUntil } from '../support/wait.js';
 
 const MAIN = fileURLToPath(new URL('../../server/main.js', import.meta.url));
 const READY = /^Server listening on tcp:\/\/127\.0\.0\.1:(\d+) and udp:\/\/127\.0\.0\.1:(\d+)$/;
@@ -271,4 +272,49 @@ describe('chat-server binary', function () {
       expect(p.err.join('\n')).to.not.match(/\bat .*:\d+:\d+/);
     });
   }
+
+  it('survives the signals a service manager sends: SIGHUP reopens a log moved away (logrotate), SIGUSR2 is noted', async () => {
+    const p = serve();
+    const port = await ready(p);
+    const log = join(dir, 'server.log');
+    await login(port, 'alice');
+    renameSync(log, `${log}.1`);
+    p.child.kill('SIGHUP');
+    p.child.kill('SIGUSR2');
+    await login(port, 'bob');
+    const fresh = () => (existsSync(log) ? readFileSync(log, 'utf8') : '');
+    await waitUntil(() => fresh().includes('User bob successfully registered'), 'the new log file to get lines');
+    expect(fresh()).to.include('SIGHUP: log file reopened').and.include('SIGUSR2 received and ignored');
+    expect(readFileSync(`${log}.1`, 'utf8')).to.include('User alice successfully registered').and.not.include('bob');
+    expect(p.child.exitCode, 'still running').to.equal(null);
+    p.child.kill('SIGTERM');
+    expect(await p.exitCode()).to.equal(0);
+  });
+
+  it('says tls:// in the ready line when it serves TLS', async () => {
+    const fixtures = fileURLToPath(new URL('../../../spec/fixtures/', import.meta.url));
+    const p = serve('--tls-cert', `${fixtures}test-cert.pem`, '--tls-key', `${fixtures}test-key.pem`);
+    await p.line(/^Server listening on tls:\/\/127\.0\.0\.1:\d+ and udp:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('keeps connections below the open-file limit, says so once at start, and refuses the rest clearly', async () => {
+    const child = spawn('sh', ['-c', `ulimit -n 100 && exec "${process.execPath}" "${MAIN}" --port 0 --udp-port 0 --db "${join(dir, 'users.json')}" --log "${join(dir, 'server.log')}" --bcrypt-cost 4 --hash-threads 1`], { stdio: 'pipe' });
+    const p = new Proc(child);
+    procs.push(p);
+    const port = await ready(p);
+    const warnings = () => readFileSync(join(dir, 'server.log'), 'utf8').split('\n').filter((l) => l.includes('open-file limit'));
+    await waitUntil(() => warnings().length > 0, 'the warning to reach the log file');
+    const warning = warnings();
+    expect(warning).to.have.length(1);
+    const room = Number(/allows about (\d+) connections/.exec(warning[0]!)![1]);
+    expect(room).to.be.within(1, 99);
+    const held: TestClient[] = [];
+    for (let i = 0; i < room; i++) held.push(await TestClient.connect(port));
+    clients.push(...held);
+    const extra = await TestClient.connect(port);
+    clients.push(extra);
+    expect(await extra.error()).to.include({ code: 'TOO_MANY_CONNECTIONS' });
+    // Those already in keep being served: one of them logs in and is answered.
+    expect(await held[0]!.request({ type: 'login', user: 'alice', password: 'pw' }, (m) => m.type !== 'hello')).to.include({ type: 'login_ok' });
+  });
 });

@@ -1,0 +1,128 @@
+/**
+ * Where log text goes: a stream that must never block the server nor grow it. What a sink has
+ * not written yet is bounded: past `limit` bytes, lines are dropped and counted, and the count is
+ * written once the sink catches up. A stdout or stderr nobody reads, or a stalled disk, costs log
+ * lines, never the server's memory.
+ *
+ * The log file may also fail outright (ENOSPC, a disk gone read-only): its sink then drops and
+ * counts lines, tries the file again now and then, and says both on stderr (the console). It can
+ * be reopened at any time (SIGHUP, after logrotate moved the file away).
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { systemClock, type Clock } from '../common/clock.js';
+
+export type Sink = { write(text: string): void; end(done: () => void): void };
+
+/** Unwritten log text a sink may hold; past it, lines are dropped and counted. */
+export const LOG_BACKLOG = 4 * 1024 * 1024;
+
+const lines = (text: string) => text.split('\n').length - 1;
+
+/** A sink over a stream that drops (and later reports) what would take it past `limit` unwritten bytes. */
+export function boundedSink(stream: Writable, limit = LOG_BACKLOG, what = 'log'): Sink {
+  let dropped = 0;
+  return {
+    write(text) {
+      if (stream.writableLength > limit) {
+        dropped += lines(text);
+        return;
+      }
+      if (dropped > 0) {
+        stream.write(`(${dropped} ${what} lines dropped: the ${what} could not keep up)\n`);
+        dropped = 0;
+      }
+      stream.write(text);
+    },
+    end: (done) => stream.end(done),
+  };
+}
+
+/** fd 2 through the thread pool (never closed: autoClose off); nowhere to report its errors. */
+export function stderrSink(): Sink {
+  const stream = createWriteStream('/dev/stderr', { fd: 2, autoClose: false });
+  stream.on('error', () => {});
+  return boundedSink(stream);
+}
+
+/** After the log file failed, how long before it is tried again. */
+export const RETRY_MS = 5000;
+
+export interface FileSinkOptions {
+  limit?: number;
+  clock?: Clock;
+  /** Where to say that the file failed or works again (default: stderr). */
+  warn?: (line: string) => void;
+}
+
+/** The log file, appended to; see the file comment for failures and reopening. */
+export class FileSink implements Sink {
+  private stream: WriteStream | null = null;
+  private sink: Sink | null = null;
+  /** Since when the file has failed (monotonic), and why; null while it works. */
+  private failure: { at: number; why: string } | null = null;
+  /** Lines dropped since the file failed. */
+  private dropped = 0;
+  private readonly limit: number;
+  private readonly clock: Clock;
+  private readonly warn: (line: string) => void;
+
+  constructor(
+    private readonly path: string,
+    options: FileSinkOptions = {},
+  ) {
+    this.limit = options.limit ?? LOG_BACKLOG;
+    this.clock = options.clock ?? systemClock;
+    this.warn = options.warn ?? ((line) => void process.stderr.write(`${line}\n`));
+    this.open();
+  }
+
+  write(text: string): void {
+    if (this.failure && this.clock.monotonic() - this.failure.at >= RETRY_MS) this.open();
+    if (this.failure || !this.sink) {
+      this.dropped += lines(text);
+      return;
+    }
+    this.sink.write(text);
+  }
+
+  /** Closes the file and opens it again by its path (logrotate moved it away: a new one starts). */
+  reopen(): void {
+    const old = this.stream;
+    this.stream = null;
+    old?.end();
+    this.open();
+  }
+
+  end(done: () => void): void {
+    if (!this.stream) return done();
+    this.stream.end(done);
+    this.stream = null;
+  }
+
+  private open(): void {
+    const stream = createWriteStream(this.path, { flags: 'a', mode: 0o600 });
+    this.stream = stream;
+    this.sink = boundedSink(stream, this.limit);
+    stream.on('error', (e) => this.failed(stream, e));
+    if (!this.failure) return;
+    // Trying again after a failure: the first write tells whether the file works now.
+    const { why } = this.failure;
+    const dropped = this.dropped;
+    this.failure = null;
+    this.dropped = 0;
+    stream.write(`(${dropped} log lines dropped: the log file could not be written: ${why})\n`, (e) => {
+      if (!e && this.stream === stream) this.warn(`chat-server: log file ${this.path} is written again (${dropped} lines were dropped)`);
+    });
+  }
+
+  private failed(stream: WriteStream, e: Error): void {
+    if (stream !== this.stream) return; // an old file after a reopen
+    stream.destroy();
+    this.stream = null;
+    this.sink = null;
+    const why = (e as NodeJS.ErrnoException).code ?? e.message;
+    this.failure = { at: this.clock.monotonic(), why };
+    this.warn(`chat-server: cannot write log file ${this.path}: ${e.message}; log lines are dropped and counted, and the file is tried again every ${RETRY_MS / 1000} s`);
+  }
+}

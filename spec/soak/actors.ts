@@ -40,6 +40,8 @@ function chatText(s: Soak, id: number, size = between(s, 1, 40)): string {
 export class Heartbeats {
   private readonly socket = dgram.createSocket('udp4');
   private readonly sessions = new Map<SoakClient, { id: string; secret: Buffer; seq: bigint }>();
+  /** Clients whose session is kept alive after their connection closes (an attack). */
+  private readonly kept = new Set<SoakClient>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly udpPort: number) {
@@ -49,7 +51,21 @@ export class Heartbeats {
 
   add(c: SoakClient, me: ServerMessage<'login_ok'>): void {
     if (me.session && me.secret) this.sessions.set(c, { id: me.session, secret: Buffer.from(me.secret, 'base64'), seq: 0n });
-    void c.whenClosed().then(() => this.sessions.delete(c));
+    void c.whenClosed().then(() => this.kept.has(c) || this.sessions.delete(c));
+  }
+
+  /** Goes on beating for `c`'s session after its connection closes. */
+  keep(c: SoakClient): void {
+    this.kept.add(c);
+  }
+
+  /** Stops beating for the kept sessions whose user `matches`. */
+  forget(matches: (user: string) => boolean): void {
+    for (const c of this.kept) {
+      if (!matches(c.me?.user ?? '')) continue;
+      this.kept.delete(c);
+      this.sessions.delete(c);
+    }
   }
 
   private beat(): void {

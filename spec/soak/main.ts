@@ -3,10 +3,12 @@
  * npm run soak [-- --seconds 120 --clients 40 --seed 1]
  *
  * Starts the built server as a child process on 127.0.0.1 (free ports, a temp folder), runs
- * minutes of random traffic and faults against it (see actors.ts), then checks that every chat
- * line the server accepted reached every witness, and prints what held: traffic, errors by code,
- * the server's memory (RSS start/peak/end) and whether it stayed up. Bounded in time and count.
- * Exit code 0 when the server stayed up, lost nothing and logged no internal error.
+ * minutes of random traffic and faults against it (see actors.ts), and once each the attacks of
+ * attacks.ts, then checks that every chat line the server accepted reached every witness, and
+ * prints what held: traffic, errors by code, each attack's verdict, a real user's round trip
+ * (p50/p99/max), the server's memory (RSS start/peak/end) and whether it stayed up. Bounded in
+ * time and count. Exit code 0 when the server stayed up, lost nothing, logged no internal error
+ * and every attack held.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -16,11 +18,14 @@ import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { chatter, flooder, garbage, guesser, Heartbeats, hog, slowloris, slowReader, vandal, witness, type Soak } from './actors.js';
+import { Prober, cheapFrames, enumeration, ghosts, muteEvasion, pmSwarm, signals, trickle, type Limits, type Verdict } from './attacks.js';
 import { SoakClient } from './client.js';
 import { Tally } from './tally.js';
 
 const MAIN = fileURLToPath(new URL('../../server/main.js', import.meta.url));
 const PER_ADDRESS = 100;
+/** The server's limits, as started below, for the attacks to check against. */
+const LIMITS: Limits = { perAddress: PER_ADDRESS, maxPmRequests: 20, maxFailures: 5, rateCount: 8, rateWindowS: 5 };
 
 const args = yargs(hideBin(process.argv))
   .scriptName('soak')
@@ -48,7 +53,8 @@ function startServer(dir: string): Promise<{ child: ChildProcess; port: number; 
     process.execPath,
     [MAIN, '--port', '0', '--udp-port', '0', '--db', join(dir, 'users.json'), '--log', join(dir, 'server.log'),
       '--bcrypt-cost', '8', '--login-timeout', '5', '--max-output', String(256 * 1024),
-      '--max-per-address', String(PER_ADDRESS), '--max-connections', '2000'],
+      '--max-per-address', String(PER_ADDRESS), '--max-connections', '2000', '--allow-guests', '--min-password', '4',
+      '--max-registrations', '1000', '--max-pm-requests', String(LIMITS.maxPmRequests), '--max-failures', String(LIMITS.maxFailures)],
     { stdio: ['pipe', 'pipe', 'ignore'] },
   );
   return new Promise((resolve, reject) => {
@@ -107,6 +113,28 @@ async function main(): Promise<void> {
     slowloris(soak),
     hog(soak, '127.0.0.4', PER_ADDRESS),
   ];
+  const prober = new Prober();
+  const probing = prober.run(soak);
+  const serverLog = () => readFileSync(join(dir, 'server.log'), 'utf8');
+  // The attacks, one after the other, while the traffic runs.
+  const attacks = (async (): Promise<Verdict[]> => {
+    const verdicts: Verdict[] = [];
+    const steps = [
+      () => pmSwarm(soak, LIMITS),
+      () => ghosts(soak, LIMITS),
+      () => muteEvasion(soak, LIMITS),
+      () => enumeration(soak, LIMITS, decoys),
+      () => cheapFrames(soak),
+      () => trickle(soak, () => rssMiB(child.pid!)),
+      () => signals(soak, child.pid!, serverLog),
+    ];
+    for (const step of steps) {
+      if (stop) break;
+      verdicts.push(await step());
+      process.stderr.write(`soak: ${verdicts.at(-1)!.attack}: ${verdicts.at(-1)!.held ? 'held' : 'BROKE'}\n`);
+    }
+    return verdicts;
+  })();
   const progress = setInterval(() => {
     const t = Math.round((Date.now() - started) / 1000);
     process.stderr.write(`soak: ${t} s, sent ${tally.sent}, received ${tally.received}, server RSS ${rssMiB(child.pid!).toFixed(0)} MiB\n`);
@@ -115,6 +143,8 @@ async function main(): Promise<void> {
   stop = true;
   clearInterval(progress);
   const ends = await Promise.all(cast);
+  const verdicts = await attacks;
+  await probing;
 
   // Let everything in flight arrive: each sender syncs (its echoes are in), then each witness.
   for (const c of ends) if (c instanceof SoakClient) await c.sync();
@@ -150,6 +180,8 @@ async function main(): Promise<void> {
     'slowloris closed after (s)': tally.get('slowloris closed after (s)'),
     events: tally.get('events'),
     'slow readers dropped (server log)': slowDrops,
+    attacks: Object.fromEntries(verdicts.map((v) => [v.attack, `${v.held ? 'held' : 'BROKE'}: ${v.what}`])),
+    'a real user\'s who round trip (ms)': prober.summary(),
     'server RSS MiB': { start: round(rss.start), peak: round(rss.peak), end: round(rss.end) },
     'server stayed up': upAtEnd ? 'yes' : `NO (${exitedEarly})`,
     'server stop': exit,
@@ -157,7 +189,7 @@ async function main(): Promise<void> {
   };
   console.log(JSON.stringify(report, null, 2));
   for (const line of internal.slice(0, 5)) console.log(`  ${line}`);
-  const ok = upAtEnd && lost.every((n) => n === 0) && witnessesUp === 3 && internal.length === 0;
+  const ok = upAtEnd && lost.every((n) => n === 0) && witnessesUp === 3 && internal.length === 0 && verdicts.every((v) => v.held);
   console.log(ok ? 'soak: held' : 'soak: FAILED');
   rmSync(dir, { recursive: true, force: true });
   process.exit(ok ? 0 : 1);

@@ -32,8 +32,12 @@ export interface MessageSpec {
  * send these. Each list is the single source of its union type below.
  */
 export const NOTICE_EVENTS = [
-  'join', 'leave', 'offline', 'presence', 'reconnected', 'muted',
+  'join', 'leave', 'offline', 'presence', 'reconnected', 'muted', 'unmuted',
   'pm_invite', 'pm_sent', 'pm_started', 'pm_refused', 'pm_expired', 'pm_cancelled', 'pm_ended',
+  /** The recipient of your private line is disconnected: it waits for them, for a while. */
+  'pm_disconnected',
+  /** Private lines that never reached their recipient (they did not come back). */
+  'pm_undelivered',
 ] as const;
 /** Why the server closes a connection on purpose: logout, shutdown, no heartbeats, resumed elsewhere. */
 export const BYE_REASONS = ['logout', 'shutdown', 'offline', 'replaced'] as const;
@@ -77,7 +81,8 @@ export const CLIENT_MESSAGES = {
 /** What the server sends. */
 export const SERVER_MESSAGES = {
   /** First frame on every connection. */
-  hello: { fields: { server: str(64), version: str(32), guests: bool }, body: 'none' },
+  /** First frame on every connection. `maxBody`: the longest message body this server takes, in bytes. */
+  hello: { fields: { server: str(64), version: str(32), guests: bool, maxBody: optInt }, body: 'none' },
   login_ok: {
     fields: {
       user: str(64),

@@ -74,10 +74,11 @@ export class FileSink implements Sink {
     this.limit = options.limit ?? LOG_BACKLOG;
     this.clock = options.clock ?? systemClock;
     this.warn = options.warn ?? ((line) => void process.stderr.write(`${line}\n`));
-    this.open();
   }
 
   write(text: string): void {
+    // Opened at the first line, not before: a server that fails to start writes no empty log.
+    if (!this.stream && !this.failure) this.open();
     if (this.failure && this.clock.monotonic() - this.failure.at >= RETRY_MS) this.open();
     if (this.failure || !this.sink) {
       this.dropped += lines(text);
@@ -91,7 +92,7 @@ export class FileSink implements Sink {
     const old = this.stream;
     this.stream = null;
     old?.end();
-    this.open();
+    if (old) this.open();
   }
 
   end(done: () => void): void {

@@ -67,15 +67,21 @@ export class ChatServer {
   }
 
   /**
-   * Reads the TLS files, opens the users file, then the TCP and UDP sockets. Resolves with the
-   * bound ports. The TLS files come first: a mistake there must not leave a new users file behind.
+   * Reads the TLS files, binds the TCP and UDP ports, then opens the users file and starts
+   * serving. Resolves with the bound ports. Whatever can fail for a reason outside the server (a
+   * TLS file, a port in use) comes before anything is written: a mistake leaves no new users
+   * file, lock or log behind. Connections that arrive in between wait for the start to finish.
    */
   async start(): Promise<{ port: number; udpPort: number }> {
     const { config, room, log, clock } = this;
     const tlsFiles = config.tlsCert && config.tlsKey ? readTlsFiles(config.tlsCert, config.tlsKey) : null;
-    const store = await UserFile.open(config.db);
+    let store: UserFile | null = null;
     let hasher: Hasher | null = null;
     try {
+      const port = await this.listener.listen(tlsFiles);
+      this.udp = new HeartbeatListener(room, this.counters, clock, log);
+      const udpPort = await this.udp.bind(config.host, config.udpPort ?? port);
+      store = await UserFile.open(config.db);
       hasher = createHasher(config.hashThreads, config.hashQueue);
       this.services = {
         config,
@@ -87,18 +93,17 @@ export class ChatServer {
         replies: this.delivery,
         log,
       };
-      const port = await this.listener.listen(tlsFiles);
-      this.udp = new HeartbeatListener(room, this.counters, clock, log);
-      const udpPort = await this.udp.bind(config.host, config.udpPort ?? port);
       this.fitOpenFileLimit();
+      this.listener.open();
       room.heartbeatPort = udpPort;
       this.stopSweep = clock.every(SWEEP_MS, () => this.sweep());
       log.info(`Server started on tcp://${config.host}:${port} and udp://${config.host}:${udpPort} (${store.size} accounts)`);
       return { port, udpPort };
     } catch (e) {
+      this.udp?.close();
       await this.listener.close({ type: 'bye', reason: 'shutdown', message: NOTICES.shutdown() });
       await hasher?.close();
-      await store.close();
+      await store?.close();
       throw e;
     }
   }

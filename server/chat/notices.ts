@@ -28,6 +28,11 @@ export const NOTICES = {
       `${online} online`,
     ].filter(Boolean).join('; '),
   muted: (s: number) => `You are sending too fast: muted for ${s} s`,
+  unmuted: () => 'You can talk again',
+  disconnected: (u: string, s: number) =>
+    `${u} is disconnected; your private lines will be delivered if ${u} comes back within ${s} s`,
+  undelivered: (u: string, lines: string[], more: number) =>
+    `These private lines did not reach ${u}: ${lines.map((l) => `"${l}"`).join(', ')}${more > 0 ? ` and ${more} more` : ''}`,
   shutdown: () => 'Server is shutting down',
   goodbye: (u: string) => `Goodbye, ${u}!`,
   replaced: () => 'Your session was resumed from another connection',

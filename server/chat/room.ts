@@ -18,6 +18,7 @@ import type { Endpoint, Outbox } from './outbox.js';
 import { Presence } from './presence.js';
 import { PrivateChats } from './private.js';
 import { Limits } from './ratelimit.js';
+import { Undelivered } from './undelivered.js';
 import { Session } from './session.js';
 
 export type RoomConfig = Pick<
@@ -56,6 +57,8 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
   readonly privates: PrivateChats<E>;
   /** Flood limits, by account (guests: by address), outliving sessions. */
   readonly limits: Limits;
+  /** Private lines waiting for recipients whose connection dropped. */
+  private readonly undelivered = new Undelivered();
   /** The UDP heartbeat port told to clients at login; set once the socket is bound. */
   heartbeatPort: number | undefined;
   private readonly sessions = new Map<string, Session<E>>();
@@ -151,6 +154,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     }
     this.presence.touch(session, this.clock.monotonic());
     if (session.at) this.out.end(session.key, { type: 'bye', reason: 'replaced', message: NOTICES.replaced() });
+    this.undelivered.delivered(session.key);
     session.at = at;
     this.out.attach(session.key, at, this.loginOk(session, { created: false, resumed: true }));
     this.log.info(`${session.name} resumed the session from ${at.label}`);
@@ -197,6 +201,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     this.unwait(session);
     this.changed();
     session.end();
+    if (reason !== 'shutdown') this.tellUndelivered(session);
     // At shutdown everyone is about to hear "Server is shutting down"; nothing more to say.
     this.privates.left(session, reason, reason === 'shutdown');
     const { heartbeatTimeout } = this.config;
@@ -231,6 +236,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     if (partner) {
       const line = { type: 'msg', id: ++this.lastId, from: me.name, ts, scope: 'private', to: partner.name, text } as const;
       this.out.toUsers([partner.key, me.key], line);
+      this.noteIfAway(me, partner, text);
       this.log.info(`Private line from ${me.name} to ${partner.name} (${text.length} chars)`);
       return;
     }
@@ -245,7 +251,24 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     if (!target) throw chatError('NO_SUCH_USER', to);
     const line = { type: 'msg', id: ++this.lastId, from: me.name, ts: this.clock.now(), scope: 'private', to: target.name, text } as const;
     this.out.toUsers(target === me ? [me.key] : [target.key, me.key], line);
+    this.noteIfAway(me, target, text);
     this.log.info(`Private message from ${me.name} to ${target.name} (${text.length} chars)`);
+  }
+
+  /** A private line to someone whose connection dropped waits for them; the sender is told, once. */
+  private noteIfAway(me: Session<E>, to: Session<E>, text: string): void {
+    if (to.state !== 'detached') return;
+    if (this.undelivered.note(to.key, me.key, text)) {
+      this.notice(me, 'pm_disconnected', NOTICES.disconnected(to.name, this.config.heartbeatTimeout), to.name);
+    }
+  }
+
+  /** `gone` never came back: each sender still here learns which lines did not reach it. */
+  private tellUndelivered(gone: Session<E>): void {
+    for (const [sender, { lines, more }] of this.undelivered.lost(gone.key)) {
+      const s = this.byKey(sender);
+      if (s) this.notice(s, 'pm_undelivered', NOTICES.undelivered(gone.name, lines, more), gone.name);
+    }
   }
 
   /** The online list, to `me`. */
@@ -263,6 +286,12 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     if (verdict.justMuted) {
       this.log.warn(`Rate limit: ${me.name} muted for ${this.config.muteSeconds} s`);
       this.notice(me, 'muted', NOTICES.muted(verdict.secondsLeft));
+      // Said when the mute ends, to whoever holds that limit then (the same account, logged in again).
+      const { key, limitKey } = me;
+      this.clock.after(this.config.muteSeconds * 1000, () => {
+        const now = this.byKey(key);
+        if (now?.limitKey === limitKey) this.notice(now, 'unmuted', NOTICES.unmuted());
+      });
     } else {
       this.tell(me, chatError('MUTED', verdict.secondsLeft).retryIn(verdict.secondsLeft));
     }

@@ -27,7 +27,9 @@ export const login: Command<'login'> = {
       throw chatError('ALREADY_LOGGED_IN', name);
     }
     try {
-      const error = msg.password === '' ? guestLogin(ctx, msg) : await accountLogin(ctx, msg);
+      // Names are kept in NFC form: ü typed as u + ¨ is the same name as ü.
+      const asked = { ...msg, user: msg.user.normalize('NFC') };
+      const error = msg.password === '' ? guestLogin(ctx, asked) : await accountLogin(ctx, asked);
       // Answered before endLogin, which closes a caller whose login time ran out meanwhile.
       if (error) replies.reply(caller, errorMessage(error));
     } finally {
@@ -55,7 +57,7 @@ function guestLogin({ config, room, store, logins, caller }: Ctx, msg: ClientMes
   // registered. All in this one turn, with room.login: nothing can take the name in between.
   let name = base;
   for (let n = 2; room.find(name) || taken(name); n++) {
-    name = `${base.slice(0, 32 - String(n).length - 1)}_${n}`;
+    name = `${[...base].slice(0, 32 - String(n).length - 1).join('')}_${n}`;
   }
   room.login(name, true, false, caller);
   return null;

@@ -49,6 +49,8 @@ export class Listener {
   /** Errors of the listening socket itself (out of file descriptors): one line a minute. */
   private readonly listenErrors: LogThrottle;
   private stopping = false;
+  /** Streams that arrived before open(): served once the server is ready. */
+  private early: [Duplex, string, number][] | null = [];
   /** One set of handlers shared by every connection (closures per connection cost memory). */
   private readonly events: ConnectionEvents;
   /** Handlers for a connection refused at the door: it only gets its error and is closed. */
@@ -102,7 +104,9 @@ export class Listener {
     server.on('tlsClientError', (e: Error & { code?: string; reason?: string }, socket: tls.TLSSocket) => {
       const why = e.reason ?? e.message.trim();
       const hint = e.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || e.code === 'ERR_SSL_HTTP_REQUEST' ? ' (client not using TLS?)' : '';
-      deps.log.warn(`TLS handshake failed from ${socket.remoteAddress}: ${why}${hint}`);
+      // A peer that resets at once is gone before its address can be read: say so, not "undefined".
+      const from = socket.remoteAddress ?? 'an address unknown (the peer reset the connection at once)';
+      deps.log.warn(`TLS handshake failed from ${from}: ${why}${hint}`);
       // With a listener here Node leaves the socket open (even after a handshake timeout).
       socket.destroy();
     });
@@ -122,11 +126,22 @@ export class Listener {
     });
   }
 
+  /** The server is ready: serve the connections that came while it was starting, and all after. */
+  open(): void {
+    const early = this.early ?? [];
+    this.early = null;
+    for (const [stream, address, port] of early) if (!stream.destroyed) this.handle(stream, address, port);
+  }
+
   /** Serves one client over any duplex stream. */
   handle(stream: Duplex, address: string, port: number): void {
     const { config, deps } = this;
     if (this.stopping) {
       stream.destroy();
+      return;
+    }
+    if (this.early) {
+      this.early.push([stream, address, port]);
       return;
     }
     if (stream instanceof net.Socket) stream.setNoDelay(true);
@@ -142,7 +157,7 @@ export class Listener {
     const conn = new Connection(stream, address, port, options, this.events);
     this.conns.add(conn);
     deps.log.info(`Accepted connection from ${conn.label}`);
-    deps.delivery.reply(conn, { type: 'hello', server: 'tinychat', version: PROTOCOL_VERSION, guests: config.allowGuests });
+    deps.delivery.reply(conn, { type: 'hello', server: 'tinychat', version: PROTOCOL_VERSION, guests: config.allowGuests, maxBody: config.maxBody });
     conn.startLoginDeadline(config.loginTimeout * 1000, (c) => {
       deps.delivery.reply(c, errorMessage(chatError('LOGIN_TIMEOUT')));
       c.close('no login within the time allowed');
@@ -175,6 +190,8 @@ export class Listener {
    */
   close(bye: ServerMessage<'bye'>): Promise<void> {
     this.stopping = true;
+    for (const [stream] of this.early ?? []) stream.destroy();
+    this.early = null;
     const closed = new Promise<void>((resolve) => {
       if (!this.server) return resolve();
       this.server.close(() => resolve());

@@ -354,7 +354,7 @@ describe('chat-client (built, through a pipe)', function () {
     });
 
     it('a username the server would refuse gives one line and exit 1, before connecting', async () => {
-      const line = 'chat-client: invalid --user: use 1 to 32 characters: letters, digits, "_", "-" or "." (see --help)';
+      const line = 'chat-client: invalid --user: use 1 to 32 characters: letters of one script, digits, "_", "-" or "." (see --help)';
       for (const args of [['--user', 'b@d name'], ['--user', 'x'.repeat(33)], ['--user', '', '--password', 'pw']]) {
         await refused(['--port', '1', ...args], line);
       }

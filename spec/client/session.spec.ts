@@ -184,7 +184,7 @@ describe('client/session (fake clock)', () => {
     await carolUi.waitFor(/Login success!/);
     expect(carolUi.questions).to.deep.equal(['Username:', 'Username:', 'Username:']);
     expect(carolUi.lines.filter((l) => l.includes('] ! '))).to.have.length(2);
-    expect(carolUi.has(/! invalid username: use 1 to 32 characters: letters, digits, "_", "-" or "\."$/)).to.equal(true);
+    expect(carolUi.has(/! invalid username: use 1 to 32 characters: letters of one script, digits, "_", "-" or "\."$/)).to.equal(true);
     expect(logins).to.deep.equal(['carol']);
     await new Promise((r) => setImmediate(r));
     carolUi.chat!.line('quit');

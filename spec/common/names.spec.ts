@@ -1,5 +1,6 @@
 /**
- * Username rules: 1 to 32 ASCII letters, digits, "_", "-" or ".", unique without regard to case.
+ * Username rules: 1 to 32 letters of one script, ASCII digits, "_", "-" or ".", in NFC form,
+ * unique without regard to case.
  */
 import { expect } from 'chai';
 import { NAME_RULE, foldName, nameProblem } from '../../common/names.js';
@@ -9,6 +10,14 @@ describe('names', () => {
     for (const name of ['Mucahit', 'Ahmet', 'Bera', 'Hakan', 'Emre_2', 'a', 'a.b-c_d', 'X'.repeat(32), '007', '...']) {
       expect(nameProblem(name), name).to.equal(null);
     }
+  });
+
+  it('accepts names in the letters of any one script, as people write them', () => {
+    const names = ['Mücahit', 'Şimşek', 'İrem', 'Çağrı', 'Zoë', 'Straße', 'Анна', 'Ахмет', 'Ελένη', 'שרה', 'مريم', 'देवी', 'สมชาย', '名前', 'やまだ太郎', 'キム', '김민준', 'Ü'.repeat(32)];
+    for (const name of names) expect(nameProblem(name), name).to.equal(null);
+    // Composed or not, ü is one letter: a name typed as u + combining diaeresis is the same name.
+    expect(nameProblem('Mu\u0308cahit')).to.equal(null);
+    expect(foldName('Mu\u0308cahit')).to.equal(foldName('Mücahit'));
   });
 
   it('accepts __proto__, constructor and toString as ordinary names', () => {
@@ -28,13 +37,13 @@ describe('names', () => {
       'tab\there',
       'new\nline',
       'esc\u001b[31m',
-      'Mücahit', // non-ASCII letter
-      'Şimşek',
-      '名前',
       '👋',
+      'Ü'.repeat(33), // 33 characters
+      'bob٣', // a digit of another script
+      'a+b',
     ];
     for (const name of bad) expect(nameProblem(name), JSON.stringify(name)).to.equal(`use ${NAME_RULE}`);
-    expect(NAME_RULE).to.equal('1 to 32 characters: letters, digits, "_", "-" or "."');
+    expect(NAME_RULE).to.equal('1 to 32 characters: letters of one script, digits, "_", "-" or "."');
   });
 
   it('refuses Cyrillic and other look-alikes of Latin names', () => {
@@ -42,11 +51,20 @@ describe('names', () => {
       '\u0410lice', // Cyrillic capital A
       'b\u043eb', // Cyrillic small o
       '\u0440aypal', // Cyrillic small er, looks like p
-      '\u212Aelvin', // Kelvin sign, lower-cases to a Latin k
       'alice\u200b', // zero-width space
       'ａlice', // fullwidth a
+      'аре', // all Cyrillic, all Latin-looking: reads as "ape"
+      'АНМЕТ', // AHMET in Cyrillic capitals
+      'ΑΒΕ', // Greek capitals reading ABE
+      'Anna名', // two scripts that are not written together
     ];
     for (const name of lookAlikes) expect(nameProblem(name), name).to.not.equal(null);
+    expect(nameProblem('pаypal')).to.equal(`use ${NAME_RULE} (this name mixes Latin and Cyrillic)`);
+  });
+
+  it('takes a name in its NFC form: the Kelvin sign is the letter K, so "\u212Aelvin" is Kelvin, not a look-alike', () => {
+    expect(nameProblem('\u212Aelvin')).to.equal(null);
+    expect(foldName('\u212Aelvin')).to.equal('kelvin');
   });
 
   it('folds case so Alice, alice and ALICE are one key', () => {
@@ -54,5 +72,12 @@ describe('names', () => {
     expect(foldName('ALICE')).to.equal(foldName('alice'));
     expect(foldName('Emre_2')).to.equal('emre_2');
     expect(foldName('Bob')).to.not.equal(foldName('Bob2'));
+  });
+
+  it('folds case the Unicode way: MÜCAHIT, Straße and STRASSE, İrem and irem, ΣΟΦΙΑ and σοφια', () => {
+    expect(foldName('MÜCAHIT')).to.equal(foldName('mücahit'));
+    expect(foldName('Straße')).to.equal(foldName('STRASSE'));
+    expect(foldName('İrem')).to.equal(foldName('irem'));
+    expect(foldName('ΣΟΦΙΑ')).to.equal(foldName('σοφια'));
   });
 });

@@ -59,7 +59,7 @@ describe('hostile: names and text', () => {
     for (const user of bad) {
       const reply = await tryLogin(c, user, 'pw');
       expect(reply, JSON.stringify(user)).to.include({ type: 'error', code: 'BAD_NAME' });
-      expect((reply as { message: string }).message).to.match(/letters, digits/);
+      expect((reply as { message: string }).message).to.match(/letters of one script, digits/);
     }
     expect(await tryLogin(c, 'alice', 'pw')).to.include({ type: 'login_ok', user: 'alice' });
     const file = JSON.parse(readFileSync(srv.db, 'utf8'));

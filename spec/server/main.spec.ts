@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import dgram from 'node:dgram';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -174,7 +174,7 @@ describe('chat-server binary', function () {
       const p = run('--port', String(port), '--udp-port', '0', '--db', join(dir, 'users.json'), '--log', join(dir, 'server.log'));
       const line = await failsWithOneLine(p);
       expect(line).to.include(`port already in use: 127.0.0.1:${port}`);
-      expect(existsSync(join(dir, 'users.json.lock')), 'lock released').to.equal(false);
+      expect(readdirSync(dir), 'nothing written: no users file, lock or log').to.deep.equal([]);
     } finally {
       blocker.close();
     }
@@ -189,6 +189,7 @@ describe('chat-server binary', function () {
       const line = await failsWithOneLine(p);
       expect(line).to.include(`port already in use: 127.0.0.1:${port}`);
       expect(line).to.match(/UDP/);
+      expect(readdirSync(dir), 'nothing written').to.deep.equal([]);
     } finally {
       blocker.close();
     }

@@ -78,6 +78,17 @@ describe('Room (recording outbox, fake clock)', () => {
       expect(out.of('carol').find((m) => m.type === 'msg')).to.include({ scope: 'group', ts: clock.now() });
     });
 
+    it('tells a muted user when the mute ends, also after logging out and in again meanwhile', () => {
+      const alice = login('alice');
+      [1, 2, 3, 4].forEach(() => room.allow(alice));
+      room.end(alice, 'logout');
+      login('alice');
+      clock.advance(9_999);
+      expect(out.notices('alice')).to.deep.equal([]);
+      clock.advance(1);
+      expect(out.notices('alice')).to.deep.equal(['unmuted: You can talk again']);
+    });
+
     it('mutes a flooder once, tells them when they try again, and lets them talk after the mute', () => {
       const alice = login('alice');
       const sent = [1, 2, 3, 4, 5].map(() => room.allow(alice));
@@ -190,6 +201,46 @@ describe('Room (recording outbox, fake clock)', () => {
       expect(room.beat(alice.id, 5n)).to.equal('replayed');
       expect(room.beat(alice.id, 4n)).to.equal('stale');
       expect(room.beat('nobody', 9n)).to.equal('unknown-session');
+    });
+  });
+
+  describe('private lines to someone whose connection dropped', () => {
+    const pair = () => {
+      const [alice, bob] = [login('alice'), login('bob')];
+      room.privates.request(alice, bob);
+      room.privates.answer(bob, undefined, true);
+      out.drop('bob');
+      room.lost('bob', bob.at!, 'reset');
+      return [alice, bob] as const;
+    };
+
+    it('tells the sender once that the partner is disconnected, and delivers on resume', () => {
+      const [alice, bob] = pair();
+      room.say(alice, 'one');
+      room.say(alice, 'two');
+      room.dm(alice, 'bob', 'three');
+      expect(out.notices('alice').filter((n) => n.startsWith('pm_disconnected'))).to.deep.equal([
+        'pm_disconnected: bob is disconnected; your private lines will be delivered if bob comes back within 20 s',
+      ]);
+      room.resume(bob, new FakeEndpoint('127.0.0.1:9'));
+      expect(out.lines('bob').slice(-3)).to.deep.equal(['alice -> bob: one', 'alice -> bob: two', 'alice -> bob: three']);
+      clock.advance(20_000);
+      room.sweep();
+      expect(out.notices('alice').filter((n) => n.startsWith('pm_undelivered')), 'all of it arrived').to.deep.equal([]);
+    });
+
+    it('says which lines never arrived when the partner does not come back', () => {
+      const [alice, bob] = pair();
+      for (let i = 1; i <= 7; i++) room.say(alice, `line ${i}`);
+      room.say(alice, 'x'.repeat(100));
+      clock.advance(20_000);
+      room.beat(alice.id, 1n);
+      room.sweep();
+      expect(bob.state).to.equal('ended');
+      const undelivered = out.notices('alice').filter((n) => n.startsWith('pm_undelivered'));
+      expect(undelivered).to.deep.equal([
+        `pm_undelivered: These private lines did not reach bob: "line 4", "line 5", "line 6", "line 7", "${'x'.repeat(59)}…" and 3 more`,
+      ]);
     });
   });
 

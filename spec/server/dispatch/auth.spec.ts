@@ -11,7 +11,7 @@ import type { ServerMessage } from '../../../common/protocol.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { startServer, TestClient, type Running } from '../../support/harness.js';
 
-const RULE = 'invalid username: use 1 to 32 characters: letters, digits, "_", "-" or "."';
+const RULE = 'invalid username: use 1 to 32 characters: letters of one script, digits, "_", "-" or "."';
 
 /** Sends a login and resolves with the answer: login_ok or error. */
 function tryLogin(c: TestClient, user: string, password: string): Promise<ServerMessage> {
@@ -115,11 +115,29 @@ describe('auth: accounts', () => {
 
   it('refuses bad names with the rule, and the connection can try again', async () => {
     const c = track(await TestClient.connect(srv.port));
-    for (const name of ['al ice', 'x'.repeat(33), 'bob!', '\u0410lice', 'Mücahit', 'tab\there']) {
-      expect(await tryLogin(c, name, 'pw'), JSON.stringify(name)).to.deep.include({ code: 'BAD_NAME', message: RULE });
+    for (const name of ['al ice', 'x'.repeat(33), 'bob!', '\u0410lice', 'a+b', 'tab\there']) {
+      const reply = (await tryLogin(c, name, 'pw')) as ServerMessage<'error'>;
+      expect(reply, JSON.stringify(name)).to.include({ code: 'BAD_NAME' });
+      expect(reply.message, JSON.stringify(name)).to.satisfy((m: string) => m.startsWith(RULE));
     }
     expect(await tryLogin(c, 'x'.repeat(32), 'pw')).to.deep.include({ type: 'login_ok' });
     expect(usersOnDisk(srv.db).map((u) => u.name)).to.deep.equal(['x'.repeat(32)]);
+  });
+
+  it('takes names in any one script: Mücahit registers, and MÜCAHIT or a decomposed ü is the same account', async () => {
+    const first = track(await TestClient.login(srv.port, 'Mücahit', 'pw'));
+    expect(first.me).to.include({ user: 'Mücahit', created: true });
+    first.send({ type: 'logout' });
+    await first.whenClosed();
+    for (const typed of ['MÜCAHIT', 'Mu\u0308cahit']) {
+      const again = track(await TestClient.login(srv.port, typed, 'pw'));
+      expect(again.me, typed).to.include({ user: 'Mücahit', created: false });
+      again.send({ type: 'logout' });
+      await again.whenClosed();
+    }
+    expect(usersOnDisk(srv.db).map((u) => u.name)).to.deep.equal(['Mücahit']);
+    const c = track(await TestClient.connect(srv.port));
+    expect(await tryLogin(c, 'Mücahit', 'wrong'), 'the same password guards it').to.include({ code: 'BAD_PASSWORD' });
   });
 
   it('accepts __proto__ and constructor as ordinary account names', async () => {

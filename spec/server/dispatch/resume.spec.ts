@@ -73,7 +73,8 @@ describe('sessions: heartbeat credentials and resume after a lost connection (fa
     expect((await carol.who()).online).to.deep.equal(['alice', 'bob', 'carol']);
     expect(consoleCommand(srv.server, 'online')).to.include('  alice: last heartbeat 0.0 s ago, connection lost\n');
     await bob.sync();
-    expect(noticesOf(bob).slice(bobSaw)).to.deep.equal([]);
+    // bob's private line did not reach alice yet: he is told she is disconnected, and nothing else.
+    expect(noticesOf(bob).slice(bobSaw)).to.deep.equal(['pm_disconnected alice']);
     expect(noticesOf(carol).slice(carolSaw)).to.deep.equal([]);
 
     const back = await resume(alice.me.session!, alice.me.token!);
@@ -92,7 +93,7 @@ describe('sessions: heartbeat credentials and resume after a lost connection (fa
     expect(reply).to.include({ scope: 'private', text: 'welcome back' });
     await carol.sync();
     await bob.sync();
-    expect(noticesOf(bob).slice(bobSaw)).to.deep.equal(['reconnected alice']);
+    expect(noticesOf(bob).slice(bobSaw)).to.deep.equal(['pm_disconnected alice', 'reconnected alice']);
     expect(noticesOf(carol).slice(carolSaw)).to.deep.equal([]);
     expect(carol.all('msg').map((m) => m.text)).to.deep.equal(['hi all']);
     await alice.hb.beat(); // the same heartbeat credentials and sequence carry on

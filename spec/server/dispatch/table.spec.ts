@@ -30,7 +30,7 @@ describe('dispatch (in-memory streams)', () => {
     const c = TestClient.over(clientSide);
     clients.push(c);
     srv.server.handle(serverSide, '10.9.9.9', port++);
-    await c.next((m) => m.type === 'hello');
+    expect(await c.next((m) => m.type === 'hello')).to.deep.include({ server: 'tinychat', maxBody: 65536 });
     return c;
   }
 

@@ -18,6 +18,10 @@ export interface ClientConfig {
   ca?: Buffer;
   /** Colour the output (only on a terminal, and never with NO_COLOR). */
   color: boolean;
+  /** Ring the terminal bell on a mention, a private message or a private-chat request. */
+  bell: boolean;
+  /** The password is the first line of stdin (--password-stdin); main.ts reads it. */
+  passwordStdin: boolean;
 }
 
 export const CLIENT_DEFAULTS = {
@@ -28,5 +32,5 @@ export const CLIENT_DEFAULTS = {
 
 /** Fills in defaults, so tests can name only what they change. */
 export function makeClientConfig(partial: Partial<ClientConfig> = {}): ClientConfig {
-  return { ...CLIENT_DEFAULTS, tls: false, color: false, ...partial };
+  return { ...CLIENT_DEFAULTS, tls: false, color: false, bell: true, passwordStdin: false, ...partial };
 }

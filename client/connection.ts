@@ -8,6 +8,7 @@ import tls from 'node:tls';
 import { FrameDecoder, encodeMessage, validate } from '../common/codec.js';
 import { ChatError } from '../common/errors.js';
 import { SERVER_MESSAGES, type ClientMessage, type ServerMessage } from '../common/protocol.js';
+import { numberProblem } from './bounds.js';
 import { safeLine } from './format.js';
 
 /** Where to connect and how. */
@@ -47,6 +48,8 @@ export class Link {
   private readonly decoder = new FrameDecoder(MAX_BODY);
   /** The server's IP address, as the host name resolved for this connection (heartbeats go there). */
   readonly remoteAddress: string;
+  /** The server's greeting (set by connect()): its name, version and limits. */
+  hello: ServerMessage<'hello'> | null = null;
 
   constructor(private readonly socket: net.Socket) {
     // Read while connected: a closed socket no longer knows it.
@@ -76,6 +79,15 @@ export class Link {
     return true;
   }
 
+  /** Stops reading from the server (the screen is behind); the server holds what it sends meanwhile. */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
   /** Drops the connection at once. */
   destroy(): void {
     this.socket.destroy();
@@ -92,6 +104,12 @@ export class Link {
       const m = validate<ServerMessage>(frame, SERVER_MESSAGES);
       // A message this client does not know (a newer server): skip it rather than give up.
       if (m instanceof ChatError) continue;
+      // A number no server should send (a port of 0, a timeout past what a timer can wait).
+      const problem = numberProblem(m);
+      if (problem) {
+        this.socket.destroy();
+        return this.closed(`the server sent a bad ${m.type}: ${problem}`);
+      }
       if (this.handlers) this.handlers.message(m);
       else this.queued.push(m);
     }
@@ -150,6 +168,7 @@ export async function connect(ep: Endpoint): Promise<Link> {
     link.destroy();
     throw new ConnectError(`${where(ep)} does not greet like a chat server (wrong port?)`);
   }
+  link.hello = first;
   return link;
 }
 
@@ -199,13 +218,22 @@ function speaksTls(ep: Endpoint): Promise<boolean> {
 /** Codes OpenSSL reports when the other side is not speaking TLS at all. */
 const NOT_TLS = /WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|UNKNOWN_PROTOCOL|RECORD_LAYER|HTTP_REQUEST/;
 /** Codes of certificates that do not check out. */
-const BAD_CERT = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME/;
+const BAD_CERT = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/;
 
 /** Turns a connect-time socket error into the line a user needs. */
-function explain(e: NodeJS.ErrnoException, ep: Endpoint): string {
+export function explain(e: NodeJS.ErrnoException & { cert?: { subjectaltname?: string } }, ep: Endpoint): string {
   const code = e.code ?? '';
   if (NOT_TLS.test(code)) return 'server does not speak TLS; drop --tls';
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    // Trusted, but for other names: another --ca cannot help, the right --host can.
+    const names = e.cert?.subjectaltname?.replace(/DNS:|IP Address:/g, '');
+    const listed = names ? `it is for ${names}` : 'it is for other names';
+    return `the TLS certificate of ${where(ep)} does not name ${ep.host} (${listed}); connect with --host set to a name it lists`;
+  }
   if (BAD_CERT.test(code)) {
+    if (ep.ca) {
+      return `the TLS certificate of ${where(ep)} is not trusted (${e.message}), even with --ca: the file holds neither the server's certificate nor the one that signed it`;
+    }
     return `the TLS certificate of ${where(ep)} is not trusted (${e.message}); pass --ca FILE to trust a self-signed certificate`;
   }
   return `cannot connect to ${where(ep)}: ${describe(e)}`;

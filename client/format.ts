@@ -4,17 +4,28 @@
  *
  * Every piece of text that came from the network goes through escapeForTerminal, so no other
  * user (nor a hostile server) can send escape sequences, carriage returns or bidi overrides to
- * this terminal.
+ * this terminal. Chat text is also kept from forging lines by its layout: its further lines and
+ * wrapped rows are indented (see wrap.ts), long runs of blanks are shown as a mark, and runs of
+ * empty lines as one.
  */
 import { escapeForTerminal } from '../common/text.js';
 import type { ServerMessage } from '../common/protocol.js';
+import { mentions } from './mention.js';
+import { foldName } from '../common/names.js';
 
 /** How a line is shown; the terminal may colour by style. */
 export type Style = 'chat' | 'private' | 'notice' | 'error' | 'info';
 
 export interface DisplayLine {
   readonly style: Style;
+  /** One line of text: no newlines. */
   readonly text: string;
+  /** Columns by which rows are indented when the terminal is too narrow for the line. */
+  readonly indent: number;
+  /** Where the sender's name is in `text` (so it can have its own colour), and whose it is. */
+  readonly sender?: { readonly at: number; readonly name: string };
+  /** Someone else's line that names the user. */
+  readonly mention?: boolean;
 }
 
 /** Milliseconds since the epoch → "HH:MM:SS". */
@@ -30,10 +41,31 @@ export const localTime: TimeFormat = (ms) => {
 const MAX_INDENT = 24;
 /** Online lists in notices are cut after this many names, so a big server does not flood the screen. */
 const MAX_NAMES = 20;
+/** A line that was not delivered is quoted up to this many characters (it is in the input history). */
+const MAX_QUOTE = 200;
+/** A run of more blanks than this inside chat text is shown as a mark (`␣×60`), not as blanks. */
+const MAX_BLANKS = 16;
 
 /** Network text that must stay on one line: escaped, and newlines shown as \n. */
 export function safeLine(s: string): string {
   return escapeForTerminal(s).replace(/\n/g, '\\n');
+}
+
+/**
+ * Chat text as lines to show: escaped, each long run of blanks marked with its length, runs of
+ * empty lines shown as one, trailing empty lines dropped. Blanks padding a line out to the edge
+ * of the screen are what a forged line hides behind; a mark shows them for what they are.
+ */
+export function chatLines(text: string): string[] {
+  const marked = escapeForTerminal(text).replace(new RegExp(` {${MAX_BLANKS + 1},}`, 'g'), (run) => ` ␣×${run.length} `);
+  const lines: string[] = [];
+  for (const line of marked.split('\n')) {
+    const blank = line.trim() === '';
+    if (blank && (lines.length === 0 || lines[lines.length - 1]!.trim() === '')) continue;
+    lines.push(blank ? '' : line);
+  }
+  while (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+  return lines.length > 0 ? lines : [''];
 }
 
 /** "alice, bob" or "alice, bob, … and 3 more"; `total` counts names the server did not list. */
@@ -44,23 +76,25 @@ export function nameList(names: readonly string[], total = names.length): string
   return total > shown.length ? `${list}${list ? ', ' : ''}… and ${total - shown.length} more` : list;
 }
 
-/**
- * `prefix` then the text; further lines of the text are indented to line up under the first.
- * Trailing empty lines are dropped.
- */
-function block(style: Style, prefix: string, text: string): DisplayLine[] {
-  const lines = escapeForTerminal(text).split('\n');
-  while (lines.length > 1 && lines[lines.length - 1]!.trim() === '') lines.pop();
-  const indent = ' '.repeat(Math.min(prefix.length, MAX_INDENT));
-  return lines.map((l, i) => ({ style, text: i === 0 ? prefix + l : indent + l }));
+/** A one-line display line whose wrapped rows hang under its text, after `prefix`. */
+function line(style: Style, prefix: string, text: string): DisplayLine {
+  return { style, text: prefix + text, indent: Math.min(prefix.length, MAX_INDENT) };
 }
 
 /** Builds display lines; `time` formats timestamps, `now` stamps lines the server did not date. */
 export class Formatter {
+  /** The user's own name once logged in: lines that mention it are marked. */
+  private me: string | null = null;
+
   constructor(
     private readonly time: TimeFormat,
     private readonly now: () => number,
   ) {}
+
+  /** Who the user is, for mentions. */
+  setMe(name: string): void {
+    this.me = name;
+  }
 
   private stamp(ms?: number): string {
     return `[${this.time(ms ?? this.now())}]`;
@@ -73,49 +107,63 @@ export class Formatter {
         return this.chat(m);
       case 'notice': {
         const online = m.online ? ` (online: ${nameList(m.online)})` : '';
-        return [{ style: 'notice', text: `${this.stamp(m.ts)} * ${safeLine(m.message)}${online}` }];
+        return [line('notice', `${this.stamp(m.ts)} * `, `${safeLine(m.message)}${online}`)];
       }
       case 'error':
         return [this.error(m.message, true)];
       case 'who':
         return [this.online(m.online, m.count)];
       case 'bye':
-        return [{ style: 'notice', text: `${this.stamp()} * ${safeLine(m.message)}` }];
+        return [line('notice', `${this.stamp()} * `, safeLine(m.message))];
       case 'hello':
       case 'login_ok':
         return [];
     }
   }
 
-  /** `[t] alice: hello`, or `[t] [private] alice -> bob: hi`. */
+  /**
+   * `[t] alice: hello`, or `[t] [private] alice -> bob: hi`. Further lines of the text are
+   * indented to line up under the first.
+   */
   private chat(m: ServerMessage<'msg'>): DisplayLine[] {
     const from = safeLine(m.from);
-    if (m.scope === 'private') {
-      const to = m.to === undefined ? '' : ` -> ${safeLine(m.to)}`;
-      return block('private', `${this.stamp(m.ts)} [private] ${from}${to}: `, m.text);
-    }
-    return block('chat', `${this.stamp(m.ts)} ${from}: `, m.text);
+    const stamp = this.stamp(m.ts);
+    const head = m.scope === 'private' ? `${stamp} [private] ` : `${stamp} `;
+    const to = m.scope === 'private' && m.to !== undefined ? ` -> ${safeLine(m.to)}` : '';
+    const prefix = `${head}${from}${to}: `;
+    const style: Style = m.scope === 'private' ? 'private' : 'chat';
+    const mention = m.scope === 'group' && this.me !== null && foldName(m.from) !== foldName(this.me) && mentions(m.text, this.me);
+    const indent = Math.min(prefix.length, MAX_INDENT);
+    return chatLines(m.text).map((text, i) => ({
+      style,
+      text: i === 0 ? prefix + text : ' '.repeat(indent) + text,
+      indent,
+      ...(i === 0 ? { sender: { at: head.length, name: from } } : {}),
+      ...(mention ? { mention } : {}),
+    }));
   }
 
   /** `[t] * Online (2): alice, bob`. Big servers send only `count` (and maybe some names). */
   online(names: readonly string[] = [], count = names.length): DisplayLine {
     const list = nameList(names, count);
-    return { style: 'notice', text: `${this.stamp()} * Online (${count})${list ? `: ${list}` : ''}` };
+    return line('notice', `${this.stamp()} * `, `Online (${count})${list ? `: ${list}` : ''}`);
   }
 
   /** `[t] ! message`. `fromNetwork` text is escaped; the client's own wording is not. */
   error(text: string, fromNetwork = false): DisplayLine {
-    return { style: 'error', text: `${this.stamp()} ! ${fromNetwork ? safeLine(text) : text}` };
+    return line('error', `${this.stamp()} ! `, fromNetwork ? safeLine(text) : text);
   }
 
-  /** A line the user typed that could not be sent: never dropped silently. */
-  notDelivered(line: string, why: string): DisplayLine {
-    return { style: 'error', text: `${this.stamp()} ! not delivered (${why}): ${safeLine(line)}` };
+  /** A line the user typed that could not be sent: never dropped silently (a long one shown cut). */
+  notDelivered(typed: string, why: string): DisplayLine {
+    const chars = [...safeLine(typed)];
+    const shown = chars.length > MAX_QUOTE ? `${chars.slice(0, MAX_QUOTE).join('')}…` : chars.join('');
+    return line('error', `${this.stamp()} ! `, `not delivered (${why}): ${shown}`);
   }
 
   /** `[t] text`: the client's own news (login, reconnects). */
   info(text: string): DisplayLine {
-    return { style: 'info', text: `${this.stamp()} ${text}` };
+    return line('info', `${this.stamp()} `, text);
   }
 
   /** Several lines of the client's own text (help), each stamped. */

@@ -9,8 +9,11 @@ import type { ClientMessage } from '../common/protocol.js';
 
 export type Action =
   | { kind: 'send'; message: ClientMessage }
+  /** A bare Y/N (yes/no): answers the oldest request, if one is waiting (the session knows). */
+  | { kind: 'answer'; accept: boolean; typed: string }
   | { kind: 'logout' }
   | { kind: 'help' }
+  | { kind: 'clear' }
   /** A local mistake (usage, unknown command): shown to the user, nothing is sent. */
   | { kind: 'problem'; text: string }
   | { kind: 'none' };
@@ -95,9 +98,11 @@ const SPECIFIC: readonly CommandEntry[] = [
   command('@PM', 'NAME', 'ask NAME for a private chat', ([to]) => send({ type: 'pm_request', to: to! })),
   {
     syntax: 'Y | N',
-    description: 'answer the oldest private chat request (yes / no)',
-    // The server reads a bare Y or N as the answer, so it travels as an ordinary line.
-    parse: (line) => (yesOrNo(line) !== null ? send({ type: 'say', text: line.trim() }) : null),
+    description: 'answer the oldest private chat request (also yes / no, any case)',
+    parse(line) {
+      const accept = yesOrNo(line);
+      return accept === null ? null : { kind: 'answer', accept, typed: line.trim() };
+    },
   },
   command('/accept', 'NAME', "accept NAME's private chat request", ([from]) =>
     send({ type: 'pm_answer', from: from!, accept: true }),
@@ -122,7 +127,11 @@ const SPECIFIC: readonly CommandEntry[] = [
       return send({ type: 'dm', to: head.slice(1), text: rest });
     },
   },
+  command('/say', 'TEXT', 'send TEXT as it is, even a lone "y" or a word that is a command', ([text]) =>
+    send({ type: 'say', text: text! }),
+  ),
   command('/who', '', 'list who is online', () => send({ type: 'who' })),
+  command('/clear', '', 'clear the screen', () => ({ kind: 'clear' })),
   command('/help', '', 'show this list', () => ({ kind: 'help' })),
   exact(['LOGOUT', 'exit', 'quit', '/quit'], 'log out and leave', { kind: 'logout' }),
   {
@@ -144,8 +153,32 @@ export function parseInput(line: string): Action {
   return CHAT_LINE.parse(line);
 }
 
-/** The /help text: one line per command, descriptions aligned. */
+/** The keys of the line editor (tty.ts, editor.ts), for /help. */
+export const KEYS: readonly (readonly [string, string])[] = [
+  ['Enter', 'send the line'],
+  ['Alt-Enter, Ctrl-J', 'start a new line in the same message'],
+  ['paste', 'pasted lines become one message (with their newlines); Enter sends it'],
+  ['Tab', 'complete a name (at the start of a line: "bob: ") or a /command'],
+  ['Up, Down', 'earlier lines you sent (or the line above or below in a long message)'],
+  ['Ctrl-A, Ctrl-E', 'start, end of the line'],
+  ['Ctrl-W, Ctrl-U, Ctrl-K', 'delete the word before, the line before, the line after the cursor'],
+  ['Ctrl-L', 'clear the screen'],
+  ['Ctrl-C, Ctrl-D', 'log out (Ctrl-D on an empty line)'],
+];
+
+/** The /help text: one line per command, then the keys, descriptions aligned. */
 export function helpLines(): string[] {
-  const width = Math.max(...COMMANDS.map((c) => c.syntax.length));
-  return ['Commands:', ...COMMANDS.map((c) => `  ${c.syntax.padEnd(width)}  ${c.description}`)];
+  const width = Math.max(...COMMANDS.map((c) => c.syntax.length), ...KEYS.map(([k]) => k.length));
+  return [
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.syntax.padEnd(width)}  ${c.description}`),
+    'Keys:',
+    ...KEYS.map(([k, what]) => `  ${k.padEnd(width)}  ${what}`),
+  ];
+}
+
+/** The /commands, as Tab completes them: `/accept`, `/all`, ... */
+export function commandWords(): string[] {
+  const words = COMMANDS.flatMap((c) => c.syntax.split(/[\s|]+/)).filter((w) => /^\/[a-z]+$/i.test(w));
+  return [...new Set(words.map((w) => w.toLowerCase()))].sort();
 }

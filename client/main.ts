@@ -6,44 +6,62 @@
  */
 import { readFileSync } from 'node:fs';
 import { hideBin } from 'yargs/helpers';
-import { UsageError, commandLine, optionalWholeNumber, wholeNumber } from '../common/cli.js';
+import { UsageError, commandLine, optionalWholeNumber, versionLine, wholeNumber } from '../common/cli.js';
 import { CLIENT_DEFAULTS, type ClientConfig } from './config.js';
 import { ConnectError } from './connection.js';
-import { ChatSession, userProblem } from './session.js';
-import { Terminal } from './terminal.js';
+import { NO_PASSWORD, userProblem } from './login.js';
+import { ChatSession } from './session.js';
+import { openTerminal } from './terminal.js';
+import type { Terminal } from './ui.js';
 
-function parse(argv: string[], env: NodeJS.ProcessEnv, colorTerminal: boolean): ClientConfig {
+/** What main.ts knows about the process's streams, for the choices that depend on them. */
+interface Streams {
+  /** stdin and stdout are a terminal: questions can be asked, colours shown. */
+  keyboard: boolean;
+  colorTerminal: boolean;
+}
+
+function parse(argv: string[], env: NodeJS.ProcessEnv, streams: Streams): ClientConfig {
   const d = CLIENT_DEFAULTS;
   const a = commandLine(argv, 'chat-client', '$0 [options]\n\nConnects to a chat server. Asks for the username and password when not given; type /help once in.')
+    .version(versionLine('chat-client'))
     .option('host', { type: 'string', default: d.host, describe: 'Server address' })
     .option('port', { type: 'number', default: d.port, describe: 'Server TCP port' })
     .option('user', { type: 'string', describe: 'Username (a new name registers an account)' })
     .option('password', { type: 'string', describe: 'Password (other local users may see it; prefer the CHAT_PASSWORD environment variable)' })
+    .option('password-stdin', { type: 'boolean', default: false, describe: 'Read the password from the first line of stdin (for scripts)' })
     .option('udp-port', { type: 'number', describe: 'Send heartbeats to this UDP port instead of the one the server names (NAT, port forwarding)' })
     .option('heartbeat-interval', { type: 'number', default: d.heartbeatInterval, describe: 'Seconds between presence heartbeats' })
     .option('tls', { type: 'boolean', default: false, describe: 'Connect with TLS' })
     .option('ca', { type: 'string', describe: 'PEM certificate to trust for --tls (a self-signed server certificate)' })
+    .option('bell', { type: 'boolean', default: true, describe: 'Ring the terminal bell on a mention, a private message or a private-chat request (--no-bell: never)' })
     .epilog('Environment: CHAT_PASSWORD (the password), NO_COLOR (plain output).')
     .parseSync();
 
   if (a.ca !== undefined && !a.tls) throw new UsageError('--ca goes with --tls');
   if (a.host.trim() === '') throw new UsageError('invalid --host: empty');
+  if (a.passwordStdin && a.password !== undefined) throw new UsageError('--password and --password-stdin: give one');
   // An empty CHAT_PASSWORD counts as unset (--password '' asks for a guest login).
-  const password = a.password ?? (env.CHAT_PASSWORD || undefined);
+  const password = a.passwordStdin ? undefined : (a.password ?? (env.CHAT_PASSWORD || undefined));
   const userRefused = a.user === undefined ? null : userProblem(a.user, password);
   if (userRefused) throw new UsageError(`invalid --user: ${userRefused}`);
-  return {
+  const config: ClientConfig = {
     host: a.host,
     port: wholeNumber('port', a.port, 1, 65535),
     udpPort: optionalWholeNumber('udp-port', a.udpPort, 1, 65535),
     user: a.user,
     password,
+    passwordStdin: a.passwordStdin,
     heartbeatInterval: heartbeatInterval(a.heartbeatInterval),
     tls: a.tls,
     ...(a.ca !== undefined ? { ca: readCa(a.ca) } : {}),
     // https://no-color.org: any non-empty NO_COLOR turns colour off.
-    color: colorTerminal && !env.NO_COLOR,
+    color: streams.colorTerminal && !env.NO_COLOR,
+    bell: a.bell,
   };
+  // Without a keyboard, a password read from the input would be a script's first chat line.
+  if (!streams.keyboard && password === undefined && !a.passwordStdin) throw new UsageError(NO_PASSWORD);
+  return config;
 }
 
 /** A day. Longer would overflow the timer, which then fires every millisecond. */
@@ -72,40 +90,62 @@ function exit(code: number): void {
   process.stdout.write('', () => process.exit(code));
 }
 
+function complain(why: string): void {
+  process.stderr.write(`chat-client: ${why}\n`);
+}
+
+/** --password-stdin: the first line of input is the password (as `docker login` reads it). */
+async function readPassword(config: ClientConfig, terminal: Terminal): Promise<boolean> {
+  if (!config.passwordStdin) return true;
+  const line = await terminal.firstLine();
+  if (line === null) {
+    complain('--password-stdin: the input ended before a password line');
+    return false;
+  }
+  config.password = line;
+  return true;
+}
+
+let terminal: Terminal | null = null;
+
 async function main(): Promise<void> {
   let config: ClientConfig;
+  const keyboard = process.stdin.isTTY === true && process.stdout.isTTY === true;
   try {
-    config = parse(hideBin(process.argv), process.env, process.stdout.isTTY === true);
+    config = parse(hideBin(process.argv), process.env, { keyboard, colorTerminal: process.stdout.isTTY === true });
   } catch (e) {
-    process.stderr.write(`chat-client: ${(e as Error).message} (see --help)\n`);
+    complain(`${(e as Error).message} (see --help)`);
     return exit(1);
   }
-  const terminal = new Terminal(process.stdin, process.stdout, config.color, () => exit(130));
-  process.on('SIGINT', () => terminal.interrupt());
-  process.on('SIGTERM', () => terminal.interrupt());
+  const term = openTerminal(process.stdin, process.stdout, { color: config.color, bell: config.bell, abort: () => exit(130) });
+  terminal = term;
+  process.on('SIGINT', () => term.interrupt());
+  process.on('SIGTERM', () => term.interrupt());
   // Output piped into a program that stopped reading (`| head`): nothing more to say.
   process.stdout.on('error', () => process.exit(0));
   // The session's timers are unref'd (so tests can drop them); this keeps us alive meanwhile.
   const alive = setInterval(() => {}, 1 << 30);
   let code = 1;
   try {
-    code = await new ChatSession(config, terminal).run();
+    if (await readPassword(config, term)) code = await new ChatSession(config, term).run();
   } catch (e) {
-    const why = e instanceof ConnectError ? e.message : `unexpected error: ${(e as Error).message}`;
-    process.stderr.write(`chat-client: ${why}\n`);
+    complain(e instanceof ConnectError ? e.message : `unexpected error: ${(e as Error).message}`);
   } finally {
     clearInterval(alive);
-    terminal.close();
+    term.close();
   }
   exit(code);
 }
 
-/** A bug of ours still ends as one line, not a stack trace. */
+/** A bug of ours still ends as one line, not a stack trace, and gives the terminal back. */
 function unexpected(e: unknown): void {
-  process.stderr.write(`chat-client: unexpected error: ${e instanceof Error ? e.message : String(e)}\n`);
+  terminal?.close();
+  complain(`unexpected error: ${e instanceof Error ? e.message : String(e)}`);
   process.exit(1);
 }
 process.on('uncaughtException', unexpected);
 process.on('unhandledRejection', unexpected);
+// However the process ends, the terminal is given back as it was (no raw mode, no paste mode).
+process.on('exit', () => terminal?.close());
 
 void main();

@@ -15,24 +15,15 @@
 import type { ClientMessage, ServerMessage } from '../common/protocol.js';
 import { backoffDelay } from './backoff.js';
 import { systemClock, type Cancel, type Clock } from '../common/clock.js';
-import { nameProblem } from '../common/names.js';
+import { ChatView, type LoginKind } from './chat-view.js';
 import type { ClientConfig } from './config.js';
 import { connect as realConnect, type Endpoint, type Link } from './connection.js';
-import { Formatter, localTime, safeLine, type DisplayLine } from './format.js';
+import { Formatter, localTime, type DisplayLine } from './format.js';
 import { HeartbeatSender } from './heartbeat.js';
-import { helpLines, parseInput } from './input.js';
+import { Credentials } from './login.js';
+import type { ChatHandlers, Ui } from './ui.js';
 
 export type State = 'connecting' | 'logging-in' | 'ready' | 'reconnecting' | 'resuming' | 'logging-out' | 'done';
-
-/** What the session needs from the screen and keyboard (terminal.ts; a fake in tests). */
-export interface Ui {
-  /** Asks one question; null when the input has ended. `hidden`: do not echo (passwords). */
-  ask(question: string, hidden: boolean): Promise<string | null>;
-  show(lines: readonly DisplayLine[]): void;
-  setPrompt(prompt: string): void;
-  /** From now on, typed lines go to `line`; the end of input to `end`; Ctrl-C to `interrupt`. */
-  startChat(handlers: { line(text: string): void; end(): void; interrupt(): void }): void;
-}
 
 export interface SessionDeps {
   clock?: Clock;
@@ -41,41 +32,38 @@ export interface SessionDeps {
   heartbeat?: HeartbeatSender;
 }
 
-/**
- * Why the server would refuse `user` as a username, or null: the server's name rule, except that
- * an empty name with an empty password asks for a guest login (the server picks the name).
- * `password` is undefined when it is not known yet.
- */
-export function userProblem(user: string, password: string | undefined): string | null {
-  if (user === '' && !password) return null;
-  return nameProblem(user);
-}
-
 /** Seconds to keep trying to reconnect when the server did not say (older servers). */
 const DEFAULT_TIMEOUT = 20;
 /** How long to wait for the goodbye after LOGOUT before leaving anyway. */
 const BYE_WAIT_MS = 3000;
+/**
+ * How long a login or resume may wait for its answer. The server gives a login this long before
+ * it hangs up, so a server that has not answered by then never will.
+ */
+export const REPLY_WAIT_MS = 30_000;
 
 type Reply = ServerMessage<'login_ok'> | ServerMessage<'error'> | null;
 type LoginOk = ServerMessage<'login_ok'>;
-/** What a login_ok ends: the first login, a login after the server forgot the session, a resume. */
-type LoginKind = 'login' | 'relogin' | 'resume';
 
 export class ChatSession {
   state: State = 'connecting';
   private link: Link | null = null;
-  /** Resolves the pending login/resume request with its reply (null: the connection closed). */
+  /** Resolves the pending login/resume request with its reply (null: no reply will come). */
   private waiter: ((r: Reply) => void) | null = null;
   /** The last login_ok. Set before the chat starts: everything after the login reads it. */
   private me!: LoginOk;
   /** The login that worked, sent again when the server has forgotten the session. */
   private credentials!: ClientMessage<'login'>;
   /** The username and password while logging in: from the command line, or typed. */
-  private user: string | undefined;
-  private password: string | undefined;
-  private partner: string | null = null;
+  private readonly answers: Credentials;
+  /** What is shown and what typed lines mean, once logged in. */
+  private readonly view: ChatView;
   /** Why the current connection closed, once it has (connection.ts words it for the user). */
   private closedWhy = '';
+  /** The last login or resume got no answer in time (REPLY_WAIT_MS). */
+  private unanswered = false;
+  /** False while the screen cannot keep up: the socket is paused until the output drains. */
+  private reading = true;
   private attempt = 0;
   private timers: Cancel[] = [];
   private readonly fmt: Formatter;
@@ -96,8 +84,8 @@ export class ChatSession {
     this.heartbeat = deps.heartbeat ?? new HeartbeatSender(this.clock, config.heartbeatInterval * 1000);
     this.connectFn = deps.connect ?? realConnect;
     this.endpoint = { host: config.host, port: config.port, tls: config.tls, ...(config.ca ? { ca: config.ca } : {}) };
-    this.user = config.user;
-    this.password = config.password;
+    this.answers = new Credentials(config, ui, (text) => this.show([this.fmt.error(text)]));
+    this.view = new ChatView(this.fmt);
   }
 
   /**
@@ -112,13 +100,22 @@ export class ChatSession {
       this.finish(1);
       return this.exited;
     }
-    this.ui.startChat({
+    this.ui.startChat(this.handlers());
+    return this.exited;
+  }
+
+  private handlers(): ChatHandlers {
+    return {
       line: (text) => this.typed(text),
       end: () => this.logout(),
       // Ctrl-C logs out like `quit`; a second one while waiting for the goodbye just leaves.
       interrupt: () => (this.state === 'logging-out' ? this.finish(0) : this.logout()),
-    });
-    return this.exited;
+      complete: (text, cursor) => {
+        const done = this.view.complete(text, cursor);
+        if (done) this.show(done.lines);
+        return done;
+      },
+    };
   }
 
   // ---- logging in ----------------------------------------------------------------------------
@@ -126,47 +123,22 @@ export class ChatSession {
   /** Asks for what is missing and logs in; false when the client should exit 1. */
   private async logIn(): Promise<boolean> {
     for (;;) {
-      while (this.user === undefined) {
-        const typed = await this.ui.ask('Username:', false);
-        if (typed === null) return this.fail('input ended before login');
-        // Checked here, before the password is asked for: a name the server refuses is asked again.
-        const problem = userProblem(typed, this.password);
-        if (problem) this.show([this.fmt.error(`invalid username: ${problem}`)]);
-        else this.user = typed;
-      }
-      this.password ??= (await this.ui.ask('Password:', true)) ?? undefined;
-      if (this.password === undefined) return this.fail('input ended before login');
+      const login = await this.answers.login();
+      if ('fail' in login) return this.fail(login.fail);
       // The server drops connections that take too long to log in: a slow typist gets a new one.
       if (!this.link?.open) this.attach(await this.connectFn(this.endpoint));
       this.state = 'logging-in';
-      const login: ClientMessage<'login'> = { type: 'login', user: this.user, password: this.password };
       const reply = await this.request(login, 'login');
       if (reply?.type === 'login_ok') {
         this.credentials = login;
         return true;
       }
+      if (!reply && this.unanswered) return this.fail(`the server did not answer the login within ${REPLY_WAIT_MS / 1000} s`);
       if (!reply) return this.fail(`the connection closed during login (${this.closedWhy})`);
-      if (!this.loginRefused(reply)) return false;
+      this.show(this.fmt.message(reply));
+      this.state = 'connecting';
+      if (!this.answers.refused(reply)) return false;
     }
-  }
-
-  /** Shows why a login was refused and forgets what must be asked again; false to give up. */
-  private loginRefused(e: ServerMessage<'error'>): boolean {
-    this.show(this.fmt.message(e));
-    this.state = 'connecting';
-    const typedPassword = this.password !== this.config.password;
-    if (e.code === 'BAD_PASSWORD') {
-      // A password from the command line or CHAT_PASSWORD would only be wrong again.
-      if (!typedPassword) return false;
-      this.password = undefined;
-      return true;
-    }
-    // Bad name, already logged in, password rule...: start again from the name, unless nothing
-    // was typed (fully scripted), where asking would read chat lines as credentials.
-    if (!typedPassword && this.user === this.config.user) return false;
-    this.user = undefined;
-    if (typedPassword) this.password = undefined;
-    return true;
   }
 
   private fail(why: string): boolean {
@@ -175,18 +147,30 @@ export class ChatSession {
   }
 
   /**
-   * Sends a login or resume and waits for its reply. On login_ok the session switches to `ready`
-   * synchronously, before the next frame of the same packet is read, so the backlog a resumed
-   * session brings is shown rather than skipped.
+   * Sends a login or resume and waits for its reply, at most REPLY_WAIT_MS (then the connection
+   * is dropped and the reply is null). On login_ok the session switches to `ready` synchronously,
+   * before the next frame of the same packet is read, so the backlog a resumed session brings is
+   * shown rather than skipped.
    */
   private request(m: ClientMessage, how: LoginKind): Promise<Reply> {
     return new Promise((resolve) => {
-      this.waiter = (r) => {
+      const silence = this.clock.after(REPLY_WAIT_MS, () => {
+        if (this.waiter !== settle) return;
+        const link = this.link;
+        this.link = null; // so that its close is not taken for the server's
+        link?.destroy();
+        this.unanswered = true;
+        settle(null);
+      });
+      const settle = (r: Reply) => {
+        silence();
         this.waiter = null;
         if (r?.type === 'login_ok') this.loggedIn(r, how);
         resolve(r);
       };
-      if (!this.link?.send(m)) this.waiter(null);
+      this.waiter = settle;
+      this.unanswered = false;
+      if (!this.link?.send(m)) settle(null);
     });
   }
 
@@ -194,21 +178,9 @@ export class ChatSession {
     this.cancelTimers();
     this.state = 'ready';
     this.me = m;
-    this.partner = m.partner ?? null;
     this.startHeartbeat(m);
-    this.updatePrompt();
-    const f = this.fmt;
-    const lines: DisplayLine[] = [];
-    if (how === 'login') {
-      lines.push(f.info(`Login success!${m.created ? ` (new account ${safeLine(m.user)} created)` : ''}`));
-      lines.push(f.info('Type /help for the list of commands.'));
-    } else if (how === 'relogin') {
-      lines.push(f.info(`Reconnected: the previous session was gone, so you are logged in again as ${safeLine(m.user)}.`));
-    } else {
-      lines.push(f.info('Reconnected'));
-    }
-    if (how !== 'resume') lines.push(f.online(m.online, m.count));
-    if (this.partner) lines.push(f.info(`You are in a private chat with ${safeLine(this.partner)}; type EXIT PM to leave.`));
+    const lines = this.view.loggedIn(m, how);
+    this.ui.setPrompt(this.view.prompt);
     this.show(lines);
   }
 
@@ -229,6 +201,8 @@ export class ChatSession {
 
   private attach(link: Link): void {
     this.link = link;
+    if (link.hello?.maxBody !== undefined) this.view.maxBody = link.hello.maxBody;
+    if (!this.reading) link.pause();
     link.listen({ message: (m) => this.received(link, m), close: (why) => this.closed(link, why) });
   }
 
@@ -237,21 +211,10 @@ export class ChatSession {
     if (this.waiter && (m.type === 'login_ok' || m.type === 'error')) return this.waiter(m);
     if (m.type === 'bye') return this.bye(m);
     if (this.state !== 'ready' && this.state !== 'logging-out') return;
-    if (m.type === 'notice') this.track(m);
-    this.show(this.fmt.message(m));
-  }
-
-  /** Follows private sessions, so the prompt says where plain lines go. */
-  private track(m: ServerMessage<'notice'>): void {
-    if (m.event === 'pm_started' && m.user) this.partner = m.user;
-    else if (m.event === 'pm_ended') this.partner = null;
-    else return;
-    this.updatePrompt();
-  }
-
-  private updatePrompt(): void {
-    const name = safeLine(this.me.user);
-    this.ui.setPrompt(this.partner ? `${name} (private: ${safeLine(this.partner)})> ` : `${name}> `);
+    const { lines, bell, prompt } = this.view.received(m);
+    if (prompt) this.ui.setPrompt(this.view.prompt);
+    this.show(lines);
+    if (bell) this.ui.bell();
   }
 
   private bye(m: ServerMessage<'bye'>): void {
@@ -275,6 +238,7 @@ export class ChatSession {
 
   private lost(why: string): void {
     this.show([this.fmt.info(`Connection lost (${why}), reconnecting…`)]);
+    this.view.lost();
     const limit = (this.me.timeout ?? DEFAULT_TIMEOUT) * 1000;
     this.timers.push(this.clock.after(limit, () => this.giveUp(limit)));
     this.attempt = 0;
@@ -320,18 +284,18 @@ export class ChatSession {
   // ---- what the user types -------------------------------------------------------------------
 
   private typed(line: string): void {
-    const action = parseInput(line);
-    switch (action.kind) {
+    const t = this.view.typed(line);
+    switch (t.kind) {
       case 'none':
         return;
-      case 'help':
-        return this.show(this.fmt.infoBlock(helpLines()));
-      case 'problem':
-        return this.show([this.fmt.error(action.text, true)]);
+      case 'show':
+        return this.show(t.lines);
+      case 'clear':
+        return this.ui.clear();
       case 'logout':
         return this.logout();
       case 'send':
-        if (this.state === 'ready' && this.link?.send(action.message)) return;
+        if (this.state === 'ready' && this.link?.send(t.message)) return this.view.sent(t.message);
         return this.show([this.fmt.notDelivered(line, this.state === 'logging-out' ? 'logging out' : 'not connected')]);
     }
   }
@@ -352,8 +316,19 @@ export class ChatSession {
 
   // ---- the end -------------------------------------------------------------------------------
 
+  /**
+   * Shows lines; when the screen falls behind (stdout a pipe nobody reads), stops reading from
+   * the server until it catches up. The server then holds what we do not read, and drops us past
+   * its limit for slow readers, rather than this process holding it all.
+   */
   private show(lines: readonly DisplayLine[]): void {
-    if (lines.length > 0) this.ui.show(lines);
+    if (lines.length === 0 || this.ui.show(lines) || !this.reading) return;
+    this.reading = false;
+    this.link?.pause();
+    this.ui.whenDrained(() => {
+      this.reading = true;
+      this.link?.resume();
+    });
   }
 
   private cancelTimers(): void {

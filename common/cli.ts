@@ -3,15 +3,17 @@
  * shares: the same yargs conventions, and numbers checked the same way, so an option means the
  * same thing and fails with the same kind of line everywhere.
  */
+import { readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 
 /** A mistake on the command line: printed as one line, never with a stack trace. */
 export class UsageError extends Error {}
 
 /**
- * yargs with the house rules: `--help`/`-h`, no `--version`, unknown options refused, and a
- * repeated option keeps its last value (by default yargs makes an array of it, which no string or
- * number option expects). Parse errors are thrown as UsageError.
+ * yargs with the house rules: `--help`/`-h`, no `--version` unless the program adds one (with
+ * {@link versionLine}), unknown options refused, an option that takes a value refused without one,
+ * and a repeated option keeps its last value (by default yargs makes an array of it, which no
+ * string or number option expects). Parse errors are thrown as UsageError.
  */
 export function commandLine(argv: string[], name: string, usage: string): Argv {
   return yargs(argv)
@@ -24,7 +26,42 @@ export function commandLine(argv: string[], name: string, usage: string): Argv {
     .alias('help', 'h')
     .fail((msg, err) => {
       throw new UsageError(msg || err?.message || 'invalid arguments');
+    })
+    .check((parsed) => {
+      const problem = valueProblem(argv, parsed);
+      if (problem) throw new UsageError(problem);
+      return true;
     });
+}
+
+/**
+ * Why an option that takes a value was given without one, or null. yargs reads a bare `--port`
+ * as "not given" (so the default applies) and `--port ''` as 0 (for a server, "any free port"):
+ * both must be mistakes, not silent choices. A string may be empty when said so (`--password ''`
+ * asks for a guest login), but not missing.
+ */
+export function valueProblem(argv: readonly string[], parsed: Record<string, unknown>): string | null {
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    if (token === '--') break;
+    const m = /^--([^=]+)(?:=(.*))?$/s.exec(token);
+    if (!m) continue;
+    const option = m[1]!;
+    const v = parsed[option];
+    // Flags (and --no-x), and unknown options, which strict() reports.
+    if (typeof v === 'boolean' || !(option in parsed)) continue;
+    const next = argv[i + 1];
+    const value = m[2] ?? (next === undefined || next.startsWith('--') ? undefined : next);
+    if (value === undefined) return `--${option} needs a value`;
+    if (typeof v === 'number' && value.trim() === '') return `invalid --${option}: empty`;
+  }
+  return null;
+}
+
+/** `name` and the version in package.json, for `--version` (this file is two folders below it, in dist/ too). */
+export function versionLine(name: string): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return `${name} ${pkg.version}`;
 }
 
 /** `v` if it is a whole number from `min` to `max`; otherwise a UsageError naming `--option`. */

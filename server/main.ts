@@ -4,7 +4,7 @@
  * ready line, and wires the console and the signals. Errors end as one line and exit code 1.
  */
 import { hideBin } from 'yargs/helpers';
-import { UsageError, commandLine, optionalWholeNumber, wholeNumber } from '../common/cli.js';
+import { UsageError, commandLine, optionalWholeNumber, versionLine, wholeNumber } from '../common/cli.js';
 import { DEFAULTS, type ServerConfig } from './config.js';
 import { attachConsole } from './console.js';
 import { boundedSink } from './log-sinks.js';
@@ -16,6 +16,7 @@ const STDOUT_BACKLOG = 1024 * 1024;
 function parse(argv: string[]): ServerConfig {
   const d = DEFAULTS;
   const a = commandLine(argv, 'chat-server', '$0 [options]\n\nRuns the chat server. Type "online", "stats" or "Terminate server" on its console.')
+    .version(versionLine('chat-server'))
     .option('host', { type: 'string', default: d.host, describe: 'Address to listen on' })
     .option('port', { type: 'number', default: d.port, describe: 'TCP port (0 picks a free one)' })
     .option('udp-port', { type: 'number', describe: 'UDP heartbeat port (default: same number as --port; 0 picks a free one)' })

@@ -4,16 +4,23 @@
  */
 import { expect } from 'chai';
 import dgram from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { encodeMessage } from '../../common/codec.js';
 import { parseHeartbeat } from '../../common/heartbeat.js';
+import { NAME_RULE } from '../../common/names.js';
 import type { ServerMessage } from '../../common/protocol.js';
+import { spawn } from 'node:child_process';
 import { startServer, TestClient, type Running } from '../support/harness.js';
+import { waitUntil } from '../support/wait.js';
 import { ClientProcess, eventually } from './client-process.js';
+import { FakeServer, flood, loginOk } from './fake-server.js';
 
+const VERSION = (JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
 const fixture = (name: string) => fileURLToPath(new URL(`../../../spec/fixtures/${name}`, import.meta.url));
 const CERT = fixture('test-cert.pem');
+const CLIENT = fileURLToPath(new URL('../../client/main.js', import.meta.url));
 const KEY = fixture('test-key.pem');
 
 describe('chat-client (built, through a pipe)', function () {
@@ -65,22 +72,54 @@ describe('chat-client (built, through a pipe)', function () {
     expect((await bob.notice('leave')).user).to.equal('alice');
   });
 
-  it('asks for the password again after a wrong one, keeping the username, and reads the next line', async () => {
+  it('never reads a password from a pipe unless told to: one line and exit 1, before connecting', async () => {
     const srv = await server();
-    const first = await peer(srv.port, 'alice', 'right');
-    first.send({ type: 'logout' });
-    await first.whenClosed();
     const alice = client(srv.port, '--user', 'alice');
-    alice.write('wrong');
-    alice.write('right');
-    await alice.waitFor(/^Password:$/);
-    await alice.waitFor(/! wrong password$/);
-    await alice.waitFor(/^Password:$/);
-    await alice.waitFor(/Login success!/);
-    expect(alice.out.filter((l) => l.startsWith('Username:'))).to.deep.equal([]);
-    expect(alice.transcript).not.to.match(/wrong\n|right/);
+    alice.write('my first chat line');
+    expect(await alice.exitCode()).to.equal(1);
+    expect(alice.err).to.deep.equal([
+      'chat-client: no password: without a terminal, set CHAT_PASSWORD, or pass --password or --password-stdin (see --help)',
+    ]);
+    expect(alice.out).to.deep.equal([]);
+    expect(srv.server.counters.connections).to.equal(0);
+  });
+
+  it('--password-stdin takes the first line as the password and the rest as chat', async () => {
+    const srv = await server();
+    const bob = await peer(srv.port, 'bob');
+    const alice = client(srv.port, '--user', 'alice', '--password-stdin');
+    alice.write('s3cret');
+    alice.write('hello from a script');
     alice.end();
+    expect(await bob.line()).to.include({ from: 'alice', text: 'hello from a script' });
     expect(await alice.exitCode()).to.equal(0);
+    expect(alice.transcript).not.to.include('s3cret');
+    expect(alice.out.some((l) => l.startsWith('Password:'))).to.equal(false);
+  });
+
+  it('--password-stdin: a wrong password exits 1 without asking again; no line at all is one error', async () => {
+    const srv = await server();
+    await peer(srv.port, 'alice', 'right');
+    const wrong = client(srv.port, '--user', 'alice', '--password-stdin');
+    wrong.write('wrong');
+    wrong.write('right');
+    await wrong.waitFor(/! wrong password$/);
+    expect(await wrong.exitCode()).to.equal(1);
+    expect(wrong.out.some((l) => /Password:|Login success/.test(l))).to.equal(false);
+    const none = client(srv.port, '--user', 'alice', '--password-stdin');
+    none.end();
+    expect(await none.exitCode()).to.equal(1);
+    expect(none.err).to.deep.equal(['chat-client: --password-stdin: the input ended before a password line']);
+  });
+
+  it('after a refused guest login, gives up in a pipe instead of reading chat lines as answers', async () => {
+    const srv = await server();
+    await peer(srv.port, 'bob');
+    const c = client(srv.port, '--user', 'carol', '--password', '');
+    c.write('hello');
+    await c.waitFor(/! guest logins are disabled on this server; choose a password to register$/);
+    expect(await c.exitCode()).to.equal(1);
+    expect(c.out.some((l) => /^(Username|Password):/.test(l))).to.equal(false);
   });
 
   it('exits 1 when the password from CHAT_PASSWORD is wrong', async () => {
@@ -151,6 +190,16 @@ describe('chat-client (built, through a pipe)', function () {
     await alice.waitFor(/! zed is not online$/);
   });
 
+  it('refuses a line longer than the server announces it takes, and stays connected', async () => {
+    const srv = await server({ maxBody: 100 });
+    const bob = await peer(srv.port, 'bob');
+    const alice = await loggedIn(srv.port, 'alice');
+    alice.write('x'.repeat(150));
+    await alice.waitFor(/! message too long: 150 bytes, the limit is 100; not sent$/);
+    alice.write('short');
+    expect(await bob.line()).to.include({ from: 'alice', text: 'short' });
+  });
+
   it('logs out at the end of its input, after sending what was piped in', async () => {
     const srv = await server();
     const bob = await peer(srv.port, 'bob');
@@ -219,7 +268,7 @@ describe('chat-client (built, through a pipe)', function () {
 
   it('logs in again with its password after a server restart, and reports lines typed meanwhile', async () => {
     const first = await server();
-    const alice = client(first.port, '--user', 'alice', '--heartbeat-interval', '0.05');
+    const alice = client(first.port, '--user', 'alice', '--heartbeat-interval', '0.05', '--password-stdin');
     alice.write('pw');
     await alice.waitFor(/Login success!/);
     await servers.shift()!.stop();
@@ -255,6 +304,59 @@ describe('chat-client (built, through a pipe)', function () {
     expect(await alice.exitCode()).to.equal(1);
   });
 
+  describe('a hostile server', () => {
+    const fakes: FakeServer[] = [];
+    afterEach(async () => Promise.all(fakes.splice(0).map((f) => f.close())));
+
+    /** A server that answers the login with `reply`. */
+    async function answering(reply: ServerMessage<'login_ok'>): Promise<FakeServer> {
+      const fake = await FakeServer.start((socket, m) => {
+        if (m.type === 'login') FakeServer.send(socket, reply);
+      });
+      fakes.push(fake);
+      return fake;
+    }
+
+    it('refuses a number out of range in login_ok as a protocol error, in words, exit 1', async () => {
+      for (const [fields, why] of [
+        [{ udpPort: 0 }, 'udpPort 0 is outside 1–65535'],
+        [{ timeout: 1e12 }, 'timeout 1000000000000 is outside 1–86400'],
+        [{ count: -1 }, 'count -1 is outside 0–1000000000'],
+      ] as const) {
+        const fake = await answering(loginOk(fields));
+        const c = client(fake.port, '--user', 'alice', '--password', 'pw');
+        expect(await c.exitCode(), why).to.equal(1);
+        expect(c.out.at(-1), c.transcript).to.match(new RegExp(`! the connection closed during login \\(the server sent a bad login_ok: ${why}\\)$`));
+        expect(c.err, why).to.deep.equal([]);
+      }
+    });
+
+    it('stops reading from the server while nobody reads its stdout, so its memory stays bounded', async () => {
+      let socket: net.Socket | null = null;
+      const fake = await FakeServer.start((s, m) => {
+        if (m.type !== 'login') return;
+        FakeServer.send(s, loginOk());
+        socket = s;
+      });
+      fakes.push(fake);
+      // Its stdout is a pipe this test does not read.
+      const child = spawn(process.execPath, [CLIENT, '--port', String(fake.port), '--user', 'alice', '--password', 'pw'], { stdio: ['pipe', 'pipe', 'ignore'] });
+      child.stdout.pause();
+      try {
+        await waitUntil(() => socket !== null, 'the login');
+        // The client takes in a few megabytes (its output bound, the pipe, the kernel's buffers), then stops.
+        const first = await flood(socket!, 64 << 20);
+        expect(first.stalled, `${first.delivered} bytes delivered`).to.equal(true);
+        expect(first.delivered).to.be.below(32 << 20);
+        // Read its output, and it reads again.
+        child.stdout.resume();
+        expect((await flood(socket!, first.delivered + (8 << 20))).stalled).to.equal(false);
+      } finally {
+        child.kill('SIGKILL');
+      }
+    });
+  });
+
   describe('TLS', () => {
     it('logs in over TLS trusting a self-signed certificate with --ca', async () => {
       const srv = await server({ tlsCert: CERT, tlsKey: KEY });
@@ -275,6 +377,15 @@ describe('chat-client (built, through a pipe)', function () {
       const c = client(srv.port, '--tls', '--user', 'alice', '--password', 'pw');
       expect(await c.exitCode()).to.equal(1);
       expect(c.err).to.deep.equal(['chat-client: server does not speak TLS; drop --tls']);
+    });
+
+    it('says the certificate is for other names, not "pass --ca", when it is trusted but the host differs', async () => {
+      const srv = await server({ host: '127.0.0.2', tlsCert: CERT, tlsKey: KEY });
+      const c = new ClientProcess(['--host', '127.0.0.2', '--port', String(srv.port), '--tls', '--ca', CERT, '--user', 'alice', '--password', 'pw']);
+      expect(await c.exitCode()).to.equal(1);
+      expect(c.err).to.deep.equal([
+        `chat-client: the TLS certificate of 127.0.0.2:${srv.port} does not name 127.0.0.2 (it is for localhost, 127.0.0.1); connect with --host set to a name it lists`,
+      ]);
     });
 
     it('refuses an untrusted certificate in one line', async () => {
@@ -313,6 +424,23 @@ describe('chat-client (built, through a pipe)', function () {
       expect(c.err, what).to.deep.equal([line]);
       expect(c.out, what).to.deep.equal([]);
     }
+
+    it('--version prints the version and exits 0', async () => {
+      const c = new ClientProcess(['--version']);
+      expect(await c.exitCode()).to.equal(0);
+      expect(c.out).to.deep.equal([`chat-client ${VERSION}`]);
+    });
+
+    it('an empty or missing value gives one line and exit 1', async () => {
+      await refused(['--port', ''], 'chat-client: invalid --port: empty (see --help)');
+      await refused(['--port'], 'chat-client: --port needs a value (see --help)');
+      await refused(['--port', '--user', 'alice'], 'chat-client: --port needs a value (see --help)');
+      await refused(['--user'], 'chat-client: --user needs a value (see --help)');
+    });
+
+    it('--password and --password-stdin together give one line and exit 1', async () => {
+      await refused(['--password', 'pw', '--password-stdin'], 'chat-client: --password and --password-stdin: give one (see --help)');
+    });
 
     it('an unknown option gives one line and exit 1', async () => {
       await refused(['--usr', 'alice'], 'chat-client: Unknown argument: usr (see --help)');
@@ -354,7 +482,7 @@ describe('chat-client (built, through a pipe)', function () {
     });
 
     it('a username the server would refuse gives one line and exit 1, before connecting', async () => {
-      const line = 'chat-client: invalid --user: use 1 to 32 characters: letters of one script, digits, "_", "-" or "." (see --help)';
+      const line = `chat-client: invalid --user: use ${NAME_RULE} (see --help)`;
       for (const args of [['--user', 'b@d name'], ['--user', 'x'.repeat(33)], ['--user', '', '--password', 'pw']]) {
         await refused(['--port', '1', ...args], line);
       }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Formatter, localTime, nameList } from '../../client/format.js';
+import { Formatter, chatLines, localTime, nameList } from '../../client/format.js';
 import type { ServerMessage } from '../../common/protocol.js';
 
 /** A fixed clock face: every stamp reads as the UTC time of the message. */
@@ -13,16 +13,38 @@ describe('client/format', () => {
     expect(texts({ type: 'msg', id: 1, from: 'alice', ts: T, scope: 'group', text: 'hello' })).to.deep.equal(['[12:00:01] alice: hello']);
   });
 
-  it('marks private lines and names both ends', () => {
+  it('marks private lines and names both ends, and says where the sender\'s name is', () => {
     const lines = fmt.message({ type: 'msg', id: 1, from: 'alice', to: 'bob', ts: T, scope: 'private', text: 'hi' });
-    expect(lines).to.deep.equal([{ style: 'private', text: '[12:00:01] [private] alice -> bob: hi' }]);
+    expect(lines).to.deep.equal([
+      { style: 'private', text: '[12:00:01] [private] alice -> bob: hi', indent: 24, sender: { at: 21, name: 'alice' } },
+    ]);
   });
 
-  it('indents the further lines of a multi-line message under its text', () => {
-    expect(texts({ type: 'msg', id: 1, from: 'bob', ts: T, scope: 'group', text: 'one\ntwo\n\n' })).to.deep.equal([
-      '[12:00:01] bob: one',
-      '                two',
+  it('indents the further lines of a multi-line message under its text, and says so for wrapping', () => {
+    const lines = fmt.message({ type: 'msg', id: 1, from: 'bob', ts: T, scope: 'group', text: 'one\ntwo\n\n' });
+    expect(lines.map((l) => [l.text, l.indent])).to.deep.equal([
+      ['[12:00:01] bob: one', 16],
+      ['                two', 16],
     ]);
+  });
+
+  it('shows a long run of blanks as a mark, and runs of empty lines as one', () => {
+    expect(chatLines(`aaa${' '.repeat(60)}[10:32:30] alice: hi`)).to.deep.equal(['aaa ␣×60 [10:32:30] alice: hi']);
+    expect(chatLines(`a${' '.repeat(16)}b`)).to.deep.equal([`a${' '.repeat(16)}b`]);
+    expect(chatLines('a\n\n\n\n  \nb\n\n')).to.deep.equal(['a', '', 'b']);
+    expect(chatLines('\n\nx')).to.deep.equal(['x']);
+    expect(chatLines('code:\n    indented\n\tand a tab')).to.deep.equal(['code:', '    indented', '    and a tab']);
+  });
+
+  it('marks a group line that mentions the user, not their own lines nor other words', () => {
+    const me = new Formatter(utc, () => T);
+    me.setMe('alice');
+    const line = (from: string, text: string, scope: 'group' | 'private' = 'group') =>
+      me.message({ type: 'msg', id: 1, from, ts: T, scope, text })[0]!.mention === true;
+    expect(line('bob', 'hi Alice, look')).to.equal(true);
+    expect(line('bob', 'malice aforethought')).to.equal(false);
+    expect(line('ALICE', 'alice here')).to.equal(false);
+    expect(line('bob', 'alice', 'private')).to.equal(false); // private lines have a style of their own
   });
 
   it('shows escape sequences, CR, NUL, bell and bidi overrides as visible escapes', () => {
@@ -42,7 +64,7 @@ describe('client/format', () => {
 
   it('shows notices with the online list when the server sends one', () => {
     const m: ServerMessage = { type: 'notice', event: 'join', message: 'bob joined the chat', ts: T, user: 'bob', online: ['alice', 'bob'] };
-    expect(fmt.message(m)).to.deep.equal([{ style: 'notice', text: '[12:00:01] * bob joined the chat (online: alice, bob)' }]);
+    expect(fmt.message(m)).to.deep.equal([{ style: 'notice', text: '[12:00:01] * bob joined the chat (online: alice, bob)', indent: 13 }]);
     expect(texts({ type: 'notice', event: 'pm_invite', message: 'alice wants a private chat with you (Y/N)?', ts: T })).to.deep.equal([
       '[12:00:01] * alice wants a private chat with you (Y/N)?',
     ]);
@@ -50,7 +72,7 @@ describe('client/format', () => {
 
   it('stamps errors, /who answers and goodbyes with the local time', () => {
     expect(fmt.message({ type: 'error', code: 'NO_SUCH_USER', message: 'zed is not online' })).to.deep.equal([
-      { style: 'error', text: '[12:30:00] ! zed is not online' },
+      { style: 'error', text: '[12:30:00] ! zed is not online', indent: 13 },
     ]);
     expect(texts({ type: 'who', online: ['alice', 'bob'] })).to.deep.equal(['[12:30:00] * Online (2): alice, bob']);
     expect(texts({ type: 'bye', reason: 'logout', message: 'Goodbye, alice!' })).to.deep.equal(['[12:30:00] * Goodbye, alice!']);
@@ -68,7 +90,13 @@ describe('client/format', () => {
     expect(fmt.notDelivered('hi\x1b[31m', 'not connected')).to.deep.equal({
       style: 'error',
       text: '[12:30:00] ! not delivered (not connected): hi\\x1b[31m',
+      indent: 13,
     });
+  });
+
+  it('quotes at most 200 characters of a line that was not delivered', () => {
+    const text = fmt.notDelivered('é'.repeat(70_000), 'refused').text;
+    expect(text).to.equal(`[12:30:00] ! not delivered (refused): ${'é'.repeat(200)}…`);
   });
 
   it('formats local time as HH:MM:SS', () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { COMMANDS, helpLines, parseInput } from '../../client/input.js';
+import { COMMANDS, KEYS, commandWords, helpLines, parseInput } from '../../client/input.js';
 
 const send = (message: object) => ({ kind: 'send', message });
 const problem = (text: string) => ({ kind: 'problem', text });
@@ -23,10 +23,18 @@ describe('client/input', () => {
     expect(parseInput('@PM bob and more')).to.deep.equal(problem('usage: @PM NAME'));
   });
 
-  it('sends a bare Y or N as a line: the server reads it as the answer to the oldest request', () => {
-    expect(parseInput('Y')).to.deep.equal(send({ type: 'say', text: 'Y' }));
-    expect(parseInput(' n ')).to.deep.equal(send({ type: 'say', text: 'n' }));
-    expect(parseInput('Yes')).to.deep.equal(send({ type: 'say', text: 'Yes' }));
+  it('reads a bare Y, N, yes or no (any case) as an answer, for the session to send or refuse', () => {
+    expect(parseInput('Y')).to.deep.equal({ kind: 'answer', accept: true, typed: 'Y' });
+    expect(parseInput(' n ')).to.deep.equal({ kind: 'answer', accept: false, typed: 'n' });
+    expect(parseInput('Yes')).to.deep.equal({ kind: 'answer', accept: true, typed: 'Yes' });
+    expect(parseInput('NO')).to.deep.equal({ kind: 'answer', accept: false, typed: 'NO' });
+    expect(parseInput('yes please')).to.deep.equal(send({ type: 'say', text: 'yes please' }));
+    expect(parseInput('/say y')).to.deep.equal(send({ type: 'say', text: 'y' }));
+  });
+
+  it('clears the screen with /clear', () => {
+    expect(parseInput('/clear')).to.deep.equal({ kind: 'clear' });
+    expect(parseInput('/CLEAR now')).to.deep.equal(problem('usage: /clear'));
   });
 
   it('answers a chosen request with /accept NAME and /reject NAME', () => {
@@ -79,12 +87,17 @@ describe('client/input', () => {
     expect(parseInput('//shrug')).to.deep.equal(send({ type: 'say', text: '/shrug' }));
   });
 
-  it('documents every command in /help from the one table', () => {
+  it('documents every command and key in /help from the one table', () => {
     const help = helpLines();
     expect(help[0]).to.equal('Commands:');
-    expect(help).to.have.length(COMMANDS.length + 1);
-    for (const syntax of ['@PM NAME', 'Y | N', '/accept NAME', '/reject NAME', 'EXIT PM', '/all TEXT', '/msg NAME TEXT', '@NAME TEXT', '/who', '/help', 'LOGOUT | exit | quit | /quit']) {
+    expect(help).to.have.length(COMMANDS.length + KEYS.length + 2);
+    const commands = ['@PM NAME', 'Y | N', '/accept NAME', '/reject NAME', 'EXIT PM', '/all TEXT', '/msg NAME TEXT', '@NAME TEXT', '/say TEXT', '/who', '/clear', '/help', 'LOGOUT | exit | quit | /quit'];
+    for (const syntax of [...commands, 'Tab', 'Alt-Enter, Ctrl-J', 'paste']) {
       expect(help.some((l) => l.startsWith(`  ${syntax} `)), syntax).to.equal(true);
     }
+  });
+
+  it('lists the /commands Tab completes, from the same table', () => {
+    expect(commandWords()).to.deep.equal(['/accept', '/all', '/clear', '/help', '/msg', '/quit', '/reject', '/say', '/who']);
   });
 });

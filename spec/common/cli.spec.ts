@@ -1,5 +1,25 @@
 import { expect } from 'chai';
-import { UsageError, commandLine, optionalWholeNumber, wholeNumber } from '../../common/cli.js';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UsageError, commandLine, optionalWholeNumber, valueProblem, versionLine, wholeNumber } from '../../common/cli.js';
+
+const built = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
+const VERSION = (JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
+
+/** Runs a built program with `args`; its exit code and output. */
+function run(program: string, args: string[]): { code: number | null; out: string; err: string } {
+  // In a folder of its own: a server that did start would write its users file and log there.
+  const cwd = mkdtempSync(join(tmpdir(), 'chat-cli-'));
+  try {
+    const r = spawnSync(process.execPath, [built(program), ...args], { cwd, encoding: 'utf8', input: '', timeout: 10_000 });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+}
 
 describe('command-line conventions (common/cli)', () => {
   it('takes whole numbers in range and names the option and the range otherwise', () => {
@@ -32,5 +52,36 @@ describe('command-line conventions (common/cli)', () => {
 
   it('refuses unknown options as a UsageError', () => {
     expect(() => commandLine(['--nope'], 'x', '$0').option('name', { type: 'string' }).parseSync()).to.throw(UsageError, /nope/);
+  });
+
+  it('finds an option given without its value, or a number given as nothing', () => {
+    // As yargs parses them: defaults filled in, a bare --user as '', --no-bell as bell: false.
+    const parsed = { port: 5555, user: '', password: '', tls: true, bell: false, n: 0 };
+    expect(valueProblem(['--port'], parsed)).to.equal('--port needs a value');
+    expect(valueProblem(['--port', '--tls'], parsed)).to.equal('--port needs a value');
+    expect(valueProblem(['--n', ''], parsed)).to.equal('invalid --n: empty');
+    expect(valueProblem(['--n='], parsed)).to.equal('invalid --n: empty');
+    expect(valueProblem(['--n', ' '], parsed)).to.equal('invalid --n: empty');
+    expect(valueProblem(['--user'], parsed)).to.equal('--user needs a value');
+    // An empty string said so is a value; flags take none; negative numbers are values.
+    expect(valueProblem(['--password', ''], parsed)).to.equal(null);
+    expect(valueProblem(['--tls', '--port', '-1'], parsed)).to.equal(null);
+    expect(valueProblem(['--no-bell', '--', '--port'], parsed)).to.equal(null);
+  });
+
+  it('names the program and the package version for --version', () => {
+    expect(versionLine('chat-x')).to.equal(`chat-x ${VERSION}`);
+  });
+
+  it('gives both programs --version, and refuses --port \'\' and a bare --port in both', () => {
+    for (const [program, name] of [['client/main.js', 'chat-client'], ['server/main.js', 'chat-server']] as const) {
+      expect(run(program, ['--version']), name).to.deep.equal({ code: 0, out: `${name} ${VERSION}\n`, err: '' });
+      const empty = run(program, ['--port', '']);
+      expect([empty.code, empty.out], name).to.deep.equal([1, '']);
+      expect(empty.err, name).to.match(new RegExp(`^${name}: invalid --port: empty( \\(see --help\\))?\n$`));
+      const bare = run(program, ['--port']);
+      expect([bare.code, bare.out], name).to.deep.equal([1, '']);
+      expect(bare.err, name).to.match(new RegExp(`^${name}: --port needs a value( \\(see --help\\))?\n$`));
+    }
   });
 });

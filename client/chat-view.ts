@@ -1,0 +1,161 @@
+/**
+ * The chat as the user sees it once logged in: what each message from the server shows (and
+ * whether it rings the bell), what the prompt says, what a typed line means, and what Tab
+ * completes. No sockets and no timers: the session (session.ts) owns the connection and hands
+ * messages in; this keeps the state they describe (who is online, the private partner, requests
+ * waiting for an answer, lines not yet echoed) and answers in display lines and actions.
+ */
+import { yesOrNo } from '../common/answer.js';
+import { foldName } from '../common/names.js';
+import type { ClientMessage, ServerMessage } from '../common/protocol.js';
+import { complete } from './completion.js';
+import { safeLine, type DisplayLine, type Formatter } from './format.js';
+import { commandWords, helpLines, parseInput } from './input.js';
+import { alerts } from './mention.js';
+import { PendingRequests } from './requests.js';
+import { Roster } from './roster.js';
+import { Unconfirmed } from './unconfirmed.js';
+
+type LoginOk = ServerMessage<'login_ok'>;
+/** What a login_ok ends: the first login, a login after the server forgot the session, a resume. */
+export type LoginKind = 'login' | 'relogin' | 'resume';
+
+/** What a typed line asks the session to do. */
+export type Typed =
+  | { kind: 'send'; message: ClientMessage }
+  | { kind: 'show'; lines: DisplayLine[] }
+  | { kind: 'clear' }
+  | { kind: 'logout' }
+  | { kind: 'none' };
+
+/** What a message from the server does to the screen. */
+export interface Shown {
+  lines: DisplayLine[];
+  /** A mention, a private line or a request: ring the bell. */
+  bell: boolean;
+  /** The prompt changed (a private chat started or ended). */
+  prompt: boolean;
+}
+
+export class ChatView {
+  /** The longest message body the server takes, in bytes, when it says (its hello). */
+  maxBody: number | undefined;
+  private me = '';
+  private partner: string | null = null;
+  private readonly roster = new Roster();
+  private readonly pending = new PendingRequests();
+  private readonly unconfirmed = new Unconfirmed();
+
+  constructor(private readonly fmt: Formatter) {}
+
+  /** "alice> ", or "alice (private: bob)> " while in a private chat. */
+  get prompt(): string {
+    const name = safeLine(this.me);
+    return this.partner ? `${name} (private: ${safeLine(this.partner)})> ` : `${name}> `;
+  }
+
+  /** Logged in (or back): what to say about it. */
+  loggedIn(m: LoginOk, how: LoginKind): DisplayLine[] {
+    this.me = m.user;
+    this.fmt.setMe(m.user);
+    this.roster.follow(m);
+    // A new session: the requests that waited for the old one are gone with it.
+    if (how === 'relogin') this.pending.clear();
+    this.partner = m.partner ?? null;
+    const f = this.fmt;
+    const lines: DisplayLine[] = [];
+    if (how === 'login') {
+      lines.push(f.info(`Login success!${m.created ? ` (new account ${safeLine(m.user)} created)` : ''}`));
+      lines.push(f.info('Type /help for the list of commands.'));
+    } else if (how === 'relogin') {
+      lines.push(f.info(`Reconnected: the previous session was gone, so you are logged in again as ${safeLine(m.user)}.`));
+    } else {
+      lines.push(f.info('Reconnected'));
+    }
+    if (how !== 'resume') lines.push(f.online(m.online, m.count));
+    if (this.partner) lines.push(f.info(`You are in a private chat with ${safeLine(this.partner)}; type EXIT PM to leave.`));
+    return lines;
+  }
+
+  /** The connection was lost: lines not echoed by now never will be (the server says if not sent). */
+  lost(): void {
+    this.unconfirmed.clear();
+  }
+
+  /** One message from the server, once logged in. */
+  received(m: ServerMessage): Shown {
+    this.roster.follow(m);
+    const before = this.prompt;
+    if (m.type === 'notice') this.track(m);
+    const lines = this.fmt.message(m);
+    if (m.type === 'msg' && foldName(m.from) === foldName(this.me)) this.unconfirmed.echoed();
+    if (m.type === 'error') {
+      // The line typed last left the screen on Enter; the echo that was to replace it will not come.
+      const text = this.unconfirmed.refused(m.code);
+      if (text !== null) lines.push(this.fmt.notDelivered(text, 'refused'));
+    }
+    return { lines, bell: alerts(m, this.me), prompt: this.prompt !== before };
+  }
+
+  /** What typing `line` does. */
+  typed(line: string): Typed {
+    const action = parseInput(line);
+    switch (action.kind) {
+      case 'help':
+        return { kind: 'show', lines: this.fmt.infoBlock(helpLines()) };
+      case 'problem':
+        return { kind: 'show', lines: [this.fmt.error(action.text, true)] };
+      case 'answer': {
+        // A stray "y" or "no" with nothing to answer is almost never meant for everyone.
+        if (this.pending.waiting) return { kind: 'send', message: { type: 'pm_answer', accept: action.accept } };
+        const t = safeLine(action.typed);
+        return { kind: 'show', lines: [this.fmt.error(`no private chat request to answer; to send "${t}" anyway, type /say ${t}`)] };
+      }
+      case 'send':
+        return this.tooLong(action.message) ?? action;
+      case 'none':
+      case 'clear':
+      case 'logout':
+        return action;
+    }
+  }
+
+  /**
+   * A chat line longer than the server takes is refused here, in words, rather than sent to be
+   * refused there (it stays in the input history, a key Up away).
+   */
+  private tooLong(m: ClientMessage): Typed | null {
+    if ((m.type !== 'say' && m.type !== 'dm') || this.maxBody === undefined) return null;
+    const bytes = Buffer.byteLength(m.text, 'utf8');
+    if (bytes <= this.maxBody) return null;
+    const n = (v: number) => v.toLocaleString('en-US');
+    return { kind: 'show', lines: [this.fmt.error(`message too long: ${n(bytes)} bytes, the limit is ${n(this.maxBody)}; not sent`)] };
+  }
+
+  /** `m` went out: a chat line now waits for its echo. */
+  sent(m: ClientMessage): void {
+    // (A bare "y" said with /say may be taken by the server as an answer: no echo will come.)
+    if (m.type === 'say' && !m.group && yesOrNo(m.text) !== null) return;
+    if (m.type === 'say' || m.type === 'dm') this.unconfirmed.sent(m.type, m.text);
+  }
+
+  /**
+   * Tab: completes a name of someone online or a command. A second Tab that cannot choose lists
+   * the candidates.
+   */
+  complete(text: string, cursor: number): { text: string; cursor: number; lines: DisplayLine[] } | null {
+    const me = foldName(this.me);
+    const names = this.roster.list().filter((n) => foldName(n) !== me);
+    const done = complete(text, cursor, names, commandWords());
+    if (!done) return null;
+    const stuck = done.candidates.length > 0 && done.text === text;
+    return { text: done.text, cursor: done.cursor, lines: stuck ? [this.fmt.info(done.candidates.map(safeLine).join('  '))] : [] };
+  }
+
+  /** Follows private sessions, so the prompt says where plain lines go, and requests, for Y/N. */
+  private track(m: ServerMessage<'notice'>): void {
+    this.pending.notice(m);
+    if (m.event === 'pm_started' && m.user) this.partner = m.user;
+    else if (m.event === 'pm_ended') this.partner = null;
+  }
+}

@@ -1,0 +1,236 @@
+/**
+ * The client on a terminal: raw keys into the line editor, lines from the server printed above
+ * the line being typed, which is redrawn intact with the cursor where it was.
+ *
+ * Keys come from node:readline's emitKeypressEvents (which decodes escape sequences and the
+ * bracketed-paste markers); the editor (editor.ts) decides what they do, input-view.ts where
+ * things go, screen.ts how to draw them. A paste arrives between the markers and is inserted as
+ * text, newlines included, so a pasted block becomes one message, sent with Enter.
+ */
+import readline from 'node:readline';
+import { LineEditor, type Key } from './editor.js';
+import type { DisplayLine } from './format.js';
+import { layoutInput } from './input-view.js';
+import { paint } from './paint.js';
+import { Screen } from './screen.js';
+import { OUTPUT_BOUND, type ChatHandlers, type Terminal } from './ui.js';
+
+const PASTE_ON = '\x1b[?2004h';
+const PASTE_OFF = '\x1b[?2004l';
+const BELL = '\x07';
+
+export interface TtyOptions {
+  color: boolean;
+  bell: boolean;
+  /** Ctrl-C before the chat has started (at a login question, or while connecting). */
+  abort: () => void;
+}
+
+type Input = NodeJS.ReadStream;
+
+export class TtyTerminal implements Terminal {
+  readonly interactive = true;
+  private readonly editor = new LineEditor();
+  private readonly screen: Screen;
+  private prompt = '';
+  private hidden = false;
+  private asking: ((line: string | null) => void) | null = null;
+  private chat: ChatHandlers | null = null;
+  /** Lines entered before anyone asked for them. */
+  private readonly queue: string[] = [];
+  private ended = false;
+  private closed = false;
+  /** The raw text of a paste in progress, or null. */
+  private pasted: string | null = null;
+  private readonly onKey = (_s: string | undefined, k: Key | undefined) => this.key(k ?? {});
+  private readonly onResize = () => this.render();
+
+  constructor(
+    private readonly input: Input,
+    private readonly output: NodeJS.WriteStream,
+    private readonly options: TtyOptions,
+  ) {
+    this.screen = new Screen(output);
+    readline.emitKeypressEvents(input);
+    input.on('keypress', this.onKey);
+    input.on('end', () => this.inputEnded());
+    output.on('resize', this.onResize);
+    this.enter();
+  }
+
+  ask(question: string, hidden: boolean): Promise<string | null> {
+    if (this.queue.length > 0 || this.ended) {
+      this.screen.update([question], this.view());
+      return Promise.resolve(this.queue.shift() ?? null);
+    }
+    return new Promise((resolve) => {
+      this.asking = resolve;
+      this.prompt = `${question} `;
+      this.hidden = hidden;
+      this.editor.multiline = false;
+      this.render();
+    });
+  }
+
+  show(lines: readonly DisplayLine[]): boolean {
+    if (this.closed) return true;
+    const width = this.screen.width;
+    const rows = lines.flatMap((l) => paint(l, width, this.options.color));
+    this.screen.update(rows, this.view());
+    return this.output.writableLength < OUTPUT_BOUND;
+  }
+
+  whenDrained(fn: () => void): void {
+    this.output.once('drain', fn);
+  }
+
+  setPrompt(prompt: string): void {
+    this.prompt = prompt;
+    if (this.chat) this.render();
+  }
+
+  bell(): void {
+    if (this.options.bell && !this.closed) this.screen.raw(BELL);
+  }
+
+  clear(): void {
+    if (!this.closed) this.screen.clear(this.view());
+  }
+
+  startChat(handlers: ChatHandlers): void {
+    this.chat = handlers;
+    this.hidden = false;
+    this.editor.multiline = true;
+    while (this.queue.length > 0 && this.chat === handlers && !this.closed) handlers.line(this.queue.shift()!);
+    if (this.closed) return;
+    if (this.ended) return handlers.end();
+    this.render();
+  }
+
+  firstLine(): Promise<string | null> {
+    return this.ask('Password:', true);
+  }
+
+  /** Ctrl-C on the terminal, or SIGINT/SIGTERM from outside (main.ts). */
+  interrupt(): void {
+    if (this.chat) return this.chat.interrupt();
+    this.close();
+    this.options.abort();
+  }
+
+  /** Lets go of the keyboard: the input area is wiped, so the shell starts on a clean line. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.chat = null;
+    this.screen.update([], null);
+    this.input.off('keypress', this.onKey);
+    this.output.off('resize', this.onResize);
+    this.leave();
+    this.input.pause();
+  }
+
+  /** Puts the terminal back as it was, at once (main.ts calls this on any exit). */
+  leave(): void {
+    if (this.input.isRaw) this.input.setRawMode(false);
+    this.screen.raw(PASTE_OFF);
+  }
+
+  private enter(): void {
+    this.input.setRawMode(true);
+    this.input.resume();
+    this.screen.raw(PASTE_ON);
+  }
+
+  private view() {
+    if (this.closed || (!this.asking && !this.chat)) return null;
+    const { text, cursor } = this.editor;
+    return layoutInput(this.prompt, text, cursor, this.screen.width, this.hidden, this.screen.height - 1);
+  }
+
+  private render(): void {
+    if (!this.closed) this.screen.update([], this.view());
+  }
+
+  private key(k: Key): void {
+    if (this.closed) return;
+    if (k.name === 'paste-start') return void (this.pasted = '');
+    if (k.name === 'paste-end') return this.pasteEnded();
+    if (this.pasted !== null) return void (this.pasted += k.sequence ?? '');
+    switch (this.editor.key(k)) {
+      case 'submit':
+        return this.submit();
+      case 'complete':
+        return this.complete();
+      case 'eof':
+        return this.inputEnded();
+      case 'interrupt':
+        return this.interrupt();
+      case 'clear':
+        return this.clear();
+      case 'suspend':
+        return this.suspend();
+      case 'edit':
+        return this.render();
+      case 'none':
+        return;
+    }
+  }
+
+  private pasteEnded(): void {
+    // A trailing line end is the copy's, not the sender's wish to send: Enter sends.
+    const text = (this.pasted ?? '').replace(/[\r\n]+$/, '');
+    this.pasted = null;
+    if (this.editor.insert(text) === 'edit') this.render();
+  }
+
+  private submit(): void {
+    const line = this.editor.take();
+    if (this.asking) {
+      const resolve = this.asking;
+      this.asking = null;
+      // The question and its answer stay on screen, as on any terminal; a password does not.
+      this.screen.update([this.prompt + (this.hidden ? '' : line)], null);
+      this.hidden = false;
+      return resolve(line);
+    }
+    if (!this.chat) {
+      this.queue.push(line);
+      return;
+    }
+    // The typed line goes: the server's echo, with its time, takes its place (as in irssi).
+    this.editor.remember(line);
+    this.render();
+    this.chat.line(line);
+  }
+
+  private complete(): void {
+    const done = this.chat?.complete(this.editor.text, this.editor.cursor);
+    if (!done) return;
+    this.editor.set(done.text, done.cursor);
+    this.render();
+  }
+
+  private inputEnded(): void {
+    this.ended = true;
+    if (this.asking) {
+      const resolve = this.asking;
+      this.asking = null;
+      this.screen.update([this.prompt], null);
+      return resolve(null);
+    }
+    this.chat?.end();
+  }
+
+  /** Ctrl-Z: hand the terminal back to the shell; carry on where we were when continued. */
+  private suspend(): void {
+    this.screen.update([], null);
+    this.leave();
+    // The whole process group (npm and its shell too, under `npm run client`), as the terminal
+    // itself would stop it, so the shell sees its job stop.
+    process.kill(0, 'SIGTSTP');
+    // Here once continued (or at once, where job control is off).
+    this.enter();
+    this.render();
+  }
+}

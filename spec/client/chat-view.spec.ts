@@ -1,0 +1,101 @@
+import { expect } from 'chai';
+import { ChatView } from '../../client/chat-view.js';
+import { Formatter } from '../../client/format.js';
+import type { NoticeEvent, ServerMessage } from '../../common/protocol.js';
+
+const T = Date.UTC(2026, 0, 1, 12, 0, 1);
+const utc = (ms: number) => new Date(ms).toISOString().slice(11, 19);
+
+function view(): ChatView {
+  const v = new ChatView(new Formatter(utc, () => T));
+  v.loggedIn({ type: 'login_ok', user: 'alice', created: false, guest: false, online: ['alice', 'bob', 'bobby'], count: 3 }, 'login');
+  return v;
+}
+const notice = (event: NoticeEvent, user: string): ServerMessage => ({ type: 'notice', event, message: `${event} ${user}`, ts: T, user });
+const say = (from: string, text: string): ServerMessage => ({ type: 'msg', id: 1, from, ts: T, scope: 'group', text });
+const texts = (lines: { text: string }[]) => lines.map((l) => l.text);
+
+describe('client/chat-view', () => {
+  it('greets after a login, and says "Reconnected" after a resume', () => {
+    const v = new ChatView(new Formatter(utc, () => T));
+    const ok: ServerMessage<'login_ok'> = { type: 'login_ok', user: 'alice', created: true, guest: false, online: ['alice'] };
+    expect(texts(v.loggedIn(ok, 'login'))).to.deep.equal([
+      '[12:00:01] Login success! (new account alice created)',
+      '[12:00:01] Type /help for the list of commands.',
+      '[12:00:01] * Online (1): alice',
+    ]);
+    expect(texts(v.loggedIn({ ...ok, partner: 'bob' }, 'resume'))).to.deep.equal([
+      '[12:00:01] Reconnected',
+      '[12:00:01] You are in a private chat with bob; type EXIT PM to leave.',
+    ]);
+    expect(v.prompt).to.equal('alice (private: bob)> ');
+  });
+
+  it('keeps a stray y or no to itself with a hint, and sends it as the answer while a request waits', () => {
+    const v = view();
+    expect(v.typed('y')).to.deep.equal({
+      kind: 'show',
+      lines: [{ style: 'error', text: '[12:00:01] ! no private chat request to answer; to send "y" anyway, type /say y', indent: 13 }],
+    });
+    v.received(notice('pm_invite', 'bob'));
+    expect(v.typed('No')).to.deep.equal({ kind: 'send', message: { type: 'pm_answer', accept: false } });
+    expect(v.typed(' YES ')).to.deep.equal({ kind: 'send', message: { type: 'pm_answer', accept: true } });
+    v.received(notice('pm_refused', 'bob'));
+    expect(v.typed('yes').kind).to.equal('show');
+  });
+
+  it('changes the prompt when a private chat starts and ends', () => {
+    const v = view();
+    expect(v.received(notice('pm_started', 'bob')).prompt).to.equal(true);
+    expect(v.prompt).to.equal('alice (private: bob)> ');
+    expect(v.received(notice('join', 'carol')).prompt).to.equal(false);
+    expect(v.received(notice('pm_ended', 'bob')).prompt).to.equal(true);
+    expect(v.prompt).to.equal('alice> ');
+  });
+
+  it('rings and highlights on a mention, and on a request', () => {
+    const v = view();
+    const mention = v.received(say('bob', 'alice: lunch?'));
+    expect(mention.bell).to.equal(true);
+    expect(mention.lines[0]!.mention).to.equal(true);
+    expect(v.received(say('bob', 'lunch?')).bell).to.equal(false);
+    expect(v.received(say('alice', 'alice here')).bell).to.equal(false);
+    expect(v.received(notice('pm_invite', 'bob')).bell).to.equal(true);
+  });
+
+  it('shows a sent line the server refused as not delivered, with its text, and not one it echoed', () => {
+    const v = view();
+    v.sent({ type: 'say', text: 'first' });
+    v.sent({ type: 'say', text: 'second' });
+    v.received(say('alice', 'first'));
+    const refused = v.received({ type: 'error', code: 'MUTED', message: 'you are muted for sending too fast; try again in 9 s' });
+    expect(texts(refused.lines)).to.deep.equal([
+      '[12:00:01] ! you are muted for sending too fast; try again in 9 s',
+      '[12:00:01] ! not delivered (refused): second',
+    ]);
+    // A bare "y" sent with /say may be read by the server as an answer: no echo is waited for.
+    v.sent({ type: 'say', text: 'y' });
+    expect(texts(v.received({ type: 'error', code: 'MUTED', message: 'muted' }).lines)).to.deep.equal(['[12:00:01] ! muted']);
+  });
+
+  it('refuses a line longer than the server takes, in plain words, before sending it', () => {
+    const v = view();
+    expect(v.typed('é'.repeat(40_000)).kind).to.equal('send'); // no limit known: the server decides
+    v.maxBody = 65_536;
+    expect(v.typed('é'.repeat(35_000))).to.deep.equal({
+      kind: 'show',
+      lines: [{ style: 'error', text: '[12:00:01] ! message too long: 70,000 bytes, the limit is 65,536; not sent', indent: 13 }],
+    });
+    expect(v.typed(`/msg bob ${'x'.repeat(65_537)}`).kind).to.equal('show');
+    expect(v.typed('x'.repeat(65_536)).kind).to.equal('send');
+  });
+
+  it('completes the names of others online, and lists them when Tab cannot choose', () => {
+    const v = view();
+    expect(v.complete('al', 2)).to.equal(null); // alice is the user: not offered
+    expect(v.complete('b', 1)).to.deep.equal({ text: 'bob', cursor: 3, lines: [] });
+    expect(v.complete('bob', 3)).to.deep.equal({ text: 'bob', cursor: 3, lines: [{ style: 'info', text: '[12:00:01] bob  bobby', indent: 11 }] });
+    v.received(notice('leave', 'bobby'));
+    expect(v.complete('bob', 3)).to.deep.equal({ text: 'bob: ', cursor: 5, lines: [] });
+  });
+});

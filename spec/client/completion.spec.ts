@@ -1,0 +1,37 @@
+import { expect } from 'chai';
+import { complete } from '../../client/completion.js';
+
+const NAMES = ['bob', 'bobby', 'carol', 'Mücahit'];
+const COMMANDS = ['/accept', '/all', '/help', '/msg', '/who'];
+const at = (text: string, cursor = text.length) => complete(text, cursor, NAMES, COMMANDS);
+
+describe('client/completion', () => {
+  it('completes a name at the start of a line with ": ", elsewhere with a blank', () => {
+    expect(at('car')).to.deep.equal({ text: 'carol: ', cursor: 7, candidates: [] });
+    expect(at('hi car')).to.deep.equal({ text: 'hi carol ', cursor: 9, candidates: [] });
+    expect(at('/msg mü')).to.deep.equal({ text: '/msg Mücahit ', cursor: 13, candidates: [] });
+  });
+
+  it('completes in the middle of a line, moving past a blank that is already there', () => {
+    expect(at('hi car there', 6)).to.deep.equal({ text: 'hi carol there', cursor: 9, candidates: [] });
+  });
+
+  it('completes as far as several matches agree, and lists them', () => {
+    expect(at('bo')).to.deep.equal({ text: 'bob', cursor: 3, candidates: ['bob', 'bobby'] });
+    expect(at('bob')).to.deep.equal({ text: 'bob', cursor: 3, candidates: ['bob', 'bobby'] });
+  });
+
+  it('completes commands at the start of a line only, and @-addresses', () => {
+    expect(at('/wh')).to.deep.equal({ text: '/who ', cursor: 5, candidates: [] });
+    expect(at('/a')).to.deep.equal({ text: '/a', cursor: 2, candidates: ['/accept', '/all'] });
+    expect(at('see /wh')).to.equal(null);
+    expect(at('@ca')).to.deep.equal({ text: '@carol ', cursor: 7, candidates: [] });
+    expect(at('@P')).to.deep.equal({ text: '@PM ', cursor: 4, candidates: [] });
+  });
+
+  it('does nothing without a word or a match', () => {
+    expect(at('')).to.equal(null);
+    expect(at('hello ')).to.equal(null);
+    expect(at('zed')).to.equal(null);
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * A screen that records what it is shown and a keyboard the test types on, for driving a
+ * ChatSession without a terminal.
+ */
+import type { DisplayLine } from '../../client/format.js';
+import type { ChatHandlers, Ui } from '../../client/ui.js';
+
+export class FakeUi implements Ui {
+  readonly lines: string[] = [];
+  readonly questions: string[] = [];
+  prompt = '';
+  bells = 0;
+  chat: ChatHandlers | null = null;
+  /** What show() answers: false plays a screen that has fallen behind. */
+  keepingUp = true;
+  private drained: (() => void)[] = [];
+  private readonly waiters = new Set<() => void>();
+
+  constructor(
+    private readonly answers: string[] = [],
+    readonly interactive = true,
+  ) {}
+
+  ask(question: string): Promise<string | null> {
+    this.questions.push(question);
+    return Promise.resolve(this.answers.shift() ?? null);
+  }
+
+  show(lines: readonly DisplayLine[]): boolean {
+    this.lines.push(...lines.map((l) => l.text));
+    this.waiters.forEach((w) => w());
+    return this.keepingUp;
+  }
+
+  whenDrained(fn: () => void): void {
+    this.drained.push(fn);
+  }
+
+  /** The screen caught up. */
+  drain(): void {
+    this.keepingUp = true;
+    this.drained.splice(0).forEach((f) => f());
+  }
+
+  setPrompt(prompt: string): void {
+    this.prompt = prompt;
+  }
+
+  bell(): void {
+    this.bells++;
+  }
+
+  clear(): void {}
+
+  startChat(handlers: ChatHandlers): void {
+    this.chat = handlers;
+  }
+
+  has(re: RegExp): boolean {
+    return this.lines.some((l) => re.test(l));
+  }
+
+  waitFor(re: RegExp, ms = 4000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (!this.has(re)) return;
+        this.waiters.delete(check);
+        clearTimeout(t);
+        resolve();
+      };
+      const t = setTimeout(() => reject(new Error(`no line matching ${re}; got:\n${this.lines.join('\n')}`)), ms);
+      this.waiters.add(check);
+      check();
+    });
+  }
+}

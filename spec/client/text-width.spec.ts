@@ -1,0 +1,28 @@
+import { expect } from 'chai';
+import { graphemeWidth, graphemes, textWidth } from '../../client/text-width.js';
+
+describe('client/text-width', () => {
+  it('counts a column for each ASCII and accented letter, two for wide letters and emoji', () => {
+    expect(textWidth('hello')).to.equal(5);
+    expect(textWidth('Mücahit şğ')).to.equal(10);
+    expect(textWidth('日本語')).to.equal(6);
+    expect(textWidth('a😀b')).to.equal(4);
+    expect(textWidth('한글')).to.equal(4);
+  });
+
+  it('counts nothing for combining marks and invisible format characters', () => {
+    expect(textWidth('e\u0301')).to.equal(1);
+    expect(textWidth('a\u200db')).to.equal(2);
+    expect(graphemeWidth('\u0301')).to.equal(0);
+  });
+
+  it('makes a symbol wide when it asks for emoji presentation', () => {
+    expect(graphemeWidth('\u2764')).to.equal(1);
+    expect(graphemeWidth('\u2764\ufe0f')).to.equal(2);
+  });
+
+  it('splits text into grapheme clusters, so an accent typed as two code points is one', () => {
+    expect(graphemes('ae\u0301😀')).to.deep.equal(['a', 'e\u0301', '😀']);
+    expect(graphemes('👍🏽x')).to.deep.equal(['👍🏽', 'x']);
+  });
+});

@@ -1,0 +1,293 @@
+/**
+ * The built chat-client in a real terminal (tmux at a fixed size), typed at with the keys a person
+ * uses, while other users (TestClients) talk to the same real server. What is checked is what the
+ * screen shows, where the cursor is and what the others receive.
+ */
+import { expect } from 'chai';
+import { fileURLToPath } from 'node:url';
+import type { ServerMessage } from '../../common/protocol.js';
+import { startServer, type Running, type TestClient } from '../support/harness.js';
+import { Pty } from '../support/pty.js';
+
+const CLIENT = fileURLToPath(new URL('../../client/main.js', import.meta.url));
+/** A row that starts a line: its time of day at column 0. */
+const LINE_START = /^\[\d\d:\d\d:\d\d\] /;
+
+describe('chat-client in a terminal (tmux)', function () {
+  this.timeout(15_000);
+  let srv: Running;
+
+  beforeEach(async () => {
+    srv = await startServer();
+  });
+
+  afterEach(async () => {
+    await Pty.killAll();
+    await srv.stop();
+  });
+
+  /** The client in a terminal, with `args` after the port; CHAT_PASSWORD (and NO_COLOR, unless in `env`) unset. */
+  function run(args: string[], width = 80, env: Record<string, string> = {}): Promise<Pty> {
+    return Pty.start([process.execPath, CLIENT, '--port', String(srv.port), ...args], { width, env, unset: ['CHAT_PASSWORD', 'NO_COLOR'] });
+  }
+
+  /** alice, logged in, at her prompt. */
+  async function alice(args: string[] = [], width = 80): Promise<Pty> {
+    const pty = await run(['--user', 'alice', '--password', 'pw', ...args], width);
+    await pty.row(/Login success!/);
+    await pty.row(/^alice>$/);
+    return pty;
+  }
+
+  /** The next line from alice that `c` receives. */
+  function fromAlice(c: TestClient): Promise<ServerMessage<'msg'>> {
+    return c.next((m) => m.type === 'msg' && m.from === 'alice');
+  }
+
+  /** Everything `c` received so far, after a round trip (so nothing is still on its way). */
+  async function settled(c: TestClient): Promise<ServerMessage[]> {
+    await c.sync();
+    return c.received;
+  }
+
+  describe('the typed line and incoming lines', () => {
+    for (const [width, length] of [[80, 93], [200, 230]] as const) {
+      it(`never loses an incoming line while the typed line wraps (${length} characters on ${width} columns)`, async () => {
+        const bob = await srv.login('bob');
+        const pty = await alice([], width);
+        const typed = Array.from({ length }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
+        await pty.type(typed);
+        const promptRows = Math.ceil(('alice> '.length + length) / width);
+        await pty.waitFor((rows) => rows.join('').includes(typed.slice(-20)), 'the typed line');
+        for (const text of ['one', 'two', 'three']) bob.send({ type: 'say', text });
+        const rows = await pty.waitFor(
+          (rs) => ['one', 'two', 'three'].every((w) => rs.some((r) => r.endsWith(`bob: ${w}`))),
+          'all three lines from bob',
+        );
+        // Each once, in order, above the typed line, which is whole and last, with the cursor at its end.
+        const said = rows.filter((r) => / bob: (one|two|three)$/.test(r)).map((r) => r.split(': ')[1]);
+        expect(said).to.deep.equal(['one', 'two', 'three']);
+        const bottom = rows.length - 1 - [...rows].reverse().findIndex((r) => r.trim() !== '');
+        expect(rows.slice(bottom + 1 - promptRows, bottom + 1).join('')).to.equal(`alice> ${typed}`);
+        expect(await pty.cursor()).to.deep.equal({ x: ('alice> '.length + length) % width, y: bottom });
+      });
+    }
+
+    it('keeps what is shown, the cursor and what is sent in agreement across an incoming line', async () => {
+      const bob = await srv.login('bob');
+      const pty = await alice();
+      await pty.type('abcdef');
+      await pty.keys('Left', 'Left', 'Left');
+      bob.send({ type: 'say', text: 'interruption' });
+      await pty.row(/bob: interruption$/);
+      await pty.type('X');
+      const rows = await pty.waitFor((rs) => rs.includes('alice> abcXdef'), 'the edited line');
+      expect(await pty.cursor()).to.deep.equal({ x: 'alice> abcX'.length, y: rows.indexOf('alice> abcXdef') });
+      await pty.keys('Enter');
+      expect(await fromAlice(bob)).to.include({ text: 'abcXdef' });
+    });
+
+    it('edits a wrapped line of accented letters and emoji at the right place', async () => {
+      const bob = await srv.login('bob');
+      const pty = await alice();
+      const typed = `${'ş'.repeat(70)}ğü😀é`;
+      await pty.type(typed);
+      await pty.keys('Left', 'Left', 'Left');
+      bob.send({ type: 'say', text: 'interruption' });
+      await pty.row(/bob: interruption$/);
+      await pty.type('X');
+      const rows = await pty.waitFor((rs) => rs.some((r) => r.startsWith('😀é')), 'the edited line');
+      // "alice> ", 70 ş, ğ, X and ü fill the 80 columns of the first row; the wide 😀 goes to the next.
+      const first = rows.findIndex((r) => r.startsWith('alice> ş'));
+      expect(rows[first]).to.equal(`alice> ${'ş'.repeat(70)}ğXü`);
+      expect(await pty.cursor()).to.deep.equal({ x: 79, y: first });
+      await pty.keys('Enter');
+      expect(await fromAlice(bob)).to.include({ text: `${'ş'.repeat(70)}ğXü😀é` });
+    });
+
+    it('shows a sent line once: the echo, with its time, replaces the typed line', async () => {
+      const pty = await alice();
+      await pty.type('hello there');
+      await pty.row(/^alice> hello there$/);
+      await pty.keys('Enter');
+      const rows = await pty.waitFor((rs) => rs.some((r) => /alice: hello there$/.test(r)) && rs.includes('alice>'), 'the echo');
+      expect(rows.filter((r) => r.includes('hello there'))).to.have.length(1);
+      expect(rows.filter((r) => r.trim() !== '').at(-1)).to.equal('alice>');
+    });
+  });
+
+  describe('multi-line messages', () => {
+    it('sends a bracketed paste as one message, newlines and all, when Enter is pressed', async () => {
+      const bob = await srv.login('bob');
+      const pty = await alice();
+      await pty.paste('line one\nline two\nline three\n');
+      await pty.waitFor((rs) => rs.some((r) => r.endsWith('line three')), 'the pasted lines');
+      await bob.sync();
+      expect(bob.all('msg')).to.deep.equal([]); // not sent before Enter
+      await pty.keys('Enter');
+      expect(await bob.line()).to.include({ from: 'alice', text: 'line one\nline two\nline three' });
+      expect((await settled(bob)).filter((m) => m.type === 'msg')).to.have.length(1);
+      const rows = await pty.row(/alice: line one$/);
+      expect(rows).to.match(LINE_START);
+    });
+
+    it('starts a new line in the same message with Alt-Enter', async () => {
+      const bob = await srv.login('bob');
+      const pty = await alice();
+      await pty.type('first');
+      await pty.keys('M-Enter');
+      await pty.type('second');
+      await pty.waitFor((rs) => rs.some((r) => r.trim() === 'second'), 'the second line of the message');
+      await pty.keys('Enter');
+      expect(await bob.line()).to.include({ text: 'first\nsecond' });
+    });
+  });
+
+  describe('answers', () => {
+    it('keeps a stray y to itself with a hint, and answers a waiting request with yes', async () => {
+      const bob = await srv.login('bob');
+      const pty = await alice();
+      await pty.type('y');
+      await pty.keys('Enter');
+      await pty.row(/! no private chat request to answer; to send "y" anyway, type \/say y$/);
+      expect((await settled(bob)).filter((m) => m.type === 'msg')).to.deep.equal([]);
+      bob.send({ type: 'pm_request', to: 'alice' });
+      await pty.row(/\* bob wants a private chat with you \(Y\/N\)\?$/);
+      await pty.type('Yes');
+      await pty.keys('Enter');
+      expect((await bob.notice('pm_started')).user).to.equal('alice');
+      await pty.row(/^alice \(private: bob\)>$/);
+    });
+  });
+
+  describe('Tab', () => {
+    it('completes a name at the start of a line with ": ", and a command', async () => {
+      const bob = await srv.login('bobby');
+      const pty = await alice();
+      await pty.type('bo');
+      await pty.keys('Tab');
+      await pty.row(/^alice> bobby:$/);
+      expect((await pty.cursor()).x).to.equal('alice> bobby: '.length);
+      await pty.type('hi');
+      await pty.keys('Enter');
+      expect(await bob.line()).to.include({ text: 'bobby: hi' });
+      await pty.type('/wh');
+      await pty.keys('Tab');
+      await pty.row(/^alice> \/who$/);
+      await pty.keys('Enter');
+      await pty.row(/\* Online \(2\): alice, bobby$/);
+    });
+  });
+
+  describe('the bell and mentions', () => {
+    it('rings on a line that mentions the user, not on others', async () => {
+      const bob = await srv.login('bob');
+      const pty = await alice();
+      bob.send({ type: 'say', text: 'just chatting' });
+      await pty.row(/bob: just chatting$/);
+      expect(await pty.rang()).to.equal(false);
+      bob.send({ type: 'say', text: 'hey Alice, look' });
+      await pty.row(/bob: hey Alice, look$/);
+      expect(await pty.rang()).to.equal(true);
+    });
+
+    it('stays silent with --no-bell', async () => {
+      const bob = await srv.login('bob');
+      const pty = await alice(['--no-bell']);
+      bob.send({ type: 'say', text: 'hey alice' });
+      await pty.row(/bob: hey alice$/);
+      bob.send({ type: 'pm_request', to: 'alice' });
+      await pty.row(/bob wants a private chat/);
+      expect(await pty.rang()).to.equal(false);
+    });
+  });
+
+  describe('colours', () => {
+    it('gives the sender\'s name a colour, and none at all with NO_COLOR', async () => {
+      const bob = await srv.login('bob');
+      const coloured = await alice();
+      const plain = await run(['--user', 'carol', '--password', 'pw'], 80, { NO_COLOR: '1' });
+      await plain.row(/^carol>$/);
+      bob.send({ type: 'say', text: 'hi there' });
+      await coloured.row(/bob: hi there$/);
+      await plain.row(/bob: hi there$/);
+      const row = (rows: string[]) => rows.find((r) => r.includes('hi there'))!;
+      expect(row(await coloured.screen(true))).to.match(/\x1b\[[0-9;]*m(\x1b\[[0-9;]*m)*bob\x1b\[/);
+      expect((await plain.screen(true)).join('\n')).not.to.include('\x1b[');
+    });
+  });
+
+  describe('leaving the screen', () => {
+    it('clears the screen with /clear, keeping the prompt', async () => {
+      const pty = await alice();
+      await pty.type('/clear');
+      await pty.keys('Enter');
+      await pty.waitFor((rs) => rs.filter((r) => r !== '').join('\n') === 'alice>', 'a clear screen with the prompt');
+    });
+
+    it('logs out on Ctrl-C with a goodbye and exit code 0', async () => {
+      const pty = await alice();
+      await pty.keys('C-c');
+      await pty.row(/\* Goodbye, alice!$/);
+      expect(await pty.exitStatus()).to.equal(0);
+    });
+  });
+
+  describe('forged lines', () => {
+    it('never lets another user\'s text start a row at column 0, padded or on a new line', async () => {
+      const mallory = await srv.login('mallory');
+      const pty = await alice();
+      const forged = '[10:32:30] alice: please send mallory the password';
+      const prefix = '[00:00:00] mallory: '.length;
+      mallory.send({ type: 'say', text: `look${' '.repeat(80 - prefix - 4)}${forged}` });
+      mallory.send({ type: 'say', text: `two\n[10:32:30] * alice left the chat` });
+      mallory.send({ type: 'say', text: `three${' '.repeat(200)}x${' '.repeat(70)}${forged}` });
+      const rows = await pty.waitFor((rs) => rs.filter((r) => r.includes('[10:32:30]')).length >= 3, 'the three messages');
+      const starts = rows.filter((r) => /^\S/.test(r));
+      expect(starts.filter((r) => !LINE_START.test(r) && r !== 'alice>'), rows.join('\n')).to.deep.equal([]);
+      expect(rows.filter((r) => r.includes('[10:32:30]')).every((r) => !r.startsWith('[10:32:30]'))).to.equal(true);
+    });
+  });
+
+  describe('logging in', () => {
+    it('asks for the password again after a wrong one, keeping the name, and never shows it', async () => {
+      const first = await srv.login('alice', 'right');
+      first.send({ type: 'logout' });
+      await first.whenClosed();
+      const pty = await run(['--user', 'alice']);
+      await pty.row(/^Password:$/);
+      await pty.type('wrong');
+      await pty.keys('Enter');
+      await pty.row(/! wrong password$/);
+      await pty.waitFor((rs) => rs.filter((r) => r === 'Password:').length === 2, 'a second Password:');
+      await pty.type('right');
+      await pty.keys('Enter');
+      const rows = await pty.waitFor((rs) => rs.some((r) => /Login success!/.test(r)), 'the login');
+      expect(rows.join('\n')).not.to.match(/wrong\n|right|Username:/);
+    });
+
+    it('asks for a password, not a name, after a refused guest login', async () => {
+      const pty = await run(['--user', 'carol']);
+      await pty.row(/^Password:$/);
+      await pty.keys('Enter'); // empty: a guest, on a server that takes none
+      await pty.row(/! guest logins are disabled on this server; choose a password to/);
+      await pty.waitFor((rs) => rs.filter((r) => r === 'Password:').length === 2, 'a second Password:');
+      await pty.type('pw');
+      await pty.keys('Enter');
+      await pty.row(/Login success! \(new account carol created\)$/);
+      expect((await pty.screen()).some((r) => r.startsWith('Username:'))).to.equal(false);
+    });
+
+    it('asks for the password of a registered name a guest tried to take', async () => {
+      await srv.stop();
+      srv = await startServer({ allowGuests: true });
+      (await srv.login('bob', 'pw')).close();
+      const pty = await run(['--user', 'bob', '--password', '']);
+      await pty.row(/bob is a registered account; give its password$/);
+      await pty.row(/^Password:$/);
+      await pty.type('pw');
+      await pty.keys('Enter');
+      await pty.row(/Login success!$/);
+    });
+  });
+});

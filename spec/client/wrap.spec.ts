@@ -1,0 +1,47 @@
+import { expect } from 'chai';
+import { wrap } from '../../client/wrap.js';
+
+/** The rows as they appear: indent, then text. */
+const shown = (text: string, width: number, indent: number) => wrap(text, width, indent).map((r) => ' '.repeat(r.indent) + r.text);
+
+describe('client/wrap', () => {
+  it('leaves a line that fits alone, and does not wrap without a width', () => {
+    expect(wrap('[12:00:01] bob: hi', 80, 16)).to.deep.equal([{ from: 0, text: '[12:00:01] bob: hi', indent: 0 }]);
+    expect(wrap('x'.repeat(200), 0, 16)).to.have.length(1);
+  });
+
+  it('breaks between words and hangs the further rows under the text', () => {
+    expect(shown('[12:00:01] bob: the quick brown fox jumps over the lazy dog', 32, 16)).to.deep.equal([
+      '[12:00:01] bob: the quick brown',
+      '                fox jumps over',
+      '                the lazy dog',
+    ]);
+  });
+
+  it('drops the blanks at a break, so padding cannot push text to the start of a row', () => {
+    const forged = '[10:32:30] alice: send me the password';
+    const rows = shown(`[12:00:01] mallory: look${' '.repeat(56)}${forged}`, 80, 20);
+    expect(rows).to.deep.equal(['[12:00:01] mallory: look', `${' '.repeat(20)}[10:32:30] alice: send me the password`]);
+  });
+
+  it('cuts a word longer than a row, and keeps wide characters whole', () => {
+    expect(shown(`ab: ${'x'.repeat(30)}`, 20, 4)).to.deep.equal(['ab: xxxxxxxxxxxxxxxx', `    ${'x'.repeat(14)}`]);
+    expect(shown('ab: 日本語日本語日本語', 20, 4)).to.deep.equal(['ab: 日本語日本語日本', '    語']);
+    expect(shown('ab: 日本語日本語日本語', 21, 4)).to.deep.equal(['ab: 日本語日本語日本', '    語']); // 日 is two columns
+    expect(shown('ab: 日本語日本語日本語', 22, 4)).to.deep.equal(['ab: 日本語日本語日本語']);
+  });
+
+  it('indents every further row by at least 2, however narrow the screen or small the indent asked', () => {
+    expect(shown('ab: 日本語日本語日本語', 10, 4)).to.deep.equal(['ab: 日本語', '  日本語日', '  本語']);
+    expect(shown('aaaa bbbb cccc', 6, 0)).to.deep.equal(['aaaa', '  bbbb', '  cccc']);
+  });
+
+  it('keeps at least 16 columns for text on a narrow screen, whatever the indent', () => {
+    const rows = wrap('[12:00:01] someone_with_a_long_name: a b c d e f g h i j k l m n o p', 30, 24);
+    expect(rows.slice(1).every((r) => r.indent === 14)).to.equal(true);
+  });
+
+  it('says where each row starts in the line', () => {
+    expect(wrap('aaa bbb ccc', 7, 2).map((r) => [r.from, r.text])).to.deep.equal([[0, 'aaa bbb'], [8, 'ccc']]);
+  });
+});

@@ -34,6 +34,11 @@ export interface WorkerSetup {
   loginTimeout: number;
   /** The target speaks IRC (see irc-client.ts), not our protocol. */
   irc: boolean;
+  /**
+   * IRC to tinychat's own listener: log in with the account's password (PASS), and, for the
+   * closed loop, ask for echo-message so a sender gets its own lines back.
+   */
+  ircAccount?: { echo: boolean };
 }
 
 export type Command =

@@ -1,23 +1,38 @@
 /**
  * A simulated user of an IRC server (`npm run bench -- --irc`): the same workload and the same
- * counting as BenchClient, over IRC, so a C daemon such as ngircd can be measured on the same
- * machine with the same load generator. Registration is NICK and USER; the login counts as done
- * when the server has sent the channel's names list (numeric 366) after our JOIN. Lines are
- * PRIVMSGs to the one channel. IRC does not echo a line to its sender, so a sender expects every
- * line but its own, and only paced runs make sense (the closed loop waits for echoes).
+ * counting as BenchClient, over IRC, so a C daemon such as ngircd and tinychat's own IRC listener
+ * can be measured on the same machine with the same load generator. Registration is NICK and USER
+ * (with PASS, the account's password, for tinychat); the login counts as done when the server has
+ * sent the channel's names list (numeric 366). Lines are PRIVMSGs to the one channel. IRC does not
+ * echo a line to its sender, so a sender expects every line but its own, and against a daemon only
+ * paced runs make sense (the closed loop waits for echoes); tinychat echoes on request
+ * (echo-message), which lets the closed loop (fanout) run over IRC too.
  */
 import type net from 'node:net';
-import { LoadClient } from './client.js';
+import { LoadClient, type Tally } from './client.js';
+import type { ClientSpec } from './ipc.js';
 
-const IRC_CHANNEL = '#bench';
+/** The one channel (tinychat is started with --irc-channel set to it). */
+export const IRC_CHANNEL = '#bench';
 
 /** Replies that end a registration: nickname refused or in use, or the server closing on us. */
-const REFUSALS = new Set(['432', '433', '436', '437', '465', '471', '473', '474', '475']);
+const REFUSALS = new Set(['432', '433', '436', '437', '464', '465', '471', '473', '474', '475', '904']);
 
 export class IrcBenchClient extends LoadClient {
-  readonly echoes = false;
+  readonly echoes: boolean;
   /** Received text not yet ending in CRLF. */
   private pending = '';
+
+  /** `account`: log in with the spec's password (tinychat), asking for echo-message if `echo`. */
+  constructor(
+    spec: ClientSpec,
+    senders: number,
+    tally: Tally,
+    private readonly account?: { echo: boolean },
+  ) {
+    super(spec, senders, tally);
+    this.echoes = account?.echo ?? false;
+  }
 
   say(text: string): void {
     this.socket?.write(`PRIVMSG ${IRC_CHANNEL} :${text}\r\n`);
@@ -25,7 +40,10 @@ export class IrcBenchClient extends LoadClient {
 
   protected greet(socket: net.Socket): void {
     const nick = this.spec.name;
-    socket.write(`NICK ${nick}\r\nUSER ${nick} 0 * :${nick}\r\n`);
+    const register = `NICK ${nick}\r\nUSER ${nick} 0 * :${nick}\r\n`;
+    if (!this.account) return void socket.write(register);
+    const [capReq, capEnd] = this.echoes ? ['CAP REQ :echo-message\r\n', 'CAP END\r\n'] : ['', ''];
+    socket.write(`${capReq}PASS ${this.spec.password}\r\n${register}${capEnd}`);
   }
 
   protected receive(chunk: Buffer, now: number): void {
@@ -56,6 +74,9 @@ export class IrcBenchClient extends LoadClient {
         return;
       case '366': // end of the names list: we are in the channel
         this.settle?.(null);
+        return;
+      case 'CAP': // the answer to CAP REQ :echo-message
+        if (/ NAK /.test(withoutPrefix)) this.settle?.('echo-message refused');
         return;
       case 'ERROR':
         if (this.settle) return this.settle(`ERROR ${trailing}`);

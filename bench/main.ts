@@ -37,7 +37,7 @@ export function parseArgs(argv: string[]): BenchConfig {
     .option('host', { type: 'string', describe: 'Target a running server at this host (with --port) instead of starting one' })
     .option('port', { type: 'number', describe: 'Port of a running server to target' })
     .option('server-pid', { type: 'number', describe: 'Pid of that server, to measure its CPU and RSS' })
-    .option('irc', { type: 'boolean', default: false, describe: 'The server at --host/--port speaks IRC (ngircd, say): paced runs, no heartbeats' })
+    .option('irc', { type: 'boolean', default: false, describe: 'Speak IRC: to the IRC daemon at --host/--port (ngircd, say; paced only), or without --port to the server the bench starts, over its --irc-port (paced, fanout); no heartbeats' })
     .option('make-users', { type: 'string', describe: 'Only write the users file for these sizes (to start your own server on it, e.g. with --cpu-prof) and exit' })
     .option('server-args', { type: 'string', default: '', describe: 'Extra options for the server the bench starts, e.g. --server-args="--hash-threads 1"' })
     .option('profile', { type: 'string', describe: 'Write CPU profiles (node --cpu-prof) of the server or floor and of each load-generator worker into this folder' })
@@ -71,9 +71,10 @@ export function parseArgs(argv: string[]): BenchConfig {
   wholeNumber('senders', sizes.senders, 0);
   if (!(sizes.rate >= 0)) throw new UsageError(`invalid --rate ${sizes.rate}: use 0 or more lines per second`);
   if (a.host !== undefined && a.port === undefined) throw new UsageError('--host needs --port');
-  if (a.irc && a.port === undefined) throw new UsageError('--irc needs the --port of a running IRC server');
-  // IRC sends a line to everyone but its sender: there is no echo for the closed loop to wait for.
-  if (a.irc && scenario !== 'paced') throw new UsageError('--irc runs the paced scenario only');
+  // IRC sends a line to everyone but its sender: an IRC daemon gives the closed loop no echo to
+  // wait for. tinychat's own IRC listener does, on request (echo-message).
+  if (a.irc && a.port !== undefined && scenario !== 'paced') throw new UsageError('--irc with --port (an IRC daemon) runs the paced scenario only');
+  if (a.irc && scenario !== 'paced' && scenario !== 'fanout') throw new UsageError('--irc runs the paced and fanout scenarios');
   return {
     scenario,
     ...sizes,

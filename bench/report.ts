@@ -51,7 +51,8 @@ export interface PhaseFigures {
 }
 
 export interface RunResult {
-  target: 'server' | 'floor' | 'external' | 'irc';
+  /** 'irc': an IRC daemon at --port; 'server-irc': the bench's own server, over its IRC listener. */
+  target: 'server' | 'floor' | 'external' | 'irc' | 'server-irc';
   login: LoginFigures;
   chat?: ChatFigures;
   storm?: LoginFigures;

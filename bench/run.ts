@@ -18,7 +18,8 @@ import { WorkerPool } from './pool.js';
 import type { Progress } from './progress.js';
 import type { LoginFigures, RunResult } from './report.js';
 import { SCENARIOS, serverArgs, type BenchConfig } from './scenarios.js';
-import { ProcMeter, spawnTarget, udpReceiveDrops, type Target } from './server-proc.js';
+import { IRC_CHANNEL } from './irc-client.js';
+import { IRC_READY, ProcMeter, spawnTarget, udpReceiveDrops, type Target } from './server-proc.js';
 
 const SERVER = new URL('../server/main.js', import.meta.url);
 const FLOOR = new URL('./floor.js', import.meta.url);
@@ -66,6 +67,8 @@ export async function runWorkload(config: BenchConfig, kind: TargetKind, progres
       concurrency: config.concurrency,
       loginTimeout: config.loginTimeout,
       irc: speaksIrc(config, kind),
+      // tinychat's own IRC listener: accounts with passwords; echo-message for the closed loop.
+      ...(speaksIrc(config, kind) && config.port === undefined ? { ircAccount: { echo: config.rate === 0 } } : {}),
     }), (done) => progress.update(done), profileArgs(config));
     return await phases(config, kind, target, pool, progress);
   } finally {
@@ -86,7 +89,10 @@ async function startTarget(config: BenchConfig, kind: TargetKind, dir: string, s
   }
   const db = join(dir, 'users.json');
   writeUsersFile(db, specs, (c) => config.register && c.role === 'storm');
-  return spawnTarget(SERVER, serverArgs(config, db, join(dir, 'server.log')), profileArgs(config));
+  const args = serverArgs(config, db, join(dir, 'server.log'));
+  // --irc without --port: tinychat itself, driven over its IRC listener (in the channel the IRC client joins).
+  if (config.irc) return spawnTarget(SERVER, [...args, '--irc-port', '0', '--irc-channel', IRC_CHANNEL], profileArgs(config), IRC_READY);
+  return spawnTarget(SERVER, args, profileArgs(config));
 }
 
 /** node options that write a CPU profile of the process into --profile's folder, if given. */
@@ -140,7 +146,7 @@ async function phases(config: BenchConfig, kind: TargetKind, target: Target, poo
   const serverStats = kind === 'server' ? await target.console('stats', /^Active users:/) : null;
   const m = target.meter;
   return {
-    target: speaksIrc(config, kind) ? 'irc' : kind === 'server' && config.port !== undefined ? 'external' : kind,
+    target: !speaksIrc(config, kind) ? (kind === 'server' && config.port !== undefined ? 'external' : kind) : config.port === undefined ? 'server-irc' : 'irc',
     login,
     ...result,
     server: {
@@ -197,7 +203,10 @@ async function stormPhase(config: BenchConfig, pool: WorkerPool): Promise<{ sent
   return { sent, storm };
 }
 
-/** --irc names the target at --port; the floor, run for comparison, speaks our protocol. */
+/**
+ * --irc: the target speaks IRC, an IRC daemon at --port or, without --port, tinychat's own IRC
+ * listener; the floor, run for comparison, speaks our protocol.
+ */
 function speaksIrc(config: BenchConfig, kind: TargetKind): boolean {
   return config.irc && kind === 'server';
 }

@@ -3,6 +3,7 @@
  * A scenario is its default sizes (full and --quick), the phases it runs after the login, and the
  * server options it needs; every size can be overridden on the command line.
  */
+import { dirname, join } from 'node:path';
 
 export const SCENARIO_NAMES = ['fanout', 'paced', 'idle', 'storm'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
@@ -118,7 +119,7 @@ function definedOnly<T extends object>(o: T): Partial<T> {
  * sender (it still runs on every line, so its cost is measured).
  */
 export function serverArgs(config: BenchConfig, db: string, log: string): string[] {
-  const args = ['--port', '0', '--udp-port', '0', '--db', db, '--log', log];
+  const args = ['--port', '0', '--udp-port', '0', '--db', db, '--log', log, '--data-dir', join(dirname(db), 'data')];
   args.push('--max-per-address', '100000', '--max-connections', '100000');
   args.push('--rate-count', '1000000000', '--rate-window', '1');
   if (config.scenario === 'storm') args.push('--bcrypt-cost', '10');

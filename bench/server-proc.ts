@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import { BenchError } from './errors.js';
 
 const READY = /listening on (?:tcp|tls):\/\/(\S+):(\d+)/;
+/** The server's line naming its IRC port (printed after the ready line, with --irc-port). */
+export const IRC_READY = /IRC listening on irc:\/\/(\S+):(\d+)/;
 const READY_TIMEOUT_MS = 15_000;
 
 /** A running target as the bench sees it. */
@@ -23,8 +25,8 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-/** Starts `node <script> <args>` and resolves once its ready line names the ports. */
-export function spawnTarget(script: URL, args: string[], nodeArgs: string[] = []): Promise<Target> {
+/** Starts `node <script> <args>` and resolves once its ready line (`readyLine`) names the port to use. */
+export function spawnTarget(script: URL, args: string[], nodeArgs: string[] = [], readyLine: RegExp = READY): Promise<Target> {
   const child = spawn(process.execPath, [...nodeArgs, script.pathname, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin!.on('error', () => {}); // a target without a console (the floor) may close it
   const output = { stdout: 0, stderr: 0 };
@@ -47,7 +49,7 @@ export function spawnTarget(script: URL, args: string[], nodeArgs: string[] = []
       output.stdout += b.length;
       if (ready) return listener?.(b.toString()); // still read, so the target never blocks on a full pipe
       seen += b.toString();
-      const m = READY.exec(seen);
+      const m = readyLine.exec(seen);
       if (!m) return;
       ready = true;
       clearTimeout(timer);

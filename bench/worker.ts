@@ -32,7 +32,9 @@ async function handle(c: Command): Promise<void> {
     case 'setup':
       setup = c.setup;
       tally = new Tally();
-      clients = setup.clients.map((spec) => (setup.irc ? new IrcBenchClient(spec, setup.senders, tally) : new BenchClient(spec, setup.senders, tally)));
+      clients = setup.clients.map((spec) =>
+        setup.irc ? new IrcBenchClient(spec, setup.senders, tally, setup.ircAccount) : new BenchClient(spec, setup.senders, tally),
+      );
       pump = new HeartbeatPump(setup.host, setup.heartbeatMs);
       senders = new Senders(clients, tally);
       return reply({ kind: 'ready' });

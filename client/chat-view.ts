@@ -40,6 +40,10 @@ export interface Shown {
 export class ChatView {
   /** The longest message body the server takes, in bytes, when it says (its hello). */
   maxBody: number | undefined;
+  /** The highest line id seen: a login after the server restarted asks for what came after it. */
+  lastId: number | undefined;
+  /** The oldest group line shown: /history asks for what came before it. */
+  private oldest: number | undefined;
   private me = '';
   private partner: string | null = null;
   private readonly roster = new Roster();
@@ -54,8 +58,11 @@ export class ChatView {
     return this.partner ? `${name} (private: ${safeLine(this.partner)})> ` : `${name}> `;
   }
 
-  /** Logged in (or back): what to say about it. */
-  loggedIn(m: LoginOk, how: LoginKind): DisplayLine[] {
+  /**
+   * Logged in (or back): what to say about it. `asked`: the name the user gave, to say so when
+   * a guest got another one (alice_2).
+   */
+  loggedIn(m: LoginOk, how: LoginKind, asked?: string): DisplayLine[] {
     this.me = m.user;
     this.fmt.setMe(m.user);
     this.roster.follow(m);
@@ -72,6 +79,10 @@ export class ChatView {
     } else {
       lines.push(f.info('Reconnected'));
     }
+    if (m.guest && how === 'login') {
+      const renamed = asked !== undefined && asked !== '' && foldName(asked) !== foldName(m.user);
+      lines.push(f.info(`You are a guest${renamed ? `: ${safeLine(asked)} was taken, so you are ${safeLine(m.user)}` : ` named ${safeLine(m.user)}`}. Nothing is kept for guests; register with a password to have an account.`));
+    }
     if (how !== 'resume') lines.push(f.online(m.online, m.count));
     if (this.partner) lines.push(f.info(`You are in a private chat with ${safeLine(this.partner)}; type EXIT PM to leave.`));
     return lines;
@@ -85,6 +96,10 @@ export class ChatView {
   /** One message from the server, once logged in. */
   received(m: ServerMessage): Shown {
     this.roster.follow(m);
+    if (m.type === 'msg') {
+      this.lastId = Math.max(this.lastId ?? 0, m.id);
+      if (m.scope === 'group') this.oldest = Math.min(this.oldest ?? m.id, m.id);
+    }
     const before = this.prompt;
     if (m.type === 'notice') this.track(m);
     const lines = this.fmt.message(m);
@@ -113,6 +128,8 @@ export class ChatView {
       }
       case 'send':
         return this.tooLong(action.message) ?? action;
+      case 'history':
+        return { kind: 'send', message: { type: 'history', count: action.count, ...(this.oldest !== undefined ? { before: this.oldest } : {}) } };
       case 'none':
       case 'clear':
       case 'logout':

@@ -14,7 +14,7 @@ import { mentions } from './mention.js';
 import { foldName } from '../common/names.js';
 
 /** How a line is shown; the terminal may colour by style. */
-export type Style = 'chat' | 'private' | 'notice' | 'error' | 'info';
+export type Style = 'chat' | 'private' | 'notice' | 'error' | 'info' | 'history';
 
 export interface DisplayLine {
   readonly style: Style;
@@ -35,6 +35,12 @@ export type TimeFormat = (ms: number) => string;
 export const localTime: TimeFormat = (ms) => {
   const d = new Date(ms);
   return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+};
+
+/** Local date, YYYY-MM-DD. */
+export const localDate: TimeFormat = (ms) => {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 };
 
 /** Continuation lines of multi-line text line up under the text, but never further right than this. */
@@ -89,6 +95,7 @@ export class Formatter {
   constructor(
     private readonly time: TimeFormat,
     private readonly now: () => number,
+    private readonly date: TimeFormat = localDate,
   ) {}
 
   /** Who the user is, for mentions. */
@@ -98,6 +105,12 @@ export class Formatter {
 
   private stamp(ms?: number): string {
     return `[${this.time(ms ?? this.now())}]`;
+  }
+
+  /** A stamp with the date in front when it is not today's (lines from history, kept messages). */
+  private dated(ms: number): string {
+    const day = this.date(ms);
+    return day === this.date(this.now()) ? this.stamp(ms) : `[${day} ${this.time(ms)}]`;
   }
 
   /** The lines for one message from the server (none for the ones the session handles itself). */
@@ -111,8 +124,11 @@ export class Formatter {
       }
       case 'error':
         return [this.error(m.message, true)];
-      case 'who':
-        return [this.online(m.online, m.count)];
+      case 'who': {
+        const lines = [this.online(m.online, m.count)];
+        if (m.away && m.away.length > 0) lines.push(line('notice', `${this.stamp()} * `, `Away: ${nameList(m.away)}`));
+        return lines;
+      }
       case 'bye':
         return [line('notice', `${this.stamp()} * `, safeLine(m.message))];
       case 'hello':
@@ -122,23 +138,28 @@ export class Formatter {
   }
 
   /**
-   * `[t] alice: hello`, or `[t] [private] alice -> bob: hi`. Further lines of the text are
-   * indented to line up under the first.
+   * `[t] alice: hello`, or `[t] [private] alice -> bob: hi`; an action `[t] * alice waves`. A line
+   * from history says so on every line (`[t] (history) alice: …`, with the date when not today),
+   * visible without colour; one kept while you were offline says `(while you were away)`.
+   * Further lines of the text are indented to line up under the first.
    */
   private chat(m: ServerMessage<'msg'>): DisplayLine[] {
     const from = safeLine(m.from);
-    const stamp = this.stamp(m.ts);
-    const head = m.scope === 'private' ? `${stamp} [private] ` : `${stamp} `;
+    const old = m.replay === true || m.offline === true;
+    const mark = m.replay ? '(history) ' : m.offline ? '(while you were away) ' : '';
+    const stamp = `${old ? this.dated(m.ts) : this.stamp(m.ts)} ${mark}`;
+    const head = m.scope === 'private' ? `${stamp}[private] ` : stamp;
     const to = m.scope === 'private' && m.to !== undefined ? ` -> ${safeLine(m.to)}` : '';
-    const prefix = `${head}${from}${to}: `;
-    const style: Style = m.scope === 'private' ? 'private' : 'chat';
+    const prefix = m.action ? `${head}* ${from}${to} ` : `${head}${from}${to}: `;
+    const style: Style = m.replay ? 'history' : m.scope === 'private' ? 'private' : 'chat';
     const mention = m.scope === 'group' && this.me !== null && foldName(m.from) !== foldName(this.me) && mentions(m.text, this.me);
     const indent = Math.min(prefix.length, MAX_INDENT);
+    const at = m.action ? head.length + 2 : head.length;
     return chatLines(m.text).map((text, i) => ({
       style,
       text: i === 0 ? prefix + text : ' '.repeat(indent) + text,
       indent,
-      ...(i === 0 ? { sender: { at: head.length, name: from } } : {}),
+      ...(i === 0 ? { sender: { at, name: from } } : {}),
       ...(mention ? { mention } : {}),
     }));
   }

@@ -14,6 +14,8 @@ export type Action =
   | { kind: 'logout' }
   | { kind: 'help' }
   | { kind: 'clear' }
+  /** /history [N]: older group lines (the session knows from where). */
+  | { kind: 'history'; count: number }
   /** A local mistake (usage, unknown command): shown to the user, nothing is sent. */
   | { kind: 'problem'; text: string }
   | { kind: 'none' };
@@ -130,7 +132,30 @@ const SPECIFIC: readonly CommandEntry[] = [
   command('/say', 'TEXT', 'send TEXT as it is, even a lone "y" or a word that is a command', ([text]) =>
     send({ type: 'say', text: text! }),
   ),
-  command('/who', '', 'list who is online', () => send({ type: 'who' })),
+  command('/me', 'TEXT', 'an action: "/me waves" shows "* alice waves" (to your partner in a private chat)', ([text]) =>
+    send({ type: 'say', action: true, text: text! }),
+  ),
+  command('/who', '', 'list who is online (and who is away)', () => send({ type: 'who' })),
+  {
+    syntax: '/history [N]',
+    description: 'show N older lines (default 50, at most 200); again for more, back to the start',
+    parse(line) {
+      const { head, rest } = split(line);
+      if (head.toLowerCase() !== '/history') return null;
+      if (rest.trim() === '') return { kind: 'history', count: 50 };
+      const n = Number(rest.trim());
+      return Number.isInteger(n) && n >= 1 && n <= 200 ? { kind: 'history', count: n } : problem('usage: /history [N], N from 1 to 200');
+    },
+  },
+  {
+    syntax: '/away [MESSAGE]',
+    description: 'mark yourself away; who writes to you gets MESSAGE (once), /who shows it',
+    parse(line) {
+      const { head, rest } = split(line);
+      return head.toLowerCase() === '/away' ? send({ type: 'away', message: rest.trim() === '' ? 'away' : rest }) : null;
+    },
+  },
+  command('/back', '', 'no longer away', () => send({ type: 'back' })),
   command('/clear', '', 'clear the screen', () => ({ kind: 'clear' })),
   command('/help', '', 'show this list', () => ({ kind: 'help' })),
   exact(['LOGOUT', 'exit', 'quit', '/quit'], 'log out and leave', { kind: 'logout' }),

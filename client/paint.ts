@@ -10,7 +10,8 @@ import { wrap } from './wrap.js';
 const SGR = (code: string) => (code ? `\x1b[${code}m` : '');
 const RESET = '\x1b[0m';
 
-const STYLES: Record<Style, string> = { chat: '', info: '', private: '35', notice: '36', error: '31' };
+/** History is dimmed (2): said before, visibly so (it is marked in words as well, for NO_COLOR). */
+const STYLES: Record<Style, string> = { chat: '', info: '', private: '35', notice: '36', error: '31', history: '2' };
 /** Bold yellow: a line that names the user. */
 const MENTION = '1;33';
 /**

@@ -54,6 +54,8 @@ export class ChatSession {
   private me!: LoginOk;
   /** The login that worked, sent again when the server has forgotten the session. */
   private credentials!: ClientMessage<'login'>;
+  /** The name the user gave at the last login attempt (a guest may get another). */
+  private asked: string | undefined;
   /** The username and password while logging in: from the command line, or typed. */
   private readonly answers: Credentials;
   /** What is shown and what typed lines mean, once logged in. */
@@ -128,6 +130,7 @@ export class ChatSession {
       // The server drops connections that take too long to log in: a slow typist gets a new one.
       if (!this.link?.open) this.attach(await this.connectFn(this.endpoint));
       this.state = 'logging-in';
+      this.asked = login.user;
       const reply = await this.request(login, 'login');
       if (reply?.type === 'login_ok') {
         this.credentials = login;
@@ -179,7 +182,7 @@ export class ChatSession {
     this.state = 'ready';
     this.me = m;
     this.startHeartbeat(m);
-    const lines = this.view.loggedIn(m, how);
+    const lines = this.view.loggedIn(m, how, this.asked);
     this.ui.setPrompt(this.view.prompt);
     this.show(lines);
   }
@@ -268,7 +271,9 @@ export class ChatSession {
 
   /** The server no longer knows our session: log in again with the password we know. */
   private async logInAgain(): Promise<void> {
-    const reply = await this.request(this.credentials, 'relogin');
+    // The server forgot the session (it restarted): the lines after the last one seen come back.
+    const since = this.view.lastId;
+    const reply = await this.request(since === undefined ? this.credentials : { ...this.credentials, since }, 'relogin');
     if (this.state !== 'resuming') return;
     if (!reply) return this.retryLater();
     this.show(this.fmt.message(reply));

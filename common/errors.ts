@@ -31,6 +31,8 @@ export const ERRORS = {
   NOT_A_LOGIN: (n: number) => `${n} messages before login that were not a login; the connection will be closed`,
   // Chat.
   NO_SUCH_USER: (user: string) => `${user} is not online`,
+  MAILBOX_FULL: (user: string, n: number) => `${user} already has ${n} messages waiting; yours was not kept`,
+  NOT_AWAY: () => 'you are not marked as away',
   MUTED: (seconds: number) => `you are muted for sending too fast; try again in ${seconds} s`,
   // Private sessions.
   PM_SELF: () => 'you cannot start a private chat with yourself',

@@ -44,9 +44,13 @@ function scriptOf(letter: string): string | undefined {
   return SCRIPTS.find((s) => s.re.test(letter))?.name;
 }
 
+/** Names no user may take: the IRC side's service nick (see server/net/irc/). */
+const RESERVED = new Set(['tinychat']);
+
 /** Why `name` is not a valid username, or null when it is. Checks the NFC form of `name`. */
 export function nameProblem(name: string): string | null {
   const nfc = name.normalize('NFC');
+  if (RESERVED.has(foldName(nfc))) return `"${nfc}" is reserved for the server; choose another name`;
   const chars = [...nfc];
   if (chars.length === 0 || chars.length > MAX || !ALLOWED.test(nfc)) return `use ${NAME_RULE}`;
   if (nfc.normalize('NFKC') !== nfc) return `use ${NAME_RULE} (no look-alike forms such as fullwidth letters)`;

@@ -38,9 +38,28 @@ export const NOTICE_EVENTS = [
   'pm_disconnected',
   /** Private lines that never reached their recipient (they did not come back). */
   'pm_undelivered',
+  /** After the lines replayed at login: live chat starts here. */
+  'live',
+  /** After a /history page: how much is older, or that nothing is. */
+  'history',
+  /** Your message to an offline account is kept for them. */
+  'offline_stored',
+  /** At login: messages that came while you were away follow. */
+  'offline_delivered',
+  /** You are marked away now; or (to a sender, once) the recipient is away, with their message. */
+  'away',
+  /** You are back (no longer away). */
+  'back',
+  /** The message of the day, right after login. */
+  'motd',
+  /** A notice from the server's operator to everyone (the console's `wall`). */
+  'wall',
 ] as const;
-/** Why the server closes a connection on purpose: logout, shutdown, no heartbeats, resumed elsewhere. */
-export const BYE_REASONS = ['logout', 'shutdown', 'offline', 'replaced'] as const;
+/**
+ * Why the server closes a connection on purpose: logout, shutdown, no heartbeats, resumed
+ * elsewhere, removed by the operator (`kick`: the client must not come back on its own).
+ */
+export const BYE_REASONS = ['logout', 'shutdown', 'offline', 'replaced', 'kicked'] as const;
 /** A chat line to the whole room, or between two people. */
 export const SCOPES = ['group', 'private'] as const;
 
@@ -60,14 +79,18 @@ const optNames = { kind: 'strings', max: 100_000, optional: true } as const;
 
 /** What a client may send. */
 export const CLIENT_MESSAGES = {
-  /** Log in, or register when the name is new. An empty password asks for a guest login. */
-  login: { fields: { user: str(64), password: str(1024) }, body: 'none' },
+  /**
+   * Log in, or register when the name is new. An empty password asks for a guest login. `since`:
+   * the id of the last line this client saw (logging in again after a restart): the lines after
+   * it are replayed instead of the last few.
+   */
+  login: { fields: { user: str(64), password: str(1024), since: optInt }, body: 'none' },
   /** Take over a session whose TCP connection was lost, without a password. */
   resume: { fields: { session: str(64), token: str(128) }, body: 'none' },
   /** A chat line: to the group, or to the private partner while in a private session. */
-  say: { fields: { group: optBool }, body: 'chat' },
+  say: { fields: { group: optBool, action: optBool }, body: 'chat' },
   /** A one-shot private message. */
-  dm: { fields: { to: str(64) }, body: 'chat' },
+  dm: { fields: { to: str(64), action: optBool }, body: 'chat' },
   /** Ask `to` for a private session. */
   pm_request: { fields: { to: str(64) }, body: 'none' },
   /** Answer a request; without `from`, the oldest pending one. */
@@ -75,6 +98,12 @@ export const CLIENT_MESSAGES = {
   /** Leave the private session. */
   pm_exit: { fields: {}, body: 'none' },
   who: { fields: {}, body: 'none' },
+  /** Older group lines: `count` (at most 200) before the line `before` (default: the newest). */
+  history: { fields: { before: optInt, count: optInt }, body: 'none' },
+  /** Marks you away, with a message for those who write to you (`/away gone fishing`). */
+  away: { fields: { message: str(200) }, body: 'none' },
+  /** No longer away (`/back`). */
+  back: { fields: {}, body: 'none' },
   logout: { fields: {}, body: 'none' },
 } as const satisfies Record<string, MessageSpec>;
 
@@ -111,7 +140,22 @@ export const SERVER_MESSAGES = {
    * A chat line. `id` orders it among this server's lines (it only grows); `scope` tells group
    * from private; `to` names the recipient of private lines.
    */
-  msg: { fields: { id: int, from: str(64), ts: int, scope: oneOf(SCOPES), to: optStr(64) }, body: 'text' },
+  msg: {
+    fields: {
+      id: int,
+      from: str(64),
+      ts: int,
+      scope: oneOf(SCOPES),
+      to: optStr(64),
+      /** Said before: replayed from history (at login, or for /history). */
+      replay: optBool,
+      /** Sent while you were offline, kept until you logged in. */
+      offline: optBool,
+      /** An action (`/me waves`): shown as "* alice waves". */
+      action: optBool,
+    },
+    body: 'text',
+  },
   /**
    * Something happened that the user should read: `event` is the machine name, `message` the
    * human sentence. `user` is the other person involved; `online` comes with changes to the user list.
@@ -120,11 +164,15 @@ export const SERVER_MESSAGES = {
     fields: { event: oneOf(NOTICE_EVENTS), message: str(1024), ts: int, user: optStr(64), online: optNames, count: optInt },
     body: 'none',
   },
-  /** The online list, sorted; at most the first 1,000 names, with `count` for the total. */
-  who: { fields: { online: names, count: optInt }, body: 'none' },
+  /**
+   * The online list, sorted; at most the first 1,000 names, with `count` for the total. `away`:
+   * those of them who are away.
+   */
+  who: { fields: { online: names, count: optInt, away: optNames }, body: 'none' },
   /**
    * Sent just before the server closes the connection on purpose. `reason` is the stable part:
-   * logout, shutdown, offline (no heartbeats), replaced (the session was resumed elsewhere).
+   * logout, shutdown, offline (no heartbeats), replaced (the session was resumed elsewhere),
+   * kicked (removed by the operator).
    */
   bye: { fields: { message: str(1024), reason: oneOf(BYE_REASONS) }, body: 'none' },
 } as const satisfies Record<string, MessageSpec>;

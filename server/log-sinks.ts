@@ -6,9 +6,11 @@
  *
  * The log file may also fail outright (ENOSPC, a disk gone read-only): its sink then drops and
  * counts lines, tries the file again now and then, and says both on stderr (the console). It can
- * be reopened at any time (SIGHUP, after logrotate moved the file away).
+ * be reopened at any time (SIGHUP, after logrotate moved the file away), and it rotates itself
+ * when it reaches a size: server.log becomes server.log.1, .1 becomes .2, and so on, the oldest
+ * beyond the number of backups is dropped.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, renameSync, statSync, unlinkSync, type WriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { systemClock, type Clock } from '../common/clock.js';
 
@@ -40,9 +42,17 @@ export function boundedSink(stream: Writable, limit = LOG_BACKLOG, what = 'log')
 
 /** fd 2 through the thread pool (never closed: autoClose off); nowhere to report its errors. */
 export function stderrSink(): Sink {
-  const stream = createWriteStream('/dev/stderr', { fd: 2, autoClose: false });
+  return fdSink(2);
+}
+
+/**
+ * A file descriptor of the process (1 or 2) written from the thread pool, so a slow terminal or
+ * pipe never blocks the event loop; bounded like any sink. Never closed (autoClose off).
+ */
+export function fdSink(fd: 1 | 2, limit = LOG_BACKLOG, what = 'log'): Sink {
+  const stream = createWriteStream(fd === 1 ? '/dev/stdout' : '/dev/stderr', { fd, autoClose: false });
   stream.on('error', () => {});
-  return boundedSink(stream);
+  return boundedSink(stream, limit, what);
 }
 
 /** After the log file failed, how long before it is tried again. */
@@ -53,6 +63,10 @@ export interface FileSinkOptions {
   clock?: Clock;
   /** Where to say that the file failed or works again (default: stderr). */
   warn?: (line: string) => void;
+  /** Rotate when the file would pass this many bytes; 0 or undefined: never. */
+  maxSize?: number;
+  /** Rotated files kept (server.log.1 … server.log.N); 0: the old file is dropped. */
+  backups?: number;
 }
 
 /** The log file, appended to; see the file comment for failures and reopening. */
@@ -66,6 +80,10 @@ export class FileSink implements Sink {
   private readonly limit: number;
   private readonly clock: Clock;
   private readonly warn: (line: string) => void;
+  private readonly maxSize: number;
+  private readonly backups: number;
+  /** Bytes in the current file: its size when opened, plus what was handed to it since. */
+  private size = 0;
 
   constructor(
     private readonly path: string,
@@ -74,6 +92,8 @@ export class FileSink implements Sink {
     this.limit = options.limit ?? LOG_BACKLOG;
     this.clock = options.clock ?? systemClock;
     this.warn = options.warn ?? ((line) => void process.stderr.write(`${line}\n`));
+    this.maxSize = options.maxSize ?? 0;
+    this.backups = options.backups ?? 5;
   }
 
   write(text: string): void {
@@ -84,7 +104,36 @@ export class FileSink implements Sink {
       this.dropped += lines(text);
       return;
     }
-    this.sink.write(text);
+    if (this.maxSize > 0) {
+      const bytes = Buffer.byteLength(text);
+      // Not while the file is still being opened: its name must not move before it is open.
+      if (this.size > 0 && this.size + bytes > this.maxSize && !this.stream!.pending) this.rotate();
+      this.size += bytes;
+    }
+    this.sink!.write(text);
+  }
+
+  /**
+   * Moves the file aside (server.log → .1 → .2 …) and starts a new one. Lines the old stream has
+   * not written yet still reach the moved file: a rename keeps an open file. The renames are
+   * synchronous, once per --log-max-size bytes of log, so no line can fall between two files.
+   */
+  private rotate(): void {
+    const { path, backups } = this;
+    try {
+      if (backups === 0) ifThere(() => unlinkSync(path));
+      for (let n = backups - 1; n >= 1; n--) ifThere(() => renameSync(`${path}.${n}`, `${path}.${n + 1}`));
+      if (backups > 0) ifThere(() => renameSync(path, `${path}.1`));
+    } catch (e) {
+      // Try again after another --log-max-size bytes rather than on every line.
+      this.size = 0;
+      this.warn(`chat-server: cannot rotate log file ${path}: ${(e as Error).message}; it goes on growing`);
+      return;
+    }
+    const old = this.stream;
+    this.stream = null;
+    old?.end();
+    this.open();
   }
 
   /** Closes the file and opens it again by its path (logrotate moved it away: a new one starts). */
@@ -102,6 +151,7 @@ export class FileSink implements Sink {
   }
 
   private open(): void {
+    this.size = sizeOf(this.path);
     const stream = createWriteStream(this.path, { flags: 'a', mode: 0o600 });
     this.stream = stream;
     this.sink = boundedSink(stream, this.limit);
@@ -125,5 +175,23 @@ export class FileSink implements Sink {
     const why = (e as NodeJS.ErrnoException).code ?? e.message;
     this.failure = { at: this.clock.monotonic(), why };
     this.warn(`chat-server: cannot write log file ${this.path}: ${e.message}; log lines are dropped and counted, and the file is tried again every ${RETRY_MS / 1000} s`);
+  }
+}
+
+/** A file's size; 0 if it is not there (or cannot be read: opening it will say why). */
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Runs a rename or removal that may find its file gone (moved away by someone else): fine. */
+function ifThere(act: () => void): void {
+  try {
+    act();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
 }

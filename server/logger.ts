@@ -1,6 +1,8 @@
 /**
- * The one way the server logs. It wraps log4js so the rest of the code sees four methods, and
- * tests can pass a silent or capturing logger instead.
+ * The one way the server logs. It wraps log4js so the rest of the code sees a few methods, and
+ * tests can pass a silent or capturing logger instead. Each layer logs under a category of its
+ * own (`log.for('net')`), so each can have its own level (--log-level); the file may be written
+ * as text or as one JSON object a line (--log-format), the console is always text.
  *
  * Lines go to the log file and to stderr (stdout belongs to the ready line and the console's
  * answers) through a small log4js appender of ours that gathers the lines of one event-loop turn
@@ -11,22 +13,55 @@
  * or a file, and a pipe write wakes its reader: in the bench (stderr piped to the parent) those
  * writes took 5% of the server's time in the paced run, about 0.3 ms per write. So stderr gets
  * an fs stream of its own, written from libuv's thread pool, like the file. Both are bounded,
- * and the file survives its own failures (see log-sinks.ts).
+ * and the file survives its own failures and rotates by size (see log-sinks.ts). The running
+ * chat-server hands its console lines to the process's ordered output instead
+ * (process-output.ts), which batches them with the console's own.
  */
 import log4js from 'log4js';
+import { UsageError } from '../common/cli.js';
 import type { Clock } from '../common/clock.js';
+import type { LogFormat, LogLevel, LogLevels } from './config.js';
 import { FileSink, stderrSink, type Sink } from './log-sinks.js';
+
+/**
+ * What a log line is about, so each can have its own level (`--log-level chat=warn,net=debug`):
+ * the server's start, stop and signals; the operator's console commands; connections, datagrams
+ * and TLS (net/); the chat itself: logins, lines, private chats, mutes (chat/); registrations,
+ * failed logins and handler errors (dispatch/); files kept beside the users file (store/).
+ */
+export const LOG_CATEGORIES = ['server', 'console', 'net', 'chat', 'dispatch', 'store'] as const;
+export type LogCategory = (typeof LOG_CATEGORIES)[number];
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'off'];
 
 export interface Logger {
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
+  /** The same log under a category of its own (its level may differ). */
+  for(category: LogCategory): Logger;
   /** Closes and reopens the log file by its path (SIGHUP, after logrotate moved it away). */
   reopen(): void;
   /** Flushes and closes the appenders; safe to call twice. */
   close(): Promise<void>;
 }
 
+/** How an appender formats an event: log4js's pattern layout (text), or one JSON object. */
+interface AppenderConfig {
+  format: LogFormat;
+  pattern: string;
+  time: (d: Date) => string;
+}
+
+function layoutFor(config: AppenderConfig, layouts: log4js.LayoutsParam): (event: log4js.LoggingEvent) => string {
+  // Formatted once per millisecond (see cachedTime); log4js calls a token with the event, while
+  // its typings declare tokens without arguments.
+  const time = cachedTime(config.time);
+  if (config.format === 'json') {
+    return (event) =>
+      JSON.stringify({ time: time(event), level: event.level.levelStr, category: event.categoryName, message: String(event.data[0]) });
+  }
+  return layouts.layout('pattern', { pattern: config.pattern, tokens: { time: time as unknown as () => string } });
+}
 
 /**
  * A log4js appender module that formats each event at once but writes once per turn. `shutdown`
@@ -35,10 +70,7 @@ export interface Logger {
 function batched(open: () => Sink): log4js.AppenderModule {
   return {
     configure: (config, layouts) => {
-      const { pattern, time } = config as unknown as { pattern: string; time: (d: Date) => string };
-      // log4js calls a token with the event; its typings declare tokens without arguments.
-      const token = cachedTime(time) as unknown as () => string;
-      const layout = layouts!.layout('pattern', { pattern, tokens: { time: token } });
+      const layout = layoutFor(config as unknown as AppenderConfig, layouts!);
       const sink = open();
       let lines: string[] = [];
       const flush = () => {
@@ -57,6 +89,20 @@ function batched(open: () => Sink): log4js.AppenderModule {
           sink.end(done);
         },
       });
+    },
+  };
+}
+
+/**
+ * A log4js appender module that hands each formatted line to `write` at once: for the console,
+ * whose writer (server/process-output.ts) batches it per turn with the console's own output, so
+ * the two keep their order on a terminal.
+ */
+function lineByLine(write: (text: string) => void): log4js.AppenderModule {
+  return {
+    configure: (config, layouts) => {
+      const layout = layoutFor(config as unknown as AppenderConfig, layouts!);
+      return (event: log4js.LoggingEvent) => write(`${layout(event)}\n`);
     },
   };
 }
@@ -82,6 +128,8 @@ export function cachedTime(format: (d: Date) => string): (event: log4js.LoggingE
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 /** Local time, as log4js's `%d{hh:mm:ss}`. */
 export const clockTime = (d: Date) => `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+/** UTC date and time to the millisecond with its zone (JSON logs: collectors parse it as it is). */
+export const isoTime = (d: Date) => d.toISOString();
 /** Local date and time to the millisecond, as log4js's `%d` (ISO 8601 without a zone). */
 export const fullTime = (d: Date) =>
   `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${clockTime(d)}.${pad(d.getMilliseconds(), 3)}`;
@@ -91,44 +139,111 @@ export interface LoggerOptions {
   clock?: Clock;
   /** Where the file sink says that the file failed or works again (default: stderr). */
   warn?: (line: string) => void;
-  /** Whether lines go to stderr as well (default: yes). */
-  console?: boolean;
+  /**
+   * Where console lines go: false for nowhere, a function taking whole lines of text (main.ts
+   * passes the process's ordered output), or by default stderr through a bounded fs stream.
+   */
+  console?: boolean | ((text: string) => void);
+  /** Levels by category (default: info for all). */
+  levels?: LogLevels;
+  /** The log file's format (default: text). */
+  format?: LogFormat;
+  /** Size rotation of the log file: at `maxSize` bytes (0: never), keeping `backups` old files. */
+  maxSize?: number;
+  backups?: number;
 }
+
+const TEXT = '%x{time} %p %m';
 
 export function createLogger(file: string, options: LoggerOptions = {}): Logger {
   const appenders: Record<string, log4js.Appender> = {};
   const use: string[] = [];
   if (options.console !== false) {
-    appenders.console = { type: batched(stderrSink), pattern: '%x{time} %p %m', time: clockTime } as log4js.Appender;
+    const type = typeof options.console === 'function' ? lineByLine(options.console) : batched(stderrSink);
+    appenders.console = { type, format: 'text', pattern: TEXT, time: clockTime } as log4js.Appender;
     use.push('console');
   }
   let fileSink: FileSink | null = null;
   if (file) {
-    const open = () => (fileSink = new FileSink(file, { ...(options.clock ? { clock: options.clock } : {}), ...(options.warn ? { warn: options.warn } : {}) }));
-    appenders.file = { type: batched(open), pattern: '%x{time} %p %m', time: fullTime } as log4js.Appender;
+    const { clock, warn, maxSize, backups } = options;
+    const open = () => (fileSink = new FileSink(file, { clock, warn, maxSize, backups }));
+    const json = options.format === 'json';
+    appenders.file = { type: batched(open), format: json ? 'json' : 'text', pattern: TEXT, time: json ? isoTime : fullTime } as log4js.Appender;
     use.push('file');
   }
-  log4js.configure({ appenders, categories: { default: { appenders: use, level: 'info' } } });
-  const log = log4js.getLogger('chat');
-  let closed: Promise<void> | null = null;
-  return {
-    info: (m) => log.info(m),
-    warn: (m) => log.warn(m),
-    error: (m) => log.error(m),
-    reopen: () => fileSink?.reopen(),
-    close: () => (closed ??= new Promise<void>((resolve) => log4js.shutdown(() => resolve()))),
+  const levels = options.levels ?? { default: 'info' };
+  const categories: Record<string, { appenders: string[]; level: string }> = {
+    default: { appenders: use, level: levels.default },
   };
+  for (const c of LOG_CATEGORIES) categories[c] = { appenders: use, level: levels[c] ?? levels.default };
+  // log4js needs an appender in every category; with none, an appender that drops everything.
+  if (use.length === 0) {
+    appenders.none = { type: { configure: () => () => {} } } as unknown as log4js.Appender;
+    for (const c of Object.values(categories)) c.appenders = ['none'];
+  }
+  log4js.configure({ appenders, categories });
+  let closed: Promise<void> | null = null;
+  const made = new Map<string, Logger>();
+  const make = (category: LogCategory): Logger => {
+    let logger = made.get(category);
+    if (logger) return logger;
+    const log = log4js.getLogger(category);
+    logger = {
+      info: (m) => log.info(m),
+      warn: (m) => log.warn(m),
+      error: (m) => log.error(m),
+      for: make,
+      reopen: () => fileSink?.reopen(),
+      close: () => (closed ??= new Promise<void>((resolve) => log4js.shutdown(() => resolve()))),
+    };
+    made.set(category, logger);
+    return logger;
+  };
+  return make('server');
+}
+
+/**
+ * `--log-level`: "warn" (every category), or a default and categories
+ * ("info,chat=warn,net=debug"; "chat=warn" alone keeps info for the rest). Throws a UsageError
+ * naming the unknown level or category.
+ */
+export function parseLogLevels(text: string): LogLevels {
+  const levels: LogLevels = { default: 'info' };
+  const level = (word: string): LogLevel => {
+    const l = word.trim().toLowerCase() as LogLevel;
+    if (!LOG_LEVELS.includes(l)) throw new UsageError(`invalid --log-level: unknown level "${word.trim()}" (use ${LOG_LEVELS.join(', ')})`);
+    return l;
+  };
+  const parts = text.split(',').map((p) => p.trim());
+  if (parts.every((p) => p === '')) throw new UsageError('invalid --log-level: empty');
+  for (const part of parts) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    if (eq < 0) {
+      levels.default = level(part);
+      continue;
+    }
+    const category = part.slice(0, eq).trim().toLowerCase();
+    if (!(LOG_CATEGORIES as readonly string[]).includes(category)) {
+      throw new UsageError(`invalid --log-level: unknown category "${part.slice(0, eq).trim()}" (use ${LOG_CATEGORIES.join(', ')})`);
+    }
+    levels[category] = level(part.slice(eq + 1));
+  }
+  return levels;
 }
 
 /** A logger that keeps its lines in memory: for tests, and for callers that want silence. */
 export function memoryLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
-  return {
+  const logger: Logger & { lines: string[] } = {
     lines,
     info: (m) => void lines.push(`INFO ${m}`),
     warn: (m) => void lines.push(`WARN ${m}`),
     error: (m) => void lines.push(`ERROR ${m}`),
+    // One list for every category: specs read what was logged, not where.
+    for: () => logger,
     reopen: () => void lines.push('REOPEN'),
     close: async () => {},
   };
+  return logger;
 }

@@ -1,84 +1,183 @@
 #!/usr/bin/env node
 /**
- * chat-server: parses the command line once into a ServerConfig, starts the server, prints the
- * ready line, and wires the console and the signals. Errors end as one line and exit code 1.
+ * chat-server: gathers the options once (command line, TINYCHAT_* variables, a --config file; see
+ * options.ts) into one ServerConfig, starts the server, prints the ready line, and wires the
+ * console, the metrics endpoint and the signals. Errors end as one line and exit code 1.
  */
+import { fstatSync, readFileSync } from 'node:fs';
 import { hideBin } from 'yargs/helpers';
-import { UsageError, commandLine, optionalWholeNumber, versionLine, wholeNumber } from '../common/cli.js';
-import { DEFAULTS, type ServerConfig } from './config.js';
-import { attachConsole } from './console.js';
-import { boundedSink } from './log-sinks.js';
+import { UsageError, commandLine, versionLine, wholeNumber } from '../common/cli.js';
+import { DEFAULTS, type LogFormat, type ServerConfig } from './config.js';
+import { attachConsole, type AttachedConsole, type ConsoleTerminal } from './console.js';
+import { fileWritable, listening, readiness, type ReadinessCheck } from './health.js';
+import { boundedSink, fdSink, stderrSink } from './log-sinks.js';
+import { createLogger, parseLogLevels } from './logger.js';
+import { createMetrics } from './metrics.js';
+import { readMotd } from './motd.js';
+import { startOps, type OpsServer } from './ops-http.js';
+import {
+  OPTIONS,
+  byteSize,
+  fromCommandLine,
+  fromConfigFile,
+  fromEnvironment,
+  fromSource,
+  maskSecrets,
+  merge,
+  type Gathered,
+  type OptionName,
+  type OptionSpec,
+} from './options.js';
+import { ProcessOutput } from './process-output.js';
+import { channelProblem } from './net/irc/parse.js';
 import { ChatServer } from './server.js';
 
 /** Console output (the ready line, answers, online lists) a stdout nobody reads may hold. */
 const STDOUT_BACKLOG = 1024 * 1024;
+/**
+ * A graceful stop takes at most a few seconds (the listener waits 3 s for peers that never read,
+ * see net/listener.ts); past this something hangs, and the process leaves anyway.
+ */
+const STOP_LIMIT_MS = 15_000;
 
-function parse(argv: string[]): ServerConfig {
+interface Parsed {
+  config: ServerConfig;
+  /** The effective options as --print-config shows them (before masking). */
+  shown: Record<string, unknown>;
+  print: boolean;
+}
+
+const USAGE =
+  '$0 [options]\n\nRuns the chat server. Every option may also come from a TINYCHAT_* environment variable ' +
+  '(TINYCHAT_MAX_OUTPUT for --max-output) or a --config JSON file; the command line wins, then the environment, ' +
+  'then the file.\nConsole commands: online, stats, kick NAME [reason], mute NAME SECONDS, wall TEXT, motd, Terminate server, help.';
+
+function parse(argv: string[], env: NodeJS.ProcessEnv): Parsed {
+  let y = commandLine(argv, 'chat-server', USAGE).version(versionLine('chat-server'));
+  for (const [name, spec] of Object.entries(OPTIONS) as [OptionName, OptionSpec][]) {
+    // No yargs default: what was not given must fall through to the environment and the file.
+    const shown = spec.default === undefined ? {} : { defaultDescription: spec.default === '' ? '""' : String(spec.default) };
+    y = y.option(name, { type: spec.kind, describe: spec.describe, ...shown });
+  }
+  const cli = fromCommandLine(y.parseSync() as Record<string, unknown>);
+  const environment = fromEnvironment(env);
+  const path = (cli.values.config ?? environment.values.config) as string | undefined;
+  const file = path === undefined ? merge() : fromConfigFile(path, readConfigFile(path));
+  const all = merge(file, environment, cli);
+  return { config: toConfig(all), shown: effective(all), print: all.values['print-config'] === true };
+}
+
+function readConfigFile(path: string): string {
+  if (path.trim() === '') throw new UsageError('invalid --config: empty');
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/** Every option's value, given or default, by its command-line name (not --config, --print-config). */
+function effective({ values }: Gathered): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(OPTIONS) as [OptionName, OptionSpec][]) {
+    if (spec.commandLineOnly) continue;
+    const v = values[name] ?? spec.default;
+    if (v !== undefined) out[name] = v;
+  }
+  return out;
+}
+
+/** The merged values as one ServerConfig, each checked as the command line always was. */
+function toConfig({ values, sources }: Gathered): ServerConfig {
   const d = DEFAULTS;
-  const a = commandLine(argv, 'chat-server', '$0 [options]\n\nRuns the chat server. Type "online", "stats" or "Terminate server" on its console.')
-    .version(versionLine('chat-server'))
-    .option('host', { type: 'string', default: d.host, describe: 'Address to listen on' })
-    .option('port', { type: 'number', default: d.port, describe: 'TCP port (0 picks a free one)' })
-    .option('udp-port', { type: 'number', describe: 'UDP heartbeat port (default: same number as --port; 0 picks a free one)' })
-    .option('db', { type: 'string', default: d.db, describe: 'Users file (JSON)' })
-    .option('log', { type: 'string', default: d.log, describe: 'Log file ("" for console only)' })
-    .option('bcrypt-cost', { type: 'number', default: d.bcryptCost, describe: 'bcrypt cost factor for new accounts (4-31)' })
-    .option('allow-guests', { type: 'boolean', default: d.allowGuests, describe: 'Let an empty password log in a guest' })
-    .option('max-body', { type: 'number', default: d.maxBody, describe: 'Largest message body in bytes' })
-    .option('pm-timeout', { type: 'number', default: d.pmTimeout, describe: 'Seconds before an unanswered private-chat request expires' })
-    .option('max-pm-requests', { type: 'number', default: d.maxPmRequests, describe: 'Private-chat requests that may wait for one user' })
-    .option('rate-count', { type: 'number', default: d.rateCount, describe: 'Messages allowed per rate window' })
-    .option('rate-window', { type: 'number', default: d.rateWindow, describe: 'Rate window in seconds' })
-    .option('mute-seconds', { type: 'number', default: d.muteSeconds, describe: 'Seconds a flooding user is muted' })
-    .option('heartbeat-timeout', { type: 'number', default: d.heartbeatTimeout, describe: 'Seconds without a heartbeat before a user is offline' })
-    .option('login-timeout', { type: 'number', default: d.loginTimeout, describe: 'Seconds a connection may take to log in' })
-    .option('announce-limit', { type: 'number', default: d.announceLimit, describe: 'Above this many users (at most 1000), joins and leaves are summarised once a second' })
-    .option('max-connections', { type: 'number', default: d.maxConnections, describe: 'Most connections in all' })
-    .option('max-per-address', { type: 'number', default: d.maxPerAddress, describe: 'Most connections from one address' })
-    .option('max-output', { type: 'number', default: d.maxOutput, describe: 'Bytes of unread output before a slow client is dropped' })
-    .option('max-backlog', { type: 'number', default: d.maxBacklog, describe: 'Bytes kept in all for users whose connection dropped, until they resume' })
-    .option('min-password', { type: 'number', default: d.minPassword, describe: 'Shortest password for new accounts' })
-    .option('max-failures', { type: 'number', default: d.maxFailures, describe: 'Failed logins per minute from one address before attempts wait' })
-    .option('max-registrations', { type: 'number', default: d.maxRegistrations, describe: 'New accounts per hour from one address' })
-    .option('hash-threads', { type: 'number', default: d.hashThreads, describe: 'Worker threads for password hashing' })
-    .option('hash-queue', { type: 'number', default: d.hashQueue, describe: 'Hash jobs that may wait before logins get "server busy"' })
-    .option('tls-cert', { type: 'string', describe: 'PEM certificate: serve TLS (with --tls-key)' })
-    .option('tls-key', { type: 'string', describe: 'PEM private key for --tls-cert' })
-    .parseSync();
-
-  if ((a.tlsCert === undefined) !== (a.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
-  if (a.host.trim() === '') throw new UsageError('invalid --host: empty');
-  if (a.db.trim() === '') throw new UsageError('invalid --db: empty');
-  return {
-    host: a.host,
-    port: wholeNumber('port', a.port, 0, 65535),
-    udpPort: optionalWholeNumber('udp-port', a.udpPort, 0, 65535),
-    db: a.db,
-    log: a.log,
-    bcryptCost: wholeNumber('bcrypt-cost', a.bcryptCost, 4, 31),
-    allowGuests: a.allowGuests,
-    maxBody: wholeNumber('max-body', a.maxBody, 1),
-    pmTimeout: wholeNumber('pm-timeout', a.pmTimeout, 1),
-    maxPmRequests: wholeNumber('max-pm-requests', a.maxPmRequests, 1),
-    rateCount: wholeNumber('rate-count', a.rateCount, 1),
-    rateWindow: wholeNumber('rate-window', a.rateWindow, 1),
-    muteSeconds: wholeNumber('mute-seconds', a.muteSeconds, 1),
-    heartbeatTimeout: wholeNumber('heartbeat-timeout', a.heartbeatTimeout, 1),
-    loginTimeout: wholeNumber('login-timeout', a.loginTimeout, 1),
-    // A join notice carries the online list; past 1,000 names it would not fit a frame header.
-    announceLimit: wholeNumber('announce-limit', a.announceLimit, 0, 1000),
-    maxConnections: wholeNumber('max-connections', a.maxConnections, 1),
-    maxPerAddress: wholeNumber('max-per-address', a.maxPerAddress, 1),
-    maxOutput: wholeNumber('max-output', a.maxOutput, 1024),
-    maxBacklog: wholeNumber('max-backlog', a.maxBacklog, 0),
-    minPassword: wholeNumber('min-password', a.minPassword, 0),
-    maxFailures: wholeNumber('max-failures', a.maxFailures, 1),
-    maxRegistrations: wholeNumber('max-registrations', a.maxRegistrations, 1),
-    hashThreads: wholeNumber('hash-threads', a.hashThreads, 1),
-    hashQueue: wholeNumber('hash-queue', a.hashQueue, 0),
-    tlsCert: a.tlsCert,
-    tlsKey: a.tlsKey,
+  /** Runs a check; its error names where the value came from. */
+  const checked = <T>(name: OptionName, f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      throw fromSource(e, sources[name]);
+    }
   };
+  const num = (name: OptionName, fallback: number, min: number, max?: number) =>
+    checked(name, () => wholeNumber(name, (values[name] ?? fallback) as number, min, max));
+  const optNum = (name: OptionName, min: number, max?: number) =>
+    values[name] === undefined ? undefined : checked(name, () => wholeNumber(name, values[name] as number, min, max));
+  const str = (name: OptionName, fallback: string) => (values[name] ?? fallback) as string;
+  const optStr = (name: OptionName) => values[name] as string | undefined;
+  const nonEmpty = (name: OptionName, fallback: string) => {
+    const v = str(name, fallback);
+    if (v.trim() === '') throw fromSource(new UsageError(`invalid --${name}: empty`), sources[name]);
+    return v;
+  };
+  const oneOf = <T extends string>(name: OptionName, fallback: T, allowed: readonly T[]): T => {
+    const v = str(name, fallback);
+    if ((allowed as readonly string[]).includes(v)) return v as T;
+    throw fromSource(new UsageError(`invalid --${name} ${JSON.stringify(v)}: use ${allowed.join(' or ')}`), sources[name]);
+  };
+
+  const tlsCert = optStr('tls-cert');
+  const tlsKey = optStr('tls-key');
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  const motd = optStr('motd');
+  return {
+    host: nonEmpty('host', d.host),
+    port: num('port', d.port, 0, 65535),
+    udpPort: optNum('udp-port', 0, 65535),
+    db: nonEmpty('db', d.db),
+    log: str('log', d.log),
+    logLevels: checked('log-level', () => parseLogLevels(str('log-level', 'info'))),
+    logFormat: oneOf<LogFormat>('log-format', d.logFormat, ['text', 'json']),
+    logMaxSize: checked('log-max-size', () => byteSize('log-max-size', str('log-max-size', '0'))),
+    logBackups: num('log-backups', d.logBackups, 0, 1000),
+    metricsPort: optNum('metrics-port', 0, 65535),
+    metricsHost: nonEmpty('metrics-host', d.metricsHost),
+    ...(motd ? { motd } : {}),
+    bcryptCost: num('bcrypt-cost', d.bcryptCost, 4, 31),
+    allowGuests: (values['allow-guests'] ?? d.allowGuests) as boolean,
+    maxBody: num('max-body', d.maxBody, 1),
+    pmTimeout: num('pm-timeout', d.pmTimeout, 1),
+    maxPmRequests: num('max-pm-requests', d.maxPmRequests, 1),
+    rateCount: num('rate-count', d.rateCount, 1),
+    rateWindow: num('rate-window', d.rateWindow, 1),
+    muteSeconds: num('mute-seconds', d.muteSeconds, 1),
+    heartbeatTimeout: num('heartbeat-timeout', d.heartbeatTimeout, 1),
+    loginTimeout: num('login-timeout', d.loginTimeout, 1),
+    // A join notice carries the online list; past 1,000 names it would not fit a frame header.
+    announceLimit: num('announce-limit', d.announceLimit, 0, 1000),
+    maxConnections: num('max-connections', d.maxConnections, 1),
+    maxPerAddress: num('max-per-address', d.maxPerAddress, 1),
+    maxOutput: num('max-output', d.maxOutput, 1024),
+    maxBacklog: num('max-backlog', d.maxBacklog, 0),
+    minPassword: num('min-password', d.minPassword, 0),
+    maxFailures: num('max-failures', d.maxFailures, 1),
+    maxRegistrations: num('max-registrations', d.maxRegistrations, 1),
+    hashThreads: num('hash-threads', d.hashThreads, 1),
+    hashQueue: num('hash-queue', d.hashQueue, 0),
+    tlsCert,
+    tlsKey,
+    dataDir: nonEmpty('data-dir', d.dataDir),
+    historyDays: num('history-days', d.historyDays, 0, 3650),
+    historyMax: num('history-max', d.historyMax, 1, 10_000_000),
+    historyOnJoin: num('history-on-join', d.historyOnJoin, 0, 200),
+    offlineMax: num('offline-max', d.offlineMax, 0, 10_000),
+    offlineDays: num('offline-days', d.offlineDays, 1, 3650),
+    ...ircOptions(optNum('irc-port', 0, 65535), optNum('irc-tls-port', 0, 65535), str('irc-channel', d.ircChannel), tlsCert !== undefined),
+  };
+}
+
+/** The option that set a TCP port which could not be bound: an IRC one, or --port. */
+function ircOption(port: number | undefined, config?: ServerConfig): string {
+  if (port !== undefined && port !== 0 && port === config?.ircPort) return '--irc-port';
+  if (port !== undefined && port !== 0 && port === config?.ircTlsPort) return '--irc-tls-port';
+  return '--port';
+}
+
+/** --irc-port, --irc-tls-port (which needs the TLS files), --irc-channel (a valid channel name). */
+function ircOptions(ircPort: number | undefined, ircTlsPort: number | undefined, ircChannel: string, tls: boolean): Pick<ServerConfig, 'ircPort' | 'ircTlsPort' | 'ircChannel'> {
+  if (ircTlsPort !== undefined && !tls) throw new UsageError('--irc-tls-port needs --tls-cert and --tls-key');
+  const problem = channelProblem(ircChannel);
+  if (problem) throw new UsageError(`invalid --irc-channel ${JSON.stringify(ircChannel)}: ${problem}`);
+  return { ircPort, ircTlsPort, ircChannel };
 }
 
 /** Turns a start-up failure into the one line a user needs. */
@@ -91,7 +190,7 @@ function explain(e: unknown, config?: ServerConfig): string {
     case 'EADDRINUSE':
       return udp
         ? `UDP port already in use: ${where} (another server running? try --udp-port 0)`
-        : `TCP port already in use: ${where} (another server running? try --port 0)`;
+        : `TCP port already in use: ${where} (another server running? try ${ircOption(err.port, config)} 0)`;
     case 'EADDRNOTAVAIL':
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
@@ -103,23 +202,98 @@ function explain(e: unknown, config?: ServerConfig): string {
   }
 }
 
+/** Whether two of the process's file descriptors lead to the same file, pipe or terminal. */
+function samePlace(a: number, b: number): boolean {
+  try {
+    const [x, y] = [fstatSync(a), fstatSync(b)];
+    return x.dev === y.dev && x.ino === y.ino && x.rdev === y.rdev;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The process's output, in one order (process-output.ts), and on a terminal what the console
+ * needs of it. On a terminal everything is written from the thread pool, readline's echo too, so a
+ * terminal that stops reading (Ctrl-S) stalls output, not the server.
+ */
+function processOutput(): { output: ProcessOutput; terminal?: ConsoleTerminal } {
+  // A closed stdout (piped into `head`, say) costs the console its answers, not the users
+  // their server; a stdout nobody reads holds at most a megabyte of them.
+  process.stdout.on('error', () => {});
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  const merged = samePlace(1, 2);
+  const err = stderrSink();
+  const out = interactive ? fdSink(1, STDOUT_BACKLOG, 'console') : merged ? err : boundedSink(process.stdout, STDOUT_BACKLOG, 'console');
+  const output = new ProcessOutput(out, merged ? null : err);
+  if (!interactive) return { output };
+  return {
+    output,
+    terminal: {
+      raw: (text) => output.raw(text),
+      hold: (prompt) => output.hold(prompt),
+      get columns() {
+        return process.stdout.columns ?? 80;
+      },
+      onResize: (f) => void process.stdout.on('resize', f),
+    },
+  };
+}
+
 async function main(): Promise<void> {
   let config: ServerConfig | undefined;
   try {
-    config = parse(hideBin(process.argv));
-    const server = new ChatServer(config);
+    const parsed = parse(hideBin(process.argv), process.env);
+    if (parsed.print) {
+      process.stdout.write(`${JSON.stringify(maskSecrets(parsed.shown), null, 2)}\n`);
+      return;
+    }
+    config = parsed.config;
+    // Read before anything is written: a bad file ends the start like a bad option.
+    const motd = config.motd ? readMotd(config.motd) : null;
+    const { output, terminal } = processOutput();
+    const { logLevels: levels, logFormat: format, logMaxSize: maxSize, logBackups: backups } = config;
+    const log = createLogger(config.log, { console: (text) => output.log(text), levels, format, maxSize, backups });
+    const server = new ChatServer(config, { logger: log });
+    server.room.motd = motd;
+    const metrics = config.metricsPort === undefined ? null : createMetrics(server);
+    // Readiness: listening, the users file writable; a cluster mode adds "Redis reachable" here.
+    const checks: ReadinessCheck[] = [listening(() => server.serving), fileWritable('users file', config.db)];
+    // Bound before the server starts, so a metrics port in use stops it before anything is written.
+    let ops: OpsServer | null = null;
+    if (metrics) {
+      ops = await startOps(config.metricsHost, config.metricsPort!, { metrics: () => metrics.scrape(), ready: () => readiness(checks) }).catch(async (e) => {
+        await log.close();
+        throw e;
+      });
+    }
     const { port, udpPort } = await server.start().catch(async (e) => {
-      await server.log.close();
+      await ops?.close();
+      await log.close();
       throw e;
     });
-    // A closed stdout (piped into `head`, say) costs the console its answers, not the users
-    // their server; a stdout nobody reads holds at most a megabyte of them.
-    process.stdout.on('error', () => {});
-    const out = boundedSink(process.stdout, STDOUT_BACKLOG, 'console');
     const scheme = config.tlsCert ? 'tls' : 'tcp';
-    out.write(`Server listening on ${scheme}://${config.host}:${port} and udp://${config.host}:${udpPort}\n`);
+    output.print(`Server listening on ${scheme}://${config.host}:${port} and udp://${config.host}:${udpPort}\n`);
+    if (config.ircPort !== undefined || config.ircTlsPort !== undefined) output.print(`IRC listening on ${server.ircUrls()}\n`);
+    if (ops) output.print(`Metrics on http://${config.metricsHost}:${ops.port}/metrics (and /healthz, /readyz)\n`);
+
+    let operatorConsole: AttachedConsole | null = null;
+    let stopping = false;
     const stop = () => {
-      void server.stop().then(() => process.exit(0));
+      if (stopping) return;
+      stopping = true;
+      // Under a service manager the stop must end: whatever hangs, the process leaves in time.
+      setTimeout(() => {
+        process.stderr.write(`chat-server: the graceful stop took over ${STOP_LIMIT_MS / 1000} s; leaving now\n`);
+        process.exit(1);
+      }, STOP_LIMIT_MS).unref();
+      operatorConsole?.close();
+      metrics?.close();
+      void server
+        .stop()
+        .then(() => ops?.close())
+        .then(() => output.end())
+        .then(() => process.exit(0));
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -130,7 +304,7 @@ async function main(): Promise<void> {
       server.log.info('SIGHUP: log file reopened');
     });
     process.on('SIGUSR2', () => server.log.info('SIGUSR2 received and ignored'));
-    attachConsole(server, process.stdin, out, stop);
+    operatorConsole = attachConsole(server, process.stdin, { write: (text) => output.print(text) }, stop, terminal);
   } catch (e) {
     process.stderr.write(`chat-server: ${explain(e, config)}\n`);
     process.exit(1);

@@ -4,26 +4,32 @@
  * and stop in order. This is the only file that knows every layer; see the README's "How the
  * server is built".
  */
+import { resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { systemClock, type Cancel, type Clock } from '../common/clock.js';
 import type { ClientMessage } from '../common/protocol.js';
 import { NOTICES } from './chat/notices.js';
+import { Operator } from './chat/operator.js';
 import { Room, SWEEP_MS } from './chat/room.js';
 import type { ServerConfig } from './config.js';
 import { Counters } from './counters.js';
 import type { Services } from './dispatch/context.js';
 import { dispatch } from './dispatch/table.js';
 import { createLogger, type Logger } from './logger.js';
-import type { Connection } from './net/connection.js';
+import type { BaseConnection } from './net/connection.js';
 import { Admission } from './net/admission.js';
 import { BACKLOG_BYTES, Backlogs } from './net/backlogs.js';
 import { Delivery } from './net/delivery.js';
 import { connectionRoom, openFileLimit } from './net/fd-limit.js';
-import { Listener } from './net/listener.js';
+import type { IrcConnection } from './net/irc/connection.js';
+import { ircProtocol } from './net/irc/protocol.js';
+import { Listener, type ListenerDeps } from './net/listener.js';
 import { readTlsFiles } from './net/tls.js';
 import { HeartbeatListener } from './net/udp.js';
 import { createHasher, type Hasher } from './store/hasher.js';
 import { LoginGate } from './store/login-gate.js';
+import { HistoryFile } from './store/history-file.js';
+import { MailboxFile } from './store/mailbox-file.js';
 import { UserFile } from './store/user-file.js';
 
 export interface ServerDeps {
@@ -38,12 +44,20 @@ export class ChatServer {
   readonly admission: Admission;
   readonly backlogs: Backlogs;
   readonly delivery: Delivery;
-  readonly room: Room<Connection>;
+  readonly room: Room<BaseConnection>;
+  /** The console's kick, mute and wall. */
+  readonly operator: Operator<BaseConnection>;
   readonly listener: Listener;
+  /** IRC listeners (--irc-port, --irc-tls-port): the same room, accounts and limits over IRC. */
+  readonly irc: { plain: Listener<IrcConnection> | null; tls: Listener<IrcConnection> | null };
+  /** The bound IRC ports, once started. */
+  ircPorts: { plain?: number; tls?: number } = {};
   private services: Services | null = null;
   private udp: HeartbeatListener | null = null;
   private stopSweep: Cancel | null = null;
   private stopping: Promise<void> | null = null;
+  private history: HistoryFile | null = null;
+  private mailbox: MailboxFile | null = null;
 
   constructor(
     readonly config: ServerConfig,
@@ -53,17 +67,26 @@ export class ChatServer {
     this.clock = deps.clock ?? systemClock;
     this.admission = new Admission(config.maxConnections, config.maxPerAddress);
     this.backlogs = new Backlogs(BACKLOG_BYTES, config.maxBacklog);
-    this.delivery = new Delivery(this.backlogs);
-    this.room = new Room(config, this.clock, this.log, this.delivery);
-    this.listener = new Listener(config, {
+    this.delivery = new Delivery(this.backlogs, this.counters);
+    this.room = new Room(config, this.clock, this.log.for('chat'), this.delivery);
+    this.operator = new Operator(this.room);
+    const listenerDeps: ListenerDeps = {
       clock: this.clock,
-      log: this.log,
+      log: this.log.for('net'),
       counters: this.counters,
       delivery: this.delivery,
       admission: this.admission,
       message: (conn, msg) => this.message(conn, msg),
       lost: (user, conn, reason) => this.room.lost(user, conn, reason),
+    };
+    this.listener = new Listener(config, listenerDeps);
+    const irc = ircProtocol({
+      channel: config.ircChannel,
+      pingMs: (config.heartbeatTimeout * 1000) / 2,
+      alive: (user) => this.room.alive(user),
     });
+    const ircListener = (port: number | undefined) => (port === undefined ? null : new Listener({ ...config, port }, listenerDeps, irc));
+    this.irc = { plain: ircListener(config.ircPort), tls: ircListener(config.ircTlsPort) };
   }
 
   /**
@@ -79,9 +102,11 @@ export class ChatServer {
     let hasher: Hasher | null = null;
     try {
       const port = await this.listener.listen(tlsFiles);
-      this.udp = new HeartbeatListener(room, this.counters, clock, log);
+      await this.listenIrc(tlsFiles);
+      this.udp = new HeartbeatListener(room, this.counters, clock, log.for('net'));
       const udpPort = await this.udp.bind(config.host, config.udpPort ?? port);
       store = await UserFile.open(config.db);
+      this.openMemory();
       hasher = createHasher(config.hashThreads, config.hashQueue);
       this.services = {
         config,
@@ -91,21 +116,62 @@ export class ChatServer {
         logins: new LoginGate(config.maxFailures, clock, config.maxRegistrations),
         counters: this.counters,
         replies: this.delivery,
-        log,
+        log: log.for('dispatch'),
       };
       this.fitOpenFileLimit();
       this.listener.open();
+      this.irc.plain?.open();
+      this.irc.tls?.open();
       room.heartbeatPort = udpPort;
       this.stopSweep = clock.every(SWEEP_MS, () => this.sweep());
       log.info(`Server started on tcp://${config.host}:${port} and udp://${config.host}:${udpPort} (${store.size} accounts)`);
+      const { plain, tls } = this.ircPorts;
+      if (plain !== undefined || tls !== undefined) log.info(`IRC listening on ${this.ircUrls()} (channel ${config.ircChannel})`);
       return { port, udpPort };
     } catch (e) {
+      await this.closeMemory();
       this.udp?.close();
       await this.listener.close({ type: 'bye', reason: 'shutdown', message: NOTICES.shutdown() });
+      await this.closeIrc();
       await hasher?.close();
       await store?.close();
       throw e;
     }
+  }
+
+  /** Binds the IRC ports (the TLS one with the same certificate as the native listener). */
+  private async listenIrc(tlsFiles: ReturnType<typeof readTlsFiles> | null): Promise<void> {
+    if (this.irc.plain) this.ircPorts.plain = await this.irc.plain.listen(null);
+    if (this.irc.tls) {
+      if (!tlsFiles) throw new Error('--irc-tls-port needs --tls-cert and --tls-key');
+      this.ircPorts.tls = await this.irc.tls.listen(tlsFiles);
+    }
+  }
+
+  /** "irc://host:6667 and ircs://host:6697", for the log and the console's first lines. */
+  ircUrls(): string {
+    const { host } = this.config;
+    const { plain, tls } = this.ircPorts;
+    return [plain !== undefined ? `irc://${host}:${plain}` : '', tls !== undefined ? `ircs://${host}:${tls}` : ''].filter(Boolean).join(' and ');
+  }
+
+  private async closeIrc(): Promise<void> {
+    const bye = { type: 'bye', reason: 'shutdown', message: NOTICES.shutdown() } as const;
+    await Promise.all([this.irc.plain?.close(bye), this.irc.tls?.close(bye)]);
+  }
+
+  /** History (unless --history-days 0) and the offline mailbox, in --data-dir. */
+  private openMemory(): void {
+    const { config, clock, log } = this;
+    const dir = resolve(config.dataDir);
+    this.history = config.historyDays > 0 ? HistoryFile.open({ dir, days: config.historyDays, max: config.historyMax, clock, log }) : null;
+    this.mailbox = MailboxFile.open({ dir, days: config.offlineDays, clock, log });
+    this.room.remember({ ...(this.history ? { history: this.history } : {}), mailbox: this.mailbox });
+  }
+
+  private async closeMemory(): Promise<void> {
+    await this.history?.close();
+    await this.mailbox?.close();
   }
 
   /**
@@ -128,11 +194,31 @@ export class ChatServer {
   }
 
   get connections(): number {
-    return this.listener.connections;
+    return this.listener.connections + (this.irc.plain?.connections ?? 0) + (this.irc.tls?.connections ?? 0);
   }
 
-  private message(conn: Connection, msg: ClientMessage): void {
-    void dispatch(this.services!, conn, msg).catch((e) => this.listener.fault(conn, e));
+  /** Open connections by transport, for the metrics (a second listener adds its own). */
+  connectionsByTransport(): Record<string, number> {
+    return {
+      [this.config.tlsCert ? 'tls' : 'tcp']: this.listener.connections,
+      ...(this.irc.plain ? { irc: this.irc.plain.connections } : {}),
+      ...(this.irc.tls ? { ircs: this.irc.tls.connections } : {}),
+    };
+  }
+
+  /** Started and not stopping: what the readiness probe calls "listening". */
+  get serving(): boolean {
+    return this.services !== null && this.stopping === null;
+  }
+
+  /** Password hashes running and waiting (0 before the start). */
+  get hashDepth(): number {
+    return this.services?.hasher.depth ?? 0;
+  }
+
+  /** To the dispatcher; settles once handled (an IRC NOTICE's errors go unanswered until then). */
+  private message(conn: BaseConnection, msg: ClientMessage): Promise<void> {
+    return dispatch(this.services!, conn, msg).catch((e) => this.listener.fault(conn, e));
   }
 
   private sweep(): void {
@@ -140,6 +226,8 @@ export class ChatServer {
     this.services?.logins.sweep();
     this.udp?.sweep();
     this.listener.sweep();
+    this.irc.plain?.sweep();
+    this.irc.tls?.sweep();
   }
 
   /**
@@ -156,6 +244,8 @@ export class ChatServer {
     this.udp?.close();
     this.room.shutdown();
     await this.listener.close({ type: 'bye', reason: 'shutdown', message: NOTICES.shutdown() });
+    await this.closeIrc();
+    await this.closeMemory();
     await this.services?.store.close();
     await this.services?.hasher.close();
     this.log.info('Server stopped');

@@ -29,6 +29,20 @@ export const NOTICES = {
     ].filter(Boolean).join('; '),
   muted: (s: number) => `You are sending too fast: muted for ${s} s`,
   unmuted: () => 'You can talk again',
+  youAway: (m: string) => `You are marked as away: "${m}". Type /back when you are back.`,
+  back: () => 'Welcome back: you are no longer marked as away',
+  away: (u: string, m: string) => `${u} is away: ${m}`,
+  operator_muted: (s: number) => `The operator muted you for ${s} s`,
+  kicked: (u: string) => `${u} was removed from the chat by the operator`,
+  you_kicked: (why: string) => `You were removed from the chat by the operator${why ? `: ${why}` : ''}`,
+  live: (n: number) => `Above: the last ${n} line${n > 1 ? 's' : ''} said here. Live chat from here.`,
+  caughtUp: (n: number, skipped: number) =>
+    `Above: the ${n} lines you missed${skipped > 0 ? ` (${skipped} older ones: /history)` : ''}. Live chat from here.`,
+  historyPage: (n: number, older: boolean) =>
+    n === 0 ? 'Nothing older: this is the start of the history.' : `${n} older lines above${older ? '; /history for more' : '; nothing older'}.`,
+  historyOff: () => 'This server keeps no history.',
+  offlineStored: (u: string) => `${u} is offline; your message will be delivered when ${u} logs in`,
+  offlineDelivered: (n: number) => `${n} message${n > 1 ? 's' : ''} came while you were away:`,
   disconnected: (u: string, s: number) =>
     `${u} is disconnected; your private lines will be delivered if ${u} comes back within ${s} s`,
   undelivered: (u: string, lines: string[], more: number) =>

@@ -22,8 +22,16 @@ export interface People<E extends Endpoint> {
   noticeAll(to: readonly string[], event: NoticeEvent, text: string, user?: string): void;
 }
 
+/**
+ * What became of private-chat requests: sent, refused by the rules before they were sent (busy,
+ * too many waiting, ...), accepted, refused by the one asked, expired, cancelled (someone left or
+ * started another private chat). Read by the metrics.
+ */
+export type PmOutcome = 'requested' | 'denied' | 'accepted' | 'refused' | 'expired' | 'cancelled';
+
 export class PrivateChats<E extends Endpoint = Endpoint> {
   readonly consent: Consent;
+  readonly outcomes: Record<PmOutcome, number> = { requested: 0, denied: 0, accepted: 0, refused: 0, expired: 0, cancelled: 0 };
 
   constructor(
     private readonly people: People<E>,
@@ -48,7 +56,11 @@ export class PrivateChats<E extends Endpoint = Endpoint> {
   /** `@PM bob`: asks bob "alice wants a private chat with you (Y/N)?". Throws the refusal. */
   request(me: Session<E>, target: Session<E>): void {
     const refusal = this.consent.request(me.key, target.key, this.clock.monotonic());
-    if (refusal) throw chatError(refusal.error, this.people.display(refusal.user));
+    if (refusal) {
+      this.outcomes.denied++;
+      throw chatError(refusal.error, this.people.display(refusal.user));
+    }
+    this.outcomes.requested++;
     this.log.info(`User ${me.name} requested a private chat with ${target.name}`);
     this.people.notice(me, 'pm_sent', NOTICES.pm_sent(target.name), target.name);
     this.people.notice(target, 'pm_invite', NOTICES.pm_invite(me.name), me.name);
@@ -61,6 +73,7 @@ export class PrivateChats<E extends Endpoint = Endpoint> {
     const { people } = this;
     const asker = people.byKey(result.request.from);
     const askerName = people.display(result.request.from);
+    this.outcomes[accept ? 'accepted' : 'refused']++;
     if (!accept) {
       this.log.info(`${me.name} refused the private chat request from ${askerName}`);
       people.notice(me, 'pm_refused', NOTICES.pm_you_refused(askerName), askerName);
@@ -104,6 +117,7 @@ export class PrivateChats<E extends Endpoint = Endpoint> {
     const { people } = this;
     const cutoff = this.clock.monotonic() - this.timeoutSeconds * 1000;
     for (const r of this.consent.expire(cutoff)) {
+      this.outcomes.expired++;
       const from = people.byKey(r.from);
       const to = people.byKey(r.to);
       const [fromName, toName] = [people.display(r.from), people.display(r.to)];
@@ -119,6 +133,7 @@ export class PrivateChats<E extends Endpoint = Endpoint> {
    */
   private tellCancelled(dropped: Request[], gone: ReadonlySet<string>): void {
     // Grouped by who is gone: thousands of requests to one user cost one notice, encoded once.
+    this.outcomes.cancelled += dropped.length;
     const told = new Map<string, string[]>();
     for (const r of dropped) {
       const unavailable = gone.has(r.from) ? r.from : r.to;

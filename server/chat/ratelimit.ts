@@ -47,8 +47,15 @@ export class RateLimiter {
  */
 export class Limits {
   private readonly byKey = new Map<string, { limiter: RateLimiter; last: number }>();
+  /**
+   * The operator's mutes (`mute NAME SECONDS`), by key, until when. Apart from the flood limits:
+   * they may outlast any window, which the sweep of byKey (in order of last use) cannot keep.
+   */
+  private readonly held = new Map<string, number>();
   /** How long after its last hit an entry can still matter. */
   private readonly keepMs: number;
+  /** Mutes since the start, for flooding and by the operator. */
+  mutes = 0;
 
   constructor(private readonly rule: RateRule) {
     this.keepMs = Math.max(rule.windowMs, rule.muteMs);
@@ -60,15 +67,32 @@ export class Limits {
 
   /** One message from `key` at `now`. */
   hit(key: string, now: number): Verdict {
+    if (this.held.size > 0) {
+      const until = this.held.get(key);
+      if (until !== undefined && now < until) return { ok: false, justMuted: false, secondsLeft: secondsUntil(until, now) };
+    }
     const entry = this.byKey.get(key) ?? { limiter: new RateLimiter(this.rule), last: now };
     this.byKey.delete(key);
     entry.last = now;
     this.byKey.set(key, entry);
-    return entry.limiter.hit(now);
+    const verdict = entry.limiter.hit(now);
+    if (!verdict.ok && verdict.justMuted) this.mutes++;
+    return verdict;
+  }
+
+  /** The operator mutes `key` until `until` (monotonic ms); an `until` not after `now` lifts it. */
+  hold(key: string, until: number, now: number): void {
+    if (until <= now) {
+      this.held.delete(key);
+      return;
+    }
+    this.held.set(key, until);
+    this.mutes++;
   }
 
   /** Forgets the entries whose window and mute are over. */
   sweep(now: number): void {
+    for (const [key, until] of this.held) if (until <= now) this.held.delete(key);
     for (const [key, entry] of this.byKey) {
       if (now - entry.last < this.keepMs) break;
       this.byKey.delete(key);

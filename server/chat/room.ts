@@ -18,6 +18,8 @@ import type { Endpoint, Outbox } from './outbox.js';
 import { Presence } from './presence.js';
 import { PrivateChats } from './private.js';
 import { Limits } from './ratelimit.js';
+import { NO_HISTORY, MemoryMailbox, type History, type Mailbox } from './history.js';
+import { Recall } from './recall.js';
 import { Undelivered } from './undelivered.js';
 import { Session } from './session.js';
 
@@ -32,13 +34,15 @@ export type RoomConfig = Pick<
   | 'maxPmRequests'
   | 'maxConnections'
   | 'maxPerAddress'
+  | 'historyOnJoin'
+  | 'offlineMax'
 >;
 
 /**
  * Why a session ends for good: logged out, silent for the heartbeat timeout, the server stopping,
  * or waiting without a connection when too many others were (see lost()).
  */
-export type EndReason = 'logout' | 'offline' | 'shutdown' | 'crowded';
+export type EndReason = 'logout' | 'offline' | 'shutdown' | 'crowded' | 'kicked';
 
 /** What became of a heartbeat that named a session: taken, or why not. */
 export type BeatResult = 'accepted' | 'unknown-session' | 'replayed' | 'stale';
@@ -59,8 +63,12 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
   readonly limits: Limits;
   /** Private lines waiting for recipients whose connection dropped. */
   private readonly undelivered = new Undelivered();
+  /** History and the messages kept for offline accounts. */
+  private recall: Recall;
   /** The UDP heartbeat port told to clients at login; set once the socket is bound. */
   heartbeatPort: number | undefined;
+  /** The message of the day (--motd), told to each user right after login; null for none. */
+  motd: string | null = null;
   private readonly sessions = new Map<string, Session<E>>();
   private readonly byId = new Map<string, Session<E>>();
   /** Sorted online names; null when the list changed since it was last sorted. */
@@ -80,12 +88,26 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     readonly clock: Clock,
     readonly log: Logger,
     private readonly out: Outbox<E>,
+    memory: { history?: History; mailbox?: Mailbox } = {},
   ) {
     super();
+    this.recall = this.remember(memory);
     this.presence = new Presence(config.heartbeatTimeout * 1000);
     const { rateCount, rateWindow, muteSeconds } = config;
     this.limits = new Limits({ count: rateCount, windowMs: rateWindow * 1000, muteMs: muteSeconds * 1000 });
     this.privates = new PrivateChats(this, clock, log, config.pmTimeout, config.maxPmRequests);
+  }
+
+  /**
+   * Where history and offline messages are kept (the server opens them at start, after the
+   * room exists). Ids go on from the last one kept, so a client's "since" means the same after
+   * a restart.
+   */
+  remember(memory: { history?: History; mailbox?: Mailbox }): Recall {
+    const notice = (to: string, event: NoticeEvent, text: string, user?: string) => this.noticeAll([to], event, text, user);
+    this.recall = new Recall(memory.history ?? NO_HISTORY, memory.mailbox ?? new MemoryMailbox(), this.out, notice, this.log, this.config);
+    this.lastId = Math.max(this.lastId, this.recall.lastId);
+    return this.recall;
   }
 
   // ---- lookups -------------------------------------------------------------------------------
@@ -123,8 +145,12 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
 
   // ---- coming and going ----------------------------------------------------------------------
 
-  /** Registers a freshly logged-in user reached at `at`, tells them and everyone else. */
-  login(name: string, guest: boolean, created: boolean, at: E): Session<E> {
+  /**
+   * Registers a freshly logged-in user reached at `at`, tells them (with what waited for them and
+   * what was said before: the lines after `since`, the last id their client saw, if it says) and
+   * everyone else.
+   */
+  login(name: string, guest: boolean, created: boolean, at: E, since?: number): Session<E> {
     // The callers check first; a second session under one name would speak as the first.
     if (this.find(name)) throw chatError('ALREADY_LOGGED_IN', name);
     const session = new Session<E>(name, guest, at.address);
@@ -135,6 +161,8 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     this.presence.touch(session, this.clock.monotonic());
     session.at = at;
     this.out.attach(session.key, at, this.loginOk(session, { created }));
+    if (this.motd !== null) this.notice(session, 'motd', this.motd);
+    this.recall.atLogin(session.key, name, guest, since);
     this.log.info(`${guest ? 'Guest' : 'User'} ${name} logged in from ${at.label}`);
     this.announce('join', session, NOTICES.join(name));
     return session;
@@ -192,8 +220,11 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     if (here.size === 0) this.waitingFrom.delete(address);
   }
 
-  /** Ends a session for good: the user is offline, their private session and requests end. */
-  end(session: Session<E>, reason: EndReason): void {
+  /**
+   * Ends a session for good: the user is offline, their private session and requests end.
+   * `why`: the operator's reason for a kick, told to the user.
+   */
+  end(session: Session<E>, reason: EndReason, why = ''): void {
     if (this.sessions.get(session.key) !== session) return;
     this.sessions.delete(session.key);
     this.byId.delete(session.id);
@@ -215,6 +246,10 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
       this.log.warn(`Session of ${session.name} ended: too many sessions waiting without a connection`);
       this.announce('offline', session, NOTICES.gone(session.name));
       this.out.end(session.key);
+    } else if (reason === 'kicked') {
+      this.log.warn(`${session.name} was removed by the operator${why ? `: ${why}` : ''}`);
+      this.announce('leave', session, NOTICES.kicked(session.name));
+      this.out.end(session.key, { type: 'bye', reason: 'kicked', message: NOTICES.you_kicked(why) });
     } else {
       this.log.info(`No heartbeat from ${session.name} for ${heartbeatTimeout} s: marked offline`);
       this.announce('offline', session, NOTICES.offline(session.name, heartbeatTimeout));
@@ -230,28 +265,33 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
   // ---- talking -------------------------------------------------------------------------------
 
   /** A line from `me`: to the private partner while in a session (unless `group`), else to everyone. */
-  say(me: Session<E>, text: string, group = false): void {
+  say(me: Session<E>, text: string, group = false, action = false): void {
     const partner = group ? undefined : this.privates.partnerOf(me);
     const ts = this.clock.now();
+    const act = action ? { action: true } : {};
     if (partner) {
-      const line = { type: 'msg', id: ++this.lastId, from: me.name, ts, scope: 'private', to: partner.name, text } as const;
+      const line = { type: 'msg', id: ++this.lastId, from: me.name, ts, scope: 'private', to: partner.name, text, ...act } as const;
       this.out.toUsers([partner.key, me.key], line);
       this.noteIfAway(me, partner, text);
       this.log.info(`Private line from ${me.name} to ${partner.name} (${text.length} chars)`);
       return;
     }
-    this.out.toRoom({ type: 'msg', id: ++this.lastId, from: me.name, ts, scope: 'group', text });
+    const id = ++this.lastId;
+    this.out.toRoom({ type: 'msg', id, from: me.name, ts, scope: 'group', text, ...act });
+    this.recall.record({ id, ts, from: me.name, text, ...act });
     // JSON-quoted: a newline in the text must not be able to forge a log line.
     this.log.info(`Group message from ${me.name}: ${JSON.stringify(text)}`);
   }
 
   /** One private message from `me` to `to` (`/msg bob text`, `@bob text`), outside any session. */
-  dm(me: Session<E>, to: string, text: string): void {
+  dm(me: Session<E>, to: string, text: string, action = false): void {
     const target = this.find(to);
     if (!target) throw chatError('NO_SUCH_USER', to);
-    const line = { type: 'msg', id: ++this.lastId, from: me.name, ts: this.clock.now(), scope: 'private', to: target.name, text } as const;
+    const act = action ? { action: true } : {};
+    const line = { type: 'msg', id: ++this.lastId, from: me.name, ts: this.clock.now(), scope: 'private', to: target.name, text, ...act } as const;
     this.out.toUsers(target === me ? [me.key] : [target.key, me.key], line);
     this.noteIfAway(me, target, text);
+    this.tellAway(me, target);
     this.log.info(`Private message from ${me.name} to ${target.name} (${text.length} chars)`);
   }
 
@@ -271,9 +311,51 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     }
   }
 
-  /** The online list, to `me`. */
+  /**
+   * A private message for an account that is not online (`toName` as the account spells it): it
+   * is kept for them, and the sender told once it is stored for good.
+   */
+  async leave(me: Session<E>, toName: string, text: string, action = false): Promise<void> {
+    const to = foldName(toName);
+    const message = { id: ++this.lastId, ts: this.clock.now(), from: me.name, to: toName, text, ...(action ? { action: true } : {}) };
+    await this.recall.keep(me.key, me.name, to, message);
+    // Logged in while it was being stored: hand it over now rather than at the next login.
+    const now = this.byKey(to);
+    if (now) this.recall.deliverWaiting(to, now.name);
+  }
+
+  /** /history: older group lines, to `me`. */
+  history(me: Session<E>, before: number | undefined, count: number): void {
+    this.recall.page(me.key, before, count);
+  }
+
+  /** The online list, to `me`, with who of them is away. */
   who(me: Session<E>): void {
-    this.out.toUser(me.key, { type: 'who', online: this.online().slice(0, WHO_MAX), count: this.count });
+    const online = this.online().slice(0, WHO_MAX);
+    const away = online.filter((name) => this.find(name)?.away != null);
+    this.out.toUser(me.key, { type: 'who', online, count: this.count, ...(away.length > 0 ? { away } : {}) });
+  }
+
+  /** `/away message`: those who write to `me` are told, once each, until `/back`. */
+  setAway(me: Session<E>, message: string): void {
+    me.away = message;
+    me.awayTold.clear();
+    this.notice(me, 'away', NOTICES.youAway(message));
+  }
+
+  /** `/back`. */
+  back(me: Session<E>): void {
+    if (me.away === null) throw chatError('NOT_AWAY');
+    me.away = null;
+    me.awayTold.clear();
+    this.notice(me, 'back', NOTICES.back());
+  }
+
+  /** A private message to someone away: the sender gets the away message, once. */
+  private tellAway(me: Session<E>, to: Session<E>): void {
+    if (to.away === null || to === me || to.awayTold.has(me.key)) return;
+    to.awayTold.add(me.key);
+    this.notice(me, 'away', NOTICES.away(to.name, to.away), to.name);
   }
 
   /**
@@ -327,6 +409,15 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     session.lastSeq = seq;
     this.presence.touch(session, this.clock.monotonic());
     return 'accepted';
+  }
+
+  /**
+   * A sign of life from `key`'s own connection, for transports without UDP heartbeats (an IRC
+   * client answering the server's PING): like a heartbeat, it keeps an attached user online.
+   */
+  alive(key: string): void {
+    const session = this.sessions.get(key);
+    if (session?.at) this.presence.touch(session, this.clock.monotonic());
   }
 
   /**

@@ -32,6 +32,10 @@ export class Session<E extends Endpoint = Endpoint> {
   lastSeq = -1n;
   /** Whose flood limit this session's messages count against: the account, or a guest's address. */
   readonly limitKey: string;
+  /** Away (`/away`): the message for those who write; null when here. */
+  away: string | null = null;
+  /** Who has been told of the away message already (folded names): each once per absence. */
+  readonly awayTold = new Set<string>();
   /** Where the user is connected now; null while detached or once ended. */
   at: E | null = null;
   private over = false;

@@ -59,7 +59,7 @@ function guestLogin({ config, room, store, logins, caller }: Ctx, msg: ClientMes
   for (let n = 2; room.find(name) || taken(name); n++) {
     name = `${[...base].slice(0, 32 - String(n).length - 1).join('')}_${n}`;
   }
-  room.login(name, true, false, caller);
+  room.login(name, true, false, caller, msg.since);
   return null;
 }
 
@@ -95,7 +95,7 @@ async function accountLogin(ctx: Ctx, msg: ClientMessage<'login'>): Promise<Chat
     // The same user whose connection dropped a moment ago: the password proves it, take over
     // (with new heartbeat credentials: this may be a new client, counting from zero).
     if (online) room.resume(online, caller, true);
-    else room.login(account.name, false, false, caller);
+    else room.login(account.name, false, false, caller, msg.since);
     return null;
   } catch (e) {
     if (e instanceof HasherBusy) return chatError('SERVER_BUSY');

@@ -1,6 +1,8 @@
 /**
  * Group chat, one-shot private messages, and the user list.
  */
+import { chatError } from '../../common/errors.js';
+import { textProblem } from '../../common/text.js';
 import type { Command } from './context.js';
 import { bareAnswer } from './private.js';
 
@@ -11,17 +13,51 @@ export const say: Command<'say'> = {
   counted: true,
   reads: bareAnswer,
   run({ room, me }, msg) {
-    room.say(me, msg.text, msg.group);
+    room.say(me, msg.text, msg.group, msg.action);
   },
 };
 
-/** dm {to} (body: text): one private message, from `/msg bob text` or `@bob text`. */
+/**
+ * dm {to} (body: text): one private message, from `/msg bob text` or `@bob text`. To an account
+ * that is not online, it is kept for them (offline delivery); to a name that is no account, an error.
+ */
 export const dm: Command<'dm'> = {
   login: true,
   limited: true,
   counted: true,
+  async run({ room, store, me }, msg) {
+    if (room.find(msg.to)) return room.dm(me, msg.to, msg.text, msg.action);
+    const account = store.find(msg.to);
+    if (!account) throw chatError('NO_SUCH_USER', msg.to);
+    await room.leave(me, account.name, msg.text, msg.action);
+  },
+};
+
+/** away {message}: from `/away gone fishing`; private messages get the away message, once each. */
+export const away: Command<'away'> = {
+  login: true,
   run({ room, me }, msg) {
-    room.dm(me, msg.to, msg.text);
+    const message = msg.message.trim() === '' ? 'away' : msg.message;
+    // Shown to others as a line of text: the chat text rule applies.
+    const problem = textProblem(message);
+    if (problem) throw chatError('BAD_TEXT', problem);
+    room.setAway(me, message);
+  },
+};
+
+/** back: from `/back`. */
+export const back: Command<'back'> = {
+  login: true,
+  run({ room, me }) {
+    room.back(me);
+  },
+};
+
+/** history {before?, count?}: older group lines, from `/history [N]`. */
+export const history: Command<'history'> = {
+  login: true,
+  run({ room, me }, msg) {
+    room.history(me, msg.before, msg.count ?? 50);
   },
 };
 

@@ -6,12 +6,19 @@
  */
 import { ChatError, chatError, errorMessage } from '../../common/errors.js';
 import type { ClientMessage } from '../../common/protocol.js';
+import type { LineKind } from '../counters.js';
 import { login, logout, resume } from './auth.js';
-import { dm, say, who } from './chat.js';
+import { away, back, dm, history, say, who } from './chat.js';
 import type { Caller, Command, CommandTable, Services } from './context.js';
 import { pm_answer, pm_exit, pm_request } from './private.js';
 
-export const COMMANDS: CommandTable = { login, resume, logout, say, dm, who, pm_request, pm_answer, pm_exit };
+export const COMMANDS: CommandTable = { login, resume, logout, say, dm, who, history, away, back, pm_request, pm_answer, pm_exit };
+
+/** A counted message's kind of line: a say goes to the partner while in a private session. */
+function lineKind(msg: ClientMessage, inPrivate: boolean): LineKind {
+  if (msg.type === 'dm') return 'dm';
+  return msg.type === 'say' && !msg.group && inPrivate ? 'private' : 'group';
+}
 
 export async function dispatch(services: Services, caller: Caller, received: ClientMessage): Promise<void> {
   const { room, counters, replies } = services;
@@ -29,9 +36,11 @@ export async function dispatch(services: Services, caller: Caller, received: Cli
       command = COMMANDS[msg.type] as Command<typeof msg.type>;
     }
     if (!command.login) throw new Error(`${received.type} stands for ${msg.type}, which needs no login`);
+    // When the line came in, for the metrics' arrival-to-last-write time (0 while nobody times).
+    const arrived = command.counted ? counters.arrival() : 0;
     if (command.limited && !room.allow(me)) return;
     await command.run(ctx, msg as never);
-    if (command.counted) counters.messages++;
+    if (command.counted) counters.line(lineKind(msg, room.privates.partnerOf(me) !== undefined), arrived);
   } catch (e) {
     if (e instanceof ChatError) return replies.reply(caller, errorMessage(e));
     services.log.error(`Error handling ${msg.type} from ${caller.label}: ${(e as Error).stack ?? e}`);

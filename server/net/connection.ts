@@ -1,44 +1,50 @@
 /**
  * One client connection: bytes from any duplex stream (TCP, TLS, or an in-memory pair in tests)
- * through the frame decoder to typed messages, and encoded frames back out. It knows no users and
- * no chat rules; what a message means is the dispatcher's business, and what is sent to it comes
- * from Delivery.
+ * to typed messages, and encoded bytes back out. It knows no users and no chat rules; what a
+ * message means is the dispatcher's business, and what is sent to it comes from Delivery.
  *
- * Output is batched (see Batcher): frames written during one turn go out in a single socket
+ * BaseConnection is what every wire format shares: the named states and the login deadline,
+ * output batching and its cap, the per-turn input ration, strikes before login, and an
+ * idempotent close. A subclass only turns bytes into messages: `Connection` reads tinychat's
+ * frames (here); `IrcConnection` (irc/connection.ts) reads IRC lines.
+ *
+ * Output is batched (see Batcher): bytes written during one turn go out in a single socket
  * write; a batch that reaches 64 KiB is written at once. A reader that stops reading has its
  * unsent output (what the socket could not take) capped; past the cap it is disconnected, so one
  * slow client cannot grow the server or hold up the others.
  *
- * Input is rationed: at most FRAMES_PER_TURN frames of one connection are handled per event-loop
- * turn, whatever their type or validity; past that, reading pauses (TCP pushes back on the
- * sender) and goes on next turn. One connection pumping cheap frames then costs the others at
- * most one ration of delay per turn. Before login, a connection whose frames are not a login
- * (unreadable, unknown, or anything else) is closed after MAX_STRIKES of them.
+ * Input is rationed: at most FRAMES_PER_TURN units (frames, lines) of one connection are handled
+ * per event-loop turn, whatever their type or validity; past that, reading pauses (TCP pushes
+ * back on the sender) and goes on next turn. One connection pumping cheap input then costs the
+ * others at most one ration of delay per turn. Before login, a connection whose input is not a
+ * login (unreadable, unknown, or anything else) is closed after MAX_STRIKES of them.
  */
 import type { Duplex } from 'node:stream';
 import { FrameDecoder, validate, type Decoded } from '../../common/codec.js';
 import { ChatError, chatError } from '../../common/errors.js';
 import { CLIENT_MESSAGES, type ClientMessage } from '../../common/protocol.js';
 import type { Cancel, Clock } from '../../common/clock.js';
+import type { Counters } from '../counters.js';
 import type { Batcher, Flushable } from './batcher.js';
-import { NATIVE, type Wire } from './wire.js';
+import { NATIVE, type Peer, type Wire } from './wire.js';
 
 /**
- * A connection's life: awaiting-login → (a login frame) authenticating → ready, or back to
+ * A connection's life: awaiting-login → (a login) authenticating → ready, or back to
  * awaiting-login when the login is refused; closed from any state.
  */
 export type ConnState = 'awaiting-login' | 'authenticating' | 'ready' | 'closed';
 
 export interface ConnectionEvents {
-  message(conn: Connection, msg: ClientMessage): void;
+  /** A message for the dispatcher; the promise (if any) settles once it has been handled. */
+  message(conn: BaseConnection, msg: ClientMessage): void | Promise<void>;
   /**
    * The peer sent something unreadable, or too much that was not a login: tell it (the connection
    * closes itself after a fatal error).
    */
-  invalid(conn: Connection, error: ChatError): void;
-  closed(conn: Connection, reason: string): void;
+  invalid(conn: BaseConnection, error: ChatError): void;
+  closed(conn: BaseConnection, reason: string): void;
   /** A bug surfaced while serving this connection; it has been closed, the server goes on. */
-  fault(conn: Connection, error: unknown): void;
+  fault(conn: BaseConnection, error: unknown): void;
 }
 
 export interface ConnectionOptions {
@@ -46,19 +52,24 @@ export interface ConnectionOptions {
   maxOutput: number;
   clock: Clock;
   batcher: Batcher;
+  /** Counts slow readers dropped, if given. */
+  counters?: Counters;
 }
 
 /** Queued bytes that are written at once rather than at the end of the turn. */
 const FLUSH_AT = 64 * 1024;
-/** Frames of one connection handled per event-loop turn. */
+/** Frames (or lines) of one connection handled per event-loop turn. */
 export const FRAMES_PER_TURN = 32;
-/** Frames before login that are not a login, after which the connection is closed. */
+/** Frames (or lines) before login that are not a login, after which the connection is closed. */
 export const MAX_STRIKES = 10;
 /** After close(), how long a peer that never reads its last bytes keeps its socket. */
 const LINGER_MS = 2000;
 
-export class Connection implements Flushable {
-  readonly wire: Wire = NATIVE;
+export abstract class BaseConnection implements Flushable {
+  /** How messages are encoded for this connection. */
+  abstract readonly wire: Wire;
+  /** What the wire keeps about this connection's user (see Wire). */
+  abstract readonly peer: Peer;
   private current: ConnState = 'awaiting-login';
   /** The (case-folded) user this connection delivers to, once logged in; kept by Delivery. */
   user: string | null = null;
@@ -67,29 +78,38 @@ export class Connection implements Flushable {
   /** The login deadline passed while a login was being checked: close if that login fails. */
   private loginExpired = false;
   /** What to do when the login deadline has passed (tell the peer and close). */
-  private expire: (conn: Connection) => void = () => {};
-  private readonly decoder: FrameDecoder;
+  private expire: (conn: BaseConnection) => void = () => {};
   private out: Buffer[] = [];
   private outBytes = 0;
   /** Whether any bytes have arrived yet. */
   private spoke = false;
-  /** Reading is paused until the next turn: this turn's ration of frames is used up. */
+  /** Reading is paused until the next turn: this turn's ration is used up (or a turn is scheduled). */
   private rationed = false;
-  /** Frames before login that were not a login. */
+  /** Input waits for the subclass (see waiting()); proceed() goes on. */
+  private inputHeld = false;
+  /** Units before login that were not a login. */
   private strikes = 0;
 
   constructor(
-    private readonly stream: Duplex,
+    protected readonly stream: Duplex,
     readonly address: string,
     readonly port: number,
-    private readonly options: ConnectionOptions,
-    private readonly events: ConnectionEvents,
+    protected readonly options: ConnectionOptions,
+    protected readonly events: ConnectionEvents,
   ) {
-    this.decoder = new FrameDecoder(options.maxBody);
     stream.on('data', (chunk: Buffer) => this.receive(chunk));
     stream.on('end', () => this.close('connection closed by peer'));
     stream.on('close', () => this.close('connection closed'));
     stream.on('error', (e: Error) => this.close(`socket error: ${e.message}`));
+  }
+
+  /** Takes received bytes into the decoder. */
+  protected abstract take(chunk: Buffer): void;
+  /** Handles the next decoded unit (frame, line); false when none is complete yet. */
+  protected abstract handleNext(): boolean;
+  /** Whether input must wait before the next unit (an IRC line waits for the login before it). */
+  protected waiting(): boolean {
+    return false;
   }
 
   get state(): ConnState {
@@ -105,10 +125,10 @@ export class Connection implements Flushable {
   }
 
   /** Queues encoded bytes (a broadcast's are shared between recipients). Closed: does nothing. */
-  write(frame: Buffer): void {
-    if (this.current === 'closed') return;
-    this.out.push(frame);
-    this.outBytes += frame.length;
+  write(bytes: Buffer): void {
+    if (this.current === 'closed' || bytes.length === 0) return;
+    this.out.push(bytes);
+    this.outBytes += bytes.length;
     // A big batch goes to the socket now: a reader that keeps up takes it at once, so a burst
     // (several large messages in one turn) does not look like a slow reader.
     if (this.outBytes >= FLUSH_AT) return this.flushAndCheck();
@@ -133,6 +153,7 @@ export class Connection implements Flushable {
   flushAndCheck(): void {
     this.flush();
     if (this.current !== 'closed' && this.stream.writableLength > this.options.maxOutput) {
+      if (this.options.counters) this.options.counters.slowReaders++;
       this.destroy(`output over ${this.options.maxOutput} bytes unread (slow reader)`);
     }
   }
@@ -142,7 +163,7 @@ export class Connection implements Flushable {
    * login already sent and being checked (queued for a hash thread in a login storm, say) may
    * finish; if it is refused, endLogin() closes the connection.
    */
-  startLoginDeadline(ms: number, expire: (conn: Connection) => void): void {
+  startLoginDeadline(ms: number, expire: (conn: BaseConnection) => void): void {
     this.expire = expire;
     this.cancelLoginTimer = this.options.clock.after(ms, () => {
       this.cancelLoginTimer = null;
@@ -151,7 +172,7 @@ export class Connection implements Flushable {
     });
   }
 
-  /** A login frame arrived. False when one is already being checked, or the user is logged in. */
+  /** A login arrived. False when one is already being checked, or the user is logged in. */
   beginLogin(): boolean {
     if (this.current !== 'awaiting-login') return false;
     this.current = 'authenticating';
@@ -187,6 +208,7 @@ export class Connection implements Flushable {
     this.current = 'closed';
     this.options.batcher.unmark(this);
     this.clearLoginDeadline();
+    this.ended();
     this.stream.end();
     // A peer that never reads would keep a half-closed socket forever: give it a moment, then cut.
     const cancel = this.options.clock.after(LINGER_MS, () => this.stream.destroy());
@@ -197,6 +219,9 @@ export class Connection implements Flushable {
       this.events.fault(this, e);
     }
   }
+
+  /** Closing: a subclass clears its own timers here. */
+  protected ended(): void {}
 
   /** Drops the connection at once, discarding queued output. */
   destroy(reason: string): void {
@@ -217,23 +242,33 @@ export class Connection implements Flushable {
       return;
     }
     this.spoke = true;
-    this.decoder.feed(chunk);
+    try {
+      this.take(chunk);
+    } catch (e) {
+      this.events.fault(this, e);
+      this.destroy('internal error');
+      return;
+    }
     // Rationed: bytes already on their way when reading paused wait for the next turn's ration.
     if (!this.rationed) this.handleSome();
   }
 
-  /** Handles this turn's ration of frames; pauses reading if more are waiting. */
+  /** Handles this turn's ration of input; pauses reading if more is waiting. */
   private readonly handleSome = (): void => {
     this.rationed = false;
     try {
       for (let n = 0; n < FRAMES_PER_TURN; n++) {
         if (this.current === 'closed') return; // a handler may have closed us
-        const next = this.decoder.next();
-        if (next === null) {
+        if (this.waiting()) {
+          // Nothing more is read until proceed(): what is buffered is all that waits.
+          this.inputHeld = true;
+          this.stream.pause();
+          return;
+        }
+        if (!this.handleNext()) {
           if (this.stream.isPaused()) this.stream.resume();
           return;
         }
-        this.handle(next);
       }
       if (this.current === 'closed') return;
       this.rationed = true;
@@ -244,6 +279,45 @@ export class Connection implements Flushable {
       this.destroy('internal error');
     }
   };
+
+  /** What held input up is over (see waiting()): go on with it next turn. */
+  protected proceed(): void {
+    if (!this.inputHeld || this.current === 'closed') return;
+    this.inputHeld = false;
+    if (this.rationed) return; // a turn is already scheduled
+    this.rationed = true;
+    setImmediate(this.handleSome);
+  }
+
+  /** Before login, a unit that is not a login counts; too many and the connection goes. */
+  protected strike(): void {
+    if (this.current !== 'awaiting-login' || ++this.strikes < MAX_STRIKES) return;
+    this.events.invalid(this, chatError('NOT_A_LOGIN', MAX_STRIKES));
+    this.close(`${MAX_STRIKES} frames before login that were not a login`);
+  }
+}
+
+/** A connection speaking tinychat's own frames (common/codec.ts). */
+export class Connection extends BaseConnection {
+  readonly wire: Wire = NATIVE;
+  readonly peer: Peer = null;
+  private readonly decoder: FrameDecoder;
+
+  constructor(stream: Duplex, address: string, port: number, options: ConnectionOptions, events: ConnectionEvents) {
+    super(stream, address, port, options, events);
+    this.decoder = new FrameDecoder(options.maxBody);
+  }
+
+  protected take(chunk: Buffer): void {
+    this.decoder.feed(chunk);
+  }
+
+  protected handleNext(): boolean {
+    const next = this.decoder.next();
+    if (next === null) return false;
+    this.handle(next);
+    return true;
+  }
 
   private handle({ frame, error }: Decoded): void {
     if (error) {
@@ -257,13 +331,6 @@ export class Connection implements Flushable {
       return this.strike();
     }
     if (msg.type !== 'login' && msg.type !== 'resume') this.strike();
-    if (this.current !== 'closed') this.events.message(this, msg);
-  }
-
-  /** Before login, a frame that is not a login counts; too many and the connection goes. */
-  private strike(): void {
-    if (this.current !== 'awaiting-login' || ++this.strikes < MAX_STRIKES) return;
-    this.events.invalid(this, chatError('NOT_A_LOGIN', MAX_STRIKES));
-    this.close(`${MAX_STRIKES} frames before login that were not a login`);
+    if (!this.closed) void this.events.message(this, msg);
   }
 }

@@ -1,7 +1,9 @@
 /**
  * The way in: the TCP (or TLS) listener, admission (connection limits in all and per address),
  * and the life of each connection from greeting to close. It accepts any duplex stream through
- * `handle()`, so the socket listener is only one way in (specs use in-memory pairs).
+ * `handle()`, so the socket listener is only one way in (specs use in-memory pairs). What it
+ * speaks is its Protocol: tinychat's frames by default, IRC for an IRC listener (irc/protocol.ts);
+ * every listener of a server shares the same admission, delivery and dispatcher.
  *
  * What a connection says goes to the dispatcher (`message`); a connection whose user is logged in
  * and that closes is reported as lost (`lost`), so the chat can keep the session for a resume.
@@ -16,7 +18,7 @@ import type { ServerConfig } from '../config.js';
 import type { Counters } from '../counters.js';
 import type { Logger } from '../logger.js';
 import { Batcher } from './batcher.js';
-import { Connection, type ConnectionEvents } from './connection.js';
+import { Connection, type BaseConnection, type ConnectionEvents, type ConnectionOptions } from './connection.js';
 import type { Admission } from './admission.js';
 import type { Delivery } from './delivery.js';
 import { LogThrottle } from './log-throttle.js';
@@ -31,18 +33,34 @@ export interface ListenerDeps {
   delivery: Delivery;
   /** Places for connections, in all and per address. */
   admission: Admission;
-  /** A message from a connection, for the dispatcher. */
-  message(conn: Connection, msg: ClientMessage): void;
+  /** A message from a connection, for the dispatcher; the promise settles once it is handled. */
+  message(conn: BaseConnection, msg: ClientMessage): void | Promise<void>;
   /** `user`'s connection closed without a logout. */
-  lost(user: string, conn: Connection, reason: string): void;
+  lost(user: string, conn: BaseConnection, reason: string): void;
 }
+
+/** What a listener speaks: how its connections are made, how they are named, what they hear first. */
+export interface Protocol<C extends BaseConnection = BaseConnection> {
+  connect(stream: Duplex, address: string, port: number, options: ConnectionOptions, events: ConnectionEvents): C;
+  /** A connection's address as log lines name it (the connection's own `label`). */
+  label(address: string, port: number): string;
+  /** The first message of every connection, if any. */
+  hello(config: ListenerConfig): ServerMessage | null;
+}
+
+/** tinychat's own frames: a `hello` first, then the client logs in. */
+export const NATIVE_PROTOCOL: Protocol<Connection> = {
+  connect: (stream, address, port, options, events) => new Connection(stream, address, port, options, events),
+  label: (address, port) => `${address}:${port}`,
+  hello: (config) => ({ type: 'hello', server: 'tinychat', version: PROTOCOL_VERSION, guests: config.allowGuests, maxBody: config.maxBody }),
+};
 
 /** How long the listener waits at shutdown for peers to take their last bytes (see Connection.close). */
 const DRAIN_MS = 3000;
 
-export class Listener {
+export class Listener<C extends BaseConnection = Connection> {
   private server: net.Server | null = null;
-  private readonly conns = new Set<Connection>();
+  private readonly conns = new Set<C>();
   private readonly batcher = new Batcher();
   /** Refused connections: one log line per address a minute, with a count. */
   private readonly refusals: LogThrottle;
@@ -59,9 +77,10 @@ export class Listener {
   constructor(
     private readonly config: ListenerConfig,
     private readonly deps: ListenerDeps,
+    private readonly protocol: Protocol<C> = NATIVE_PROTOCOL as unknown as Protocol<C>,
   ) {
-    const invalid = (c: Connection, e: ChatError) => deps.delivery.reply(c, errorMessage(e));
-    const fault = (c: Connection, e: unknown) => this.fault(c, e);
+    const invalid = (c: BaseConnection, e: ChatError) => deps.delivery.reply(c, errorMessage(e));
+    const fault = (c: BaseConnection, e: unknown) => this.fault(c, e);
     this.events = {
       message: (c, msg) => deps.message(c, msg),
       invalid,
@@ -145,27 +164,29 @@ export class Listener {
       return;
     }
     if (stream instanceof net.Socket) stream.setNoDelay(true);
-    const options = { maxBody: config.maxBody, maxOutput: config.maxOutput, clock: deps.clock, batcher: this.batcher };
+    const options = { maxBody: config.maxBody, maxOutput: config.maxOutput, clock: deps.clock, batcher: this.batcher, counters: deps.counters };
+    const { protocol } = this;
     if (!deps.admission.take(address)) {
-      this.refusals.hit(address, () => `Refused connection from ${address}:${port}: too many connections (further refusals from it are counted for a minute)`);
-      const refused = new Connection(stream, address, port, options, this.ignore);
+      this.refusals.hit(address, () => `Refused connection from ${protocol.label(address, port)}: too many connections (further refusals from it are counted for a minute)`);
+      const refused = protocol.connect(stream, address, port, options, this.ignore);
       deps.delivery.reply(refused, errorMessage(chatError('TOO_MANY_CONNECTIONS')));
       refused.close('too many connections');
       return;
     }
     deps.counters.connections++;
-    const conn = new Connection(stream, address, port, options, this.events);
+    const conn = protocol.connect(stream, address, port, options, this.events);
     this.conns.add(conn);
     deps.log.info(`Accepted connection from ${conn.label}`);
-    deps.delivery.reply(conn, { type: 'hello', server: 'tinychat', version: PROTOCOL_VERSION, guests: config.allowGuests, maxBody: config.maxBody });
+    const hello = protocol.hello(config);
+    if (hello) deps.delivery.reply(conn, hello);
     conn.startLoginDeadline(config.loginTimeout * 1000, (c) => {
       deps.delivery.reply(c, errorMessage(chatError('LOGIN_TIMEOUT')));
       c.close('no login within the time allowed');
     });
   }
 
-  private closed(conn: Connection, reason: string): void {
-    this.conns.delete(conn);
+  private closed(conn: BaseConnection, reason: string): void {
+    this.conns.delete(conn as C);
     this.deps.admission.release(conn.address);
     const user = this.deps.delivery.lost(conn);
     if (user !== undefined) this.deps.lost(user, conn, reason);
@@ -179,7 +200,7 @@ export class Listener {
   }
 
   /** A bug hit while serving one connection: log it and drop that connection, nothing else. */
-  fault(conn: Connection, e: unknown): void {
+  fault(conn: BaseConnection, e: unknown): void {
     this.deps.log.error(`Internal error on connection ${conn.label}: ${(e as Error)?.stack ?? e}`);
     conn.destroy('internal error');
   }

@@ -22,6 +22,8 @@ export interface Hasher {
   compare(password: string, hash: string, wanted?: Wanted): Promise<boolean>;
   /** Jobs the threads have finished (piscina's count): what was actually hashed. */
   readonly completed: number;
+  /** Jobs accepted and not finished: running and waiting (the metrics' hash queue depth). */
+  readonly depth: number;
   close(): Promise<void>;
 }
 
@@ -71,6 +73,9 @@ export function createHasher(threads: number, queue: number): Hasher {
     compare: (password, hash, wanted) => run<boolean>({ op: 'compare', password, hash }, wanted),
     get completed() {
       return pool.completed;
+    },
+    get depth() {
+      return running + waiting.length;
     },
     close: () => pool.destroy(),
   };

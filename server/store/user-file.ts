@@ -1,20 +1,28 @@
 /**
- * Accounts, kept in a JSON file through lowdb.
+ * Accounts, kept in a JSON file through lowdb (users.json), with a journal beside it.
  *
+ * - A registration is appended to the journal (users.json.journal, one JSON line an account) and
+ *   acknowledged once that line is fsynced. Registrations that arrive together share one write
+ *   and one fsync (group commit), and none costs more than its own line: rewriting the whole
+ *   file per registration cost 130–370 ms of the event loop at 100,000 accounts (measured).
+ * - Now and then (JOURNAL_MAX registrations, and at start when a journal is left over) the
+ *   accounts are written back into users.json by lowdb through DurableFile: temporary file, fsync,
+ *   rename, fsync of the folder, serialized in pieces across event-loop turns. The journal is first
+ *   moved aside (users.json.journal.old) and deleted once the new users.json is in place, so at
+ *   every moment users.json and the journals together hold every acknowledged account.
  * - In memory the accounts live in a Map keyed by the case-folded name, so names such as
  *   `__proto__` or `constructor` are ordinary keys with no effect on any object.
- * - Writes go through {@link DurableFile}, a lowdb adapter that writes a temporary file, fsyncs
- *   it, renames it into place and fsyncs the folder; an account is acknowledged only after that,
- *   so it survives kill -9 and a power cut. (lowdb's own JSONFile renames without an fsync, and
- *   under a steady stream of writes resolves the first one only when the stream stops.)
- * - A lock file beside the users file keeps a second server off the same file.
- * - A users file that exists but is empty, truncated or not our JSON stops the start with the
- *   file named; it is never overwritten.
+ * - A lock file beside the users file keeps a second server off it.
+ * - A users file that exists but is empty, truncated or not our JSON stops the start with the file
+ *   named; it is never overwritten. A journal's torn last line (a crash mid-write, before any
+ *   acknowledgement) is skipped.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { Low } from 'lowdb';
+import { systemClock, type Clock } from '../../common/clock.js';
 import { foldName } from '../../common/names.js';
 import type { Account, AccountStore } from './accounts.js';
+import { AppendLog } from './append-log.js';
 import { DurableFile } from './durable-file.js';
 import { releaseLock, takeLock } from './lock.js';
 
@@ -22,28 +30,53 @@ interface Data {
   users: Account[];
 }
 
+/** Registrations in the journal before they are written back into users.json. */
+export const JOURNAL_MAX = 1000;
+
 export class StoreError extends Error {}
+
+/** users.json in pieces: one account a line, serialized as the writer pulls them. */
+function* pieces(data: Data): Iterable<string> {
+  yield '{"users":[\n';
+  const { users } = data;
+  for (let i = 0; i < users.length; i++) yield `${JSON.stringify(users[i])}${i < users.length - 1 ? ',' : ''}\n`;
+  yield ']}\n';
+}
 
 export class UserFile implements AccountStore {
   private readonly accounts = new Map<string, Account>();
   /** Registrations being written, so a second one of the same name waits for the first. */
   private readonly writing = new Map<string, Promise<Account>>();
+  private readonly journal: AppendLog;
+  /** Registrations in the journal since users.json was last written. */
+  private journaled = 0;
+  private compacting: Promise<void> | null = null;
+  /** Journal appends under way, each settled once its account is in memory. */
+  private readonly appending = new Set<Promise<void>>();
+  /** While the journal is being moved aside: new registrations wait for it. */
+  private rotating: Promise<void> | null = null;
 
   private constructor(
     private readonly db: Low<Data>,
+    private readonly path: string,
     private readonly lockPath: string,
+    clock: Clock,
   ) {
     for (const a of db.data.users) this.accounts.set(foldName(a.name), a);
+    this.journal = new AppendLog({ clock, delayMs: 0 });
   }
 
-  /** Opens (or creates) the users file and takes its lock. */
-  static async open(path: string): Promise<UserFile> {
+  /** Opens (or creates) the users file, takes its lock and reads the journals left by a previous run. */
+  static async open(path: string, clock: Clock = systemClock): Promise<UserFile> {
     const lockPath = `${path}.lock`;
     takeLock(`users file ${path}`, lockPath);
     try {
-      const db = new Low<Data>(new DurableFile<Data>(path), { users: [] });
+      const db = new Low<Data>(new DurableFile<Data>(path, pieces), { users: [] });
       await readChecked(db, path);
-      return new UserFile(db, lockPath);
+      const store = new UserFile(db, path, lockPath, clock);
+      const replayed = store.replayJournals();
+      if (replayed > 0) store.compact();
+      return store;
     } catch (e) {
       releaseLock(lockPath);
       throw e;
@@ -64,34 +97,116 @@ export class UserFile implements AccountStore {
   }
 
   /**
-   * Adds an account and resolves once it is on disk. The caller must have checked that the name
-   * is free and not in flight; the name is reserved synchronously so a concurrent registration
-   * sees it.
+   * Adds an account and resolves once it is durable (its journal line is fsynced). The caller
+   * must have checked that the name is free and not in flight; the name is reserved at once so
+   * a concurrent registration sees it.
    */
   create(name: string, hash: string, now: Date): Promise<Account> {
     const key = foldName(name);
     if (this.accounts.has(key) || this.writing.has(key)) throw new StoreError(`${name} exists`);
     const account: Account = { name, hash, created: now.toISOString() };
     const done = (async () => {
-      this.db.data.users.push(account);
+      while (this.rotating) await this.rotating;
+      const appended = this.journal.append(this.journalPath, JSON.stringify(account)).then(() => {
+        this.accounts.set(key, account);
+        this.db.data.users.push(account);
+      });
+      this.appending.add(appended);
       try {
-        await this.db.write();
-      } catch (e) {
-        this.db.data.users = this.db.data.users.filter((a) => a !== account);
-        throw e;
+        await appended;
+      } finally {
+        this.appending.delete(appended);
       }
-      this.accounts.set(key, account);
+      if (++this.journaled >= JOURNAL_MAX) this.compact();
       return account;
     })().finally(() => this.writing.delete(key));
     this.writing.set(key, done);
     return done;
   }
 
-  /** Waits for writes in flight and releases the lock. */
+  /**
+   * Waits for writes in flight, writes the journal back into users.json (a stopped server leaves
+   * one file: what an operator expects to find and back up) and releases the lock.
+   */
   async close(): Promise<void> {
     await Promise.allSettled([...this.writing.values()]);
+    await this.compacting;
+    if (this.journaled > 0 || existsSync(this.journalPath)) {
+      this.compact();
+      await this.compacting;
+    }
+    await this.journal.close();
     releaseLock(this.lockPath);
   }
+
+  private get journalPath(): string {
+    return `${this.path}.journal`;
+  }
+
+  /** Adds the accounts of the journals (the one moved aside first); returns how many were new. */
+  private replayJournals(): number {
+    let added = 0;
+    for (const file of [`${this.journalPath}.old`, this.journalPath]) {
+      if (!existsSync(file)) continue;
+      for (const row of readFileSync(file, 'utf8').split('\n')) {
+        const a = parseAccount(row);
+        if (!a || this.accounts.has(foldName(a.name))) continue; // a torn line, or already written back
+        this.accounts.set(foldName(a.name), a);
+        this.db.data.users.push(a);
+        added++;
+      }
+    }
+    return added;
+  }
+
+  /**
+   * Writes the accounts back into users.json and retires the journal. The journal is moved aside
+   * first, once every append to it has landed in memory (registrations wait meanwhile, a few ms):
+   * then everything in it is in the snapshot, and new registrations go to a new journal. If an
+   * older journal is still aside (a write-back that failed), this one stays where it is: the
+   * snapshot holds its accounts too, but not what comes after.
+   */
+  private compact(): void {
+    if (this.compacting) return;
+    this.journaled = 0;
+    const old = `${this.journalPath}.old`;
+    this.compacting = (async () => {
+      let retired = false;
+      this.rotating = (async () => {
+        await Promise.allSettled([...this.appending]);
+        await this.journal.close();
+        if (existsSync(this.journalPath) && !existsSync(old)) {
+          renameSync(this.journalPath, old);
+          retired = true;
+        }
+      })();
+      try {
+        await this.rotating;
+      } finally {
+        this.rotating = null;
+      }
+      await this.db.write();
+      // The snapshot holds the retired journal's accounts (and an older one's): it may go.
+      if (retired || existsSync(old)) unlinkSync(old);
+    })()
+      .catch(() => {
+        // users.json was not rewritten: the journals still hold everything; try again later.
+        this.journaled = JOURNAL_MAX - 1;
+      })
+      .finally(() => {
+        this.compacting = null;
+      });
+  }
+}
+
+function parseAccount(row: string): Account | null {
+  try {
+    const a = JSON.parse(row) as Partial<Account>;
+    if (typeof a.name === 'string' && typeof a.hash === 'string') return { name: a.name, hash: a.hash, created: a.created ?? '' };
+  } catch {
+    // a torn last line
+  }
+  return null;
 }
 
 async function readChecked(db: Low<Data>, path: string): Promise<void> {

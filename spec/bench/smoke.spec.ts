@@ -41,7 +41,7 @@ describe('bench smoke (--quick --floor)', function () {
   it('refuses nonsense sizes with a message that names the option', () => {
     expect(() => parseArgs(['--clients', '0'])).to.throw(/--clients 0/);
     expect(() => parseArgs(['--host', '127.0.0.1'])).to.throw(/--host needs --port/);
-    expect(() => parseArgs(['--irc', '--scenario', 'paced'])).to.throw(/--irc needs the --port/);
+    expect(() => parseArgs(['--irc', '--scenario', 'idle'])).to.throw(/--irc runs the paced and fanout scenarios/);
     expect(() => parseArgs(['--irc', '--port', '6667'])).to.throw(/paced scenario only/);
   });
 });
@@ -98,5 +98,24 @@ describe('bench against an IRC server (--irc)', function () {
     } finally {
       irc.server.close();
     }
+  });
+});
+
+describe('bench against its own server over IRC (--irc without --port)', function () {
+  this.timeout(30_000);
+
+  it('drives tinychat over its IRC listener: fanout gets every line back with echo-message, paced every line but the sender\'s', async () => {
+    const fanout = parseArgs(['--scenario', 'fanout', '--quick', '--irc', '--no-progress']);
+    const f = await runBench(fanout);
+    expect(f.real.target).to.equal('server-irc');
+    expect(f.real.login.ok).to.equal(fanout.clients);
+    expect(f.real.chat).to.include({ deliveries: fanout.clients * fanout.senders * fanout.messages, lost: 0, outOfOrder: 0 });
+    expect(f.real.errors).to.deep.equal({});
+    const paced = parseArgs(['--scenario', 'paced', '--quick', '--irc', '--no-progress']);
+    const p = await runBench(paced);
+    const sent = p.real.chat!.sent;
+    expect(sent).to.be.greaterThan(0);
+    expect(p.real.chat).to.include({ deliveries: (paced.clients - 1) * sent, lost: 0, outOfOrder: 0 });
+    expect(p.real.closed).to.deep.equal({});
   });
 });

@@ -31,6 +31,24 @@ describe('client/chat-view', () => {
     expect(v.prompt).to.equal('alice (private: bob)> ');
   });
 
+  it('tells a guest so, and when the name given was taken', () => {
+    const v = new ChatView(new Formatter(utc, () => T));
+    const ok: ServerMessage<'login_ok'> = { type: 'login_ok', user: 'alice_2', created: false, guest: true, online: ['alice', 'alice_2'] };
+    expect(texts(v.loggedIn(ok, 'login', 'alice'))).to.include(
+      '[12:00:01] You are a guest: alice was taken, so you are alice_2. Nothing is kept for guests; register with a password to have an account.',
+    );
+  });
+
+  it('asks /history for the lines before the oldest shown, and remembers the last id for a login after a restart', () => {
+    const v = view();
+    expect(v.typed('/history 10')).to.deep.equal({ kind: 'send', message: { type: 'history', count: 10 } });
+    v.received({ type: 'msg', id: 40, from: 'bob', ts: T, scope: 'group', text: 'old', replay: true });
+    v.received({ type: 'msg', id: 42, from: 'bob', ts: T, scope: 'group', text: 'new' });
+    v.received({ type: 'msg', id: 43, from: 'bob', to: 'alice', ts: T, scope: 'private', text: 'psst' });
+    expect(v.typed('/history 10')).to.deep.equal({ kind: 'send', message: { type: 'history', count: 10, before: 40 } });
+    expect(v.lastId).to.equal(43);
+  });
+
   it('keeps a stray y or no to itself with a hint, and sends it as the answer while a request waits', () => {
     const v = view();
     expect(v.typed('y')).to.deep.equal({

@@ -99,6 +99,29 @@ describe('client/format', () => {
     expect(text).to.equal(`[12:30:00] ! not delivered (refused): ${'é'.repeat(200)}…`);
   });
 
+  it('marks lines from history on every line, in words, dimmed, with the date when not today', () => {
+    const earlier = Date.UTC(2025, 11, 31, 23, 59, 58);
+    const dated = new Formatter(utc, () => T, (ms) => new Date(ms).toISOString().slice(0, 10));
+    const today = dated.message({ type: 'msg', id: 7, from: 'bob', ts: T, scope: 'group', text: 'one\ntwo', replay: true });
+    expect(today.map((l) => [l.text, l.style])).to.deep.equal([
+      ['[12:00:01] (history) bob: one', 'history'],
+      ['                        two', 'history'],
+    ]);
+    const before = dated.message({ type: 'msg', id: 6, from: 'bob', ts: earlier, scope: 'group', text: 'hi', replay: true });
+    expect(before.map((l) => l.text)).to.deep.equal(['[2025-12-31 23:59:58] (history) bob: hi']);
+    const kept = dated.message({ type: 'msg', id: 8, from: 'carol', to: 'alice', ts: earlier, scope: 'private', text: 'call me', offline: true });
+    expect(kept.map((l) => l.text)).to.deep.equal(['[2025-12-31 23:59:58] (while you were away) [private] carol -> alice: call me']);
+  });
+
+  it('shows an action as "* alice waves", and who is away in /who', () => {
+    const action = fmt.message({ type: 'msg', id: 1, from: 'alice', ts: T, scope: 'group', text: 'waves', action: true });
+    expect(action).to.deep.equal([{ style: 'chat', text: '[12:00:01] * alice waves', indent: 19, sender: { at: 13, name: 'alice' } }]);
+    expect(texts({ type: 'who', online: ['alice', 'bob'], count: 2, away: ['bob'] })).to.deep.equal([
+      '[12:30:00] * Online (2): alice, bob',
+      '[12:30:00] * Away: bob',
+    ]);
+  });
+
   it('formats local time as HH:MM:SS', () => {
     expect(localTime(new Date(2026, 0, 1, 9, 5, 7).getTime())).to.equal('09:05:07');
   });

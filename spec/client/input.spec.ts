@@ -98,6 +98,16 @@ describe('client/input', () => {
   });
 
   it('lists the /commands Tab completes, from the same table', () => {
-    expect(commandWords()).to.deep.equal(['/accept', '/all', '/clear', '/help', '/msg', '/quit', '/reject', '/say', '/who']);
+    expect(commandWords()).to.deep.equal(['/accept', '/all', '/away', '/back', '/clear', '/help', '/history', '/me', '/msg', '/quit', '/reject', '/say', '/who']);
+  });
+
+  it('reads /me as an action, /away [MESSAGE] and /back, and /history [N] from 1 to 200', () => {
+    expect(parseInput('/me waves')).to.deep.equal({ kind: 'send', message: { type: 'say', action: true, text: 'waves' } });
+    expect(parseInput('/away gone fishing')).to.deep.equal({ kind: 'send', message: { type: 'away', message: 'gone fishing' } });
+    expect(parseInput('/away')).to.deep.equal({ kind: 'send', message: { type: 'away', message: 'away' } });
+    expect(parseInput('/back')).to.deep.equal({ kind: 'send', message: { type: 'back' } });
+    expect(parseInput('/history')).to.deep.equal({ kind: 'history', count: 50 });
+    expect(parseInput('/history 200')).to.deep.equal({ kind: 'history', count: 200 });
+    for (const bad of ['/history 0', '/history 201', '/history lots']) expect(parseInput(bad)).to.have.property('kind', 'problem');
   });
 });

@@ -20,6 +20,10 @@ describe('names', () => {
     expect(foldName('Mu\u0308cahit')).to.equal(foldName('Mücahit'));
   });
 
+  it('keeps the IRC service nick for the server, in any case', () => {
+    for (const name of ['tinychat', 'TinyChat']) expect(nameProblem(name), name).to.equal(`"${name}" is reserved for the server; choose another name`);
+  });
+
   it('accepts __proto__, constructor and toString as ordinary names', () => {
     for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
       expect(nameProblem(name), name).to.equal(null);

@@ -26,7 +26,7 @@ const READY = /Server listening on tcp:\/\/127\.0\.0\.1:(\d+) and udp:\/\/127\.0
 
 /** Starts the built server; resolves with its ports once it prints the ready line. */
 function startServer(dir: string, extra: string[]): Promise<{ proc: ChildProcess; port: number; udpPort: number }> {
-  const args = [SERVER, '--db', join(dir, 'users.json'), '--log', join(dir, 'server.log'), '--bcrypt-cost', '4', ...extra];
+  const args = [SERVER, '--db', join(dir, 'users.json'), '--log', join(dir, 'server.log'), '--data-dir', join(dir, 'data'), '--bcrypt-cost', '4', ...extra];
   const proc = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   return new Promise((ok, fail) => {
     let out = '';

@@ -3,11 +3,11 @@
  * sender, and nobody else notices.
  */
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
 import { encodeMessage } from '../../common/codec.js';
 import { startServer, TestClient, type Running } from '../support/harness.js';
 import { connectRaw, tryLogin } from './support.js';
 import { waitUntil } from '../support/wait.js';
+import { accountsOnDisk } from '../support/accounts.js';
 
 const PROTO_NAMES = ['__proto__', 'constructor', 'hasOwnProperty', 'toString'];
 
@@ -32,7 +32,7 @@ describe('hostile: names and text', () => {
       expect(await tryLogin(c, name, `pw-${name}`), name).to.include({ type: 'login_ok', created: false });
       c.close();
     }
-    const file = JSON.parse(readFileSync(srv.db, 'utf8'));
+    const file = { users: accountsOnDisk(srv.db) };
     expect(file.users.map((u: { name: string }) => u.name)).to.deep.equal(PROTO_NAMES);
     expect(Object.getPrototypeOf(file)).to.equal(Object.prototype);
     expect(({} as Record<string, unknown>).polluted).to.equal(undefined);
@@ -62,7 +62,7 @@ describe('hostile: names and text', () => {
       expect((reply as { message: string }).message).to.match(/letters of one script, digits/);
     }
     expect(await tryLogin(c, 'alice', 'pw')).to.include({ type: 'login_ok', user: 'alice' });
-    const file = JSON.parse(readFileSync(srv.db, 'utf8'));
+    const file = { users: accountsOnDisk(srv.db) };
     expect(file.users.map((u: { name: string }) => u.name)).to.deep.equal(['alice']);
   });
 

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { breakStaleLock, startTime } from '../../server/store/lock.js';
 import { startServer, TestClient, type Running } from '../support/harness.js';
 import { tryLogin } from './support.js';
+import { accountsOnDisk } from '../support/accounts.js';
 
 const MAIN = fileURLToPath(new URL('../../server/main.js', import.meta.url));
 
@@ -18,7 +19,7 @@ const MAIN = fileURLToPath(new URL('../../server/main.js', import.meta.url));
 function spawnServer(db: string, dir: string): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(
     process.execPath,
-    [MAIN, '--port', '0', '--udp-port', '0', '--db', db, '--log', join(dir, 'server.log'), '--bcrypt-cost', '4'],
+    [MAIN, '--port', '0', '--udp-port', '0', '--db', db, '--log', join(dir, 'server.log'), '--bcrypt-cost', '4', '--data-dir', join(dir, 'data')],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
   return new Promise((resolve, reject) => {
@@ -80,7 +81,7 @@ describe('hostile: users file', function () {
     const codes = replies.flatMap((r) => (r.type === 'error' ? [r.code] : []));
     expect(codes).to.have.length(4);
     for (const code of codes) expect(['NAME_TAKEN', 'ALREADY_LOGGED_IN', 'BAD_PASSWORD']).to.include(code);
-    const users = JSON.parse(readFileSync(join(dir, 'users.json'), 'utf8')).users;
+    const users = accountsOnDisk(join(dir, 'users.json'));
     expect(users.map((u: { name: string }) => u.name)).to.deep.equal(['dup']);
     clients[winners[0]!]!.send({ type: 'logout' });
     await clients[winners[0]!]!.whenClosed();
@@ -90,18 +91,18 @@ describe('hostile: users file', function () {
   it('answers STORE_FAILED when the account cannot be written, keeps nothing half-made, and serves on', async () => {
     const db = join(dir, 'users.json');
     srv = await startServer({ db });
-    // Something in the way of the temporary file (a full or broken disk, as root can't be denied):
-    // a folder where the store writes before renaming.
-    mkdirSync(join(dir, '.users.json.tmp'));
+    // Something in the way of the journal (a full or broken disk, as root can't be denied): a
+    // folder where the store appends registrations.
+    mkdirSync(join(dir, 'users.json.journal'));
     const c = await TestClient.connect(srv.port);
     expect(await tryLogin(c, 'alice', 'pw')).to.deep.include({ code: 'STORE_FAILED' });
     expect(srv.logs.some((l) => l.startsWith('ERROR Could not save account alice'))).to.equal(true);
     expect(JSON.parse(readFileSync(db, 'utf8')).users).to.deep.equal([]);
     // Once the way is clear, the same name registers: the failed attempt left no trace.
-    rmSync(join(dir, '.users.json.tmp'), { recursive: true });
+    rmSync(join(dir, 'users.json.journal'), { recursive: true });
     const again = await tryLogin(c, 'alice', 'pw');
     expect(again).to.include({ type: 'login_ok', created: true });
-    expect(JSON.parse(readFileSync(db, 'utf8')).users.map((u: { name: string }) => u.name)).to.deep.equal(['alice']);
+    expect(accountsOnDisk(db).map((u) => u.name)).to.deep.equal(['alice']);
   });
 
   it('refuses a second server on the same users file, naming it and the lock', async () => {
@@ -233,7 +234,7 @@ describe('hostile: users file', function () {
     await killed;
     await exited(first.child);
     const snapshot = [...acked];
-    const saved = JSON.parse(readFileSync(db, 'utf8')).users.map((u: { name: string }) => u.name);
+    const saved = accountsOnDisk(db).map((u) => u.name);
     expect(saved).to.include.members(snapshot);
     expect(saved).to.have.length.of.at.least(50_000 + snapshot.length);
     const second = await spawnServer(db, dir);

@@ -1,11 +1,12 @@
 import { expect } from 'chai';
 import { Writable } from 'node:stream';
 import type { LoggingEvent } from 'log4js';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileSink, RETRY_MS, boundedSink } from '../../server/log-sinks.js';
-import { cachedTime, clockTime, fullTime } from '../../server/logger.js';
+import { UsageError } from '../../common/cli.js';
+import { cachedTime, clockTime, createLogger, fullTime, parseLogLevels } from '../../server/logger.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -114,5 +115,108 @@ describe('log line times', () => {
     const at = (ms: number) => ({ startTime: new Date(ms) }) as LoggingEvent;
     expect([at(1000), at(1000), at(1000), at(1001), at(1000)].map(time)).to.deep.equal(['t1000', 't1000', 't1000', 't1001', 't1000']);
     expect(formatted).to.deep.equal([1000, 1001, 1000]);
+  });
+});
+
+describe('log rotation by size (real files)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'chat-rot-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const end = (sink: FileSink) => new Promise<void>((r) => sink.end(r));
+  const text = (p: string) => (existsSync(p) ? readFileSync(p, 'utf8') : null);
+
+  it('moves the file aside before a line would take it past the size, keeping the newest backups', async () => {
+    const path = join(dir, 'server.log');
+    const sink = new FileSink(path, { maxSize: 20, backups: 2 });
+    const line = (n: number) => `line ${String(n).padStart(3, '0')}\n`; // 9 bytes
+    for (let n = 1; n <= 9; n++) {
+      sink.write(line(n));
+      // Each line written before the next: a file still opening is never moved.
+      await waitUntil(() => text(path)?.endsWith(line(n)) === true, `line ${n} to be written`);
+    }
+    await end(sink);
+    // Two lines (18 bytes) fit in 20; the third moves the file: 1-2, 3-4, 5-6, 7-8, 9.
+    expect(text(path)).to.equal(line(9));
+    expect(text(`${path}.1`)).to.equal(line(7) + line(8));
+    expect(text(`${path}.2`)).to.equal(line(5) + line(6));
+    expect(readdirSync(dir).sort()).to.deep.equal(['server.log', 'server.log.1', 'server.log.2']);
+  });
+
+  it('counts what the file already held when it was opened', async () => {
+    const path = join(dir, 'server.log');
+    writeFileSync(path, 'x'.repeat(15));
+    const sink = new FileSink(path, { maxSize: 20, backups: 1 });
+    sink.write('first\n'); // 15 + 6 > 20, but the file is still opening: written, moved next time
+    await waitUntil(() => readFileSync(path, 'utf8').length === 21, 'the first line');
+    sink.write('second\n');
+    await end(sink);
+    expect(text(`${path}.1`)).to.equal(`${'x'.repeat(15)}first\n`);
+    expect(text(path)).to.equal('second\n');
+  });
+
+  it('with no backups, starts the file afresh', async () => {
+    const path = join(dir, 'server.log');
+    const sink = new FileSink(path, { maxSize: 10, backups: 0 });
+    sink.write('12345678\n');
+    await waitUntil(() => text(path) === '12345678\n', 'the first line');
+    sink.write('abcdefgh\n');
+    await end(sink);
+    expect(readdirSync(dir)).to.deep.equal(['server.log']);
+    expect(text(path)).to.equal('abcdefgh\n');
+  });
+});
+
+describe('log levels by category and the JSON format (real files)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'chat-lvl-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('parses --log-level: a default, categories, or both', () => {
+    expect(parseLogLevels('warn')).to.deep.equal({ default: 'warn' });
+    expect(parseLogLevels('chat=warn,net=info')).to.deep.equal({ default: 'info', chat: 'warn', net: 'info' });
+    expect(parseLogLevels(' ERROR , net = debug ')).to.deep.equal({ default: 'error', net: 'debug' });
+    const bad = (t: string) => {
+      try {
+        parseLogLevels(t);
+      } catch (e) {
+        expect(e).to.be.instanceOf(UsageError);
+        return (e as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(bad('loud')).to.equal('invalid --log-level: unknown level "loud" (use debug, info, warn, error, off)');
+    expect(bad('chatt=warn')).to.match(/^invalid --log-level: unknown category "chatt" \(use server, console, net, chat, dispatch/);
+    expect(bad(',')).to.equal('invalid --log-level: empty');
+  });
+
+  it('writes each category at its own level, and one JSON object a line with --log-format json', async () => {
+    const path = join(dir, 'server.log');
+    const log = createLogger(path, { console: false, levels: parseLogLevels('info,chat=warn'), format: 'json' });
+    log.info('server info');
+    log.for('chat').info('chat info: dropped');
+    log.for('chat').warn('chat warn');
+    log.for('net').info('net "quoted"\nline');
+    await log.close();
+    const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
+    expect(lines.map(({ level, category, message }) => ({ level, category, message }))).to.deep.equal([
+      { level: 'INFO', category: 'server', message: 'server info' },
+      { level: 'WARN', category: 'chat', message: 'chat warn' },
+      { level: 'INFO', category: 'net', message: 'net "quoted"\nline' },
+    ]);
+    expect(lines[0]!.time).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+
+  it('hands console lines, as text, to the function given', async () => {
+    const got: string[] = [];
+    const log = createLogger('', { console: (t) => got.push(t), levels: parseLogLevels('net=off') });
+    log.info('one');
+    log.for('net').error('not shown');
+    log.for('dispatch').warn('two');
+    await log.close();
+    expect(got.map((l) => l.replace(/^\d\d:\d\d:\d\d /, ''))).to.deep.equal(['INFO one\n', 'WARN two\n']);
   });
 });

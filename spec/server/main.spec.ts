@@ -5,11 +5,12 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import dgram from 'node:dgram';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ClientProcess } from '../client/client-process.js';
 import { TestClient } from '../support/harness.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -76,7 +77,13 @@ describe('chat-server binary', function () {
   const clients: TestClient[] = [];
 
   function run(...args: string[]): Proc {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: 'pipe' });
+    return runWith({}, ...args);
+  }
+  /** The binary with extra environment variables (TINYCHAT_* of this process are never passed on). */
+  function runWith(env: Record<string, string>, ...args: string[]): Proc {
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TINYCHAT_')));
+    // In the temp folder: --data-dir defaults to ./data.
+    const child = spawn(process.execPath, [MAIN, ...args], { stdio: 'pipe', cwd: dir, env: { ...inherited, ...env } });
     const p = new Proc(child);
     procs.push(p);
     return p;
@@ -149,7 +156,7 @@ describe('chat-server binary', function () {
     p.child.stdin.write('stats\nonline\nhelp\n');
     await p.line(/^Active users: 1 \| Open connections: 1 \| Total connections: 1 \| Total messages: 0/);
     await p.line(/^ {2}alice: last heartbeat \d+\.\d s ago$/);
-    await p.line(/^Console commands: online, stats, Terminate server, help$/);
+    await p.line(/^Console commands: online, stats, kick NAME \[reason\], mute NAME SECONDS, wall TEXT, motd, Terminate server, help$/);
   });
 
   it('--help lists the options and exits 0', async () => {
@@ -159,7 +166,8 @@ describe('chat-server binary', function () {
     const every = ['--host', '--port', '--udp-port', '--db', '--log', '--bcrypt-cost', '--allow-guests', '--max-body', '--pm-timeout'];
     every.push('--rate-count', '--rate-window', '--mute-seconds', '--heartbeat-timeout', '--login-timeout', '--announce-limit');
     every.push('--max-connections', '--max-per-address', '--max-output', '--min-password', '--max-failures', '--hash-threads');
-    every.push('--hash-queue', '--tls-cert', '--tls-key', '--help');
+    every.push('--hash-queue', '--tls-cert', '--tls-key', '--help', '--version', '--config', '--print-config', '--metrics-port');
+    every.push('--metrics-host', '--log-level', '--log-format', '--log-max-size', '--log-backups', '--motd', 'TINYCHAT_');
     for (const option of every) {
       expect(text, option).to.include(option);
     }
@@ -275,7 +283,8 @@ describe('chat-server binary', function () {
   }
 
   it('survives the signals a service manager sends: SIGHUP reopens a log moved away (logrotate), SIGUSR2 is noted', async () => {
-    const p = serve();
+    // In the JSON format, to see the reopened file is written as the first was.
+    const p = serve('--log-format', 'json');
     const port = await ready(p);
     const log = join(dir, 'server.log');
     await login(port, 'alice');
@@ -286,6 +295,8 @@ describe('chat-server binary', function () {
     const fresh = () => (existsSync(log) ? readFileSync(log, 'utf8') : '');
     await waitUntil(() => fresh().includes('User bob successfully registered'), 'the new log file to get lines');
     expect(fresh()).to.include('SIGHUP: log file reopened').and.include('SIGUSR2 received and ignored');
+    const reopened = fresh().trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
+    expect(reopened.find((l) => l.message === 'SIGHUP: log file reopened')).to.deep.include({ level: 'INFO', category: 'server' });
     expect(readFileSync(`${log}.1`, 'utf8')).to.include('User alice successfully registered').and.not.include('bob');
     expect(p.child.exitCode, 'still running').to.equal(null);
     p.child.kill('SIGTERM');
@@ -299,7 +310,7 @@ describe('chat-server binary', function () {
   });
 
   it('keeps connections below the open-file limit, says so once at start, and refuses the rest clearly', async () => {
-    const child = spawn('sh', ['-c', `ulimit -n 100 && exec "${process.execPath}" "${MAIN}" --port 0 --udp-port 0 --db "${join(dir, 'users.json')}" --log "${join(dir, 'server.log')}" --bcrypt-cost 4 --hash-threads 1`], { stdio: 'pipe' });
+    const child = spawn('sh', ['-c', `ulimit -n 100 && exec "${process.execPath}" "${MAIN}" --port 0 --udp-port 0 --db "${join(dir, 'users.json')}" --log "${join(dir, 'server.log')}" --bcrypt-cost 4 --hash-threads 1`], { stdio: 'pipe', cwd: dir });
     const p = new Proc(child);
     procs.push(p);
     const port = await ready(p);
@@ -318,5 +329,162 @@ describe('chat-server binary', function () {
     expect(await extra.error()).to.include({ code: 'TOO_MANY_CONNECTIONS' });
     // Those already in keep being served: one of them logs in and is answered.
     expect(await held[0]!.request({ type: 'login', user: 'alice', password: 'pw' }, (m) => m.type !== 'hello')).to.include({ type: 'login_ok' });
+  });
+
+  it('--version prints the name and version, and exits 0', async () => {
+    const p = run('--version');
+    expect(await p.exitCode()).to.equal(0);
+    const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string };
+    expect(p.out.filter(Boolean)).to.deep.equal([`chat-server ${pkg.version}`]);
+  });
+
+  it('takes options from a --config file and TINYCHAT_* variables; the command line wins, then the environment', async () => {
+    const file = join(dir, 'tinychat.json');
+    writeFileSync(file, JSON.stringify({ 'max-body': 1000, 'allow-guests': true, 'pm-timeout': 7, db: join(dir, 'users.json'), log: '' }));
+    const show = async (env: Record<string, string>, ...args: string[]) => {
+      const p = runWith(env, '--config', file, '--print-config', ...args);
+      expect(await p.exitCode(), p.err.join('\n')).to.equal(0);
+      return JSON.parse(p.out.join('\n')) as Record<string, unknown>;
+    };
+    expect(await show({})).to.deep.include({ 'max-body': 1000, 'allow-guests': true, 'pm-timeout': 7, port: 5555 });
+    expect(await show({ TINYCHAT_MAX_BODY: '2000', TINYCHAT_ALLOW_GUESTS: 'false' })).to.deep.include({ 'max-body': 2000, 'allow-guests': false, 'pm-timeout': 7 });
+    expect(await show({ TINYCHAT_MAX_BODY: '2000' }, '--max-body', '3000')).to.deep.include({ 'max-body': 3000, 'allow-guests': true });
+    expect(readdirSync(dir), '--print-config starts nothing').to.deep.equal(['tinychat.json']);
+    // The file named by TINYCHAT_CONFIG, and its values in a real start (hello announces max-body).
+    const p = runWith({ TINYCHAT_CONFIG: file, TINYCHAT_PORT: '0' }, '--udp-port', '0', '--bcrypt-cost', '4');
+    const port = await ready(p);
+    const c = await TestClient.connect(port);
+    clients.push(c);
+    expect(await c.next((m) => m.type === 'hello')).to.deep.include({ maxBody: 1000, guests: true });
+  });
+
+  it('refuses an unknown config key, a bad value from the file or the environment, naming where it came from', async () => {
+    const file = join(dir, 'tinychat.json');
+    writeFileSync(file, '{"port": 0, "max_body": 5}');
+    expect(await failsWithOneLine(run('--config', file))).to.equal(`chat-server: config file ${file}: unknown key "max_body"`);
+    writeFileSync(file, '{"bcrypt-cost": 40}');
+    expect(await failsWithOneLine(run('--config', file))).to.equal(`chat-server: invalid --bcrypt-cost 40 (from config file ${file}): use a whole number from 4 to 31`);
+    expect(await failsWithOneLine(runWith({ TINYCHAT_MAX_OUTPUT: '12' }))).to.equal('chat-server: invalid --max-output 12 (from TINYCHAT_MAX_OUTPUT): use a whole number of at least 1024');
+    expect(await failsWithOneLine(runWith({ TINYCHAT_PROT: '1' }))).to.match(/^chat-server: unknown environment variable TINYCHAT_PROT/);
+    expect(await failsWithOneLine(run('--config', join(dir, 'missing.json')))).to.equal(`chat-server: cannot read config file ${join(dir, 'missing.json')}: ENOENT`);
+    expect(await failsWithOneLine(run('--log-level', 'chat=loud'))).to.equal('chat-server: invalid --log-level: unknown level "loud" (use debug, info, warn, error, off)');
+    expect(await failsWithOneLine(run('--log-format', 'xml'))).to.equal('chat-server: invalid --log-format "xml": use text or json');
+    expect(readdirSync(dir), 'nothing written').to.deep.equal(['tinychat.json']);
+  });
+
+  it('rotates its log file by size, keeping --log-backups files', async () => {
+    const p = serve('--log-max-size', '1K', '--log-backups', '2');
+    const port = await ready(p);
+    const log = join(dir, 'server.log');
+    for (let i = 0; existsSync(`${log}.2`) === false; i++) {
+      expect(i, 'rotated within 40 logins').to.be.below(40);
+      (await login(port, `user${i}`)).close();
+    }
+    // The last lines may still be on their way: what counts is the cap and the count of files.
+    await waitUntil(() => existsSync(log), 'the newest file');
+    for (const f of [`${log}.2`, `${log}.1`]) expect(Buffer.byteLength(readFileSync(f, 'utf8'))).to.be.at.most(1024);
+    expect(existsSync(`${log}.3`)).to.equal(false);
+    expect([`${log}.2`, `${log}.1`, log].map((f) => readFileSync(f, 'utf8')).join('')).to.include('User user1 successfully registered');
+  });
+
+  it('on one terminal or file for stdout and stderr, prints the online list after the log line of the login that changed it', async () => {
+    const args = ['--port', '0', '--udp-port', '0', '--db', join(dir, 'users.json'), '--log', '', '--bcrypt-cost', '4'];
+    const child = spawn('sh', ['-c', `exec "${process.execPath}" "${MAIN}" ${args.map((a) => `'${a}'`).join(' ')} 2>&1`], { stdio: 'pipe', cwd: dir });
+    const p = new Proc(child);
+    procs.push(p);
+    const m = await p.line(READY);
+    for (const name of ['alice', 'bob', 'carol']) {
+      await login(Number(m[1]), name);
+      await p.line(new RegExp(`^Online users \\(\\d\\): .*${name}$`));
+      const logged = p.out.findIndex((l) => l.includes(`User ${name} logged in`));
+      const listed = p.out.findIndex((l) => new RegExp(`^Online users .*${name}$`).test(l));
+      expect(logged, p.out.join('\n')).to.be.within(0, listed - 1);
+    }
+  });
+
+  it('SIGTERM with a client that never reads: still exits 0, within a few seconds', async () => {
+    const p = serve('--rate-count', '10000', '--max-output', String(64 << 20), '--max-body', '65536');
+    const port = await ready(p);
+    const sleeper = await login(port, 'sleeper');
+    sleeper.socket.pause(); // never reads again
+    const talker = await login(port, 'talker');
+    const text = 'x'.repeat(60_000);
+    for (let i = 0; i < 200; i++) talker.send({ type: 'say', text }); // 12 MB for the sleeper, more than sockets hold
+    await talker.sync();
+    const t0 = Date.now();
+    p.child.kill('SIGTERM');
+    expect(await p.exitCode(10_000)).to.equal(0);
+    expect(Date.now() - t0).to.be.below(8000);
+  });
+
+  it('--metrics-port: /metrics, /healthz, and /readyz turning 503 when the users file folder becomes read-only', async () => {
+    // Permission bits do not stop root: run the server as an ordinary user when the tests run as root.
+    const root = process.getuid?.() === 0;
+    const ids = root ? { uid: 65534, gid: 65534 } : {};
+    if (root) chownSync(dir, 65534, 65534);
+    const args = ['--port', '0', '--udp-port', '0', '--metrics-port', '0', '--db', join(dir, 'users.json'), '--log', join(dir, 'server.log'), '--bcrypt-cost', '4'];
+    const p = new Proc(spawn(process.execPath, [MAIN, ...args], { stdio: 'pipe', cwd: dir, ...ids }));
+    procs.push(p);
+    const port = await ready(p);
+    const metricsPort = Number((await p.line(/^Metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics \(and \/healthz, \/readyz\)$/))[1]);
+    const get = async (path: string) => {
+      const res = await fetch(`http://127.0.0.1:${metricsPort}${path}`);
+      return { status: res.status, text: await res.text() };
+    };
+    await login(port, 'alice');
+    const metrics = (await get('/metrics')).text;
+    expect(metrics).to.match(/^tinychat_logins_total\{result="created"\} 1$/m).and.match(/^tinychat_users_online 1$/m).and.match(/^process_cpu_seconds_total /m);
+    expect(await get('/healthz')).to.deep.equal({ status: 200, text: 'ok\n' });
+    expect(await get('/readyz')).to.deep.equal({ status: 200, text: 'ready\n' });
+    chmodSync(dir, 0o500);
+    try {
+      expect(await get('/readyz')).to.deep.equal({ status: 503, text: `not ready: users file: cannot write in ${dir}: EACCES\n` });
+    } finally {
+      chmodSync(dir, 0o700);
+    }
+    expect((await get('/readyz')).status).to.equal(200);
+  });
+
+  it('a metrics port in use: one line naming it, exit 1, nothing written', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    try {
+      const { port } = blocker.address() as net.AddressInfo;
+      const line = await failsWithOneLine(serve('--metrics-port', String(port)));
+      expect(line).to.equal(`chat-server: metrics port 127.0.0.1:${port} already in use (try another --metrics-port)`);
+      expect(readdirSync(dir)).to.deep.equal([]);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('--motd: every user reads it after login; a bad file stops the start', async () => {
+    const motd = join(dir, 'motd.txt');
+    writeFileSync(motd, 'Welcome to tinychat.\n');
+    const port = await ready(serve('--motd', motd));
+    const a = await login(port, 'alice');
+    expect(await a.notice('motd')).to.deep.include({ message: 'Welcome to tinychat.' });
+    writeFileSync(motd, 'x'.repeat(2000));
+    expect(await failsWithOneLine(serve('--motd', motd))).to.equal(`chat-server: --motd file ${motd} is too long: 2000 characters, at most 1024`);
+  });
+
+  it('kick from the console: the real client is told why and does not reconnect; motd and wall reach it', async () => {
+    const motd = join(dir, 'motd.txt');
+    writeFileSync(motd, 'Be kind.');
+    const p = serve('--motd', motd);
+    const port = await ready(p);
+    const client = new ClientProcess(['--port', String(port), '--user', 'alice', '--no-bell'], { CHAT_PASSWORD: 'pw' });
+    try {
+      await client.waitFor(/Be kind\./);
+      p.child.stdin.write('wall Restart at noon\n');
+      await client.waitFor(/Restart at noon/);
+      p.child.stdin.write('kick alice spamming\n');
+      await p.line(/^Kicked alice: spamming$/);
+      await client.waitFor(/removed from the chat by the operator: spamming/);
+      expect(await client.exitCode(8000)).to.equal(1);
+      expect(client.transcript).to.not.match(/reconnect/i);
+    } finally {
+      client.kill();
+    }
   });
 });

@@ -51,7 +51,7 @@ function seeded(seed: number): () => number {
 function startServer(dir: string): Promise<{ child: ChildProcess; port: number; udpPort: number }> {
   const child = spawn(
     process.execPath,
-    [MAIN, '--port', '0', '--udp-port', '0', '--db', join(dir, 'users.json'), '--log', join(dir, 'server.log'),
+    [MAIN, '--port', '0', '--udp-port', '0', '--db', join(dir, 'users.json'), '--log', join(dir, 'server.log'), '--data-dir', join(dir, 'data'),
       '--bcrypt-cost', '8', '--login-timeout', '5', '--max-output', String(256 * 1024),
       '--max-per-address', String(PER_ADDRESS), '--max-connections', '2000', '--allow-guests', '--min-password', '4',
       '--max-registrations', '1000', '--max-pm-requests', String(LIMITS.maxPmRequests), '--max-failures', String(LIMITS.maxFailures)],

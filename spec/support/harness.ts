@@ -39,7 +39,7 @@ export async function startServer(config: Partial<ServerConfig> = {}, clock?: Cl
   const db = config.db ?? join(dir, 'users.json');
   const logger = memoryLogger();
   const server = new ChatServer(
-    makeConfig({ host: '127.0.0.1', port: 0, udpPort: 0, log: '', bcryptCost: 4, db, ...config }),
+    makeConfig({ host: '127.0.0.1', port: 0, udpPort: 0, log: '', bcryptCost: 4, db, dataDir: join(dir, 'data'), ...config }),
     { logger, ...(clock ? { clock } : {}) },
   );
   const { port, udpPort } = await server.start();

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { ServerMessage } from '../../../common/protocol.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { startServer, TestClient, type Running } from '../../support/harness.js';
+import { accountsOnDisk } from '../../support/accounts.js';
 
 const RULE = 'invalid username: use 1 to 32 characters: letters of one script, digits, "_", "-" or "."';
 
@@ -29,9 +30,7 @@ async function loginError(port: number, user: string, password: string): Promise
   }
 }
 
-function usersOnDisk(path: string): { name: string; hash: string; created: string }[] {
-  return JSON.parse(readFileSync(path, 'utf8')).users;
-}
+const usersOnDisk = accountsOnDisk;
 
 describe('auth: accounts', () => {
   let srv: Running;
@@ -55,7 +54,7 @@ describe('auth: accounts', () => {
     expect(ok).to.deep.include({ type: 'login_ok', user: 'alice', created: true, guest: false, online: ['alice'] });
 
     // login_ok comes only after the account is on disk.
-    const raw = readFileSync(srv.db, 'utf8');
+    const raw = readFileSync(srv.db, 'utf8') + readFileSync(`${srv.db}.journal`, 'utf8');
     expect(raw).to.not.include(password);
     const users = usersOnDisk(srv.db);
     expect(users.map((u) => u.name)).to.deep.equal(['alice']);

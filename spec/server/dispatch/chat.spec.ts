@@ -144,13 +144,16 @@ describe('chat: one-shot private messages (/msg)', () => {
     expect(await bob.line()).to.deep.include({ to: 'bob', text: 'hey' });
   });
 
-  it('tells the sender when the target is unknown or offline, and nobody gets the text', async () => {
+  it('refuses a name that is no account, keeps a message for an account that is offline, and nobody else gets the text', async () => {
     alice.send({ type: 'dm', to: 'nobody', text: 'hello?' });
     expect(await alice.error()).to.deep.include({ code: 'NO_SUCH_USER', message: 'nobody is not online' });
     carol.send({ type: 'logout' });
     await carol.whenClosed();
     alice.send({ type: 'dm', to: 'carol', text: 'are you there?' });
-    expect(await alice.error()).to.deep.include({ code: 'NO_SUCH_USER', message: 'carol is not online' });
+    expect(await alice.notice('offline_stored')).to.deep.include({
+      user: 'carol',
+      message: 'carol is offline; your message will be delivered when carol logs in',
+    });
     await bob.sync();
     expect(bob.all('msg')).to.deep.equal([]);
   });
@@ -182,5 +185,44 @@ describe('chat: one-shot private messages (/msg)', () => {
     expect((await alice.line()).text).to.equal('note to self');
     await alice.sync();
     expect(alice.all('msg')).to.have.length(1);
+  });
+});
+
+describe('chat: actions (/me) and away (/away, /back)', () => {
+  let srv: Running;
+  beforeEach(async () => {
+    srv = await startServer();
+  });
+  afterEach(async () => srv.stop());
+
+  it('carries an action line to everyone as an action, and keeps it so in history', async () => {
+    const alice = await srv.login('alice');
+    const bob = await srv.login('bob');
+    alice.send({ type: 'say', action: true, text: 'waves' });
+    expect(await bob.line()).to.include({ from: 'alice', text: 'waves', action: true, scope: 'group' });
+    const carol = await srv.login('carol');
+    expect(await carol.line()).to.include({ text: 'waves', action: true, replay: true });
+  });
+
+  it('tells who writes to an away user the away message once, shows the away in /who, and ends it with /back', async () => {
+    const alice = await srv.login('alice');
+    const bob = await srv.login('bob');
+    bob.send({ type: 'away', message: 'gone fishing' });
+    expect((await bob.notice('away')).message).to.equal('You are marked as away: "gone fishing". Type /back when you are back.');
+    expect((await alice.who()).away).to.deep.equal(['bob']);
+    alice.send({ type: 'dm', to: 'bob', text: 'there?' });
+    expect(await alice.notice('away')).to.include({ user: 'bob', message: 'bob is away: gone fishing' });
+    expect(await bob.line()).to.include({ text: 'there?' }); // delivered all the same
+    alice.send({ type: 'dm', to: 'bob', text: 'hello?' });
+    await bob.line();
+    await alice.sync();
+    expect(alice.all('notice').filter((n) => n.event === 'away'), 'told once').to.have.length(1);
+    bob.send({ type: 'back' });
+    expect((await bob.notice('back')).message).to.equal('Welcome back: you are no longer marked as away');
+    expect((await alice.who()).away).to.equal(undefined);
+    bob.send({ type: 'back' });
+    expect(await bob.error()).to.include({ code: 'NOT_AWAY' });
+    bob.send({ type: 'away', message: 'bell\u0007' });
+    expect(await bob.error()).to.include({ code: 'BAD_TEXT' });
   });
 });

@@ -6,12 +6,12 @@
  */
 import { expect } from 'chai';
 import bcrypt from 'bcryptjs';
-import { readFileSync } from 'node:fs';
 import type { ServerMessage } from '../../../common/protocol.js';
 import type { AccountStore } from '../../../server/store/accounts.js';
 import type { Hasher } from '../../../server/store/hasher.js';
 import { startServer, TestClient, type Running } from '../../support/harness.js';
 import { waitUntil } from '../../support/wait.js';
+import { accountsOnDisk } from '../../support/accounts.js';
 
 describe('auth: concurrent registrations of one name (hasher held by the test)', () => {
   let srv: Running;
@@ -63,7 +63,7 @@ describe('auth: concurrent registrations of one name (hasher held by the test)',
       code: 'NAME_TAKEN',
       message: 'Alice was just registered from another connection; log in with its password or pick another name',
     });
-    const users = JSON.parse(readFileSync(srv.db, 'utf8')).users as { name: string; hash: string }[];
+    const users = accountsOnDisk(srv.db);
     expect(users.map((u) => u.name)).to.deep.equal(['alice']);
     expect(bcrypt.compareSync('pw-a', users[0]!.hash)).to.equal(true);
     expect(srv.logs.filter((l) => l.includes('successfully registered'))).to.deep.equal(['INFO User alice successfully registered']);

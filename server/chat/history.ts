@@ -1,0 +1,88 @@
+/**
+ * What the room remembers beyond the present: the group lines said before (History), and private
+ * messages kept for accounts while they are offline (Mailbox). The room speaks to them through
+ * these interfaces only; the embedded files (server/store/history-file.ts, mailbox-file.ts) are
+ * one implementation, a shared store for several servers would be another.
+ */
+
+/** A group line as history keeps it. */
+export interface HistoryLine {
+  id: number;
+  /** When it was said, ms since the epoch. */
+  ts: number;
+  from: string;
+  text: string;
+  /** An action line (`/me waves`). */
+  action?: boolean;
+}
+
+export interface History {
+  /** False when history is turned off: nothing is kept or replayed. */
+  readonly enabled: boolean;
+  /** The highest line id ever kept (0 for none): ids go on from there after a restart. */
+  readonly lastId: number;
+  /** Keeps a group line. Written soon after, in a batch; never waits for the disk. */
+  record(line: HistoryLine): void;
+  /** The newest `n` lines, oldest first. */
+  last(n: number): HistoryLine[];
+  /** Up to `n` lines older than `id`, oldest first, and whether there are older ones still. */
+  before(id: number, n: number): { lines: HistoryLine[]; older: boolean };
+  /** The lines newer than `id`, oldest first, at most `max` of them (the newest), and how many more there were. */
+  after(id: number, max: number): { lines: HistoryLine[]; skipped: number };
+}
+
+/** A private message kept for an offline account. */
+export interface Kept {
+  id: number;
+  ts: number;
+  from: string;
+  /** The recipient's display name. */
+  to: string;
+  text: string;
+  /** An action line (`/me waves`). */
+  action?: boolean;
+}
+
+export interface Mailbox {
+  /** The highest message id ever kept (0 for none). */
+  readonly lastId: number;
+  /** How many messages wait for `user` (a folded name). */
+  waiting(user: string): number;
+  /** Keeps a message for `user` (folded); resolves once it is durable. */
+  put(user: string, message: Kept): Promise<void>;
+  /** Hands over, and forgets, the messages waiting for `user`, oldest first. */
+  take(user: string): Kept[];
+}
+
+/** No history: for a server started with --history-days 0, and for specs of other things. */
+export const NO_HISTORY: History = {
+  enabled: false,
+  lastId: 0,
+  record: () => {},
+  last: () => [],
+  before: () => ({ lines: [], older: false }),
+  after: () => ({ lines: [], skipped: 0 }),
+};
+
+/** A mailbox in memory: for specs, and the shape every mailbox has. */
+export class MemoryMailbox implements Mailbox {
+  lastId = 0;
+  private readonly boxes = new Map<string, Kept[]>();
+
+  waiting(user: string): number {
+    return this.boxes.get(user)?.length ?? 0;
+  }
+
+  async put(user: string, message: Kept): Promise<void> {
+    const box = this.boxes.get(user) ?? [];
+    box.push(message);
+    this.boxes.set(user, box);
+    this.lastId = Math.max(this.lastId, message.id);
+  }
+
+  take(user: string): Kept[] {
+    const box = this.boxes.get(user) ?? [];
+    this.boxes.delete(user);
+    return box;
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * One IRC client: the IRC transport over BaseConnection, which gives it the same states, login
+ * deadline, output cap, per-turn ration and strikes as a native connection. Bytes become lines
+ * (lines.ts), lines become messages (parse.ts), messages become effects (translate.ts), and the
+ * effects are carried out here: a ClientMessage to the dispatcher, an IRC reply, a strike.
+ *
+ * What IRC adds to a connection:
+ * - Lines wait while a login is being checked, so a client may send NICK, USER and its first
+ *   commands in one go (IRC clients do) and have them handled after the login, in order.
+ * - A login made during capability negotiation (SASL) is answered at once (900, 903) but the
+ *   welcome and everything after it wait for CAP END, as IRC clients expect.
+ * - Presence: once logged in, the server sends PING every heartbeat-timeout/2; each PONG counts as
+ *   a heartbeat (`alive`). A client that stops answering is marked offline like a native one.
+ */
+import type { Duplex } from 'node:stream';
+import type { Cancel } from '../../../common/clock.js';
+import { ChatError } from '../../../common/errors.js';
+import type { ClientMessage } from '../../../common/protocol.js';
+import { BaseConnection, type ConnectionEvents, type ConnectionOptions } from '../connection.js';
+import { LineSplitter } from './lines.js';
+import { ircLine, parseLine } from './parse.js';
+import { IrcPeer, type Ask } from './peer.js';
+import { SERVER, numeric } from './render.js';
+import { refused, translate, type Effect, type IrcContext } from './translate.js';
+import { bytes, type IrcWire } from './wire.js';
+
+export interface IrcOptions {
+  /** The room's channel (--irc-channel). */
+  channel: string;
+  /** Milliseconds between the server's PINGs to a logged-in client (heartbeat timeout / 2). */
+  pingMs: number;
+  /** `user` answered PING: like a heartbeat, it keeps them online. */
+  alive(user: string): void;
+}
+
+/** How log lines name an IRC connection. */
+export function ircLabel(address: string, port: number): string {
+  return `IRC ${address}:${port}`;
+}
+
+export class IrcConnection extends BaseConnection {
+  readonly peer = new IrcPeer();
+  private readonly lines = new LineSplitter();
+  private readonly ctx: IrcContext;
+  private stopPing: Cancel | null = null;
+  /** Output held until registration ends (CAP END), after a login during negotiation; null: none held. */
+  private held: Buffer[] | null = null;
+  private heldBytes = 0;
+
+  constructor(
+    stream: Duplex,
+    address: string,
+    port: number,
+    options: ConnectionOptions,
+    events: ConnectionEvents,
+    readonly wire: IrcWire,
+    private readonly irc: IrcOptions,
+  ) {
+    super(stream, address, port, options, events);
+    this.ctx = { channel: irc.channel, maxBody: options.maxBody };
+  }
+
+  override get label(): string {
+    return ircLabel(this.address, this.port);
+  }
+
+  protected take(chunk: Buffer): void {
+    this.lines.feed(chunk);
+  }
+
+  protected handleNext(): boolean {
+    const next = this.lines.next();
+    if (next === null) return false;
+    const msg = next.error ?? parseLine(next.line);
+    if (msg instanceof ChatError) {
+      this.events.invalid(this, msg);
+      this.strike();
+      return true;
+    }
+    this.run(translate(this.peer, msg, this.ctx));
+    return true;
+  }
+
+  /** A line after a login waits until the login is decided. */
+  protected override waiting(): boolean {
+    return this.state === 'authenticating';
+  }
+
+  /** Output goes out, or waits for CAP END (see class comment). */
+  override write(out: Buffer): void {
+    if (this.held === null || out.length === 0) return super.write(out);
+    this.held.push(out);
+    this.heldBytes += out.length;
+    if (this.heldBytes > this.options.maxOutput) this.destroy(`over ${this.options.maxOutput} bytes held waiting for CAP END`);
+  }
+
+  override loggedIn(): void {
+    super.loggedIn();
+    if (this.closed) return;
+    const { peer } = this;
+    peer.loggedIn = true;
+    if (peer.via === 'sasl') {
+      // Said before the welcome, which the client waits for until it has sent CAP END.
+      super.write(bytes([
+        numeric(peer, '900', peer.mask, peer.account, `You are now logged in as ${peer.nick}`),
+        numeric(peer, '903', 'SASL authentication successful'),
+      ]));
+    }
+    peer.via = null;
+    if (peer.negotiating) this.held = [];
+    this.stopPing ??= this.options.clock.every(this.irc.pingMs, () => this.write(bytes([ircLine(null, 'PING', SERVER)])));
+    if (peer.namesWanted) {
+      peer.namesWanted = false;
+      // After the welcome, which is written once this returns.
+      queueMicrotask(() => this.run([{ do: 'send', msg: { type: 'who' }, ask: { kind: 'names' } }]));
+    }
+    this.proceed();
+  }
+
+  override endLogin(): void {
+    const refusedNow = this.state === 'authenticating';
+    super.endLogin();
+    if (!refusedNow || this.closed) return;
+    this.run(refused(this.peer));
+    this.proceed();
+  }
+
+  override close(reason: string): void {
+    if (this.held !== null && !this.closed) this.release();
+    super.close(reason);
+  }
+
+  protected override ended(): void {
+    this.stopPing?.();
+    this.stopPing = null;
+  }
+
+  /** Carries out what the translator decided, in order; stops if the connection closes. */
+  private run(effects: Effect[]): void {
+    for (const e of effects) {
+      if (this.closed) return;
+      switch (e.do) {
+        case 'reply':
+          // IRC's own answers (CAP, AUTHENTICATE, PONG...) are never held: registration needs them.
+          super.write(bytes(e.lines));
+          break;
+        case 'send':
+          this.dispatch(e.msg, e.ask, e.quiet === true);
+          break;
+        case 'login':
+          this.peer.via = e.via;
+          this.peer.lastError = null;
+          void this.events.message(this, e.msg);
+          break;
+        case 'refuse':
+          this.events.invalid(this, e.error);
+          break;
+        case 'strike':
+          this.strike();
+          break;
+        case 'alive':
+          if (this.user !== null) this.irc.alive(this.user);
+          break;
+        case 'release':
+          this.release();
+          break;
+        case 'close':
+          this.close(e.reason);
+          break;
+      }
+    }
+  }
+
+  /**
+   * To the dispatcher. A `who` notes what its reply answers; a NOTICE's errors go unanswered
+   * until it has been handled (a reply to a NOTICE could make two bots talk forever).
+   */
+  private dispatch(msg: ClientMessage, ask: Ask | undefined, quiet: boolean): void {
+    const { peer } = this;
+    if (ask) peer.asked.push(ask);
+    if (!quiet) return void this.events.message(this, msg);
+    peer.quiet++;
+    const done = () => {
+      peer.quiet--;
+    };
+    Promise.resolve(this.events.message(this, msg)).then(done, done);
+  }
+
+  /** Registration is over: what waited for it goes out, in order. */
+  private release(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    this.heldBytes = 0;
+    for (const out of held) super.write(out);
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * IRC's message syntax, both ways, as pure functions: a line from a client becomes an
+ * IrcMessage (`parseLine`), and the server's replies are built as lines that can never carry a
+ * second line inside them (`ircLine`, `textLines`).
+ *
+ *   [@tags SPACE] [:source SPACE] COMMAND *(SPACE param) [SPACE :trailing]
+ *
+ * (RFC 1459 section 2.3, IRCv3 message tags; the modern description is https://modern.ircdocs.horse.)
+ */
+import { chatError, type ChatError } from '../../../common/errors.js';
+import { MAX_LINE } from './lines.js';
+
+export interface IrcMessage {
+  /** IRCv3 tags, unescaped; kept so they can be read, unused by the server so far. */
+  readonly tags: ReadonlyMap<string, string>;
+  /** The source a client put first (servers ignore it). */
+  readonly source: string | null;
+  /** Upper case: a word, or a three-digit numeric. */
+  readonly command: string;
+  readonly params: readonly string[];
+}
+
+/** At most 15 parameters (RFC 1459): the 15th takes the rest of the line. */
+const MAX_PARAMS = 15;
+const COMMAND = /^(?:[A-Za-z]+|\d{3})$/;
+const TAG_ESCAPES: Record<string, string> = { ':': ';', s: ' ', '\\': '\\', r: '\r', n: '\n' };
+
+/** One line (without its line ending) as a message, or why it is not one. */
+export function parseLine(line: string): IrcMessage | ChatError {
+  let at = 0;
+  const tags = new Map<string, string>();
+  if (line.startsWith('@')) {
+    const end = line.indexOf(' ');
+    if (end < 0) return chatError('BAD_FRAME', 'a line with tags but no command');
+    for (const tag of line.slice(1, end).split(';')) {
+      if (tag === '') continue;
+      const eq = tag.indexOf('=');
+      tags.set(eq < 0 ? tag : tag.slice(0, eq), eq < 0 ? '' : unescapeTag(tag.slice(eq + 1)));
+    }
+    at = end + 1;
+  }
+  at = skipSpaces(line, at);
+  let source: string | null = null;
+  if (line[at] === ':') {
+    const end = line.indexOf(' ', at);
+    if (end < 0) return chatError('BAD_FRAME', 'a line with a source but no command');
+    source = line.slice(at + 1, end);
+    at = skipSpaces(line, end);
+  }
+  const end = line.indexOf(' ', at);
+  const command = line.slice(at, end < 0 ? line.length : end);
+  if (command === '') return chatError('BAD_FRAME', 'a line without a command');
+  if (!COMMAND.test(command)) return chatError('BAD_FRAME', `"${command.slice(0, 32)}" is not an IRC command`);
+  const params: string[] = [];
+  at = end < 0 ? line.length : end;
+  while (at < line.length) {
+    at = skipSpaces(line, at);
+    if (at >= line.length) break;
+    if (line[at] === ':' || params.length === MAX_PARAMS - 1) {
+      params.push(line.slice(line[at] === ':' ? at + 1 : at));
+      break;
+    }
+    const next = line.indexOf(' ', at);
+    params.push(line.slice(at, next < 0 ? line.length : next));
+    at = next < 0 ? line.length : next;
+  }
+  return { tags, source, command: command.toUpperCase(), params };
+}
+
+function skipSpaces(line: string, at: number): number {
+  while (line[at] === ' ') at++;
+  return at;
+}
+
+function unescapeTag(value: string): string {
+  return value.replace(/\\(.?)/g, (_, c: string) => TAG_ESCAPES[c] ?? c);
+}
+
+/**
+ * What may not appear in a parameter: CR, LF and NUL would end the line or cut it (a second line
+ * injected on someone's connection); the other controls (CTCP's \x01, colours, the bell) are not
+ * ours to send either. Tabs are text.
+ */
+const UNSAFE = /[\u0000-\u0008\u000a-\u001f\u007f]/g;
+const REPLACEMENT = '\ufffd';
+
+/** Longest line the server sends, without its CR LF. */
+const MAX_OUT = MAX_LINE - 2;
+
+/**
+ * One line of the server's, without its CR LF: `:source COMMAND p1 p2 :last`. Whatever the
+ * parameters hold, the result is one line: controls become U+FFFD, a middle parameter cannot
+ * hold a space or start with ":" (nicks and channels never do; anything else is mended), and the
+ * last parameter is cut at a character boundary if the line would pass 512 bytes. The last
+ * parameter has its ":" when it needs one (empty, a space, a leading ":").
+ */
+export function ircLine(source: string | null, command: string, ...params: string[]): string {
+  const head = [source === null ? '' : `:${safe(source, true)} `, command].join('');
+  if (params.length === 0) return head;
+  const middle = params.slice(0, -1).map((p) => ` ${safe(p, true)}`).join('');
+  const last = safe(params[params.length - 1]!, false);
+  const start = `${head}${middle} ${last === '' || last.includes(' ') || last.startsWith(':') ? ':' : ''}`;
+  return start + fit(last, MAX_OUT - Buffer.byteLength(start));
+}
+
+/**
+ * A chat line's text as the lines of one command (PRIVMSG, NOTICE) to `target`: one line per line
+ * of the text (empty ones left out), each cut into pieces that fit 512 bytes with the command
+ * around it, at character boundaries. Nothing is lost and nothing becomes protocol.
+ */
+export function textLines(source: string, command: string, target: string, text: string, tags = ''): string[] {
+  const start = `${tags}:${safe(source, true)} ${command} ${safe(target, true)} :`;
+  const budget = MAX_OUT - Buffer.byteLength(start) + Buffer.byteLength(tags);
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    for (const piece of pieces(safe(line, false), budget)) out.push(start + piece);
+  }
+  return out;
+}
+
+function safe(param: string, middle: boolean): string {
+  const clean = param.replace(UNSAFE, REPLACEMENT);
+  if (!middle) return clean;
+  const word = clean.replace(/ /g, '_');
+  return word === '' ? '*' : word.startsWith(':') ? `_${word.slice(1)}` : word;
+}
+
+/** `text` cut to at most `bytes` bytes of UTF-8, at a character boundary. */
+function fit(text: string, bytes: number): string {
+  if (Buffer.byteLength(text) <= bytes) return text;
+  return pieces(text, bytes)[0] ?? '';
+}
+
+/** `text` in pieces of at most `bytes` bytes of UTF-8 each, cut between characters. */
+function pieces(text: string, bytes: number): string[] {
+  if (Buffer.byteLength(text) <= bytes) return [text];
+  const out: string[] = [];
+  let piece = '';
+  let size = 0;
+  for (const c of text) {
+    const n = Buffer.byteLength(c);
+    if (size + n > bytes && piece !== '') {
+      out.push(piece);
+      piece = '';
+      size = 0;
+    }
+    piece += c;
+    size += n;
+  }
+  if (piece !== '') out.push(piece);
+  return out;
+}
+
+/** The ASCII case mapping IRC clients are told (CASEMAPPING=ascii): A-Z are a-z, nothing else. */
+export function asciiLower(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+}
+
+/** Why `name` cannot be the room's IRC channel, or null: `#`, then 1 to 49 characters, no spaces, commas, colons or controls. */
+export function channelProblem(name: string): string | null {
+  return /^#[^\s,:\u0000-\u001f\u007f]{1,49}$/u.test(name) ? null : 'use "#" and 1 to 49 characters without spaces, commas, colons or controls';
+}

@@ -1,0 +1,188 @@
+/**
+ * History and offline delivery against the real server (real TCP, real files in a temp folder):
+ * the last lines replayed at login, marked and in order; /history paging to the start; a login
+ * that says what it saw last after a restart; messages kept for offline accounts, acknowledged,
+ * delivered once at the next login, also after a restart; caps; history off.
+ */
+import { expect } from 'chai';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ServerMessage } from '../../../common/protocol.js';
+import type { ServerConfig } from '../../../server/config.js';
+import { startServer, TestClient, type Running } from '../../support/harness.js';
+
+type Msg = ServerMessage<'msg'>;
+
+describe('history and offline delivery (real server, real files)', () => {
+  let srv: Running;
+  const clients: TestClient[] = [];
+  const start = async (config: Partial<ServerConfig> = {}) => {
+    srv = await startServer({ rateCount: 1000, allowGuests: true, ...config });
+  };
+  const login = async (name: string, password = 'pw', port = srv.port) => {
+    const c = await TestClient.login(port, name, password);
+    clients.push(c);
+    return c;
+  };
+  const say = async (c: TestClient, texts: string[]) => {
+    for (const text of texts) c.send({ type: 'say', text });
+    await c.sync();
+  };
+  /** Servers stopped for a restart: their temp folder (with the files the next one uses) goes last. */
+  const earlier: Running[] = [];
+  /** Stops the server and starts another on the same users file and data folder. */
+  const restart = async (config: Partial<ServerConfig> = {}) => {
+    clients.splice(0).forEach((c) => c.close());
+    await srv.server.stop();
+    earlier.push(srv);
+    srv = await startServer({ db: srv.db, dataDir: join(srv.dir, 'data'), allowGuests: true, ...config });
+  };
+  afterEach(async () => {
+    clients.splice(0).forEach((c) => c.close());
+    await srv?.stop();
+    for (const s of earlier.splice(0)) await s.stop();
+  });
+
+  it('replays the last 20 group lines at login, marked, in order, with their time and id, then marks where live chat begins', async () => {
+    await start();
+    const alice = await login('alice');
+    await say(alice, Array.from({ length: 25 }, (_, i) => `line ${i + 1}`));
+    const said = alice.all('msg');
+    const bob = await login('bob');
+    await bob.notice('live');
+    const replayed = bob.all('msg');
+    expect(replayed.map((m) => m.text)).to.deep.equal(said.slice(5).map((m) => m.text));
+    expect(replayed.every((m) => m.replay === true && m.scope === 'group')).to.equal(true);
+    expect(replayed.map((m) => [m.id, m.ts])).to.deep.equal(said.slice(5).map((m) => [m.id, m.ts]));
+    const order = bob.received.map((m) => (m.type === 'msg' ? 'line' : m.type === 'notice' ? m.event : m.type));
+    const afterLogin = order.slice(order.indexOf('login_ok') + 1);
+    expect(afterLogin.slice(0, 21), 'right after login_ok, before anything live').to.deep.equal([...Array<string>(20).fill('line'), 'live']);
+    alice.send({ type: 'say', text: 'now' });
+    const live = await bob.next<Msg>((m) => m.type === 'msg' && m.text === 'now');
+    expect(live.replay).to.equal(undefined);
+  });
+
+  it('pages back with /history until the start, and says when there is nothing older', async () => {
+    await start({ historyOnJoin: 5 });
+    const alice = await login('alice');
+    await say(alice, Array.from({ length: 23 }, (_, i) => `l${i + 1}`));
+    const bob = await login('bob');
+    await bob.notice('live');
+    let oldest = bob.all('msg')[0]!.id;
+    const pages: string[][] = [];
+    for (;;) {
+      const before = bob.all('msg').length;
+      const end = (await bob.request({ type: 'history', before: oldest, count: 8 }, (m) => m.type === 'notice' && m.event === 'history')) as ServerMessage<'notice'>;
+      const page = bob.all('msg').slice(before);
+      pages.push(page.map((m) => m.text));
+      if (page.length > 0) oldest = page[0]!.id;
+      if (!/more/.test(end.message)) {
+        expect(end.message).to.match(/nothing older|start of the history/);
+        break;
+      }
+    }
+    expect(pages).to.deep.equal([
+      ['l11', 'l12', 'l13', 'l14', 'l15', 'l16', 'l17', 'l18'],
+      ['l3', 'l4', 'l5', 'l6', 'l7', 'l8', 'l9', 'l10'],
+      ['l1', 'l2'],
+    ]);
+  });
+
+  it('keeps a /msg to an offline account, acknowledges it, and delivers it once at the next login, also after a restart', async () => {
+    await start();
+    const carol = await login('carol');
+    carol.send({ type: 'logout' });
+    await carol.whenClosed();
+    const alice = await login('alice');
+    alice.send({ type: 'dm', to: 'Carol', text: 'while you were out' });
+    expect(await alice.notice('offline_stored')).to.include({ message: 'carol is offline; your message will be delivered when carol logs in' });
+    const sent = Date.now();
+    await restart();
+    const back = await login('carol');
+    expect(await back.notice('offline_delivered')).to.include({ message: '1 message came while you were away:' });
+    const kept = await back.next<Msg>((m) => m.type === 'msg');
+    expect(kept).to.deep.include({ from: 'alice', to: 'carol', scope: 'private', text: 'while you were out', offline: true });
+    expect(kept.ts).to.be.within(sent - 5000, sent);
+    back.send({ type: 'logout' });
+    await back.whenClosed();
+    const again = await login('carol');
+    await again.sync();
+    expect(again.all('msg'), 'delivered once').to.deep.equal([]);
+  });
+
+  it('refuses past --offline-max waiting messages, and a /msg to a name that is no account stays an error', async () => {
+    await start({ offlineMax: 2 });
+    (await login('dave')).send({ type: 'logout' });
+    const alice = await login('alice');
+    for (const text of ['one', 'two']) {
+      alice.send({ type: 'dm', to: 'dave', text });
+      await alice.notice('offline_stored');
+    }
+    alice.send({ type: 'dm', to: 'dave', text: 'three' });
+    expect(await alice.error()).to.deep.include({ code: 'MAILBOX_FULL', message: 'dave already has 2 messages waiting; yours was not kept' });
+    alice.send({ type: 'dm', to: 'nobody', text: 'hi' });
+    expect(await alice.error()).to.include({ code: 'NO_SUCH_USER' });
+    // A guest who left is no account either: nothing is kept for guests.
+    const guest = await TestClient.connect(srv.port);
+    clients.push(guest);
+    await guest.request({ type: 'login', user: 'visitor', password: '' }, (m) => m.type === 'login_ok');
+    guest.send({ type: 'logout' });
+    await guest.whenClosed();
+    alice.send({ type: 'dm', to: 'visitor', text: 'hi' });
+    expect(await alice.error()).to.include({ code: 'NO_SUCH_USER' });
+  });
+
+  it('after a restart, replays exactly the lines a client missed when its login says the last id it saw', async () => {
+    await start({ historyOnJoin: 2 });
+    const alice = await login('alice');
+    const bob = await login('bob');
+    await say(alice, ['before 1', 'before 2']);
+    await bob.sync();
+    const lastSeen = bob.all('msg').at(-1)!.id;
+    bob.close();
+    await say(alice, ['missed 1', 'missed 2', 'missed 3']);
+    await restart({ historyOnJoin: 2 });
+    const c = await TestClient.connect(srv.port);
+    clients.push(c);
+    await c.request({ type: 'login', user: 'bob', password: 'pw', since: lastSeen }, (m) => m.type === 'login_ok');
+    expect((await c.notice('live')).message).to.equal('Above: the 3 lines you missed. Live chat from here.');
+    expect(c.all('msg').map((m) => m.text)).to.deep.equal(['missed 1', 'missed 2', 'missed 3']);
+    // New lines go on from the ids kept before the restart.
+    const alice2 = await login('alice');
+    alice2.send({ type: 'say', text: 'after' });
+    expect((await c.next<Msg>((m) => m.type === 'msg' && m.text === 'after')).id).to.be.greaterThan(c.all('msg')[2]!.id);
+  });
+
+  it('never keeps private-session lines or one-shot messages to someone online in the history files', async () => {
+    await start();
+    const alice = await login('alice');
+    const bob = await login('bob');
+    alice.send({ type: 'pm_request', to: 'bob' });
+    await bob.notice('pm_invite');
+    bob.send({ type: 'pm_answer', accept: true });
+    await alice.notice('pm_started');
+    alice.send({ type: 'say', text: 'secret session line' });
+    await bob.line();
+    alice.send({ type: 'dm', to: 'bob', text: 'secret dm' });
+    await bob.line();
+    alice.send({ type: 'say', group: true, text: 'public line' });
+    await bob.line();
+    await srv.server.stop();
+    const dir = join(srv.dir, 'data');
+    const text = readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')).join('');
+    expect(text).to.include('public line');
+    expect(text).to.not.include('secret');
+  });
+
+  it('with --history-days 0: no replay, /history says so, and no history file', async () => {
+    await start({ historyDays: 0 });
+    const alice = await login('alice');
+    await say(alice, ['one', 'two']);
+    const bob = await login('bob');
+    const end = (await bob.request({ type: 'history' }, (m) => m.type === 'notice' && m.event === 'history')) as ServerMessage<'notice'>;
+    expect(end.message).to.equal('This server keeps no history.');
+    expect(bob.all('msg')).to.deep.equal([]);
+    const dir = join(srv.dir, 'data');
+    expect(existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith('history-')) : []).to.deep.equal([]);
+  });
+});

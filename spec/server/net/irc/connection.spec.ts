@@ -1,0 +1,511 @@
+/**
+ * The IRC listener against the real server over real TCP (127.0.0.1, port 0): a raw IRC client
+ * (./client.ts) and native TestClients in the same room. Registration with PASS and SASL, the
+ * same accounts and refusals as native logins, group and private lines both ways, the private
+ * session story with consent, presence by PING, and hostile input: injection, over-long lines,
+ * bad UTF-8, pipelining, split writes, the same limits as native connections.
+ */
+import { expect } from 'chai';
+import tls from 'node:tls';
+import { readFileSync } from 'node:fs';
+import { MAX_STRIKES } from '../../../../server/net/connection.js';
+import type { ServerConfig } from '../../../../server/config.js';
+import { FakeClock } from '../../../support/fake-clock.js';
+import { startServer, TestClient, type Running } from '../../../support/harness.js';
+import { waitUntil } from '../../../support/wait.js';
+import { FIXTURES, TEST_CERT, TEST_KEY } from '../../../hostile/support.js';
+import { IrcClient, parse, type Line } from './client.js';
+
+let srv: Running;
+let ircs: IrcClient[] = [];
+
+async function start(config: Partial<ServerConfig> = {}, clock?: FakeClock): Promise<void> {
+  srv = await startServer({ ircPort: 0, ...config }, clock);
+  ircs = [];
+}
+async function stop(): Promise<void> {
+  ircs.splice(0).forEach((c) => c.close());
+  await srv.stop();
+}
+const port = () => srv.server.ircPorts.plain!;
+async function connect(): Promise<IrcClient> {
+  const c = await IrcClient.connect(port());
+  ircs.push(c);
+  return c;
+}
+async function register(nick: string, password = 'pw'): Promise<IrcClient> {
+  const c = await IrcClient.register(port(), nick, password);
+  ircs.push(c);
+  return c;
+}
+/** A native account that exists but is offline. */
+async function account(name: string, password = 'pw'): Promise<void> {
+  const c = await srv.login(name, password);
+  c.send({ type: 'logout' });
+  await c.whenClosed();
+}
+const privmsg = (from: string, to: string, text: string) => (l: Line) => l.command === 'PRIVMSG' && l.nick === from && l.params[0] === to && l.params[1] === text;
+const serviceNotice = (text: RegExp) => (l: Line) => l.command === 'NOTICE' && l.nick === 'tinychat' && text.test(l.params[1] ?? '');
+const sasl = (user: string, password: string) => Buffer.from(`\0${user}\0${password}`).toString('base64');
+
+describe('IRC listener: registration (real TCP)', () => {
+  beforeEach(() => start());
+  afterEach(() => stop());
+
+  it('registers a new account with PASS, NICK and USER: 001-005, the MOTD, the JOIN and the names; the account is a native one', async () => {
+    const bob = await srv.login('bob');
+    const alice = await connect();
+    alice.send('PASS secret', 'NICK alice', 'USER alice 0 * :Alice');
+    expect((await alice.expect('001')).params[0]).to.equal('alice');
+    const isupport = (await alice.expect('005')).params;
+    for (const token of ['CASEMAPPING=ascii', 'NICKLEN=32', 'CHANTYPES=#', 'NETWORK=tinychat']) expect(isupport).to.include(token);
+    await alice.next((l) => l.command === '376' || l.command === '422');
+    expect(await alice.expect('JOIN')).to.deep.include({ nick: 'alice', params: ['#tinychat'] });
+    expect((await alice.expect('353')).params.at(-1)!.split(' ').sort()).to.deep.equal(['alice', 'bob']);
+    await alice.expect('366');
+    expect(await bob.notice('join')).to.include({ user: 'alice' });
+    expect(srv.logs.some((l) => /Accepted connection from IRC 127\.0\.0\.1:\d+/.test(l))).to.equal(true);
+    expect(srv.logs.some((l) => /User alice logged in from IRC 127\.0\.0\.1:\d+/.test(l))).to.equal(true);
+    alice.send('QUIT :bye');
+    expect((await alice.expect('ERROR')).params[0]).to.equal('Goodbye, alice!');
+    await alice.whenClosed();
+    expect(await bob.notice('leave')).to.include({ user: 'alice' });
+    // The same account from the native client, with the password given over IRC.
+    const native = await srv.login('alice', 'secret');
+    expect(native.me).to.include({ user: 'alice', created: false });
+  });
+
+  it('logs in with SASL PLAIN, answering 900 and 903 at once and welcoming only after CAP END', async () => {
+    await account('alice', 'secret');
+    const c = await connect();
+    c.send('CAP LS 302', 'NICK alice', 'USER alice 0 * :Alice');
+    expect((await c.expect('CAP')).params.at(-1)).to.include('sasl=PLAIN');
+    c.send('CAP REQ :sasl');
+    expect((await c.expect('CAP')).params.slice(1)).to.deep.equal(['ACK', 'sasl']);
+    c.send('AUTHENTICATE PLAIN');
+    expect((await c.expect('AUTHENTICATE')).params).to.deep.equal(['+']);
+    c.send(`AUTHENTICATE ${sasl('alice', 'wrong')}`);
+    expect((await c.expect('904')).params.at(-1)).to.equal('SASL authentication failed: wrong password');
+    c.send('AUTHENTICATE PLAIN', `AUTHENTICATE ${sasl('alice', 'secret')}`);
+    await c.expect('900');
+    await c.expect('903');
+    await c.sync();
+    expect(c.all('001'), 'no welcome before CAP END').to.deep.equal([]);
+    c.send('CAP END');
+    expect((await c.expect('001')).params[0]).to.equal('alice');
+    await c.expect('366');
+    // irssi's order: SASL first, NICK and USER after CAP END.
+    await account('bob', 'pw2');
+    const d = await connect();
+    d.send('CAP LS 302', 'CAP REQ :sasl', 'AUTHENTICATE PLAIN');
+    await d.expect('AUTHENTICATE');
+    d.send(`AUTHENTICATE ${sasl('bob', 'pw2')}`);
+    await d.expect('903');
+    d.send('CAP END', 'NICK bob', 'USER root root 127.0.0.1 :root');
+    expect((await d.expect('001')).params[0]).to.equal('bob');
+    await d.sync();
+    expect(d.lines.filter((l) => /^4\d\d$/.test(l.command)), 'no complaint about NICK and USER').to.deep.equal([]);
+  });
+
+  it('refuses a wrong password with 464 and closes, counting it like a native failed login', async () => {
+    await srv.stop();
+    await start({ maxFailures: 2 });
+    await account('alice', 'secret');
+    for (let i = 0; i < 2; i++) {
+      const c = await connect();
+      c.send('PASS guess', 'NICK alice', 'USER alice 0 * :A');
+      expect((await c.expect('464')).params.at(-1)).to.equal('Password incorrect');
+      expect((await c.expect('ERROR')).params[0]).to.equal('Closing link: wrong password');
+      await c.whenClosed();
+    }
+    expect(srv.logs.filter((l) => /Failed login for alice from IRC 127\.0\.0\.1/.test(l))).to.have.length(2);
+    // The throttle holds for the native client too, even with the right password.
+    const native = await TestClient.connect(srv.port);
+    const reply = await native.request({ type: 'login', user: 'alice', password: 'secret' }, (m) => m.type === 'error' || m.type === 'login_ok');
+    native.close();
+    expect(reply).to.include({ type: 'error', code: 'LOGIN_THROTTLED' });
+  });
+
+  it('refuses a nick already online with 433; the automatic next nick (alice_) does not register with its password', async () => {
+    await srv.login('alice');
+    const c = await connect();
+    c.send('PASS pw', 'NICK Alice', 'USER a 0 * :A');
+    const refused = await c.expect('433');
+    expect(refused.params.slice(0, 2)).to.deep.equal(['Alice', 'Alice']);
+    expect(refused.params[2]).to.equal('Nickname is already in use: alice is already logged in (your password was for Alice only)');
+    // What irssi and WeeChat send next by themselves: without a password, a guest (here: refused).
+    c.send('NICK alice_');
+    expect((await c.expect('464')).params.at(-1)).to.match(/^Guest logins are disabled/);
+    await c.whenClosed();
+    expect(srv.logs.filter((l) => l.includes('alice_ successfully registered'))).to.deep.equal([]);
+    // Asked for on purpose, another nick logs in with a password given for it.
+    const d = await connect();
+    d.send('PASS pw', 'NICK alice', 'USER a 0 * :A');
+    await d.expect('433');
+    d.send('PASS pw2', 'NICK alice2');
+    expect((await d.expect('001')).params[0]).to.equal('alice2');
+  });
+
+  it('refuses a login without a password, saying so, unless guests are allowed', async () => {
+    const c = await connect();
+    c.send('NICK carol', 'USER carol 0 * :C');
+    expect((await c.expect('464')).params.at(-1)).to.match(/^Guest logins are disabled on this server: give your password/);
+    await c.whenClosed();
+    await srv.stop();
+    await start({ allowGuests: true });
+    const guest = await register('carol', '');
+    expect(guest.all('001')[0]!.params[0]).to.equal('carol');
+    expect(srv.logs.some((l) => /Guest carol logged in from IRC/.test(l))).to.equal(true);
+  });
+
+  it('holds nicks to the product name rules (432 at once), any one script included', async () => {
+    const c = await connect();
+    c.send('NICK pаypal', 'NICK tinychat', 'NICK a.b.c-d_é', 'PASS pw', 'USER x 0 * :x');
+    const bad = [await c.expect('432'), await c.expect('432')];
+    expect(bad.map((l) => l.params[1])).to.deep.equal(['pаypal', 'tinychat']);
+    expect(bad[0]!.params[2]).to.match(/mixes Latin and Cyrillic/);
+    expect((await c.expect('001')).params[0]).to.equal('a.b.c-d_é');
+    const anna = await register('Анна');
+    expect(anna.all('001')[0]!.params[0]).to.equal('Анна');
+  });
+
+  it(`answers commands before registration with 451 and closes after ${MAX_STRIKES} lines that are not registration`, async () => {
+    const c = await connect();
+    c.send(...Array.from({ length: MAX_STRIKES - 1 }, () => 'JOIN #tinychat'));
+    for (let i = 0; i < MAX_STRIKES - 1; i++) await c.expect('451');
+    c.send('PING :still-here');
+    await c.expect('PONG');
+    c.send('FROB');
+    await c.expect('421');
+    expect((await c.expect('ERROR')).params[0]).to.match(/before login that were not a login/);
+    await c.whenClosed();
+  });
+
+  it('serves IRC over TLS on --irc-tls-port with the certificate of the native listener', async () => {
+    await srv.stop();
+    await start({ tlsCert: TEST_CERT, tlsKey: TEST_KEY, ircTlsPort: 0 });
+    expect(FIXTURES).to.be.a('string');
+    const socket = tls.connect({ port: srv.server.ircPorts.tls!, host: '127.0.0.1', ca: readFileSync(TEST_CERT), servername: 'localhost' });
+    await new Promise((r) => socket.once('secureConnect', r));
+    let got = '';
+    socket.on('data', (d: Buffer) => (got += d.toString()));
+    socket.write('PASS pw\r\nNICK tlsuser\r\nUSER t 0 * :t\r\n');
+    await waitUntil(() => got.includes(' 366 '), 'the welcome over TLS');
+    socket.destroy();
+    expect(got.split('\r\n').map((l) => parse(l).command)).to.include.members(['001', 'JOIN', '366']);
+  });
+});
+
+describe('IRC listener: talking with native users (real TCP)', () => {
+  beforeEach(() => start());
+  afterEach(() => stop());
+
+  it('carries group lines both ways, without echoing an IRC line to its sender', async () => {
+    const bob = await srv.login('bob');
+    const alice = await register('alice');
+    alice.send('PRIVMSG #tinychat :hello bob');
+    expect(await bob.line()).to.deep.include({ from: 'alice', scope: 'group', text: 'hello bob' });
+    bob.send({ type: 'say', text: 'hi alice' });
+    await alice.next(privmsg('bob', '#tinychat', 'hi alice'));
+    await alice.sync();
+    expect(alice.all('PRIVMSG').filter((l) => l.nick === 'alice'), 'no echo').to.deep.equal([]);
+    expect(srv.logs.filter((l) => l.includes('Group message from alice: "hello bob"'))).to.have.length(1);
+  });
+
+  it('shows native joins, leaves and offline marks as JOIN, PART and QUIT', async () => {
+    const alice = await register('alice');
+    const carol = await srv.login('carol');
+    expect(await alice.next((l) => l.command === 'JOIN' && l.nick === 'carol')).to.deep.include({ params: ['#tinychat'] });
+    carol.send({ type: 'logout' });
+    expect((await alice.next((l) => l.command === 'PART' && l.nick === 'carol')).params).to.deep.equal(['#tinychat', 'carol left the chat']);
+  });
+
+  it('gives a native line with newlines as several PRIVMSGs, and a long one in lines of 512 bytes, losing nothing', async () => {
+    const bob = await srv.login('bob');
+    const alice = await register('alice');
+    bob.send({ type: 'say', text: 'one\ntwo\n\nthree' });
+    const got = [await alice.next(privmsg('bob', '#tinychat', 'one')), await alice.next(privmsg('bob', '#tinychat', 'two')), await alice.next(privmsg('bob', '#tinychat', 'three'))];
+    expect(got).to.have.length(3);
+    const long = `${'é'.repeat(600)}${'x'.repeat(500)}`;
+    bob.send({ type: 'say', text: long });
+    bob.send({ type: 'say', text: 'end of long' });
+    await alice.next(privmsg('bob', '#tinychat', 'end of long'));
+    const pieces = alice.lines.filter((l) => l.command === 'PRIVMSG' && /^[éx]+$/.test(l.params[1] ?? ''));
+    expect(pieces.length).to.be.greaterThan(2);
+    for (const p of pieces) expect(Buffer.byteLength(`${p.raw}\r\n`)).to.be.at.most(512);
+    expect(pieces.map((p) => p.params[1]).join('')).to.equal(long);
+  });
+
+  it('keeps the session of an IRC user whose connection drops: the password takes it back, with what came meanwhile', async () => {
+    const bob = await srv.login('bob');
+    const alice = await register('alice', 'secret');
+    alice.close();
+    await waitUntil(() => srv.server.room.find('alice')?.state === 'detached', 'alice to be detached');
+    bob.send({ type: 'dm', to: 'alice', text: 'while you were away' });
+    const back = await register('alice', 'secret');
+    await back.next(privmsg('bob', 'alice', 'while you were away'));
+    expect(back.lines.filter(serviceNotice(/^You took back your session/)), 'in the welcome').to.have.length(1);
+    expect(bob.all('notice').filter((n) => n.user === 'alice' && (n.event === 'leave' || n.event === 'offline')), 'never gone for bob').to.deep.equal([]);
+  });
+
+  it('carries one-shot private messages both ways, and answers a nick nobody has with 401', async () => {
+    const bob = await srv.login('bob');
+    const alice = await register('alice');
+    alice.send('PRIVMSG bob :psst');
+    expect(await bob.line()).to.deep.include({ from: 'alice', scope: 'private', to: 'bob', text: 'psst' });
+    bob.send({ type: 'dm', to: 'ALICE', text: 'back at you' });
+    await alice.next(privmsg('bob', 'alice', 'back at you'));
+    alice.send('PRIVMSG nobody :hello?');
+    expect((await alice.expect('401')).params.slice(1)).to.deep.equal(['nobody', 'nobody is not online']);
+  });
+
+  it('never answers a NOTICE: not a missing nick, not the service, not a refusal; but delivers it', async () => {
+    const bob = await srv.login('bob');
+    const alice = await register('alice');
+    alice.send('NOTICE nobody :x', 'NOTICE tinychat :help', 'NOTICE #elsewhere :x', 'NOTICE bob :\u0007', 'NOTICE #tinychat :a notice');
+    expect(await bob.line()).to.deep.include({ from: 'alice', text: 'a notice' });
+    await alice.sync();
+    const after366 = alice.lines.slice(alice.lines.findIndex((l) => l.command === '366') + 1);
+    expect(after366.filter((l) => l.command !== 'PONG' && !(l.command === 'NOTICE' && /Live chat/.test(l.params[1] ?? '')))).to.deep.equal([]);
+  });
+
+  it('answers NAMES, WHO, WHOIS, ISON, MODE, TOPIC; PART closes the window and JOIN opens it; other channels are 403', async () => {
+    await srv.login('bob');
+    const alice = await register('alice');
+    alice.send('NAMES #tinychat', 'WHO #tinychat', 'WHOIS bob', 'WHOIS nobody', 'ISON bob nobody', 'MODE #tinychat', 'MODE #tinychat b', 'TOPIC #tinychat', 'JOIN #other');
+    expect((await alice.expect('353')).params.at(-1)!.split(' ').sort()).to.deep.equal(['alice', 'bob']);
+    await alice.expect('366');
+    expect((await alice.expect('352')).params[5]).to.be.oneOf(['alice', 'bob']);
+    await alice.expect('315');
+    expect((await alice.expect('311')).params[1]).to.equal('bob');
+    await alice.expect('318');
+    expect((await alice.expect('401')).params[1]).to.equal('nobody');
+    expect((await alice.expect('303')).params.at(-1)).to.equal('bob');
+    expect((await alice.expect('324')).params.slice(1)).to.deep.equal(['#tinychat', '+nt']);
+    await alice.expect('368');
+    await alice.expect('332');
+    expect((await alice.expect('403')).params[1]).to.equal('#other');
+    alice.send('PART #tinychat');
+    await alice.next((l) => l.command === 'PART' && l.nick === 'alice');
+    alice.send('PRIVMSG #tinychat :while parted');
+    await alice.expect('404');
+    alice.send('JOIN #tinychat');
+    await alice.next((l) => l.command === 'JOIN' && l.nick === 'alice');
+    await alice.expect('366');
+  });
+
+  it('goes through the whole private-session story with consent, both ways, and every native rule', async () => {
+    const bob = await srv.login('bob');
+    const carol = await srv.login('carol');
+    const alice = await register('alice');
+    // A native user asks the IRC user.
+    bob.send({ type: 'pm_request', to: 'alice' });
+    await alice.next(serviceNotice(/^bob wants a private chat with you\. Answer \/msg tinychat accept bob or \/msg tinychat reject bob$/));
+    alice.send('PRIVMSG tinychat :accept bob');
+    expect(await bob.notice('pm_started')).to.include({ user: 'alice' });
+    await alice.next(serviceNotice(/^You are now in a private chat with bob: \/msg bob <text> talks to them; \/msg tinychat exit leaves\.$/));
+    // Inside the session: bob's plain lines reach alice alone, as PRIVMSG to her nick.
+    bob.send({ type: 'say', text: 'just us' });
+    await alice.next(privmsg('bob', 'alice', 'just us'));
+    expect(await carol.sync().then(() => carol.all('msg').filter((m) => m.text === 'just us'))).to.deep.equal([]);
+    alice.send('PRIVMSG bob :indeed');
+    expect(await bob.next((m) => m.type === 'msg' && m.from === 'alice')).to.deep.include({ scope: 'private', to: 'bob', text: 'indeed' });
+    // Busy: nobody else can ask either of them.
+    carol.send({ type: 'pm_request', to: 'alice' });
+    expect(await carol.error()).to.include({ code: 'PM_BUSY' });
+    alice.send('PRIVMSG tinychat :PM carol');
+    await alice.next(serviceNotice(/you are already in a private chat with bob; send \/msg tinychat exit first/));
+    // Leaving.
+    alice.send('PRIVMSG tinychat :exit');
+    expect(await bob.notice('pm_ended')).to.include({ user: 'alice' });
+    await alice.next(serviceNotice(/^You left the private chat with bob$/));
+    // The IRC user asks; a refusal reads sensibly.
+    alice.send('PRIVMSG tinychat :PM bob');
+    await alice.next(serviceNotice(/^Private chat request sent to bob/));
+    expect(await bob.notice('pm_invite')).to.include({ user: 'alice' });
+    bob.send({ type: 'pm_answer', accept: false });
+    await alice.next(serviceNotice(/^bob refused your private chat request$/));
+    // Asked again, accepted with a bare y from the native side; the partner going away ends it.
+    alice.send('PRIVMSG tinychat :PM carol');
+    await carol.notice('pm_invite');
+    carol.send({ type: 'say', text: 'y' });
+    await alice.next(serviceNotice(/^You are now in a private chat with carol/));
+    carol.send({ type: 'logout' });
+    await alice.next(serviceNotice(/^carol left the private chat$/));
+    // Answering with nothing to answer.
+    alice.send('PRIVMSG tinychat :accept nobody');
+    await alice.next(serviceNotice(/nobody has not asked you for a private chat/));
+  });
+});
+
+describe('IRC listener: hostile input (real TCP)', () => {
+  beforeEach(() => start());
+  afterEach(() => stop());
+
+  it('never lets CR, LF or a control character in anything anyone sends become a line on another connection', async () => {
+    const bob = await srv.login('bob');
+    const alice = await register('alice');
+    const eve = await register('eve');
+    // From IRC: a bare CR, NUL and CTCP-like bytes inside a line are refused, not passed on.
+    eve.raw('PRIVMSG #tinychat :hi\rQUIT :pwned\r\nPRIVMSG alice :x\0y\r\nPRIVMSG #tinychat :\u0001DCC SEND x\u0001\r\n');
+    await eve.sync();
+    // From the native side: newlines and protocol text in a line, and in a dm.
+    bob.send({ type: 'say', text: 'a\n:evil!evil@x PRIVMSG alice :fake\nKILL alice' });
+    bob.send({ type: 'dm', to: 'alice', text: 'b\r' });
+    bob.send({ type: 'say', text: 'done' });
+    await alice.next(privmsg('bob', '#tinychat', 'done'));
+    const after = alice.lines.slice(alice.lines.findIndex((l) => l.command === '366') + 1).filter((l) => !(l.command === 'NOTICE' && /Live chat/.test(l.params[1] ?? '')));
+    expect(after.map((l) => l.raw)).to.deep.equal([
+      ':eve!eve@tinychat JOIN #tinychat',
+      ':bob!bob@tinychat PRIVMSG #tinychat :a',
+      ':bob!bob@tinychat PRIVMSG #tinychat ::evil!evil@x PRIVMSG alice :fake',
+      ':bob!bob@tinychat PRIVMSG #tinychat :KILL alice',
+      ':bob!bob@tinychat PRIVMSG #tinychat :done',
+    ]);
+    expect(await bob.error()).to.include({ code: 'BAD_TEXT' });
+    expect(bob.all('msg').filter((m) => m.from === 'eve')).to.deep.equal([]);
+    // The CR and the NUL are refused as control characters; the CTCP (DCC) is no chat line at all.
+    expect(eve.all('NOTICE').filter((l) => /control characters/.test(l.params[1] ?? ''))).to.have.length(2);
+  });
+
+  it('refuses a line over 512 bytes whole with 417, never cut, and reads the next line as usual', async () => {
+    const bob = await srv.login('bob');
+    const alice = await register('alice');
+    alice.send(`PRIVMSG #tinychat :${'x'.repeat(600)}`, 'PRIVMSG #tinychat :short');
+    expect((await alice.expect('417')).params.at(-1)).to.match(/^message too long: 621 bytes, the limit is 512/);
+    expect(await bob.line()).to.deep.include({ text: 'short' });
+    // 100 KB with no end in sight, then its end: thrown away as it came, one 417.
+    alice.raw(`PRIVMSG #tinychat :${'y'.repeat(100_000)}`);
+    alice.raw('\r\nPRIVMSG #tinychat :after the flood\r\n');
+    expect(await bob.line()).to.deep.include({ text: 'after the flood' });
+    expect(alice.all('417')).to.have.length(2);
+    expect(bob.all('msg').map((m) => m.text)).to.deep.equal(['short', 'after the flood']);
+  });
+
+  it('refuses a line that is not UTF-8, and goes on', async () => {
+    const bob = await srv.login('bob');
+    const alice = await register('alice');
+    alice.raw(Buffer.concat([Buffer.from('PRIVMSG #tinychat :caf'), Buffer.from([0xe9, 0x0d, 0x0a]), Buffer.from('PRIVMSG #tinychat :café\r\n')]));
+    await alice.next((l) => l.command === 'NOTICE' && /your line is not valid UTF-8/.test(l.params[1] ?? ''));
+    expect(await bob.line()).to.deep.include({ text: 'café' });
+  });
+
+  it('handles registration and commands pipelined in one write, in order, after the login', async () => {
+    const bob = await srv.login('bob');
+    const c = await connect();
+    c.raw('PASS pw\r\nNICK alice\r\nUSER alice 0 * :A\r\nPRIVMSG #tinychat :first\r\nPRIVMSG bob :second\r\nPRIVMSG #tinychat :third\r\nQUIT\r\n');
+    expect(await bob.line()).to.deep.include({ text: 'first', scope: 'group' });
+    expect(await bob.line()).to.deep.include({ text: 'second', scope: 'private' });
+    expect(await bob.line()).to.deep.include({ text: 'third', scope: 'group' });
+    expect(await bob.notice('leave')).to.include({ user: 'alice' });
+    await c.whenClosed();
+  });
+
+  it('takes a command split across writes anywhere, a byte at a time, CR and LF apart', async () => {
+    const bob = await srv.login('bob');
+    const alice = await register('alice');
+    const bytes = Buffer.from('PRIVMSG #tinychat :spliced ünïcode\r\nPRIVMSG #tinychat :second\r');
+    for (const b of bytes) await new Promise<void>((r) => alice.socket.write(Buffer.from([b]), () => r()));
+    expect(await bob.line()).to.deep.include({ text: 'spliced ünïcode' });
+    await new Promise<void>((r) => alice.socket.write('\n', () => r()));
+    expect(await bob.line()).to.deep.include({ text: 'second' });
+  });
+
+  it('mutes an IRC user who floods like a native one (the same limit, told as a NOTICE)', async () => {
+    await srv.stop();
+    await start({ rateCount: 3, rateWindow: 60, muteSeconds: 60 });
+    const bob = await srv.login('bob');
+    const alice = await register('alice');
+    alice.send('PRIVMSG #tinychat :1', 'PRIVMSG #tinychat :2', 'PRIVMSG #tinychat :3', 'PRIVMSG #tinychat :4', 'PRIVMSG bob :5');
+    await alice.next(serviceNotice(/^You are sending too fast: muted for 60 s$/));
+    await alice.next(serviceNotice(/^you are muted for sending too fast; try again in \d+ s$/));
+    await bob.sync();
+    expect(bob.all('msg').map((m) => m.text)).to.deep.equal(['1', '2', '3']);
+  });
+
+  it('drops an IRC user who stops reading, once their unread output passes --max-output', async () => {
+    await srv.stop();
+    const maxOutput = 64 * 1024;
+    await start({ maxOutput, maxBody: 32 * 1024, rateCount: 1_000_000 });
+    const talker = await srv.login('talker');
+    const sink = await register('sink');
+    sink.socket.pause();
+    const text = 'x'.repeat(8 * 1024);
+    let sent = 0;
+    while (!srv.logs.some((l) => l.includes('slow reader')) && sent < 20_000) {
+      for (let i = 0; i < 4; i++) talker.send({ type: 'say', text });
+      sent += 4;
+      await talker.sync();
+    }
+    expect(srv.logs.filter((l) => l.includes('slow reader'))[0]).to.include(`IRC 127.0.0.1`).and.include(`output over ${maxOutput} bytes unread`);
+    expect(srv.server.room.find('sink')?.state).to.equal('detached');
+  });
+
+  it('counts IRC connections in the same limits as native ones (--max-per-address)', async () => {
+    await srv.stop();
+    await start({ maxPerAddress: 2 });
+    const native = await TestClient.connect(srv.port);
+    await register('alice');
+    const third = await connect();
+    expect((await third.expect('ERROR')).params[0]).to.equal('Closing link: too many connections');
+    await third.whenClosed();
+    native.close();
+  });
+});
+
+describe('IRC listener: presence and deadlines (fake clock)', () => {
+  let clock: FakeClock;
+  afterEach(() => stop());
+
+  it('PINGs every heartbeat-timeout/2: an IRC user who answers stays online, one who stops is marked offline like a native one', async () => {
+    clock = new FakeClock();
+    await start({ heartbeatTimeout: 20 }, clock);
+    const bob = await srv.beating('bob');
+    const alice = await register('alice');
+    const carol = await register('carol');
+    carol.autoPong = false;
+    for (let t = 5_000; t <= 40_000; t += 5_000) {
+      clock.advance(5_000);
+      await bob.hb.beat();
+      if (t % 10_000 === 0) {
+        // The PING of this step; alice answers it by herself, and the round trip makes sure it was heard.
+        await alice.next((l) => l.command === 'PING');
+        await alice.sync();
+      }
+    }
+    expect(await bob.notice('offline')).to.include({ user: 'carol', message: 'carol went offline (no heartbeat for 20 s)' });
+    expect(alice.all('QUIT').map((l) => `${l.nick}: ${l.params[0]}`)).to.deep.equal(['carol: carol went offline (no heartbeat for 20 s)']);
+    expect((await carol.expect('ERROR')).params[0]).to.match(/^You were marked offline/);
+    await carol.whenClosed();
+    expect(carol.all('PING').length, 'carol was asked, and never answered').to.be.at.least(1);
+    expect(srv.server.room.find('alice')?.state, 'alice answered every PING').to.equal('attached');
+    expect(bob.all('notice').filter((n) => n.event === 'offline' && n.user === 'alice')).to.deep.equal([]);
+  });
+
+  it('closes an IRC connection that has not registered by the login deadline', async () => {
+    clock = new FakeClock();
+    await start({ loginTimeout: 30, heartbeatTimeout: 3600 }, clock);
+    const c = await connect();
+    c.send('NICK slow');
+    await waitUntil(() => srv.server.connections === 1, 'the connection to be accepted');
+    await c.sync();
+    clock.advance(29_000);
+    await c.sync();
+    expect(c.closed).to.equal(false);
+    clock.advance(1_000);
+    expect((await c.expect('ERROR')).params[0]).to.equal('Closing link: no login within the time allowed');
+    await c.whenClosed();
+  });
+
+  it('expires an unanswered request after --pm-timeout, and both sides are told', async () => {
+    clock = new FakeClock();
+    await start({ pmTimeout: 60, heartbeatTimeout: 3600 }, clock);
+    const bob = await srv.login('bob');
+    const alice = await register('alice');
+    alice.send('PRIVMSG tinychat :PM bob');
+    await bob.notice('pm_invite');
+    clock.advance(61_000);
+    expect(await bob.notice('pm_expired')).to.include({ user: 'alice' });
+    await alice.next(serviceNotice(/^Your private chat request to bob expired after 60 s without an answer$/));
+  });
+});

@@ -199,7 +199,8 @@ function operatorCommand(server: ChatServer, word: 'kick' | 'mute' | 'wall' | 'm
       if (!who) return no(`${name} is not online`);
       const issue = why === '' ? null : textIssue(why);
       if (issue) return no(`The reason ${issue}`);
-      operator.kick(who, why);
+      // Applied at once on one server; on a cluster, once the other servers have it too.
+      Promise.resolve(operator.kick(who, why)).catch((e: Error) => server.log.for('console').warn(`Console: kick of ${who.name} failed: ${e.message}`));
       return { text: `Kicked ${who.name}${why ? `: ${why}` : ''}`, done: true };
     }
     case 'mute': {
@@ -216,7 +217,8 @@ function operatorCommand(server: ChatServer, word: 'kick' | 'mute' | 'wall' | 'm
       if (rest === '') return no('Usage: wall TEXT');
       const issue = textIssue(rest);
       if (issue) return no(`The text ${issue}`);
-      const n = operator.wall(rest);
+      const n = room.count;
+      Promise.resolve(operator.wall(rest)).catch((e: Error) => server.log.for('console').warn(`Console: wall failed: ${e.message}`));
       return { text: `Told ${n} user${n === 1 ? '' : 's'}: ${JSON.stringify(rest)}`, done: true };
     }
     case 'motd': {

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { systemClock, type Cancel, type Clock } from '../common/clock.js';
 import type { ClientMessage } from '../common/protocol.js';
+import { LocalChat, type Chat } from './chat/chat.js';
 import { NOTICES } from './chat/notices.js';
 import { Operator } from './chat/operator.js';
 import { Room, SWEEP_MS } from './chat/room.js';
@@ -45,6 +46,8 @@ export class ChatServer {
   readonly backlogs: Backlogs;
   readonly delivery: Delivery;
   readonly room: Room<BaseConnection>;
+  /** What changes the room: applied at once here (a cluster would order it first). */
+  readonly chat: Chat<BaseConnection>;
   /** The console's kick, mute and wall. */
   readonly operator: Operator<BaseConnection>;
   readonly listener: Listener;
@@ -69,7 +72,8 @@ export class ChatServer {
     this.backlogs = new Backlogs(BACKLOG_BYTES, config.maxBacklog);
     this.delivery = new Delivery(this.backlogs, this.counters);
     this.room = new Room(config, this.clock, this.log.for('chat'), this.delivery);
-    this.operator = new Operator(this.room);
+    this.chat = new LocalChat(this.room);
+    this.operator = new Operator(this.room, this.chat);
     const listenerDeps: ListenerDeps = {
       clock: this.clock,
       log: this.log.for('net'),
@@ -77,7 +81,7 @@ export class ChatServer {
       delivery: this.delivery,
       admission: this.admission,
       message: (conn, msg) => this.message(conn, msg),
-      lost: (user, conn, reason) => this.room.lost(user, conn, reason),
+      lost: (user, conn, reason) => this.chat.lost(user, conn, reason),
     };
     this.listener = new Listener(config, listenerDeps);
     const irc = ircProtocol({
@@ -111,6 +115,7 @@ export class ChatServer {
       this.services = {
         config,
         room,
+        chat: this.chat,
         store,
         hasher,
         logins: new LoginGate(config.maxFailures, clock, config.maxRegistrations),

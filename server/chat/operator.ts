@@ -6,6 +6,7 @@
  * so logging in again does not shed it.
  */
 import type { Cancel } from '../../common/clock.js';
+import type { Chat, Maybe } from './chat.js';
 import { NOTICES } from './notices.js';
 import type { Endpoint } from './outbox.js';
 import type { Room } from './room.js';
@@ -18,11 +19,14 @@ export class Operator<E extends Endpoint = Endpoint> {
   /** The "you can talk again" of each operator's mute, by flood-limit key, to cancel on a new one. */
   private readonly unmutes = new Map<string, Cancel>();
 
-  constructor(private readonly room: Room<E>) {}
+  constructor(
+    private readonly room: Room<E>,
+    private readonly chat: Chat<E>,
+  ) {}
 
   /** Removes `who`: told `why`, logged out, the others told; the client does not reconnect. */
-  kick(who: Session<E>, why: string): void {
-    this.room.end(who, 'kicked', why);
+  kick(who: Session<E>, why: string): Maybe<void> {
+    return this.chat.end(who, 'kicked', why);
   }
 
   /**
@@ -47,9 +51,7 @@ export class Operator<E extends Endpoint = Endpoint> {
   }
 
   /** A notice to everyone online; how many it reached. */
-  wall(text: string): number {
-    const keys = [...this.room.all()].map((s) => s.key);
-    this.room.noticeAll(keys, 'wall', text);
-    return keys.length;
+  wall(text: string): Maybe<number> {
+    return this.chat.wall(text);
   }
 }

@@ -380,6 +380,13 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     return false;
   }
 
+  /** A notice from the operator to everyone online; how many it reached. */
+  wall(text: string): number {
+    const keys = [...this.sessions.keys()];
+    this.noticeAll(keys, 'wall', text);
+    return keys.length;
+  }
+
   notice(to: Session<E>, event: NoticeEvent, text: string, user?: string): void {
     this.out.toUser(to.key, { type: 'notice', event, message: text, ts: this.clock.now(), ...(user ? { user } : {}) });
   }

@@ -2,7 +2,7 @@
  * Logging in, registering, resuming and logging out.
  */
 import { randomBytes } from 'node:crypto';
-import { chatError, errorMessage, type ChatError } from '../../common/errors.js';
+import { ChatError, chatError, errorMessage } from '../../common/errors.js';
 import { foldName, nameProblem } from '../../common/names.js';
 import type { ClientMessage } from '../../common/protocol.js';
 import { HashAbandoned, HasherBusy } from '../store/hasher.js';
@@ -29,7 +29,7 @@ export const login: Command<'login'> = {
     try {
       // Names are kept in NFC form: ü typed as u + ¨ is the same name as ü.
       const asked = { ...msg, user: msg.user.normalize('NFC') };
-      const error = msg.password === '' ? guestLogin(ctx, asked) : await accountLogin(ctx, asked);
+      const error = await (msg.password === '' ? guestLogin(ctx, asked) : accountLogin(ctx, asked)).catch(refusal);
       // Answered before endLogin, which closes a caller whose login time ran out meanwhile.
       if (error) replies.reply(caller, errorMessage(error));
     } finally {
@@ -38,7 +38,13 @@ export const login: Command<'login'> = {
   },
 };
 
-function guestLogin({ config, room, store, logins, caller }: Ctx, msg: ClientMessage<'login'>): ChatError | null {
+/** A refusal from the chat (a name taken meanwhile, on a cluster) is the login's answer, like any other. */
+function refusal(e: unknown): ChatError {
+  if (e instanceof ChatError) return e;
+  throw e;
+}
+
+async function guestLogin({ config, room, chat, store, logins, caller }: Ctx, msg: ClientMessage<'login'>): Promise<ChatError | null> {
   if (!config.allowGuests) return chatError('GUESTS_DISABLED');
   // Without a name: Guest_ and a random suffix (the source port would tell others where from).
   const base = msg.user === '' ? `Guest_${randomBytes(3).toString('hex')}` : msg.user;
@@ -59,12 +65,12 @@ function guestLogin({ config, room, store, logins, caller }: Ctx, msg: ClientMes
   for (let n = 2; room.find(name) || taken(name); n++) {
     name = `${[...base].slice(0, 32 - String(n).length - 1).join('')}_${n}`;
   }
-  room.login(name, true, false, caller, msg.since);
+  await chat.login(name, true, false, caller, msg.since);
   return null;
 }
 
 async function accountLogin(ctx: Ctx, msg: ClientMessage<'login'>): Promise<ChatError | null> {
-  const { room, store, hasher, logins, caller, log } = ctx;
+  const { room, chat, store, hasher, logins, caller, log } = ctx;
   const { user, password } = msg;
   const problem = nameProblem(user);
   if (problem) return chatError('BAD_NAME', problem);
@@ -94,8 +100,8 @@ async function accountLogin(ctx: Ctx, msg: ClientMessage<'login'>): Promise<Chat
     if (online?.state === 'attached') return chatError('ALREADY_LOGGED_IN', account.name);
     // The same user whose connection dropped a moment ago: the password proves it, take over
     // (with new heartbeat credentials: this may be a new client, counting from zero).
-    if (online) room.resume(online, caller, true);
-    else room.login(account.name, false, false, caller, msg.since);
+    if (online) await chat.resume(online, caller, true);
+    else await chat.login(account.name, false, false, caller, msg.since);
     return null;
   } catch (e) {
     if (e instanceof HasherBusy) return chatError('SERVER_BUSY');
@@ -107,7 +113,7 @@ async function accountLogin(ctx: Ctx, msg: ClientMessage<'login'>): Promise<Chat
 }
 
 async function register(ctx: Ctx, user: string, password: string): Promise<ChatError | null> {
-  const { config, room, store, hasher, logins, caller, log } = ctx;
+  const { config, room, chat, store, hasher, logins, caller, log } = ctx;
   // A guest online under this name, or another registration, may hold it: exactly one wins.
   const taken = () => {
     const online = room.find(user);
@@ -139,7 +145,7 @@ async function register(ctx: Ctx, user: string, password: string): Promise<ChatE
   logins.succeeded(foldName(user), caller.address);
   log.info(`User ${user} successfully registered`);
   if (caller.closed) return null;
-  room.login(user, false, true, caller);
+  await chat.login(user, false, true, caller);
   return null;
 }
 
@@ -151,18 +157,18 @@ function passwordProblem(password: string, min: number): string | null {
 /** resume {session, token}: take back a session whose connection was lost, without a password. */
 export const resume: Command<'resume'> = {
   login: false,
-  run({ room, caller }, msg) {
+  run({ room, chat, caller }, msg) {
     if (caller.state !== 'awaiting-login') throw chatError('ALREADY_LOGGED_IN', 'this connection');
     const session = room.bySessionId(msg.session);
     if (!session || !session.tokenMatches(msg.token)) throw chatError('RESUME_FAILED');
-    room.resume(session, caller);
+    return chat.resume(session, caller);
   },
 };
 
 /** logout: from LOGOUT, exit or quit; a goodbye, then the connection closes. */
 export const logout: Command<'logout'> = {
   login: true,
-  run({ room, me }) {
-    room.end(me, 'logout');
+  run({ chat, me }) {
+    return chat.end(me, 'logout');
   },
 };

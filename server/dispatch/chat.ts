@@ -12,8 +12,8 @@ export const say: Command<'say'> = {
   limited: true,
   counted: true,
   reads: bareAnswer,
-  run({ room, me }, msg) {
-    room.say(me, msg.text, msg.group, msg.action);
+  run({ chat, me }, msg) {
+    return chat.say(me, msg.text, msg.group, msg.action);
   },
 };
 
@@ -25,31 +25,31 @@ export const dm: Command<'dm'> = {
   login: true,
   limited: true,
   counted: true,
-  async run({ room, store, me }, msg) {
-    if (room.find(msg.to)) return room.dm(me, msg.to, msg.text, msg.action);
+  async run({ room, chat, store, me }, msg) {
+    if (room.find(msg.to)) return chat.dm(me, msg.to, msg.text, msg.action);
     const account = store.find(msg.to);
     if (!account) throw chatError('NO_SUCH_USER', msg.to);
-    await room.leave(me, account.name, msg.text, msg.action);
+    await chat.leave(me, account.name, msg.text, msg.action);
   },
 };
 
 /** away {message}: from `/away gone fishing`; private messages get the away message, once each. */
 export const away: Command<'away'> = {
   login: true,
-  run({ room, me }, msg) {
+  run({ chat, me }, msg) {
     const message = msg.message.trim() === '' ? 'away' : msg.message;
     // Shown to others as a line of text: the chat text rule applies.
     const problem = textProblem(message);
     if (problem) throw chatError('BAD_TEXT', problem);
-    room.setAway(me, message);
+    return chat.setAway(me, message);
   },
 };
 
 /** back: from `/back`. */
 export const back: Command<'back'> = {
   login: true,
-  run({ room, me }) {
-    room.back(me);
+  run({ chat, me }) {
+    return chat.back(me);
   },
 };
 

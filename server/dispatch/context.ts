@@ -7,6 +7,7 @@
  */
 import type { ClientMessage, ClientType, ServerMessage } from '../../common/protocol.js';
 import type { Endpoint } from '../chat/outbox.js';
+import type { Chat } from '../chat/chat.js';
 import type { Room } from '../chat/room.js';
 import type { Session } from '../chat/session.js';
 import type { ServerConfig } from '../config.js';
@@ -39,7 +40,10 @@ export type DispatchConfig = Pick<ServerConfig, 'allowGuests' | 'minPassword' | 
 
 export interface Services {
   config: DispatchConfig;
+  /** The chat state, to read (who is online, a user's session). */
   room: Room<Caller>;
+  /** Every change to the chat goes through here (one server: at once; a cluster: in order). */
+  chat: Chat<Caller>;
   store: AccountStore;
   hasher: Hasher;
   /** Brute-force protection: failed logins by account and by address. */

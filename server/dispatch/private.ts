@@ -12,18 +12,18 @@ import type { Command, UserCtx } from './context.js';
 export const pm_request: Command<'pm_request'> = {
   login: true,
   limited: true,
-  run({ room, me }, msg) {
+  run({ room, chat, me }, msg) {
     const target = room.find(msg.to);
     if (!target) throw chatError('NO_SUCH_USER', msg.to);
-    room.privates.request(me, target);
+    return chat.pmRequest(me, target);
   },
 };
 
 /** pm_answer {from?, accept}: Y/N (oldest request), or `/accept NAME`, `/reject NAME`. */
 export const pm_answer: Command<'pm_answer'> = {
   login: true,
-  run({ room, me }, { from, accept }) {
-    room.privates.answer(me, from === undefined ? undefined : foldName(from), accept, from);
+  run({ chat, me }, { from, accept }) {
+    return chat.pmAnswer(me, from === undefined ? undefined : foldName(from), accept, from);
   },
 };
 
@@ -42,7 +42,7 @@ export function bareAnswer({ room, me }: UserCtx, msg: ClientMessage<'say'>): Cl
 /** pm_exit: from `EXIT PM`; ends the private session, the partner is told. */
 export const pm_exit: Command<'pm_exit'> = {
   login: true,
-  run({ room, me }) {
-    room.privates.exit(me);
+  run({ chat, me }) {
+    return chat.pmExit(me);
   },
 };

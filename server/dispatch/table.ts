@@ -38,7 +38,12 @@ export async function dispatch(services: Services, caller: Caller, received: Cli
     if (!command.login) throw new Error(`${received.type} stands for ${msg.type}, which needs no login`);
     // When the line came in, for the metrics' arrival-to-last-write time (0 while nobody times).
     const arrived = command.counted ? counters.arrival() : 0;
-    if (command.limited && !room.allow(me)) return;
+    if (command.limited) {
+      // Asked synchronously where the answer is at hand (one server), so a connection's pipelined
+      // messages keep their order; a cluster's answer is awaited.
+      const allowed = services.chat.allow(me);
+      if (!(typeof allowed === 'boolean' ? allowed : await allowed)) return;
+    }
     await command.run(ctx, msg as never);
     if (command.counted) counters.line(lineKind(msg, room.privates.partnerOf(me) !== undefined), arrived);
   } catch (e) {

@@ -1,0 +1,105 @@
+/**
+ * Everything that changes the chat, as the dispatcher and the console ask for it. Reading (who is
+ * online, a user's session) goes to the room directly; changing goes through a Chat:
+ *
+ * - LocalChat (one server): each change is applied to the room at once, as it is asked for.
+ * - ClusterChat (server/cluster/, several servers on Redis): each change is first put in the one
+ *   ordered log every server reads, then applied to every server's room in that order, so all of
+ *   them agree (one order of group lines, one winner of a race for a name).
+ *
+ * A LocalChat answers at once (void, or throws a ChatError), so a connection's messages are handled
+ * in the order they came, each before the next; a ClusterChat answers with promises (rejected with
+ * the ChatError) and keeps each user's changes in the order they were asked for.
+ */
+import type { EndReason, Room } from './room.js';
+import type { Endpoint } from './outbox.js';
+import type { Session } from './session.js';
+
+/** A value now (one server), or later (a cluster). */
+export type Maybe<T> = T | Promise<T>;
+
+export interface Chat<E extends Endpoint = Endpoint> {
+  /** A user logged in at `at` (see Room.login). */
+  login(name: string, guest: boolean, created: boolean, at: E, since?: number): Maybe<void>;
+  /** A session taken back at `at`, with new credentials if `rekey` (see Room.resume). */
+  resume(session: Session<E>, at: E, rekey?: boolean): Maybe<void>;
+  /** `user`'s connection at `at` went away without a logout. */
+  lost(user: string, at: E, reason: string): void;
+  end(session: Session<E>, reason: EndReason, why?: string): Maybe<void>;
+  say(me: Session<E>, text: string, group?: boolean, action?: boolean): Maybe<void>;
+  /** A one-shot private message to someone online. */
+  dm(me: Session<E>, to: string, text: string, action?: boolean): Maybe<void>;
+  /** A private message kept for an account that is offline. */
+  leave(me: Session<E>, toName: string, text: string, action?: boolean): Maybe<void>;
+  setAway(me: Session<E>, message: string): Maybe<void>;
+  back(me: Session<E>): Maybe<void>;
+  pmRequest(me: Session<E>, target: Session<E>): Maybe<void>;
+  /** `from` is a folded name (or undefined: the oldest request); `asTyped` for the refusal's words. */
+  pmAnswer(me: Session<E>, from: string | undefined, accept: boolean, asTyped?: string): Maybe<void>;
+  pmExit(me: Session<E>): Maybe<void>;
+  /** A notice from the operator to everyone; how many it reached. */
+  wall(text: string): Maybe<number>;
+  /** Counts one message against `me`'s flood limit; false (and `me` told) when it may not go. */
+  allow(me: Session<E>): Maybe<boolean>;
+}
+
+/** One server: every change applied to its room as it is asked for. */
+export class LocalChat<E extends Endpoint = Endpoint> implements Chat<E> {
+  constructor(private readonly room: Room<E>) {}
+
+  login(name: string, guest: boolean, created: boolean, at: E, since?: number): void {
+    this.room.login(name, guest, created, at, since);
+  }
+
+  resume(session: Session<E>, at: E, rekey = false): void {
+    this.room.resume(session, at, rekey);
+  }
+
+  lost(user: string, at: E, reason: string): void {
+    this.room.lost(user, at, reason);
+  }
+
+  end(session: Session<E>, reason: EndReason, why = ''): void {
+    this.room.end(session, reason, why);
+  }
+
+  say(me: Session<E>, text: string, group = false, action = false): void {
+    this.room.say(me, text, group, action);
+  }
+
+  dm(me: Session<E>, to: string, text: string, action = false): void {
+    this.room.dm(me, to, text, action);
+  }
+
+  leave(me: Session<E>, toName: string, text: string, action = false): Promise<void> {
+    return this.room.leave(me, toName, text, action);
+  }
+
+  setAway(me: Session<E>, message: string): void {
+    this.room.setAway(me, message);
+  }
+
+  back(me: Session<E>): void {
+    this.room.back(me);
+  }
+
+  pmRequest(me: Session<E>, target: Session<E>): void {
+    this.room.privates.request(me, target);
+  }
+
+  pmAnswer(me: Session<E>, from: string | undefined, accept: boolean, asTyped = from): void {
+    this.room.privates.answer(me, from, accept, asTyped);
+  }
+
+  pmExit(me: Session<E>): void {
+    this.room.privates.exit(me);
+  }
+
+  wall(text: string): number {
+    return this.room.wall(text);
+  }
+
+  allow(me: Session<E>): boolean {
+    return this.room.allow(me);
+  }
+}

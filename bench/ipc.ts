@@ -21,6 +21,8 @@ export interface ClientSpec {
 export interface WorkerSetup {
   host: string;
   port: number;
+  /** Several servers (a cluster): client i logs in to ports[i % ports.length] instead of `port`. */
+  ports?: number[];
   clients: ClientSpec[];
   /** Number of senders in the whole run (sender ids are 0..senders-1). */
   senders: number;

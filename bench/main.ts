@@ -29,6 +29,7 @@ export function parseArgs(argv: string[]): BenchConfig {
     .option('seconds', { type: 'number', describe: 'Paced: duration; idle: how long to hold the clients' })
     .option('storm-logins', { type: 'number', describe: 'Storm: logins at bcrypt cost 10 during the chat' })
     .option('register', { type: 'boolean', default: false, describe: 'Storm: the storm users register instead of logging in' })
+    .option('nodes', { type: 'number', describe: 'Cluster: servers sharing one Redis (default 3)' })
     .option('workers', { alias: 'w', type: 'number', default: 2, describe: 'Load-generator processes' })
     .option('window', { type: 'number', default: 50, describe: 'As fast as possible: lines in flight per sender' })
     .option('concurrency', { type: 'number', default: 100, describe: 'Logins in flight per worker (0 = all at once; storm logins are always all at once)' })
@@ -57,6 +58,8 @@ export function parseArgs(argv: string[]): BenchConfig {
   if (scenario !== 'storm' && (a.stormLogins !== undefined || a.register)) {
     throw new UsageError('--storm-logins and --register go with --scenario storm');
   }
+  if (scenario !== 'cluster' && a.nodes !== undefined) throw new UsageError('--nodes goes with --scenario cluster');
+  if (scenario === 'cluster' && (a.port !== undefined || a.irc || a.floor)) throw new UsageError('--scenario cluster starts its own servers and Redis: no --port, --irc or --floor');
   if (!(a.heartbeat >= 0)) throw new UsageError(`invalid --heartbeat ${a.heartbeat}: use 0 (none) or more seconds`);
   if (!(a.loginTimeout > 0)) throw new UsageError(`invalid --login-timeout ${a.loginTimeout}: use more than 0 seconds`);
   const sizes = sizesFor(scenario, a.quick, {
@@ -79,6 +82,7 @@ export function parseArgs(argv: string[]): BenchConfig {
     scenario,
     ...sizes,
     register: a.register,
+    nodes: wholeNumber('nodes', a.nodes ?? 3, 2, 16),
     serverArgs: a.serverArgs.split(/\s+/).filter((s) => s !== ''),
     workers: wholeNumber('workers', a.workers, 1),
     window: wholeNumber('window', a.window, 1),
@@ -100,15 +104,23 @@ export function parseArgs(argv: string[]): BenchConfig {
 /** Runs the workload (then against the floor, with --floor) and returns the report. */
 export async function runBench(config: BenchConfig): Promise<Report> {
   const progress = createProgress(config.progress);
+  if (config.scenario === 'cluster') {
+    // The same workload on the cluster, then on one server: what the cluster costs and gives.
+    const real = await runWorkload(config, 'cluster', progress);
+    const single = await runWorkload(config, 'server', progress);
+    return { ...reportHead(config), real, single, ratios: ratios(real, single) };
+  }
   const real = await runWorkload(config, 'server', progress);
   const floor = config.floor ? await runWorkload(config, 'floor', progress) : undefined;
+  return { ...reportHead(config), real, ...(floor ? { floor, ratios: ratios(real, floor) } : {}) };
+}
+
+function reportHead(config: BenchConfig): Pick<Report, 'scenario' | 'date' | 'machine' | 'config'> {
   return {
     scenario: config.scenario,
     date: new Date().toISOString(),
     machine: { nproc: availableParallelism(), node: process.version, cpu: cpus()[0]?.model.trim() ?? 'unknown' },
     config,
-    real,
-    ...(floor ? { floor, ratios: ratios(real, floor) } : {}),
   };
 }
 

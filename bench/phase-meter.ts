@@ -4,14 +4,14 @@
  */
 import type { WorkerPool } from './pool.js';
 import type { PhaseFigures } from './report.js';
-import type { ProcMeter } from './server-proc.js';
+import type { Meter } from './server-proc.js';
 
 export class PhaseMeter {
   readonly done: PhaseFigures[] = [];
   private current: { name: string; t: number; serverCpu: number; loadCpu: number } | null = null;
 
   constructor(
-    private readonly server: ProcMeter | null,
+    private readonly server: Meter | null,
     private readonly pool: WorkerPool,
   ) {}
 

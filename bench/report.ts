@@ -52,7 +52,7 @@ export interface PhaseFigures {
 
 export interface RunResult {
   /** 'irc': an IRC daemon at --port; 'server-irc': the bench's own server, over its IRC listener. */
-  target: 'server' | 'floor' | 'external' | 'irc' | 'server-irc';
+  target: 'server' | 'floor' | 'external' | 'irc' | 'server-irc' | 'cluster';
   login: LoginFigures;
   chat?: ChatFigures;
   storm?: LoginFigures;
@@ -69,6 +69,8 @@ export interface RunResult {
     heartbeatLateMaxMs: number;
   };
   phases: PhaseFigures[];
+  /** A cluster: each process (every server, and Redis) on its own; CPU from the end of the login on. */
+  processes?: { name: string; cpuS: number; peakRssMB: number }[];
   /** Connections the server closed, error frames, and notices, as the clients saw them. */
   closed: Record<string, number>;
   errors: Record<string, number>;
@@ -89,7 +91,9 @@ export interface Report {
   config: BenchConfig;
   real: RunResult;
   floor?: RunResult;
-  /** real/floor for each figure both runs have. */
+  /** The cluster scenario: the same workload on one server. */
+  single?: RunResult;
+  /** real/floor (or cluster/one server) for each figure both runs have. */
   ratios?: Record<string, number>;
 }
 
@@ -166,8 +170,11 @@ function cell(v: number | undefined, digits: number): string {
 
 /** The report as a plain-text table, then the phases and anything that went wrong. */
 export function formatReport(report: Report): string {
-  const { real, floor, ratios: r } = report;
-  const head = ['figure', real.target, ...(floor ? ['floor', 'real/floor'] : [])];
+  const { real, ratios: r } = report;
+  // The run beside the real one: the floor relay, or (cluster) one server.
+  const floor = report.floor ?? report.single;
+  const besideHead = report.floor ? ['floor', 'real/floor'] : ['one server', 'cluster/one'];
+  const head = ['figure', real.target, ...(floor ? besideHead : [])];
   const rows = FIGURES.filter((fig) => usable(fig.get(real)) || (floor && usable(fig.get(floor)))).map((fig) => [
     fig.label,
     cell(fig.get(real), fig.digits),
@@ -180,6 +187,7 @@ export function formatReport(report: Report): string {
     ...table([head, ...rows]),
     '',
     ...phaseLines(real),
+    ...processLines(real),
     ...(floor ? phaseLines(floor) : []),
     ...(real.serverStats ? [`server console stats: ${real.serverStats}`] : []),
     ...problems(real),
@@ -188,12 +196,18 @@ export function formatReport(report: Report): string {
   return lines.join('\n') + '\n';
 }
 
+/** A cluster's processes, each on its own line: where the CPU went. */
+function processLines(r: RunResult): string[] {
+  return (r.processes ?? []).map((p) => `  ${p.name}: CPU after the login ${cell(p.cpuS, 2)} s, peak RSS ${cell(p.peakRssMB, 1)} MB`);
+}
+
 function describeSizes(c: BenchConfig): string {
   const rate = c.rate > 0 ? `${c.rate} lines/s` : `as fast as possible (window ${c.window})`;
   const lines = c.messages < 0 ? 'until the storm ends' : `${c.messages} lines each`;
   const parts = [`${c.clients} clients`];
   if (c.senders > 0) parts.push(`${c.senders} senders x ${lines}, ${rate}`);
   if (c.scenario === 'idle') parts.push(`held ${c.seconds} s`);
+  if (c.scenario === 'cluster') parts.push(`${c.nodes} servers on one Redis`);
   if (c.stormLogins > 0) parts.push(`${c.stormLogins} storm logins${c.register ? ' (registrations)' : ''}`);
   if (c.serverArgs.length) parts.push(`server ${c.serverArgs.join(' ')}`);
   parts.push(`${c.workers} load workers`, c.heartbeat > 0 ? `heartbeat every ${c.heartbeat} s` : 'no heartbeats');

@@ -11,6 +11,7 @@ import { PASSWORD, writeUsersFile } from './accounts.js';
 import { nowNs } from './client.js';
 import { BenchError } from './errors.js';
 import { checkOpenFiles } from './limits.js';
+import { startClusterTarget } from './cluster-target.js';
 import { chatFigures, loginFigures, mergeStats } from './figures.js';
 import type { ClientSpec } from './ipc.js';
 import { PhaseMeter } from './phase-meter.js';
@@ -27,7 +28,7 @@ const FLOOR = new URL('./floor.js', import.meta.url);
 const DRAIN_IDLE_MS = 5000;
 const MB = 1024 * 1024;
 
-type TargetKind = 'server' | 'floor';
+type TargetKind = 'server' | 'floor' | 'cluster';
 
 /** The run's clients: chat clients u0..uN-1 (the first S send), then storm clients s0..sK-1. */
 export function clientSpecs(config: BenchConfig): ClientSpec[] {
@@ -60,6 +61,7 @@ export async function runWorkload(config: BenchConfig, kind: TargetKind, progres
     pool = await WorkerPool.start(config.workers, (w) => ({
       host: target!.host,
       port: target!.port,
+      ...(target!.ports ? { ports: target!.ports } : {}),
       clients: specs.filter((c) => c.index % config.workers === w),
       senders: config.senders,
       window: config.window,
@@ -90,6 +92,7 @@ async function startTarget(config: BenchConfig, kind: TargetKind, dir: string, s
   const db = join(dir, 'users.json');
   writeUsersFile(db, specs, (c) => config.register && c.role === 'storm');
   const args = serverArgs(config, db, join(dir, 'server.log'));
+  if (kind === 'cluster') return startClusterTarget(SERVER, args, db, config.nodes, profileArgs(config));
   // --irc without --port: tinychat itself, driven over its IRC listener (in the channel the IRC client joins).
   if (config.irc) return spawnTarget(SERVER, [...args, '--irc-port', '0', '--irc-channel', IRC_CHANNEL], profileArgs(config), IRC_READY);
   return spawnTarget(SERVER, args, profileArgs(config));
@@ -115,6 +118,8 @@ async function phases(config: BenchConfig, kind: TargetKind, target: Target, poo
   }
 
   const result: Partial<RunResult> = { login };
+  // A cluster's processes: CPU after the login, so each one's share of the workload shows.
+  const partsAfterLogin = target.parts?.map((p) => p.meter.cpuSeconds());
   let lines: Lines | null = null;
   for (const phase of SCENARIOS[config.scenario].phases) {
     await meter.begin(phase);
@@ -143,12 +148,15 @@ async function phases(config: BenchConfig, kind: TargetKind, target: Target, poo
 
   const stats = mergeStats((await pool.all({ cmd: 'stats' }, 'stats')).map((r) => r.stats));
   if (lines) result.chat = chatFigures(stats, lines.sent, lines.expected, config.rate > 0);
-  const serverStats = kind === 'server' ? await target.console('stats', /^Active users:/) : null;
+  const serverStats = kind !== 'floor' ? await target.console('stats', /^Active users:/) : null;
   const m = target.meter;
   return {
     target: !speaksIrc(config, kind) ? (kind === 'server' && config.port !== undefined ? 'external' : kind) : config.port === undefined ? 'server-irc' : 'irc',
     login,
     ...result,
+    ...(target.parts
+      ? { processes: target.parts.map((p, i) => ({ name: p.name, cpuS: p.meter.cpuSeconds() - partsAfterLogin![i]!, peakRssMB: p.meter.hwmKB() / 1024 })) }
+      : {}),
     server: {
       peakRssMB: m ? m.hwmKB() / 1024 : NaN,
       cpuS: m ? m.cpuSeconds() : NaN,

@@ -5,7 +5,7 @@
  */
 import { dirname, join } from 'node:path';
 
-export const SCENARIO_NAMES = ['fanout', 'paced', 'idle', 'storm'] as const;
+export const SCENARIO_NAMES = ['fanout', 'paced', 'idle', 'storm', 'cluster'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 /** What runs after the chat clients have logged in. */
@@ -27,6 +27,8 @@ export interface BenchConfig {
   stormLogins: number;
   /** Storm: register the storm users (hash + users-file write) instead of logging in. */
   register: boolean;
+  /** Cluster: servers on one Redis (the clients are spread over them). */
+  nodes: number;
   /** Load-generator processes. */
   workers: number;
   /** Closed loop: lines each sender may have in flight. */
@@ -94,6 +96,12 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     full: { clients: 100, senders: 100, messages: -1, rate: 200, seconds: 0, stormLogins: 1000 },
     quick: { clients: 5, senders: 5, messages: -1, rate: 50, seconds: 0, stormLogins: 10 },
     phases: ['storm'],
+  },
+  cluster: {
+    describe: 'fanout on --nodes servers (3) sharing one Redis, clients spread over them; then on one server',
+    full: { ...none, clients: 1000, senders: 10, messages: 1000, rate: 0, seconds: 0 },
+    quick: { ...none, clients: 6, senders: 3, messages: 20, rate: 0, seconds: 0 },
+    phases: ['chat'],
   },
 };
 

@@ -12,12 +12,28 @@ const READY = /listening on (?:tcp|tls):\/\/(\S+):(\d+)/;
 export const IRC_READY = /IRC listening on irc:\/\/(\S+):(\d+)/;
 const READY_TIMEOUT_MS = 15_000;
 
+/** What the bench reads of a target's processes: CPU and memory (one process, or a cluster's sum). */
+export interface Meter {
+  /** User + system CPU seconds since the start. */
+  cpuSeconds(): number;
+  /** Current resident set, in KB. */
+  rssKB(): number;
+  /** Peak resident set, in KB. */
+  hwmKB(): number;
+  /** Highest RSS sampled since the last call, in KB, then starts over. */
+  takePeakKB(): number;
+  close(): void;
+}
+
 /** A running target as the bench sees it. */
 export interface Target {
   host: string;
   port: number;
   /** Absent for an external server without --server-pid: then server figures are not measured. */
-  meter: ProcMeter | null;
+  meter: Meter | null;
+  /** A cluster: every server's port (clients are spread over them) and each process measured on its own. */
+  ports?: number[];
+  parts?: { name: string; meter: Meter }[];
   /** Bytes the target wrote to its stdout and stderr (console output is work too). */
   output: { stdout: number; stderr: number };
   /** Types a console command and resolves with the first answer line matching `answer` (null if none in 2 s). */
@@ -107,7 +123,7 @@ function ticksPerSecond(): number {
 }
 
 /** CPU and memory of one process, read from /proc; it also keeps the peak RSS it has sampled. */
-export class ProcMeter {
+export class ProcMeter implements Meter {
   private peakKB = 0;
   private readonly timer: NodeJS.Timeout;
 

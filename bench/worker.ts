@@ -79,6 +79,11 @@ async function handle(c: Command): Promise<void> {
   }
 }
 
+/** The server a client logs in to: spread evenly over a cluster's servers. */
+function portFor(index: number): number {
+  return setup.ports ? setup.ports[index % setup.ports.length]! : setup.port;
+}
+
 /** Logs in this worker's clients of one role, `concurrency` at a time, reporting progress. */
 async function loginAll(role: Role): Promise<LoginResult> {
   const mine = clients.filter((c) => c.spec.role === role);
@@ -93,7 +98,7 @@ async function loginAll(role: Role): Promise<LoginResult> {
     while (next < mine.length) {
       const client = mine[next++]!;
       try {
-        result.times.push(await client.login(setup.host, setup.port, setup.loginTimeout));
+        result.times.push(await client.login(setup.host, portFor(client.spec.index), setup.loginTimeout));
         if (client instanceof BenchClient) pump!.add(client);
       } catch (e) {
         const reason = (e as Error).message;

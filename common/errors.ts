@@ -44,6 +44,8 @@ export const ERRORS = {
   PM_NO_REQUEST: (user?: string) =>
     user ? `${user} has not asked you for a private chat` : 'nobody has asked you for a private chat',
   PM_NOT_IN: () => 'you are not in a private chat',
+  // Several servers (a cluster on Redis).
+  CLUSTER_DOWN: () => 'not delivered: the chat is paused while this server reconnects to the cluster; try again in a moment',
   // Anything else: a bug on our side, reported without details.
   INTERNAL: () => 'internal server error; the connection will be closed',
 } as const;

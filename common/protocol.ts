@@ -54,6 +54,9 @@ export const NOTICE_EVENTS = [
   'motd',
   /** A notice from the server's operator to everyone (the console's `wall`). */
   'wall',
+  /** Several servers: this one lost the cluster's Redis (chat is paused), and got it back. */
+  'paused',
+  'resumed',
 ] as const;
 /**
  * Why the server closes a connection on purpose: logout, shutdown, no heartbeats, resumed

@@ -89,6 +89,16 @@ export interface ServerConfig {
   /** Private messages that may wait for one offline account, and for how many days. */
   offlineMax: number;
   offlineDays: number;
+  /** Join a cluster on this Redis (redis://host:port); none: one server on its own files. */
+  redis?: string;
+  /** This server's name in the cluster (default host:port). */
+  nodeId?: string;
+  /** Accept a Redis that does not persist (tests, demos). */
+  redisEphemeral: boolean;
+  /** A cluster's lease length in ms (specs shorten it; 5,000 otherwise). */
+  clusterLeaseMs?: number;
+  /** Events between a cluster's checkpoints (specs shorten it; 5,000 otherwise). */
+  clusterCheckpointEvents?: number;
 }
 
 export type LogFormat = 'text' | 'json';
@@ -134,6 +144,7 @@ export const DEFAULTS: ServerConfig = {
   offlineMax: 100,
   offlineDays: 7,
   ircChannel: '#tinychat',
+  redisEphemeral: false,
 };
 
 /** Fills in defaults, so tests can name only what they change. */

@@ -156,8 +156,12 @@ export function consoleCommand(server: ChatServer, line: string): string | null 
         .online()
         .map((name) => room.find(name)!)
         .map((s) => {
+          const lost = s.state === 'attached' ? '' : ', connection lost';
+          // A cluster: a user of another server is heard by that server, not this one.
+          const where = server.cluster?.elsewhere(s);
+          if (where) return `  ${s.name}${s.guest ? ' (guest)' : ''}: on ${where}${lost}`;
           const age = ((now - (room.presence.seen(s) ?? now)) / 1000).toFixed(1);
-          return `  ${s.name}${s.guest ? ' (guest)' : ''}: last heartbeat ${age} s ago${s.state === 'attached' ? '' : ', connection lost'}`;
+          return `  ${s.name}${s.guest ? ' (guest)' : ''}: last heartbeat ${age} s ago${lost}`;
         });
       return [`Online users (${rows.length}):`, ...rows].join('\n');
     }
@@ -166,7 +170,8 @@ export function consoleCommand(server: ChatServer, line: string): string | null 
       const drops = Object.entries(datagramsDropped).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
       return (
         `Active users: ${room.count} | Open connections: ${server.connections} | Total connections: ${connections} | ` +
-        `Total messages: ${messages} | Datagrams accepted: ${datagramsAccepted}, dropped: ${drops}`
+        `Total messages: ${messages} | Datagrams accepted: ${datagramsAccepted}, dropped: ${drops}` +
+        (server.cluster ? ` | Servers in the cluster: ${server.cluster.servers} (connections and messages: this one's)` : '')
       );
     }
     case 'kick':
@@ -210,7 +215,7 @@ function operatorCommand(server: ChatServer, word: 'kick' | 'mute' | 'wall' | 'm
       if (s > MAX_MUTE_SECONDS) return no(`Mute for at most ${MAX_MUTE_SECONDS} s (30 days)`);
       const who = room.find(name);
       if (!who) return no(`${name} is not online`);
-      operator.mute(who, s);
+      Promise.resolve(operator.mute(who, s)).catch((e: Error) => server.log.for('console').warn(`Console: mute of ${who.name} failed: ${e.message}`));
       return { text: s === 0 ? `Lifted the operator's mute of ${who.name}` : `Muted ${who.name} for ${s} s`, done: true };
     }
     case 'wall': {

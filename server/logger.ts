@@ -29,7 +29,7 @@ import { FileSink, stderrSink, type Sink } from './log-sinks.js';
  * and TLS (net/); the chat itself: logins, lines, private chats, mutes (chat/); registrations,
  * failed logins and handler errors (dispatch/); files kept beside the users file (store/).
  */
-export const LOG_CATEGORIES = ['server', 'console', 'net', 'chat', 'dispatch', 'store'] as const;
+export const LOG_CATEGORIES = ['server', 'console', 'net', 'chat', 'dispatch', 'store', 'cluster'] as const;
 export type LogCategory = (typeof LOG_CATEGORIES)[number];
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'off'];
 

@@ -30,6 +30,7 @@ import {
 } from './options.js';
 import { ProcessOutput } from './process-output.js';
 import { channelProblem } from './net/irc/parse.js';
+import { importUsers } from './cluster/import.js';
 import { ChatServer } from './server.js';
 
 /** Console output (the ready line, answers, online lists) a stdout nobody reads may hold. */
@@ -42,6 +43,8 @@ const STOP_LIMIT_MS = 15_000;
 
 interface Parsed {
   config: ServerConfig;
+  /** --import-users: the users file to copy into the cluster's Redis (and exit). */
+  importUsers: string | undefined;
   /** The effective options as --print-config shows them (before masking). */
   shown: Record<string, unknown>;
   print: boolean;
@@ -64,7 +67,11 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): Parsed {
   const path = (cli.values.config ?? environment.values.config) as string | undefined;
   const file = path === undefined ? merge() : fromConfigFile(path, readConfigFile(path));
   const all = merge(file, environment, cli);
-  return { config: toConfig(all), shown: effective(all), print: all.values['print-config'] === true };
+  const importUsers = all.values['import-users'] as string | undefined;
+  const config = toConfig(all);
+  if (importUsers !== undefined && !config.redis) throw new UsageError('--import-users copies accounts into a cluster\'s Redis: it needs --redis');
+  if (importUsers !== undefined && importUsers.trim() === '') throw new UsageError('invalid --import-users: empty');
+  return { config, importUsers, shown: effective(all), print: all.values['print-config'] === true };
 }
 
 function readConfigFile(path: string): string {
@@ -161,6 +168,7 @@ function toConfig({ values, sources }: Gathered): ServerConfig {
     historyOnJoin: num('history-on-join', d.historyOnJoin, 0, 200),
     offlineMax: num('offline-max', d.offlineMax, 0, 10_000),
     offlineDays: num('offline-days', d.offlineDays, 1, 3650),
+    ...clusterOptions(optStr('redis'), optStr('node-id'), (values['redis-ephemeral'] ?? d.redisEphemeral) as boolean),
     ...ircOptions(optNum('irc-port', 0, 65535), optNum('irc-tls-port', 0, 65535), str('irc-channel', d.ircChannel), tlsCert !== undefined),
   };
 }
@@ -178,6 +186,16 @@ function ircOptions(ircPort: number | undefined, ircTlsPort: number | undefined,
   const problem = channelProblem(ircChannel);
   if (problem) throw new UsageError(`invalid --irc-channel ${JSON.stringify(ircChannel)}: ${problem}`);
   return { ircPort, ircTlsPort, ircChannel };
+}
+
+function clusterOptions(redis: string | undefined, nodeId: string | undefined, ephemeral: boolean): Pick<ServerConfig, 'redis' | 'nodeId' | 'redisEphemeral'> {
+  if (redis === undefined) {
+    if (nodeId !== undefined) throw new UsageError('--node-id names a server in a cluster: it needs --redis');
+    return { redisEphemeral: ephemeral };
+  }
+  if (!/^rediss?:\/\/[^\s]+$/.test(redis)) throw new UsageError(`invalid --redis ${JSON.stringify(redis)}: use a URL like redis://127.0.0.1:6379`);
+  if (nodeId !== undefined && (nodeId.trim() === '' || nodeId.length > 64)) throw new UsageError('invalid --node-id: use 1 to 64 characters');
+  return { redis, redisEphemeral: ephemeral, ...(nodeId !== undefined ? { nodeId } : {}) };
 }
 
 /** Turns a start-up failure into the one line a user needs. */
@@ -249,6 +267,10 @@ async function main(): Promise<void> {
       return;
     }
     config = parsed.config;
+    if (parsed.importUsers !== undefined) {
+      process.stdout.write(`${await importUsers(config.redis!, parsed.importUsers)}\n`);
+      return;
+    }
     // Read before anything is written: a bad file ends the start like a bad option.
     const motd = config.motd ? readMotd(config.motd) : null;
     const { output, terminal } = processOutput();
@@ -257,8 +279,10 @@ async function main(): Promise<void> {
     const server = new ChatServer(config, { logger: log });
     server.room.motd = motd;
     const metrics = config.metricsPort === undefined ? null : createMetrics(server);
-    // Readiness: listening, the users file writable; a cluster mode adds "Redis reachable" here.
-    const checks: ReadinessCheck[] = [listening(() => server.serving), fileWritable('users file', config.db)];
+    // Readiness: listening, and the account store usable (the users file writable, or Redis reachable).
+    const { cluster } = server;
+    const store: ReadinessCheck = cluster ? { name: 'redis', check: () => cluster.ready() } : fileWritable('users file', config.db);
+    const checks: ReadinessCheck[] = [listening(() => server.serving), store];
     // Bound before the server starts, so a metrics port in use stops it before anything is written.
     let ops: OpsServer | null = null;
     if (metrics) {

@@ -35,7 +35,7 @@ export const OPTIONS = {
   'udp-port': { kind: 'number', describe: 'UDP heartbeat port (default: same number as --port; 0 picks a free one)' },
   db: { kind: 'string', default: d.db, describe: 'Users file (JSON)' },
   log: { kind: 'string', default: d.log, describe: 'Log file ("" for console only)' },
-  'log-level': { kind: 'string', default: 'info', describe: 'Log level, or levels per category: "warn", "info,chat=warn,net=debug" (categories: server, console, net, chat, dispatch, store)' },
+  'log-level': { kind: 'string', default: 'info', describe: 'Log level, or levels per category: "warn", "info,chat=warn,net=debug" (categories: server, console, net, chat, dispatch, store, cluster)' },
   'log-format': { kind: 'string', default: d.logFormat, describe: 'Log file format: text, or json (one object a line, for log collectors); the console stays text' },
   'log-max-size': { kind: 'string', default: '0', describe: 'Rotate the log file when it reaches this size (bytes, or with K, M, G: 10M); 0: never (use SIGHUP)' },
   'log-backups': { kind: 'number', default: d.logBackups, describe: 'Rotated log files kept (server.log.1 is the newest)' },
@@ -73,6 +73,10 @@ export const OPTIONS = {
   'history-on-join': { kind: 'number', default: d.historyOnJoin, describe: 'Group lines replayed at login' },
   'offline-max': { kind: 'number', default: d.offlineMax, describe: 'Private messages that may wait for one offline account' },
   'offline-days': { kind: 'number', default: d.offlineDays, describe: 'Days a message for an offline account waits at most' },
+  redis: { kind: 'string', describe: 'Join a cluster of servers sharing this Redis (redis://127.0.0.1:6379); accounts, history and offline messages then live in Redis; off by default' },
+  'node-id': { kind: 'string', describe: 'This server\'s name in the cluster, for logs (default: host:port)' },
+  'redis-ephemeral': { kind: 'boolean', default: d.redisEphemeral, describe: 'Accept a Redis without appendonly (tests and demos: a Redis restart loses accounts and history)' },
+  'import-users': { kind: 'string', describe: 'With --redis: copy the accounts of this users file into Redis (never over one already there), say what was done, and exit', commandLineOnly: true },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;

@@ -9,6 +9,8 @@ import type { Duplex } from 'node:stream';
 import { systemClock, type Cancel, type Clock } from '../common/clock.js';
 import type { ClientMessage } from '../common/protocol.js';
 import { LocalChat, type Chat } from './chat/chat.js';
+import { ClusterChat } from './cluster/cluster-chat.js';
+import { ReplicaClock } from './cluster/clock.js';
 import { NOTICES } from './chat/notices.js';
 import { Operator } from './chat/operator.js';
 import { Room, SWEEP_MS } from './chat/room.js';
@@ -20,13 +22,14 @@ import { createLogger, type Logger } from './logger.js';
 import type { BaseConnection } from './net/connection.js';
 import { Admission } from './net/admission.js';
 import { BACKLOG_BYTES, Backlogs } from './net/backlogs.js';
-import { Delivery } from './net/delivery.js';
+import { Delivery, type Reach } from './net/delivery.js';
 import { connectionRoom, openFileLimit } from './net/fd-limit.js';
 import type { IrcConnection } from './net/irc/connection.js';
 import { ircProtocol } from './net/irc/protocol.js';
 import { Listener, type ListenerDeps } from './net/listener.js';
 import { readTlsFiles } from './net/tls.js';
 import { HeartbeatListener } from './net/udp.js';
+import type { AccountStore } from './store/accounts.js';
 import { createHasher, type Hasher } from './store/hasher.js';
 import { LoginGate } from './store/login-gate.js';
 import { HistoryFile } from './store/history-file.js';
@@ -45,11 +48,13 @@ export class ChatServer {
   readonly admission: Admission;
   readonly backlogs: Backlogs;
   readonly delivery: Delivery;
-  readonly room: Room<BaseConnection>;
-  /** What changes the room: applied at once here (a cluster would order it first). */
-  readonly chat: Chat<BaseConnection>;
+  readonly room: Room<Reach>;
+  /** What changes the room: applied at once on one server; on a cluster, through the shared log. */
+  readonly chat: Chat<Reach>;
+  /** With --redis: this server's part of the cluster. */
+  readonly cluster: ClusterChat | null;
   /** The console's kick, mute and wall. */
-  readonly operator: Operator<BaseConnection>;
+  readonly operator: Operator<Reach>;
   readonly listener: Listener;
   /** IRC listeners (--irc-port, --irc-tls-port): the same room, accounts and limits over IRC. */
   readonly irc: { plain: Listener<IrcConnection> | null; tls: Listener<IrcConnection> | null };
@@ -71,9 +76,30 @@ export class ChatServer {
     this.admission = new Admission(config.maxConnections, config.maxPerAddress);
     this.backlogs = new Backlogs(BACKLOG_BYTES, config.maxBacklog);
     this.delivery = new Delivery(this.backlogs, this.counters);
-    this.room = new Room(config, this.clock, this.log.for('chat'), this.delivery);
-    this.chat = new LocalChat(this.room);
-    this.operator = new Operator(this.room, this.chat);
+    if (config.redis) {
+      // Every server of a cluster applies each change at the time the log gives it (see ReplicaClock).
+      const clock = new ReplicaClock(this.clock);
+      this.room = new Room(config, clock, this.log.for('chat'), this.delivery);
+      this.cluster = new ClusterChat(this.room, this.delivery, clock, this.log.for('cluster'), {
+        url: config.redis,
+        node: config.nodeId ?? `${config.host}:${config.port}`,
+        ephemeral: config.redisEphemeral,
+        historyDays: config.historyDays,
+        historyMax: config.historyMax,
+        offlineDays: config.offlineDays,
+        maxFailures: config.maxFailures,
+        maxRegistrations: config.maxRegistrations,
+        heartbeatTimeout: config.heartbeatTimeout,
+        ...(config.clusterLeaseMs ? { leaseMs: config.clusterLeaseMs } : {}),
+        ...(config.clusterCheckpointEvents ? { checkpointEvents: config.clusterCheckpointEvents } : {}),
+      });
+      this.chat = this.cluster;
+    } else {
+      this.room = new Room(config, this.clock, this.log.for('chat'), this.delivery);
+      this.cluster = null;
+      this.chat = new LocalChat(this.room);
+    }
+    this.operator = new Operator(this.chat);
     const listenerDeps: ListenerDeps = {
       clock: this.clock,
       log: this.log.for('net'),
@@ -102,15 +128,22 @@ export class ChatServer {
   async start(): Promise<{ port: number; udpPort: number }> {
     const { config, room, log, clock } = this;
     const tlsFiles = config.tlsCert && config.tlsKey ? readTlsFiles(config.tlsCert, config.tlsKey) : null;
-    let store: UserFile | null = null;
+    let store: AccountStore | null = null;
     let hasher: Hasher | null = null;
     try {
       const port = await this.listener.listen(tlsFiles);
       await this.listenIrc(tlsFiles);
       this.udp = new HeartbeatListener(room, this.counters, clock, log.for('net'));
       const udpPort = await this.udp.bind(config.host, config.udpPort ?? port);
-      store = await UserFile.open(config.db);
-      this.openMemory();
+      const { cluster } = this;
+      if (cluster) {
+        // Accounts, history and offline messages in Redis; no users file, no data folder.
+        await cluster.start();
+        store = cluster.accounts;
+      } else {
+        store = await UserFile.open(config.db);
+        this.openMemory();
+      }
       hasher = createHasher(config.hashThreads, config.hashQueue);
       this.services = {
         config,
@@ -118,7 +151,7 @@ export class ChatServer {
         chat: this.chat,
         store,
         hasher,
-        logins: new LoginGate(config.maxFailures, clock, config.maxRegistrations),
+        logins: cluster ? cluster.gate : new LoginGate(config.maxFailures, clock, config.maxRegistrations),
         counters: this.counters,
         replies: this.delivery,
         log: log.for('dispatch'),
@@ -135,6 +168,7 @@ export class ChatServer {
       return { port, udpPort };
     } catch (e) {
       await this.closeMemory();
+      await this.cluster?.stop();
       this.udp?.close();
       await this.listener.close({ type: 'bye', reason: 'shutdown', message: NOTICES.shutdown() });
       await this.closeIrc();
@@ -227,7 +261,8 @@ export class ChatServer {
   }
 
   private sweep(): void {
-    this.room.sweep();
+    if (this.cluster) this.cluster.sweep();
+    else this.room.sweep();
     this.services?.logins.sweep();
     this.udp?.sweep();
     this.listener.sweep();
@@ -250,6 +285,8 @@ export class ChatServer {
     this.room.shutdown();
     await this.listener.close({ type: 'bye', reason: 'shutdown', message: NOTICES.shutdown() });
     await this.closeIrc();
+    // The other servers take this one's users offline now, rather than when its lease runs out.
+    await this.cluster?.stop();
     await this.closeMemory();
     await this.services?.store.close();
     await this.services?.hasher.close();

@@ -60,6 +60,8 @@ describe('architecture: the import rules', () => {
       ['client/main.ts', "import { ChatServer } from '../server/server.js';"],
       ['common/codec.ts', "export const DEFAULT_MAX_BODY = 1;"],
       ['common/text.ts', ''],
+      ['server/chat/chat.ts', "import type { ClusterChat } from '../cluster/cluster-chat.js';"],
+      ['server/cluster/replica.ts', "import { Room } from '../chat/room.js';\nimport { handlers } from '../dispatch/table.js';"],
     ]);
     expect(layeringProblems(tree).map((p) => p.split(':')[0])).to.deep.equal([
       'server/chat/room.ts imports server/net/connection.ts',
@@ -71,6 +73,8 @@ describe('architecture: the import rules', () => {
       'server/config.ts imports encodeMessage',
       'common/protocol.ts imports server/config.ts',
       'client/main.ts imports server/server.ts',
+      'server/chat/chat.ts imports server/cluster/cluster-chat.ts',
+      'server/cluster/replica.ts imports server/dispatch/table.ts',
     ]);
   });
 

@@ -11,6 +11,7 @@
  * in the order they came, each before the next; a ClusterChat answers with promises (rejected with
  * the ChatError) and keeps each user's changes in the order they were asked for.
  */
+import { chatError } from '../../common/errors.js';
 import type { EndReason, Room } from './room.js';
 import type { Endpoint } from './outbox.js';
 import type { Session } from './session.js';
@@ -33,10 +34,17 @@ export interface Chat<E extends Endpoint = Endpoint> {
   leave(me: Session<E>, toName: string, text: string, action?: boolean): Maybe<void>;
   setAway(me: Session<E>, message: string): Maybe<void>;
   back(me: Session<E>): Maybe<void>;
-  pmRequest(me: Session<E>, target: Session<E>): Maybe<void>;
+  /**
+   * Asks `to` (a name as typed) for a private session. The name is looked up where the change is
+   * applied: on a cluster, a user who has just logged in on another server may not be known
+   * here yet, but is by the time the request takes its place in the shared log.
+   */
+  pmRequest(me: Session<E>, to: string): Maybe<void>;
   /** `from` is a folded name (or undefined: the oldest request); `asTyped` for the refusal's words. */
   pmAnswer(me: Session<E>, from: string | undefined, accept: boolean, asTyped?: string): Maybe<void>;
   pmExit(me: Session<E>): Maybe<void>;
+  /** The operator mutes `who` for `seconds` (0 lifts it; see Room.mute). */
+  mute(who: Session<E>, seconds: number): Maybe<void>;
   /** A notice from the operator to everyone; how many it reached. */
   wall(text: string): Maybe<number>;
   /** Counts one message against `me`'s flood limit; false (and `me` told) when it may not go. */
@@ -83,7 +91,9 @@ export class LocalChat<E extends Endpoint = Endpoint> implements Chat<E> {
     this.room.back(me);
   }
 
-  pmRequest(me: Session<E>, target: Session<E>): void {
+  pmRequest(me: Session<E>, to: string): void {
+    const target = this.room.find(to);
+    if (!target) throw chatError('NO_SUCH_USER', to);
     this.room.privates.request(me, target);
   }
 
@@ -93,6 +103,10 @@ export class LocalChat<E extends Endpoint = Endpoint> implements Chat<E> {
 
   pmExit(me: Session<E>): void {
     this.room.privates.exit(me);
+  }
+
+  mute(who: Session<E>, seconds: number): void {
+    this.room.mute(who, seconds);
   }
 
   wall(text: string): number {

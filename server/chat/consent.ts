@@ -25,6 +25,11 @@ export interface Request {
 
 export type Refusal = { error: ErrorCode; user: string };
 
+export interface ConsentState {
+  pairs: [string, string][];
+  requests: Request[];
+}
+
 export class Consent {
   /** Active pairs, both directions. */
   private readonly partners = new Map<string, string>();
@@ -121,13 +126,57 @@ export class Consent {
 
   /** Removes and returns requests made at or before `cutoff`, oldest first. */
   expire(cutoff: number): Request[] {
+    const old = this.due(cutoff);
+    old.forEach((r) => this.drop(r));
+    return old;
+  }
+
+  /** The requests made at or before `cutoff`, oldest first (left in place). */
+  due(cutoff: number): Request[] {
     const old: Request[] = [];
     for (const r of this.byAge) {
       if (r.at > cutoff) break;
       old.push(r);
     }
-    old.forEach((r) => this.drop(r));
     return old;
+  }
+
+  /**
+   * Removes the pending request from `from` to `to` made at `at`, if it is still pending (not
+   * answered, cancelled or replaced by a newer one meanwhile); returns it.
+   */
+  withdraw(from: string, to: string, at: number): Request | undefined {
+    const r = this.outgoing.get(from);
+    if (!r || r.to !== to || r.at !== at) return undefined;
+    this.drop(r);
+    return r;
+  }
+
+  /** Everything, as plain data (a cluster's checkpoint): the pairs, and the requests oldest first. */
+  snapshot(): ConsentState {
+    const pairs: [string, string][] = [];
+    for (const [a, b] of this.partners) if (a < b) pairs.push([a, b]);
+    return { pairs, requests: [...this.byAge].map((r) => ({ ...r })) };
+  }
+
+  /** Replaces everything with `state` (see snapshot). */
+  restore(state: ConsentState): void {
+    this.partners.clear();
+    this.outgoing.clear();
+    this.incoming.clear();
+    this.byAge.clear();
+    for (const [a, b] of state.pairs) {
+      this.partners.set(a, b);
+      this.partners.set(b, a);
+    }
+    for (const { from, to, at } of state.requests) {
+      const req = { from, to, at };
+      this.outgoing.set(from, req);
+      let list = this.incoming.get(to);
+      if (!list) this.incoming.set(to, (list = new Map()));
+      list.set(from, req);
+      this.byAge.add(req);
+    }
   }
 
   private requestsOf(user: string): Request[] {

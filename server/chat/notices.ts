@@ -50,6 +50,8 @@ export const NOTICES = {
   shutdown: () => 'Server is shutting down',
   goodbye: (u: string) => `Goodbye, ${u}!`,
   replaced: () => 'Your session was resumed from another connection',
+  paused: () => 'Chat is paused, reconnecting to the cluster; lines you send meanwhile are not delivered (you will be told)',
+  resumed: () => 'Chat resumed: this server is back in the cluster',
 } as const;
 
 /** "a, b, c and 7 others": a long list named in part. */

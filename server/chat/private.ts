@@ -114,17 +114,25 @@ export class PrivateChats<E extends Endpoint = Endpoint> {
 
   /** Requests unanswered for the timeout expire; both sides are told. */
   expire(): void {
+    for (const r of this.due()) this.expireOne(r);
+  }
+
+  /** The requests unanswered for the timeout, oldest first (still pending). */
+  due(): Request[] {
+    return this.consent.due(this.clock.monotonic() - this.timeoutSeconds * 1000);
+  }
+
+  /** `r` expires, if it is still pending: both sides are told. */
+  expireOne(r: Request): void {
+    if (!this.consent.withdraw(r.from, r.to, r.at)) return;
     const { people } = this;
-    const cutoff = this.clock.monotonic() - this.timeoutSeconds * 1000;
-    for (const r of this.consent.expire(cutoff)) {
-      this.outcomes.expired++;
-      const from = people.byKey(r.from);
-      const to = people.byKey(r.to);
-      const [fromName, toName] = [people.display(r.from), people.display(r.to)];
-      this.log.info(`Private chat request from ${fromName} to ${toName} expired`);
-      if (from) people.notice(from, 'pm_expired', NOTICES.pm_expired_sender(toName, this.timeoutSeconds), toName);
-      if (to) people.notice(to, 'pm_expired', NOTICES.pm_expired_recipient(fromName), fromName);
-    }
+    this.outcomes.expired++;
+    const from = people.byKey(r.from);
+    const to = people.byKey(r.to);
+    const [fromName, toName] = [people.display(r.from), people.display(r.to)];
+    this.log.info(`Private chat request from ${fromName} to ${toName} expired`);
+    if (from) people.notice(from, 'pm_expired', NOTICES.pm_expired_sender(toName, this.timeoutSeconds), toName);
+    if (to) people.notice(to, 'pm_expired', NOTICES.pm_expired_recipient(fromName), fromName);
   }
 
   /**

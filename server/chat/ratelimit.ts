@@ -22,6 +22,18 @@ export class RateLimiter {
 
   constructor(private readonly rule: RateRule) {}
 
+  /** As plain data: the recent send times and the end of any mute. */
+  state(): { times: number[]; mutedUntil: number } {
+    return { times: [...this.times], mutedUntil: this.mutedUntil };
+  }
+
+  static from(rule: RateRule, state: { times: number[]; mutedUntil: number }): RateLimiter {
+    const limiter = new RateLimiter(rule);
+    limiter.times.push(...state.times);
+    limiter.mutedUntil = state.mutedUntil;
+    return limiter;
+  }
+
   hit(now: number): Verdict {
     if (now < this.mutedUntil) return { ok: false, justMuted: false, secondsLeft: secondsUntil(this.mutedUntil, now) };
     const { count, windowMs, muteMs } = this.rule;
@@ -34,6 +46,11 @@ export class RateLimiter {
     this.times.push(now);
     return { ok: true };
   }
+}
+
+export interface LimitsState {
+  entries: { key: string; last: number; times: number[]; mutedUntil: number }[];
+  held: [string, number][];
 }
 
 /**
@@ -80,6 +97,15 @@ export class Limits {
     return verdict;
   }
 
+  /**
+   * Seconds `key` must still wait (0: not muted), without counting a message: a cluster's server
+   * refuses a muted sender's line at once, before it reaches the shared log.
+   */
+  mutedFor(key: string, now: number): number {
+    const until = Math.max(this.held.get(key) ?? 0, this.byKey.get(key)?.limiter.state().mutedUntil ?? 0);
+    return until > now ? secondsUntil(until, now) : 0;
+  }
+
   /** The operator mutes `key` until `until` (monotonic ms); an `until` not after `now` lifts it. */
   hold(key: string, until: number, now: number): void {
     if (until <= now) {
@@ -88,6 +114,24 @@ export class Limits {
     }
     this.held.set(key, until);
     this.mutes++;
+  }
+
+  /** Everything, as plain data (a cluster's checkpoint), in the order of last use. */
+  snapshot(): LimitsState {
+    return {
+      entries: [...this.byKey].map(([key, { limiter, last }]) => ({ key, last, ...limiter.state() })),
+      held: [...this.held],
+    };
+  }
+
+  /** Replaces everything with `state` (see snapshot). */
+  restore(state: LimitsState): void {
+    this.byKey.clear();
+    this.held.clear();
+    for (const { key, last, times, mutedUntil } of state.entries) {
+      this.byKey.set(key, { limiter: RateLimiter.from(this.rule, { times, mutedUntil }), last });
+    }
+    for (const [key, until] of state.held) this.held.set(key, until);
   }
 
   /** Forgets the entries whose window and mute are over. */

@@ -21,7 +21,11 @@ import { Limits } from './ratelimit.js';
 import { NO_HISTORY, MemoryMailbox, type History, type Mailbox } from './history.js';
 import { Recall } from './recall.js';
 import { Undelivered } from './undelivered.js';
-import { Session } from './session.js';
+import { Session, type Credentials } from './session.js';
+import type { Cancel } from '../../common/clock.js';
+import type { ConsentState, Request } from './consent.js';
+import type { LimitsState } from './ratelimit.js';
+import type { UndeliveredState } from './undelivered.js';
 
 export type RoomConfig = Pick<
   ServerConfig,
@@ -40,12 +44,46 @@ export type RoomConfig = Pick<
 
 /**
  * Why a session ends for good: logged out, silent for the heartbeat timeout, the server stopping,
- * or waiting without a connection when too many others were (see lost()).
+ * waiting without a connection when too many others were (see lost()), removed by the operator,
+ * or (a cluster) connected to a server that stopped answering.
  */
-export type EndReason = 'logout' | 'offline' | 'shutdown' | 'crowded' | 'kicked';
+export type EndReason = 'logout' | 'offline' | 'shutdown' | 'crowded' | 'kicked' | 'unreachable';
 
 /** What became of a heartbeat that named a session: taken, or why not. */
 export type BeatResult = 'accepted' | 'unknown-session' | 'replayed' | 'stale';
+
+/** A session as plain data (see Room.snapshot). */
+export interface SessionData {
+  name: string;
+  guest: boolean;
+  /** Where the user is (or was last) connected from. */
+  address: string;
+  /** Whose flood limit their messages count against (a guest's is the address they logged in from). */
+  limitKey: string;
+  id: string;
+  /** base64 */
+  secret: string;
+  token: string;
+  away: string | null;
+  awayTold: string[];
+  /** Connected (somewhere), or waiting for a resume. */
+  attached: boolean;
+}
+
+/**
+ * Everything the room knows that follows from what users did, as plain data: what a cluster's
+ * servers agree on, and a new one starts from (server/cluster/checkpoint.ts). Not in it: who is
+ * connected here, presence, timers, history (each server keeps its own, or reads it back).
+ */
+export interface RoomState {
+  lastId: number;
+  sessions: SessionData[];
+  /** Sessions waiting without a connection (folded names), longest waiting first, with the address each waits from. */
+  waiting: [string, string][];
+  consent: ConsentState;
+  limits: LimitsState;
+  undelivered: UndeliveredState;
+}
 
 /** A who reply must fit one frame header (64 KiB): 1,000 names of at most 32 characters do. */
 const WHO_MAX = 1000;
@@ -54,6 +92,16 @@ const WHO_MAX = 1000;
 export const SWEEP_MS = 1000;
 /** A stall worth a warning in the log. */
 const STALL_WARN_MS = 1000;
+
+/**
+ * Who decides what a sweep finds (users silent for the heartbeat timeout, private-chat requests
+ * unanswered for too long): the room itself on one server, at once; a cluster puts each decision
+ * in its shared log first, so every server applies it in the same place (server/cluster/).
+ */
+export interface Verdicts<E extends Endpoint> {
+  silent(session: Session<E>): void;
+  expired(request: Request): void;
+}
 
 /** Events: `online` (sorted names) whenever the online list changes (at most once a second in a large room). */
 export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
@@ -79,6 +127,8 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
   private lastId = 0;
   /** When the last sweep ran (monotonic), to tell a stalled server from silent users. */
   private lastSweep: number | undefined;
+  /** The "you can talk again" of each operator's mute, by flood-limit key, to cancel on a new one. */
+  private readonly unmutes = new Map<string, Cancel>();
   /** Sessions waiting for a resume without a connection, longest waiting first, in all and by address. */
   private readonly waiting = new Map<Session<E>, string>();
   private readonly waitingFrom = new Map<string, Set<Session<E>>>();
@@ -150,10 +200,10 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
    * what was said before: the lines after `since`, the last id their client saw, if it says) and
    * everyone else.
    */
-  login(name: string, guest: boolean, created: boolean, at: E, since?: number): Session<E> {
+  login(name: string, guest: boolean, created: boolean, at: E, since?: number, credentials?: Credentials): Session<E> {
     // The callers check first; a second session under one name would speak as the first.
     if (this.find(name)) throw chatError('ALREADY_LOGGED_IN', name);
-    const session = new Session<E>(name, guest, at.address);
+    const session = new Session<E>(name, guest, at.address, credentials);
     this.sessions.set(session.key, session);
     this.byId.set(session.id, session);
     // Before login_ok is built: its online list must include the newcomer.
@@ -173,11 +223,11 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
    * login does. `rekey`: a new client took over with its password, so it gets fresh heartbeat
    * credentials and the old resume token stops working.
    */
-  resume(session: Session<E>, at: E, rekey = false): void {
+  resume(session: Session<E>, at: E, rekey = false, credentials?: Credentials): void {
     this.unwait(session);
     if (rekey) {
       this.byId.delete(session.id);
-      session.rekey();
+      session.rekey(credentials);
       this.byId.set(session.id, session);
     }
     this.presence.touch(session, this.clock.monotonic());
@@ -246,6 +296,10 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
       this.log.warn(`Session of ${session.name} ended: too many sessions waiting without a connection`);
       this.announce('offline', session, NOTICES.gone(session.name));
       this.out.end(session.key);
+    } else if (reason === 'unreachable') {
+      this.log.warn(`${session.name} went offline: their server is gone`);
+      this.announce('offline', session, NOTICES.gone(session.name));
+      this.out.end(session.key, { type: 'bye', reason: 'offline', message: NOTICES.you_offline(heartbeatTimeout) });
     } else if (reason === 'kicked') {
       this.log.warn(`${session.name} was removed by the operator${why ? `: ${why}` : ''}`);
       this.announce('leave', session, NOTICES.kicked(session.name));
@@ -433,16 +487,103 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
    * (heartbeats were waiting unread in the socket meanwhile): every presence deadline moves out by
    * S before anyone is judged silent, so nobody is marked offline for the server's own stall.
    */
-  sweep(): void {
+  sweep(verdicts: Verdicts<E> = this.direct): void {
     const now = this.clock.monotonic();
     const late = this.lastSweep === undefined ? 0 : now - this.lastSweep - SWEEP_MS;
     this.lastSweep = now;
     if (late > 0) this.presence.stalled(late);
     if (late >= STALL_WARN_MS) this.log.warn(`The server was stalled for ${(late / 1000).toFixed(1)} s: presence deadlines extended by as much`);
-    this.privates.expire();
+    for (const r of this.privates.due()) verdicts.expired(r);
     this.limits.sweep(now);
-    for (const s of this.presence.sweep(now)) this.end(s, 'offline');
+    for (const s of this.presence.sweep(now)) verdicts.silent(s);
     this.flushAnnouncements();
+  }
+
+  /** One server decides what its sweep finds at once. */
+  private readonly direct: Verdicts<E> = {
+    silent: (s) => this.end(s, 'offline'),
+    expired: (r) => this.privates.expireOne(r),
+  };
+
+  // ---- the operator --------------------------------------------------------------------------
+
+  /**
+   * Mutes `who` for `seconds` (0 lifts the operator's mute): told at once, and told again when it
+   * is over, if they are still here. Held by the same flood limits a flooder's mute is (by
+   * account; a guest by address), so logging in again does not shed it.
+   */
+  mute(who: Session<E>, seconds: number): void {
+    const { key, limitKey } = who;
+    const now = this.clock.monotonic();
+    this.unmutes.get(limitKey)?.();
+    this.unmutes.delete(limitKey);
+    this.limits.hold(limitKey, now + seconds * 1000, now);
+    if (seconds === 0) return this.notice(who, 'unmuted', NOTICES.unmuted());
+    this.notice(who, 'muted', NOTICES.operator_muted(seconds));
+    const cancel = this.clock.after(seconds * 1000, () => {
+      this.unmutes.delete(limitKey);
+      const there = this.byKey(key);
+      if (there?.limitKey === limitKey) this.notice(there, 'unmuted', NOTICES.unmuted());
+    });
+    this.unmutes.set(limitKey, cancel);
+  }
+
+  // ---- state ---------------------------------------------------------------------------------
+
+  /** The room's state as plain data (see RoomState). */
+  snapshot(): RoomState {
+    const sessions = [...this.sessions.values()].map(
+      (s): SessionData => ({
+        name: s.name,
+        guest: s.guest,
+        address: s.at?.address ?? this.waiting.get(s) ?? '',
+        limitKey: s.limitKey,
+        id: s.id,
+        secret: s.secret.toString('base64'),
+        token: s.token,
+        away: s.away,
+        awayTold: [...s.awayTold],
+        attached: s.at !== null,
+      }),
+    );
+    return {
+      lastId: this.lastId,
+      sessions,
+      waiting: [...this.waiting].map(([s, address]) => [s.key, address]),
+      consent: this.privates.consent.snapshot(),
+      limits: this.limits.snapshot(),
+      undelivered: this.undelivered.snapshot(),
+    };
+  }
+
+  /**
+   * Starts from `state` (an empty room only): `reach` gives each attached session its endpoint.
+   * Nobody is told anything: the users are where they were.
+   */
+  restore(state: RoomState, reach: (session: SessionData) => E): void {
+    if (this.sessions.size > 0) throw new Error('restore() needs an empty room');
+    this.lastId = Math.max(this.lastId, state.lastId);
+    for (const d of state.sessions) {
+      const loggedInFrom = d.limitKey.startsWith('addr:') ? d.limitKey.slice('addr:'.length) : d.address;
+      const session = new Session<E>(d.name, d.guest, loggedInFrom, { id: d.id, secret: Buffer.from(d.secret, 'base64'), token: d.token });
+      session.away = d.away;
+      for (const k of d.awayTold) session.awayTold.add(k);
+      if (d.attached) session.at = reach(d);
+      this.sessions.set(session.key, session);
+      this.byId.set(session.id, session);
+    }
+    for (const [key, address] of state.waiting) {
+      const session = this.sessions.get(key);
+      if (!session) continue;
+      this.waiting.set(session, address);
+      let here = this.waitingFrom.get(address);
+      if (!here) this.waitingFrom.set(address, (here = new Set()));
+      here.add(session);
+    }
+    this.privates.consent.restore(state.consent);
+    this.limits.restore(state.limits);
+    this.undelivered.restore(state.undelivered);
+    this.changed();
   }
 
   // ---- announcements -------------------------------------------------------------------------

@@ -12,12 +12,19 @@ import type { Endpoint } from './outbox.js';
 
 export type SessionState = 'attached' | 'detached' | 'ended';
 
-/** Fresh heartbeat credentials: session id, MAC key, resume token. */
-const credentials = (): [string, Buffer, string] => [
-  randomBytes(12).toString('base64url'),
-  randomBytes(32),
-  randomBytes(24).toString('base64url'),
-];
+/** A session's heartbeat credentials: public id, MAC key, resume token. */
+export interface Credentials {
+  id: string;
+  secret: Buffer;
+  token: string;
+}
+
+/** Fresh random credentials. */
+export const freshCredentials = (): Credentials => ({
+  id: randomBytes(12).toString('base64url'),
+  secret: randomBytes(32),
+  token: randomBytes(24).toString('base64url'),
+});
 
 export class Session<E extends Endpoint = Endpoint> {
   /** The case-folded name: the key in the registry and the address in the outbox. */
@@ -44,10 +51,12 @@ export class Session<E extends Endpoint = Endpoint> {
     readonly name: string,
     readonly guest: boolean,
     address: string,
+    /** Given when the credentials were made elsewhere (a cluster: by the server the user logged in on). */
+    credentials: Credentials = freshCredentials(),
   ) {
     this.key = foldName(name);
     this.limitKey = guest ? `addr:${address}` : `user:${this.key}`;
-    [this.id, this.secret, this.token] = credentials();
+    ({ id: this.id, secret: this.secret, token: this.token } = credentials);
   }
 
   get state(): SessionState {
@@ -61,8 +70,8 @@ export class Session<E extends Endpoint = Endpoint> {
    * number would reject as stale, and the old client's token must stop working. The caller
    * re-registers the id.
    */
-  rekey(): void {
-    [this.id, this.secret, this.token] = credentials();
+  rekey(credentials: Credentials = freshCredentials()): void {
+    ({ id: this.id, secret: this.secret, token: this.token } = credentials);
     this.lastSeq = -1n;
   }
 

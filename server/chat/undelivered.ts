@@ -9,6 +9,8 @@
 const LINES_KEPT = 5;
 const LINE_CHARS = 60;
 
+export type UndeliveredState = [recipient: string, [sender: string, lines: string[], more: number][]][];
+
 interface FromOne {
   lines: string[];
   more: number;
@@ -46,5 +48,16 @@ export class Undelivered {
     const bySender = this.waiting.get(recipient) ?? new Map<string, FromOne>();
     this.waiting.delete(recipient);
     return bySender;
+  }
+
+  /** Everything, as plain data (a cluster's checkpoint). */
+  snapshot(): UndeliveredState {
+    return [...this.waiting].map(([to, bySender]) => [to, [...bySender].map(([from, { lines, more }]) => [from, [...lines], more])]);
+  }
+
+  /** Replaces everything with `state` (see snapshot). */
+  restore(state: UndeliveredState): void {
+    this.waiting.clear();
+    for (const [to, senders] of state) this.waiting.set(to, new Map(senders.map(([from, lines, more]) => [from, { lines: [...lines], more }])));
   }
 }

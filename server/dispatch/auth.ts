@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { ChatError, chatError, errorMessage } from '../../common/errors.js';
 import { foldName, nameProblem } from '../../common/names.js';
 import type { ClientMessage } from '../../common/protocol.js';
+import { NameTaken } from '../store/accounts.js';
 import { HashAbandoned, HasherBusy } from '../store/hasher.js';
 import type { Command, Ctx } from './context.js';
 
@@ -60,14 +61,27 @@ async function guestLogin({ config, room, chat, store, logins, caller }: Ctx, ms
     return chatError('BAD_NAME', `${base} is a registered account; give its password`);
   }
   // Seed 000: a name already online gets _2, _3, ...; never an account's name, nor one being
-  // registered. All in this one turn, with room.login: nothing can take the name in between.
-  let name = base;
-  for (let n = 2; room.find(name) || taken(name); n++) {
-    name = `${[...base].slice(0, 32 - String(n).length - 1).join('')}_${n}`;
+  // registered. On one server nothing can take the name between this look and the login; on a
+  // cluster another server's guest may have got it first: the login is refused, and the next
+  // free number is tried.
+  const tried = new Set<string>();
+  for (let attempt = 1; ; attempt++) {
+    let name = base;
+    for (let n = 2; room.find(name) || taken(name) || tried.has(foldName(name)); n++) {
+      name = `${[...base].slice(0, 32 - String(n).length - 1).join('')}_${n}`;
+    }
+    tried.add(foldName(name));
+    try {
+      await chat.login(name, true, false, caller, msg.since);
+      return null;
+    } catch (e) {
+      if (!(e instanceof ChatError) || e.code !== 'ALREADY_LOGGED_IN' || attempt >= GUEST_TRIES) throw e;
+    }
   }
-  await chat.login(name, true, false, caller, msg.since);
-  return null;
 }
+
+/** Names a guest login tries before it gives up (a cluster's servers racing for the same ones). */
+const GUEST_TRIES = 10;
 
 async function accountLogin(ctx: Ctx, msg: ClientMessage<'login'>): Promise<ChatError | null> {
   const { room, chat, store, hasher, logins, caller, log } = ctx;
@@ -138,6 +152,7 @@ async function register(ctx: Ctx, user: string, password: string): Promise<ChatE
   try {
     await store.create(user, hash, new Date(room.clock.now()));
   } catch (e) {
+    if (e instanceof NameTaken) return chatError('NAME_TAKEN', user);
     log.error(`Could not save account ${user}: ${(e as Error).message}`);
     return chatError('STORE_FAILED');
   }

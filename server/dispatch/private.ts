@@ -3,7 +3,6 @@
  * (server/chat/private.ts); these read the request.
  */
 import { yesOrNo } from '../../common/answer.js';
-import { chatError } from '../../common/errors.js';
 import { foldName } from '../../common/names.js';
 import type { ClientMessage } from '../../common/protocol.js';
 import type { Command, UserCtx } from './context.js';
@@ -12,10 +11,8 @@ import type { Command, UserCtx } from './context.js';
 export const pm_request: Command<'pm_request'> = {
   login: true,
   limited: true,
-  run({ room, chat, me }, msg) {
-    const target = room.find(msg.to);
-    if (!target) throw chatError('NO_SUCH_USER', msg.to);
-    return chat.pmRequest(me, target);
+  run({ chat, me }, msg) {
+    return chat.pmRequest(me, msg.to);
   },
 };
 

@@ -12,7 +12,8 @@ import type { Outbox } from '../chat/outbox.js';
 import type { Counters } from '../counters.js';
 import type { Backlogs, Kept } from './backlogs.js';
 import type { BaseConnection } from './connection.js';
-import type { Peer, Wire } from './wire.js';
+import { Elsewhere } from './elsewhere.js';
+import { NATIVE, type Peer, type Wire } from './wire.js';
 
 /** Why a connection closes when its user's session ends, by the goodbye's reason (for the log). */
 const CLOSE_REASONS: Record<ServerMessage<'bye'>['reason'], string> = {
@@ -35,7 +36,10 @@ interface Link {
   kept: Kept | null;
 }
 
-export class Delivery implements Outbox<BaseConnection> {
+/** Where a user is reached: a connection here, or another server of a cluster (nothing to write). */
+export type Reach = BaseConnection | Elsewhere;
+
+export class Delivery implements Outbox<Reach> {
   private readonly links = new Map<string, Link>();
 
   /** `counters` (if any) count deliveries, once per call, and what logins were answered. */
@@ -44,7 +48,8 @@ export class Delivery implements Outbox<BaseConnection> {
     private readonly counters?: Counters,
   ) {}
 
-  attach(user: string, conn: BaseConnection, first: ServerMessage): void {
+  attach(user: string, conn: Reach, first: ServerMessage): void {
+    if (conn instanceof Elsewhere) return this.movedAway(user);
     // Encoded before anything is bound: a message that cannot be encoded leaves no half-login.
     const greeting = conn.wire.encode(first, conn.peer);
     let link = this.links.get(user);
@@ -127,6 +132,27 @@ export class Delivery implements Outbox<BaseConnection> {
     link.conn = null;
     link.kept = this.backlogs.open();
     return user;
+  }
+
+  /**
+   * A user of another server of the cluster lost their connection: what the room sends them is
+   * kept here too, so a resume on this server gets it (their client may reconnect to any server).
+   * Only for tinychat's own clients: an IRC client does not resume.
+   */
+  detachRemote(user: string, wire: Wire['name']): void {
+    if (wire !== NATIVE.name || this.links.has(user)) return;
+    this.links.set(user, { user, conn: null, wire: NATIVE, peer: null, kept: this.backlogs.open() });
+  }
+
+  /** `user` is now reached on another server: nothing is kept or written for them here. */
+  private movedAway(user: string): void {
+    const link = this.links.get(user);
+    if (!link) return;
+    this.links.delete(user);
+    this.release(link);
+    if (!link.conn) return;
+    link.conn.user = null;
+    link.conn.close('session resumed on another server');
   }
 
   private deliver(link: Link, bytes: Buffer): void {

@@ -127,7 +127,7 @@ export class HistoryFile implements History {
       const rows = text.split('\n');
       for (const [i, row] of rows.entries()) {
         if (row === '') continue;
-        const line = parse(row);
+        const line = parseHistoryLine(row);
         if (!line) {
           // A crash can tear the last line of a file; anything else is damage worth a word too.
           if (i >= rows.length - 2) torn++;
@@ -165,14 +165,7 @@ export class HistoryFile implements History {
 
   /** The index of the first line with an id above `id`. */
   private indexAfter(id: number): number {
-    let lo = 0;
-    let hi = this.lines.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.lines[mid]!.id <= id) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return indexAfterId(this.lines, id);
   }
 
   private files(): string[] {
@@ -188,7 +181,8 @@ export class HistoryFile implements History {
   }
 }
 
-function parse(row: string): HistoryLine | null {
+/** One stored line (a JSON object) as a HistoryLine, or null if it is not one: torn, damaged, not ours. */
+export function parseHistoryLine(row: string): HistoryLine | null {
   try {
     const v = JSON.parse(row) as Partial<HistoryLine>;
     if (typeof v.id === 'number' && typeof v.ts === 'number' && typeof v.from === 'string' && typeof v.text === 'string') {
@@ -198,4 +192,16 @@ function parse(row: string): HistoryLine | null {
     // not JSON: torn or damaged
   }
   return null;
+}
+
+/** The index of the first of `lines` (in id order) with an id above `id`: a binary search. */
+export function indexAfterId(lines: HistoryLine[], id: number): number {
+  let lo = 0;
+  let hi = lines.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (lines[mid]!.id <= id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

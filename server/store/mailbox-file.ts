@@ -87,13 +87,7 @@ export class MailboxFile implements Mailbox {
 
   /** Drops `user`'s messages that have waited longer than the days allowed. */
   private expire(user: string): void {
-    const box = this.boxes.get(user);
-    if (!box) return;
-    const cutoff = this.options.clock.now() - this.options.days * DAY_MS;
-    const live = box.filter((m) => m.ts >= cutoff);
-    if (live.length === box.length) return;
-    if (live.length > 0) this.boxes.set(user, live);
-    else this.boxes.delete(user);
+    expireBox(this.boxes, user, this.options.clock.now() - this.options.days * DAY_MS);
   }
 
   private load(): void {
@@ -163,4 +157,14 @@ function parse(row: string): Put | Take | null {
   } catch {
     return null;
   }
+}
+
+/** Drops from `user`'s box in `boxes` the messages kept before `cutoff` (and the box, once empty). */
+export function expireBox(boxes: Map<string, Kept[]>, user: string, cutoff: number): void {
+  const box = boxes.get(user);
+  if (!box) return;
+  const live = box.filter((m) => m.ts >= cutoff);
+  if (live.length === box.length) return;
+  if (live.length > 0) boxes.set(user, live);
+  else boxes.delete(user);
 }

@@ -24,6 +24,9 @@ describe('bench command line', () => {
     [['--heartbeat', '-1'], /invalid --heartbeat -1/],
     [['--login-timeout', '0'], /invalid --login-timeout 0/],
     [['--scenario', 'nope'], /scenario/],
+    [['--nodes', '3'], /--nodes goes with --scenario cluster/],
+    [['--scenario', 'cluster', '--nodes', '1'], /invalid --nodes 1: use a whole number from 2 to 16/],
+    [['--scenario', 'cluster', '--floor'], /--scenario cluster starts its own servers and Redis/],
     [['--bogus'], /bogus/],
   ];
   for (const [args, message] of refused) {

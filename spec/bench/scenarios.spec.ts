@@ -12,6 +12,7 @@ import { PASSWORD } from '../../bench/accounts.js';
 import type { ClientSpec } from '../../bench/ipc.js';
 import { main, parseArgs, runBench } from '../../bench/main.js';
 import { WorkerPool } from '../../bench/pool.js';
+import { haveRedis } from '../../bench/redis-proc.js';
 import { spawnTarget } from '../../bench/server-proc.js';
 
 /** Runs `run` with this process's stdout and stderr captured instead of printed. */
@@ -59,6 +60,25 @@ describe('bench scenarios (--quick)', function () {
       expect(real.errors).to.deep.equal({});
     });
   }
+
+  it('cluster: clients spread over three servers on one Redis get every line in order, and one server runs the same beside it', async function () {
+    if (!(await haveRedis())) this.skip();
+    const config = parseArgs(['--scenario', 'cluster', '--quick', '--no-progress']);
+    const { real, single, ratios } = await runBench(config);
+    for (const run of [real, single!]) {
+      expect(run.login.ok).to.equal(config.clients);
+      expect(run.chat).to.include({ expected: config.clients * run.chat!.sent, lost: 0, outOfOrder: 0 });
+      expect(run.closed).to.deep.equal({});
+      expect(run.errors).to.deep.equal({});
+    }
+    expect([real.target, single!.target]).to.deep.equal(['cluster', 'server']);
+    expect(real.processes!.map((p) => p.name)).to.deep.equal(['server n1', 'server n2', 'server n3', 'redis']);
+    // CPU is counted in 10 ms ticks: a quick run's Redis may not reach one, the servers together do.
+    expect(real.processes!.every((p) => p.cpuS >= 0 && p.peakRssMB > 0)).to.equal(true);
+    expect(real.processes!.slice(0, 3).reduce((n, p) => n + p.cpuS, 0)).to.be.greaterThan(0);
+    expect(real.serverStats).to.match(/Servers in the cluster: 3/);
+    expect(ratios!['chat.lost']).to.equal(1); // 0 lost against 0 lost
+  });
 });
 
 describe('bench command (main)', function () {

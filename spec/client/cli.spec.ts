@@ -3,6 +3,7 @@
  * fed through a pipe, and TestClients as the other users.
  */
 import { expect } from 'chai';
+import type { BaseConnection } from '../../server/net/connection.js';
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -233,7 +234,7 @@ describe('chat-client (built, through a pipe)', function () {
     const srv = await server();
     const bob = await peer(srv.port, 'bob');
     const alice = await loggedIn(srv.port, 'alice');
-    srv.server.room.find('alice')!.at!.destroy('test: cut the wire');
+    (srv.server.room.find('alice')!.at as BaseConnection).destroy('test: cut the wire');
     await alice.waitFor(/Connection lost \(closed by the server\), reconnecting…$/);
     await alice.waitFor(/Reconnected$/);
     alice.write('back again');

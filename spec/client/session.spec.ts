@@ -5,6 +5,7 @@
  * test controls.
  */
 import { expect } from 'chai';
+import type { BaseConnection } from '../../server/net/connection.js';
 import type net from 'node:net';
 import { makeClientConfig } from '../../client/config.js';
 import { connect as realConnect, ConnectError, type Endpoint } from '../../client/connection.js';
@@ -59,7 +60,7 @@ describe('client/session (fake clock)', () => {
   /** Cuts alice's connection on the server side and waits for the client to notice. */
   async function cut(): Promise<number> {
     down = true;
-    srv.server.room.find('alice')!.at!.destroy('test: cut');
+    (srv.server.room.find('alice')!.at as BaseConnection).destroy('test: cut');
     await ui.waitFor(/Connection lost \(closed by the server\), reconnecting…$/);
     return clock.now();
   }

@@ -85,7 +85,10 @@ describe('deployment recipes', function () {
       const port = own.TINYCHAT_PORT!;
       // Each server's port is the same number inside and out (the UDP port it announces).
       expect(service).to.include(`"${port}:${port}/tcp", "${port}:${port}/udp"`);
-      expect((await printConfig({ ...image, ...own })).code).to.equal(0);
+      const printed = await printConfig({ ...image, ...own });
+      expect(printed.code).to.equal(0);
+      // One cluster: every server on the compose file's Redis, each under its own name.
+      expect(JSON.parse(printed.out)).to.deep.include({ redis: 'redis://redis:6379', 'node-id': own.TINYCHAT_NODE_ID });
     }
   });
 

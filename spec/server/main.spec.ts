@@ -3,7 +3,7 @@
  * line, its console, its errors (one line, exit code 1, no stack trace) and its --help.
  */
 import { expect } from 'chai';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -12,63 +12,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ClientProcess } from '../client/client-process.js';
 import { TestClient } from '../support/harness.js';
+import { killAll, Proc } from '../support/proc.js';
 import { waitUntil } from '../support/wait.js';
 
 const MAIN = fileURLToPath(new URL('../../server/main.js', import.meta.url));
 const READY = /^Server listening on tcp:\/\/127\.0\.0\.1:(\d+) and udp:\/\/127\.0\.0\.1:(\d+)$/;
-
-/** A server process; stdout and stderr are collected line by line. */
-class Proc {
-  readonly out: string[] = [];
-  readonly err: string[] = [];
-  readonly exited: Promise<number | null>;
-  private waiters: (() => void)[] = [];
-
-  constructor(readonly child: ChildProcessWithoutNullStreams) {
-    const collect = (into: string[]) => {
-      let rest = '';
-      return (b: Buffer) => {
-        const parts = (rest + b.toString()).split('\n');
-        rest = parts.pop()!;
-        into.push(...parts);
-        this.waiters.splice(0).forEach((w) => w());
-      };
-    };
-    child.stdout.on('data', collect(this.out));
-    child.stderr.on('data', collect(this.err));
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-  }
-
-  /** Waits for a stdout line that matches. */
-  async line(re: RegExp, ms = 8000): Promise<RegExpExecArray> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      for (const l of this.out) {
-        const m = re.exec(l);
-        if (m) return m;
-      }
-      if (this.child.exitCode !== null) throw new Error(`exited ${this.child.exitCode}; stderr: ${this.err.join('\n')}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no line matching ${re}; stdout: ${this.out.join('\n')}`);
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, left);
-        this.waiters.push(() => (clearTimeout(t), r()));
-        this.child.once('exit', () => (clearTimeout(t), r()));
-      });
-    }
-  }
-
-  /** Exit code, after waiting at most `ms`. */
-  async exitCode(ms = 8000): Promise<number | null> {
-    let t: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => (t = setTimeout(() => reject(new Error('did not exit')), ms)));
-    try {
-      return await Promise.race([this.exited, timeout]);
-    } finally {
-      clearTimeout(t);
-    }
-  }
-}
 
 describe('chat-server binary', function () {
   this.timeout(20_000);
@@ -119,12 +67,7 @@ describe('chat-server binary', function () {
   });
   afterEach(async () => {
     clients.splice(0).forEach((c) => c.close());
-    for (const p of procs.splice(0)) {
-      if (p.child.exitCode === null && p.child.signalCode === null) {
-        p.child.kill('SIGKILL');
-        await p.exited;
-      }
-    }
+    await killAll(procs);
     rmSync(dir, { recursive: true, force: true });
   });
 

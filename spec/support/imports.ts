@@ -60,6 +60,16 @@ const RULES: Rule[] = [
     allowed: /^server\/chat\/history\.ts$/,
     why: 'the store knows nothing of the chat or the wire (it implements the history and mailbox ports of chat/history.ts)',
   },
+  {
+    files: /^server\/(chat|net|dispatch|store)\//,
+    forbidden: /^server\/cluster\//,
+    why: 'the cluster is a second implementation of the Chat, the outbox and the stores; what it implements knows nothing of it',
+  },
+  {
+    files: /^server\/cluster\//,
+    forbidden: /^(server\/dispatch\/|common\/codec\.ts$)/,
+    why: 'the cluster replicates changes to the chat, never commands or bytes',
+  },
 ];
 
 /** What only server/net/ may use of the codec, since only it encodes what the server sends. */

@@ -1,0 +1,107 @@
+/**
+ * Offline messages on a cluster. Every server applies every message kept and every login, so each
+ * holds the same boxes in memory and agrees on what a login hands over; the server a message was
+ * sent on writes it to Redis (the sender is told once it is there), and the server a user logs in
+ * on removes what it handed over.
+ */
+import type { Clock } from '../../common/clock.js';
+import type { Kept, Mailbox } from '../chat/history.js';
+import type { Logger } from '../logger.js';
+import { expireBox } from '../store/mailbox-file.js';
+import { KEYS, type Redis } from './redis.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Removes the messages with an id up to ARGV[1] from the list KEYS[1]. */
+const TAKE = `
+local keep = {}
+for _, m in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+  local ok, v = pcall(cjson.decode, m)
+  if not ok or type(v) ~= 'table' or type(v.id) ~= 'number' or v.id > tonumber(ARGV[1]) then table.insert(keep, m) end
+end
+redis.call('DEL', KEYS[1])
+if #keep > 0 then redis.call('RPUSH', KEYS[1], unpack(keep)) end
+return #keep`;
+
+export interface SharedMailboxOptions {
+  days: number;
+  clock: Clock;
+  log: Logger;
+  mine: () => boolean;
+}
+
+export class SharedMailbox implements Mailbox {
+  lastId = 0;
+  private readonly boxes = new Map<string, Kept[]>();
+
+  private constructor(
+    private readonly redis: Redis,
+    private readonly options: SharedMailboxOptions,
+  ) {}
+
+  static async open(redis: Redis, options: SharedMailboxOptions): Promise<SharedMailbox> {
+    const box = new SharedMailbox(redis, options);
+    let n = 0;
+    for await (const keys of redis.scanIterator({ MATCH: KEYS.mailPattern, COUNT: 500 })) {
+      for (const key of keys) {
+        const user = key.slice(KEYS.mailPattern.length - 1);
+        for (const row of await redis.lRange(key, 0, -1)) {
+          const m = parse(row);
+          if (m && box.insert(user, m)) n++;
+        }
+      }
+    }
+    options.log.info(`Offline messages: ${n} read from Redis`);
+    return box;
+  }
+
+  waiting(user: string): number {
+    this.expire(user);
+    return this.boxes.get(user)?.length ?? 0;
+  }
+
+  put(user: string, message: Kept): Promise<void> {
+    this.insert(user, message);
+    if (!this.options.mine()) return Promise.resolve();
+    return this.redis.rPush(KEYS.mail(user), JSON.stringify(message)).then(() => undefined);
+  }
+
+  take(user: string): Kept[] {
+    this.expire(user);
+    const box = this.boxes.get(user) ?? [];
+    this.boxes.delete(user);
+    if (box.length > 0 && this.options.mine()) {
+      this.redis
+        .eval(TAKE, { keys: [KEYS.mail(user)], arguments: [String(box.at(-1)!.id)] })
+        .catch((e: Error) => this.options.log.warn(`Offline messages: could not remove ${user}'s from Redis: ${e.message}`));
+    }
+    return box;
+  }
+
+  /** Adds in id order; false if already there (read from Redis and from the log both). */
+  private insert(user: string, m: Kept): boolean {
+    const box = this.boxes.get(user) ?? [];
+    if (box.some((k) => k.id === m.id)) return false;
+    box.push(m);
+    box.sort((a, b) => a.id - b.id);
+    this.boxes.set(user, box);
+    this.lastId = Math.max(this.lastId, m.id);
+    return true;
+  }
+
+  private expire(user: string): void {
+    expireBox(this.boxes, user, this.options.clock.now() - this.options.days * DAY_MS);
+  }
+}
+
+function parse(row: string): Kept | null {
+  try {
+    const v = JSON.parse(row) as Partial<Kept>;
+    if (typeof v.id === 'number' && typeof v.ts === 'number' && typeof v.from === 'string' && typeof v.to === 'string' && typeof v.text === 'string') {
+      return { id: v.id, ts: v.ts, from: v.from, to: v.to, text: v.text, ...(v.action === true ? { action: true } : {}) };
+    }
+  } catch {
+    // not ours
+  }
+  return null;
+}

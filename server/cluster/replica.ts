@@ -1,0 +1,266 @@
+/**
+ * This server's copy of the cluster's room, and how an event from the shared log changes it.
+ *
+ * Every server applies the same events in the same order to the same starting state, with the
+ * room's clock reading each event's time (see ReplicaClock): so every copy makes the same
+ * decisions (who got a name first, a line's id, whether a sender is over the limit, which request
+ * a Y answers). What differs is only who is connected here: a user of this server is reached at
+ * their connection, anyone else at an Elsewhere endpoint, to which Delivery writes nothing (their
+ * own server delivers the same message from the same event).
+ *
+ * Nothing here talks to Redis: the events come in through apply(), and the state goes out and
+ * comes back through snapshot() and restore() (server/cluster/checkpoint.ts).
+ */
+import { randomBytes } from 'node:crypto';
+import { ChatError, chatError } from '../../common/errors.js';
+import { foldName } from '../../common/names.js';
+import type { Room, RoomState } from '../chat/room.js';
+import type { Session } from '../chat/session.js';
+import type { Logger } from '../logger.js';
+import type { BaseConnection } from '../net/connection.js';
+import type { Delivery, Reach } from '../net/delivery.js';
+import { Elsewhere } from '../net/elsewhere.js';
+import type { Account } from '../store/accounts.js';
+import type { ReplicaClock } from './clock.js';
+import { idTime, type ClusterEvent, type Creds, type Envelope } from './events.js';
+
+/** What the cluster knows of a session beyond the room: its serial, and where it is connected. */
+export interface Placement {
+  /** The log id of its login: names this session and no later one with the name. */
+  serial: string;
+  /** The log id of its last login or resume: names its current connection. */
+  att: string;
+  /** The server life (incarnation) it is connected to, or was last. */
+  home: string;
+  /** That server's name, for the log. */
+  node: string;
+  /** Its connection's wire format. */
+  wire: string;
+}
+
+/** The cluster's state at one point of the log (a checkpoint). */
+export interface ReplicaState {
+  room: RoomState;
+  placements: [user: string, Placement][];
+  nodes: [incarnation: string, node: string][];
+}
+
+/** Who asked, on this server, for the event being applied, and waits for its outcome. */
+export interface Asker {
+  /** The connection a login or resume is for. */
+  at?: BaseConnection;
+}
+
+export interface ReplicaDeps {
+  room: Room<Reach>;
+  delivery: Delivery;
+  clock: ReplicaClock;
+  log: Logger;
+  /** Another server's news for the login throttle and the accounts. */
+  gateNews(news: Extract<ClusterEvent, { t: 'gate' }>): void;
+  account(account: Account): void;
+  /** A connection of this server went away (a login that finished after its connection closed). */
+  lost(user: string, at: BaseConnection, why: string): void;
+}
+
+export const freshCreds = (): Creds => [randomBytes(12).toString('base64url'), randomBytes(32).toString('base64'), randomBytes(24).toString('base64url')];
+
+const credentials = ([id, secret, token]: Creds) => ({ id, secret: Buffer.from(secret, 'base64'), token });
+
+export class Replica {
+  /** The last log id applied. */
+  lastId = '0-0';
+  /** Living server lives: incarnation → node name. */
+  readonly nodes = new Map<string, string>();
+  private readonly placements = new WeakMap<Session<Reach>, Placement>();
+  /** Whether the event being applied was asked for on this server (see mine()). */
+  private applyingMine = false;
+
+  constructor(
+    private readonly deps: ReplicaDeps,
+    /** This server's life. */
+    public incarnation: string,
+  ) {}
+
+  get room(): Room<Reach> {
+    return this.deps.room;
+  }
+
+  /** Whether the event being applied came from this server: what it writes to Redis is its job. */
+  mine(): boolean {
+    return this.applyingMine;
+  }
+
+  placement(s: Session<Reach>): Placement | undefined {
+    return this.placements.get(s);
+  }
+
+  /** Whether `s` is connected to this server (or was last, and waits for a resume). */
+  isHome(s: Session<Reach>): boolean {
+    return this.placements.get(s)?.home === this.incarnation;
+  }
+
+  /**
+   * Applies one event. Returns its outcome for the asker (a ChatError is thrown); on the other
+   * servers a refusal changes nothing and is not theirs to report.
+   */
+  apply(id: string, e: Envelope, asker: Asker | undefined): unknown {
+    this.lastId = id;
+    const mine = e.o === this.incarnation;
+    this.deps.clock.pin(idTime(id));
+    this.applyingMine = mine;
+    try {
+      return this.change(id, e, mine, asker);
+    } catch (err) {
+      if (mine || !(err instanceof ChatError)) throw err;
+      return undefined;
+    } finally {
+      this.applyingMine = false;
+      this.deps.clock.unpin();
+    }
+  }
+
+  private change(id: string, e: Envelope, mine: boolean, asker: Asker | undefined): unknown {
+    const { room, log } = this.deps;
+    switch (e.t) {
+      case 'hello':
+        this.nodes.set(e.o, e.node);
+        if (!mine) log.info(`Cluster: server ${e.node} joined`);
+        return undefined;
+      case 'gone':
+        return this.gone(e.inc, e.why);
+      case 'login': {
+        const at = this.reach(e, mine, asker);
+        const session = room.login(e.name, e.guest, e.created, at, e.since, credentials(e.cred));
+        this.placements.set(session, { serial: id, att: id, home: e.o, node: this.nodes.get(e.o) ?? e.o, wire: e.wire });
+        this.closedMeanwhile(session.key, at);
+        return undefined;
+      }
+      case 'resume': {
+        const session = this.session(e.user, e.s, 'RESUME_FAILED');
+        const at = this.reach({ ...e, name: session.name }, mine, asker);
+        room.resume(session, at, e.cred !== undefined, e.cred && credentials(e.cred));
+        Object.assign(this.placements.get(session)!, { att: id, home: e.o, node: this.nodes.get(e.o) ?? e.o, wire: e.wire });
+        this.closedMeanwhile(session.key, at);
+        return undefined;
+      }
+      case 'lost': {
+        const session = room.byKey(e.user);
+        const p = session && this.placements.get(session);
+        if (!session?.at || p?.att !== e.att) return undefined;
+        room.lost(e.user, session.at, e.why);
+        if (p.home !== this.incarnation && session.state === 'detached') this.deps.delivery.detachRemote(e.user, p.wire);
+        return undefined;
+      }
+      case 'end':
+        return room.end(this.session(e.user, e.s), e.reason, e.why);
+      case 'say': {
+        const me = this.session(e.user, e.s);
+        if (e.lim && !room.allow(me)) return undefined;
+        return room.say(me, e.text, e.group, e.action);
+      }
+      case 'dm': {
+        const me = this.session(e.user, e.s);
+        if (e.lim && !room.allow(me)) return undefined;
+        return room.dm(me, e.to, e.text, e.action);
+      }
+      case 'leave': {
+        const me = this.session(e.user, e.s);
+        if (e.lim && !room.allow(me)) return undefined;
+        // Logged in since it was sent: it goes to them now, as any private message would.
+        if (room.find(e.to)) return room.dm(me, e.to, e.text, e.action);
+        return room.leave(me, e.to, e.text, e.action);
+      }
+      case 'away':
+        return room.setAway(this.session(e.user, e.s), e.text);
+      case 'back':
+        return room.back(this.session(e.user, e.s));
+      case 'pm': {
+        const me = this.session(e.user, e.s);
+        if (e.lim && !room.allow(me)) return undefined;
+        const target = room.find(e.target);
+        if (!target) throw chatError('NO_SUCH_USER', e.target);
+        return room.privates.request(me, target);
+      }
+      case 'pmans':
+        return room.privates.answer(this.session(e.user, e.s), e.from, e.accept, e.typed);
+      case 'pmexit':
+        return room.privates.exit(this.session(e.user, e.s));
+      case 'expire':
+        return room.privates.expireOne({ from: e.from, to: e.to, at: e.at });
+      case 'wall':
+        return room.wall(e.text);
+      case 'mute': {
+        const who = room.byKey(e.user);
+        return who && room.mute(who, e.seconds);
+      }
+      case 'gate':
+        if (!mine) this.deps.gateNews(e);
+        return undefined;
+      case 'account':
+        if (!mine) this.deps.account({ name: e.name, hash: e.hash, created: e.created });
+        return undefined;
+    }
+  }
+
+  /** The server life `inc` is over: its users are offline everywhere, once. */
+  private gone(inc: string, why: 'lease' | 'stopped'): number {
+    const { room, log } = this.deps;
+    const node = this.nodes.get(inc) ?? inc;
+    this.nodes.delete(inc);
+    const theirs = [...room.all()].filter((s) => this.placements.get(s)?.home === inc);
+    for (const s of theirs) room.end(s, 'unreachable');
+    if (theirs.length > 0 || why === 'lease') {
+      const how = why === 'lease' ? 'its lease expired' : 'it stopped';
+      log.warn(`Cluster: server ${node} is gone (${how}): ${theirs.length} user${theirs.length === 1 ? '' : 's'} taken offline`);
+    }
+    return theirs.length;
+  }
+
+  /** The session `user` whose serial is `serial`; refused with `code` when it has ended meanwhile. */
+  private session(user: string, serial: string, code: 'NOT_LOGGED_IN' | 'RESUME_FAILED' = 'NOT_LOGGED_IN'): Session<Reach> {
+    const s = this.deps.room.byKey(user);
+    if (!s || this.placements.get(s)?.serial !== serial) throw chatError(code);
+    return s;
+  }
+
+  /** Where a login or resume is reached: the asker's connection here, or another server. */
+  private reach(e: { name: string; address: string; wire: string; o: string }, mine: boolean, asker: Asker | undefined): Reach {
+    if (mine && asker?.at) return asker.at;
+    return new Elsewhere(foldName(e.name), e.address, this.nodes.get(e.o) ?? e.o, e.o, e.wire);
+  }
+
+  /** A connection of ours that closed while its login was in the log: lost, as if just after. */
+  private closedMeanwhile(user: string, at: Reach): void {
+    if (!(at instanceof Elsewhere) && at.closed) this.deps.lost(user, at, 'connection closed while logging in');
+  }
+
+  // ---- state ---------------------------------------------------------------------------------
+
+  snapshot(): ReplicaState {
+    const { room } = this.deps;
+    return {
+      room: room.snapshot(),
+      placements: [...room.all()].map((s) => [s.key, { ...this.placements.get(s)! }]),
+      nodes: [...this.nodes],
+    };
+  }
+
+  /** Starts from `state` (nobody is connected here yet: everyone is elsewhere). */
+  restore(state: ReplicaState): void {
+    const { room, delivery } = this.deps;
+    const where = new Map(state.placements);
+    room.restore(state.room, (d) => {
+      const key = foldName(d.name);
+      const p = where.get(key)!;
+      return new Elsewhere(key, d.address, p.node, p.home, p.wire);
+    });
+    for (const s of room.all()) {
+      const p = where.get(s.key);
+      if (p) this.placements.set(s, { ...p });
+      if (p && s.state === 'detached') delivery.detachRemote(s.key, p.wire);
+    }
+    this.nodes.clear();
+    for (const [inc, node] of state.nodes) this.nodes.set(inc, node);
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * Several servers, one chat: three real servers on one real redis-server.
+ */
+import { expect } from 'chai';
+import { needRedis, startCluster, type Cluster } from '../support/cluster.js';
+
+/** Why a promise was refused (it must be). */
+async function refusal(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    return String(e);
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('cluster: three servers on one Redis', function () {
+  this.timeout(30_000);
+  let cluster: Cluster;
+
+  needRedis();
+
+  beforeEach(async () => {
+    cluster = await startCluster(3, { allowGuests: true, rateCount: 1000 });
+  });
+
+  afterEach(async () => {
+    await cluster.stop();
+  });
+
+  it('gives group lines one order on every screen, whoever sends them on whichever server', async () => {
+    const [n1, n2, n3] = cluster.nodes as [NonNullable<(typeof cluster.nodes)[0]>, NonNullable<(typeof cluster.nodes)[0]>, NonNullable<(typeof cluster.nodes)[0]>];
+    const senders = [await n1.login('ann'), await n2.login('bob'), await n3.login('cid')];
+    const watchers = [await n1.login('w1'), await n2.login('w2'), await n3.login('w3')];
+    const N = 30;
+    const seen = watchers.map((w) => {
+      const lines: string[] = [];
+      return new Promise<string[]>((resolve) => {
+        const take = async () => {
+          while (lines.length < N * senders.length) {
+            const m = await w.next((x) => x.type === 'msg' && x.scope === 'group', 10_000);
+            if (m.type === 'msg') lines.push(`${m.id}:${m.from}:${m.text}`);
+          }
+          resolve(lines);
+        };
+        void take();
+      });
+    });
+    for (let i = 0; i < N; i++) for (const [k, s] of senders.entries()) s.send({ type: 'say', text: `line ${i} from ${k}` });
+    const orders = await Promise.all(seen);
+    expect(orders[0]).to.have.length(N * 3);
+    expect(orders[1]).to.deep.equal(orders[0]);
+    expect(orders[2]).to.deep.equal(orders[0]);
+    const ids = orders[0]!.map((l) => Number(l.split(':')[0]));
+    expect(ids).to.deep.equal([...ids].sort((a, b) => a - b));
+    // Each sender's own lines keep the order they were typed in.
+    for (const k of [0, 1, 2]) {
+      const mine = orders[0]!.filter((l) => l.endsWith(` from ${k}`)).map((l) => Number(/line (\d+)/.exec(l)![1]));
+      expect(mine).to.deep.equal([...Array(N).keys()]);
+    }
+  });
+
+  it('delivers /msg between servers, and /who shows everyone on every server', async () => {
+    const [n1, n2] = cluster.nodes;
+    const ann = await n1!.login('ann');
+    const bob = await n2!.login('bob');
+    ann.send({ type: 'dm', to: 'bob', text: 'psst' });
+    const got = await bob.next((m) => m.type === 'msg' && m.scope === 'private');
+    expect(got).to.include({ from: 'ann', to: 'bob', text: 'psst' });
+    const who = await bob.who();
+    expect(who.online).to.include.members(['ann', 'bob']);
+    expect((await ann.who()).online).to.deep.equal(who.online);
+  });
+});
+
+describe('cluster: private sessions, names and limits across servers', function () {
+  this.timeout(30_000);
+  let cluster: Cluster;
+
+  beforeEach(async () => {
+    cluster = await startCluster(2, { allowGuests: true, pmTimeout: 1, rateCount: 3, rateWindow: 60, maxFailures: 2 });
+  });
+
+  afterEach(async () => {
+    await cluster.stop();
+  });
+
+  it('runs the whole @PM story between users on two servers: ask, Y, private lines, EXIT PM', async () => {
+    const [n1, n2] = cluster.nodes;
+    const ann = await n1!.login('ann');
+    const bob = await n2!.login('bob');
+    ann.send({ type: 'pm_request', to: 'bob' });
+    expect(await bob.notice('pm_invite')).to.include({ user: 'ann' });
+    await ann.notice('pm_sent');
+    bob.send({ type: 'pm_answer', accept: true });
+    expect(await ann.notice('pm_started')).to.include({ user: 'bob' });
+    expect(await bob.notice('pm_started')).to.include({ user: 'ann' });
+    ann.send({ type: 'say', text: 'just us' });
+    expect(await bob.line()).to.include({ scope: 'private', from: 'ann', to: 'bob', text: 'just us' });
+    bob.send({ type: 'pm_exit' });
+    expect(await ann.notice('pm_ended')).to.include({ user: 'bob' });
+    await bob.notice('pm_ended');
+  });
+
+  it('refuses a private chat across servers with N, and expires an unanswered one for both sides', async () => {
+    const [n1, n2] = cluster.nodes;
+    const ann = await n1!.login('ann');
+    const bob = await n2!.login('bob');
+    ann.send({ type: 'pm_request', to: 'bob' });
+    await bob.notice('pm_invite');
+    bob.send({ type: 'pm_answer', accept: false });
+    expect(await ann.notice('pm_refused')).to.include({ user: 'bob' });
+    ann.send({ type: 'pm_request', to: 'bob' });
+    await bob.notice('pm_invite');
+    // --pm-timeout 1: the asker's server decides, every server applies it.
+    expect(await ann.next((m) => m.type === 'notice' && m.event === 'pm_expired', 5000)).to.include({ user: 'bob' });
+    expect(await bob.next((m) => m.type === 'notice' && m.event === 'pm_expired', 5000)).to.include({ user: 'ann' });
+  });
+
+  it('creates a name registered on two servers at once only once: the other is told NAME_TAKEN', async () => {
+    const [n1, n2] = cluster.nodes;
+    const [a, b] = await Promise.allSettled([n1!.login('zed', 'first'), n2!.login('zed', 'second')]);
+    const won = [a, b].filter((r) => r.status === 'fulfilled');
+    const lost = [a, b].filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
+    expect(won).to.have.length(1);
+    expect(lost).to.have.length(1);
+    expect(String(lost[0]!.reason)).to.match(/NAME_TAKEN|ALREADY_LOGGED_IN/);
+    // One account in Redis, with the winner's password: the loser's password does not log in.
+    const password = won[0] === a ? 'second' : 'first';
+    (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof n1.login>>>).value.send({ type: 'logout' });
+    expect(await refusal(n2!.login('zed', password))).to.match(/BAD_PASSWORD/);
+  });
+
+  it('has a name online once in the whole cluster, and numbers guests uniquely across servers', async () => {
+    const [n1, n2] = cluster.nodes;
+    await n1!.login('ann', 'pw');
+    expect(await refusal(n2!.login('ann', 'pw'))).to.match(/ALREADY_LOGGED_IN/);
+    const guests = await Promise.all([n1!.login('Kim', ''), n2!.login('Kim', ''), n1!.login('Kim', ''), n2!.login('Kim', '')]);
+    const names = guests.map((g) => g.me.user);
+    expect(new Set(names).size).to.equal(4);
+    expect(names).to.include('Kim');
+  });
+
+  it('holds the flood limit per address across servers, and the login throttle per address', async () => {
+    const [n1, n2] = cluster.nodes;
+    // Two guests from one address, on two servers: one limit (--rate-count 3).
+    const g1 = await n1!.login('g1', '');
+    const g2 = await n2!.login('g2', '');
+    for (let i = 0; i < 3; i++) g1.send({ type: 'say', text: `one ${i}` });
+    for (let i = 0; i < 3; i++) await g2.next((m) => m.type === 'msg' && m.from === 'g1');
+    g2.send({ type: 'say', text: 'one too many' });
+    expect(await g2.notice('muted')).to.have.property('message');
+    // --max-failures 2: two wrong passwords on one server, the third try on the other waits.
+    const owner = await n1!.login('owner', 'right');
+    for (let i = 0; i < 2; i++) expect(await refusal(n1!.login('owner', 'wrong'))).to.match(/BAD_PASSWORD|ALREADY/);
+    // The failures travel in the cluster's log, in order with what n1 posts after them: once g2
+    // (on n2) has a line the owner said on n1 after the failures, n2 knows of them. (Within those few
+    // milliseconds a guesser could get an attempt more on another server; README, Security.)
+    owner.send({ type: 'say', text: 'after the failures' });
+    await g2.next((m) => m.type === 'msg' && m.text === 'after the failures');
+    expect(await refusal(n2!.login('owner', 'wrong'))).to.match(/LOGIN_THROTTLED/);
+  });
+});

@@ -1,0 +1,101 @@
+/**
+ * A cluster through changes: a client that resumes on another server, a server that joins late
+ * (from a checkpoint and the log), history and offline messages from Redis, Redis itself going
+ * away and coming back, and what the console says.
+ */
+import { expect } from 'chai';
+import { consoleCommand } from '../../server/console.js';
+import { needRedis, startCluster, type Cluster } from '../support/cluster.js';
+import { TestClient } from '../support/harness.js';
+import { waitUntil } from '../support/wait.js';
+
+describe('cluster: continuity', function () {
+  this.timeout(30_000);
+  let cluster: Cluster;
+
+  needRedis();
+
+  beforeEach(async () => {
+    cluster = await startCluster(2, { clusterCheckpointEvents: 5, rateCount: 100 });
+  });
+
+  afterEach(async () => {
+    await cluster.stop();
+  });
+
+  it('lets a client whose connection dropped resume on another server, with the lines it missed', async () => {
+    const [n1, n2] = cluster.nodes;
+    const ann = await n1!.login('ann');
+    const bob = await n2!.login('bob');
+    ann.close();
+    // The drop reaches every server through the log; lines sent meanwhile are kept for a resume.
+    await waitUntil(() => n2!.server.room.find('ann')?.state === 'detached', 'the drop applied on n2');
+    bob.send({ type: 'say', text: 'while you were cut off' });
+    bob.send({ type: 'dm', to: 'ann', text: 'and this' });
+    await bob.line();
+    const back = await TestClient.connect(n2!.port);
+    const ok = await back.request({ type: 'resume', session: ann.me.session!, token: ann.me.token! }, (m) => m.type === 'login_ok' || m.type === 'error');
+    expect(ok).to.include({ type: 'login_ok', resumed: true, user: 'ann' });
+    expect(await back.line()).to.include({ text: 'while you were cut off' });
+    expect(await back.line()).to.include({ text: 'and this', scope: 'private' });
+    // Heartbeats now go to n2, the server the client reached.
+    expect(ok.type === 'login_ok' && ok.udpPort).to.equal(n2!.udpPort);
+    back.close();
+  });
+
+  it('brings a server that joins later up to date: who is online, history replayed, offline messages', async () => {
+    const [n1] = cluster.nodes;
+    const ann = await n1!.login('ann');
+    for (let i = 0; i < 12; i++) ann.send({ type: 'say', text: `before ${i}` });
+    for (let i = 0; i < 12; i++) await ann.line();
+    const carl = await n1!.login('carl');
+    carl.send({ type: 'logout' });
+    await carl.whenClosed();
+    ann.send({ type: 'dm', to: 'carl', text: 'for later' });
+    await ann.notice('offline_stored');
+    // Checkpoints every 5 events: the new server starts from one, and the log after it.
+    const n3 = await cluster.add();
+    expect(n3.server.room.online()).to.deep.equal(['ann']);
+    const dan = await n3.login('dan');
+    const replayed = dan.received.filter((m) => m.type === 'msg' && m.replay);
+    expect(replayed.map((m) => (m.type === 'msg' ? m.text : ''))).to.include('before 11');
+    const carlAgain = await n3.login('carl');
+    await carlAgain.notice('offline_delivered');
+    expect(await carlAgain.line()).to.include({ text: 'for later', offline: true, from: 'ann' });
+    // A new line reaches everyone, ids still growing.
+    dan.send({ type: 'say', text: 'hello from the new one' });
+    const seen = await ann.line();
+    expect(seen).to.include({ from: 'dan' });
+    expect(seen.id).to.be.greaterThan((replayed.at(-1) as { id: number }).id);
+  });
+
+  it('keeps users connected while Redis is away: paused, lines refused as not delivered, then resumed', async () => {
+    const [n1, n2] = cluster.nodes;
+    const ann = await n1!.login('ann');
+    const bob = await n2!.login('bob');
+    await cluster.redis.kill();
+    expect(await ann.notice('paused')).to.have.property('message').that.matches(/paused/);
+    await bob.notice('paused');
+    ann.send({ type: 'say', text: 'into the void' });
+    expect(await ann.error()).to.include({ code: 'CLUSTER_DOWN' });
+    await cluster.redis.restart();
+    await ann.next((m) => m.type === 'notice' && m.event === 'resumed', 15_000);
+    await bob.next((m) => m.type === 'notice' && m.event === 'resumed', 15_000);
+    ann.send({ type: 'say', text: 'back again' });
+    expect(await bob.line()).to.include({ from: 'ann', text: 'back again' });
+    expect(n1!.logs.join('\n')).to.match(/lost Redis/).and.to.match(/is back/);
+    expect(bob.closed).to.equal(false);
+  });
+
+  it('shows the whole cluster on the console: online users with their server, and stats', async () => {
+    const [n1, n2] = cluster.nodes;
+    await n1!.login('ann');
+    await n2!.login('bob');
+    await waitUntil(() => n1!.server.room.count === 2, 'both users known on n1');
+    const online = consoleCommand(n1!.server, 'online')!;
+    expect(online).to.match(/^Online users \(2\):/);
+    expect(online).to.match(/ bob: on node2/);
+    expect(online).to.match(/ ann: last heartbeat/);
+    expect(consoleCommand(n2!.server, 'stats')).to.match(/Active users: 2 .*Servers in the cluster: 2/);
+  });
+});

@@ -1,0 +1,134 @@
+/**
+ * Cluster servers as an operator runs them (`node dist/server/main.js --redis URL`): one killed
+ * with SIGKILL and started again, accounts imported from a users file, and the one-line refusals
+ * at start (Redis unreachable, Redis that does not persist).
+ */
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import bcrypt from 'bcryptjs';
+import { UserFile } from '../../server/store/user-file.js';
+import { startServer, TestClient, type Running } from '../support/harness.js';
+import { killAll, Proc } from '../support/proc.js';
+import { startRedis, type RedisServer } from '../../bench/redis-proc.js';
+import { needRedis } from '../support/cluster.js';
+
+const MAIN = fileURLToPath(new URL('../../server/main.js', import.meta.url));
+const READY = /^Server listening on tcp:\/\/127\.0\.0\.1:(\d+) and udp:\/\/127\.0\.0\.1:(\d+)$/;
+// Long enough that nobody here goes silent by the clock: what takes bob offline is his server's death.
+const HEARTBEAT_TIMEOUT = 20;
+
+describe('cluster: servers as processes', function () {
+  this.timeout(40_000);
+  let redis: RedisServer;
+  let dir: string;
+  const procs: Proc[] = [];
+  const servers: Running[] = [];
+  const clients: TestClient[] = [];
+
+  const run = (...args: string[]) => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TINYCHAT_')));
+    const p = new Proc(spawn(process.execPath, [MAIN, ...args], { stdio: 'pipe', cwd: dir, env }));
+    procs.push(p);
+    return p;
+  };
+  const node = (id: string, ...extra: string[]) =>
+    run('--redis', redis.url, '--node-id', id, '--port', '0', '--udp-port', '0', '--log', '', '--bcrypt-cost', '4', '--heartbeat-timeout', String(HEARTBEAT_TIMEOUT), ...extra);
+  const port = async (p: Proc) => Number((await p.line(READY, 15_000))[1]);
+  const login = async (at: number, name: string, password = 'pw') => {
+    const c = await TestClient.login(at, name, password);
+    clients.push(c);
+    return c;
+  };
+  /** Exactly one line on stderr, no stack trace, exit code 1. */
+  async function failsWithOneLine(p: Proc): Promise<string> {
+    expect(await p.exitCode(15_000)).to.equal(1);
+    const lines = p.err.filter((l) => l.trim() !== '');
+    expect(lines, lines.join('\n')).to.have.length(1);
+    expect(lines[0]).to.match(/^chat-server: /).and.not.match(/\bat .*:\d+:\d+|Error:/);
+    return lines[0]!;
+  }
+
+  needRedis();
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'chat-cluster-'));
+    redis = await startRedis();
+  });
+  afterEach(async () => {
+    clients.splice(0).forEach((c) => c.close());
+    await killAll(procs);
+    await Promise.all(servers.splice(0).map((s) => s.stop()));
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("takes a killed server's users offline on the others within the heartbeat timeout plus 5 s, once, also when it comes back", async () => {
+    const here = await startServer({ redis: redis.url, nodeId: 'stays', heartbeatTimeout: HEARTBEAT_TIMEOUT });
+    servers.push(here);
+    const ann = await login(here.port, 'ann');
+    const doomed = node('doomed');
+    const bob = await login(await port(doomed), 'bob');
+    bob.send({ type: 'pm_request', to: 'ann' });
+    await ann.notice('pm_invite');
+    ann.send({ type: 'pm_answer', accept: true });
+    await ann.notice('pm_started');
+    doomed.child.kill('SIGKILL');
+    // Like a user gone silent: offline for everyone, the private chat over and the partner told.
+    const within = (HEARTBEAT_TIMEOUT + 5) * 1000;
+    expect(await ann.next((m) => m.type === 'notice' && m.event === 'pm_ended', within)).to.include({ user: 'bob' });
+    const gone = await ann.next((m) => m.type === 'notice' && m.event === 'offline' && m.user === 'bob', 1000);
+    expect(gone.type === 'notice' && gone.message).to.match(/bob went offline/);
+    expect(here.logs.join('\n')).to.match(/server doomed is gone \(its lease expired\): 1 user taken offline/);
+    // The same server again (a new life): bob logs in there; nobody is taken offline twice.
+    const again = node('doomed');
+    const bob2 = await login(await port(again), 'bob');
+    await ann.next((m) => m.type === 'notice' && m.event === 'join' && m.user === 'bob');
+    await ann.sync();
+    expect(ann.all('notice').filter((n) => n.event === 'offline' && n.user === 'bob')).to.have.length(1);
+    bob2.send({ type: 'say', text: 'back' });
+    expect(await ann.line()).to.include({ from: 'bob', text: 'back' });
+  });
+
+  it('--import-users copies a users file into Redis without overwriting, and says what it did', async () => {
+    const file = join(dir, 'users.json');
+    const users = await UserFile.open(file);
+    await users.create('Olga', bcrypt.hashSync('old-pw', 4), new Date());
+    await users.close();
+    const first = run('--redis', redis.url, '--import-users', file);
+    expect(await first.exitCode()).to.equal(0);
+    expect(first.out.join('\n')).to.match(/^Imported 1 account from .*users\.json into Redis at redis:\/\/127\.0\.0\.1:\d+; 0 were there already/);
+    const second = run('--redis', redis.url, '--import-users', file);
+    expect(await second.exitCode()).to.equal(0);
+    expect(second.out.join('\n')).to.match(/^Imported 0 accounts .*; 1 was there already and left as it was/);
+    const srv = await startServer({ redis: redis.url });
+    servers.push(srv);
+    const olga = await login(srv.port, 'olga', 'old-pw');
+    expect(olga.me.user).to.equal('Olga');
+  });
+
+  it('refuses to start, in one line, when Redis cannot be reached or does not persist', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port: p } = s.address() as net.AddressInfo;
+        s.close(() => resolve(p));
+      });
+    });
+    const unreachable = run('--redis', `redis://127.0.0.1:${closed}`, '--port', '0', '--udp-port', '0', '--log', '');
+    expect(await failsWithOneLine(unreachable)).to.match(/cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+/);
+    const volatile = await startRedis({ appendonly: false });
+    try {
+      const refused = run('--redis', volatile.url, '--port', '0', '--udp-port', '0', '--log', '');
+      expect(await failsWithOneLine(refused)).to.match(/does not persist \(appendonly is no\).*--redis-ephemeral/);
+      const demo = run('--redis', volatile.url, '--redis-ephemeral', '--port', '0', '--udp-port', '0', '--log', '');
+      expect(await port(demo)).to.be.greaterThan(0);
+      demo.child.kill('SIGTERM');
+      expect(await demo.exitCode()).to.equal(0);
+    } finally {
+      await volatile.stop();
+    }
+  });
+});

@@ -73,6 +73,8 @@ export const OPTIONS = {
   'history-on-join': { kind: 'number', default: d.historyOnJoin, describe: 'Group lines replayed at login' },
   'offline-max': { kind: 'number', default: d.offlineMax, describe: 'Private messages that may wait for one offline account' },
   'offline-days': { kind: 'number', default: d.offlineDays, describe: 'Days a message for an offline account waits at most' },
+  'max-file': { kind: 'number', default: d.maxFile, describe: 'Largest file relayed between users, in bytes (0: no file transfers)' },
+  'file-rate': { kind: 'number', default: d.fileRate, describe: 'File bytes a second one user may send (apart from the chat rate limit)' },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;

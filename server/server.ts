@@ -12,6 +12,7 @@ import { LocalChat, type Chat } from './chat/chat.js';
 import { NOTICES } from './chat/notices.js';
 import { Operator } from './chat/operator.js';
 import { Room, SWEEP_MS } from './chat/room.js';
+import { Transfers } from './chat/transfers.js';
 import type { ServerConfig } from './config.js';
 import { Counters } from './counters.js';
 import type { Services } from './dispatch/context.js';
@@ -50,6 +51,8 @@ export class ChatServer {
   readonly chat: Chat<BaseConnection>;
   /** The console's kick, mute and wall. */
   readonly operator: Operator<BaseConnection>;
+  /** File transfers between users, relayed and never kept. */
+  readonly files: Transfers<BaseConnection>;
   readonly listener: Listener;
   /** IRC listeners (--irc-port, --irc-tls-port): the same room, accounts and limits over IRC. */
   readonly irc: { plain: Listener<IrcConnection> | null; tls: Listener<IrcConnection> | null };
@@ -74,6 +77,7 @@ export class ChatServer {
     this.room = new Room(config, this.clock, this.log.for('chat'), this.delivery);
     this.chat = new LocalChat(this.room);
     this.operator = new Operator(this.room, this.chat);
+    this.files = new Transfers(config, this.room, this.delivery, this.clock, this.log.for('chat'));
     const listenerDeps: ListenerDeps = {
       clock: this.clock,
       log: this.log.for('net'),
@@ -122,6 +126,7 @@ export class ChatServer {
         counters: this.counters,
         replies: this.delivery,
         log: log.for('dispatch'),
+        files: this.files,
       };
       this.fitOpenFileLimit();
       this.listener.open();
@@ -228,6 +233,7 @@ export class ChatServer {
 
   private sweep(): void {
     this.room.sweep();
+    this.files.sweep();
     this.services?.logins.sweep();
     this.udp?.sweep();
     this.listener.sweep();

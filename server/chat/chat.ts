@@ -26,16 +26,21 @@ export interface Chat<E extends Endpoint = Endpoint> {
   /** `user`'s connection at `at` went away without a logout. */
   lost(user: string, at: E, reason: string): void;
   end(session: Session<E>, reason: EndReason, why?: string): Maybe<void>;
-  say(me: Session<E>, text: string, group?: boolean, action?: boolean): Maybe<void>;
+  /** `sealed`: a line of an encrypted private session (see Room.say). */
+  say(me: Session<E>, text: string, group?: boolean, action?: boolean, sealed?: boolean): Maybe<void>;
   /** A one-shot private message to someone online. */
   dm(me: Session<E>, to: string, text: string, action?: boolean): Maybe<void>;
   /** A private message kept for an account that is offline. */
   leave(me: Session<E>, toName: string, text: string, action?: boolean): Maybe<void>;
   setAway(me: Session<E>, message: string): Maybe<void>;
   back(me: Session<E>): Maybe<void>;
-  pmRequest(me: Session<E>, target: Session<E>): Maybe<void>;
-  /** `from` is a folded name (or undefined: the oldest request); `asTyped` for the refusal's words. */
-  pmAnswer(me: Session<E>, from: string | undefined, accept: boolean, asTyped?: string): Maybe<void>;
+  /** `key`: the signed key offer of an encrypted private session, relayed with the invitation. */
+  pmRequest(me: Session<E>, target: Session<E>, key?: string): Maybe<void>;
+  /**
+   * `from` is a folded name (or undefined: the oldest request); `asTyped` for the refusal's words;
+   * `key` the answer's signed key, relayed to the asker.
+   */
+  pmAnswer(me: Session<E>, from: string | undefined, accept: boolean, asTyped?: string, key?: string): Maybe<void>;
   pmExit(me: Session<E>): Maybe<void>;
   /** A notice from the operator to everyone; how many it reached. */
   wall(text: string): Maybe<number>;
@@ -63,8 +68,8 @@ export class LocalChat<E extends Endpoint = Endpoint> implements Chat<E> {
     this.room.end(session, reason, why);
   }
 
-  say(me: Session<E>, text: string, group = false, action = false): void {
-    this.room.say(me, text, group, action);
+  say(me: Session<E>, text: string, group = false, action = false, sealed = false): void {
+    this.room.say(me, text, group, action, sealed);
   }
 
   dm(me: Session<E>, to: string, text: string, action = false): void {
@@ -83,12 +88,12 @@ export class LocalChat<E extends Endpoint = Endpoint> implements Chat<E> {
     this.room.back(me);
   }
 
-  pmRequest(me: Session<E>, target: Session<E>): void {
-    this.room.privates.request(me, target);
+  pmRequest(me: Session<E>, target: Session<E>, key?: string): void {
+    this.room.privates.request(me, target, key);
   }
 
-  pmAnswer(me: Session<E>, from: string | undefined, accept: boolean, asTyped = from): void {
-    this.room.privates.answer(me, from, accept, asTyped);
+  pmAnswer(me: Session<E>, from: string | undefined, accept: boolean, asTyped = from, key?: string): void {
+    this.room.privates.answer(me, from, accept, asTyped, key);
   }
 
   pmExit(me: Session<E>): void {

@@ -55,7 +55,11 @@ export const SWEEP_MS = 1000;
 /** A stall worth a warning in the log. */
 const STALL_WARN_MS = 1000;
 
-/** Events: `online` (sorted names) whenever the online list changes (at most once a second in a large room). */
+/**
+ * Events: `online` (sorted names) whenever the online list changes (at most once a second in a
+ * large room); `detached` (the session) when a user's connection is lost, `ended` when a session
+ * ends (file transfers end with either).
+ */
 export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
   readonly presence: Presence<Session<E>>;
   readonly privates: PrivateChats<E>;
@@ -202,6 +206,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     if (!session || session.at !== at) return;
     session.at = null;
     this.log.info(`Lost connection from ${session.name} (${at.label}): ${reason}`);
+    this.emit('detached', session);
     this.waiting.set(session, at.address);
     let here = this.waitingFrom.get(at.address);
     if (!here) this.waitingFrom.set(at.address, (here = new Set()));
@@ -232,6 +237,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     this.unwait(session);
     this.changed();
     session.end();
+    this.emit('ended', session);
     if (reason !== 'shutdown') this.tellUndelivered(session);
     // At shutdown everyone is about to hear "Server is shutting down"; nothing more to say.
     this.privates.left(session, reason, reason === 'shutdown');
@@ -264,16 +270,21 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
 
   // ---- talking -------------------------------------------------------------------------------
 
-  /** A line from `me`: to the private partner while in a session (unless `group`), else to everyone. */
-  say(me: Session<E>, text: string, group = false, action = false): void {
+  /**
+   * A line from `me`: to the private partner while in a session (unless `group`), else to
+   * everyone. `sealed`: a line of an encrypted private session (the handler checked there is
+   * one), relayed as it came; the server keeps no trace of it, not even for pm_undelivered.
+   */
+  say(me: Session<E>, text: string, group = false, action = false, sealed = false): void {
     const partner = group ? undefined : this.privates.partnerOf(me);
     const ts = this.clock.now();
     const act = action ? { action: true } : {};
     if (partner) {
-      const line = { type: 'msg', id: ++this.lastId, from: me.name, ts, scope: 'private', to: partner.name, text, ...act } as const;
+      const seal = sealed ? { sealed } : {};
+      const line = { type: 'msg', id: ++this.lastId, from: me.name, ts, scope: 'private', to: partner.name, text, ...act, ...seal } as const;
       this.out.toUsers([partner.key, me.key], line);
-      this.noteIfAway(me, partner, text);
-      this.log.info(`Private line from ${me.name} to ${partner.name} (${text.length} chars)`);
+      this.noteIfAway(me, partner, sealed ? NOTICES.sealedLine() : text);
+      this.log.info(`Private line from ${me.name} to ${partner.name} (${sealed ? 'end-to-end encrypted' : `${text.length} chars`})`);
       return;
     }
     const id = ++this.lastId;
@@ -387,8 +398,9 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     return keys.length;
   }
 
-  notice(to: Session<E>, event: NoticeEvent, text: string, user?: string): void {
-    this.out.toUser(to.key, { type: 'notice', event, message: text, ts: this.clock.now(), ...(user ? { user } : {}) });
+  /** `key`: `user`'s signed key bundle, relayed as it came (encrypted private sessions). */
+  notice(to: Session<E>, event: NoticeEvent, text: string, user?: string, key?: string): void {
+    this.out.toUser(to.key, { type: 'notice', event, message: text, ts: this.clock.now(), ...(user ? { user } : {}), ...(key ? { key } : {}) });
   }
 
   noticeAll(to: readonly string[], event: NoticeEvent, text: string, user?: string): void {

@@ -4,8 +4,10 @@
  */
 import { expect } from 'chai';
 import dgram from 'node:dgram';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeMessage } from '../../common/codec.js';
 import { parseHeartbeat } from '../../common/heartbeat.js';
@@ -158,7 +160,8 @@ describe('chat-client (built, through a pipe)', function () {
     const bob = await peer(srv.port, 'bob');
     const alice = await loggedIn(srv.port, 'alice');
     bob.send({ type: 'pm_request', to: 'alice' });
-    await alice.waitFor(/\* bob wants a private chat with you \(Y\/N\)\?$/);
+    // bob's client sent no key: alice is told before she answers that the chat would not be encrypted.
+    await alice.waitFor(/\* bob wants a private chat with you, NOT ENCRYPTED: bob's client cannot encrypt, so the server can read it \(Y\/N\)\?$/);
     alice.write('Y');
     expect((await bob.notice('pm_started')).user).to.equal('alice');
     await alice.waitFor(/private chat with bob/);
@@ -183,7 +186,7 @@ describe('chat-client (built, through a pipe)', function () {
     alice.write('/who');
     await alice.waitFor(/\* Online \(2\): alice, bob$/);
     alice.write('/help');
-    await alice.waitFor(/@PM NAME +ask NAME for a private chat/);
+    await alice.waitFor(/@PM NAME +ask NAME for an end-to-end encrypted private chat/);
     alice.write('/nick x');
     await alice.waitFor(/! unknown command \/nick; type \/help for the list$/);
     alice.write('/msg zed hi');
@@ -339,8 +342,10 @@ describe('chat-client (built, through a pipe)', function () {
         socket = s;
       });
       fakes.push(fake);
-      // Its stdout is a pipe this test does not read.
-      const child = spawn(process.execPath, [CLIENT, '--port', String(fake.port), '--user', 'alice', '--password', 'pw'], { stdio: ['pipe', 'pipe', 'ignore'] });
+      // Its stdout is a pipe this test does not read. Its identity key goes to a temporary folder.
+      const home = mkdtempSync(join(tmpdir(), 'chat-client-'));
+      const env = { ...process.env, XDG_CONFIG_HOME: home };
+      const child = spawn(process.execPath, [CLIENT, '--port', String(fake.port), '--user', 'alice', '--password', 'pw'], { stdio: ['pipe', 'pipe', 'ignore'], env });
       child.stdout.pause();
       try {
         await waitUntil(() => socket !== null, 'the login');
@@ -353,6 +358,7 @@ describe('chat-client (built, through a pipe)', function () {
         expect((await flood(socket!, first.delivered + (8 << 20))).stalled).to.equal(false);
       } finally {
         child.kill('SIGKILL');
+        rmSync(home, { recursive: true, force: true });
       }
     });
   });

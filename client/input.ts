@@ -244,6 +244,8 @@ export function helpLines(): string[] {
   return [
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.syntax.padEnd(width)}  ${c.description}`),
+    // Said once, plainly: people assume "private" means "encrypted" everywhere.
+    'Only a private chat started with @PM between tinychat clients is end-to-end encrypted; /msg, @NAME and the group are not.',
     'Keys:',
     ...KEYS.map(([k, what]) => `  ${k.padEnd(width)}  ${what}`),
   ];

@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import dgram from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -408,7 +408,7 @@ describe('chat-client (built, through a pipe)', function () {
       const c = new ClientProcess(['--help']);
       expect(await c.exitCode()).to.equal(0);
       const help = c.out.join('\n');
-      for (const opt of ['--host', '--port', '--user', '--password', '--udp-port', '--heartbeat-interval', '--tls', '--ca', 'CHAT_PASSWORD']) {
+      for (const opt of ['--host', '--port', '--user', '--password', '--udp-port', '--heartbeat-interval', '--tls', '--ca', '--identity', '--downloads', 'CHAT_PASSWORD', 'XDG_CONFIG_HOME']) {
         expect(help, opt).to.include(opt);
       }
     });
@@ -458,6 +458,43 @@ describe('chat-client (built, through a pipe)', function () {
           ['--heartbeat-interval', bad!],
           `chat-client: invalid --heartbeat-interval ${shown}: use a number of seconds above 0, at most 86400 (see --help)`,
         );
+      }
+    });
+
+    it('an identity key file others may read, or that holds no key, gives one line and exit 1', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'e2e-identity-'));
+      try {
+        const open = join(dir, 'open-key');
+        writeFileSync(open, 'whatever', { mode: 0o644 });
+        chmodSync(open, 0o644);
+        await refused(['--user', 'alice', '--password', 'pw', '--identity', open], `chat-client: identity file ${open} may be read by others (mode 644); chmod 600 ${open}`);
+        const junk = join(dir, 'junk-key');
+        writeFileSync(junk, 'not a key', { mode: 0o600 });
+        await refused(['--user', 'alice', '--password', 'pw', '--identity', junk], `chat-client: identity file ${junk} does not hold a private key`);
+        await refused(['--identity', ''], 'chat-client: invalid --identity: empty (see --help)');
+        await refused(['--downloads', ' '], 'chat-client: invalid --downloads: empty (see --help)');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('creates its identity key at first use, mode 0600, where --identity says, and uses the same one next time', async () => {
+      const srv = await server();
+      const dir = mkdtempSync(join(tmpdir(), 'e2e-identity-'));
+      try {
+        const file = join(dir, 'keys', 'me');
+        const first = await loggedIn(srv.port, 'alice', '--identity', file);
+        first.end();
+        expect(await first.exitCode()).to.equal(0);
+        expect(statSync(file).mode & 0o777).to.equal(0o600);
+        const key = readFileSync(file, 'utf8');
+        expect(key).to.match(/^-----BEGIN PRIVATE KEY-----/);
+        const again = await loggedIn(srv.port, 'alice', '--identity', file);
+        again.end();
+        expect(await again.exitCode()).to.equal(0);
+        expect(readFileSync(file, 'utf8')).to.equal(key);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
     });
 

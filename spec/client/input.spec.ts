@@ -91,7 +91,8 @@ describe('client/input', () => {
   it('documents every command and key in /help from the one table', () => {
     const help = helpLines();
     expect(help[0]).to.equal('Commands:');
-    expect(help).to.have.length(COMMANDS.length + KEYS.length + 2);
+    expect(help).to.have.length(COMMANDS.length + KEYS.length + 3);
+    expect(help).to.include('Only a private chat started with @PM between tinychat clients is end-to-end encrypted; /msg, @NAME and the group are not.');
     const commands = [
       '@PM NAME', '/plain NAME', 'Y | N', '/accept NAME|#N', '/reject NAME|#N', 'EXIT PM', '/verify [yes]', '/trust NAME', '/send NAME PATH',
       '/cancel [#N|NAME]', '/all TEXT', '/msg NAME TEXT', '@NAME TEXT', '/say TEXT', '/who', '/clear', '/help', 'LOGOUT | exit | quit | /quit',

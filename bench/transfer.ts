@@ -37,6 +37,8 @@ interface Options {
   sizeMiB: number;
   chatRate: number;
   serverArgs: string[];
+  /** A folder for the server's CPU profile (node --cpu-prof), if any. */
+  profile?: string;
 }
 
 /** A protocol client for the bench: one socket, the project's codec, a handler for what comes. */
@@ -182,7 +184,7 @@ export async function runTransferBench(o: Options): Promise<TransferResult> {
   const args = ['--port', '0', '--udp-port', '0', '--db', join(dir, 'users.json'), '--log', join(dir, 'server.log'), '--data-dir', join(dir, 'data')];
   // The chat's flood limit is not what is measured: carol may say as much as the pace asks.
   args.push('--bcrypt-cost', '4', '--rate-count', '1000000000', '--rate-window', '1', '--max-file', String(Math.max(o.sizeMiB * MiB, 1)));
-  const target = await spawnTarget(SERVER, [...args, ...o.serverArgs]);
+  const target = await spawnTarget(SERVER, [...args, ...o.serverArgs], o.profile ? ['--cpu-prof', '--cpu-prof-dir', o.profile] : []);
   const peers: Peer[] = [];
   try {
     const [carol, dave] = await Promise.all(['carol', 'dave'].map((u) => Peer.login(target.port, u)));
@@ -217,10 +219,11 @@ export function parseArgs(argv: string[]): Options {
     .option('size', { type: 'number', default: 10, describe: 'File size in MiB' })
     .option('chat-rate', { type: 'number', default: 200, describe: 'Group lines a second carol says meanwhile' })
     .option('server-args', { type: 'string', default: '', describe: 'Extra options for the server, e.g. --server-args="--file-rate 20971520"' })
+    .option('profile', { type: 'string', describe: 'Write a CPU profile of the server into this folder (node dist/bench/profile-top.js reads it)' })
     .parseSync();
   if (!(a.size > 0 && a.size <= 1024)) throw new UsageError(`invalid --size ${a.size}: use 1 to 1024 MiB`);
   if (!(a.chatRate > 0 && a.chatRate <= 5000)) throw new UsageError(`invalid --chat-rate ${a.chatRate}: use 1 to 5000 lines a second`);
-  return { sizeMiB: a.size, chatRate: a.chatRate, serverArgs: a.serverArgs.split(/\s+/).filter(Boolean) };
+  return { sizeMiB: a.size, chatRate: a.chatRate, serverArgs: a.serverArgs.split(/\s+/).filter(Boolean), ...(a.profile ? { profile: a.profile } : {}) };
 }
 
 if (!isMainThread) {

@@ -35,7 +35,17 @@ export function numberProblem(m: ServerMessage): string | null {
     case 'error':
       return outside('retry', m.retry, 0, MAX_TIMEOUT_S);
     case 'hello':
-      return outside('maxBody', m.maxBody, 1, Number.MAX_SAFE_INTEGER);
+      return (
+        outside('maxBody', m.maxBody, 1, Number.MAX_SAFE_INTEGER) ??
+        outside('maxFile', m.maxFile, 0, Number.MAX_SAFE_INTEGER) ??
+        outside('fileWindow', m.fileWindow, 1, Number.MAX_SAFE_INTEGER) ??
+        outside('fileRate', m.fileRate, 1, Number.MAX_SAFE_INTEGER)
+      );
+    case 'transfer':
+      return outside('ts', m.ts, 0, MAX_TIME) ?? outside('size', m.size, 0, Number.MAX_SAFE_INTEGER);
+    case 'file_chunk':
+    case 'file_ack':
+      return outside('seq', m.seq, 0, Number.MAX_SAFE_INTEGER);
     case 'bye':
       return null;
   }

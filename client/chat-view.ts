@@ -8,6 +8,7 @@
 import { yesOrNo } from '../common/answer.js';
 import { foldName } from '../common/names.js';
 import type { ClientMessage, ServerMessage } from '../common/protocol.js';
+import { resolveAnswer, waitingLines, type OfferRef } from './answers.js';
 import { complete } from './completion.js';
 import { safeLine, type DisplayLine, type Formatter } from './format.js';
 import { commandWords, helpLines, parseInput } from './input.js';
@@ -26,7 +27,13 @@ export type Typed =
   | { kind: 'show'; lines: DisplayLine[] }
   | { kind: 'clear' }
   | { kind: 'logout' }
-  | { kind: 'none' };
+  | { kind: 'none' }
+  /** Y/N or /accept, /reject for a file offer. */
+  | { kind: 'file-answer'; offer: OfferRef; accept: boolean }
+  | { kind: 'verify'; confirm: boolean }
+  | { kind: 'trust'; name: string }
+  | { kind: 'send-file'; to: string; path: string }
+  | { kind: 'cancel'; which?: string };
 
 /** What a message from the server does to the screen. */
 export interface Shown {
@@ -49,13 +56,22 @@ export class ChatView {
   private readonly roster = new Roster();
   private readonly pending = new PendingRequests();
   private readonly unconfirmed = new Unconfirmed();
+  /**
+   * What the prompt says of the private chat besides the partner ("encrypted, verified", "NOT
+   * encrypted"): the encrypted sessions' business (secure/secure-chats.ts).
+   */
+  privacy: () => string | null = () => null;
+  /** The file offers waiting for an answer (files/transfers.ts), for Y/N and /accept. */
+  offers: () => readonly OfferRef[] = () => [];
 
   constructor(private readonly fmt: Formatter) {}
 
-  /** "alice> ", or "alice (private: bob)> " while in a private chat. */
+  /** "alice> ", or "alice (private: bob, encrypted)> " while in a private chat. */
   get prompt(): string {
     const name = safeLine(this.me);
-    return this.partner ? `${name} (private: ${safeLine(this.partner)})> ` : `${name}> `;
+    if (!this.partner) return `${name}> `;
+    const label = this.privacy();
+    return `${name} (private: ${safeLine(this.partner)}${label ? `, ${label}` : ''})> `;
   }
 
   /**
@@ -120,14 +136,15 @@ export class ChatView {
         return { kind: 'show', lines: this.fmt.infoBlock(helpLines()) };
       case 'problem':
         return { kind: 'show', lines: [this.fmt.error(action.text, true)] };
-      case 'answer': {
-        // A stray "y" or "no" with nothing to answer is almost never meant for everyone.
-        if (this.pending.waiting) return { kind: 'send', message: { type: 'pm_answer', accept: action.accept } };
-        const t = safeLine(action.typed);
-        return { kind: 'show', lines: [this.fmt.error(`no private chat request to answer; to send "${t}" anyway, type /say ${t}`)] };
-      }
+      case 'answer':
+        return this.answer(action.accept, action.typed, action.target);
+      case 'verify':
+      case 'trust':
+      case 'send-file':
+      case 'cancel':
+        return action;
       case 'send':
-        return this.tooLong(action.message) ?? action;
+        return this.tooLong(action.message) ?? { kind: 'send', message: action.message };
       case 'history':
         return { kind: 'send', message: { type: 'history', count: action.count, ...(this.oldest !== undefined ? { before: this.oldest } : {}) } };
       case 'none':
@@ -135,6 +152,24 @@ export class ChatView {
       case 'logout':
         return action;
     }
+  }
+
+  /**
+   * Y/N, /accept, /reject: for the one request they can mean (answers.ts). A chat answer names its
+   * request, so the key that goes with it (an encrypted chat) is the right one.
+   */
+  private answer(accept: boolean, typed: string, target: string | undefined): Typed {
+    const chats = this.pending.list();
+    const offers = this.offers();
+    if (target === undefined && chats.length === 0 && offers.length === 0) {
+      // A stray "y" or "no" with nothing to answer is almost never meant for everyone.
+      const t = safeLine(typed);
+      return { kind: 'show', lines: [this.fmt.error(`no private chat request to answer; to send "${t}" anyway, type /say ${t}`)] };
+    }
+    const r = resolveAnswer(chats, offers, target, accept);
+    if (r.kind === 'file') return { kind: 'file-answer', offer: r.offer, accept };
+    if (r.kind === 'unclear') return { kind: 'show', lines: r.lines.map((l, i) => (i === 0 ? this.fmt.error(l) : this.fmt.info(l))) };
+    return { kind: 'send', message: { type: 'pm_answer', accept, ...(r.from !== undefined ? { from: r.from } : {}) } };
   }
 
   /**
@@ -147,6 +182,17 @@ export class ChatView {
     if (bytes <= this.maxBody) return null;
     const n = (v: number) => v.toLocaleString('en-US');
     return { kind: 'show', lines: [this.fmt.error(`message too long: ${n(bytes)} bytes, the limit is ${n(this.maxBody)}; not sent`)] };
+  }
+
+  /**
+   * When more than one request waits (chat requests and file offers), how to answer each: a bare
+   * Y/N would not say which. Nothing when one waits, or only chat requests (Y/N: the oldest).
+   */
+  requestsHint(): DisplayLine[] {
+    const chats = this.pending.list();
+    const offers = this.offers();
+    if (offers.length === 0 || chats.length + offers.length < 2) return [];
+    return [this.fmt.info('More than one request waits now; a bare Y/N will ask which. Answer each with:'), ...waitingLines(chats, offers).map((l) => this.fmt.info(l))];
   }
 
   /** `m` went out: a chat line now waits for its echo. */

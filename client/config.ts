@@ -22,12 +22,17 @@ export interface ClientConfig {
   bell: boolean;
   /** The password is the first line of stdin (--password-stdin); main.ts reads it. */
   passwordStdin: boolean;
+  /** Where received files are saved (--downloads). */
+  downloads: string;
+  /** The identity key file for encrypted private chats (--identity, or the config folder's). */
+  identityFile?: string;
 }
 
 export const CLIENT_DEFAULTS = {
   host: '127.0.0.1',
   port: 5555,
   heartbeatInterval: 5,
+  downloads: './downloads',
 } as const;
 
 /** Fills in defaults, so tests can name only what they change. */

@@ -131,14 +131,19 @@ export class Formatter {
       }
       case 'bye':
         return [line('notice', `${this.stamp()} * `, safeLine(m.message))];
+      case 'transfer':
+        return [line('notice', `${this.stamp(m.ts)} * `, safeLine(m.message))];
       case 'hello':
       case 'login_ok':
+      case 'file_chunk':
+      case 'file_ack':
         return [];
     }
   }
 
   /**
-   * `[t] alice: hello`, or `[t] [private] alice -> bob: hi`; an action `[t] * alice waves`. A line
+   * `[t] alice: hello`, or `[t] [private] alice -> bob: hi` (`[encrypted]` for a line of an
+   * end-to-end encrypted session, opened by this client); an action `[t] * alice waves`. A line
    * from history says so on every line (`[t] (history) alice: …`, with the date when not today),
    * visible without colour; one kept while you were offline says `(while you were away)`.
    * Further lines of the text are indented to line up under the first.
@@ -148,7 +153,7 @@ export class Formatter {
     const old = m.replay === true || m.offline === true;
     const mark = m.replay ? '(history) ' : m.offline ? '(while you were away) ' : '';
     const stamp = `${old ? this.dated(m.ts) : this.stamp(m.ts)} ${mark}`;
-    const head = m.scope === 'private' ? `${stamp}[private] ` : stamp;
+    const head = m.scope === 'private' ? `${stamp}[${m.sealed ? 'encrypted' : 'private'}] ` : stamp;
     const to = m.scope === 'private' && m.to !== undefined ? ` -> ${safeLine(m.to)}` : '';
     const prefix = m.action ? `${head}* ${from}${to} ` : `${head}${from}${to}: `;
     const style: Style = m.replay ? 'history' : m.scope === 'private' ? 'private' : 'chat';

@@ -9,8 +9,19 @@ import type { ClientMessage } from '../common/protocol.js';
 
 export type Action =
   | { kind: 'send'; message: ClientMessage }
-  /** A bare Y/N (yes/no): answers the oldest request, if one is waiting (the session knows). */
-  | { kind: 'answer'; accept: boolean; typed: string }
+  /**
+   * A bare Y/N (yes/no), or /accept and /reject with `target` (a name, or #N for a file offer):
+   * which request it answers is decided against those waiting (answers.ts).
+   */
+  | { kind: 'answer'; accept: boolean; typed: string; target?: string }
+  /** /verify: the safety number of the encrypted chat; `confirm` (/verify yes): it matched. */
+  | { kind: 'verify'; confirm: boolean }
+  /** /trust NAME: accept NAME's changed identity key. */
+  | { kind: 'trust'; name: string }
+  /** /send NAME PATH: offer NAME a file. */
+  | { kind: 'send-file'; to: string; path: string }
+  /** /cancel [#N | NAME]: stop a file transfer (the only one, when there is one). */
+  | { kind: 'cancel'; which?: string }
   | { kind: 'logout' }
   | { kind: 'help' }
   | { kind: 'clear' }
@@ -97,31 +108,67 @@ const CHAT_LINE = {
 
 /** Every command but the last, in the order they are tried. */
 const SPECIFIC: readonly CommandEntry[] = [
-  command('@PM', 'NAME', 'ask NAME for a private chat', ([to]) => send({ type: 'pm_request', to: to! })),
+  command('@PM', 'NAME', 'ask NAME for an end-to-end encrypted private chat', ([to]) => send({ type: 'pm_request', to: to! })),
+  command('/plain', 'NAME', 'ask NAME for a private chat that is NOT encrypted (an IRC user, a client that cannot encrypt)', ([to]) =>
+    send({ type: 'pm_request', to: to!, plain: true }),
+  ),
   {
     syntax: 'Y | N',
-    description: 'answer the oldest private chat request (also yes / no, any case)',
+    description: 'answer the request waiting (also yes / no, any case); with several, see /accept',
     parse(line) {
       const accept = yesOrNo(line);
       return accept === null ? null : { kind: 'answer', accept, typed: line.trim() };
     },
   },
-  command('/accept', 'NAME', "accept NAME's private chat request", ([from]) =>
-    send({ type: 'pm_answer', from: from!, accept: true }),
-  ),
-  command('/reject', 'NAME', "refuse NAME's private chat request", ([from]) =>
-    send({ type: 'pm_answer', from: from!, accept: false }),
-  ),
+  command('/accept', 'NAME|#N', "accept NAME's private chat request, or file offer #N", ([target]) => ({
+    kind: 'answer', accept: true, typed: `/accept ${target!}`, target: target!,
+  })),
+  command('/reject', 'NAME|#N', "refuse NAME's private chat request, or file offer #N", ([target]) => ({
+    kind: 'answer', accept: false, typed: `/reject ${target!}`, target: target!,
+  })),
   exact(['EXIT PM'], 'leave the private chat', send({ type: 'pm_exit' })),
-  command('/all', 'TEXT', 'send TEXT to the group, even during a private chat', ([text]) =>
+  {
+    syntax: '/verify [yes]',
+    description: 'in an encrypted chat: the safety number to compare with your partner; "yes" once it matched',
+    parse(line) {
+      const { head, rest } = split(line);
+      if (head.toLowerCase() !== '/verify') return null;
+      const word = rest.trim().toLowerCase();
+      return word === '' || word === 'yes' ? { kind: 'verify', confirm: word === 'yes' } : problem('usage: /verify, or /verify yes once the numbers matched');
+    },
+  },
+  command('/trust', 'NAME', "accept NAME's new identity key after a warning that it changed", ([name]) => ({ kind: 'trust', name: name! })),
+  {
+    syntax: '/send NAME PATH',
+    description: 'offer NAME the file at PATH (NAME is asked first; encrypted inside an encrypted chat)',
+    parse(line) {
+      const { head, rest } = split(line);
+      if (head.toLowerCase() !== '/send') return null;
+      const { head: to, rest: path } = split(rest);
+      const unquoted = path.trim().replace(/^(["'])(.*)\1$/, '$2');
+      return to === '' || unquoted === '' ? problem('usage: /send NAME PATH') : { kind: 'send-file', to, path: unquoted };
+    },
+  },
+  {
+    syntax: '/cancel [#N|NAME]',
+    description: 'stop a file transfer, yours or one to you (which one, when there are several)',
+    parse(line) {
+      const { head, rest } = split(line);
+      if (head.toLowerCase() !== '/cancel') return null;
+      const which = rest.trim();
+      if (/\s/.test(which)) return problem('usage: /cancel [#N|NAME]');
+      return which === '' ? { kind: 'cancel' } : { kind: 'cancel', which };
+    },
+  },
+  command('/all', 'TEXT', 'send TEXT to the group, even during a private chat (the group is never encrypted)', ([text]) =>
     send({ type: 'say', group: true, text: text! }),
   ),
-  command('/msg', 'NAME TEXT', 'send TEXT to NAME only (one private message)', ([to, text]) =>
+  command('/msg', 'NAME TEXT', 'send TEXT to NAME only (one private message, NOT end-to-end encrypted)', ([to, text]) =>
     send({ type: 'dm', to: to!, text: text! }),
   ),
   {
     syntax: '@NAME TEXT',
-    description: 'the same as /msg NAME TEXT',
+    description: 'the same as /msg NAME TEXT (not encrypted)',
     parse(line) {
       const { head, rest } = split(line);
       if (!head.startsWith('@') || head.length < 2) return null;
@@ -197,6 +244,8 @@ export function helpLines(): string[] {
   return [
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.syntax.padEnd(width)}  ${c.description}`),
+    // Said once, plainly: people assume "private" means "encrypted" everywhere.
+    'Only a private chat started with @PM between tinychat clients is end-to-end encrypted; /msg, @NAME and the group are not.',
     'Keys:',
     ...KEYS.map(([k, what]) => `  ${k.padEnd(width)}  ${what}`),
   ];

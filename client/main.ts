@@ -5,12 +5,16 @@
  * line on stderr and exit code 1, never a stack trace.
  */
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
 import { hideBin } from 'yargs/helpers';
 import { UsageError, commandLine, optionalWholeNumber, versionLine, wholeNumber } from '../common/cli.js';
 import { CLIENT_DEFAULTS, type ClientConfig } from './config.js';
 import { ConnectError } from './connection.js';
 import { NO_PASSWORD, userProblem } from './login.js';
-import { ChatSession } from './session.js';
+import { defaultIdentityFile, knownKeysFile, openIdentity } from './secure/identity.js';
+import { KnownKeys } from './secure/known-keys.js';
+import { ChatSession, type SecureSetup } from './session.js';
 import { openTerminal } from './terminal.js';
 import type { Terminal } from './ui.js';
 
@@ -35,12 +39,16 @@ function parse(argv: string[], env: NodeJS.ProcessEnv, streams: Streams): Client
     .option('tls', { type: 'boolean', default: false, describe: 'Connect with TLS' })
     .option('ca', { type: 'string', describe: 'PEM certificate to trust for --tls (a self-signed server certificate)' })
     .option('bell', { type: 'boolean', default: true, describe: 'Ring the terminal bell on a mention, a private message or a private-chat request (--no-bell: never)' })
-    .epilog('Environment: CHAT_PASSWORD (the password), NO_COLOR (plain output).')
+    .option('identity', { type: 'string', describe: 'Your identity key for encrypted private chats (default: $XDG_CONFIG_HOME/tinychat/identity, or ~/.config/tinychat/identity; created at first use)' })
+    .option('downloads', { type: 'string', default: d.downloads, describe: 'Folder where files you accept are saved' })
+    .epilog('Environment: CHAT_PASSWORD (the password), NO_COLOR (plain output), XDG_CONFIG_HOME (where the identity key lives).')
     .parseSync();
 
   if (a.ca !== undefined && !a.tls) throw new UsageError('--ca goes with --tls');
   if (a.host.trim() === '') throw new UsageError('invalid --host: empty');
   if (a.passwordStdin && a.password !== undefined) throw new UsageError('--password and --password-stdin: give one');
+  if (a.identity !== undefined && a.identity.trim() === '') throw new UsageError('invalid --identity: empty');
+  if (a.downloads.trim() === '') throw new UsageError('invalid --downloads: empty');
   // An empty CHAT_PASSWORD counts as unset (--password '' asks for a guest login).
   const password = a.passwordStdin ? undefined : (a.password ?? (env.CHAT_PASSWORD || undefined));
   const userRefused = a.user === undefined ? null : userProblem(a.user, password);
@@ -58,6 +66,8 @@ function parse(argv: string[], env: NodeJS.ProcessEnv, streams: Streams): Client
     // https://no-color.org: any non-empty NO_COLOR turns colour off.
     color: streams.colorTerminal && !env.NO_COLOR,
     bell: a.bell,
+    downloads: resolve(a.downloads),
+    identityFile: resolve(a.identity ?? defaultIdentityFile(env, homedir())),
   };
   // Without a keyboard, a password read from the input would be a script's first chat line.
   if (!streams.keyboard && password === undefined && !a.passwordStdin) throw new UsageError(NO_PASSWORD);
@@ -85,6 +95,15 @@ function readCa(file: string): Buffer {
   }
 }
 
+/**
+ * The identity key (created at first use) and the keys pinned so far, for encrypted private
+ * chats. A key file others may read, or a damaged pin list, stops the client with the reason.
+ */
+function openSecure(config: ClientConfig): SecureSetup {
+  const file = config.identityFile!;
+  return { identity: openIdentity(file), known: KnownKeys.open(knownKeysFile(file), `${config.host}:${config.port}`) };
+}
+
 /** Leaves once what was written to stdout has gone out (a pipe may be slower than we are). */
 function exit(code: number): void {
   process.stdout.write('', () => process.exit(code));
@@ -110,11 +129,18 @@ let terminal: Terminal | null = null;
 
 async function main(): Promise<void> {
   let config: ClientConfig;
+  let secure: SecureSetup;
   const keyboard = process.stdin.isTTY === true && process.stdout.isTTY === true;
   try {
     config = parse(hideBin(process.argv), process.env, { keyboard, colorTerminal: process.stdout.isTTY === true });
   } catch (e) {
     complain(`${(e as Error).message} (see --help)`);
+    return exit(1);
+  }
+  try {
+    secure = openSecure(config);
+  } catch (e) {
+    complain((e as Error).message);
     return exit(1);
   }
   const term = openTerminal(process.stdin, process.stdout, { color: config.color, bell: config.bell, abort: () => exit(130) });
@@ -127,7 +153,7 @@ async function main(): Promise<void> {
   const alive = setInterval(() => {}, 1 << 30);
   let code = 1;
   try {
-    if (await readPassword(config, term)) code = await new ChatSession(config, term).run();
+    if (await readPassword(config, term)) code = await new ChatSession(config, term, { secure }).run();
   } catch (e) {
     complain(e instanceof ConnectError ? e.message : `unexpected error: ${(e as Error).message}`);
   } finally {

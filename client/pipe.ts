@@ -9,12 +9,15 @@
  * applies, instead of this process growing without bound.
  */
 import readline from 'node:readline';
+import { NO_PROGRESS } from './files/progress.js';
 import type { DisplayLine } from './format.js';
 import { paint } from './paint.js';
 import { OUTPUT_BOUND, type ChatHandlers, type Terminal } from './ui.js';
 
 export class PipeTerminal implements Terminal {
   readonly interactive = false;
+  /** Quiet: a pipe gets the lines that say a transfer started and ended, no bars. */
+  readonly progress = NO_PROGRESS;
   private readonly rl: readline.Interface;
   /** Lines read before anyone asked for them (a pipe delivers everything at once). */
   private readonly queue: string[] = [];

@@ -12,7 +12,7 @@
  * and `resume` takes it back without a password. If the server has forgotten the session (it
  * restarted, or we were silent too long) we log in again with the password we know.
  */
-import type { ClientMessage, ServerMessage } from '../common/protocol.js';
+import type { ClientMessage, Feature, ServerMessage } from '../common/protocol.js';
 import { backoffDelay } from './backoff.js';
 import { systemClock, type Cancel, type Clock } from '../common/clock.js';
 import { ChatView, type LoginKind } from './chat-view.js';
@@ -21,15 +21,27 @@ import { connect as realConnect, type Endpoint, type Link } from './connection.j
 import { Formatter, localTime, type DisplayLine } from './format.js';
 import { HeartbeatSender } from './heartbeat.js';
 import { Credentials } from './login.js';
+import { FileTransfers } from './files/transfers.js';
+import type { Identity } from './secure/identity.js';
+import type { KnownKeys } from './secure/known-keys.js';
+import { SecureChats } from './secure/secure-chats.js';
 import type { ChatHandlers, Ui } from './ui.js';
 
 export type State = 'connecting' | 'logging-in' | 'ready' | 'reconnecting' | 'resuming' | 'logging-out' | 'done';
+
+/** What encrypted private chats need: the identity key and the keys pinned so far (main.ts opens them). */
+export interface SecureSetup {
+  identity: Identity;
+  known: KnownKeys;
+}
 
 export interface SessionDeps {
   clock?: Clock;
   random?: () => number;
   connect?: (ep: Endpoint) => Promise<Link>;
   heartbeat?: HeartbeatSender;
+  /** Without it, this client cannot encrypt: it says so at login, and peers see its chats as unencrypted. */
+  secure?: SecureSetup;
 }
 
 /** Seconds to keep trying to reconnect when the server did not say (older servers). */
@@ -69,6 +81,10 @@ export class ChatSession {
   private attempt = 0;
   private timers: Cancel[] = [];
   private readonly fmt: Formatter;
+  /** Encrypted private sessions (none without an identity). */
+  private readonly secure: SecureChats | null;
+  /** File transfers with consent. */
+  private readonly files: FileTransfers;
   private readonly clock: Clock;
   private readonly heartbeat: HeartbeatSender;
   private readonly connectFn: (ep: Endpoint) => Promise<Link>;
@@ -88,6 +104,33 @@ export class ChatSession {
     this.endpoint = { host: config.host, port: config.port, tls: config.tls, ...(config.ca ? { ca: config.ca } : {}) };
     this.answers = new Credentials(config, ui, (text) => this.show([this.fmt.error(text)]));
     this.view = new ChatView(this.fmt);
+    const me = () => this.me?.user ?? '';
+    this.secure = deps.secure ? new SecureChats(deps.secure.identity, deps.secure.known, this.fmt, me) : null;
+    this.files = new FileTransfers({
+      clock: this.clock,
+      send: (m) => this.state === 'ready' && this.link?.send(m) === true,
+      fmt: this.fmt,
+      show: (lines) => this.show(lines),
+      progress: ui.progress,
+      downloads: config.downloads,
+      limits: () => this.fileLimits(),
+      channelWith: (name) => this.secure?.channelWith(name) ?? null,
+      me,
+    });
+    this.view.privacy = () => this.secure?.label() ?? null;
+    this.view.offers = () => this.files.pending();
+  }
+
+  /** What the client can do besides chat, said at login: a peer without it is refused it, never given less. */
+  private get features(): Feature[] {
+    return this.secure ? ['e2e', 'files'] : ['files'];
+  }
+
+  /** The server's file limits (its hello), or null when it relays no files. */
+  private fileLimits(): { maxBody: number; maxFile: number; window: number; rate: number } | null {
+    const h = this.link?.hello;
+    if (!h || h.maxFile === undefined || h.fileWindow === undefined || h.fileRate === undefined) return null;
+    return { maxBody: h.maxBody ?? 65536, maxFile: h.maxFile, window: h.fileWindow, rate: h.fileRate };
   }
 
   /**
@@ -131,9 +174,10 @@ export class ChatSession {
       if (!this.link?.open) this.attach(await this.connectFn(this.endpoint));
       this.state = 'logging-in';
       this.asked = login.user;
-      const reply = await this.request(login, 'login');
+      const withFeatures = { ...login, features: this.features };
+      const reply = await this.request(withFeatures, 'login');
       if (reply?.type === 'login_ok') {
-        this.credentials = login;
+        this.credentials = withFeatures;
         return true;
       }
       if (!reply && this.unanswered) return this.fail(`the server did not answer the login within ${REPLY_WAIT_MS / 1000} s`);
@@ -183,8 +227,10 @@ export class ChatSession {
     this.me = m;
     this.startHeartbeat(m);
     const lines = this.view.loggedIn(m, how, this.asked);
+    const secured = this.secure?.loggedIn(m, how);
     this.ui.setPrompt(this.view.prompt);
-    this.show(lines);
+    this.show([...lines, ...(secured?.lines ?? [])]);
+    for (const msg of secured?.send ?? []) this.link?.send(msg);
   }
 
   /**
@@ -214,10 +260,39 @@ export class ChatSession {
     if (this.waiter && (m.type === 'login_ok' || m.type === 'error')) return this.waiter(m);
     if (m.type === 'bye') return this.bye(m);
     if (this.state !== 'ready' && this.state !== 'logging-out') return;
+    const fileLines = this.files.received(m);
+    if (fileLines !== null) {
+      this.show(fileLines);
+      if (m.type === 'transfer' && m.event === 'offer') this.requestArrived();
+      return;
+    }
+    const out = this.secure?.received(m) ?? { lines: [], pass: m };
+    if (out.pass) this.toView(out.pass);
+    this.show(out.lines);
+    for (const more of out.more ?? []) this.toView(more);
+    this.afterSecure();
+    if (out.pass?.type === 'notice' && out.pass.event === 'pm_invite') this.requestArrived();
+  }
+
+  /** One message for the chat view (as the encrypted sessions left it). */
+  private toView(m: ServerMessage): void {
     const { lines, bell, prompt } = this.view.received(m);
     if (prompt) this.ui.setPrompt(this.view.prompt);
     this.show(lines);
     if (bell) this.ui.bell();
+  }
+
+  /** Sends what the encrypted sessions need sent (a rekey reply, an EXIT PM), and shows their state in the prompt. */
+  private afterSecure(): void {
+    for (const msg of this.secure?.outbox.splice(0) ?? []) this.link?.send(msg);
+    this.ui.setPrompt(this.view.prompt);
+  }
+
+  /** A chat request or a file offer came: if it is not the only one, say how to answer each. */
+  private requestArrived(): void {
+    const hint = this.view.requestsHint();
+    if (hint.length > 0) this.show(hint);
+    this.ui.bell();
   }
 
   private bye(m: ServerMessage<'bye'>): void {
@@ -240,7 +315,7 @@ export class ChatSession {
   // ---- reconnecting --------------------------------------------------------------------------
 
   private lost(why: string): void {
-    this.show([this.fmt.info(`Connection lost (${why}), reconnecting…`)]);
+    this.show([this.fmt.info(`Connection lost (${why}), reconnecting…`), ...this.files.lost()]);
     this.view.lost();
     const limit = (this.me.timeout ?? DEFAULT_TIMEOUT) * 1000;
     this.timers.push(this.clock.after(limit, () => this.giveUp(limit)));
@@ -299,9 +374,28 @@ export class ChatSession {
         return this.ui.clear();
       case 'logout':
         return this.logout();
-      case 'send':
-        if (this.state === 'ready' && this.link?.send(t.message)) return this.view.sent(t.message);
+      case 'send': {
+        const out = this.secure ? this.secure.outgoing(t.message, this.view.maxBody) : { send: t.message };
+        this.afterSecure();
+        if ('lines' in out) return this.show(out.lines);
+        if (this.state === 'ready' && this.link?.send(out.send)) return this.view.sent(t.message);
         return this.show([this.fmt.notDelivered(line, this.state === 'logging-out' ? 'logging out' : 'not connected')]);
+      }
+      case 'file-answer':
+        return this.show(this.files.answer(t.offer, t.accept));
+      case 'send-file':
+        return this.show(this.files.offer(t.to, t.path));
+      case 'cancel':
+        return this.show(this.files.cancel(t.which));
+      case 'verify':
+        this.show(this.secure?.verify(t.confirm) ?? [this.fmt.error('this client has no identity key: no encrypted chats')]);
+        return this.afterSecure();
+      case 'trust': {
+        const r = this.secure?.trust(t.name) ?? { lines: [this.fmt.error('this client has no identity key: no encrypted chats')], more: [] };
+        this.show(r.lines);
+        for (const more of r.more) this.toView(more);
+        return this.afterSecure();
+      }
     }
   }
 

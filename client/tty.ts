@@ -9,6 +9,7 @@
  */
 import readline from 'node:readline';
 import { LineEditor, type Key } from './editor.js';
+import { TerminalProgress } from './files/progress.js';
 import type { DisplayLine } from './format.js';
 import { layoutInput } from './input-view.js';
 import { paint } from './paint.js';
@@ -32,6 +33,15 @@ export class TtyTerminal implements Terminal {
   readonly interactive = true;
   private readonly editor = new LineEditor();
   private readonly screen: Screen;
+  /** Rows shown above the input line (progress bars), redrawn with it. */
+  private status: readonly string[] = [];
+  readonly progress = new TerminalProgress(
+    (rows) => {
+      this.status = rows;
+      this.render();
+    },
+    () => this.screen.width,
+  );
   private prompt = '';
   private hidden = false;
   private asking: ((line: string | null) => void) | null = null;
@@ -145,7 +155,10 @@ export class TtyTerminal implements Terminal {
   private view() {
     if (this.closed || (!this.asking && !this.chat)) return null;
     const { text, cursor } = this.editor;
-    return layoutInput(this.prompt, text, cursor, this.screen.width, this.hidden, this.screen.height - 1);
+    const status = this.chat ? this.status.slice(0, Math.max(0, this.screen.height - 3)) : [];
+    const input = layoutInput(this.prompt, text, cursor, this.screen.width, this.hidden, this.screen.height - 1 - status.length);
+    if (status.length === 0) return input;
+    return { rows: [...status, ...input.rows], cursorRow: input.cursorRow + status.length, cursorCol: input.cursorCol };
   }
 
   private render(): void {

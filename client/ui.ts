@@ -2,6 +2,7 @@
  * What the session needs from the screen and keyboard: a terminal (tty.ts), a pipe (pipe.ts), or
  * a fake in tests. The session decides what to say; the Ui decides how it looks.
  */
+import type { Progress } from './files/progress.js';
 import type { DisplayLine } from './format.js';
 
 /** Where typed lines go once the chat has started. */
@@ -34,6 +35,8 @@ export interface Ui {
   clear(): void;
   /** From now on, typed lines go to the handlers. */
   startChat(handlers: ChatHandlers): void;
+  /** Progress bars of file transfers: above the input line on a terminal, none on a pipe. */
+  readonly progress: Progress;
 }
 
 /** What main.ts needs besides: Ctrl-C from outside, and letting go of the terminal. */

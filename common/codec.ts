@@ -9,7 +9,9 @@
  *   +-----------------+---------------------------+---------------------------+
  *
  * The JSON header holds `type` and the message's fields, plus `content-length` (and
- * `content-type`, `content-encoding`) when a body follows. The body is the chat text.
+ * `content-type`, `content-encoding`) when a body follows. The body is the chat text
+ * (`text/plain`, `utf-8`); a file chunk's bytes (`application/octet-stream`); or a record sealed
+ * end to end (`application/tinychat-e2e`: base64 in a text message, raw bytes in a binary one).
  *
  * Errors come in two kinds. A framing error (header not a JSON object, a bad content-length,
  * zero-length header) leaves us not knowing where the next frame starts, so the decoder stops and
@@ -18,7 +20,7 @@
  * reported and the stream goes on.
  */
 import { ChatError, chatError, fatalError } from './errors.js';
-import type { MessageSpec } from './protocol.js';
+import { CONTENT_TYPES, SEAL_OVERHEAD, type MessageSpec } from './protocol.js';
 import { textProblem } from './text.js';
 
 export const MAX_HEADER = 0xffff;
@@ -211,11 +213,15 @@ function parseHeader(bytes: Buffer, parseJson: ParseJson): ParsedHeader | ChatEr
 
 /** Encodes one frame. With a body, content-length/type/encoding are filled in. */
 export function encodeFrame(fields: Record<string, unknown>, text?: string): Buffer {
-  const body = text === undefined ? null : Buffer.from(text, 'utf8');
-  const header =
-    body === null
-      ? fields
-      : { ...fields, 'content-length': body.length, 'content-type': 'text/plain', 'content-encoding': 'utf-8' };
+  if (text === undefined) return frameOf(fields, null);
+  return frameOf({ ...fields, ...bodyHeader(Buffer.byteLength(text, 'utf8'), CONTENT_TYPES.text, 'utf-8') }, Buffer.from(text, 'utf8'));
+}
+
+function bodyHeader(length: number, type: string, encoding?: string): Record<string, unknown> {
+  return { 'content-length': length, 'content-type': type, ...(encoding ? { 'content-encoding': encoding } : {}) };
+}
+
+function frameOf(header: Record<string, unknown>, body: Buffer | null): Buffer {
   const head = Buffer.from(JSON.stringify(header), 'utf8');
   if (head.length > MAX_HEADER) throw new RangeError(`header of ${head.length} bytes does not fit a frame`);
   const out = Buffer.allocUnsafe(2 + head.length + (body?.length ?? 0));
@@ -225,9 +231,16 @@ export function encodeFrame(fields: Record<string, unknown>, text?: string): Buf
   return out;
 }
 
-/** Encodes a typed message: its `text`, if any, becomes the body. */
-export function encodeMessage(message: { type: string; text?: string }): Buffer {
-  const { text, ...fields } = message;
+/**
+ * Encodes a typed message: its `text`, if any, becomes the body (a sealed one, already base64,
+ * as it is); its `data` the binary body.
+ */
+export function encodeMessage(message: { type: string; text?: string; data?: Buffer; sealed?: boolean }): Buffer {
+  const { text, data, sealed, ...fields } = message;
+  if (data !== undefined) return frameOf({ ...fields, ...bodyHeader(data.length, sealed ? CONTENT_TYPES.sealed : CONTENT_TYPES.binary) }, data);
+  if (text !== undefined && sealed) {
+    return frameOf({ ...fields, ...bodyHeader(text.length, CONTENT_TYPES.sealed, 'base64') }, Buffer.from(text, 'latin1'));
+  }
   return encodeFrame(fields, text);
 }
 
@@ -256,8 +269,22 @@ export function validate<T>(frame: Frame, table: Readonly<Record<string, Message
     return message as T;
   }
   const ctype = header['content-type'];
-  if (ctype !== undefined && ctype !== 'text/plain') return chatError('BAD_FIELD', 'content-type', 'must be text/plain');
   const cenc = header['content-encoding'];
+  if (ctype === CONTENT_TYPES.sealed && spec.sealed) {
+    const problem = sealedProblem(spec.body === 'binary', cenc, body);
+    if (problem) return problem;
+    message.sealed = true;
+    if (spec.body === 'binary') message.data = body;
+    else message.text = body.toString('latin1');
+    return message as T;
+  }
+  if (spec.body === 'binary') {
+    if (ctype !== undefined && ctype !== CONTENT_TYPES.binary) return chatError('BAD_FIELD', 'content-type', `must be ${CONTENT_TYPES.binary}`);
+    if (cenc !== undefined) return chatError('BAD_FIELD', 'content-encoding', 'must be absent for a binary body');
+    message.data = body;
+    return message as T;
+  }
+  if (ctype !== undefined && ctype !== CONTENT_TYPES.text) return chatError('BAD_FIELD', 'content-type', 'must be text/plain');
   if (cenc !== undefined && cenc !== 'utf-8') return chatError('BAD_FIELD', 'content-encoding', 'must be utf-8');
   const text = decodeUtf8(body);
   if (text === null) return chatError('BAD_UTF8', 'message text');
@@ -267,6 +294,34 @@ export function validate<T>(frame: Frame, table: Readonly<Record<string, Message
   }
   message.text = text;
   return message as T;
+}
+
+/**
+ * What is wrong with a sealed body: in a text message it must be canonical base64 (the line
+ * stays text, and one record has one spelling); either way it holds at least a record's overhead.
+ */
+function sealedProblem(binary: boolean, cenc: unknown, body: Buffer): ChatError | null {
+  if (binary) {
+    if (cenc !== undefined) return chatError('BAD_FIELD', 'content-encoding', 'must be absent for a binary body');
+    return body.length < SEAL_OVERHEAD ? chatError('BAD_FIELD', 'content-length', `is too short for a sealed record`) : null;
+  }
+  if (cenc !== 'base64') return chatError('BAD_FIELD', 'content-encoding', 'must be base64 for a sealed line');
+  const decoded = canonicalBase64(body.toString('latin1'));
+  if (decoded === null) return chatError('BAD_FIELD', 'body', 'is not canonical base64');
+  return decoded < SEAL_OVERHEAD ? chatError('BAD_FIELD', 'content-length', 'is too short for a sealed record') : null;
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * The decoded length of `s` if it is canonical base64 (padded, and the unused bits of its last
+ * character zero, so that it decodes back to itself), else null. Node's decoder is lenient
+ * (skips junk, ignores missing padding): this is the strict check it lacks.
+ */
+export function canonicalBase64(s: string): number | null {
+  if (!BASE64.test(s)) return null;
+  const bytes = Buffer.from(s, 'base64');
+  return bytes.toString('base64') === s ? bytes.length : null;
 }
 
 type FieldList = ReadonlyArray<readonly [string, MessageSpec['fields'][string]]>;
@@ -282,12 +337,22 @@ function fieldsOf(spec: MessageSpec): FieldList {
   return list;
 }
 
-function checkField(value: unknown, { kind, max = Infinity, values }: FieldList[number][1]): string | null {
+function checkField(value: unknown, { kind, max = Infinity, min = 0, values, pattern }: FieldList[number][1]): string | null {
   switch (kind) {
     case 'string':
       if (typeof value !== 'string') return 'must be a string';
       if (value.length > max) return `is longer than ${max} characters`;
+      if (pattern && !pattern.test(value)) return 'is not a valid id';
       return values && !values.includes(value) ? `must be one of ${values.join(', ')}` : null;
+    case 'base64': {
+      if (typeof value !== 'string') return 'must be a string';
+      // Checked before decoding: a huge string is refused for its length alone.
+      if (value.length > 4 * Math.ceil(max / 3)) return `is longer than ${max} bytes`;
+      const n = canonicalBase64(value);
+      if (n === null) return 'must be canonical base64';
+      if (n < min || n > max) return min === max ? `must be ${min} bytes` : `must be ${min} to ${max} bytes`;
+      return null;
+    }
     case 'boolean':
       return typeof value === 'boolean' ? null : 'must be true or false';
     case 'integer':

@@ -46,6 +46,21 @@ export const ERRORS = {
   PM_NOT_IN: () => 'you are not in a private chat',
   // Several servers (a cluster on Redis).
   CLUSTER_DOWN: () => 'not delivered: the chat is paused while this server reconnects to the cluster; try again in a moment',
+  // End-to-end encryption: the server relays keys and sealed lines; it only checks who may send them.
+  E2E_UNSUPPORTED: (user: string) =>
+    `${user}'s client does not support end-to-end encryption (an IRC client, or an older tinychat), so no encrypted private chat is possible; an unencrypted one must be asked for as such (/plain ${user})`,
+  E2E_BAD_KEY: (why: string) => `bad key: ${why}`,
+  E2E_NOT_IN: () => 'an encrypted line needs an encrypted private chat to go to',
+  // Files.
+  FILES_UNSUPPORTED: (user: string) => `${user}'s client cannot receive files (an IRC client, or an older tinychat)`,
+  FILE_SELF: () => 'you cannot send a file to yourself',
+  FILE_ELSEWHERE: (user: string) => `${user} is connected to another server of this cluster; files go only between users of the same server`,
+  FILE_TOO_BIG: (size: number, max: number) => `the file is too big: ${size} bytes, this server relays at most ${max}`,
+  FILE_BUSY: (who: string) => `${who} already ${who === 'you' ? 'have' : 'has'} 2 file transfers under way; try again when one is over`,
+  FILE_ID_TAKEN: (id: string) => `you already have a transfer with id ${id}`,
+  FILE_BAD_OFFER: (why: string) => `bad file offer: ${why}`,
+  FILE_NO_SUCH: (id: string) => `no file transfer ${id} (it may be over)`,
+  FILE_NOT_STARTED: (id: string) => `file transfer ${id} has not been accepted yet`,
   // Anything else: a bug on our side, reported without details.
   INTERNAL: () => 'internal server error; the connection will be closed',
 } as const;

@@ -169,6 +169,8 @@ function toConfig({ values, sources }: Gathered): ServerConfig {
     offlineMax: num('offline-max', d.offlineMax, 0, 10_000),
     offlineDays: num('offline-days', d.offlineDays, 1, 3650),
     ...clusterOptions(optStr('redis'), optStr('node-id'), (values['redis-ephemeral'] ?? d.redisEphemeral) as boolean),
+    maxFile: num('max-file', d.maxFile, 0),
+    fileRate: num('file-rate', d.fileRate, 1024),
     ...ircOptions(optNum('irc-port', 0, 65535), optNum('irc-tls-port', 0, 65535), str('irc-channel', d.ircChannel), tlsCert !== undefined),
   };
 }

@@ -14,6 +14,7 @@ import { ReplicaClock } from './cluster/clock.js';
 import { NOTICES } from './chat/notices.js';
 import { Operator } from './chat/operator.js';
 import { Room, SWEEP_MS } from './chat/room.js';
+import { Transfers } from './chat/transfers.js';
 import type { ServerConfig } from './config.js';
 import { Counters } from './counters.js';
 import type { Services } from './dispatch/context.js';
@@ -55,6 +56,8 @@ export class ChatServer {
   readonly cluster: ClusterChat | null;
   /** The console's kick, mute and wall. */
   readonly operator: Operator<Reach>;
+  /** File transfers between users, relayed and never kept. */
+  readonly files: Transfers<Reach>;
   readonly listener: Listener;
   /** IRC listeners (--irc-port, --irc-tls-port): the same room, accounts and limits over IRC. */
   readonly irc: { plain: Listener<IrcConnection> | null; tls: Listener<IrcConnection> | null };
@@ -100,6 +103,8 @@ export class ChatServer {
       this.chat = new LocalChat(this.room);
     }
     this.operator = new Operator(this.chat);
+    const cluster = this.cluster;
+    this.files = new Transfers(config, this.room, this.delivery, this.clock, this.log.for('chat'), cluster ? { here: (s) => cluster.elsewhere(s) === null } : undefined);
     const listenerDeps: ListenerDeps = {
       clock: this.clock,
       log: this.log.for('net'),
@@ -155,6 +160,7 @@ export class ChatServer {
         counters: this.counters,
         replies: this.delivery,
         log: log.for('dispatch'),
+        files: this.files,
       };
       this.fitOpenFileLimit();
       this.listener.open();
@@ -263,6 +269,7 @@ export class ChatServer {
   private sweep(): void {
     if (this.cluster) this.cluster.sweep();
     else this.room.sweep();
+    this.files.sweep();
     this.services?.logins.sweep();
     this.udp?.sweep();
     this.listener.sweep();

@@ -12,6 +12,7 @@
  * the ChatError) and keeps each user's changes in the order they were asked for.
  */
 import { chatError } from '../../common/errors.js';
+import type { Feature } from '../../common/protocol.js';
 import type { EndReason, Room } from './room.js';
 import type { Endpoint } from './outbox.js';
 import type { Session } from './session.js';
@@ -21,13 +22,16 @@ export type Maybe<T> = T | Promise<T>;
 
 export interface Chat<E extends Endpoint = Endpoint> {
   /** A user logged in at `at` (see Room.login). */
-  login(name: string, guest: boolean, created: boolean, at: E, since?: number): Maybe<void>;
+  /** `features`: what the user's client said it can do (end-to-end encryption, files). */
+  login(name: string, guest: boolean, created: boolean, at: E, since?: number, features?: readonly Feature[]): Maybe<void>;
   /** A session taken back at `at`, with new credentials if `rekey` (see Room.resume). */
-  resume(session: Session<E>, at: E, rekey?: boolean): Maybe<void>;
+  /** `rekey`: a new client took over with the password; `features`: what that client can do. */
+  resume(session: Session<E>, at: E, rekey?: boolean, features?: readonly Feature[]): Maybe<void>;
   /** `user`'s connection at `at` went away without a logout. */
   lost(user: string, at: E, reason: string): void;
   end(session: Session<E>, reason: EndReason, why?: string): Maybe<void>;
-  say(me: Session<E>, text: string, group?: boolean, action?: boolean): Maybe<void>;
+  /** `sealed`: a line of an encrypted private session (see Room.say). */
+  say(me: Session<E>, text: string, group?: boolean, action?: boolean, sealed?: boolean): Maybe<void>;
   /** A one-shot private message to someone online. */
   dm(me: Session<E>, to: string, text: string, action?: boolean): Maybe<void>;
   /** A private message kept for an account that is offline. */
@@ -37,11 +41,17 @@ export interface Chat<E extends Endpoint = Endpoint> {
   /**
    * Asks `to` (a name as typed) for a private session. The name is looked up where the change is
    * applied: on a cluster, a user who has just logged in on another server may not be known
-   * here yet, but is by the time the request takes its place in the shared log.
+   * here yet, but is by the time the request takes its place in the shared log. `key`: the signed
+   * key offer of an encrypted private session, relayed with the invitation.
    */
-  pmRequest(me: Session<E>, to: string): Maybe<void>;
-  /** `from` is a folded name (or undefined: the oldest request); `asTyped` for the refusal's words. */
-  pmAnswer(me: Session<E>, from: string | undefined, accept: boolean, asTyped?: string): Maybe<void>;
+  pmRequest(me: Session<E>, to: string, key?: string): Maybe<void>;
+  /**
+   * `from` is a folded name (or undefined: the oldest request); `asTyped` for the refusal's words;
+   * `key` the answer's signed key, relayed to the asker.
+   */
+  pmAnswer(me: Session<E>, from: string | undefined, accept: boolean, asTyped?: string, key?: string): Maybe<void>;
+  /** New keys for `me`'s encrypted private session, relayed to the partner (PrivateChats.rekey). */
+  pmRekey(me: Session<E>, key: string): Maybe<void>;
   pmExit(me: Session<E>): Maybe<void>;
   /** The operator mutes `who` for `seconds` (0 lifts it; see Room.mute). */
   mute(who: Session<E>, seconds: number): Maybe<void>;
@@ -55,12 +65,12 @@ export interface Chat<E extends Endpoint = Endpoint> {
 export class LocalChat<E extends Endpoint = Endpoint> implements Chat<E> {
   constructor(private readonly room: Room<E>) {}
 
-  login(name: string, guest: boolean, created: boolean, at: E, since?: number): void {
-    this.room.login(name, guest, created, at, since);
+  login(name: string, guest: boolean, created: boolean, at: E, since?: number, features?: readonly Feature[]): void {
+    this.room.login(name, guest, created, at, since, undefined, features);
   }
 
-  resume(session: Session<E>, at: E, rekey = false): void {
-    this.room.resume(session, at, rekey);
+  resume(session: Session<E>, at: E, rekey = false, features?: readonly Feature[]): void {
+    this.room.resume(session, at, rekey, undefined, features);
   }
 
   lost(user: string, at: E, reason: string): void {
@@ -71,8 +81,8 @@ export class LocalChat<E extends Endpoint = Endpoint> implements Chat<E> {
     this.room.end(session, reason, why);
   }
 
-  say(me: Session<E>, text: string, group = false, action = false): void {
-    this.room.say(me, text, group, action);
+  say(me: Session<E>, text: string, group = false, action = false, sealed = false): void {
+    this.room.say(me, text, group, action, sealed);
   }
 
   dm(me: Session<E>, to: string, text: string, action = false): void {
@@ -91,14 +101,18 @@ export class LocalChat<E extends Endpoint = Endpoint> implements Chat<E> {
     this.room.back(me);
   }
 
-  pmRequest(me: Session<E>, to: string): void {
+  pmRequest(me: Session<E>, to: string, key?: string): void {
     const target = this.room.find(to);
     if (!target) throw chatError('NO_SUCH_USER', to);
-    this.room.privates.request(me, target);
+    this.room.privates.request(me, target, key);
   }
 
-  pmAnswer(me: Session<E>, from: string | undefined, accept: boolean, asTyped = from): void {
-    this.room.privates.answer(me, from, accept, asTyped);
+  pmAnswer(me: Session<E>, from: string | undefined, accept: boolean, asTyped = from, key?: string): void {
+    this.room.privates.answer(me, from, accept, asTyped, key);
+  }
+
+  pmRekey(me: Session<E>, key: string): void {
+    this.room.privates.rekey(me, key);
   }
 
   pmExit(me: Session<E>): void {

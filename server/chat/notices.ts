@@ -45,6 +45,9 @@ export const NOTICES = {
   offlineDelivered: (n: number) => `${n} message${n > 1 ? 's' : ''} came while you were away:`,
   disconnected: (u: string, s: number) =>
     `${u} is disconnected; your private lines will be delivered if ${u} comes back within ${s} s`,
+  /** What pm_undelivered quotes for an encrypted line: the server cannot read it. */
+  sealedLine: () => '(an encrypted line)',
+  pm_rekey: (u: string) => `${u}'s client renewed the keys of your encrypted private chat`,
   undelivered: (u: string, lines: string[], more: number) =>
     `These private lines did not reach ${u}: ${lines.map((l) => `"${l}"`).join(', ')}${more > 0 ? ` and ${more} more` : ''}`,
   shutdown: () => 'Server is shutting down',

@@ -17,7 +17,8 @@ export interface People<E extends Endpoint> {
   byKey(key: string): Session<E> | undefined;
   /** The display name for a folded key (the key itself for users already gone). */
   display(key: string): string;
-  notice(to: Session<E>, event: NoticeEvent, text: string, user?: string): void;
+  /** `key`: `user`'s signed key bundle, relayed (encrypted private sessions). */
+  notice(to: Session<E>, event: NoticeEvent, text: string, user?: string, key?: string): void;
   /** One notice to many users (folded names), encoded once. */
   noticeAll(to: readonly string[], event: NoticeEvent, text: string, user?: string): void;
 }
@@ -53,21 +54,39 @@ export class PrivateChats<E extends Endpoint = Endpoint> {
     return this.consent.pendingCount(me.key) > 0;
   }
 
-  /** `@PM bob`: asks bob "alice wants a private chat with you (Y/N)?". Throws the refusal. */
-  request(me: Session<E>, target: Session<E>): void {
+  /**
+   * `@PM bob`: asks bob "alice wants a private chat with you (Y/N)?". Throws the refusal. `key`:
+   * alice's signed key offer, relayed with the invitation (an end-to-end encrypted session).
+   */
+  request(me: Session<E>, target: Session<E>, key?: string): void {
+    // Never a silent downgrade: an encrypted request to a client that cannot take one is refused.
+    if (key !== undefined && !target.features.has('e2e')) throw chatError('E2E_UNSUPPORTED', target.name);
     const refusal = this.consent.request(me.key, target.key, this.clock.monotonic());
     if (refusal) {
       this.outcomes.denied++;
       throw chatError(refusal.error, this.people.display(refusal.user));
     }
     this.outcomes.requested++;
-    this.log.info(`User ${me.name} requested a private chat with ${target.name}`);
+    this.log.info(`User ${me.name} requested a private chat with ${target.name}${key ? ' (end-to-end encrypted)' : ''}`);
     this.people.notice(me, 'pm_sent', NOTICES.pm_sent(target.name), target.name);
-    this.people.notice(target, 'pm_invite', NOTICES.pm_invite(me.name), me.name);
+    this.people.notice(target, 'pm_invite', NOTICES.pm_invite(me.name), me.name, key);
   }
 
-  /** Y/N, `/accept NAME`, `/reject NAME`: `from` is a folded name, or undefined for the oldest. */
-  answer(me: Session<E>, from: string | undefined, accept: boolean, asTyped = from): void {
+  /**
+   * New keys for `me`'s encrypted private session (after a resume, or a restart of their client,
+   * or the reply to the partner's), relayed to the partner as a `pm_rekey` notice.
+   */
+  rekey(me: Session<E>, key: string): void {
+    const partner = this.partnerOf(me);
+    if (!partner?.features.has('e2e')) throw chatError('E2E_NOT_IN');
+    this.people.notice(partner, 'pm_rekey', NOTICES.pm_rekey(me.name), me.name, key);
+  }
+
+  /**
+   * Y/N, `/accept NAME`, `/reject NAME`: `from` is a folded name, or undefined for the oldest.
+   * `key`: the answer's signed key, relayed to the asker with the start.
+   */
+  answer(me: Session<E>, from: string | undefined, accept: boolean, asTyped = from, key?: string): void {
     const result = this.consent.answer(me.key, from, accept);
     if ('error' in result) throw chatError('PM_NO_REQUEST', asTyped);
     const { people } = this;
@@ -81,7 +100,7 @@ export class PrivateChats<E extends Endpoint = Endpoint> {
       return;
     }
     this.log.info(`Private chat started between ${askerName} and ${me.name}`);
-    if (asker) people.notice(asker, 'pm_started', NOTICES.pm_started(me.name), me.name);
+    if (asker) people.notice(asker, 'pm_started', NOTICES.pm_started(me.name), me.name, key);
     people.notice(me, 'pm_started', NOTICES.pm_started(askerName), askerName);
     this.tellCancelled(result.cancelled, new Set([me.key, result.request.from]));
   }

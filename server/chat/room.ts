@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events';
 import type { Clock } from '../../common/clock.js';
 import { chatError, errorMessage, type ChatError } from '../../common/errors.js';
 import { foldName } from '../../common/names.js';
-import type { NoticeEvent, ServerMessage } from '../../common/protocol.js';
+import type { Feature, NoticeEvent, ServerMessage } from '../../common/protocol.js';
 import type { ServerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { NOTICES } from './notices.js';
@@ -68,6 +68,8 @@ export interface SessionData {
   awayTold: string[];
   /** Connected (somewhere), or waiting for a resume. */
   attached: boolean;
+  /** What the user's client can do (Session.features). */
+  features?: Feature[];
 }
 
 /**
@@ -103,7 +105,11 @@ export interface Verdicts<E extends Endpoint> {
   expired(request: Request): void;
 }
 
-/** Events: `online` (sorted names) whenever the online list changes (at most once a second in a large room). */
+/**
+ * Events: `online` (sorted names) whenever the online list changes (at most once a second in a
+ * large room); `detached` (the session) when a user's connection is lost, `ended` when a session
+ * ends (file transfers end with either).
+ */
 export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
   readonly presence: Presence<Session<E>>;
   readonly privates: PrivateChats<E>;
@@ -200,10 +206,11 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
    * what was said before: the lines after `since`, the last id their client saw, if it says) and
    * everyone else.
    */
-  login(name: string, guest: boolean, created: boolean, at: E, since?: number, credentials?: Credentials): Session<E> {
+  login(name: string, guest: boolean, created: boolean, at: E, since?: number, credentials?: Credentials, features: readonly Feature[] = []): Session<E> {
     // The callers check first; a second session under one name would speak as the first.
     if (this.find(name)) throw chatError('ALREADY_LOGGED_IN', name);
     const session = new Session<E>(name, guest, at.address, credentials);
+    session.features = new Set(features);
     this.sessions.set(session.key, session);
     this.byId.set(session.id, session);
     // Before login_ok is built: its online list must include the newcomer.
@@ -223,13 +230,15 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
    * login does. `rekey`: a new client took over with its password, so it gets fresh heartbeat
    * credentials and the old resume token stops working.
    */
-  resume(session: Session<E>, at: E, rekey = false, credentials?: Credentials): void {
+  resume(session: Session<E>, at: E, rekey = false, credentials?: Credentials, features?: readonly Feature[]): void {
     this.unwait(session);
     if (rekey) {
       this.byId.delete(session.id);
       session.rekey(credentials);
       this.byId.set(session.id, session);
     }
+    // A new client (a login that took the session over) says what it can do; a resume is the same client.
+    if (features) session.features = new Set(features);
     this.presence.touch(session, this.clock.monotonic());
     if (session.at) this.out.end(session.key, { type: 'bye', reason: 'replaced', message: NOTICES.replaced() });
     this.undelivered.delivered(session.key);
@@ -252,6 +261,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     if (!session || session.at !== at) return;
     session.at = null;
     this.log.info(`Lost connection from ${session.name} (${at.label}): ${reason}`);
+    this.emit('detached', session);
     this.waiting.set(session, at.address);
     let here = this.waitingFrom.get(at.address);
     if (!here) this.waitingFrom.set(at.address, (here = new Set()));
@@ -282,6 +292,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     this.unwait(session);
     this.changed();
     session.end();
+    this.emit('ended', session);
     if (reason !== 'shutdown') this.tellUndelivered(session);
     // At shutdown everyone is about to hear "Server is shutting down"; nothing more to say.
     this.privates.left(session, reason, reason === 'shutdown');
@@ -318,16 +329,21 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
 
   // ---- talking -------------------------------------------------------------------------------
 
-  /** A line from `me`: to the private partner while in a session (unless `group`), else to everyone. */
-  say(me: Session<E>, text: string, group = false, action = false): void {
+  /**
+   * A line from `me`: to the private partner while in a session (unless `group`), else to
+   * everyone. `sealed`: a line of an encrypted private session (the handler checked there is
+   * one), relayed as it came; the server keeps no trace of it, not even for pm_undelivered.
+   */
+  say(me: Session<E>, text: string, group = false, action = false, sealed = false): void {
     const partner = group ? undefined : this.privates.partnerOf(me);
     const ts = this.clock.now();
     const act = action ? { action: true } : {};
     if (partner) {
-      const line = { type: 'msg', id: ++this.lastId, from: me.name, ts, scope: 'private', to: partner.name, text, ...act } as const;
+      const seal = sealed ? { sealed } : {};
+      const line = { type: 'msg', id: ++this.lastId, from: me.name, ts, scope: 'private', to: partner.name, text, ...act, ...seal } as const;
       this.out.toUsers([partner.key, me.key], line);
-      this.noteIfAway(me, partner, text);
-      this.log.info(`Private line from ${me.name} to ${partner.name} (${text.length} chars)`);
+      this.noteIfAway(me, partner, sealed ? NOTICES.sealedLine() : text);
+      this.log.info(`Private line from ${me.name} to ${partner.name} (${sealed ? 'end-to-end encrypted' : `${text.length} chars`})`);
       return;
     }
     const id = ++this.lastId;
@@ -441,8 +457,9 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     return keys.length;
   }
 
-  notice(to: Session<E>, event: NoticeEvent, text: string, user?: string): void {
-    this.out.toUser(to.key, { type: 'notice', event, message: text, ts: this.clock.now(), ...(user ? { user } : {}) });
+  /** `key`: `user`'s signed key bundle, relayed as it came (encrypted private sessions). */
+  notice(to: Session<E>, event: NoticeEvent, text: string, user?: string, key?: string): void {
+    this.out.toUser(to.key, { type: 'notice', event, message: text, ts: this.clock.now(), ...(user ? { user } : {}), ...(key ? { key } : {}) });
   }
 
   noticeAll(to: readonly string[], event: NoticeEvent, text: string, user?: string): void {
@@ -544,6 +561,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
         away: s.away,
         awayTold: [...s.awayTold],
         attached: s.at !== null,
+        ...(s.features.size > 0 ? { features: [...s.features] } : {}),
       }),
     );
     return {
@@ -568,6 +586,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
       const session = new Session<E>(d.name, d.guest, loggedInFrom, { id: d.id, secret: Buffer.from(d.secret, 'base64'), token: d.token });
       session.away = d.away;
       for (const k of d.awayTold) session.awayTold.add(k);
+      session.features = new Set(d.features ?? []);
       if (d.attached) session.at = reach(d);
       this.sessions.set(session.key, session);
       this.byId.set(session.id, session);

@@ -8,6 +8,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { foldName } from '../../common/names.js';
+import type { Feature } from '../../common/protocol.js';
 import type { Endpoint } from './outbox.js';
 
 export type SessionState = 'attached' | 'detached' | 'ended';
@@ -45,6 +46,11 @@ export class Session<E extends Endpoint = Endpoint> {
   readonly awayTold = new Set<string>();
   /** Where the user is connected now; null while detached or once ended. */
   at: E | null = null;
+  /**
+   * What the user's client said it can do at login (end-to-end encryption, files): a peer
+   * without it is refused those, never silently given less. None for IRC and older clients.
+   */
+  features: ReadonlySet<Feature> = new Set();
   private over = false;
 
   constructor(

@@ -17,6 +17,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ChatError, chatError } from '../../common/errors.js';
+import type { Feature } from '../../common/protocol.js';
 import type { Chat } from '../chat/chat.js';
 import type { Request } from '../chat/consent.js';
 import { NOTICES } from '../chat/notices.js';
@@ -204,14 +205,19 @@ export class ClusterChat implements Chat<Reach> {
 
   // ---- the Chat ------------------------------------------------------------------------------
 
-  login(name: string, guest: boolean, created: boolean, at: Reach, since?: number): Promise<void> {
-    const event = { t: 'login', name, guest, created, address: at.address, wire: wireOf(at), cred: freshCreds(), ...(since !== undefined ? { since } : {}) } as const;
+  login(name: string, guest: boolean, created: boolean, at: Reach, since?: number, features?: readonly Feature[]): Promise<void> {
+    const event = {
+      t: 'login', name, guest, created, address: at.address, wire: wireOf(at), cred: freshCreds(),
+      ...(since !== undefined ? { since } : {}),
+      ...(features?.length ? { feat: [...features] } : {}),
+    } as const;
     return this.ask(event, at);
   }
 
-  resume(session: Session<Reach>, at: Reach, rekey = false): Promise<void> {
+  resume(session: Session<Reach>, at: Reach, rekey = false, features?: readonly Feature[]): Promise<void> {
     const s = this.serial(session);
-    return this.ask({ t: 'resume', user: session.key, s, address: at.address, wire: wireOf(at), ...(rekey ? { cred: freshCreds() } : {}) }, at);
+    const client = rekey ? { cred: freshCreds(), ...(features ? { feat: [...features] } : {}) } : {};
+    return this.ask({ t: 'resume', user: session.key, s, address: at.address, wire: wireOf(at), ...client }, at);
   }
 
   lost(user: string, at: Reach, reason: string): void {
@@ -226,8 +232,8 @@ export class ClusterChat implements Chat<Reach> {
     return this.ask({ t: 'end', user: session.key, s: this.serial(session), reason, ...(why ? { why } : {}) });
   }
 
-  say(me: Session<Reach>, text: string, group = false, action = false): Promise<void> {
-    return this.ask({ t: 'say', ...this.as(me), text, ...flags({ group, action, lim: this.limited(me) }) });
+  say(me: Session<Reach>, text: string, group = false, action = false, sealed = false): Promise<void> {
+    return this.ask({ t: 'say', ...this.as(me), text, ...flags({ group, action, sealed, lim: this.limited(me) }) });
   }
 
   dm(me: Session<Reach>, to: string, text: string, action = false): Promise<void> {
@@ -246,12 +252,17 @@ export class ClusterChat implements Chat<Reach> {
     return this.ask({ t: 'back', ...this.as(me) });
   }
 
-  pmRequest(me: Session<Reach>, to: string): Promise<void> {
-    return this.ask({ t: 'pm', ...this.as(me), target: to, ...flags({ lim: this.limited(me) }) });
+  pmRequest(me: Session<Reach>, to: string, key?: string): Promise<void> {
+    return this.ask({ t: 'pm', ...this.as(me), target: to, ...(key !== undefined ? { key } : {}), ...flags({ lim: this.limited(me) }) });
   }
 
-  pmAnswer(me: Session<Reach>, from: string | undefined, accept: boolean, asTyped = from): Promise<void> {
-    return this.ask({ t: 'pmans', ...this.as(me), accept, ...(from !== undefined ? { from } : {}), ...(asTyped !== undefined ? { typed: asTyped } : {}) });
+  pmAnswer(me: Session<Reach>, from: string | undefined, accept: boolean, asTyped = from, key?: string): Promise<void> {
+    const named = { ...(from !== undefined ? { from } : {}), ...(asTyped !== undefined ? { typed: asTyped } : {}) };
+    return this.ask({ t: 'pmans', ...this.as(me), accept, ...named, ...(key !== undefined ? { key } : {}) });
+  }
+
+  pmRekey(me: Session<Reach>, key: string): Promise<void> {
+    return this.ask({ t: 'rekey', ...this.as(me), key });
   }
 
   pmExit(me: Session<Reach>): Promise<void> {

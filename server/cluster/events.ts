@@ -8,6 +8,7 @@
  * A session is named by its folded name and its serial (`s`: the log id of its login), so an
  * event meant for a session that has ended meanwhile never lands on a newer one with the name.
  */
+import type { Feature } from '../../common/protocol.js';
 import type { EndReason } from '../chat/room.js';
 
 /** A login's or resume's credentials: session id, MAC key (base64), resume token. */
@@ -18,18 +19,22 @@ export type ClusterEvent =
   | { t: 'hello'; node: string }
   /** The server life `inc` is over (its lease ran out, or it stopped): its users are offline. */
   | { t: 'gone'; inc: string; why: 'lease' | 'stopped' }
-  | { t: 'login'; name: string; guest: boolean; created: boolean; address: string; wire: string; cred: Creds; since?: number }
-  | { t: 'resume'; user: string; s: string; address: string; wire: string; cred?: Creds }
+  | { t: 'login'; name: string; guest: boolean; created: boolean; address: string; wire: string; cred: Creds; since?: number; feat?: Feature[] }
+  | { t: 'resume'; user: string; s: string; address: string; wire: string; cred?: Creds; feat?: Feature[] }
   /** The connection that `att` (the log id of the login or resume) attached went away. */
   | { t: 'lost'; user: string; att: string; why: string }
   | { t: 'end'; user: string; s: string; reason: EndReason; why?: string }
-  | { t: 'say'; user: string; s: string; text: string; group?: boolean; action?: boolean; lim?: boolean }
+  /** `sealed`: a line of an encrypted private session (ciphertext the servers cannot read). */
+  | { t: 'say'; user: string; s: string; text: string; group?: boolean; action?: boolean; sealed?: boolean; lim?: boolean }
   | { t: 'dm'; user: string; s: string; to: string; text: string; action?: boolean; lim?: boolean }
   | { t: 'leave'; user: string; s: string; to: string; text: string; action?: boolean; lim?: boolean }
   | { t: 'away'; user: string; s: string; text: string }
   | { t: 'back'; user: string; s: string }
-  | { t: 'pm'; user: string; s: string; target: string; lim?: boolean }
-  | { t: 'pmans'; user: string; s: string; from?: string; accept: boolean; typed?: string }
+  /** `key`: an encrypted private session's signed key offer (and answer), relayed as it came. */
+  | { t: 'pm'; user: string; s: string; target: string; key?: string; lim?: boolean }
+  | { t: 'pmans'; user: string; s: string; from?: string; accept: boolean; typed?: string; key?: string }
+  /** New keys for an encrypted private session, for the partner. */
+  | { t: 'rekey'; user: string; s: string; key: string }
   | { t: 'pmexit'; user: string; s: string }
   | { t: 'expire'; from: string; to: string; at: number }
   | { t: 'wall'; text: string }

@@ -131,7 +131,7 @@ export class Replica {
         return this.gone(e.inc, e.why);
       case 'login': {
         const at = this.reach(e, mine, asker);
-        const session = room.login(e.name, e.guest, e.created, at, e.since, credentials(e.cred));
+        const session = room.login(e.name, e.guest, e.created, at, e.since, credentials(e.cred), e.feat);
         this.placements.set(session, { serial: id, att: id, home: e.o, node: this.nodes.get(e.o) ?? e.o, wire: e.wire });
         this.closedMeanwhile(session.key, at);
         return undefined;
@@ -139,7 +139,7 @@ export class Replica {
       case 'resume': {
         const session = this.session(e.user, e.s, 'RESUME_FAILED');
         const at = this.reach({ ...e, name: session.name }, mine, asker);
-        room.resume(session, at, e.cred !== undefined, e.cred && credentials(e.cred));
+        room.resume(session, at, e.cred !== undefined, e.cred && credentials(e.cred), e.feat);
         Object.assign(this.placements.get(session)!, { att: id, home: e.o, node: this.nodes.get(e.o) ?? e.o, wire: e.wire });
         this.closedMeanwhile(session.key, at);
         return undefined;
@@ -157,7 +157,7 @@ export class Replica {
       case 'say': {
         const me = this.session(e.user, e.s);
         if (e.lim && !room.allow(me)) return undefined;
-        return room.say(me, e.text, e.group, e.action);
+        return room.say(me, e.text, e.group, e.action, e.sealed);
       }
       case 'dm': {
         const me = this.session(e.user, e.s);
@@ -180,10 +180,12 @@ export class Replica {
         if (e.lim && !room.allow(me)) return undefined;
         const target = room.find(e.target);
         if (!target) throw chatError('NO_SUCH_USER', e.target);
-        return room.privates.request(me, target);
+        return room.privates.request(me, target, e.key);
       }
       case 'pmans':
-        return room.privates.answer(this.session(e.user, e.s), e.from, e.accept, e.typed);
+        return room.privates.answer(this.session(e.user, e.s), e.from, e.accept, e.typed, e.key);
+      case 'rekey':
+        return room.privates.rekey(this.session(e.user, e.s), e.key);
       case 'pmexit':
         return room.privates.exit(this.session(e.user, e.s));
       case 'expire':

@@ -5,15 +5,20 @@ import { chatError } from '../../common/errors.js';
 import { textProblem } from '../../common/text.js';
 import type { Command } from './context.js';
 import { bareAnswer } from './private.js';
+import { checkSealed } from './secure.js';
 
-/** say (body: text) [group]: a line to the group, or to the private partner while in a session. */
+/**
+ * say (body: text) [group]: a line to the group, or to the private partner while in a session;
+ * sealed: a line of an encrypted private session, to the partner only.
+ */
 export const say: Command<'say'> = {
   login: true,
   limited: true,
   counted: true,
   reads: bareAnswer,
-  run({ chat, me }, msg) {
-    return chat.say(me, msg.text, msg.group, msg.action);
+  run(ctx, msg) {
+    checkSealed(ctx, msg);
+    return ctx.chat.say(ctx.me, msg.text, msg.group, msg.action, msg.sealed);
   },
 };
 

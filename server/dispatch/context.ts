@@ -10,6 +10,7 @@ import type { Endpoint } from '../chat/outbox.js';
 import type { Chat } from '../chat/chat.js';
 import type { Room } from '../chat/room.js';
 import type { Session } from '../chat/session.js';
+import type { Transfers } from '../chat/transfers.js';
 import type { ServerConfig } from '../config.js';
 import type { Counters } from '../counters.js';
 import type { Logger } from '../logger.js';
@@ -51,6 +52,8 @@ export interface Services {
   counters: Counters;
   replies: Replies;
   log: Logger;
+  /** File transfers under way (offers, chunks, acknowledgements). */
+  files: Transfers<Caller>;
 }
 
 export interface Ctx extends Services {

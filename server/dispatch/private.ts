@@ -6,21 +6,26 @@ import { yesOrNo } from '../../common/answer.js';
 import { foldName } from '../../common/names.js';
 import type { ClientMessage } from '../../common/protocol.js';
 import type { Command, UserCtx } from './context.js';
+import { answerKey, requestKey } from './secure.js';
 
-/** pm_request {to}: from `@PM bob`; asks bob "alice wants a private chat with you (Y/N)?". */
+/**
+ * pm_request {to, key?, plain?}: from `@PM bob`; asks bob "alice wants a private chat with you
+ * (Y/N)?". With a key, an end-to-end encrypted one (see secure.ts).
+ */
 export const pm_request: Command<'pm_request'> = {
   login: true,
   limited: true,
   run({ chat, me }, msg) {
-    return chat.pmRequest(me, msg.to);
+    return chat.pmRequest(me, msg.to, requestKey(msg));
   },
 };
 
-/** pm_answer {from?, accept}: Y/N (oldest request), or `/accept NAME`, `/reject NAME`. */
+/** pm_answer {from?, accept, key?}: Y/N (oldest request), or `/accept NAME`, `/reject NAME`. */
 export const pm_answer: Command<'pm_answer'> = {
   login: true,
-  run({ chat, me }, { from, accept }) {
-    return chat.pmAnswer(me, from === undefined ? undefined : foldName(from), accept, from);
+  run({ chat, me }, msg) {
+    const { from, accept } = msg;
+    return chat.pmAnswer(me, from === undefined ? undefined : foldName(from), accept, from, answerKey(msg));
   },
 };
 
@@ -30,7 +35,7 @@ export const pm_answer: Command<'pm_answer'> = {
  * not counted against the flood limit, so a muted user can still say Y or N.
  */
 export function bareAnswer({ room, me }: UserCtx, msg: ClientMessage<'say'>): ClientMessage<'pm_answer'> | null {
-  if (msg.group) return null;
+  if (msg.group || msg.sealed) return null;
   const accept = yesOrNo(msg.text);
   if (accept === null || !room.privates.hasPending(me)) return null;
   return { type: 'pm_answer', accept };

@@ -14,7 +14,7 @@ import tls from 'node:tls';
 import type { Clock } from '../../common/clock.js';
 import { chatError, errorMessage, type ChatError } from '../../common/errors.js';
 import { PROTOCOL_VERSION, type ClientMessage, type ServerMessage } from '../../common/protocol.js';
-import type { ServerConfig } from '../config.js';
+import { fileWindow, type ServerConfig } from '../config.js';
 import type { Counters } from '../counters.js';
 import type { Logger } from '../logger.js';
 import { Batcher } from './batcher.js';
@@ -24,7 +24,10 @@ import type { Delivery } from './delivery.js';
 import { LogThrottle } from './log-throttle.js';
 import type { TlsFiles } from './tls.js';
 
-export type ListenerConfig = Pick<ServerConfig, 'host' | 'port' | 'maxBody' | 'maxOutput' | 'loginTimeout' | 'allowGuests' | 'maxConnections'>;
+export type ListenerConfig = Pick<
+  ServerConfig,
+  'host' | 'port' | 'maxBody' | 'maxOutput' | 'loginTimeout' | 'allowGuests' | 'maxConnections' | 'maxFile' | 'fileRate'
+>;
 
 export interface ListenerDeps {
   clock: Clock;
@@ -52,7 +55,16 @@ export interface Protocol<C extends BaseConnection = BaseConnection> {
 export const NATIVE_PROTOCOL: Protocol<Connection> = {
   connect: (stream, address, port, options, events) => new Connection(stream, address, port, options, events),
   label: (address, port) => `${address}:${port}`,
-  hello: (config) => ({ type: 'hello', server: 'tinychat', version: PROTOCOL_VERSION, guests: config.allowGuests, maxBody: config.maxBody }),
+  hello: (config) => ({
+    type: 'hello',
+    server: 'tinychat',
+    version: PROTOCOL_VERSION,
+    guests: config.allowGuests,
+    maxBody: config.maxBody,
+    maxFile: config.maxFile,
+    fileWindow: fileWindow(config.maxOutput),
+    fileRate: config.fileRate,
+  }),
 };
 
 /** How long the listener waits at shutdown for peers to take their last bytes (see Connection.close). */

@@ -56,8 +56,9 @@ describe('client/chat-view', () => {
       lines: [{ style: 'error', text: '[12:00:01] ! no private chat request to answer; to send "y" anyway, type /say y', indent: 13 }],
     });
     v.received(notice('pm_invite', 'bob'));
-    expect(v.typed('No')).to.deep.equal({ kind: 'send', message: { type: 'pm_answer', accept: false } });
-    expect(v.typed(' YES ')).to.deep.equal({ kind: 'send', message: { type: 'pm_answer', accept: true } });
+    // The answer names the request it answers (the oldest), so an encrypted one gets the right key.
+    expect(v.typed('No')).to.deep.equal({ kind: 'send', message: { type: 'pm_answer', accept: false, from: 'bob' } });
+    expect(v.typed(' YES ')).to.deep.equal({ kind: 'send', message: { type: 'pm_answer', accept: true, from: 'bob' } });
     v.received(notice('pm_refused', 'bob'));
     expect(v.typed('yes').kind).to.equal('show');
   });

@@ -5,8 +5,10 @@
 import { expect } from 'chai';
 import type { BaseConnection } from '../../server/net/connection.js';
 import dgram from 'node:dgram';
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeMessage } from '../../common/codec.js';
 import { parseHeartbeat } from '../../common/heartbeat.js';
@@ -159,7 +161,8 @@ describe('chat-client (built, through a pipe)', function () {
     const bob = await peer(srv.port, 'bob');
     const alice = await loggedIn(srv.port, 'alice');
     bob.send({ type: 'pm_request', to: 'alice' });
-    await alice.waitFor(/\* bob wants a private chat with you \(Y\/N\)\?$/);
+    // bob's client sent no key: alice is told before she answers that the chat would not be encrypted.
+    await alice.waitFor(/\* bob wants a private chat with you, NOT ENCRYPTED: bob's client cannot encrypt, so the server can read it \(Y\/N\)\?$/);
     alice.write('Y');
     expect((await bob.notice('pm_started')).user).to.equal('alice');
     await alice.waitFor(/private chat with bob/);
@@ -184,7 +187,7 @@ describe('chat-client (built, through a pipe)', function () {
     alice.write('/who');
     await alice.waitFor(/\* Online \(2\): alice, bob$/);
     alice.write('/help');
-    await alice.waitFor(/@PM NAME +ask NAME for a private chat/);
+    await alice.waitFor(/@PM NAME +ask NAME for an end-to-end encrypted private chat/);
     alice.write('/nick x');
     await alice.waitFor(/! unknown command \/nick; type \/help for the list$/);
     alice.write('/msg zed hi');
@@ -340,8 +343,10 @@ describe('chat-client (built, through a pipe)', function () {
         socket = s;
       });
       fakes.push(fake);
-      // Its stdout is a pipe this test does not read.
-      const child = spawn(process.execPath, [CLIENT, '--port', String(fake.port), '--user', 'alice', '--password', 'pw'], { stdio: ['pipe', 'pipe', 'ignore'] });
+      // Its stdout is a pipe this test does not read. Its identity key goes to a temporary folder.
+      const home = mkdtempSync(join(tmpdir(), 'chat-client-'));
+      const env = { ...process.env, XDG_CONFIG_HOME: home };
+      const child = spawn(process.execPath, [CLIENT, '--port', String(fake.port), '--user', 'alice', '--password', 'pw'], { stdio: ['pipe', 'pipe', 'ignore'], env });
       child.stdout.pause();
       try {
         await waitUntil(() => socket !== null, 'the login');
@@ -354,6 +359,7 @@ describe('chat-client (built, through a pipe)', function () {
         expect((await flood(socket!, first.delivered + (8 << 20))).stalled).to.equal(false);
       } finally {
         child.kill('SIGKILL');
+        rmSync(home, { recursive: true, force: true });
       }
     });
   });
@@ -403,7 +409,7 @@ describe('chat-client (built, through a pipe)', function () {
       const c = new ClientProcess(['--help']);
       expect(await c.exitCode()).to.equal(0);
       const help = c.out.join('\n');
-      for (const opt of ['--host', '--port', '--user', '--password', '--udp-port', '--heartbeat-interval', '--tls', '--ca', 'CHAT_PASSWORD']) {
+      for (const opt of ['--host', '--port', '--user', '--password', '--udp-port', '--heartbeat-interval', '--tls', '--ca', '--identity', '--downloads', 'CHAT_PASSWORD', 'XDG_CONFIG_HOME']) {
         expect(help, opt).to.include(opt);
       }
     });
@@ -453,6 +459,43 @@ describe('chat-client (built, through a pipe)', function () {
           ['--heartbeat-interval', bad!],
           `chat-client: invalid --heartbeat-interval ${shown}: use a number of seconds above 0, at most 86400 (see --help)`,
         );
+      }
+    });
+
+    it('an identity key file others may read, or that holds no key, gives one line and exit 1', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'e2e-identity-'));
+      try {
+        const open = join(dir, 'open-key');
+        writeFileSync(open, 'whatever', { mode: 0o644 });
+        chmodSync(open, 0o644);
+        await refused(['--user', 'alice', '--password', 'pw', '--identity', open], `chat-client: identity file ${open} may be read by others (mode 644); chmod 600 ${open}`);
+        const junk = join(dir, 'junk-key');
+        writeFileSync(junk, 'not a key', { mode: 0o600 });
+        await refused(['--user', 'alice', '--password', 'pw', '--identity', junk], `chat-client: identity file ${junk} does not hold a private key`);
+        await refused(['--identity', ''], 'chat-client: invalid --identity: empty (see --help)');
+        await refused(['--downloads', ' '], 'chat-client: invalid --downloads: empty (see --help)');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('creates its identity key at first use, mode 0600, where --identity says, and uses the same one next time', async () => {
+      const srv = await server();
+      const dir = mkdtempSync(join(tmpdir(), 'e2e-identity-'));
+      try {
+        const file = join(dir, 'keys', 'me');
+        const first = await loggedIn(srv.port, 'alice', '--identity', file);
+        first.end();
+        expect(await first.exitCode()).to.equal(0);
+        expect(statSync(file).mode & 0o777).to.equal(0o600);
+        const key = readFileSync(file, 'utf8');
+        expect(key).to.match(/^-----BEGIN PRIVATE KEY-----/);
+        const again = await loggedIn(srv.port, 'alice', '--identity', file);
+        again.end();
+        expect(await again.exitCode()).to.equal(0);
+        expect(readFileSync(file, 'utf8')).to.equal(key);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
     });
 

@@ -2,8 +2,15 @@
  * The built chat-client (dist/client/main.js) as a child process driven through pipes: write
  * lines to its stdin, wait for lines on its stdout. Waiting reads output as it comes, with a
  * deadline; nothing here sleeps.
+ *
+ * Each process runs in a temporary folder of its own, which is also its config folder
+ * (XDG_CONFIG_HOME: its identity key and pinned keys) and holds its ./downloads, so no spec
+ * touches the real home; the folder goes when the process has exited.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const CLIENT = fileURLToPath(new URL('../../client/main.js', import.meta.url));
@@ -17,10 +24,16 @@ export class ClientProcess {
   private cursor = 0;
   private readonly wake = new Set<() => void>();
   private readonly child: ChildProcessWithoutNullStreams;
+  /** The process's own folder: its working directory and config folder. */
+  readonly home: string;
 
-  constructor(args: string[], env: Record<string, string> = {}) {
+  /** `home`: a folder to run in instead of a new one (kept: a client started again with the same identity). */
+  constructor(args: string[], env: Record<string, string> = {}, home?: string) {
     const { CHAT_PASSWORD: _ignored, ...inherited } = process.env;
-    this.child = spawn(process.execPath, [CLIENT, ...args], { env: { ...inherited, NO_COLOR: '1', ...env } });
+    this.home = home ?? mkdtempSync(join(tmpdir(), 'chat-client-'));
+    const owned = home === undefined;
+    this.child = spawn(process.execPath, [CLIENT, ...args], { cwd: this.home, env: { ...inherited, NO_COLOR: '1', XDG_CONFIG_HOME: this.home, ...env } });
+    if (owned) this.child.on('close', () => rmSync(this.home, { recursive: true, force: true }));
     running.add(this);
     collect(this.child.stdout, this.out, () => this.notify());
     collect(this.child.stderr, this.err, () => this.notify());

@@ -2,6 +2,7 @@
  * A screen that records what it is shown and a keyboard the test types on, for driving a
  * ChatSession without a terminal.
  */
+import type { Progress } from '../../client/files/progress.js';
 import type { DisplayLine } from '../../client/format.js';
 import type { ChatHandlers, Ui } from '../../client/ui.js';
 
@@ -11,6 +12,13 @@ export class FakeUi implements Ui {
   prompt = '';
   bells = 0;
   chat: ChatHandlers | null = null;
+  /** Progress bars as they were started, moved and stopped: "start KEY LABEL TOTAL", "update KEY N", "stop KEY". */
+  readonly bars: string[] = [];
+  readonly progress: Progress = {
+    start: (key, label, total) => void this.bars.push(`start ${key} ${label} ${total}`),
+    update: (key, value) => void this.bars.push(`update ${key} ${value}`),
+    stop: (key) => void this.bars.push(`stop ${key}`),
+  };
   /** What show() answers: false plays a screen that has fallen behind. */
   keepingUp = true;
   private drained: (() => void)[] = [];

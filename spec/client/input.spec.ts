@@ -37,10 +37,11 @@ describe('client/input', () => {
     expect(parseInput('/CLEAR now')).to.deep.equal(problem('usage: /clear'));
   });
 
-  it('answers a chosen request with /accept NAME and /reject NAME', () => {
-    expect(parseInput('/accept alice')).to.deep.equal(send({ type: 'pm_answer', from: 'alice', accept: true }));
-    expect(parseInput('/REJECT alice')).to.deep.equal(send({ type: 'pm_answer', from: 'alice', accept: false }));
-    expect(parseInput('/accept')).to.deep.equal(problem('usage: /accept NAME'));
+  it('answers a chosen request with /accept NAME and /reject NAME (or #N, a file offer)', () => {
+    expect(parseInput('/accept alice')).to.deep.equal({ kind: 'answer', accept: true, typed: '/accept alice', target: 'alice' });
+    expect(parseInput('/REJECT alice')).to.deep.equal({ kind: 'answer', accept: false, typed: '/reject alice', target: 'alice' });
+    expect(parseInput('/accept #2')).to.deep.equal({ kind: 'answer', accept: true, typed: '/accept #2', target: '#2' });
+    expect(parseInput('/accept')).to.deep.equal(problem('usage: /accept NAME|#N'));
   });
 
   it('leaves a private chat with EXIT PM, but logs out with a bare exit', () => {
@@ -90,15 +91,21 @@ describe('client/input', () => {
   it('documents every command and key in /help from the one table', () => {
     const help = helpLines();
     expect(help[0]).to.equal('Commands:');
-    expect(help).to.have.length(COMMANDS.length + KEYS.length + 2);
-    const commands = ['@PM NAME', 'Y | N', '/accept NAME', '/reject NAME', 'EXIT PM', '/all TEXT', '/msg NAME TEXT', '@NAME TEXT', '/say TEXT', '/who', '/clear', '/help', 'LOGOUT | exit | quit | /quit'];
+    expect(help).to.have.length(COMMANDS.length + KEYS.length + 3);
+    expect(help).to.include('Only a private chat started with @PM between tinychat clients is end-to-end encrypted; /msg, @NAME and the group are not.');
+    const commands = [
+      '@PM NAME', '/plain NAME', 'Y | N', '/accept NAME|#N', '/reject NAME|#N', 'EXIT PM', '/verify [yes]', '/trust NAME', '/send NAME PATH',
+      '/cancel [#N|NAME]', '/all TEXT', '/msg NAME TEXT', '@NAME TEXT', '/say TEXT', '/who', '/clear', '/help', 'LOGOUT | exit | quit | /quit',
+    ];
     for (const syntax of [...commands, 'Tab', 'Alt-Enter, Ctrl-J', 'paste']) {
       expect(help.some((l) => l.startsWith(`  ${syntax} `)), syntax).to.equal(true);
     }
   });
 
   it('lists the /commands Tab completes, from the same table', () => {
-    expect(commandWords()).to.deep.equal(['/accept', '/all', '/away', '/back', '/clear', '/help', '/history', '/me', '/msg', '/quit', '/reject', '/say', '/who']);
+    expect(commandWords()).to.deep.equal([
+      '/accept', '/all', '/away', '/back', '/cancel', '/clear', '/help', '/history', '/me', '/msg', '/plain', '/quit', '/reject', '/say', '/send', '/trust', '/verify', '/who',
+    ]);
   });
 
   it('reads /me as an action, /away [MESSAGE] and /back, and /history [N] from 1 to 200', () => {

@@ -28,7 +28,8 @@ describe('chat-client in a terminal (tmux)', function () {
 
   /** The client in a terminal, with `args` after the port; CHAT_PASSWORD (and NO_COLOR, unless in `env`) unset. */
   function run(args: string[], width = 80, env: Record<string, string> = {}): Promise<Pty> {
-    return Pty.start([process.execPath, CLIENT, '--port', String(srv.port), ...args], { width, env, unset: ['CHAT_PASSWORD', 'NO_COLOR'] });
+    // The server's temporary folder is the client's config folder too (its identity key): never the real home.
+    return Pty.start([process.execPath, CLIENT, '--port', String(srv.port), ...args], { width, env: { XDG_CONFIG_HOME: srv.dir, ...env }, unset: ['CHAT_PASSWORD', 'NO_COLOR'] });
   }
 
   /** alice, logged in, at her prompt. */
@@ -152,11 +153,12 @@ describe('chat-client in a terminal (tmux)', function () {
       await pty.row(/! no private chat request to answer; to send "y" anyway, type \/say y$/);
       expect((await settled(bob)).filter((m) => m.type === 'msg')).to.deep.equal([]);
       bob.send({ type: 'pm_request', to: 'alice' });
-      await pty.row(/\* bob wants a private chat with you \(Y\/N\)\?$/);
+      await pty.row(/\* bob wants a private chat with you, NOT ENCRYPTED/);
       await pty.type('Yes');
       await pty.keys('Enter');
       expect((await bob.notice('pm_started')).user).to.equal('alice');
-      await pty.row(/^alice \(private: bob\)>$/);
+      // bob's client sent no key: the prompt says so for as long as the chat lasts.
+      await pty.row(/^alice \(private: bob, NOT encrypted\)>$/);
     });
   });
 

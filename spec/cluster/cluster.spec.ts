@@ -2,6 +2,8 @@
  * Several servers, one chat: three real servers on one real redis-server.
  */
 import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { BUNDLE_KINDS, KEY_BUNDLE_BYTES, SEAL_OVERHEAD } from '../../common/protocol.js';
 import { needRedis, startCluster, type Cluster } from '../support/cluster.js';
 
 /** Why a promise was refused (it must be). */
@@ -159,5 +161,34 @@ describe('cluster: private sessions, names and limits across servers', function 
     owner.send({ type: 'say', text: 'after the failures' });
     await g2.next((m) => m.type === 'msg' && m.text === 'after the failures');
     expect(await refusal(n2!.login('owner', 'wrong'))).to.match(/LOGIN_THROTTLED/);
+  });
+
+  it('relays an encrypted private session between servers (keys, sealed lines, new keys), refuses one to a client that cannot encrypt, and a file to another server', async () => {
+    const [n1, n2] = cluster.nodes;
+    const both = ['e2e', 'files'] as const;
+    const ann = await n1!.login('ann', 'pw', [...both]);
+    const bob = await n2!.login('bob', 'pw', [...both]);
+    const old = await n2!.login('old', 'pw'); // an older client, or IRC: says it can do neither
+    // A key bundle: its first byte says what it is for; the rest the server never reads.
+    const bundle = (kind: number) => Buffer.concat([Buffer.from([kind]), randomBytes(KEY_BUNDLE_BYTES - 1)]).toString('base64');
+    // What bob's client can do is known on ann's server too: judged where the request is applied.
+    ann.send({ type: 'pm_request', to: 'old', key: bundle(BUNDLE_KINDS.offer) });
+    expect(await ann.next((m) => m.type === 'error')).to.include({ code: 'E2E_UNSUPPORTED' });
+    const offer = bundle(BUNDLE_KINDS.offer);
+    ann.send({ type: 'pm_request', to: 'bob', key: offer });
+    expect(await bob.notice('pm_invite')).to.include({ user: 'ann', key: offer });
+    const answer = bundle(BUNDLE_KINDS.answer);
+    bob.send({ type: 'pm_answer', accept: true, key: answer });
+    expect(await ann.notice('pm_started')).to.include({ user: 'bob', key: answer });
+    const sealed = randomBytes(SEAL_OVERHEAD + 20).toString('base64');
+    ann.send({ type: 'say', text: sealed, sealed: true });
+    expect(await bob.line()).to.include({ scope: 'private', from: 'ann', text: sealed, sealed: true });
+    const rekey = bundle(BUNDLE_KINDS.rekey);
+    bob.send({ type: 'pm_rekey', key: rekey });
+    expect(await ann.notice('pm_rekey')).to.include({ user: 'bob', key: rekey });
+    // Files are relayed by the server both users are on, never through Redis.
+    ann.send({ type: 'file_offer', to: 'bob', id: 'f1', size: 10, name: 'a.txt', sha256: randomBytes(32).toString('base64') });
+    expect(await ann.next((m) => m.type === 'error')).to.include({ code: 'FILE_ELSEWHERE' });
+    old.close();
   });
 });

@@ -107,7 +107,8 @@ describe('presence end to end (real processes)', function () {
     const real = existsSync(CLI);
     const program = real ? CLI : STAND_IN;
     const args = ['--port', String(srv.port), '--udp-port', String(relay.address().port), '--user', 'u', '--password', 'p'];
-    const client = spawn(process.execPath, [program, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // Its identity key goes to the test's folder, never the real home.
+    const client = spawn(process.execPath, [program, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, XDG_CONFIG_HOME: dir } });
     procs.push(client);
     let said = '';
     client.stdout!.on('data', (b: Buffer) => (said += b));

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FrameDecoder, encodeMessage, validate } from '../../common/codec.js';
 import { ChatError } from '../../common/errors.js';
-import { SERVER_MESSAGES, type ClientMessage, type ServerMessage } from '../../common/protocol.js';
+import { SERVER_MESSAGES, type ClientMessage, type Feature, type ServerMessage } from '../../common/protocol.js';
 import type { Clock } from '../../common/clock.js';
 import { makeConfig, type ServerConfig } from '../../server/config.js';
 import { memoryLogger } from '../../server/logger.js';
@@ -24,7 +24,8 @@ export interface Running {
   db: string;
   logs: string[];
   /** Logs a test client in; every client made this way is closed by stop(). */
-  login(user: string, password?: string): ReturnType<typeof TestClient.login>;
+  /** `features`: what the client says it can do (end-to-end encryption, files). */
+  login(user: string, password?: string, features?: Feature[]): ReturnType<typeof TestClient.login>;
   /** A heartbeat sender for `me`'s session (or for none: an attacker's socket); closed by stop(). */
   beater(me?: ServerMessage<'login_ok'>): Promise<Beater>;
   /** login() plus a heartbeat sender for that session, as `hb`. */
@@ -45,8 +46,8 @@ export async function startServer(config: Partial<ServerConfig> = {}, clock?: Cl
   const { port, udpPort } = await server.start();
   const clients: TestClient[] = [];
   const beaters: Beater[] = [];
-  const login = async (user: string, password?: string) => {
-    const c = await TestClient.login(port, user, password);
+  const login = async (user: string, password?: string, features?: Feature[]) => {
+    const c = await TestClient.login(port, user, password, features);
     clients.push(c);
     return c;
   };
@@ -123,9 +124,9 @@ export class TestClient<S extends Duplex = net.Socket> {
   }
 
   /** Connects and logs in; resolves with login_ok (or throws with the error frame's text). */
-  static async login(port: number, user: string, password = 'pw'): Promise<TestClient & { me: ServerMessage<'login_ok'> }> {
+  static async login(port: number, user: string, password = 'pw', features?: Feature[]): Promise<TestClient & { me: ServerMessage<'login_ok'> }> {
     const c = await TestClient.connect(port);
-    const reply = await c.request({ type: 'login', user, password }, (m) => m.type === 'login_ok' || m.type === 'error');
+    const reply = await c.request({ type: 'login', user, password, ...(features ? { features } : {}) }, (m) => m.type === 'login_ok' || m.type === 'error');
     if (reply.type !== 'login_ok') throw new Error(`login of ${user} failed: ${JSON.stringify(reply)}`);
     return Object.assign(c, { me: reply });
   }

@@ -4,6 +4,7 @@
  * for users without a connection (what is sent to them waits for the next attach), so a spec can
  * check a resume's backlog too.
  */
+import { ChatError } from '../../common/errors.js';
 import type { ServerMessage } from '../../common/protocol.js';
 import type { Endpoint, Outbox } from '../../server/chat/outbox.js';
 
@@ -95,4 +96,15 @@ export class RecordingOutbox implements Outbox<FakeEndpoint> {
     if (!box) return;
     (box.at ? box.received : box.waiting).push(msg);
   }
+}
+
+/** What a chat rule said when it refused `fn` ("CODE: message"); fails when it did not refuse. */
+export function refusal(fn: () => void): string {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ChatError) return `${e.code}: ${e.message}`;
+    throw e;
+  }
+  throw new Error('not refused');
 }

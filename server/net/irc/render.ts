@@ -58,6 +58,7 @@ export const HELP = [
   'ACCEPT <nick>, REJECT <nick>: answer a request (Y or N answers the oldest)',
   'EXIT: leave your private chat',
   'Inside a private chat, /msg <partner> <text> talks to your partner; the channel is everyone.',
+  'IRC cannot encrypt: your private chats are not end-to-end encrypted (a tinychat user sees them marked so), and files need the tinychat client.',
 ];
 
 /** The message of the day: 375, 372s, 376. */

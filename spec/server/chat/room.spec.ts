@@ -3,14 +3,13 @@
  * user would receive is read from the recorder, in order.
  */
 import { expect } from 'chai';
-import { ChatError } from '../../../common/errors.js';
 import type { ServerMessage } from '../../../common/protocol.js';
 import { Room, SWEEP_MS } from '../../../server/chat/room.js';
 import type { Session } from '../../../server/chat/session.js';
 import { makeConfig } from '../../../server/config.js';
 import { memoryLogger } from '../../../server/logger.js';
 import { FakeClock } from '../../support/fake-clock.js';
-import { FakeEndpoint, RecordingOutbox } from '../../support/recorder.js';
+import { FakeEndpoint, RecordingOutbox, refusal } from '../../support/recorder.js';
 
 describe('Room (recording outbox, fake clock)', () => {
   let clock: FakeClock;
@@ -30,15 +29,6 @@ describe('Room (recording outbox, fake clock)', () => {
   const login = (name: string, guest = false): Session<FakeEndpoint> =>
     room.login(name, guest, false, new FakeEndpoint(`127.0.0.1:${1000 + room.count}`));
   const loginOk = (user: string) => out.of(user).find((m) => m.type === 'login_ok') as ServerMessage<'login_ok'>;
-  const refusal = (fn: () => void): string => {
-    try {
-      fn();
-    } catch (e) {
-      if (e instanceof ChatError) return `${e.code}: ${e.message}`;
-      throw e;
-    }
-    throw new Error('not refused');
-  };
 
   describe('login', () => {
     it('greets the newcomer first with the online list and heartbeat credentials, and tells the others', () => {

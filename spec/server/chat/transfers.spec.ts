@@ -1,0 +1,214 @@
+/**
+ * File transfers on the server, on their own: a room with a recording outbox and a fake clock,
+ * no TCP. Every rule the server holds a transfer to, with what each user is told.
+ */
+import { expect } from 'chai';
+import type { ClientMessage, ServerMessage } from '../../../common/protocol.js';
+import { Room } from '../../../server/chat/room.js';
+import type { Session } from '../../../server/chat/session.js';
+import { MAX_CHUNKS_IN_FLIGHT, Transfers } from '../../../server/chat/transfers.js';
+import { makeConfig } from '../../../server/config.js';
+import { memoryLogger } from '../../../server/logger.js';
+import { FakeClock } from '../../support/fake-clock.js';
+import { FakeEndpoint, RecordingOutbox, refusal } from '../../support/recorder.js';
+
+const SHA = Buffer.alloc(32, 1).toString('base64');
+const KB = 1024;
+
+describe('server/chat/transfers (recording outbox, fake clock)', () => {
+  let clock: FakeClock;
+  let out: RecordingOutbox;
+  let room: Room<FakeEndpoint>;
+  let files: Transfers<FakeEndpoint>;
+  let logs: string[];
+
+  beforeEach(() => {
+    clock = new FakeClock();
+    out = new RecordingOutbox();
+    const log = memoryLogger();
+    logs = log.lines;
+    // 256 KiB window (--max-output 1 MiB), 1 MiB/s, offers expire after 60 s.
+    const config = makeConfig({ maxFile: 10 * 1024 * KB, fileRate: 1024 * KB, maxOutput: 1024 * KB, pmTimeout: 60 });
+    room = new Room(config, clock, log, out);
+    files = new Transfers(config, room, out, clock, log);
+  });
+
+  const login = (name: string, features: ('e2e' | 'files')[] = ['e2e', 'files']): Session<FakeEndpoint> => {
+    const s = room.login(name, false, false, new FakeEndpoint(`127.0.0.1:${1000 + room.count}`));
+    s.features = new Set(features);
+    return s;
+  };
+  const transfers = (user: string) => out.of(user).filter((m): m is ServerMessage<'transfer'> => m.type === 'transfer');
+  const events = (user: string) => transfers(user).map((m) => (m.reason ? `${m.event} (${m.reason})` : m.event));
+  const chunks = (user: string) => out.of(user).filter((m): m is ServerMessage<'file_chunk'> => m.type === 'file_chunk');
+  const offer = (me: Session<FakeEndpoint>, to: string, size: number, id = 'f1', extra: Partial<ClientMessage<'file_offer'>> = {}) =>
+    files.offer(me, { type: 'file_offer', to, id, size, name: 'report.pdf', sha256: SHA, ...extra });
+  const chunk = (me: Session<FakeEndpoint>, seq: number, bytes: number, id = 'f1') => files.chunk(me, { type: 'file_chunk', id, seq, data: Buffer.alloc(bytes, seq) });
+
+  it('offers a file to its receiver with its size, name and digest, and tells the sender it waits', () => {
+    const alice = login('alice');
+    login('bob');
+    offer(alice, 'bob', 2_400_000);
+    expect(transfers('bob')[0]).to.deep.include({ event: 'offer', id: 'f1', from: 'alice', to: 'bob', size: 2_400_000, name: 'report.pdf', sha256: SHA });
+    expect(transfers('bob')[0]!.message).to.equal('alice wants to send you a file (2.3 MB)');
+    expect(events('alice')).to.deep.equal(['offered']);
+    expect(logs.at(-1)).to.equal('INFO File transfer alice/f1 offered by alice to bob (2400000 bytes)');
+  });
+
+  it('refuses offers the rules do not allow, each in words', () => {
+    const alice = login('alice');
+    login('bob');
+    login('irc_carol', []);
+    login('carol');
+    login('dave');
+    expect(refusal(() => offer(alice, 'nobody', 10))).to.equal('NO_SUCH_USER: nobody is not online');
+    expect(refusal(() => offer(alice, 'alice', 10))).to.equal('FILE_SELF: you cannot send a file to yourself');
+    expect(refusal(() => offer(alice, 'irc_carol', 10))).to.match(/^FILES_UNSUPPORTED: irc_carol's client cannot receive files/);
+    expect(refusal(() => offer(alice, 'bob', 10 * 1024 * KB + 1))).to.equal('FILE_TOO_BIG: the file is too big: 10485761 bytes, this server relays at most 10485760');
+    expect(refusal(() => offer(alice, 'bob', 0))).to.match(/^FILE_BAD_OFFER: .*empty/);
+    expect(refusal(() => offer(alice, 'bob', 10, 'x', { meta: Buffer.alloc(40).toString('base64') }))).to.match(/^FILE_BAD_OFFER: bad file offer: give the name and sha256, or the sealed meta, not both/);
+    offer(alice, 'bob', 10, 'a');
+    expect(refusal(() => offer(alice, 'carol', 10, 'a'))).to.equal('FILE_ID_TAKEN: you already have a transfer with id a');
+    offer(alice, 'carol', 10, 'b');
+    expect(refusal(() => offer(alice, 'dave', 10, 'c'))).to.match(/^FILE_BUSY: you already have 2 file transfers under way/);
+    const dave = room.find('dave')!;
+    const erin = login('erin');
+    offer(dave, 'bob', 10, 'd');
+    expect(refusal(() => offer(erin, 'bob', 10, 'e'))).to.match(/^FILE_BUSY: bob already has 2 file transfers under way/);
+  });
+
+  it('relays chunks to the receiver as they come, in order, after the yes; keeps nothing; done when the receiver says so', () => {
+    const alice = login('alice');
+    const bob = login('bob');
+    offer(alice, 'bob', 100 * KB);
+    expect(refusal(() => chunk(alice, 0, KB))).to.match(/^FILE_NOT_STARTED/);
+    files.answer(bob, { type: 'file_answer', from: 'alice', id: 'f1', accept: true });
+    expect(events('alice')).to.deep.equal(['offered', 'accepted']);
+    for (let seq = 0; seq < 4; seq++) chunk(alice, seq, 25 * KB);
+    expect(chunks('bob').map((c) => [c.seq, c.data.length, c.from])).to.deep.equal([[0, 25 * KB, 'alice'], [1, 25 * KB, 'alice'], [2, 25 * KB, 'alice'], [3, 25 * KB, 'alice']]);
+    files.ack(bob, { type: 'file_ack', from: 'alice', id: 'f1', seq: 3 });
+    expect(out.of('alice').filter((m) => m.type === 'file_ack')).to.deep.equal([{ type: 'file_ack', id: 'f1', to: 'bob', seq: 3 }]);
+    files.done(bob, { type: 'file_done', from: 'alice', id: 'f1', ok: true });
+    expect(events('alice')).to.deep.equal(['offered', 'accepted', 'done']);
+    expect(events('bob')).to.deep.equal(['offer', 'accepted', 'done']);
+    expect(files.size).to.equal(0);
+    expect(logs.at(-1)).to.match(/^INFO File transfer alice\/f1 from alice to bob completed \(102400 bytes in 0\.0 s\)$/);
+    expect(logs.join('\n')).to.not.include('report.pdf');
+  });
+
+  it('cuts off a sender that sends more than it offered (a lying size)', () => {
+    const alice = login('alice');
+    const bob = login('bob');
+    offer(alice, 'bob', 10 * KB);
+    files.answer(bob, { type: 'file_answer', from: 'alice', id: 'f1', accept: true });
+    chunk(alice, 0, 8 * KB);
+    chunk(alice, 1, 4 * KB);
+    expect(chunks('bob')).to.have.length(1);
+    expect(events('bob').at(-1)).to.equal('failed (oversent)');
+    expect(transfers('alice').at(-1)!.message).to.match(/alice sent more than the size offered \(cut off\)/);
+    expect(refusal(() => chunk(alice, 2, 1))).to.match(/^FILE_NO_SUCH/);
+    expect(logs.at(-1)).to.match(/^WARN File transfer alice\/f1 .* failed after 8192 of 10240 bytes: oversent$/);
+  });
+
+  it('cuts off chunks out of order, past the window, or faster than the file rate', () => {
+    const alice = login('alice');
+    const bob = login('bob');
+    const start = (id: string) => {
+      offer(alice, 'bob', 5 * 1024 * KB, id);
+      files.answer(bob, { type: 'file_answer', from: 'alice', id, accept: true });
+    };
+    start('order');
+    chunk(alice, 1, KB, 'order');
+    expect(events('bob').at(-1)).to.equal('failed (protocol)');
+    start('window');
+    // The window is 256 KiB: eight 32 KiB chunks fit, the ninth does not until an ack.
+    for (let seq = 0; seq < 8; seq++) chunk(alice, seq, 32 * KB, 'window');
+    files.ack(bob, { type: 'file_ack', from: 'alice', id: 'window', seq: 0 });
+    chunk(alice, 8, 32 * KB, 'window');
+    chunk(alice, 9, 32 * KB, 'window');
+    expect(events('bob').at(-1)).to.equal('failed (window)');
+    expect(MAX_CHUNKS_IN_FLIGHT).to.be.above(8);
+    // The allowance is the sender's, across transfers: time refills what the two above spent.
+    clock.advance(3000);
+    start('rate');
+    // 1 MiB/s with a burst of 2 s and a window: 2.25 MiB at once, then 1 MiB a second.
+    let seq = 0;
+    const send = (n: number) => {
+      for (let i = 0; i < n; i++) {
+        chunk(alice, seq, 32 * KB, 'rate');
+        files.ack(bob, { type: 'file_ack', from: 'alice', id: 'rate', seq });
+        seq++;
+      }
+    };
+    send(72); // 2.25 MiB
+    expect(events('bob').at(-1)).to.equal('accepted');
+    clock.advance(1000);
+    send(32); // the second's 1 MiB
+    expect(events('bob').at(-1)).to.equal('accepted');
+    chunk(alice, seq, 32 * KB, 'rate');
+    expect(events('bob').at(-1)).to.equal('failed (rate)');
+  });
+
+  it('refuses a sealed chunk in an open transfer, and counts a sealed chunk\'s file bytes without its overhead', () => {
+    const alice = login('alice');
+    const bob = login('bob');
+    offer(alice, 'bob', 100, 'm', { name: undefined, sha256: undefined, meta: Buffer.alloc(60).toString('base64') });
+    files.answer(bob, { type: 'file_answer', from: 'alice', id: 'm', accept: true });
+    files.chunk(alice, { type: 'file_chunk', id: 'm', seq: 0, data: Buffer.alloc(125), sealed: true });
+    expect(events('bob').at(-1)).to.equal('accepted');
+    files.ack(bob, { type: 'file_ack', from: 'alice', id: 'm', seq: 0 });
+    files.done(bob, { type: 'file_done', from: 'alice', id: 'm', ok: true });
+    expect(events('bob').at(-1)).to.equal('done');
+    offer(alice, 'bob', 100, 'o');
+    files.answer(bob, { type: 'file_answer', from: 'alice', id: 'o', accept: true });
+    files.chunk(alice, { type: 'file_chunk', id: 'o', seq: 0, data: Buffer.alloc(125), sealed: true });
+    expect(events('bob').at(-1)).to.equal('failed (protocol)');
+  });
+
+  it('tells both sides of a refusal, a cancel by either side, and a receiver whose check failed', () => {
+    const alice = login('alice');
+    const bob = login('bob');
+    offer(alice, 'bob', 10, 'r');
+    files.answer(bob, { type: 'file_answer', from: 'alice', id: 'r', accept: false });
+    expect([events('alice').at(-1), events('bob').at(-1)]).to.deep.equal(['refused', 'refused']);
+    offer(alice, 'bob', 10, 'c');
+    files.cancel(bob, { type: 'file_cancel', id: 'c', from: 'alice' });
+    expect(transfers('alice').at(-1)).to.deep.include({ event: 'cancelled', by: 'bob', message: 'bob cancelled the file transfer' });
+    offer(alice, 'bob', 10, 'k');
+    files.answer(bob, { type: 'file_answer', from: 'alice', id: 'k', accept: true });
+    chunk(alice, 0, 10, 'k');
+    files.done(bob, { type: 'file_done', from: 'alice', id: 'k', ok: false });
+    expect(events('alice').at(-1)).to.equal('failed (check)');
+    expect(refusal(() => files.cancel(bob, { type: 'file_cancel', id: 'k', from: 'alice' }))).to.match(/^FILE_NO_SUCH/);
+  });
+
+  it('ends a transfer whose sender or receiver loses the connection, and tells the other', () => {
+    const alice = login('alice');
+    const bob = login('bob');
+    offer(alice, 'bob', 100 * KB);
+    files.answer(bob, { type: 'file_answer', from: 'alice', id: 'f1', accept: true });
+    chunk(alice, 0, 10 * KB);
+    room.lost('alice', alice.at!, 'connection reset');
+    expect(events('bob').at(-1)).to.equal('failed (lost)');
+    expect(transfers('bob').at(-1)!.message).to.equal('The file transfer from alice to bob failed: the connection of alice or bob was lost');
+    expect(files.size).to.equal(0);
+  });
+
+  it('expires an offer unanswered for --pm-timeout, and fails a transfer without progress as long (a receiver that stopped reading)', () => {
+    const alice = login('alice');
+    const bob = login('bob');
+    offer(alice, 'bob', 100 * KB, 'quiet');
+    clock.advance(59_000);
+    files.sweep();
+    expect(events('bob')).to.deep.equal(['offer']);
+    clock.advance(1_000);
+    files.sweep();
+    expect(events('bob').at(-1)).to.equal('expired');
+    offer(alice, 'bob', 100 * KB, 'stall');
+    files.answer(bob, { type: 'file_answer', from: 'alice', id: 'stall', accept: true });
+    chunk(alice, 0, 32 * KB, 'stall');
+    clock.advance(60_000);
+    files.sweep();
+    expect(events('alice').at(-1)).to.equal('failed (stalled)');
+  });
+});

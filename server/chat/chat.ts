@@ -11,6 +11,7 @@
  * in the order they came, each before the next; a ClusterChat answers with promises (rejected with
  * the ChatError) and keeps each user's changes in the order they were asked for.
  */
+import type { Feature } from '../../common/protocol.js';
 import type { EndReason, Room } from './room.js';
 import type { Endpoint } from './outbox.js';
 import type { Session } from './session.js';
@@ -19,10 +20,16 @@ import type { Session } from './session.js';
 export type Maybe<T> = T | Promise<T>;
 
 export interface Chat<E extends Endpoint = Endpoint> {
-  /** A user logged in at `at` (see Room.login). */
-  login(name: string, guest: boolean, created: boolean, at: E, since?: number): Maybe<void>;
-  /** A session taken back at `at`, with new credentials if `rekey` (see Room.resume). */
-  resume(session: Session<E>, at: E, rekey?: boolean): Maybe<void>;
+  /**
+   * A user logged in at `at` (see Room.login); `features`: what its client said it can do
+   * (end-to-end encryption, files), kept with the session.
+   */
+  login(name: string, guest: boolean, created: boolean, at: E, since?: number, features?: readonly Feature[]): Maybe<void>;
+  /**
+   * A session taken back at `at`, with new credentials if `rekey` (see Room.resume); `features`
+   * when a new client took it over with its password (a resume keeps the ones it had).
+   */
+  resume(session: Session<E>, at: E, rekey?: boolean, features?: readonly Feature[]): Maybe<void>;
   /** `user`'s connection at `at` went away without a logout. */
   lost(user: string, at: E, reason: string): void;
   end(session: Session<E>, reason: EndReason, why?: string): Maybe<void>;
@@ -52,12 +59,12 @@ export interface Chat<E extends Endpoint = Endpoint> {
 export class LocalChat<E extends Endpoint = Endpoint> implements Chat<E> {
   constructor(private readonly room: Room<E>) {}
 
-  login(name: string, guest: boolean, created: boolean, at: E, since?: number): void {
-    this.room.login(name, guest, created, at, since);
+  login(name: string, guest: boolean, created: boolean, at: E, since?: number, features: readonly Feature[] = []): void {
+    this.room.login(name, guest, created, at, since, features);
   }
 
-  resume(session: Session<E>, at: E, rekey = false): void {
-    this.room.resume(session, at, rekey);
+  resume(session: Session<E>, at: E, rekey = false, features?: readonly Feature[]): void {
+    this.room.resume(session, at, rekey, features);
   }
 
   lost(user: string, at: E, reason: string): void {

@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events';
 import type { Clock } from '../../common/clock.js';
 import { chatError, errorMessage, type ChatError } from '../../common/errors.js';
 import { foldName } from '../../common/names.js';
-import type { NoticeEvent, ServerMessage } from '../../common/protocol.js';
+import type { Feature, NoticeEvent, ServerMessage } from '../../common/protocol.js';
 import type { ServerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { NOTICES } from './notices.js';
@@ -154,10 +154,11 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
    * what was said before: the lines after `since`, the last id their client saw, if it says) and
    * everyone else.
    */
-  login(name: string, guest: boolean, created: boolean, at: E, since?: number): Session<E> {
+  login(name: string, guest: boolean, created: boolean, at: E, since?: number, features: readonly Feature[] = []): Session<E> {
     // The callers check first; a second session under one name would speak as the first.
     if (this.find(name)) throw chatError('ALREADY_LOGGED_IN', name);
     const session = new Session<E>(name, guest, at.address);
+    session.features = new Set(features);
     this.sessions.set(session.key, session);
     this.byId.set(session.id, session);
     // Before login_ok is built: its online list must include the newcomer.
@@ -175,10 +176,12 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
   /**
    * Moves a detached (or still attached) session to `at`. A resume counts as a heartbeat, as a
    * login does. `rekey`: a new client took over with its password, so it gets fresh heartbeat
-   * credentials and the old resume token stops working.
+   * credentials and the old resume token stops working, and says what it can do (`features`:
+   * it may be another program than the one before).
    */
-  resume(session: Session<E>, at: E, rekey = false): void {
+  resume(session: Session<E>, at: E, rekey = false, features?: readonly Feature[]): void {
     this.unwait(session);
+    if (features) session.features = new Set(features);
     if (rekey) {
       this.byId.delete(session.id);
       session.rekey();

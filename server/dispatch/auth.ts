@@ -4,9 +4,10 @@
 import { randomBytes } from 'node:crypto';
 import { ChatError, chatError, errorMessage } from '../../common/errors.js';
 import { foldName, nameProblem } from '../../common/names.js';
-import type { ClientMessage } from '../../common/protocol.js';
+import type { ClientMessage, Feature } from '../../common/protocol.js';
 import { HashAbandoned, HasherBusy } from '../store/hasher.js';
 import type { Command, Ctx } from './context.js';
+import { knownFeatures } from './secure.js';
 
 /** bcrypt looks at the first 72 bytes only; longer passwords are refused, not silently cut. */
 const BCRYPT_MAX_BYTES = 72;
@@ -65,7 +66,7 @@ async function guestLogin({ config, room, chat, store, logins, caller }: Ctx, ms
   for (let n = 2; room.find(name) || taken(name); n++) {
     name = `${[...base].slice(0, 32 - String(n).length - 1).join('')}_${n}`;
   }
-  await chat.login(name, true, false, caller, msg.since);
+  await chat.login(name, true, false, caller, msg.since, knownFeatures(msg));
   return null;
 }
 
@@ -84,7 +85,7 @@ async function accountLogin(ctx: Ctx, msg: ClientMessage<'login'>): Promise<Chat
     const account = store.find(user);
     if (!account) {
       gate.release(); // a registration guesses nothing (registrations have their own limit)
-      return await register(ctx, user, password);
+      return await register(ctx, user, password, knownFeatures(msg));
     }
     // bcrypt would compare only the first 72 bytes: a longer password must not match.
     if (tooLong(password)) return chatError('PASSWORD_RULE', TOO_LONG);
@@ -100,8 +101,8 @@ async function accountLogin(ctx: Ctx, msg: ClientMessage<'login'>): Promise<Chat
     if (online?.state === 'attached') return chatError('ALREADY_LOGGED_IN', account.name);
     // The same user whose connection dropped a moment ago: the password proves it, take over
     // (with new heartbeat credentials: this may be a new client, counting from zero).
-    if (online) await chat.resume(online, caller, true);
-    else await chat.login(account.name, false, false, caller, msg.since);
+    if (online) await chat.resume(online, caller, true, knownFeatures(msg));
+    else await chat.login(account.name, false, false, caller, msg.since, knownFeatures(msg));
     return null;
   } catch (e) {
     if (e instanceof HasherBusy) return chatError('SERVER_BUSY');
@@ -112,7 +113,7 @@ async function accountLogin(ctx: Ctx, msg: ClientMessage<'login'>): Promise<Chat
   }
 }
 
-async function register(ctx: Ctx, user: string, password: string): Promise<ChatError | null> {
+async function register(ctx: Ctx, user: string, password: string, features: Feature[]): Promise<ChatError | null> {
   const { config, room, chat, store, hasher, logins, caller, log } = ctx;
   // A guest online under this name, or another registration, may hold it: exactly one wins.
   const taken = () => {
@@ -145,7 +146,7 @@ async function register(ctx: Ctx, user: string, password: string): Promise<ChatE
   logins.succeeded(foldName(user), caller.address);
   log.info(`User ${user} successfully registered`);
   if (caller.closed) return null;
-  await chat.login(user, false, true, caller);
+  await chat.login(user, false, true, caller, undefined, features);
   return null;
 }
 

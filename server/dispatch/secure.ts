@@ -12,7 +12,7 @@ import { chatError } from '../../common/errors.js';
 import { BUNDLE_KINDS, FEATURES, type ClientMessage, type Feature } from '../../common/protocol.js';
 import { NOTICES } from '../chat/notices.js';
 import type { Session } from '../chat/session.js';
-import type { Caller, Command, Ctx, UserCtx } from './context.js';
+import type { Caller, Command, UserCtx } from './context.js';
 
 type BundleKind = keyof typeof BUNDLE_KINDS;
 
@@ -69,13 +69,10 @@ export const pm_rekey: Command<'pm_rekey'> = {
 };
 
 /**
- * After a login: what the client said it can do (end-to-end encryption, files) is kept with its
- * session. Words the server does not know are dropped; a login without them (IRC, an older
- * client) can do neither.
+ * What a login says its client can do (end-to-end encryption, files), kept with its session.
+ * Words the server does not know are dropped; a login without them (IRC, an older client) can
+ * do neither.
  */
-export function noteFeatures({ room, caller }: Ctx, msg: ClientMessage): void {
-  if (msg.type !== 'login' || caller.user === null) return;
-  const session = room.byKey(caller.user);
-  if (session?.at !== caller) return;
-  session.features = new Set((msg.features ?? []).filter((f): f is Feature => (FEATURES as readonly string[]).includes(f)));
+export function knownFeatures(msg: ClientMessage<'login'>): Feature[] {
+  return (msg.features ?? []).filter((f): f is Feature => (FEATURES as readonly string[]).includes(f));
 }

@@ -12,7 +12,7 @@ import { away, back, dm, history, say, who } from './chat.js';
 import type { Caller, Command, CommandTable, Services } from './context.js';
 import { file_ack, file_answer, file_cancel, file_chunk, file_done, file_offer } from './files.js';
 import { pm_answer, pm_exit, pm_request } from './private.js';
-import { noteFeatures, pm_rekey } from './secure.js';
+import { pm_rekey } from './secure.js';
 
 export const COMMANDS: CommandTable = {
   login, resume, logout, say, dm, who, history, away, back, pm_request, pm_answer, pm_exit, pm_rekey,
@@ -30,10 +30,7 @@ export async function dispatch(services: Services, caller: Caller, received: Cli
   let msg = received;
   let command = COMMANDS[msg.type] as Command<typeof msg.type>;
   try {
-    if (!command.login) {
-      await command.run({ ...services, caller }, msg as never);
-      return noteFeatures({ ...services, caller }, msg);
-    }
+    if (!command.login) return await command.run({ ...services, caller }, msg as never);
     // A caller has a user once its login is done (Room.login, Room.resume bind it).
     const me = caller.user === null ? undefined : room.byKey(caller.user);
     if (!me || me.at !== caller) throw chatError('NOT_LOGGED_IN');

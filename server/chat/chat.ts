@@ -48,6 +48,8 @@ export interface Chat<E extends Endpoint = Endpoint> {
    * `key` the answer's signed key, relayed to the asker.
    */
   pmAnswer(me: Session<E>, from: string | undefined, accept: boolean, asTyped?: string, key?: string): Maybe<void>;
+  /** `key`: new keys for `me`'s encrypted private session, relayed to the partner. */
+  pmRekey(me: Session<E>, key: string): Maybe<void>;
   pmExit(me: Session<E>): Maybe<void>;
   /** A notice from the operator to everyone; how many it reached. */
   wall(text: string): Maybe<number>;
@@ -101,6 +103,10 @@ export class LocalChat<E extends Endpoint = Endpoint> implements Chat<E> {
 
   pmAnswer(me: Session<E>, from: string | undefined, accept: boolean, asTyped = from, key?: string): void {
     this.room.privates.answer(me, from, accept, asTyped, key);
+  }
+
+  pmRekey(me: Session<E>, key: string): void {
+    this.room.privates.rekey(me, key);
   }
 
   pmExit(me: Session<E>): void {

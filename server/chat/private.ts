@@ -93,6 +93,16 @@ export class PrivateChats<E extends Endpoint = Endpoint> {
     this.tellCancelled(result.cancelled, new Set([me.key, result.request.from]));
   }
 
+  /**
+   * New keys from `me` for their encrypted private session (after a resume or a restart of their
+   * client), or the reply to the partner's: relayed to the partner, who must be able to read them.
+   */
+  rekey(me: Session<E>, key: string): void {
+    const partner = this.partnerOf(me);
+    if (!partner?.features.has('e2e')) throw chatError('E2E_NOT_IN');
+    this.people.notice(partner, 'pm_rekey', NOTICES.pm_rekey(me.name), me.name, key);
+  }
+
   /** `EXIT PM`: ends `me`'s private session; both are told. */
   exit(me: Session<E>): void {
     const partnerKey = this.consent.end(me.key);

@@ -10,7 +10,6 @@
  */
 import { chatError } from '../../common/errors.js';
 import { BUNDLE_KINDS, FEATURES, type ClientMessage, type Feature } from '../../common/protocol.js';
-import { NOTICES } from '../chat/notices.js';
 import type { Session } from '../chat/session.js';
 import type { Caller, Command, UserCtx } from './context.js';
 
@@ -60,11 +59,9 @@ export function checkSealed({ room, me }: UserCtx, msg: ClientMessage<'say'>): v
 export const pm_rekey: Command<'pm_rekey'> = {
   login: true,
   limited: true,
-  run({ room, me }, msg) {
-    const partner = room.privates.partnerOf(me);
-    if (!partner?.features.has('e2e')) throw chatError('E2E_NOT_IN');
+  run({ chat, me }, msg) {
     checkKind(msg.key, ['rekey', 'restart', 'rekeyReply']);
-    room.notice(partner, 'pm_rekey', NOTICES.pm_rekey(me.name), me.name, msg.key);
+    return chat.pmRekey(me, msg.key);
   },
 };
 

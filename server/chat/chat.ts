@@ -21,11 +21,15 @@ import type { Session } from './session.js';
 export type Maybe<T> = T | Promise<T>;
 
 export interface Chat<E extends Endpoint = Endpoint> {
-  /** A user logged in at `at` (see Room.login). */
-  /** `features`: what the user's client said it can do (end-to-end encryption, files). */
+  /**
+   * A user logged in at `at` (see Room.login); `features`: what its client said it can do
+   * (end-to-end encryption, files), kept with the session.
+   */
   login(name: string, guest: boolean, created: boolean, at: E, since?: number, features?: readonly Feature[]): Maybe<void>;
-  /** A session taken back at `at`, with new credentials if `rekey` (see Room.resume). */
-  /** `rekey`: a new client took over with the password; `features`: what that client can do. */
+  /**
+   * A session taken back at `at`, with new credentials if `rekey` (see Room.resume); `features`
+   * when a new client took it over with its password (a resume keeps the ones it had).
+   */
   resume(session: Session<E>, at: E, rekey?: boolean, features?: readonly Feature[]): Maybe<void>;
   /** `user`'s connection at `at` went away without a logout. */
   lost(user: string, at: E, reason: string): void;

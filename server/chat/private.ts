@@ -73,16 +73,6 @@ export class PrivateChats<E extends Endpoint = Endpoint> {
   }
 
   /**
-   * New keys for `me`'s encrypted private session (after a resume, or a restart of their client,
-   * or the reply to the partner's), relayed to the partner as a `pm_rekey` notice.
-   */
-  rekey(me: Session<E>, key: string): void {
-    const partner = this.partnerOf(me);
-    if (!partner?.features.has('e2e')) throw chatError('E2E_NOT_IN');
-    this.people.notice(partner, 'pm_rekey', NOTICES.pm_rekey(me.name), me.name, key);
-  }
-
-  /**
    * Y/N, `/accept NAME`, `/reject NAME`: `from` is a folded name, or undefined for the oldest.
    * `key`: the answer's signed key, relayed to the asker with the start.
    */
@@ -103,6 +93,16 @@ export class PrivateChats<E extends Endpoint = Endpoint> {
     if (asker) people.notice(asker, 'pm_started', NOTICES.pm_started(me.name), me.name, key);
     people.notice(me, 'pm_started', NOTICES.pm_started(askerName), askerName);
     this.tellCancelled(result.cancelled, new Set([me.key, result.request.from]));
+  }
+
+  /**
+   * New keys from `me` for their encrypted private session (after a resume or a restart of their
+   * client), or the reply to the partner's: relayed to the partner, who must be able to read them.
+   */
+  rekey(me: Session<E>, key: string): void {
+    const partner = this.partnerOf(me);
+    if (!partner?.features.has('e2e')) throw chatError('E2E_NOT_IN');
+    this.people.notice(partner, 'pm_rekey', NOTICES.pm_rekey(me.name), me.name, key);
   }
 
   /** `EXIT PM`: ends `me`'s private session; both are told. */

@@ -228,10 +228,12 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
   /**
    * Moves a detached (or still attached) session to `at`. A resume counts as a heartbeat, as a
    * login does. `rekey`: a new client took over with its password, so it gets fresh heartbeat
-   * credentials and the old resume token stops working.
+   * credentials and the old resume token stops working, and says what it can do (`features`:
+   * it may be another program than the one before).
    */
   resume(session: Session<E>, at: E, rekey = false, credentials?: Credentials, features?: readonly Feature[]): void {
     this.unwait(session);
+    if (features) session.features = new Set(features);
     if (rekey) {
       this.byId.delete(session.id);
       session.rekey(credentials);

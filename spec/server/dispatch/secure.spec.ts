@@ -6,6 +6,7 @@
  */
 import { expect } from 'chai';
 import { BUNDLE_KINDS, KEY_BUNDLE_BYTES, type ServerMessage } from '../../../common/protocol.js';
+import type { BaseConnection } from '../../../server/net/connection.js';
 import { startServer, TestClient, type Running } from '../../support/harness.js';
 import { IrcClient } from '../net/irc/client.js';
 
@@ -72,6 +73,22 @@ describe('server: encrypted private sessions (real TCP)', () => {
     // Asked for as unencrypted, it goes, and the IRC user is invited as ever.
     alice.send({ type: 'pm_request', to: 'ircbob', plain: true });
     await irc.next((l) => l.command === 'NOTICE' && /alice wants a private chat with you/.test(l.params[1] ?? ''));
+  });
+
+  it('takes what a client can do from its login: an older client taking a session over with the password cannot be sent keys', async () => {
+    const alice = await login('alice');
+    await login('bob');
+    const detached = new Promise((resolve) => srv.server.room.once('detached', resolve));
+    (srv.server.room.find('bob')!.at as BaseConnection).destroy('test: a blip');
+    await detached;
+    // bob's session is taken over by a client that says nothing of encryption (an older one).
+    await login('bob', []);
+    alice.send({ type: 'pm_request', to: 'bob', key: bundle('offer') });
+    expect((await alice.error()).code).to.equal('E2E_UNSUPPORTED');
+    expect([...srv.server.room.find('bob')!.features]).to.deep.equal([]);
+    // Words the server does not know are dropped.
+    await login('carol', ['e2e', 'telepathy']);
+    expect([...srv.server.room.find('carol')!.features]).to.deep.equal(['e2e']);
   });
 
   it('refuses a key of the wrong kind, a plain request with a key, and a refusal with one', async () => {

@@ -18,6 +18,8 @@ export interface Target {
   port: number;
   /** Absent for an external server without --server-pid: then server figures are not measured. */
   meter: ProcMeter | null;
+  /** A target the bench started: seconds from spawn to its ready line, and its RSS then. */
+  start?: { seconds: number; rssMB: number };
   /** Bytes the target wrote to its stdout and stderr (console output is work too). */
   output: { stdout: number; stderr: number };
   /** Types a console command and resolves with the first answer line matching `answer` (null if none in 2 s). */
@@ -27,6 +29,7 @@ export interface Target {
 
 /** Starts `node <script> <args>` and resolves once its ready line (`readyLine`) names the port to use. */
 export function spawnTarget(script: URL, args: string[], nodeArgs: string[] = [], readyLine: RegExp = READY): Promise<Target> {
+  const spawned = performance.now();
   const child = spawn(process.execPath, [...nodeArgs, script.pathname, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin!.on('error', () => {}); // a target without a console (the floor) may close it
   const output = { stdout: 0, stderr: 0 };
@@ -54,10 +57,12 @@ export function spawnTarget(script: URL, args: string[], nodeArgs: string[] = []
       ready = true;
       clearTimeout(timer);
       child.removeAllListeners('exit');
+      const meter = new ProcMeter(child.pid!);
       resolve({
         host: m[1]!,
         port: Number(m[2]),
-        meter: new ProcMeter(child.pid!),
+        meter,
+        start: { seconds: (performance.now() - spawned) / 1000, rssMB: meter.rssKB() / 1024 },
         output,
         console: (command, answer) =>
           new Promise((done) => {

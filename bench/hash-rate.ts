@@ -1,7 +1,9 @@
 /**
  * The raw hash rate: what the server's hash threads could do if hashing were all they did.
- * `threads` worker threads (the server's --hash-threads) run bcryptjs at the run's cost, with
- * nothing else on the machine from the bench, for a fixed time. Logins of existing accounts cost
+ * `threads` worker threads (the server's --hash-threads) run the server's hash job (bcryptjs at
+ * the run's cost, at the lowest CPU priority like the server's threads, so that both get the same
+ * share of a machine shared with other work), with nothing else from the bench running, for a
+ * fixed time. Logins of existing accounts cost
  * one compare each and registrations one hash each, so these rates are what the bench's login and
  * registration rates are measured against, and the CPU of one hash is what the server's CPU per
  * login is measured against.

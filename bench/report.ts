@@ -43,6 +43,11 @@ export interface ConnectFigures {
   /** Server CPU of the login phase per login, and of the registration phase per registration. */
   cpuMsPerLogin: number;
   cpuMsPerRegistration: number;
+  /** Of the CPU per login: the event loop's, and the hash threads'. */
+  mainCpuMsPerLogin: number;
+  hashCpuMsPerLogin: number;
+  mainCpuMsPerRegistration: number;
+  hashCpuMsPerRegistration: number;
   /** Server RSS growth from before the logins to the end, per connection (logged in, heartbeating). */
   rssPerConnectionKB: number;
 }
@@ -66,6 +71,9 @@ export interface PhaseFigures {
   name: string;
   seconds: number;
   serverCpuS: number;
+  /** Of which the server's main thread (the event loop), and its lowest-priority threads (hashing). */
+  serverMainCpuS: number;
+  serverLowCpuS: number;
   loadCpuS: number;
   /** Server RSS at the end of the phase and the highest sampled during it. */
   serverRssMB: number;
@@ -169,6 +177,10 @@ export const FIGURES: Figure[] = [
   f('connect.registrationsPerS', 'connect: registrations/s', 1, (r) => r.connect?.registrationsPerS),
   f('connect.cpuMsPerLogin', 'connect: server CPU per login (ms)', 3, (r) => r.connect?.cpuMsPerLogin),
   f('connect.cpuMsPerRegistration', 'connect: server CPU per registration (ms)', 3, (r) => r.connect?.cpuMsPerRegistration),
+  f('connect.mainCpuMsPerLogin', '  of which the event loop (ms)', 3, (r) => r.connect?.mainCpuMsPerLogin),
+  f('connect.hashCpuMsPerLogin', '  of which the hash threads (ms)', 3, (r) => r.connect?.hashCpuMsPerLogin),
+  f('connect.mainCpuMsPerRegistration', 'connect: event loop CPU per registration (ms)', 3, (r) => r.connect?.mainCpuMsPerRegistration),
+  f('connect.hashCpuMsPerRegistration', 'connect: hash threads CPU per registration (ms)', 3, (r) => r.connect?.hashCpuMsPerRegistration),
   f('connect.rssPerConnectionKB', 'connect: server RSS per connection (KB)', 2, (r) => r.connect?.rssPerConnectionKB),
   f('hold.rssPerClientKB', 'idle: server RSS per client (KB)', 2, (r) => r.hold?.rssPerClientKB),
   f('hold.cpuPercent', 'idle: server CPU (% of a core)', 2, (r) => r.hold?.cpuPercent),
@@ -276,7 +288,8 @@ function phaseLines(r: RunResult): string[] {
     `${r.target} phases:`,
     ...r.phases.map(
       (p) =>
-        `  ${p.name.padEnd(8)} ${p.seconds.toFixed(2).padStart(7)} s  server CPU ${num(p.serverCpuS, 2)} s (${pct(p.serverCpuS, p.seconds)} of a core), ` +
+        `  ${p.name.padEnd(8)} ${p.seconds.toFixed(2).padStart(7)} s  server CPU ${num(p.serverCpuS, 2)} s (${pct(p.serverCpuS, p.seconds)} of a core; ` +
+        `event loop ${pct(p.serverMainCpuS, p.seconds)}, hash threads ${pct(p.serverLowCpuS, p.seconds)}), ` +
         `load generator CPU ${num(p.loadCpuS, 2)} s (${pct(p.loadCpuS, p.seconds)} of a core), server RSS ${num(p.serverRssMB, 0)} MB (peak ${num(p.serverPeakMB, 0)})`,
     ),
   ];

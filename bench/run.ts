@@ -203,12 +203,17 @@ async function phases(config: BenchConfig, kind: TargetKind, target: Target, poo
  * the same names), and the server's RSS per connection once all are in.
  */
 function connectFigures(phases: PhaseFigures[], login: LoginFigures, register: LoginFigures, rssPerConnectionKB: number): ConnectFigures {
-  const cpuMs = (name: string, n: number) => (1000 * (phases.find((p) => p.name === name)?.serverCpuS ?? NaN)) / n;
+  type Cpu = 'serverCpuS' | 'serverMainCpuS' | 'serverLowCpuS';
+  const cpuMs = (name: string, n: number, which: Cpu = 'serverCpuS') => (1000 * (phases.find((p) => p.name === name)?.[which] ?? NaN)) / n;
   return {
     loginsPerS: login.ok / login.totalS,
     registrationsPerS: register.ok / register.totalS,
     cpuMsPerLogin: cpuMs('login', login.ok),
     cpuMsPerRegistration: cpuMs('register', register.ok),
+    mainCpuMsPerLogin: cpuMs('login', login.ok, 'serverMainCpuS'),
+    hashCpuMsPerLogin: cpuMs('login', login.ok, 'serverLowCpuS'),
+    mainCpuMsPerRegistration: cpuMs('register', register.ok, 'serverMainCpuS'),
+    hashCpuMsPerRegistration: cpuMs('register', register.ok, 'serverLowCpuS'),
     rssPerConnectionKB,
   };
 }

@@ -4,7 +4,7 @@
  * memory from /proc/PID/status), so the measurement costs the server nothing.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { BenchError } from './errors.js';
 
 const READY = /listening on (?:tcp|tls):\/\/(\S+):(\d+)/;
@@ -99,6 +99,16 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+/** The fields of a /proc stat file after the command name (which may contain spaces); null if unreadable. */
+function statFields(path: string): string[] | null {
+  try {
+    const stat = readFileSync(path, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
 let clockTicks: number | undefined;
 function ticksPerSecond(): number {
   if (clockTicks === undefined) {
@@ -123,14 +133,30 @@ export class ProcMeter {
 
   /** User + system CPU seconds since the process started (threads included). */
   cpuSeconds(): number {
+    const fields = statFields(`/proc/${this.pid}/stat`);
+    return fields ? (Number(fields[11]) + Number(fields[12])) / ticksPerSecond() : NaN; // utime, stime
+  }
+
+  /**
+   * CPU seconds of the process's main thread (the event loop) and of its threads at the lowest
+   * priority (nice 19: the server's hash threads), so the report can say which one a login costs.
+   * Threads that have ended are in neither (they are in cpuSeconds()).
+   */
+  threadSeconds(): { main: number; low: number } {
+    let main = NaN;
+    let low = 0;
     try {
-      const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
-      // Fields after the command name, which is in parentheses and may contain spaces.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond(); // utime, stime
+      for (const tid of readdirSync(`/proc/${this.pid}/task`)) {
+        const fields = statFields(`/proc/${this.pid}/task/${tid}/stat`);
+        if (!fields) continue;
+        const cpu = (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
+        if (Number(tid) === this.pid) main = cpu;
+        else if (Number(fields[16]) === 19) low += cpu;
+      }
     } catch {
-      return NaN;
+      return { main: NaN, low: NaN };
     }
+    return { main, low };
   }
 
   /** Current resident set, in KB. */

@@ -54,6 +54,13 @@ const WHO_MAX = 1000;
 export const SWEEP_MS = 1000;
 /** A stall worth a warning in the log. */
 const STALL_WARN_MS = 1000;
+/**
+ * Users a second that presence summaries go to, at most: a summary goes to everyone online, one
+ * socket write each (~10-30 µs here), so in a room of N users above this a summary goes out
+ * every N / SUMMARY_RECIPIENTS_PER_S seconds instead of every second. Profiled, the summaries of
+ * a 10,000-user login storm were most of the event loop's socket writes, more than the logins'.
+ */
+export const SUMMARY_RECIPIENTS_PER_S = 1000;
 
 /** Events: `online` (sorted names) whenever the online list changes (at most once a second in a large room). */
 export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
@@ -77,6 +84,8 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
   private pending: { joined: string[]; left: string[] } = { joined: [], left: [] };
   /** The id of the last chat line: every `msg` gets the next one. */
   private lastId = 0;
+  /** Not before this (monotonic) is the next presence summary sent (see SUMMARY_RECIPIENTS_PER_S). */
+  private nextSummary = -Infinity;
   /** When the last sweep ran (monotonic), to tell a stalled server from silent users. */
   private lastSweep: number | undefined;
   /** Sessions waiting for a resume without a connection, longest waiting first, in all and by address. */
@@ -442,7 +451,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     this.privates.expire();
     this.limits.sweep(now);
     for (const s of this.presence.sweep(now)) this.end(s, 'offline');
-    this.flushAnnouncements();
+    this.flushAnnouncements(now);
   }
 
   // ---- announcements -------------------------------------------------------------------------
@@ -464,7 +473,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
    * Tells everyone else that `who` joined or left. In a small room (up to announceLimit users)
    * at once, with the online list; in a large one the changes are gathered and sent as one
    * summary a second (see flushAnnouncements), so a login storm costs O(users) a second, not
-   * O(users) a login.
+   * O(users) a login, and at most SUMMARY_RECIPIENTS_PER_S writes a second however large the room.
    */
   private announce(event: 'join' | 'leave' | 'offline', who: Session<E>, text: string): void {
     if (this.sessions.size <= this.config.announceLimit && this.pending.joined.length + this.pending.left.length === 0) {
@@ -476,10 +485,16 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     (event === 'join' ? this.pending.joined : this.pending.left).push(who.name);
   }
 
-  /** Sends the gathered joins and leaves of a large room as one 'presence' notice. */
-  private flushAnnouncements(): void {
+  /**
+   * Sends the gathered joins and leaves of a large room as one 'presence' notice: every second,
+   * or in a room of more than SUMMARY_RECIPIENTS_PER_S users, every N / SUMMARY_RECIPIENTS_PER_S
+   * seconds.
+   */
+  private flushAnnouncements(now: number): void {
     const { joined, left } = this.pending;
-    if (joined.length + left.length === 0) return;
+    if (joined.length + left.length === 0 || now < this.nextSummary) return;
+    // Half a sweep early, so a sweep that comes a little before its second still sends.
+    this.nextSummary = now + SWEEP_MS * Math.max(1, this.sessions.size / SUMMARY_RECIPIENTS_PER_S) - SWEEP_MS / 2;
     this.pending = { joined: [], left: [] };
     const message = NOTICES.presence(joined, left, this.sessions.size);
     this.out.toRoom({ type: 'notice', event: 'presence', message, ts: this.clock.now(), ...this.onlineField() });

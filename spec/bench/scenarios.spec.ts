@@ -71,7 +71,17 @@ describe('bench connect scenario (--quick)', function () {
     for (const run of [report.real, report.floor!]) {
       expect(run.login.ok).to.equal(config.clients);
       expect(run.register).to.include({ clients: config.registrations, ok: config.registrations });
-      expect(run.connect).to.have.all.keys('loginsPerS', 'registrationsPerS', 'cpuMsPerLogin', 'cpuMsPerRegistration', 'rssPerConnectionKB');
+      expect(run.connect).to.have.all.keys(
+        'loginsPerS',
+        'registrationsPerS',
+        'cpuMsPerLogin',
+        'cpuMsPerRegistration',
+        'mainCpuMsPerLogin',
+        'hashCpuMsPerLogin',
+        'mainCpuMsPerRegistration',
+        'hashCpuMsPerRegistration',
+        'rssPerConnectionKB',
+      );
       expect(run.phases.map((p) => p.name)).to.deep.equal(['login', 'register']);
       expect(run.errors).to.deep.equal({});
     }

@@ -160,6 +160,16 @@ export class FileSink implements Sink {
       this.dropped += lines(text);
       return;
     }
+    if (this.maxSize > 0 && this.size + Buffer.byteLength(text) > this.maxSize) {
+      // A write holds the lines of up to WRITE_EVERY_MS (see Pacer), more than a small file may
+      // have room for: line by line, the lines that fit stay in this file, the rest start the next.
+      for (const line of text.split(/(?<=\n)/)) this.put(line);
+      return;
+    }
+    this.put(text);
+  }
+
+  private put(text: string): void {
     if (this.maxSize > 0) {
       const bytes = Buffer.byteLength(text);
       // Not while the file is still being opened: its name must not move before it is open.

@@ -260,7 +260,10 @@ export abstract class BaseConnection implements Flushable {
     this.stream.destroy();
   }
 
-  /** Socket data: anything thrown on the way is a bug; it costs this connection, not the server. */
+  /**
+   * Socket data: anything thrown on the way is a bug; it costs this connection, not the server.
+   * Public only for the shared stream listeners (onData); nothing else calls it.
+   */
   receive(chunk: Buffer): void {
     if (this.current === 'closed') return;
     // A TLS ClientHello (record type 0x16, version 3.x) on a plaintext port: say so in the log
@@ -281,7 +284,10 @@ export abstract class BaseConnection implements Flushable {
     if (!this.rationed) this.handleSome();
   }
 
-  /** Handles this turn's ration of input; pauses reading if more is waiting. */
+  /**
+   * Handles this turn's ration of input; pauses reading if more is waiting. Public only for
+   * handleLater (the next turn's call); nothing else calls it.
+   */
   handleSome(): void {
     this.rationed = false;
     try {

@@ -183,7 +183,7 @@ export class BenchClient extends LoadClient {
     if (type === 'notice') return this.tally.count(this.tally.notices, String(frame.header.event));
     if (type === 'hello' || type === 'who') return;
     // Storm users are in the room and get every line, but they are not what is measured.
-    if (type === 'msg' && this.spec.role === 'storm') return;
+    if (type === 'msg' && this.spec.role !== 'chat') return;
     const msg = validate<ServerMessage>(frame, SERVER_MESSAGES);
     if (msg instanceof ChatError) return this.tally.count(this.tally.errors, `invalid ${String(type)}: ${msg.message}`);
     switch (msg.type) {

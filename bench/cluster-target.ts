@@ -27,6 +27,9 @@ class SumMeter implements Meter {
   takePeakKB(): number {
     return this.sum((m) => m.takePeakKB());
   }
+  threadSeconds(): { main: number; low: number } {
+    return { main: this.sum((m) => m.threadSeconds().main), low: this.sum((m) => m.threadSeconds().low) };
+  }
   close(): void {
     for (const m of this.meters) m.close();
   }

@@ -5,8 +5,11 @@
  */
 import type { HistogramData } from './stats.js';
 
-/** `chat` clients are counted and may send; `storm` clients only log in (storm scenario). */
-export type Role = 'chat' | 'storm';
+/**
+ * `chat` clients are counted and may send; `storm` clients only log in (storm scenario);
+ * `register` clients log in for the first time, registering (connect scenario).
+ */
+export type Role = 'chat' | 'storm' | 'register';
 
 export interface ClientSpec {
   /** Global client index (also its position in the users file). */

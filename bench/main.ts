@@ -11,10 +11,12 @@ import { hideBin } from 'yargs/helpers';
 import { UsageError, commandLine, optionalWholeNumber, wholeNumber } from '../common/cli.js';
 import { BenchError } from './errors.js';
 import { createProgress } from './progress.js';
-import { formatReport, ratios, type Report } from './report.js';
-import { clientSpecs, runWorkload } from './run.js';
+import { DEFAULTS } from '../server/config.js';
+import { hashRate, meanRate } from './hash-rate.js';
+import { formatReport, ratios, versusHash, type Report } from './report.js';
+import { clientSpecs, runWorkload, usersFileOf } from './run.js';
 import { writeUsersFile } from './accounts.js';
-import { SCENARIO_NAMES, SCENARIOS, sizesFor, type BenchConfig, type ScenarioName } from './scenarios.js';
+import { RUN_COST, SCENARIO_NAMES, SCENARIOS, sizesFor, type BenchConfig, type ScenarioName } from './scenarios.js';
 
 const scenarioHelp = SCENARIO_NAMES.map((n) => `  ${n.padEnd(7)} ${SCENARIOS[n].describe}`).join('\n');
 
@@ -30,6 +32,10 @@ export function parseArgs(argv: string[]): BenchConfig {
     .option('storm-logins', { type: 'number', describe: 'Storm: logins at bcrypt cost 10 during the chat' })
     .option('register', { type: 'boolean', default: false, describe: 'Storm: the storm users register instead of logging in' })
     .option('nodes', { type: 'number', describe: 'Cluster: servers sharing one Redis (default 3)' })
+    .option('registrations', { type: 'number', describe: 'Connect: clients that register (log in for the first time) after the others have logged in' })
+    .option('accounts', { type: 'number', default: 0, describe: 'Accounts in the users file beyond the run\'s own, which nobody logs in to (e.g. 100000)' })
+    .option('cost', { type: 'number', default: RUN_COST, describe: 'bcrypt cost of the run\'s accounts and of registrations (the storm\'s: always 10)' })
+    .option('hash-seconds', { type: 'number', default: 3, describe: 'Connect: seconds each raw hash-rate measurement runs (compares, then hashes; before and after the server\'s run)' })
     .option('workers', { alias: 'w', type: 'number', default: 2, describe: 'Load-generator processes' })
     .option('window', { type: 'number', default: 50, describe: 'As fast as possible: lines in flight per sender' })
     .option('concurrency', { type: 'number', default: 100, describe: 'Logins in flight per worker (0 = all at once; storm logins are always all at once)' })
@@ -55,6 +61,8 @@ export function parseArgs(argv: string[]): BenchConfig {
   optionalWholeNumber('messages', a.messages, 0);
   optionalWholeNumber('seconds', a.seconds, 1);
   optionalWholeNumber('storm-logins', a.stormLogins, 0);
+  optionalWholeNumber('registrations', a.registrations, 0);
+  if (scenario !== 'connect' && a.registrations !== undefined) throw new UsageError('--registrations goes with --scenario connect');
   if (scenario !== 'storm' && (a.stormLogins !== undefined || a.register)) {
     throw new UsageError('--storm-logins and --register go with --scenario storm');
   }
@@ -69,6 +77,7 @@ export function parseArgs(argv: string[]): BenchConfig {
     rate: a.rate,
     seconds: a.seconds,
     stormLogins: a.stormLogins,
+    registrations: a.registrations,
   });
   wholeNumber('clients', sizes.clients, 1);
   wholeNumber('senders', sizes.senders, 0);
@@ -83,6 +92,9 @@ export function parseArgs(argv: string[]): BenchConfig {
     ...sizes,
     register: a.register,
     nodes: wholeNumber('nodes', a.nodes ?? 3, 2, 16),
+    accounts: wholeNumber('accounts', a.accounts, 0),
+    cost: wholeNumber('cost', a.cost, 4, 31),
+    hashSeconds: a.quick ? 0.2 : positive('hash-seconds', a.hashSeconds),
     serverArgs: a.serverArgs.split(/\s+/).filter((s) => s !== ''),
     workers: wholeNumber('workers', a.workers, 1),
     window: wholeNumber('window', a.window, 1),
@@ -101,18 +113,45 @@ export function parseArgs(argv: string[]): BenchConfig {
   };
 }
 
-/** Runs the workload (then against the floor, with --floor) and returns the report. */
+function positive(name: string, v: number): number {
+  if (!(v > 0)) throw new UsageError(`invalid --${name} ${v}: use more than 0`);
+  return v;
+}
+
+/**
+ * Runs the workload (then against the floor, with --floor) and returns the report. Connect also
+ * measures the raw hash rate of the server's hash threads, just before and just after the
+ * server's run, with nothing else running.
+ */
 export async function runBench(config: BenchConfig): Promise<Report> {
   const progress = createProgress(config.progress);
   if (config.scenario === 'cluster') {
     // The same workload on the cluster, then on one server: what the cluster costs and gives.
     const real = await runWorkload(config, 'cluster', progress);
     const single = await runWorkload(config, 'server', progress);
+    progress.stop();
     return { ...reportHead(config), real, single, ratios: ratios(real, single) };
   }
+  const connect = config.scenario === 'connect';
+  const threads = hashThreads(config.serverArgs);
+  const measureHash = async () => {
+    progress.phase('raw hash rate', 1);
+    const rate = await hashRate(threads, config.cost, config.hashSeconds);
+    progress.update(1);
+    return rate;
+  };
+  const before = connect ? await measureHash() : null;
   const real = await runWorkload(config, 'server', progress);
+  const after = connect ? await measureHash() : null;
   const floor = config.floor ? await runWorkload(config, 'floor', progress) : undefined;
-  return { ...reportHead(config), real, ...(floor ? { floor, ratios: ratios(real, floor) } : {}) };
+  progress.stop();
+  const mean = before && after ? meanRate(before, after) : null;
+  return {
+    ...reportHead(config),
+    real,
+    ...(floor ? { floor, ratios: ratios(real, floor) } : {}),
+    ...(before && after && mean && real.connect ? { hash: { before, after, mean, real: versusHash(real.connect, mean) } } : {}),
+  };
 }
 
 function reportHead(config: BenchConfig): Pick<Report, 'scenario' | 'date' | 'machine' | 'config'> {
@@ -124,11 +163,17 @@ function reportHead(config: BenchConfig): Pick<Report, 'scenario' | 'date' | 'ma
   };
 }
 
+/** The server's hash threads: --hash-threads among the server options, or the server's default. */
+function hashThreads(serverArgs: string[]): number {
+  const at = serverArgs.lastIndexOf('--hash-threads');
+  return at >= 0 ? Number(serverArgs[at + 1]) : DEFAULTS.hashThreads;
+}
+
 /** The command: parse, run, print. Resolves with the report (for callers that want it). */
 export async function main(argv: string[]): Promise<Report | null> {
   const config = parseArgs(argv);
   if (config.makeUsers !== undefined) {
-    writeUsersFile(config.makeUsers, clientSpecs(config), (c) => config.register && c.role === 'storm');
+    writeUsersFile(config.makeUsers, clientSpecs(config), usersFileOf(config));
     process.stderr.write(`bench: wrote ${config.makeUsers}\n`);
     return null;
   }

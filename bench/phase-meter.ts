@@ -8,7 +8,7 @@ import type { Meter } from './server-proc.js';
 
 export class PhaseMeter {
   readonly done: PhaseFigures[] = [];
-  private current: { name: string; t: number; serverCpu: number; loadCpu: number } | null = null;
+  private current: { name: string; t: number; serverCpu: number; threads: { main: number; low: number }; loadCpu: number } | null = null;
 
   constructor(
     private readonly server: Meter | null,
@@ -18,23 +18,30 @@ export class PhaseMeter {
   async begin(name: string): Promise<void> {
     const loadCpu = await this.pool.cpuSeconds(true);
     this.server?.takePeakKB();
-    this.current = { name, t: performance.now(), serverCpu: this.server?.cpuSeconds() ?? NaN, loadCpu };
+    this.current = { name, t: performance.now(), serverCpu: this.server?.cpuSeconds() ?? NaN, threads: this.threads(), loadCpu };
   }
 
   async end(): Promise<PhaseFigures> {
     const c = this.current!;
     const seconds = (performance.now() - c.t) / 1000;
     const serverCpu = this.server?.cpuSeconds() ?? NaN;
+    const threads = this.threads();
     const loadCpu = await this.pool.cpuSeconds();
     const figures: PhaseFigures = {
       name: c.name,
       seconds,
       serverCpuS: serverCpu - c.serverCpu,
+      serverMainCpuS: threads.main - c.threads.main,
+      serverLowCpuS: threads.low - c.threads.low,
       loadCpuS: loadCpu - c.loadCpu,
       serverRssMB: (this.server?.rssKB() ?? NaN) / 1024,
       serverPeakMB: (this.server?.takePeakKB() ?? NaN) / 1024,
     };
     this.done.push(figures);
     return figures;
+  }
+
+  private threads(): { main: number; low: number } {
+    return this.server?.threadSeconds() ?? { main: NaN, low: NaN };
   }
 }

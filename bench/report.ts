@@ -3,6 +3,7 @@
  * table puts each figure of the real server beside the floor relay's and gives the ratio
  * real/floor, the number the issue asks to improve.
  */
+import type { HashRate } from './hash-rate.js';
 import type { BenchConfig } from './scenarios.js';
 
 export interface LoginFigures {
@@ -33,6 +34,32 @@ export interface ChatFigures {
   sendLagMaxMs: number;
 }
 
+/** Connect: how fast people get in, what each costs the server, and what each holds. */
+export interface ConnectFigures {
+  /** Logins of existing accounts per second (the login phase: connect, hello, login, login_ok). */
+  loginsPerS: number;
+  /** First logins per second: each a hash, an fsynced journal line and a login. */
+  registrationsPerS: number;
+  /** Server CPU of the login phase per login, and of the registration phase per registration. */
+  cpuMsPerLogin: number;
+  cpuMsPerRegistration: number;
+  /** Of the CPU per login: the event loop's, and the hash threads'. */
+  mainCpuMsPerLogin: number;
+  hashCpuMsPerLogin: number;
+  mainCpuMsPerRegistration: number;
+  hashCpuMsPerRegistration: number;
+  /** Server RSS growth from before the logins to the end, per connection (logged in, heartbeating). */
+  rssPerConnectionKB: number;
+}
+
+/** Connect figures measured against the raw hash rate of the same run (1 = at the hash's speed). */
+export interface VersusHash {
+  loginsPerS: number;
+  registrationsPerS: number;
+  cpuPerLogin: number;
+  cpuPerRegistration: number;
+}
+
 interface HoldFigures {
   /** Server RSS growth from before the logins to the end of the hold, per client. */
   rssPerClientKB: number;
@@ -44,6 +71,9 @@ export interface PhaseFigures {
   name: string;
   seconds: number;
   serverCpuS: number;
+  /** Of which the server's main thread (the event loop), and its lowest-priority threads (hashing). */
+  serverMainCpuS: number;
+  serverLowCpuS: number;
   loadCpuS: number;
   /** Server RSS at the end of the phase and the highest sampled during it. */
   serverRssMB: number;
@@ -56,7 +86,12 @@ export interface RunResult {
   login: LoginFigures;
   chat?: ChatFigures;
   storm?: LoginFigures;
+  /** Connect: the first logins (registrations), after the logins of existing accounts. */
+  register?: LoginFigures;
+  connect?: ConnectFigures;
   hold?: HoldFigures;
+  /** A server the bench started: seconds from spawn to ready, and RSS then (the users file loaded). */
+  start?: { seconds: number; rssMB: number };
   server: { peakRssMB: number; cpuS: number; stdoutMB: number; stderrMB: number };
   /** The server console's `stats` line at the end (connections, messages, datagrams by outcome). */
   serverStats?: string;
@@ -95,6 +130,21 @@ export interface Report {
   single?: RunResult;
   /** real/floor (or cluster/one server) for each figure both runs have. */
   ratios?: Record<string, number>;
+  /**
+   * Connect: the raw hash rate of the server's hash threads, measured just before and just after
+   * the server's run, and their mean, which the server's figures are measured against.
+   */
+  hash?: { before: HashRate; after: HashRate; mean: HashRate; real: VersusHash };
+}
+
+/** The connect figures over the raw hash rate. */
+export function versusHash(c: ConnectFigures, h: HashRate): VersusHash {
+  return {
+    loginsPerS: c.loginsPerS / h.comparesPerS,
+    registrationsPerS: c.registrationsPerS / h.hashesPerS,
+    cpuPerLogin: c.cpuMsPerLogin / h.cpuMsPerCompare,
+    cpuPerRegistration: c.cpuMsPerRegistration / h.cpuMsPerHash,
+  };
 }
 
 interface Figure {
@@ -124,9 +174,23 @@ export const FIGURES: Figure[] = [
   f('storm.totalS', 'storm: all logins (s)', 2, (r) => r.storm?.totalS),
   f('storm.p50Ms', 'storm: login p50 (ms)', 0, (r) => r.storm?.p50Ms),
   f('storm.p99Ms', 'storm: login p99 (ms)', 0, (r) => r.storm?.p99Ms),
+  f('register.totalS', 'register: all clients (s)', 2, (r) => r.register?.totalS),
+  f('register.p50Ms', 'register: per client p50 (ms)', 1, (r) => r.register?.p50Ms),
+  f('register.p99Ms', 'register: per client p99 (ms)', 1, (r) => r.register?.p99Ms),
+  f('connect.loginsPerS', 'connect: logins/s (existing accounts)', 1, (r) => r.connect?.loginsPerS),
+  f('connect.registrationsPerS', 'connect: registrations/s', 1, (r) => r.connect?.registrationsPerS),
+  f('connect.cpuMsPerLogin', 'connect: server CPU per login (ms)', 3, (r) => r.connect?.cpuMsPerLogin),
+  f('connect.cpuMsPerRegistration', 'connect: server CPU per registration (ms)', 3, (r) => r.connect?.cpuMsPerRegistration),
+  f('connect.mainCpuMsPerLogin', '  of which the event loop (ms)', 3, (r) => r.connect?.mainCpuMsPerLogin),
+  f('connect.hashCpuMsPerLogin', '  of which the hash threads (ms)', 3, (r) => r.connect?.hashCpuMsPerLogin),
+  f('connect.mainCpuMsPerRegistration', 'connect: event loop CPU per registration (ms)', 3, (r) => r.connect?.mainCpuMsPerRegistration),
+  f('connect.hashCpuMsPerRegistration', 'connect: hash threads CPU per registration (ms)', 3, (r) => r.connect?.hashCpuMsPerRegistration),
+  f('connect.rssPerConnectionKB', 'connect: server RSS per connection (KB)', 2, (r) => r.connect?.rssPerConnectionKB),
   f('hold.rssPerClientKB', 'idle: server RSS per client (KB)', 2, (r) => r.hold?.rssPerClientKB),
   f('hold.cpuPercent', 'idle: server CPU (% of a core)', 2, (r) => r.hold?.cpuPercent),
   f('hold.heartbeats', 'idle: heartbeats sent', 0, (r) => (r.hold ? r.heartbeats : undefined)),
+  f('start.seconds', 'server: start, spawn to ready (s)', 2, (r) => r.start?.seconds),
+  f('start.rssMB', 'server: RSS once started (MB)', 1, (r) => r.start?.rssMB),
   f('server.peakRssMB', 'server: peak RSS (MB)', 1, (r) => r.server.peakRssMB),
   f('server.cpuS', 'server: CPU (s)', 2, (r) => r.server.cpuS),
   f('server.consoleMB', 'server: console output (MB)', 2, (r) => r.server.stdoutMB + r.server.stderrMB),
@@ -185,6 +249,7 @@ export function formatReport(report: Report): string {
     describeSizes(report.config),
     '',
     ...table([head, ...rows]),
+    ...(report.hash ? hashLines(report.hash) : []),
     '',
     ...phaseLines(real),
     ...processLines(real),
@@ -201,6 +266,20 @@ function processLines(r: RunResult): string[] {
   return (r.processes ?? []).map((p) => `  ${p.name}: CPU after the login ${cell(p.cpuS, 2)} s, peak RSS ${cell(p.peakRssMB, 1)} MB`);
 }
 
+/** The raw hash rate, and the server's connect figures as multiples of it. */
+function hashLines(h: NonNullable<Report['hash']>): string[] {
+  const rate = (r: HashRate) => `${num(r.comparesPerS, 0)} compares/s, ${num(r.hashesPerS, 0)} hashes/s`;
+  const { mean, real } = h;
+  const x = (v: number) => `${num(v, 2)}x`;
+  return [
+    '',
+    `raw hash rate, ${mean.threads} thread${mean.threads > 1 ? 's' : ''} at cost ${mean.cost}: ${rate(mean)} (before the run ${rate(h.before)}; after ${rate(h.after)}); ` +
+      `CPU ${num(mean.cpuMsPerCompare, 3)} ms a compare, ${num(mean.cpuMsPerHash, 3)} ms a hash`,
+    `server against it: logins/s ${x(real.loginsPerS)} the compare rate, registrations/s ${x(real.registrationsPerS)} the hash rate; ` +
+      `CPU per login ${x(real.cpuPerLogin)} a compare, per registration ${x(real.cpuPerRegistration)} a hash`,
+  ];
+}
+
 function describeSizes(c: BenchConfig): string {
   const rate = c.rate > 0 ? `${c.rate} lines/s` : `as fast as possible (window ${c.window})`;
   const lines = c.messages < 0 ? 'until the storm ends' : `${c.messages} lines each`;
@@ -209,6 +288,9 @@ function describeSizes(c: BenchConfig): string {
   if (c.scenario === 'idle') parts.push(`held ${c.seconds} s`);
   if (c.scenario === 'cluster') parts.push(`${c.nodes} servers on one Redis`);
   if (c.stormLogins > 0) parts.push(`${c.stormLogins} storm logins${c.register ? ' (registrations)' : ''}`);
+  if (c.registrations > 0) parts.push(`then ${c.registrations} registrations`);
+  if (c.scenario !== 'storm') parts.push(`bcrypt cost ${c.cost}`);
+  if (c.accounts > 0) parts.push(`${c.accounts} more accounts in the users file`);
   if (c.serverArgs.length) parts.push(`server ${c.serverArgs.join(' ')}`);
   parts.push(`${c.workers} load workers`, c.heartbeat > 0 ? `heartbeat every ${c.heartbeat} s` : 'no heartbeats');
   return parts.join('; ');
@@ -220,7 +302,8 @@ function phaseLines(r: RunResult): string[] {
     `${r.target} phases:`,
     ...r.phases.map(
       (p) =>
-        `  ${p.name.padEnd(6)} ${p.seconds.toFixed(2).padStart(7)} s  server CPU ${num(p.serverCpuS, 2)} s (${pct(p.serverCpuS, p.seconds)} of a core), ` +
+        `  ${p.name.padEnd(8)} ${p.seconds.toFixed(2).padStart(7)} s  server CPU ${num(p.serverCpuS, 2)} s (${pct(p.serverCpuS, p.seconds)} of a core; ` +
+        `event loop ${pct(p.serverMainCpuS, p.seconds)}, hash threads ${pct(p.serverLowCpuS, p.seconds)}), ` +
         `load generator CPU ${num(p.loadCpuS, 2)} s (${pct(p.loadCpuS, p.seconds)} of a core), server RSS ${num(p.serverRssMB, 0)} MB (peak ${num(p.serverPeakMB, 0)})`,
     ),
   ];
@@ -242,6 +325,7 @@ function problems(r: RunResult): string[] {
   };
   list('login failures', r.login.failures);
   list('storm login failures', r.storm?.failures);
+  list('registration failures', r.register?.failures);
   list('connections closed', r.closed);
   list('errors', r.errors);
   if (r.notices.offline) out.push(`${r.target}: ${r.notices.offline} offline notices (heartbeats not accepted in time?)`);

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PASSWORD, writeUsersFile } from './accounts.js';
+import { PASSWORD, writeUsersFile, type UsersFile } from './accounts.js';
 import { nowNs } from './client.js';
 import { BenchError } from './errors.js';
 import { checkOpenFiles } from './limits.js';
@@ -17,7 +17,7 @@ import type { ClientSpec } from './ipc.js';
 import { PhaseMeter } from './phase-meter.js';
 import { WorkerPool } from './pool.js';
 import type { Progress } from './progress.js';
-import type { LoginFigures, RunResult } from './report.js';
+import type { ConnectFigures, LoginFigures, PhaseFigures, RunResult } from './report.js';
 import { SCENARIOS, serverArgs, type BenchConfig } from './scenarios.js';
 import { IRC_CHANNEL } from './irc-client.js';
 import { IRC_READY, ProcMeter, spawnTarget, udpReceiveDrops, type Target } from './server-proc.js';
@@ -30,7 +30,10 @@ const MB = 1024 * 1024;
 
 type TargetKind = 'server' | 'floor' | 'cluster';
 
-/** The run's clients: chat clients u0..uN-1 (the first S send), then storm clients s0..sK-1. */
+/**
+ * The run's clients: chat clients u0..uN-1 (the first S send), then storm clients s0..sK-1, then
+ * clients r0..rR-1 that register.
+ */
 export function clientSpecs(config: BenchConfig): ClientSpec[] {
   const chat = Array.from({ length: config.clients }, (_, i): ClientSpec => ({
     index: i,
@@ -45,7 +48,18 @@ export function clientSpecs(config: BenchConfig): ClientSpec[] {
     password: PASSWORD,
     role: 'storm',
   }));
-  return [...chat, ...storm];
+  const registering = Array.from({ length: config.registrations }, (_, i): ClientSpec => ({
+    index: config.clients + config.stormLogins + i,
+    name: `r${i}`,
+    password: PASSWORD,
+    role: 'register',
+  }));
+  return [...chat, ...storm, ...registering];
+}
+
+/** The users file of a run: who has an account before it starts, at what cost. */
+export function usersFileOf(config: BenchConfig): UsersFile {
+  return { cost: config.cost, extra: config.accounts, skip: (c) => c.role === 'register' || (config.register && c.role === 'storm') };
 }
 
 export async function runWorkload(config: BenchConfig, kind: TargetKind, progress: Progress): Promise<RunResult> {
@@ -90,7 +104,7 @@ async function startTarget(config: BenchConfig, kind: TargetKind, dir: string, s
     return { host: config.host ?? '127.0.0.1', port: config.port, meter, output, console: async () => null, stop: async () => {} };
   }
   const db = join(dir, 'users.json');
-  writeUsersFile(db, specs, (c) => config.register && c.role === 'storm');
+  writeUsersFile(db, specs, usersFileOf(config));
   const args = serverArgs(config, db, join(dir, 'server.log'));
   if (kind === 'cluster') return startClusterTarget(SERVER, args, db, config.nodes, profileArgs(config));
   // --irc without --port: tinychat itself, driven over its IRC listener (in the channel the IRC client joins).
@@ -131,6 +145,11 @@ async function phases(config: BenchConfig, kind: TargetKind, target: Target, poo
       const sent = await chat(config, pool);
       progress.update(1);
       lines = await drain(pool, sent);
+    } else if (phase === 'register') {
+      progress.phase('registrations', config.registrations);
+      const started = performance.now();
+      result.register = loginFigures(await pool.login('register'), config.registrations);
+      result.register.totalS = (performance.now() - started) / 1000;
     } else {
       progress.phase('storm logins', config.stormLogins);
       const { sent, storm } = await stormPhase(config, pool);
@@ -138,6 +157,10 @@ async function phases(config: BenchConfig, kind: TargetKind, target: Target, poo
       lines = await drain(pool, sent);
     }
     const figures = await meter.end();
+    if (phase === 'register') {
+      const connected = login.ok + result.register!.ok;
+      result.connect = connectFigures(meter.done, login, result.register!, (figures.serverRssMB * 1024 - rssBeforeKB) / connected);
+    }
     if (phase === 'hold') {
       result.hold = {
         rssPerClientKB: (figures.serverRssMB * 1024 - rssBeforeKB) / config.clients,
@@ -164,6 +187,7 @@ async function phases(config: BenchConfig, kind: TargetKind, target: Target, poo
       stderrMB: target.output.stderr / MB,
     },
     ...(serverStats ? { serverStats } : {}),
+    ...(target.start ? { start: target.start } : {}),
     loadgen: {
       workers: config.workers,
       cpuS: await pool.cpuSeconds(),
@@ -179,6 +203,26 @@ async function phases(config: BenchConfig, kind: TargetKind, target: Target, poo
     udpReceiveDrops: udpReceiveDrops() - udpDropsBefore,
     receivedMB: stats.bytesIn / MB,
     reads: stats.reads,
+  };
+}
+
+/**
+ * Connect: logins and registrations per second, the server's CPU for each (from the phases of
+ * the same names), and the server's RSS per connection once all are in.
+ */
+function connectFigures(phases: PhaseFigures[], login: LoginFigures, register: LoginFigures, rssPerConnectionKB: number): ConnectFigures {
+  type Cpu = 'serverCpuS' | 'serverMainCpuS' | 'serverLowCpuS';
+  const cpuMs = (name: string, n: number, which: Cpu = 'serverCpuS') => (1000 * (phases.find((p) => p.name === name)?.[which] ?? NaN)) / n;
+  return {
+    loginsPerS: login.ok / login.totalS,
+    registrationsPerS: register.ok / register.totalS,
+    cpuMsPerLogin: cpuMs('login', login.ok),
+    cpuMsPerRegistration: cpuMs('register', register.ok),
+    mainCpuMsPerLogin: cpuMs('login', login.ok, 'serverMainCpuS'),
+    hashCpuMsPerLogin: cpuMs('login', login.ok, 'serverLowCpuS'),
+    mainCpuMsPerRegistration: cpuMs('register', register.ok, 'serverMainCpuS'),
+    hashCpuMsPerRegistration: cpuMs('register', register.ok, 'serverLowCpuS'),
+    rssPerConnectionKB,
   };
 }
 

@@ -5,11 +5,11 @@
  */
 import { dirname, join } from 'node:path';
 
-export const SCENARIO_NAMES = ['fanout', 'paced', 'idle', 'storm', 'cluster'] as const;
+export const SCENARIO_NAMES = ['fanout', 'paced', 'idle', 'storm', 'connect', 'cluster'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 /** What runs after the chat clients have logged in. */
-type Phase = 'chat' | 'hold' | 'storm';
+type Phase = 'chat' | 'hold' | 'storm' | 'register';
 
 export interface BenchConfig {
   scenario: ScenarioName;
@@ -29,6 +29,17 @@ export interface BenchConfig {
   register: boolean;
   /** Cluster: servers on one Redis (the clients are spread over them). */
   nodes: number;
+  /** Connect: clients that log in for the first time (a registration each) after the others. */
+  registrations: number;
+  /** Accounts in the users file beyond the run's own, none of which logs in (a large users file). */
+  accounts: number;
+  /**
+   * bcrypt cost of the run's accounts and of the spawned server's registrations (--bcrypt-cost);
+   * the storm's own accounts are always at the server's default cost, 10.
+   */
+  cost: number;
+  /** Connect: seconds of each raw hash-rate measurement. */
+  hashSeconds: number;
   /** Load-generator processes. */
   workers: number;
   /** Closed loop: lines each sender may have in flight. */
@@ -61,7 +72,7 @@ export interface BenchConfig {
 }
 
 /** What a scenario fixes, in full and in --quick runs. */
-type Sizes = Pick<BenchConfig, 'clients' | 'senders' | 'messages' | 'rate' | 'seconds' | 'stormLogins'>;
+type Sizes = Pick<BenchConfig, 'clients' | 'senders' | 'messages' | 'rate' | 'seconds' | 'stormLogins' | 'registrations'>;
 
 interface Scenario {
   describe: string;
@@ -70,7 +81,7 @@ interface Scenario {
   phases: Phase[];
 }
 
-const none = { stormLogins: 0 };
+const none = { stormLogins: 0, registrations: 0 };
 
 export const SCENARIOS: Record<ScenarioName, Scenario> = {
   fanout: {
@@ -93,9 +104,15 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
   },
   storm: {
     describe: '1,000 logins at bcrypt cost 10 while 100 clients chat at 200 lines/s',
-    full: { clients: 100, senders: 100, messages: -1, rate: 200, seconds: 0, stormLogins: 1000 },
-    quick: { clients: 5, senders: 5, messages: -1, rate: 50, seconds: 0, stormLogins: 10 },
+    full: { clients: 100, senders: 100, messages: -1, rate: 200, seconds: 0, stormLogins: 1000, registrations: 0 },
+    quick: { clients: 5, senders: 5, messages: -1, rate: 50, seconds: 0, stormLogins: 10, registrations: 0 },
     phases: ['storm'],
+  },
+  connect: {
+    describe: '5,000 clients log in to their accounts, then 5,000 register (bcrypt cost 4), beside the raw hash rate',
+    full: { ...none, clients: 5000, senders: 0, messages: 0, rate: 0, seconds: 0, registrations: 5000 },
+    quick: { ...none, clients: 10, senders: 0, messages: 0, rate: 0, seconds: 0, registrations: 10 },
+    phases: ['register'],
   },
   cluster: {
     describe: 'fanout on --nodes servers (3) sharing one Redis, clients spread over them; then on one server',
@@ -104,6 +121,11 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     phases: ['chat'],
   },
 };
+
+/** bcrypt cost of the run's accounts: low, so that a run is about the server, except in the storm. */
+export const RUN_COST = 4;
+/** The server's default cost, which the storm measures. */
+export const STORM_COST = 10;
 
 /** Scenario sizes, overridden by whatever the command line set. */
 export function sizesFor(name: ScenarioName, quick: boolean, given: Partial<Sizes>): Sizes {
@@ -129,7 +151,7 @@ function definedOnly<T extends object>(o: T): Partial<T> {
 export function serverArgs(config: BenchConfig, db: string, log: string): string[] {
   const args = ['--port', '0', '--udp-port', '0', '--db', db, '--log', log, '--data-dir', join(dirname(db), 'data')];
   args.push('--max-per-address', '100000', '--max-connections', '100000');
-  args.push('--rate-count', '1000000000', '--rate-window', '1');
-  if (config.scenario === 'storm') args.push('--bcrypt-cost', '10');
+  args.push('--rate-count', '1000000000', '--rate-window', '1', '--max-registrations', '1000000000');
+  args.push('--bcrypt-cost', String(config.scenario === 'storm' ? STORM_COST : config.cost));
   return [...args, ...config.serverArgs];
 }

@@ -4,7 +4,7 @@
  * memory from /proc/PID/status), so the measurement costs the server nothing.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { BenchError } from './errors.js';
 
 const READY = /listening on (?:tcp|tls):\/\/(\S+):(\d+)/;
@@ -22,6 +22,8 @@ export interface Meter {
   hwmKB(): number;
   /** Highest RSS sampled since the last call, in KB, then starts over. */
   takePeakKB(): number;
+  /** CPU seconds of the main thread, and of the low-priority (hash) threads. */
+  threadSeconds(): { main: number; low: number };
   close(): void;
 }
 
@@ -34,6 +36,8 @@ export interface Target {
   /** A cluster: every server's port (clients are spread over them) and each process measured on its own. */
   ports?: number[];
   parts?: { name: string; meter: Meter }[];
+  /** A target the bench started: seconds from spawn to its ready line, and its RSS then. */
+  start?: { seconds: number; rssMB: number };
   /** Bytes the target wrote to its stdout and stderr (console output is work too). */
   output: { stdout: number; stderr: number };
   /** Types a console command and resolves with the first answer line matching `answer` (null if none in 2 s). */
@@ -43,6 +47,7 @@ export interface Target {
 
 /** Starts `node <script> <args>` and resolves once its ready line (`readyLine`) names the port to use. */
 export function spawnTarget(script: URL, args: string[], nodeArgs: string[] = [], readyLine: RegExp = READY): Promise<Target> {
+  const spawned = performance.now();
   const child = spawn(process.execPath, [...nodeArgs, script.pathname, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin!.on('error', () => {}); // a target without a console (the floor) may close it
   const output = { stdout: 0, stderr: 0 };
@@ -70,10 +75,12 @@ export function spawnTarget(script: URL, args: string[], nodeArgs: string[] = []
       ready = true;
       clearTimeout(timer);
       child.removeAllListeners('exit');
+      const meter = new ProcMeter(child.pid!);
       resolve({
         host: m[1]!,
         port: Number(m[2]),
-        meter: new ProcMeter(child.pid!),
+        meter,
+        start: { seconds: (performance.now() - spawned) / 1000, rssMB: meter.rssKB() / 1024 },
         output,
         console: (command, answer) =>
           new Promise((done) => {
@@ -110,6 +117,16 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+/** The fields of a /proc stat file after the command name (which may contain spaces); null if unreadable. */
+function statFields(path: string): string[] | null {
+  try {
+    const stat = readFileSync(path, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
 let clockTicks: number | undefined;
 function ticksPerSecond(): number {
   if (clockTicks === undefined) {
@@ -134,14 +151,30 @@ export class ProcMeter implements Meter {
 
   /** User + system CPU seconds since the process started (threads included). */
   cpuSeconds(): number {
+    const fields = statFields(`/proc/${this.pid}/stat`);
+    return fields ? (Number(fields[11]) + Number(fields[12])) / ticksPerSecond() : NaN; // utime, stime
+  }
+
+  /**
+   * CPU seconds of the process's main thread (the event loop) and of its threads at the lowest
+   * priority (nice 19: the server's hash threads), so the report can say which one a login costs.
+   * Threads that have ended are in neither (they are in cpuSeconds()).
+   */
+  threadSeconds(): { main: number; low: number } {
+    let main = NaN;
+    let low = 0;
     try {
-      const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
-      // Fields after the command name, which is in parentheses and may contain spaces.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond(); // utime, stime
+      for (const tid of readdirSync(`/proc/${this.pid}/task`)) {
+        const fields = statFields(`/proc/${this.pid}/task/${tid}/stat`);
+        if (!fields) continue;
+        const cpu = (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
+        if (Number(tid) === this.pid) main = cpu;
+        else if (Number(fields[16]) === 19) low += cpu;
+      }
     } catch {
-      return NaN;
+      return { main: NaN, low: NaN };
     }
+    return { main, low };
   }
 
   /** Current resident set, in KB. */

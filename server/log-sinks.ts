@@ -16,6 +16,62 @@ import { systemClock, type Clock } from '../common/clock.js';
 
 export type Sink = { write(text: string): void; end(done: () => void): void };
 
+/**
+ * A sink is written at most this often. Each write goes through libuv's thread pool, which costs
+ * about 0.1 ms of CPU on a 2-core VM (measured: 158 µs a turn with a write against 60 µs
+ * without), and a login storm logs a few lines a login: written once a turn, the log cost more
+ * than a third of a login's own CPU at bcrypt cost 4. Paced, a storm's lines share a write.
+ */
+export const WRITE_EVERY_MS = 50;
+
+/** What a Pacer waits with; tests pass a fake one. */
+export interface PacerTimers {
+  /** Monotonic milliseconds. */
+  now(): number;
+  /** Runs fn after ms, or at the end of this turn when ms is 0; returns its cancel. */
+  after(fn: () => void, ms: number): () => void;
+}
+
+const realTimers: PacerTimers = {
+  now: () => performance.now(),
+  after: (fn, ms) => {
+    if (ms > 0) {
+      const t = setTimeout(fn, ms);
+      return () => clearTimeout(t);
+    }
+    const t = setImmediate(fn);
+    return () => clearImmediate(t);
+  },
+};
+
+/**
+ * Runs `flush` once for any number of schedule() calls: at the end of this turn when the last run
+ * was WRITE_EVERY_MS ago or more (a quiet server writes its lines at once), else once that much
+ * time has passed since. `now()` runs it at once (before a sink ends).
+ */
+export class Pacer {
+  private last = -Infinity;
+  private cancel: (() => void) | null = null;
+
+  constructor(
+    private readonly flush: () => void,
+    private readonly everyMs = WRITE_EVERY_MS,
+    private readonly timers: PacerTimers = realTimers,
+  ) {}
+
+  schedule(): void {
+    if (this.cancel) return;
+    this.cancel = this.timers.after(this.now, Math.max(0, this.last + this.everyMs - this.timers.now()));
+  }
+
+  readonly now = (): void => {
+    this.cancel?.();
+    this.cancel = null;
+    this.last = this.timers.now();
+    this.flush();
+  };
+}
+
 /** Unwritten log text a sink may hold; past it, lines are dropped and counted. */
 export const LOG_BACKLOG = 4 * 1024 * 1024;
 
@@ -104,6 +160,16 @@ export class FileSink implements Sink {
       this.dropped += lines(text);
       return;
     }
+    if (this.maxSize > 0 && this.size + Buffer.byteLength(text) > this.maxSize) {
+      // A write holds the lines of up to WRITE_EVERY_MS (see Pacer), more than a small file may
+      // have room for: line by line, the lines that fit stay in this file, the rest start the next.
+      for (const line of text.split(/(?<=\n)/)) this.put(line);
+      return;
+    }
+    this.put(text);
+  }
+
+  private put(text: string): void {
     if (this.maxSize > 0) {
       const bytes = Buffer.byteLength(text);
       // Not while the file is still being opened: its name must not move before it is open.

@@ -21,7 +21,7 @@ import log4js from 'log4js';
 import { UsageError } from '../common/cli.js';
 import type { Clock } from '../common/clock.js';
 import type { LogFormat, LogLevel, LogLevels } from './config.js';
-import { FileSink, stderrSink, type Sink } from './log-sinks.js';
+import { FileSink, Pacer, stderrSink, type Sink } from './log-sinks.js';
 
 /**
  * What a log line is about, so each can have its own level (`--log-level chat=warn,net=debug`):
@@ -64,7 +64,8 @@ function layoutFor(config: AppenderConfig, layouts: log4js.LayoutsParam): (event
 }
 
 /**
- * A log4js appender module that formats each event at once but writes once per turn. `shutdown`
+ * A log4js appender module that formats each event at once but writes once per turn, and at most
+ * once per WRITE_EVERY_MS (see Pacer). `shutdown`
  * (called by log4js.shutdown) writes what is left before closing the sink.
  */
 function batched(open: () => Sink): log4js.AppenderModule {
@@ -73,19 +74,19 @@ function batched(open: () => Sink): log4js.AppenderModule {
       const layout = layoutFor(config as unknown as AppenderConfig, layouts!);
       const sink = open();
       let lines: string[] = [];
-      const flush = () => {
+      const pacer = new Pacer(() => {
         if (lines.length === 0) return;
         const text = lines.join('');
         lines = [];
         sink.write(text);
-      };
+      });
       const appender = (event: log4js.LoggingEvent) => {
-        if (lines.length === 0) setImmediate(flush);
         lines.push(`${layout(event)}\n`);
+        pacer.schedule();
       };
       return Object.assign(appender, {
         shutdown: (done: () => void) => {
-          flush();
+          pacer.now();
           sink.end(done);
         },
       });

@@ -2,7 +2,8 @@
  * What the running server writes for its operator: the console's answers and online lists
  * (stdout) and the log's console lines (stderr), in the order they were made.
  *
- * Both are gathered for one event-loop turn and written together at its end. The log's lines
+ * Both are gathered for one event-loop turn and written together at its end (at most once per
+ * WRITE_EVERY_MS: see Pacer in log-sinks.ts). The log's lines
  * were already written once per turn, from libuv's thread pool (see logger.ts), while the console
  * wrote to stdout at once: when both reach one terminal or one file (`2>&1`, a journal), an
  * online list could appear before the log line of the login that changed it. Now a turn's lines
@@ -14,7 +15,7 @@
  * text; the terminal's echo of typed keys goes through the same stream (`raw`), so nothing
  * overtakes anything else.
  */
-import type { Sink } from './log-sinks.js';
+import { Pacer, type Sink } from './log-sinks.js';
 
 /** The console's prompt and typed line on a terminal. */
 export interface Prompt {
@@ -28,7 +29,7 @@ type Fd = 1 | 2;
 
 export class ProcessOutput {
   private pending: { fd: Fd; text: string }[] = [];
-  private scheduled = false;
+  private readonly pacer = new Pacer(() => this.write());
   private prompt: Prompt | null = null;
 
   /**
@@ -66,7 +67,7 @@ export class ProcessOutput {
    */
   end(ms = 2000): Promise<void> {
     this.prompt = null;
-    this.write();
+    this.pacer.now();
     const sinks = this.err === null ? [this.out] : [this.out, this.err];
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<void>((resolve) => {
@@ -78,13 +79,10 @@ export class ProcessOutput {
 
   private add(fd: Fd, text: string): void {
     this.pending.push({ fd, text });
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(this.write);
+    this.pacer.schedule();
   }
 
-  private readonly write = (): void => {
-    this.scheduled = false;
+  private write(): void {
     if (this.pending.length === 0) return;
     const parts = this.pending;
     this.pending = [];
@@ -99,5 +97,5 @@ export class ProcessOutput {
     const prompt = this.prompt;
     this.out.write(prompt ? prompt.erase() + out : out);
     prompt?.redraw();
-  };
+  }
 }

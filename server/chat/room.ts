@@ -21,7 +21,7 @@ import { Limits } from './ratelimit.js';
 import { NO_HISTORY, MemoryMailbox, type History, type Mailbox } from './history.js';
 import { Recall } from './recall.js';
 import { Undelivered } from './undelivered.js';
-import { Session, type Credentials } from './session.js';
+import { NO_FEATURES, Session, type Credentials } from './session.js';
 import type { Cancel } from '../../common/clock.js';
 import type { ConsentState, Request } from './consent.js';
 import type { LimitsState } from './ratelimit.js';
@@ -94,6 +94,13 @@ const WHO_MAX = 1000;
 export const SWEEP_MS = 1000;
 /** A stall worth a warning in the log. */
 const STALL_WARN_MS = 1000;
+/**
+ * Users a second that presence summaries go to, at most: a summary goes to everyone online, one
+ * socket write each (~10-30 µs here), so in a room of N users above this a summary goes out
+ * every N / SUMMARY_RECIPIENTS_PER_S seconds instead of every second. Profiled, the summaries of
+ * a 10,000-user login storm were most of the event loop's socket writes, more than the logins'.
+ */
+export const SUMMARY_RECIPIENTS_PER_S = 1000;
 
 /**
  * Who decides what a sweep finds (users silent for the heartbeat timeout, private-chat requests
@@ -131,6 +138,8 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
   private pending: { joined: string[]; left: string[] } = { joined: [], left: [] };
   /** The id of the last chat line: every `msg` gets the next one. */
   private lastId = 0;
+  /** Not before this (monotonic) is the next presence summary sent (see SUMMARY_RECIPIENTS_PER_S). */
+  private nextSummary = -Infinity;
   /** When the last sweep ran (monotonic), to tell a stalled server from silent users. */
   private lastSweep: number | undefined;
   /** The "you can talk again" of each operator's mute, by flood-limit key, to cancel on a new one. */
@@ -210,7 +219,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     // The callers check first; a second session under one name would speak as the first.
     if (this.find(name)) throw chatError('ALREADY_LOGGED_IN', name);
     const session = new Session<E>(name, guest, at.address, credentials);
-    session.features = new Set(features);
+    if (features.length > 0) session.features = new Set(features);
     this.sessions.set(session.key, session);
     this.byId.set(session.id, session);
     // Before login_ok is built: its online list must include the newcomer.
@@ -233,14 +242,13 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
    */
   resume(session: Session<E>, at: E, rekey = false, credentials?: Credentials, features?: readonly Feature[]): void {
     this.unwait(session);
-    if (features) session.features = new Set(features);
     if (rekey) {
       this.byId.delete(session.id);
       session.rekey(credentials);
       this.byId.set(session.id, session);
     }
     // A new client (a login that took the session over) says what it can do; a resume is the same client.
-    if (features) session.features = new Set(features);
+    if (features) session.features = features.length > 0 ? new Set(features) : NO_FEATURES;
     this.presence.touch(session, this.clock.monotonic());
     if (session.at) this.out.end(session.key, { type: 'bye', reason: 'replaced', message: NOTICES.replaced() });
     this.undelivered.delivered(session.key);
@@ -515,7 +523,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     for (const r of this.privates.due()) verdicts.expired(r);
     this.limits.sweep(now);
     for (const s of this.presence.sweep(now)) verdicts.silent(s);
-    this.flushAnnouncements();
+    this.flushAnnouncements(now);
   }
 
   /** One server decides what its sweep finds at once. */
@@ -561,7 +569,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
         secret: s.secret.toString('base64'),
         token: s.token,
         away: s.away,
-        awayTold: [...s.awayTold],
+        awayTold: s.awayToldList(),
         attached: s.at !== null,
         ...(s.features.size > 0 ? { features: [...s.features] } : {}),
       }),
@@ -588,7 +596,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
       const session = new Session<E>(d.name, d.guest, loggedInFrom, { id: d.id, secret: Buffer.from(d.secret, 'base64'), token: d.token });
       session.away = d.away;
       for (const k of d.awayTold) session.awayTold.add(k);
-      session.features = new Set(d.features ?? []);
+      if (d.features?.length) session.features = new Set(d.features);
       if (d.attached) session.at = reach(d);
       this.sessions.set(session.key, session);
       this.byId.set(session.id, session);
@@ -626,7 +634,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
    * Tells everyone else that `who` joined or left. In a small room (up to announceLimit users)
    * at once, with the online list; in a large one the changes are gathered and sent as one
    * summary a second (see flushAnnouncements), so a login storm costs O(users) a second, not
-   * O(users) a login.
+   * O(users) a login, and at most SUMMARY_RECIPIENTS_PER_S writes a second however large the room.
    */
   private announce(event: 'join' | 'leave' | 'offline', who: Session<E>, text: string): void {
     if (this.sessions.size <= this.config.announceLimit && this.pending.joined.length + this.pending.left.length === 0) {
@@ -638,10 +646,16 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     (event === 'join' ? this.pending.joined : this.pending.left).push(who.name);
   }
 
-  /** Sends the gathered joins and leaves of a large room as one 'presence' notice. */
-  private flushAnnouncements(): void {
+  /**
+   * Sends the gathered joins and leaves of a large room as one 'presence' notice: every second,
+   * or in a room of more than SUMMARY_RECIPIENTS_PER_S users, every N / SUMMARY_RECIPIENTS_PER_S
+   * seconds.
+   */
+  private flushAnnouncements(now: number): void {
     const { joined, left } = this.pending;
-    if (joined.length + left.length === 0) return;
+    if (joined.length + left.length === 0 || now < this.nextSummary) return;
+    // Half a sweep early, so a sweep that comes a little before its second still sends.
+    this.nextSummary = now + SWEEP_MS * Math.max(1, this.sessions.size / SUMMARY_RECIPIENTS_PER_S) - SWEEP_MS / 2;
     this.pending = { joined: [], left: [] };
     const message = NOTICES.presence(joined, left, this.sessions.size);
     this.out.toRoom({ type: 'notice', event: 'presence', message, ts: this.clock.now(), ...this.onlineField() });

@@ -11,11 +11,10 @@
  * Nothing here talks to Redis: the events come in through apply(), and the state goes out and
  * comes back through snapshot() and restore() (server/cluster/checkpoint.ts).
  */
-import { randomBytes } from 'node:crypto';
 import { ChatError, chatError } from '../../common/errors.js';
 import { foldName } from '../../common/names.js';
 import type { Room, RoomState } from '../chat/room.js';
-import type { Session } from '../chat/session.js';
+import { freshCredentials, type Session } from '../chat/session.js';
 import type { Logger } from '../logger.js';
 import type { BaseConnection } from '../net/connection.js';
 import type { Delivery, Reach } from '../net/delivery.js';
@@ -63,7 +62,10 @@ export interface ReplicaDeps {
   lost(user: string, at: BaseConnection, why: string): void;
 }
 
-export const freshCreds = (): Creds => [randomBytes(12).toString('base64url'), randomBytes(32).toString('base64'), randomBytes(24).toString('base64url')];
+export const freshCreds = (): Creds => {
+  const c = freshCredentials();
+  return [c.id, c.secret.toString('base64'), c.token];
+};
 
 const credentials = ([id, secret, token]: Creds) => ({ id, secret: Buffer.from(secret, 'base64'), token });
 

@@ -85,6 +85,10 @@ export class Listener<C extends BaseConnection = Connection> {
   private readonly events: ConnectionEvents;
   /** Handlers for a connection refused at the door: it only gets its error and is closed. */
   private readonly ignore: ConnectionEvents;
+  /** Every connection's options: one object, not one per connection (see events). */
+  private readonly options: ConnectionOptions;
+  /** What a connection that has not logged in by the deadline gets: shared, as events are. */
+  private readonly expired: (conn: BaseConnection) => void;
 
   constructor(
     private readonly config: ListenerConfig,
@@ -100,6 +104,11 @@ export class Listener<C extends BaseConnection = Connection> {
       fault,
     };
     this.ignore = { message: () => {}, invalid, closed: () => {}, fault };
+    this.options = { maxBody: config.maxBody, maxOutput: config.maxOutput, clock: deps.clock, batcher: this.batcher, counters: deps.counters };
+    this.expired = (c) => {
+      deps.delivery.reply(c, errorMessage(chatError('LOGIN_TIMEOUT')));
+      c.close('no login within the time allowed');
+    };
     this.refusals = new LogThrottle(deps.clock, deps.log, {
       periodMs: 60_000,
       maxKeys: 100,
@@ -176,8 +185,7 @@ export class Listener<C extends BaseConnection = Connection> {
       return;
     }
     if (stream instanceof net.Socket) stream.setNoDelay(true);
-    const options = { maxBody: config.maxBody, maxOutput: config.maxOutput, clock: deps.clock, batcher: this.batcher, counters: deps.counters };
-    const { protocol } = this;
+    const { protocol, options } = this;
     if (!deps.admission.take(address)) {
       this.refusals.hit(address, () => `Refused connection from ${protocol.label(address, port)}: too many connections (further refusals from it are counted for a minute)`);
       const refused = protocol.connect(stream, address, port, options, this.ignore);
@@ -191,10 +199,7 @@ export class Listener<C extends BaseConnection = Connection> {
     deps.log.info(`Accepted connection from ${conn.label}`);
     const hello = protocol.hello(config);
     if (hello) deps.delivery.reply(conn, hello);
-    conn.startLoginDeadline(config.loginTimeout * 1000, (c) => {
-      deps.delivery.reply(c, errorMessage(chatError('LOGIN_TIMEOUT')));
-      c.close('no login within the time allowed');
-    });
+    conn.startLoginDeadline(config.loginTimeout * 1000, this.expired);
   }
 
   private closed(conn: BaseConnection, reason: string): void {

@@ -14,6 +14,7 @@ import { main, parseArgs, runBench } from '../../bench/main.js';
 import { WorkerPool } from '../../bench/pool.js';
 import { haveRedis } from '../../bench/redis-proc.js';
 import { spawnTarget } from '../../bench/server-proc.js';
+import { DEFAULTS } from '../../server/config.js';
 
 /** Runs `run` with this process's stdout and stderr captured instead of printed. */
 async function quietly<T>(run: () => Promise<T>): Promise<{ value: T; out: string; err: string }> {
@@ -81,6 +82,38 @@ describe('bench scenarios (--quick)', function () {
   });
 });
 
+describe('bench connect scenario (--quick)', function () {
+  this.timeout(30_000);
+
+  it('logs in to existing accounts, then registers, against the raw hash rate and the floor', async () => {
+    const config = parseArgs(['--scenario', 'connect', '--quick', '--floor', '--no-progress', '--accounts', '50']);
+    const report = await runBench(config);
+    for (const run of [report.real, report.floor!]) {
+      expect(run.login.ok).to.equal(config.clients);
+      expect(run.register).to.include({ clients: config.registrations, ok: config.registrations });
+      expect(run.connect).to.have.all.keys(
+        'loginsPerS',
+        'registrationsPerS',
+        'cpuMsPerLogin',
+        'cpuMsPerRegistration',
+        'mainCpuMsPerLogin',
+        'hashCpuMsPerLogin',
+        'mainCpuMsPerRegistration',
+        'hashCpuMsPerRegistration',
+        'rssPerConnectionKB',
+      );
+      expect(run.phases.map((p) => p.name)).to.deep.equal(['login', 'register']);
+      expect(run.errors).to.deep.equal({});
+    }
+    expect(report.hash!.mean).to.include({ threads: DEFAULTS.hashThreads, cost: 4 });
+    expect(report.hash!.mean.comparesPerS).to.be.greaterThan(0);
+    expect(report.hash!.real).to.have.all.keys('loginsPerS', 'registrationsPerS', 'cpuPerLogin', 'cpuPerRegistration');
+    expect(report.real.start!.seconds).to.be.greaterThan(0);
+    // Everyone who logged in or registered is online at the end.
+    expect(report.real.serverStats).to.match(new RegExp(`Active users: ${config.clients + config.registrations}\\b`));
+  });
+});
+
 describe('bench command (main)', function () {
   this.timeout(30_000);
   let dir: string;
@@ -100,6 +133,12 @@ describe('bench command (main)', function () {
 
     expect(await quietly(() => main(['--scenario', 'storm', '--quick', '--register', '--make-users', file]))).to.include({ value: null });
     expect(names(file)).to.deep.equal(chat);
+  });
+
+  it('--make-users for connect leaves out who registers, and adds --accounts more', async () => {
+    const file = join(dir, 'users.json');
+    await quietly(() => main(['--scenario', 'connect', '--quick', '--accounts', '3', '--make-users', file]));
+    expect(names(file)).to.deep.equal([...Array.from({ length: 10 }, (_, i) => `u${i}`), 'x0', 'x1', 'x2']);
   });
 
   it('--json FILE writes the same figures as the report it prints', async () => {

@@ -78,6 +78,12 @@ describe('names', () => {
     expect(foldName('Bob')).to.not.equal(foldName('Bob2'));
   });
 
+  it('folds an ASCII name as the full Unicode fold does, and one character past ASCII the full way', () => {
+    const ascii = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)).join('');
+    expect(foldName(ascii)).to.equal(ascii.normalize('NFC').toUpperCase().toLowerCase());
+    expect(foldName('STRASSE\u00df')).to.equal('strassess');
+  });
+
   it('folds case the Unicode way: MÜCAHIT, Straße and STRASSE, İrem and irem, ΣΟΦΙΑ and σοφια', () => {
     expect(foldName('MÜCAHIT')).to.equal(foldName('mücahit'));
     expect(foldName('Straße')).to.equal(foldName('STRASSE'));

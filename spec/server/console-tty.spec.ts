@@ -47,7 +47,11 @@ describe('server console on a terminal', function () {
     await pty.type('sta');
     await pty.row(/^chat-server> sta$/);
     clients.push(await TestClient.login(port, 'alice'));
-    let rows = used(await pty.waitFor((rs) => rs.some((r) => r === 'Online users (1): alice'), 'the online list'));
+    // Until the prompt is back below it: the output and the prompt's redraw are separate writes,
+    // and the terminal may be read between them.
+    let rows = used(
+      await pty.waitFor((rs) => rs.some((r) => r === 'Online users (1): alice') && used(rs).at(-1) === 'chat-server> sta', 'the online list, then the prompt'),
+    );
     expect(rows.at(-1), rows.join('\n')).to.equal('chat-server> sta');
     const registered = rows.findIndex((r) => /INFO User alice successfully registered$/.test(r));
     const listed = rows.indexOf('Online users (1): alice');

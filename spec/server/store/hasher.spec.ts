@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import bcrypt from 'bcryptjs';
 import { readFileSync, readdirSync } from 'node:fs';
-import { HashAbandoned, HasherBusy, createHasher, type Hasher } from '../../../server/store/hasher.js';
+import { HashAbandoned, HasherBusy, JOBS_PER_THREAD, createHasher, type Hasher } from '../../../server/store/hasher.js';
 
 /** Nice value of every thread of this process, from /proc. */
 function niceByThread(): Map<number, number> {
@@ -42,20 +42,21 @@ describe('hasher', () => {
   it('skips a job whose asker has gone by the time its turn comes, and runs the next one in line', async () => {
     const hash = await hasher.hash('pw', 4);
     const before = hasher.completed;
-    // One thread: the first job runs, the other two wait in line behind it.
-    const first = hasher.compare('pw', hash);
+    // One thread: the first jobs go to it (the one it runs and those next in its queue), the
+    // other two wait in line behind them.
+    const first = Array.from({ length: JOBS_PER_THREAD }, () => hasher.compare('pw', hash));
     let gone = false;
     const abandoned = hasher.compare('pw', hash, () => !gone);
     const next = hasher.compare('pw', hash, () => true);
-    gone = true; // the second asker's connection closes while it waits
-    expect(await first).to.equal(true);
+    gone = true; // this asker's connection closes while it waits
+    expect(await Promise.all(first)).to.deep.equal(first.map(() => true));
     const outcome = await abandoned.then(
       () => 'ran',
       (e: unknown) => (e instanceof HashAbandoned ? 'abandoned' : String(e)),
     );
     expect(outcome).to.equal('abandoned');
     expect(await next).to.equal(true);
-    expect(hasher.completed - before).to.equal(2); // the abandoned job never reached a thread
+    expect(hasher.completed - before).to.equal(JOBS_PER_THREAD + 1); // the abandoned job never reached a thread
   });
 
   it('refuses jobs beyond the threads and the queue at once, and takes them again once there is room', async () => {

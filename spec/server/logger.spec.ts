@@ -144,6 +144,18 @@ describe('log rotation by size (real files)', () => {
     expect(readdirSync(dir).sort()).to.deep.equal(['server.log', 'server.log.1', 'server.log.2']);
   });
 
+  it('splits a write of several lines that does not fit: the lines that fit stay, the rest start the next file', async () => {
+    const path = join(dir, 'server.log');
+    const sink = new FileSink(path, { maxSize: 20, backups: 1 });
+    const line = (n: number) => `line ${String(n).padStart(3, '0')}\n`; // 9 bytes
+    sink.write(line(1));
+    await waitUntil(() => text(path) === line(1), 'the first line');
+    sink.write(line(2) + line(3) + line(4)); // one paced write: 9 + 27 > 20
+    await end(sink);
+    expect(text(`${path}.1`)).to.equal(line(1) + line(2));
+    expect(text(path)).to.equal(line(3) + line(4));
+  });
+
   it('counts what the file already held when it was opened', async () => {
     const path = join(dir, 'server.log');
     writeFileSync(path, 'x'.repeat(15));

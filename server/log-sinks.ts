@@ -10,7 +10,7 @@
  * when it reaches a size: server.log becomes server.log.1, .1 becomes .2, and so on, the oldest
  * beyond the number of backups is dropped.
  */
-import { createWriteStream, renameSync, statSync, unlinkSync, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, renameSync, statSync, unlinkSync, type WriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { systemClock, type Clock } from '../common/clock.js';
 
@@ -172,8 +172,7 @@ export class FileSink implements Sink {
   private put(text: string): void {
     if (this.maxSize > 0) {
       const bytes = Buffer.byteLength(text);
-      // Not while the file is still being opened: its name must not move before it is open.
-      if (this.size > 0 && this.size + bytes > this.maxSize && !this.stream!.pending) this.rotate();
+      if (this.size > 0 && this.size + bytes > this.maxSize) this.rotate();
       this.size += bytes;
     }
     this.sink!.write(text);
@@ -216,9 +215,21 @@ export class FileSink implements Sink {
     this.stream = null;
   }
 
+  /**
+   * Opens the file synchronously (once at the first line and once per rotation): a stream still
+   * opening by name could not be rotated, since its name must not move before it is open, and a
+   * batch of lines larger than --log-max-size would then all land in one file.
+   */
   private open(): void {
     this.size = sizeOf(this.path);
-    const stream = createWriteStream(this.path, { flags: 'a', mode: 0o600 });
+    let fd: number;
+    try {
+      fd = openSync(this.path, 'a', 0o600);
+    } catch (e) {
+      this.fail(e as Error);
+      return;
+    }
+    const stream = createWriteStream(this.path, { fd, flags: 'a' });
     this.stream = stream;
     this.sink = boundedSink(stream, this.limit);
     stream.on('error', (e) => this.failed(stream, e));
@@ -236,6 +247,10 @@ export class FileSink implements Sink {
   private failed(stream: WriteStream, e: Error): void {
     if (stream !== this.stream) return; // an old file after a reopen
     stream.destroy();
+    this.fail(e);
+  }
+
+  private fail(e: Error): void {
     this.stream = null;
     this.sink = null;
     const why = (e as NodeJS.ErrnoException).code ?? e.message;

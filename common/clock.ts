@@ -36,7 +36,11 @@ export const systemClock: Clock = {
   },
 };
 
-/** Whole seconds from `now` until `t` (at least 1): what a user is told to wait. */
+/**
+ * Whole seconds from `now` until `t` (at least 1): what a user is told to wait. The difference
+ * is rounded to whole milliseconds first: monotonic times have fractions, and (now + 60000) - now
+ * can come out a hair above 60000, which would say 61 s for a 60 s mute.
+ */
 export function secondsUntil(t: number, now: number): number {
-  return Math.max(1, Math.ceil((t - now) / 1000));
+  return Math.max(1, Math.ceil(Math.round(t - now) / 1000));
 }

@@ -231,6 +231,9 @@ describe('chat-server binary', function () {
     const port = await ready(p);
     const log = join(dir, 'server.log');
     await login(port, 'alice');
+    // As logrotate would: move the file once what is to be in it has been written (log lines are
+    // written at most every 50 ms; a line still waiting goes to the reopened file, as it should).
+    await waitUntil(() => existsSync(log) && readFileSync(log, 'utf8').includes('User alice successfully registered'), 'alice in the log');
     renameSync(log, `${log}.1`);
     p.child.kill('SIGHUP');
     p.child.kill('SIGUSR2');

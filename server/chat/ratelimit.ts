@@ -23,6 +23,11 @@ export class RateLimiter {
   constructor(private readonly rule: RateRule) {}
 
   /** As plain data: the recent send times and the end of any mute. */
+  /** Until when (monotonic ms) a flood mute holds; 0 or past: none. */
+  get until(): number {
+    return this.mutedUntil;
+  }
+
   state(): { times: number[]; mutedUntil: number } {
     return { times: [...this.times], mutedUntil: this.mutedUntil };
   }
@@ -102,7 +107,7 @@ export class Limits {
    * refuses a muted sender's line at once, before it reaches the shared log.
    */
   mutedFor(key: string, now: number): number {
-    const until = Math.max(this.held.get(key) ?? 0, this.byKey.get(key)?.limiter.state().mutedUntil ?? 0);
+    const until = Math.max(this.held.get(key) ?? 0, this.byKey.get(key)?.limiter.until ?? 0);
     return until > now ? secondsUntil(until, now) : 0;
   }
 

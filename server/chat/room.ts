@@ -448,12 +448,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     if (verdict.justMuted) {
       this.log.warn(`Rate limit: ${me.name} muted for ${this.config.muteSeconds} s`);
       this.notice(me, 'muted', NOTICES.muted(verdict.secondsLeft));
-      // Said when the mute ends, to whoever holds that limit then (the same account, logged in again).
-      const { key, limitKey } = me;
-      this.clock.after(this.config.muteSeconds * 1000, () => {
-        const now = this.byKey(key);
-        if (now?.limitKey === limitKey) this.notice(now, 'unmuted', NOTICES.unmuted());
-      });
+      this.unmutedIn(me, this.config.muteSeconds * 1000);
     } else {
       this.tell(me, chatError('MUTED', verdict.secondsLeft).retryIn(verdict.secondsLeft));
     }
@@ -540,15 +535,32 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
    * account; a guest by address), so logging in again does not shed it.
    */
   mute(who: Session<E>, seconds: number): void {
-    const { key, limitKey } = who;
     const now = this.clock.monotonic();
+    this.limits.hold(who.limitKey, now + seconds * 1000, now);
+    if (seconds > 0) {
+      this.notice(who, 'muted', NOTICES.operator_muted(seconds));
+      return this.unmutedIn(who, seconds * 1000);
+    }
+    // Lifted: free now, unless a flood mute of their own still runs (then told when it ends).
+    const left = this.limits.mutedFor(who.limitKey, now);
+    if (left > 0) return this.unmutedIn(who, left * 1000);
+    this.unmutes.get(who.limitKey)?.();
+    this.unmutes.delete(who.limitKey);
+    this.notice(who, 'unmuted', NOTICES.unmuted());
+  }
+
+  /**
+   * "You can talk again", `ms` from now, to whoever then holds `who`'s limit (the same account,
+   * logged in again). One such timer per limit, whichever mute set it (a flood, the operator): a
+   * newer mute replaces it, and while another mute still holds it waits for that one.
+   */
+  private unmutedIn(who: Pick<Session<E>, 'key' | 'limitKey'>, ms: number): void {
+    const { key, limitKey } = who;
     this.unmutes.get(limitKey)?.();
-    this.unmutes.delete(limitKey);
-    this.limits.hold(limitKey, now + seconds * 1000, now);
-    if (seconds === 0) return this.notice(who, 'unmuted', NOTICES.unmuted());
-    this.notice(who, 'muted', NOTICES.operator_muted(seconds));
-    const cancel = this.clock.after(seconds * 1000, () => {
-      this.unmutes.delete(limitKey);
+    const cancel = this.clock.after(ms, () => {
+      if (this.unmutes.get(limitKey) === cancel) this.unmutes.delete(limitKey);
+      const left = this.limits.mutedFor(limitKey, this.clock.monotonic());
+      if (left > 0) return this.unmutedIn(who, left * 1000);
       const there = this.byKey(key);
       if (there?.limitKey === limitKey) this.notice(there, 'unmuted', NOTICES.unmuted());
     });

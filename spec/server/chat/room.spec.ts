@@ -79,6 +79,31 @@ describe('Room (recording outbox, fake clock)', () => {
       expect(out.notices('alice')).to.deep.equal(['unmuted: You can talk again']);
     });
 
+    it('says "You can talk again" once, when the last of a flood mute and an operator mute ends', () => {
+      const alice = login('alice');
+      [1, 2, 3, 4].forEach(() => room.allow(alice)); // a flood mute: 10 s
+      room.mute(alice, 60); // the operator's, longer
+      clock.advance(10_000);
+      expect(out.notices('alice').filter((n) => n.startsWith('unmuted'))).to.deep.equal([]);
+      expect(room.allow(alice)).to.equal(false);
+      clock.advance(50_000);
+      expect(out.notices('alice').filter((n) => n.startsWith('unmuted'))).to.deep.equal(['unmuted: You can talk again']);
+      expect(room.allow(alice)).to.equal(true);
+    });
+
+    it('lifting the operator mute while a flood mute runs says nothing until the flood mute ends', () => {
+      const alice = login('alice');
+      [1, 2, 3, 4].forEach(() => room.allow(alice)); // a flood mute: 10 s
+      room.mute(alice, 60);
+      clock.advance(2_000);
+      room.mute(alice, 0);
+      expect(out.notices('alice').filter((n) => n.startsWith('unmuted'))).to.deep.equal([]);
+      expect(room.allow(alice)).to.equal(false);
+      clock.advance(8_000);
+      expect(out.notices('alice').filter((n) => n.startsWith('unmuted'))).to.deep.equal(['unmuted: You can talk again']);
+      expect(room.allow(alice)).to.equal(true);
+    });
+
     it('mutes a flooder once, tells them when they try again, and lets them talk after the mute', () => {
       const alice = login('alice');
       const sent = [1, 2, 3, 4, 5].map(() => room.allow(alice));

@@ -8,6 +8,7 @@
  * that is not exactly one of ours is caught (and a rekey in between changes nothing).
  */
 import { decodeUtf8 } from '../../common/codec.js';
+import { SEAL_OVERHEAD } from '../../common/protocol.js';
 import { fileKey, type SessionKeys } from './bundle.js';
 import { Opener, Sealer } from './record.js';
 
@@ -41,6 +42,11 @@ export class Channel {
   }
 
   /** The sealed record of a line, in base64, as a `say` body. */
+  /** The length of `text` sealed (base64 of kind byte, text and SEAL_OVERHEAD), without sealing it. */
+  static sealedLength(text: string): number {
+    return 4 * Math.ceil((1 + Buffer.byteLength(text, 'utf8') + SEAL_OVERHEAD) / 3);
+  }
+
   seal(text: string, action: boolean): string {
     const record = this.sealer.seal(Buffer.concat([Buffer.from([action ? KIND.action : KIND.line]), Buffer.from(text, 'utf8')])).toString('base64');
     this.unechoed.push({ record, text, action });

@@ -378,12 +378,13 @@ export class SecureChats {
     const n = safeLine(l.partner);
     if (l.state === 'untrusted') return { lines: [this.fmt.notDelivered(m.text, `${n}'s key changed; compare /verify, then /trust ${n}, or EXIT PM`)] };
     if (l.state !== 'live' || !l.channel) return { lines: [this.fmt.notDelivered(m.text, `waiting for new keys from ${n}'s client`)] };
-    const text = l.channel.seal(m.text, m.action === true);
-    if (maxBody !== undefined && text.length > maxBody) {
-      l.channel.echoed(text);
-      return { lines: [this.fmt.error(`message too long once encrypted: ${text.length.toLocaleString('en-US')} bytes, the limit is ${maxBody.toLocaleString('en-US')}; not sent`)] };
+    // Measured before sealing: a sealed line not sent would still use up a counter, and the
+    // partner would be told a line of theirs never arrived.
+    const size = Channel.sealedLength(m.text);
+    if (maxBody !== undefined && size > maxBody) {
+      return { lines: [this.fmt.error(`message too long once encrypted: ${size.toLocaleString('en-US')} bytes, the limit is ${maxBody.toLocaleString('en-US')}; not sent`)] };
     }
-    return { send: { type: 'say', text, sealed: true } };
+    return { send: { type: 'say', text: l.channel.seal(m.text, m.action === true), sealed: true } };
   }
 
   private error(m: ServerMessage<'error'>): SecureOut {

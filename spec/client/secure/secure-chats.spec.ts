@@ -4,6 +4,7 @@
  * to both), and can misbehave as a hostile one would: replay, reorder, alter, swap keys.
  */
 import { expect } from 'chai';
+import { Channel } from '../../../client/secure/channel.js';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -110,6 +111,26 @@ describe('client/secure/secure-chats', () => {
     expect(action.action, 'the action flag travels inside').to.equal(undefined);
     deliver(alice, { type: 'msg', id: 9, from: 'bob', to: 'alice', ts: T, scope: 'private', text: action.text, sealed: true });
     expect(alice.passed.at(-1)).to.deep.include({ text: 'nods', action: true, sealed: true });
+  });
+
+  it('refuses a line too long once encrypted before sealing it, so the partner misses no line number', () => {
+    const alice = party('alice');
+    const bob = party('bob');
+    pair(alice, bob);
+    const refused = alice.sc.outgoing({ type: 'say', text: 'y'.repeat(800) }, 1000); // 1,104 bytes sealed
+    expect('lines' in refused && refused.lines.map((l) => l.text).join()).to.match(/message too long once encrypted: 1,104 bytes, the limit is 1,000; not sent/);
+    deliver(bob, line(alice, bob, 'after the long one'));
+    expect(lastText(bob)).to.equal('after the long one');
+    expect(bob.shown.join('\n')).to.not.match(/did not arrive/);
+  });
+
+  it('knows the length of a sealed line without sealing it', () => {
+    const carol = party('carol');
+    const dave = party('dave');
+    pair(carol, dave);
+    for (const text of ['', 'a', 'ab', 'abc', 'é', '日本語のテキスト', 'x'.repeat(1000)]) {
+      expect(Channel.sealedLength(text), text).to.equal(line(carol, dave, text).text.length);
+    }
   });
 
   it('refuses a replayed line, the older of two reordered ones, and an altered one, and says so', () => {

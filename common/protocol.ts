@@ -53,6 +53,11 @@ export const CONTENT_TYPES = { text: 'text/plain', binary: 'application/octet-st
  */
 export const SEAL_OVERHEAD = 25;
 /**
+ * File chunks of one transfer sent and not yet acknowledged, at most, whatever their size: the
+ * server cuts off a sender past it (a sender of 1-byte chunks), so the client stops there too.
+ */
+export const MAX_CHUNKS_IN_FLIGHT = 64;
+/**
  * A signed key bundle (client/secure/bundle.ts): kind (1), Ed25519 identity key (32), X25519
  * ephemeral key (32), request id (16), Ed25519 signature (64). Relayed, never read, by the server.
  */

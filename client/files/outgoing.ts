@@ -9,7 +9,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import type { Cancel, Clock } from '../../common/clock.js';
-import type { ClientMessage } from '../../common/protocol.js';
+import { MAX_CHUNKS_IN_FLIGHT, type ClientMessage } from '../../common/protocol.js';
 import type { Sealer } from '../secure/record.js';
 import type { Progress } from './progress.js';
 
@@ -107,7 +107,7 @@ export class Outgoing {
     const { plan } = this;
     if (this.over || this.reading || !this.handle || this.timer || this.sent >= plan.size) return;
     const n = Math.min(plan.chunk, plan.size - this.sent);
-    if (this.inFlight.length > 0 && this.inFlightBytes + n > plan.window) return;
+    if (this.inFlight.length >= MAX_CHUNKS_IN_FLIGHT || (this.inFlight.length > 0 && this.inFlightBytes + n > plan.window)) return;
     const now = this.deps.clock.monotonic();
     this.tokens = Math.min(plan.window, this.tokens + ((now - this.at) / 1000) * plan.rate);
     this.at = now;

@@ -18,7 +18,7 @@
 import type { Clock } from '../../common/clock.js';
 import { chatError } from '../../common/errors.js';
 import { humanSize } from '../../common/size.js';
-import { SEAL_OVERHEAD, type ClientMessage, type ServerMessage, type TransferEvent, type TransferFailure } from '../../common/protocol.js';
+import { MAX_CHUNKS_IN_FLIGHT, SEAL_OVERHEAD, type ClientMessage, type ServerMessage, type TransferEvent, type TransferFailure } from '../../common/protocol.js';
 import { fileWindow, type ServerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Endpoint, Outbox } from './outbox.js';
@@ -28,8 +28,6 @@ export type TransfersConfig = Pick<ServerConfig, 'maxFile' | 'fileRate' | 'pmTim
 
 /** Transfers one user may take part in at once, sending or receiving. */
 export const MAX_PER_USER = 2;
-/** Chunks of one transfer in flight at most, whatever their size (a sender of 1-byte chunks). */
-export const MAX_CHUNKS_IN_FLIGHT = 64;
 
 /** Who takes part in transfers, as the room knows them, and when they go (see Room's events). */
 export interface TransferPeople<E extends Endpoint> {

@@ -84,11 +84,14 @@ export class Delivery implements Outbox<Reach> {
 
   toUsers(users: readonly string[], msg: ServerMessage): void {
     const bytes = new Encoded(msg);
+    let delivered = 0;
     for (const user of users) {
       const link = this.links.get(user);
-      if (link) this.deliver(link, bytes.for(link.wire, link.peer));
+      if (!link) continue; // gone, or (a cluster) connected to another server, which counts it
+      this.deliver(link, bytes.for(link.wire, link.peer));
+      delivered++;
     }
-    if (this.counters) this.counters.deliveries += users.length;
+    if (this.counters) this.counters.deliveries += delivered;
   }
 
   toRoom(msg: ServerMessage, except?: string): void {

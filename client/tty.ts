@@ -95,6 +95,8 @@ export class TtyTerminal implements Terminal {
   }
 
   setPrompt(prompt: string): void {
+    // Set after every message the session handles: redrawn only when it says something new.
+    if (prompt === this.prompt) return;
     this.prompt = prompt;
     if (this.chat) this.render();
   }

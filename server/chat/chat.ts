@@ -62,7 +62,7 @@ export interface Chat<E extends Endpoint = Endpoint> {
   /** A notice from the operator to everyone; how many it reached. */
   wall(text: string): Maybe<number>;
   /** Counts one message against `me`'s flood limit; false (and `me` told) when it may not go. */
-  allow(me: Session<E>): Maybe<boolean>;
+  allow(me: Session<E>): boolean;
 }
 
 /** One server: every change applied to its room as it is asked for. */

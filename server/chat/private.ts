@@ -131,11 +131,6 @@ export class PrivateChats<E extends Endpoint = Endpoint> {
     this.tellCancelled(dropped, new Set([s.key]));
   }
 
-  /** Requests unanswered for the timeout expire; both sides are told. */
-  expire(): void {
-    for (const r of this.due()) this.expireOne(r);
-  }
-
   /** The requests unanswered for the timeout, oldest first (still pending). */
   due(): Request[] {
     return this.consent.due(this.clock.monotonic() - this.timeoutSeconds * 1000);

@@ -7,7 +7,7 @@
 import type { Clock } from '../../common/clock.js';
 import type { History, HistoryLine } from '../chat/history.js';
 import type { Logger } from '../logger.js';
-import { HISTORY_BYTES, indexAfterId, parseHistoryLine } from '../store/history-file.js';
+import { HISTORY_BYTES, TRIM_SLACK, indexAfterId, parseHistoryLine } from '../store/history-file.js';
 import { KEYS, type Redis } from './redis.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -48,7 +48,8 @@ export class SharedHistory implements History {
 
   record(line: HistoryLine): void {
     if (!this.add(line)) return;
-    this.trim();
+    // Trimmed in steps, not per line: slicing a full history for every line copies it each time.
+    if (this.lines.length > this.options.max + TRIM_SLACK || this.chars > HISTORY_BYTES) this.trim();
     if (!this.options.mine()) return;
     const { max, log } = this.options;
     this.redis
@@ -60,17 +61,17 @@ export class SharedHistory implements History {
   }
 
   last(n: number): HistoryLine[] {
-    return this.lines.slice(Math.max(0, this.lines.length - n));
+    return this.lines.slice(Math.max(this.skip(), this.lines.length - n));
   }
 
   before(id: number, n: number): { lines: HistoryLine[]; older: boolean } {
     const end = this.indexAfter(id - 1);
-    const start = Math.max(0, end - n);
-    return { lines: this.lines.slice(start, end), older: start > 0 };
+    const start = Math.max(this.skip(), end - n);
+    return { lines: this.lines.slice(start, end), older: start > this.skip() };
   }
 
   after(id: number, max: number): { lines: HistoryLine[]; skipped: number } {
-    const from = this.indexAfter(id);
+    const from = Math.max(this.skip(), this.indexAfter(id));
     const skipped = Math.max(0, this.lines.length - from - max);
     return { lines: this.lines.slice(from + skipped), skipped };
   }
@@ -94,6 +95,11 @@ export class SharedHistory implements History {
     if (drop === 0) return;
     this.lines = this.lines.slice(drop);
     this.chars = chars;
+  }
+
+  /** Lines in memory beyond --history-max that trim() has not dropped yet. */
+  private skip(): number {
+    return Math.max(0, this.lines.length - this.options.max);
   }
 
   private indexAfter(id: number): number {

@@ -43,12 +43,9 @@ export async function dispatch(services: Services, caller: Caller, received: Cli
     if (!command.login) throw new Error(`${received.type} stands for ${msg.type}, which needs no login`);
     // When the line came in, for the metrics' arrival-to-last-write time (0 while nobody times).
     const arrived = command.counted ? counters.arrival() : 0;
-    if (command.limited) {
-      // Asked synchronously where the answer is at hand (one server), so a connection's pipelined
-      // messages keep their order; a cluster's answer is awaited.
-      const allowed = services.chat.allow(me);
-      if (!(typeof allowed === 'boolean' ? allowed : await allowed)) return;
-    }
+    // Answered at once, on a cluster too (a mute known here refuses; the rest is counted where
+    // the change is applied), so a connection's pipelined messages keep their order.
+    if (command.limited && !services.chat.allow(me)) return;
     await command.run(ctx, msg as never);
     if (command.counted) counters.line(lineKind(msg, room.privates.partnerOf(me) !== undefined), arrived);
   } catch (e) {

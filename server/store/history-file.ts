@@ -17,6 +17,8 @@ import { AppendLog } from './append-log.js';
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Text kept at most, whatever --history-max says. */
 export const HISTORY_BYTES = 32 * 1024 * 1024;
+/** Lines kept beyond `max` before a trim drops them: trimming per line would copy the whole window each time. */
+export const TRIM_SLACK = 1024;
 const FILE = /^history-(\d{4}-\d{2}-\d{2})\.jsonl$/;
 
 export interface HistoryOptions {
@@ -65,7 +67,7 @@ export class HistoryFile implements History {
     this.lastId = Math.max(this.lastId, line.id);
     const name = `history-${dayOf(line.ts)}.jsonl`;
     this.newestIn.set(name, line.id);
-    if (this.lines.length > this.options.max + 1024 || this.chars > this.maxBytes) this.trim();
+    if (this.lines.length > this.options.max + TRIM_SLACK || this.chars > this.maxBytes) this.trim();
     this.log.append(join(this.options.dir, name), JSON.stringify(line)).catch((e: Error) => this.failed(e));
   }
 

@@ -24,6 +24,9 @@ import { SERVER, numeric } from './render.js';
 import { refused, translate, type Effect, type IrcContext } from './translate.js';
 import { bytes, type IrcWire } from './wire.js';
 
+/** The server's PING, the same bytes for every connection: made once. */
+const PING = bytes([ircLine(null, 'PING', SERVER)]);
+
 export interface IrcOptions {
   /** The room's channel (--irc-channel). */
   channel: string;
@@ -108,7 +111,7 @@ export class IrcConnection extends BaseConnection {
     }
     peer.via = null;
     if (peer.negotiating) this.held = [];
-    this.stopPing ??= this.options.clock.every(this.irc.pingMs, () => this.write(bytes([ircLine(null, 'PING', SERVER)])));
+    this.stopPing ??= this.options.clock.every(this.irc.pingMs, () => this.write(PING));
     if (peer.namesWanted) {
       peer.namesWanted = false;
       // After the welcome, which is written once this returns.

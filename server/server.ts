@@ -267,8 +267,7 @@ export class ChatServer {
   }
 
   private sweep(): void {
-    if (this.cluster) this.cluster.sweep();
-    else this.room.sweep();
+    this.chat.sweep();
     this.files.sweep();
     this.services?.logins.sweep();
     this.udp?.sweep();

@@ -63,6 +63,8 @@ export interface Chat<E extends Endpoint = Endpoint> {
   wall(text: string): Maybe<number>;
   /** Counts one message against `me`'s flood limit; false (and `me` told) when it may not go. */
   allow(me: Session<E>): boolean;
+  /** Every SWEEP_MS: what time decides (silent users, unanswered requests), see Room.sweep. */
+  sweep(): void;
 }
 
 /** One server: every change applied to its room as it is asked for. */
@@ -133,5 +135,9 @@ export class LocalChat<E extends Endpoint = Endpoint> implements Chat<E> {
 
   allow(me: Session<E>): boolean {
     return this.room.allow(me);
+  }
+
+  sweep(): void {
+    this.room.sweep();
   }
 }

@@ -424,7 +424,8 @@ export class ClusterChat implements Chat<Reach> {
     if (w) this.waiting.delete(e.r!);
     try {
       const outcome = this.replica.apply(id, e, w);
-      if (e.t === 'end' || e.t === 'gone') this.settled(e);
+      // A server's life declared over: its lease need not be reported again.
+      if (e.t === 'gone') this.leases?.settled(e.inc);
       if (outcome instanceof Promise) outcome.then(w?.resolve, (err: unknown) => this.failed(id, e, err, w));
       else w?.resolve(outcome);
     } catch (err) {
@@ -442,10 +443,6 @@ export class ClusterChat implements Chat<Reach> {
     if (err instanceof ChatError) return w?.reject(err);
     this.log.warn(`Cluster: event ${id} (${e.t}) did not finish: ${(err as Error).message}`);
     w?.reject(chatError('CLUSTER_DOWN'));
-  }
-
-  private settled(e: Envelope): void {
-    if (e.t === 'gone') this.leases?.settled(e.inc);
   }
 
   /**

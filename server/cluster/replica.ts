@@ -231,7 +231,7 @@ export class Replica {
   /** Where a login or resume is reached: the asker's connection here, or another server. */
   private reach(e: { name: string; address: string; wire: string; o: string }, mine: boolean, asker: Asker | undefined): Reach {
     if (mine && asker?.at) return asker.at;
-    return new Elsewhere(foldName(e.name), e.address, this.nodes.get(e.o) ?? e.o, e.o, e.wire);
+    return new Elsewhere(foldName(e.name), e.address, this.nodes.get(e.o) ?? e.o, e.wire);
   }
 
   /** A connection of ours that closed while its login was in the log: lost, as if just after. */
@@ -257,7 +257,7 @@ export class Replica {
     room.restore(state.room, (d) => {
       const key = foldName(d.name);
       const p = where.get(key)!;
-      return new Elsewhere(key, d.address, p.node, p.home, p.wire);
+      return new Elsewhere(key, d.address, p.node, p.wire);
     });
     for (const s of room.all()) {
       const p = where.get(s.key);

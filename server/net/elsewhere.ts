@@ -9,7 +9,6 @@
 import type { Wire } from './wire.js';
 
 export class Elsewhere {
-  readonly remote = true;
   readonly port = 0;
   readonly state = 'ready' as const;
   readonly closed = false;
@@ -19,9 +18,8 @@ export class Elsewhere {
     readonly user: string,
     /** Where the user is from, for limits and the log. */
     readonly address: string,
-    /** The server (node id) they are connected to, and that server's life (see ClusterChat). */
+    /** The server (node id) they are connected to. */
     readonly node: string,
-    readonly incarnation: string,
     /** Their connection's wire format (its name; see Wire), for what is kept for a resume. */
     readonly wire: Wire['name'],
   ) {}

@@ -23,6 +23,22 @@ describe('client/input', () => {
     expect(parseInput('@PM bob and more')).to.deep.equal(problem('usage: @PM NAME'));
   });
 
+  it('reads the encrypted-chat and file commands, and says how to use each when mistyped', () => {
+    expect(parseInput('/plain bob')).to.deep.equal(send({ type: 'pm_request', to: 'bob', plain: true }));
+    expect(parseInput('/plain')).to.deep.equal(problem('usage: /plain NAME'));
+    expect(parseInput('/verify')).to.deep.equal({ kind: 'verify', confirm: false });
+    expect(parseInput('/VERIFY yes')).to.deep.equal({ kind: 'verify', confirm: true });
+    expect(parseInput('/verify maybe')).to.deep.equal(problem('usage: /verify, or /verify yes once the numbers matched'));
+    expect(parseInput('/trust bob')).to.deep.equal({ kind: 'trust', name: 'bob' });
+    expect(parseInput('/trust')).to.deep.equal(problem('usage: /trust NAME'));
+    expect(parseInput('/send bob "my report.pdf"')).to.deep.equal({ kind: 'send-file', to: 'bob', path: 'my report.pdf' });
+    expect(parseInput('/send bob ~/a b.txt')).to.deep.equal({ kind: 'send-file', to: 'bob', path: '~/a b.txt' });
+    expect(parseInput('/send bob')).to.deep.equal(problem('usage: /send NAME PATH'));
+    expect(parseInput('/cancel')).to.deep.equal({ kind: 'cancel' });
+    expect(parseInput('/cancel #2')).to.deep.equal({ kind: 'cancel', which: '#2' });
+    expect(parseInput('/cancel #2 #3')).to.deep.equal(problem('usage: /cancel [#N|NAME]'));
+  });
+
   it('reads a bare Y, N, yes or no (any case) as an answer, for the session to send or refuse', () => {
     expect(parseInput('Y')).to.deep.equal({ kind: 'answer', accept: true, typed: 'Y' });
     expect(parseInput(' n ')).to.deep.equal({ kind: 'answer', accept: false, typed: 'n' });

@@ -111,6 +111,10 @@ describe('console', () => {
     const b = await login('bob');
     expect(ask('kick')).to.equal('Usage: kick NAME [reason]');
     expect(ask('kick carol')).to.equal('carol is not online');
+    // A reason is shown to users as text: the chat's text rule and a length cap apply.
+    expect(ask('kick alice bad \u0007 bell')).to.equal('The reason contains control characters (only newline and tab are allowed)');
+    expect(ask(`kick alice ${'x'.repeat(901)}`)).to.equal('The reason is too long (901 characters, at most 900)');
+    expect(srv.server.room.find('alice'), 'still online after refused kicks').to.not.equal(undefined);
     expect(ask('kick ALICE flooding the room')).to.equal('Kicked alice: flooding the room');
     expect(await a.next((m) => m.type === 'bye')).to.deep.include({ reason: 'kicked', message: 'You were removed from the chat by the operator: flooding the room' });
     await a.whenClosed();
@@ -128,6 +132,7 @@ describe('console', () => {
     expect(ask('mute alice')).to.equal('Usage: mute NAME SECONDS (0 lifts the mute)');
     expect(ask('mute alice soon')).to.equal('Usage: mute NAME SECONDS (0 lifts the mute)');
     expect(ask('mute bob 5')).to.equal('bob is not online');
+    expect(ask('mute alice 2592001')).to.equal('Mute for at most 2592000 s (30 days)');
     expect(ask('mute alice 60')).to.equal('Muted alice for 60 s');
     expect(await a.notice('muted')).to.deep.include({ message: 'The operator muted you for 60 s' });
     a.send({ type: 'say', text: 'hello?' });
@@ -161,6 +166,7 @@ describe('console', () => {
     const b = await login('bob');
     expect(ask('wall')).to.equal('Usage: wall TEXT');
     expect(ask('wall bad \u0007 bell')).to.equal('The text contains control characters (only newline and tab are allowed)');
+    expect(ask(`wall ${'x'.repeat(901)}`)).to.equal('The text is too long (901 characters, at most 900)');
     expect(ask('wall The server restarts at 18:00')).to.equal('Told 2 users: "The server restarts at 18:00"');
     for (const c of [a, b]) expect(await c.notice('wall')).to.deep.include({ message: 'The server restarts at 18:00' });
     expect(srv.logs).to.include('INFO Console: Told 2 users: "The server restarts at 18:00"');

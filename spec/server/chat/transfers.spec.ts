@@ -78,6 +78,18 @@ describe('server/chat/transfers (recording outbox, fake clock)', () => {
     expect(refusal(() => offer(erin, 'bob', 10, 'e'))).to.match(/^FILE_BUSY: bob already has 2 file transfers under way/);
   });
 
+  it('refuses every offer on a server started with --max-file 0, and one to a user this server cannot reach', () => {
+    const none = new Transfers(makeConfig({ maxFile: 0 }), room, out, clock, memoryLogger());
+    const alice = login('alice');
+    const bob = login('bob');
+    expect(refusal(() => none.offer(alice, { type: 'file_offer', to: 'bob', id: 'f', size: 10, name: 'a', sha256: SHA }))).to.equal(
+      'FILE_BAD_OFFER: bad file offer: this server relays no files',
+    );
+    // A cluster: bob is connected to another server.
+    const split = new Transfers(makeConfig({ maxFile: 100 }), room, out, clock, memoryLogger(), { here: (s) => s !== bob });
+    expect(refusal(() => split.offer(alice, { type: 'file_offer', to: 'bob', id: 'f', size: 10, name: 'a', sha256: SHA }))).to.match(/^FILE_ELSEWHERE: bob is connected to another server/);
+  });
+
   it('relays chunks to the receiver as they come, in order, after the yes; keeps nothing; done when the receiver says so', () => {
     const alice = login('alice');
     const bob = login('bob');

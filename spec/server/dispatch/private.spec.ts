@@ -378,3 +378,20 @@ describe('private sessions: the partner leaves', () => {
     expect((await ahmet.notice('pm_invite')).message).to.equal('Mucahit wants a private chat with you (Y/N)?');
   });
 });
+
+describe('private sessions: --max-pm-requests', () => {
+  before(() => start({ maxPmRequests: 1 }));
+  after(() => stop());
+
+  it('refuses a request past the cap on one user\'s waiting requests, in words, to the asker only', async () => {
+    const carol = await login('carol');
+    const alice = await login('alice');
+    const bob = await login('bob');
+    ask(alice, 'carol');
+    await carol.notice('pm_invite');
+    ask(bob, 'carol');
+    expect(await bob.error()).to.include({ code: 'PM_TOO_MANY' });
+    await carol.sync();
+    expect(carol.all('notice').filter((n) => n.event === 'pm_invite').map((n) => n.user)).to.deep.equal(['alice']);
+  });
+});

@@ -1,0 +1,65 @@
+/**
+ * The client's file transfers (client/files/transfers.ts) as a user drives them: /send's checks
+ * before anything is sent, and /cancel. Real files in a temp folder, a recording send.
+ */
+import { expect } from 'chai';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NO_PROGRESS } from '../../../client/files/progress.js';
+import { FileTransfers, type FileLimits } from '../../../client/files/transfers.js';
+import { Formatter } from '../../../client/format.js';
+import type { ClientMessage } from '../../../common/protocol.js';
+import { FakeClock } from '../../support/fake-clock.js';
+import { waitUntil } from '../../support/wait.js';
+
+describe('client/files/transfers: /send and /cancel', () => {
+  let dir: string;
+  let sent: ClientMessage[];
+  let limits: FileLimits | null;
+  let files: FileTransfers;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'chat-files-'));
+    sent = [];
+    limits = { maxBody: 65536, maxFile: 10, window: 262144, rate: 4 * 1024 * 1024 };
+    const fmt = new Formatter((ms) => new Date(ms).toISOString().slice(11, 19), () => 0);
+    files = new FileTransfers({
+      clock: new FakeClock(), send: (m) => sent.push(m) > 0, fmt, show: () => {}, progress: NO_PROGRESS,
+      downloads: join(dir, 'dl'), limits: () => limits, channelWith: () => null, me: () => 'alice',
+    });
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const texts = (lines: { text: string }[]) => lines.map((l) => l.text.replace(/^\[[\d:]+\] /, ''));
+
+  it('/send refuses, before sending anything, what the server would not take or is not a file', () => {
+    writeFileSync(join(dir, 'empty'), '');
+    writeFileSync(join(dir, 'big'), 'x'.repeat(11));
+    mkdirSync(join(dir, 'folder'));
+    expect(texts(files.offer('bob', join(dir, 'missing')))).to.deep.equal([`! cannot send ${join(dir, 'missing')}: no such file`]);
+    expect(texts(files.offer('bob', join(dir, 'folder')))).to.deep.equal([`! ${join(dir, 'folder')} is not a file`]);
+    expect(texts(files.offer('bob', join(dir, 'empty')))).to.deep.equal([`! ${join(dir, 'empty')} is empty: nothing to send`]);
+    expect(texts(files.offer('bob', join(dir, 'big')))).to.deep.equal([`! ${join(dir, 'big')} is 11 bytes; this server relays files up to 10 bytes`]);
+    limits = null;
+    expect(texts(files.offer('bob', join(dir, 'big')))).to.deep.equal(['! this server does not relay files']);
+    expect(sent).to.deep.equal([]);
+  });
+
+  it('/cancel: nothing to cancel, the one transfer, or which of several', async () => {
+    expect(texts(files.cancel(undefined))).to.deep.equal(['! no file transfer to cancel']);
+    writeFileSync(join(dir, 'a.txt'), 'aaa');
+    writeFileSync(join(dir, 'b.txt'), 'bbb');
+    files.offer('bob', join(dir, 'a.txt'));
+    files.offer('cem', join(dir, 'b.txt'));
+    await waitUntil(() => sent.length === 2, 'both offers sent');
+    expect(texts(files.cancel(undefined))).to.deep.equal(['! more than one file transfer; say which: /cancel #N', '  #1: a.txt to bob', '  #2: b.txt to cem']);
+    expect(texts(files.cancel('#7'))).to.deep.equal(['! no file transfer #7']);
+    expect(texts(files.cancel('CEM'))).to.deep.equal(['Cancelled sending b.txt to cem.']);
+    const offerA = sent[0] as ClientMessage<'file_offer'>;
+    expect(texts(files.cancel(undefined))).to.deep.equal(['Cancelled sending a.txt to bob.']);
+    expect(sent.slice(2)).to.deep.equal([
+      { type: 'file_cancel', id: (sent[1] as ClientMessage<'file_offer'>).id },
+      { type: 'file_cancel', id: offerA.id },
+    ]);
+  });
+});

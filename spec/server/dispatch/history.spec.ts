@@ -9,6 +9,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServerMessage } from '../../../common/protocol.js';
 import type { ServerConfig } from '../../../server/config.js';
+import { FakeClock } from '../../support/fake-clock.js';
 import { startServer, TestClient, type Running } from '../../support/harness.js';
 
 type Msg = ServerMessage<'msg'>;
@@ -16,8 +17,8 @@ type Msg = ServerMessage<'msg'>;
 describe('history and offline delivery (real server, real files)', () => {
   let srv: Running;
   const clients: TestClient[] = [];
-  const start = async (config: Partial<ServerConfig> = {}) => {
-    srv = await startServer({ rateCount: 1000, allowGuests: true, ...config });
+  const start = async (config: Partial<ServerConfig> = {}, clock?: FakeClock) => {
+    srv = await startServer({ rateCount: 1000, allowGuests: true, ...config }, clock);
   };
   const login = async (name: string, password = 'pw', port = srv.port) => {
     const c = await TestClient.login(port, name, password);
@@ -108,6 +109,42 @@ describe('history and offline delivery (real server, real files)', () => {
     const again = await login('carol');
     await again.sync();
     expect(again.all('msg'), 'delivered once').to.deep.equal([]);
+  });
+
+  it('--history-max 3: a user who joins later is replayed only the newest 3 lines, and /history has nothing older', async () => {
+    await start({ historyMax: 3 });
+    const alice = await login('alice');
+    await say(alice, ['l1', 'l2', 'l3', 'l4', 'l5']);
+    const bob = await login('bob');
+    await bob.notice('live');
+    const replayed = bob.all('msg');
+    expect(replayed.map((m) => m.text)).to.deep.equal(['l3', 'l4', 'l5']);
+    const end = (await bob.request({ type: 'history', before: replayed[0]!.id, count: 10 }, (m) => m.type === 'notice' && m.event === 'history')) as ServerMessage<'notice'>;
+    expect(end.message).to.match(/nothing older|start of the history/);
+    expect(bob.all('msg'), 'no line older than the 3 kept').to.have.length(3);
+  });
+
+  it('--offline-days 1: a message that waited more than a day is dropped, a younger one is delivered (fake clock)', async () => {
+    const clock = new FakeClock();
+    await start({ offlineDays: 1 }, clock);
+    const stored = async (from: string, text: string) => {
+      const c = await login(from);
+      c.send({ type: 'dm', to: 'bob', text });
+      await c.sync(); // the write is batched: its timer is set once the server has read the message
+      clock.advance(100);
+      await c.notice('offline_stored');
+      c.send({ type: 'logout' });
+      await c.whenClosed();
+    };
+    (await login('bob')).send({ type: 'logout' });
+    await stored('alice', 'a day and a second ago');
+    clock.advance(12 * 3600_000);
+    await stored('carol', 'half a day and a second ago');
+    clock.advance(12 * 3600_000 + 1000);
+    const back = await login('bob');
+    expect(await back.notice('offline_delivered')).to.include({ message: '1 message came while you were away:' });
+    await back.sync();
+    expect(back.all('msg').map((m) => [m.from, m.text, m.offline])).to.deep.equal([['carol', 'half a day and a second ago', true]]);
   });
 
   it('refuses past --offline-max waiting messages, and a /msg to a name that is no account stays an error', async () => {

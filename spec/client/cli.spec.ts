@@ -125,6 +125,33 @@ describe('chat-client (built, through a pipe)', function () {
     expect(c.out.some((l) => /^(Username|Password):/.test(l))).to.equal(false);
   });
 
+  it('/verify and /trust outside an encrypted private chat: one error line each, nothing sent', async () => {
+    const srv = await server();
+    const bob = await peer(srv.port, 'bob');
+    const alice = await loggedIn(srv.port, 'alice');
+    const typed = async (line: string, error: RegExp) => {
+      const before = alice.out.length;
+      alice.write(line);
+      await alice.waitFor(error);
+      await bob.sync();
+      return alice.out.slice(before);
+    };
+    // In the group, then in a private chat that is not encrypted (/plain).
+    for (const where of ['group', 'plain private chat']) {
+      if (where !== 'group') {
+        alice.write('/plain bob');
+        await bob.notice('pm_invite');
+        bob.send({ type: 'pm_answer', accept: true });
+        await alice.waitFor(/! This private chat with bob is NOT encrypted/);
+      }
+      for (const line of ['/verify', '/verify yes']) {
+        expect(await typed(line, /! \/verify works inside an encrypted private chat$/), `${line} in the ${where}`).to.have.length(1);
+      }
+      expect(await typed('/trust bob', /! bob's key has not changed: nothing to trust$/), `/trust in the ${where}`).to.have.length(1);
+    }
+    expect(bob.all('msg'), 'nothing reached bob').to.deep.equal([]);
+  });
+
   it('exits 1 when the password from CHAT_PASSWORD is wrong', async () => {
     const srv = await server();
     await peer(srv.port, 'alice', 'right');

@@ -28,6 +28,10 @@ export function startOps(host: string, port: number, handlers: OpsHandlers): Pro
   server.keepAliveTimeout = 5_000;
   return new Promise((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
+      // As for --host: the address is none of this machine's, or the name does not resolve.
+      if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') {
+        return reject(new Error(`cannot listen on --metrics-host ${host}: no such local address`));
+      }
       const why = e.code === 'EADDRINUSE' ? 'already in use (try another --metrics-port)' : e.code === 'EACCES' ? 'not allowed (ports below 1024 need privileges)' : e.message;
       // A plain Error: the caller prints its message as it is.
       reject(new Error(`metrics port ${host}:${port} ${why}`));

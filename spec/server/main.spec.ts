@@ -393,6 +393,26 @@ describe('chat-server binary', function () {
     expect((await get('/readyz')).status).to.equal(200);
   });
 
+  it('--metrics-host: the endpoint listens on that address only; an empty or foreign one stops the start in one line', async () => {
+    const p = serve('--metrics-port', '0', '--metrics-host', '127.0.0.2');
+    await ready(p);
+    const metricsPort = Number((await p.line(/^Metrics on http:\/\/127\.0\.0\.2:(\d+)\/metrics \(and \/healthz, \/readyz\)$/))[1]);
+    const res = await fetch(`http://127.0.0.2:${metricsPort}/metrics`);
+    expect(res.status).to.equal(200);
+    expect(await res.text()).to.match(/^tinychat_users_online 0$/m);
+    const elsewhere = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then(
+      () => 'answered',
+      (e: Error & { cause?: { code?: string } }) => e.cause?.code,
+    );
+    expect(elsewhere, 'not on 127.0.0.1').to.equal('ECONNREFUSED');
+    await killAll(procs);
+    rmSync(dir, { recursive: true, force: true });
+    dir = mkdtempSync(join(tmpdir(), 'chat-main-'));
+    expect(await failsWithOneLine(serve('--metrics-port', '0', '--metrics-host', ''))).to.equal('chat-server: invalid --metrics-host: empty');
+    expect(await failsWithOneLine(serve('--metrics-port', '0', '--metrics-host', '192.0.2.1'))).to.equal('chat-server: cannot listen on --metrics-host 192.0.2.1: no such local address');
+    expect(readdirSync(dir), 'nothing written').to.deep.equal([]);
+  });
+
   it('a metrics port in use: one line naming it, exit 1, nothing written', async () => {
     const blocker = net.createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));

@@ -15,6 +15,10 @@ export interface Kept {
   bytes: number;
   /** False once delivered or discarded. */
   live: boolean;
+  /** When it was opened, in opening order: the smaller, the longer its user has waited. */
+  readonly seq: number;
+  /** In the queue of backlogs holding frames (or, once done, not yet cleared from it). */
+  queued: boolean;
 }
 
 export class Backlogs {
@@ -22,8 +26,14 @@ export class Backlogs {
   bytes = 0;
   /** Frames dropped for lack of room, since the start. */
   dropped = 0;
-  /** Backlogs holding frames, in the order they were opened (the longest waiting first). */
-  private readonly holding = new Set<Kept>();
+  private opened = 0;
+  /**
+   * Backlogs holding frames, a heap by opening order: the longest waiting on top, also when it
+   * was emptied once and holds frames again. Backlogs done are cleared from it lazily.
+   */
+  private readonly holding: Kept[] = [];
+  /** Backlogs done but still in `holding`. */
+  private stale = 0;
 
   constructor(
     private readonly perUser: number,
@@ -31,7 +41,7 @@ export class Backlogs {
   ) {}
 
   open(): Kept {
-    return { frames: [], bytes: 0, live: true };
+    return { frames: [], bytes: 0, live: true, seq: this.opened++, queued: false };
   }
 
   keep(k: Kept, frame: Buffer): void {
@@ -39,9 +49,9 @@ export class Backlogs {
     k.frames.push(frame);
     k.bytes += frame.length;
     this.bytes += frame.length;
-    this.holding.add(k);
+    if (!k.queued) this.push(k);
     while (k.bytes > this.perUser && k.frames.length > 1) this.shift(k);
-    while (this.bytes > this.total) this.shift(this.holding.values().next().value!);
+    while (this.bytes > this.total) this.shift(this.longestWaiting());
   }
 
   /** Hands over what was kept (the user is back); `k` is done. */
@@ -56,9 +66,9 @@ export class Backlogs {
     if (!k.live) return;
     k.live = false;
     this.bytes -= k.bytes;
-    this.holding.delete(k);
     k.frames = [];
     k.bytes = 0;
+    if (k.queued && ++this.stale > 64 && this.stale * 2 > this.holding.length) this.compact();
   }
 
   private shift(k: Kept): void {
@@ -66,6 +76,55 @@ export class Backlogs {
     k.bytes -= frame.length;
     this.bytes -= frame.length;
     this.dropped++;
-    if (k.frames.length === 0) this.holding.delete(k);
+  }
+
+  /** The live backlog on top of the heap; one it has just emptied leaves the heap. */
+  private longestWaiting(): Kept {
+    for (;;) {
+      const top = this.holding[0]!;
+      if (top.live && top.frames.length > 0) return top;
+      this.pop();
+      if (!top.live) this.stale--;
+    }
+  }
+
+  /** Drops the backlogs done from the heap, so it never grows with sessions long gone. */
+  private compact(): void {
+    const live = this.holding.filter((k) => k.live);
+    for (const k of this.holding) k.queued = false;
+    this.holding.length = 0;
+    this.stale = 0;
+    for (const k of live) this.push(k);
+  }
+
+  private push(k: Kept): void {
+    const h = this.holding;
+    k.queued = true;
+    let i = h.length;
+    h.push(k);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (h[parent]!.seq <= k.seq) break;
+      h[i] = h[parent]!;
+      i = parent;
+    }
+    h[i] = k;
+  }
+
+  private pop(): void {
+    const h = this.holding;
+    h[0]!.queued = false;
+    const last = h.pop()!;
+    if (h.length === 0) return;
+    let i = 0;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= h.length) break;
+      if (child + 1 < h.length && h[child + 1]!.seq < h[child]!.seq) child++;
+      if (h[child]!.seq >= last.seq) break;
+      h[i] = h[child]!;
+      i = child;
+    }
+    h[i] = last;
   }
 }

@@ -116,6 +116,28 @@ describe('sessions: heartbeat credentials and resume after a lost connection (fa
     expect(await back.notice('pm_started')).to.include({ user: 'dave' });
   });
 
+  it('--max-backlog: past the total, the user who dropped first loses what was kept first; each resume gets what was left', async () => {
+    await srv.stop();
+    // Lines of 4,000 characters: two frames fit in 10,000 bytes, three do not.
+    srv = await startServer({ heartbeatTimeout: TIMEOUT, maxBacklog: 10_000 }, clock);
+    const alice = await login('alice');
+    const bob = await login('bob');
+    const carol = await login('carol');
+    await drop(alice, 'alice');
+    await drop(bob, 'bob');
+    const lines = ['L1', 'L2', 'L3'].map((n) => n + '.'.repeat(4000));
+    for (const text of lines) carol.send({ type: 'say', text });
+    await carol.sync();
+    const texts = async (c: { me: ServerMessage<'login_ok'> }) => {
+      const back = await resume(c.me.session!, c.me.token!);
+      expect(back.reply).to.include({ type: 'login_ok', resumed: true });
+      await back.sync();
+      return back.all('msg').map((m) => m.text.slice(0, 2));
+    };
+    expect(await texts(alice), 'alice waited longest: she lost all of it').to.deep.equal([]);
+    expect(await texts(bob), 'bob: the newest two, which fit').to.deep.equal(['L2', 'L3']);
+  });
+
   it('refuses a wrong token; a password login then takes the session over with new heartbeat credentials', async () => {
     const alice = await login('alice');
     const bob = await login('bob');

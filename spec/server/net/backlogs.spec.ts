@@ -36,6 +36,27 @@ describe('Backlogs (literal frames)', () => {
     expect(b.bytes).to.equal(0);
   });
 
+  it('a user emptied once still waited longest: what comes for them next goes first again', () => {
+    const b = new Backlogs(1000, 20);
+    const early = b.open();
+    const late = b.open();
+    b.keep(early, frame(1));
+    b.keep(late, frame(11));
+    b.keep(late, frame(12)); // early is emptied
+    b.keep(early, frame(2)); // and loses this at once, not late its oldest
+    expect(ids(b.take(late))).to.deep.equal([11, 12]);
+    expect(ids(b.take(early))).to.deep.equal([]);
+    for (let n = 0; n < 200; n++) {
+      const gone = b.open(); // sessions that held frames and ended: nothing left behind
+      b.keep(gone, frame(9));
+      b.discard(gone);
+    }
+    const again = b.open();
+    b.keep(again, frame(3));
+    expect(ids(b.take(again))).to.deep.equal([3]);
+    expect(b.bytes).to.equal(0);
+  });
+
   it('forgets a discarded backlog and keeps nothing more for it', () => {
     const b = new Backlogs(1000, 1000);
     const k = b.open();

@@ -12,6 +12,7 @@
  * and `resume` takes it back without a password. If the server has forgotten the session (it
  * restarted, or we were silent too long) we log in again with the password we know.
  */
+import { DEFAULT_MAX_BODY } from '../common/codec.js';
 import type { ClientMessage, Feature, ServerMessage } from '../common/protocol.js';
 import { backoffDelay } from './backoff.js';
 import { systemClock, type Cancel, type Clock } from '../common/clock.js';
@@ -130,7 +131,7 @@ export class ChatSession {
   private fileLimits(): { maxBody: number; maxFile: number; window: number; rate: number } | null {
     const h = this.link?.hello;
     if (!h || h.maxFile === undefined || h.fileWindow === undefined || h.fileRate === undefined) return null;
-    return { maxBody: h.maxBody ?? 65536, maxFile: h.maxFile, window: h.fileWindow, rate: h.fileRate };
+    return { maxBody: h.maxBody ?? DEFAULT_MAX_BODY, maxFile: h.maxFile, window: h.fileWindow, rate: h.fileRate };
   }
 
   /**

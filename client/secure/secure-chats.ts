@@ -11,7 +11,7 @@
  * the keys are not settled (changed, being renewed) is not sent at all.
  */
 import { foldName } from '../../common/names.js';
-import type { ClientMessage, ServerMessage } from '../../common/protocol.js';
+import { BUNDLE_KINDS, type ClientMessage, type ServerMessage } from '../../common/protocol.js';
 import type { DisplayLine, Formatter } from '../format.js';
 import { safeLine } from '../format.js';
 import { makeBundle, readBundle, sessionKeys, type Bundle, type BundleKind, type Pending, type Signer } from './bundle.js';
@@ -282,7 +282,7 @@ export class SecureChats {
     const n = safeLine(from);
     if (!l || foldName(l.partner) !== foldName(from) || m.key === undefined) return [];
     const kind = Buffer.from(m.key, 'base64')[0];
-    if (kind === 5) return this.replied(l, m.key);
+    if (kind === BUNDLE_KINDS.rekeyReply) return this.replied(l, m.key);
     const theirs = readBundle(m.key, ['rekey', 'restart'], from, this.me());
     if ('problem' in theirs) return [this.fmt.error(`${n}'s new keys do not check out (${theirs.problem}); ignored`)];
     // Both asked at once: the offer of the name first in order wins, the other answers it.

@@ -125,7 +125,9 @@ export class ChatView {
       const text = this.unconfirmed.refused(m.code);
       if (text !== null) lines.push(this.fmt.notDelivered(text, 'refused'));
     }
-    return { lines, bell: alerts(m, this.me), prompt: this.prompt !== before };
+    // The formatter has tested the line for the user's name already: its mark is the answer.
+    const mentioned = lines.some((l) => l.mention === true);
+    return { lines, bell: alerts(m, this.me, mentioned), prompt: this.prompt !== before };
   }
 
   /** What typing `line` does. */

@@ -10,7 +10,7 @@
  */
 import { escapeForTerminal } from '../common/text.js';
 import type { ServerMessage } from '../common/protocol.js';
-import { mentions } from './mention.js';
+import { Mention } from './mention.js';
 import { foldName } from '../common/names.js';
 
 /** How a line is shown; the terminal may colour by style. */
@@ -90,7 +90,7 @@ function line(style: Style, prefix: string, text: string): DisplayLine {
 /** Builds display lines; `time` formats timestamps, `now` stamps lines the server did not date. */
 export class Formatter {
   /** The user's own name once logged in: lines that mention it are marked. */
-  private me: string | null = null;
+  private me: Mention | null = null;
 
   constructor(
     private readonly time: TimeFormat,
@@ -100,7 +100,7 @@ export class Formatter {
 
   /** Who the user is, for mentions. */
   setMe(name: string): void {
-    this.me = name;
+    if (this.me?.name !== name) this.me = new Mention(name);
   }
 
   private stamp(ms?: number): string {
@@ -157,7 +157,7 @@ export class Formatter {
     const to = m.scope === 'private' && m.to !== undefined ? ` -> ${safeLine(m.to)}` : '';
     const prefix = m.action ? `${head}* ${from}${to} ` : `${head}${from}${to}: `;
     const style: Style = m.replay ? 'history' : m.scope === 'private' ? 'private' : 'chat';
-    const mention = m.scope === 'group' && this.me !== null && foldName(m.from) !== foldName(this.me) && mentions(m.text, this.me);
+    const mention = m.scope === 'group' && this.me !== null && foldName(m.from) !== foldName(this.me.name) && this.me.in(m.text);
     const indent = Math.min(prefix.length, MAX_INDENT);
     const at = m.action ? head.length + 2 : head.length;
     return chatLines(m.text).map((text, i) => ({

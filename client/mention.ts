@@ -9,20 +9,35 @@ import type { ServerMessage } from '../common/protocol.js';
 const WORD = '[\\p{L}\\p{N}\\p{M}_]';
 
 /**
- * Whether `text` names `name` as a word, in any case: "alice", "@alice", "Alice:", "thanks
- * alice." do; "malice", "alice_2" and "alice.b" do not.
+ * The user's name as a pattern, made once per name (a login, a rename) rather than once per line:
+ * every group line is tested against it.
  */
-export function mentions(text: string, name: string): boolean {
-  if (name === '') return false;
-  const escaped = name.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-  // A name may contain "." and "-", so those join words only when a letter follows them.
-  const re = new RegExp(`(?<!${WORD}|${WORD}[.-])${escaped}(?!${WORD}|[.-]${WORD})`, 'iu');
-  return re.test(text);
+export class Mention {
+  private readonly re: RegExp | null;
+
+  constructor(readonly name: string) {
+    const escaped = name.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+    // A name may contain "." and "-", so those join words only when a letter follows them.
+    // No 'g' flag: test() then keeps no lastIndex from one line to the next.
+    this.re = name === '' ? null : new RegExp(`(?<!${WORD}|${WORD}[.-])${escaped}(?!${WORD}|[.-]${WORD})`, 'iu');
+  }
+
+  /**
+   * Whether `text` names the user as a word, in any case. For alice, "@alice", "Alice:" and
+   * "thanks alice." do; "malice", "alice_2" and "alice.b" do not.
+   */
+  in(text: string): boolean {
+    return this.re !== null && this.re.test(text);
+  }
 }
 
-/** Whether `m`, received by `me`, rings the bell: a mention by someone else, a private line to me, a request. */
-export function alerts(m: ServerMessage, me: string): boolean {
+/**
+ * Whether `m`, received by `me`, rings the bell: a mention by someone else, a private line to me,
+ * a request. `mentioned`: the formatter's verdict on the line (Formatter marks it), so a line is
+ * tested for the name once, not once to mark and again to ring.
+ */
+export function alerts(m: ServerMessage, me: string, mentioned: boolean): boolean {
   if (m.type === 'notice') return m.event === 'pm_invite';
   if (m.type !== 'msg' || foldName(m.from) === foldName(me)) return false;
-  return m.scope === 'private' || mentions(m.text, me);
+  return m.scope === 'private' || mentioned;
 }

@@ -80,6 +80,16 @@ describe('client/chat-view', () => {
     expect(v.received(say('bob', 'lunch?')).bell).to.equal(false);
     expect(v.received(say('alice', 'alice here')).bell).to.equal(false);
     expect(v.received(notice('pm_invite', 'bob')).bell).to.equal(true);
+    expect(v.received({ type: 'msg', id: 2, from: 'bob', ts: T, scope: 'private', text: 'psst' }).bell).to.equal(true);
+  });
+
+  it('rings for the name logged in with now, not one it had before', () => {
+    const v = view();
+    v.loggedIn({ type: 'login_ok', user: 'alice_2', created: false, guest: true, online: ['alice_2', 'bob'] }, 'relogin');
+    expect(v.received(say('bob', 'hi alice_2')).bell).to.equal(true);
+    const old = v.received(say('bob', 'hi alice'));
+    expect(old.bell).to.equal(false);
+    expect(old.lines[0]!.mention).to.equal(undefined);
   });
 
   it('shows a sent line the server refused as not delivered, with its text, and not one it echoed', () => {

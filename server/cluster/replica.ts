@@ -157,18 +157,18 @@ export class Replica {
       case 'end':
         return room.end(this.session(e.user, e.s), e.reason, e.why);
       case 'say': {
-        const me = this.session(e.user, e.s);
-        if (e.lim && !room.allow(me)) return undefined;
+        const me = this.sender(e);
+        if (!me) return undefined;
         return room.say(me, e.text, e.group, e.action, e.sealed);
       }
       case 'dm': {
-        const me = this.session(e.user, e.s);
-        if (e.lim && !room.allow(me)) return undefined;
+        const me = this.sender(e);
+        if (!me) return undefined;
         return room.dm(me, e.to, e.text, e.action);
       }
       case 'leave': {
-        const me = this.session(e.user, e.s);
-        if (e.lim && !room.allow(me)) return undefined;
+        const me = this.sender(e);
+        if (!me) return undefined;
         // Logged in since it was sent: it goes to them now, as any private message would.
         if (room.find(e.to)) return room.dm(me, e.to, e.text, e.action);
         return room.leave(me, e.to, e.text, e.action);
@@ -178,8 +178,8 @@ export class Replica {
       case 'back':
         return room.back(this.session(e.user, e.s));
       case 'pm': {
-        const me = this.session(e.user, e.s);
-        if (e.lim && !room.allow(me)) return undefined;
+        const me = this.sender(e);
+        if (!me) return undefined;
         const target = room.find(e.target);
         if (!target) throw chatError('NO_SUCH_USER', e.target);
         return room.privates.request(me, target, e.key);
@@ -219,6 +219,16 @@ export class Replica {
       log.warn(`Cluster: server ${node} is gone (${how}): ${theirs.length} user${theirs.length === 1 ? '' : 's'} taken offline`);
     }
     return theirs.length;
+  }
+
+  /**
+   * The session that sent a line or a request, counted against its flood limit when the event is
+   * marked so (`lim`: counted where applied, so every copy counts it in the log's order); null when
+   * over the limit: the sender has been told (muted, or for how long still), and nothing changes.
+   */
+  private sender(e: { user: string; s: string; lim?: boolean }): Session<Reach> | null {
+    const me = this.session(e.user, e.s);
+    return e.lim && !this.deps.room.allow(me) ? null : me;
   }
 
   /** The session `user` whose serial is `serial`; refused with `code` when it has ended meanwhile. */

@@ -94,6 +94,31 @@ describe('cluster replica: one log, one state', () => {
     expect(a.replica.snapshot()).to.deep.equal(b.replica.snapshot());
   });
 
+  it('counts a limited say, dm, leave or pm against the sender, and drops each once they are over', () => {
+    const a = copy('A');
+    for (const [id, e] of log()) a.apply(id, e);
+    const s = a.replica.placement(a.room.find('ann')!)!.serial;
+    let t = Date.UTC(2026, 11, 2, 16);
+    const next = () => `${(t += 100)}-0`;
+    const ann = { user: 'ann', s, o: 'A', lim: true } as const;
+    const fromAnn = () => a.out.of('bob').filter((m) => (m.type === 'msg' && m.from === 'Ann') || (m.type === 'notice' && m.event === 'pm_invite'));
+    // rateCount 3 in 5 s: a dm, a leave (bob is online: delivered as a dm) and a pm count; a say mutes.
+    a.apply(next(), { t: 'dm', ...ann, to: 'bob', text: 'one' });
+    a.apply(next(), { t: 'leave', ...ann, to: 'bob', text: 'two' });
+    a.apply(next(), { t: 'pm', ...ann, target: 'bob' });
+    expect(fromAnn()).to.have.length(3);
+    expect(a.apply(next(), { t: 'say', ...ann, text: 'three' })).to.equal(undefined);
+    expect(a.out.notices('ann').filter((n) => n.startsWith('muted:'))).to.have.length(1);
+    // Muted: each kind is dropped before anything else is looked at (no NO_SUCH_USER for nobody).
+    expect(a.apply(next(), { t: 'say', ...ann, text: 'x' })).to.equal(undefined);
+    expect(a.apply(next(), { t: 'dm', ...ann, to: 'nobody', text: 'x' })).to.equal(undefined);
+    expect(a.apply(next(), { t: 'leave', ...ann, to: 'bob', text: 'x' })).to.equal(undefined);
+    expect(a.apply(next(), { t: 'pm', ...ann, target: 'nobody' })).to.equal(undefined);
+    expect(fromAnn()).to.have.length(3);
+    // An event its server did not mark is not counted here.
+    expect(a.apply(next(), { t: 'dm', user: 'ann', s, o: 'A', to: 'nobody', text: 'x' })).to.equal('NO_SUCH_USER');
+  });
+
   it('starts a new copy from a snapshot that then decides as the old one does', () => {
     const a = copy('A');
     for (const [id, e] of log()) a.apply(id, e);

@@ -7,10 +7,9 @@
 import type { Clock } from '../../common/clock.js';
 import type { History, HistoryLine } from '../chat/history.js';
 import type { Logger } from '../logger.js';
-import { HISTORY_BYTES, TRIM_SLACK, indexAfterId, parseHistoryLine } from '../store/history-file.js';
+import { HISTORY_BYTES, parseHistoryLine } from '../store/history-file.js';
+import { RecentWindow } from '../store/recent-window.js';
 import { KEYS, type Redis } from './redis.js';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface SharedHistoryOptions {
   days: number;
@@ -23,15 +22,20 @@ export interface SharedHistoryOptions {
 
 export class SharedHistory implements History {
   readonly enabled = true;
-  lastId = 0;
-  /** Oldest first, by id. */
-  private lines: HistoryLine[] = [];
-  private chars = 0;
+  /** The kept lines, in id order: read back from Redis and applied from the log, which may overlap. */
+  private readonly window: RecentWindow;
 
   private constructor(
     private readonly redis: Redis,
     private readonly options: SharedHistoryOptions,
-  ) {}
+  ) {
+    const { days, max, clock } = options;
+    this.window = new RecentWindow({ days, max, clock, maxBytes: HISTORY_BYTES });
+  }
+
+  get lastId(): number {
+    return this.window.lastId;
+  }
 
   /** Reads what Redis keeps (within retention). */
   static async open(redis: Redis, options: SharedHistoryOptions): Promise<SharedHistory> {
@@ -39,17 +43,16 @@ export class SharedHistory implements History {
     const rows = await redis.lRange(KEYS.history, -options.max, -1);
     for (const row of rows) {
       const line = parseHistoryLine(row);
-      if (line) h.add(line);
+      if (line) h.window.insert(line);
     }
-    h.trim();
-    options.log.info(`History: ${h.lines.length} lines read from Redis`);
+    h.window.trim();
+    options.log.info(`History: ${h.window.size} lines read from Redis`);
     return h;
   }
 
   record(line: HistoryLine): void {
-    if (!this.add(line)) return;
-    // Trimmed in steps, not per line: slicing a full history for every line copies it each time.
-    if (this.lines.length > this.options.max + TRIM_SLACK || this.chars > HISTORY_BYTES) this.trim();
+    if (!this.window.insert(line)) return;
+    this.window.trimWhenDue();
     if (!this.options.mine()) return;
     const { max, log } = this.options;
     this.redis
@@ -61,48 +64,14 @@ export class SharedHistory implements History {
   }
 
   last(n: number): HistoryLine[] {
-    return this.lines.slice(Math.max(this.skip(), this.lines.length - n));
+    return this.window.last(n);
   }
 
   before(id: number, n: number): { lines: HistoryLine[]; older: boolean } {
-    const end = this.indexAfter(id - 1);
-    const start = Math.max(this.skip(), end - n);
-    return { lines: this.lines.slice(start, end), older: start > this.skip() };
+    return this.window.before(id, n);
   }
 
   after(id: number, max: number): { lines: HistoryLine[]; skipped: number } {
-    const from = Math.max(this.skip(), this.indexAfter(id));
-    const skipped = Math.max(0, this.lines.length - from - max);
-    return { lines: this.lines.slice(from + skipped), skipped };
-  }
-
-  /** Adds a line in id order (lines read back from Redis and from the log may overlap); false if known. */
-  private add(line: HistoryLine): boolean {
-    const at = this.indexAfter(line.id - 1);
-    if (this.lines[at]?.id === line.id) return false;
-    this.lines.splice(at, 0, line);
-    this.chars += line.text.length;
-    this.lastId = Math.max(this.lastId, line.id);
-    return true;
-  }
-
-  private trim(): void {
-    const cutoff = this.options.clock.now() - this.options.days * DAY_MS;
-    let drop = Math.max(0, this.lines.length - this.options.max);
-    let chars = this.chars;
-    for (let i = 0; i < drop; i++) chars -= this.lines[i]!.text.length;
-    while (drop < this.lines.length && (this.lines[drop]!.ts < cutoff || chars > HISTORY_BYTES)) chars -= this.lines[drop++]!.text.length;
-    if (drop === 0) return;
-    this.lines = this.lines.slice(drop);
-    this.chars = chars;
-  }
-
-  /** Lines in memory beyond --history-max that trim() has not dropped yet. */
-  private skip(): number {
-    return Math.max(0, this.lines.length - this.options.max);
-  }
-
-  private indexAfter(id: number): number {
-    return indexAfterId(this.lines, id);
+    return this.window.after(id, max);
   }
 }

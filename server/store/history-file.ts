@@ -1,7 +1,7 @@
 /**
  * History in JSON-lines files, one a day (UTC), in the data folder: history-2026-12-02.jsonl,
  * each line {"id","ts","from","text"}. The files are only ever appended to (see AppendLog); the
- * kept lines are also held in memory, so replay and paging never touch the disk.
+ * kept lines are also held in memory (a RecentWindow), so replay and paging never touch the disk.
  *
  * Retention: lines older than `days`, beyond the newest `max` lines, or beyond `maxBytes` of text
  * (64 KiB lines add up: 10,000 of them would be 640 MiB), are forgotten; a file that holds only
@@ -13,12 +13,11 @@ import type { Cancel, Clock } from '../../common/clock.js';
 import type { History, HistoryLine } from '../chat/history.js';
 import type { Logger } from '../logger.js';
 import { AppendLog } from './append-log.js';
+import { RecentWindow } from './recent-window.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Text kept at most, whatever --history-max says. */
 export const HISTORY_BYTES = 32 * 1024 * 1024;
-/** Lines kept beyond `max` before a trim drops them: trimming per line would copy the whole window each time. */
-export const TRIM_SLACK = 1024;
 const FILE = /^history-(\d{4}-\d{2}-\d{2})\.jsonl$/;
 
 export interface HistoryOptions {
@@ -37,12 +36,8 @@ const dayOf = (ts: number) => new Date(ts).toISOString().slice(0, 10);
 
 export class HistoryFile implements History {
   readonly enabled = true;
-  lastId = 0;
-  /** The kept lines, oldest first (ids only grow). */
-  private lines: HistoryLine[] = [];
-  /** Characters of text in `lines` (a fair measure of their memory). */
-  private chars = 0;
-  private readonly maxBytes: number;
+  /** The kept lines (ids only grow). */
+  private readonly window: RecentWindow;
   /** File name → the newest line id in it, to know when a file holds nothing kept. */
   private readonly newestIn = new Map<string, number>();
   private readonly log: AppendLog;
@@ -50,7 +45,12 @@ export class HistoryFile implements History {
 
   private constructor(private readonly options: HistoryOptions) {
     this.log = new AppendLog({ clock: options.clock });
-    this.maxBytes = options.maxBytes ?? HISTORY_BYTES;
+    const { days, max, clock } = options;
+    this.window = new RecentWindow({ days, max, clock, maxBytes: options.maxBytes ?? HISTORY_BYTES });
+  }
+
+  get lastId(): number {
+    return this.window.lastId;
   }
 
   /** Reads the kept files (dropping what retention ends) and starts the daily sweep. */
@@ -62,36 +62,29 @@ export class HistoryFile implements History {
   }
 
   record(line: HistoryLine): void {
-    this.lines.push(line);
-    this.chars += line.text.length;
-    this.lastId = Math.max(this.lastId, line.id);
+    this.window.push(line);
     const name = `history-${dayOf(line.ts)}.jsonl`;
     this.newestIn.set(name, line.id);
-    if (this.lines.length > this.options.max + TRIM_SLACK || this.chars > this.maxBytes) this.trim();
+    this.window.trimWhenDue();
     this.log.append(join(this.options.dir, name), JSON.stringify(line)).catch((e: Error) => this.failed(e));
   }
 
   last(n: number): HistoryLine[] {
-    return this.lines.slice(Math.max(this.skip(), this.lines.length - n));
+    return this.window.last(n);
   }
 
   before(id: number, n: number): { lines: HistoryLine[]; older: boolean } {
-    const end = this.indexAfter(id - 1);
-    const start = Math.max(this.skip(), end - n);
-    return { lines: this.lines.slice(start, end), older: start > this.skip() };
+    return this.window.before(id, n);
   }
 
   after(id: number, max: number): { lines: HistoryLine[]; skipped: number } {
-    const from = Math.max(this.skip(), this.indexAfter(id));
-    const all = this.lines.length - from;
-    const skipped = Math.max(0, all - max);
-    return { lines: this.lines.slice(from + skipped), skipped };
+    return this.window.after(id, max);
   }
 
   /** Forgets what retention ends and deletes the files that hold nothing kept any more. */
   sweep(): void {
-    this.trim();
-    const oldest = this.lines[0]?.id ?? Infinity;
+    this.window.trim();
+    const oldest = this.window.oldestId;
     const today = this.options.clock.now();
     for (const name of this.files()) {
       const day = Date.parse(FILE.exec(name)![1]!);
@@ -123,6 +116,7 @@ export class HistoryFile implements History {
     const { dir, log } = this.options;
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const names = this.files();
+    const read: HistoryLine[] = [];
     let torn = 0;
     for (const name of names) {
       const text = readFileSync(join(dir, name), 'utf8');
@@ -136,38 +130,14 @@ export class HistoryFile implements History {
           else log.warn(`History: skipped a damaged line in ${name} (line ${i + 1})`);
           continue;
         }
-        this.lines.push(line);
-        this.chars += line.text.length;
-        this.lastId = Math.max(this.lastId, line.id);
+        read.push(line);
         this.newestIn.set(name, Math.max(this.newestIn.get(name) ?? 0, line.id));
       }
     }
     if (torn > 0) log.warn(`History: skipped ${torn} torn last line${torn > 1 ? 's' : ''} (left by a crash)`);
-    this.lines.sort((a, b) => a.id - b.id);
+    this.window.load(read);
     this.sweep();
-    log.info(`History opened in ${dir}: ${names.length} files, ${this.lines.length} lines kept`);
-  }
-
-  /** Drops lines past the retention, oldest first. */
-  private trim(): void {
-    const cutoff = this.options.clock.now() - this.options.days * DAY_MS;
-    let drop = Math.max(0, this.lines.length - this.options.max);
-    let chars = this.chars;
-    for (let i = 0; i < drop; i++) chars -= this.lines[i]!.text.length;
-    while (drop < this.lines.length && (this.lines[drop]!.ts < cutoff || chars > this.maxBytes)) chars -= this.lines[drop++]!.text.length;
-    if (drop === 0) return;
-    this.lines = this.lines.slice(drop);
-    this.chars = chars;
-  }
-
-  /** Lines in memory that retention already ends but trim() has not dropped yet. */
-  private skip(): number {
-    return Math.max(0, this.lines.length - this.options.max);
-  }
-
-  /** The index of the first line with an id above `id`. */
-  private indexAfter(id: number): number {
-    return indexAfterId(this.lines, id);
+    log.info(`History opened in ${dir}: ${names.length} files, ${this.window.size} lines kept`);
   }
 
   private files(): string[] {
@@ -194,16 +164,4 @@ export function parseHistoryLine(row: string): HistoryLine | null {
     // not JSON: torn or damaged
   }
   return null;
-}
-
-/** The index of the first of `lines` (in id order) with an id above `id`: a binary search. */
-export function indexAfterId(lines: HistoryLine[], id: number): number {
-  let lo = 0;
-  let hi = lines.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (lines[mid]!.id <= id) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

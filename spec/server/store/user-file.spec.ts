@@ -1,14 +1,15 @@
 /**
  * The users file and its journal, for real in a temp folder: a registration is a journal line,
- * durable when acknowledged; the journal is written back into users.json every JOURNAL_MAX
- * registrations and at close, in pieces that leave the event loop free; a restart reads both,
+ * durable when acknowledged; the journal is written back into users.json once it holds a quarter
+ * as many registrations as there are accounts (at least JOURNAL_MIN) and at close, in pieces that
+ * leave the event loop free; a restart reads both,
  * and a torn journal line is skipped.
  */
 import { expect } from 'chai';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JOURNAL_MAX, UserFile } from '../../../server/store/user-file.js';
+import { JOURNAL_MIN, journalLimit, UserFile } from '../../../server/store/user-file.js';
 import { accountsOnDisk } from '../../support/accounts.js';
 
 const HASH = `$2b$04$${'x'.repeat(53)}`;
@@ -41,10 +42,10 @@ describe('UserFile with its journal (real files)', () => {
     await store.close();
   });
 
-  it(`writes the journal back into users.json every ${JOURNAL_MAX} registrations, without losing those that arrive meanwhile`, async function () {
+  it(`writes the journal back into users.json every ${JOURNAL_MIN} registrations, without losing those that arrive meanwhile`, async function () {
     this.timeout(20_000);
     const store = await UserFile.open(db);
-    const first = Array.from({ length: JOURNAL_MAX }, (_, i) => `u${i}`);
+    const first = Array.from({ length: JOURNAL_MIN }, (_, i) => `u${i}`);
     for (const n of first) await store.create(n, HASH, new Date(0));
     // The write-back runs now; registrations go on meanwhile.
     const more = await Promise.all(['late1', 'late2'].map((n) => store.create(n, HASH, new Date(0))));
@@ -52,7 +53,30 @@ describe('UserFile with its journal (real files)', () => {
     const onDisk = () => accountsOnDisk(db).map((a) => a.name);
     expect(onDisk()).to.include.members([...first, 'late1', 'late2']);
     await store.close();
-    expect(names(db)).to.have.length(JOURNAL_MAX + 2);
+    expect(names(db)).to.have.length(JOURNAL_MIN + 2);
+  });
+
+  it('waits for a journal a quarter the size of the accounts before writing back', () => {
+    expect(journalLimit(0)).to.equal(JOURNAL_MIN);
+    expect(journalLimit(4_000)).to.equal(JOURNAL_MIN);
+    expect(journalLimit(4_001)).to.equal(1_001);
+    expect(journalLimit(105_000)).to.equal(26_250);
+  });
+
+  it(`leaves a large users.json alone for ${JOURNAL_MIN} registrations: they stay in the journal`, async function () {
+    this.timeout(20_000);
+    const users = Array.from({ length: 8_000 }, (_, i) => ({ name: `user${i}`, hash: HASH, created: '' }));
+    writeFileSync(db, JSON.stringify({ users }));
+    const store = await UserFile.open(db);
+    for (let batch = 0; batch < JOURNAL_MIN / 100; batch++) {
+      await Promise.all(Array.from({ length: 100 }, (_, i) => store.create(`new${batch * 100 + i}`, HASH, new Date(0))));
+    }
+    // A write-back would have moved the journal aside before this registration's line.
+    await store.create('one-more', HASH, new Date(0));
+    expect(readFileSync(`${db}.journal`, 'utf8').split('\n').filter(Boolean)).to.have.length(JOURNAL_MIN + 1);
+    expect(names(db), 'not written back: 1,001 is under a quarter of 9,001').to.have.length(8_000);
+    await store.close();
+    expect(names(db)).to.have.length(8_000 + JOURNAL_MIN + 1);
   });
 
   it('reads the journal a crash left behind, skipping a torn last line, and writes it back', async () => {

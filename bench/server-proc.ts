@@ -4,6 +4,7 @@
  * memory from /proc/PID/status), so the measurement costs the server nothing.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { NODE_FLAGS, serverEnv } from '../server/runtime.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import { BenchError } from './errors.js';
 
@@ -45,10 +46,14 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-/** Starts `node <script> <args>` and resolves once its ready line (`readyLine`) names the port to use. */
+/**
+ * Starts `node <script> <args>` and resolves once its ready line (`readyLine`) names the port to
+ * use. The server (and the floor beside it, for a like-for-like ratio) runs as `npm start` and
+ * the deploy recipes run it: with the Node flags and environment of server/runtime.ts.
+ */
 export function spawnTarget(script: URL, args: string[], nodeArgs: string[] = [], readyLine: RegExp = READY): Promise<Target> {
   const spawned = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, script.pathname, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...nodeArgs, script.pathname, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: serverEnv() });
   child.stdin!.on('error', () => {}); // a target without a console (the floor) may close it
   const output = { stdout: 0, stderr: 0 };
   let tail = '';

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 /**
  * `npm start` and `npm run client`: builds only if a source changed since the last build
- * (scripts/build.mjs; a few milliseconds when nothing did), then runs the program in this same
- * process, so starting the client costs one Node start-up, not three.
+ * (scripts/build.mjs; a few milliseconds when nothing did), then runs the program: the client in
+ * this same process, so starting it costs one Node start-up, not three; the server in a child
+ * process with the Node flags it is always started with (server/runtime.ts).
  *
  *   node scripts/run.mjs client [options]    as `node dist/client/main.js [options]`
- *   node scripts/run.mjs server [options]    as `node dist/server/main.js [options]`
+ *   node scripts/run.mjs server [options]    as `MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 dist/server/main.js [options]`
  */
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -24,6 +26,22 @@ if (!ensureBuilt()) {
   if (!existsSync(main)) process.exit(1);
   process.stderr.write('running the previous build\n');
 }
-// The program reads its options from process.argv, as if it had been started directly.
-process.argv = [process.argv[0], main, ...args];
-await import(pathToFileURL(main).href);
+if (program === 'server') {
+  // The server gets a process of its own, started with the Node flags and environment that every
+  // way of starting it shares (server/runtime.ts): they can only be given when a process starts.
+  // Ctrl-C reaches both processes (one process group): the server drains and exits, then so do
+  // we, with its exit code. A service manager's SIGTERM and SIGHUP to this process are passed on.
+  const { NODE_FLAGS, serverEnv } = await import(pathToFileURL(join(DIST, 'server', 'runtime.js')).href);
+  const child = spawn(process.execPath, [...NODE_FLAGS, main, ...args], { stdio: 'inherit', env: serverEnv() });
+  process.on('SIGINT', () => {});
+  for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => {
+    if (signal === null) process.exit(code ?? 1);
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
+  });
+} else {
+  // The client reads its options from process.argv, as if it had been started directly.
+  process.argv = [process.argv[0], main, ...args];
+  await import(pathToFileURL(main).href);
+}

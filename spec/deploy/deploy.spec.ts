@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NODE_ENV, NODE_FLAGS } from '../../server/runtime.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MAIN = fileURLToPath(new URL('../../server/main.js', import.meta.url));
@@ -41,8 +42,8 @@ describe('deployment recipes', function () {
     // Verified as installed here: the node binary and the built server of this checkout.
     const dir = mkdtempSync(join(tmpdir(), 'chat-unit-'));
     try {
-      const unit = deploy('tinychat.service').replace(/^ExecStart=\S+ \S+/m, `ExecStart=${process.execPath} ${MAIN}`);
-      expect(unit).to.include(`ExecStart=${process.execPath} ${MAIN} --config /etc/tinychat/tinychat.json`);
+      const unit = deploy('tinychat.service').replace(/^ExecStart=\S+ ((?:--\S+ )*)\S+/m, `ExecStart=${process.execPath} $1${MAIN}`);
+      expect(unit).to.include(`ExecStart=${process.execPath} ${NODE_FLAGS.join(' ')} ${MAIN} --config /etc/tinychat/tinychat.json`);
       const file = join(dir, 'tinychat.service');
       writeFileSync(file, unit);
       const r = spawnSync('systemd-analyze', ['verify', file], { encoding: 'utf8' });
@@ -89,6 +90,17 @@ describe('deployment recipes', function () {
       expect(printed.code).to.equal(0);
       // One cluster: every server on the compose file's Redis, each under its own name.
       expect(JSON.parse(printed.out)).to.deep.include({ redis: 'redis://redis:6379', 'node-id': own.TINYCHAT_NODE_ID });
+    }
+  });
+
+  it('the unit and the image start node as npm start and the bench do (server/runtime.ts)', () => {
+    const unit = deploy('tinychat.service');
+    const image = deploy('Dockerfile');
+    expect(unit).to.match(new RegExp(`^ExecStart=/usr/bin/node ${NODE_FLAGS.join(' ')} /opt/tinychat/dist/server/main\\.js `, 'm'));
+    expect(image).to.include(`CMD ["node", ${NODE_FLAGS.map((f) => `"${f}"`).join(', ')}, "dist/server/main.js"]`);
+    for (const [name, value] of Object.entries(NODE_ENV)) {
+      expect(unit).to.match(new RegExp(`^Environment=${name}=${value}$`, 'm'));
+      expect(image).to.match(new RegExp(`^ENV ${name}=${value}$`, 'm'));
     }
   });
 

@@ -4,8 +4,8 @@
  * memory from /proc/PID/status), so the measurement costs the server nothing.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { NODE_FLAGS, serverEnv } from '../server/runtime.js';
 import { readFileSync, readdirSync } from 'node:fs';
+import { NODE_FLAGS, serverEnv } from '../server/runtime.js';
 import { BenchError } from './errors.js';
 
 const READY = /listening on (?:tcp|tls):\/\/(\S+):(\d+)/;

@@ -7,9 +7,10 @@
  *   file per registration cost 130–370 ms of the event loop at 100,000 accounts (measured).
  * - Now and then (once the journal holds a quarter as many accounts as users.json, at least
  *   JOURNAL_MIN; and at start when a journal is left over) the accounts are written back into
- *   users.json by lowdb through DurableFile: temporary file, fsync, rename, fsync of the folder, serialized in pieces across event-loop turns. The journal is first
- *   moved aside (users.json.journal.old) and deleted once the new users.json is in place, so at
- *   every moment users.json and the journals together hold every acknowledged account.
+ *   users.json by lowdb through DurableFile: temporary file, fsync, rename, fsync of the folder,
+ *   serialized in pieces across event-loop turns. The journal is first moved aside
+ *   (users.json.journal.old) and deleted once the new users.json is in place, so at every moment
+ *   users.json and the journals together hold every acknowledged account.
  * - In memory the accounts live in a Map keyed by the case-folded name, so names such as
  *   `__proto__` or `constructor` are ordinary keys with no effect on any object.
  * - A lock file beside the users file keeps a second server off it.

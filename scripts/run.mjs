@@ -10,6 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DIST, ensureBuilt } from './build.mjs';
@@ -28,18 +29,22 @@ if (!ensureBuilt()) {
 }
 if (program === 'server') {
   // The server gets a process of its own, started with the Node flags and environment that every
-  // way of starting it shares (server/runtime.ts): they can only be given when a process starts.
-  // Ctrl-C reaches both processes (one process group): the server drains and exits, then so do
-  // we, with its exit code. A service manager's SIGTERM and SIGHUP to this process are passed on.
-  const { NODE_FLAGS, serverEnv } = await import(pathToFileURL(join(DIST, 'server', 'runtime.js')).href);
-  const child = spawn(process.execPath, [...NODE_FLAGS, main, ...args], { stdio: 'inherit', env: serverEnv() });
-  process.on('SIGINT', () => {});
-  for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
-  child.on('exit', (code, signal) => {
-    if (signal === null) process.exit(code ?? 1);
-    process.removeAllListeners(signal);
-    process.kill(process.pid, signal);
+  // way of starting it shares (server/runtime.ts): they can only be given when a process starts
+  // (a previous build from before that file: none). SIGINT, SIGTERM and SIGHUP sent to this
+  // process are passed on (the server's stop is idempotent, so a Ctrl-C that reaches both
+  // processes stops it once); its exit code becomes ours. The 'ipc' channel closes if we die,
+  // even by SIGKILL, and the server then stops too rather than live on holding the port and the
+  // users file's lock.
+  const runtime = join(DIST, 'server', 'runtime.js');
+  const { NODE_FLAGS, serverEnv } = existsSync(runtime) ? await import(pathToFileURL(runtime).href) : { NODE_FLAGS: [], serverEnv: () => process.env };
+  const child = spawn(process.execPath, [...NODE_FLAGS, main, ...args], { stdio: ['inherit', 'inherit', 'inherit', 'ipc'], env: serverEnv() });
+  child.on('error', (e) => {
+    process.stderr.write(`chat-server: cannot start node: ${e.message}\n`);
+    process.exit(1);
   });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  // Killed by a signal: the shell's convention, 128 + its number.
+  child.on('exit', (code, signal) => process.exit(signal === null ? (code ?? 1) : 128 + (constants.signals[signal] ?? 0)));
 } else {
   // The client reads its options from process.argv, as if it had been started directly.
   process.argv = [process.argv[0], main, ...args];

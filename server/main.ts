@@ -321,8 +321,14 @@ async function main(): Promise<void> {
         .then(() => output.end())
         .then(() => process.exit(0));
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    // stop() is idempotent: a Ctrl-C that reaches npm start's launcher and this process both
+    // (one process group) stops the server once; STOP_LIMIT_MS bounds the stop.
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    // Started by npm start's launcher (scripts/run.mjs), with an IPC channel that closes when the
+    // launcher dies, even by SIGKILL: stop rather than live on holding the port and the lock.
+    process.channel?.unref();
+    process.once('disconnect', stop);
     // A service manager's other signals must not kill the server: SIGHUP reopens the log file
     // (logrotate moved it away); SIGUSR2 is only noted.
     process.on('SIGHUP', () => {

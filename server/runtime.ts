@@ -13,9 +13,9 @@
  *   An operator's own value wins.
  */
 export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
-export const NODE_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
+export const SERVER_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
 
-/** The environment of a server process: `env` with NODE_ENV's variables where it has none. */
+/** The environment of a server process: `env` with SERVER_ENV's variables where it has none. */
 export function serverEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return { ...NODE_ENV, ...env };
+  return { ...SERVER_ENV, ...env };
 }

@@ -200,23 +200,28 @@ function clusterOptions(redis: string | undefined, nodeId: string | undefined, e
   return { redis, redisEphemeral: ephemeral, ...(nodeId !== undefined ? { nodeId } : {}) };
 }
 
-/** Turns a start-up failure into the one line a user needs. */
+/**
+ * Turns a start-up failure into the one line a user needs. Every listener's socket errors come
+ * here: the chat's (TCP, UDP, IRC) and the metrics endpoint's (marked `listener: 'metrics'`).
+ */
 function explain(e: unknown, config?: ServerConfig): string {
-  const err = e as NodeJS.ErrnoException & { address?: string; port?: number };
+  const err = e as NodeJS.ErrnoException & { address?: string; port?: number; listener?: 'metrics' };
+  const metrics = err.listener === 'metrics';
   // Socket errors name the address and port that failed: the UDP one may differ from --port.
-  const where = err.port !== undefined ? `${err.address}:${err.port}` : config ? `${config.host}:${config.port}` : '';
+  const where = err.port !== undefined ? `${err.address}:${err.port}` : !config ? '' : metrics ? `${config.metricsHost}:${config.metricsPort}` : `${config.host}:${config.port}`;
   const udp = err.syscall === 'bind';
   switch (err.code) {
     case 'EADDRINUSE':
+      if (metrics) return `metrics port ${where} already in use (try another --metrics-port)`;
       return udp
         ? `UDP port already in use: ${where} (another server running? try --udp-port 0)`
         : `TCP port already in use: ${where} (another server running? try ${ircOption(err.port, config)} 0)`;
     case 'EADDRNOTAVAIL':
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return `cannot listen on host ${config?.host}: no such local address`;
+      return metrics ? `cannot listen on --metrics-host ${config?.metricsHost}: no such local address` : `cannot listen on host ${config?.host}: no such local address`;
     case 'EACCES':
-      return `permission denied to listen on ${where} (ports below 1024 need privileges)`;
+      return `permission denied to listen on ${metrics ? 'metrics port ' : ''}${where} (ports below 1024 need privileges)`;
     default:
       return err.message ?? String(e);
   }

@@ -19,7 +19,7 @@ export interface OpsServer {
   close(): Promise<void>;
 }
 
-/** Listens on host:port (0: a free port); rejects with one readable line if it cannot. */
+/** Listens on host:port (0: a free port); rejects with the socket's error (`listener: 'metrics'`) if it cannot. */
 export function startOps(host: string, port: number, handlers: OpsHandlers): Promise<OpsServer> {
   const server = http.createServer((req, res) => void answer(req, res, handlers));
   // Scrapes and probes are small and quick: a client that dawdles is not served.
@@ -27,15 +27,9 @@ export function startOps(host: string, port: number, handlers: OpsHandlers): Pro
   server.headersTimeout = 5_000;
   server.keepAliveTimeout = 5_000;
   return new Promise((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) => {
-      // As for --host: the address is none of this machine's, or the name does not resolve.
-      if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') {
-        return reject(new Error(`cannot listen on --metrics-host ${host}: no such local address`));
-      }
-      const why = e.code === 'EADDRINUSE' ? 'already in use (try another --metrics-port)' : e.code === 'EACCES' ? 'not allowed (ports below 1024 need privileges)' : e.message;
-      // A plain Error: the caller prints its message as it is.
-      reject(new Error(`metrics port ${host}:${port} ${why}`));
-    });
+    // The socket's own error, marked as this listener's: main's explain() words it, as it does the
+    // chat listener's, with this one's options (--metrics-host, --metrics-port).
+    server.once('error', (e: NodeJS.ErrnoException) => reject(Object.assign(e, { listener: 'metrics' })));
     server.listen({ host, port }, () => {
       server.removeAllListeners('error');
       server.on('error', () => {});

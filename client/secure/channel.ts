@@ -41,12 +41,12 @@ export class Channel {
     return new Channel(keys, this.unechoed);
   }
 
-  /** The sealed record of a line, in base64, as a `say` body. */
   /** The length of `text` sealed (base64 of kind byte, text and SEAL_OVERHEAD), without sealing it. */
   static sealedLength(text: string): number {
     return 4 * Math.ceil((1 + Buffer.byteLength(text, 'utf8') + SEAL_OVERHEAD) / 3);
   }
 
+  /** The sealed record of a line, in base64, as a `say` body. */
   seal(text: string, action: boolean): string {
     const record = this.sealer.seal(Buffer.concat([Buffer.from([action ? KIND.action : KIND.line]), Buffer.from(text, 'utf8')])).toString('base64');
     this.unechoed.push({ record, text, action });

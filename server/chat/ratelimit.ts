@@ -22,12 +22,12 @@ export class RateLimiter {
 
   constructor(private readonly rule: RateRule) {}
 
-  /** As plain data: the recent send times and the end of any mute. */
   /** Until when (monotonic ms) a flood mute holds; 0 or past: none. */
   get until(): number {
     return this.mutedUntil;
   }
 
+  /** As plain data: the recent send times and the end of any mute. */
   state(): { times: number[]; mutedUntil: number } {
     return { times: [...this.times], mutedUntil: this.mutedUntil };
   }

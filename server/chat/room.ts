@@ -544,8 +544,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     // Lifted: free now, unless a flood mute of their own still runs (then told when it ends).
     const left = this.limits.mutedFor(who.limitKey, now);
     if (left > 0) return this.unmutedIn(who, left * 1000);
-    this.unmutes.get(who.limitKey)?.();
-    this.unmutes.delete(who.limitKey);
+    this.cancelUnmute(who.limitKey);
     this.notice(who, 'unmuted', NOTICES.unmuted());
   }
 
@@ -556,15 +555,20 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
    */
   private unmutedIn(who: Pick<Session<E>, 'key' | 'limitKey'>, ms: number): void {
     const { key, limitKey } = who;
-    this.unmutes.get(limitKey)?.();
+    this.cancelUnmute(limitKey);
     const cancel = this.clock.after(ms, () => {
-      if (this.unmutes.get(limitKey) === cancel) this.unmutes.delete(limitKey);
+      this.unmutes.delete(limitKey);
       const left = this.limits.mutedFor(limitKey, this.clock.monotonic());
       if (left > 0) return this.unmutedIn(who, left * 1000);
       const there = this.byKey(key);
       if (there?.limitKey === limitKey) this.notice(there, 'unmuted', NOTICES.unmuted());
     });
     this.unmutes.set(limitKey, cancel);
+  }
+
+  private cancelUnmute(limitKey: string): void {
+    this.unmutes.get(limitKey)?.();
+    this.unmutes.delete(limitKey);
   }
 
   // ---- state ---------------------------------------------------------------------------------

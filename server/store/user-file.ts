@@ -210,8 +210,9 @@ export class UserFile implements AccountStore {
       if (retired || existsSync(old)) unlinkSync(old);
     })()
       .catch(() => {
-        // users.json was not rewritten: the journals still hold everything; try again later.
-        this.journaled = journalLimit(this.accounts.size) - 1;
+        // users.json was not rewritten: the journals still hold everything, so nothing waits on
+        // it. Tried again after as many registrations as any write-back (and at close), not at
+        // the next one: while a disk is full, each try would serialize every account for nothing.
       })
       .finally(() => {
         this.compacting = null;

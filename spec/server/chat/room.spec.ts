@@ -79,29 +79,32 @@ describe('Room (recording outbox, fake clock)', () => {
       expect(out.notices('alice')).to.deep.equal(['unmuted: You can talk again']);
     });
 
-    it('says "You can talk again" once, when the last of a flood mute and an operator mute ends', () => {
+    /** alice muted for flooding (10 s), then by the operator for 60 s. */
+    const floodedThenMuted = () => {
       const alice = login('alice');
-      [1, 2, 3, 4].forEach(() => room.allow(alice)); // a flood mute: 10 s
-      room.mute(alice, 60); // the operator's, longer
-      clock.advance(10_000);
-      expect(out.notices('alice').filter((n) => n.startsWith('unmuted'))).to.deep.equal([]);
-      expect(room.allow(alice)).to.equal(false);
-      clock.advance(50_000);
-      expect(out.notices('alice').filter((n) => n.startsWith('unmuted'))).to.deep.equal(['unmuted: You can talk again']);
-      expect(room.allow(alice)).to.equal(true);
+      [1, 2, 3, 4].forEach(() => room.allow(alice));
+      room.mute(alice, 60);
+      return alice;
+    };
+    /** After `ms` more: the "You can talk again" alice has been told so far, and whether she may talk. */
+    const after = (alice: ReturnType<typeof login>, ms: number) => {
+      clock.advance(ms);
+      return { told: out.notices('alice').filter((n) => n.startsWith('unmuted')), talks: room.allow(alice) };
+    };
+    const FREE = { told: ['unmuted: You can talk again'], talks: true };
+
+    it('says "You can talk again" once, when the last of a flood mute and an operator mute ends', () => {
+      const alice = floodedThenMuted();
+      expect(after(alice, 10_000), 'the flood mute is over, not the operator\'s').to.deep.equal({ told: [], talks: false });
+      expect(after(alice, 50_000)).to.deep.equal(FREE);
     });
 
     it('lifting the operator mute while a flood mute runs says nothing until the flood mute ends', () => {
-      const alice = login('alice');
-      [1, 2, 3, 4].forEach(() => room.allow(alice)); // a flood mute: 10 s
-      room.mute(alice, 60);
+      const alice = floodedThenMuted();
       clock.advance(2_000);
       room.mute(alice, 0);
-      expect(out.notices('alice').filter((n) => n.startsWith('unmuted'))).to.deep.equal([]);
-      expect(room.allow(alice)).to.equal(false);
-      clock.advance(8_000);
-      expect(out.notices('alice').filter((n) => n.startsWith('unmuted'))).to.deep.equal(['unmuted: You can talk again']);
-      expect(room.allow(alice)).to.equal(true);
+      expect(after(alice, 0)).to.deep.equal({ told: [], talks: false });
+      expect(after(alice, 8_000)).to.deep.equal(FREE);
     });
 
     it('mutes a flooder once, tells them when they try again, and lets them talk after the mute', () => {

@@ -11,12 +11,11 @@ import { hideBin } from 'yargs/helpers';
 import { UsageError, commandLine, optionalWholeNumber, wholeNumber } from '../common/cli.js';
 import { BenchError } from './errors.js';
 import { createProgress } from './progress.js';
-import { DEFAULTS } from '../server/config.js';
 import { hashRate, meanRate } from './hash-rate.js';
 import { formatReport, ratios, versusHash, type Report } from './report.js';
 import { clientSpecs, runWorkload, usersFileOf } from './run.js';
 import { writeUsersFile } from './accounts.js';
-import { RUN_COST, SCENARIO_NAMES, SCENARIOS, sizesFor, type BenchConfig, type ScenarioName } from './scenarios.js';
+import { RUN_COST, SCENARIO_NAMES, SCENARIOS, hashThreads, sizesFor, type BenchConfig, type ScenarioName } from './scenarios.js';
 
 const scenarioHelp = SCENARIO_NAMES.map((n) => `  ${n.padEnd(7)} ${SCENARIOS[n].describe}`).join('\n');
 
@@ -48,7 +47,7 @@ export function parseArgs(argv: string[]): BenchConfig {
     .option('make-users', { type: 'string', describe: 'Only write the users file for these sizes (to start your own server on it, e.g. with --cpu-prof) and exit' })
     .option('server-args', { type: 'string', default: '', describe: 'Extra options for the server the bench starts, e.g. --server-args="--hash-threads 1"' })
     .option('profile', { type: 'string', describe: 'Write CPU profiles (node --cpu-prof) of the server or floor and of each load-generator worker into this folder' })
-    .option('floor', { type: 'boolean', default: false, describe: 'Also run against the floor relay and print real/floor' })
+    .option('floor', { type: 'boolean', default: false, describe: 'Also run against the floor relay and print real/floor (connect: also against the hashing floor, which checks passwords as the server does)' })
     // nargs 1: "--json -" takes the "-" (stdout), and a bare --json is refused, not taken as "".
     .option('json', { type: 'string', nargs: 1, describe: 'Write the report as JSON to this file ("-": to stdout, and the table to stderr)' })
     .option('quick', { type: 'boolean', default: false, describe: 'Tiny sizes: a smoke test' })
@@ -121,7 +120,7 @@ function positive(name: string, v: number): number {
 /**
  * Runs the workload (then against the floor, with --floor) and returns the report. Connect also
  * measures the raw hash rate of the server's hash threads, just before and just after the
- * server's run, with nothing else running.
+ * server's run, with nothing else running; with --floor, also against the hashing floor.
  */
 export async function runBench(config: BenchConfig): Promise<Report> {
   const progress = createProgress(config.progress);
@@ -144,13 +143,18 @@ export async function runBench(config: BenchConfig): Promise<Report> {
   const real = await runWorkload(config, 'server', progress);
   const after = connect ? await measureHash() : null;
   const floor = config.floor ? await runWorkload(config, 'floor', progress) : undefined;
+  // Connect: also the floor that checks passwords as the server does, the least a login costs.
+  const hashing = connect && config.floor ? await runWorkload(config, 'hashing-floor', progress) : undefined;
   progress.stop();
   const mean = before && after ? meanRate(before, after) : null;
   return {
     ...reportHead(config),
     real,
     ...(floor ? { floor, ratios: ratios(real, floor) } : {}),
-    ...(before && after && mean && real.connect ? { hash: { before, after, mean, real: versusHash(real.connect, mean) } } : {}),
+    ...(hashing ? { hashingFloor: hashing } : {}),
+    ...(before && after && mean && real.connect
+      ? { hash: { before, after, mean, real: versusHash(real.connect, mean), ...(hashing?.connect ? { floor: versusHash(hashing.connect, mean) } : {}) } }
+      : {}),
   };
 }
 
@@ -163,11 +167,6 @@ function reportHead(config: BenchConfig): Pick<Report, 'scenario' | 'date' | 'ma
   };
 }
 
-/** The server's hash threads: --hash-threads among the server options, or the server's default. */
-function hashThreads(serverArgs: string[]): number {
-  const at = serverArgs.lastIndexOf('--hash-threads');
-  return at >= 0 ? Number(serverArgs[at + 1]) : DEFAULTS.hashThreads;
-}
 
 /** The command: parse, run, print. Resolves with the report (for callers that want it). */
 export async function main(argv: string[]): Promise<Report | null> {

@@ -82,7 +82,7 @@ export interface PhaseFigures {
 
 export interface RunResult {
   /** 'irc': an IRC daemon at --port; 'server-irc': the bench's own server, over its IRC listener. */
-  target: 'server' | 'floor' | 'external' | 'irc' | 'server-irc' | 'cluster';
+  target: 'server' | 'floor' | 'hashing-floor' | 'external' | 'irc' | 'server-irc' | 'cluster';
   login: LoginFigures;
   chat?: ChatFigures;
   storm?: LoginFigures;
@@ -128,13 +128,16 @@ export interface Report {
   floor?: RunResult;
   /** The cluster scenario: the same workload on one server. */
   single?: RunResult;
+  /** Connect with --floor: the floor relay checking passwords on the server's hasher (bench/floor.ts). */
+  hashingFloor?: RunResult;
   /** real/floor (or cluster/one server) for each figure both runs have. */
   ratios?: Record<string, number>;
   /**
    * Connect: the raw hash rate of the server's hash threads, measured just before and just after
-   * the server's run, and their mean, which the server's figures are measured against.
+   * the server's run, and their mean, which the server's figures (and the hashing floor's) are
+   * measured against.
    */
-  hash?: { before: HashRate; after: HashRate; mean: HashRate; real: VersusHash };
+  hash?: { before: HashRate; after: HashRate; mean: HashRate; real: VersusHash; floor?: VersusHash };
 }
 
 /** The connect figures over the raw hash rate. */
@@ -254,9 +257,11 @@ export function formatReport(report: Report): string {
     ...phaseLines(real),
     ...processLines(real),
     ...(floor ? phaseLines(floor) : []),
+    ...(report.hashingFloor ? phaseLines(report.hashingFloor) : []),
     ...(real.serverStats ? [`server console stats: ${real.serverStats}`] : []),
     ...problems(real),
     ...(floor ? problems(floor) : []),
+    ...(report.hashingFloor ? problems(report.hashingFloor) : []),
   ];
   return lines.join('\n') + '\n';
 }
@@ -271,12 +276,16 @@ function hashLines(h: NonNullable<Report['hash']>): string[] {
   const rate = (r: HashRate) => `${num(r.comparesPerS, 0)} compares/s, ${num(r.hashesPerS, 0)} hashes/s`;
   const { mean, real } = h;
   const x = (v: number) => `${num(v, 2)}x`;
+  const against = (who: string, v: VersusHash) =>
+    `${who} against it: logins/s ${x(v.loginsPerS)} the compare rate, registrations/s ${x(v.registrationsPerS)} the hash rate; ` +
+    `CPU per login ${x(v.cpuPerLogin)} a compare, per registration ${x(v.cpuPerRegistration)} a hash`;
   return [
     '',
     `raw hash rate, ${mean.threads} thread${mean.threads > 1 ? 's' : ''} at cost ${mean.cost}: ${rate(mean)} (before the run ${rate(h.before)}; after ${rate(h.after)}); ` +
       `CPU ${num(mean.cpuMsPerCompare, 3)} ms a compare, ${num(mean.cpuMsPerHash, 3)} ms a hash`,
-    `server against it: logins/s ${x(real.loginsPerS)} the compare rate, registrations/s ${x(real.registrationsPerS)} the hash rate; ` +
-      `CPU per login ${x(real.cpuPerLogin)} a compare, per registration ${x(real.cpuPerRegistration)} a hash`,
+    against('server', real),
+    // The least a login costs in Node: the floor checking the same passwords on the same hasher.
+    ...(h.floor ? [against('hashing floor', h.floor)] : []),
   ];
 }
 

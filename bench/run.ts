@@ -18,7 +18,7 @@ import { PhaseMeter } from './phase-meter.js';
 import { WorkerPool } from './pool.js';
 import type { Progress } from './progress.js';
 import type { ConnectFigures, LoginFigures, PhaseFigures, RunResult } from './report.js';
-import { SCENARIOS, serverArgs, type BenchConfig } from './scenarios.js';
+import { SCENARIOS, hashThreads, serverArgs, type BenchConfig } from './scenarios.js';
 import { IRC_CHANNEL } from './irc-client.js';
 import { IRC_READY, ProcMeter, spawnTarget, udpReceiveDrops, type Target } from './server-proc.js';
 
@@ -28,7 +28,9 @@ const FLOOR = new URL('./floor.js', import.meta.url);
 const DRAIN_IDLE_MS = 5000;
 const MB = 1024 * 1024;
 
-type TargetKind = 'server' | 'floor' | 'cluster';
+/** 'hashing-floor': the floor relay checking passwords on the server's hasher (see floor.ts). */
+type TargetKind = 'server' | 'floor' | 'hashing-floor' | 'cluster';
+const isFloor = (kind: TargetKind) => kind === 'floor' || kind === 'hashing-floor';
 
 /**
  * The run's clients: chat clients u0..uN-1 (the first S send), then storm clients s0..sK-1, then
@@ -64,7 +66,7 @@ export function usersFileOf(config: BenchConfig): UsersFile {
 
 export async function runWorkload(config: BenchConfig, kind: TargetKind, progress: Progress): Promise<RunResult> {
   const specs = clientSpecs(config);
-  checkOpenFiles(specs.length, config.workers, kind === 'floor' || config.port === undefined);
+  checkOpenFiles(specs.length, config.workers, isFloor(kind) || config.port === undefined);
   const dir = mkdtempSync(join(tmpdir(), 'chat-bench-'));
   let target: Target | null = null;
   let pool: WorkerPool | null = null;
@@ -105,6 +107,10 @@ async function startTarget(config: BenchConfig, kind: TargetKind, dir: string, s
   }
   const db = join(dir, 'users.json');
   writeUsersFile(db, specs, usersFileOf(config));
+  if (kind === 'hashing-floor') {
+    const hashing = ['--db', db, '--hash-cost', String(config.cost), '--hash-threads', String(hashThreads(config.serverArgs))];
+    return spawnTarget(FLOOR, hashing, profileArgs(config));
+  }
   const args = serverArgs(config, db, join(dir, 'server.log'));
   if (kind === 'cluster') return startClusterTarget(SERVER, args, db, config.nodes, profileArgs(config));
   // --irc without --port: tinychat itself, driven over its IRC listener (in the channel the IRC client joins).
@@ -171,7 +177,7 @@ async function phases(config: BenchConfig, kind: TargetKind, target: Target, poo
 
   const stats = mergeStats((await pool.all({ cmd: 'stats' }, 'stats')).map((r) => r.stats));
   if (lines) result.chat = chatFigures(stats, lines.sent, lines.expected, config.rate > 0);
-  const serverStats = kind !== 'floor' ? await target.console('stats', /^Active users:/) : null;
+  const serverStats = !isFloor(kind) ? await target.console('stats', /^Active users:/) : null;
   const m = target.meter;
   return {
     target: !speaksIrc(config, kind) ? (kind === 'server' && config.port !== undefined ? 'external' : kind) : config.port === undefined ? 'server-irc' : 'irc',

@@ -4,6 +4,7 @@
  * server options it needs; every size can be overridden on the command line.
  */
 import { dirname, join } from 'node:path';
+import { DEFAULTS } from '../server/config.js';
 
 export const SCENARIO_NAMES = ['fanout', 'paced', 'idle', 'storm', 'connect', 'cluster'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
@@ -154,4 +155,10 @@ export function serverArgs(config: BenchConfig, db: string, log: string): string
   args.push('--rate-count', '1000000000', '--rate-window', '1', '--max-registrations', '1000000000');
   args.push('--bcrypt-cost', String(config.scenario === 'storm' ? STORM_COST : config.cost));
   return [...args, ...config.serverArgs];
+}
+
+/** The server's hash threads: --hash-threads among the server options, or the server's default. */
+export function hashThreads(serverArgs: string[]): number {
+  const at = serverArgs.lastIndexOf('--hash-threads');
+  return at >= 0 ? Number(serverArgs[at + 1]) : DEFAULTS.hashThreads;
 }

@@ -4,17 +4,22 @@
  * As in the smoke spec, figures that depend on timing are not asserted; that every client and
  * line is accounted for, and that the outputs are complete, is.
  */
+import bcrypt from 'bcryptjs';
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PASSWORD } from '../../bench/accounts.js';
 import type { ClientSpec } from '../../bench/ipc.js';
 import { main, parseArgs, runBench } from '../../bench/main.js';
+import { formatReport } from '../../bench/report.js';
 import { WorkerPool } from '../../bench/pool.js';
 import { haveRedis } from '../../bench/redis-proc.js';
 import { spawnTarget } from '../../bench/server-proc.js';
 import { DEFAULTS } from '../../server/config.js';
+import { FrameDecoder, encodeMessage, validate } from '../../common/codec.js';
+import { SERVER_MESSAGES, type ClientMessage, type ServerMessage } from '../../common/protocol.js';
 
 /** Runs `run` with this process's stdout and stderr captured instead of printed. */
 async function quietly<T>(run: () => Promise<T>): Promise<{ value: T; out: string; err: string }> {
@@ -85,10 +90,11 @@ describe('bench scenarios (--quick)', function () {
 describe('bench connect scenario (--quick)', function () {
   this.timeout(30_000);
 
-  it('logs in to existing accounts, then registers, against the raw hash rate and the floor', async () => {
+  it('logs in to existing accounts, then registers, against the raw hash rate, the floor and the hashing floor', async () => {
     const config = parseArgs(['--scenario', 'connect', '--quick', '--floor', '--no-progress', '--accounts', '50']);
     const report = await runBench(config);
-    for (const run of [report.real, report.floor!]) {
+    expect(report.hashingFloor!.target).to.equal('hashing-floor');
+    for (const run of [report.real, report.floor!, report.hashingFloor!]) {
       expect(run.login.ok).to.equal(config.clients);
       expect(run.register).to.include({ clients: config.registrations, ok: config.registrations });
       expect(run.connect).to.have.all.keys(
@@ -108,9 +114,56 @@ describe('bench connect scenario (--quick)', function () {
     expect(report.hash!.mean).to.include({ threads: DEFAULTS.hashThreads, cost: 4 });
     expect(report.hash!.mean.comparesPerS).to.be.greaterThan(0);
     expect(report.hash!.real).to.have.all.keys('loginsPerS', 'registrationsPerS', 'cpuPerLogin', 'cpuPerRegistration');
+    expect(report.hash!.floor).to.have.all.keys('loginsPerS', 'registrationsPerS', 'cpuPerLogin', 'cpuPerRegistration');
+    // Its hash threads did the hashing: a compare a login and a hash a registration.
+    expect(report.hashingFloor!.phases.every((p) => p.serverLowCpuS > 0)).to.equal(true);
+    const text = formatReport(report);
+    expect(text).to.match(/^server against it: logins\/s [\d.]+x the compare rate/m);
+    expect(text).to.match(/^hashing floor against it: logins\/s [\d.]+x the compare rate, .* CPU per login [\d.]+x a compare/m);
+    expect(text).to.match(/^hashing-floor phases:$/m);
     expect(report.real.start!.seconds).to.be.greaterThan(0);
     // Everyone who logged in or registered is online at the end.
     expect(report.real.serverStats).to.match(new RegExp(`Active users: ${config.clients + config.registrations}\\b`));
+  });
+});
+
+describe('the hashing floor (bench/floor.ts --db)', function () {
+  this.timeout(20_000);
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'bench-spec-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Logs in as `user` with `password` on a fresh connection: the first answer after hello. */
+  const answer = (port: number, user: string, password: string) =>
+    new Promise<ServerMessage>((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1');
+      const decoder = new FrameDecoder();
+      socket.on('error', reject);
+      const login: ClientMessage<'login'> = { type: 'login', user, password };
+      socket.on('connect', () => socket.write(encodeMessage(login)));
+      socket.on('data', (chunk) => {
+        for (const { frame } of decoder.push(chunk)) {
+          const msg = validate<ServerMessage>(frame!, SERVER_MESSAGES) as ServerMessage;
+          if (msg.type === 'hello') continue;
+          socket.destroy();
+          resolve(msg);
+        }
+      });
+    });
+
+  it("checks a password against the users file's hash, and registers a name it does not know", async () => {
+    const db = join(dir, 'users.json');
+    writeFileSync(db, `{"users":[${JSON.stringify({ name: 'ann', hash: bcrypt.hashSync('right-one', 4) })}]}`);
+    const floor = await spawnTarget(new URL('../../bench/floor.js', import.meta.url), ['--db', db, '--hash-cost', '4', '--hash-threads', '1']);
+    try {
+      expect(await answer(floor.port, 'ann', 'wrong-one')).to.include({ type: 'error', code: 'BAD_PASSWORD' });
+      expect(await answer(floor.port, 'ann', 'right-one')).to.include({ type: 'login_ok', user: 'ann', created: false });
+      expect(await answer(floor.port, 'bob', 'new-one')).to.include({ type: 'login_ok', user: 'bob', created: true });
+      // bob's password was hashed and kept: another one is refused.
+      expect(await answer(floor.port, 'bob', 'not-his')).to.include({ type: 'error', code: 'BAD_PASSWORD' });
+    } finally {
+      await floor.stop();
+    }
   });
 });
 

@@ -221,6 +221,20 @@ describe('log levels by category and the JSON format (real files)', () => {
     expect(lines[0]!.time).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
+  it('writes a text line a message: local time to the millisecond, level, the message as it is', async () => {
+    const path = join(dir, 'server.log');
+    const log = createLogger(path, { console: false });
+    log.info('100% sure: %s %d %%');
+    log.for('store').error('disk full');
+    await log.close();
+    const lines = readFileSync(path, 'utf8').split('\n');
+    expect(lines.map((l) => l.replace(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3} /, '<time> '))).to.deep.equal([
+      '<time> INFO 100% sure: %s %d %%',
+      '<time> ERROR disk full',
+      '',
+    ]);
+  });
+
   it('hands console lines, as text, to the function given', async () => {
     const got: string[] = [];
     const log = createLogger('', { console: (t) => got.push(t), levels: parseLogLevels('net=off') });

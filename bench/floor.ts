@@ -1,16 +1,18 @@
 /**
  * The floor: the least a Node relay must do to carry the bench's workload, built from the
- * project's own codec and nothing else. It answers any login with a login_ok (no accounts, no
- * bcrypt, no presence, no join notices), and fans every `say` out to everyone as a `msg` frame:
+ * project's own codec and nothing else. Without `--db` it answers any login with a login_ok (no
+ * accounts, no bcrypt, no presence, no join notices), and fans every `say` out to everyone as a `msg` frame:
  * encoded once, queued per recipient, written once per recipient per event-loop turn, with
  * TCP_NODELAY. No rate limit, no logging. Whatever the real server costs beyond this is the
  * price of its features, and the bench reports it as the ratio real/floor.
  *
  * With `--db FILE` it is the hashing floor: the least a Node server must do to log someone in
  * with a password. It checks each login's password against the users file's hash on the
- * server's own hasher (server/store/hasher.ts: worker threads, the same jobs), hashes the
- * password of a name it does not know (a registration, kept in memory only), and answers once
- * the hash thread has. The connect scenario measures it beside the server: a login costs this
+ * server's own hasher (server/store/hasher.ts: worker threads, the same jobs, skipped as there
+ * when the connection has closed), hashes the password of a name it does not know (a
+ * registration, kept in memory only), and answers once the hash thread has. It leaves out the
+ * server's other guards (a name registered twice at once, passwords over 72 bytes, the login
+ * gate): the bench's names are all different. The connect scenario measures it beside the server: a login costs this
  * much in any Node server that checks bcryptjs passwords off the event loop.
  *
  * Run by the bench as its own process: `node dist/bench/floor.js [--port N] [--db FILE
@@ -88,11 +90,12 @@ let passwords: Passwords | null = null;
 /** The hashing floor's login: a compare for an account, a hash for a new name (a registration). */
 async function checked(peer: Peer, msg: ClientMessage<'login'>, { hasher, cost, hashes }: Passwords): Promise<void> {
   const known = hashes.get(msg.user);
+  const wanted = () => !peer.socket.destroyed;
   try {
     if (known === undefined) {
-      hashes.set(msg.user, await hasher.hash(msg.password, cost));
+      hashes.set(msg.user, await hasher.hash(msg.password, cost, wanted));
       loggedIn(peer, msg.user, true);
-    } else if (await hasher.compare(msg.password, known)) {
+    } else if (await hasher.compare(msg.password, known, wanted)) {
       loggedIn(peer, msg.user, false);
     } else {
       queue(peer, encode({ type: 'error', code: 'BAD_PASSWORD', message: 'wrong password' }));

@@ -94,7 +94,7 @@ export function parseArgs(argv: string[]): BenchConfig {
     accounts: wholeNumber('accounts', a.accounts, 0),
     cost: wholeNumber('cost', a.cost, 4, 31),
     hashSeconds: a.quick ? 0.2 : positive('hash-seconds', a.hashSeconds),
-    serverArgs: a.serverArgs.split(/\s+/).filter((s) => s !== ''),
+    serverArgs: serverArgsOf(a.serverArgs),
     workers: wholeNumber('workers', a.workers, 1),
     window: wholeNumber('window', a.window, 1),
     concurrency: wholeNumber('concurrency', a.concurrency, 0),
@@ -112,6 +112,13 @@ export function parseArgs(argv: string[]): BenchConfig {
   };
 }
 
+/** --server-args as words; a --hash-threads among them is checked, since the bench uses it too. */
+function serverArgsOf(text: string): string[] {
+  const words = text.split(/\s+/).filter((s) => s !== '');
+  hashThreads(words);
+  return words;
+}
+
 function positive(name: string, v: number): number {
   if (!(v > 0)) throw new UsageError(`invalid --${name} ${v}: use more than 0`);
   return v;
@@ -120,7 +127,8 @@ function positive(name: string, v: number): number {
 /**
  * Runs the workload (then against the floor, with --floor) and returns the report. Connect also
  * measures the raw hash rate of the server's hash threads, just before and just after the
- * server's run, with nothing else running; with --floor, also against the hashing floor.
+ * server's run (and, with --floor, the hashing floor's, run right after it), with nothing else
+ * running.
  */
 export async function runBench(config: BenchConfig): Promise<Report> {
   const progress = createProgress(config.progress);
@@ -141,10 +149,11 @@ export async function runBench(config: BenchConfig): Promise<Report> {
   };
   const before = connect ? await measureHash() : null;
   const real = await runWorkload(config, 'server', progress);
+  // Connect: also the floor that checks passwords as the server does, the least a login costs;
+  // between the same two measurements of the raw rate as the server, which both are held to.
+  const hashing = connect && config.floor ? await runWorkload(config, 'hashing-floor', progress) : undefined;
   const after = connect ? await measureHash() : null;
   const floor = config.floor ? await runWorkload(config, 'floor', progress) : undefined;
-  // Connect: also the floor that checks passwords as the server does, the least a login costs.
-  const hashing = connect && config.floor ? await runWorkload(config, 'hashing-floor', progress) : undefined;
   progress.stop();
   const mean = before && after ? meanRate(before, after) : null;
   return {

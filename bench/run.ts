@@ -100,17 +100,19 @@ export async function runWorkload(config: BenchConfig, kind: TargetKind, progres
 
 async function startTarget(config: BenchConfig, kind: TargetKind, dir: string, specs: ClientSpec[]): Promise<Target> {
   if (kind === 'floor') return spawnTarget(FLOOR, [], profileArgs(config));
+  const db = join(dir, 'users.json');
+  // The hashing floor is started here even when the server is one at --port.
+  if (kind === 'hashing-floor') {
+    writeUsersFile(db, specs, usersFileOf(config));
+    const hashing = ['--db', db, '--hash-cost', String(config.cost), '--hash-threads', String(hashThreads(config.serverArgs))];
+    return spawnTarget(FLOOR, hashing, profileArgs(config));
+  }
   if (config.port !== undefined) {
     const meter = config.serverPid ? new ProcMeter(config.serverPid) : null;
     const output = { stdout: 0, stderr: 0 };
     return { host: config.host ?? '127.0.0.1', port: config.port, meter, output, console: async () => null, stop: async () => {} };
   }
-  const db = join(dir, 'users.json');
   writeUsersFile(db, specs, usersFileOf(config));
-  if (kind === 'hashing-floor') {
-    const hashing = ['--db', db, '--hash-cost', String(config.cost), '--hash-threads', String(hashThreads(config.serverArgs))];
-    return spawnTarget(FLOOR, hashing, profileArgs(config));
-  }
   const args = serverArgs(config, db, join(dir, 'server.log'));
   if (kind === 'cluster') return startClusterTarget(SERVER, args, db, config.nodes, profileArgs(config));
   // --irc without --port: tinychat itself, driven over its IRC listener (in the channel the IRC client joins).

@@ -4,6 +4,7 @@
  * server options it needs; every size can be overridden on the command line.
  */
 import { dirname, join } from 'node:path';
+import { UsageError } from '../common/cli.js';
 import { DEFAULTS } from '../server/config.js';
 
 export const SCENARIO_NAMES = ['fanout', 'paced', 'idle', 'storm', 'connect', 'cluster'] as const;
@@ -160,5 +161,8 @@ export function serverArgs(config: BenchConfig, db: string, log: string): string
 /** The server's hash threads: --hash-threads among the server options, or the server's default. */
 export function hashThreads(serverArgs: string[]): number {
   const at = serverArgs.lastIndexOf('--hash-threads');
-  return at >= 0 ? Number(serverArgs[at + 1]) : DEFAULTS.hashThreads;
+  if (at < 0) return DEFAULTS.hashThreads;
+  const n = Number(serverArgs[at + 1]);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`invalid --server-args: --hash-threads ${serverArgs[at + 1] ?? '(no value)'} (use a whole number from 1)`);
+  return n;
 }

@@ -53,7 +53,7 @@ interface AppenderConfig {
 
 /**
  * Our own two layouts, not log4js's pattern layout: that one parses its pattern again for every
- * event (a RegExp match per token), which was a third of the memory a login allocated for its
+ * event (a RegExp match per token), which was half of the memory a login allocated for its
  * three log lines (allocation profile of the connect bench). Every line logs one string, which
  * `%m` would have printed as it is.
  */

@@ -33,6 +33,8 @@ describe('bench command line', () => {
     [['--scenario', 'cluster', '--nodes', '1'], /invalid --nodes 1: use a whole number from 2 to 16/],
     [['--scenario', 'cluster', '--floor'], /--scenario cluster starts its own servers and Redis/],
     [['--bogus'], /bogus/],
+    [['--server-args=--hash-threads'], /invalid --server-args: --hash-threads \(no value\)/],
+    [['--server-args=--hash-threads 0'], /invalid --server-args: --hash-threads 0 \(use a whole number from 1\)/],
   ];
   for (const [args, message] of refused) {
     it(`refuses ${args.join(' ')}`, () => {

@@ -19,6 +19,7 @@ import { haveRedis } from '../../bench/redis-proc.js';
 import { spawnTarget } from '../../bench/server-proc.js';
 import { DEFAULTS } from '../../server/config.js';
 import { FrameDecoder, encodeMessage, validate } from '../../common/codec.js';
+import { ChatError } from '../../common/errors.js';
 import { SERVER_MESSAGES, type ClientMessage, type ServerMessage } from '../../common/protocol.js';
 
 /** Runs `run` with this process's stdout and stderr captured instead of printed. */
@@ -139,11 +140,13 @@ describe('the hashing floor (bench/floor.ts --db)', function () {
       const socket = net.connect(port, '127.0.0.1');
       const decoder = new FrameDecoder();
       socket.on('error', reject);
+      socket.on('close', () => reject(new Error(`the floor closed the connection of ${user} without an answer`)));
       const login: ClientMessage<'login'> = { type: 'login', user, password };
       socket.on('connect', () => socket.write(encodeMessage(login)));
       socket.on('data', (chunk) => {
         for (const { frame } of decoder.push(chunk)) {
-          const msg = validate<ServerMessage>(frame!, SERVER_MESSAGES) as ServerMessage;
+          const msg = validate<ServerMessage>(frame!, SERVER_MESSAGES);
+          if (msg instanceof ChatError) return reject(msg);
           if (msg.type === 'hello') continue;
           socket.destroy();
           resolve(msg);

@@ -65,8 +65,11 @@ describe('server console on a terminal', function () {
     await pty.type('t');
     await pty.row(/^chat-server> stats$/);
     await pty.keys('Enter');
-    rows = used(await pty.waitFor((rs) => rs.some((r) => r.startsWith('Active users: 1 |')), 'the stats answer'));
-    expect(rows.at(-1)).to.equal('chat-server>');
+    // The answer, then the prompt: again two writes, which the terminal may be read between.
+    rows = used(
+      await pty.waitFor((rs) => rs.some((r) => r.startsWith('Active users: 1 |')) && used(rs).at(-1) === 'chat-server>', 'the stats answer, then the prompt'),
+    );
+    expect(rows.filter((r) => r.startsWith('chat-server>')), rows.join('\n')).to.deep.equal(['chat-server> stats', 'chat-server>']);
 
     // A command longer than the terminal is wide, then output: the wrapped command comes back whole.
     const text = `wall ${'maintenance '.repeat(9)}tonight`; // 126 characters with the prompt: two rows

@@ -21,6 +21,7 @@ import { Writable, type Readable } from 'node:stream';
 import { textProblem } from '../common/text.js';
 import { MAX_OPERATOR_TEXT } from './chat/operator.js';
 import { MotdError, readMotd } from './motd.js';
+import { IrcConnection } from './net/irc/connection.js';
 import type { Prompt } from './process-output.js';
 import type { ChatServer } from './server.js';
 
@@ -157,11 +158,14 @@ export function consoleCommand(server: ChatServer, line: string): string | null 
         .map((name) => room.find(name)!)
         .map((s) => {
           const lost = s.state === 'attached' ? '' : ', connection lost';
+          // An IRC client sends no heartbeats: its answers to the server's PINGs stand for them.
+          const irc = s.at instanceof IrcConnection;
+          const who = `${s.name}${s.guest ? ' (guest)' : ''}${irc ? ' (IRC)' : ''}`;
           // A cluster: a user of another server is heard by that server, not this one.
           const where = server.cluster?.elsewhere(s);
-          if (where) return `  ${s.name}${s.guest ? ' (guest)' : ''}: on ${where}${lost}`;
+          if (where) return `  ${who}: on ${where}${lost}`;
           const age = ((now - (room.presence.seen(s) ?? now)) / 1000).toFixed(1);
-          return `  ${s.name}${s.guest ? ' (guest)' : ''}: last heartbeat ${age} s ago${lost}`;
+          return `  ${who}: last ${irc ? 'PONG' : 'heartbeat'} ${age} s ago${lost}`;
         });
       return [`Online users (${rows.length}):`, ...rows].join('\n');
     }

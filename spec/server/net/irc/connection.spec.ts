@@ -8,6 +8,7 @@
 import { expect } from 'chai';
 import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
+import { consoleCommand } from '../../../../server/console.js';
 import { MAX_STRIKES } from '../../../../server/net/connection.js';
 import type { ServerConfig } from '../../../../server/config.js';
 import { FakeClock } from '../../../support/fake-clock.js';
@@ -480,6 +481,12 @@ describe('IRC listener: presence and deadlines (fake clock)', () => {
     expect(carol.all('PING').length, 'carol was asked, and never answered').to.be.at.least(1);
     expect(srv.server.room.find('alice')?.state, 'alice answered every PING').to.equal('attached');
     expect(bob.all('notice').filter((n) => n.event === 'offline' && n.user === 'alice')).to.deep.equal([]);
+    // The operator's console tells the IRC user apart, and what keeps them online.
+    expect(consoleCommand(srv.server, 'online')?.split('\n')).to.deep.equal([
+      'Online users (2):',
+      '  alice (IRC): last PONG 0.0 s ago',
+      '  bob: last heartbeat 0.0 s ago',
+    ]);
   });
 
   it('closes an IRC connection that has not registered by the login deadline', async () => {

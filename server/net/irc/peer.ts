@@ -58,6 +58,8 @@ export class IrcPeer {
   readonly asked: Ask[] = [];
   /** After the welcome: the names must be asked for (the room was too large to list them at login). */
   namesWanted = false;
+  /** The id of the oldest group line shown from the history: `/msg tinychat history` goes on from it. */
+  oldest: number | null = null;
 
   // ---- replies ----
   /** The last nick a private message or request went to (the nick in a 401 reply). */

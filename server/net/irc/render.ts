@@ -57,6 +57,7 @@ export const HELP = [
   'PM <nick>: ask <nick> for a private chat',
   'ACCEPT <nick>, REJECT <nick>: answer a request (Y or N answers the oldest)',
   'EXIT: leave your private chat',
+  'HISTORY [N]: the N channel lines before the oldest you were shown (default 50, at most 200); again for more',
   'Inside a private chat, /msg <partner> <text> talks to your partner; the channel is everyone.',
   'IRC cannot encrypt: your private chats are not end-to-end encrypted (a tinychat user sees them marked so), and files need the tinychat client.',
 ];
@@ -109,7 +110,9 @@ export function fromServer(peer: IrcPeer, text: string): string[] {
 
 /** The chat's sentences name the native client's commands; an IRC user has others. */
 export function ircWording(text: string): string {
-  return text.replace(/\b([Tt])ype EXIT PM\b/g, (_, t: string) => `${t === 'T' ? 'S' : 's'}end /msg tinychat exit`);
+  return text
+    .replace(/\b([Tt])ype EXIT PM\b/g, (_, t: string) => `${t === 'T' ? 'S' : 's'}end /msg tinychat exit`)
+    .replace(/\/history\b/g, '/msg tinychat history');
 }
 
 function welcome(msg: ServerMessage<'login_ok'>, peer: IrcPeer, channel: string): string[] {

@@ -15,6 +15,7 @@
  *   PRIVMSG/NOTICE nick :text             dm
  *   PRIVMSG tinychat :PM bob | accept bob | reject bob | y | n | exit | help
  *                                         pm_request, pm_answer, pm_exit
+ *   PRIVMSG tinychat :history [N]         history (older than the oldest line shown)
  *   NAMES, WHO, WHOIS, ISON, LIST         who (the reply is rendered as what was asked)
  *   QUIT                                  logout
  *   JOIN, PART, MODE, TOPIC, MOTD, PING, PONG   IRC only; AWAY is the native away/back
@@ -299,7 +300,10 @@ function plainText(raw: string): string | null {
   return raw.replace(FORMATTING, '');
 }
 
-/** PRIVMSG tinychat :<command>: private chats with consent, as the native client's @PM, Y/N and EXIT PM. */
+/**
+ * PRIVMSG tinychat :<command>: private chats with consent, as the native client's @PM, Y/N and
+ * EXIT PM; and older lines of the channel, as its /history.
+ */
 function service(peer: IrcPeer, text: string, ctx: IrcContext): Effect[] {
   const [verb = '', name, ...more] = text.trim().split(/\s+/);
   const answer = yesOrNo(text);
@@ -316,6 +320,13 @@ function service(peer: IrcPeer, text: string, ctx: IrcContext): Effect[] {
     case 'exit':
       if (name !== undefined && (name.toLowerCase() !== 'pm' || more.length > 0)) break;
       return send('pm_exit', {}, undefined, ctx);
+    case 'history': {
+      // As the native /history: older lines than any shown yet (at login, or by the last page);
+      // the chat sets the default count and the most a page holds.
+      const count = name === undefined ? undefined : Number(name);
+      if ((count !== undefined && !(Number.isInteger(count) && count >= 1)) || more.length > 0) break;
+      return send('history', { ...(count !== undefined ? { count } : {}), ...(peer.oldest !== null ? { before: peer.oldest } : {}) }, undefined, ctx);
+    }
     case 'help':
       return [reply(...HELP.flatMap((l) => fromService(peer, l)))];
     default:

@@ -213,6 +213,27 @@ describe('IRC listener: talking with native users (real TCP)', () => {
     expect(srv.logs.filter((l) => l.includes('Group message from alice: "hello bob"'))).to.have.length(1);
   });
 
+  it('pages back through the history with /msg tinychat history [N], from the oldest line shown at login', async () => {
+    await stop();
+    await start({ rateCount: 100 }); // bob says 30 lines at once
+    const bob = await srv.login('bob');
+    for (let i = 1; i <= 30; i++) {
+      bob.send({ type: 'say', text: `line ${i}` });
+      await bob.line();
+    }
+    const alice = await register('alice');
+    const shown = () => alice.all('PRIVMSG').filter((l) => l.nick === 'bob').map((l) => l.params[1]!.replace(/^\[[^\]]+\] /, ''));
+    const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `line ${from + i}`);
+    await alice.expect('NOTICE', /^Above: the last 20 lines said here/);
+    expect(shown()).to.deep.equal(range(11, 30));
+    alice.send('PRIVMSG tinychat :history 5');
+    await alice.expect('NOTICE', /^5 older lines above; \/msg tinychat history for more\.$/);
+    expect(shown()).to.deep.equal([...range(11, 30), ...range(6, 10)]);
+    alice.send('PRIVMSG tinychat :history');
+    await alice.expect('NOTICE', /^5 older lines above; nothing older\.$/);
+    expect(shown().slice(25)).to.deep.equal(range(1, 5));
+  });
+
   it('shows native joins, leaves and offline marks as JOIN, PART and QUIT', async () => {
     const alice = await register('alice');
     const carol = await srv.login('carol');

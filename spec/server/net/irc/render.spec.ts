@@ -21,6 +21,18 @@ const line = (fields: Partial<ServerMessage<'msg'>> & { text: string }): ServerM
 const notice = (fields: Partial<ServerMessage<'notice'>>): ServerMessage<'notice'> => ({ type: 'notice', event: 'join', message: '', ts: 0, ...fields });
 const error = (code: string, message: string): ServerMessage<'error'> => ({ type: 'error', code, message });
 
+describe('IRC render: the native commands a sentence names', () => {
+  it('names the IRC way to page the history and to leave a private chat', () => {
+    const alice = loggedIn('alice');
+    expect(render(notice({ event: 'history', message: '20 older lines above; /history for more.' }), alice, CH)).to.deep.equal([
+      ':tinychat!service@tinychat NOTICE alice :20 older lines above; /msg tinychat history for more.',
+    ]);
+    expect(render(notice({ event: 'pm_ended', user: 'bob', message: 'Type EXIT PM to leave.' }), alice, CH)).to.deep.equal([
+      ':tinychat!service@tinychat NOTICE alice :Send /msg tinychat exit to leave.',
+    ]);
+  });
+});
+
 describe('IRC render: chat lines', () => {
   it('shows a group line as PRIVMSG #channel from the sender, one per line of text', () => {
     expect(render(line({ text: 'hi\nall' }), loggedIn('alice'), CH)).to.deep.equal([

@@ -213,6 +213,18 @@ describe('IRC translate: the channel and the questions', () => {
     ]);
   });
 
+  it('reads /msg tinychat history [N] as the native /history, older than the oldest line shown', () => {
+    const p = registered();
+    expect(sent(run(p, 'PRIVMSG tinychat :history', 'PRIVMSG tinychat :HISTORY 5'))).to.deep.equal([{ type: 'history' }, { type: 'history', count: 5 }]);
+    p.oldest = 42; // the wire notes it as replayed lines go out
+    expect(sent(run(p, 'PRIVMSG tinychat :history 10'))).to.deep.equal([{ type: 'history', count: 10, before: 42 }]);
+    for (const bad of ['history 0', 'history 2.5', 'history ten', 'history 5 more']) {
+      const effects = run(p, `PRIVMSG tinychat :${bad}`);
+      expect(sent(effects), bad).to.deep.equal([]);
+      expect(replies(effects)[0], bad).to.equal(`:tinychat!service@tinychat NOTICE alice :Not a command: "${bad}".`);
+    }
+  });
+
   it('reads AWAY :message as the native away, and a bare AWAY as back', () => {
     const p = registered();
     expect(sent(run(p, 'AWAY :gone fishing', 'AWAY'))).to.deep.equal([{ type: 'away', message: 'gone fishing' }, { type: 'back' }]);

@@ -75,16 +75,23 @@ export class Consent {
     const out = this.outgoing.get(from);
     if (out !== undefined) return { error: 'PM_OUTGOING', user: out.to };
     if (this.pendingCount(to) >= this.maxPending) return { error: 'PM_TOO_MANY', user: to };
-    const req = { from, to, at: now };
-    this.outgoing.set(from, req);
-    let list = this.incoming.get(to);
-    if (!list) {
-      list = new Map();
-      this.incoming.set(to, list);
-    }
-    list.set(from, req);
-    this.byAge.add(req);
+    this.add({ from, to, at: now });
     return null;
+  }
+
+  /** Files a request under its sender, its recipient and its age. */
+  private add(req: Request): void {
+    this.outgoing.set(req.from, req);
+    let list = this.incoming.get(req.to);
+    if (!list) this.incoming.set(req.to, (list = new Map()));
+    list.set(req.from, req);
+    this.byAge.add(req);
+  }
+
+  /** `a` and `b` are now in a private chat together. */
+  private pair(a: string, b: string): void {
+    this.partners.set(a, b);
+    this.partners.set(b, a);
   }
 
   /**
@@ -103,8 +110,7 @@ export class Consent {
     if (!accept) return { request, cancelled: [] };
     const cancelled = [...this.requestsOf(request.from), ...this.requestsOf(request.to)];
     cancelled.forEach((r) => this.drop(r));
-    this.partners.set(request.from, request.to);
-    this.partners.set(request.to, request.from);
+    this.pair(request.from, request.to);
     return { request, cancelled };
   }
 
@@ -165,18 +171,9 @@ export class Consent {
     this.outgoing.clear();
     this.incoming.clear();
     this.byAge.clear();
-    for (const [a, b] of state.pairs) {
-      this.partners.set(a, b);
-      this.partners.set(b, a);
-    }
-    for (const { from, to, at } of state.requests) {
-      const req = { from, to, at };
-      this.outgoing.set(from, req);
-      let list = this.incoming.get(to);
-      if (!list) this.incoming.set(to, (list = new Map()));
-      list.set(from, req);
-      this.byAge.add(req);
-    }
+    for (const [a, b] of state.pairs) this.pair(a, b);
+    // In the snapshot's order, oldest first: byAge keeps the order requests were added in.
+    for (const { from, to, at } of state.requests) this.add({ from, to, at });
   }
 
   private requestsOf(user: string): Request[] {

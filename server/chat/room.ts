@@ -272,12 +272,18 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     session.at = null;
     this.log.info(`Lost connection from ${session.name} (${at.label}): ${reason}`);
     this.emit('detached', session);
-    this.waiting.set(session, at.address);
-    let here = this.waitingFrom.get(at.address);
-    if (!here) this.waitingFrom.set(at.address, (here = new Set()));
-    here.add(session);
+    const here = this.wait(session, at.address);
     if (here.size > this.config.maxPerAddress) this.end(here.values().next().value!, 'crowded');
     if (this.waiting.size > this.config.maxConnections) this.end(this.waiting.keys().next().value!, 'crowded');
+  }
+
+  /** `session` waits without a connection, counted against `address`; the sessions waiting from it. */
+  private wait(session: Session<E>, address: string): Set<Session<E>> {
+    this.waiting.set(session, address);
+    let here = this.waitingFrom.get(address);
+    if (!here) this.waitingFrom.set(address, (here = new Set()));
+    here.add(session);
+    return here;
   }
 
   /** `session` no longer waits without a connection (it resumed, or ended). */
@@ -619,11 +625,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     }
     for (const [key, address] of state.waiting) {
       const session = this.sessions.get(key);
-      if (!session) continue;
-      this.waiting.set(session, address);
-      let here = this.waitingFrom.get(address);
-      if (!here) this.waitingFrom.set(address, (here = new Set()));
-      here.add(session);
+      if (session) this.wait(session, address);
     }
     this.privates.consent.restore(state.consent);
     this.limits.restore(state.limits);

@@ -1,10 +1,10 @@
 /**
  * The floor: the least a Node relay must do to carry the bench's workload, built from the
  * project's own codec and nothing else. Without `--db` it answers any login with a login_ok (no
- * accounts, no bcrypt, no presence, no join notices), and fans every `say` out to everyone as a `msg` frame:
- * encoded once, queued per recipient, written once per recipient per event-loop turn, with
- * TCP_NODELAY. No rate limit, no logging. Whatever the real server costs beyond this is the
- * price of its features, and the bench reports it as the ratio real/floor.
+ * accounts, no bcrypt, no presence, no join notices), and fans every `say` out to everyone as a
+ * `msg` frame: encoded once, queued per recipient, written once per recipient per event-loop
+ * turn, with TCP_NODELAY. No rate limit, no logging. Whatever the real server costs beyond this
+ * is the price of its features, and the bench reports it as the ratio real/floor.
  *
  * With `--db FILE` it is the hashing floor: the least a Node server must do to log someone in
  * with a password. It checks each login's password against the users file's hash on the
@@ -12,8 +12,9 @@
  * when the connection has closed), hashes the password of a name it does not know (a
  * registration, kept in memory only), and answers once the hash thread has. It leaves out the
  * server's other guards (a name registered twice at once, passwords over 72 bytes, the login
- * gate): the bench's names are all different. The connect scenario measures it beside the server: a login costs this
- * much in any Node server that checks bcryptjs passwords off the event loop.
+ * gate): the bench's names are all different. The connect scenario measures it beside the
+ * server: a login costs this much in any Node server that checks bcryptjs passwords off the
+ * event loop.
  *
  * Run by the bench as its own process: `node dist/bench/floor.js [--port N] [--db FILE
  * --hash-cost C --hash-threads T]`.

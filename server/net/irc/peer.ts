@@ -9,6 +9,7 @@
  * with the room and the dispatcher.
  */
 import { foldName } from '../../../common/names.js';
+import type { ServerMessage } from '../../../common/protocol.js';
 
 /** What a `who` reply answers, in the order the questions were asked (IRC has several questions for one answer). */
 export type Ask =
@@ -58,7 +59,11 @@ export class IrcPeer {
   readonly asked: Ask[] = [];
   /** After the welcome: the names must be asked for (the room was too large to list them at login). */
   namesWanted = false;
-  /** The id of the oldest group line shown from the history: `/msg tinychat history` goes on from it. */
+  /**
+   * The id of the oldest group line this connection has shown, live or from the history:
+   * `/msg tinychat history` pages back from it, as the native client's /history does from the
+   * oldest line on its screen. A new connection (a reconnect) starts again.
+   */
   oldest: number | null = null;
 
   // ---- replies ----
@@ -68,6 +73,11 @@ export class IrcPeer {
   quiet = 0;
   /** Code of the last error rendered for this connection (how a refused login is answered). */
   lastError: string | null = null;
+
+  /** A group line with this id is being shown (only while the channel window is open). */
+  saw(msg: ServerMessage): void {
+    if (msg.type === 'msg' && msg.scope === 'group' && this.joined) this.oldest = Math.min(this.oldest ?? msg.id, msg.id);
+  }
 
   /** Registered as IRC sees it: logged in and done negotiating. */
   get registered(): boolean {

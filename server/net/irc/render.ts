@@ -110,9 +110,7 @@ export function fromServer(peer: IrcPeer, text: string): string[] {
 
 /** The chat's sentences name the native client's commands; an IRC user has others. */
 export function ircWording(text: string): string {
-  return text
-    .replace(/\b([Tt])ype EXIT PM\b/g, (_, t: string) => `${t === 'T' ? 'S' : 's'}end /msg tinychat exit`)
-    .replace(/\/history\b/g, '/msg tinychat history');
+  return text.replace(/\b([Tt])ype EXIT PM\b/g, (_, t: string) => `${t === 'T' ? 'S' : 's'}end /msg tinychat exit`);
 }
 
 function welcome(msg: ServerMessage<'login_ok'>, peer: IrcPeer, channel: string): string[] {
@@ -177,6 +175,11 @@ function notice(msg: ServerMessage<'notice'>, peer: IrcPeer, channel: string): s
       return who ? [numeric(peer, '301', who, awayMessage(msg.message, who))] : [numeric(peer, '306', 'You have been marked as being away')];
     case 'back':
       return [numeric(peer, '305', 'You are no longer marked as being away')];
+    // The sentences around the history name the native /history (and only these: a wall or a
+    // quoted line may say "/history" and mean something else).
+    case 'live':
+    case 'history':
+      return fromService(peer, msg.message.replace(/\/history\b/g, '/msg tinychat history'));
     default:
       break;
   }

@@ -321,11 +321,12 @@ function service(peer: IrcPeer, text: string, ctx: IrcContext): Effect[] {
       if (name !== undefined && (name.toLowerCase() !== 'pm' || more.length > 0)) break;
       return send('pm_exit', {}, undefined, ctx);
     case 'history': {
-      // As the native /history: older lines than any shown yet (at login, or by the last page);
-      // the chat sets the default count and the most a page holds.
-      const count = name === undefined ? undefined : Number(name);
-      if ((count !== undefined && !(Number.isInteger(count) && count >= 1)) || more.length > 0) break;
-      return send('history', { ...(count !== undefined ? { count } : {}), ...(peer.oldest !== null ? { before: peer.oldest } : {}) }, undefined, ctx);
+      // As the native /history: older lines than any shown yet; the chat sets the default count
+      // and caps it at the most a page holds.
+      if ((name !== undefined && !/^[1-9]\d{0,2}$/.test(name)) || more.length > 0) break;
+      if (!peer.joined) return [reply(...fromService(peer, `The history is shown in ${ctx.channel}: /join ${ctx.channel} first.`))];
+      const count = name === undefined ? {} : { count: Number(name) };
+      return send('history', { ...count, ...(peer.oldest !== null ? { before: peer.oldest } : {}) }, undefined, ctx);
     }
     case 'help':
       return [reply(...HELP.flatMap((l) => fromService(peer, l)))];

@@ -2,7 +2,7 @@
  * IRC as a Wire (see ../wire.ts): Delivery encodes the chat's messages for IRC users through it.
  * The lines come from render.ts; this adds the bytes, what is shared, and the little the wire
  * must note about its recipient as it renders (the name a login gave them, which question a
- * `who` answers, the last error, for the answer to a refused login, the oldest line of history
+ * `who` answers, the last error, for the answer to a refused login, the oldest group line
  * shown).
  *
  * Shared: a group line reaches every IRC user with the same bytes, except its sender (IRC does
@@ -31,14 +31,15 @@ export class IrcWire implements Wire {
       peer.namesWanted = msg.online === undefined;
     }
     if (msg.type === 'error') peer.lastError = msg.code;
-    // Replayed lines come to each user on their own (never shared), so all of them pass here.
-    if (msg.type === 'msg' && msg.replay && msg.scope === 'group') peer.oldest = Math.min(peer.oldest ?? msg.id, msg.id);
+    peer.saw(msg);
     const ask = msg.type === 'who' ? peer.asked.shift() : undefined;
     return bytes(render(msg, peer, this.channel, ask));
   }
 
   shares(msg: ServerMessage, to: Peer): boolean {
     const peer = asPeer(to);
+    // Asked once for each recipient, also of the lines whose bytes are shared (never encoded for it).
+    peer.saw(msg);
     if (msg.type === 'notice') {
       if (msg.event === 'offline') return true;
       return (msg.event === 'join' || msg.event === 'leave' || msg.event === 'presence') && peer.joined;

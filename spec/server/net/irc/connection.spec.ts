@@ -234,6 +234,29 @@ describe('IRC listener: talking with native users (real TCP)', () => {
     expect(shown().slice(25)).to.deep.equal(range(1, 5));
   });
 
+  it('pages back from the oldest line seen live when nothing was replayed at login', async () => {
+    await stop();
+    await start({ rateCount: 100, historyOnJoin: 0 });
+    const bob = await srv.login('bob');
+    const say = async (from: number, to: number) => {
+      for (let i = from; i <= to; i++) {
+        bob.send({ type: 'say', text: `line ${i}` });
+        await bob.line();
+      }
+    };
+    await say(1, 10);
+    // Two IRC users: a live line's bytes are made for one of them and shared with the other.
+    const irc = [await register('alice'), await register('carol')];
+    await say(11, 15);
+    for (const c of irc) {
+      await c.next(privmsg('bob', '#tinychat', 'line 15'));
+      c.send('PRIVMSG tinychat :history 3');
+      await c.expect('NOTICE', /^3 older lines above; \/msg tinychat history for more\.$/);
+      const shown = c.all('PRIVMSG').filter((l) => l.nick === 'bob').map((l) => l.params[1]!.replace(/^\[[^\]]+\] /, ''));
+      expect(shown).to.deep.equal(['line 11', 'line 12', 'line 13', 'line 14', 'line 15', 'line 8', 'line 9', 'line 10']);
+    }
+  });
+
   it('shows native joins, leaves and offline marks as JOIN, PART and QUIT', async () => {
     const alice = await register('alice');
     const carol = await srv.login('carol');

@@ -27,6 +27,10 @@ describe('IRC render: the native commands a sentence names', () => {
     expect(render(notice({ event: 'history', message: '20 older lines above; /history for more.' }), alice, CH)).to.deep.equal([
       ':tinychat!service@tinychat NOTICE alice :20 older lines above; /msg tinychat history for more.',
     ]);
+    // Only the history's own sentences: others may say "/history" and mean something else.
+    expect(render(notice({ event: 'wall', message: 'see example.org/history and /history' }), alice, CH)).to.deep.equal([
+      ':tinychat!service@tinychat NOTICE alice :see example.org/history and /history',
+    ]);
     expect(render(notice({ event: 'pm_ended', user: 'bob', message: 'Type EXIT PM to leave.' }), alice, CH)).to.deep.equal([
       ':tinychat!service@tinychat NOTICE alice :Send /msg tinychat exit to leave.',
     ]);

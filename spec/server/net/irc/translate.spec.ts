@@ -218,11 +218,16 @@ describe('IRC translate: the channel and the questions', () => {
     expect(sent(run(p, 'PRIVMSG tinychat :history', 'PRIVMSG tinychat :HISTORY 5'))).to.deep.equal([{ type: 'history' }, { type: 'history', count: 5 }]);
     p.oldest = 42; // the wire notes it as replayed lines go out
     expect(sent(run(p, 'PRIVMSG tinychat :history 10'))).to.deep.equal([{ type: 'history', count: 10, before: 42 }]);
-    for (const bad of ['history 0', 'history 2.5', 'history ten', 'history 5 more']) {
+    for (const bad of ['history 0', 'history 0010', 'history 1e1', 'history +5', 'history 1000', 'history 2.5', 'history ten', 'history 5 more']) {
       const effects = run(p, `PRIVMSG tinychat :${bad}`);
       expect(sent(effects), bad).to.deep.equal([]);
       expect(replies(effects)[0], bad).to.equal(`:tinychat!service@tinychat NOTICE alice :Not a command: "${bad}".`);
     }
+    // The lines would go to the channel window: with it closed, nothing is asked for.
+    p.joined = false;
+    const parted = run(p, 'PRIVMSG tinychat :history');
+    expect(sent(parted)).to.deep.equal([]);
+    expect(replies(parted)).to.deep.equal([':tinychat!service@tinychat NOTICE alice :The history is shown in #tinychat: /join #tinychat first.']);
   });
 
   it('reads AWAY :message as the native away, and a bare AWAY as back', () => {

@@ -5,10 +5,10 @@
  * Retention as on one server: --history-days and --history-max.
  */
 import type { Clock } from '../../common/clock.js';
-import type { History, HistoryLine } from '../chat/history.js';
+import type { HistoryLine } from '../chat/history.js';
 import type { Logger } from '../logger.js';
 import { HISTORY_BYTES, parseHistoryLine } from '../store/history-file.js';
-import { RecentWindow } from '../store/recent-window.js';
+import { WindowedHistory } from '../store/recent-window.js';
 import { KEYS, type Redis } from './redis.js';
 
 export interface SharedHistoryOptions {
@@ -20,21 +20,14 @@ export interface SharedHistoryOptions {
   mine: () => boolean;
 }
 
-export class SharedHistory implements History {
-  readonly enabled = true;
-  /** The kept lines, in id order: read back from Redis and applied from the log, which may overlap. */
-  private readonly window: RecentWindow;
-
+/** The kept lines are in the window, in id order: read back from Redis and applied from the log, which may overlap. */
+export class SharedHistory extends WindowedHistory {
   private constructor(
     private readonly redis: Redis,
     private readonly options: SharedHistoryOptions,
   ) {
     const { days, max, clock } = options;
-    this.window = new RecentWindow({ days, max, clock, maxBytes: HISTORY_BYTES });
-  }
-
-  get lastId(): number {
-    return this.window.lastId;
+    super({ days, max, clock, maxBytes: HISTORY_BYTES });
   }
 
   /** Reads what Redis keeps (within retention). */
@@ -61,17 +54,5 @@ export class SharedHistory implements History {
       .lTrim(KEYS.history, -max, -1)
       .exec()
       .catch((e: Error) => log.warn(`History: line ${line.id} not written to Redis: ${e.message}`));
-  }
-
-  last(n: number): HistoryLine[] {
-    return this.window.last(n);
-  }
-
-  before(id: number, n: number): { lines: HistoryLine[]; older: boolean } {
-    return this.window.before(id, n);
-  }
-
-  after(id: number, max: number): { lines: HistoryLine[]; skipped: number } {
-    return this.window.after(id, max);
   }
 }

@@ -10,10 +10,10 @@
 import { mkdirSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Cancel, Clock } from '../../common/clock.js';
-import type { History, HistoryLine } from '../chat/history.js';
+import type { HistoryLine } from '../chat/history.js';
 import type { Logger } from '../logger.js';
 import { AppendLog } from './append-log.js';
-import { RecentWindow } from './recent-window.js';
+import { WindowedHistory } from './recent-window.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Text kept at most, whatever --history-max says. */
@@ -34,23 +34,17 @@ export interface HistoryOptions {
 
 const dayOf = (ts: number) => new Date(ts).toISOString().slice(0, 10);
 
-export class HistoryFile implements History {
-  readonly enabled = true;
-  /** The kept lines (ids only grow). */
-  private readonly window: RecentWindow;
+/** The kept lines are in the window (ids only grow); the files are what survives a restart. */
+export class HistoryFile extends WindowedHistory {
   /** File name → the newest line id in it, to know when a file holds nothing kept. */
   private readonly newestIn = new Map<string, number>();
   private readonly log: AppendLog;
   private stopSweep: Cancel | null = null;
 
   private constructor(private readonly options: HistoryOptions) {
-    this.log = new AppendLog({ clock: options.clock });
     const { days, max, clock } = options;
-    this.window = new RecentWindow({ days, max, clock, maxBytes: options.maxBytes ?? HISTORY_BYTES });
-  }
-
-  get lastId(): number {
-    return this.window.lastId;
+    super({ days, max, clock, maxBytes: options.maxBytes ?? HISTORY_BYTES });
+    this.log = new AppendLog({ clock });
   }
 
   /** Reads the kept files (dropping what retention ends) and starts the daily sweep. */
@@ -67,18 +61,6 @@ export class HistoryFile implements History {
     this.newestIn.set(name, line.id);
     this.window.trimWhenDue();
     this.log.append(join(this.options.dir, name), JSON.stringify(line)).catch((e: Error) => this.failed(e));
-  }
-
-  last(n: number): HistoryLine[] {
-    return this.window.last(n);
-  }
-
-  before(id: number, n: number): { lines: HistoryLine[]; older: boolean } {
-    return this.window.before(id, n);
-  }
-
-  after(id: number, max: number): { lines: HistoryLine[]; skipped: number } {
-    return this.window.after(id, max);
   }
 
   /** Forgets what retention ends and deletes the files that hold nothing kept any more. */

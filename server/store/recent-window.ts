@@ -8,7 +8,7 @@
  * a step has not dropped yet are never shown.
  */
 import type { Clock } from '../../common/clock.js';
-import type { HistoryLine } from '../chat/history.js';
+import type { History, HistoryLine } from '../chat/history.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Lines kept beyond `max` before a trim drops them: trimming per line would copy the whole window each time. */
@@ -113,6 +113,37 @@ export class RecentWindow {
   /** Lines in memory beyond `max` that trim() has not dropped yet. */
   private skip(): number {
     return Math.max(0, this.lines.length - this.options.max);
+  }
+}
+
+/**
+ * A History that answers every question from its RecentWindow: what the file history and the
+ * cluster's share. Each adds how a line is recorded (`record`) and where it goes.
+ */
+export abstract class WindowedHistory implements History {
+  readonly enabled = true;
+  protected readonly window: RecentWindow;
+
+  constructor(options: RecentWindowOptions) {
+    this.window = new RecentWindow(options);
+  }
+
+  abstract record(line: HistoryLine): void;
+
+  get lastId(): number {
+    return this.window.lastId;
+  }
+
+  last(n: number): HistoryLine[] {
+    return this.window.last(n);
+  }
+
+  before(id: number, n: number): { lines: HistoryLine[]; older: boolean } {
+    return this.window.before(id, n);
+  }
+
+  after(id: number, max: number): { lines: HistoryLine[]; skipped: number } {
+    return this.window.after(id, max);
   }
 }
 

@@ -157,7 +157,7 @@ export class Formatter {
     const to = m.scope === 'private' && m.to !== undefined ? ` -> ${safeLine(m.to)}` : '';
     const prefix = m.action ? `${head}* ${from}${to} ` : `${head}${from}${to}: `;
     const style: Style = m.replay ? 'history' : m.scope === 'private' ? 'private' : 'chat';
-    const mention = m.scope === 'group' && this.me !== null && foldName(m.from) !== foldName(this.me.name) && this.me.in(m.text);
+    const mention = m.scope === 'group' && this.me !== null && foldName(m.from) !== this.me.key && this.me.in(m.text);
     const indent = Math.min(prefix.length, MAX_INDENT);
     const at = m.action ? head.length + 2 : head.length;
     return chatLines(m.text).map((text, i) => ({

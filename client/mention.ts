@@ -14,8 +14,11 @@ const WORD = '[\\p{L}\\p{N}\\p{M}_]';
  */
 export class Mention {
   private readonly re: RegExp | null;
+  /** The name case-folded, to tell the user's own lines (folded once, as the pattern is made once). */
+  readonly key: string;
 
   constructor(readonly name: string) {
+    this.key = foldName(name);
     const escaped = name.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
     // A name may contain "." and "-", so those join words only when a letter follows them.
     // No 'g' flag: test() then keeps no lastIndex from one line to the next.

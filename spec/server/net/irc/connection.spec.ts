@@ -257,6 +257,14 @@ describe('IRC listener: talking with native users (real TCP)', () => {
     }
   });
 
+  it('says so when the server keeps no history (--history-days 0)', async () => {
+    await stop();
+    await start({ historyDays: 0 });
+    const alice = await register('alice');
+    alice.send('PRIVMSG tinychat :history');
+    await alice.expect('NOTICE', /^This server keeps no history\.$/);
+  });
+
   it('shows native joins, leaves and offline marks as JOIN, PART and QUIT', async () => {
     const alice = await register('alice');
     const carol = await srv.login('carol');

@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startRedis, type RedisServer } from './redis-proc.js';
-import { ProcMeter, spawnTarget, type Meter, type Target } from './server-proc.js';
+import { ProcMeter, spawnTarget, type Meter, type Target, type ThreadTimes } from './server-proc.js';
 
 const run = promisify(execFile);
 
@@ -27,8 +27,10 @@ class SumMeter implements Meter {
   takePeakKB(): number {
     return this.sum((m) => m.takePeakKB());
   }
-  threadSeconds(): { main: number; low: number } {
-    return { main: this.sum((m) => m.threadSeconds().main), low: this.sum((m) => m.threadSeconds().low) };
+  threadSeconds(): ThreadTimes {
+    const each = this.meters.map((m) => m.threadSeconds());
+    const add = (key: keyof ThreadTimes) => each.reduce((n, t) => n + t[key], 0);
+    return { main: add('main'), low: add('low'), mainWait: add('mainWait'), lowWait: add('lowWait') };
   }
   close(): void {
     for (const m of this.meters) m.close();

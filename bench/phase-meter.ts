@@ -1,14 +1,16 @@
 /**
  * Per-phase accounting: wall time, server CPU and RSS (from /proc), load-generator CPU (from the
- * workers), so the report can say who was busy in each phase and so which side was the limit.
+ * workers), the server threads' waits for a CPU and the machine's idle share, so the report can
+ * say who was busy in each phase and so which side was the limit.
  */
 import type { WorkerPool } from './pool.js';
 import type { PhaseFigures } from './report.js';
-import type { Meter } from './server-proc.js';
+import { cpus } from 'node:os';
+import { machineIdleSeconds, NO_THREAD_TIMES, type Meter, type ThreadTimes } from './server-proc.js';
 
 export class PhaseMeter {
   readonly done: PhaseFigures[] = [];
-  private current: { name: string; t: number; serverCpu: number; threads: { main: number; low: number }; loadCpu: number } | null = null;
+  private current: { name: string; t: number; serverCpu: number; threads: ThreadTimes; idle: number; loadCpu: number } | null = null;
 
   constructor(
     private readonly server: Meter | null,
@@ -18,7 +20,7 @@ export class PhaseMeter {
   async begin(name: string): Promise<void> {
     const loadCpu = await this.pool.cpuSeconds(true);
     this.server?.takePeakKB();
-    this.current = { name, t: performance.now(), serverCpu: this.server?.cpuSeconds() ?? NaN, threads: this.threads(), loadCpu };
+    this.current = { name, t: performance.now(), serverCpu: this.server?.cpuSeconds() ?? NaN, threads: this.threads(), idle: machineIdleSeconds(), loadCpu };
   }
 
   async end(): Promise<PhaseFigures> {
@@ -33,6 +35,9 @@ export class PhaseMeter {
       serverCpuS: serverCpu - c.serverCpu,
       serverMainCpuS: threads.main - c.threads.main,
       serverLowCpuS: threads.low - c.threads.low,
+      serverMainWaitS: threads.mainWait - c.threads.mainWait,
+      serverLowWaitS: threads.lowWait - c.threads.lowWait,
+      machineIdle: (machineIdleSeconds() - c.idle) / (seconds * cpus().length),
       loadCpuS: loadCpu - c.loadCpu,
       serverRssMB: (this.server?.rssKB() ?? NaN) / 1024,
       serverPeakMB: (this.server?.takePeakKB() ?? NaN) / 1024,
@@ -41,7 +46,7 @@ export class PhaseMeter {
     return figures;
   }
 
-  private threads(): { main: number; low: number } {
-    return this.server?.threadSeconds() ?? { main: NaN, low: NaN };
+  private threads(): ThreadTimes {
+    return this.server?.threadSeconds() ?? NO_THREAD_TIMES;
   }
 }

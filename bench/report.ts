@@ -74,6 +74,11 @@ export interface PhaseFigures {
   /** Of which the server's main thread (the event loop), and its lowest-priority threads (hashing). */
   serverMainCpuS: number;
   serverLowCpuS: number;
+  /** Seconds those threads were runnable but waited for a CPU (the kernel's run queue). */
+  serverMainWaitS: number;
+  serverLowWaitS: number;
+  /** Share of all the machine's CPUs that stood idle in the phase (0-1). */
+  machineIdle: number;
   loadCpuS: number;
   /** Server RSS at the end of the phase and the highest sampled during it. */
   serverRssMB: number;
@@ -312,14 +317,20 @@ function phaseLines(r: RunResult): string[] {
     ...r.phases.map(
       (p) =>
         `  ${p.name.padEnd(8)} ${p.seconds.toFixed(2).padStart(7)} s  server CPU ${num(p.serverCpuS, 2)} s (${pct(p.serverCpuS, p.seconds)} of a core; ` +
-        `event loop ${pct(p.serverMainCpuS, p.seconds)}, hash threads ${pct(p.serverLowCpuS, p.seconds)}), ` +
-        `load generator CPU ${num(p.loadCpuS, 2)} s (${pct(p.loadCpuS, p.seconds)} of a core), server RSS ${num(p.serverRssMB, 0)} MB (peak ${num(p.serverPeakMB, 0)})`,
+        `event loop ${busy(p.serverMainCpuS, p.serverMainWaitS, p.seconds)}, hash threads ${busy(p.serverLowCpuS, p.serverLowWaitS, p.seconds)}), ` +
+        `load generator CPU ${num(p.loadCpuS, 2)} s (${pct(p.loadCpuS, p.seconds)} of a core), machine idle ${pct(p.machineIdle, 1)}, ` +
+        `server RSS ${num(p.serverRssMB, 0)} MB (peak ${num(p.serverPeakMB, 0)})`,
     ),
   ];
 }
 
 function num(v: number, digits: number): string {
   return Number.isFinite(v) ? v.toFixed(digits) : '-';
+}
+
+/** "81% (17% waiting for a CPU)": a thread's share of the wall time on a CPU, and runnable off one. */
+function busy(cpu: number, wait: number, wall: number): string {
+  return Number.isFinite(wait) && wait > 0 ? `${pct(cpu, wall)} (${pct(wait, wall)} waiting for a CPU)` : pct(cpu, wall);
 }
 
 function pct(cpu: number, wall: number): string {

@@ -23,8 +23,8 @@ export interface Meter {
   hwmKB(): number;
   /** Highest RSS sampled since the last call, in KB, then starts over. */
   takePeakKB(): number;
-  /** CPU seconds of the main thread, and of the low-priority (hash) threads. */
-  threadSeconds(): { main: number; low: number };
+  /** CPU seconds of the main thread and of the low-priority (hash) threads, and their waits for a CPU. */
+  threadSeconds(): ThreadTimes;
   close(): void;
 }
 
@@ -144,6 +144,30 @@ function ticksPerSecond(): number {
   return clockTicks;
 }
 
+/**
+ * Seconds on a CPU of a process's main thread (the event loop) and of its lowest-priority threads
+ * (the hash threads), and seconds each spent runnable but waiting for a CPU (the run queue, from
+ * /proc/.../schedstat). A hash thread that waits while it has work is why logins can fall short
+ * of the raw hash rate on a busy machine: the scheduler, not a lack of jobs.
+ */
+export interface ThreadTimes {
+  main: number;
+  low: number;
+  mainWait: number;
+  lowWait: number;
+}
+
+export const NO_THREAD_TIMES: ThreadTimes = { main: NaN, low: NaN, mainWait: NaN, lowWait: NaN };
+
+/** Seconds a thread waited on a run queue (schedstat's second field, in ns); NaN where the kernel keeps none. */
+function runQueueWait(path: string): number {
+  try {
+    return Number(readFileSync(path, 'utf8').split(' ')[1]) / 1e9;
+  } catch {
+    return NaN;
+  }
+}
+
 /** CPU and memory of one process, read from /proc; it also keeps the peak RSS it has sampled. */
 export class ProcMeter implements Meter {
   private peakKB = 0;
@@ -162,24 +186,29 @@ export class ProcMeter implements Meter {
 
   /**
    * CPU seconds of the process's main thread (the event loop) and of its threads at the lowest
-   * priority (nice 19: the server's hash threads), so the report can say which one a login costs.
-   * Threads that have ended are in neither (they are in cpuSeconds()).
+   * priority (nice 19: the server's hash threads), so the report can say which one a login costs,
+   * with their waits for a CPU. Threads that have ended are in neither (they are in cpuSeconds()).
    */
-  threadSeconds(): { main: number; low: number } {
-    let main = NaN;
-    let low = 0;
+  threadSeconds(): ThreadTimes {
+    const times = { main: NaN, low: 0, mainWait: NaN, lowWait: 0 };
     try {
       for (const tid of readdirSync(`/proc/${this.pid}/task`)) {
-        const fields = statFields(`/proc/${this.pid}/task/${tid}/stat`);
+        const dir = `/proc/${this.pid}/task/${tid}`;
+        const fields = statFields(`${dir}/stat`);
         if (!fields) continue;
         const cpu = (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
-        if (Number(tid) === this.pid) main = cpu;
-        else if (Number(fields[16]) === 19) low += cpu;
+        if (Number(tid) === this.pid) {
+          times.main = cpu;
+          times.mainWait = runQueueWait(`${dir}/schedstat`);
+        } else if (Number(fields[16]) === 19) {
+          times.low += cpu;
+          times.lowWait += runQueueWait(`${dir}/schedstat`);
+        }
       }
     } catch {
-      return { main: NaN, low: NaN };
+      return NO_THREAD_TIMES;
     }
-    return { main, low };
+    return times;
   }
 
   /** Current resident set, in KB. */
@@ -216,6 +245,19 @@ export class ProcMeter implements Meter {
     } catch {
       return NaN;
     }
+  }
+}
+
+/**
+ * Seconds the machine's CPUs have been idle since boot, all CPUs added (/proc/stat: idle and
+ * iowait): with the phase's wall time, how much of the machine nobody used.
+ */
+export function machineIdleSeconds(): number {
+  try {
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+    return (Number(cpu[4]) + Number(cpu[5])) / ticksPerSecond();
+  } catch {
+    return NaN;
   }
 }
 

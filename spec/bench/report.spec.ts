@@ -9,7 +9,7 @@ function run(target: RunResult['target'], deliveriesPerS: number, p99Ms: number,
     chat: { sent: 100, expected: 1000, deliveries: 1000 - lost, lost, outOfOrder: 0, seconds: 1, deliveriesPerS, p50Ms: 1, p99Ms, maxMs: 9, meanMs: 1, sendLagMaxMs: NaN },
     server: { peakRssMB: 100, cpuS: 2, stdoutMB: 0, stderrMB: 0 },
     loadgen: { workers: 2, cpuS: 3, loopDelayP99Ms: 1, loopDelayMaxMs: 2, heartbeatLateMaxMs: 0 },
-    phases: [{ name: 'chat', seconds: 1, serverCpuS: 0.5, serverMainCpuS: 0.4, serverLowCpuS: 0, loadCpuS: 1, serverRssMB: 90, serverPeakMB: 95 }],
+    phases: [{ name: 'chat', seconds: 1, serverCpuS: 0.5, serverMainCpuS: 0.4, serverLowCpuS: 0, serverMainWaitS: NaN, serverLowWaitS: NaN, machineIdle: NaN, loadCpuS: 1, serverRssMB: 90, serverPeakMB: 95 }],
     closed: {},
     errors: {},
     notices: {},
@@ -45,5 +45,25 @@ describe('bench report', () => {
     expect(text).to.match(/chat: deliveries\/s\s+900,000\s+1,000,000\s+0\.90x/);
     expect(text).to.match(/chat: lost\s+3\s+0\s+-/);
     expect(text).to.include('server connections closed: closed by server x3');
+  });
+
+  it("says how long the server's threads waited for a CPU, and how much of the machine stood idle", () => {
+    const connect = { name: 'login', seconds: 10, serverCpuS: 11, serverMainCpuS: 2.5, serverLowCpuS: 8, serverMainWaitS: 1.6, serverLowWaitS: 1.7, machineIdle: 0.23 };
+    const real = { ...run('server', 0, 0, 0), phases: [{ ...connect, loadCpuS: 4, serverRssMB: 110, serverPeakMB: 125 }] };
+    const floor = { ...run('floor', 0, 0, 0), phases: [{ ...connect, serverMainWaitS: NaN, serverLowWaitS: NaN, machineIdle: NaN, loadCpuS: 1, serverRssMB: 50, serverPeakMB: 50 }] };
+    const report: Report = {
+      scenario: 'connect',
+      date: '2025-01-01T00:00:00.000Z',
+      machine: { nproc: 2, node: 'v20.0.0', cpu: 'test cpu' },
+      config: parseArgs(['--quick', '--scenario', 'connect']),
+      real,
+      floor,
+      ratios: ratios(real, floor),
+    };
+    const text = formatReport(report);
+    expect(text).to.include('event loop 25% (16% waiting for a CPU), hash threads 80% (17% waiting for a CPU))');
+    expect(text).to.include('machine idle 23%');
+    // Where the kernel keeps no schedstat, the share on a CPU is all there is.
+    expect(text).to.match(/floor phases:\n  login .* event loop 25%, hash threads 80%\), .* machine idle -,/);
   });
 });

@@ -111,14 +111,17 @@ export class FileTransfers {
     if (size === 0) return [fmt.error(`${safeLine(path)} is empty: nothing to send`)];
     if (size > limits.maxFile) return [fmt.error(`${safeLine(path)} is ${humanSize(size)}; this server relays files up to ${humanSize(limits.maxFile)}`)];
     const name = basename(full);
+    // The number is taken now, in the order the user typed /send: two files hash at different
+    // speeds, and /cancel's #N must not depend on which finished first.
+    const n = ++this.count;
     hashFile(full).then(
-      (sha256) => this.sendOffer(to, full, name, size, sha256),
+      (sha256) => this.sendOffer(n, to, full, name, size, sha256),
       (e: NodeJS.ErrnoException) => this.deps.show([fmt.error(`cannot read ${safeLine(path)}: ${e.code ?? e.message}`)]),
     );
     return [fmt.info(`Checking ${safeLine(name)} (${humanSize(size)}) before offering it to ${safeLine(to)}…`)];
   }
 
-  private sendOffer(to: string, path: string, name: string, size: number, sha256: Buffer): void {
+  private sendOffer(n: number, to: string, path: string, name: string, size: number, sha256: Buffer): void {
     const id = randomBytes(12).toString('base64url');
     const channel = this.deps.channelWith(to);
     const sealer = channel ? channel.fileSealer(id) : null;
@@ -128,7 +131,7 @@ export class FileTransfers {
     if (!this.deps.send({ type: 'file_offer', to, id, size, ...described })) {
       return this.deps.show([this.deps.fmt.notDelivered(`/send ${to} ${path}`, 'not connected')]);
     }
-    this.mine.set(id, { n: ++this.count, id, to, path, name, size, sealer, sending: null });
+    this.mine.set(id, { n, id, to, path, name, size, sealer, sending: null });
     this.unconfirmed.push(id);
   }
 
@@ -178,7 +181,7 @@ export class FileTransfers {
     const all = [
       ...[...this.mine.values()].map((m) => ({ n: m.n, who: m.to, line: `#${m.n}: ${safeLine(m.name)} to ${safeLine(m.to)}`, stop: () => this.cancelMine(m) })),
       ...[...this.theirs.values()].map((t) => ({ n: t.ref.n, who: t.ref.from, line: `#${t.ref.n}: ${safeLine(t.ref.name)} from ${safeLine(t.ref.from)}`, stop: () => this.cancelTheirs(t) })),
-    ];
+    ].sort((a, b) => a.n - b.n);
     const n = which && /^#\d+$/.test(which) ? Number(which.slice(1)) : undefined;
     const chosen = all.filter((x) => which === undefined || (n !== undefined ? x.n === n : foldName(x.who) === foldName(which)));
     if (chosen.length === 1) return chosen[0]!.stop();

@@ -45,21 +45,25 @@ describe('client/files/transfers: /send and /cancel', () => {
     expect(sent).to.deep.equal([]);
   });
 
-  it('/cancel: nothing to cancel, the one transfer, or which of several', async () => {
+  it('/cancel: nothing to cancel, the one transfer, or which of several, numbered in the order typed', async () => {
     expect(texts(files.cancel(undefined))).to.deep.equal(['! no file transfer to cancel']);
-    writeFileSync(join(dir, 'a.txt'), 'aaa');
+    // a.txt is typed first but is far larger, so its hash usually finishes after b.txt's: the
+    // numbers must still follow the order the user typed /send.
+    limits = { ...limits!, maxFile: 16 * 1024 * 1024 };
+    writeFileSync(join(dir, 'a.txt'), 'a'.repeat(8 * 1024 * 1024));
     writeFileSync(join(dir, 'b.txt'), 'bbb');
     files.offer('bob', join(dir, 'a.txt'));
     files.offer('cem', join(dir, 'b.txt'));
     await waitUntil(() => sent.length === 2, 'both offers sent');
+    const offers = sent as ClientMessage<'file_offer'>[];
+    const idOf = (name: string) => offers.find((o) => o.name === name)!.id;
     expect(texts(files.cancel(undefined))).to.deep.equal(['! more than one file transfer; say which: /cancel #N', '  #1: a.txt to bob', '  #2: b.txt to cem']);
     expect(texts(files.cancel('#7'))).to.deep.equal(['! no file transfer #7']);
     expect(texts(files.cancel('CEM'))).to.deep.equal(['Cancelled sending b.txt to cem.']);
-    const offerA = sent[0] as ClientMessage<'file_offer'>;
     expect(texts(files.cancel(undefined))).to.deep.equal(['Cancelled sending a.txt to bob.']);
     expect(sent.slice(2)).to.deep.equal([
-      { type: 'file_cancel', id: (sent[1] as ClientMessage<'file_offer'>).id },
-      { type: 'file_cancel', id: offerA.id },
+      { type: 'file_cancel', id: idOf('b.txt') },
+      { type: 'file_cancel', id: idOf('a.txt') },
     ]);
   });
 });

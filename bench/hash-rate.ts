@@ -1,7 +1,7 @@
 /**
  * The raw hash rate: what the server's hash threads could do if hashing were all they did.
  * `threads` worker threads (the server's --hash-threads) run the server's hash job (bcryptjs at
- * the run's cost, at the lowest CPU priority like the server's threads, so that both get the same
+ * the run's cost, at the same nice value as the server's threads, so that both get the same
  * share of a machine shared with other work), with nothing else from the bench running, for a
  * fixed time. Logins of existing accounts cost
  * one compare each and registrations one hash each, so these rates are what the bench's login and

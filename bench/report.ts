@@ -71,7 +71,7 @@ export interface PhaseFigures {
   name: string;
   seconds: number;
   serverCpuS: number;
-  /** Of which the server's main thread (the event loop), and its lowest-priority threads (hashing). */
+  /** Of which the server's main thread (the event loop), and its hash threads. */
   serverMainCpuS: number;
   serverLowCpuS: number;
   /** Seconds those threads were runnable but waited for a CPU (the kernel's run queue). */

@@ -6,6 +6,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { NODE_FLAGS, serverEnv } from '../server/runtime.js';
+import { HASH_THREAD_NICE } from '../server/store/hash-worker.js';
 import { BenchError } from './errors.js';
 
 const READY = /listening on (?:tcp|tls):\/\/(\S+):(\d+)/;
@@ -145,8 +146,8 @@ function ticksPerSecond(): number {
 }
 
 /**
- * Seconds on a CPU of a process's main thread (the event loop) and of its lowest-priority threads
- * (the hash threads), and seconds each spent runnable but waiting for a CPU (the run queue, from
+ * Seconds on a CPU of a process's main thread (the event loop) and of its hash threads (those at
+ * HASH_THREAD_NICE), and seconds each spent runnable but waiting for a CPU (the run queue, from
  * /proc/.../schedstat). A hash thread that waits while it has work is why logins can fall short
  * of the raw hash rate on a busy machine: the scheduler, not a lack of jobs.
  */
@@ -185,8 +186,8 @@ export class ProcMeter implements Meter {
   }
 
   /**
-   * CPU seconds of the process's main thread (the event loop) and of its threads at the lowest
-   * priority (nice 19: the server's hash threads), so the report can say which one a login costs,
+   * CPU seconds of the process's main thread (the event loop) and of its threads at
+   * HASH_THREAD_NICE (the server's hash threads), so the report can say which one a login costs,
    * with their waits for a CPU. Threads that have ended are in neither (they are in cpuSeconds()).
    */
   threadSeconds(): ThreadTimes {
@@ -200,7 +201,7 @@ export class ProcMeter implements Meter {
         if (Number(tid) === this.pid) {
           times.main = cpu;
           times.mainWait = runQueueWait(`${dir}/schedstat`);
-        } else if (Number(fields[16]) === 19) {
+        } else if (Number(fields[16]) === HASH_THREAD_NICE) {
           times.low += cpu;
           times.lowWait += runQueueWait(`${dir}/schedstat`);
         }

@@ -31,6 +31,8 @@ export class ProcessOutput {
   private pending: { fd: Fd; text: string }[] = [];
   private readonly pacer = new Pacer(() => this.write());
   private prompt: Prompt | null = null;
+  /** What the prompt's redraw wrote, while a batch collects it to go out in the same write. */
+  private redrawn: string | null = null;
 
   /**
    * `out` takes stdout's text; `err` stderr's, or null when stderr goes where stdout goes (then
@@ -53,7 +55,8 @@ export class ProcessOutput {
 
   /** Text for stdout now, outside any batch: a terminal's echo of what the operator types. */
   raw(text: string): void {
-    this.out.write(text);
+    if (this.redrawn !== null) this.redrawn += text;
+    else this.out.write(text);
   }
 
   /** While a prompt is set, every batch for stdout keeps it below (see the file comment). */
@@ -95,7 +98,17 @@ export class ProcessOutput {
     if (err !== '') this.err!.write(err);
     if (out === '') return;
     const prompt = this.prompt;
-    this.out.write(prompt ? prompt.erase() + out : out);
-    prompt?.redraw();
+    if (!prompt) return void this.out.write(out);
+    // Erase, output and the prompt drawn again in one write: in separate writes the terminal
+    // could show (or be read) with the prompt gone between them.
+    const erase = prompt.erase();
+    this.redrawn = '';
+    try {
+      prompt.redraw();
+    } finally {
+      const drawn = this.redrawn;
+      this.redrawn = null;
+      this.out.write(erase + out + drawn);
+    }
   }
 }

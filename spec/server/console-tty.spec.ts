@@ -47,8 +47,8 @@ describe('server console on a terminal', function () {
     await pty.type('sta');
     await pty.row(/^chat-server> sta$/);
     clients.push(await TestClient.login(port, 'alice'));
-    // Until the prompt is back below it: the output and the prompt's redraw are separate writes,
-    // and the terminal may be read between them.
+    // Until the prompt is back below it: the server writes both at once, but the terminal may
+    // be read between its reads of that one write.
     let rows = used(
       await pty.waitFor((rs) => rs.some((r) => r === 'Online users (1): alice') && used(rs).at(-1) === 'chat-server> sta', 'the online list, then the prompt'),
     );
@@ -65,7 +65,7 @@ describe('server console on a terminal', function () {
     await pty.type('t');
     await pty.row(/^chat-server> stats$/);
     await pty.keys('Enter');
-    // The answer, then the prompt: again two writes, which the terminal may be read between.
+    // The answer, then the prompt.
     rows = used(
       await pty.waitFor((rs) => rs.some((r) => r.startsWith('Active users: 1 |')) && used(rs).at(-1) === 'chat-server>', 'the stats answer, then the prompt'),
     );
@@ -75,7 +75,9 @@ describe('server console on a terminal', function () {
     const text = `wall ${'maintenance '.repeat(9)}tonight`; // 126 characters with the prompt: two rows
     await pty.type(text);
     clients.push(await TestClient.login(port, 'bob'));
-    rows = used(await pty.waitFor((rs) => rs.includes('Online users (2): alice, bob'), 'the second online list'));
+    rows = used(
+      await pty.waitFor((rs) => rs.includes('Online users (2): alice, bob') && used(rs).at(-1)?.endsWith('tonight') === true, 'the second online list, then the command'),
+    );
     expect(rows.slice(-2).join(''), rows.join('\n')).to.equal(`chat-server> ${text}`);
     expect(rows.filter((r) => r.startsWith('chat-server> wall')), 'the command drawn once').to.have.length(1);
     await pty.keys('Enter');

@@ -50,7 +50,7 @@ describe('process output', () => {
     expect(stderr.writes).to.deep.equal(['a log line\nanother\n']);
   });
 
-  it('on a terminal, erases the prompt before a batch and draws it again after; raw echo goes at once', async () => {
+  it('on a terminal, erases the prompt before a batch and draws it again after, in one write; raw echo goes at once', async () => {
     const tty = recorder();
     const out = new ProcessOutput(tty, null);
     out.hold({ erase: () => '<erase>', redraw: () => out.raw('> sta') });
@@ -59,7 +59,9 @@ describe('process output', () => {
     out.print('Online users (1): alice\n');
     expect(tty.writes).to.deep.equal(['s']);
     await turn();
-    expect(tty.writes).to.deep.equal(['s', '<erase>log line\nOnline users (1): alice\n', '> sta']);
+    expect(tty.writes).to.deep.equal(['s', '<erase>log line\nOnline users (1): alice\n> sta']);
+    out.raw('t');
+    expect(tty.writes.at(-1), 'echo after the batch goes at once again').to.equal('t');
     // Log lines that go elsewhere (stderr to a file) leave the prompt alone.
     const [term, file] = [recorder(), recorder()];
     const split = new ProcessOutput(term, file);

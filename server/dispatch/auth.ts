@@ -143,21 +143,26 @@ async function register(ctx: Ctx, user: string, password: string, features: Feat
     logins.revealed(caller.address);
     return chatError('PASSWORD_RULE', rule);
   }
-  const wait = logins.waitToRegister(caller.address);
-  if (wait > 0) return chatError('REGISTRATIONS_THROTTLED', wait).retryIn(wait);
   if (caller.closed) return null;
-  const hash = await hasher.hash(password, config.bcryptCost, () => !caller.closed);
-  // The name may have been taken while we hashed.
-  const after = taken();
-  if (after) return after;
+  const wait = logins.startRegistration(caller.address);
+  if (wait > 0) return chatError('REGISTRATIONS_THROTTLED', wait).retryIn(wait);
+  let created = false;
   try {
-    await store.create(user, hash, new Date(room.clock.now()));
-  } catch (e) {
-    if (e instanceof NameTaken) return chatError('NAME_TAKEN', user);
-    log.error(`Could not save account ${user}: ${(e as Error).message}`);
-    return chatError('STORE_FAILED');
+    const hash = await hasher.hash(password, config.bcryptCost, () => !caller.closed);
+    // The name may have been taken while we hashed.
+    const after = taken();
+    if (after) return after;
+    try {
+      await store.create(user, hash, new Date(room.clock.now()));
+    } catch (e) {
+      if (e instanceof NameTaken) return chatError('NAME_TAKEN', user);
+      log.error(`Could not save account ${user}: ${(e as Error).message}`);
+      return chatError('STORE_FAILED');
+    }
+    created = true;
+  } finally {
+    logins.endRegistration(caller.address, created);
   }
-  logins.registered(caller.address);
   logins.succeeded(foldName(user), caller.address);
   log.info(`User ${user} successfully registered`);
   if (caller.closed) return null;

@@ -13,10 +13,14 @@ export class FailureTracker {
     private readonly windowMs: number,
   ) {}
 
-  /** Seconds to wait before `key` may try again, or 0. */
-  waitFor(key: string, now: number): number {
+  /**
+   * Seconds to wait before `key` may try again, or 0. `pending` attempts are still running and
+   * take places too: once they end they are counted or give their place back, within seconds.
+   */
+  waitFor(key: string, now: number, pending = 0): number {
     const list = this.recent(key, now);
-    if (list.length < this.max) return 0;
+    if (list.length + pending < this.max) return 0;
+    if (list.length < this.max) return 1;
     return secondsUntil(list[0]! + this.windowMs, now);
   }
 

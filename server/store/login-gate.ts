@@ -10,7 +10,8 @@
  *   only known once bcrypt answers, so without this many connections guessing in parallel would
  *   all pass before the first failure was counted. A further attempt waits for a running check
  *   to finish and looks again;
- * - new accounts: `maxRegistrations` an hour per address.
+ * - new accounts: `maxRegistrations` an hour per address, registrations still hashing included,
+ *   so that many sent at once cannot all pass before the first is counted.
  */
 import type { Clock } from '../../common/clock.js';
 import { FailureTracker } from './failures.js';
@@ -36,6 +37,8 @@ export class LoginGate {
   private readonly byAddress: FailureTracker;
   private readonly byAccount: FailureTracker;
   private readonly registrations: FailureTracker;
+  /** Registrations under way (hashing, being saved), per address. */
+  private readonly registering = new Map<string, number>();
   /** Account (folded name) → addresses it logged in from, most recent last. */
   private readonly trusted = new Map<string, string[]>();
   /** Password checks running, per key. */
@@ -125,7 +128,25 @@ export class LoginGate {
 
   /** Seconds `address` must wait before it may create another account. */
   waitToRegister(address: string): number {
-    return this.registrations.waitFor(address, this.clock.monotonic());
+    return this.registrations.waitFor(address, this.clock.monotonic(), this.registering.get(address) ?? 0);
+  }
+
+  /**
+   * Takes a place for a registration from `address`, or says how long to wait. A place taken
+   * must be given back with endRegistration(), whatever happens to the registration.
+   */
+  startRegistration(address: string): number {
+    const wait = this.waitToRegister(address);
+    if (wait === 0) this.registering.set(address, (this.registering.get(address) ?? 0) + 1);
+    return wait;
+  }
+
+  /** The registration that took a place has ended: counted if it made an account. */
+  endRegistration(address: string, created: boolean): void {
+    const n = (this.registering.get(address) ?? 1) - 1;
+    if (n > 0) this.registering.set(address, n);
+    else this.registering.delete(address);
+    if (created) this.registered(address);
   }
 
   registered(address: string): void {

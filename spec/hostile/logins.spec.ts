@@ -153,6 +153,17 @@ describe('hostile: what a stranger can learn about names, and how fast', () => {
     clock.advance(3600_000);
     expect(await tryLogin(e, 'new4', 'pw')).to.include({ type: 'login_ok', created: true });
   });
+
+  it('does not let registrations sent at once outrun --max-registrations', async () => {
+    // A slow hash, so that every registration arrives while the first ones are still hashing.
+    srv = await startServer({ maxRegistrations: 2, bcryptCost: 10 });
+    const clients = await Promise.all(Array.from({ length: 6 }, () => connectFrom(srv.port, '127.0.0.35')));
+    const replies = await Promise.all(clients.map((c, i) => tryLogin(c, `burst${i}`, 'pw')));
+    const created = replies.filter((r) => r.type === 'login_ok');
+    const throttled = replies.filter((r) => r.type === 'error' && r.code === 'REGISTRATIONS_THROTTLED');
+    expect(created, JSON.stringify(replies)).to.have.length(2);
+    expect(throttled).to.have.length(4);
+  });
 });
 
 describe('hostile: password rules', () => {

@@ -89,6 +89,17 @@ describe('LoginGate', () => {
     expect(gate.waitToRegister('x')).to.equal(0);
   });
 
+  it('counts registrations still under way toward the hour, and gives back the place of one that made no account', () => {
+    // gate allows 3 an hour: three started at once fill it before any has finished.
+    for (let i = 0; i < 3; i++) expect(gate.startRegistration('x')).to.equal(0);
+    expect(gate.startRegistration('x'), 'all places taken by registrations under way').to.equal(1);
+    gate.endRegistration('x', false); // the name was taken meanwhile: no account, the place is free
+    expect(gate.startRegistration('x')).to.equal(0);
+    for (let i = 0; i < 3; i++) gate.endRegistration('x', true);
+    expect(gate.waitToRegister('x'), 'three accounts made this hour').to.equal(3600);
+    expect(gate.startRegistration('y')).to.equal(0);
+  });
+
   it('passes the place on when a woken waiter turns out to be throttled', async () => {
     // Two checks run from x: the address has no place left.
     const running: Admission[] = [await gate.admit('a1', 'x'), await gate.admit('a2', 'x')];

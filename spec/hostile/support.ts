@@ -7,7 +7,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import type { ServerMessage } from '../../common/protocol.js';
-import { TestClient } from '../support/harness.js';
+import { LOGIN_WAIT_MS, TestClient } from '../support/harness.js';
 
 /** spec/fixtures in the source tree (the specs run from dist/spec/hostile). */
 export const FIXTURES = fileURLToPath(new URL('../../../spec/fixtures/', import.meta.url));
@@ -42,12 +42,6 @@ export function tryLogin(c: TestClient, user: string, password: string): Promise
   return p;
 }
 
-/**
- * How long a spec waits for a login's answer: these logins queue behind real bcrypt hashes (cost
- * 10 or 11, on purpose), which on a busy 2-core machine take seconds, not the usual milliseconds.
- * What the specs check is the answer, never how fast it came.
- */
-const LOGIN_WAIT_MS = 20_000;
 
 /** A plain socket that records what it receives and when it closes: for bytes TestClient would refuse. */
 export interface RawClient {

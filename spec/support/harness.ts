@@ -84,6 +84,13 @@ type Predicate = (m: ServerMessage) => boolean;
  * A scripted client: sends typed messages, records everything it receives. Over TCP (`connect`,
  * `login`) or over any duplex stream handed to the server (`over`).
  */
+/**
+ * How long a spec waits for a login's answer: a login waits for a real bcrypt hash (cost 10 or 11
+ * in some specs, on purpose) on a thread at the lowest CPU priority, which on a busy two-core
+ * machine takes seconds, not the usual milliseconds. Specs check the answer, never its speed.
+ */
+export const LOGIN_WAIT_MS = 20_000;
+
 export class TestClient<S extends Duplex = net.Socket> {
   readonly received: ServerMessage[] = [];
   closed = false;
@@ -126,7 +133,7 @@ export class TestClient<S extends Duplex = net.Socket> {
   /** Connects and logs in; resolves with login_ok (or throws with the error frame's text). */
   static async login(port: number, user: string, password = 'pw', features?: Feature[]): Promise<TestClient & { me: ServerMessage<'login_ok'> }> {
     const c = await TestClient.connect(port);
-    const reply = await c.request({ type: 'login', user, password, ...(features ? { features } : {}) }, (m) => m.type === 'login_ok' || m.type === 'error');
+    const reply = await c.request({ type: 'login', user, password, ...(features ? { features } : {}) }, (m) => m.type === 'login_ok' || m.type === 'error', LOGIN_WAIT_MS);
     if (reply.type !== 'login_ok') throw new Error(`login of ${user} failed: ${JSON.stringify(reply)}`);
     return Object.assign(c, { me: reply });
   }
@@ -140,8 +147,8 @@ export class TestClient<S extends Duplex = net.Socket> {
   }
 
   /** Sends and waits for the first reply that matches. */
-  request(msg: ClientMessage, pred: Predicate): Promise<ServerMessage> {
-    const p = this.next(pred);
+  request(msg: ClientMessage, pred: Predicate, timeoutMs?: number): Promise<ServerMessage> {
+    const p = this.next(pred, timeoutMs);
     this.send(msg);
     return p;
   }

@@ -160,12 +160,17 @@ export interface ThreadTimes {
 
 export const NO_THREAD_TIMES: ThreadTimes = { main: NaN, low: NaN, mainWait: NaN, lowWait: NaN };
 
-/** Seconds a thread waited on a run queue (schedstat's second field, in ns); NaN where the kernel keeps none. */
-function runQueueWait(path: string): number {
+/**
+ * A thread's seconds on a CPU and seconds waiting on a run queue (schedstat's first two fields,
+ * in ns: finer than /proc's stat, whose 10 ms ticks can read a short phase's hashing as none);
+ * null where the kernel keeps none.
+ */
+function schedstat(path: string): { run: number; wait: number } | null {
   try {
-    return Number(readFileSync(path, 'utf8').split(' ')[1]) / 1e9;
+    const [run, wait] = readFileSync(path, 'utf8').split(' ').map(Number);
+    return Number.isFinite(run) && Number.isFinite(wait) ? { run: run! / 1e9, wait: wait! / 1e9 } : null;
   } catch {
-    return NaN;
+    return null;
   }
 }
 
@@ -197,13 +202,15 @@ export class ProcMeter implements Meter {
         const dir = `/proc/${this.pid}/task/${tid}`;
         const fields = statFields(`${dir}/stat`);
         if (!fields) continue;
-        const cpu = (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
+        const sched = schedstat(`${dir}/schedstat`);
+        const cpu = sched ? sched.run : (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
+        const wait = sched ? sched.wait : NaN;
         if (Number(tid) === this.pid) {
           times.main = cpu;
-          times.mainWait = runQueueWait(`${dir}/schedstat`);
+          times.mainWait = wait;
         } else if (Number(fields[16]) === HASH_THREAD_NICE) {
           times.low += cpu;
-          times.lowWait += runQueueWait(`${dir}/schedstat`);
+          times.lowWait += wait;
         }
       }
     } catch {

@@ -339,7 +339,7 @@ export class FileTransfers {
   /** The connection was lost: every transfer stops here (the server ends them too). */
   lost(): DisplayLine[] {
     const lines: DisplayLine[] = [];
-    for (const m of this.mine.values()) {
+    for (const m of [...this.mine.values()].sort((x, y) => x.n - y.n)) {
       m.sending?.close();
       lines.push(this.deps.fmt.error(`sending ${safeLine(m.name)} to ${safeLine(m.to)} stopped: the connection was lost`));
     }

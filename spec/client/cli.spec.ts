@@ -27,7 +27,7 @@ const CLIENT = fileURLToPath(new URL('../../client/main.js', import.meta.url));
 const KEY = fixture('test-key.pem');
 
 describe('chat-client (built, through a pipe)', function () {
-  this.timeout(10_000);
+  this.timeout(30_000);
   const servers: Running[] = [];
   const peers: TestClient[] = [];
 
@@ -383,7 +383,8 @@ describe('chat-client (built, through a pipe)', function () {
         expect(first.delivered).to.be.below(32 << 20);
         // Read its output, and it reads again.
         child.stdout.resume();
-        expect((await flood(socket!, first.delivered + (8 << 20))).stalled).to.equal(false);
+        // A long quiet window: a busy machine may pause the client for a moment without it having stopped.
+        expect((await flood(socket!, first.delivered + (8 << 20), 5000)).stalled).to.equal(false);
       } finally {
         child.kill('SIGKILL');
         rmSync(home, { recursive: true, force: true });

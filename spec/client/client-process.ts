@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WAIT_MS } from '../support/wait.js';
 
 const CLIENT = fileURLToPath(new URL('../../client/main.js', import.meta.url));
 
@@ -57,7 +58,7 @@ export class ClientProcess {
   }
 
   /** The next stdout line (after the last one waited for) that matches; earlier ones are skipped. */
-  waitFor(re: RegExp, timeoutMs = 5000): Promise<string> {
+  waitFor(re: RegExp, timeoutMs = WAIT_MS): Promise<string> {
     return this.until(() => {
       for (let i = this.cursor; i < this.out.length; i++) {
         if (re.test(this.out[i]!)) {
@@ -70,7 +71,7 @@ export class ClientProcess {
   }
 
   /** The exit code, waiting at most `timeoutMs`. */
-  exitCode(timeoutMs = 5000): Promise<number | null> {
+  exitCode(timeoutMs = WAIT_MS): Promise<number | null> {
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`timed out waiting for the exit; client output:\n${this.transcript}`)), timeoutMs);
       void this.exited.then((code) => {
@@ -137,7 +138,7 @@ function collect(stream: NodeJS.ReadableStream, into: string[], changed: () => v
 }
 
 /** Polls a condition the test cannot be told about (server counters), with a deadline. */
-export function eventually(cond: () => boolean, timeoutMs = 5000, what = 'a condition'): Promise<void> {
+export function eventually(cond: () => boolean, timeoutMs = WAIT_MS, what = 'a condition'): Promise<void> {
   return new Promise((resolve, reject) => {
     const start = Date.now();
     const tick = () => {

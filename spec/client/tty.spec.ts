@@ -14,7 +14,7 @@ const CLIENT = fileURLToPath(new URL('../../client/main.js', import.meta.url));
 const LINE_START = /^\[\d\d:\d\d:\d\d\] /;
 
 describe('chat-client in a terminal (tmux)', function () {
-  this.timeout(15_000);
+  this.timeout(30_000);
   let srv: Running;
 
   beforeEach(async () => {

@@ -129,7 +129,9 @@ describe('presence end to end (real processes)', function () {
     expect(passed.length).to.equal(killed); // nothing from the dead client
     expect(offline).to.include({ user: 'u' });
     expect(offline.online).to.deep.equal(['watcher']);
-    expect(after, `offline notice ${after} ms after SIGKILL`).to.be.within(19_000, 22_000);
+    // 20 s, plus up to a second for the sweep to come round, plus however late the server's
+    // sweeps were on a busy machine (each late sweep moves the deadlines out by as much).
+    expect(after, `offline notice ${after} ms after SIGKILL`).to.be.within(19_000, 24_000);
     // Between the kill and the offline mark the others heard nothing about u.
     const aboutU = watcher.all('notice').filter((n) => n.user === 'u').map((n) => n.event);
     expect(aboutU).to.deep.equal(['join', 'offline']);

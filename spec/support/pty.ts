@@ -10,6 +10,7 @@
 import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { WAIT_MS } from './wait.js';
 
 /** What the shell around the program prints when it ends, before the exit status. */
 const EXITED = 'pty: exit status ';
@@ -116,7 +117,7 @@ export class Pty {
   }
 
   /** Polls the screen until `pred` holds for its rows; resolves with them. */
-  async waitFor(pred: (rows: string[]) => boolean, what: string, ms = 5000): Promise<string[]> {
+  async waitFor(pred: (rows: string[]) => boolean, what: string, ms = WAIT_MS): Promise<string[]> {
     const deadline = Date.now() + ms;
     for (;;) {
       const rows = await this.screen();
@@ -127,13 +128,13 @@ export class Pty {
   }
 
   /** Waits for a row matching `re`; resolves with it. */
-  async row(re: RegExp, ms = 5000): Promise<string> {
+  async row(re: RegExp, ms = WAIT_MS): Promise<string> {
     const rows = await this.waitFor((rs) => rs.some((r) => re.test(r)), `a row matching ${re}`, ms);
     return rows.find((r) => re.test(r))!;
   }
 
   /** Waits for the program to exit; its exit status. */
-  async exitStatus(ms = 5000): Promise<number> {
+  async exitStatus(ms = WAIT_MS): Promise<number> {
     const said = await this.row(new RegExp(`^${EXITED}\\d+$`), ms);
     return Number(said.slice(EXITED.length));
   }

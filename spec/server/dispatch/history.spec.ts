@@ -25,6 +25,12 @@ describe('history and offline delivery (real server, real files)', () => {
     clients.push(c);
     return c;
   };
+  /** Logs in and out again, so that the account exists and its owner is offline. */
+  const away = async (name: string) => {
+    const c = await login(name);
+    c.send({ type: 'logout' });
+    await c.whenClosed();
+  };
   const say = async (c: TestClient, texts: string[]) => {
     for (const text of texts) c.send({ type: 'say', text });
     await c.sync();
@@ -136,7 +142,7 @@ describe('history and offline delivery (real server, real files)', () => {
       c.send({ type: 'logout' });
       await c.whenClosed();
     };
-    (await login('bob')).send({ type: 'logout' });
+    await away('bob');
     await stored('alice', 'a day and a second ago');
     clock.advance(12 * 3600_000);
     await stored('carol', 'half a day and a second ago');
@@ -149,7 +155,7 @@ describe('history and offline delivery (real server, real files)', () => {
 
   it('refuses past --offline-max waiting messages, and a /msg to a name that is no account stays an error', async () => {
     await start({ offlineMax: 2 });
-    (await login('dave')).send({ type: 'logout' });
+    await away('dave');
     const alice = await login('alice');
     for (const text of ['one', 'two']) {
       alice.send({ type: 'dm', to: 'dave', text });

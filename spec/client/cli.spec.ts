@@ -16,7 +16,7 @@ import { NAME_RULE } from '../../common/names.js';
 import type { ServerMessage } from '../../common/protocol.js';
 import { spawn } from 'node:child_process';
 import { startServer, TestClient, type Running } from '../support/harness.js';
-import { waitUntil } from '../support/wait.js';
+import { WAIT_MS, waitUntil } from '../support/wait.js';
 import { ClientProcess, eventually } from './client-process.js';
 import { FakeServer, flood, loginOk } from './fake-server.js';
 
@@ -245,7 +245,7 @@ describe('chat-client (built, through a pipe)', function () {
   it('sends heartbeats the server accepts, and to --udp-port when given', async () => {
     const srv = await server();
     await loggedIn(srv.port, 'alice', '--heartbeat-interval', '0.05');
-    await eventually(() => srv.server.counters.datagramsAccepted >= 2, 3000, 'two accepted heartbeats');
+    await eventually(() => srv.server.counters.datagramsAccepted >= 2, WAIT_MS, 'two accepted heartbeats');
 
     const relay = dgram.createSocket('udp4');
     await new Promise<void>((r) => relay.bind(0, '127.0.0.1', r));
@@ -312,7 +312,7 @@ describe('chat-client (built, through a pipe)', function () {
     const bob = await peer(second.port, 'bob');
     alice.write('I am back');
     expect(await bob.line()).to.include({ from: 'alice', text: 'I am back' });
-    await eventually(() => second.server.counters.datagramsAccepted > 0, 3000, 'a heartbeat on the new session');
+    await eventually(() => second.server.counters.datagramsAccepted > 0, WAIT_MS, 'a heartbeat on the new session');
   });
 
   it('says the connection is lost, then gives up after the heartbeat timeout and exits 1', async () => {

@@ -23,6 +23,7 @@ import { ClientProcess, eventually } from '../client/client-process.js';
 import { FakeUi } from '../client/fake-ui.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { startServer, TestClient, type Running } from '../support/harness.js';
+import { WAIT_MS } from '../support/wait.js';
 
 const MiB = 1024 * 1024;
 
@@ -200,7 +201,7 @@ describe('encrypted private chats and files between two clients (real server, re
       await alice.ui.waitFor(/Connection lost/);
       await bob.ui.waitFor(/alice reconnected: the session keys were renewed\./);
       // Lines wait until alice's client has bob's reply to the new keys (the prompt says so meanwhile).
-      await eventually(() => alice.ui.prompt === 'alice (private: bob, encrypted)> ', 2000, 'the keys renewed at alice');
+      await eventually(() => alice.ui.prompt === 'alice (private: bob, encrypted)> ', WAIT_MS, 'the keys renewed at alice');
       alice.type('still here after the blip');
       await bob.ui.waitFor(/\[encrypted\] alice -> bob: still here after the blip$/);
       expect(rec.all.includes(Buffer.from('still here'))).to.equal(false);
@@ -319,7 +320,7 @@ describe('encrypted private chats and files between two clients (real server, re
       await bob.ui.waitFor(/the file fake\.txt from mallory was not kept: it does not match the size and SHA-256 mallory announced/);
       const verdict = await evil.next((m) => m.type === 'transfer' && m.id === 'bad' && m.event === 'failed');
       expect(verdict).to.deep.include({ reason: 'check' });
-      await eventually(() => readdirSync(bob.downloads).length === 0, 2000, 'the partial file removed');
+      await eventually(() => readdirSync(bob.downloads).length === 0, WAIT_MS, 'the partial file removed');
       evil.close();
     });
 
@@ -334,10 +335,10 @@ describe('encrypted private chats and files between two clients (real server, re
       alice.write(`/send bob ${f.path}`);
       await bob.ui.waitFor(/alice wants to send you half\.bin/);
       bob.type('y');
-      await eventually(() => bob.ui.bars.some((b) => /^update \S+ \d+$/.test(b)), 5000, 'some chunks received');
+      await eventually(() => bob.ui.bars.some((b) => /^update \S+ \d+$/.test(b)), WAIT_MS, 'some chunks received');
       alice.kill();
       await bob.ui.waitFor(/the file half\.bin from alice did not come: .*the connection of alice or bob was lost.*; nothing was kept/);
-      await eventually(() => readdirSync(bob.downloads).length === 0, 2000, 'the partial file removed');
+      await eventually(() => readdirSync(bob.downloads).length === 0, WAIT_MS, 'the partial file removed');
       expect(srv.logs.join('\n')).to.match(/File transfer \S+ from alice to bob failed after \d+ of 2097152 bytes: lost/);
     });
 
@@ -355,7 +356,7 @@ describe('encrypted private chats and files between two clients (real server, re
       slow.socket.pause();
       // For want of acknowledgements the sender stops at the window (a quarter of --max-output).
       const window = MiB / 4;
-      await eventually(() => sentBytes() > window - 32 * 1024, 5000, 'the window filled');
+      await eventually(() => sentBytes() > window - 32 * 1024, WAIT_MS, 'the window filled');
       const before = sentBytes();
       expect(before).to.be.at.most(window);
       clock.advance(31_000);

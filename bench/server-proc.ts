@@ -6,7 +6,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { NODE_FLAGS, serverEnv } from '../server/runtime.js';
-import { HASH_THREAD_NICE } from '../server/store/hash-worker.js';
+import { HASH_THREAD_NICE } from '../server/store/hash-nice.js';
 import { BenchError } from './errors.js';
 
 const READY = /listening on (?:tcp|tls):\/\/(\S+):(\d+)/;

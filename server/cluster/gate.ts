@@ -2,7 +2,7 @@
  * The login throttle on a cluster: each server's LoginGate, told of every other server's news
  * (a failed login, a name revealed, an account registered, an owner's login), so a guesser who
  * spreads attempts over the servers meets the same limits as on one. The news travels in the log;
- * password checks running at once are still counted per server.
+ * password checks and registrations running at once are still counted per server.
  */
 import type { Clock } from '../../common/clock.js';
 import { LoginGate } from '../store/login-gate.js';

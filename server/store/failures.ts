@@ -15,7 +15,8 @@ export class FailureTracker {
 
   /**
    * Seconds to wait before `key` may try again, or 0. `pending` attempts are still running and
-   * take places too: once they end they are counted or give their place back, within seconds.
+   * take places too: once they end they are counted or give their place back, usually within a
+   * second (a hash), so that is the wait they cause.
    */
   waitFor(key: string, now: number, pending = 0): number {
     const list = this.recent(key, now);

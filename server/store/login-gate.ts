@@ -11,7 +11,8 @@
  *   all pass before the first failure was counted. A further attempt waits for a running check
  *   to finish and looks again;
  * - new accounts: `maxRegistrations` an hour per address, registrations still hashing included,
- *   so that many sent at once cannot all pass before the first is counted.
+ *   so that many sent at once cannot all pass before the first is counted (on a cluster, those
+ *   under way are counted per server, like running password checks; made accounts everywhere).
  */
 import type { Clock } from '../../common/clock.js';
 import { FailureTracker } from './failures.js';

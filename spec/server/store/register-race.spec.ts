@@ -21,15 +21,17 @@ describe('auth: concurrent registrations of one name (hasher held by the test)',
   let holding: boolean;
   const clients: TestClient[] = [];
 
-  beforeEach(async () => {
-    srv = await startServer();
+  /** A server whose hasher the test holds. */
+  const start = async (config: Parameters<typeof startServer>[0] = {}) => {
+    srv = await startServer(config);
     const hasher = (srv.server as unknown as { services: { hasher: Hasher } }).services.hasher;
     realHash = hasher.hash.bind(hasher);
     held = [];
     holding = true;
     hasher.hash = (password, cost, wanted) =>
       holding ? new Promise((resolve) => held.push({ password, resolve })) : realHash(password, cost, wanted);
-  });
+  };
+  beforeEach(async () => start());
   afterEach(async () => {
     clients.splice(0).forEach((c) => c.close());
     await srv.stop();
@@ -76,6 +78,36 @@ describe('auth: concurrent registrations of one name (hasher held by the test)',
     const ok = (await b.request({ type: 'login', user: 'bob', password: 'pw-b' }, (m) => m.type !== 'error')) as ServerMessage<'login_ok'>;
     expect(ok).to.deep.include({ type: 'login_ok', user: 'bob', created: true });
     expect(ok.online).to.deep.equal(['alice', 'bob']);
+  });
+
+  it('counts registrations being hashed toward --max-registrations, and the one that lost its name gives its place back', async () => {
+    await srv.stop();
+    await start({ maxRegistrations: 2 });
+    const [a, b, c] = [await connect(), await connect(), await connect()];
+    const [aReply, bReply] = [answer(a), answer(b)];
+    a.send({ type: 'login', user: 'alice', password: 'pw-a' });
+    b.send({ type: 'login', user: 'Alice', password: 'pw-b' });
+    await waitUntil(() => held.length === 2, 'both registrations to reach the hasher');
+    // Both places of this address are held by registrations under way: not a third.
+    expect(await c.request({ type: 'login', user: 'carol', password: 'pw' }, (m) => m.type === 'error')).to.deep.include({
+      code: 'REGISTRATIONS_THROTTLED',
+      retry: 1,
+    });
+    const hashes = [await realHash('pw-a', 4), await realHash('pw-b', 4)];
+    held[0]!.resolve(hashes[0]!);
+    held[1]!.resolve(hashes[1]!);
+    expect(await aReply).to.deep.include({ type: 'login_ok', user: 'alice', created: true });
+    expect(await bReply).to.include({ code: 'NAME_TAKEN' });
+    // b made no account: its place is free again, for one more, and then the hour is full.
+    holding = false;
+    expect(await c.request({ type: 'login', user: 'carol', password: 'pw' }, (m) => m.type === 'login_ok' || m.type === 'error')).to.deep.include({
+      type: 'login_ok',
+      created: true,
+    });
+    expect(await b.request({ type: 'login', user: 'dave', password: 'pw' }, (m) => m.type === 'error')).to.deep.include({
+      code: 'REGISTRATIONS_THROTTLED',
+      retry: 3600,
+    });
   });
 
   it('a resume sent while the login is still being checked is refused, and the login goes on', async () => {

@@ -42,7 +42,6 @@ export function tryLogin(c: TestClient, user: string, password: string): Promise
   return p;
 }
 
-
 /** A plain socket that records what it receives and when it closes: for bytes TestClient would refuse. */
 export interface RawClient {
   socket: net.Socket;

@@ -81,16 +81,16 @@ export async function startServer(config: Partial<ServerConfig> = {}, clock?: Cl
 type Predicate = (m: ServerMessage) => boolean;
 
 /**
- * A scripted client: sends typed messages, records everything it receives. Over TCP (`connect`,
- * `login`) or over any duplex stream handed to the server (`over`).
- */
-/**
  * How long a spec waits for a login's answer: a login waits for a real bcrypt hash (cost 10 or 11
  * in some specs, on purpose) on a thread at the lowest CPU priority, which on a busy two-core
  * machine takes seconds, not the usual milliseconds. Specs check the answer, never its speed.
  */
 export const LOGIN_WAIT_MS = 20_000;
 
+/**
+ * A scripted client: sends typed messages, records everything it receives. Over TCP (`connect`,
+ * `login`) or over any duplex stream handed to the server (`over`).
+ */
 export class TestClient<S extends Duplex = net.Socket> {
   readonly received: ServerMessage[] = [];
   closed = false;

@@ -144,9 +144,8 @@ async function register(ctx: Ctx, user: string, password: string, features: Feat
     return chatError('PASSWORD_RULE', rule);
   }
   if (caller.closed) return null;
-  const wait = logins.startRegistration(caller.address);
-  if (wait > 0) return chatError('REGISTRATIONS_THROTTLED', wait).retryIn(wait);
-  let created = false;
+  const place = logins.startRegistration(caller.address);
+  if (place.wait > 0) return chatError('REGISTRATIONS_THROTTLED', place.wait).retryIn(place.wait);
   try {
     const hash = await hasher.hash(password, config.bcryptCost, () => !caller.closed);
     // The name may have been taken while we hashed.
@@ -159,9 +158,9 @@ async function register(ctx: Ctx, user: string, password: string, features: Feat
       log.error(`Could not save account ${user}: ${(e as Error).message}`);
       return chatError('STORE_FAILED');
     }
-    created = true;
+    logins.registered(caller.address); // before the place is given back: counted all along
   } finally {
-    logins.endRegistration(caller.address, created);
+    place.release();
   }
   logins.succeeded(foldName(user), caller.address);
   log.info(`User ${user} successfully registered`);

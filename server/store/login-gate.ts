@@ -33,16 +33,15 @@ export interface Admission {
 
 const addrKey = (address: string) => `addr:${address}`;
 const userKey = (account: string) => `user:${account}`;
+const regKey = (address: string) => `reg:${address}`;
 
 export class LoginGate {
   private readonly byAddress: FailureTracker;
   private readonly byAccount: FailureTracker;
   private readonly registrations: FailureTracker;
-  /** Registrations under way (hashing, being saved), per address. */
-  private readonly registering = new Map<string, number>();
   /** Account (folded name) → addresses it logged in from, most recent last. */
   private readonly trusted = new Map<string, string[]>();
-  /** Password checks running, per key. */
+  /** Password checks running, per key; and registrations under way, per address (`reg:`). */
   private readonly running = new Map<string, number>();
   /**
    * Attempts waiting for a place, per key, first come first served. A finished check wakes one
@@ -89,16 +88,7 @@ export class LoginGate {
       wokenOn = full;
     }
     // Taken in the same turn as the check above, so no other attempt can slip in between.
-    for (const key of keys) this.running.set(key, (this.running.get(key) ?? 0) + 1);
-    let released = false;
-    return {
-      wait: 0,
-      release: () => {
-        if (released) return;
-        released = true;
-        for (const key of keys) this.leave(key);
-      },
-    };
+    return this.take(keys);
   }
 
   /** A wrong password for `account` from `address`. */
@@ -129,25 +119,17 @@ export class LoginGate {
 
   /** Seconds `address` must wait before it may create another account. */
   waitToRegister(address: string): number {
-    return this.registrations.waitFor(address, this.clock.monotonic(), this.registering.get(address) ?? 0);
+    return this.registrations.waitFor(address, this.clock.monotonic(), this.running.get(regKey(address)) ?? 0);
   }
 
   /**
-   * Takes a place for a registration from `address`, or says how long to wait. A place taken
-   * must be given back with endRegistration(), whatever happens to the registration.
+   * Takes a place for a registration from `address` among those under way, or says how long to
+   * wait. The place is given back with release(), whatever happens to the registration; one that
+   * made an account calls registered() first, so it is never counted nowhere.
    */
-  startRegistration(address: string): number {
+  startRegistration(address: string): Admission {
     const wait = this.waitToRegister(address);
-    if (wait === 0) this.registering.set(address, (this.registering.get(address) ?? 0) + 1);
-    return wait;
-  }
-
-  /** The registration that took a place has ended: counted if it made an account. */
-  endRegistration(address: string, created: boolean): void {
-    const n = (this.registering.get(address) ?? 1) - 1;
-    if (n > 0) this.registering.set(address, n);
-    else this.registering.delete(address);
-    if (created) this.registered(address);
+    return wait > 0 ? { wait, release: () => {} } : this.take([regKey(address)]);
   }
 
   registered(address: string): void {
@@ -171,6 +153,20 @@ export class LoginGate {
   private waitFor(key: string): number {
     const now = this.clock.monotonic();
     return key.startsWith('addr:') ? this.byAddress.waitFor(key, now) : this.byAccount.waitFor(key, now);
+  }
+
+  /** A place under each of `keys`, given back once however often release() is called. */
+  private take(keys: string[]): Admission {
+    for (const key of keys) this.running.set(key, (this.running.get(key) ?? 0) + 1);
+    let released = false;
+    return {
+      wait: 0,
+      release: () => {
+        if (released) return;
+        released = true;
+        for (const key of keys) this.leave(key);
+      },
+    };
   }
 
   private leave(key: string): void {

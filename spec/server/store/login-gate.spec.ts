@@ -91,13 +91,20 @@ describe('LoginGate', () => {
 
   it('counts registrations still under way toward the hour, and gives back the place of one that made no account', () => {
     // gate allows 3 an hour: three started at once fill it before any has finished.
-    for (let i = 0; i < 3; i++) expect(gate.startRegistration('x')).to.equal(0);
-    expect(gate.startRegistration('x'), 'all places taken by registrations under way').to.equal(1);
-    gate.endRegistration('x', false); // the name was taken meanwhile: no account, the place is free
-    expect(gate.startRegistration('x')).to.equal(0);
-    for (let i = 0; i < 3; i++) gate.endRegistration('x', true);
+    const places = [0, 1, 2].map(() => gate.startRegistration('x'));
+    expect(places.map((p) => p.wait)).to.deep.equal([0, 0, 0]);
+    expect(gate.startRegistration('x').wait, 'all places taken by registrations under way').to.equal(1);
+    places[0]!.release(); // the name was taken meanwhile: no account, the place is free
+    places[0]!.release(); // given back once only
+    places.push(gate.startRegistration('x'));
+    expect(places[3]!.wait).to.equal(0);
+    expect(gate.startRegistration('x').wait).to.equal(1);
+    for (const p of places.slice(1)) {
+      gate.registered('x');
+      p.release();
+    }
     expect(gate.waitToRegister('x'), 'three accounts made this hour').to.equal(3600);
-    expect(gate.startRegistration('y')).to.equal(0);
+    expect(gate.startRegistration('y').wait).to.equal(0);
   });
 
   it('passes the place on when a woken waiter turns out to be throttled', async () => {

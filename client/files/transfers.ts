@@ -78,6 +78,9 @@ interface Theirs {
 
 const keyOf = (from: string, id: string) => `${foldName(from)}/${id}`;
 
+/** Transfers in the order of their numbers, which is the order they were typed or offered. */
+const byNumber = (a: { n: number }, b: { n: number }) => a.n - b.n;
+
 export class FileTransfers {
   private readonly mine = new Map<string, Mine>();
   private readonly theirs = new Map<string, Theirs>();
@@ -181,7 +184,7 @@ export class FileTransfers {
     const all = [
       ...[...this.mine.values()].map((m) => ({ n: m.n, who: m.to, line: `#${m.n}: ${safeLine(m.name)} to ${safeLine(m.to)}`, stop: () => this.cancelMine(m) })),
       ...[...this.theirs.values()].map((t) => ({ n: t.ref.n, who: t.ref.from, line: `#${t.ref.n}: ${safeLine(t.ref.name)} from ${safeLine(t.ref.from)}`, stop: () => this.cancelTheirs(t) })),
-    ].sort((a, b) => a.n - b.n);
+    ].sort(byNumber);
     const n = which && /^#\d+$/.test(which) ? Number(which.slice(1)) : undefined;
     const chosen = all.filter((x) => which === undefined || (n !== undefined ? x.n === n : foldName(x.who) === foldName(which)));
     if (chosen.length === 1) return chosen[0]!.stop();
@@ -339,7 +342,7 @@ export class FileTransfers {
   /** The connection was lost: every transfer stops here (the server ends them too). */
   lost(): DisplayLine[] {
     const lines: DisplayLine[] = [];
-    for (const m of [...this.mine.values()].sort((x, y) => x.n - y.n)) {
+    for (const m of [...this.mine.values()].sort(byNumber)) {
       m.sending?.close();
       lines.push(this.deps.fmt.error(`sending ${safeLine(m.name)} to ${safeLine(m.to)} stopped: the connection was lost`));
     }

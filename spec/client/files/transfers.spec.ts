@@ -31,6 +31,18 @@ describe('client/files/transfers: /send and /cancel', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   const texts = (lines: { text: string }[]) => lines.map((l) => l.text.replace(/^\[[\d:]+\] /, ''));
+  /**
+   * /send a.txt to bob, then b.txt to cem. a.txt is typed first but is far larger, so its hash
+   * usually finishes after b.txt's: numbers and lists must still follow the order typed.
+   */
+  const offerTwo = async () => {
+    limits = { ...limits!, maxFile: 16 * 1024 * 1024 };
+    writeFileSync(join(dir, 'a.txt'), 'a'.repeat(8 * 1024 * 1024));
+    writeFileSync(join(dir, 'b.txt'), 'bbb');
+    files.offer('bob', join(dir, 'a.txt'));
+    files.offer('cem', join(dir, 'b.txt'));
+    await waitUntil(() => sent.length === 2, 'both offers sent');
+  };
 
   it('/send refuses, before sending anything, what the server would not take or is not a file', () => {
     writeFileSync(join(dir, 'empty'), '');
@@ -45,16 +57,18 @@ describe('client/files/transfers: /send and /cancel', () => {
     expect(sent).to.deep.equal([]);
   });
 
+  it('a lost connection stops every transfer, listed in the order typed', async () => {
+    await offerTwo();
+    expect(texts(files.lost())).to.deep.equal([
+      '! sending a.txt to bob stopped: the connection was lost',
+      '! sending b.txt to cem stopped: the connection was lost',
+    ]);
+    expect(texts(files.cancel(undefined)), 'nothing left').to.deep.equal(['! no file transfer to cancel']);
+  });
+
   it('/cancel: nothing to cancel, the one transfer, or which of several, numbered in the order typed', async () => {
     expect(texts(files.cancel(undefined))).to.deep.equal(['! no file transfer to cancel']);
-    // a.txt is typed first but is far larger, so its hash usually finishes after b.txt's: the
-    // numbers must still follow the order the user typed /send.
-    limits = { ...limits!, maxFile: 16 * 1024 * 1024 };
-    writeFileSync(join(dir, 'a.txt'), 'a'.repeat(8 * 1024 * 1024));
-    writeFileSync(join(dir, 'b.txt'), 'bbb');
-    files.offer('bob', join(dir, 'a.txt'));
-    files.offer('cem', join(dir, 'b.txt'));
-    await waitUntil(() => sent.length === 2, 'both offers sent');
+    await offerTwo();
     const offers = sent as ClientMessage<'file_offer'>[];
     const idOf = (name: string) => offers.find((o) => o.name === name)!.id;
     expect(texts(files.cancel(undefined))).to.deep.equal(['! more than one file transfer; say which: /cancel #N', '  #1: a.txt to bob', '  #2: b.txt to cem']);

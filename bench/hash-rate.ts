@@ -9,9 +9,12 @@
  * login is measured against.
  */
 import { Worker } from 'node:worker_threads';
+import { HASH_THREAD_NICE } from '../server/store/hash-nice.js';
+import type { HashThreadData } from '../server/store/hash-worker.js';
 import { PASSWORD } from './accounts.js';
 
-export interface HashJob {
+/** A measuring thread's orders; its nice value is the server's hash threads' (hash-worker.ts takes it). */
+export interface HashJob extends HashThreadData {
   op: 'compare' | 'hash';
   cost: number;
   password: string;
@@ -32,7 +35,7 @@ export interface HashRate {
 
 /** Runs `op` on `threads` threads for `ms`; how many per second in all, and CPU ms each. */
 async function measure(op: HashJob['op'], threads: number, cost: number, ms: number): Promise<{ perS: number; cpuMs: number }> {
-  const workers = Array.from({ length: threads }, () => new Worker(new URL('./hash-thread.js', import.meta.url), { workerData: { op, cost, password: PASSWORD, ms } satisfies HashJob }));
+  const workers = Array.from({ length: threads }, () => new Worker(new URL('./hash-thread.js', import.meta.url), { workerData: { op, cost, password: PASSWORD, ms, nice: HASH_THREAD_NICE } satisfies HashJob }));
   try {
     const next = (w: Worker) => new Promise<unknown>((resolve, reject) => w.once('message', resolve).once('error', reject));
     await Promise.all(workers.map(next)); // each has made its hash to compare against

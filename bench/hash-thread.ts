@@ -1,7 +1,7 @@
 /**
  * One thread of the raw hash-rate measurement (see hash-rate.ts): the server's own hash job
- * (server/store/hash-worker.ts, which also takes this thread to HASH_THREAD_NICE, as the
- * server's hash threads are), in a loop for the time given, then the count.
+ * (server/store/hash-worker.ts, which also takes this thread to the nice value in its orders,
+ * the server's hash threads' own), in a loop for the time given, then the count.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import run from '../server/store/hash-worker.js';

@@ -62,8 +62,6 @@ describe('architecture: the import rules', () => {
       ['common/text.ts', ''],
       ['server/chat/chat.ts', "import type { ClusterChat } from '../cluster/cluster-chat.js';"],
       ['server/cluster/replica.ts', "import { Room } from '../chat/room.js';\nimport { handlers } from '../dispatch/table.js';"],
-      ['bench/server-proc.ts', "import { HASH_THREAD_NICE } from '../server/store/hash-worker.js';"],
-      ['bench/hash-thread.ts', "import run from '../server/store/hash-worker.js';"],
     ]);
     expect(layeringProblems(tree).map((p) => p.split(':')[0])).to.deep.equal([
       'server/chat/room.ts imports server/net/connection.ts',
@@ -77,7 +75,6 @@ describe('architecture: the import rules', () => {
       'client/main.ts imports server/server.ts',
       'server/chat/chat.ts imports server/cluster/cluster-chat.ts',
       'server/cluster/replica.ts imports server/dispatch/table.ts',
-      'bench/server-proc.ts imports server/store/hash-worker.ts',
     ]);
   });
 

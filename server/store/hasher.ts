@@ -6,7 +6,8 @@
  * starting up, which makes the bound depend on timing.
  */
 import { Piscina } from 'piscina';
-import type { HashTask } from './hash-worker.js';
+import { HASH_THREAD_NICE } from './hash-nice.js';
+import type { HashTask, HashThreadData } from './hash-worker.js';
 
 /** The hash queue is full: try again later. */
 export class HasherBusy extends Error {}
@@ -46,6 +47,7 @@ export function createHasher(threads: number, queue: number): Hasher {
   const workers = Math.max(1, threads);
   const pool = new Piscina<HashTask, string | boolean>({
     filename: new URL('./hash-worker.js', import.meta.url).href,
+    workerData: { nice: HASH_THREAD_NICE } satisfies HashThreadData,
     minThreads: 1,
     maxThreads: workers,
     concurrentTasksPerWorker: JOBS_PER_THREAD,

@@ -70,13 +70,6 @@ const RULES: Rule[] = [
     forbidden: /^(server\/dispatch\/|common\/codec\.ts$)/,
     why: 'the cluster replicates changes to the chat, never commands or bytes',
   },
-  {
-    // The hasher takes its task type only; the bench's hash thread runs the job on purpose, and
-    // the hasher's spec checks that the main thread loading it is left alone.
-    files: /^(?!server\/store\/hasher\.ts$|bench\/hash-thread\.ts$|spec\/server\/store\/hasher\.spec\.ts$)/,
-    forbidden: /^server\/store\/hash-worker\.ts$/,
-    why: 'loading the hash job lowers the loading thread to the lowest CPU priority; its nice value is in hash-nice.ts',
-  },
 ];
 
 /** What only server/net/ may use of the codec, since only it encodes what the server sends. */

@@ -6,7 +6,8 @@ import { expect } from 'chai';
 import bcrypt from 'bcryptjs';
 import { readFileSync, readdirSync } from 'node:fs';
 import { HashAbandoned, HasherBusy, JOBS_PER_THREAD, createHasher, type Hasher } from '../../../server/store/hasher.js';
-// Loaded here on the main thread, as the bench does for the constant: it must not lower this thread.
+import { Worker } from 'node:worker_threads';
+// Loaded here on the main thread without a nice value to take: it must not lower this thread.
 import '../../../server/store/hash-worker.js';
 
 /** Nice value of every thread of this process, from /proc. */
@@ -41,6 +42,19 @@ describe('hasher', () => {
     expect(lowered, JSON.stringify([...after])).to.have.length.greaterThan(0);
   });
 
+  it('leaves another worker thread that loads the job without a nice value at its priority', async () => {
+    // As a bench worker that imports modules which import the job did: it ran at nice 19.
+    const job = new URL('../../../server/store/hash-worker.js', import.meta.url).href;
+    const code = `import(${JSON.stringify(job)}).then(() => require('node:worker_threads').parentPort.postMessage(
+      Number(require('node:fs').readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1].split(' ')[16])))`;
+    const worker = new Worker(code, { eval: true });
+    try {
+      expect(await new Promise((resolve, reject) => worker.once('message', resolve).once('error', reject))).to.equal(0);
+    } finally {
+      await worker.terminate();
+    }
+  });
+
   it('skips a job whose asker has gone by the time its turn comes, and runs the next one in line', async () => {
     const hash = await hasher.hash('pw', 4);
     const before = hasher.completed;
@@ -48,15 +62,15 @@ describe('hasher', () => {
     // other two wait in line behind them.
     const first = Array.from({ length: JOBS_PER_THREAD }, () => hasher.compare('pw', hash));
     let gone = false;
-    const abandoned = hasher.compare('pw', hash, () => !gone);
-    const next = hasher.compare('pw', hash, () => true);
-    gone = true; // this asker's connection closes while it waits
-    expect(await Promise.all(first)).to.deep.equal(first.map(() => true));
-    const outcome = await abandoned.then(
+    // Its outcome is taken at once: it is refused while the first jobs still run.
+    const abandoned = hasher.compare('pw', hash, () => !gone).then(
       () => 'ran',
       (e: unknown) => (e instanceof HashAbandoned ? 'abandoned' : String(e)),
     );
-    expect(outcome).to.equal('abandoned');
+    const next = hasher.compare('pw', hash, () => true);
+    gone = true; // this asker's connection closes while it waits
+    expect(await Promise.all(first)).to.deep.equal(first.map(() => true));
+    expect(await abandoned).to.equal('abandoned');
     expect(await next).to.equal(true);
     expect(hasher.completed - before).to.equal(JOBS_PER_THREAD + 1); // the abandoned job never reached a thread
   });

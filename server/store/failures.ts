@@ -1,7 +1,12 @@
 /**
  * Failed-login tracking for brute-force protection: after `max` failures for one key (an account
- * or an address) within `windowMs`, further attempts must wait until the oldest failure ages out.
- * Pure: the caller passes the time.
+ * or an address) within `windowMs`, further attempts must wait until enough of them age out.
+ * Pure: the caller passes the time, from a monotonic clock (times never go back).
+ *
+ * Only a key's `max` most recent failures are kept, oldest first: they decide every answer (the
+ * wait ends when the oldest of them ages out), they bound what one key can make us hold, and
+ * pruning from the front touches only what has aged out. The bench's registrations, all from one
+ * address under a limit set out of the way, used to filter a list of thousands on every one.
  */
 import { secondsUntil } from '../../common/clock.js';
 
@@ -20,26 +25,40 @@ export class FailureTracker {
    */
   waitFor(key: string, now: number, pending = 0): number {
     const list = this.recent(key, now);
-    if (list.length + pending < this.max) return 0;
-    if (list.length < this.max) return 1;
-    return secondsUntil(list[0]! + this.windowMs, now);
+    const count = list?.length ?? 0;
+    if (count + pending < this.max) return 0;
+    if (count < this.max) return 1;
+    return secondsUntil(list![0]! + this.windowMs, now);
   }
 
   fail(key: string, now: number): void {
+    // Without a limit nothing would ever wait: nothing to remember.
+    if (this.max === Infinity) return;
     const list = this.recent(key, now);
+    if (!list) {
+      this.failures.set(key, [now]);
+      return;
+    }
     list.push(now);
-    this.failures.set(key, list);
+    if (list.length > this.max) list.shift();
   }
 
   /** Drops entries that have aged out everywhere, so the map cannot grow without bound. */
   sweep(now: number): void {
-    for (const key of this.failures.keys()) if (this.recent(key, now).length === 0) this.failures.delete(key);
+    for (const key of this.failures.keys()) this.recent(key, now);
   }
 
-  private recent(key: string, now: number): number[] {
-    const list = (this.failures.get(key) ?? []).filter((t) => now - t < this.windowMs);
-    if (list.length) this.failures.set(key, list);
-    else this.failures.delete(key);
+  /** `key`'s failures within the window, oldest first, or undefined (and forgotten) if none. */
+  private recent(key: string, now: number): number[] | undefined {
+    const list = this.failures.get(key);
+    if (!list) return undefined;
+    let aged = 0;
+    while (aged < list.length && now - list[aged]! >= this.windowMs) aged++;
+    if (aged === list.length) {
+      this.failures.delete(key);
+      return undefined;
+    }
+    if (aged > 0) list.splice(0, aged);
     return list;
   }
 }

@@ -32,4 +32,31 @@ describe('FailureTracker (literal times)', () => {
     f.sweep(90_000);
     expect(f.waitFor('k', 90_000)).to.equal(0);
   });
+
+  it('with more failures than max, waits until enough have aged out, not just the oldest', () => {
+    const f = new FailureTracker(2, 60_000);
+    f.fail('addr:a', 0);
+    f.fail('addr:a', 10_000);
+    f.fail('addr:a', 20_000);
+    // At 60 s the failures of 10 s and 20 s are still two within the window: wait for 10 s's.
+    expect(f.waitFor('addr:a', 30_000)).to.equal(40);
+    expect(f.waitFor('addr:a', 69_999)).to.equal(1);
+    expect(f.waitFor('addr:a', 70_000)).to.equal(0);
+  });
+
+  it('counts pending attempts as places taken', () => {
+    const f = new FailureTracker(3, 60_000);
+    f.fail('reg:a', 0);
+    expect(f.waitFor('reg:a', 1000, 1)).to.equal(0);
+    expect(f.waitFor('reg:a', 1000, 2)).to.equal(1);
+    f.fail('reg:a', 1000);
+    f.fail('reg:a', 2000);
+    expect(f.waitFor('reg:a', 2000, 2)).to.equal(58);
+  });
+
+  it('without a limit never makes anyone wait', () => {
+    const f = new FailureTracker(Infinity, 60_000);
+    for (let t = 0; t < 1000; t++) f.fail('reg:a', t);
+    expect(f.waitFor('reg:a', 1000, 1000)).to.equal(0);
+  });
 });

@@ -13,6 +13,7 @@ import { foldName } from '../../common/names.js';
 import type { Feature, NoticeEvent, ServerMessage } from '../../common/protocol.js';
 import type { ServerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
+import { Announcer } from './announcer.js';
 import { NOTICES } from './notices.js';
 import type { Endpoint, Outbox } from './outbox.js';
 import { Presence } from './presence.js';
@@ -22,10 +23,10 @@ import { NO_HISTORY, MemoryMailbox, type History, type Mailbox } from './history
 import { Recall } from './recall.js';
 import { Undelivered } from './undelivered.js';
 import { NO_FEATURES, Session, type Credentials } from './session.js';
-import type { Cancel } from '../../common/clock.js';
-import type { ConsentState, Request } from './consent.js';
-import type { LimitsState } from './ratelimit.js';
-import type { UndeliveredState } from './undelivered.js';
+import { Unmutes } from './unmutes.js';
+import { Waiting } from './waiting.js';
+import type { Request } from './consent.js';
+import type { RoomState, SessionData } from './room-state.js';
 
 export type RoomConfig = Pick<
   ServerConfig,
@@ -52,41 +53,6 @@ export type EndReason = 'logout' | 'offline' | 'shutdown' | 'crowded' | 'kicked'
 /** What became of a heartbeat that named a session: taken, or why not. */
 export type BeatResult = 'accepted' | 'unknown-session' | 'replayed' | 'stale';
 
-/** A session as plain data (see Room.snapshot). */
-export interface SessionData {
-  name: string;
-  guest: boolean;
-  /** Where the user is (or was last) connected from. */
-  address: string;
-  /** Whose flood limit their messages count against (a guest's is the address they logged in from). */
-  limitKey: string;
-  id: string;
-  /** base64 */
-  secret: string;
-  token: string;
-  away: string | null;
-  awayTold: string[];
-  /** Connected (somewhere), or waiting for a resume. */
-  attached: boolean;
-  /** What the user's client can do (Session.features). */
-  features?: Feature[];
-}
-
-/**
- * Everything the room knows that follows from what users did, as plain data: what a cluster's
- * servers agree on, and a new one starts from (server/cluster/checkpoint.ts). Not in it: who is
- * connected here, presence, timers, history (each server keeps its own, or reads it back).
- */
-export interface RoomState {
-  lastId: number;
-  sessions: SessionData[];
-  /** Sessions waiting without a connection (folded names), longest waiting first, with the address each waits from. */
-  waiting: [string, string][];
-  consent: ConsentState;
-  limits: LimitsState;
-  undelivered: UndeliveredState;
-}
-
 /** A who reply must fit one frame header (64 KiB): 1,000 names of at most 32 characters do. */
 const WHO_MAX = 1000;
 
@@ -94,13 +60,6 @@ const WHO_MAX = 1000;
 export const SWEEP_MS = 1000;
 /** A stall worth a warning in the log. */
 const STALL_WARN_MS = 1000;
-/**
- * Users a second that presence summaries go to, at most: a summary goes to everyone online, one
- * socket write each (~10-30 µs here), so in a room of N users above this a summary goes out
- * every N / SUMMARY_RECIPIENTS_PER_S seconds instead of every second. Profiled, the summaries of
- * a 10,000-user login storm were most of the event loop's socket writes, more than the logins'.
- */
-export const SUMMARY_RECIPIENTS_PER_S = 1000;
 
 /**
  * Who decides what a sweep finds (users silent for the heartbeat timeout, private-chat requests
@@ -134,19 +93,16 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
   private readonly byId = new Map<string, Session<E>>();
   /** Sorted online names; null when the list changed since it was last sorted. */
   private sorted: readonly string[] | null = null;
-  /** Joins and leaves of a large room waiting for the next summary. */
-  private pending: { joined: string[]; left: string[] } = { joined: [], left: [] };
+  /** Who is told of joins and leaves, and when. */
+  private readonly announcer: Announcer<E>;
   /** The id of the last chat line: every `msg` gets the next one. */
   private lastId = 0;
-  /** Not before this (monotonic) is the next presence summary sent (see SUMMARY_RECIPIENTS_PER_S). */
-  private nextSummary = -Infinity;
   /** When the last sweep ran (monotonic), to tell a stalled server from silent users. */
   private lastSweep: number | undefined;
-  /** The "you can talk again" of each operator's mute, by flood-limit key, to cancel on a new one. */
-  private readonly unmutes = new Map<string, Cancel>();
-  /** Sessions waiting for a resume without a connection, longest waiting first, in all and by address. */
-  private readonly waiting = new Map<Session<E>, string>();
-  private readonly waitingFrom = new Map<string, Set<Session<E>>>();
+  /** The "you can talk again" after each mute. */
+  private readonly unmutes: Unmutes;
+  /** Sessions waiting for a resume without a connection (see lost()). */
+  private readonly waiting = new Waiting<Session<E>>();
 
   constructor(
     readonly config: RoomConfig,
@@ -161,6 +117,11 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     const { rateCount, rateWindow, muteSeconds } = config;
     this.limits = new Limits({ count: rateCount, windowMs: rateWindow * 1000, muteMs: muteSeconds * 1000 });
     this.privates = new PrivateChats(this, clock, log, config.pmTimeout, config.maxPmRequests);
+    this.announcer = new Announcer(this, config, SWEEP_MS, out, clock, (online) => this.emit('online', online));
+    this.unmutes = new Unmutes(this.limits, clock, ({ key, limitKey }) => {
+      const there = this.byKey(key);
+      if (there?.limitKey === limitKey) this.notice(there, 'unmuted', NOTICES.unmuted());
+    });
   }
 
   /**
@@ -230,7 +191,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     if (this.motd !== null) this.notice(session, 'motd', this.motd);
     this.recall.atLogin(session.key, name, guest, since);
     this.log.info(`${guest ? 'Guest' : 'User'} ${name} logged in from ${at.label}`);
-    this.announce('join', session, NOTICES.join(name));
+    this.announcer.announce('join', session, NOTICES.join(name));
     return session;
   }
 
@@ -241,7 +202,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
    * it may be another program than the one before).
    */
   resume(session: Session<E>, at: E, rekey = false, credentials?: Credentials, features?: readonly Feature[]): void {
-    this.unwait(session);
+    this.waiting.remove(session);
     if (rekey) {
       this.byId.delete(session.id);
       session.rekey(credentials);
@@ -272,28 +233,9 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     session.at = null;
     this.log.info(`Lost connection from ${session.name} (${at.label}): ${reason}`);
     this.emit('detached', session);
-    const here = this.wait(session, at.address);
+    const here = this.waiting.add(session, at.address);
     if (here.size > this.config.maxPerAddress) this.end(here.values().next().value!, 'crowded');
-    if (this.waiting.size > this.config.maxConnections) this.end(this.waiting.keys().next().value!, 'crowded');
-  }
-
-  /** `session` waits without a connection, counted against `address`; the sessions waiting from it. */
-  private wait(session: Session<E>, address: string): Set<Session<E>> {
-    this.waiting.set(session, address);
-    let here = this.waitingFrom.get(address);
-    if (!here) this.waitingFrom.set(address, (here = new Set()));
-    here.add(session);
-    return here;
-  }
-
-  /** `session` no longer waits without a connection (it resumed, or ended). */
-  private unwait(session: Session<E>): void {
-    const address = this.waiting.get(session);
-    if (address === undefined) return;
-    this.waiting.delete(session);
-    const here = this.waitingFrom.get(address)!;
-    here.delete(session);
-    if (here.size === 0) this.waitingFrom.delete(address);
+    if (this.waiting.size > this.config.maxConnections) this.end(this.waiting.oldest()!, 'crowded');
   }
 
   /**
@@ -305,7 +247,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     this.sessions.delete(session.key);
     this.byId.delete(session.id);
     this.presence.forget(session);
-    this.unwait(session);
+    this.waiting.remove(session);
     this.changed();
     session.end();
     this.emit('ended', session);
@@ -317,23 +259,23 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
       this.out.end(session.key, { type: 'bye', reason: 'shutdown', message: NOTICES.shutdown() });
     } else if (reason === 'logout') {
       this.log.info(`${session.name} logged out`);
-      this.announce('leave', session, NOTICES.leave(session.name));
+      this.announcer.announce('leave', session, NOTICES.leave(session.name));
       this.out.end(session.key, { type: 'bye', reason: 'logout', message: NOTICES.goodbye(session.name) });
     } else if (reason === 'crowded') {
       this.log.warn(`Session of ${session.name} ended: too many sessions waiting without a connection`);
-      this.announce('offline', session, NOTICES.gone(session.name));
+      this.announcer.announce('offline', session, NOTICES.gone(session.name));
       this.out.end(session.key);
     } else if (reason === 'unreachable') {
       this.log.warn(`${session.name} went offline: their server is gone`);
-      this.announce('offline', session, NOTICES.gone(session.name));
+      this.announcer.announce('offline', session, NOTICES.gone(session.name));
       this.out.end(session.key, { type: 'bye', reason: 'offline', message: NOTICES.you_offline(heartbeatTimeout) });
     } else if (reason === 'kicked') {
       this.log.warn(`${session.name} was removed by the operator${why ? `: ${why}` : ''}`);
-      this.announce('leave', session, NOTICES.kicked(session.name));
+      this.announcer.announce('leave', session, NOTICES.kicked(session.name));
       this.out.end(session.key, { type: 'bye', reason: 'kicked', message: NOTICES.you_kicked(why) });
     } else {
       this.log.info(`No heartbeat from ${session.name} for ${heartbeatTimeout} s: marked offline`);
-      this.announce('offline', session, NOTICES.offline(session.name, heartbeatTimeout));
+      this.announcer.announce('offline', session, NOTICES.offline(session.name, heartbeatTimeout));
       this.out.end(session.key, { type: 'bye', reason: 'offline', message: NOTICES.you_offline(heartbeatTimeout) });
     }
   }
@@ -454,7 +396,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     if (verdict.justMuted) {
       this.log.warn(`Rate limit: ${me.name} muted for ${this.config.muteSeconds} s`);
       this.notice(me, 'muted', NOTICES.muted(verdict.secondsLeft));
-      this.unmutedIn(me, this.config.muteSeconds * 1000);
+      this.unmutes.in(me, this.config.muteSeconds * 1000);
     } else {
       this.tell(me, chatError('MUTED', verdict.secondsLeft).retryIn(verdict.secondsLeft));
     }
@@ -524,7 +466,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     for (const r of this.privates.due()) verdicts.expired(r);
     this.limits.sweep(now);
     for (const s of this.presence.sweep(now)) verdicts.silent(s);
-    this.flushAnnouncements(now);
+    this.announcer.flush(now);
   }
 
   /** One server decides what its sweep finds at once. */
@@ -545,36 +487,13 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     this.limits.hold(who.limitKey, now + seconds * 1000, now);
     if (seconds > 0) {
       this.notice(who, 'muted', NOTICES.operator_muted(seconds));
-      return this.unmutedIn(who, seconds * 1000);
+      return this.unmutes.in(who, seconds * 1000);
     }
     // Lifted: free now, unless a flood mute of their own still runs (then told when it ends).
     const left = this.limits.mutedFor(who.limitKey, now);
-    if (left > 0) return this.unmutedIn(who, left * 1000);
-    this.cancelUnmute(who.limitKey);
+    if (left > 0) return this.unmutes.in(who, left * 1000);
+    this.unmutes.cancel(who.limitKey);
     this.notice(who, 'unmuted', NOTICES.unmuted());
-  }
-
-  /**
-   * "You can talk again", `ms` from now, to whoever then holds `who`'s limit (the same account,
-   * logged in again). One such timer per limit, whichever mute set it (a flood, the operator): a
-   * newer mute replaces it, and while another mute still holds it waits for that one.
-   */
-  private unmutedIn(who: Pick<Session<E>, 'key' | 'limitKey'>, ms: number): void {
-    const { key, limitKey } = who;
-    this.cancelUnmute(limitKey);
-    const cancel = this.clock.after(ms, () => {
-      this.unmutes.delete(limitKey);
-      const left = this.limits.mutedFor(limitKey, this.clock.monotonic());
-      if (left > 0) return this.unmutedIn(who, left * 1000);
-      const there = this.byKey(key);
-      if (there?.limitKey === limitKey) this.notice(there, 'unmuted', NOTICES.unmuted());
-    });
-    this.unmutes.set(limitKey, cancel);
-  }
-
-  private cancelUnmute(limitKey: string): void {
-    this.unmutes.get(limitKey)?.();
-    this.unmutes.delete(limitKey);
   }
 
   // ---- state ---------------------------------------------------------------------------------
@@ -585,7 +504,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
       (s): SessionData => ({
         name: s.name,
         guest: s.guest,
-        address: s.at?.address ?? this.waiting.get(s) ?? '',
+        address: s.at?.address ?? this.waiting.addressOf(s) ?? '',
         limitKey: s.limitKey,
         id: s.id,
         secret: s.secret.toString('base64'),
@@ -599,7 +518,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     return {
       lastId: this.lastId,
       sessions,
-      waiting: [...this.waiting].map(([s, address]) => [s.key, address]),
+      waiting: [...this.waiting.entries()].map(([s, address]) => [s.key, address]),
       consent: this.privates.consent.snapshot(),
       limits: this.limits.snapshot(),
       undelivered: this.undelivered.snapshot(),
@@ -625,7 +544,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     }
     for (const [key, address] of state.waiting) {
       const session = this.sessions.get(key);
-      if (session) this.wait(session, address);
+      if (session) this.waiting.add(session, address);
     }
     this.privates.consent.restore(state.consent);
     this.limits.restore(state.limits);
@@ -633,51 +552,10 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     this.changed();
   }
 
-  // ---- announcements -------------------------------------------------------------------------
+  // ---- the online list -------------------------------------------------------------------------
 
   private changed(): void {
     this.sorted = null;
-  }
-
-  /**
-   * The online list as sent to users: whole while the room is small, omitted when it is larger
-   * than announceLimit (a 10,000-name list per join would cost O(users²) bytes; /who pages it).
-   */
-  private onlineField(): { online?: string[]; count: number } {
-    const count = this.sessions.size;
-    return count <= this.config.announceLimit ? { online: [...this.online()], count } : { count };
-  }
-
-  /**
-   * Tells everyone else that `who` joined or left. In a small room (up to announceLimit users)
-   * at once, with the online list; in a large one the changes are gathered and sent as one
-   * summary a second (see flushAnnouncements), so a login storm costs O(users) a second, not
-   * O(users) a login, and at most SUMMARY_RECIPIENTS_PER_S writes a second however large the room.
-   */
-  private announce(event: 'join' | 'leave' | 'offline', who: Session<E>, text: string): void {
-    if (this.sessions.size <= this.config.announceLimit && this.pending.joined.length + this.pending.left.length === 0) {
-      const notice = { type: 'notice', event, message: text, ts: this.clock.now(), user: who.name, ...this.onlineField() } as const;
-      this.out.toRoom(notice, who.key);
-      this.emit('online', this.online());
-      return;
-    }
-    (event === 'join' ? this.pending.joined : this.pending.left).push(who.name);
-  }
-
-  /**
-   * Sends the gathered joins and leaves of a large room as one 'presence' notice: every second,
-   * or in a room of more than SUMMARY_RECIPIENTS_PER_S users, every N / SUMMARY_RECIPIENTS_PER_S
-   * seconds.
-   */
-  private flushAnnouncements(now: number): void {
-    const { joined, left } = this.pending;
-    if (joined.length + left.length === 0 || now < this.nextSummary) return;
-    // Half a sweep early, so a sweep that comes a little before its second still sends.
-    this.nextSummary = now + SWEEP_MS * Math.max(1, this.sessions.size / SUMMARY_RECIPIENTS_PER_S) - SWEEP_MS / 2;
-    this.pending = { joined: [], left: [] };
-    const message = NOTICES.presence(joined, left, this.sessions.size);
-    this.out.toRoom({ type: 'notice', event: 'presence', message, ts: this.clock.now(), ...this.onlineField() });
-    this.emit('online', this.online());
   }
 
   private loginOk(session: Session<E>, extra: { created: boolean; resumed?: boolean }): ServerMessage<'login_ok'> {
@@ -686,7 +564,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
       type: 'login_ok',
       user: session.name,
       guest: session.guest,
-      ...this.onlineField(),
+      ...this.announcer.onlineField(),
       session: session.id,
       secret: session.secret.toString('base64'),
       token: session.token,

@@ -13,7 +13,8 @@
  */
 import { ChatError, chatError } from '../../common/errors.js';
 import { foldName } from '../../common/names.js';
-import type { Room, RoomState } from '../chat/room.js';
+import type { Room } from '../chat/room.js';
+import type { RoomState } from '../chat/room-state.js';
 import { freshCredentials, type Session } from '../chat/session.js';
 import type { Logger } from '../logger.js';
 import type { BaseConnection } from '../net/connection.js';

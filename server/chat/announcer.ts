@@ -1,0 +1,80 @@
+/**
+ * Who is told that someone came or went. While the room is small (up to announceLimit users) each
+ * join and leave goes out at once, with the online list; in a large room they are gathered and
+ * sent as one 'presence' summary a second, so a login storm costs O(users) a second, not O(users)
+ * a login, and at most SUMMARY_RECIPIENTS_PER_S socket writes a second however large the room.
+ */
+import type { Clock } from '../../common/clock.js';
+import type { ServerMessage } from '../../common/protocol.js';
+import { NOTICES } from './notices.js';
+import type { Endpoint, Outbox } from './outbox.js';
+
+/**
+ * Users a second that presence summaries go to, at most: a summary goes to everyone online, one
+ * socket write each (~10-30 µs here), so in a room of N users above this a summary goes out
+ * every N / SUMMARY_RECIPIENTS_PER_S seconds instead of every second. Profiled, the summaries of
+ * a 10,000-user login storm were most of the event loop's socket writes, more than the logins'.
+ */
+export const SUMMARY_RECIPIENTS_PER_S = 1000;
+
+/** What the announcer needs of the room: who is online. */
+export interface Roll {
+  readonly count: number;
+  /** Online names, sorted. */
+  online(): readonly string[];
+}
+
+export class Announcer<E extends Endpoint> {
+  /** Joins and leaves of a large room waiting for the next summary. */
+  private pending: { joined: string[]; left: string[] } = { joined: [], left: [] };
+  /** Not before this (monotonic) is the next summary sent (see SUMMARY_RECIPIENTS_PER_S). */
+  private nextSummary = -Infinity;
+
+  /** `changed` hears the online list each time one went out (the room's `online` event). */
+  constructor(
+    private readonly roll: Roll,
+    private readonly config: { readonly announceLimit: number },
+    /** How often flush() is called (the room's sweep). */
+    private readonly periodMs: number,
+    private readonly out: Outbox<E>,
+    private readonly clock: Clock,
+    private readonly changed: (online: readonly string[]) => void,
+  ) {}
+
+  /**
+   * The online list as sent to users: whole while the room is small, omitted when it is larger
+   * than announceLimit (a 10,000-name list per join would cost O(users²) bytes; /who pages it).
+   */
+  onlineField(): { online?: string[]; count: number } {
+    const count = this.roll.count;
+    return count <= this.config.announceLimit ? { online: [...this.roll.online()], count } : { count };
+  }
+
+  /** Tells everyone but `who` (a folded name: `key`) that they joined or left: now, or in the next summary. */
+  announce(event: 'join' | 'leave' | 'offline', who: { name: string; key: string }, text: string): void {
+    if (this.roll.count <= this.config.announceLimit && this.pending.joined.length + this.pending.left.length === 0) {
+      const notice: ServerMessage<'notice'> = { type: 'notice', event, message: text, ts: this.clock.now(), user: who.name, ...this.onlineField() };
+      this.out.toRoom(notice, who.key);
+      this.changed(this.roll.online());
+      return;
+    }
+    (event === 'join' ? this.pending.joined : this.pending.left).push(who.name);
+  }
+
+  /**
+   * Sends the gathered joins and leaves as one summary, if any and if it is time (`now`,
+   * monotonic): every second, or in a room of more than SUMMARY_RECIPIENTS_PER_S users, every
+   * N / SUMMARY_RECIPIENTS_PER_S seconds.
+   */
+  flush(now: number): void {
+    const { joined, left } = this.pending;
+    if (joined.length + left.length === 0 || now < this.nextSummary) return;
+    const count = this.roll.count;
+    // Half a period early, so a sweep that comes a little before its second still sends.
+    this.nextSummary = now + this.periodMs * Math.max(1, count / SUMMARY_RECIPIENTS_PER_S) - this.periodMs / 2;
+    this.pending = { joined: [], left: [] };
+    const message = NOTICES.presence(joined, left, count);
+    this.out.toRoom({ type: 'notice', event: 'presence', message, ts: this.clock.now(), ...this.onlineField() });
+    this.changed(this.roll.online());
+  }
+}

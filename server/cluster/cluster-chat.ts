@@ -1,6 +1,6 @@
 /**
  * The Chat of a server in a cluster (`--redis URL`): each change a user asks for here is appended
- * to the one log all servers share (a Redis stream), and takes effect when this server reads it
+ * to the one log all servers share (a Redis stream: SharedLog), and takes effect when this server reads it
  * back and applies it, in the log's order, as every other server does (see Replica). So group
  * lines have one order on every screen, a name is taken once, and a private-chat request made on
  * one server is answered on another.
@@ -16,7 +16,7 @@
  * death, found by its lease (see Leases).
  */
 import { randomBytes } from 'node:crypto';
-import { ChatError, chatError } from '../../common/errors.js';
+import { chatError } from '../../common/errors.js';
 import type { Feature } from '../../common/protocol.js';
 import type { Chat } from '../chat/chat.js';
 import type { Request } from '../chat/consent.js';
@@ -29,22 +29,15 @@ import type { Delivery, Reach } from '../net/delivery.js';
 import { Elsewhere } from '../net/elsewhere.js';
 import type { Account } from '../store/accounts.js';
 import { SharedAccounts } from './accounts.js';
-import { CHECKPOINT_EVENTS, CHECKPOINT_MS, loadCheckpoint, missing, saveCheckpoint } from './checkpoint.js';
 import type { ReplicaClock } from './clock.js';
-import { decodeEvent, encodeEvent, FIELD, type ClusterEvent, type Envelope } from './events.js';
+import type { ClusterEvent } from './events.js';
 import { SharedGate } from './gate.js';
 import { SharedHistory } from './history.js';
 import { Leases, RENEW_MS } from './leases.js';
 import { SharedMailbox } from './mailbox.js';
-import { connect, entriesOf, KEYS, persists, redisTime, type Redis } from './redis.js';
-import { freshCreds, Replica, type Asker } from './replica.js';
-
-/** Changes asked for here and not yet applied, at most: past this, SERVER_BUSY. */
-const MAX_WAITING = 10_000;
-/** Events read from the log at a time. */
-const READ_COUNT = 1000;
-/** How long one blocking read waits (a stop ends it sooner). */
-const READ_BLOCK_MS = 2000;
+import { connect, persists, redisTime, type Redis } from './redis.js';
+import { freshCreds, Replica } from './replica.js';
+import { SharedLog } from './shared-log.js';
 
 export interface ClusterOptions {
   url: string;
@@ -67,11 +60,6 @@ export interface ClusterOptions {
 /** Why the cluster could not start: one line for the operator. */
 export class ClusterError extends Error {}
 
-interface Waiter extends Asker {
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-}
-
 export class ClusterChat implements Chat<Reach> {
   /** The shared login throttle and accounts, once started. */
   gate!: SharedGate;
@@ -81,20 +69,16 @@ export class ClusterChat implements Chat<Reach> {
   readonly replica: Replica;
   private cmd!: Redis;
   private reader!: Redis;
+  /** The shared log, once connected. */
+  private events: SharedLog | undefined;
   private leases!: Leases;
-  private ref = 0;
-  private readonly waiting = new Map<number, Waiter>();
   /** Sessions whose next change counts against their flood limit (see allow). */
   private readonly limitNext = new WeakSet<Session<Reach>>();
   /** Decisions sent to the log and not yet read back: requests expiring, users going offline. */
   private readonly expiring = new Set<string>();
   private readonly ending = new WeakSet<Session<Reach>>();
-  private connected = false;
   private stopped = false;
-  private following: Promise<void> | null = null;
   private stopTimers: (() => void)[] = [];
-  private sinceCheckpoint = 0;
-  private lastCheckpoint: { id: string; at: number } | null = null;
 
   constructor(
     private readonly room: Room<Reach>,
@@ -146,7 +130,10 @@ export class ClusterChat implements Chat<Reach> {
     }
     if (persisting === null) this.log.warn(`Cluster: could not ask Redis whether it persists (CONFIG is disabled); make sure appendonly is on`);
     this.clock.align(await redisTime(this.cmd));
-    this.watchConnection();
+    const hooks = { settled: (inc: string) => this.leases?.settled(inc), rejoin: () => this.rejoin(), restart: () => this.room.shutdown() };
+    const events = new SharedLog(this.cmd, this.reader, this.replica, hooks, this.clock, this.log, this.options.checkpointEvents);
+    this.events = events;
+    this.watchConnection(events);
     const mine = () => this.replica.mine();
     this.accounts = await SharedAccounts.open(this.cmd, (a: Account) => void this.post({ t: 'account', ...a }).catch(() => {}));
     this.gate = new SharedGate(this.options.maxFailures, this.clock, this.options.maxRegistrations, (news) => void this.post(news).catch(() => {}));
@@ -154,12 +141,12 @@ export class ClusterChat implements Chat<Reach> {
     this.history = historyDays > 0 ? await SharedHistory.open(this.cmd, { days: historyDays, max: historyMax, clock: this.clock, log: this.log, mine }) : null;
     this.mailbox = await SharedMailbox.open(this.cmd, { days: offlineDays, clock: this.clock, log: this.log, mine });
     this.room.remember({ ...(this.history ? { history: this.history } : {}), mailbox: this.mailbox });
-    await this.catchUp();
+    await events.catchUp();
     this.leases = new Leases(this.cmd, () => this.clock.monotonic(), this.options.leaseMs);
     await this.leases.renew(this.incarnation, node);
-    this.connected = true;
+    events.connected = true;
     await this.post({ t: 'hello', node });
-    this.following = this.follow();
+    events.follow();
     this.stopTimers.push(this.clock.every(RENEW_MS, () => void this.renew()));
     this.log.info(`Cluster: joined as ${node} on ${redact(url)} (${this.room.count} users online in the cluster, ${this.replica.nodes.size} other servers)`);
   }
@@ -177,7 +164,7 @@ export class ClusterChat implements Chat<Reach> {
 
   /** For the readiness probe: null while Redis answers and the log is followed; else why not. */
   async ready(): Promise<string | null> {
-    if (!this.connected) return `unreachable at ${redact(this.options.url)}`;
+    if (!this.events?.connected) return `unreachable at ${redact(this.options.url)}`;
     await this.cmd.ping();
     return null;
   }
@@ -187,14 +174,15 @@ export class ClusterChat implements Chat<Reach> {
     if (this.stopped) return;
     this.stopped = true;
     for (const stop of this.stopTimers) stop();
-    if (this.connected) {
+    const events = this.events;
+    if (events) events.stopped = true;
+    if (events?.connected) {
       await this.post({ t: 'gone', inc: this.incarnation, why: 'stopped' }).catch(() => {});
       await this.leases.release(this.incarnation).catch(() => {});
     }
-    for (const w of this.waiting.values()) w.reject(chatError('CLUSTER_DOWN'));
-    this.waiting.clear();
+    events?.abandon();
     await this.quit();
-    await this.following;
+    await events?.ended();
   }
 
   private async quit(): Promise<void> {
@@ -322,7 +310,7 @@ export class ClusterChat implements Chat<Reach> {
 
   /** Reports the server lives whose lease is gone. */
   private async judgeLeases(): Promise<void> {
-    if (!this.connected || this.stopped) return;
+    if (!this.events?.connected || this.stopped) return;
     const lives = new Set(this.replica.nodes.keys());
     for (const s of this.room.all()) {
       const home = this.replica.placement(s)?.home;
@@ -339,110 +327,20 @@ export class ClusterChat implements Chat<Reach> {
   }
 
   private async renew(): Promise<void> {
-    if (!this.connected) return;
+    if (!this.events?.connected) return;
     await this.leases.renew(this.incarnation, this.options.node).catch(() => {});
   }
 
   // ---- the log -------------------------------------------------------------------------------
 
-  /** Appends `event` and waits for it to be applied here: its outcome, or its refusal. */
+  /** Appends `event` and waits for it to be applied here (see SharedLog). */
   private ask<T>(event: ClusterEvent, at?: Reach): Promise<T> {
-    if (!this.connected) return Promise.reject(chatError('CLUSTER_DOWN'));
-    if (this.waiting.size >= MAX_WAITING) return Promise.reject(chatError('SERVER_BUSY'));
-    const r = ++this.ref;
-    return new Promise<T>((resolve, reject) => {
-      this.waiting.set(r, { resolve: resolve as (v: unknown) => void, reject, ...(at instanceof Elsewhere || !at ? {} : { at }) });
-      this.append({ ...event, o: this.incarnation, r }).catch(() => {
-        const w = this.waiting.get(r);
-        this.waiting.delete(r);
-        w?.reject(chatError('CLUSTER_DOWN'));
-      });
-    });
+    return this.events ? this.events.ask<T>(event, at) : Promise.reject(chatError('CLUSTER_DOWN'));
   }
 
   /** Appends `event`; nobody waits for its outcome. */
   private post(event: ClusterEvent): Promise<void> {
-    if (!this.connected && event.t !== 'hello') return Promise.reject(chatError('CLUSTER_DOWN'));
-    return this.append({ ...event, o: this.incarnation }).then(() => undefined);
-  }
-
-  private append(e: Envelope): Promise<string> {
-    return this.cmd.xAdd(KEYS.events, '*', { [FIELD]: encodeEvent(e) });
-  }
-
-  /** From the last checkpoint to the end of the log, before serving anyone. */
-  private async catchUp(): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      const cp = await loadCheckpoint(this.cmd);
-      if (cp) this.replica.restore(cp.state);
-      let from = cp?.id ?? '0-0';
-      this.replica.lastId = from;
-      let n = 0;
-      for (;;) {
-        const reply = await this.cmd.sendCommand(['XRANGE', KEYS.events, `(${from}`, '+', 'COUNT', String(READ_COUNT)]);
-        const entries = entriesOf(reply);
-        if (entries.length === 0) break;
-        for (const [id, fields] of entries) this.applyEntry(id, fields);
-        from = entries.at(-1)![0];
-        n += entries.length;
-      }
-      // The log was trimmed past the checkpoint we read (a newer one was written meanwhile): again.
-      if (cp && (await missing(this.cmd, cp.id)) && attempt < 3) {
-        this.room.shutdown();
-        continue;
-      }
-      this.lastCheckpoint = cp ? { id: cp.id, at: this.clock.monotonic() } : null;
-      this.log.info(`Cluster: caught up (${cp ? 'a checkpoint and ' : ''}${n} events)`);
-      return;
-    }
-  }
-
-  /** Reads the log as it grows, for as long as the server runs; waits out Redis's absences. */
-  private async follow(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        const reply = await this.reader.sendCommand(['XREAD', 'COUNT', String(READ_COUNT), 'BLOCK', String(READ_BLOCK_MS), 'STREAMS', KEYS.events, this.replica.lastId]);
-        for (const [id, fields] of entriesOf(reply)) this.applyEntry(id, fields);
-        this.checkpointIfDue();
-      } catch {
-        if (this.stopped) return;
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    }
-  }
-
-  private applyEntry(id: string, fields: string[]): void {
-    this.sinceCheckpoint++;
-    const i = fields.indexOf(FIELD);
-    const e = i >= 0 ? decodeEvent(fields[i + 1] ?? '') : null;
-    if (!e) {
-      this.replica.lastId = id;
-      this.log.warn(`Cluster: skipped log entry ${id}: not an event`);
-      return;
-    }
-    const w = e.o === this.incarnation && e.r !== undefined ? this.waiting.get(e.r) : undefined;
-    if (w) this.waiting.delete(e.r!);
-    try {
-      const outcome = this.replica.apply(id, e, w);
-      // A server's life declared over: its lease need not be reported again.
-      if (e.t === 'gone') this.leases?.settled(e.inc);
-      if (outcome instanceof Promise) outcome.then(w?.resolve, (err: unknown) => this.failed(id, e, err, w));
-      else w?.resolve(outcome);
-    } catch (err) {
-      if (w) w.reject(err);
-      else if (!(err instanceof ChatError)) this.log.error(`Cluster: event ${id} (${e.t}) failed: ${(err as Error).stack ?? err}`);
-    }
-    if (e.t === 'gone' && e.inc === this.incarnation && !this.stopped) this.rejoin();
-  }
-
-  /**
-   * What an applied change left to do failed (an offline message not written to Redis): its
-   * asker hears "not delivered"; a refusal is theirs as it is.
-   */
-  private failed(id: string, e: Envelope, err: unknown, w: Waiter | undefined): void {
-    if (err instanceof ChatError) return w?.reject(err);
-    this.log.warn(`Cluster: event ${id} (${e.t}) did not finish: ${(err as Error).message}`);
-    w?.reject(chatError('CLUSTER_DOWN'));
+    return this.events ? this.events.post(event) : Promise.reject(chatError('CLUSTER_DOWN'));
   }
 
   /**
@@ -457,33 +355,19 @@ export class ClusterChat implements Chat<Reach> {
     this.post({ t: 'hello', node: this.options.node }).catch(() => {});
   }
 
-  /** The oldest living server writes a checkpoint every CHECKPOINT_EVENTS events or CHECKPOINT_MS. */
-  private checkpointIfDue(): void {
-    const keeper = [...this.replica.nodes.keys()].sort()[0];
-    if (keeper !== this.incarnation || this.sinceCheckpoint === 0) return;
-    const now = this.clock.monotonic();
-    const age = now - (this.lastCheckpoint?.at ?? 0);
-    if (this.sinceCheckpoint < (this.options.checkpointEvents ?? CHECKPOINT_EVENTS) && age < CHECKPOINT_MS) return;
-    const previous = this.lastCheckpoint?.id ?? null;
-    const cp = { id: this.replica.lastId, state: this.replica.snapshot() };
-    this.sinceCheckpoint = 0;
-    this.lastCheckpoint = { id: cp.id, at: now };
-    saveCheckpoint(this.cmd, cp, previous, this.clock.now()).catch((e: Error) => this.log.warn(`Cluster: checkpoint not written: ${e.message}`));
-  }
-
   /** Tells this server's users when Redis goes away and comes back, and logs both. */
-  private watchConnection(): void {
+  private watchConnection(events: SharedLog): void {
     const url = redact(this.options.url);
     this.cmd.on('error', (e: Error) => {
-      if (!this.connected || this.stopped) return;
-      this.connected = false;
+      if (!events.connected || this.stopped) return;
+      events.connected = false;
       this.leases?.down();
       this.log.warn(`Cluster: lost Redis at ${url} (${e.message}); reconnecting; users here stay connected`);
       this.tellLocal('paused', NOTICES.paused());
     });
     this.cmd.on('ready', () => {
-      if (this.connected || this.stopped || !this.leases) return;
-      this.connected = true;
+      if (events.connected || this.stopped || !this.leases) return;
+      events.connected = true;
       this.leases.up();
       this.log.info(`Cluster: Redis at ${url} is back; chat resumed`);
       void this.renew();

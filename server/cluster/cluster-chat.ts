@@ -1,9 +1,9 @@
 /**
  * The Chat of a server in a cluster (`--redis URL`): each change a user asks for here is appended
- * to the one log all servers share (a Redis stream: SharedLog), and takes effect when this server reads it
- * back and applies it, in the log's order, as every other server does (see Replica). So group
- * lines have one order on every screen, a name is taken once, and a private-chat request made on
- * one server is answered on another.
+ * to the one log all servers share (a Redis stream, see SharedLog), and takes effect when this
+ * server reads it back and applies it, in the log's order, as every other server does (see
+ * Replica). So group lines have one order on every screen, a name is taken once, and a
+ * private-chat request made on one server is answered on another.
  *
  * A connection's changes are appended in the order they were asked for (one Redis connection
  * keeps the order of its commands), and the caller's promise settles once its change is applied

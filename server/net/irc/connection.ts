@@ -17,11 +17,13 @@ import type { Cancel } from '../../../common/clock.js';
 import { ChatError } from '../../../common/errors.js';
 import type { ClientMessage } from '../../../common/protocol.js';
 import { BaseConnection, type ConnectionEvents, type ConnectionOptions } from '../connection.js';
+import type { Effect, IrcContext } from './effects.js';
 import { LineSplitter } from './lines.js';
 import { ircLine, parseLine } from './parse.js';
 import { IrcPeer, type Ask } from './peer.js';
+import { refused } from './registration.js';
 import { SERVER, numeric } from './render.js';
-import { refused, translate, type Effect, type IrcContext } from './translate.js';
+import { translate } from './translate.js';
 import { bytes, type IrcWire } from './wire.js';
 
 /** The server's PING, the same bytes for every connection: made once. */

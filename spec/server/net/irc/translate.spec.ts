@@ -7,7 +7,9 @@ import { expect } from 'chai';
 import { ChatError } from '../../../../common/errors.js';
 import { parseLine, type IrcMessage } from '../../../../server/net/irc/parse.js';
 import { IrcPeer } from '../../../../server/net/irc/peer.js';
-import { refused, translate, type Effect } from '../../../../server/net/irc/translate.js';
+import type { Effect } from '../../../../server/net/irc/effects.js';
+import { refused } from '../../../../server/net/irc/registration.js';
+import { translate } from '../../../../server/net/irc/translate.js';
 
 const ctx = { channel: '#tinychat', maxBody: 65536 };
 

@@ -33,7 +33,8 @@ export const ERRORS = {
   NO_SUCH_USER: (user: string) => `${user} is not online`,
   MAILBOX_FULL: (user: string, n: number) => `${user} already has ${n} messages waiting; yours was not kept`,
   NOT_AWAY: () => 'you are not marked as away',
-  MUTED: (seconds: number) => `you are muted for sending too fast; try again in ${seconds} s`,
+  MUTED: (seconds: number, byOperator = false) =>
+    `${byOperator ? 'the operator muted you' : 'you are muted for sending too fast'}; try again in ${seconds} s`,
   // Private sessions.
   PM_SELF: () => 'you cannot start a private chat with yourself',
   PM_BUSY: (user: string) => `${user} is already in a private chat`,

@@ -12,8 +12,8 @@ export interface RateRule {
 
 export type Verdict =
   | { ok: true }
-  /** `justMuted`: this message crossed the line (say so once, and log it). */
-  | { ok: false; justMuted: boolean; secondsLeft: number };
+  /** `justMuted`: this message crossed the line (say so once, and log it); `byOperator`: held by the operator's mute. */
+  | { ok: false; justMuted: boolean; secondsLeft: number; byOperator?: true };
 
 export class RateLimiter {
   /** Send times of the last `count` accepted messages, oldest first. */
@@ -91,7 +91,7 @@ export class Limits {
   hit(key: string, now: number): Verdict {
     if (this.held.size > 0) {
       const until = this.held.get(key);
-      if (until !== undefined && now < until) return { ok: false, justMuted: false, secondsLeft: secondsUntil(until, now) };
+      if (until !== undefined && now < until) return { ok: false, justMuted: false, secondsLeft: secondsUntil(until, now), byOperator: true };
     }
     const entry = this.byKey.get(key) ?? { limiter: new RateLimiter(this.rule), last: now };
     this.byKey.delete(key);
@@ -109,6 +109,11 @@ export class Limits {
   mutedFor(key: string, now: number): number {
     const until = Math.max(this.held.get(key) ?? 0, this.byKey.get(key)?.limiter.until ?? 0);
     return until > now ? secondsUntil(until, now) : 0;
+  }
+
+  /** Whether the operator's mute holds `key` at `now` (it is what the user is told first). */
+  heldByOperator(key: string, now: number): boolean {
+    return (this.held.get(key) ?? 0) > now;
   }
 
   /** The operator mutes `key` until `until` (monotonic ms); an `until` not after `now` lifts it. */

@@ -398,7 +398,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
       this.notice(me, 'muted', NOTICES.muted(verdict.secondsLeft));
       this.unmutes.in(me, this.config.muteSeconds * 1000);
     } else {
-      this.tell(me, chatError('MUTED', verdict.secondsLeft).retryIn(verdict.secondsLeft));
+      this.tell(me, chatError('MUTED', verdict.secondsLeft, verdict.byOperator === true).retryIn(verdict.secondsLeft));
     }
     return false;
   }

@@ -270,9 +270,10 @@ export class ClusterChat implements Chat<Reach> {
    * against the limit where it is applied (every server counts it, in the log's order).
    */
   allow(me: Session<Reach>): boolean {
-    const left = this.room.limits.mutedFor(me.limitKey, this.clock.monotonic());
+    const now = this.clock.monotonic();
+    const left = this.room.limits.mutedFor(me.limitKey, now);
     if (left > 0) {
-      this.room.tell(me, chatError('MUTED', left).retryIn(left));
+      this.room.tell(me, chatError('MUTED', left, this.room.limits.heldByOperator(me.limitKey, now)).retryIn(left));
       return false;
     }
     this.limitNext.add(me);

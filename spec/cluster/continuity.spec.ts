@@ -98,4 +98,14 @@ describe('cluster: continuity', function () {
     expect(online).to.match(/ ann: last heartbeat/);
     expect(consoleCommand(n2!.server, 'stats')).to.match(/Active users: 2 .*Servers in the cluster: 2/);
   });
+
+  it("mutes a user from another server's console, and the user's own server says who muted them", async () => {
+    const [n1, n2] = cluster.nodes;
+    const bob = await n2!.login('bob');
+    await waitUntil(() => n1!.server.room.find('bob') !== undefined, 'bob known on n1');
+    expect(consoleCommand(n1!.server, 'mute bob 60')).to.equal('Muted bob for 60 s');
+    expect(await bob.notice('muted')).to.deep.include({ message: 'The operator muted you for 60 s' });
+    bob.send({ type: 'say', text: 'hello?' });
+    expect(await bob.error()).to.deep.include({ code: 'MUTED', message: 'the operator muted you; try again in 60 s' });
+  });
 });

@@ -136,7 +136,7 @@ describe('console', () => {
     expect(ask('mute alice 60')).to.equal('Muted alice for 60 s');
     expect(await a.notice('muted')).to.deep.include({ message: 'The operator muted you for 60 s' });
     a.send({ type: 'say', text: 'hello?' });
-    expect(await a.error()).to.deep.include({ code: 'MUTED', retry: 60 });
+    expect(await a.error()).to.deep.include({ code: 'MUTED', retry: 60, message: 'the operator muted you; try again in 60 s' });
     // Logging in again does not shed it.
     a.send({ type: 'logout' });
     await a.whenClosed();

@@ -99,6 +99,15 @@ describe('Room (recording outbox, fake clock)', () => {
       expect(after(alice, 50_000)).to.deep.equal(FREE);
     });
 
+    it('tells a user the operator muted why their lines are refused, and how long it still lasts', () => {
+      const alice = floodedThenMuted();
+      clock.advance(15_000);
+      room.allow(alice);
+      expect(out.of('alice').filter((m) => m.type === 'error').at(-1)).to.deep.equal({
+        type: 'error', code: 'MUTED', message: 'the operator muted you; try again in 45 s', retry: 45,
+      });
+    });
+
     it('lifting the operator mute while a flood mute runs says nothing until the flood mute ends', () => {
       const alice = floodedThenMuted();
       clock.advance(2_000);

@@ -8,7 +8,6 @@
  * Writes never overlap; those that arrive while one runs are coalesced into the next, which
  * carries the latest data, and each resolves as soon as a write that includes its data is done.
  */
-import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Adapter } from 'lowdb';
@@ -80,15 +79,16 @@ export class DurableFile<T> implements Adapter<T> {
       await file.close();
     }
     await rename(this.temp, this.path);
-    syncFolder(dirname(this.path));
+    await syncFolder(dirname(this.path));
   }
 }
 
-function syncFolder(dir: string): void {
-  const fd = openSync(dir, 'r');
+/** On the thread pool, like the file's own fsync: a slow disk must not hold the event loop. */
+async function syncFolder(dir: string): Promise<void> {
+  const folder = await open(dir, 'r');
   try {
-    fsyncSync(fd);
+    await folder.sync();
   } finally {
-    closeSync(fd);
+    await folder.close();
   }
 }

@@ -1,12 +1,14 @@
 /**
  * Failed-login tracking for brute-force protection: after `max` failures for one key (an account
  * or an address) within `windowMs`, further attempts must wait until enough of them age out.
- * Pure: the caller passes the time, from a monotonic clock (times never go back).
+ * Pure: the caller passes the time.
  *
  * Only a key's `max` most recent failures are kept, oldest first: they decide every answer (the
  * wait ends when the oldest of them ages out), they bound what one key can make us hold, and
  * pruning from the front touches only what has aged out. The bench's registrations, all from one
  * address under a limit set out of the way, used to filter a list of thousands on every one.
+ * Failures may come out of order (on a cluster, another server's arrive through the shared log
+ * after this server's own): each is put in its place, usually the end.
  */
 import { secondsUntil } from '../../common/clock.js';
 
@@ -39,7 +41,9 @@ export class FailureTracker {
       this.failures.set(key, [now]);
       return;
     }
-    list.push(now);
+    let at = list.length;
+    while (at > 0 && list[at - 1]! > now) at--;
+    list.splice(at, 0, now);
     if (list.length > this.max) list.shift();
   }
 

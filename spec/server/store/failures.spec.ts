@@ -54,6 +54,19 @@ describe('FailureTracker (literal times)', () => {
     expect(f.waitFor('reg:a', 2000, 2)).to.equal(58);
   });
 
+  it('takes failures out of order (another server\'s, arriving late) in their place', () => {
+    const f = new FailureTracker(5, 60_000);
+    f.fail('addr:a', 40_000);
+    for (const t of [10_000, 11_000, 12_000, 13_000]) f.fail('addr:a', t);
+    expect(f.waitFor('addr:a', 20_000)).to.equal(50, 'five within the window: until 10 s ages out');
+    expect(f.waitFor('addr:a', 72_000)).to.equal(0, 'only the failure of 40 s is left');
+    const g = new FailureTracker(2, 60_000);
+    for (const t of [10_000, 9_990, 10_010]) g.fail('k', t);
+    // The two newest are 10 s and 10.01 s: at 69.995 s the one of 10 s still holds the key.
+    expect(g.waitFor('k', 69_995)).to.equal(1);
+    expect(g.waitFor('k', 70_000)).to.equal(0);
+  });
+
   it('without a limit never makes anyone wait', () => {
     const f = new FailureTracker(Infinity, 60_000);
     for (let t = 0; t < 1000; t++) f.fail('reg:a', t);

@@ -102,18 +102,22 @@ export class Limits {
     return verdict;
   }
 
-  /**
-   * Seconds `key` must still wait (0: not muted), without counting a message: a cluster's server
-   * refuses a muted sender's line at once, before it reaches the shared log.
-   */
+  /** Seconds until every mute of `key` is over (0: not muted): when to say "you can talk again". */
   mutedFor(key: string, now: number): number {
     const until = Math.max(this.held.get(key) ?? 0, this.byKey.get(key)?.limiter.until ?? 0);
     return until > now ? secondsUntil(until, now) : 0;
   }
 
-  /** Whether the operator's mute holds `key` at `now` (it is what the user is told first). */
-  heldByOperator(key: string, now: number): boolean {
-    return (this.held.get(key) ?? 0) > now;
+  /**
+   * What `key` would be told if it sent a message now, without counting one: a cluster's server
+   * refuses a muted sender's line at once, before it reaches the shared log. As hit(): the
+   * operator's mute first, then a flood mute. Null: not muted.
+   */
+  muted(key: string, now: number): { seconds: number; byOperator: boolean } | null {
+    const held = this.held.get(key);
+    if (held !== undefined && now < held) return { seconds: secondsUntil(held, now), byOperator: true };
+    const until = this.byKey.get(key)?.limiter.until ?? 0;
+    return now < until ? { seconds: secondsUntil(until, now), byOperator: false } : null;
   }
 
   /** The operator mutes `key` until `until` (monotonic ms); an `until` not after `now` lifts it. */

@@ -15,7 +15,7 @@ export interface Muted {
 export class Unmutes {
   private readonly timers = new Map<string, Cancel>();
 
-  /** `tell(key)`: the user `key` (a folded name), if still here under that limit, may talk again. */
+  /** `tell(who)`: whoever now holds `who.limitKey` as `who.key` (a folded name), if anyone, may talk again. */
   constructor(
     private readonly limits: Limits,
     private readonly clock: Clock,

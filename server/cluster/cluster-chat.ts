@@ -69,7 +69,7 @@ export class ClusterChat implements Chat<Reach> {
   readonly replica: Replica;
   private cmd!: Redis;
   private reader!: Redis;
-  /** The shared log, once connected. */
+  /** The shared log: made once Redis answered, at start. */
   private events: SharedLog | undefined;
   private leases!: Leases;
   /** Sessions whose next change counts against their flood limit (see allow). */
@@ -130,7 +130,12 @@ export class ClusterChat implements Chat<Reach> {
     }
     if (persisting === null) this.log.warn(`Cluster: could not ask Redis whether it persists (CONFIG is disabled); make sure appendonly is on`);
     this.clock.align(await redisTime(this.cmd));
-    const hooks = { settled: (inc: string) => this.leases?.settled(inc), rejoin: () => this.rejoin(), restart: () => this.room.shutdown() };
+    const hooks = {
+      settled: (inc: string) => this.leases?.settled(inc),
+      rejoin: () => this.rejoin(),
+      restart: () => this.room.shutdown(),
+      stopped: () => this.stopped,
+    };
     const events = new SharedLog(this.cmd, this.reader, this.replica, hooks, this.clock, this.log, this.options.checkpointEvents);
     this.events = events;
     this.watchConnection(events);
@@ -175,7 +180,6 @@ export class ClusterChat implements Chat<Reach> {
     this.stopped = true;
     for (const stop of this.stopTimers) stop();
     const events = this.events;
-    if (events) events.stopped = true;
     if (events?.connected) {
       await this.post({ t: 'gone', inc: this.incarnation, why: 'stopped' }).catch(() => {});
       await this.leases.release(this.incarnation).catch(() => {});
@@ -270,10 +274,9 @@ export class ClusterChat implements Chat<Reach> {
    * against the limit where it is applied (every server counts it, in the log's order).
    */
   allow(me: Session<Reach>): boolean {
-    const now = this.clock.monotonic();
-    const left = this.room.limits.mutedFor(me.limitKey, now);
-    if (left > 0) {
-      this.room.tell(me, chatError('MUTED', left, this.room.limits.heldByOperator(me.limitKey, now)).retryIn(left));
+    const muted = this.room.limits.muted(me.limitKey, this.clock.monotonic());
+    if (muted) {
+      this.room.tell(me, chatError('MUTED', muted.seconds, muted.byOperator).retryIn(muted.seconds));
       return false;
     }
     this.limitNext.add(me);

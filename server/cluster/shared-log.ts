@@ -39,13 +39,13 @@ export interface LogHooks {
   rejoin(): void;
   /** The checkpoint read at start was trimmed away meanwhile: empty the room to start over. */
   restart(): void;
+  /** The server is leaving: no more reading, no rejoining (the server's own flag, the one truth). */
+  stopped(): boolean;
 }
 
 export class SharedLog {
   /** Redis answers: changes can be appended (set by whoever watches the connection). */
   connected = false;
-  /** The server is leaving: no more reading, no rejoining. */
-  stopped = false;
   private ref = 0;
   private readonly waiting = new Map<number, Waiter>();
   private following: Promise<void> | null = null;
@@ -121,7 +121,7 @@ export class SharedLog {
     this.waiting.clear();
   }
 
-  /** Resolves when reading has ended (once `stopped` is set and the reader closed). */
+  /** Resolves when reading has ended (once the server has stopped and the reader closed). */
   ended(): Promise<void> {
     return this.following ?? Promise.resolve();
   }
@@ -132,13 +132,13 @@ export class SharedLog {
 
   /** Waits out Redis's absences. */
   private async read(): Promise<void> {
-    while (!this.stopped) {
+    while (!this.hooks.stopped()) {
       try {
         const reply = await this.reader.sendCommand(['XREAD', 'COUNT', String(READ_COUNT), 'BLOCK', String(READ_BLOCK_MS), 'STREAMS', KEYS.events, this.replica.lastId]);
         for (const [id, fields] of entriesOf(reply)) this.applyEntry(id, fields);
         this.checkpointIfDue();
       } catch {
-        if (this.stopped) return;
+        if (this.hooks.stopped()) return;
         await new Promise((r) => setTimeout(r, 250));
       }
     }
@@ -164,7 +164,7 @@ export class SharedLog {
       if (w) w.reject(err);
       else if (!(err instanceof ChatError)) this.log.error(`Cluster: event ${id} (${e.t}) failed: ${(err as Error).stack ?? err}`);
     }
-    if (e.t === 'gone' && e.inc === this.replica.incarnation && !this.stopped) this.hooks.rejoin();
+    if (e.t === 'gone' && e.inc === this.replica.incarnation && !this.hooks.stopped()) this.hooks.rejoin();
   }
 
   /**

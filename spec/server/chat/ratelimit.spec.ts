@@ -74,6 +74,18 @@ describe('Limits (literal times)', () => {
     l.sweep(12_000);
     expect(l.size).to.equal(0);
   });
+
+  it("says what a message would be told without counting one: the operator's mute first, then a flood mute", () => {
+    const l = new Limits(rule);
+    [0, 1, 2].forEach((t) => l.hit('user:alice', t)); // flood-muted at 2 until 10,002
+    l.hold('user:alice', 5_000, 2);
+    expect(l.muted('user:alice', 3_000)).to.deep.equal({ seconds: 2, byOperator: true });
+    expect(l.hit('user:alice', 3_000)).to.deep.include({ ok: false, secondsLeft: 2, byOperator: true });
+    expect(l.muted('user:alice', 5_000)).to.deep.equal({ seconds: 6, byOperator: false });
+    expect(l.mutedFor('user:alice', 3_000)).to.equal(8, 'until every mute is over');
+    expect(l.muted('user:alice', 10_002)).to.equal(null);
+    expect(l.muted('user:bob', 0)).to.equal(null);
+  });
 });
 
 describe('flood control over TCP (fake clock)', () => {

@@ -12,7 +12,7 @@ import { attachConsole, type AttachedConsole, type ConsoleTerminal } from './con
 import { fileWritable, listening, readiness, type ReadinessCheck } from './health.js';
 import { boundedSink, fdSink, stderrSink } from './log-sinks.js';
 import { createLogger, parseLogLevels } from './logger.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { readMotd } from './motd.js';
 import { startOps, type OpsServer } from './ops-http.js';
 import {
@@ -265,6 +265,56 @@ function processOutput(): { output: ProcessOutput; terminal?: ConsoleTerminal } 
   };
 }
 
+/** What runs beside the server and stops after it. */
+interface Serving {
+  output: ProcessOutput;
+  terminal: ConsoleTerminal | undefined;
+  ops: OpsServer | null;
+  metrics: Metrics | null;
+}
+
+/**
+ * Runs until told to stop, and then stops once: on SIGINT or SIGTERM, when npm start's launcher
+ * goes away, or on the console's `terminate server`. The console is attached last, so it only
+ * ever sees a running server.
+ */
+function serveUntilStopped(server: ChatServer, { output, terminal, ops, metrics }: Serving): void {
+  let operatorConsole: AttachedConsole | null = null;
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    // Under a service manager the stop must end: whatever hangs, the process leaves in time.
+    setTimeout(() => {
+      process.stderr.write(`chat-server: the graceful stop took over ${STOP_LIMIT_MS / 1000} s; leaving now\n`);
+      process.exit(1);
+    }, STOP_LIMIT_MS).unref();
+    operatorConsole?.close();
+    metrics?.close();
+    void server
+      .stop()
+      .then(() => ops?.close())
+      .then(() => output.end())
+      .then(() => process.exit(0));
+  };
+  // stop() is idempotent: a Ctrl-C that reaches npm start's launcher and this process both
+  // (one process group) stops the server once; STOP_LIMIT_MS bounds the stop.
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  // Started by npm start's launcher (scripts/run.mjs), with an IPC channel that closes when the
+  // launcher dies, even by SIGKILL: stop rather than live on holding the port and the lock.
+  process.channel?.unref();
+  process.once('disconnect', stop);
+  // A service manager's other signals must not kill the server: SIGHUP reopens the log file
+  // (logrotate moved it away); SIGUSR2 is only noted.
+  process.on('SIGHUP', () => {
+    server.log.reopen();
+    server.log.info('SIGHUP: log file reopened');
+  });
+  process.on('SIGUSR2', () => server.log.info('SIGUSR2 received and ignored'));
+  operatorConsole = attachConsole(server, process.stdin, { write: (text) => output.print(text) }, stop, terminal);
+}
+
 async function main(): Promise<void> {
   let config: ServerConfig | undefined;
   try {
@@ -307,41 +357,7 @@ async function main(): Promise<void> {
     output.print(`Server listening on ${scheme}://${config.host}:${port} and udp://${config.host}:${udpPort}\n`);
     if (config.ircPort !== undefined || config.ircTlsPort !== undefined) output.print(`IRC listening on ${server.ircUrls()}\n`);
     if (ops) output.print(`Metrics on http://${config.metricsHost}:${ops.port}/metrics (and /healthz, /readyz)\n`);
-
-    let operatorConsole: AttachedConsole | null = null;
-    let stopping = false;
-    const stop = () => {
-      if (stopping) return;
-      stopping = true;
-      // Under a service manager the stop must end: whatever hangs, the process leaves in time.
-      setTimeout(() => {
-        process.stderr.write(`chat-server: the graceful stop took over ${STOP_LIMIT_MS / 1000} s; leaving now\n`);
-        process.exit(1);
-      }, STOP_LIMIT_MS).unref();
-      operatorConsole?.close();
-      metrics?.close();
-      void server
-        .stop()
-        .then(() => ops?.close())
-        .then(() => output.end())
-        .then(() => process.exit(0));
-    };
-    // stop() is idempotent: a Ctrl-C that reaches npm start's launcher and this process both
-    // (one process group) stops the server once; STOP_LIMIT_MS bounds the stop.
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-    // Started by npm start's launcher (scripts/run.mjs), with an IPC channel that closes when the
-    // launcher dies, even by SIGKILL: stop rather than live on holding the port and the lock.
-    process.channel?.unref();
-    process.once('disconnect', stop);
-    // A service manager's other signals must not kill the server: SIGHUP reopens the log file
-    // (logrotate moved it away); SIGUSR2 is only noted.
-    process.on('SIGHUP', () => {
-      server.log.reopen();
-      server.log.info('SIGHUP: log file reopened');
-    });
-    process.on('SIGUSR2', () => server.log.info('SIGUSR2 received and ignored'));
-    operatorConsole = attachConsole(server, process.stdin, { write: (text) => output.print(text) }, stop, terminal);
+    serveUntilStopped(server, { output, terminal, ops, metrics });
   } catch (e) {
     process.stderr.write(`chat-server: ${explain(e, config)}\n`);
     process.exit(1);

@@ -120,6 +120,7 @@ export class ChatView {
     if (m.type === 'notice') this.track(m);
     const lines = this.fmt.message(m);
     if (m.type === 'msg' && foldName(m.from) === foldName(this.me)) this.unconfirmed.echoed();
+    if (m.type === 'notice' && m.event === 'offline_stored') this.unconfirmed.kept();
     if (m.type === 'error') {
       // The line typed last left the screen on Enter; the echo that was to replace it will not come.
       const text = this.unconfirmed.refused(m.code);

@@ -4,8 +4,9 @@
  * must be shown as not sent, or it would vanish without a trace.
  *
  * The server answers a connection's requests in order, so the oldest line waiting is the one an
- * echo or a refusal is about. Refusals that only a one-shot private message can get count only
- * for one.
+ * echo, a refusal or (a private message to an account that is offline) the notice that it is kept
+ * is about. Refusals that only one kind of line can get count only for that kind: every answer
+ * must be matched, or each later line would be named for the one before it.
  */
 import type { ErrorCode } from '../common/errors.js';
 
@@ -16,7 +17,11 @@ const REFUSALS: Partial<Record<ErrorCode, readonly Kind[]>> = {
   MUTED: ['say', 'dm'],
   BAD_TEXT: ['say', 'dm'],
   FRAME_TOO_LARGE: ['say', 'dm'],
+  SERVER_BUSY: ['say', 'dm'],
+  CLUSTER_DOWN: ['say', 'dm'],
   NO_SUCH_USER: ['dm'],
+  MAILBOX_FULL: ['dm'],
+  E2E_NOT_IN: ['say'],
 };
 
 /** Lines kept at most: a hostile server that never echoes cannot grow this. */
@@ -33,6 +38,11 @@ export class Unconfirmed {
   /** Our own line came back from the server. */
   echoed(): void {
     this.lines.shift();
+  }
+
+  /** A private message was kept for its offline recipient: that is its answer, not an echo. */
+  kept(): void {
+    if (this.lines[0]?.kind === 'dm') this.lines.shift();
   }
 
   /** The text of the line an error refused, or null when the error is about something else. */

@@ -107,6 +107,17 @@ describe('client/chat-view', () => {
     expect(texts(v.received({ type: 'error', code: 'MUTED', message: 'muted' }).lines)).to.deep.equal(['[12:00:01] ! muted']);
   });
 
+  it('after a private message kept for an offline account, names the line a refusal is about', () => {
+    const v = view();
+    v.sent({ type: 'dm', to: 'robot', text: 'offline note' });
+    v.sent({ type: 'say', text: 'c1' });
+    v.sent({ type: 'say', text: 'c2' });
+    v.received(notice('offline_stored', 'robot'));
+    v.received(say('alice', 'c1'));
+    const refused = v.received({ type: 'error', code: 'MUTED', message: 'muted' });
+    expect(texts(refused.lines)).to.deep.equal(['[12:00:01] ! muted', '[12:00:01] ! not delivered (refused): c2']);
+  });
+
   it('refuses a line longer than the server takes, in plain words, before sending it', () => {
     const v = view();
     expect(v.typed('é'.repeat(40_000)).kind).to.equal('send'); // no limit known: the server decides

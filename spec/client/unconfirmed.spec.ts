@@ -21,6 +21,29 @@ describe('client/unconfirmed', () => {
     expect(u.refused('NO_SUCH_USER')).to.equal('psst');
   });
 
+  it('takes "kept for the offline account" as a private message\'s answer, so a later refusal names the right line', () => {
+    const u = new Unconfirmed();
+    u.sent('dm', 'offline note');
+    u.sent('say', 'c1');
+    u.kept();
+    u.echoed(); // c1
+    u.sent('say', 'c2');
+    expect(u.refused('MUTED')).to.equal('c2');
+    u.sent('say', 'c3');
+    u.kept(); // not about a say: nothing to take
+    expect(u.refused('MUTED')).to.equal('c3');
+  });
+
+  it('names the line for every refusal a chat line can get', () => {
+    const u = new Unconfirmed();
+    for (const [kind, code] of [['dm', 'MAILBOX_FULL'], ['say', 'CLUSTER_DOWN'], ['dm', 'SERVER_BUSY'], ['say', 'E2E_NOT_IN']] as const) {
+      u.sent(kind, `${kind} ${code}`);
+      expect(u.refused(code)).to.equal(`${kind} ${code}`);
+    }
+    u.sent('say', 'group line');
+    expect(u.refused('MAILBOX_FULL')).to.equal(null);
+  });
+
   it('forgets everything when the connection is lost, and keeps at most 100 lines', () => {
     const u = new Unconfirmed();
     u.sent('say', 'gone');

@@ -42,7 +42,12 @@ export interface Shown {
   bell: boolean;
   /** The prompt changed (a private chat started or ended). */
   prompt: boolean;
+  /** To send now: the /history typed while the page before it was on its way. */
+  send?: ClientMessage;
 }
+
+/** /history typed while a page is on its way, kept at most (a pipe can type many at once). */
+const HISTORY_QUEUED_MAX = 20;
 
 export class ChatView {
   /** The longest message body the server takes, in bytes, when it says (its hello). */
@@ -51,6 +56,13 @@ export class ChatView {
   lastId: number | undefined;
   /** The oldest group line shown: /history asks for what came before it. */
   private oldest: number | undefined;
+  /**
+   * A /history page asked for and not answered yet. Each page starts where the one before ended,
+   * which only its arrival tells: a /history typed meanwhile (a pipe types several at once) waits
+   * for it, or every one of them would ask for the same page.
+   */
+  private historyAsked = false;
+  private readonly historyQueue: { count?: number }[] = [];
   private me = '';
   private partner: string | null = null;
   private readonly roster = new Roster();
@@ -107,6 +119,8 @@ export class ChatView {
   /** The connection was lost: lines not echoed by now never will be (the server says if not sent). */
   lost(): void {
     this.unconfirmed.clear();
+    this.historyAsked = false;
+    this.historyQueue.length = 0;
   }
 
   /** One message from the server, once logged in. */
@@ -121,6 +135,7 @@ export class ChatView {
     const lines = this.fmt.message(m);
     if (m.type === 'msg' && foldName(m.from) === foldName(this.me)) this.unconfirmed.echoed();
     if (m.type === 'notice' && m.event === 'offline_stored') this.unconfirmed.kept();
+    const next = m.type === 'notice' && m.event === 'history' ? this.historyAnswered() : undefined;
     if (m.type === 'error') {
       // The line typed last left the screen on Enter; the echo that was to replace it will not come.
       const text = this.unconfirmed.refused(m.code);
@@ -128,7 +143,23 @@ export class ChatView {
     }
     // The formatter has tested the line for the user's name already: its mark is the answer.
     const mentioned = lines.some((l) => l.mention === true);
-    return { lines, bell: alerts(m, this.me, mentioned), prompt: this.prompt !== before };
+    return { lines, bell: alerts(m, this.me, mentioned), prompt: this.prompt !== before, ...(next ? { send: next } : {}) };
+  }
+
+  /** Some /history typed waits for the page before it to arrive before it can be asked for. */
+  get historyWaiting(): boolean {
+    return this.historyQueue.length > 0;
+  }
+
+  /** A /history page ended: the next /history waiting, if any, to send now. */
+  private historyAnswered(): ClientMessage<'history'> | undefined {
+    this.historyAsked = false;
+    const next = this.historyQueue.shift();
+    return next && this.historyRequest(next.count);
+  }
+
+  private historyRequest(count: number | undefined): ClientMessage<'history'> {
+    return { type: 'history', ...(count !== undefined ? { count } : {}), ...(this.oldest !== undefined ? { before: this.oldest } : {}) };
   }
 
   /** What typing `line` does. */
@@ -149,7 +180,11 @@ export class ChatView {
       case 'send':
         return this.tooLong(action.message) ?? { kind: 'send', message: action.message };
       case 'history':
-        return { kind: 'send', message: { type: 'history', count: action.count, ...(this.oldest !== undefined ? { before: this.oldest } : {}) } };
+        if (this.historyAsked) {
+          if (this.historyQueue.length < HISTORY_QUEUED_MAX) this.historyQueue.push(action.count !== undefined ? { count: action.count } : {});
+          return { kind: 'none' };
+        }
+        return { kind: 'send', message: this.historyRequest(action.count) };
       case 'none':
       case 'clear':
       case 'logout':
@@ -203,6 +238,7 @@ export class ChatView {
     // (A bare "y" said with /say may be taken by the server as an answer: no echo will come.)
     if (m.type === 'say' && !m.group && yesOrNo(m.text) !== null) return;
     if (m.type === 'say' || m.type === 'dm') this.unconfirmed.sent(m.type, m.text);
+    if (m.type === 'history') this.historyAsked = true;
   }
 
   /**

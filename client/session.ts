@@ -79,6 +79,8 @@ export class ChatSession {
   private unanswered = false;
   /** False while the screen cannot keep up: the socket is paused until the output drains. */
   private reading = true;
+  /** The input ended while /history typed still waited to be asked for: log out once it has been. */
+  private logoutWhenAsked = false;
   private attempt = 0;
   private timers: Cancel[] = [];
   private readonly fmt: Formatter;
@@ -153,7 +155,7 @@ export class ChatSession {
   private handlers(): ChatHandlers {
     return {
       line: (text) => this.typed(text),
-      end: () => this.logout(),
+      end: () => this.endOfInput(),
       // Ctrl-C logs out like `quit`; a second one while waiting for the goodbye just leaves.
       interrupt: () => (this.state === 'logging-out' ? this.finish(0) : this.logout()),
       complete: (text, cursor) => {
@@ -277,10 +279,12 @@ export class ChatSession {
 
   /** One message for the chat view (as the encrypted sessions left it). */
   private toView(m: ServerMessage): void {
-    const { lines, bell, prompt } = this.view.received(m);
+    const { lines, bell, prompt, send } = this.view.received(m);
     if (prompt) this.ui.setPrompt(this.view.prompt);
     this.show(lines);
     if (bell) this.ui.bell();
+    if (send && this.state === 'ready' && this.link?.send(send)) this.view.sent(send);
+    if (this.logoutWhenAsked && !this.view.historyWaiting) this.logout();
   }
 
   /** Sends what the encrypted sessions need sent (a rekey reply, an EXIT PM), and shows their state in the prompt. */
@@ -316,8 +320,10 @@ export class ChatSession {
   // ---- reconnecting --------------------------------------------------------------------------
 
   private lost(why: string): void {
-    this.show([this.fmt.info(`Connection lost (${why}), reconnecting…`), ...this.files.lost()]);
     this.view.lost();
+    // The input has ended: nobody is left to reconnect for.
+    if (this.logoutWhenAsked) return this.logout();
+    this.show([this.fmt.info(`Connection lost (${why}), reconnecting…`), ...this.files.lost()]);
     const limit = (this.me.timeout ?? DEFAULT_TIMEOUT) * 1000;
     this.timers.push(this.clock.after(limit, () => this.giveUp(limit)));
     this.attempt = 0;
@@ -401,6 +407,18 @@ export class ChatSession {
   }
 
   /** LOGOUT, exit, quit, end of input, Ctrl-C: say goodbye and wait for the server's. */
+  /**
+   * The input ended (a pipe ran dry, Ctrl-D): log out, once every /history typed has been asked
+   * for (each waits for the page before it; the server answers them before the goodbye).
+   */
+  private endOfInput(): void {
+    if (this.state === 'ready' && this.view.historyWaiting) {
+      this.logoutWhenAsked = true;
+      return;
+    }
+    this.logout();
+  }
+
   private logout(): void {
     if (this.state === 'logging-out' || this.state === 'done') return;
     this.heartbeat.stop();

@@ -118,6 +118,27 @@ describe('client/chat-view', () => {
     expect(texts(refused.lines)).to.deep.equal(['[12:00:01] ! muted', '[12:00:01] ! not delivered (refused): c2']);
   });
 
+  it('asks for each /history page once the page before it has come, so none is asked for twice', () => {
+    const v = view();
+    v.received({ type: 'msg', id: 50, from: 'bob', ts: T, scope: 'group', text: 'newest' });
+    const first = v.typed('/history 3');
+    expect(first).to.deep.equal({ kind: 'send', message: { type: 'history', count: 3, before: 50 } });
+    v.sent({ type: 'history', count: 3, before: 50 });
+    expect(v.typed('/history 3')).to.deep.equal({ kind: 'none' });
+    expect(v.typed('/history')).to.deep.equal({ kind: 'none' });
+    expect(v.historyWaiting).to.equal(true);
+    for (const id of [47, 48, 49]) expect(v.received({ type: 'msg', id, from: 'bob', ts: T, scope: 'group', text: `l${id}`, replay: true }).send).to.equal(undefined);
+    const page = (message: string) => v.received({ type: 'notice', event: 'history', message, ts: T });
+    expect(page('3 older lines').send).to.deep.equal({ type: 'history', count: 3, before: 47 });
+    v.sent({ type: 'history', count: 3, before: 47 });
+    v.received({ type: 'msg', id: 44, from: 'bob', ts: T, scope: 'group', text: 'l44', replay: true });
+    expect(page('1 older line').send).to.deep.equal({ type: 'history', count: 50, before: 44 });
+    expect(v.historyWaiting).to.equal(false);
+    v.sent({ type: 'history', count: 50, before: 44 });
+    expect(page('Nothing older').send).to.equal(undefined);
+    expect(v.typed('/history 3')).to.deep.equal({ kind: 'send', message: { type: 'history', count: 3, before: 44 } });
+  });
+
   it('refuses a line longer than the server takes, in plain words, before sending it', () => {
     const v = view();
     expect(v.typed('é'.repeat(40_000)).kind).to.equal('send'); // no limit known: the server decides

@@ -87,6 +87,21 @@ describe('chat-client (built, through a pipe)', function () {
     expect(srv.server.counters.connections).to.equal(0);
   });
 
+  it('pages back through the history with /history typed several times at once, each page once, then leaves', async () => {
+    const srv = await server({ historyOnJoin: 2, rateCount: 100 });
+    const bob = await peer(srv.port, 'bob');
+    for (let i = 1; i <= 9; i++) bob.send({ type: 'say', text: `u${i}` });
+    for (let i = 1; i <= 9; i++) await bob.line();
+    const alice = client(srv.port, '--user', 'alice', '--password', 'pw');
+    await alice.waitFor(/bob: u9$/);
+    for (let i = 0; i < 3; i++) alice.write('/history 3');
+    alice.end();
+    expect(await alice.exitCode()).to.equal(0);
+    const shown = alice.out.flatMap((l) => /bob: (u\d)$/.exec(l)?.slice(1) ?? []);
+    // u8 and u9 at login, then three pages going back: each line once.
+    expect(shown).to.deep.equal(['u8', 'u9', 'u5', 'u6', 'u7', 'u2', 'u3', 'u4', 'u1']);
+  });
+
   it('--password-stdin takes the first line as the password and the rest as chat', async () => {
     const srv = await server();
     const bob = await peer(srv.port, 'bob');

@@ -62,7 +62,8 @@ interface Transfer<E extends Endpoint> {
   unackedBytes: number;
   /** When it last moved (monotonic): offered, accepted, a chunk, an ack. */
   since: number;
-  readonly started: number;
+  /** When the receiver said yes (monotonic): the transfer's own time, which the log reports, starts there. */
+  accepted: number;
 }
 
 /** A sender's allowance of file bytes (a token bucket refilled at --file-rate). */
@@ -136,7 +137,7 @@ export class Transfers<E extends Endpoint = Endpoint> {
     const now = this.clock.monotonic();
     const t: Transfer<E> = {
       id: msg.id, key, from: me, to, size: msg.size, sealed: !open, state: 'offered',
-      nextSeq: 0, bytes: 0, unacked: [], unackedBytes: 0, since: now, started: now,
+      nextSeq: 0, bytes: 0, unacked: [], unackedBytes: 0, since: now, accepted: now,
     };
     this.byKey.set(key, t);
     this.index(me.key).add(t);
@@ -161,7 +162,7 @@ export class Transfers<E extends Endpoint = Endpoint> {
       });
     }
     t.state = 'running';
-    t.since = this.clock.monotonic();
+    t.since = t.accepted = this.clock.monotonic();
     this.log.info(`File transfer ${t.key} accepted by ${me.name}`);
     this.tell(t.from, t, 'accepted', `${me.name} accepted your file; sending`);
     this.tell(me, t, 'accepted', `Receiving the file from ${t.from.name}`);
@@ -205,7 +206,7 @@ export class Transfers<E extends Endpoint = Endpoint> {
     if (t.state !== 'sent') return this.fail(t, 'protocol', me);
     if (!msg.ok) return this.fail(t, 'check');
     this.outcomes.done++;
-    const seconds = ((this.clock.monotonic() - t.started) / 1000).toFixed(1);
+    const seconds = ((this.clock.monotonic() - t.accepted) / 1000).toFixed(1);
     this.log.info(`File transfer ${t.key} from ${t.from.name} to ${me.name} completed (${t.size} bytes in ${seconds} s)`);
     this.finish(t, 'done', {
       from: `${me.name} received your file (${humanSize(t.size)}) and checked it`,

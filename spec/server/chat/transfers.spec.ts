@@ -95,9 +95,11 @@ describe('server/chat/transfers (recording outbox, fake clock)', () => {
     const bob = login('bob');
     offer(alice, 'bob', 100 * KB);
     expect(refusal(() => chunk(alice, 0, KB))).to.match(/^FILE_NOT_STARTED/);
+    clock.advance(2_000); // bob takes 2 s to say yes: not part of the transfer's time
     files.answer(bob, { type: 'file_answer', from: 'alice', id: 'f1', accept: true });
     expect(events('alice')).to.deep.equal(['offered', 'accepted']);
     for (let seq = 0; seq < 4; seq++) chunk(alice, seq, 25 * KB);
+    clock.advance(300);
     expect(chunks('bob').map((c) => [c.seq, c.data.length, c.from])).to.deep.equal([[0, 25 * KB, 'alice'], [1, 25 * KB, 'alice'], [2, 25 * KB, 'alice'], [3, 25 * KB, 'alice']]);
     files.ack(bob, { type: 'file_ack', from: 'alice', id: 'f1', seq: 3 });
     expect(out.of('alice').filter((m) => m.type === 'file_ack')).to.deep.equal([{ type: 'file_ack', id: 'f1', to: 'bob', seq: 3 }]);
@@ -105,7 +107,7 @@ describe('server/chat/transfers (recording outbox, fake clock)', () => {
     expect(events('alice')).to.deep.equal(['offered', 'accepted', 'done']);
     expect(events('bob')).to.deep.equal(['offer', 'accepted', 'done']);
     expect(files.size).to.equal(0);
-    expect(logs.at(-1)).to.match(/^INFO File transfer alice\/f1 from alice to bob completed \(102400 bytes in 0\.0 s\)$/);
+    expect(logs.at(-1)).to.match(/^INFO File transfer alice\/f1 from alice to bob completed \(102400 bytes in 0\.3 s\)$/);
     expect(logs.join('\n')).to.not.include('report.pdf');
   });
 

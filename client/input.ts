@@ -196,7 +196,7 @@ const SPECIFIC: readonly CommandEntry[] = [
   },
   {
     syntax: '/away [MESSAGE]',
-    description: 'mark yourself away; who writes to you gets MESSAGE (once), /who shows it',
+    description: 'mark yourself away; who writes to you gets MESSAGE (once), /who marks you away',
     parse(line) {
       const { head, rest } = split(line);
       return head.toLowerCase() === '/away' ? send({ type: 'away', message: rest.trim() === '' ? 'away' : rest }) : null;

@@ -16,7 +16,8 @@ export const ERRORS = {
   // Login and accounts.
   NOT_LOGGED_IN: () => 'log in first',
   ALREADY_LOGGED_IN: (user: string) => `${user} is already logged in`,
-  BAD_NAME: (why: string) => `invalid username: ${why}`,
+  /** `taken`: the name is fine, but an account's (a guest asked for it). */
+  BAD_NAME: (why: string, taken = false) => (taken ? why : `invalid username: ${why}`),
   BAD_PASSWORD: () => 'wrong password',
   NAME_TAKEN: (user: string) => `${user} was just registered from another connection; log in with its password or pick another name`,
   PASSWORD_RULE: (why: string) => `password rejected: ${why}`,
@@ -30,7 +31,8 @@ export const ERRORS = {
   LOGIN_TIMEOUT: () => 'no login within the time allowed',
   NOT_A_LOGIN: (n: number) => `${n} messages before login that were not a login; the connection will be closed`,
   // Chat.
-  NO_SUCH_USER: (user: string) => `${user} is not online`,
+  /** `account`: a private message, which an account would have kept while offline. */
+  NO_SUCH_USER: (user: string, account = false) => (account ? `there is no account named ${user}` : `${user} is not online`),
   MAILBOX_FULL: (user: string, n: number) => `${user} already has ${n} messages waiting; yours was not kept`,
   NOT_AWAY: () => 'you are not marked as away',
   MUTED: (seconds: number, byOperator = false) =>

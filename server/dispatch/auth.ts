@@ -59,7 +59,7 @@ async function guestLogin({ config, room, chat, store, logins, caller }: Ctx, ms
   const taken = (name: string) => store.find(name) !== undefined || store.inFlight(name) !== undefined;
   if (taken(base)) {
     logins.revealed(caller.address);
-    return chatError('BAD_NAME', `${base} is a registered account; give its password`);
+    return chatError('BAD_NAME', `${base} is a registered account; give its password, or pick another name`, true);
   }
   // Seed 000: a name already online gets _2, _3, ...; never an account's name, nor one being
   // registered. On one server nothing can take the name between this look and the login; on a

@@ -33,7 +33,7 @@ export const dm: Command<'dm'> = {
   async run({ room, chat, store, me }, msg) {
     if (room.find(msg.to)) return chat.dm(me, msg.to, msg.text, msg.action);
     const account = store.find(msg.to);
-    if (!account) throw chatError('NO_SUCH_USER', msg.to);
+    if (!account) throw chatError('NO_SUCH_USER', msg.to, true);
     await chat.leave(me, account.name, msg.text, msg.action);
   },
 };

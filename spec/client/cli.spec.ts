@@ -233,7 +233,7 @@ describe('chat-client (built, through a pipe)', function () {
     alice.write('/nick x');
     await alice.waitFor(/! unknown command \/nick; type \/help for the list$/);
     alice.write('/msg zed hi');
-    await alice.waitFor(/! zed is not online$/);
+    await alice.waitFor(/! there is no account named zed$/);
   });
 
   it('refuses a line longer than the server announces it takes, and stays connected', async () => {

@@ -45,7 +45,7 @@ describe('client/login', () => {
   });
 
   it('asks for a password, not a name, after a refused guest login', async () => {
-    for (const refusal of [error('GUESTS_DISABLED'), error('BAD_NAME', 'bob is a registered account; give its password')]) {
+    for (const refusal of [error('GUESTS_DISABLED'), error('BAD_NAME', 'bob is a registered account; give its password, or pick another name')]) {
       const { ui, creds } = dialogue({ user: 'bob', password: '' }, ['pw']);
       await creds.login();
       expect(creds.refused(refusal), refusal.code).to.equal(true);

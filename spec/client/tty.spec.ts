@@ -285,7 +285,7 @@ describe('chat-client in a terminal (tmux)', function () {
       srv = await startServer({ allowGuests: true });
       (await srv.login('bob', 'pw')).close();
       const pty = await run(['--user', 'bob', '--password', '']);
-      await pty.row(/bob is a registered account; give its password$/);
+      await pty.waitFor((rs) => rs.join(' ').includes('bob is a registered account; give its password,'), 'the refusal');
       await pty.row(/^Password:$/);
       await pty.type('pw');
       await pty.keys('Enter');

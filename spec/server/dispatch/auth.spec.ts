@@ -304,7 +304,7 @@ describe('auth: guests (--allow-guests)', () => {
     for (const name of ['alice', 'ALICE']) {
       expect((await guest(name)).reply, name).to.deep.include({
         code: 'BAD_NAME',
-        message: `invalid username: ${name} is a registered account; give its password`,
+        message: `${name} is a registered account; give its password, or pick another name`,
       });
     }
     (await TestClient.login(srv.port, 'Emre_2', 's3cret')).close();

@@ -57,7 +57,7 @@ describe('dispatch (in-memory streams)', () => {
     const alice = await login('alice');
     const bob = await login('bob');
     alice.send({ type: 'dm', to: 'nobody', text: 'hi' });
-    expect(await alice.error()).to.include({ code: 'NO_SUCH_USER', message: 'nobody is not online' });
+    expect(await alice.error()).to.include({ code: 'NO_SUCH_USER', message: 'there is no account named nobody' });
     alice.send({ type: 'login', user: 'alice', password: 'pw' });
     expect(await alice.error()).to.include({ code: 'ALREADY_LOGGED_IN', message: 'alice is already logged in' });
     alice.send({ type: 'dm', to: 'BOB', text: 'still here' });

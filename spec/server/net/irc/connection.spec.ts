@@ -309,7 +309,7 @@ describe('IRC listener: talking with native users (real TCP)', () => {
     bob.send({ type: 'dm', to: 'ALICE', text: 'back at you' });
     await alice.next(privmsg('bob', 'alice', 'back at you'));
     alice.send('PRIVMSG nobody :hello?');
-    expect((await alice.expect('401')).params.slice(1)).to.deep.equal(['nobody', 'nobody is not online']);
+    expect((await alice.expect('401')).params.slice(1)).to.deep.equal(['nobody', 'there is no account named nobody']);
   });
 
   it('never answers a NOTICE: not a missing nick, not the service, not a refusal; but delivers it', async () => {

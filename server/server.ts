@@ -15,7 +15,7 @@ import { NOTICES } from './chat/notices.js';
 import { Operator } from './chat/operator.js';
 import { Room, SWEEP_MS } from './chat/room.js';
 import { Transfers } from './chat/transfers.js';
-import type { ServerConfig } from './config.js';
+import { DEFAULTS, type ServerConfig } from './config.js';
 import { Counters } from './counters.js';
 import type { Services } from './dispatch/context.js';
 import { dispatch } from './dispatch/table.js';
@@ -221,16 +221,18 @@ export class ChatServer {
 
   /**
    * Keeps connections below the open-file limit, which would otherwise refuse them silently (see
-   * net/fd-limit.ts), and says so once if that is lower than --max-connections.
+   * net/fd-limit.ts), and says so once if that is lower than --max-connections: a warning when the
+   * operator asked for more, a note when only the default is higher (most machines' limit is).
    */
   private fitOpenFileLimit(): void {
     const room = connectionRoom();
-    if (room === undefined || room >= this.config.maxConnections) return;
+    const { maxConnections } = this.config;
+    if (room === undefined || room >= maxConnections) return;
     this.admission.limit = room;
-    this.log.warn(
-      `The open-file limit (${openFileLimit()}) allows about ${room} connections, fewer than --max-connections ` +
-        `${this.config.maxConnections}: at most ${room} are accepted; raise it with ulimit -n or LimitNOFILE`,
-    );
+    const says = `The open-file limit (${openFileLimit()}) allows about ${room} connections`;
+    const raise = 'raise it with ulimit -n or LimitNOFILE';
+    if (maxConnections === DEFAULTS.maxConnections) this.log.info(`${says}: at most ${room} are accepted; for more, ${raise}`);
+    else this.log.warn(`${says}, fewer than --max-connections ${maxConnections}: at most ${room} are accepted; ${raise}`);
   }
 
   /** Serves one client over any duplex stream (the TCP listener's way in, and the specs'). */

@@ -265,6 +265,8 @@ describe('chat-server binary', function () {
     await waitUntil(() => warnings().length > 0, 'the warning to reach the log file');
     const warning = warnings();
     expect(warning).to.have.length(1);
+    // Only the default --max-connections is higher: a note, not a warning.
+    expect(warning[0]).to.match(/ INFO The open-file limit \(100\) allows about \d+ connections: at most \d+ are accepted; for more, raise it with ulimit -n or LimitNOFILE$/);
     const room = Number(/allows about (\d+) connections/.exec(warning[0]!)![1]);
     expect(room).to.be.within(1, 99);
     const held: TestClient[] = [];
@@ -275,6 +277,18 @@ describe('chat-server binary', function () {
     expect(await extra.error()).to.include({ code: 'TOO_MANY_CONNECTIONS' });
     // Those already in keep being served: one of them logs in and is answered.
     expect(await held[0]!.request({ type: 'login', user: 'alice', password: 'pw' }, (m) => m.type !== 'hello')).to.include({ type: 'login_ok' });
+  });
+
+  it('warns at start when the open-file limit is below a --max-connections the operator set', async () => {
+    const log = join(dir, 'asked.log');
+    const child = spawn('sh', ['-c', `ulimit -n 100 && exec "${process.execPath}" "${MAIN}" --port 0 --udp-port 0 --db "${join(dir, 'users.json')}" --log "${log}" --max-connections 500`], { stdio: 'pipe', cwd: dir });
+    const p = new Proc(child);
+    procs.push(p);
+    await ready(p);
+    const lines = () => (existsSync(log) ? readFileSync(log, 'utf8') : '').split('\n').filter((l) => l.includes('open-file limit'));
+    await waitUntil(() => lines().length > 0, 'the warning to reach the log file');
+    expect(lines()).to.have.length(1);
+    expect(lines()[0]).to.match(/ WARN The open-file limit \(100\) allows about \d+ connections, fewer than --max-connections 500: at most \d+ are accepted; raise it with ulimit -n or LimitNOFILE$/);
   });
 
   it('--version prints the name and version, and exits 0', async () => {

@@ -392,7 +392,9 @@ export class SecureChats {
       const to = this.asking.to;
       this.asking = null;
       if (m.code === 'E2E_UNSUPPORTED') {
-        return { lines: [this.fmt.info(`To chat with ${safeLine(to)} anyway, NOT encrypted (the server can read it): /plain ${safeLine(to)}`)], pass: m };
+        // The server's words end with the same advice: said once, with what it costs.
+        const cannot = `${to}'s client cannot encrypt (an IRC client, or an older tinychat): no encrypted private chat`;
+        return { lines: [this.fmt.info(`To chat with ${safeLine(to)} anyway, NOT encrypted (the server can read it): /plain ${safeLine(to)}`)], pass: { ...m, message: cannot } };
       }
     }
     if (m.code === 'PM_NO_REQUEST') this.accepting = null;

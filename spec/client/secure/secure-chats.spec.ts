@@ -314,7 +314,10 @@ describe('client/secure/secure-chats', () => {
     expect(alice.sc.label()).to.equal('NOT encrypted');
     const bob = party('bob');
     sent(bob, { type: 'pm_request', to: 'irc_carol' });
-    deliver(bob, { type: 'error', code: 'E2E_UNSUPPORTED', message: 'irc_carol cannot encrypt' });
+    const server = "irc_carol's client does not support end-to-end encryption (...); an unencrypted one must be asked for as such (/plain irc_carol)";
+    deliver(bob, { type: 'error', code: 'E2E_UNSUPPORTED', message: server });
     expect(bob.shown.at(-1)).to.match(/To chat with irc_carol anyway, NOT encrypted \(the server can read it\): \/plain irc_carol/);
+    // The advice once: the error passed on says what happened, not what to type.
+    expect(bob.passed.at(-1)).to.deep.include({ code: 'E2E_UNSUPPORTED', message: "irc_carol's client cannot encrypt (an IRC client, or an older tinychat): no encrypted private chat" });
   });
 });

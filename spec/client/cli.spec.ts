@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeMessage } from '../../common/codec.js';
 import { parseHeartbeat } from '../../common/heartbeat.js';
+import { consoleCommand } from '../../server/console.js';
 import { NAME_RULE } from '../../common/names.js';
 import type { ServerMessage } from '../../common/protocol.js';
 import { spawn } from 'node:child_process';
@@ -100,6 +101,14 @@ describe('chat-client (built, through a pipe)', function () {
     const shown = alice.out.flatMap((l) => /bob: (u\d)$/.exec(l)?.slice(1) ?? []);
     // u8 and u9 at login, then three pages going back: each line once.
     expect(shown).to.deep.equal(['u8', 'u9', 'u5', 'u6', 'u7', 'u2', 'u3', 'u4', 'u1']);
+  });
+
+  it('says why and exits 1 when the operator removes the user, rather than coming back', async () => {
+    const srv = await server();
+    const alice = await loggedIn(srv.port, 'alice');
+    expect(consoleCommand(srv.server, 'kick alice spam')).to.equal('Kicked alice: spam');
+    await alice.waitFor(/You were removed from the chat by the operator: spam$/);
+    expect(await alice.exitCode()).to.equal(1);
   });
 
   it('--password-stdin takes the first line as the password and the rest as chat', async () => {

@@ -414,6 +414,8 @@ export class ChatSession {
   private endOfInput(): void {
     if (this.state === 'ready' && this.view.historyWaiting) {
       this.logoutWhenAsked = true;
+      // A server that never answers a page must not keep the client: leave after a while anyway.
+      this.timers.push(this.clock.after(REPLY_WAIT_MS, () => this.logout()));
       return;
     }
     this.logout();

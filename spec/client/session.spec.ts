@@ -6,6 +6,7 @@
  */
 import { expect } from 'chai';
 import type { BaseConnection } from '../../server/net/connection.js';
+import type { ClientMessage } from '../../common/protocol.js';
 import type net from 'node:net';
 import { makeClientConfig } from '../../client/config.js';
 import { connect as realConnect, ConnectError, type Endpoint } from '../../client/connection.js';
@@ -16,6 +17,7 @@ import { FakeClock } from '../support/fake-clock.js';
 import { startServer, TestClient, type Running } from '../support/harness.js';
 import { FakeServer, flood, loginOk } from './fake-server.js';
 import { FakeUi } from './fake-ui.js';
+import { waitUntil } from '../support/wait.js';
 
 /** Advances fake time in small steps, letting real I/O run in between, until `done` or `maxMs`. */
 async function run(clock: FakeClock, maxMs: number, done: () => boolean = () => false): Promise<void> {
@@ -176,6 +178,68 @@ describe('client/session against a misbehaving server (fake clock)', () => {
     await new Promise((r) => setImmediate(r));
     expect(code).to.equal(1);
     expect(ui.lines).to.have.length(1);
+  });
+
+  it('at the end of the input, waits for the /history pages typed, but not for ever', async () => {
+    let socket!: net.Socket;
+    const asked: ClientMessage[] = [];
+    let loggedOut!: () => void;
+    const logout = new Promise<void>((r) => (loggedOut = r));
+    fake = await FakeServer.start((s, m) => {
+      if (m.type === 'login') {
+        socket = s;
+        FakeServer.send(s, loginOk());
+      }
+      if (m.type === 'history') asked.push(m);
+      if (m.type === 'logout') loggedOut();
+    });
+    const clock = new FakeClock(Date.now());
+    const ui = new FakeUi();
+    const heartbeat = new HeartbeatSender(clock, 5000, () => ({ send: () => {}, close: () => {} }));
+    const session = new ChatSession(makeClientConfig({ port: fake.port, user: 'alice', password: 'pw' }), ui, { clock, heartbeat });
+    void session.run();
+    await ui.waitFor(/Login success!/);
+    FakeServer.send(socket, { type: 'msg', id: 9, from: 'bob', ts: clock.now(), scope: 'group', text: 'newest' });
+    await ui.waitFor(/bob: newest$/);
+    ui.chat!.line('/history 2');
+    ui.chat!.line('/history 2');
+    ui.chat!.end();
+    // One page answered: the second request goes out; its page never comes.
+    for (const id of [7, 8]) FakeServer.send(socket, { type: 'msg', id, from: 'bob', ts: clock.now(), scope: 'group', text: `l${id}`, replay: true });
+    FakeServer.send(socket, { type: 'notice', event: 'history', message: '2 older lines', ts: clock.now() });
+    await waitUntil(() => asked.length === 2, 'the second /history');
+    expect(asked).to.deep.equal([{ type: 'history', count: 2, before: 9 }, { type: 'history', count: 2, before: 7 }]);
+    await logout; // all asked: the goodbye follows at once
+  });
+
+  it('at the end of the input, leaves after a while when a /history page never comes', async () => {
+    let socket!: net.Socket;
+    let loggedOut = false;
+    fake = await FakeServer.start((s, m) => {
+      if (m.type === 'login') {
+        socket = s;
+        FakeServer.send(s, loginOk());
+      }
+      if (m.type === 'logout') loggedOut = true;
+    });
+    const clock = new FakeClock(Date.now());
+    const ui = new FakeUi();
+    const heartbeat = new HeartbeatSender(clock, 5000, () => ({ send: () => {}, close: () => {} }));
+    const session = new ChatSession(makeClientConfig({ port: fake.port, user: 'alice', password: 'pw' }), ui, { clock, heartbeat });
+    const exit = session.run();
+    await ui.waitFor(/Login success!/);
+    await waitUntil(() => ui.chat !== null, 'the input attached');
+    ui.chat!.line('/history 2');
+    ui.chat!.line('/history 2');
+    ui.chat!.end();
+    await new Promise((r) => setTimeout(r, 50)); // real I/O: the first request reaches the server
+    clock.advance(REPLY_WAIT_MS - 1);
+    await new Promise((r) => setTimeout(r, 100)); // a logout sent now would have arrived
+    expect(loggedOut).to.equal(false);
+    clock.advance(1);
+    await waitUntil(() => loggedOut, 'the logout');
+    FakeServer.send(socket, { type: 'bye', reason: 'logout', message: 'Goodbye' });
+    expect(await exit).to.equal(0);
   });
 
   it('stops reading while the screen is behind, and reads on once it has caught up', async () => {

@@ -89,10 +89,8 @@ export class Limits {
 
   /** One message from `key` at `now`. */
   hit(key: string, now: number): Verdict {
-    if (this.held.size > 0) {
-      const until = this.held.get(key);
-      if (until !== undefined && now < until) return { ok: false, justMuted: false, secondsLeft: secondsUntil(until, now), byOperator: true };
-    }
+    const held = this.heldFor(key, now);
+    if (held > 0) return { ok: false, justMuted: false, secondsLeft: held, byOperator: true };
     const entry = this.byKey.get(key) ?? { limiter: new RateLimiter(this.rule), last: now };
     this.byKey.delete(key);
     entry.last = now;
@@ -114,10 +112,17 @@ export class Limits {
    * operator's mute first, then a flood mute. Null: not muted.
    */
   muted(key: string, now: number): { seconds: number; byOperator: boolean } | null {
-    const held = this.held.get(key);
-    if (held !== undefined && now < held) return { seconds: secondsUntil(held, now), byOperator: true };
+    const held = this.heldFor(key, now);
+    if (held > 0) return { seconds: held, byOperator: true };
     const until = this.byKey.get(key)?.limiter.until ?? 0;
     return now < until ? { seconds: secondsUntil(until, now), byOperator: false } : null;
+  }
+
+  /** Seconds the operator's mute of `key` still runs (0: none). Most of the time nobody is held: one size test. */
+  private heldFor(key: string, now: number): number {
+    if (this.held.size === 0) return 0;
+    const until = this.held.get(key);
+    return until !== undefined && now < until ? secondsUntil(until, now) : 0;
   }
 
   /** The operator mutes `key` until `until` (monotonic ms); an `until` not after `now` lifts it. */

@@ -152,8 +152,8 @@ export class BenchClient extends LoadClient {
   readonly echoes = true;
   /** login_ok, once logged in: carries the heartbeat session, secret and UDP port. */
   me: LoginOk | null = null;
-  /** The heartbeat MAC key from login_ok (see heartbeats.ts). */
-  secret: Buffer | null = null;
+  /** The heartbeat MAC key from login_ok, in its base64 (see heartbeats.ts). */
+  secret: string | null = null;
   private readonly decoder = new FrameDecoder(1 << 20, parseHeader);
 
   say(text: string): void {
@@ -191,7 +191,7 @@ export class BenchClient extends LoadClient {
         return this.line(msg.text, now);
       case 'login_ok':
         this.me = msg;
-        this.secret = msg.secret === undefined ? null : Buffer.from(msg.secret, 'base64');
+        this.secret = msg.secret ?? null;
         return this.settle?.(null);
       case 'error':
         if (this.settle) return this.settle(msg.code);

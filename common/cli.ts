@@ -35,7 +35,8 @@ export function commandLine(argv: string[], name: string, usage: string): Argv {
 }
 
 /**
- * Why an option that takes a value was given without one, or null. yargs reads a bare `--port`
+ * Why an option that takes a value was given without one, or a number option with text that is
+ * not one, or null. yargs reads a bare `--port`
  * as "not given" (so the default applies) and `--port ''` as 0 (for a server, "any free port"):
  * both must be mistakes, not silent choices. A string may be empty when said so (`--password ''`
  * asks for a guest login), but not missing.
@@ -54,6 +55,8 @@ export function valueProblem(argv: readonly string[], parsed: Record<string, unk
     const value = m[2] ?? (next === undefined || next.startsWith('--') ? undefined : next);
     if (value === undefined) return `--${option} needs a value`;
     if (typeof v === 'number' && value.trim() === '') return `invalid --${option}: empty`;
+    // yargs hands on NaN, so the range checks after the parse could not say what was typed.
+    if (typeof v === 'number' && Number.isNaN(v)) return `invalid --${option} ${JSON.stringify(value)}: not a number`;
   }
   return null;
 }

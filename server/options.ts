@@ -138,7 +138,8 @@ export function fromEnvText(option: OptionName, variable: string, text: string):
   }
   if (text.trim() === '') throw new UsageError(`invalid --${option} (from ${variable}): empty`);
   // Number('') is 0 and Number('0x10') is 16: only plain decimal text is a number here.
-  return /^\s*[+-]?\d+(\.\d+)?\s*$/.test(text) ? Number(text) : NaN;
+  if (!/^\s*[+-]?\d+(\.\d+)?\s*$/.test(text)) throw new UsageError(`invalid --${option} (from ${variable}) ${JSON.stringify(text)}: not a number`);
+  return Number(text);
 }
 
 /**

@@ -19,7 +19,7 @@ describe('bench command line', () => {
     [['--accounts', '-1'], /invalid --accounts -1/],
     [['--cost', '3'], /invalid --cost 3: use a whole number from 4 to 31/],
     [['--hash-seconds', '0'], /invalid --hash-seconds 0/],
-    [['--clients', 'abc'], /invalid --clients \(not a number\)/],
+    [['--clients', 'abc'], /invalid --clients "abc": not a number/],
     [['--senders', '-1'], /invalid --senders -1/],
     [['--rate', '-5'], /invalid --rate -5/],
     [['--workers', '0'], /invalid --workers 0/],

@@ -467,12 +467,14 @@ describe('chat-client (built, through a pipe)', function () {
     });
 
     it('a bad --port gives one line and exit 1', async () => {
-      for (const [bad, shown] of [['99999', '99999'], ['abc', '(not a number)'], ['0', '0'], ['1.5', '1.5']]) {
+      for (const [bad, shown] of [['99999', '99999'], ['0', '0'], ['1.5', '1.5']]) {
         const c = new ClientProcess(['--port', bad!]);
         expect(await c.exitCode(), bad).to.equal(1);
         expect(c.err, bad).to.deep.equal([`chat-client: invalid --port ${shown}: use a whole number from 1 to 65535 (see --help)`]);
         expect(c.out, bad).to.deep.equal([]);
       }
+      await refused(['--port', 'abc'], 'chat-client: invalid --port "abc": not a number (see --help)');
+      await refused(['--port=12ab'], 'chat-client: invalid --port "12ab": not a number (see --help)');
     });
 
     /** Runs the client with `args`; it must exit 1 having written only `line` (to stderr). */
@@ -506,7 +508,8 @@ describe('chat-client (built, through a pipe)', function () {
     });
 
     it('a bad --heartbeat-interval gives one line and exit 1', async () => {
-      for (const [bad, shown] of [['0', '0'], ['-1', '-1'], ['abc', '(not a number)'], ['1e9', '1000000000']]) {
+      await refused(['--heartbeat-interval', 'abc'], 'chat-client: invalid --heartbeat-interval "abc": not a number (see --help)');
+      for (const [bad, shown] of [['0', '0'], ['-1', '-1'], ['1e9', '1000000000']]) {
         await refused(
           ['--heartbeat-interval', bad!],
           `chat-client: invalid --heartbeat-interval ${shown}: use a number of seconds above 0, at most 86400 (see --help)`,

@@ -63,6 +63,9 @@ describe('command-line conventions (common/cli)', () => {
     expect(valueProblem(['--n='], parsed)).to.equal('invalid --n: empty');
     expect(valueProblem(['--n', ' '], parsed)).to.equal('invalid --n: empty');
     expect(valueProblem(['--user'], parsed)).to.equal('--user needs a value');
+    // yargs reads text that is no number as NaN; the text typed is what the user must see.
+    expect(valueProblem(['--port', 'abc'], { ...parsed, port: Number.NaN })).to.equal('invalid --port "abc": not a number');
+    expect(valueProblem(['--port=1x'], { ...parsed, port: Number.NaN })).to.equal('invalid --port "1x": not a number');
     // An empty string said so is a value; flags take none; negative numbers are values.
     expect(valueProblem(['--password', ''], parsed)).to.equal(null);
     expect(valueProblem(['--tls', '--port', '-1'], parsed)).to.equal(null);

@@ -161,7 +161,7 @@ describe('chat-server binary', function () {
     ['--udp-port', '70000', 'invalid --udp-port 70000: use a whole number from 0 to 65535'],
     ['--bcrypt-cost', '32', 'invalid --bcrypt-cost 32: use a whole number from 4 to 31'],
     ['--bcrypt-cost', '3', 'invalid --bcrypt-cost 3: use a whole number from 4 to 31'],
-    ['--max-body', 'abc', 'invalid --max-body (not a number): use a whole number of at least 1'],
+    ['--max-body', 'abc', 'invalid --max-body "abc": not a number'],
     ['--hash-threads', '1.5', 'invalid --hash-threads 1.5: use a whole number of at least 1'],
     ['--rate-count', '0', 'invalid --rate-count 0: use a whole number of at least 1'],
     ['--max-output', '100', 'invalid --max-output 100: use a whole number of at least 1024'],

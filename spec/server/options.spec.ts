@@ -42,8 +42,9 @@ describe('server options: where they come from', () => {
     expect(message(() => fromEnvironment({ TINYCHAT_PROT: '1' }))).to.match(/^unknown environment variable TINYCHAT_PROT/);
     expect(message(() => fromEnvironment({ TINYCHAT_ALLOW_GUESTS: 'maybe' }))).to.equal('invalid TINYCHAT_ALLOW_GUESTS "maybe": use true or false');
     expect(message(() => fromEnvironment({ TINYCHAT_PORT: ' ' }))).to.equal('invalid --port (from TINYCHAT_PORT): empty');
-    // Text that is not a plain number becomes NaN, which the range check names as "not a number".
-    expect(fromEnvironment({ TINYCHAT_PORT: '0x10' }).values.port).to.be.NaN;
+    // Only plain decimal text is a number: Number() would read 0x10 as 16.
+    expect(message(() => fromEnvironment({ TINYCHAT_PORT: '0x10' }))).to.equal('invalid --port (from TINYCHAT_PORT) "0x10": not a number');
+    expect(message(() => fromEnvironment({ TINYCHAT_PORT: 'abc' }))).to.equal('invalid --port (from TINYCHAT_PORT) "abc": not a number');
     // --print-config is an action, not a setting: no variable for it.
     expect(message(() => fromEnvironment({ TINYCHAT_PRINT_CONFIG: 'true' }))).to.match(/unknown environment variable/);
   });

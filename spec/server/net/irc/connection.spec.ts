@@ -234,6 +234,23 @@ describe('IRC listener: talking with native users (real TCP)', () => {
     expect(shown().slice(25)).to.deep.equal(range(1, 5));
   });
 
+  it('answers two history requests sent at once with two pages in turn, not the same page twice', async () => {
+    await stop();
+    await start({ rateCount: 100 });
+    const bob = await srv.login('bob');
+    for (let i = 1; i <= 30; i++) {
+      bob.send({ type: 'say', text: `line ${i}` });
+      await bob.line();
+    }
+    const alice = await register('alice');
+    await alice.expect('NOTICE', /^Above: the last 20 lines said here/);
+    alice.send('PRIVMSG tinychat :history 4', 'PRIVMSG tinychat :history 4'); // one write
+    await alice.expect('NOTICE', /^4 older lines above; \/msg tinychat history for more\.$/);
+    await alice.expect('NOTICE', /^4 older lines above; \/msg tinychat history for more\.$/);
+    const shown = alice.all('PRIVMSG').filter((l) => l.nick === 'bob').map((l) => l.params[1]!.replace(/^\[[^\]]+\] /, ''));
+    expect(shown.slice(20)).to.deep.equal(['line 7', 'line 8', 'line 9', 'line 10', 'line 3', 'line 4', 'line 5', 'line 6']);
+  });
+
   it('pages back from the oldest line seen live when nothing was replayed at login', async () => {
     await stop();
     await start({ rateCount: 100, historyOnJoin: 0 });

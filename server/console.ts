@@ -10,7 +10,7 @@
  *   Terminate server       graceful shutdown (so do SIGINT and SIGTERM)
  *   help                   this list
  * kick, mute, wall and motd are logged (category "console"). The end of stdin is not a command: a
- * server started with no terminal keeps running.
+ * server started with no terminal keeps running; one whose terminal closes stops gracefully.
  *
  * On a terminal the console has a prompt and readline's editing and history; output from the
  * server (log lines, online lists, answers) is printed above the prompt, and the typed command is
@@ -69,9 +69,15 @@ export function attachConsole(
     if (answer === null) return terminate();
     print(answer);
   };
+  const log = server.log.for('console');
   if (!terminal) {
     const rl = createInterface({ input, terminal: false });
     rl.on('line', handle);
+    // stdin that cannot be read (nohup opens it write-only): the server goes on without a console.
+    rl.on('error', (e: NodeJS.ErrnoException) => {
+      log.warn(`Console: cannot read standard input (${e.code ?? e.message}); no console commands (stop the server with SIGTERM)`);
+      rl.close();
+    });
     return { close: () => rl.close() };
   }
   let rl: Interface | null = null;
@@ -98,6 +104,14 @@ export function attachConsole(
     });
     // Ctrl-C at the console stops the server gracefully, as SIGINT does.
     current.on('SIGINT', terminate);
+    // The terminal is gone (closed, or its session hung up: reads fail with EIO). Nobody can
+    // type "Terminate server" any more, so stop gracefully now, as a program in a terminal that
+    // closes is expected to, rather than die at the next read.
+    current.on('error', (e: NodeJS.ErrnoException) => {
+      if (closing) return;
+      log.warn(`Console: the terminal is gone (${e.code ?? e.message}); stopping the server`);
+      terminate();
+    });
     // Ctrl-D on an empty line closes readline; the console stays (stopping takes "Terminate server").
     current.on('close', () => {
       if (closing || input.readableEnded) return terminal.hold(null);

@@ -5,12 +5,13 @@
  * login that caused it.
  */
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pty } from '../support/pty.js';
 import { TestClient } from '../support/harness.js';
+import { waitUntil } from '../support/wait.js';
 
 const MAIN = fileURLToPath(new URL('../../server/main.js', import.meta.url));
 
@@ -86,6 +87,21 @@ describe('server console on a terminal', function () {
     await pty.type('Terminate server');
     await pty.keys('Enter');
     expect(await pty.exitStatus(8000)).to.equal(0);
+  });
+
+  it('stops gracefully when its terminal closes, rather than die at the next read', async () => {
+    const log = join(dir, 'server.log');
+    const pty = await Pty.start(
+      [process.execPath, MAIN, '--port', '0', '--udp-port', '0', '--db', join(dir, 'users.json'), '--log', log, '--data-dir', join(dir, 'data'), '--bcrypt-cost', '4'],
+      { width: 80, height: 24 },
+    );
+    await pty.row(/^chat-server>$/);
+    expect(existsSync(join(dir, 'users.json.lock')), 'the lock while it runs').to.equal(true);
+    await pty.kill(); // the terminal goes away: a hangup, and reads fail with EIO
+    const lines = () => (existsSync(log) ? readFileSync(log, 'utf8') : '').split('\n');
+    await waitUntil(() => lines().some((l) => / INFO Server stopped$/.test(l)), 'the server to stop');
+    expect(lines().some((l) => / WARN Console: the terminal is gone \(EIO\); stopping the server$/.test(l)), lines().join('\n')).to.equal(true);
+    expect(existsSync(join(dir, 'users.json.lock')), 'the lock released').to.equal(false);
   });
 
   it('Ctrl-C at the console stops the server gracefully', async () => {

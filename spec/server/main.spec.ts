@@ -279,6 +279,24 @@ describe('chat-server binary', function () {
     expect(await held[0]!.request({ type: 'login', user: 'alice', password: 'pw' }, (m) => m.type !== 'hello')).to.include({ type: 'login_ok' });
   });
 
+  it('serves with a standard input it cannot read (as nohup leaves it), saying the console is off', async () => {
+    const log = join(dir, 'nohup.log');
+    // Opened for writing only, as nohup redirects a terminal's stdin: every read fails (EBADF).
+    const child = spawn('sh', ['-c', `exec "${process.execPath}" "${MAIN}" --port 0 --udp-port 0 --db "${join(dir, 'users.json')}" --log "${log}" --bcrypt-cost 4 0>/dev/null`], { stdio: 'pipe', cwd: dir });
+    const p = new Proc(child);
+    procs.push(p);
+    const port = await ready(p);
+    const lines = () => (existsSync(log) ? readFileSync(log, 'utf8') : '').split('\n');
+    await waitUntil(() => lines().some((l) => l.includes('Console:')), 'the console line to reach the log file');
+    expect(lines().filter((l) => l.includes('Console:'))).to.have.length(1);
+    expect(lines().find((l) => l.includes('Console:'))).to.match(/ WARN Console: cannot read standard input \(EBADF\); no console commands \(stop the server with SIGTERM\)$/);
+    const alice = await TestClient.connect(port);
+    clients.push(alice);
+    expect(await alice.request({ type: 'login', user: 'alice', password: 'pw' }, (m) => m.type !== 'hello')).to.include({ type: 'login_ok' });
+    child.kill('SIGTERM');
+    expect(await p.exitCode()).to.equal(0);
+  });
+
   it('warns at start when the open-file limit is below a --max-connections the operator set', async () => {
     const log = join(dir, 'asked.log');
     const child = spawn('sh', ['-c', `ulimit -n 100 && exec "${process.execPath}" "${MAIN}" --port 0 --udp-port 0 --db "${join(dir, 'users.json')}" --log "${log}" --max-connections 500`], { stdio: 'pipe', cwd: dir });

@@ -11,6 +11,8 @@ export const NOTICES = {
   reconnected: (u: string) => `${u} reconnected`,
   you_offline: (s: number) =>
     `You were marked offline: the server heard no heartbeat for ${s} s (is UDP blocked?). Others now see you offline.`,
+  you_unreachable: () =>
+    'You were taken offline: your server lost contact with the rest of the cluster for longer than its lease. Log in again.',
   pm_invite: (u: string) => `${u} wants a private chat with you (Y/N)?`,
   pm_sent: (u: string) => `Private chat request sent to ${u}; waiting for the answer`,
   pm_started: (u: string) => `You are now in a private chat with ${u}. Type EXIT PM to leave.`,

@@ -268,7 +268,8 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     } else if (reason === 'unreachable') {
       this.log.warn(`${session.name} went offline: their server is gone`);
       this.announcer.announce('offline', session, NOTICES.gone(session.name));
-      this.out.end(session.key, { type: 'bye', reason: 'offline', message: NOTICES.you_offline(heartbeatTimeout) });
+      // Seen only by users still connected to a server the others took for gone (see rejoin).
+      this.out.end(session.key, { type: 'bye', reason: 'offline', message: NOTICES.you_unreachable() });
     } else if (reason === 'kicked') {
       this.log.warn(`${session.name} was removed by the operator${why ? `: ${why}` : ''}`);
       this.announcer.announce('leave', session, NOTICES.kicked(session.name));

@@ -33,7 +33,7 @@ import type { ReplicaClock } from './clock.js';
 import type { ClusterEvent } from './events.js';
 import { SharedGate } from './gate.js';
 import { SharedHistory } from './history.js';
-import { Leases, RENEW_MS } from './leases.js';
+import { LEASE_MS, Leases, RENEW_MS } from './leases.js';
 import { SharedMailbox } from './mailbox.js';
 import { connect, persists, redisTime, type Redis } from './redis.js';
 import { freshCreds, Replica } from './replica.js';
@@ -79,6 +79,14 @@ export class ClusterChat implements Chat<Reach> {
   private readonly ending = new WeakSet<Session<Reach>>();
   private stopped = false;
   private stopTimers: (() => void)[] = [];
+  /**
+   * When the lease renewal still unanswered was sent (monotonic ms), or null. A Redis that hangs
+   * (a stopped process, a stalled disk) drops no connection, so no error says it is away: a
+   * renewal unanswered for a whole lease does.
+   */
+  private renewing: number | null = null;
+  /** A judgement of the leases is under way: another would only queue behind it. */
+  private judging = false;
 
   constructor(
     private readonly room: Room<Reach>,
@@ -138,7 +146,7 @@ export class ClusterChat implements Chat<Reach> {
     };
     const events = new SharedLog(this.cmd, this.reader, this.replica, hooks, this.clock, this.log, this.options.checkpointEvents);
     this.events = events;
-    this.watchConnection(events);
+    this.watchConnection();
     const mine = () => this.replica.mine();
     this.accounts = await SharedAccounts.open(this.cmd, (a: Account) => void this.post({ t: 'account', ...a }).catch(() => {}));
     this.gate = new SharedGate(this.options.maxFailures, this.clock, this.options.maxRegistrations, (news) => void this.post(news).catch(() => {}));
@@ -314,7 +322,16 @@ export class ClusterChat implements Chat<Reach> {
 
   /** Reports the server lives whose lease is gone. */
   private async judgeLeases(): Promise<void> {
-    if (!this.events?.connected || this.stopped) return;
+    if (!this.events?.connected || this.stopped || this.judging) return;
+    this.judging = true;
+    try {
+      await this.judge();
+    } finally {
+      this.judging = false;
+    }
+  }
+
+  private async judge(): Promise<void> {
     const lives = new Set(this.replica.nodes.keys());
     for (const s of this.room.all()) {
       const home = this.replica.placement(s)?.home;
@@ -330,9 +347,25 @@ export class ClusterChat implements Chat<Reach> {
     }
   }
 
+  /**
+   * Renews this life's lease, one renewal at a time. One unanswered for LEASE_MS means Redis hangs:
+   * chat pauses as when the connection drops, and resumes when the renewal is answered.
+   */
   private async renew(): Promise<void> {
+    const now = this.clock.monotonic();
+    if (this.renewing !== null) {
+      const waited = now - this.renewing;
+      if (waited >= (this.options.leaseMs ?? LEASE_MS)) this.redisAway(`no answer for ${Math.round(waited / 1000)} s`);
+      return;
+    }
     if (!this.events?.connected) return;
-    await this.leases.renew(this.incarnation, this.options.node).catch(() => {});
+    this.renewing = now;
+    const answered = await this.leases.renew(this.incarnation, this.options.node).then(
+      () => true,
+      () => false,
+    );
+    this.renewing = null;
+    if (answered) this.redisBack();
   }
 
   // ---- the log -------------------------------------------------------------------------------
@@ -360,23 +393,30 @@ export class ClusterChat implements Chat<Reach> {
   }
 
   /** Tells this server's users when Redis goes away and comes back, and logs both. */
-  private watchConnection(events: SharedLog): void {
-    const url = redact(this.options.url);
-    this.cmd.on('error', (e: Error) => {
-      if (!events.connected || this.stopped) return;
-      events.connected = false;
-      this.leases?.down();
-      this.log.warn(`Cluster: lost Redis at ${url} (${e.message}); reconnecting; users here stay connected`);
-      this.tellLocal('paused', NOTICES.paused());
-    });
-    this.cmd.on('ready', () => {
-      if (events.connected || this.stopped || !this.leases) return;
-      events.connected = true;
-      this.leases.up();
-      this.log.info(`Cluster: Redis at ${url} is back; chat resumed`);
-      void this.renew();
-      this.tellLocal('resumed', NOTICES.resumed());
-    });
+  private watchConnection(): void {
+    this.cmd.on('error', (e: Error) => this.redisAway(e.message));
+    this.cmd.on('ready', () => this.redisBack());
+  }
+
+  /** Redis dropped the connection, or hangs: pause (once), and judge no lease until it is back. */
+  private redisAway(why: string): void {
+    const events = this.events;
+    if (!events?.connected || this.stopped) return;
+    events.connected = false;
+    this.leases?.down();
+    this.log.warn(`Cluster: lost Redis at ${redact(this.options.url)} (${why}); reconnecting; users here stay connected`);
+    this.tellLocal('paused', NOTICES.paused());
+  }
+
+  /** Redis answers again: resume (once). */
+  private redisBack(): void {
+    const events = this.events;
+    if (!events || events.connected || this.stopped || !this.leases) return;
+    events.connected = true;
+    this.leases.up();
+    this.log.info(`Cluster: Redis at ${redact(this.options.url)} is back; chat resumed`);
+    void this.renew();
+    this.tellLocal('resumed', NOTICES.resumed());
   }
 
   private tellLocal(event: 'paused' | 'resumed', text: string): void {

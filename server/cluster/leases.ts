@@ -50,7 +50,8 @@ export class Leases {
     const list = [...lives].filter((l) => !this.reported.has(l));
     if (list.length === 0) return [];
     const held = await this.redis.mGet(list.map((l) => KEYS.lease(l)));
-    const gone = list.filter((_, i) => held[i] === null);
+    // Reported by a judgement that overlapped this one (a slow Redis answers several at once).
+    const gone = list.filter((l, i) => held[i] === null && !this.reported.has(l));
     for (const l of gone) this.reported.add(l);
     return gone;
   }

@@ -87,6 +87,41 @@ describe('cluster: continuity', function () {
     expect(bob.closed).to.equal(false);
   });
 
+  it('pauses while Redis hangs without dropping the connection, and takes nobody offline when it answers again', async () => {
+    await cluster.stop();
+    const leaseMs = 2500;
+    cluster = await startCluster(2, { clusterLeaseMs: leaseMs, rateCount: 100 });
+    const [n1, n2] = cluster.nodes;
+    const ann = await n1!.login('ann');
+    const bob = await n2!.login('bob');
+    await waitUntil(() => n1!.server.room.count === 2 && n2!.server.room.count === 2, 'both users known on both servers');
+    // Stopped, not killed: the connections stay open and commands just wait (a stalled disk does the same).
+    process.kill(cluster.redis.pid()!, 'SIGSTOP');
+    try {
+      // A lease renewal unanswered for a whole lease says Redis is away.
+      await ann.next((m) => m.type === 'notice' && m.event === 'paused', 3 * leaseMs);
+      await bob.next((m) => m.type === 'notice' && m.event === 'paused', 3 * leaseMs);
+      ann.send({ type: 'say', text: 'into the void' });
+      expect(await ann.error()).to.include({ code: 'CLUSTER_DOWN' });
+    } finally {
+      // Every lease ran out meanwhile (Redis expires keys by its wall clock).
+      process.kill(cluster.redis.pid()!, 'SIGCONT');
+    }
+    await ann.next((m) => m.type === 'notice' && m.event === 'resumed', 3 * leaseMs);
+    await bob.next((m) => m.type === 'notice' && m.event === 'resumed', 3 * leaseMs);
+    // Leases are judged a lease after Redis is back, when every living server has renewed: wait
+    // past that judgement (Redis's own clock decides the expiry; no fake clock can stand in).
+    await new Promise((r) => setTimeout(r, 2 * leaseMs));
+    ann.send({ type: 'say', text: 'still here' });
+    expect(await bob.line()).to.include({ from: 'ann', text: 'still here' });
+    expect(ann.closed || bob.closed, 'nobody taken offline').to.equal(false);
+    for (const n of [n1!, n2!]) {
+      const logs = n.logs.join('\n');
+      expect(logs).to.match(/lost Redis at .* \(no answer for \d+ s\)/).and.to.match(/is back; chat resumed/);
+      expect(logs, 'no server judged gone').to.not.match(/is gone|took this one/);
+    }
+  });
+
   it('shows the whole cluster on the console: online users with their server, and stats', async () => {
     const [n1, n2] = cluster.nodes;
     await n1!.login('ann');

@@ -231,6 +231,19 @@ describe('Room (recording outbox, fake clock)', () => {
     });
   });
 
+  describe('a server taken for gone (cluster)', () => {
+    it('tells its users why they were taken offline, not that their heartbeats stopped', () => {
+      login('alice');
+      const bob = login('bob');
+      room.end(bob, 'unreachable');
+      const bye = out.of('bob').at(-1) as ServerMessage<'bye'>;
+      expect(bye).to.deep.include({ type: 'bye', reason: 'offline' });
+      expect(bye.message).to.match(/^You were taken offline: your server lost contact with the rest of the cluster/);
+      expect(bye.message).to.not.match(/heartbeat/);
+      expect(out.notices('alice')).to.include('offline: bob went offline (connection lost)');
+    });
+  });
+
   describe('private lines to someone whose connection dropped', () => {
     const pair = () => {
       const [alice, bob] = [login('alice'), login('bob')];

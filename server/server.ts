@@ -33,6 +33,7 @@ import { HeartbeatListener } from './net/udp.js';
 import type { AccountStore } from './store/accounts.js';
 import { createHasher, type Hasher } from './store/hasher.js';
 import { LoginGate } from './store/login-gate.js';
+import { OPS_MAX_CONNECTIONS } from './ops-http.js';
 import { HistoryFile } from './store/history-file.js';
 import { MailboxFile } from './store/mailbox-file.js';
 import { UserFile } from './store/user-file.js';
@@ -223,9 +224,10 @@ export class ChatServer {
    * Keeps connections below the open-file limit, which would otherwise refuse them silently (see
    * net/fd-limit.ts), and says so once if that is lower than --max-connections: a warning when the
    * operator asked for more, a note when only the default is higher (most machines' limit is).
+   * The metrics endpoint's connections (--metrics-port) are kept room for: they are descriptors too.
    */
   private fitOpenFileLimit(): void {
-    const room = connectionRoom();
+    const room = connectionRoom(this.config.metricsPort === undefined ? 0 : OPS_MAX_CONNECTIONS);
     const { maxConnections } = this.config;
     if (room === undefined || room >= maxConnections) return;
     this.admission.limit = room;

@@ -33,9 +33,10 @@ export function openFiles(): number | undefined {
 
 /**
  * How many connections the limit leaves room for, given what is open now (a connection is one
- * descriptor); undefined when the limit is unknown or unlimited.
+ * descriptor) and `reserved` descriptors others may take (the ops endpoint's connections);
+ * undefined when the limit is unknown or unlimited.
  */
-export function connectionRoom(limit = openFileLimit(), open = openFiles()): number | undefined {
+export function connectionRoom(reserved = 0, limit = openFileLimit(), open = openFiles()): number | undefined {
   if (limit === undefined || open === undefined) return undefined;
-  return Math.max(1, limit - open - HEADROOM);
+  return Math.max(1, limit - open - HEADROOM - reserved);
 }

@@ -8,7 +8,8 @@ import { chmodSync, renameSync } from 'node:fs';
 import { encodeHeartbeat } from '../../common/heartbeat.js';
 import { fileWritable, listening, readiness } from '../../server/health.js';
 import { createMetrics, type Metrics } from '../../server/metrics.js';
-import { startOps, type OpsServer } from '../../server/ops-http.js';
+import { SCRAPE_REUSE_MS, startOps, type OpsServer } from '../../server/ops-http.js';
+import { FakeClock } from '../support/fake-clock.js';
 import { startServer, TestClient, type Running } from '../support/harness.js';
 
 /** One sample: `name{labels} value`. */
@@ -53,11 +54,14 @@ describe('metrics and health endpoint', () => {
   let srv: Running;
   let metrics: Metrics;
   let ops: OpsServer;
+  /** The endpoint's clock: a scrape within a second of the last is that one again (ops-http.ts). */
+  let clock: FakeClock;
   const get = async (path: string, method = 'GET') => {
     const res = await fetch(`http://127.0.0.1:${ops.port}${path}`, { method });
     return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
   };
   const scrape = async () => {
+    clock.advance(SCRAPE_REUSE_MS);
     const res = await get('/metrics');
     expect(res.status).to.equal(200);
     expect(res.type).to.match(/^text\/plain; version=0\.0\.4/);
@@ -68,7 +72,8 @@ describe('metrics and health endpoint', () => {
     srv = await startServer({ rateCount: 100 });
     metrics = createMetrics(srv.server);
     const checks = [listening(() => srv.server.serving), fileWritable('users file', srv.db)];
-    ops = await startOps('127.0.0.1', 0, { metrics: () => metrics.scrape(), ready: () => readiness(checks) });
+    clock = new FakeClock();
+    ops = await startOps('127.0.0.1', 0, { metrics: () => metrics.scrape(), ready: () => readiness(checks) }, clock);
   });
   afterEach(async () => {
     metrics.close();

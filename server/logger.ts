@@ -34,6 +34,13 @@ export type LogCategory = (typeof LOG_CATEGORIES)[number];
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'off'];
 
 export interface Logger {
+  /**
+   * What an operator debugging wants and nobody else: each frame, datagram, command, cluster
+   * event. Hot paths test `debugging` first, so that with debug off no line is even built.
+   */
+  debug(message: string): void;
+  /** Whether this category logs debug lines (--log-level net=debug). */
+  readonly debugging: boolean;
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
@@ -191,6 +198,11 @@ export function createLogger(file: string, options: LoggerOptions = {}): Logger 
     if (logger) return logger;
     const log = log4js.getLogger(category);
     logger = {
+      debug: (m) => log.debug(m),
+      // Read at each use: log4js's configuration is the process's, set by the last createLogger.
+      get debugging() {
+        return log.isDebugEnabled();
+      },
       info: (m) => log.info(m),
       warn: (m) => log.warn(m),
       error: (m) => log.error(m),
@@ -234,11 +246,17 @@ export function parseLogLevels(text: string): LogLevels {
   return levels;
 }
 
-/** A logger that keeps its lines in memory: for tests, and for callers that want silence. */
-export function memoryLogger(): Logger & { lines: string[] } {
+/**
+ * A logger that keeps its lines in memory: for tests, and for callers that want silence. Debug
+ * lines only with `debug: true`, so specs that read every line see what an operator sees at info.
+ */
+export function memoryLogger(options: { debug?: boolean } = {}): Logger & { lines: string[] } {
   const lines: string[] = [];
+  const debugging = options.debug === true;
   const logger: Logger & { lines: string[] } = {
     lines,
+    debugging,
+    debug: (m) => void (debugging && lines.push(`DEBUG ${m}`)),
     info: (m) => void lines.push(`INFO ${m}`),
     warn: (m) => void lines.push(`WARN ${m}`),
     error: (m) => void lines.push(`ERROR ${m}`),

@@ -208,7 +208,9 @@ export class ChatServer {
 
   /** History (unless --history-days 0) and the offline mailbox, in --data-dir. */
   private openMemory(): void {
-    const { config, clock, log } = this;
+    const { config, clock } = this;
+    // Logged under `store`, with the files beside the users file (README, Operating it).
+    const log = this.log.for('store');
     const dir = resolve(config.dataDir);
     this.history = config.historyDays > 0 ? HistoryFile.open({ dir, days: config.historyDays, max: config.historyMax, clock, log }) : null;
     this.mailbox = MailboxFile.open({ dir, days: config.offlineDays, clock, log });

@@ -127,6 +127,7 @@ export class SharedLog {
   }
 
   private append(e: Envelope): Promise<string> {
+    if (this.log.debugging) this.log.debug(`Cluster: appending ${e.t}${e.r !== undefined ? ` (request ${e.r})` : ''}`);
     return this.cmd.xAdd(KEYS.events, '*', { [FIELD]: encodeEvent(e) });
   }
 
@@ -155,6 +156,7 @@ export class SharedLog {
     }
     const w = e.o === this.replica.incarnation && e.r !== undefined ? this.waiting.get(e.r) : undefined;
     if (w) this.waiting.delete(e.r!);
+    if (this.log.debugging) this.log.debug(`Cluster: applying ${id} (${e.t} from ${e.o === this.replica.incarnation ? 'this server' : e.o})`);
     try {
       const outcome = this.replica.apply(id, e, w);
       if (e.t === 'gone') this.hooks.settled(e.inc);

@@ -26,11 +26,21 @@ function lineKind(msg: ClientMessage, inPrivate: boolean): LineKind {
 }
 
 export async function dispatch(services: Services, caller: Caller, received: ClientMessage): Promise<void> {
+  const outcome = await handle(services, caller, received);
+  const { log } = services;
+  if (log.debugging) log.debug(`Handled ${received.type} from ${caller.label}: ${outcome}`);
+}
+
+/** Handles one message; says how it went, for the debug log: done, refused (the code), or why not. */
+async function handle(services: Services, caller: Caller, received: ClientMessage): Promise<string> {
   const { room, counters, replies } = services;
   let msg = received;
   let command = COMMANDS[msg.type] as Command<typeof msg.type>;
   try {
-    if (!command.login) return await command.run({ ...services, caller }, msg as never);
+    if (!command.login) {
+      await command.run({ ...services, caller }, msg as never);
+      return 'done';
+    }
     // A caller has a user once its login is done (Room.login, Room.resume bind it).
     const me = caller.user === null ? undefined : room.byKey(caller.user);
     if (!me || me.at !== caller) throw chatError('NOT_LOGGED_IN');
@@ -45,13 +55,18 @@ export async function dispatch(services: Services, caller: Caller, received: Cli
     const arrived = command.counted ? counters.arrival() : 0;
     // Answered at once, on a cluster too (a mute known here refuses; the rest is counted where
     // the change is applied), so a connection's pipelined messages keep their order.
-    if (command.limited && !services.chat.allow(me)) return;
+    if (command.limited && !services.chat.allow(me)) return 'over the flood limit';
     await command.run(ctx, msg as never);
     if (command.counted) counters.line(lineKind(msg, room.privates.partnerOf(me) !== undefined), arrived);
+    return msg === received ? 'done' : `done as ${msg.type}`;
   } catch (e) {
-    if (e instanceof ChatError) return replies.reply(caller, errorMessage(e));
+    if (e instanceof ChatError) {
+      replies.reply(caller, errorMessage(e));
+      return `refused (${e.code})`;
+    }
     services.log.error(`Error handling ${msg.type} from ${caller.label}: ${(e as Error).stack ?? e}`);
     replies.reply(caller, errorMessage(chatError('INTERNAL')));
     caller.close('internal error');
+    return 'internal error';
   }
 }

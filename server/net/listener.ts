@@ -98,7 +98,10 @@ export class Listener<C extends BaseConnection = Connection> {
     const invalid = (c: BaseConnection, e: ChatError) => deps.delivery.reply(c, errorMessage(e));
     const fault = (c: BaseConnection, e: unknown) => this.fault(c, e);
     this.events = {
-      message: (c, msg) => deps.message(c, msg),
+      message: (c, msg) => {
+        if (deps.log.debugging) deps.log.debug(`Received ${msg.type} from ${c.label}`);
+        return deps.message(c, msg);
+      },
       invalid,
       closed: (c, reason) => this.closed(c, reason),
       fault,

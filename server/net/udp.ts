@@ -76,6 +76,7 @@ export class HeartbeatListener {
     const result = this.target.beat(parsed.session, parsed.seq);
     if (result !== 'accepted') return this.drop(result, from);
     this.counters.datagramsAccepted++;
+    if (this.log.debugging) this.log.debug(`Heartbeat ${parsed.seq} accepted from ${from}`);
   }
 
   private drop(reason: DropReason, from: string): void {

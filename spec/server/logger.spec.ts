@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { FileSink, RETRY_MS, boundedSink } from '../../server/log-sinks.js';
 import { UsageError } from '../../common/cli.js';
 import { cachedTime, clockTime, createLogger, fullTime, parseLogLevels } from '../../server/logger.js';
+import { makeConfig, type ServerConfig } from '../../server/config.js';
+import { ChatServer } from '../../server/server.js';
 import { FakeClock } from '../support/fake-clock.js';
+import { TestClient } from '../support/harness.js';
 import { waitUntil } from '../support/wait.js';
 
 /** A stream that keeps what it is given and acknowledges a write only when told to. */
@@ -243,5 +246,69 @@ describe('log levels by category and the JSON format (real files)', () => {
     log.for('dispatch').warn('two');
     await log.close();
     expect(got.map((l) => l.replace(/^\d\d:\d\d:\d\d /, ''))).to.deep.equal(['INFO one\n', 'WARN two\n']);
+  });
+});
+
+describe("the real server's log file", () => {
+  let dir: string;
+  let server: ChatServer | null;
+  const clients: TestClient[] = [];
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'chat-logged-'));
+    server = null;
+  });
+  afterEach(async () => {
+    clients.splice(0).forEach((c) => c.close());
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A server logging to a JSON file at `levels`; resolves with its port. */
+  async function serve(levels: string, config: Partial<ServerConfig> = {}): Promise<number> {
+    const log = join(dir, 'server.log');
+    const logger = createLogger(log, { console: false, levels: parseLogLevels(levels), format: 'json' });
+    const db = join(dir, 'users.json');
+    server = new ChatServer(makeConfig({ host: '127.0.0.1', port: 0, udpPort: 0, log, bcryptCost: 4, db, dataDir: join(dir, 'data'), ...config }), { logger });
+    return (await server.start()).port;
+  }
+  /** Stops the server (which flushes the log) and reads the lines it wrote. */
+  async function logged(): Promise<{ level: string; category: string; message: string }[]> {
+    await server!.stop();
+    return readFileSync(join(dir, 'server.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { level: string; category: string; message: string });
+  }
+  async function loginOnce(port: number): Promise<void> {
+    const alice = await TestClient.login(port, 'alice');
+    clients.push(alice);
+    await alice.who();
+  }
+  const debugLines = async () => (await logged()).filter((l) => l.level === 'DEBUG').map((l) => `${l.category} ${l.message.replace(/127\.0\.0\.1:\d+/, '<client>')}`);
+
+  it('net=debug: each frame a connection sends, at debug under net, and nothing else at debug', async () => {
+    await loginOnce(await serve('net=debug'));
+    expect(await debugLines()).to.deep.equal(['net Received login from <client>', 'net Received who from <client>']);
+  });
+
+  it('dispatch=debug: each command handled, with its outcome', async () => {
+    const port = await serve('dispatch=debug');
+    await loginOnce(port);
+    const stranger = await TestClient.connect(port);
+    clients.push(stranger);
+    expect(await stranger.request({ type: 'who' }, (m) => m.type === 'error')).to.include({ code: 'NOT_LOGGED_IN' });
+    expect(await debugLines()).to.deep.equal([
+      'dispatch Handled login from <client>: done',
+      'dispatch Handled who from <client>: done',
+      'dispatch Handled who from <client>: refused (NOT_LOGGED_IN)',
+    ]);
+  });
+
+  it('info (the default): no debug line', async () => {
+    await loginOnce(await serve('info'));
+    expect(await debugLines()).to.deep.equal([]);
+  });
+
+  it('files kept beside the users file log under store, as the README says', async () => {
+    await serve('info');
+    const opened = (await logged()).filter((l) => l.message.startsWith('History opened'));
+    expect(opened.map((l) => l.category)).to.deep.equal(['store']);
   });
 });

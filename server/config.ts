@@ -116,7 +116,8 @@ export const DEFAULTS: ServerConfig = {
   log: './server.log',
   logLevels: { default: 'info' },
   logFormat: 'text',
-  logMaxSize: 0,
+  // Rotated by default: a log that only grows fills the disk (README, Operating it).
+  logMaxSize: 50 * 1024 * 1024,
   logBackups: 5,
   metricsHost: '127.0.0.1',
   bcryptCost: 10,

@@ -216,6 +216,19 @@ export function createLogger(file: string, options: LoggerOptions = {}): Logger 
   return make('server');
 }
 
+/** Characters of a user's text a log line quotes; the rest is only measured. */
+export const QUOTED_MAX = 200;
+
+/**
+ * A user's text for a log line: JSON-quoted, so a newline in it cannot forge a log line, and cut
+ * at QUOTED_MAX characters with its size after it. A group line may be 64 KiB: logged in full,
+ * a flood of them wrote the log faster than the chat.
+ */
+export function quoted(text: string): string {
+  if (text.length <= QUOTED_MAX) return JSON.stringify(text);
+  return `${JSON.stringify(text.slice(0, QUOTED_MAX))}… (${Buffer.byteLength(text)} bytes)`;
+}
+
 /**
  * `--log-level`: "warn" (every category), or a default and categories
  * ("info,chat=warn,net=debug"; "chat=warn" alone keeps info for the rest). Throws a UsageError

@@ -12,7 +12,7 @@ import { chatError, errorMessage, type ChatError } from '../../common/errors.js'
 import { foldName } from '../../common/names.js';
 import type { Feature, NoticeEvent, ServerMessage } from '../../common/protocol.js';
 import type { ServerConfig } from '../config.js';
-import type { Logger } from '../logger.js';
+import { quoted, type Logger } from '../logger.js';
 import { Announcer } from './announcer.js';
 import { NOTICES } from './notices.js';
 import type { Endpoint, Outbox } from './outbox.js';
@@ -308,8 +308,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     const id = ++this.lastId;
     this.out.toRoom({ type: 'msg', id, from: me.name, ts, scope: 'group', text, ...act });
     this.recall.record({ id, ts, from: me.name, text, ...act });
-    // JSON-quoted: a newline in the text must not be able to forge a log line.
-    this.log.info(`Group message from ${me.name}: ${JSON.stringify(text)}`);
+    this.log.info(`Group message from ${me.name}: ${quoted(text)}`);
   }
 
   /** One private message from `me` to `to` (`/msg bob text`, `@bob text`), outside any session. */

@@ -70,6 +70,13 @@ export const NATIVE_PROTOCOL: Protocol<Connection> = {
 /** How long the listener waits at shutdown for peers to take their last bytes (see Connection.close). */
 const DRAIN_MS = 3000;
 
+/**
+ * Connections whose acceptance is logged, a second; past it they are counted and summed up in a
+ * line, and one of them that closes without logging in is not logged either (one that logs in
+ * is named by its login line). Connecting and hanging up wrote 930 KiB of log a second otherwise.
+ */
+export const ACCEPTS_LOGGED_PER_SECOND = 20;
+
 export class Listener<C extends BaseConnection = Connection> {
   private server: net.Server | null = null;
   private readonly conns = new Set<C>();
@@ -78,6 +85,10 @@ export class Listener<C extends BaseConnection = Connection> {
   private readonly refusals: LogThrottle;
   /** Errors of the listening socket itself (out of file descriptors): one line a minute. */
   private readonly listenErrors: LogThrottle;
+  /** Accepted connections: ACCEPTS_LOGGED_PER_SECOND lines a second, then a count. */
+  private readonly accepts: LogThrottle;
+  /** Connections accepted without a line: they close without one too, unless their user logged in. */
+  private readonly unlogged = new WeakSet<BaseConnection>();
   private stopping = false;
   /** Streams that arrived before open(): served once the server is ready. */
   private early: [Duplex, string, number][] | null = [];
@@ -123,6 +134,14 @@ export class Listener<C extends BaseConnection = Connection> {
       maxKeys: 10,
       tooMany: 'Listener errors of many kinds: counting them, not logging each',
       summary: (code, n) => `${n} more listener errors (${code}) in the last minute`,
+    });
+    this.accepts = new LogThrottle(deps.clock, deps.log, {
+      periodMs: 1000,
+      maxKeys: 1,
+      tooMany: '',
+      lines: ACCEPTS_LOGGED_PER_SECOND,
+      level: 'info',
+      summary: (_, n) => `${n} more connections accepted in a second, not logged one by one (those that log in are named at login)`,
     });
   }
 
@@ -199,7 +218,7 @@ export class Listener<C extends BaseConnection = Connection> {
     deps.counters.connections++;
     const conn = protocol.connect(stream, address, port, options, this.events);
     this.conns.add(conn);
-    deps.log.info(`Accepted connection from ${conn.label}`);
+    if (!this.accepts.hit('accepted', () => `Accepted connection from ${conn.label}`)) this.unlogged.add(conn);
     const hello = protocol.hello(config);
     if (hello) deps.delivery.reply(conn, hello);
     conn.startLoginDeadline(config.loginTimeout * 1000, this.expired);
@@ -210,13 +229,14 @@ export class Listener<C extends BaseConnection = Connection> {
     this.deps.admission.release(conn.address);
     const user = this.deps.delivery.lost(conn);
     if (user !== undefined) this.deps.lost(user, conn, reason);
-    else this.deps.log.info(`Connection from ${conn.label} closed: ${reason}`);
+    else if (!this.unlogged.has(conn)) this.deps.log.info(`Connection from ${conn.label} closed: ${reason}`);
   }
 
   /** Periodic: ends the log throttles' periods. */
   sweep(): void {
     this.refusals.sweep();
     this.listenErrors.sweep();
+    this.accepts.sweep();
   }
 
   /** A bug hit while serving one connection: log it and drop that connection, nothing else. */

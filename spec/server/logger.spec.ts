@@ -6,7 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileSink, RETRY_MS, boundedSink } from '../../server/log-sinks.js';
 import { UsageError } from '../../common/cli.js';
-import { cachedTime, clockTime, createLogger, fullTime, parseLogLevels } from '../../server/logger.js';
+import net from 'node:net';
+import { cachedTime, clockTime, createLogger, fullTime, parseLogLevels, quoted } from '../../server/logger.js';
+import { SWEEP_MS } from '../../server/chat/room.js';
+import { ACCEPTS_LOGGED_PER_SECOND } from '../../server/net/listener.js';
+import type { Clock } from '../../common/clock.js';
 import { makeConfig, type ServerConfig } from '../../server/config.js';
 import { ChatServer } from '../../server/server.js';
 import { FakeClock } from '../support/fake-clock.js';
@@ -264,11 +268,11 @@ describe("the real server's log file", () => {
   });
 
   /** A server logging to a JSON file at `levels`; resolves with its port. */
-  async function serve(levels: string, config: Partial<ServerConfig> = {}): Promise<number> {
+  async function serve(levels: string, config: Partial<ServerConfig> = {}, clock?: Clock): Promise<number> {
     const log = join(dir, 'server.log');
     const logger = createLogger(log, { console: false, levels: parseLogLevels(levels), format: 'json' });
     const db = join(dir, 'users.json');
-    server = new ChatServer(makeConfig({ host: '127.0.0.1', port: 0, udpPort: 0, log, bcryptCost: 4, db, dataDir: join(dir, 'data'), ...config }), { logger });
+    server = new ChatServer(makeConfig({ host: '127.0.0.1', port: 0, udpPort: 0, log, bcryptCost: 4, db, dataDir: join(dir, 'data'), ...config }), { logger, ...(clock ? { clock } : {}) });
     return (await server.start()).port;
   }
   /** Stops the server (which flushes the log) and reads the lines it wrote. */
@@ -310,5 +314,44 @@ describe("the real server's log file", () => {
     await serve('info');
     const opened = (await logged()).filter((l) => l.message.startsWith('History opened'));
     expect(opened.map((l) => l.category)).to.deep.equal(['store']);
+  });
+
+  /** Connects, waits for the server's first bytes (its hello) and hangs up. */
+  const connectAndHangUp = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('error', reject);
+      s.once('data', () => s.destroy());
+      s.once('close', () => resolve());
+    });
+
+  it(`a burst of connections that hang up without logging in: ${ACCEPTS_LOGGED_PER_SECOND} accepted and closed lines, one line counting the rest`, async () => {
+    const clock = new FakeClock();
+    const port = await serve('info', {}, clock);
+    for (let batch = 0; batch < 4; batch++) await Promise.all(Array.from({ length: 50 }, () => connectAndHangUp(port)));
+    await waitUntil(() => server!.connections === 0, 'the server to see every connection close');
+    clock.advance(SWEEP_MS); // the second is over: its summary is written
+    const messages = (await logged()).map((l) => l.message);
+    const n = ACCEPTS_LOGGED_PER_SECOND;
+    expect(messages.filter((m) => m.startsWith('Accepted connection from'))).to.have.length(n);
+    expect(messages.filter((m) => /^Connection from \S+ closed: /.test(m))).to.have.length(n);
+    expect(messages).to.include(`${200 - n} more connections accepted in a second, not logged one by one (those that log in are named at login)`);
+  });
+
+  it('a long group line is quoted up to 200 characters, then only measured', async () => {
+    const alice = await TestClient.login(await serve('info'), 'alice');
+    clients.push(alice);
+    alice.send({ type: 'say', text: `${'é'.repeat(150)}${'x'.repeat(4850)}` });
+    await alice.line();
+    const line = (await logged()).find((l) => l.message.startsWith('Group message from alice'));
+    expect(line?.message).to.equal(`Group message from alice: "${'é'.repeat(150)}${'x'.repeat(50)}"… (5150 bytes)`);
+  });
+});
+
+describe('quoted user text in log lines', () => {
+  it('is JSON-quoted whole up to 200 characters, cut with its size in bytes beyond', () => {
+    expect(quoted('a\nb "c"')).to.equal('"a\\nb \\"c\\""');
+    expect(quoted('y'.repeat(200))).to.equal(`"${'y'.repeat(200)}"`);
+    expect(quoted('y'.repeat(201))).to.equal(`"${'y'.repeat(200)}"… (201 bytes)`);
   });
 });

@@ -17,6 +17,8 @@
  * - A users file that exists but is empty, truncated or not our JSON stops the start with the file
  *   named; it is never overwritten. A journal's torn last line (a crash mid-write, before any
  *   acknowledgement) is skipped.
+ * - readUsersFile reads the accounts as a start does, through the same code, and writes nothing:
+ *   --import-users copies them into a cluster's Redis.
  */
 import { existsSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { Low } from 'lowdb';
@@ -50,6 +52,38 @@ export function journalLimit(accounts: number): number {
 
 export class StoreError extends Error {}
 
+/** What a users file holds, as a server finds it at start (see {@link readUsersFile}). */
+export interface UsersFileContents {
+  accounts: Account[];
+  /** How many of them users.json held, and how many only its journals. */
+  inFile: number;
+  inJournals: number;
+  /** Whether a journal lay beside the file (one moved aside by a write-back counts too). */
+  journal: boolean;
+}
+
+/**
+ * The accounts of an existing users file as a server would hold them at start (users.json, then
+ * its journals), read under the file's lock (a running server's file is refused: its journal is
+ * being written) and left exactly as they were: nothing is created or written back.
+ */
+export function readUsersFile(path: string): UsersFileContents {
+  // Before the lock, which would be created beside a file that is not there.
+  if (!existsSync(path)) missing(path);
+  const lockPath = `${path}.lock`;
+  takeLock(`users file ${path}`, lockPath);
+  try {
+    const { accounts, replayed, journals } = load(path, readUsers(path) ?? missing(path));
+    return { accounts: [...accounts.values()], inFile: accounts.size - replayed, inJournals: replayed, journal: journals > 0 };
+  } finally {
+    releaseLock(lockPath);
+  }
+}
+
+function missing(path: string): never {
+  throw new StoreError(`users file ${path} does not exist`);
+}
+
 /** users.json in pieces: one account a line, serialized as the writer pulls them. */
 function* pieces(data: Data): Iterable<string> {
   yield '{"users":[\n';
@@ -59,7 +93,6 @@ function* pieces(data: Data): Iterable<string> {
 }
 
 export class UserFile implements AccountStore {
-  private readonly accounts = new Map<string, Account>();
   /** Registrations being written, so a second one of the same name waits for the first. */
   private readonly writing = new Map<string, Promise<Account>>();
   private readonly journal: AppendLog;
@@ -75,9 +108,10 @@ export class UserFile implements AccountStore {
     private readonly db: Low<Data>,
     private readonly path: string,
     private readonly lockPath: string,
+    /** Keyed by the case-folded name. */
+    private readonly accounts: Map<string, Account>,
     clock: Clock,
   ) {
-    for (const a of db.data.users) this.accounts.set(foldName(a.name), a);
     this.journal = new AppendLog({ clock, delayMs: 0 });
   }
 
@@ -87,9 +121,11 @@ export class UserFile implements AccountStore {
     takeLock(`users file ${path}`, lockPath);
     try {
       const db = new Low<Data>(new DurableFile<Data>(path, pieces), { users: [] });
-      await readChecked(db, path);
-      const store = new UserFile(db, path, lockPath, clock);
-      const replayed = store.replayJournals();
+      const data = readUsers(path);
+      if (data) db.data = data;
+      else await db.write();
+      const { accounts, replayed } = load(path, db.data);
+      const store = new UserFile(db, path, lockPath, accounts, clock);
       if (replayed > 0) store.compact();
       return store;
     } catch (e) {
@@ -160,23 +196,7 @@ export class UserFile implements AccountStore {
   }
 
   private get journalPath(): string {
-    return `${this.path}.journal`;
-  }
-
-  /** Adds the accounts of the journals (the one moved aside first); returns how many were new. */
-  private replayJournals(): number {
-    let added = 0;
-    for (const file of [`${this.journalPath}.old`, this.journalPath]) {
-      if (!existsSync(file)) continue;
-      for (const row of readFileSync(file, 'utf8').split('\n')) {
-        const a = parseAccount(row);
-        if (!a || this.accounts.has(foldName(a.name))) continue; // a torn line, or already written back
-        this.accounts.set(foldName(a.name), a);
-        this.db.data.users.push(a);
-        added++;
-      }
-    }
-    return added;
+    return journalOf(this.path);
   }
 
   /**
@@ -220,6 +240,35 @@ export class UserFile implements AccountStore {
   }
 }
 
+/** The journal beside the users file at `path`. */
+export function journalOf(path: string): string {
+  return `${path}.journal`;
+}
+
+/**
+ * The accounts of users.json (`data`) and then of its journals (the one moved aside first), by
+ * case-folded name: what a server holds at start. The journals' new accounts are added to `data`
+ * too, so a write-back keeps them. `replayed`: how many they added; `journals`: how many there were.
+ */
+function load(path: string, data: Data): { accounts: Map<string, Account>; replayed: number; journals: number } {
+  const accounts = new Map<string, Account>();
+  for (const a of data.users) accounts.set(foldName(a.name), a);
+  let replayed = 0;
+  let journals = 0;
+  for (const file of [`${journalOf(path)}.old`, journalOf(path)]) {
+    if (!existsSync(file)) continue;
+    journals++;
+    for (const row of readFileSync(file, 'utf8').split('\n')) {
+      const a = parseAccount(row);
+      if (!a || accounts.has(foldName(a.name))) continue; // a torn line, or already written back
+      accounts.set(foldName(a.name), a);
+      data.users.push(a);
+      replayed++;
+    }
+  }
+  return { accounts, replayed, journals };
+}
+
 function parseAccount(row: string): Account | null {
   try {
     const a = JSON.parse(row) as Partial<Account>;
@@ -230,12 +279,13 @@ function parseAccount(row: string): Account | null {
   return null;
 }
 
-async function readChecked(db: Low<Data>, path: string): Promise<void> {
+/** users.json, checked; null when there is none. */
+function readUsers(path: string): Data | null {
   let raw: string;
   try {
     raw = readFileSync(path, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return db.write();
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new StoreError(`cannot read users file ${path}: ${(e as Error).message}`);
   }
   if (raw.trim() === '') throw new StoreError(`users file ${path} is empty; restore it or delete it to start afresh`);
@@ -250,5 +300,5 @@ async function readChecked(db: Low<Data>, path: string): Promise<void> {
     Array.isArray(users) &&
     users.every((u) => typeof u?.name === 'string' && typeof u?.hash === 'string');
   if (!valid) throw new StoreError(`users file ${path} does not hold a "users" list of accounts`);
-  db.data = data as Data;
+  return data as Data;
 }

@@ -3,13 +3,13 @@
  * durable when acknowledged; the journal is written back into users.json once it holds a quarter
  * as many registrations as there are accounts (at least JOURNAL_MIN) and at close, in pieces that
  * leave the event loop free; a restart reads both,
- * and a torn journal line is skipped.
+ * and a torn journal line is skipped; an import reads both the same way and writes nothing.
  */
 import { expect } from 'chai';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JOURNAL_MIN, journalLimit, UserFile } from '../../../server/store/user-file.js';
+import { JOURNAL_MIN, journalLimit, readUsersFile, StoreError, UserFile } from '../../../server/store/user-file.js';
 import { accountsOnDisk } from '../../support/accounts.js';
 
 const HASH = `$2b$04$${'x'.repeat(53)}`;
@@ -88,6 +88,24 @@ describe('UserFile with its journal (real files)', () => {
     await store.close();
     expect(names(db)).to.deep.equal(['old', 'new']);
     expect(existsSync(`${db}.journal`)).to.equal(false);
+  });
+
+  it('reads a users file and its journals for an import as a start does, and leaves every file as it was', () => {
+    writeFileSync(db, JSON.stringify({ users: [{ name: 'old', hash: HASH, created: '' }] }));
+    writeFileSync(`${db}.journal.old`, `${JSON.stringify({ name: 'aside', hash: HASH, created: '' })}\n`);
+    writeFileSync(`${db}.journal`, `${JSON.stringify({ name: 'OLD', hash: HASH, created: '' })}\n${JSON.stringify({ name: 'new', hash: HASH, created: '' })}\n{"name":"to`);
+    const files = () => readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f), 'utf8')]);
+    const before = files();
+    const read = readUsersFile(db);
+    expect(read.accounts.map((a) => a.name)).to.deep.equal(['old', 'aside', 'new']);
+    expect(read).to.deep.include({ inFile: 1, inJournals: 2, journal: true });
+    expect(files()).to.deep.equal(before);
+  });
+
+  it('refuses to read for an import a users file that does not exist, and creates nothing', () => {
+    expect(() => readUsersFile(db)).to.throw(StoreError, `users file ${db} does not exist`);
+    expect(() => readUsersFile(join(dir, 'no-folder', 'users.json'))).to.throw(StoreError, /no-folder\/users\.json does not exist$/);
+    expect(readdirSync(dir)).to.deep.equal([]);
   });
 
   it('serializes a large users file in pieces: other work gets turns while it is written', async function () {

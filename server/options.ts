@@ -76,7 +76,7 @@ export const OPTIONS = {
   redis: { kind: 'string', describe: 'Join a cluster of servers sharing this Redis (redis://127.0.0.1:6379); accounts, history and offline messages then live in Redis; off by default' },
   'node-id': { kind: 'string', describe: 'This server\'s name in the cluster, for logs (default: host:port)' },
   'redis-ephemeral': { kind: 'boolean', default: d.redisEphemeral, describe: 'Accept a Redis without appendonly (tests and demos: a Redis restart loses accounts and history)' },
-  'import-users': { kind: 'string', describe: 'With --redis: copy the accounts of this users file into Redis (never over one already there), say what was done, and exit', commandLineOnly: true },
+  'import-users': { kind: 'string', describe: 'With --redis: copy the accounts of this users file (with its journal) into Redis (never over one already there), say what was done, and exit', commandLineOnly: true },
   'max-file': { kind: 'number', default: d.maxFile, describe: 'Largest file relayed between users, in bytes (0: no file transfers)' },
   'file-rate': { kind: 'number', default: d.fileRate, describe: 'File bytes a second one user may send (apart from the chat rate limit)' },
 } as const satisfies Record<string, OptionSpec>;

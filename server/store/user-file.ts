@@ -142,11 +142,6 @@ export class UserFile implements AccountStore {
     return this.accounts.get(foldName(name));
   }
 
-  /** Every account (for copying them into a cluster's store: --import-users). */
-  all(): IterableIterator<Account> {
-    return this.accounts.values();
-  }
-
   /** A registration of `name` still being written, if any. */
   inFlight(name: string): Promise<Account> | undefined {
     return this.writing.get(foldName(name));

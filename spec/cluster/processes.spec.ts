@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,6 +108,42 @@ describe('cluster: servers as processes', function () {
     servers.push(srv);
     const olga = await login(srv.port, 'olga', 'old-pw');
     expect(olga.me.user).to.equal('Olga');
+  });
+
+  it('--import-users refuses a users file that does not exist, naming it, and creates nothing', async () => {
+    const missing = join(dir, 'nonexist.json');
+    expect(await failsWithOneLine(run('--redis', redis.url, '--import-users', missing))).to.equal(`chat-server: users file ${missing} does not exist`);
+    expect(readdirSync(dir)).to.deep.equal([]);
+  });
+
+  it("--import-users reads a users file with its journal, as its server would, leaves both as they were, and says what a copy without the journal lacks", async () => {
+    // A running server's files: its accounts so far are only in the journal.
+    const live = join(dir, 'users.json');
+    const users = await UserFile.open(live);
+    try {
+      for (const name of ['a1', 'a2', 'a3', 'a4', 'a5']) await users.create(name, bcrypt.hashSync('pw', 4), new Date());
+      const refused = await failsWithOneLine(run('--redis', redis.url, '--import-users', live));
+      expect(refused).to.match(/users file .*users\.json is in use by another server \(pid \d+; lock file .*\): stop that server first, then import the file$/);
+      copyFileSync(live, join(dir, 'alone.json'));
+      copyFileSync(live, join(dir, 'both.json'));
+      copyFileSync(`${live}.journal`, join(dir, 'both.json.journal'));
+    } finally {
+      await users.close();
+    }
+    const before = [readFileSync(join(dir, 'both.json'), 'utf8'), readFileSync(join(dir, 'both.json.journal'), 'utf8')];
+    const both = run('--redis', redis.url, '--import-users', join(dir, 'both.json'));
+    expect(await both.exitCode()).to.equal(0);
+    expect(both.out.join('\n')).to.match(/^Imported 5 accounts from .*both\.json into Redis at .*; 0 were there already and left as they were \(read 5: 0 from the file, 5 from its journal\)$/);
+    expect([readFileSync(join(dir, 'both.json'), 'utf8'), readFileSync(join(dir, 'both.json.journal'), 'utf8')]).to.deep.equal(before);
+    const alone = run('--redis', redis.url, '--import-users', join(dir, 'alone.json'));
+    expect(await alone.exitCode()).to.equal(0);
+    expect(alone.out.join('\n')).to.match(
+      /^Imported 0 accounts from .*alone\.json .*\(the file holds none, and no journal .*alone\.json\.journal lies beside it, where a running server keeps its newest accounts: copy it with the file, or stop the server first\)$/,
+    );
+    // Stopped, the server wrote its journal into the file: the file alone holds every account.
+    const stopped = run('--redis', redis.url, '--import-users', live);
+    expect(await stopped.exitCode()).to.equal(0);
+    expect(stopped.out.join('\n')).to.match(/^Imported 0 accounts .*; 5 were there already .*\(read 5 from the file, no journal beside it\)$/);
   });
 
   it('refuses to start, in one line, when Redis cannot be reached or does not persist', async () => {

@@ -212,22 +212,23 @@ export function merge(...layers: Gathered[]): Gathered {
   return out;
 }
 
-/** Names that hold secrets: their values are never printed. */
-const SECRET_NAME = /(password|passwd|secret|token|credential)/i;
 /** A private key's content (not its path). */
 const KEY_CONTENT = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+/** The password of a URL's user (`redis://user:pw@host`), up to the last @ of the address, as URLs are read. */
+const URL_PASSWORD = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#:]*):([^/?#]*)@/i;
 
 /**
- * A configuration as it may be shown (--print-config): values of options named like a secret,
- * private-key material, and the password in a URL (`redis://user:pw@host`) replaced by "***".
- * Paths, a key file's path included, are not secret and stay.
+ * A configuration as it may be shown (--print-config): what is a secret by what it holds is
+ * replaced, private-key material by "***" and the password in a URL by "user:***". An option's
+ * name says nothing: "min-password" is a length, and must print as one for the output to serve as
+ * a config file again. Numbers, flags and paths (a key file's path included) are shown as they are.
  */
 export function maskSecrets(values: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(values)) {
-    if (typeof value !== 'string') out[key] = SECRET_NAME.test(key) && value !== undefined ? '***' : value;
-    else if (SECRET_NAME.test(key) || KEY_CONTENT.test(value)) out[key] = value === '' ? '' : '***';
-    else out[key] = value.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@:]*):([^/@]*)@/i, (_m, scheme: string, user: string) => `${scheme}${user}:***@`);
+    if (typeof value !== 'string') out[key] = value;
+    else if (KEY_CONTENT.test(value)) out[key] = '***';
+    else out[key] = value.replace(URL_PASSWORD, (_m, scheme: string, user: string) => `${scheme}${user}:***@`);
   }
   return out;
 }

@@ -336,6 +336,21 @@ describe('chat-server binary', function () {
     expect(await c.next((m) => m.type === 'hello')).to.deep.include({ maxBody: 1000, guests: true });
   });
 
+  it('prints a configuration that serves as a --config file again: a password length as a number, a Redis password masked', async () => {
+    const file = join(dir, 'tinychat.json');
+    writeFileSync(file, JSON.stringify({ 'min-password': 12, redis: 'redis://chat:s3cr3t@127.0.0.1:6379', 'tls-key': join(dir, 'key.pem'), 'tls-cert': join(dir, 'cert.pem') }));
+    const first = run('--config', file, '--print-config');
+    expect(await first.exitCode(), first.err.join('\n')).to.equal(0);
+    const printed = first.out.join('\n');
+    expect(JSON.parse(printed)).to.deep.include({ 'min-password': 12, redis: 'redis://chat:***@127.0.0.1:6379', 'tls-key': join(dir, 'key.pem') });
+    expect(printed).to.not.include('s3cr3t');
+    const again = join(dir, 'printed.json');
+    writeFileSync(again, printed);
+    const second = run('--config', again, '--print-config');
+    expect(await second.exitCode(), second.err.join('\n')).to.equal(0);
+    expect(second.out.join('\n')).to.equal(printed);
+  });
+
   it('refuses an unknown config key, a bad value from the file or the environment, naming where it came from', async () => {
     const file = join(dir, 'tinychat.json');
     writeFileSync(file, '{"port": 0, "max_body": 5}');

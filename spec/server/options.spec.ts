@@ -86,26 +86,30 @@ describe('server options: where they come from', () => {
     expect(fromSource(bad, { from: 'command line' })).to.equal(bad);
   });
 
-  it('masks secrets: options named like one, private-key content, and passwords in URLs; paths stay', () => {
+  it('masks secrets by what they are: private-key content and passwords in URLs; a password length, paths and names stay', () => {
     const shown = maskSecrets({
       port: 5555,
-      'redis-password': 'hunter2',
-      'api-token': 'abc',
+      'min-password': 8,
       redis: 'redis://chat:s3cr3t@redis.internal:6379/0',
+      'redis-no-user': 'rediss://:s3cr3t@redis.internal',
+      'redis-at': 'redis://chat:p@ss@redis.internal/0?x=a@b',
       'redis-plain': 'redis://redis.internal:6379',
+      'redis-user-only': 'redis://chat@redis.internal:6379/0',
       'tls-key': '/etc/tinychat/key.pem',
       'key-inline': '-----BEGIN PRIVATE KEY-----\nMIIE...',
-      secret: '',
+      'node-id': 'password-server',
     });
     expect(shown).to.deep.equal({
       port: 5555,
-      'redis-password': '***',
-      'api-token': '***',
+      'min-password': 8,
       redis: 'redis://chat:***@redis.internal:6379/0',
+      'redis-no-user': 'rediss://:***@redis.internal',
+      'redis-at': 'redis://chat:***@redis.internal/0?x=a@b',
       'redis-plain': 'redis://redis.internal:6379',
+      'redis-user-only': 'redis://chat@redis.internal:6379/0',
       'tls-key': '/etc/tinychat/key.pem',
       'key-inline': '***',
-      secret: '',
+      'node-id': 'password-server',
     });
   });
 

@@ -3,7 +3,7 @@
  * unique without regard to case.
  */
 import { expect } from 'chai';
-import { NAME_RULE, foldName, nameProblem } from '../../common/names.js';
+import { NAME_RULE, foldName, nameProblem, numberedName } from '../../common/names.js';
 
 describe('names', () => {
   it('accepts the names the seeds use and the edges of the rule', () => {
@@ -64,6 +64,74 @@ describe('names', () => {
     ];
     for (const name of lookAlikes) expect(nameProblem(name), name).to.not.equal(null);
     expect(nameProblem('pаypal')).to.equal(`use ${NAME_RULE} (this name mixes Latin and Cyrillic)`);
+  });
+
+  it('accepts names whose script writes marks on letters: vowel signs, tone marks, stacked consonants', () => {
+    const names = [
+      'हिंदी', // Hindi: vowel sign, then anusvara on the same letter
+      'मुक्ति', // Devanagari with a virama joining two consonants
+      'สมชาย', 'ผู้ใหญ่', // Thai: vowel and tone mark on one consonant
+      'Nguyễn', 'Trần', 'Phạm', 'Đặng', // Vietnamese, composed by NFC
+      'Nguye\u0302\u0303n', // ... and as typed, decomposed: still one letter and its marks
+      '김민준', // Korean syllables
+      'ញ៉ាំ', // Khmer: three marks on one consonant
+      'བསྒྲུབས', // Tibetan: stacked consonants and a vowel, three marks
+      'Анна\u0483', // a Cyrillic mark on a Cyrillic name
+    ];
+    for (const name of names) expect(nameProblem(name), name).to.equal(null);
+  });
+
+  it('refuses invisible characters, marks among them: each would make a second "alice" that prints as alice', () => {
+    const invisible = [
+      'alice\u034f', // combining grapheme joiner
+      'alice\ufe0f', // variation selector 16
+      'al\u034fice',
+      'alice\u{E0100}', // variation selector 17
+      'alice\u17b4', // Khmer inherent vowel, shown as nothing
+      '\u3164alice', // Hangul filler, a letter that shows nothing
+      '\u115f', // Hangul choseong filler
+      '\uffa0', // halfwidth Hangul filler
+    ];
+    for (const name of invisible) expect(nameProblem(name), JSON.stringify(name)).to.equal(`use ${NAME_RULE} (no invisible characters)`);
+  });
+
+  it('refuses a mark on no letter (at the start, after a digit or "_") and more than 4 marks on one letter', () => {
+    const placed = `use ${NAME_RULE} (accents and other marks go on a letter, at most 4 to one)`;
+    for (const name of ['\u0301', '\u0301alice', '7\u0301', 'bob_\u0301', 'a\u0301\u0302\u0303\u0304\u0306\u0307']) {
+      expect(nameProblem(name), JSON.stringify(name)).to.equal(placed);
+    }
+    // a + acute is á after NFC: four marks remain on it, which is allowed.
+    expect(nameProblem('a\u0301\u0302\u0303\u0304\u0306')).to.equal(null);
+  });
+
+  it('counts a mark of a script as that script: a Devanagari vowel sign on a Latin letter mixes them', () => {
+    expect(nameProblem('bob\u093e')).to.equal(`use ${NAME_RULE} (this name mixes Latin and Devanagari)`);
+    expect(nameProblem('bob\u0483')).to.equal(`use ${NAME_RULE} (this name mixes Latin and Cyrillic)`);
+  });
+
+  it('looks through accents for Latin look-alikes: Cyrillic ё reads as ë, Greek ό as ó', () => {
+    for (const name of ['Ёе', 'ό', 'ро\u0301р', 'ѐра']) expect(nameProblem(name), name).to.equal(`use ${NAME_RULE} (this name looks like a Latin one)`);
+    expect(nameProblem('ёж')).to.equal(null); // ж looks like no Latin letter
+  });
+
+  it('numbers a name in use (alice_2), cutting a long one so the whole is 32 characters', () => {
+    expect(numberedName('alice', 2)).to.equal('alice_2');
+    expect(numberedName('X'.repeat(32), 2)).to.equal(`${'X'.repeat(30)}_2`);
+    expect(numberedName('X'.repeat(32), 10)).to.equal(`${'X'.repeat(29)}_10`);
+    expect(numberedName('Ü'.repeat(32), 3)).to.equal(`${'Ü'.repeat(30)}_3`);
+  });
+
+  it('never numbers a name into one the rules refuse: a cut that leaves a Cyrillic look-alike is no name', () => {
+    // Valid whole: ж looks like no Latin letter. Cut to 30 it reads "hellohello…": refused for
+    // anyone, so no numbered form exists.
+    const hello = `${'һеӏӏо'.repeat(6)}һж`;
+    expect(nameProblem(hello)).to.equal(null);
+    expect(nameProblem(`${[...hello].slice(0, 30).join('')}_2`)).to.match(/looks like a Latin one/);
+    expect(numberedName(hello, 2)).to.equal(null);
+    // Short enough not to be cut: the ж stays.
+    expect(numberedName('һеӏӏож', 2)).to.equal('һеӏӏож_2');
+    // A cut between a letter and its marks drops the marks, and leaves none dangling.
+    expect(numberedName(`${'ก'.repeat(29)}ข\u0e34\u0e48`, 2)).to.equal(`${'ก'.repeat(29)}ข_2`);
   });
 
   it('takes a name in its NFC form: the Kelvin sign is the letter K, so "\u212Aelvin" is Kelvin, not a look-alike', () => {

@@ -123,6 +123,18 @@ describe('auth: accounts', () => {
     expect(usersOnDisk(srv.db).map((u) => u.name)).to.deep.equal(['x'.repeat(32)]);
   });
 
+  it('refuses a second alice made with an invisible character or a stray mark; /who shows only alice', async () => {
+    const alice = track(await TestClient.login(srv.port, 'alice', 'pw'));
+    const c = track(await TestClient.connect(srv.port));
+    for (const name of ['alice\u034f', 'alice\ufe0f', 'al\u034fice', 'alice\u{E0100}', '\u0301']) {
+      const reply = (await tryLogin(c, name, 'pw2')) as ServerMessage<'error'>;
+      expect(reply, JSON.stringify(name)).to.include({ code: 'BAD_NAME' });
+      expect(reply.message, JSON.stringify(name)).to.satisfy((m: string) => m.startsWith(RULE));
+    }
+    expect(await alice.who()).to.deep.include({ online: ['alice'] });
+    expect(usersOnDisk(srv.db).map((u) => u.name)).to.deep.equal(['alice']);
+  });
+
   it('takes names in any one script: Mücahit registers, and MÜCAHIT or a decomposed ü is the same account', async () => {
     const first = track(await TestClient.login(srv.port, 'Mücahit', 'pw'));
     expect(first.me).to.include({ user: 'Mücahit', created: true });

@@ -3,7 +3,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ChatError, chatError, errorMessage } from '../../common/errors.js';
-import { foldName, nameProblem } from '../../common/names.js';
+import { foldName, nameProblem, numberedName } from '../../common/names.js';
 import type { ClientMessage, Feature } from '../../common/protocol.js';
 import { NameTaken } from '../store/accounts.js';
 import { HashAbandoned, HasherBusy } from '../store/hasher.js';
@@ -66,11 +66,10 @@ async function guestLogin({ config, room, chat, store, logins, caller }: Ctx, ms
   // cluster another server's guest may have got it first: the login is refused, and the next
   // free number is tried.
   const tried = new Set<string>();
+  const free = (name: string) => !room.find(name) && !taken(name) && !tried.has(foldName(name));
   for (let attempt = 1; ; attempt++) {
-    let name = base;
-    for (let n = 2; room.find(name) || taken(name) || tried.has(foldName(name)); n++) {
-      name = `${[...base].slice(0, 32 - String(n).length - 1).join('')}_${n}`;
-    }
+    const name = guestName(base, free);
+    if (name === null) return chatError('BAD_NAME', `${base} is in use, and cut to make room for a number it would break the name rules; pick another name`, true);
     tried.add(foldName(name));
     try {
       await chat.login(name, true, false, caller, msg.since, featuresOf(msg));
@@ -78,6 +77,19 @@ async function guestLogin({ config, room, chat, store, logins, caller }: Ctx, ms
     } catch (e) {
       if (!(e instanceof ChatError) || e.code !== 'ALREADY_LOGGED_IN' || attempt >= GUEST_TRIES) throw e;
     }
+  }
+}
+
+/**
+ * The first of `base`, base_2, base_3, … that is `free`; every one is a valid name (see
+ * numberedName), so a guest is never handed a name the rules refuse to everyone else. Null when
+ * numbering makes no valid name (then no larger number does either).
+ */
+function guestName(base: string, free: (name: string) => boolean): string | null {
+  if (free(base)) return base;
+  for (let n = 2; ; n++) {
+    const name = numberedName(base, n);
+    if (name === null || free(name)) return name;
   }
 }
 

@@ -324,6 +324,21 @@ describe('auth: guests (--allow-guests)', () => {
     expect((await guest('Emre')).reply).to.deep.include({ user: 'Emre_3' });
   });
 
+  it('numbers only into valid names: a long Cyrillic name cut into a Latin look-alike is refused, not handed out', async () => {
+    // Valid whole (ж looks like no Latin letter); its first 30 letters read "hellohello…".
+    const hello = `${'һеӏӏо'.repeat(6)}һж`;
+    expect((await guest(hello)).reply).to.deep.include({ type: 'login_ok', user: hello });
+    expect((await guest(hello)).reply).to.deep.include({
+      code: 'BAD_NAME',
+      message: `${hello} is in use, and cut to make room for a number it would break the name rules; pick another name`,
+    });
+    // A long Latin name is cut and numbered as before.
+    const long = 'X'.repeat(32);
+    await guest(long);
+    expect((await guest(long)).reply).to.deep.include({ type: 'login_ok', user: `${'X'.repeat(30)}_2` });
+    expect((await clients[0]!.who()).online).to.have.members([hello, long, `${'X'.repeat(30)}_2`]);
+  });
+
   it('refuses a guest a bad name with the rule', async () => {
     expect((await guest('bad name')).reply).to.deep.include({ code: 'BAD_NAME', message: RULE });
   });

@@ -103,20 +103,62 @@ export function ircLine(source: string | null, command: string, ...params: strin
   return start + fit(last, MAX_OUT - Buffer.byteLength(start));
 }
 
+/** What `textLines` left out of a text to keep within its most lines. */
+export interface TextCut {
+  /** Lines of the text not shown in full (empty ones not counted), the one cut within included. */
+  lines: number;
+  /** The last line shown was only the start of its line. */
+  within: boolean;
+}
+
 /**
  * A chat line's text as the lines of one command (PRIVMSG, NOTICE) to `target`: one line per line
  * of the text (empty ones left out), each cut into pieces that fit 512 bytes with the command
- * around it, at character boundaries. Nothing is lost and nothing becomes protocol.
+ * around it, at character boundaries. Nothing becomes protocol, and nothing is lost but what
+ * passes `max` lines: that is `cut`, null when all of it is there.
+ *
+ * A 64 KiB text of newlines is 32,767 lines; with a `max`, the work is that of the lines kept
+ * plus one scan of the rest for the count, whatever the text holds.
  */
-export function textLines(source: string, command: string, target: string, text: string, tags = ''): string[] {
+export function textLines(source: string, command: string, target: string, text: string, tags = '', max = Infinity): { lines: string[]; cut: TextCut | null } {
   const start = `${tags}:${safe(source, true)} ${command} ${safe(target, true)} :`;
   const budget = MAX_OUT - Buffer.byteLength(start) + Buffer.byteLength(tags);
-  const out: string[] = [];
-  for (const line of text.split('\n')) {
+  const lines: string[] = [];
+  let at = 0;
+  while (at < text.length) {
+    const end = lineEnd(text, at);
+    const line = text.slice(at, end);
+    at = end + 1;
     if (line === '') continue;
-    for (const piece of pieces(safe(line, false), budget)) out.push(start + piece);
+    const room = max - lines.length;
+    // Only what there is room for is mended and cut, and one piece more, which tells whether the
+    // line is cut within. A character is at least a byte: `room` pieces hold fewer characters.
+    const most = room * budget + 1;
+    const parts = pieces(safe(line.length > most ? line.slice(0, most) : line, false), budget, room + 1);
+    for (const p of parts.slice(0, room)) lines.push(start + p);
+    if (lines.length < max) continue;
+    const within = parts.length > room;
+    const rest = (within ? 1 : 0) + countLines(text, at);
+    return { lines, cut: rest === 0 ? null : { lines: rest, within } };
   }
-  return out;
+  return { lines, cut: null };
+}
+
+/** Where the line of `text` starting at `at` ends: its "\n", or the end of the text. */
+function lineEnd(text: string, at: number): number {
+  const end = text.indexOf('\n', at);
+  return end < 0 ? text.length : end;
+}
+
+/** The lines of `text` from `at` on that are not empty. */
+function countLines(text: string, at: number): number {
+  let n = 0;
+  while (at < text.length) {
+    const end = lineEnd(text, at);
+    if (end > at) n++;
+    at = end + 1;
+  }
+  return n;
 }
 
 function safe(param: string, middle: boolean): string {
@@ -129,19 +171,20 @@ function safe(param: string, middle: boolean): string {
 /** `text` cut to at most `bytes` bytes of UTF-8, at a character boundary. */
 function fit(text: string, bytes: number): string {
   if (Buffer.byteLength(text) <= bytes) return text;
-  return pieces(text, bytes)[0] ?? '';
+  return pieces(text, bytes, 1)[0] ?? '';
 }
 
-/** `text` in pieces of at most `bytes` bytes of UTF-8 each, cut between characters. */
-function pieces(text: string, bytes: number): string[] {
+/** `text` in pieces of at most `bytes` bytes of UTF-8 each, cut between characters; the first `most` of them. */
+function pieces(text: string, bytes: number, most = Infinity): string[] {
   if (Buffer.byteLength(text) <= bytes) return [text];
   const out: string[] = [];
   let piece = '';
   let size = 0;
   for (const c of text) {
-    const n = Buffer.byteLength(c);
+    const n = utf8Size(c.codePointAt(0)!);
     if (size + n > bytes && piece !== '') {
       out.push(piece);
+      if (out.length >= most) return out;
       piece = '';
       size = 0;
     }
@@ -150,6 +193,11 @@ function pieces(text: string, bytes: number): string[] {
   }
   if (piece !== '') out.push(piece);
   return out;
+}
+
+/** Bytes of a code point in UTF-8 (a lone surrogate is sent as U+FFFD: 3). Buffer.byteLength of each character cost more than all else here. */
+function utf8Size(cp: number): number {
+  return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
 }
 
 /** The ASCII case mapping IRC clients are told (CASEMAPPING=ascii): A-Z are a-z, nothing else. */

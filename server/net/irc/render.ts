@@ -3,8 +3,8 @@
  * delivers. Pure: a message and what is known of the recipient (their IrcPeer) in, lines out
  * (without CR LF). The wire (wire.ts) turns them into bytes and decides what is shared.
  *
- * - A group line is `PRIVMSG #channel` from the sender's nick, one line per line of its text; a
- *   private one is `PRIVMSG nick`. IRC does not echo a line to its sender (unless the client asked
+ * - A group line is `PRIVMSG #channel` from the sender's nick, one line per line of its text (at
+ *   most IRC_LINES_MAX, then a NOTICE saying what was left out); a private one is `PRIVMSG nick`. IRC does not echo a line to its sender (unless the client asked
  *   for echo-message).
  * - Joins, leaves and offline marks are JOIN, PART and QUIT; everything else the chat says
  *   (requests, mutes, refusals) is a NOTICE from the service nick `tinychat`, worded for IRC.
@@ -13,7 +13,7 @@
  */
 import { foldName } from '../../../common/names.js';
 import { PROTOCOL_VERSION, type ServerMessage } from '../../../common/protocol.js';
-import { ircLine, textLines } from './parse.js';
+import { ircLine, textLines, type TextCut } from './parse.js';
 import { type Ask, type IrcPeer, HOST, userMask } from './peer.js';
 
 /** The server's name in replies (a source without "!" is the server). */
@@ -62,6 +62,32 @@ export const HELP = [
   'IRC cannot encrypt: your private chats are not end-to-end encrypted (a tinychat user sees them marked so), and files need the tinychat client.',
 ];
 
+/**
+ * The most IRC lines one message is shown as. A chat line may hold 64 KiB: 32,767 lines of "a",
+ * or 130 pieces of 500 bytes, each its own PRIVMSG. Rendered in full for every IRC user, again
+ * for each history page and each login's replay, such lines stalled the server for everyone and
+ * cut IRC users off as slow readers. 15 is more than a chat line usually holds (a pasted snippet,
+ * a short list) and less than a screen of an IRC client; one more line says what was left out.
+ */
+export const IRC_LINES_MAX = 15;
+
+/** What was left out of a message, for the line after its first IRC_LINES_MAX. */
+export function cutNote(cut: TextCut): string {
+  const lines = (n: number) => `${n.toLocaleString('en-US')} more line${n > 1 ? 's' : ''}`;
+  const rest = !cut.within ? lines(cut.lines) : cut.lines > 1 ? `the rest of this line and ${lines(cut.lines - 1)}` : 'the rest of this line';
+  return `[${rest} not shown: IRC shows ${IRC_LINES_MAX} lines of one message; a tinychat client shows it whole]`;
+}
+
+/**
+ * `text` as lines of `command` from `source` to `target`, at most IRC_LINES_MAX of them; what did
+ * not fit is said by the server (a NOTICE, so it is not taken for the sender's words).
+ */
+function says(source: string, command: string, target: string, text: string, tags = ''): string[] {
+  const { lines, cut } = textLines(source, command, target, text, tags, IRC_LINES_MAX);
+  if (cut) lines.push(tags + ircLine(SERVER, 'NOTICE', target, cutNote(cut)));
+  return lines;
+}
+
 /** The message of the day: 375, 372s, 376. */
 export function motd(peer: IrcPeer, channel: string): string[] {
   return [
@@ -100,12 +126,12 @@ export function numeric(peer: IrcPeer, code: string, ...params: string[]): strin
 
 /** A NOTICE from the service to `peer`, one per line of `text`. */
 export function fromService(peer: IrcPeer, text: string): string[] {
-  return textLines(SERVICE_MASK, 'NOTICE', peer.nick, text);
+  return says(SERVICE_MASK, 'NOTICE', peer.nick, text);
 }
 
 /** A NOTICE from the server itself (protocol matters, not the chat). */
 export function fromServer(peer: IrcPeer, text: string): string[] {
-  return textLines(SERVER, 'NOTICE', peer.nick, text);
+  return says(SERVER, 'NOTICE', peer.nick, text);
 }
 
 /** The chat's sentences name the native client's commands; an IRC user has others. */
@@ -147,10 +173,10 @@ function chatLine(msg: ServerMessage<'msg'>, peer: IrcPeer, channel: string): st
   }
   // When it was said, as the client can show it.
   if (old && peer.caps.has('server-time')) {
-    return textLines(userMask(msg.from), 'PRIVMSG', target, msg.text, `@time=${new Date(msg.ts).toISOString()} `);
+    return says(userMask(msg.from), 'PRIVMSG', target, msg.text, `@time=${new Date(msg.ts).toISOString()} `);
   }
   const text = old ? `[${new Date(msg.ts).toISOString().slice(0, 16).replace('T', ' ')} UTC] ${msg.text}` : msg.text;
-  return textLines(userMask(msg.from), 'PRIVMSG', target, text);
+  return says(userMask(msg.from), 'PRIVMSG', target, text);
 }
 
 function notice(msg: ServerMessage<'notice'>, peer: IrcPeer, channel: string): string[] {
@@ -163,7 +189,7 @@ function notice(msg: ServerMessage<'notice'>, peer: IrcPeer, channel: string): s
     case 'offline':
       return who ? [ircLine(userMask(who), 'QUIT', msg.message)] : [];
     case 'presence':
-      return peer.joined ? textLines(SERVER, 'NOTICE', channel, msg.message) : [];
+      return peer.joined ? says(SERVER, 'NOTICE', channel, msg.message) : [];
     case 'pm_invite':
       if (!who) break;
       return fromService(peer, `${who} wants a private chat with you. Answer /msg tinychat accept ${who} or /msg tinychat reject ${who}`);

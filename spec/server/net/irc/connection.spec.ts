@@ -10,6 +10,7 @@ import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { consoleCommand } from '../../../../server/console.js';
 import { MAX_STRIKES } from '../../../../server/net/connection.js';
+import { IRC_LINES_MAX } from '../../../../server/net/irc/render.js';
 import type { ServerConfig } from '../../../../server/config.js';
 import { FakeClock } from '../../../support/fake-clock.js';
 import { startServer, TestClient, type Running } from '../../../support/harness.js';
@@ -304,6 +305,27 @@ describe('IRC listener: talking with native users (real TCP)', () => {
     expect(pieces.length).to.be.greaterThan(2);
     for (const p of pieces) expect(Buffer.byteLength(`${p.raw}\r\n`)).to.be.at.most(512);
     expect(pieces.map((p) => p.params[1]).join('')).to.equal(long);
+  });
+
+  it(`shows a line of 32,767 lines as its first ${IRC_LINES_MAX} and a NOTICE of how many more: paged back and live`, async () => {
+    await stop();
+    await start({ historyOnJoin: 1 });
+    const bob = await srv.login('bob');
+    bob.send({ type: 'say', text: 'a\n'.repeat(32767) });
+    bob.send({ type: 'say', text: 'after' });
+    await bob.sync();
+    const alice = await register('alice');
+    await alice.expect('NOTICE', /^Above: the last 1 line said here/);
+    alice.send('PRIVMSG tinychat :history 1');
+    await alice.expect('NOTICE', /^1 older lines above; nothing older\.$/);
+    bob.send({ type: 'say', text: 'a\n'.repeat(32767) });
+    bob.send({ type: 'say', text: 'end' });
+    await alice.next(privmsg('bob', '#tinychat', 'end'));
+    const fromBob = alice.all('PRIVMSG').filter((l) => l.nick === 'bob').map((l) => l.params[1]!.replace(/^\[[^\]]+\] /, ''));
+    const a = Array(IRC_LINES_MAX).fill('a');
+    expect(fromBob).to.deep.equal(['after', ...a, ...a, 'end']);
+    const note = '[32,752 more lines not shown: IRC shows 15 lines of one message; a tinychat client shows it whole]';
+    expect(alice.all('NOTICE').filter((l) => l.nick === 'tinychat' && l.params[0] === '#tinychat').map((l) => l.params[1])).to.deep.equal([note, note]);
   });
 
   it('keeps the session of an IRC user whose connection drops: the password takes it back, with what came meanwhile', async () => {

@@ -73,7 +73,7 @@ describe('IRC parse: the server lines', () => {
 
 describe('IRC parse: chat text as lines', () => {
   it('gives each line of a text its own PRIVMSG, leaving empty ones out', () => {
-    expect(textLines('bob!bob@tinychat', 'PRIVMSG', '#tinychat', 'one\ntwo\n\n\tthree')).to.deep.equal([
+    expect(textLines('bob!bob@tinychat', 'PRIVMSG', '#tinychat', 'one\ntwo\n\n\tthree').lines).to.deep.equal([
       ':bob!bob@tinychat PRIVMSG #tinychat :one',
       ':bob!bob@tinychat PRIVMSG #tinychat :two',
       ':bob!bob@tinychat PRIVMSG #tinychat :\tthree',
@@ -82,7 +82,8 @@ describe('IRC parse: chat text as lines', () => {
 
   it('cuts a long line into pieces of at most 512 bytes, between characters, losing nothing', () => {
     const text = `${'ü'.repeat(300)}🙂${'x'.repeat(700)}`;
-    const lines = textLines('bob!bob@tinychat', 'PRIVMSG', '#tinychat', text);
+    const { lines, cut } = textLines('bob!bob@tinychat', 'PRIVMSG', '#tinychat', text);
+    expect(cut).to.equal(null);
     expect(lines.length).to.be.greaterThan(2);
     for (const l of lines) expect(Buffer.byteLength(`${l}\r\n`)).to.be.at.most(512);
     const prefix = ':bob!bob@tinychat PRIVMSG #tinychat :';
@@ -90,9 +91,39 @@ describe('IRC parse: chat text as lines', () => {
   });
 
   it('keeps tags out of the 512 bytes, as IRCv3 does', () => {
-    const [line] = textLines('bob!bob@tinychat', 'PRIVMSG', '#t', 'x'.repeat(480), '@time=2026-01-01T00:00:00.000Z ');
+    const [line] = textLines('bob!bob@tinychat', 'PRIVMSG', '#t', 'x'.repeat(480), '@time=2026-01-01T00:00:00.000Z ').lines;
     expect(line).to.match(/^@time=\S+ :bob!bob@tinychat PRIVMSG #t :x+$/);
     expect(Buffer.byteLength(line!.slice(line!.indexOf(' ') + 1)) + 2).to.be.at.most(512);
+  });
+});
+
+describe('IRC parse: chat text cut at the most lines', () => {
+  const start = ':bob!bob@tinychat PRIVMSG #t :';
+
+  it('keeps the first `max` lines and counts the lines left out, empty ones not counted', () => {
+    expect(textLines('bob!bob@tinychat', 'PRIVMSG', '#t', 'a\nb\n\nc\nd\n\ne\n', '', 2)).to.deep.equal({
+      lines: [`${start}a`, `${start}b`],
+      cut: { lines: 3, within: false },
+    });
+  });
+
+  it('cuts nothing when the text has just `max` lines, or fewer', () => {
+    expect(textLines('bob!bob@tinychat', 'PRIVMSG', '#t', 'a\nb\n\n', '', 2)).to.deep.equal({ lines: [`${start}a`, `${start}b`], cut: null });
+    expect(textLines('bob!bob@tinychat', 'PRIVMSG', '#t', 'a', '', 2)).to.deep.equal({ lines: [`${start}a`], cut: null });
+  });
+
+  it('says when the last line kept is only the start of a long line', () => {
+    const { lines, cut } = textLines('bob!bob@tinychat', 'PRIVMSG', '#t', `${'x'.repeat(2000)}\nnext`, '', 2);
+    expect(lines).to.have.length(2);
+    expect(cut).to.deep.equal({ lines: 2, within: true });
+    const { cut: alone } = textLines('bob!bob@tinychat', 'PRIVMSG', '#t', 'x'.repeat(2000), '', 2);
+    expect(alone).to.deep.equal({ lines: 1, within: true });
+  });
+
+  it('turns 64 KiB of newlines into `max` lines, not 32,767', () => {
+    const { lines, cut } = textLines('bob!bob@tinychat', 'PRIVMSG', '#t', 'a\n'.repeat(32767), '', 15);
+    expect(lines).to.deep.equal(Array(15).fill(`${start}a`));
+    expect(cut).to.deep.equal({ lines: 32752, within: false });
   });
 });
 

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import type { ServerMessage } from '../../../../common/protocol.js';
 import { IrcPeer } from '../../../../server/net/irc/peer.js';
-import { render } from '../../../../server/net/irc/render.js';
+import { IRC_LINES_MAX, render } from '../../../../server/net/irc/render.js';
 
 const CH = '#tinychat';
 
@@ -71,6 +71,45 @@ describe('IRC render: chat lines', () => {
     expect(render(line({ from: 'alice', text: 'earlier', ts, replay: true }), alice, CH)).to.deep.equal([':alice!alice@tinychat PRIVMSG #tinychat :[2026-01-02 03:04 UTC] earlier']);
     alice.caps.add('server-time');
     expect(render(line({ text: 'kept', ts, scope: 'private', to: 'alice', offline: true }), alice, CH)).to.deep.equal(['@time=2026-01-02T03:04:05.000Z :bob!bob@tinychat PRIVMSG alice :kept']);
+  });
+});
+
+describe('IRC render: a message of many lines', () => {
+  const note = (more: string) => `[${more} not shown: IRC shows ${IRC_LINES_MAX} lines of one message; a tinychat client shows it whole]`;
+
+  it(`shows the first ${IRC_LINES_MAX} lines of a message, then a NOTICE from the server saying how many more there are`, () => {
+    const lines = render(line({ text: 'a\n'.repeat(32767) }), loggedIn('alice'), CH);
+    expect(lines).to.deep.equal([...Array(IRC_LINES_MAX).fill(':bob!bob@tinychat PRIVMSG #tinychat :a'), `:tinychat NOTICE #tinychat :${note('32,752 more lines')}`]);
+  });
+
+  it('says when the last line shown was the start of a long one', () => {
+    const alice = loggedIn('alice');
+    const long = render(line({ scope: 'private', to: 'alice', text: 'x'.repeat(65_000) }), alice, CH);
+    expect(long).to.have.length(IRC_LINES_MAX + 1);
+    expect(long.at(-1)).to.equal(`:tinychat NOTICE alice :${note('the rest of this line')}`);
+    const more = render(line({ text: `${'x'.repeat(65_000)}\nb\nc` }), alice, CH);
+    expect(more.at(-1)).to.equal(`:tinychat NOTICE #tinychat :${note('the rest of this line and 2 more lines')}`);
+  });
+
+  it('keeps what one message costs within a few KiB, whatever it holds', () => {
+    for (const text of ['a\n'.repeat(32767), 'x'.repeat(65_535), '\u{20000}\n'.repeat(16383), `${'é'.repeat(500)}\n`.repeat(65)]) {
+      const lines = render(line({ text, replay: true, ts: 0 }), loggedIn('alice'), CH);
+      expect(lines.length).to.be.at.most(IRC_LINES_MAX + 1);
+      for (const l of lines) expect(Buffer.byteLength(`${l}\r\n`)).to.be.at.most(512);
+    }
+  });
+
+  it('dates the NOTICE as the lines it follows, for a client that asked for server-time', () => {
+    const alice = loggedIn('alice');
+    alice.caps.add('server-time');
+    const lines = render(line({ text: 'a\n'.repeat(20), replay: true, ts: Date.UTC(2026, 0, 2) }), alice, CH);
+    expect(lines.at(-1)).to.equal(`@time=2026-01-02T00:00:00.000Z :tinychat NOTICE #tinychat :${note('5 more lines')}`);
+  });
+
+  it('cuts a notice that quotes chat text the same way', () => {
+    const lines = render(notice({ event: 'pm_undelivered', user: 'bob', message: `These private lines did not reach bob: "${'a\n'.repeat(100)}"` }), loggedIn('alice'), CH);
+    expect(lines).to.have.length(IRC_LINES_MAX + 1);
+    expect(lines.at(-1)).to.equal(`:tinychat NOTICE alice :${note('86 more lines')}`);
   });
 });
 

@@ -357,6 +357,11 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     this.recall.page(me.key, before, count);
   }
 
+  /** A /history refused by the flood limit (which told `me` why): the page ends empty. */
+  historyRefused(me: Session<E>): void {
+    this.notice(me, 'history', NOTICES.historyMuted());
+  }
+
   /** The online list, to `me`, with who of them is away. */
   who(me: Session<E>): void {
     const online = this.online().slice(0, WHO_MAX);

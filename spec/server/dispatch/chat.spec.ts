@@ -106,6 +106,26 @@ describe('chat: group messages', () => {
     expect((await b.line()).text).to.equal('fine now');
   });
 
+  it('counts /history against the flood limit like a line: muted, a request gets no page but the notice that ends one', async () => {
+    const a = await login('alice');
+    a.send({ type: 'say', text: 'the only line' });
+    for (let i = 0; i < 7; i++) a.send({ type: 'history', count: 1 });
+    await a.sync();
+    expect(a.all('notice').filter((n) => n.event === 'history')).to.have.length(7);
+    a.send({ type: 'history', count: 1 });
+    expect((await a.notice('muted')).message).to.equal('You are sending too fast: muted for 10 s');
+    // The native client sends its next /history only once the page before it has ended.
+    expect((await a.notice('history')).message).to.equal('No history while you are muted: /history again once you can talk.');
+    a.send({ type: 'history', count: 1 });
+    expect(await a.error()).to.deep.include({ code: 'MUTED' });
+    expect((await a.notice('history')).message).to.match(/^No history while you are muted/);
+    clock.advance(10_000);
+    await a.notice('unmuted');
+    a.send({ type: 'history', count: 1 });
+    expect((await a.notice('history')).message).to.not.match(/muted/);
+    expect(a.all('msg').filter((m) => m.replay)).to.have.length(8);
+  });
+
   it('logs group messages quoted, so a newline cannot forge a log line', async () => {
     const a = await login('alice');
     a.send({ type: 'say', text: 'hi\nINFO User mallory logged in' });

@@ -328,6 +328,19 @@ describe('IRC listener: talking with native users (real TCP)', () => {
     expect(alice.all('NOTICE').filter((l) => l.nick === 'tinychat' && l.params[0] === '#tinychat').map((l) => l.params[1])).to.deep.equal([note, note]);
   });
 
+  it('counts a history request against the flood limit like a line: muted, it gets no page, but the notice that ends one', async () => {
+    await stop();
+    await start({ rateCount: 2, rateWindow: 60, muteSeconds: 60 });
+    const alice = await register('alice');
+    alice.send('PRIVMSG tinychat :history 1', 'PRIVMSG tinychat :history 1', 'PRIVMSG tinychat :history 1');
+    await alice.expect('NOTICE', /^Nothing older: this is the start of the history\.$/);
+    await alice.expect('NOTICE', /^Nothing older: this is the start of the history\.$/);
+    await alice.next(serviceNotice(/^You are sending too fast: muted for 60 s$/));
+    await alice.next(serviceNotice(/^No history while you are muted: \/msg tinychat history again once you can talk\.$/));
+    await alice.sync();
+    expect(alice.all('NOTICE').filter((l) => /^Nothing older/.test(l.params[1] ?? ''))).to.have.length(2);
+  });
+
   it('keeps the session of an IRC user whose connection drops: the password takes it back, with what came meanwhile', async () => {
     const bob = await srv.login('bob');
     const alice = await register('alice', 'secret');

@@ -8,6 +8,7 @@
  * Writes never overlap; those that arrive while one runs are coalesced into the next, which
  * carries the latest data, and each resolves as soon as a write that includes its data is done.
  */
+import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Adapter } from 'lowdb';
@@ -91,4 +92,35 @@ async function syncFolder(dir: string): Promise<void> {
   } finally {
     await folder.close();
   }
+}
+
+/**
+ * Replaces the file at `path` with `rows` (one a line) the durable way, at once: for work at start,
+ * before the server serves anyone (a file rewritten to the part of it still kept).
+ */
+export function replaceFileSync(path: string, rows: Iterable<string>): number {
+  const temp = join(dirname(path), `.${basename(path)}.tmp`);
+  const fd = openSync(temp, 'w', 0o600);
+  let bytes = 0;
+  try {
+    let text = '';
+    for (const row of rows) {
+      text += `${row}\n`;
+      if (text.length < WRITE_AT) continue;
+      bytes += writeSync(fd, text);
+      text = '';
+    }
+    bytes += writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, path);
+  const folder = openSync(dirname(path), 'r');
+  try {
+    fsyncSync(folder);
+  } finally {
+    closeSync(folder);
+  }
+  return bytes;
 }

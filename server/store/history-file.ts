@@ -4,21 +4,31 @@
  * kept lines are also held in memory (a RecentWindow), so replay and paging never touch the disk.
  *
  * Retention: lines older than `days`, beyond the newest `max` lines, or beyond `maxBytes` of text
- * (64 KiB lines add up: 10,000 of them would be 640 MiB), are forgotten; a file that holds only
- * such lines is deleted, at start and once a day.
+ * (64 KiB lines add up: 10,000 of them would be 640 MiB), are forgotten. So that the disk keeps no
+ * more than memory does, a day's file is written in segments (history-2026-12-02.1.jsonl, .2, ...)
+ * of `segmentBytes` each: once a segment is full the next line starts another, and the segments
+ * that hold only forgotten lines are deleted, then, at start and once a day. The files then hold
+ * the kept lines and at most one segment more. (One file a day grew with all the day's lines: one
+ * account at the flood limit writes 9 GB a day.)
+ *
+ * At start the files are read a piece at a time, only the lines the window keeps are held, and a
+ * file that cannot be read, or a line that is damaged or too long, is skipped with a warning.
  */
-import { mkdirSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Cancel, Clock } from '../../common/clock.js';
 import type { HistoryLine } from '../chat/history.js';
 import type { Logger } from '../logger.js';
 import { AppendLog } from './append-log.js';
+import { replaceFileSync } from './durable-file.js';
+import { readRows, type Row } from './line-reader.js';
 import { WindowedHistory } from './recent-window.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Text kept at most, whatever --history-max says. */
 export const HISTORY_BYTES = 32 * 1024 * 1024;
-const FILE = /^history-(\d{4}-\d{2}-\d{2})\.jsonl$/;
+/** history-DAY.jsonl is a day's first segment, history-DAY.N.jsonl its N+1st. */
+const FILE = /^history-(\d{4}-\d{2}-\d{2})(?:\.(\d{1,9}))?\.jsonl$/;
 
 export interface HistoryOptions {
   dir: string;
@@ -28,22 +38,37 @@ export interface HistoryOptions {
   max: number;
   /** Bytes of text kept at most (default HISTORY_BYTES). */
   maxBytes?: number;
+  /** Bytes of a file before the next line starts a new one (default a quarter of maxBytes). */
+  segmentBytes?: number;
   clock: Clock;
   log: Logger;
 }
 
+/** What the history knows of a file on disk. */
+interface Segment {
+  /** The newest line id in it: the file holds nothing kept once the window's oldest is newer. */
+  newest: number;
+  /** Its size, to know when it is full. */
+  bytes: number;
+}
+
 const dayOf = (ts: number) => new Date(ts).toISOString().slice(0, 10);
+const nameOf = (day: string, segment: number) => (segment === 0 ? `history-${day}.jsonl` : `history-${day}.${segment}.jsonl`);
 
 /** The kept lines are in the window (ids only grow); the files are what survives a restart. */
 export class HistoryFile extends WindowedHistory {
-  /** File name → the newest line id in it, to know when a file holds nothing kept. */
-  private readonly newestIn = new Map<string, number>();
+  private readonly segments = new Map<string, Segment>();
+  /** Day → the segment lines of that day go to. */
+  private readonly current = new Map<string, number>();
+  private readonly segmentBytes: number;
   private readonly log: AppendLog;
   private stopSweep: Cancel | null = null;
 
   private constructor(private readonly options: HistoryOptions) {
     const { days, max, clock } = options;
-    super({ days, max, clock, maxBytes: options.maxBytes ?? HISTORY_BYTES });
+    const maxBytes = options.maxBytes ?? HISTORY_BYTES;
+    super({ days, max, clock, maxBytes });
+    this.segmentBytes = options.segmentBytes ?? Math.ceil(maxBytes / 4);
     this.log = new AppendLog({ clock });
   }
 
@@ -57,10 +82,20 @@ export class HistoryFile extends WindowedHistory {
 
   record(line: HistoryLine): void {
     this.window.push(line);
-    const name = `history-${dayOf(line.ts)}.jsonl`;
-    this.newestIn.set(name, line.id);
     this.window.trimWhenDue();
-    this.log.append(join(this.options.dir, name), JSON.stringify(line)).catch((e: Error) => this.failed(e));
+    const day = dayOf(line.ts);
+    const name = nameOf(day, this.current.get(day) ?? 0);
+    const row = JSON.stringify(line);
+    const segment = this.segments.get(name) ?? { newest: 0, bytes: 0 };
+    segment.newest = line.id;
+    segment.bytes += Buffer.byteLength(row) + 1;
+    this.segments.set(name, segment);
+    this.log.append(join(this.options.dir, name), row).catch((e: Error) => this.failed(e));
+    if (segment.bytes < this.segmentBytes) return;
+    // Full: the next line starts a new segment, and what the window let go of can go from the disk,
+    // once written (a file deleted before its batch is written would be made again by the write).
+    this.roll(name);
+    void this.log.flush().then(() => this.sweep());
   }
 
   /** Forgets what retention ends and deletes the files that hold nothing kept any more. */
@@ -71,11 +106,12 @@ export class HistoryFile extends WindowedHistory {
     for (const name of this.files()) {
       const day = Date.parse(FILE.exec(name)![1]!);
       const tooOld = today - day >= (this.options.days + 1) * DAY_MS;
-      const newest = this.newestIn.get(name) ?? 0;
+      const newest = this.segments.get(name)?.newest ?? 0;
       if (!tooOld && newest >= oldest) continue;
       try {
         unlinkSync(join(this.options.dir, name));
-        this.newestIn.delete(name);
+        this.roll(name);
+        this.segments.delete(name);
         this.options.log.info(`History: deleted ${name} (older than the ${this.options.days} days or ${this.options.max} lines kept)`);
       } catch (e) {
         this.options.log.warn(`History: could not delete ${name}: ${(e as Error).message}`);
@@ -94,37 +130,91 @@ export class HistoryFile extends WindowedHistory {
     await this.log.close();
   }
 
+  /** If `name` is where its day's lines go, they go to the next segment from now on (never back to a deleted file). */
+  private roll(name: string): void {
+    const [, day, n] = FILE.exec(name)!;
+    const segment = Number(n ?? 0);
+    if ((this.current.get(day!) ?? 0) <= segment) this.current.set(day!, segment + 1);
+  }
+
   private load(): void {
     const { dir, log } = this.options;
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const names = this.files();
-    const read: HistoryLine[] = [];
+    /** Where each line in the window was read, to rewrite a file down to its kept lines. */
+    const origin = new WeakMap<HistoryLine, { name: string; bytes: number }>();
     let torn = 0;
     for (const name of names) {
-      const text = readFileSync(join(dir, name), 'utf8');
-      const rows = text.split('\n');
-      for (const [i, row] of rows.entries()) {
-        if (row === '') continue;
-        const line = parseHistoryLine(row);
-        if (!line) {
+      const segment: Segment = { newest: 0, bytes: 0 };
+      this.segments.set(name, segment);
+      this.current.set(FILE.exec(name)![1]!, Number(FILE.exec(name)![2] ?? 0));
+      const damaged: Damage = { count: 0, first: null };
+      try {
+        readRows(join(dir, name), (row) => {
+          segment.bytes += row.bytes;
+          const line = row.text === null ? null : parseHistoryLine(row.text);
           // A crash can tear the last line of a file; anything else is damage worth a word too.
-          if (i >= rows.length - 2) torn++;
-          else log.warn(`History: skipped a damaged line in ${name} (line ${i + 1})`);
-          continue;
-        }
-        read.push(line);
-        this.newestIn.set(name, Math.max(this.newestIn.get(name) ?? 0, line.id));
+          if (!line && row.last && row.text !== null) torn++;
+          else if (!line && damaged.count++ === 0) damaged.first = row;
+          if (!line) return;
+          segment.newest = Math.max(segment.newest, line.id);
+          if (!this.window.insert(line)) return;
+          origin.set(line, { name, bytes: row.bytes });
+          this.window.trimWhenDue();
+        });
+      } catch (e) {
+        // Unreadable (permissions, a folder by that name): skip it, and never append to it.
+        log.warn(`History: skipped ${name}, which could not be read: ${(e as Error).message}`);
+        segment.bytes = Infinity;
       }
+      warnDamaged(log, name, damaged);
     }
     if (torn > 0) log.warn(`History: skipped ${torn} torn last line${torn > 1 ? 's' : ''} (left by a crash)`);
-    this.window.load(read);
     this.sweep();
+    this.shrink(origin);
+    // A full segment (or one that could not be read) is not appended to: the next line starts one.
+    for (const [name, segment] of this.segments) if (segment.bytes >= this.segmentBytes) this.roll(name);
     log.info(`History opened in ${dir}: ${names.length} files, ${this.window.size} lines kept`);
   }
 
+  /**
+   * Rewrites each file that holds more than a segment of forgotten lines down to its kept ones:
+   * such a file was written before days had segments (one was 563 MiB), and would otherwise stay
+   * until its last line is forgotten. At start, before anyone is served; durable (rename).
+   */
+  private shrink(origin: WeakMap<HistoryLine, { name: string; bytes: number }>): void {
+    const kept = new Map<string, HistoryLine[]>();
+    const keptBytes = new Map<string, number>();
+    for (const line of this.window.last(this.window.size)) {
+      const from = origin.get(line);
+      if (!from) continue;
+      if (!kept.has(from.name)) kept.set(from.name, []);
+      kept.get(from.name)!.push(line);
+      keptBytes.set(from.name, (keptBytes.get(from.name) ?? 0) + from.bytes);
+    }
+    for (const [name, lines] of kept) {
+      const segment = this.segments.get(name)!;
+      if (!(segment.bytes - keptBytes.get(name)! > this.segmentBytes) || segment.bytes === Infinity) continue;
+      try {
+        const was = segment.bytes;
+        segment.bytes = replaceFileSync(join(this.options.dir, name), lines.map((l) => JSON.stringify(l)));
+        this.options.log.info(`History: rewrote ${name} to the ${lines.length} lines kept (${was} bytes, now ${segment.bytes})`);
+      } catch (e) {
+        this.options.log.warn(`History: could not rewrite ${name}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  /** The history files, oldest first: by day, then by segment. */
   private files(): string[] {
     try {
-      return readdirSync(this.options.dir).filter((f) => FILE.test(f)).sort();
+      const key = (name: string) => {
+        const [, day, n] = FILE.exec(name)!;
+        return `${day}.${(n ?? '0').padStart(9, '0')}`;
+      };
+      return readdirSync(this.options.dir)
+        .filter((f) => FILE.test(f))
+        .sort((a, b) => (key(a) < key(b) ? -1 : 1));
     } catch {
       return [];
     }
@@ -133,6 +223,20 @@ export class HistoryFile extends WindowedHistory {
   private failed(e: Error): void {
     this.options.log.error(`History: could not write: ${e.message}`);
   }
+}
+
+/** The damaged lines of a file: how many, and the first (to name it). */
+interface Damage {
+  count: number;
+  first: Row | null;
+}
+
+/** One warning per file for its damaged lines, however many: a line each could flood the log. */
+function warnDamaged(log: Logger, name: string, { count, first }: Damage): void {
+  if (!first) return;
+  const what = first.text === null ? 'an oversized line' : 'a damaged line';
+  if (count === 1) log.warn(`History: skipped ${what} in ${name} (line ${first.number})`);
+  else log.warn(`History: skipped ${count} damaged or oversized lines in ${name} (the first at line ${first.number})`);
 }
 
 /** One stored line (a JSON object) as a HistoryLine, or null if it is not one: torn, damaged, not ours. */

@@ -4,7 +4,7 @@
  * line skipped with one warning, and paging.
  */
 import { expect } from 'chai';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HistoryLine } from '../../../server/chat/history.js';
@@ -23,6 +23,8 @@ describe('HistoryFile (real files, fake clock)', () => {
     logs = log.lines;
     return HistoryFile.open({ dir, days, max, clock, log, ...(maxBytes ? { maxBytes } : {}) });
   };
+  /** Bytes in the history files. */
+  const onDisk = () => readdirSync(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
   const line = (id: number, text = `line ${id}`): HistoryLine => ({ id, ts: clock.now(), from: 'alice', text });
   const ids = (lines: HistoryLine[]) => lines.map((l) => l.id);
 
@@ -139,5 +141,79 @@ describe('HistoryFile (real files, fake clock)', () => {
     expect(ids(again.last(10))).to.deep.equal([1, 2]);
     expect(logs.some((l) => l.includes('skipped a damaged line in history-2026-12-02.jsonl (line 2)'))).to.equal(true);
     await again.close();
+  });
+
+  it('keeps on disk no more than the lines kept and one segment, within a day (the day file grew with every line)', async () => {
+    // 10,000 characters kept, so segments of 2,500 bytes; 200 lines of 1,000 written in one day.
+    const h = open(1000, 7, 10_000);
+    for (let id = 1; id <= 200; id++) {
+      h.record(line(id, 'x'.repeat(1000)));
+      if (id % 10 === 0) await h.flush();
+    }
+    await h.flush();
+    const kept = ids(h.last(1000));
+    expect(kept.at(-1)).to.equal(200);
+    expect(onDisk(), 'bytes of history on disk').to.be.below(10_000 + 2_500 + 2 * 1100);
+    expect(readdirSync(dir).every((f) => f.startsWith('history-2026-12-02')), 'all of one day').to.equal(true);
+    expect(readdirSync(dir).length).to.be.above(1);
+    await h.close();
+    const again = open(1000, 7, 10_000);
+    expect(ids(again.last(1000)), 'the same lines after a restart').to.deep.equal(kept);
+    again.record(line(201));
+    await again.close();
+    expect(ids(open(1000, 7, 10_000).last(2))).to.deep.equal([200, 201]);
+  });
+
+  it('keeps a bounded disk with short lines too, past --history-max', async () => {
+    const h = HistoryFile.open({ dir, days: 7, max: 50, segmentBytes: 4096, clock, log: memoryLogger() });
+    for (let id = 1; id <= 3000; id++) {
+      h.record(line(id));
+      if (id % 100 === 0) await h.flush();
+    }
+    await h.flush();
+    expect(ids(h.last(50))[0]).to.equal(2951);
+    expect(onDisk(), 'about 50 lines and a segment').to.be.below(50 * 60 + 4096 + 60);
+    await h.close();
+  });
+
+  it('at start, reads a file bigger than memory would hold as a string a piece at a time, and rewrites it to the lines kept', async () => {
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'history-2026-12-02.jsonl');
+    // Written by an older server, which kept a whole day in one file: 3,000 lines of 1,000 characters.
+    const rows: string[] = [];
+    for (let id = 1; id <= 3000; id++) rows.push(JSON.stringify(line(id, 'y'.repeat(1000))));
+    writeFileSync(file, `${rows.join('\n')}\n`);
+    const h = open(1000, 7, 10_000);
+    const kept = ids(h.last(1000));
+    expect(kept.at(-1)).to.equal(3000);
+    expect(kept.length).to.be.within(9, 10);
+    expect(statSync(file).size, 'rewritten to the kept lines').to.be.below(11_000);
+    expect(logs.some((l) => l.startsWith('INFO History: rewrote history-2026-12-02.jsonl to the'))).to.equal(true);
+    h.record(line(3001));
+    const now = ids(h.last(1000));
+    await h.close();
+    expect(ids(open(1000, 7, 10_000).last(1000))).to.deep.equal(now);
+  });
+
+  it('starts despite a file it cannot read or a line far too long, with a warning for each', async () => {
+    mkdirSync(join(dir, 'history-2026-12-01.jsonl'), { recursive: true }); // no file at all: a folder
+    const file = join(dir, 'history-2026-12-02.jsonl');
+    writeFileSync(file, `${JSON.stringify(line(1))}\n{"id":2,"text":"${'z'.repeat(2 * 1024 * 1024)}"}\n${JSON.stringify(line(3))}\n`);
+    const h = open();
+    expect(ids(h.last(10))).to.deep.equal([1, 3]);
+    expect(logs.some((l) => l.startsWith('WARN History: skipped history-2026-12-01.jsonl, which could not be read'))).to.equal(true);
+    expect(logs).to.include('WARN History: skipped an oversized line in history-2026-12-02.jsonl (line 2)');
+    h.record(line(4));
+    await h.close();
+    expect(ids(open().last(10))).to.deep.equal([1, 3, 4]);
+  });
+
+  it('warns once for a file of many damaged lines', async () => {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'history-2026-12-02.jsonl'), `${'junk\n'.repeat(500)}${JSON.stringify(line(1))}\n`);
+    const h = open();
+    expect(ids(h.last(10))).to.deep.equal([1]);
+    expect(logs.filter((l) => l.startsWith('WARN'))).to.deep.equal(['WARN History: skipped 500 damaged or oversized lines in history-2026-12-02.jsonl (the first at line 1)']);
+    await h.close();
   });
 });

@@ -87,6 +87,15 @@ function line(style: Style, prefix: string, text: string): DisplayLine {
   return { style, text: prefix + text, indent: Math.min(prefix.length, MAX_INDENT) };
 }
 
+/**
+ * Several lines under one `prefix`: the first after it, the others indented to line up under it
+ * (so none of them can pass for a line of its own).
+ */
+function block(style: Style, prefix: string, texts: readonly string[]): DisplayLine[] {
+  const indent = Math.min(prefix.length, MAX_INDENT);
+  return texts.map((text, i) => ({ style, text: i === 0 ? prefix + text : ' '.repeat(indent) + text, indent }));
+}
+
 /** Builds display lines; `time` formats timestamps, `now` stamps lines the server did not date. */
 export class Formatter {
   /** The user's own name once logged in: lines that mention it are marked. */
@@ -119,6 +128,8 @@ export class Formatter {
       case 'msg':
         return this.chat(m);
       case 'notice': {
+        // The operator's message of the day is a text file: its lines are meant as lines.
+        if (m.event === 'motd') return block('notice', `${this.stamp(m.ts)} * `, chatLines(m.message));
         const online = m.online ? ` (online: ${nameList(m.online)})` : '';
         return [line('notice', `${this.stamp(m.ts)} * `, `${safeLine(m.message)}${online}`)];
       }
@@ -158,12 +169,9 @@ export class Formatter {
     const prefix = m.action ? `${head}* ${from}${to} ` : `${head}${from}${to}: `;
     const style: Style = m.replay ? 'history' : m.scope === 'private' ? 'private' : 'chat';
     const mention = m.scope === 'group' && this.me !== null && foldName(m.from) !== this.me.key && this.me.in(m.text);
-    const indent = Math.min(prefix.length, MAX_INDENT);
     const at = m.action ? head.length + 2 : head.length;
-    return chatLines(m.text).map((text, i) => ({
-      style,
-      text: i === 0 ? prefix + text : ' '.repeat(indent) + text,
-      indent,
+    return block(style, prefix, chatLines(m.text)).map((l, i) => ({
+      ...l,
       ...(i === 0 ? { sender: { at, name: from } } : {}),
       ...(mention ? { mention } : {}),
     }));

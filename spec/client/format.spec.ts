@@ -62,6 +62,14 @@ describe('client/format', () => {
     ]);
   });
 
+  it('shows each line of the message of the day as a line, indented under the first', () => {
+    const lines = fmt.message({ type: 'notice', event: 'motd', message: 'Welcome to S2!\nBe nice.\x1b[2J', ts: T });
+    expect(lines.map((l) => [l.text, l.indent])).to.deep.equal([
+      ['[12:00:01] * Welcome to S2!', 13],
+      ['             Be nice.\\x1b[2J', 13],
+    ]);
+  });
+
   it('shows notices with the online list when the server sends one', () => {
     const m: ServerMessage = { type: 'notice', event: 'join', message: 'bob joined the chat', ts: T, user: 'bob', online: ['alice', 'bob'] };
     expect(fmt.message(m)).to.deep.equal([{ style: 'notice', text: '[12:00:01] * bob joined the chat (online: alice, bob)', indent: 13 }]);

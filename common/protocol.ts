@@ -91,7 +91,7 @@ export const NOTICE_EVENTS = [
   'away',
   /** You are back (no longer away). */
   'back',
-  /** The message of the day, right after login. */
+  /** The message of the day, at login (after the lines replayed, if any). */
   'motd',
   /** A notice from the server's operator to everyone (the console's `wall`). */
   'wall',

@@ -1,5 +1,5 @@
 /**
- * The message of the day (--motd): a text file the room tells every user right after login. Read
+ * The message of the day (--motd): a text file the room tells every user at login. Read
  * at start (a file that cannot be used stops the start, as any bad option does) and again by the
  * console's `motd`. It travels as one notice, so it is held to a notice's length and to the
  * rules of chat text: no control characters but newline and tab.

@@ -87,7 +87,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
   private recall: Recall;
   /** The UDP heartbeat port told to clients at login; set once the socket is bound. */
   heartbeatPort: number | undefined;
-  /** The message of the day (--motd), told to each user right after login; null for none. */
+  /** The message of the day (--motd), told to each user at login, after the lines replayed; null for none. */
   motd: string | null = null;
   private readonly sessions = new Map<string, Session<E>>();
   private readonly byId = new Map<string, Session<E>>();
@@ -188,8 +188,9 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     this.presence.touch(session, this.clock.monotonic());
     session.at = at;
     this.out.attach(session.key, at, this.loginOk(session, { created }));
-    if (this.motd !== null) this.notice(session, 'motd', this.motd);
     this.recall.atLogin(session.key, name, guest, since);
+    // After the lines replayed, not before: under 20 of them it would scroll out of sight.
+    if (this.motd !== null) this.notice(session, 'motd', this.motd);
     this.log.info(`${guest ? 'Guest' : 'User'} ${name} logged in from ${at.label}`);
     this.announcer.announce('join', session, NOTICES.join(name));
     return session;

@@ -76,6 +76,19 @@ describe('chat-client (built, through a pipe)', function () {
     expect((await bob.notice('leave')).user).to.equal('alice');
   });
 
+  it('shows each line of a multi-line message of the day, after the lines replayed at login', async () => {
+    const srv = await server({ rateCount: 100 });
+    srv.server.room.motd = 'Welcome to S2!\nBe nice.';
+    const bob = await peer(srv.port, 'bob');
+    for (let i = 1; i <= 25; i++) bob.send({ type: 'say', text: `line ${i}` });
+    await bob.sync();
+    const alice = await loggedIn(srv.port, 'alice');
+    await alice.waitFor(/\(history\) bob: line 25$/);
+    expect(await alice.waitFor(/Welcome/)).to.match(/^\[\d\d:\d\d:\d\d\] \* Welcome to S2!$/);
+    expect(alice.out[alice.out.findIndex((l) => l.includes('Welcome')) + 1]).to.match(/^ +Be nice\.$/);
+    alice.kill();
+  });
+
   it('never reads a password from a pipe unless told to: one line and exit 1, before connecting', async () => {
     const srv = await server();
     const alice = client(srv.port, '--user', 'alice');

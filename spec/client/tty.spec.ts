@@ -252,6 +252,20 @@ describe('chat-client in a terminal (tmux)', function () {
   });
 
   describe('logging in', () => {
+    it('shows a two-line message of the day as two rows, below the 20 lines replayed', async () => {
+      await srv.stop();
+      srv = await startServer({ rateCount: 100 });
+      srv.server.room.motd = 'Welcome to S2!\nBe nice.';
+      const bob = await srv.login('bob', 'pw');
+      for (let i = 1; i <= 25; i++) bob.send({ type: 'say', text: `line ${i}` });
+      await bob.sync();
+      const pty = await run(['--user', 'alice', '--password', 'pw']);
+      const rows = await pty.waitFor((rs) => rs.some((r) => r.includes('Be nice.')), 'the message of the day');
+      const at = rows.findIndex((r) => /^\[\d\d:\d\d:\d\d\] \* Welcome to S2!$/.test(r));
+      expect(rows[at + 1]).to.match(/^ +Be nice\.$/);
+      expect(rows.findIndex((r) => r.endsWith('bob: line 25'))).to.be.below(at);
+    });
+
     it('asks for the password again after a wrong one, keeping the name, and never shows it', async () => {
       const first = await srv.login('alice', 'right');
       first.send({ type: 'logout' });

@@ -45,6 +45,18 @@ export function udpOut(family: Family): DatagramOut {
   };
 }
 
+/**
+ * How often to beat, in seconds, for a server that marks a user offline after `timeoutS` seconds
+ * without a heartbeat (login_ok says; undefined from a server that does not). The interval asked
+ * for while it leaves room for two beats in each timeout, so one datagram lost on the way does
+ * not mark the user offline; past that (`tooSlow`) a quarter of the timeout, the share the
+ * defaults give (5 s of 20 s).
+ */
+export function heartbeatPace(askedS: number, timeoutS: number | undefined): { seconds: number; tooSlow: boolean } {
+  if (timeoutS === undefined || askedS * 2 <= timeoutS) return { seconds: askedS, tooSlow: false };
+  return { seconds: timeoutS / 4, tooSlow: true };
+}
+
 export class HeartbeatSender {
   private seq = 0n;
   private target: HeartbeatTarget | null = null;
@@ -52,6 +64,8 @@ export class HeartbeatSender {
   /** The family of `out`; null exactly when `out` is. */
   private family: Family | null = null;
   private stopTimer: Cancel | null = null;
+  /** The interval the running timer beats at. */
+  private every = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -66,8 +80,9 @@ export class HeartbeatSender {
   /**
    * Starts beating for `target`, or switches to it (a new session after logging in again) without
    * restarting the sequence. One beat goes out at once, so the server hears from us immediately.
+   * `intervalMs`: this server's pace (see heartbeatPace), when not the one given at construction.
    */
-  start(target: HeartbeatTarget): void {
+  start(target: HeartbeatTarget, intervalMs = this.intervalMs): void {
     this.target = target;
     // A reconnect may reach the server over the other IP version: the socket must match.
     const family = familyOf(target.host);
@@ -76,7 +91,13 @@ export class HeartbeatSender {
       this.out = this.open(family);
       this.family = family;
     }
-    this.stopTimer ??= this.clock.every(this.intervalMs, () => this.beat());
+    if (this.every !== intervalMs) {
+      // Logged in again, maybe on another server of a cluster: its timeout sets the pace now.
+      this.stopTimer?.();
+      this.stopTimer = null;
+      this.every = intervalMs;
+    }
+    this.stopTimer ??= this.clock.every(intervalMs, () => this.beat());
     this.beat();
   }
 

@@ -20,7 +20,7 @@ import { ChatView, type LoginKind } from './chat-view.js';
 import type { ClientConfig } from './config.js';
 import { connect as realConnect, type Endpoint, type Link } from './connection.js';
 import { Formatter, localTime, type DisplayLine } from './format.js';
-import { HeartbeatSender } from './heartbeat.js';
+import { HeartbeatSender, heartbeatPace } from './heartbeat.js';
 import { Credentials } from './login.js';
 import { FileTransfers } from './files/transfers.js';
 import type { Identity } from './secure/identity.js';
@@ -82,6 +82,8 @@ export class ChatSession {
   /** The input ended while /history typed still waited to be asked for: log out once it has been. */
   private logoutWhenAsked = false;
   private attempt = 0;
+  /** The heartbeat interval the user was last told a server needed instead of theirs (seconds). */
+  private paceSaid: number | null = null;
   private timers: Cancel[] = [];
   private readonly fmt: Formatter;
   /** Encrypted private sessions (none without an identity). */
@@ -228,25 +230,34 @@ export class ChatSession {
     this.cancelTimers();
     this.state = 'ready';
     this.me = m;
-    this.startHeartbeat(m);
+    const paced = this.startHeartbeat(m);
     const lines = this.view.loggedIn(m, how, this.asked);
     const secured = this.secure?.loggedIn(m, how);
     this.ui.setPrompt(this.view.prompt);
-    this.show([...lines, ...(secured?.lines ?? [])]);
+    this.show([...lines, ...paced, ...(secured?.lines ?? [])]);
     for (const msg of secured?.send ?? []) this.link?.send(msg);
   }
 
   /**
    * Heartbeats go to the address this login's connection reached, not to the host name: the name
    * is resolved once, by the connection, and UDP goes to the same server (and address family).
+   * They go often enough for this server's timeout, whatever --heartbeat-interval says: an
+   * interval that would have the user marked offline is no choice anyone makes knowingly. The
+   * line that says so, once per pace.
    */
-  private startHeartbeat(m: LoginOk): void {
+  private startHeartbeat(m: LoginOk): DisplayLine[] {
     const port = this.config.udpPort ?? m.udpPort;
-    if (port === undefined || m.session === undefined || m.secret === undefined) return;
+    if (port === undefined || m.session === undefined || m.secret === undefined) return [];
     // (this.link is the connection the login_ok came on; a socket that lost its address too soon
     // leaves only the name.)
     const host = this.link?.remoteAddress || this.config.host;
-    this.heartbeat.start({ host, port, session: m.session, secret: Buffer.from(m.secret, 'base64') });
+    const asked = this.config.heartbeatInterval;
+    const pace = heartbeatPace(asked, m.timeout);
+    this.heartbeat.start({ host, port, session: m.session, secret: Buffer.from(m.secret, 'base64') }, pace.seconds * 1000);
+    if (!pace.tooSlow || this.paceSaid === pace.seconds) return [];
+    this.paceSaid = pace.seconds;
+    const s = (n: number) => String(Number(n.toFixed(2)));
+    return [this.fmt.info(`Heartbeats every ${s(asked)} s (--heartbeat-interval) are too far apart for this server, which marks you offline after ${m.timeout} s without one: beating every ${s(pace.seconds)} s instead.`)];
   }
 
   // ---- the connection --------------------------------------------------------------------------

@@ -297,6 +297,19 @@ describe('chat-client (built, through a pipe)', function () {
     }
   });
 
+  it('beats often enough for a server whose timeout is shorter than --heartbeat-interval, and says so once', async () => {
+    const srv = await server({ heartbeatTimeout: 1 });
+    const alice = await loggedIn(srv.port, 'alice', '--heartbeat-interval', '30');
+    expect(await alice.waitFor(/too far apart/)).to.match(
+      /^\[\d\d:\d\d:\d\d\] Heartbeats every 30 s \(--heartbeat-interval\) are too far apart for this server, which marks you offline after 1 s without one: beating every 0\.25 s instead\.$/,
+    );
+    // Six beats: more than the timeout has gone by since the login, and alice is still online.
+    await eventually(() => srv.server.counters.datagramsAccepted >= 6, WAIT_MS, 'six accepted heartbeats');
+    expect(srv.server.room.find('alice')).to.not.equal(undefined);
+    expect(alice.transcript).to.not.match(/marked offline/);
+    expect(alice.out.filter((l) => /too far apart/.test(l))).to.have.length(1);
+  });
+
   it('reconnects and resumes its session when the connection drops', async () => {
     const srv = await server();
     const bob = await peer(srv.port, 'bob');

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { macValid, parseHeartbeat } from '../../common/heartbeat.js';
-import { HeartbeatSender, type DatagramOut, type Family } from '../../client/heartbeat.js';
+import { HeartbeatSender, heartbeatPace, type DatagramOut, type Family } from '../../client/heartbeat.js';
 import { FakeClock } from '../support/fake-clock.js';
 
 interface Sent {
@@ -76,6 +76,27 @@ describe('client/heartbeat', () => {
     expect(hb.running).to.equal(false);
     hb.start({ host: '127.0.0.1', port: 4000, session: 's', secret: secretA });
     expect(seqs(rec.sent)).to.deep.equal([1n, 2n]);
+  });
+
+  it('beats at the pace start() is given, and changes pace without repeating a sequence number', () => {
+    const clock = new FakeClock();
+    const rec = recorder();
+    const hb = new HeartbeatSender(clock, 30_000, () => rec.out);
+    hb.start({ host: '127.0.0.1', port: 4000, session: 's', secret: secretA }, 5000);
+    clock.advance(10_000);
+    expect(rec.sent).to.have.length(3);
+    hb.start({ host: '127.0.0.1', port: 4000, session: 's2', secret: secretA }, 1000);
+    clock.advance(2000);
+    expect(seqs(rec.sent)).to.deep.equal([1n, 2n, 3n, 4n, 5n, 6n]);
+  });
+
+  it('keeps the interval asked for while two beats fit in the server\'s timeout, else beats at a quarter of it', () => {
+    expect(heartbeatPace(5, 20)).to.deep.equal({ seconds: 5, tooSlow: false });
+    expect(heartbeatPace(10, 20)).to.deep.equal({ seconds: 10, tooSlow: false });
+    expect(heartbeatPace(30, 20)).to.deep.equal({ seconds: 5, tooSlow: true });
+    expect(heartbeatPace(11, 20)).to.deep.equal({ seconds: 5, tooSlow: true });
+    expect(heartbeatPace(5, 1)).to.deep.equal({ seconds: 0.25, tooSlow: true });
+    expect(heartbeatPace(600, undefined)).to.deep.equal({ seconds: 600, tooSlow: false }); // a server that does not say
   });
 
   it('opens a UDP socket of the address family of the target, and a new one when that changes', () => {

@@ -16,6 +16,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { canonicalBase64 } from '../../common/codec.js';
+import { ERRORS } from '../../common/errors.js';
 import type { Clock } from '../../common/clock.js';
 import { foldName } from '../../common/names.js';
 import { SEAL_OVERHEAD, type ClientMessage, type ServerMessage } from '../../common/protocol.js';
@@ -102,6 +103,8 @@ export class FileTransfers {
     const { fmt } = this.deps;
     const limits = this.deps.limits();
     if (!limits || limits.maxFile === 0) return [fmt.error('this server does not relay files')];
+    // The server would refuse it too, but only after the whole file had been read to hash it.
+    if (foldName(to) === foldName(this.deps.me())) return [fmt.error(ERRORS.FILE_SELF())];
     const full = resolve(path.replace(/^~(?=$|\/)/, homedir()));
     let size: number;
     try {

@@ -52,6 +52,8 @@ describe('client/files/transfers: /send and /cancel', () => {
     expect(texts(files.offer('bob', join(dir, 'folder')))).to.deep.equal([`! ${join(dir, 'folder')} is not a file`]);
     expect(texts(files.offer('bob', join(dir, 'empty')))).to.deep.equal([`! ${join(dir, 'empty')} is empty: nothing to send`]);
     expect(texts(files.offer('bob', join(dir, 'big')))).to.deep.equal([`! ${join(dir, 'big')} is 11 bytes; this server relays files up to 10 bytes`]);
+    writeFileSync(join(dir, 'small.txt'), 'hi');
+    expect(texts(files.offer('ALICE', join(dir, 'small.txt'))), 'to yourself: refused before the file is read').to.deep.equal(['! you cannot send a file to yourself']);
     limits = null;
     expect(texts(files.offer('bob', join(dir, 'big')))).to.deep.equal(['! this server does not relay files']);
     expect(sent).to.deep.equal([]);

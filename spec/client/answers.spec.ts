@@ -20,7 +20,7 @@ describe('client/answers resolveAnswer', () => {
       lines: [
         'More than one request is waiting, so a bare Y/N could answer the wrong one. Answer one of them:',
         "  bob's private chat: /accept bob (or /reject bob)",
-        "  #1: ann's file report.pdf (2.3 MB): /accept #1 (or /reject #1)",
+        "  #1: ann's file report.pdf (2.3 MiB): /accept #1 (or /reject #1)",
       ],
     });
     expect(resolveAnswer([], [offer(1, 'ann'), offer(2, 'cem')], undefined, false).kind).to.equal('unclear');
@@ -37,7 +37,7 @@ describe('client/answers resolveAnswer', () => {
     const two = resolveAnswer([], [offer(1, 'ann', 'a.txt'), offer(3, 'ann', 'b.txt')], 'ann', false);
     expect(two).to.deep.equal({
       kind: 'unclear',
-      lines: ['ann offers more than one file; say which:', "  #1: ann's file a.txt (2.3 MB): /reject #1 (or /accept #1)", "  #3: ann's file b.txt (2.3 MB): /reject #3 (or /accept #3)"],
+      lines: ['ann offers more than one file; say which:', "  #1: ann's file a.txt (2.3 MiB): /reject #1 (or /accept #1)", "  #3: ann's file b.txt (2.3 MiB): /reject #3 (or /accept #3)"],
     });
     // Nothing known from them: the server answers ("has not asked you").
     expect(resolveAnswer([], [], 'zed', true)).to.deep.equal({ kind: 'chat', from: 'zed' });

@@ -60,20 +60,20 @@ describe('chat-client in a terminal (tmux): encrypted private chats and files', 
     writeFileSync(path, bytes);
 
     await typeLine(alice.pty, `/send bob "${path}"`);
-    await alice.pty.row(/Offered holiday photos\.tar \(1\.5 MB\) to bob; waiting for the answer \(#1;/);
-    await bob.pty.row(/alice wants to send you holiday photos\.tar \(1\.5 MB\) \(Y\/N\)\?/);
+    await alice.pty.row(/Offered holiday photos\.tar \(1\.5 MiB\) to bob; waiting for the answer \(#1;/);
+    await bob.pty.row(/alice wants to send you holiday photos\.tar \(1\.5 MiB\) \(Y\/N\)\?/);
     expect(await bob.pty.rang()).to.equal(true);
     await typeLine(bob.pty, 'y');
 
     // A bar above each prompt while it runs: the receiver's and the sender's.
     const bobBar = await bob.pty.row(/^<- alice holiday photos\.tar \[[=-]+\] \d+% /);
     const aliceBar = await alice.pty.row(/^-> bob holiday photos\.tar \[[=-]+\] \d+% /);
-    expect(bobBar).to.match(/\/1\.5 MB ETA /);
-    expect(aliceBar).to.match(/\/1\.5 MB ETA /);
+    expect(bobBar).to.match(/\/1\.5 MiB ETA /);
+    expect(aliceBar).to.match(/\/1\.5 MiB ETA /);
     // (A long path wraps: the rows of one line are read as one.)
-    const saved = /Saved holiday photos\.tar from alice as \S+\/downloads\/holiday photos\.tar \(1\.5 MB, size and SHA-256 checked\)\./;
+    const saved = /Saved holiday photos\.tar from alice as \S+\/downloads\/holiday photos\.tar \(1\.5 MiB, size and SHA-256 checked\)\./;
     await bob.pty.waitFor((rs) => saved.test(rs.join('').replace(/ {2,}/g, ' ')), 'the file saved', 15_000);
-    await alice.pty.row(/Sent holiday photos\.tar \(1\.5 MB\) to bob: received and checked\./);
+    await alice.pty.row(/Sent holiday photos\.tar \(1\.5 MiB\) to bob: received and checked\./);
     // The bars are gone once it is over; the prompt is the last row.
     const rows = await bob.pty.waitFor((rs) => !rs.some((r) => r.startsWith('<- alice')), 'the bar gone');
     expect(rows.filter((r) => r.trim() !== '').at(-1)).to.equal('bob>');

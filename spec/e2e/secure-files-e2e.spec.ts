@@ -233,11 +233,11 @@ describe('encrypted private chats and files between two clients (real server, re
       const [alice, bob] = [await user('alice'), await user('bob')];
       const f = file('report.bin', 5 * MiB);
       alice.type(`/send bob ${f.path}`);
-      await alice.ui.waitFor(/Offered report\.bin \(5\.0 MB\) to bob; waiting for the answer \(#1/);
-      await bob.ui.waitFor(/alice wants to send you report\.bin \(5\.0 MB\) \(Y\/N\)\?  \(#1\)/);
+      await alice.ui.waitFor(/Offered report\.bin \(5\.0 MiB\) to bob; waiting for the answer \(#1/);
+      await bob.ui.waitFor(/alice wants to send you report\.bin \(5\.0 MiB\) \(Y\/N\)\?  \(#1\)/);
       bob.type('y');
-      await bob.ui.waitFor(/Saved report\.bin from alice as .*report\.bin \(5\.0 MB, size and SHA-256 checked\)\./, 20_000);
-      await alice.ui.waitFor(/Sent report\.bin \(5\.0 MB\) to bob: received and checked\./);
+      await bob.ui.waitFor(/Saved report\.bin from alice as .*report\.bin \(5\.0 MiB, size and SHA-256 checked\)\./, 20_000);
+      await alice.ui.waitFor(/Sent report\.bin \(5\.0 MiB\) to bob: received and checked\./);
       const got = readFileSync(join(bob.downloads, 'report.bin'));
       expect(createHash('sha256').update(got).digest('hex')).to.equal(f.sha256);
       expect(readdirSync(bob.downloads)).to.deep.equal(['report.bin']);
@@ -271,7 +271,7 @@ describe('encrypted private chats and files between two clients (real server, re
       alice.type(`/send bob ${f.path}`);
       await bob.ui.waitFor(/alice wants to send you unwanted\.zip/);
       bob.type('n');
-      await alice.ui.waitFor(/bob refused unwanted\.zip \(2 KB\)\./);
+      await alice.ui.waitFor(/bob refused unwanted\.zip \(2 KiB\)\./);
       expect(readdirSync(bob.home)).to.not.include('downloads');
       expect(srv.logs.join('\n')).to.match(/File transfer \S+ refused by bob/);
     });

@@ -51,7 +51,7 @@ describe('server/chat/transfers (recording outbox, fake clock)', () => {
     login('bob');
     offer(alice, 'bob', 2_400_000);
     expect(transfers('bob')[0]).to.deep.include({ event: 'offer', id: 'f1', from: 'alice', to: 'bob', size: 2_400_000, name: 'report.pdf', sha256: SHA });
-    expect(transfers('bob')[0]!.message).to.equal('alice wants to send you a file (2.3 MB)');
+    expect(transfers('bob')[0]!.message).to.equal('alice wants to send you a file (2.3 MiB)');
     expect(events('alice')).to.deep.equal(['offered']);
     expect(logs.at(-1)).to.equal('INFO File transfer alice/f1 offered by alice to bob (2400000 bytes)');
   });

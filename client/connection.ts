@@ -172,8 +172,9 @@ export async function connect(ep: Endpoint): Promise<Link> {
   return link;
 }
 
+/** `host:port`, an IPv6 address in brackets (`[::1]:5555`): its own colons would run into the port's. */
 function where(ep: Endpoint): string {
-  return `${ep.host}:${ep.port}`;
+  return net.isIPv6(ep.host) ? `[${ep.host}]:${ep.port}` : `${ep.host}:${ep.port}`;
 }
 
 function openSocket(ep: Endpoint): Promise<net.Socket> {

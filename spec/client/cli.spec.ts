@@ -630,5 +630,15 @@ describe('chat-client (built, through a pipe)', function () {
       expect(await c.exitCode()).to.equal(1);
       expect(c.err).to.deep.equal([`chat-client: cannot connect to 127.0.0.1:${port}: connection refused`]);
     });
+
+    it('names an IPv6 address in brackets, so the port stands apart: [::1]:PORT', async () => {
+      const probe = net.createServer();
+      await new Promise<void>((r) => probe.listen(0, '::1', r));
+      const port = (probe.address() as net.AddressInfo).port;
+      await new Promise((r) => probe.close(r));
+      const c = client(port, '--host', '::1', '--user', 'alice', '--password', 'pw');
+      expect(await c.exitCode()).to.equal(1);
+      expect(c.err).to.deep.equal([`chat-client: cannot connect to [::1]:${port}: connection refused`]);
+    });
   });
 });

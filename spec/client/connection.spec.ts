@@ -29,5 +29,7 @@ describe('client/connection: connection failures in words', () => {
   it('says plainly when the server does not speak TLS, or cannot be reached', () => {
     expect(explain(error('ERR_SSL_WRONG_VERSION_NUMBER'), ep)).to.equal('server does not speak TLS; drop --tls');
     expect(explain(error('ECONNREFUSED'), { ...ep, tls: false })).to.equal('cannot connect to chat.example:5555: connection refused');
+    expect(explain(error('ECONNREFUSED'), { host: '::1', port: 46200, tls: false })).to.equal('cannot connect to [::1]:46200: connection refused');
+    expect(explain(error('ECONNREFUSED'), { host: '127.0.0.1', port: 46200, tls: false })).to.equal('cannot connect to 127.0.0.1:46200: connection refused');
   });
 });

@@ -195,6 +195,11 @@ export class Formatter {
     return line('error', `${this.stamp()} ! `, `not delivered (${why}): ${shown}`);
   }
 
+  /** `[t] * text`: the client's own word on something that happened, worded as the server's notices are. */
+  notice(text: string): DisplayLine {
+    return line('notice', `${this.stamp()} * `, text);
+  }
+
   /** `[t] text`: the client's own news (login, reconnects). */
   info(text: string): DisplayLine {
     return line('info', `${this.stamp()} `, text);

@@ -147,11 +147,7 @@ export class FileTransfers {
   answer(ref: OfferRef, accept: boolean): DisplayLine[] {
     const t = this.theirs.get(keyOf(ref.from, ref.id));
     if (!t || t.receiving) return [this.deps.fmt.error(`file offer #${ref.n} is no longer waiting`)];
-    if (!accept) {
-      this.theirs.delete(keyOf(ref.from, ref.id));
-      this.deps.send({ type: 'file_answer', from: ref.from, id: ref.id, accept: false });
-      return [];
-    }
+    if (!accept) return this.refuse(t);
     const incoming = new Incoming(
       { from: ref.from, id: ref.id, size: ref.size, sha256: t.sha256, name: ref.name, dir: this.deps.downloads, opener: t.opener },
       { send: (m) => this.deps.send(m), progress: this.deps.progress, finished: (r) => this.saved(t, r) },
@@ -166,6 +162,14 @@ export class FileTransfers {
       },
     );
     return [];
+  }
+
+  /** N, /reject, or /cancel of an offer not answered yet. */
+  private refuse({ ref }: Theirs): DisplayLine[] {
+    this.theirs.delete(keyOf(ref.from, ref.id));
+    this.deps.send({ type: 'file_answer', from: ref.from, id: ref.id, accept: false });
+    // The server's word for it cannot name the file (it may not know the name: a sealed offer).
+    return [this.deps.fmt.notice(`You refused the file ${safeLine(ref.name)} from ${safeLine(ref.from)}`)];
   }
 
   private saved(t: Theirs, r: { path: string } | { problem: string }): void {
@@ -203,12 +207,9 @@ export class FileTransfers {
   }
 
   private cancelTheirs(t: Theirs): DisplayLine[] {
+    if (!t.receiving) return this.refuse(t);
     const { ref } = t;
     this.theirs.delete(keyOf(ref.from, ref.id));
-    if (!t.receiving) {
-      this.deps.send({ type: 'file_answer', from: ref.from, id: ref.id, accept: false });
-      return [this.deps.fmt.info(`Refused ${safeLine(ref.from)}'s file ${safeLine(ref.name)}.`)];
-    }
     t.receiving.abort();
     this.deps.send({ type: 'file_cancel', from: ref.from, id: ref.id });
     return [this.deps.fmt.info(`Cancelled receiving ${safeLine(ref.name)} from ${safeLine(ref.from)}; nothing was kept.`)];

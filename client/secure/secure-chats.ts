@@ -194,7 +194,9 @@ export class SecureChats {
     const n = safeLine(from);
     if (m.key === undefined) {
       this.invites.set(foldName(from), { name: from, offer: null, changed: false });
-      const message = `${from} wants a private chat with you, NOT ENCRYPTED: ${from}'s client cannot encrypt, so the server can read it (Y/N)?`;
+      // An invitation does not say why it has no key (a /plain request from a client that could
+      // encrypt looks the same as one from a client that cannot), so neither is claimed.
+      const message = `${from} wants a private chat with you, NOT ENCRYPTED: no key came with the request (${from} asked for a plain chat, or ${from}'s client cannot encrypt), so the server can read it (Y/N)?`;
       return { lines: [], pass: { ...m, message } };
     }
     const offer = readBundle(m.key, ['offer'], from, this.me());

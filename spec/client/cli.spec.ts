@@ -226,7 +226,7 @@ describe('chat-client (built, through a pipe)', function () {
     const alice = await loggedIn(srv.port, 'alice');
     bob.send({ type: 'pm_request', to: 'alice' });
     // bob's client sent no key: alice is told before she answers that the chat would not be encrypted.
-    await alice.waitFor(/\* bob wants a private chat with you, NOT ENCRYPTED: bob's client cannot encrypt, so the server can read it \(Y\/N\)\?$/);
+    await alice.waitFor(/\* bob wants a private chat with you, NOT ENCRYPTED: no key came with the request \(bob asked for a plain chat, or bob's client cannot encrypt\), so the server can read it \(Y\/N\)\?$/);
     alice.write('Y');
     expect((await bob.notice('pm_started')).user).to.equal('alice');
     await alice.waitFor(/private chat with bob/);
@@ -237,6 +237,16 @@ describe('chat-client (built, through a pipe)', function () {
     expect(await bob.line()).to.include({ from: 'alice', scope: 'group', text: 'to everyone' });
     alice.write('EXIT PM');
     expect((await bob.notice('pm_ended')).user).to.equal('alice');
+  });
+
+  it('/plain from a client that can encrypt: the invitation says NOT ENCRYPTED without blaming the asker\'s client', async () => {
+    const srv = await server();
+    const alice = await loggedIn(srv.port, 'alice');
+    const bob = await loggedIn(srv.port, 'bob');
+    alice.write('/plain bob');
+    const invite = await bob.waitFor(/wants a private chat with you/);
+    expect(invite).to.match(/\* alice wants a private chat with you, NOT ENCRYPTED: no key came with the request \(alice asked for a plain chat, or alice's client cannot encrypt\)/);
+    expect(invite).to.not.match(/: alice's client cannot encrypt/);
   });
 
   it('sends /msg privately, lists users with /who, and answers /help and typos locally', async () => {

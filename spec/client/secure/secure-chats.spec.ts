@@ -291,7 +291,9 @@ describe('client/secure/secure-chats', () => {
   it('never downgrades: an invitation without a key says NOT ENCRYPTED; an encrypted request answered without one is left', () => {
     const alice = party('alice');
     deliver(alice, notice('pm_invite', 'irc_bob'));
-    expect(alice.passed.at(-1)).to.deep.include({ message: "irc_bob wants a private chat with you, NOT ENCRYPTED: irc_bob's client cannot encrypt, so the server can read it (Y/N)?" });
+    expect(alice.passed.at(-1)).to.deep.include({
+      message: "irc_bob wants a private chat with you, NOT ENCRYPTED: no key came with the request (irc_bob asked for a plain chat, or irc_bob's client cannot encrypt), so the server can read it (Y/N)?",
+    });
     const ans = sent(alice, { type: 'pm_answer', from: 'irc_bob', accept: true });
     expect(ans).to.deep.equal({ type: 'pm_answer', from: 'irc_bob', accept: true });
     deliver(alice, notice('pm_started', 'irc_bob'));

@@ -134,7 +134,7 @@ export class ChatView {
     if (m.type === 'notice') this.track(m);
     const lines = this.fmt.message(m);
     if (m.type === 'msg' && foldName(m.from) === foldName(this.me)) this.unconfirmed.echoed();
-    if (m.type === 'notice' && m.event === 'offline_stored') this.unconfirmed.kept();
+    if (m.type === 'notice' && m.event === 'offline_stored') lines.push(...this.keptLine(m));
     const next = m.type === 'notice' && m.event === 'history' ? this.historyAnswered() : undefined;
     if (m.type === 'error') {
       // The line typed last left the screen on Enter; the echo that was to replace it will not come.
@@ -144,6 +144,17 @@ export class ChatView {
     // The formatter has tested the line for the user's name already: its mark is the answer.
     const mentioned = lines.some((l) => l.mention === true);
     return { lines, bell: alerts(m, this.me, mentioned), prompt: this.prompt !== before, ...(next ? { send: next } : {}) };
+  }
+
+  /**
+   * A private message kept for its offline recipient gets no echo, which is what would have shown
+   * it in place of the typed line: it is shown here instead, as the echo would have been.
+   */
+  private keptLine(m: ServerMessage<'notice'>): DisplayLine[] {
+    const kept = this.unconfirmed.kept();
+    if (!kept || m.user === undefined) return [];
+    const action = kept.action ? { action: true } : {};
+    return this.fmt.message({ type: 'msg', id: 0, from: this.me, to: m.user, ts: m.ts, scope: 'private', text: kept.text, ...action });
   }
 
   /** Some /history typed waits for the page before it to arrive before it can be asked for. */
@@ -237,7 +248,7 @@ export class ChatView {
   sent(m: ClientMessage): void {
     // (A bare "y" said with /say may be taken by the server as an answer: no echo will come.)
     if (m.type === 'say' && !m.group && yesOrNo(m.text) !== null) return;
-    if (m.type === 'say' || m.type === 'dm') this.unconfirmed.sent(m.type, m.text);
+    if (m.type === 'say' || m.type === 'dm') this.unconfirmed.sent(m.type, m.text, m.action === true);
     if (m.type === 'history') this.historyAsked = true;
   }
 

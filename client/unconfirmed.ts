@@ -27,11 +27,18 @@ const REFUSALS: Partial<Record<ErrorCode, readonly Kind[]>> = {
 /** Lines kept at most: a hostile server that never echoes cannot grow this. */
 const MAX = 100;
 
-export class Unconfirmed {
-  private readonly lines: { kind: Kind; text: string }[] = [];
+/** A line sent: what it was, and whether as an action (`/me`). */
+interface Line {
+  kind: Kind;
+  text: string;
+  action: boolean;
+}
 
-  sent(kind: Kind, text: string): void {
-    this.lines.push({ kind, text });
+export class Unconfirmed {
+  private readonly lines: Line[] = [];
+
+  sent(kind: Kind, text: string, action = false): void {
+    this.lines.push({ kind, text, action });
     if (this.lines.length > MAX) this.lines.shift();
   }
 
@@ -40,9 +47,12 @@ export class Unconfirmed {
     this.lines.shift();
   }
 
-  /** A private message was kept for its offline recipient: that is its answer, not an echo. */
-  kept(): void {
-    if (this.lines[0]?.kind === 'dm') this.lines.shift();
+  /**
+   * A private message was kept for its offline recipient: that is its answer, not an echo. The
+   * line kept (no echo will show it), or null when the oldest line waiting is no private message.
+   */
+  kept(): Line | null {
+    return this.lines[0]?.kind === 'dm' ? this.lines.shift()! : null;
   }
 
   /** The text of the line an error refused, or null when the error is about something else. */

@@ -112,7 +112,11 @@ describe('client/chat-view', () => {
     v.sent({ type: 'dm', to: 'robot', text: 'offline note' });
     v.sent({ type: 'say', text: 'c1' });
     v.sent({ type: 'say', text: 'c2' });
-    v.received(notice('offline_stored', 'robot'));
+    // No echo will show the line kept: the notice does, as the echo would have.
+    expect(texts(v.received(notice('offline_stored', 'robot')).lines)).to.deep.equal([
+      '[12:00:01] * offline_stored robot',
+      '[12:00:01] [private] alice -> robot: offline note',
+    ]);
     v.received(say('alice', 'c1'));
     const refused = v.received({ type: 'error', code: 'MUTED', message: 'muted' });
     expect(texts(refused.lines)).to.deep.equal(['[12:00:01] ! muted', '[12:00:01] ! not delivered (refused): c2']);

@@ -250,6 +250,18 @@ describe('chat-client (built, through a pipe)', function () {
     expect(invite).to.not.match(/: alice's client cannot encrypt/);
   });
 
+  it('/msg to an offline account: says it is kept, and shows the line kept (no echo will)', async () => {
+    const srv = await server();
+    const carol = await peer(srv.port, 'carol');
+    carol.send({ type: 'logout' });
+    await carol.whenClosed();
+    const alice = await loggedIn(srv.port, 'alice');
+    alice.write('/msg carol see you tomorrow');
+    await alice.waitFor(/\* carol is offline; your message will be delivered when carol logs in$/);
+    expect(await alice.waitFor(/alice -> carol/)).to.match(/^\[\d\d:\d\d:\d\d\] \[private\] alice -> carol: see you tomorrow$/);
+    expect(alice.out.findIndex((l) => l.includes('alice -> carol'))).to.equal(alice.out.findIndex((l) => l.includes('carol is offline')) + 1);
+  });
+
   it('sends /msg privately, lists users with /who, and answers /help and typos locally', async () => {
     const srv = await server();
     const bob = await peer(srv.port, 'bob');

@@ -23,14 +23,14 @@ describe('client/unconfirmed', () => {
 
   it('takes "kept for the offline account" as a private message\'s answer, so a later refusal names the right line', () => {
     const u = new Unconfirmed();
-    u.sent('dm', 'offline note');
+    u.sent('dm', 'offline note', true);
     u.sent('say', 'c1');
-    u.kept();
+    expect(u.kept(), 'the line kept, to be shown').to.deep.equal({ kind: 'dm', text: 'offline note', action: true });
     u.echoed(); // c1
     u.sent('say', 'c2');
     expect(u.refused('MUTED')).to.equal('c2');
     u.sent('say', 'c3');
-    u.kept(); // not about a say: nothing to take
+    expect(u.kept()).to.equal(null); // not about a say: nothing to take
     expect(u.refused('MUTED')).to.equal('c3');
   });
 

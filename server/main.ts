@@ -353,8 +353,7 @@ async function main(): Promise<void> {
       await log.close();
       throw e;
     });
-    const scheme = config.tlsCert ? 'tls' : 'tcp';
-    output.print(`Server listening on ${scheme}://${config.host}:${port} and udp://${config.host}:${udpPort}\n`);
+    output.print(`Server listening on ${server.urls(port, udpPort)}\n`);
     if (config.ircPort !== undefined || config.ircTlsPort !== undefined) output.print(`IRC listening on ${server.ircUrls()}\n`);
     if (ops) output.print(`Metrics on http://${config.metricsHost}:${ops.port}/metrics (and /healthz, /readyz)\n`);
     serveUntilStopped(server, { output, terminal, ops, metrics });

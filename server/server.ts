@@ -169,7 +169,7 @@ export class ChatServer {
       this.irc.tls?.open();
       room.heartbeatPort = udpPort;
       this.stopSweep = clock.every(SWEEP_MS, () => this.sweep());
-      log.info(`Server started on tcp://${config.host}:${port} and udp://${config.host}:${udpPort} (${store.size} accounts)`);
+      log.info(`Server started on ${this.urls(port, udpPort)} (${store.size} accounts)`);
       const { plain, tls } = this.ircPorts;
       if (plain !== undefined || tls !== undefined) log.info(`IRC listening on ${this.ircUrls()} (channel ${config.ircChannel})`);
       return { port, udpPort };
@@ -192,6 +192,15 @@ export class ChatServer {
       if (!tlsFiles) throw new Error('--irc-tls-port needs --tls-cert and --tls-key');
       this.ircPorts.tls = await this.irc.tls.listen(tlsFiles);
     }
+  }
+
+  /**
+   * "tcp://host:5555 and udp://host:5555" (tls:// when it serves TLS), for the log and the ready
+   * line: both say the same, from here.
+   */
+  urls(port: number, udpPort: number): string {
+    const { host, tlsCert } = this.config;
+    return `${tlsCert ? 'tls' : 'tcp'}://${host}:${port} and udp://${host}:${udpPort}`;
   }
 
   /** "irc://host:6667 and ircs://host:6697", for the log and the console's first lines. */

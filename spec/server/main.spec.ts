@@ -249,10 +249,15 @@ describe('chat-server binary', function () {
     expect(await p.exitCode()).to.equal(0);
   });
 
-  it('says tls:// in the ready line when it serves TLS', async () => {
+  it('says tls:// in the ready line and in the log when it serves TLS', async () => {
     const fixtures = fileURLToPath(new URL('../../../spec/fixtures/', import.meta.url));
     const p = serve('--tls-cert', `${fixtures}test-cert.pem`, '--tls-key', `${fixtures}test-key.pem`);
-    await p.line(/^Server listening on tls:\/\/127\.0\.0\.1:\d+ and udp:\/\/127\.0\.0\.1:\d+$/);
+    const [, where] = await p.line(/^Server listening on (tls:\/\/127\.0\.0\.1:\d+ and udp:\/\/127\.0\.0\.1:\d+)$/);
+    const log = join(dir, 'server.log');
+    const started = () => (existsSync(log) ? readFileSync(log, 'utf8') : '').split('\n').filter((l) => l.includes('Server started'));
+    await waitUntil(() => started().length > 0, 'the start line to reach the log file');
+    expect(started()).to.have.length(1);
+    expect(started()[0]).to.include(` INFO Server started on ${where} (0 accounts)`);
   });
 
   it('keeps connections below the open-file limit, says so once at start, and refuses the rest clearly', async () => {

@@ -9,6 +9,7 @@
  */
 import { UsageError } from '../common/cli.js';
 import { DEFAULTS } from './config.js';
+import { redactUrl } from '../common/redact.js';
 
 type Kind = 'string' | 'number' | 'boolean';
 
@@ -214,8 +215,6 @@ export function merge(...layers: Gathered[]): Gathered {
 
 /** A private key's content (not its path). */
 const KEY_CONTENT = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
-/** The password of a URL's user (`redis://user:pw@host`), up to the last @ of the address, as URLs are read. */
-const URL_PASSWORD = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#:]*):([^/?#]*)@/i;
 
 /**
  * A configuration as it may be shown (--print-config): what is a secret by what it holds is
@@ -228,7 +227,7 @@ export function maskSecrets(values: Record<string, unknown>): Record<string, unk
   for (const [key, value] of Object.entries(values)) {
     if (typeof value !== 'string') out[key] = value;
     else if (KEY_CONTENT.test(value)) out[key] = '***';
-    else out[key] = value.replace(URL_PASSWORD, (_m, scheme: string, user: string) => `${scheme}${user}:***@`);
+    else out[key] = redactUrl(value);
   }
   return out;
 }

@@ -18,6 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import { chatError } from '../../common/errors.js';
 import type { Feature } from '../../common/protocol.js';
+import { redactUrl } from '../../common/redact.js';
 import type { Chat } from '../chat/chat.js';
 import type { Request } from '../chat/consent.js';
 import { NOTICES } from '../chat/notices.js';
@@ -456,7 +457,5 @@ function flags(f: Record<string, boolean>): Record<string, true> {
   return out;
 }
 
-/** A Redis URL without its password, for the log. */
-export function redact(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, (_, auth: string) => `//${auth.includes(':') ? `${auth.split(':')[0]}:***` : '***'}@`);
-}
+/** A Redis URL without its password, for the log (the one rule of --print-config too). */
+export const redact = redactUrl;

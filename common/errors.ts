@@ -60,6 +60,8 @@ export const ERRORS = {
   FILE_ELSEWHERE: (user: string) => `${user} is connected to another server of this cluster; files go only between users of the same server`,
   FILE_TOO_BIG: (size: number, max: number) => `the file is too big: ${size} bytes, this server relays at most ${max}`,
   FILE_BUSY: (who: string) => `${who} already ${who === 'you' ? 'have' : 'has'} 2 file transfers under way; try again when one is over`,
+  FILE_OFFER_PENDING: (user: string) => `your file offer to ${user} is still waiting for an answer; offer the next once it is answered`,
+  FILE_OFFERS_FULL: (user: string, n: number) => `${user} already has ${n} file offers waiting for an answer; try again later`,
   FILE_ID_TAKEN: (id: string) => `you already have a transfer with id ${id}`,
   FILE_BAD_OFFER: (why: string) => `bad file offer: ${why}`,
   FILE_NO_SUCH: (id: string) => `no file transfer ${id} (it may be over)`,

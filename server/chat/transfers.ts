@@ -5,7 +5,10 @@
  *
  * The rules the server holds a transfer to (the client-side checks are the clients' own):
  * - only to a client that said it takes files (not IRC, not an older client), never to oneself;
- * - at most --max-file bytes, and at most MAX_PER_USER transfers at once per user, either side;
+ * - at most --max-file bytes, and at most MAX_PER_USER transfers at once per user: a sender's
+ *   count from the offer on, a receiver's from the yes. Offers waiting for an answer are bounded
+ *   apart (MAX_OFFERS_WAITING, MAX_OFFERS_FROM_ONE), so offers nobody asked for cannot take the
+ *   places of a receiver's own transfers;
  * - chunks in order, at most `fileWindow` bytes (and MAX_CHUNKS_IN_FLIGHT chunks) sent and not yet
  *   acknowledged, and at most --file-rate bytes a second per sender (with a burst of two
  *   seconds' worth and a window), separate from the chat's flood limit; a sender that sends more
@@ -26,8 +29,17 @@ import type { Session } from './session.js';
 
 export type TransfersConfig = Pick<ServerConfig, 'maxFile' | 'fileRate' | 'pmTimeout' | 'maxOutput'>;
 
-/** Transfers one user may take part in at once, sending or receiving. */
+/**
+ * Transfers one user may take part in at once: those they send, answered or not, and those they
+ * receive once they said yes. An offer takes a place of its sender's only: were it to take one of
+ * the receiver's too, two offers from a stranger, renewed as they expire, would keep the receiver
+ * from sending or receiving anything.
+ */
 export const MAX_PER_USER = 2;
+/** Offers one user may have waiting for their answer: what strangers can make them hold. */
+export const MAX_OFFERS_WAITING = 4;
+/** Of those, from one sender: one stranger cannot fill them. */
+export const MAX_OFFERS_FROM_ONE = 1;
 
 /** Who takes part in transfers, as the room knows them, and when they go (see Room's events). */
 export interface TransferPeople<E extends Endpoint> {
@@ -84,7 +96,7 @@ const FAILED: Record<TransferFailure, (t: { from: string; to: string }) => strin
 
 export class Transfers<E extends Endpoint = Endpoint> {
   private readonly byKey = new Map<string, Transfer<E>>();
-  /** Each user's transfers (folded name), sending or receiving: at most MAX_PER_USER. */
+  /** Each user's transfers (folded name), sending or receiving: at most MAX_PER_USER + MAX_OFFERS_WAITING. */
   private readonly byUser = new Map<string, Set<Transfer<E>>>();
   private readonly buckets = new Map<string, Bucket>();
   readonly window: number;
@@ -132,8 +144,9 @@ export class Transfers<E extends Endpoint = Endpoint> {
     }
     const key = `${me.key}/${msg.id}`;
     if (this.byKey.has(key)) throw chatError('FILE_ID_TAKEN', msg.id);
-    if (this.count(me.key) >= MAX_PER_USER) throw chatError('FILE_BUSY', 'you');
-    if (this.count(to.key) >= MAX_PER_USER) throw chatError('FILE_BUSY', to.name);
+    if (this.places(me.key) >= MAX_PER_USER) throw chatError('FILE_BUSY', 'you');
+    if (this.places(to.key) >= MAX_PER_USER) throw chatError('FILE_BUSY', to.name);
+    this.roomToWait(me, to);
     const now = this.clock.monotonic();
     const t: Transfer<E> = {
       id: msg.id, key, from: me, to, size: msg.size, sealed: !open, state: 'offered',
@@ -161,6 +174,8 @@ export class Transfers<E extends Endpoint = Endpoint> {
         to: `You refused the file from ${t.from.name}`,
       });
     }
+    // The yes takes the receiver's place; the offer waits on while none is free.
+    if (this.places(me.key) >= MAX_PER_USER) throw chatError('FILE_BUSY', 'you');
     t.state = 'running';
     t.since = t.accepted = this.clock.monotonic();
     this.log.info(`File transfer ${t.key} accepted by ${me.name}`);
@@ -285,8 +300,18 @@ export class Transfers<E extends Endpoint = Endpoint> {
     this.out.toUser(s.key, { type: 'transfer', event, id: t.id, from: t.from.name, to: t.to.name, message, ts: this.clock.now(), ...extra });
   }
 
-  private count(user: string): number {
-    return this.byUser.get(user)?.size ?? 0;
+  /** The transfers that take a place of `user`'s: those they send, and those they receive once accepted. */
+  private places(user: string): number {
+    let n = 0;
+    for (const t of this.byUser.get(user) ?? []) if (t.from.key === user || t.state !== 'offered') n++;
+    return n;
+  }
+
+  /** Refuses an offer `to` has no room to keep waiting: too many waiting, or enough from `me`. */
+  private roomToWait(me: Session<E>, to: Session<E>): void {
+    const waiting = [...(this.byUser.get(to.key) ?? [])].filter((t) => t.to === to && t.state === 'offered');
+    if (waiting.filter((t) => t.from === me).length >= MAX_OFFERS_FROM_ONE) throw chatError('FILE_OFFER_PENDING', to.name);
+    if (waiting.length >= MAX_OFFERS_WAITING) throw chatError('FILE_OFFERS_FULL', to.name, MAX_OFFERS_WAITING);
   }
 
   private index(user: string): Set<Transfer<E>> {

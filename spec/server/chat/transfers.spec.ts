@@ -58,7 +58,7 @@ describe('server/chat/transfers (recording outbox, fake clock)', () => {
 
   it('refuses offers the rules do not allow, each in words', () => {
     const alice = login('alice');
-    login('bob');
+    const bob = login('bob');
     login('irc_carol', []);
     login('carol');
     login('dave');
@@ -72,10 +72,66 @@ describe('server/chat/transfers (recording outbox, fake clock)', () => {
     expect(refusal(() => offer(alice, 'carol', 10, 'a'))).to.equal('FILE_ID_TAKEN: you already have a transfer with id a');
     offer(alice, 'carol', 10, 'b');
     expect(refusal(() => offer(alice, 'dave', 10, 'c'))).to.match(/^FILE_BUSY: you already have 2 file transfers under way/);
+    // bob says yes to two: both his places are taken.
     const dave = room.find('dave')!;
     const erin = login('erin');
     offer(dave, 'bob', 10, 'd');
+    files.answer(bob, { type: 'file_answer', from: 'alice', id: 'a', accept: true });
+    files.answer(bob, { type: 'file_answer', from: 'dave', id: 'd', accept: true });
     expect(refusal(() => offer(erin, 'bob', 10, 'e'))).to.match(/^FILE_BUSY: bob already has 2 file transfers under way/);
+  });
+
+  const answer = (me: Session<FakeEndpoint>, from: string, id: string, accept = true) => files.answer(me, { type: 'file_answer', from, id, accept });
+
+  it("takes none of the receiver's places with offers it has not answered: a stranger cannot block its transfers", () => {
+    const victim = login('victim');
+    const friend = login('friend');
+    const stranger = login('stranger');
+    offer(stranger, 'victim', 10, 'h1');
+    expect(refusal(() => offer(stranger, 'victim', 10, 'h2'))).to.equal(
+      'FILE_OFFER_PENDING: your file offer to victim is still waiting for an answer; offer the next once it is answered',
+    );
+    offer(friend, 'victim', 10, 'gift');
+    offer(victim, 'friend', 10, 'mine');
+    expect(events('victim')).to.deep.equal(['offer', 'offer', 'offered']);
+    // The friend's yes and the victim's to the friend: two transfers each, and the stranger's offer waits on.
+    answer(friend, 'victim', 'mine');
+    answer(victim, 'friend', 'gift');
+    expect(files.size).to.equal(3);
+  });
+
+  it('keeps at most 4 offers waiting for one receiver; the fifth sender is told, and a place frees as one is answered or expires', () => {
+    const bob = login('bob');
+    const senders = ['s1', 's2', 's3', 's4', 's5'].map((n) => login(n));
+    for (const s of senders.slice(0, 4)) offer(s, 'bob', 10);
+    expect(refusal(() => offer(senders[4]!, 'bob', 10))).to.equal('FILE_OFFERS_FULL: bob already has 4 file offers waiting for an answer; try again later');
+    answer(bob, 's1', 'f1', false);
+    offer(senders[4]!, 'bob', 10);
+    clock.advance(60_000);
+    files.sweep();
+    expect(files.size).to.equal(0);
+    offer(senders[0]!, 'bob', 10);
+  });
+
+  it('counts an offer against its sender from the start: two unanswered offers are all a sender may have out', () => {
+    const mallory = login('mallory');
+    for (const n of ['a', 'b', 'c']) login(n);
+    offer(mallory, 'a', 10, 'x');
+    offer(mallory, 'b', 10, 'y');
+    expect(refusal(() => offer(mallory, 'c', 10, 'z'))).to.match(/^FILE_BUSY: you already have 2 file transfers under way/);
+  });
+
+  it("refuses a yes to the receiver whose places are taken, and the offer waits until one is free", () => {
+    const bob = login('bob');
+    const [a, c, d] = ['a', 'c', 'd'].map((n) => login(n));
+    for (const s of [a!, c!, d!]) offer(s, 'bob', 10);
+    answer(bob, 'a', 'f1');
+    answer(bob, 'c', 'f1');
+    expect(refusal(() => answer(bob, 'd', 'f1'))).to.match(/^FILE_BUSY: you already have 2 file transfers under way/);
+    expect(events('d')).to.deep.equal(['offered']); // the sender is told nothing: its offer still waits
+    files.cancel(a!, { type: 'file_cancel', id: 'f1' });
+    answer(bob, 'd', 'f1');
+    expect(events('d')).to.deep.equal(['offered', 'accepted']);
   });
 
   it('refuses every offer on a server started with --max-file 0, and one to a user this server cannot reach', () => {

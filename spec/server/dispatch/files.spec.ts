@@ -1,0 +1,47 @@
+/**
+ * File offers over real TCP: what a stranger's unanswered offers can take from the user they are
+ * made to (the rules themselves are tested on their own in spec/server/chat/transfers.spec.ts).
+ */
+import { expect } from 'chai';
+import type { ClientMessage, ServerMessage } from '../../../common/protocol.js';
+import { startServer, TestClient, type Running } from '../../support/harness.js';
+
+const SHA = Buffer.alloc(32).toString('base64');
+
+describe('dispatch/files: offers over TCP', () => {
+  let srv: Running;
+  const clients: TestClient[] = [];
+  const login = async (user: string) => {
+    const c = await TestClient.login(srv.port, user, 'pw', ['files']);
+    clients.push(c);
+    return c;
+  };
+  const offer = (c: TestClient, to: string, id: string) => {
+    const msg: ClientMessage<'file_offer'> = { type: 'file_offer', to, id, size: 100, name: 'x.bin', sha256: SHA };
+    return c.request(msg, (m) => m.type === 'error' || (m.type === 'transfer' && m.event === 'offered' && m.id === id));
+  };
+
+  beforeEach(async () => {
+    srv = await startServer();
+  });
+  afterEach(async () => {
+    clients.splice(0).forEach((c) => c.close());
+    await srv.stop();
+  });
+
+  it("lets a stranger's unanswered offers block neither a friend's offer nor the receiver's own", async () => {
+    const victim = await login('victim');
+    const friend = await login('friend');
+    const stranger = await login('stranger');
+    expect(await offer(stranger, 'victim', 'h1')).to.deep.include({ type: 'transfer', event: 'offered' });
+    expect(await offer(stranger, 'victim', 'h2')).to.deep.include({
+      type: 'error',
+      code: 'FILE_OFFER_PENDING',
+      message: 'your file offer to victim is still waiting for an answer; offer the next once it is answered',
+    });
+    expect(await offer(friend, 'victim', 'gift')).to.deep.include({ type: 'transfer', event: 'offered' });
+    const gift = await victim.next<ServerMessage<'transfer'>>((m) => m.type === 'transfer' && m.event === 'offer' && m.from === 'friend');
+    expect(gift).to.deep.include({ id: 'gift', to: 'victim', size: 100 });
+    expect(await offer(victim, 'friend', 'mine')).to.deep.include({ type: 'transfer', event: 'offered' });
+  });
+});

@@ -2,27 +2,38 @@
  * Private messages kept for offline accounts, in one JSON-lines file in the data folder
  * (offline.jsonl): a "put" record per message, a "take" record when its recipient logged in and
  * got them. A message is acknowledged to its sender only once its record is fsynced (AppendLog),
- * so it survives a kill -9 after that. At start the file is read, messages older than `days` are
- * dropped, and when most records are dead the file is compacted: the live ones are written to a
- * new file, fsynced and renamed over the old one (never rewritten in place).
+ * so it survives a kill -9 after that. At start the file is read a piece at a time (never as one
+ * string: past 512 MiB that cannot be made) and messages older than `days` are dropped.
+ *
+ * Compaction: once the dead records (taken, expired) outweigh the live ones by `compactSlack`
+ * bytes, at start or after a take, the live messages are written to a new file, fsynced and
+ * renamed over the old one, and the folder fsynced (never rewritten in place; see DurableFile).
+ * Records made meanwhile wait, and go to the new file in order once it is in place. So the file
+ * stays within about twice what waits, where it once grew with everything ever sent (45 MB after
+ * a few mailboxes were filled and delivered), and the work is paid for by the dead bytes it drops.
  *
  * Delivery is at least once: a crash between handing messages over and writing the take record
  * delivers them again at the next login.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../../common/clock.js';
 import type { Kept, Mailbox } from '../chat/history.js';
 import type { Logger } from '../logger.js';
 import { AppendLog } from './append-log.js';
+import { DurableFile } from './durable-file.js';
+import { readRows } from './line-reader.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const FILE = 'offline.jsonl';
+/** Dead bytes beyond the live ones before a compaction: a small file is not rewritten at every take. */
+export const COMPACT_SLACK = 1024 * 1024;
 
 export interface MailboxOptions {
   dir: string;
   /** Days a message waits at most. */
   days: number;
+  /** Dead bytes allowed beyond the live ones before the file is compacted (default COMPACT_SLACK). */
+  compactSlack?: number;
   clock: Clock;
   log: Logger;
 }
@@ -30,17 +41,42 @@ export interface MailboxOptions {
 type Put = { op: 'put'; user: string } & Kept;
 type Take = { op: 'take'; user: string; upTo: number };
 
+/** A message whose record is being written: a compaction keeps it unless its write failed. */
+interface Writing {
+  user: string;
+  message: Kept;
+  failed?: boolean;
+}
+
+/** A record made while the file is being compacted: it goes to the new file. */
+interface Held {
+  row: string;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
 export class MailboxFile implements Mailbox {
   lastId = 0;
   private readonly boxes = new Map<string, Kept[]>();
   /** Messages being written, per recipient: they count toward the cap already. */
   private readonly writing = new Map<string, number>();
+  private readonly inFlight = new Set<Writing>();
   private readonly log: AppendLog;
   private readonly path: string;
+  private readonly slack: number;
+  /** Bytes in the file, and those of the put records of the messages that wait. */
+  private fileBytes = 0;
+  private liveBytes = 0;
+  /** While compacting: the records made meanwhile, in order. */
+  private held: Held[] | null = null;
+  private compaction: Promise<void> | null = null;
+  /** After a failed compaction, the file size at which to try again (not at every take). */
+  private retryAt = 0;
 
   private constructor(private readonly options: MailboxOptions) {
     this.log = new AppendLog({ clock: options.clock });
     this.path = join(options.dir, FILE);
+    this.slack = options.compactSlack ?? COMPACT_SLACK;
   }
 
   static open(options: MailboxOptions): MailboxFile {
@@ -55,19 +91,24 @@ export class MailboxFile implements Mailbox {
   }
 
   async put(user: string, message: Kept): Promise<void> {
-    const record: Put = { op: 'put', user, ...message };
+    const row = JSON.stringify({ op: 'put', user, ...message } satisfies Put);
+    const entry: Writing = { user, message };
     this.writing.set(user, (this.writing.get(user) ?? 0) + 1);
+    this.inFlight.add(entry);
+    this.liveBytes += rowBytes(row);
     try {
-      await this.log.append(this.path, JSON.stringify(record));
+      await this.append(row);
+    } catch (e) {
+      entry.failed = true;
+      this.liveBytes -= rowBytes(row);
+      throw e;
     } finally {
+      this.inFlight.delete(entry);
       const left = this.writing.get(user)! - 1;
       if (left > 0) this.writing.set(user, left);
       else this.writing.delete(user);
     }
-    const box = this.boxes.get(user) ?? [];
-    box.push(message);
-    this.boxes.set(user, box);
-    this.lastId = Math.max(this.lastId, message.id);
+    this.add(user, message);
   }
 
   take(user: string): Kept[] {
@@ -75,77 +116,124 @@ export class MailboxFile implements Mailbox {
     const box = this.boxes.get(user) ?? [];
     this.boxes.delete(user);
     if (box.length > 0) {
+      for (const m of box) this.liveBytes -= putBytes(user, m);
       const record: Take = { op: 'take', user, upTo: box.at(-1)!.id };
-      this.log.append(this.path, JSON.stringify(record)).catch((e: Error) => this.options.log.error(`Offline messages: could not write: ${e.message}`));
+      this.append(JSON.stringify(record)).catch((e: Error) => this.options.log.error(`Offline messages: could not write: ${e.message}`));
+      this.compactWhenDue();
     }
     return box;
   }
 
+  /** Waits for a compaction under way, writes what is waiting and stops. */
   async close(): Promise<void> {
+    await this.compaction;
     await this.log.close();
+  }
+
+  private add(user: string, message: Kept): void {
+    const box = this.boxes.get(user) ?? [];
+    box.push(message);
+    this.boxes.set(user, box);
+    this.lastId = Math.max(this.lastId, message.id);
+  }
+
+  /** Appends a record, or holds it for the new file while a compaction runs; resolves once it is on disk. */
+  private append(row: string): Promise<void> {
+    this.fileBytes += rowBytes(row);
+    if (!this.held) return this.log.append(this.path, row);
+    return new Promise((resolve, reject) => this.held!.push({ row, resolve, reject }));
   }
 
   /** Drops `user`'s messages that have waited longer than the days allowed. */
   private expire(user: string): void {
-    expireBox(this.boxes, user, this.options.clock.now() - this.options.days * DAY_MS);
+    const cutoff = this.options.clock.now() - this.options.days * DAY_MS;
+    for (const m of this.boxes.get(user) ?? []) if (m.ts < cutoff) this.liveBytes -= putBytes(user, m);
+    expireBox(this.boxes, user, cutoff);
+  }
+
+  /** Compacts once the dead records outweigh the live ones by the slack. */
+  private compactWhenDue(): void {
+    if (this.compaction || this.fileBytes < this.retryAt) return;
+    if (this.fileBytes - this.liveBytes > this.liveBytes + this.slack) this.compaction = this.compact();
+  }
+
+  /** Writes the messages that wait (and those being written) to a new file, renamed over the old one. */
+  private async compact(): Promise<void> {
+    this.held = [];
+    const before = this.fileBytes;
+    for (const user of [...this.boxes.keys()]) this.expire(user);
+    const live: Writing[] = [...this.boxes].flatMap(([user, box]) => box.map((message) => ({ user, message })));
+    live.push(...this.inFlight);
+    let written = 0;
+    try {
+      // Every record made before now is on disk (or failed), and the old file is let go of.
+      await this.log.close();
+      const rows = live.filter((w) => !w.failed).map((w) => `${JSON.stringify({ op: 'put', user: w.user, ...w.message } satisfies Put)}\n`);
+      await new DurableFile<string[]>(this.path, (all) => all).write(rows);
+      written = rows.reduce((n, r) => n + Buffer.byteLength(r), 0);
+      this.options.log.info(`Offline messages: compacted ${FILE} from ${before} to ${written} bytes (${rows.length} messages waiting)`);
+      this.fileBytes = written + (this.fileBytes - before);
+    } catch (e) {
+      this.retryAt = this.fileBytes + this.slack;
+      this.options.log.error(`Offline messages: could not compact ${FILE}: ${(e as Error).message}`);
+    } finally {
+      this.release();
+      this.compaction = null;
+    }
+  }
+
+  /** Sends the records held during a compaction to the file, in the order they were made, at once. */
+  private release(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const h of held) this.log.append(this.path, h.row).then(h.resolve, h.reject);
+    // They waited for the compaction already: no batching delay on top.
+    if (held.length > 0) void this.log.flush();
   }
 
   private load(): void {
-    let text = '';
-    try {
-      text = readFileSync(this.path, 'utf8');
-    } catch {
-      return; // no file yet: nothing waits
-    }
     let records = 0;
     let torn = 0;
-    for (const row of text.split('\n')) {
-      if (row === '') continue;
-      records++;
-      const r = parse(row);
-      if (!r) {
-        torn++;
-        continue;
-      }
-      if (r.op === 'put') {
-        const { op: _op, user, ...message } = r;
-        const box = this.boxes.get(user) ?? [];
-        box.push(message);
-        this.boxes.set(user, box);
-        this.lastId = Math.max(this.lastId, message.id);
-      } else {
-        const rest = (this.boxes.get(r.user) ?? []).filter((m) => m.id > r.upTo);
-        if (rest.length > 0) this.boxes.set(r.user, rest);
-        else this.boxes.delete(r.user);
-      }
+    try {
+      readRows(this.path, (row) => {
+        this.fileBytes += row.bytes;
+        records++;
+        const r = row.text === null ? null : parse(row.text);
+        if (!r) torn++;
+        else if (r.op === 'put') {
+          const { op: _op, user, ...message } = r;
+          this.add(user, message);
+        } else {
+          const rest = (this.boxes.get(r.user) ?? []).filter((m) => m.id > r.upTo);
+          if (rest.length > 0) this.boxes.set(r.user, rest);
+          else this.boxes.delete(r.user);
+        }
+      });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // no file yet: nothing waits
+      // Serve without what could not be read, and never compact: that would drop it for good.
+      this.options.log.error(`Offline messages: could not read ${this.path}: ${(e as Error).message}`);
+      this.retryAt = Infinity;
+      return;
     }
     for (const user of [...this.boxes.keys()]) this.expire(user);
-    const live = [...this.boxes.values()].reduce((n, box) => n + box.length, 0);
+    let live = 0;
+    for (const [user, box] of this.boxes) {
+      live += box.length;
+      for (const m of box) this.liveBytes += putBytes(user, m);
+    }
     if (torn > 0) this.options.log.warn(`Offline messages: skipped ${torn} torn or damaged line${torn > 1 ? 's' : ''} in ${this.path}`);
     this.options.log.info(`Offline messages opened: ${live} waiting for ${this.boxes.size} accounts`);
-    if (records > 2 * live + 100) this.compact();
-  }
-
-  /** Writes the live messages to a new file and renames it over the old one. */
-  private compact(): void {
-    const temp = `${this.path}.tmp`;
-    const rows = [...this.boxes].flatMap(([user, box]) => box.map((m) => JSON.stringify({ op: 'put', user, ...m } satisfies Put)));
-    writeFileSync(temp, rows.map((r) => `${r}\n`).join(''), { mode: 0o600 });
-    const fd = openSync(temp, 'r+');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, this.path);
-    const dir = openSync(this.options.dir, 'r');
-    try {
-      fsyncSync(dir);
-    } finally {
-      closeSync(dir);
-    }
+    // Many small dead records are worth dropping at start too, where reading them cost as much.
+    if (records > 2 * live + 100) this.compaction = this.compact();
+    else this.compactWhenDue();
   }
 }
+
+/** Bytes of a row in the file, its newline included. */
+const rowBytes = (row: string) => Buffer.byteLength(row) + 1;
+/** Bytes of the put record of `message` for `user`, as written (and read back: same field order). */
+const putBytes = (user: string, message: Kept) => rowBytes(JSON.stringify({ op: 'put', user, ...message } satisfies Put));
 
 function parse(row: string): Put | Take | null {
   try {

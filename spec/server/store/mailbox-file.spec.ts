@@ -4,7 +4,7 @@
  * a file of mostly dead records is compacted.
  */
 import { expect } from 'chai';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kept } from '../../../server/chat/history.js';
@@ -18,12 +18,14 @@ describe('MailboxFile (real files, fake clock)', () => {
   let dir: string;
   let clock: FakeClock;
   let logs: string[];
-  const open = (days = 7) => {
+  const open = (days = 7, compactSlack?: number) => {
     const log = memoryLogger();
     logs = log.lines;
-    return MailboxFile.open({ dir, days, clock, log });
+    return MailboxFile.open({ dir, days, clock, log, ...(compactSlack ? { compactSlack } : {}) });
   };
-  const message = (id: number, to = 'Bob'): Kept => ({ id, ts: clock.now(), from: 'alice', to, text: `hello ${id}` });
+  const message = (id: number, to = 'Bob', text = `hello ${id}`): Kept => ({ id, ts: clock.now(), from: 'alice', to, text });
+  const file = () => join(dir, 'offline.jsonl');
+  const rows = () => readFileSync(file(), 'utf8').split('\n').filter(Boolean);
   /** put() resolves after a batch is written: let the batch timer fire. */
   const put = async (box: MailboxFile, user: string, m: Kept) => {
     const done = box.put(user, m);
@@ -87,8 +89,63 @@ describe('MailboxFile (real files, fake clock)', () => {
     const again = open();
     expect(logs.some((l) => l.includes('skipped 1 torn or damaged line'))).to.equal(true);
     expect(again.waiting('carol')).to.equal(1);
+    await again.close(); // waits for the compaction
     const rows = readFileSync(join(dir, 'offline.jsonl'), 'utf8').split('\n').filter(Boolean);
     expect(rows, 'compacted to the one live message').to.have.length(1);
+  });
+
+  it('compacts while running once the dead records outweigh the live ones (the file grew with all ever sent)', async () => {
+    const box = open(7, 4096);
+    await put(box, 'carol', message(1, 'Carol'));
+    let id = 1;
+    for (let cycle = 0; cycle < 10; cycle++) {
+      // A mailbox filled and delivered: 20 messages of 500 characters, then a login.
+      for (let i = 0; i < 20; i++) await put(box, 'bob', message(++id, 'Bob', 'm'.repeat(500)));
+      expect(box.take('bob')).to.have.length(20);
+    }
+    await box.close();
+    const oneCycle = 20 * 600;
+    // 10 cycles wrote ~120 KB; what waits is one short message, so at most the slack and a cycle remain.
+    expect(statSync(file()).size).to.be.below(4096 + oneCycle);
+    expect(logs.some((l) => l.startsWith('INFO Offline messages: compacted offline.jsonl from'))).to.equal(true);
+    const again = open();
+    expect(again.waiting('bob')).to.equal(0);
+    expect(again.take('carol').map((m) => m.id)).to.deep.equal([1]);
+    await again.close();
+  });
+
+  it('has a message put during a compaction on disk, in the new file, when put() resolves', async () => {
+    const box = open(7, 1000);
+    for (let id = 1; id <= 20; id++) await put(box, 'bob', message(id, 'Bob', 'b'.repeat(100)));
+    await put(box, 'dave', message(21, 'Dave'));
+    const inode = statSync(file()).ino;
+    expect(box.take('bob')).to.have.length(20); // 20 dead records: the compaction starts
+    await put(box, 'carol', message(22, 'Carol'));
+    expect(statSync(file()).ino, 'a new file, renamed into place').to.not.equal(inode);
+    expect(rows().map((r) => (JSON.parse(r) as { id: number }).id)).to.deep.equal([21, 22]);
+    expect(box.take('dave').map((m) => m.id)).to.deep.equal([21]);
+    await box.close();
+    const again = open();
+    expect(again.waiting('bob')).to.equal(0);
+    expect(again.waiting('dave'), 'taken after the compaction stays taken').to.equal(0);
+    expect(again.take('carol').map((m) => m.id)).to.deep.equal([22]);
+    await again.close();
+  });
+
+  it('keeps records made during a compaction in the order they were made', async () => {
+    const box = open(7, 1000);
+    for (let id = 1; id <= 20; id++) await put(box, 'bob', message(id, 'Bob', 'b'.repeat(100)));
+    box.take('bob'); // the compaction starts; what follows waits for it
+    const puts = [box.put('carol', message(21, 'Carol')), box.put('carol', message(22, 'Carol'))];
+    clock.advance(100);
+    const taken = box.take('carol');
+    expect(taken, 'being written: not yet waiting').to.deep.equal([]);
+    await Promise.all(puts);
+    expect(box.take('carol').map((m) => m.id)).to.deep.equal([21, 22]);
+    await put(box, 'carol', message(23, 'Carol'));
+    await box.close();
+    const again = open();
+    expect(again.take('carol').map((m) => m.id)).to.deep.equal([23]);
     await again.close();
   });
 });

@@ -1,7 +1,8 @@
 /**
  * History in JSON-lines files, one a day (UTC), in the data folder: history-2026-12-02.jsonl,
- * each line {"id","ts","from","text"}. The files are only ever appended to (see AppendLog); the
- * kept lines are also held in memory (a RecentWindow), so replay and paging never touch the disk.
+ * each line {"id","ts","from","text"}. The files are only ever appended to (see AppendLog), but
+ * for one rewrite at start (below); the kept lines are also held in memory (a RecentWindow), so
+ * replay and paging never touch the disk.
  *
  * Retention: lines older than `days`, beyond the newest `max` lines, or beyond `maxBytes` of text
  * (64 KiB lines add up: 10,000 of them would be 640 MiB), are forgotten. So that the disk keeps no
@@ -112,7 +113,7 @@ export class HistoryFile extends WindowedHistory {
         unlinkSync(join(this.options.dir, name));
         this.roll(name);
         this.segments.delete(name);
-        this.options.log.info(`History: deleted ${name} (older than the ${this.options.days} days or ${this.options.max} lines kept)`);
+        this.options.log.info(`History: deleted ${name} (older than the ${this.options.days} days, ${this.options.max} lines or bytes of text kept)`);
       } catch (e) {
         this.options.log.warn(`History: could not delete ${name}: ${(e as Error).message}`);
       }

@@ -1,7 +1,8 @@
 /**
  * The history files, for real in a temp folder, with a fake clock: lines kept across a restart
  * in order, a file a day only ever appended to, retention by days, lines and bytes, a torn last
- * line skipped with one warning, and paging.
+ * line skipped with one warning, and paging; the disk bounded like memory (segments), and files
+ * that cannot be read, or hold lines far too long, skipped at start.
  */
 import { expect } from 'chai';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -176,7 +177,7 @@ describe('HistoryFile (real files, fake clock)', () => {
     await h.close();
   });
 
-  it('at start, reads a file bigger than memory would hold as a string a piece at a time, and rewrites it to the lines kept', async () => {
+  it('at start, rewrites a day file of mostly forgotten lines (from before segments) to the lines kept', async () => {
     mkdirSync(dir, { recursive: true });
     const file = join(dir, 'history-2026-12-02.jsonl');
     // Written by an older server, which kept a whole day in one file: 3,000 lines of 1,000 characters.

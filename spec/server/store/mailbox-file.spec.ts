@@ -1,7 +1,8 @@
 /**
  * The offline mailbox file, for real in a temp folder, with a fake clock: a kept message is on
  * disk when put() resolves and survives a restart; taken messages stay taken; old ones expire;
- * a file of mostly dead records is compacted.
+ * a file of mostly dead records is compacted, at start and while running, with what is put
+ * meanwhile durable, in order, in the new file.
  */
 import { expect } from 'chai';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';

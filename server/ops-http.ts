@@ -28,6 +28,35 @@ export const OPS_IDLE_MS = 5000;
  */
 export const SCRAPE_REUSE_MS = 1000;
 
+/**
+ * Requests answered a second at most; one that comes sooner waits its turn. A reused scrape still
+ * costs its HTTP request (about 0.3 ms of the event loop): eight scrapers asking back to back were
+ * answered 2,750 times a second, most of the loop. Each connection waits for its answer before
+ * it asks again, so at most OPS_MAX_CONNECTIONS requests wait, OPS_MAX_CONNECTIONS / 50 s at most.
+ */
+export const OPS_ANSWERS_PER_SECOND = 50;
+
+/**
+ * Spaces what it lets through `1000 / perSecond` ms apart: `turn(go)` runs `go` at once if the
+ * last turn is that long ago, else when its own turn comes.
+ */
+export class Pace {
+  private next = -Infinity;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly perSecond = OPS_ANSWERS_PER_SECOND,
+  ) {}
+
+  turn(go: () => void): void {
+    const now = this.clock.monotonic();
+    const at = Math.max(now, this.next);
+    this.next = at + 1000 / this.perSecond;
+    if (at <= now) go();
+    else this.clock.after(at - now, go);
+  }
+}
+
 type Scrape = () => Promise<{ contentType: string; text: string }>;
 
 /**
@@ -69,7 +98,11 @@ export function startOps(host: string, port: number, handlers: OpsHandlers, cloc
   const served = { ...handlers, metrics: reusedScrape(handlers.metrics, clock) };
   // Node checks the header and request deadlines every connectionsCheckingInterval (30 s by
   // default), so a silent connection was held for 20–30 s: checked every second instead.
-  const server = http.createServer({ connectionsCheckingInterval: 1000 }, (req, res) => void answer(req, res, served));
+  const pace = new Pace(clock);
+  const server = http.createServer({ connectionsCheckingInterval: 1000 }, (req, res) =>
+    // A client gone while its request waited is not answered.
+    pace.turn(() => void (req.socket.destroyed || answer(req, res, served))),
+  );
   // Scrapes and probes are small and quick: a client that dawdles is not served.
   server.maxConnections = OPS_MAX_CONNECTIONS;
   server.requestTimeout = OPS_IDLE_MS;

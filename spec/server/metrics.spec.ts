@@ -54,14 +54,17 @@ describe('metrics and health endpoint', () => {
   let srv: Running;
   let metrics: Metrics;
   let ops: OpsServer;
-  /** The endpoint's clock: a scrape within a second of the last is that one again (ops-http.ts). */
+  /**
+   * The endpoint's clock, a second on for each request: a scrape within a second of the last is
+   * that one again, and requests are spaced (ops-http.ts).
+   */
   let clock: FakeClock;
   const get = async (path: string, method = 'GET') => {
+    clock.advance(SCRAPE_REUSE_MS);
     const res = await fetch(`http://127.0.0.1:${ops.port}${path}`, { method });
     return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
   };
   const scrape = async () => {
-    clock.advance(SCRAPE_REUSE_MS);
     const res = await get('/metrics');
     expect(res.status).to.equal(200);
     expect(res.type).to.match(/^text\/plain; version=0\.0\.4/);

@@ -1,6 +1,6 @@
 /**
  * The ops endpoint's bounds (server/ops-http.ts): /metrics built at most once a second however
- * often it is asked for (fake clock), and, on the real binary under a low open-file limit, a cap
+ * often it is asked for, answers spaced (both on a fake clock), and, on the real binary under a low open-file limit, a cap
  * on its connections that leaves the chat the descriptors it said it would accept.
  */
 import { expect } from 'chai';
@@ -10,7 +10,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OPS_MAX_CONNECTIONS, SCRAPE_REUSE_MS, reusedScrape } from '../../server/ops-http.js';
+import { OPS_ANSWERS_PER_SECOND, OPS_MAX_CONNECTIONS, Pace, SCRAPE_REUSE_MS, reusedScrape } from '../../server/ops-http.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { TestClient } from '../support/harness.js';
 import { killAll, Proc } from '../support/proc.js';
@@ -44,6 +44,22 @@ describe('the ops endpoint', () => {
         (e: Error) => expect(e.message).to.equal('registry broke'),
       );
       expect((await scrape()).text).to.equal('fine');
+    });
+  });
+
+  describe('answers, paced', () => {
+    it(`lets ${OPS_ANSWERS_PER_SECOND} a second through, each in its turn; a quiet endpoint answers at once`, () => {
+      const clock = new FakeClock();
+      const pace = new Pace(clock);
+      const gap = 1000 / OPS_ANSWERS_PER_SECOND;
+      const answered: number[] = [];
+      for (let i = 0; i < 3; i++) pace.turn(() => answered.push(clock.monotonic()));
+      expect(answered).to.deep.equal([0]);
+      clock.advance(2 * gap);
+      expect(answered).to.deep.equal([0, gap, 2 * gap]);
+      clock.advance(10 * gap);
+      pace.turn(() => answered.push(clock.monotonic()));
+      expect(answered).to.deep.equal([0, gap, 2 * gap, 12 * gap]);
     });
   });
 

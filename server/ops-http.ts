@@ -94,7 +94,14 @@ export interface OpsServer {
  * Listens on host:port (0: a free port); rejects with the socket's error (`listener: 'metrics'`)
  * if it cannot. Connections are capped (OPS_MAX_CONNECTIONS) and /metrics reused (reusedScrape).
  */
-export function startOps(host: string, port: number, handlers: OpsHandlers, clock: Clock = systemClock): Promise<OpsServer> {
+export interface OpsOptions {
+  /** Times the scrape reuse and the pacing (specs pass a fake one). */
+  clock?: Clock;
+  /** How long a connection may say nothing (default OPS_IDLE_MS; specs shorten it). */
+  idleMs?: number;
+}
+
+export function startOps(host: string, port: number, handlers: OpsHandlers, { clock = systemClock, idleMs = OPS_IDLE_MS }: OpsOptions = {}): Promise<OpsServer> {
   const served = { ...handlers, metrics: reusedScrape(handlers.metrics, clock) };
   // Node checks the header and request deadlines every connectionsCheckingInterval (30 s by
   // default), so a silent connection was held for 20–30 s: checked every second instead.
@@ -105,10 +112,10 @@ export function startOps(host: string, port: number, handlers: OpsHandlers, cloc
   );
   // Scrapes and probes are small and quick: a client that dawdles is not served.
   server.maxConnections = OPS_MAX_CONNECTIONS;
-  server.requestTimeout = OPS_IDLE_MS;
-  server.headersTimeout = OPS_IDLE_MS;
-  server.keepAliveTimeout = OPS_IDLE_MS;
-  server.setTimeout(OPS_IDLE_MS);
+  server.requestTimeout = idleMs;
+  server.headersTimeout = idleMs;
+  server.keepAliveTimeout = idleMs;
+  server.setTimeout(idleMs);
   return new Promise((resolve, reject) => {
     // The socket's own error, marked as this listener's: main's explain() words it, as it does the
     // chat listener's, with this one's options (--metrics-host, --metrics-port).

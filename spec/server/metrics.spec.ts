@@ -76,7 +76,7 @@ describe('metrics and health endpoint', () => {
     metrics = createMetrics(srv.server);
     const checks = [listening(() => srv.server.serving), fileWritable('users file', srv.db)];
     clock = new FakeClock();
-    ops = await startOps('127.0.0.1', 0, { metrics: () => metrics.scrape(), ready: () => readiness(checks) }, clock);
+    ops = await startOps('127.0.0.1', 0, { metrics: () => metrics.scrape(), ready: () => readiness(checks) }, { clock });
   });
   afterEach(async () => {
     metrics.close();

@@ -10,7 +10,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OPS_ANSWERS_PER_SECOND, OPS_MAX_CONNECTIONS, Pace, SCRAPE_REUSE_MS, reusedScrape } from '../../server/ops-http.js';
+import { OPS_ANSWERS_PER_SECOND, OPS_MAX_CONNECTIONS, Pace, SCRAPE_REUSE_MS, reusedScrape, startOps } from '../../server/ops-http.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { TestClient } from '../support/harness.js';
 import { killAll, Proc } from '../support/proc.js';
@@ -60,6 +60,21 @@ describe('the ops endpoint', () => {
       clock.advance(10 * gap);
       pace.turn(() => answered.push(clock.monotonic()));
       expect(answered).to.deep.equal([0, gap, 2 * gap, 12 * gap]);
+    });
+  });
+
+  describe('a silent connection', () => {
+    it('is closed once it has said nothing for the idle time (it was held 20–30 s whatever the timeouts)', async () => {
+      const ops = await startOps('127.0.0.1', 0, { metrics: async () => ({ contentType: 'text/plain', text: '' }), ready: async () => ({ ready: true, problems: [] }) }, { idleMs: 200 });
+      try {
+        const s = net.connect(ops.port, '127.0.0.1');
+        s.on('error', () => {});
+        const t0 = Date.now();
+        await new Promise((resolve) => s.once('close', resolve));
+        expect(Date.now() - t0).to.be.below(3000);
+      } finally {
+        await ops.close();
+      }
     });
   });
 

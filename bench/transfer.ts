@@ -116,7 +116,7 @@ function transfer(alice: Peer, bob: Peer, path: string, bytes: Buffer, dir: stri
   return new Promise((resolve, reject) => {
     const incoming = new Incoming(
       { from: 'alice', id, size: bytes.length, sha256, name: 'bench.bin', dir, opener: null },
-      { send: (m) => bob.send(m), progress: NO_PROGRESS, finished: (r) => ('problem' in r ? reject(new BenchError(`bob: ${r.problem}`)) : undefined) },
+      { clock: systemClock, send: (m) => bob.send(m), progress: NO_PROGRESS, finished: (r) => ('problem' in r ? reject(new BenchError(`bob: ${r.problem}`)) : undefined) },
     );
     bob.onMessage = (m) => {
       if (m.type === 'transfer' && m.event === 'offer') void incoming.open().then(() => bob.send({ type: 'file_answer', from: 'alice', id, accept: true }));

@@ -4,11 +4,22 @@
  * written, so a slow disk slows the sender rather than filling memory. At the end the size and
  * SHA-256 are checked against the offer; only a file that matches both gets its name (never over
  * an existing file); anything else, and any transfer that stops early, leaves nothing behind.
+ *
+ * Only a receiver that is killed (kill -9, a crash, power lost) leaves its temporary file, and
+ * only the next client to use the folder can remove it. Another client may be writing in the
+ * same folder at that moment (two users, one folder; or one folder on a network drive shared by
+ * several machines, where a process id means nothing; and a lock file would be left behind by
+ * the same kill -9, while Node has no lock that dies with its holder), so a temporary file is
+ * judged by its age: a receiver touches its own every PART_TOUCH_MS, and one untouched for
+ * PART_DEAD_MS has nobody writing it. The receiver's own touch is what makes the age certain: the
+ * server ends a transfer without progress after its --pm-timeout, but clients are not told that
+ * timeout, and an operator may set it to hours.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { lstat, open, readdir, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Cancel, Clock } from '../../common/clock.js';
 import type { ClientMessage } from '../../common/protocol.js';
 import type { Opener } from '../secure/record.js';
 import { saveUnique } from './naming.js';
@@ -26,7 +37,32 @@ export interface IncomingPlan {
   readonly opener: Opener | null;
 }
 
+/** How often a receiver touches its temporary file, written to or not. */
+export const PART_TOUCH_MS = 60_000;
+/**
+ * A temporary file untouched this long is a dead receiver's: ten touches missed, room for the
+ * clocks of machines that share a folder to disagree, and for a process stopped a while.
+ */
+export const PART_DEAD_MS = 10 * PART_TOUCH_MS;
+/** The temporary files receivers make (`.tinychat-<transfer id>-<8 hex>.part`), and nothing else. */
+const PART_NAME = /^\.tinychat-[A-Za-z0-9_-]{1,32}-[0-9a-f]{8}\.part$/;
+
+/**
+ * Removes the temporary files in `dir` that no receiver is writing (see above); `now` is the wall
+ * clock. Anything that cannot be read or removed is left as it is: this is tidying, never a reason
+ * to refuse a file.
+ */
+export async function removeDeadParts(dir: string, now: number): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names.filter((n) => PART_NAME.test(n))) {
+    const path = join(dir, name);
+    const st = await lstat(path).catch(() => null);
+    if (st?.isFile() && now - st.mtimeMs > PART_DEAD_MS) await unlink(path).catch(() => {});
+  }
+}
+
 export interface IncomingDeps {
+  clock: Clock;
   send(m: ClientMessage): boolean;
   progress: Progress;
   /** Saved under `path`; or not kept, and why. */
@@ -42,6 +78,7 @@ export class Incoming {
   /** Writes in order, one after the other. */
   private chain: Promise<void> = Promise.resolve();
   private over = false;
+  private stopTouching: Cancel | null = null;
 
   constructor(
     readonly plan: IncomingPlan,
@@ -53,11 +90,17 @@ export class Incoming {
     const { dir, id } = this.plan;
     try {
       mkdirSync(dir, { recursive: true });
+      await removeDeadParts(dir, this.deps.clock.now());
       this.tmp = join(dir, `.tinychat-${id}-${randomBytes(4).toString('hex')}.part`);
       this.handle = await open(this.tmp, 'wx', 0o600);
     } catch (e) {
       throw new Error(`cannot write in ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
+    const handle = this.handle;
+    this.stopTouching = this.deps.clock.every(PART_TOUCH_MS, () => {
+      const now = new Date(this.deps.clock.now());
+      handle.utimes(now, now).catch(() => {});
+    });
     this.deps.progress.start(`${this.plan.from}/${id}`, `<- ${this.plan.from} ${this.plan.name}`, this.plan.size);
   }
 
@@ -111,6 +154,7 @@ export class Incoming {
     const digest = this.hash.digest();
     const ok = this.received === this.plan.size && timingSafeEqual(digest, this.plan.sha256);
     if (!ok) return this.end(`it does not match the size and SHA-256 ${this.plan.from} announced`, true);
+    this.stopTouching?.();
     await this.handle!.close();
     this.handle = null;
     let path: string;
@@ -140,6 +184,7 @@ export class Incoming {
   }
 
   private async discard(): Promise<void> {
+    this.stopTouching?.();
     await this.handle?.close().catch(() => {});
     this.handle = null;
     if (this.tmp) await unlink(this.tmp).catch(() => {});

@@ -25,7 +25,7 @@ import type { OfferRef } from '../answers.js';
 import { safeLine, type DisplayLine, type Formatter } from '../format.js';
 import type { Channel } from '../secure/channel.js';
 import type { Opener, Sealer } from '../secure/record.js';
-import { Incoming } from './incoming.js';
+import { Incoming, removeDeadParts } from './incoming.js';
 import { safeFileName } from './naming.js';
 import { Outgoing } from './outgoing.js';
 import type { Progress } from './progress.js';
@@ -89,7 +89,10 @@ export class FileTransfers {
   private readonly unconfirmed: string[] = [];
   private count = 0;
 
-  constructor(private readonly deps: FilesDeps) {}
+  constructor(private readonly deps: FilesDeps) {
+    // What a receiver killed mid-transfer left in the folder (incoming.ts); again at each accept.
+    void removeDeadParts(deps.downloads, deps.clock.now());
+  }
 
   /** Offers to us not answered yet, oldest first (for Y/N and /accept). */
   pending(): OfferRef[] {
@@ -150,7 +153,7 @@ export class FileTransfers {
     if (!accept) return this.refuse(t);
     const incoming = new Incoming(
       { from: ref.from, id: ref.id, size: ref.size, sha256: t.sha256, name: ref.name, dir: this.deps.downloads, opener: t.opener },
-      { send: (m) => this.deps.send(m), progress: this.deps.progress, finished: (r) => this.saved(t, r) },
+      { clock: this.deps.clock, send: (m) => this.deps.send(m), progress: this.deps.progress, finished: (r) => this.saved(t, r) },
     );
     t.receiving = incoming;
     incoming.open().then(

@@ -5,7 +5,8 @@
 import { expect } from 'chai';
 import type { BaseConnection } from '../../server/net/connection.js';
 import dgram from 'node:dgram';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -331,6 +332,36 @@ describe('chat-client (built, through a pipe)', function () {
     expect(srv.server.room.find('alice')).to.not.equal(undefined);
     expect(alice.transcript).to.not.match(/marked offline/);
     expect(alice.out.filter((l) => /too far apart/.test(l))).to.have.length(1);
+  });
+
+  it('a receiver killed mid-transfer leaves a temporary file, which the next client in that folder removes once it is dead', async () => {
+    const srv = await server();
+    const downloads = mkdtempSync(join(tmpdir(), 'chat-downloads-'));
+    try {
+      const parts = () => readdirSync(downloads).filter((n) => n.endsWith('.part'));
+      const bob = await loggedIn(srv.port, 'bob', '--downloads', downloads);
+      const alice = await peer(srv.port, 'alice');
+      const sha256 = createHash('sha256').update(Buffer.alloc(100_000)).digest('base64');
+      alice.send({ type: 'file_offer', to: 'bob', id: 'k9', size: 100_000, name: 'big.bin', sha256 });
+      await bob.waitFor(/alice wants to send you big\.bin/);
+      bob.write('y');
+      await alice.next((m) => m.type === 'transfer' && m.event === 'accepted');
+      alice.send({ type: 'file_chunk', id: 'k9', seq: 0, data: Buffer.alloc(1000) });
+      await alice.next((m) => m.type === 'file_ack');
+      bob.kill();
+      await bob.exited;
+      expect(parts()).to.have.length(1);
+      // A client starting in the folder leaves a temporary file that may be another's, being written...
+      (await loggedIn(srv.port, 'carol', '--downloads', downloads)).kill();
+      expect(parts()).to.have.length(1);
+      // ...and removes it once untouched for longer than any receiver lets its own go.
+      const old = new Date(Date.now() - 11 * 60_000);
+      utimesSync(join(downloads, parts()[0]!), old, old);
+      await loggedIn(srv.port, 'dave', '--downloads', downloads);
+      await eventually(() => parts().length === 0, WAIT_MS, 'the dead temporary file removed');
+    } finally {
+      rmSync(downloads, { recursive: true, force: true });
+    }
   });
 
   it('reconnects and resumes its session when the connection drops', async () => {

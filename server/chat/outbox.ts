@@ -39,4 +39,12 @@ export interface Outbox<E extends Endpoint = Endpoint> {
    * connection closes and anything kept for them is dropped. Unknown users are ignored.
    */
   end(user: string, bye?: ServerMessage<'bye'>): void;
+  /**
+   * Calls `then(true)` once what was sent to `user` so far has been taken by their transport (it
+   * no longer waits in the server), or `then(false)` if their connection is lost first. A reply
+   * bigger than one batch (a login's offline messages, a catch-up) sends its next batch then, so
+   * what the server chose to send never piles up and counts against the reader. A user reached
+   * through another server of a cluster: true at once (that server paces its own).
+   */
+  drained(user: string, then: (open: boolean) => void): void;
 }

@@ -84,6 +84,9 @@ function onClose(this: Served): void {
 function onError(this: Served, e: Error): void {
   this[CONN].close(`socket error: ${e.message}`);
 }
+function onDrain(this: Served): void {
+  this[CONN].drained(true);
+}
 /** A turn's input ration, next turn (setImmediate's argument: no closure per connection). */
 const handleLater = (conn: BaseConnection): void => conn.handleSome();
 /** Once logged in, nothing expires: the login deadline's callback (a closure) is let go. */
@@ -114,6 +117,8 @@ export abstract class BaseConnection implements Flushable {
   private inputHeld = false;
   /** Units before login that were not a login. */
   private strikes = 0;
+  /** Waiting for the socket to take what it holds (see whenDrained); null when none wait. */
+  private drainWaiters: ((open: boolean) => void)[] | null = null;
 
   constructor(
     protected readonly stream: Duplex,
@@ -186,6 +191,37 @@ export abstract class BaseConnection implements Flushable {
   }
 
   /**
+   * Calls `then(true)` once the socket has taken what is queued (at once if it already has), or
+   * `then(false)` if the connection closes first. A bulk reply writes its next batch then: at most
+   * one batch of it waits in the server at a time, so it never trips the output cap by itself.
+   */
+  whenDrained(then: (open: boolean) => void): void {
+    if (this.current !== 'closed') this.flushAndCheck();
+    if (this.current === 'closed') return then(false);
+    if (!this.stream.writableNeedDrain) return then(true);
+    if (this.drainWaiters === null) {
+      this.drainWaiters = [];
+      this.stream.once('drain', onDrain);
+    }
+    this.drainWaiters.push(then);
+  }
+
+  /** The socket took its buffer (`open`), or the connection closed: tells whoever waited. */
+  drained(open: boolean): void {
+    const waiters = this.drainWaiters;
+    if (waiters === null) return;
+    this.drainWaiters = null;
+    if (!open) this.stream.off('drain', onDrain);
+    for (const then of waiters) {
+      try {
+        then(open);
+      } catch (e) {
+        this.events.fault(this, e);
+      }
+    }
+  }
+
+  /**
    * Slowloris: whatever it trickles, a connection that has not logged in by the deadline goes. A
    * login already sent and being checked (queued for a hash thread in a login storm, say) may
    * finish; if it is refused, endLogin() closes the connection.
@@ -237,6 +273,7 @@ export abstract class BaseConnection implements Flushable {
     this.options.batcher.unmark(this);
     this.clearLoginDeadline();
     this.ended();
+    this.drained(false);
     this.stream.end();
     // A peer that never reads would keep a half-closed socket forever: give it a moment, then cut.
     const cancel = this.options.clock.after(LINGER_MS, () => this.stream.destroy());

@@ -115,6 +115,13 @@ export class Delivery implements Outbox<Reach> {
     conn.close(bye ? CLOSE_REASONS[bye.reason] : 'session ended');
   }
 
+  drained(user: string, then: (open: boolean) => void): void {
+    const link = this.links.get(user);
+    if (!link) return then(true); // reached on another server, or never here: nothing to wait for
+    if (!link.conn) return then(false);
+    link.conn.whenDrained(then);
+  }
+
   /** To one connection, whoever it is (a greeting, an error before login, a goodbye at shutdown). */
   reply(conn: BaseConnection, msg: ServerMessage): void {
     conn.write(conn.wire.encode(msg, conn.peer));

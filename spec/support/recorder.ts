@@ -54,13 +54,47 @@ export class RecordingOutbox implements Outbox<FakeEndpoint> {
     const box = this.boxes.get(user);
     if (!box) return;
     if (box.at && bye) box.received.push(bye);
+    this.lose(user);
     this.boxes.delete(user);
     this.ended.set(user, box);
+  }
+
+  /**
+   * Whether drained() waits for release() (a spec pacing a bulk reply by hand); by default a
+   * connected user's transport takes everything at once.
+   */
+  holdDrains = false;
+  private readonly drains: { user: string; then: (open: boolean) => void }[] = [];
+
+  drained(user: string, then: (open: boolean) => void): void {
+    const box = this.boxes.get(user);
+    if (!box) return then(true);
+    if (!box.at) return then(false);
+    if (this.holdDrains) this.drains.push({ user, then });
+    else then(true);
+  }
+
+  /** Lets the drains held so far through: `open` false as if the connection had been lost. */
+  release(open = true): void {
+    for (const { then } of this.drains.splice(0)) then(open);
+  }
+
+  /** `user`'s connection is gone: what waited for it to drain hears so. */
+  private lose(user: string): void {
+    const lost = this.drains.filter((d) => d.user === user);
+    this.drains.splice(0, this.drains.length, ...this.drains.filter((d) => d.user !== user));
+    for (const { then } of lost) then(false);
+  }
+
+  /** How many drained() calls wait for release(). */
+  get held(): number {
+    return this.drains.length;
   }
 
   /** Simulates the transport losing `user`'s connection: what follows waits for an attach. */
   drop(user: string): void {
     this.box(user).at = null;
+    this.lose(user);
   }
 
   /** What `user` has received so far (also after their session ended). */

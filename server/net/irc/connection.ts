@@ -51,6 +51,8 @@ export class IrcConnection extends BaseConnection {
   /** Output held until registration ends (CAP END), after a login during negotiation; null: none held. */
   private held: Buffer[] | null = null;
   private heldBytes = 0;
+  /** Bulk replies waiting for the held output to go out (see whenDrained). */
+  private heldWaiters: ((open: boolean) => void)[] = [];
 
   constructor(
     stream: Duplex,
@@ -138,6 +140,13 @@ export class IrcConnection extends BaseConnection {
   protected override ended(): void {
     this.stopPing?.();
     this.stopPing = null;
+    for (const then of this.heldWaiters.splice(0)) then(false);
+  }
+
+  /** A bulk reply's next batch waits for CAP END too, or it would only grow what is held. */
+  override whenDrained(then: (open: boolean) => void): void {
+    if (this.held === null || this.closed) return super.whenDrained(then);
+    this.heldWaiters.push(then);
   }
 
   /** Carries out what the translator decided, in order; stops if the connection closes. */
@@ -197,5 +206,6 @@ export class IrcConnection extends BaseConnection {
     this.held = null;
     this.heldBytes = 0;
     for (const out of held) super.write(out);
+    for (const then of this.heldWaiters.splice(0)) super.whenDrained(then);
   }
 }

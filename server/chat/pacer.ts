@@ -1,0 +1,77 @@
+/**
+ * Bulk replies, paced. What the server itself chooses to send one user in bulk (the messages that
+ * waited for them, the lines they missed) goes out one batch at a time, the next once the
+ * transport has taken the last (Outbox.drained). So the reply never piles up in the server: the
+ * output cap still measures how fast the user reads, not how much was said while they were away,
+ * and no one turn encodes megabytes while everyone else waits.
+ *
+ * A user's bulk replies run one after another, in the order asked; if their connection is lost,
+ * the rest is dropped (what was not handed over stays where it was kept).
+ */
+
+/** One bulk reply: each call sends its next batch; false once there is nothing left to send. */
+export interface Job {
+  /** What it is, so that a second one of a kind is not queued behind the first (see has()). */
+  readonly kind: string;
+  step(): boolean;
+  /** The connection was lost before the job finished. */
+  stopped?(): void;
+}
+
+/** Waits until what was sent to `user` has been taken (true), or their connection is lost (false). */
+export type Drained = (user: string, then: (open: boolean) => void) => void;
+
+export class Pacer {
+  /** The jobs of each user with one under way; the first is running. */
+  private readonly queues = new Map<string, Job[]>();
+
+  constructor(private readonly drained: Drained) {}
+
+  /** Runs `job` for `user`: its first batch now, or after the jobs already queued for them. */
+  run(user: string, job: Job): void {
+    const queue = this.queues.get(user);
+    if (queue) {
+      queue.push(job);
+      return;
+    }
+    const mine = [job];
+    this.queues.set(user, mine);
+    this.next(user, mine);
+  }
+
+  /** Whether a job of `kind` is queued or running for `user`. */
+  has(user: string, kind: string): boolean {
+    return this.queues.get(user)?.some((j) => j.kind === kind) ?? false;
+  }
+
+  /** One batch of the running job; then, if anything is left, waits for the transport. */
+  private next(user: string, queue: Job[]): void {
+    // A loop, not recursion, for transports that are drained at once (another server's user).
+    for (;;) {
+      if (!queue[0]!.step()) queue.shift();
+      if (queue.length === 0) {
+        this.queues.delete(user);
+        return;
+      }
+      let now: boolean | undefined;
+      let waiting = true;
+      this.drained(user, (open) => {
+        if (waiting) now = open;
+        else if (this.queues.get(user) === queue) this.resume(user, queue, open);
+      });
+      waiting = false;
+      if (now === undefined) return; // called back later
+      if (!now) return this.stop(user, queue);
+    }
+  }
+
+  private resume(user: string, queue: Job[], open: boolean): void {
+    if (open) this.next(user, queue);
+    else this.stop(user, queue);
+  }
+
+  private stop(user: string, queue: Job[]): void {
+    if (this.queues.get(user) === queue) this.queues.delete(user);
+    for (const job of queue.splice(0)) job.stopped?.();
+  }
+}

@@ -50,8 +50,10 @@ export interface Mailbox {
   waiting(user: string): number;
   /** Keeps a message for `user` (folded); resolves once it is durable. */
   put(user: string, message: Kept): Promise<void>;
-  /** Hands over, and forgets, the messages waiting for `user`, oldest first. */
-  take(user: string): Kept[];
+  /** The messages waiting for `user`, oldest first; they stay until taken(). */
+  peek(user: string): readonly Kept[];
+  /** `user` has been handed the messages up to id `upTo`: they are forgotten. */
+  taken(user: string, upTo: number): void;
 }
 
 /** No history: for a server started with --history-days 0, and for specs of other things. */
@@ -80,9 +82,18 @@ export class MemoryMailbox implements Mailbox {
     this.lastId = Math.max(this.lastId, message.id);
   }
 
-  take(user: string): Kept[] {
-    const box = this.boxes.get(user) ?? [];
-    this.boxes.delete(user);
-    return box;
+  peek(user: string): readonly Kept[] {
+    return this.boxes.get(user) ?? [];
   }
+
+  taken(user: string, upTo: number): void {
+    dropTaken(this.boxes, user, upTo);
+  }
+}
+
+/** Drops from `user`'s box the messages up to id `upTo` (and the box, once empty). */
+export function dropTaken(boxes: Map<string, Kept[]>, user: string, upTo: number): void {
+  const rest = (boxes.get(user) ?? []).filter((m) => m.id > upTo);
+  if (rest.length > 0) boxes.set(user, rest);
+  else boxes.delete(user);
 }

@@ -9,23 +9,58 @@ import type { Logger } from '../logger.js';
 import type { History, HistoryLine, Kept, Mailbox } from './history.js';
 import { NOTICES } from './notices.js';
 import type { Outbox } from './outbox.js';
+import { Pacer, type Job } from './pacer.js';
 
 /** At most this many lines a /history page. */
 export const PAGE_MAX = 200;
 /** At most this many missed lines replayed at a login that says what it saw last. */
 export const CATCH_UP_MAX = 1000;
+/** At most this many characters of text in one batch of a bulk reply, or one /history page. */
+export const BATCH_TEXT_MAX = 256 * 1024;
+
+/**
+ * Characters of text per batch for a server whose --max-output is `maxOutput`: a quarter of it
+ * (as a file transfer's window), so a batch waiting unread, with live chat beside it, never makes
+ * its reader look slow.
+ */
+export function batchText(maxOutput: number): number {
+  return Math.max(1024, Math.min(BATCH_TEXT_MAX, Math.floor(maxOutput / 4)));
+}
+
+/**
+ * The first lines of `lines` (or, `fromEnd`, the last) whose texts add up to at most `max`
+ * characters; always at least one, so a line longer than a batch still goes, alone.
+ */
+export function fitText<T extends { text: string }>(lines: readonly T[], max: number, fromEnd = false): T[] {
+  let size = 0;
+  let n = 0;
+  while (n < lines.length) {
+    const line = lines[fromEnd ? lines.length - 1 - n : n]!;
+    if (n > 0 && size + line.text.length > max) break;
+    size += line.text.length;
+    n++;
+  }
+  return fromEnd ? lines.slice(lines.length - n) : lines.slice(0, n);
+}
 
 export interface RecallConfig {
   /** Lines replayed at login. */
   historyOnJoin: number;
   /** Messages that may wait for one offline account. */
   offlineMax: number;
+  /** Characters of text per batch of a bulk reply and per /history page (see batchText). */
+  batchText: number;
 }
 
 /** Tells one user (folded name) something, as a notice. */
 type Notice = (to: string, event: ServerMessage<'notice'>['event'], text: string, user?: string) => void;
 
 export class Recall {
+  /** Offline messages and catch-ups go out one batch per drain. */
+  private readonly pacer: Pacer;
+  /** Users with a delivery of offline messages queued that has not started: it will see new ones. */
+  private readonly deliveryQueued = new Set<string>();
+
   constructor(
     private readonly history: History,
     private readonly mailbox: Mailbox,
@@ -33,7 +68,9 @@ export class Recall {
     private readonly notice: Notice,
     private readonly log: Logger,
     private readonly config: RecallConfig,
-  ) {}
+  ) {
+    this.pacer = new Pacer((user, then) => out.drained(user, then));
+  }
 
   /** The highest id either store has kept: ids go on from there. */
   get lastId(): number {
@@ -56,27 +93,71 @@ export class Recall {
     // Nothing to replay, nothing to mark.
     if (since === undefined) {
       const lines = this.history.last(this.config.historyOnJoin);
-      if (lines.length === 0) return;
-      this.replay(user, lines);
-      this.notice(user, 'live', NOTICES.live(lines.length));
+      if (lines.length > 0) this.pacer.run(user, this.replayJob(user, lines, NOTICES.live(lines.length)));
       return;
     }
     const { lines, skipped } = this.history.after(since, CATCH_UP_MAX);
-    if (lines.length === 0) return;
-    this.replay(user, lines);
-    this.notice(user, 'live', NOTICES.caughtUp(lines.length, skipped));
+    if (lines.length > 0) this.pacer.run(user, this.replayJob(user, lines, NOTICES.caughtUp(lines.length, skipped)));
   }
 
-  /** Hands `user` the messages that waited for them, marked with when they were sent. */
+  /** Replays `lines` to `user` a batch per drain, then marks where live chat begins with `live`. */
+  private replayJob(user: string, lines: HistoryLine[], live: string): Job {
+    let at = 0;
+    return {
+      kind: 'replay',
+      step: () => {
+        if (at === lines.length) return false;
+        const batch = fitText(lines.slice(at, at + 256), this.config.batchText);
+        at += batch.length;
+        this.replay(user, batch);
+        if (at === lines.length) this.notice(user, 'live', live);
+        return at < lines.length;
+      },
+    };
+  }
+
+  /**
+   * Hands `user` the messages that waited for them, marked with when they were sent: a batch per
+   * drain, each taken from the mailbox only once the connection has taken it. A connection lost
+   * meanwhile leaves the rest waiting for the next login.
+   */
   deliverWaiting(user: string, name: string): void {
-    const waiting = this.mailbox.take(user);
-    if (waiting.length === 0) return;
-    this.notice(user, 'offline_delivered', NOTICES.offlineDelivered(waiting.length));
-    for (const m of waiting) {
-      const action = m.action ? { action: true } : {};
-      this.out.toUser(user, { type: 'msg', id: m.id, from: m.from, ts: m.ts, scope: 'private', to: m.to, text: m.text, offline: true, ...action });
-    }
-    this.log.info(`Offline messages: ${waiting.length} delivered to ${name}`);
+    // One not started yet will see this message too.
+    if (this.deliveryQueued.has(user)) return;
+    this.deliveryQueued.add(user);
+    this.pacer.run(user, this.deliveryJob(user, name));
+  }
+
+  private deliveryJob(user: string, name: string): Job {
+    let waiting: readonly Kept[] | null = null;
+    let at = 0;
+    /** The last id of the batch handed over before this step, if not yet marked taken. */
+    let handed: number | null = null;
+    return {
+      kind: 'offline',
+      step: () => {
+        if (waiting === null) {
+          this.deliveryQueued.delete(user);
+          // What waits now; what is kept meanwhile goes to the next delivery (see leave()).
+          waiting = [...this.mailbox.peek(user)];
+          if (waiting.length > 0) this.notice(user, 'offline_delivered', NOTICES.offlineDelivered(waiting.length));
+        }
+        if (handed !== null) this.mailbox.taken(user, handed);
+        if (at === waiting.length) {
+          if (at > 0) this.log.info(`Offline messages: ${at} delivered to ${name}`);
+          return false;
+        }
+        const batch = fitText(waiting.slice(at, at + 256), this.config.batchText);
+        at += batch.length;
+        handed = batch.at(-1)!.id;
+        for (const m of batch) this.out.toUser(user, offlineMsg(m));
+        return true;
+      },
+      stopped: () => {
+        this.deliveryQueued.delete(user);
+        if (waiting && at > 0) this.log.info(`Offline messages: connection of ${name} lost after ${at} of ${waiting.length}; the rest wait for the next login`);
+      },
+    };
   }
 
   /** /history: up to `count` lines older than `before` (default: from the newest), to `user`. */
@@ -86,7 +167,11 @@ export class Recall {
       return;
     }
     const n = Math.min(Math.max(1, count), PAGE_MAX);
-    const { lines, older } = this.history.before(before ?? Number.MAX_SAFE_INTEGER, n);
+    const found = this.history.before(before ?? Number.MAX_SAFE_INTEGER, n);
+    // A page is bounded by its text too (the newest lines of it stay): the rest is "older", the
+    // next /history's, so a page never weighs more than a batch whatever the lines hold.
+    const lines = fitText(found.lines, this.config.batchText, true);
+    const older = found.older || lines.length < found.lines.length;
     this.replay(user, lines);
     this.notice(user, 'history', NOTICES.historyPage(lines.length, older));
   }
@@ -103,10 +188,16 @@ export class Recall {
     this.notice(from, 'offline_stored', NOTICES.offlineStored(message.to), message.to);
   }
 
-  private replay(user: string, lines: HistoryLine[]): void {
+  private replay(user: string, lines: readonly HistoryLine[]): void {
     for (const l of lines) {
       const action = l.action ? { action: true } : {};
       this.out.toUser(user, { type: 'msg', id: l.id, from: l.from, ts: l.ts, scope: 'group', text: l.text, replay: true, ...action });
     }
   }
+}
+
+/** A kept message as it is handed over: private, marked as kept while its recipient was away. */
+function offlineMsg(m: Kept): ServerMessage<'msg'> {
+  const action = m.action ? { action: true } : {};
+  return { type: 'msg', id: m.id, from: m.from, ts: m.ts, scope: 'private', to: m.to, text: m.text, offline: true, ...action };
 }

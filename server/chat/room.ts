@@ -20,7 +20,7 @@ import { Presence } from './presence.js';
 import { PrivateChats } from './private.js';
 import { Limits } from './ratelimit.js';
 import { NO_HISTORY, MemoryMailbox, type History, type Mailbox } from './history.js';
-import { Recall } from './recall.js';
+import { batchText, Recall } from './recall.js';
 import { Undelivered } from './undelivered.js';
 import { NO_FEATURES, Session, type Credentials } from './session.js';
 import { Unmutes } from './unmutes.js';
@@ -41,6 +41,7 @@ export type RoomConfig = Pick<
   | 'maxPerAddress'
   | 'historyOnJoin'
   | 'offlineMax'
+  | 'maxOutput'
 >;
 
 /**
@@ -131,7 +132,9 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
    */
   remember(memory: { history?: History; mailbox?: Mailbox }): Recall {
     const notice = (to: string, event: NoticeEvent, text: string, user?: string) => this.noticeAll([to], event, text, user);
-    this.recall = new Recall(memory.history ?? NO_HISTORY, memory.mailbox ?? new MemoryMailbox(), this.out, notice, this.log, this.config);
+    const { historyOnJoin, offlineMax, maxOutput } = this.config;
+    const config = { historyOnJoin, offlineMax, batchText: batchText(maxOutput) };
+    this.recall = new Recall(memory.history ?? NO_HISTORY, memory.mailbox ?? new MemoryMailbox(), this.out, notice, this.log, config);
     this.lastId = Math.max(this.lastId, this.recall.lastId);
     return this.recall;
   }
@@ -217,6 +220,8 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     session.at = at;
     this.out.attach(session.key, at, this.loginOk(session, { created: false, resumed: true }));
     this.log.info(`${session.name} resumed the session from ${at.label}`);
+    // A delivery of kept messages cut off with the last connection left the rest waiting: now.
+    if (!session.guest) this.recall.deliverWaiting(session.key, session.name);
     const partner = this.privates.partnerOf(session);
     if (partner) this.notice(partner, 'reconnected', NOTICES.reconnected(session.name), session.name);
   }

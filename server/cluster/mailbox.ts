@@ -2,10 +2,11 @@
  * Offline messages on a cluster. Every server applies every message kept and every login, so each
  * holds the same boxes in memory and agrees on what a login hands over; the server a message was
  * sent on writes it to Redis (the sender is told once it is there), and the server a user logs in
- * on removes what it handed over.
+ * on removes from Redis what it handed over, batch by batch, as its connection took each (see
+ * Pacer); the other servers, with nothing to write, forget the box at the login.
  */
 import type { Clock } from '../../common/clock.js';
-import type { Kept, Mailbox } from '../chat/history.js';
+import { dropTaken, type Kept, type Mailbox } from '../chat/history.js';
 import type { Logger } from '../logger.js';
 import { expireBox } from '../store/mailbox-file.js';
 import { KEYS, type Redis } from './redis.js';
@@ -33,6 +34,8 @@ export interface SharedMailboxOptions {
 export class SharedMailbox implements Mailbox {
   lastId = 0;
   private readonly boxes = new Map<string, Kept[]>();
+  /** Users whose login was on this server: what they are handed is removed from Redis here. */
+  private readonly handing = new Set<string>();
 
   private constructor(
     private readonly redis: Redis,
@@ -66,16 +69,20 @@ export class SharedMailbox implements Mailbox {
     return this.redis.rPush(KEYS.mail(user), JSON.stringify(message)).then(() => undefined);
   }
 
-  take(user: string): Kept[] {
+  /** Called at a login as it is applied: whether it was this server's is known only then. */
+  peek(user: string): readonly Kept[] {
     this.expire(user);
-    const box = this.boxes.get(user) ?? [];
-    this.boxes.delete(user);
-    if (box.length > 0 && this.options.mine()) {
-      this.redis
-        .eval(TAKE, { keys: [KEYS.mail(user)], arguments: [String(box.at(-1)!.id)] })
-        .catch((e: Error) => this.options.log.warn(`Offline messages: could not remove ${user}'s from Redis: ${e.message}`));
-    }
-    return box;
+    if (this.options.mine()) this.handing.add(user);
+    return this.boxes.get(user) ?? [];
+  }
+
+  taken(user: string, upTo: number): void {
+    dropTaken(this.boxes, user, upTo);
+    if (!this.handing.has(user)) return;
+    if (!this.boxes.has(user)) this.handing.delete(user);
+    this.redis
+      .eval(TAKE, { keys: [KEYS.mail(user)], arguments: [String(upTo)] })
+      .catch((e: Error) => this.options.log.warn(`Offline messages: could not remove ${user}'s from Redis: ${e.message}`));
   }
 
   /** Adds in id order; false if already there (read from Redis and from the log both). */

@@ -12,12 +12,14 @@
  * stays within about twice what waits, where it once grew with everything ever sent (45 MB after
  * a few mailboxes were filled and delivered), and the work is paid for by the dead bytes it drops.
  *
- * Delivery is at least once: a crash between handing messages over and writing the take record
- * delivers them again at the next login.
+ * A take record is written for a batch only once it was handed to the recipient's connection
+ * (see Pacer): a connection lost during a long delivery leaves the rest for the next login.
+ * Delivery is at least once: a crash between handing a batch over and writing its take record
+ * delivers it again at the next login.
  */
 import { join } from 'node:path';
 import type { Clock } from '../../common/clock.js';
-import type { Kept, Mailbox } from '../chat/history.js';
+import { dropTaken, type Kept, type Mailbox } from '../chat/history.js';
 import type { Logger } from '../logger.js';
 import { AppendLog } from './append-log.js';
 import { DurableFile } from './durable-file.js';
@@ -111,17 +113,19 @@ export class MailboxFile implements Mailbox {
     this.add(user, message);
   }
 
-  take(user: string): Kept[] {
+  peek(user: string): readonly Kept[] {
     this.expire(user);
-    const box = this.boxes.get(user) ?? [];
-    this.boxes.delete(user);
-    if (box.length > 0) {
-      for (const m of box) this.liveBytes -= putBytes(user, m);
-      const record: Take = { op: 'take', user, upTo: box.at(-1)!.id };
-      this.append(JSON.stringify(record)).catch((e: Error) => this.options.log.error(`Offline messages: could not write: ${e.message}`));
-      this.compactWhenDue();
-    }
-    return box;
+    return this.boxes.get(user) ?? [];
+  }
+
+  taken(user: string, upTo: number): void {
+    const box = this.boxes.get(user);
+    if (!box) return;
+    for (const m of box) if (m.id <= upTo) this.liveBytes -= putBytes(user, m);
+    dropTaken(this.boxes, user, upTo);
+    const record: Take = { op: 'take', user, upTo };
+    this.append(JSON.stringify(record)).catch((e: Error) => this.options.log.error(`Offline messages: could not write: ${e.message}`));
+    this.compactWhenDue();
   }
 
   /** Waits for a compaction under way, writes what is waiting and stops. */
@@ -204,9 +208,7 @@ export class MailboxFile implements Mailbox {
           const { op: _op, user, ...message } = r;
           this.add(user, message);
         } else {
-          const rest = (this.boxes.get(r.user) ?? []).filter((m) => m.id > r.upTo);
-          if (rest.length > 0) this.boxes.set(r.user, rest);
-          else this.boxes.delete(r.user);
+          dropTaken(this.boxes, r.user, r.upTo);
         }
       });
     } catch (e) {

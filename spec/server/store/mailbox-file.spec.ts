@@ -1,8 +1,8 @@
 /**
  * The offline mailbox file, for real in a temp folder, with a fake clock: a kept message is on
- * disk when put() resolves and survives a restart; taken messages stay taken; old ones expire;
- * a file of mostly dead records is compacted, at start and while running, with what is put
- * meanwhile durable, in order, in the new file.
+ * disk when put() resolves and survives a restart; taken messages stay taken, the rest stay;
+ * old ones expire; a file of mostly dead records is compacted, at start and while running, with
+ * what is put meanwhile durable, in order, in the new file.
  */
 import { expect } from 'chai';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -34,6 +34,13 @@ describe('MailboxFile (real files, fake clock)', () => {
     await done;
   };
 
+  /** Hands over all that waits for `user`, as a login whose connection took it all does. */
+  const take = (box: MailboxFile, user: string): Kept[] => {
+    const all = [...box.peek(user)];
+    if (all.length > 0) box.taken(user, all.at(-1)!.id);
+    return all;
+  };
+
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'chat-mailbox-'));
     clock = new FakeClock();
@@ -50,12 +57,24 @@ describe('MailboxFile (real files, fake clock)', () => {
     expect(again.waiting('bob')).to.equal(2);
     expect(again.lastId).to.equal(2);
     expect(logs).to.include('INFO Offline messages opened: 2 waiting for 1 accounts');
-    expect(again.take('bob').map((m) => m.text)).to.deep.equal(['hello 1', 'hello 2']);
-    expect(again.take('bob')).to.deep.equal([]);
+    expect(take(again, 'bob').map((m) => m.text)).to.deep.equal(['hello 1', 'hello 2']);
+    expect(take(again, 'bob')).to.deep.equal([]);
     await again.close();
     const third = open();
     expect(third.waiting('bob'), 'taken stays taken').to.equal(0);
     await third.close();
+  });
+
+  it('forgets only what was taken: a delivery cut off after its first batch leaves the rest, across a restart', async () => {
+    const box = open();
+    for (let id = 1; id <= 5; id++) await put(box, 'bob', message(id));
+    expect(box.peek('bob').map((m) => m.id), 'peeking takes nothing').to.deep.equal([1, 2, 3, 4, 5]);
+    box.taken('bob', 2);
+    expect(box.peek('bob').map((m) => m.id)).to.deep.equal([3, 4, 5]);
+    await box.close();
+    const again = open();
+    expect(again.peek('bob').map((m) => m.id)).to.deep.equal([3, 4, 5]);
+    await again.close();
   });
 
   it('counts a message being written toward the cap already', async () => {
@@ -74,7 +93,7 @@ describe('MailboxFile (real files, fake clock)', () => {
     clock.advance(DAY);
     await put(box, 'bob', message(2));
     clock.advance(DAY + 1);
-    expect(box.take('bob').map((m) => m.id)).to.deep.equal([2]);
+    expect(take(box, 'bob').map((m) => m.id)).to.deep.equal([2]);
     await box.close();
   });
 
@@ -82,7 +101,7 @@ describe('MailboxFile (real files, fake clock)', () => {
     const box = open();
     for (let id = 1; id <= 150; id++) {
       await put(box, 'bob', message(id));
-      box.take('bob');
+      take(box, 'bob');
     }
     await put(box, 'carol', message(151, 'Carol'));
     await box.close();
@@ -102,7 +121,7 @@ describe('MailboxFile (real files, fake clock)', () => {
     for (let cycle = 0; cycle < 10; cycle++) {
       // A mailbox filled and delivered: 20 messages of 500 characters, then a login.
       for (let i = 0; i < 20; i++) await put(box, 'bob', message(++id, 'Bob', 'm'.repeat(500)));
-      expect(box.take('bob')).to.have.length(20);
+      expect(take(box, 'bob')).to.have.length(20);
     }
     await box.close();
     const oneCycle = 20 * 600;
@@ -111,7 +130,7 @@ describe('MailboxFile (real files, fake clock)', () => {
     expect(logs.some((l) => l.startsWith('INFO Offline messages: compacted offline.jsonl from'))).to.equal(true);
     const again = open();
     expect(again.waiting('bob')).to.equal(0);
-    expect(again.take('carol').map((m) => m.id)).to.deep.equal([1]);
+    expect(take(again, 'carol').map((m) => m.id)).to.deep.equal([1]);
     await again.close();
   });
 
@@ -120,33 +139,33 @@ describe('MailboxFile (real files, fake clock)', () => {
     for (let id = 1; id <= 20; id++) await put(box, 'bob', message(id, 'Bob', 'b'.repeat(100)));
     await put(box, 'dave', message(21, 'Dave'));
     const inode = statSync(file()).ino;
-    expect(box.take('bob')).to.have.length(20); // 20 dead records: the compaction starts
+    expect(take(box, 'bob')).to.have.length(20); // 20 dead records: the compaction starts
     await put(box, 'carol', message(22, 'Carol'));
     expect(statSync(file()).ino, 'a new file, renamed into place').to.not.equal(inode);
     expect(rows().map((r) => (JSON.parse(r) as { id: number }).id)).to.deep.equal([21, 22]);
-    expect(box.take('dave').map((m) => m.id)).to.deep.equal([21]);
+    expect(take(box, 'dave').map((m) => m.id)).to.deep.equal([21]);
     await box.close();
     const again = open();
     expect(again.waiting('bob')).to.equal(0);
     expect(again.waiting('dave'), 'taken after the compaction stays taken').to.equal(0);
-    expect(again.take('carol').map((m) => m.id)).to.deep.equal([22]);
+    expect(take(again, 'carol').map((m) => m.id)).to.deep.equal([22]);
     await again.close();
   });
 
   it('keeps records made during a compaction in the order they were made', async () => {
     const box = open(7, 1000);
     for (let id = 1; id <= 20; id++) await put(box, 'bob', message(id, 'Bob', 'b'.repeat(100)));
-    box.take('bob'); // the compaction starts; what follows waits for it
+    take(box, 'bob'); // the compaction starts; what follows waits for it
     const puts = [box.put('carol', message(21, 'Carol')), box.put('carol', message(22, 'Carol'))];
     clock.advance(100);
-    const taken = box.take('carol');
+    const taken = take(box, 'carol');
     expect(taken, 'being written: not yet waiting').to.deep.equal([]);
     await Promise.all(puts);
-    expect(box.take('carol').map((m) => m.id)).to.deep.equal([21, 22]);
+    expect(take(box, 'carol').map((m) => m.id)).to.deep.equal([21, 22]);
     await put(box, 'carol', message(23, 'Carol'));
     await box.close();
     const again = open();
-    expect(again.take('carol').map((m) => m.id)).to.deep.equal([23]);
+    expect(take(again, 'carol').map((m) => m.id)).to.deep.equal([23]);
     await again.close();
   });
 });

@@ -1,0 +1,117 @@
+/**
+ * What the room recalls, through the recording outbox with drains held by hand: offline messages
+ * and replays go out a batch per drain, offline messages are taken from the mailbox only once
+ * their batch was taken, a lost connection leaves the rest for the next login, and a /history
+ * page is bounded by its text.
+ */
+import { expect } from 'chai';
+import { Room } from '../../../server/chat/room.js';
+import { MemoryMailbox, type History, type HistoryLine } from '../../../server/chat/history.js';
+import { batchText, fitText } from '../../../server/chat/recall.js';
+import { makeConfig } from '../../../server/config.js';
+import { memoryLogger } from '../../../server/logger.js';
+import { FakeClock } from '../../support/fake-clock.js';
+import { FakeEndpoint, RecordingOutbox } from '../../support/recorder.js';
+
+/** History in an array, oldest first. */
+class ArrayHistory implements History {
+  readonly enabled = true;
+  constructor(readonly lines: HistoryLine[]) {}
+  get lastId(): number {
+    return this.lines.at(-1)?.id ?? 0;
+  }
+  record(line: HistoryLine): void {
+    this.lines.push(line);
+  }
+  last(n: number): HistoryLine[] {
+    return this.lines.slice(-n);
+  }
+  before(id: number, n: number): { lines: HistoryLine[]; older: boolean } {
+    const older = this.lines.filter((l) => l.id < id);
+    return { lines: older.slice(-n), older: older.length > n };
+  }
+  after(id: number, max: number): { lines: HistoryLine[]; skipped: number } {
+    const newer = this.lines.filter((l) => l.id > id);
+    return { lines: newer.slice(-max), skipped: Math.max(0, newer.length - max) };
+  }
+}
+
+describe('Recall (recording outbox, drains by hand)', () => {
+  const K = 1024;
+  /** --max-output 64 KiB: batches of 16 Ki characters. */
+  const maxOutput = 64 * K;
+  const big = (c: string) => c.repeat(10 * K);
+  let out: RecordingOutbox;
+  let mailbox: MemoryMailbox;
+  let room: Room<FakeEndpoint>;
+  const start = (lines: HistoryLine[] = [], offlineMax = 100) => {
+    out = new RecordingOutbox();
+    out.holdDrains = true;
+    mailbox = new MemoryMailbox();
+    room = new Room(makeConfig({ maxOutput, offlineMax, historyOnJoin: 20 }), new FakeClock(), memoryLogger(), out, { history: new ArrayHistory(lines), mailbox });
+  };
+  const keep = (n: number, from = 'alice') => {
+    for (let id = 1; id <= n; id++) void mailbox.put('bob', { id, ts: id, from, to: 'bob', text: `${id} ${big('x')}` });
+  };
+  const offline = () => out.of('bob').flatMap((m) => (m.type === 'msg' && m.offline ? [m.id] : []));
+  const replayed = () => out.of('bob').flatMap((m) => (m.type === 'msg' && m.replay ? [m.id] : []));
+  const history = (n: number): HistoryLine[] => Array.from({ length: n }, (_, i) => ({ id: 100 + i, ts: i, from: 'alice', text: big('h') }));
+
+  it('batches of a quarter of --max-output (at most 256 Ki characters, at least 1 Ki)', () => {
+    expect([batchText(1024 * K), batchText(64 * K), batchText(100 * 1024 * K), batchText(1024)]).to.deep.equal([256 * K, 16 * K, 256 * K, 1024]);
+    const lines = ['aaa', 'bb', 'cccc'].map((text) => ({ text }));
+    expect(fitText(lines, 5)).to.deep.equal([{ text: 'aaa' }, { text: 'bb' }]);
+    expect(fitText(lines, 5, true), 'from the end').to.deep.equal([{ text: 'cccc' }]);
+    expect(fitText(lines, 1), 'a line longer than a batch goes alone').to.deep.equal([{ text: 'aaa' }]);
+  });
+
+  it('hands offline messages over a batch per drain, taking each batch from the mailbox only once it was taken', () => {
+    start();
+    keep(5);
+    room.login('bob', false, false, new FakeEndpoint('127.0.0.1:1'));
+    expect(out.notices('bob')).to.include('offline_delivered: 5 messages came while you were away:');
+    expect(offline(), 'one batch: 16 Ki characters hold one message of 10 Ki').to.deep.equal([1]);
+    expect(mailbox.waiting('bob'), 'not taken before the connection took it').to.equal(5);
+    out.release();
+    expect(offline()).to.deep.equal([1, 2]);
+    expect(mailbox.waiting('bob')).to.equal(4);
+    for (let i = 0; i < 4; i++) out.release();
+    expect(offline()).to.deep.equal([1, 2, 3, 4, 5]);
+    expect(mailbox.waiting('bob')).to.equal(0);
+    expect(out.held).to.equal(0);
+  });
+
+  it('leaves what was not taken for the next login when the connection is lost mid-delivery', () => {
+    start();
+    keep(5);
+    room.login('bob', false, false, new FakeEndpoint('127.0.0.1:1'));
+    out.release();
+    expect(offline()).to.deep.equal([1, 2]);
+    out.release(false);
+    expect(mailbox.peek('bob').map((m) => m.id), 'the second batch was never taken').to.deep.equal([2, 3, 4, 5]);
+  });
+
+  it('replays a catch-up a batch per drain after the offline messages, then says where live chat begins', () => {
+    start(history(3));
+    keep(1);
+    room.login('bob', false, false, new FakeEndpoint('127.0.0.1:1'), 99);
+    expect([offline(), replayed()]).to.deep.equal([[1], []]);
+    out.release(); // the offline batch taken
+    out.release(); // the mailbox is empty: the catch-up starts
+    expect(replayed()).to.deep.equal([100]);
+    out.release();
+    out.release();
+    expect(replayed()).to.deep.equal([100, 101, 102]);
+    expect(out.notices('bob').at(-1)).to.equal('live: Above: the 3 lines you missed. Live chat from here.');
+  });
+
+  it('bounds a /history page by its text: the newest lines that fit, and "more" above', () => {
+    start(history(6));
+    out.holdDrains = false;
+    const bob = room.login('bob', false, false, new FakeEndpoint('127.0.0.1:1'));
+    const before = replayed().length;
+    room.history(bob, 103, 50);
+    expect(replayed().slice(before), 'one 10 Ki line per 16 Ki page: the newest before 103').to.deep.equal([102]);
+    expect(out.notices('bob').at(-1)).to.equal('history: 1 older lines above; /history for more.');
+  });
+});

@@ -33,7 +33,11 @@ export const ERRORS = {
   // Chat.
   /** `account`: a private message, which an account would have kept while offline. */
   NO_SUCH_USER: (user: string, account = false) => (account ? `there is no account named ${user}` : `${user} is not online`),
-  MAILBOX_FULL: (user: string, n: number) => `${user} already has ${n} messages waiting; yours was not kept`,
+  /** With `share`: the sender has their share of `user`'s mailbox (`max` messages) waiting. */
+  MAILBOX_FULL: (user: string, n: number, share?: number, max?: number) =>
+    share === undefined
+      ? `${user} already has ${n} messages waiting; yours was not kept`
+      : `you already have ${n} message${n === 1 ? '' : 's'} waiting for ${user}, the most one sender may leave (${share} of the ${max} an account may hold); yours was not kept`,
   NOT_AWAY: () => 'you are not marked as away',
   MUTED: (seconds: number, byOperator = false) =>
     `${byOperator ? 'the operator muted you' : 'you are muted for sending too fast'}; try again in ${seconds} s`,

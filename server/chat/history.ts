@@ -48,6 +48,8 @@ export interface Mailbox {
   readonly lastId: number;
   /** How many messages wait for `user` (a folded name). */
   waiting(user: string): number;
+  /** How many of them are from `from` (a display name, as Kept.from), those being stored too. */
+  waitingFrom(user: string, from: string): number;
   /** Keeps a message for `user` (folded); resolves once it is durable. */
   put(user: string, message: Kept): Promise<void>;
   /** The messages waiting for `user`, oldest first; they stay until taken(). */
@@ -75,6 +77,10 @@ export class MemoryMailbox implements Mailbox {
     return this.boxes.get(user)?.length ?? 0;
   }
 
+  waitingFrom(user: string, from: string): number {
+    return countFrom(this.boxes.get(user), from);
+  }
+
   async put(user: string, message: Kept): Promise<void> {
     const box = this.boxes.get(user) ?? [];
     box.push(message);
@@ -89,6 +95,13 @@ export class MemoryMailbox implements Mailbox {
   taken(user: string, upTo: number): void {
     dropTaken(this.boxes, user, upTo);
   }
+}
+
+/** How many messages of `box` are from `from`. */
+export function countFrom(box: readonly Kept[] | undefined, from: string): number {
+  let n = 0;
+  for (const m of box ?? []) if (m.from === from) n++;
+  return n;
 }
 
 /** Drops from `user`'s box the messages up to id `upTo` (and the box, once empty). */

@@ -28,6 +28,14 @@ export function batchText(maxOutput: number): number {
 }
 
 /**
+ * How many messages one sender may keep waiting for one account: a quarter of the account's
+ * mailbox (at least one), so one sender cannot fill it and keep everyone else out.
+ */
+export function senderShare(offlineMax: number): number {
+  return Math.max(1, Math.floor(offlineMax / 4));
+}
+
+/**
  * The first lines of `lines` (or, `fromEnd`, the last) whose texts add up to at most `max`
  * characters; always at least one, so a line longer than a batch still goes, alone.
  */
@@ -178,11 +186,14 @@ export class Recall {
 
   /**
    * Keeps a private message for an offline account and tells the sender once it is durable.
-   * Refused when `to` already has offlineMax waiting.
+   * Refused when `to` already has offlineMax waiting, or this sender their share of it.
    */
   async keep(from: string, fromName: string, to: string, message: Kept): Promise<void> {
     const waiting = this.mailbox.waiting(to);
     if (waiting >= this.config.offlineMax) throw chatError('MAILBOX_FULL', message.to, waiting);
+    const share = senderShare(this.config.offlineMax);
+    const mine = this.mailbox.waitingFrom(to, fromName);
+    if (mine >= share) throw chatError('MAILBOX_FULL', message.to, mine, share, this.config.offlineMax);
     await this.mailbox.put(to, message);
     this.log.info(`Offline messages: one from ${fromName} kept for ${message.to}`);
     this.notice(from, 'offline_stored', NOTICES.offlineStored(message.to), message.to);

@@ -6,7 +6,7 @@
  * Pacer); the other servers, with nothing to write, forget the box at the login.
  */
 import type { Clock } from '../../common/clock.js';
-import { dropTaken, type Kept, type Mailbox } from '../chat/history.js';
+import { countFrom, dropTaken, type Kept, type Mailbox } from '../chat/history.js';
 import type { Logger } from '../logger.js';
 import { expireBox } from '../store/mailbox-file.js';
 import { KEYS, type Redis } from './redis.js';
@@ -61,6 +61,11 @@ export class SharedMailbox implements Mailbox {
   waiting(user: string): number {
     this.expire(user);
     return this.boxes.get(user)?.length ?? 0;
+  }
+
+  waitingFrom(user: string, from: string): number {
+    this.expire(user);
+    return countFrom(this.boxes.get(user), from);
   }
 
   put(user: string, message: Kept): Promise<void> {

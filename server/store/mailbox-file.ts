@@ -19,7 +19,7 @@
  */
 import { join } from 'node:path';
 import type { Clock } from '../../common/clock.js';
-import { dropTaken, type Kept, type Mailbox } from '../chat/history.js';
+import { countFrom, dropTaken, type Kept, type Mailbox } from '../chat/history.js';
 import type { Logger } from '../logger.js';
 import { AppendLog } from './append-log.js';
 import { DurableFile } from './durable-file.js';
@@ -63,6 +63,8 @@ export class MailboxFile implements Mailbox {
   /** Messages being written, per recipient: they count toward the cap already. */
   private readonly writing = new Map<string, number>();
   private readonly inFlight = new Set<Writing>();
+  /** The same per recipient and sender ("user\nfrom"): they count toward the sender's share. */
+  private readonly writingFrom = new Map<string, number>();
   private readonly log: AppendLog;
   private readonly path: string;
   private readonly slack: number;
@@ -92,10 +94,17 @@ export class MailboxFile implements Mailbox {
     return (this.boxes.get(user)?.length ?? 0) + (this.writing.get(user) ?? 0);
   }
 
+  waitingFrom(user: string, from: string): number {
+    this.expire(user);
+    return countFrom(this.boxes.get(user), from) + (this.writingFrom.get(`${user}\n${from}`) ?? 0);
+  }
+
   async put(user: string, message: Kept): Promise<void> {
     const row = JSON.stringify({ op: 'put', user, ...message } satisfies Put);
     const entry: Writing = { user, message };
-    this.writing.set(user, (this.writing.get(user) ?? 0) + 1);
+    const from = `${user}\n${message.from}`;
+    count(this.writing, user, 1);
+    count(this.writingFrom, from, 1);
     this.inFlight.add(entry);
     this.liveBytes += rowBytes(row);
     try {
@@ -106,9 +115,8 @@ export class MailboxFile implements Mailbox {
       throw e;
     } finally {
       this.inFlight.delete(entry);
-      const left = this.writing.get(user)! - 1;
-      if (left > 0) this.writing.set(user, left);
-      else this.writing.delete(user);
+      count(this.writing, user, -1);
+      count(this.writingFrom, from, -1);
     }
     this.add(user, message);
   }
@@ -236,6 +244,12 @@ export class MailboxFile implements Mailbox {
 const rowBytes = (row: string) => Buffer.byteLength(row) + 1;
 /** Bytes of the put record of `message` for `user`, as written (and read back: same field order). */
 const putBytes = (user: string, message: Kept) => rowBytes(JSON.stringify({ op: 'put', user, ...message } satisfies Put));
+/** Adds `by` to the count of `key` in `counts`; a count of zero leaves no entry. */
+function count(counts: Map<string, number>, key: string, by: number): void {
+  const n = (counts.get(key) ?? 0) + by;
+  if (n > 0) counts.set(key, n);
+  else counts.delete(key);
+}
 
 function parse(row: string): Put | Take | null {
   try {

@@ -1,13 +1,13 @@
 /**
  * What the room recalls, through the recording outbox with drains held by hand: offline messages
  * and replays go out a batch per drain, offline messages are taken from the mailbox only once
- * their batch was taken, a lost connection leaves the rest for the next login, and a /history
- * page is bounded by its text.
+ * their batch was taken, a lost connection leaves the rest for the next login, a /history page is
+ * bounded by its text, and one sender keeps at most a share of an account's mailbox.
  */
 import { expect } from 'chai';
 import { Room } from '../../../server/chat/room.js';
 import { MemoryMailbox, type History, type HistoryLine } from '../../../server/chat/history.js';
-import { batchText, fitText } from '../../../server/chat/recall.js';
+import { batchText, fitText, senderShare } from '../../../server/chat/recall.js';
 import { makeConfig } from '../../../server/config.js';
 import { memoryLogger } from '../../../server/logger.js';
 import { FakeClock } from '../../support/fake-clock.js';
@@ -57,8 +57,9 @@ describe('Recall (recording outbox, drains by hand)', () => {
   const replayed = () => out.of('bob').flatMap((m) => (m.type === 'msg' && m.replay ? [m.id] : []));
   const history = (n: number): HistoryLine[] => Array.from({ length: n }, (_, i) => ({ id: 100 + i, ts: i, from: 'alice', text: big('h') }));
 
-  it('batches of a quarter of --max-output (at most 256 Ki characters, at least 1 Ki)', () => {
+  it('batches of a quarter of --max-output (at most 256 Ki characters, at least 1 Ki), and a share of a quarter of --offline-max (at least 1)', () => {
     expect([batchText(1024 * K), batchText(64 * K), batchText(100 * 1024 * K), batchText(1024)]).to.deep.equal([256 * K, 16 * K, 256 * K, 1024]);
+    expect([senderShare(100), senderShare(8), senderShare(3), senderShare(1)]).to.deep.equal([25, 2, 1, 1]);
     const lines = ['aaa', 'bb', 'cccc'].map((text) => ({ text }));
     expect(fitText(lines, 5)).to.deep.equal([{ text: 'aaa' }, { text: 'bb' }]);
     expect(fitText(lines, 5, true), 'from the end').to.deep.equal([{ text: 'cccc' }]);
@@ -113,5 +114,19 @@ describe('Recall (recording outbox, drains by hand)', () => {
     room.history(bob, 103, 50);
     expect(replayed().slice(before), 'one 10 Ki line per 16 Ki page: the newest before 103').to.deep.equal([102]);
     expect(out.notices('bob').at(-1)).to.equal('history: 1 older lines above; /history for more.');
+  });
+
+  it('keeps at most a quarter of --offline-max from one sender for one account; others still can leave theirs', async () => {
+    start([], 8);
+    room.login('bob', false, false, new FakeEndpoint('127.0.0.1:1'));
+    const alice = room.login('alice', false, false, new FakeEndpoint('127.0.0.1:2'));
+    const carol = room.login('carol', false, false, new FakeEndpoint('127.0.0.1:3'));
+    room.end(room.find('bob')!, 'logout');
+    // All three at once: the two being stored count already.
+    const results = await Promise.allSettled(['one', 'two', 'three'].map((t) => room.leave(alice, 'bob', t)));
+    const refused = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
+    expect(refused).to.deep.equal(['you already have 2 messages waiting for bob, the most one sender may leave (2 of the 8 an account may hold); yours was not kept']);
+    await room.leave(carol, 'bob', 'call me');
+    expect(mailbox.peek('bob').map((m) => `${m.from}: ${m.text}`)).to.deep.equal(['alice: one', 'alice: two', 'carol: call me']);
   });
 });

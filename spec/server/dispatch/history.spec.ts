@@ -117,6 +117,26 @@ describe('history and offline delivery (real server, real files)', () => {
     expect(again.all('msg'), 'delivered once').to.deep.equal([]);
   });
 
+  it('one sender may keep at most a quarter of --offline-max waiting for an account; others still can', async () => {
+    await start({ offlineMax: 8 });
+    await away('dave');
+    const alice = await login('alice');
+    for (const text of ['one', 'two']) {
+      alice.send({ type: 'dm', to: 'dave', text });
+      await alice.notice('offline_stored');
+    }
+    alice.send({ type: 'dm', to: 'dave', text: 'three' });
+    expect(await alice.error()).to.deep.include({
+      code: 'MAILBOX_FULL',
+      message: 'you already have 2 messages waiting for dave, the most one sender may leave (2 of the 8 an account may hold); yours was not kept',
+    });
+    const bob = await login('bob');
+    bob.send({ type: 'dm', to: 'dave', text: 'call me back' });
+    expect(await bob.notice('offline_stored')).to.include({ message: 'dave is offline; your message will be delivered when dave logs in' });
+    const back = await login('dave');
+    expect(await back.notice('offline_delivered')).to.include({ message: '3 messages came while you were away:' });
+  });
+
   it('--history-max 3: a user who joins later is replayed only the newest 3 lines, and /history has nothing older', async () => {
     await start({ historyMax: 3 });
     const alice = await login('alice');
@@ -157,12 +177,14 @@ describe('history and offline delivery (real server, real files)', () => {
     await start({ offlineMax: 2 });
     await away('dave');
     const alice = await login('alice');
-    for (const text of ['one', 'two']) {
-      alice.send({ type: 'dm', to: 'dave', text });
-      await alice.notice('offline_stored');
+    const bob = await login('bob');
+    for (const c of [alice, bob]) {
+      c.send({ type: 'dm', to: 'dave', text: 'one' });
+      await c.notice('offline_stored');
     }
-    alice.send({ type: 'dm', to: 'dave', text: 'three' });
-    expect(await alice.error()).to.deep.include({ code: 'MAILBOX_FULL', message: 'dave already has 2 messages waiting; yours was not kept' });
+    const carol = await login('carol');
+    carol.send({ type: 'dm', to: 'dave', text: 'three' });
+    expect(await carol.error()).to.deep.include({ code: 'MAILBOX_FULL', message: 'dave already has 2 messages waiting; yours was not kept' });
     alice.send({ type: 'dm', to: 'nobody', text: 'hi' });
     expect(await alice.error()).to.include({ code: 'NO_SUCH_USER' });
     // A guest who left is no account either: nothing is kept for guests.

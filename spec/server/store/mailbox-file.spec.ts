@@ -1,8 +1,9 @@
 /**
  * The offline mailbox file, for real in a temp folder, with a fake clock: a kept message is on
  * disk when put() resolves and survives a restart; taken messages stay taken, the rest stay;
- * old ones expire; a file of mostly dead records is compacted, at start and while running, with
- * what is put meanwhile durable, in order, in the new file.
+ * what each sender has waiting is counted; old ones expire; a file of mostly dead records is
+ * compacted, at start and while running, with what is put meanwhile durable, in order, in the new
+ * file.
  */
 import { expect } from 'chai';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -77,13 +78,24 @@ describe('MailboxFile (real files, fake clock)', () => {
     await again.close();
   });
 
-  it('counts a message being written toward the cap already', async () => {
+  it('counts what each sender has waiting for an account', async () => {
+    const box = open();
+    await put(box, 'bob', message(1));
+    await put(box, 'bob', { ...message(2), from: 'carol' });
+    await put(box, 'bob', message(3));
+    expect([box.waitingFrom('bob', 'alice'), box.waitingFrom('bob', 'carol'), box.waitingFrom('bob', 'dave')]).to.deep.equal([2, 1, 0]);
+    await box.close();
+  });
+
+  it('counts a message being written toward the cap and its sender\'s share already', async () => {
     const box = open();
     const pending = box.put('bob', message(1));
     expect(box.waiting('bob')).to.equal(1);
+    expect(box.waitingFrom('bob', 'alice')).to.equal(1);
     clock.advance(100);
     await pending;
     expect(box.waiting('bob')).to.equal(1);
+    expect(box.waitingFrom('bob', 'alice'), 'counted once when written').to.equal(1);
     await box.close();
   });
 

@@ -7,6 +7,7 @@
 import type { Clock } from '../../common/clock.js';
 import type { ServerMessage } from '../../common/protocol.js';
 import { NOTICES } from './notices.js';
+import { namesThatFit } from './online-list.js';
 import type { Endpoint, Outbox } from './outbox.js';
 
 /**
@@ -29,6 +30,8 @@ export class Announcer<E extends Endpoint> {
   private pending: { joined: string[]; left: string[] } = { joined: [], left: [] };
   /** Not before this (monotonic) is the next summary sent (see SUMMARY_RECIPIENTS_PER_S). */
   private nextSummary = -Infinity;
+  /** How many names of the online list `of` fit a message (see online-list.ts). */
+  private fitted: { of: readonly string[] | null; names: number } = { of: null, names: 0 };
 
   /** `changed` hears the online list each time one went out (the room's `online` event). */
   constructor(
@@ -44,10 +47,15 @@ export class Announcer<E extends Endpoint> {
   /**
    * The online list as sent to users: whole while the room is small, omitted when it is larger
    * than announceLimit (a 10,000-name list per join would cost O(users²) bytes; /who pages it).
+   * Long names may not all fit a frame's header: then the first of them, and `count`.
    */
   onlineField(): { online?: string[]; count: number } {
     const count = this.roll.count;
-    return count <= this.config.announceLimit ? { online: [...this.roll.online()], count } : { count };
+    if (count > this.config.announceLimit) return { count };
+    const online = this.roll.online();
+    // The roll keeps one sorted list until it changes: measured once, not at each notice.
+    if (online !== this.fitted.of) this.fitted = { of: online, names: namesThatFit(online) };
+    return { online: online.slice(0, this.fitted.names), count };
   }
 
   /** Tells everyone but `who` (a folded name: `key`) that they joined or left: now, or in the next summary. */

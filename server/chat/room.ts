@@ -15,6 +15,7 @@ import type { ServerConfig } from '../config.js';
 import { quoted, type Logger } from '../logger.js';
 import { Announcer } from './announcer.js';
 import { NOTICES } from './notices.js';
+import { NAMES_BYTES, namesThatFit } from './online-list.js';
 import type { Endpoint, Outbox } from './outbox.js';
 import { Presence } from './presence.js';
 import { PrivateChats } from './private.js';
@@ -54,7 +55,7 @@ export type EndReason = 'logout' | 'offline' | 'shutdown' | 'crowded' | 'kicked'
 /** What became of a heartbeat that named a session: taken, or why not. */
 export type BeatResult = 'accepted' | 'unknown-session' | 'replayed' | 'stale';
 
-/** A who reply must fit one frame header (64 KiB): 1,000 names of at most 32 characters do. */
+/** Names in a who reply, at most; fewer when they do not fit a frame's header (see online-list.ts). */
 const WHO_MAX = 1000;
 
 /** How often the server calls sweep(). A sweep later than this by S ms means a stall of S ms. */
@@ -370,8 +371,11 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
 
   /** The online list, to `me`, with who of them is away. */
   who(me: Session<E>): void {
-    const online = this.online().slice(0, WHO_MAX);
-    const away = online.filter((name) => this.find(name)?.away != null);
+    const first = this.online().slice(0, WHO_MAX);
+    const isAway = (name: string) => this.find(name)?.away != null;
+    // Away names are listed twice (online and away): they take twice the room.
+    const online = first.slice(0, namesThatFit(first, NAMES_BYTES, isAway));
+    const away = online.filter(isAway);
     this.out.toUser(me.key, { type: 'who', online, count: this.count, ...(away.length > 0 ? { away } : {}) });
   }
 

@@ -1,7 +1,9 @@
 import { expect } from 'chai';
+import { MAX_HEADER, encodeMessage } from '../../../common/codec.js';
 import { Announcer, SUMMARY_RECIPIENTS_PER_S } from '../../../server/chat/announcer.js';
 import { FakeEndpoint, RecordingOutbox } from '../../support/recorder.js';
 import { FakeClock } from '../../support/fake-clock.js';
+import { longName } from '../../support/long-names.js';
 
 /** An announcer over a room of `names` (all attached to a recording outbox), with announceLimit `limit`. */
 function setUp(names: string[], limit: number) {
@@ -24,6 +26,19 @@ describe('Announcer (recording outbox, fake clock)', () => {
     expect(out.notices('bob')).to.deep.equal(['join: Carol joined']);
     expect(out.notices('carol')).to.deep.equal([]);
     expect(heard).to.deep.equal([['alice', 'bob', 'carol']]);
+  });
+
+  it('lists the first names that fit a frame, and the count of all, when long names would not', () => {
+    const names = Array.from({ length: 900 }, (_, i) => longName(i));
+    const { out, announcer } = setUp(names, 1000);
+    announcer.announce('join', { name: names[0]!, key: names[0]! }, 'joined');
+    const [notice] = out.of(names[1]!).filter((m) => m.type === 'notice');
+    expect(notice).to.include({ count: 900 });
+    const online = notice!.type === 'notice' ? notice.online! : [];
+    expect(online.length).to.be.within(300, 899);
+    expect(online).to.deep.equal(names.slice(0, online.length));
+    expect(encodeMessage(notice!).readUInt16BE(0)).to.be.at.most(MAX_HEADER);
+    expect(announcer.onlineField()).to.deep.equal({ online, count: 900 });
   });
 
   it('in a large room gathers joins and leaves into one summary a period, without the list', () => {

@@ -7,6 +7,7 @@ import { encodeMessage } from '../../../common/codec.js';
 import type { ClientMessage, ServerMessage } from '../../../common/protocol.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { startServer, TestClient, type Running } from '../../support/harness.js';
+import { longName } from '../../support/long-names.js';
 
 type Client = Awaited<ReturnType<typeof TestClient.login>>;
 
@@ -131,6 +132,34 @@ describe('chat: group messages', () => {
     a.send({ type: 'say', text: 'hi\nINFO User mallory logged in' });
     await a.line();
     expect(srv.logs).to.include('INFO Group message from alice: "hi\\nINFO User mallory logged in"');
+  });
+});
+
+describe('chat: /who with names of 128 bytes (real TCP)', () => {
+  let srv: Running;
+  const crowd: TestClient[] = [];
+  afterEach(async () => {
+    crowd.splice(0).forEach((c) => c.close());
+    await srv.stop();
+  });
+
+  it('answers with the first names that fit a frame and the count of all, where 1,000 names could not fit', async () => {
+    srv = await startServer({ allowGuests: true, maxPerAddress: 1000 }, new FakeClock());
+    // 505 guests, 50 logins at a time: their names alone are 65 KiB of JSON, more than a frame's header.
+    for (let i = 0; i < 505; i += 50) {
+      const batch = Array.from({ length: Math.min(50, 505 - i) }, (_, k) => TestClient.login(srv.port, longName(i + k), ''));
+      crowd.push(...(await Promise.all(batch)));
+    }
+    const asker = await srv.login('asker');
+    const who = await asker.who();
+    expect(who.count).to.equal(506);
+    expect(who.online.length).to.be.within(300, 505);
+    // Sorted: the ASCII name first, then the long ones in their order.
+    expect(who.online).to.deep.equal(['asker', ...Array.from({ length: who.online.length - 1 }, (_, i) => longName(i))]);
+    // The asker stays, and can ask again.
+    expect((await asker.who()).online).to.deep.equal(who.online);
+    expect(asker.closed).to.equal(false);
+    expect(srv.logs.filter((l) => /Error handling/.test(l))).to.deep.equal([]);
   });
 });
 

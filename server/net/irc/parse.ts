@@ -105,11 +105,23 @@ export function ircLine(source: string | null, command: string, ...params: strin
 
 /** What `textLines` left out of a text to keep within its most lines. */
 export interface TextCut {
-  /** Lines of the text not shown in full (empty ones not counted), the one cut within included. */
-  lines: number;
+  /**
+   * Lines of the text not shown in full (empty ones not counted), the one cut within included;
+   * null when more than COUNTED characters were left out (they are not counted, see there).
+   */
+  lines: number | null;
+  /** Bytes of UTF-8 left out. */
+  bytes: number;
   /** The last line shown was only the start of its line. */
   within: boolean;
 }
+
+/**
+ * The most characters left out whose lines are counted. Counting is a loop over each character,
+ * the one cost of a cut text that grows with its size: 64 KiB of it for every line of a history
+ * page was most of the work of the page. Past this, only bytes are told (a native measure).
+ */
+const COUNTED = 4096;
 
 /**
  * A chat line's text as the lines of one command (PRIVMSG, NOTICE) to `target`: one line per line
@@ -117,31 +129,43 @@ export interface TextCut {
  * around it, at character boundaries. Nothing becomes protocol, and nothing is lost but what
  * passes `max` lines: that is `cut`, null when all of it is there.
  *
- * A 64 KiB text of newlines is 32,767 lines; with a `max`, the work is that of the lines kept
- * plus one scan of the rest for the count, whatever the text holds.
+ * A 64 KiB text of newlines is 32,767 lines; with a `max`, the work is that of the lines kept,
+ * whatever the text holds.
  */
 export function textLines(source: string, command: string, target: string, text: string, tags = '', max = Infinity): { lines: string[]; cut: TextCut | null } {
   const start = `${tags}:${safe(source, true)} ${command} ${safe(target, true)} :`;
   const budget = MAX_OUT - Buffer.byteLength(start) + Buffer.byteLength(tags);
   const lines: string[] = [];
-  let at = 0;
-  while (at < text.length) {
+  for (let at = 0; at < text.length; ) {
     const end = lineEnd(text, at);
     const line = text.slice(at, end);
-    at = end + 1;
-    if (line === '') continue;
+    if (line === '') {
+      at = end + 1;
+      continue;
+    }
     const room = max - lines.length;
     // Only what there is room for is mended and cut, and one piece more, which tells whether the
     // line is cut within. A character is at least a byte: `room` pieces hold fewer characters.
     const most = room * budget + 1;
     const parts = pieces(safe(line.length > most ? line.slice(0, most) : line, false), budget, room + 1);
-    for (const p of parts.slice(0, room)) lines.push(start + p);
-    if (lines.length < max) continue;
-    const within = parts.length > room;
-    const rest = (within ? 1 : 0) + countLines(text, at);
-    return { lines, cut: rest === 0 ? null : { lines: rest, within } };
+    const shown = parts.slice(0, room);
+    for (const p of shown) lines.push(start + p);
+    if (lines.length === max) {
+      // Mending keeps each UTF-16 unit one unit: the pieces shown are as long as what they show.
+      const within = parts.length > room;
+      return { lines, cut: leftOut(text, within ? at + shown.join('').length : end + 1, within) };
+    }
+    at = end + 1;
   }
   return { lines, cut: null };
+}
+
+/** What is left out of `text` from `from` on; null when that is only newlines. */
+function leftOut(text: string, from: number, within: boolean): TextCut | null {
+  const counted = text.length - from <= COUNTED;
+  const lines = counted ? countLines(text, from) : null;
+  if (lines === 0 || (!counted && !/[^\n]/.test(text.slice(from)))) return null;
+  return { lines, bytes: Buffer.byteLength(text.slice(from)), within };
 }
 
 /** Where the line of `text` starting at `at` ends: its "\n", or the end of the text. */
@@ -153,10 +177,11 @@ function lineEnd(text: string, at: number): number {
 /** The lines of `text` from `at` on that are not empty. */
 function countLines(text: string, at: number): number {
   let n = 0;
-  while (at < text.length) {
-    const end = lineEnd(text, at);
-    if (end > at) n++;
-    at = end + 1;
+  let inLine = false;
+  for (let i = at; i < text.length; i++) {
+    const newline = text.charCodeAt(i) === 10;
+    if (!newline && !inLine) n++;
+    inLine = !newline;
   }
   return n;
 }
@@ -178,20 +203,21 @@ function fit(text: string, bytes: number): string {
 function pieces(text: string, bytes: number, most = Infinity): string[] {
   if (Buffer.byteLength(text) <= bytes) return [text];
   const out: string[] = [];
-  let piece = '';
+  let begin = 0;
   let size = 0;
-  for (const c of text) {
-    const n = utf8Size(c.codePointAt(0)!);
-    if (size + n > bytes && piece !== '') {
-      out.push(piece);
+  for (let i = 0; i < text.length; ) {
+    const cp = text.codePointAt(i)!;
+    const n = utf8Size(cp);
+    if (size + n > bytes && i > begin) {
+      out.push(text.slice(begin, i));
       if (out.length >= most) return out;
-      piece = '';
+      begin = i;
       size = 0;
     }
-    piece += c;
     size += n;
+    i += cp > 0xffff ? 2 : 1;
   }
-  if (piece !== '') out.push(piece);
+  if (begin < text.length) out.push(text.slice(begin));
   return out;
 }
 

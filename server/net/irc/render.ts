@@ -73,8 +73,13 @@ export const IRC_LINES_MAX = 15;
 
 /** What was left out of a message, for the line after its first IRC_LINES_MAX. */
 export function cutNote(cut: TextCut): string {
-  const lines = (n: number) => `${n.toLocaleString('en-US')} more line${n > 1 ? 's' : ''}`;
-  const rest = !cut.within ? lines(cut.lines) : cut.lines > 1 ? `the rest of this line and ${lines(cut.lines - 1)}` : 'the rest of this line';
+  const n = (count: number) => count.toLocaleString('en-US');
+  const lines = (count: number) => `${n(count)} more line${count > 1 ? 's' : ''}`;
+  let rest: string;
+  // A long rest is told in bytes: its lines are not counted (parse.ts, COUNTED).
+  if (cut.lines === null) rest = cut.within ? `the rest of this line and more, ${n(cut.bytes)} bytes,` : `${n(cut.bytes)} more bytes`;
+  else if (!cut.within) rest = lines(cut.lines);
+  else rest = cut.lines > 1 ? `the rest of this line and ${lines(cut.lines - 1)}` : 'the rest of this line';
   return `[${rest} not shown: IRC shows ${IRC_LINES_MAX} lines of one message; a tinychat client shows it whole]`;
 }
 

@@ -324,7 +324,7 @@ describe('IRC listener: talking with native users (real TCP)', () => {
     const fromBob = alice.all('PRIVMSG').filter((l) => l.nick === 'bob').map((l) => l.params[1]!.replace(/^\[[^\]]+\] /, ''));
     const a = Array(IRC_LINES_MAX).fill('a');
     expect(fromBob).to.deep.equal(['after', ...a, ...a, 'end']);
-    const note = '[32,752 more lines not shown: IRC shows 15 lines of one message; a tinychat client shows it whole]';
+    const note = '[65,504 more bytes not shown: IRC shows 15 lines of one message; a tinychat client shows it whole]';
     expect(alice.all('NOTICE').filter((l) => l.nick === 'tinychat' && l.params[0] === '#tinychat').map((l) => l.params[1])).to.deep.equal([note, note]);
   });
 

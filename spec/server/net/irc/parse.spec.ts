@@ -99,31 +99,36 @@ describe('IRC parse: chat text as lines', () => {
 
 describe('IRC parse: chat text cut at the most lines', () => {
   const start = ':bob!bob@tinychat PRIVMSG #t :';
+  const cut = (text: string, max: number) => textLines('bob!bob@tinychat', 'PRIVMSG', '#t', text, '', max);
 
-  it('keeps the first `max` lines and counts the lines left out, empty ones not counted', () => {
-    expect(textLines('bob!bob@tinychat', 'PRIVMSG', '#t', 'a\nb\n\nc\nd\n\ne\n', '', 2)).to.deep.equal({
+  it('keeps the first `max` lines and counts the lines left out, empty ones not counted, and their bytes', () => {
+    expect(cut('a\nb\n\nc\nd\n\né\n', 2)).to.deep.equal({
       lines: [`${start}a`, `${start}b`],
-      cut: { lines: 3, within: false },
+      cut: { lines: 3, bytes: Buffer.byteLength('\nc\nd\n\né\n'), within: false },
     });
   });
 
-  it('cuts nothing when the text has just `max` lines, or fewer', () => {
-    expect(textLines('bob!bob@tinychat', 'PRIVMSG', '#t', 'a\nb\n\n', '', 2)).to.deep.equal({ lines: [`${start}a`, `${start}b`], cut: null });
-    expect(textLines('bob!bob@tinychat', 'PRIVMSG', '#t', 'a', '', 2)).to.deep.equal({ lines: [`${start}a`], cut: null });
+  it('cuts nothing when the text has just `max` lines, or fewer, or only newlines after them', () => {
+    expect(cut('a\nb\n\n', 2)).to.deep.equal({ lines: [`${start}a`, `${start}b`], cut: null });
+    expect(cut('a', 2)).to.deep.equal({ lines: [`${start}a`], cut: null });
+    expect(cut(`a\nb${'\n'.repeat(10_000)}`, 2).cut).to.equal(null);
   });
 
   it('says when the last line kept is only the start of a long line', () => {
-    const { lines, cut } = textLines('bob!bob@tinychat', 'PRIVMSG', '#t', `${'x'.repeat(2000)}\nnext`, '', 2);
-    expect(lines).to.have.length(2);
-    expect(cut).to.deep.equal({ lines: 2, within: true });
-    const { cut: alone } = textLines('bob!bob@tinychat', 'PRIVMSG', '#t', 'x'.repeat(2000), '', 2);
-    expect(alone).to.deep.equal({ lines: 1, within: true });
+    // 480 bytes of text fit a line after the 30 of the command: 2 lines show 960 of the 2,000.
+    const long = cut(`${'x'.repeat(2000)}\nnext`, 2);
+    expect(long.lines).to.deep.equal([`${start}${'x'.repeat(480)}`, `${start}${'x'.repeat(480)}`]);
+    expect(long.cut).to.deep.equal({ lines: 2, bytes: 1040 + 5, within: true });
+    expect(cut('x'.repeat(2000), 2).cut).to.deep.equal({ lines: 1, bytes: 1040, within: true });
   });
 
-  it('turns 64 KiB of newlines into `max` lines, not 32,767', () => {
-    const { lines, cut } = textLines('bob!bob@tinychat', 'PRIVMSG', '#t', 'a\n'.repeat(32767), '', 15);
+  it('turns 64 KiB of newlines into `max` lines, not 32,767, and tells a rest that long in bytes only', () => {
+    const { lines, cut: rest } = cut('a\n'.repeat(32767), 15);
     expect(lines).to.deep.equal(Array(15).fill(`${start}a`));
-    expect(cut).to.deep.equal({ lines: 32752, within: false });
+    expect(rest).to.deep.equal({ lines: null, bytes: 65504, within: false });
+    // Up to 4,096 characters left out, the lines are counted.
+    expect(cut('a\n'.repeat(2063), 15).cut).to.deep.equal({ lines: 2048, bytes: 4096, within: false });
+    expect(cut('a\n'.repeat(2064), 15).cut).to.deep.equal({ lines: null, bytes: 4098, within: false });
   });
 });
 

@@ -79,16 +79,18 @@ describe('IRC render: a message of many lines', () => {
 
   it(`shows the first ${IRC_LINES_MAX} lines of a message, then a NOTICE from the server saying how many more there are`, () => {
     const lines = render(line({ text: 'a\n'.repeat(32767) }), loggedIn('alice'), CH);
-    expect(lines).to.deep.equal([...Array(IRC_LINES_MAX).fill(':bob!bob@tinychat PRIVMSG #tinychat :a'), `:tinychat NOTICE #tinychat :${note('32,752 more lines')}`]);
+    expect(lines).to.deep.equal([...Array(IRC_LINES_MAX).fill(':bob!bob@tinychat PRIVMSG #tinychat :a'), `:tinychat NOTICE #tinychat :${note('65,504 more bytes')}`]);
   });
 
   it('says when the last line shown was the start of a long one', () => {
     const alice = loggedIn('alice');
-    const long = render(line({ scope: 'private', to: 'alice', text: 'x'.repeat(65_000) }), alice, CH);
+    const long = render(line({ scope: 'private', to: 'alice', text: 'x'.repeat(8_000) }), alice, CH);
     expect(long).to.have.length(IRC_LINES_MAX + 1);
     expect(long.at(-1)).to.equal(`:tinychat NOTICE alice :${note('the rest of this line')}`);
-    const more = render(line({ text: `${'x'.repeat(65_000)}\nb\nc` }), alice, CH);
+    const more = render(line({ text: `${'x'.repeat(8_000)}\nb\nc` }), alice, CH);
     expect(more.at(-1)).to.equal(`:tinychat NOTICE #tinychat :${note('the rest of this line and 2 more lines')}`);
+    const longer = render(line({ text: `${'x'.repeat(65_000)}\nb` }), alice, CH);
+    expect(longer.at(-1)).to.match(/^:tinychat NOTICE #tinychat :\[the rest of this line and more, [\d,]+ bytes, not shown: /);
   });
 
   it('keeps what one message costs within a few KiB, whatever it holds', () => {

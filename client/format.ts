@@ -45,6 +45,12 @@ export const localDate: TimeFormat = (ms) => {
 
 /** Continuation lines of multi-line text line up under the text, but never further right than this. */
 const MAX_INDENT = 24;
+/**
+ * What starts a line in the server's (or this client's) own voice: `[t] *** alice joined the
+ * chat`. An action is `[t] * alice waves`, so no user can make a line that reads as the server's
+ * ("/me is shutting down" from a user named Server), with or without colours (NO_COLOR).
+ */
+const SYSTEM = ' *** ';
 /** Online lists in notices are cut after this many names, so a big server does not flood the screen. */
 const MAX_NAMES = 20;
 /** A line that was not delivered is quoted up to this many characters (it is in the input history). */
@@ -129,21 +135,23 @@ export class Formatter {
         return this.chat(m);
       case 'notice': {
         // The operator's message of the day is a text file: its lines are meant as lines.
-        if (m.event === 'motd') return block('notice', `${this.stamp(m.ts)} * `, chatLines(m.message));
+        if (m.event === 'motd') return block('notice', `${this.stamp(m.ts)}${SYSTEM}`, chatLines(m.message));
         const online = m.online ? ` (online: ${nameList(m.online)})` : '';
-        return [line('notice', `${this.stamp(m.ts)} * `, `${safeLine(m.message)}${online}`)];
+        // The operator's word, said to be theirs (a wall's text is anything the operator typed).
+        const from = m.event === 'wall' ? 'Operator: ' : '';
+        return [line('notice', `${this.stamp(m.ts)}${SYSTEM}`, `${from}${safeLine(m.message)}${online}`)];
       }
       case 'error':
         return [this.error(m.message, true)];
       case 'who': {
         const lines = [this.online(m.online, m.count)];
-        if (m.away && m.away.length > 0) lines.push(line('notice', `${this.stamp()} * `, `Away: ${nameList(m.away)}`));
+        if (m.away && m.away.length > 0) lines.push(line('notice', `${this.stamp()}${SYSTEM}`, `Away: ${nameList(m.away)}`));
         return lines;
       }
       case 'bye':
-        return [line('notice', `${this.stamp()} * `, safeLine(m.message))];
+        return [line('notice', `${this.stamp()}${SYSTEM}`, safeLine(m.message))];
       case 'transfer':
-        return [line('notice', `${this.stamp(m.ts)} * `, safeLine(m.message))];
+        return [line('notice', `${this.stamp(m.ts)}${SYSTEM}`, safeLine(m.message))];
       case 'hello':
       case 'login_ok':
       case 'file_chunk':
@@ -177,10 +185,10 @@ export class Formatter {
     }));
   }
 
-  /** `[t] * Online (2): alice, bob`. Big servers send only `count` (and maybe some names). */
+  /** `[t] *** Online (2): alice, bob`. Big servers send only `count` (and maybe some names). */
   online(names: readonly string[] = [], count = names.length): DisplayLine {
     const list = nameList(names, count);
-    return line('notice', `${this.stamp()} * `, `Online (${count})${list ? `: ${list}` : ''}`);
+    return line('notice', `${this.stamp()}${SYSTEM}`, `Online (${count})${list ? `: ${list}` : ''}`);
   }
 
   /** `[t] ! message`. `fromNetwork` text is escaped; the client's own wording is not. */
@@ -195,9 +203,9 @@ export class Formatter {
     return line('error', `${this.stamp()} ! `, `not delivered (${why}): ${shown}`);
   }
 
-  /** `[t] * text`: the client's own word on something that happened, worded as the server's notices are. */
+  /** `[t] *** text`: the client's own word on something that happened, worded as the server's notices are. */
   notice(text: string): DisplayLine {
-    return line('notice', `${this.stamp()} * `, text);
+    return line('notice', `${this.stamp()}${SYSTEM}`, text);
   }
 
   /** `[t] text`: the client's own news (login, reconnects). */

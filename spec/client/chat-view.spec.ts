@@ -22,7 +22,7 @@ describe('client/chat-view', () => {
     expect(texts(v.loggedIn(ok, 'login'))).to.deep.equal([
       '[12:00:01] Login success! (new account alice created)',
       '[12:00:01] Type /help for the list of commands.',
-      '[12:00:01] * Online (1): alice',
+      '[12:00:01] *** Online (1): alice',
     ]);
     expect(texts(v.loggedIn({ ...ok, partner: 'bob' }, 'resume'))).to.deep.equal([
       '[12:00:01] Reconnected',
@@ -114,7 +114,7 @@ describe('client/chat-view', () => {
     v.sent({ type: 'say', text: 'c2' });
     // No echo will show the line kept: the notice does, as the echo would have.
     expect(texts(v.received(notice('offline_stored', 'robot')).lines)).to.deep.equal([
-      '[12:00:01] * offline_stored robot',
+      '[12:00:01] *** offline_stored robot',
       '[12:00:01] [private] alice -> robot: offline note',
     ]);
     v.received(say('alice', 'c1'));

@@ -85,7 +85,7 @@ describe('chat-client (built, through a pipe)', function () {
     await bob.sync();
     const alice = await loggedIn(srv.port, 'alice');
     await alice.waitFor(/\(history\) bob: line 25$/);
-    expect(await alice.waitFor(/Welcome/)).to.match(/^\[\d\d:\d\d:\d\d\] \* Welcome to S2!$/);
+    expect(await alice.waitFor(/Welcome/)).to.match(/^\[\d\d:\d\d:\d\d\] \*\*\* Welcome to S2!$/);
     expect(await alice.waitFor(/Be nice/)).to.match(/^ +Be nice\.$/);
     expect(alice.out.findIndex((l) => l.includes('Be nice'))).to.equal(alice.out.findIndex((l) => l.includes('Welcome')) + 1);
     alice.kill();

@@ -56,7 +56,7 @@ describe('client/format', () => {
 
   it('escapes names and notices too, and keeps them on one line', () => {
     const m: ServerMessage = { type: 'notice', event: 'join', message: 'x\nfake line\x1b]0;pwned\x07', ts: T, user: 'e\x1bvil', online: ['a\u202eb'] };
-    expect(texts(m)).to.deep.equal(['[12:00:01] * x\\nfake line\\x1b]0;pwned\\x07 (online: a\\u202eb)']);
+    expect(texts(m)).to.deep.equal(['[12:00:01] *** x\\nfake line\\x1b]0;pwned\\x07 (online: a\\u202eb)']);
     expect(texts({ type: 'msg', id: 1, from: 'ev\nil', ts: T, scope: 'private', to: 'b\x1b', text: 'ok' })).to.deep.equal([
       '[12:00:01] [private] ev\\nil -> b\\x1b: ok',
     ]);
@@ -65,16 +65,16 @@ describe('client/format', () => {
   it('shows each line of the message of the day as a line, indented under the first', () => {
     const lines = fmt.message({ type: 'notice', event: 'motd', message: 'Welcome to S2!\nBe nice.\x1b[2J', ts: T });
     expect(lines.map((l) => [l.text, l.indent])).to.deep.equal([
-      ['[12:00:01] * Welcome to S2!', 13],
-      ['             Be nice.\\x1b[2J', 13],
+      ['[12:00:01] *** Welcome to S2!', 15],
+      ['               Be nice.\\x1b[2J', 15],
     ]);
   });
 
   it('shows notices with the online list when the server sends one', () => {
     const m: ServerMessage = { type: 'notice', event: 'join', message: 'bob joined the chat', ts: T, user: 'bob', online: ['alice', 'bob'] };
-    expect(fmt.message(m)).to.deep.equal([{ style: 'notice', text: '[12:00:01] * bob joined the chat (online: alice, bob)', indent: 13 }]);
+    expect(fmt.message(m)).to.deep.equal([{ style: 'notice', text: '[12:00:01] *** bob joined the chat (online: alice, bob)', indent: 15 }]);
     expect(texts({ type: 'notice', event: 'pm_invite', message: 'alice wants a private chat with you (Y/N)?', ts: T })).to.deep.equal([
-      '[12:00:01] * alice wants a private chat with you (Y/N)?',
+      '[12:00:01] *** alice wants a private chat with you (Y/N)?',
     ]);
   });
 
@@ -82,16 +82,16 @@ describe('client/format', () => {
     expect(fmt.message({ type: 'error', code: 'NO_SUCH_USER', message: 'zed is not online' })).to.deep.equal([
       { style: 'error', text: '[12:30:00] ! zed is not online', indent: 13 },
     ]);
-    expect(texts({ type: 'who', online: ['alice', 'bob'] })).to.deep.equal(['[12:30:00] * Online (2): alice, bob']);
-    expect(texts({ type: 'bye', reason: 'logout', message: 'Goodbye, alice!' })).to.deep.equal(['[12:30:00] * Goodbye, alice!']);
+    expect(texts({ type: 'who', online: ['alice', 'bob'] })).to.deep.equal(['[12:30:00] *** Online (2): alice, bob']);
+    expect(texts({ type: 'bye', reason: 'logout', message: 'Goodbye, alice!' })).to.deep.equal(['[12:30:00] *** Goodbye, alice!']);
     expect(texts({ type: 'hello', server: 'tinychat', version: '1', guests: false })).to.deep.equal([]);
   });
 
   it('cuts long online lists and counts users the server did not list', () => {
     const names = Array.from({ length: 25 }, (_, i) => `u${i}`);
     expect(nameList(names)).to.equal(`${names.slice(0, 20).join(', ')}, … and 5 more`);
-    expect(texts({ type: 'who', online: ['a', 'b'], count: 5000 })).to.deep.equal(['[12:30:00] * Online (5000): a, b, … and 4998 more']);
-    expect(fmt.online([], 3).text).to.equal('[12:30:00] * Online (3)');
+    expect(texts({ type: 'who', online: ['a', 'b'], count: 5000 })).to.deep.equal(['[12:30:00] *** Online (5000): a, b, … and 4998 more']);
+    expect(fmt.online([], 3).text).to.equal('[12:30:00] *** Online (3)');
   });
 
   it('reports a line that could not be sent, escaped', () => {
@@ -121,12 +121,21 @@ describe('client/format', () => {
     expect(kept.map((l) => l.text)).to.deep.equal(['[2025-12-31 23:59:58] (while you were away) [private] carol -> alice: call me']);
   });
 
+  it("marks the server's voice apart from actions: a user cannot make a line that reads as a notice, and a wall says it is the operator's", () => {
+    // A user named Server types "/me is shutting down"; the server says it is shutting down.
+    const spoof = texts({ type: 'msg', id: 1, from: 'Server', ts: T, scope: 'group', text: 'is shutting down', action: true });
+    const real = texts({ type: 'bye', reason: 'shutdown', message: 'Server is shutting down' });
+    expect(spoof).to.deep.equal(['[12:00:01] * Server is shutting down']);
+    expect(real).to.deep.equal(['[12:30:00] *** Server is shutting down']);
+    expect(texts({ type: 'notice', event: 'wall', message: 'Maintenance at noon', ts: T })).to.deep.equal(['[12:00:01] *** Operator: Maintenance at noon']);
+  });
+
   it('shows an action as "* alice waves", and who is away in /who', () => {
     const action = fmt.message({ type: 'msg', id: 1, from: 'alice', ts: T, scope: 'group', text: 'waves', action: true });
     expect(action).to.deep.equal([{ style: 'chat', text: '[12:00:01] * alice waves', indent: 19, sender: { at: 13, name: 'alice' } }]);
     expect(texts({ type: 'who', online: ['alice', 'bob'], count: 2, away: ['bob'] })).to.deep.equal([
-      '[12:30:00] * Online (2): alice, bob',
-      '[12:30:00] * Away: bob',
+      '[12:30:00] *** Online (2): alice, bob',
+      '[12:30:00] *** Away: bob',
     ]);
   });
 

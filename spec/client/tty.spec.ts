@@ -261,7 +261,7 @@ describe('chat-client in a terminal (tmux)', function () {
       await bob.sync();
       const pty = await run(['--user', 'alice', '--password', 'pw']);
       const rows = await pty.waitFor((rs) => rs.some((r) => r.includes('Be nice.')), 'the message of the day');
-      const at = rows.findIndex((r) => /^\[\d\d:\d\d:\d\d\] \* Welcome to S2!$/.test(r));
+      const at = rows.findIndex((r) => /^\[\d\d:\d\d:\d\d\] \*\*\* Welcome to S2!$/.test(r));
       expect(rows[at + 1]).to.match(/^ +Be nice\.$/);
       expect(rows.findIndex((r) => r.endsWith('bob: line 25'))).to.be.below(at);
     });

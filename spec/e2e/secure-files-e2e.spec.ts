@@ -271,7 +271,7 @@ describe('encrypted private chats and files between two clients (real server, re
       alice.type(`/send bob ${f.path}`);
       await bob.ui.waitFor(/alice wants to send you unwanted\.zip/);
       bob.type('n');
-      await bob.ui.waitFor(/^\[\d\d:\d\d:\d\d\] \* You refused the file unwanted\.zip from alice$/);
+      await bob.ui.waitFor(/^\[\d\d:\d\d:\d\d\] \*\*\* You refused the file unwanted\.zip from alice$/);
       await alice.ui.waitFor(/bob refused unwanted\.zip \(2 KiB\)\./);
       expect(readdirSync(bob.home)).to.not.include('downloads');
       expect(srv.logs.join('\n')).to.match(/File transfer \S+ refused by bob/);

@@ -20,10 +20,10 @@
  * reported and the stream goes on.
  */
 import { ChatError, chatError, fatalError } from './errors.js';
-import { CONTENT_TYPES, SEAL_OVERHEAD, type MessageSpec } from './protocol.js';
+import { CONTENT_TYPES, MAX_HEADER, SEAL_OVERHEAD, type MessageSpec } from './protocol.js';
 import { textProblem } from './text.js';
 
-export const MAX_HEADER = 0xffff;
+export { MAX_HEADER };
 export const DEFAULT_MAX_BODY = 64 * 1024;
 
 export interface Frame {

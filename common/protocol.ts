@@ -57,6 +57,13 @@ export const SEAL_OVERHEAD = 25;
  * server cuts off a sender past it (a sender of 1-byte chunks), so the client stops there too.
  */
 export const MAX_CHUNKS_IN_FLIGHT = 64;
+
+/**
+ * The most bytes a frame's JSON header may hold (its length is a 16-bit field). A protocol limit
+ * that the chat state must respect too (an online list is cut to fit it), so it lives here and not
+ * in the codec, which the chat state does not know.
+ */
+export const MAX_HEADER = 0xffff;
 /**
  * A signed key bundle (client/secure/bundle.ts): kind (1), Ed25519 identity key (32), X25519
  * ephemeral key (32), request id (16), Ed25519 signature (64). Relayed, never read, by the server.

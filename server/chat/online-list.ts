@@ -5,7 +5,7 @@
  * list is cut by its encoded size, not its length; the message's `count` says how many are online,
  * and clients show the rest as "… and N more".
  */
-import { MAX_HEADER } from '../../common/codec.js';
+import { MAX_HEADER } from '../../common/protocol.js';
 
 /**
  * Bytes of a header the names may take: the rest of the message (a notice's text, a login's

@@ -77,6 +77,9 @@ interface Theirs {
   receiving: Incoming | null;
 }
 
+/** An offer we sent (by id), or a yes we sent (by the offer's key). */
+type Asked = { offer: string } | { yes: string };
+
 const keyOf = (from: string, id: string) => `${foldName(from)}/${id}`;
 
 /** Transfers in the order of their numbers, which is the order they were typed or offered. */
@@ -85,8 +88,12 @@ const byNumber = (a: { n: number }, b: { n: number }) => a.n - b.n;
 export class FileTransfers {
   private readonly mine = new Map<string, Mine>();
   private readonly theirs = new Map<string, Theirs>();
-  /** Ids of offers sent whose `offered` has not come yet: a file error is about the oldest. */
-  private readonly unconfirmed: string[] = [];
+  /**
+   * What was asked of the server and not answered yet, oldest first: offers sent (their
+   * `offered` to come) and yeses sent (their `accepted` to come). The server answers a connection's
+   * messages in order, so a file error is about the oldest; FILE_BUSY to "you" may answer either.
+   */
+  private readonly asked: Asked[] = [];
   private count = 0;
 
   constructor(private readonly deps: FilesDeps) {
@@ -141,7 +148,7 @@ export class FileTransfers {
       return this.deps.show([this.deps.fmt.notDelivered(`/send ${to} ${path}`, 'not connected')]);
     }
     this.mine.set(id, { n, id, to, path, name, size, sealer, sending: null });
-    this.unconfirmed.push(id);
+    this.asked.push({ offer: id });
   }
 
   // ---- answering ------------------------------------------------------------------------------
@@ -157,7 +164,9 @@ export class FileTransfers {
     );
     t.receiving = incoming;
     incoming.open().then(
-      () => void this.deps.send({ type: 'file_answer', from: ref.from, id: ref.id, accept: true }),
+      () => {
+        if (this.deps.send({ type: 'file_answer', from: ref.from, id: ref.id, accept: true })) this.asked.push({ yes: keyOf(ref.from, ref.id) });
+      },
       (e: Error) => {
         this.theirs.delete(keyOf(ref.from, ref.id));
         this.deps.send({ type: 'file_answer', from: ref.from, id: ref.id, accept: false });
@@ -231,7 +240,7 @@ export class FileTransfers {
         this.mine.get(m.id)?.sending?.ack(m.seq);
         return [];
       case 'error':
-        if (/^FILES?_|^NO_SUCH_USER$/.test(m.code) && this.unconfirmed.length > 0) this.mine.delete(this.unconfirmed.shift()!);
+        if (/^FILES?_|^NO_SUCH_USER$/.test(m.code)) this.refusedAsk();
         return null;
       default:
         return null;
@@ -246,8 +255,7 @@ export class FileTransfers {
     const to = safeLine(mine.to);
     switch (m.event) {
       case 'offered': {
-        const i = this.unconfirmed.indexOf(m.id);
-        if (i >= 0) this.unconfirmed.splice(i, 1);
+        this.answered({ offer: m.id });
         return [fmt.info(`Offered ${what} to ${to}${mine.sealer ? ', end-to-end encrypted' : ''}; waiting for the answer (#${mine.n}; /cancel #${mine.n} to withdraw).`)];
       }
       case 'accepted': {
@@ -281,6 +289,28 @@ export class FileTransfers {
     }
   }
 
+  /** `ask` has its answer (or will never have one). */
+  private answered(ask: Asked): void {
+    const i = this.asked.findIndex((a) => ('offer' in ask ? 'offer' in a && a.offer === ask.offer : 'yes' in a && a.yes === ask.yes));
+    if (i >= 0) this.asked.splice(i, 1);
+  }
+
+  /**
+   * The oldest ask was refused: an offer is forgotten; an offer we said yes to waits again for an
+   * answer (FILE_BUSY: both our places are taken), its part file gone, so Y or /accept works later.
+   */
+  private refusedAsk(): void {
+    const ask = this.asked.shift();
+    if (!ask) return;
+    if ('offer' in ask) {
+      this.mine.delete(ask.offer);
+      return;
+    }
+    const t = this.theirs.get(ask.yes);
+    t?.receiving?.abort();
+    if (t) t.receiving = null;
+  }
+
   private end(mine: Mine): void {
     this.mine.delete(mine.id);
     mine.sending?.close();
@@ -290,6 +320,7 @@ export class FileTransfers {
     const key = keyOf(m.from, m.id);
     const t = this.theirs.get(key);
     if (m.event === 'offer') return this.offered(m);
+    this.answered({ yes: key }); // accepted, or over: either way no refusal can follow
     if (!t) return [];
     const what = `${safeLine(t.ref.name)} from ${safeLine(t.ref.from)}`;
     switch (m.event) {
@@ -360,7 +391,7 @@ export class FileTransfers {
     }
     this.mine.clear();
     this.theirs.clear();
-    this.unconfirmed.length = 0;
+    this.asked.length = 0;
     return lines;
   }
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { NO_PROGRESS } from '../../../client/files/progress.js';
 import { FileTransfers, type FileLimits } from '../../../client/files/transfers.js';
 import { Formatter } from '../../../client/format.js';
-import type { ClientMessage } from '../../../common/protocol.js';
+import type { ClientMessage, ServerMessage } from '../../../common/protocol.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { waitUntil } from '../../support/wait.js';
 
@@ -81,5 +81,40 @@ describe('client/files/transfers: /send and /cancel', () => {
       { type: 'file_cancel', id: idOf('b.txt') },
       { type: 'file_cancel', id: idOf('a.txt') },
     ]);
+  });
+
+  describe('a refusal answers the oldest request: an offer sent, or a yes', () => {
+    const T = Date.UTC(2026, 0, 1, 12);
+    const offerFrom = (from: string, id: string): ServerMessage => ({
+      type: 'transfer', event: 'offer', id, from, to: 'alice', message: `${from} wants to send you a file`, ts: T,
+      size: 3, name: `${id}.txt`, sha256: Buffer.alloc(32).toString('base64'),
+    });
+    const busy: ServerMessage = { type: 'error', code: 'FILE_BUSY', message: 'you already have 2 file transfers under way; try again when one is over' };
+    const answers = () => sent.filter((m): m is ClientMessage<'file_answer'> => m.type === 'file_answer');
+
+    it('a yes refused (both places taken) leaves the offer waiting, to be accepted later', async () => {
+      files.received(offerFrom('bob', 'f1'));
+      const [ref] = files.pending();
+      expect(files.answer(ref!, true)).to.deep.equal([]);
+      await waitUntil(() => answers().length === 1, 'the yes sent');
+      expect(files.pending(), 'being received').to.deep.equal([]);
+      expect(files.received(busy), 'the error goes on to the view').to.equal(null);
+      expect(files.pending().map((r) => r.id), 'waiting again').to.deep.equal(['f1']);
+      files.answer(files.pending()[0]!, true);
+      await waitUntil(() => answers().length === 2, 'the second yes sent');
+      expect(answers().map((a) => a.accept)).to.deep.equal([true, true]);
+    });
+
+    it('an offer sent before the yes is what the refusal answers', async () => {
+      writeFileSync(join(dir, 'c.txt'), 'ccc');
+      files.offer('cem', join(dir, 'c.txt'));
+      await waitUntil(() => sent.some((m) => m.type === 'file_offer'), 'the offer sent');
+      files.received(offerFrom('bob', 'f2'));
+      files.answer(files.pending()[0]!, true);
+      await waitUntil(() => answers().length === 1, 'the yes sent');
+      files.received(busy);
+      expect(texts(files.cancel('cem')), 'the offer to cem is forgotten').to.deep.equal(['! no file transfer cem']);
+      expect(files.pending(), 'the yes still stands').to.deep.equal([]);
+    });
   });
 });

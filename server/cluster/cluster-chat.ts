@@ -34,7 +34,7 @@ import type { ReplicaClock } from './clock.js';
 import type { ClusterEvent } from './events.js';
 import { SharedGate } from './gate.js';
 import { SharedHistory } from './history.js';
-import { LEASE_MS, Leases, RENEW_MS } from './leases.js';
+import { Leases, RENEW_MS } from './leases.js';
 import { SharedMailbox } from './mailbox.js';
 import { connect, persists, redisTime, type Redis } from './redis.js';
 import { freshCreds, Replica } from './replica.js';
@@ -80,14 +80,6 @@ export class ClusterChat implements Chat<Reach> {
   private readonly ending = new WeakSet<Session<Reach>>();
   private stopped = false;
   private stopTimers: (() => void)[] = [];
-  /**
-   * When the lease renewal still unanswered was sent (monotonic ms), or null. A Redis that hangs
-   * (a stopped process, a stalled disk) drops no connection, so no error says it is away: a
-   * renewal unanswered for a whole lease does.
-   */
-  private renewing: number | null = null;
-  /** A judgement of the leases is under way: another would only queue behind it. */
-  private judging = false;
 
   constructor(
     private readonly room: Room<Reach>,
@@ -323,16 +315,7 @@ export class ClusterChat implements Chat<Reach> {
 
   /** Reports the server lives whose lease is gone. */
   private async judgeLeases(): Promise<void> {
-    if (!this.events?.connected || this.stopped || this.judging) return;
-    this.judging = true;
-    try {
-      await this.judge();
-    } finally {
-      this.judging = false;
-    }
-  }
-
-  private async judge(): Promise<void> {
+    if (!this.events?.connected || this.stopped) return;
     const lives = new Set(this.replica.nodes.keys());
     for (const s of this.room.all()) {
       const home = this.replica.placement(s)?.home;
@@ -348,25 +331,10 @@ export class ClusterChat implements Chat<Reach> {
     }
   }
 
-  /**
-   * Renews this life's lease, one renewal at a time. One unanswered for LEASE_MS means Redis hangs:
-   * chat pauses as when the connection drops, and resumes when the renewal is answered.
-   */
+  /** Renews this life's lease; a renewal left unanswered pauses chat, one answered resumes it. */
   private async renew(): Promise<void> {
-    const now = this.clock.monotonic();
-    if (this.renewing !== null) {
-      const waited = now - this.renewing;
-      if (waited >= (this.options.leaseMs ?? LEASE_MS)) this.redisAway(`no answer for ${Math.round(waited / 1000)} s`);
-      return;
-    }
-    if (!this.events?.connected) return;
-    this.renewing = now;
-    const answered = await this.leases.renew(this.incarnation, this.options.node).then(
-      () => true,
-      () => false,
-    );
-    this.renewing = null;
-    if (answered) this.redisBack();
+    const hung = (ms: number) => this.redisAway(`no answer for ${Math.round(ms / 1000)} s`);
+    if (await this.leases.renewOnce(this.incarnation, this.options.node, this.events?.connected === true, hung)) this.redisBack();
   }
 
   // ---- the log -------------------------------------------------------------------------------

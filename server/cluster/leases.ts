@@ -17,6 +17,14 @@ export class Leases {
   private upSince: number | null;
   /** Lives already reported gone (waiting for the log to say so). */
   private readonly reported = new Set<string>();
+  /**
+   * When the renewal still unanswered was sent (ms), or null. A Redis that hangs (a stopped
+   * process, a stalled disk) drops no connection, so no error says it is away: a renewal
+   * unanswered for a whole lease does (see renewOnce).
+   */
+  private renewing: number | null = null;
+  /** A judgement is under way: another would only queue behind it on a slow Redis. */
+  private judging = false;
 
   constructor(
     private readonly redis: Redis,
@@ -29,6 +37,29 @@ export class Leases {
   /** Renews this life's lease. */
   renew(incarnation: string, node: string): Promise<void> {
     return this.redis.set(KEYS.lease(incarnation), node, { expiration: { type: 'PX', value: this.leaseMs } }).then(() => undefined);
+  }
+
+  /**
+   * Renews this life's lease, one renewal at a time (a new one only when `send` and none is out):
+   * true once answered. While one is out, `hung` is told how long it has waited once that is a
+   * whole lease: past it, the lease has run out in Redis anyway.
+   */
+  async renewOnce(incarnation: string, node: string, send: boolean, hung: (waitedMs: number) => void): Promise<boolean> {
+    const now = this.now();
+    if (this.renewing !== null) {
+      if (now - this.renewing >= this.leaseMs) hung(now - this.renewing);
+      return false;
+    }
+    if (!send) return false;
+    this.renewing = now;
+    try {
+      await this.renew(incarnation, node);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      this.renewing = null;
+    }
   }
 
   /** Gives the lease up (a clean stop). */
@@ -46,14 +77,18 @@ export class Leases {
 
   /** The lives among `lives` whose lease is gone, each reported once; none while it is too early to tell. */
   async ended(lives: Iterable<string>): Promise<string[]> {
-    if (this.upSince === null || this.now() - this.upSince < this.leaseMs) return [];
+    if (this.judging || this.upSince === null || this.now() - this.upSince < this.leaseMs) return [];
     const list = [...lives].filter((l) => !this.reported.has(l));
     if (list.length === 0) return [];
-    const held = await this.redis.mGet(list.map((l) => KEYS.lease(l)));
-    // Reported by a judgement that overlapped this one (a slow Redis answers several at once).
-    const gone = list.filter((l, i) => held[i] === null && !this.reported.has(l));
-    for (const l of gone) this.reported.add(l);
-    return gone;
+    this.judging = true;
+    try {
+      const held = await this.redis.mGet(list.map((l) => KEYS.lease(l)));
+      const gone = list.filter((_, i) => held[i] === null);
+      for (const l of gone) this.reported.add(l);
+      return gone;
+    } finally {
+      this.judging = false;
+    }
   }
 
   /** The log said `incarnation` is gone (or it could not be told: try again). */

@@ -85,7 +85,7 @@ interface Bucket {
 }
 
 const FAILED: Record<TransferFailure, (t: { from: string; to: string }) => string> = {
-  lost: ({ from, to }) => `the connection of ${from} or ${to} was lost`,
+  lost: ({ from }) => `${from}'s connection was lost`,
   oversent: ({ from }) => `${from} sent more than the size offered (cut off)`,
   rate: ({ from }) => `${from} sent faster than this server allows (cut off)`,
   window: ({ from }) => `${from} sent more than the window allows before acknowledgements (cut off)`,
@@ -240,9 +240,9 @@ export class Transfers<E extends Endpoint = Endpoint> {
     this.finish(t, 'cancelled', t.from === me ? { from: mine, to: theirs } : { from: theirs, to: mine }, { by: me.name });
   }
 
-  /** `user` lost their connection, or their session ended: their transfers fail. */
+  /** `user` lost their connection, or their session ended: their transfers fail, saying whose it was. */
   gone(user: string): void {
-    for (const t of [...(this.byUser.get(user) ?? [])]) this.fail(t, 'lost');
+    for (const t of [...(this.byUser.get(user) ?? [])]) this.fail(t, 'lost', t.from.key === user ? t.from : t.to);
   }
 
   /**

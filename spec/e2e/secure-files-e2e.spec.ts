@@ -338,7 +338,7 @@ describe('encrypted private chats and files between two clients (real server, re
       bob.type('y');
       await eventually(() => bob.ui.bars.some((b) => /^update \S+ \d+$/.test(b)), WAIT_MS, 'some chunks received');
       alice.kill();
-      await bob.ui.waitFor(/the file half\.bin from alice did not come: .*the connection of alice or bob was lost.*; nothing was kept/);
+      await bob.ui.waitFor(/the file half\.bin from alice did not come: .*alice's connection was lost.*; nothing was kept/);
       await eventually(() => readdirSync(bob.downloads).length === 0, WAIT_MS, 'the partial file removed');
       expect(srv.logs.join('\n')).to.match(/File transfer \S+ from alice to bob failed after \d+ of 2097152 bytes: lost/);
     });

@@ -261,7 +261,16 @@ describe('server/chat/transfers (recording outbox, fake clock)', () => {
     chunk(alice, 0, 10 * KB);
     room.lost('alice', alice.at!, 'connection reset');
     expect(events('bob').at(-1)).to.equal('failed (lost)');
-    expect(transfers('bob').at(-1)!.message).to.equal('The file transfer from alice to bob failed: the connection of alice or bob was lost');
+    expect(transfers('bob').at(-1)!.message).to.equal("The file transfer from alice to bob failed: alice's connection was lost");
+  });
+
+  it('names the receiver when it is the receiver who is gone', () => {
+    const alice = login('alice');
+    const bob = login('bob');
+    offer(alice, 'bob', 100 * KB);
+    files.answer(bob, { type: 'file_answer', from: 'alice', id: 'f1', accept: true });
+    room.lost('bob', bob.at!, 'connection reset');
+    expect(transfers('alice').at(-1)!.message).to.equal("The file transfer from alice to bob failed: bob's connection was lost");
     expect(files.size).to.equal(0);
   });
 

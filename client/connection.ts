@@ -5,6 +5,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import { hostPort } from '../common/address.js';
 import { FrameDecoder, encodeMessage, validate } from '../common/codec.js';
 import { ChatError } from '../common/errors.js';
 import { SERVER_MESSAGES, type ClientMessage, type ServerMessage } from '../common/protocol.js';
@@ -172,10 +173,7 @@ export async function connect(ep: Endpoint): Promise<Link> {
   return link;
 }
 
-/** `host:port`, an IPv6 address in brackets (`[::1]:5555`): its own colons would run into the port's. */
-function where(ep: Endpoint): string {
-  return net.isIPv6(ep.host) ? `[${ep.host}]:${ep.port}` : `${ep.host}:${ep.port}`;
-}
+const where = (ep: Endpoint): string => hostPort(ep.host, ep.port);
 
 function openSocket(ep: Endpoint): Promise<net.Socket> {
   return new Promise((resolve, reject) => {

@@ -6,6 +6,7 @@
  */
 import { resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
+import { hostPort } from '../common/address.js';
 import { systemClock, type Cancel, type Clock } from '../common/clock.js';
 import type { ClientMessage } from '../common/protocol.js';
 import { LocalChat, type Chat } from './chat/chat.js';
@@ -200,14 +201,14 @@ export class ChatServer {
    */
   urls(port: number, udpPort: number): string {
     const { host, tlsCert } = this.config;
-    return `${tlsCert ? 'tls' : 'tcp'}://${host}:${port} and udp://${host}:${udpPort}`;
+    return `${tlsCert ? 'tls' : 'tcp'}://${hostPort(host, port)} and udp://${hostPort(host, udpPort)}`;
   }
 
   /** "irc://host:6667 and ircs://host:6697", for the log and the console's first lines. */
   ircUrls(): string {
     const { host } = this.config;
     const { plain, tls } = this.ircPorts;
-    return [plain !== undefined ? `irc://${host}:${plain}` : '', tls !== undefined ? `ircs://${host}:${tls}` : ''].filter(Boolean).join(' and ');
+    return [plain !== undefined ? `irc://${hostPort(host, plain)}` : '', tls !== undefined ? `ircs://${hostPort(host, tls)}` : ''].filter(Boolean).join(' and ');
   }
 
   private async closeIrc(): Promise<void> {

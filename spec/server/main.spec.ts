@@ -250,6 +250,11 @@ describe('chat-server binary', function () {
     expect(await p.exitCode()).to.equal(0);
   });
 
+  it('brackets an IPv6 address in the ready line, so its colons do not run into the port', async () => {
+    const p = serve('--host', '::1');
+    await p.line(/^Server listening on tcp:\/\/\[::1\]:\d+ and udp:\/\/\[::1\]:\d+$/);
+  });
+
   it('says tls:// in the ready line and in the log when it serves TLS', async () => {
     const fixtures = fileURLToPath(new URL('../../../spec/fixtures/', import.meta.url));
     const p = serve('--tls-cert', `${fixtures}test-cert.pem`, '--tls-key', `${fixtures}test-key.pem`);

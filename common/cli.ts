@@ -25,13 +25,24 @@ export function commandLine(argv: string[], name: string, usage: string): Argv {
     .help()
     .alias('help', 'h')
     .fail((msg, err) => {
-      throw new UsageError(msg || err?.message || 'invalid arguments');
+      throw new UsageError(unknownAsTyped(argv, msg || err?.message || 'invalid arguments'));
     })
     .check((parsed) => {
       const problem = valueProblem(argv, parsed);
       if (problem) throw new UsageError(problem);
       return true;
     });
+}
+
+/**
+ * yargs names an unknown `--no-bell` as "bell" (it reads it as bell: false): name it as typed, so
+ * nobody is told that an option they never typed is unknown.
+ */
+export function unknownAsTyped(argv: readonly string[], message: string): string {
+  const m = /^(Unknown arguments?: )(.*)$/.exec(message);
+  if (!m) return message;
+  const typed = (name: string) => (!argv.includes(`--${name}`) && argv.some((a) => a === `--no-${name}` || a.startsWith(`--no-${name}=`)) ? `no-${name}` : name);
+  return `${m[1]}${m[2]!.split(', ').map(typed).join(', ')}`;
 }
 
 /**

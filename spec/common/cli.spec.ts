@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UsageError, commandLine, optionalWholeNumber, valueProblem, versionLine, wholeNumber } from '../../common/cli.js';
+import { UsageError, commandLine, optionalWholeNumber, unknownAsTyped, valueProblem, versionLine, wholeNumber } from '../../common/cli.js';
 
 const built = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 const VERSION = (JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
@@ -48,6 +48,13 @@ describe('command-line conventions (common/cli)', () => {
       .parseSync();
     expect(a.name).to.equal('b');
     expect(a.n).to.equal(2);
+  });
+
+  it('names an unknown negated flag as typed (--no-bell), not as yargs reads it (bell)', () => {
+    expect(() => commandLine(['--no-bell'], 'x', '$0').parseSync()).to.throw(UsageError, /^Unknown argument: no-bell$/);
+    expect(unknownAsTyped(['--no-bell', '--usr'], 'Unknown arguments: bell, usr')).to.equal('Unknown arguments: no-bell, usr');
+    expect(unknownAsTyped(['--bell'], 'Unknown argument: bell')).to.equal('Unknown argument: bell');
+    expect(unknownAsTyped([], 'Not enough arguments')).to.equal('Not enough arguments');
   });
 
   it('refuses unknown options as a UsageError', () => {

@@ -80,6 +80,10 @@ export function createMetrics(server: ChatServer, options: { processMetrics?: bo
     return byResult;
   });
   counted('tinychat_private_requests_total', 'Private-chat requests by outcome', 'outcome', () => ({ ...room.privates.outcomes }) satisfies Record<PmOutcome, number>);
+  counted('tinychat_file_transfers_total', 'File transfers by outcome: each offered, then done, refused, cancelled, expired or failed', 'outcome', () => ({
+    ...server.files.outcomes,
+  }));
+  counted('tinychat_file_bytes_relayed_total', 'File bytes relayed between users (never kept)', null, () => server.files.relayed);
   counted('tinychat_mutes_total', 'Users muted, for flooding or by the operator', null, () => room.limits.mutes);
   new Gauge({
     name: 'tinychat_hash_queue_depth',

@@ -100,6 +100,8 @@ export class Transfers<E extends Endpoint = Endpoint> {
   private readonly byUser = new Map<string, Set<Transfer<E>>>();
   private readonly buckets = new Map<string, Bucket>();
   readonly window: number;
+  /** File bytes relayed, all transfers together (for /metrics). */
+  relayed = 0;
   readonly outcomes: Record<'offered' | 'done' | 'refused' | 'cancelled' | 'expired' | 'failed', number> = {
     offered: 0,
     done: 0,
@@ -197,6 +199,7 @@ export class Transfers<E extends Endpoint = Endpoint> {
     if (t.unacked.length > 0 && full) return this.fail(t, 'window');
     if (!this.spend(me.key, bytes)) return this.fail(t, 'rate');
     this.out.toUser(t.to.key, { type: 'file_chunk', id: t.id, from: me.name, seq: msg.seq, data: msg.data, ...(sealed ? { sealed } : {}) });
+    this.relayed += bytes;
     t.nextSeq++;
     t.bytes += bytes;
     t.unacked.push([msg.seq, bytes]);

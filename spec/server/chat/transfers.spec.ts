@@ -163,6 +163,8 @@ describe('server/chat/transfers (recording outbox, fake clock)', () => {
     expect(events('alice')).to.deep.equal(['offered', 'accepted', 'done']);
     expect(events('bob')).to.deep.equal(['offer', 'accepted', 'done']);
     expect(files.size).to.equal(0);
+    expect(files.relayed, 'counted for /metrics').to.equal(100 * KB);
+    expect(files.outcomes).to.include({ offered: 1, done: 1 });
     expect(logs.at(-1)).to.match(/^INFO File transfer alice\/f1 from alice to bob completed \(102400 bytes in 0\.3 s\)$/);
     expect(logs.join('\n')).to.not.include('report.pdf');
   });

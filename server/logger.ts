@@ -197,12 +197,12 @@ export function createLogger(file: string, options: LoggerOptions = {}): Logger 
     let logger = made.get(category);
     if (logger) return logger;
     const log = log4js.getLogger(category);
+    // From the levels this logger was made with, once: asking log4js (isDebugEnabled) looks the
+    // category up and builds its own debug strings, and this is asked for every frame and datagram.
+    const debugging = (levels[category] ?? levels.default) === 'debug';
     logger = {
       debug: (m) => log.debug(m),
-      // Read at each use: log4js's configuration is the process's, set by the last createLogger.
-      get debugging() {
-        return log.isDebugEnabled();
-      },
+      debugging,
       info: (m) => log.info(m),
       warn: (m) => log.warn(m),
       error: (m) => log.error(m),

@@ -154,7 +154,7 @@ export class ClusterChat implements Chat<Reach> {
     await this.post({ t: 'hello', node });
     events.follow();
     this.stopTimers.push(this.clock.every(RENEW_MS, () => void this.renew()));
-    this.log.info(`Cluster: joined as ${node} on ${redact(url)} (${this.room.count} users online in the cluster, ${this.replica.nodes.size} other servers)`);
+    this.log.info(`Cluster: joined as ${node} on ${redactUrl(url)} (${this.room.count} users online in the cluster, ${this.replica.nodes.size} other servers)`);
   }
 
   /** The name of the server `s` is connected to, when it is not this one. */
@@ -170,7 +170,7 @@ export class ClusterChat implements Chat<Reach> {
 
   /** For the readiness probe: null while Redis answers and the log is followed; else why not. */
   async ready(): Promise<string | null> {
-    if (!this.events?.connected) return `unreachable at ${redact(this.options.url)}`;
+    if (!this.events?.connected) return `unreachable at ${redactUrl(this.options.url)}`;
     await this.cmd.ping();
     return null;
   }
@@ -373,7 +373,7 @@ export class ClusterChat implements Chat<Reach> {
     if (!events?.connected || this.stopped) return;
     events.connected = false;
     this.leases?.down();
-    this.log.warn(`Cluster: lost Redis at ${redact(this.options.url)} (${why}); reconnecting; users here stay connected`);
+    this.log.warn(`Cluster: lost Redis at ${redactUrl(this.options.url)} (${why}); reconnecting; users here stay connected`);
     this.tellLocal('paused', NOTICES.paused());
   }
 
@@ -383,7 +383,7 @@ export class ClusterChat implements Chat<Reach> {
     if (!events || events.connected || this.stopped || !this.leases) return;
     events.connected = true;
     this.leases.up();
-    this.log.info(`Cluster: Redis at ${redact(this.options.url)} is back; chat resumed`);
+    this.log.info(`Cluster: Redis at ${redactUrl(this.options.url)} is back; chat resumed`);
     void this.renew();
     this.tellLocal('resumed', NOTICES.resumed());
   }
@@ -425,5 +425,3 @@ function flags(f: Record<string, boolean>): Record<string, true> {
   return out;
 }
 
-/** A Redis URL without its password, for the log (the one rule of --print-config too). */
-export const redact = redactUrl;

@@ -4,10 +4,11 @@
  * (users.json and its journal) and the files are left as they were. An account already in Redis
  * is left as it is; servers already running learn the new ones through the log.
  */
+import { redactUrl } from '../../common/redact.js';
 import { LockError } from '../store/lock.js';
 import { journalOf, readUsersFile, type UsersFileContents } from '../store/user-file.js';
 import { importAccounts } from './accounts.js';
-import { ClusterError, redact } from './cluster-chat.js';
+import { ClusterError } from './cluster-chat.js';
 import { encodeEvent, FIELD } from './events.js';
 import { connect, KEYS } from './redis.js';
 
@@ -15,7 +16,7 @@ import { connect, KEYS } from './redis.js';
 export async function importUsers(url: string, path: string): Promise<string> {
   const file = readForImport(path);
   const redis = await connect(url).catch((e: Error) => {
-    throw new ClusterError(`cannot reach Redis at ${redact(url)}: ${e.message || 'connection refused'}`);
+    throw new ClusterError(`cannot reach Redis at ${redactUrl(url)}: ${e.message || 'connection refused'}`);
   });
   try {
     const { added, skipped } = await importAccounts(redis, file.accounts);
@@ -23,7 +24,7 @@ export async function importUsers(url: string, path: string): Promise<string> {
       await redis.xAdd(KEYS.events, '*', { [FIELD]: encodeEvent({ t: 'account', name: a.name, hash: a.hash, created: a.created, o: 'import' }) });
     }
     const were = skipped === 1 ? 'was' : 'were';
-    return `Imported ${added.length} account${added.length === 1 ? '' : 's'} from ${path} into Redis at ${redact(url)}; ${skipped} ${were} there already and left as ${skipped === 1 ? 'it was' : 'they were'} (${whatWasRead(path, file)})`;
+    return `Imported ${added.length} account${added.length === 1 ? '' : 's'} from ${path} into Redis at ${redactUrl(url)}; ${skipped} ${were} there already and left as ${skipped === 1 ? 'it was' : 'they were'} (${whatWasRead(path, file)})`;
   } finally {
     await redis.quit().catch(() => {});
   }

@@ -335,7 +335,8 @@ describe('chat-server binary', function () {
       expect(await p.exitCode(), p.err.join('\n')).to.equal(0);
       return JSON.parse(p.out.join('\n')) as Record<string, unknown>;
     };
-    expect(await show({})).to.deep.include({ 'max-body': 1000, 'allow-guests': true, 'pm-timeout': 7, port: 5555 });
+    // The log file rotates by default (50 MiB, 5 kept), so a flood cannot fill the disk.
+    expect(await show({})).to.deep.include({ 'max-body': 1000, 'allow-guests': true, 'pm-timeout': 7, port: 5555, 'log-max-size': '50M', 'log-backups': 5 });
     expect(await show({ TINYCHAT_MAX_BODY: '2000', TINYCHAT_ALLOW_GUESTS: 'false' })).to.deep.include({ 'max-body': 2000, 'allow-guests': false, 'pm-timeout': 7 });
     expect(await show({ TINYCHAT_MAX_BODY: '2000' }, '--max-body', '3000')).to.deep.include({ 'max-body': 3000, 'allow-guests': true });
     expect(readdirSync(dir), '--print-config starts nothing').to.deep.equal(['tinychat.json']);

@@ -11,8 +11,6 @@
 
 /** One bulk reply: each call sends its next batch; false once there is nothing left to send. */
 export interface Job {
-  /** What it is, so that a second one of a kind is not queued behind the first (see has()). */
-  readonly kind: string;
   step(): boolean;
   /** The connection was lost before the job finished. */
   stopped?(): void;
@@ -37,11 +35,6 @@ export class Pacer {
     const mine = [job];
     this.queues.set(user, mine);
     this.next(user, mine);
-  }
-
-  /** Whether a job of `kind` is queued or running for `user`. */
-  has(user: string, kind: string): boolean {
-    return this.queues.get(user)?.some((j) => j.kind === kind) ?? false;
   }
 
   /** One batch of the running job; then, if anything is left, waits for the transport. */

@@ -5,6 +5,7 @@
  */
 import { chatError } from '../../common/errors.js';
 import type { ServerMessage } from '../../common/protocol.js';
+import { fileWindow } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { History, HistoryLine, Kept, Mailbox } from './history.js';
 import { NOTICES } from './notices.js';
@@ -15,16 +16,18 @@ import { Pacer, type Job } from './pacer.js';
 export const PAGE_MAX = 200;
 /** At most this many missed lines replayed at a login that says what it saw last. */
 export const CATCH_UP_MAX = 1000;
-/** At most this many characters of text in one batch of a bulk reply, or one /history page. */
+/** At most this many bytes of text in one batch of a bulk reply, or one /history page. */
 export const BATCH_TEXT_MAX = 256 * 1024;
+/** At most this many messages in one batch, whatever their size. */
+const BATCH_LINES = 256;
 
 /**
- * Characters of text per batch for a server whose --max-output is `maxOutput`: a quarter of it
- * (as a file transfer's window), so a batch waiting unread, with live chat beside it, never makes
- * its reader look slow.
+ * Bytes of text per batch for a server whose --max-output is `maxOutput`: a quarter of it, the
+ * rule of a file transfer's window (fileWindow), so a batch waiting unread, with live chat
+ * beside it, never makes its reader look slow.
  */
 export function batchText(maxOutput: number): number {
-  return Math.max(1024, Math.min(BATCH_TEXT_MAX, Math.floor(maxOutput / 4)));
+  return Math.min(BATCH_TEXT_MAX, fileWindow(maxOutput));
 }
 
 /**
@@ -37,15 +40,16 @@ export function senderShare(offlineMax: number): number {
 
 /**
  * The first lines of `lines` (or, `fromEnd`, the last) whose texts add up to at most `max`
- * characters; always at least one, so a line longer than a batch still goes, alone.
+ * bytes of UTF-8, as --max-output counts them; always at least one, so a line longer than a batch
+ * still goes, alone.
  */
 export function fitText<T extends { text: string }>(lines: readonly T[], max: number, fromEnd = false): T[] {
   let size = 0;
   let n = 0;
   while (n < lines.length) {
-    const line = lines[fromEnd ? lines.length - 1 - n : n]!;
-    if (n > 0 && size + line.text.length > max) break;
-    size += line.text.length;
+    const bytes = Buffer.byteLength(lines[fromEnd ? lines.length - 1 - n : n]!.text);
+    if (n > 0 && size + bytes > max) break;
+    size += bytes;
     n++;
   }
   return fromEnd ? lines.slice(lines.length - n) : lines.slice(0, n);
@@ -112,10 +116,9 @@ export class Recall {
   private replayJob(user: string, lines: HistoryLine[], live: string): Job {
     let at = 0;
     return {
-      kind: 'replay',
       step: () => {
         if (at === lines.length) return false;
-        const batch = fitText(lines.slice(at, at + 256), this.config.batchText);
+        const batch = this.nextBatch(lines, at);
         at += batch.length;
         this.replay(user, batch);
         if (at === lines.length) this.notice(user, 'live', live);
@@ -142,7 +145,6 @@ export class Recall {
     /** The last id of the batch handed over before this step, if not yet marked taken. */
     let handed: number | null = null;
     return {
-      kind: 'offline',
       step: () => {
         if (waiting === null) {
           this.deliveryQueued.delete(user);
@@ -155,7 +157,7 @@ export class Recall {
           if (at > 0) this.log.info(`Offline messages: ${at} delivered to ${name}`);
           return false;
         }
-        const batch = fitText(waiting.slice(at, at + 256), this.config.batchText);
+        const batch = this.nextBatch(waiting, at);
         at += batch.length;
         handed = batch.at(-1)!.id;
         for (const m of batch) this.out.toUser(user, offlineMsg(m));
@@ -166,6 +168,11 @@ export class Recall {
         if (waiting && at > 0) this.log.info(`Offline messages: connection of ${name} lost after ${at} of ${waiting.length}; the rest wait for the next login`);
       },
     };
+  }
+
+  /** The batch of `list` from `at`: at most BATCH_LINES messages and a batch's bytes. */
+  private nextBatch<T extends { text: string }>(list: readonly T[], at: number): T[] {
+    return fitText(list.slice(at, at + BATCH_LINES), this.config.batchText);
   }
 
   /** /history: up to `count` lines older than `before` (default: from the newest), to `user`. */

@@ -129,9 +129,17 @@ export function numeric(peer: IrcPeer, code: string, ...params: string[]): strin
   return ircLine(SERVER, code, peer.nick, ...params);
 }
 
-/** A NOTICE from the service to `peer`, one per line of `text`. */
+/** A NOTICE from the service to `peer`, one per line of `text` (it may quote chat text: capped). */
 export function fromService(peer: IrcPeer, text: string): string[] {
   return says(SERVICE_MASK, 'NOTICE', peer.nick, text);
+}
+
+/**
+ * The operator's own words (the MOTD, a wall), every line: bounded where they are made (1,024
+ * characters, MAX_OPERATOR_TEXT), and what the operator wrote must not be cut like a flood.
+ */
+function fromOperator(peer: IrcPeer, text: string): string[] {
+  return textLines(SERVICE_MASK, 'NOTICE', peer.nick, text).lines;
 }
 
 /** A NOTICE from the server itself (protocol matters, not the chat). */
@@ -194,7 +202,7 @@ function notice(msg: ServerMessage<'notice'>, peer: IrcPeer, channel: string): s
     case 'offline':
       return who ? [ircLine(userMask(who), 'QUIT', msg.message)] : [];
     case 'presence':
-      return peer.joined ? says(SERVER, 'NOTICE', channel, msg.message) : [];
+      return peer.joined ? textLines(SERVER, 'NOTICE', channel, msg.message).lines : [];
     case 'pm_invite':
       if (!who) break;
       return fromService(peer, `${who} wants a private chat with you. Answer /msg tinychat accept ${who} or /msg tinychat reject ${who}`);
@@ -208,6 +216,9 @@ function notice(msg: ServerMessage<'notice'>, peer: IrcPeer, channel: string): s
       return [numeric(peer, '305', 'You are no longer marked as being away')];
     // The sentences around the history name the native /history (and only these: a wall or a
     // quoted line may say "/history" and mean something else).
+    case 'motd':
+    case 'wall':
+      return fromOperator(peer, msg.message);
     case 'live':
     case 'history':
       return fromService(peer, msg.message.replace(/\/history\b/g, '/msg tinychat history'));

@@ -108,6 +108,17 @@ describe('IRC render: a message of many lines', () => {
     expect(lines.at(-1)).to.equal(`@time=2026-01-02T00:00:00.000Z :tinychat NOTICE #tinychat :${note('5 more lines')}`);
   });
 
+  it("shows the operator's own words whole: a message of the day of 20 lines, a presence summary past 15 lines' bytes", () => {
+    const motd = Array.from({ length: 20 }, (_, i) => `rule ${i + 1}`).join('\n');
+    const lines = render(notice({ event: 'motd', message: motd }), loggedIn('alice'), CH);
+    expect(lines).to.have.length(20);
+    expect(lines.at(-1)).to.equal(':tinychat!service@tinychat NOTICE alice :rule 20');
+    const names = Array.from({ length: 1000 }, (_, i) => `user${i}`).join(', ');
+    const summary = render(notice({ event: 'presence', message: `${names} joined; 1000 online` }), loggedIn('alice'), CH);
+    expect(summary.length).to.be.greaterThan(IRC_LINES_MAX + 1);
+    expect(summary.join('\n')).to.include('1000 online').and.to.not.include('not shown');
+  });
+
   it('cuts a notice that quotes chat text the same way', () => {
     const lines = render(notice({ event: 'pm_undelivered', user: 'bob', message: `These private lines did not reach bob: "${'a\n'.repeat(100)}"` }), loggedIn('alice'), CH);
     expect(lines).to.have.length(IRC_LINES_MAX + 1);

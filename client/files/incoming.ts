@@ -96,6 +96,8 @@ export class Incoming {
     } catch (e) {
       throw new Error(`cannot write in ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
+    // Aborted while the folder was tidied or the file made: discard() ran before there was a file.
+    if (this.over) return this.discard();
     const handle = this.handle;
     this.stopTouching = this.deps.clock.every(PART_TOUCH_MS, () => {
       const now = new Date(this.deps.clock.now());

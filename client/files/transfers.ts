@@ -16,7 +16,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { canonicalBase64 } from '../../common/codec.js';
-import { ERRORS } from '../../common/errors.js';
+import { ERRORS, type ErrorCode } from '../../common/errors.js';
 import type { Clock } from '../../common/clock.js';
 import { foldName } from '../../common/names.js';
 import { SEAL_OVERHEAD, type ClientMessage, type ServerMessage } from '../../common/protocol.js';
@@ -79,6 +79,20 @@ interface Theirs {
 
 /** An offer we sent (by id), or a yes we sent (by the offer's key). */
 type Asked = { offer: string } | { yes: string };
+
+/** Errors that refuse a file offer or a yes, and which of the two each can refuse. */
+const REFUSES: Partial<Record<ErrorCode, readonly ('offer' | 'yes')[]>> = {
+  NO_SUCH_USER: ['offer'],
+  FILE_SELF: ['offer'],
+  FILES_UNSUPPORTED: ['offer'],
+  FILE_ELSEWHERE: ['offer'],
+  FILE_BAD_OFFER: ['offer'],
+  FILE_TOO_BIG: ['offer'],
+  FILE_ID_TAKEN: ['offer'],
+  FILE_OFFER_PENDING: ['offer'],
+  FILE_OFFERS_FULL: ['offer'],
+  FILE_BUSY: ['offer', 'yes'],
+};
 
 const keyOf = (from: string, id: string) => `${foldName(from)}/${id}`;
 
@@ -165,6 +179,8 @@ export class FileTransfers {
     t.receiving = incoming;
     incoming.open().then(
       () => {
+        // Gone meanwhile (cancelled, expired, the connection lost): no yes to send.
+        if (this.theirs.get(keyOf(ref.from, ref.id))?.receiving !== incoming) return;
         if (this.deps.send({ type: 'file_answer', from: ref.from, id: ref.id, accept: true })) this.asked.push({ yes: keyOf(ref.from, ref.id) });
       },
       (e: Error) => {
@@ -240,7 +256,7 @@ export class FileTransfers {
         this.mine.get(m.id)?.sending?.ack(m.seq);
         return [];
       case 'error':
-        if (/^FILES?_|^NO_SUCH_USER$/.test(m.code)) this.refusedAsk();
+        this.refusedAsk(m.code as ErrorCode);
         return null;
       default:
         return null;
@@ -299,9 +315,11 @@ export class FileTransfers {
    * The oldest ask was refused: an offer is forgotten; an offer we said yes to waits again for an
    * answer (FILE_BUSY: both our places are taken), its part file gone, so Y or /accept works later.
    */
-  private refusedAsk(): void {
-    const ask = this.asked.shift();
-    if (!ask) return;
+  private refusedAsk(code: ErrorCode): void {
+    const ask = this.asked[0];
+    // Only an error that can answer the oldest ask: FILE_NO_SUCH, say, may answer a /cancel.
+    if (!ask || !(REFUSES[code] ?? []).includes('offer' in ask ? 'offer' : 'yes')) return;
+    this.asked.shift();
     if ('offer' in ask) {
       this.mine.delete(ask.offer);
       return;

@@ -23,6 +23,11 @@ export class FakeClock implements Clock {
     return this.t;
   }
 
+  /** Timers set and neither fired nor cancelled: what a finished piece of work must not leave. */
+  pending(): number {
+    return this.timers.filter((e) => !e.cancelled).length;
+  }
+
   /** Moves with `now` under `advance`, from its own start; `stepWall` does not move it. */
   monotonic(): number {
     return this.t - this.start;

@@ -57,4 +57,18 @@ describe('client/files/incoming: temporary files', () => {
     await incoming.settled();
     expect(readdirSync(dir)).to.deep.equal([]);
   });
+
+  it('leaves no temporary file, and touches none, when aborted while the file was being made', async () => {
+    const clock = new FakeClock(Date.now());
+    const incoming = new Incoming(
+      { from: 'alice', id: 'gone', size: 10, sha256: createHash('sha256').update('0123456789').digest(), name: 'n.txt', dir, opener: null },
+      { clock, send: () => true, progress: NO_PROGRESS, finished: () => {} },
+    );
+    const opening = incoming.open();
+    incoming.abort(); // a /cancel, or the connection lost, before the file exists
+    await opening;
+    await incoming.settled();
+    expect(readdirSync(dir)).to.deep.equal([]);
+    expect(clock.pending(), 'no touch timer left').to.equal(0);
+  });
 });

@@ -105,6 +105,14 @@ describe('client/files/transfers: /send and /cancel', () => {
       expect(answers().map((a) => a.accept)).to.deep.equal([true, true]);
     });
 
+    it('an error that cannot answer an offer or a yes (FILE_NO_SUCH, to a /cancel) leaves both', async () => {
+      writeFileSync(join(dir, 'c.txt'), 'ccc');
+      files.offer('cem', join(dir, 'c.txt'));
+      await waitUntil(() => sent.some((m) => m.type === 'file_offer'), 'the offer sent');
+      files.received({ type: 'error', code: 'FILE_NO_SUCH', message: 'no file transfer x1' });
+      expect(texts(files.cancel('cem')), 'the offer to cem still stands').to.deep.equal(['Cancelled sending c.txt to cem.']);
+    });
+
     it('an offer sent before the yes is what the refusal answers', async () => {
       writeFileSync(join(dir, 'c.txt'), 'ccc');
       files.offer('cem', join(dir, 'c.txt'));

@@ -152,8 +152,6 @@ export class BenchClient extends LoadClient {
   readonly echoes = true;
   /** login_ok, once logged in: carries the heartbeat session, secret and UDP port. */
   me: LoginOk | null = null;
-  /** The heartbeat MAC key from login_ok, in its base64 (see heartbeats.ts). */
-  secret: string | null = null;
   private readonly decoder = new FrameDecoder(1 << 20, parseHeader);
 
   say(text: string): void {
@@ -191,7 +189,6 @@ export class BenchClient extends LoadClient {
         return this.line(msg.text, now);
       case 'login_ok':
         this.me = msg;
-        this.secret = msg.secret ?? null;
         return this.settle?.(null);
       case 'error':
         if (this.settle) return this.settle(msg.code);

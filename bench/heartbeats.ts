@@ -45,8 +45,8 @@ export class HeartbeatPump {
   /** Starts beating for a client that has just logged in (if the server asked for heartbeats). */
   add(client: BenchClient): void {
     const me = client.me;
-    if (!this.thread || me?.udpPort === undefined || me.session === undefined || client.secret === null) return;
-    const beat: Beat = { session: me.session, secret: client.secret, udpPort: me.udpPort };
+    if (!this.thread || me?.udpPort === undefined || me.session === undefined || me.secret === undefined) return;
+    const beat: Beat = { session: me.session, secret: me.secret, udpPort: me.udpPort };
     this.thread.postMessage(beat);
   }
 

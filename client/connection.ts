@@ -159,21 +159,20 @@ export async function connect(ep: Endpoint): Promise<Link> {
     }
     if (first === 'timeout') first = await link.first(GREETING_TIMEOUT_MS - TLS_SUSPICION_MS);
   }
-  if (first === 'closed') throw new ConnectError(`${where(ep)} closed the connection without a greeting`);
+  if (first === 'closed') throw new ConnectError(`${hostPort(ep.host, ep.port)} closed the connection without a greeting`);
   if (first !== 'timeout' && first.type === 'error') {
     // Refused before the greeting: too many connections, from here or in all.
     link.destroy();
-    throw new ConnectError(`${where(ep)} refused the connection: ${safeLine(first.message)}`);
+    throw new ConnectError(`${hostPort(ep.host, ep.port)} refused the connection: ${safeLine(first.message)}`);
   }
   if (first === 'timeout' || first.type !== 'hello') {
     link.destroy();
-    throw new ConnectError(`${where(ep)} does not greet like a chat server (wrong port?)`);
+    throw new ConnectError(`${hostPort(ep.host, ep.port)} does not greet like a chat server (wrong port?)`);
   }
   link.hello = first;
   return link;
 }
 
-const where = (ep: Endpoint): string => hostPort(ep.host, ep.port);
 
 function openSocket(ep: Endpoint): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
@@ -190,7 +189,7 @@ function openSocket(ep: Endpoint): Promise<net.Socket> {
       socket.destroy();
       reject(new ConnectError(why));
     };
-    socket.setTimeout(CONNECT_TIMEOUT_MS, () => fail(`cannot connect to ${where(ep)}: timed out`));
+    socket.setTimeout(CONNECT_TIMEOUT_MS, () => fail(`cannot connect to ${hostPort(ep.host, ep.port)}: timed out`));
     socket.once('error', (e: NodeJS.ErrnoException) => fail(explain(e, ep)));
     socket.once(ep.tls ? 'secureConnect' : 'connect', () => {
       socket.setTimeout(0);
@@ -227,15 +226,15 @@ export function explain(e: NodeJS.ErrnoException & { cert?: { subjectaltname?: s
     // Trusted, but for other names: another --ca cannot help, the right --host can.
     const names = e.cert?.subjectaltname?.replace(/DNS:|IP Address:/g, '');
     const listed = names ? `it is for ${names}` : 'it is for other names';
-    return `the TLS certificate of ${where(ep)} does not name ${ep.host} (${listed}); connect with --host set to a name it lists`;
+    return `the TLS certificate of ${hostPort(ep.host, ep.port)} does not name ${ep.host} (${listed}); connect with --host set to a name it lists`;
   }
   if (BAD_CERT.test(code)) {
     if (ep.ca) {
-      return `the TLS certificate of ${where(ep)} is not trusted (${e.message}), even with --ca: the file holds neither the server's certificate nor the one that signed it`;
+      return `the TLS certificate of ${hostPort(ep.host, ep.port)} is not trusted (${e.message}), even with --ca: the file holds neither the server's certificate nor the one that signed it`;
     }
-    return `the TLS certificate of ${where(ep)} is not trusted (${e.message}); pass --ca FILE to trust a self-signed certificate`;
+    return `the TLS certificate of ${hostPort(ep.host, ep.port)} is not trusted (${e.message}); pass --ca FILE to trust a self-signed certificate`;
   }
-  return `cannot connect to ${where(ep)}: ${describe(e)}`;
+  return `cannot connect to ${hostPort(ep.host, ep.port)}: ${describe(e)}`;
 }
 
 /** A socket error in a few words. */

@@ -139,19 +139,19 @@ export class Formatter {
         const online = m.online ? ` (online: ${nameList(m.online)})` : '';
         // The operator's word, said to be theirs (a wall's text is anything the operator typed).
         const from = m.event === 'wall' ? 'Operator: ' : '';
-        return [line('notice', `${this.stamp(m.ts)}${SYSTEM}`, `${from}${safeLine(m.message)}${online}`)];
+        return [this.notice(`${from}${safeLine(m.message)}${online}`, m.ts)];
       }
       case 'error':
         return [this.error(m.message, true)];
       case 'who': {
         const lines = [this.online(m.online, m.count)];
-        if (m.away && m.away.length > 0) lines.push(line('notice', `${this.stamp()}${SYSTEM}`, `Away: ${nameList(m.away)}`));
+        if (m.away && m.away.length > 0) lines.push(this.notice(`Away: ${nameList(m.away)}`));
         return lines;
       }
       case 'bye':
-        return [line('notice', `${this.stamp()}${SYSTEM}`, safeLine(m.message))];
+        return [this.notice(safeLine(m.message))];
       case 'transfer':
-        return [line('notice', `${this.stamp(m.ts)}${SYSTEM}`, safeLine(m.message))];
+        return [this.notice(safeLine(m.message), m.ts)];
       case 'hello':
       case 'login_ok':
       case 'file_chunk':
@@ -188,7 +188,7 @@ export class Formatter {
   /** `[t] *** Online (2): alice, bob`. Big servers send only `count` (and maybe some names). */
   online(names: readonly string[] = [], count = names.length): DisplayLine {
     const list = nameList(names, count);
-    return line('notice', `${this.stamp()}${SYSTEM}`, `Online (${count})${list ? `: ${list}` : ''}`);
+    return this.notice(`Online (${count})${list ? `: ${list}` : ''}`);
   }
 
   /** `[t] ! message`. `fromNetwork` text is escaped; the client's own wording is not. */
@@ -203,9 +203,9 @@ export class Formatter {
     return line('error', `${this.stamp()} ! `, `not delivered (${why}): ${shown}`);
   }
 
-  /** `[t] *** text`: the client's own word on something that happened, worded as the server's notices are. */
-  notice(text: string): DisplayLine {
-    return line('notice', `${this.stamp()}${SYSTEM}`, text);
+  /** `[t] *** text`: the server's word, or the client's own worded as the server's notices are. */
+  notice(text: string, ts?: number): DisplayLine {
+    return line('notice', `${this.stamp(ts)}${SYSTEM}`, text);
   }
 
   /** `[t] text`: the client's own news (login, reconnects). */

@@ -417,7 +417,6 @@ export class ChatSession {
     }
   }
 
-  /** LOGOUT, exit, quit, end of input, Ctrl-C: say goodbye and wait for the server's. */
   /**
    * The input ended (a pipe ran dry, Ctrl-D): log out, once every /history typed has been asked
    * for (each waits for the page before it; the server answers them before the goodbye).
@@ -432,6 +431,7 @@ export class ChatSession {
     this.logout();
   }
 
+  /** LOGOUT, exit, quit, end of input, Ctrl-C: say goodbye and wait for the server's. */
   private logout(): void {
     if (this.state === 'logging-out' || this.state === 'done') return;
     this.heartbeat.stop();

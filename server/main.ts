@@ -134,7 +134,7 @@ function toConfig({ values, sources }: Gathered): ServerConfig {
     log: str('log', d.log),
     logLevels: checked('log-level', () => parseLogLevels(str('log-level', 'info'))),
     logFormat: oneOf<LogFormat>('log-format', d.logFormat, ['text', 'json']),
-    logMaxSize: checked('log-max-size', () => byteSize('log-max-size', str('log-max-size', '50M'))),
+    logMaxSize: checked('log-max-size', () => byteSize('log-max-size', str('log-max-size', String(d.logMaxSize)))),
     logBackups: num('log-backups', d.logBackups, 0, 1000),
     metricsPort: optNum('metrics-port', 0, 65535),
     metricsHost: nonEmpty('metrics-host', d.metricsHost),

@@ -38,7 +38,7 @@ export const OPTIONS = {
   log: { kind: 'string', default: d.log, describe: 'Log file ("" for console only)' },
   'log-level': { kind: 'string', default: 'info', describe: 'Log level, or levels per category: "warn", "info,chat=warn,net=debug" (categories: server, console, net, chat, dispatch, store, cluster)' },
   'log-format': { kind: 'string', default: d.logFormat, describe: 'Log file format: text, or json (one object a line, for log collectors); the console stays text' },
-  'log-max-size': { kind: 'string', default: '50M', describe: 'Rotate the log file when it reaches this size (bytes, or with K, M, G: 10M); 0: never (with logrotate and SIGHUP)' },
+  'log-max-size': { kind: 'string', default: `${d.logMaxSize / (1024 * 1024)}M`, describe: 'Rotate the log file when it reaches this size (bytes, or with K, M, G: 10M); 0: never (with logrotate and SIGHUP)' },
   'log-backups': { kind: 'number', default: d.logBackups, describe: 'Rotated log files kept (server.log.1 is the newest)' },
   'metrics-port': { kind: 'number', describe: 'Serve /metrics (Prometheus), /healthz and /readyz over HTTP on this port (0 picks a free one); off by default' },
   'metrics-host': { kind: 'string', default: d.metricsHost, describe: 'Address of the metrics endpoint' },

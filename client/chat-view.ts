@@ -192,7 +192,10 @@ export class ChatView {
         return this.tooLong(action.message) ?? { kind: 'send', message: action.message };
       case 'history':
         if (this.historyAsked) {
-          if (this.historyQueue.length < HISTORY_QUEUED_MAX) this.historyQueue.push(action.count !== undefined ? { count: action.count } : {});
+          if (this.historyQueue.length >= HISTORY_QUEUED_MAX) {
+            return { kind: 'show', lines: [this.fmt.error(`${HISTORY_QUEUED_MAX} /history pages are already waiting for the one on its way: this one was not asked for.`)] };
+          }
+          this.historyQueue.push(action.count !== undefined ? { count: action.count } : {});
           return { kind: 'none' };
         }
         return { kind: 'send', message: this.historyRequest(action.count) };

@@ -143,6 +143,28 @@ describe('client/chat-view', () => {
     expect(v.typed('/history 3')).to.deep.equal({ kind: 'send', message: { type: 'history', count: 3, before: 44 } });
   });
 
+  it('keeps at most 20 /history typed while a page is on its way, and says so of the 21st', () => {
+    const v = view();
+    v.received({ type: 'msg', id: 50, from: 'bob', ts: T, scope: 'group', text: 'newest' });
+    expect(v.typed('/history 1').kind).to.equal('send');
+    v.sent({ type: 'history', count: 1, before: 50 });
+    for (let i = 0; i < 20; i++) expect(v.typed('/history 1')).to.deep.equal({ kind: 'none' });
+    const refused = v.typed('/history 1');
+    expect(refused.kind).to.equal('show');
+    if (refused.kind !== 'show') return;
+    expect(texts(refused.lines)).to.deep.equal(['[12:00:01] ! 20 /history pages are already waiting for the one on its way: this one was not asked for.']);
+    // The 20 kept are asked for one by one, each after the page before it.
+    const page = (message: string) => v.received({ type: 'notice', event: 'history', message, ts: T });
+    let asked = 0;
+    for (let i = 0; i < 21; i++) {
+      const next = page('1 older line').send;
+      if (!next) break;
+      asked++;
+      v.sent(next);
+    }
+    expect(asked).to.equal(20);
+  });
+
   it('refuses a line longer than the server takes, in plain words, before sending it', () => {
     const v = view();
     expect(v.typed('é'.repeat(40_000)).kind).to.equal('send'); // no limit known: the server decides

@@ -69,7 +69,6 @@ export class HeartbeatSender {
 
   constructor(
     private readonly clock: Clock,
-    private readonly intervalMs: number,
     private readonly open: (family: Family) => DatagramOut = udpOut,
   ) {}
 
@@ -80,9 +79,9 @@ export class HeartbeatSender {
   /**
    * Starts beating for `target`, or switches to it (a new session after logging in again) without
    * restarting the sequence. One beat goes out at once, so the server hears from us immediately.
-   * `intervalMs`: this server's pace (see heartbeatPace), when not the one given at construction.
+   * `intervalMs`: this server's pace (see heartbeatPace), which each login decides afresh.
    */
-  start(target: HeartbeatTarget, intervalMs = this.intervalMs): void {
+  start(target: HeartbeatTarget, intervalMs: number): void {
     this.target = target;
     // A reconnect may reach the server over the other IP version: the socket must match.
     const family = familyOf(target.host);

@@ -104,7 +104,7 @@ export class ChatSession {
   ) {
     this.clock = deps.clock ?? systemClock;
     this.fmt = new Formatter(localTime, () => this.clock.now());
-    this.heartbeat = deps.heartbeat ?? new HeartbeatSender(this.clock, config.heartbeatInterval * 1000);
+    this.heartbeat = deps.heartbeat ?? new HeartbeatSender(this.clock);
     this.connectFn = deps.connect ?? realConnect;
     this.endpoint = { host: config.host, port: config.port, tls: config.tls, ...(config.ca ? { ca: config.ca } : {}) };
     this.answers = new Credentials(config, ui, (text) => this.show([this.fmt.error(text)]));

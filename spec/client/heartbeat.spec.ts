@@ -30,8 +30,8 @@ describe('client/heartbeat', () => {
   it('beats at once and then every interval, signed with the session secret', () => {
     const clock = new FakeClock();
     const rec = recorder();
-    const hb = new HeartbeatSender(clock, 5000, () => rec.out);
-    hb.start({ host: '127.0.0.1', port: 4000, session: 'sess-a', secret: secretA });
+    const hb = new HeartbeatSender(clock, () => rec.out);
+    hb.start({ host: '127.0.0.1', port: 4000, session: 'sess-a', secret: secretA }, 5000);
     expect(rec.sent).to.have.length(1);
     clock.advance(4999);
     expect(rec.sent).to.have.length(1);
@@ -51,10 +51,10 @@ describe('client/heartbeat', () => {
   it('keeps counting up when it switches to a new session (never repeats a sequence number)', () => {
     const clock = new FakeClock();
     const rec = recorder();
-    const hb = new HeartbeatSender(clock, 1000, () => rec.out);
-    hb.start({ host: '127.0.0.1', port: 4000, session: 'old', secret: secretA });
+    const hb = new HeartbeatSender(clock, () => rec.out);
+    hb.start({ host: '127.0.0.1', port: 4000, session: 'old', secret: secretA }, 1000);
     clock.advance(2000);
-    hb.start({ host: '127.0.0.1', port: 4001, session: 'new', secret: secretB });
+    hb.start({ host: '127.0.0.1', port: 4001, session: 'new', secret: secretB }, 1000);
     clock.advance(1000);
     expect(seqs(rec.sent)).to.deep.equal([1n, 2n, 3n, 4n, 5n]);
     const last = parseHeartbeat(rec.sent[4]!.data);
@@ -66,22 +66,22 @@ describe('client/heartbeat', () => {
   it('stops on stop(), closes its socket, and counts on if started again', () => {
     const clock = new FakeClock();
     const rec = recorder();
-    const hb = new HeartbeatSender(clock, 1000, () => rec.out);
-    hb.start({ host: '127.0.0.1', port: 4000, session: 's', secret: secretA });
+    const hb = new HeartbeatSender(clock, () => rec.out);
+    hb.start({ host: '127.0.0.1', port: 4000, session: 's', secret: secretA }, 1000);
     hb.stop();
     hb.stop();
     clock.advance(10_000);
     expect(rec.sent).to.have.length(1);
     expect(rec.closed()).to.equal(true);
     expect(hb.running).to.equal(false);
-    hb.start({ host: '127.0.0.1', port: 4000, session: 's', secret: secretA });
+    hb.start({ host: '127.0.0.1', port: 4000, session: 's', secret: secretA }, 1000);
     expect(seqs(rec.sent)).to.deep.equal([1n, 2n]);
   });
 
   it('beats at the pace start() is given, and changes pace without repeating a sequence number', () => {
     const clock = new FakeClock();
     const rec = recorder();
-    const hb = new HeartbeatSender(clock, 30_000, () => rec.out);
+    const hb = new HeartbeatSender(clock, () => rec.out);
     hb.start({ host: '127.0.0.1', port: 4000, session: 's', secret: secretA }, 5000);
     clock.advance(10_000);
     expect(rec.sent).to.have.length(3);
@@ -102,15 +102,15 @@ describe('client/heartbeat', () => {
   it('opens a UDP socket of the address family of the target, and a new one when that changes', () => {
     const clock = new FakeClock();
     const opened: { family: Family; rec: ReturnType<typeof recorder> }[] = [];
-    const hb = new HeartbeatSender(clock, 1000, (family) => {
+    const hb = new HeartbeatSender(clock, (family) => {
       const rec = recorder();
       opened.push({ family, rec });
       return rec.out;
     });
-    hb.start({ host: '127.0.0.1', port: 4000, session: 's', secret: secretA });
-    hb.start({ host: '127.0.0.1', port: 4000, session: 's2', secret: secretA });
+    hb.start({ host: '127.0.0.1', port: 4000, session: 's', secret: secretA }, 1000);
+    hb.start({ host: '127.0.0.1', port: 4000, session: 's2', secret: secretA }, 1000);
     expect(opened.map((o) => o.family)).to.deep.equal(['udp4']);
-    hb.start({ host: '::1', port: 4000, session: 's3', secret: secretA });
+    hb.start({ host: '::1', port: 4000, session: 's3', secret: secretA }, 1000);
     expect(opened.map((o) => o.family)).to.deep.equal(['udp4', 'udp6']);
     expect(opened[0]!.rec.closed()).to.equal(true);
     expect(opened[1]!.rec.sent.map((s) => s.host)).to.deep.equal(['::1']);

@@ -45,7 +45,7 @@ describe('client/session (fake clock)', () => {
     down = false;
     attempts = [];
     ui = new FakeUi();
-    const heartbeat = new HeartbeatSender(clock, 5000, () => ({ send: () => void beats++, close: () => {} }));
+    const heartbeat = new HeartbeatSender(clock, () => ({ send: () => void beats++, close: () => {} }));
     const connect = (ep: Endpoint) => {
       if (!down) return realConnect(ep);
       attempts.push(clock.now());
@@ -111,7 +111,7 @@ describe('client/session (fake clock)', () => {
 
   it('sends heartbeats to the address the connection reached, not to the host name', async () => {
     const hosts: string[] = [];
-    const heartbeat = new HeartbeatSender(clock, 5000, () => ({ send: (_d, _p, host) => void hosts.push(host), close: () => {} }));
+    const heartbeat = new HeartbeatSender(clock, () => ({ send: (_d, _p, host) => void hosts.push(host), close: () => {} }));
     const bobUi = new FakeUi();
     const config = makeClientConfig({ host: 'localhost', port: srv.port, user: 'bob', password: 'pw' });
     const bob = new ChatSession(config, bobUi, { clock, heartbeat });
@@ -195,7 +195,7 @@ describe('client/session against a misbehaving server (fake clock)', () => {
     });
     const clock = new FakeClock(Date.now());
     const ui = new FakeUi();
-    const heartbeat = new HeartbeatSender(clock, 5000, () => ({ send: () => {}, close: () => {} }));
+    const heartbeat = new HeartbeatSender(clock, () => ({ send: () => {}, close: () => {} }));
     const session = new ChatSession(makeClientConfig({ port: fake.port, user: 'alice', password: 'pw' }), ui, { clock, heartbeat });
     void session.run();
     await ui.waitFor(/Login success!/);
@@ -224,7 +224,7 @@ describe('client/session against a misbehaving server (fake clock)', () => {
     });
     const clock = new FakeClock(Date.now());
     const ui = new FakeUi();
-    const heartbeat = new HeartbeatSender(clock, 5000, () => ({ send: () => {}, close: () => {} }));
+    const heartbeat = new HeartbeatSender(clock, () => ({ send: () => {}, close: () => {} }));
     const session = new ChatSession(makeClientConfig({ port: fake.port, user: 'alice', password: 'pw' }), ui, { clock, heartbeat });
     const exit = session.run();
     await ui.waitFor(/Login success!/);
@@ -250,7 +250,7 @@ describe('client/session against a misbehaving server (fake clock)', () => {
       FakeServer.send(s, loginOk());
     });
     const ui = new FakeUi();
-    const heartbeat = new HeartbeatSender(new FakeClock(), 5000, () => ({ send: () => {}, close: () => {} }));
+    const heartbeat = new HeartbeatSender(new FakeClock(), () => ({ send: () => {}, close: () => {} }));
     const session = new ChatSession(makeClientConfig({ port: fake.port, user: 'alice', password: 'pw' }), ui, { heartbeat });
     void session.run();
     await ui.waitFor(/Login success!/);

@@ -55,7 +55,7 @@ export const ERRORS = {
   CLUSTER_DOWN: () => 'not delivered: the chat is paused while this server reconnects to the cluster; try again in a moment',
   // End-to-end encryption: the server relays keys and sealed lines; it only checks who may send them.
   E2E_UNSUPPORTED: (user: string) =>
-    `${user}'s client does not support end-to-end encryption (an IRC client, or an older tinychat), so no encrypted private chat is possible; an unencrypted one must be asked for as such (/plain ${user})`,
+    `${user}'s client cannot encrypt (an IRC client, or an older tinychat): no encrypted private chat. To chat anyway, NOT encrypted (the server can read it): /plain ${user}`,
   E2E_BAD_KEY: (why: string) => `bad key: ${why}`,
   E2E_NOT_IN: () => 'an encrypted line needs an encrypted private chat to go to',
   // Files.

@@ -390,15 +390,8 @@ export class SecureChats {
   }
 
   private error(m: ServerMessage<'error'>): SecureOut {
-    if (this.asking && ASK_ERRORS.has(m.code)) {
-      const to = this.asking.to;
-      this.asking = null;
-      if (m.code === 'E2E_UNSUPPORTED') {
-        // The server's words end with the same advice: said once, with what it costs.
-        const cannot = `${to}'s client cannot encrypt (an IRC client, or an older tinychat): no encrypted private chat`;
-        return { lines: [this.fmt.info(`To chat with ${safeLine(to)} anyway, NOT encrypted (the server can read it): /plain ${safeLine(to)}`)], pass: { ...m, message: cannot } };
-      }
-    }
+    // The server's words for E2E_UNSUPPORTED already say what /plain costs: passed on as they are.
+    if (this.asking && ASK_ERRORS.has(m.code)) this.asking = null;
     if (m.code === 'PM_NO_REQUEST') this.accepting = null;
     const l = this.live;
     if (m.code === 'E2E_NOT_IN' && l && l.state !== 'live' && l.renewal) {

@@ -63,7 +63,7 @@ describe('server: encrypted private sessions (real TCP)', () => {
     alice.send({ type: 'pm_request', to: 'old', key: bundle('offer') });
     const e = await alice.error();
     expect(e.code).to.equal('E2E_UNSUPPORTED');
-    expect(e.message).to.match(/^old's client does not support end-to-end encryption .*\(\/plain old\)$/);
+    expect(e.message).to.match(/^old's client cannot encrypt .*NOT encrypted \(the server can read it\): \/plain old$/);
     const irc = await IrcClient.register(srv.server.ircPorts.plain!, 'ircbob');
     clients.push(irc);
     alice.send({ type: 'pm_request', to: 'ircbob', key: bundle('offer') });

@@ -122,6 +122,15 @@ describe('client/chat-view', () => {
     expect(texts(refused.lines)).to.deep.equal(['[12:00:01] ! muted', '[12:00:01] ! not delivered (refused): c2']);
   });
 
+  it('shows a kept /me as the action it was, to whom', () => {
+    const v = view();
+    v.sent({ type: 'dm', to: 'robot', text: 'waves', action: true });
+    expect(texts(v.received(notice('offline_stored', 'robot')).lines)).to.deep.equal([
+      '[12:00:01] *** offline_stored robot',
+      '[12:00:01] [private] * alice -> robot waves',
+    ]);
+  });
+
   it('asks for each /history page once the page before it has come, so none is asked for twice', () => {
     const v = view();
     v.received({ type: 'msg', id: 50, from: 'bob', ts: T, scope: 'group', text: 'newest' });

@@ -92,6 +92,15 @@ describe('client/files/transfers: /send and /cancel', () => {
     const busy: ServerMessage = { type: 'error', code: 'FILE_BUSY', message: 'you already have 2 file transfers under way; try again when one is over' };
     const answers = () => sent.filter((m): m is ClientMessage<'file_answer'> => m.type === 'file_answer');
 
+    it('/cancel of an offer not answered yet refuses it, as N would: a no is sent and it is no longer waiting', () => {
+      files.received(offerFrom('bob', 'f3'));
+      expect(files.pending().map((r) => r.id)).to.deep.equal(['f3']);
+      expect(texts(files.cancel('#1'))).to.deep.equal(['*** You refused the file f3.txt from bob']);
+      expect(sent).to.deep.equal([{ type: 'file_answer', from: 'bob', id: 'f3', accept: false }]);
+      expect(files.pending()).to.deep.equal([]);
+      expect(texts(files.cancel(undefined)), 'nothing left').to.deep.equal(['! no file transfer to cancel']);
+    });
+
     it('a yes refused (both places taken) leaves the offer waiting, to be accepted later', async () => {
       files.received(offerFrom('bob', 'f1'));
       const [ref] = files.pending();

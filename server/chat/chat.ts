@@ -61,8 +61,19 @@ export interface Chat<E extends Endpoint = Endpoint> {
   mute(who: Session<E>, seconds: number): Maybe<void>;
   /** A notice from the operator to everyone; how many it reached. */
   wall(text: string): Maybe<number>;
-  /** Counts one message against `me`'s flood limit; false (and `me` told) when it may not go. */
-  allow(me: Session<E>): boolean;
+  /**
+   * Older group lines, `count` before the line `before`, to `me` (see Room.history). False when
+   * the flood limit refused it where it was counted: on a cluster, where the request is applied
+   * (`me` has been told why).
+   */
+  historyPage(me: Session<E>, before: number | undefined, count: number): Maybe<void | false>;
+  /**
+   * Runs `change`, a message of `me`'s that counts toward their flood limit, counted once: on one
+   * server here and now; on a cluster, where the changes it asks for are applied (every server
+   * counts them, in the log's order). False, and `change` not run, when `me` may not send now;
+   * they have been told why.
+   */
+  withinLimit<T>(me: Session<E>, change: () => T): T | false;
   /** Every SWEEP_MS: what time decides (silent users, unanswered requests), see Room.sweep. */
   sweep(): void;
 }
@@ -133,8 +144,12 @@ export class LocalChat<E extends Endpoint = Endpoint> implements Chat<E> {
     return this.room.wall(text);
   }
 
-  allow(me: Session<E>): boolean {
-    return this.room.allow(me);
+  historyPage(me: Session<E>, before: number | undefined, count: number): void {
+    this.room.history(me, before, count);
+  }
+
+  withinLimit<T>(me: Session<E>, change: () => T): T | false {
+    return this.room.allow(me) ? change() : false;
   }
 
   sweep(): void {

@@ -43,6 +43,7 @@ export const NOTICES = {
   historyPage: (n: number, older: boolean) =>
     n === 0 ? 'Nothing older: this is the start of the history.' : `${n} older lines above${older ? '; /history for more' : '; nothing older'}.`,
   historyMuted: () => 'No history while you are muted: /history again once you can talk.',
+  historyNotNow: () => 'No history this time: /history again.',
   historyOff: () => 'This server keeps no history.',
   offlineStored: (u: string) => `${u} is offline; your message will be delivered when ${u} logs in`,
   offlineDelivered: (n: number) => `${n} message${n > 1 ? 's' : ''} came while you were away:`,

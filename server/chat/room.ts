@@ -364,9 +364,10 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     this.recall.page(me.key, before, count);
   }
 
-  /** A /history refused by the flood limit (which told `me` why): the page ends empty. */
+  /** A /history refused (`me` has been told why: muted, or chat paused on a cluster): the page ends empty. */
   historyRefused(me: Session<E>): void {
-    this.notice(me, 'history', NOTICES.historyMuted());
+    const muted = this.limits.muted(me.limitKey, this.clock.monotonic()) !== null;
+    this.notice(me, 'history', muted ? NOTICES.historyMuted() : NOTICES.historyNotNow());
   }
 
   /** The online list, to `me`, with who of them is away. */

@@ -73,7 +73,7 @@ export class ClusterChat implements Chat<Reach> {
   /** The shared log: made once Redis answered, at start. */
   private events: SharedLog | undefined;
   private leases!: Leases;
-  /** Sessions whose next change counts against their flood limit (see allow). */
+  /** Sessions whose change being asked for counts against their flood limit (see withinLimit). */
   private readonly limitNext = new WeakSet<Session<Reach>>();
   /** Decisions sent to the log and not yet read back: requests expiring, users going offline. */
   private readonly expiring = new Set<string>();
@@ -255,7 +255,7 @@ export class ClusterChat implements Chat<Reach> {
   }
 
   pmRekey(me: Session<Reach>, key: string): Promise<void> {
-    return this.ask({ t: 'rekey', ...this.as(me), key });
+    return this.ask({ t: 'rekey', ...this.as(me), key, ...flags({ lim: this.limited(me) }) });
   }
 
   pmExit(me: Session<Reach>): Promise<void> {
@@ -270,18 +270,29 @@ export class ClusterChat implements Chat<Reach> {
     return this.ask({ t: 'wall', text });
   }
 
+  /** Paged where it is applied, counted there against the flood limit; false when refused there. */
+  historyPage(me: Session<Reach>, before: number | undefined, count: number): Promise<void | false> {
+    return this.ask({ t: 'history', ...this.as(me), ...(before !== undefined ? { before } : {}), count, ...flags({ lim: this.limited(me) }) });
+  }
+
   /**
-   * A sender already muted is refused here, at once; otherwise their change is marked to count
-   * against the limit where it is applied (every server counts it, in the log's order).
+   * A sender already muted is refused here, at once; otherwise the changes `change` asks for (at
+   * once: an event is made before its first await) are marked to count against the limit where
+   * they are applied (every server counts them, in the log's order). The mark goes with it, used
+   * or not (a handler may refuse before asking, or ask for nothing the log counts).
    */
-  allow(me: Session<Reach>): boolean {
+  withinLimit<T>(me: Session<Reach>, change: () => T): T | false {
     const muted = this.room.limits.muted(me.limitKey, this.clock.monotonic());
     if (muted) {
       this.room.tell(me, chatError('MUTED', muted.seconds, muted.byOperator).retryIn(muted.seconds));
       return false;
     }
     this.limitNext.add(me);
-    return true;
+    try {
+      return change();
+    } finally {
+      this.limitNext.delete(me);
+    }
   }
 
   // ---- time's decisions ----------------------------------------------------------------------

@@ -34,8 +34,10 @@ export type ClusterEvent =
   | { t: 'pm'; user: string; s: string; target: string; key?: string; lim?: boolean }
   | { t: 'pmans'; user: string; s: string; from?: string; accept: boolean; typed?: string; key?: string }
   /** New keys for an encrypted private session, for the partner. */
-  | { t: 'rekey'; user: string; s: string; key: string }
+  | { t: 'rekey'; user: string; s: string; key: string; lim?: boolean }
   | { t: 'pmexit'; user: string; s: string }
+  /** A /history page: counted where applied (`lim`), sent by the server that asked. */
+  | { t: 'history'; user: string; s: string; before?: number; count: number; lim?: boolean }
   | { t: 'expire'; from: string; to: string; at: number }
   | { t: 'wall'; text: string }
   | { t: 'mute'; user: string; seconds: number }

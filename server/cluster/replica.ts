@@ -187,8 +187,19 @@ export class Replica {
       }
       case 'pmans':
         return room.privates.answer(this.session(e.user, e.s), e.from, e.accept, e.typed, e.key);
-      case 'rekey':
-        return room.privates.rekey(this.session(e.user, e.s), e.key);
+      case 'rekey': {
+        const me = this.sender(e);
+        if (!me) return undefined;
+        return room.privates.rekey(me, e.key);
+      }
+      case 'history': {
+        const me = this.sender(e);
+        // Over the limit: the asker's dispatcher ends the page (see Command.whenRefused).
+        if (!me) return false;
+        // The page goes from the asker's server only: the others' copies would send it to no one.
+        if (mine) room.history(me, e.before, e.count);
+        return undefined;
+      }
       case 'pmexit':
         return room.privates.exit(this.session(e.user, e.s));
       case 'expire':

@@ -61,15 +61,17 @@ export const back: Command<'back'> = {
 /**
  * history {before?, count?}: older group lines, from `/history [N]` (and IRC's `/msg tinychat
  * history`). One short request can be a page of many lines: it counts against the flood limit like
- * a line. Refused, it still gets the notice that ends a page, which a client paging one request at
- * a time waits for. (On a cluster only a mute refuses it: the counts are kept in the shared log,
- * which a page never enters.)
+ * a line (on a cluster it goes through the shared log, where the counts are kept). Refused, it
+ * still gets the notice that ends a page, which a client paging one request at a time waits for.
  */
 export const history: Command<'history'> = {
   login: true,
-  run({ room, chat, me }, msg) {
-    if (!chat.allow(me)) return room.historyRefused(me);
-    room.history(me, msg.before, msg.count ?? 50);
+  limited: true,
+  run({ chat, me }, msg) {
+    return chat.historyPage(me, msg.before, msg.count ?? 50);
+  },
+  whenRefused({ room, me }) {
+    room.historyRefused(me);
   },
 };
 

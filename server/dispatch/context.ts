@@ -65,9 +65,19 @@ export interface UserCtx extends Ctx {
 }
 
 /**
+ * What a logged-in command's run gives back: false when the flood limit refused it where it was
+ * counted (a cluster counts where the change is applied, after the dispatcher's look); the sender
+ * has been told why.
+ */
+type Ran = void | false | Promise<void | false>;
+
+/**
  * A command table entry. `login`: usable only once logged in (checked once, in the dispatcher).
- * `limited`: counts toward the sender's flood limit. `counted`: a chat line, for `stats`.
- * `reads`: the message this one stands for, when it is really another (a bare Y is an answer).
+ * `limited`: counts toward the sender's flood limit, once, through Chat.withinLimit.
+ * `counted`: a chat line, for `stats`. `reads`: the message this one stands for, when it is
+ * really another (a bare Y is an answer). `whenRefused`: what a refused message still gets after
+ * its refusal (by the flood limit, or with an error), for a client that waits for an answer of
+ * its own (the notice that ends a /history page).
  */
 export type Command<K extends ClientType> =
   | { login: false; run(ctx: Ctx, msg: ClientMessage<K>): void | Promise<void> }
@@ -76,7 +86,8 @@ export type Command<K extends ClientType> =
       limited?: boolean;
       counted?: boolean;
       reads?(ctx: UserCtx, msg: ClientMessage<K>): ClientMessage | null;
-      run(ctx: UserCtx, msg: ClientMessage<K>): void | Promise<void>;
+      run(ctx: UserCtx, msg: ClientMessage<K>): Ran;
+      whenRefused?(ctx: UserCtx, msg: ClientMessage<K>): void;
     };
 
 export type CommandTable = { [K in ClientType]: Command<K> };

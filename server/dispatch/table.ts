@@ -9,7 +9,7 @@ import type { ClientMessage } from '../../common/protocol.js';
 import type { LineKind } from '../counters.js';
 import { login, logout, resume } from './auth.js';
 import { away, back, dm, history, say, who } from './chat.js';
-import type { Caller, Command, CommandTable, Services } from './context.js';
+import type { Caller, Command, CommandTable, Services, UserCtx } from './context.js';
 import { file_ack, file_answer, file_cancel, file_chunk, file_done, file_offer } from './files.js';
 import { pm_answer, pm_exit, pm_request } from './private.js';
 import { pm_rekey } from './secure.js';
@@ -36,6 +36,7 @@ async function handle(services: Services, caller: Caller, received: ClientMessag
   const { room, counters, replies } = services;
   let msg = received;
   let command = COMMANDS[msg.type] as Command<typeof msg.type>;
+  let ctx: UserCtx | undefined;
   try {
     if (!command.login) {
       await command.run({ ...services, caller }, msg as never);
@@ -44,7 +45,7 @@ async function handle(services: Services, caller: Caller, received: ClientMessag
     // A caller has a user once its login is done (Room.login, Room.resume bind it).
     const me = caller.user === null ? undefined : room.byKey(caller.user);
     if (!me || me.at !== caller) throw chatError('NOT_LOGGED_IN');
-    const ctx = { ...services, caller, me };
+    ctx = { ...services, caller, me };
     const meant = command.reads?.(ctx, msg as never);
     if (meant) {
       msg = meant;
@@ -53,15 +54,19 @@ async function handle(services: Services, caller: Caller, received: ClientMessag
     if (!command.login) throw new Error(`${received.type} stands for ${msg.type}, which needs no login`);
     // When the line came in, for the metrics' arrival-to-last-write time (0 while nobody times).
     const arrived = command.counted ? counters.arrival() : 0;
-    // Answered at once, on a cluster too (a mute known here refuses; the rest is counted where
+    // Refused at once, on a cluster too (a mute known here refuses; the rest is counted where
     // the change is applied), so a connection's pipelined messages keep their order.
-    if (command.limited && !services.chat.allow(me)) return 'over the flood limit';
-    await command.run(ctx, msg as never);
+    const run = command.run.bind(command, ctx, msg as never);
+    if ((await (command.limited ? services.chat.withinLimit(me, run) : run())) === false) {
+      command.whenRefused?.(ctx, msg as never);
+      return 'over the flood limit';
+    }
     if (command.counted) counters.line(lineKind(msg, room.privates.partnerOf(me) !== undefined), arrived);
     return msg === received ? 'done' : `done as ${msg.type}`;
   } catch (e) {
     if (e instanceof ChatError) {
       replies.reply(caller, errorMessage(e));
+      if (ctx && command.login) command.whenRefused?.(ctx, msg as never);
       return `refused (${e.code})`;
     }
     services.log.error(`Error handling ${msg.type} from ${caller.label}: ${(e as Error).stack ?? e}`);

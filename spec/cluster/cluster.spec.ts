@@ -80,7 +80,8 @@ describe('cluster: private sessions, names and limits across servers', function 
   let cluster: Cluster;
 
   beforeEach(async () => {
-    cluster = await startCluster(2, { allowGuests: true, pmTimeout: 1, rateCount: 3, rateWindow: 60, maxFailures: 2 });
+    const debug = { logLevels: { default: 'info', dispatch: 'debug' } } as const;
+    cluster = await startCluster(2, { allowGuests: true, pmTimeout: 1, rateCount: 3, rateWindow: 60, maxFailures: 2, ...debug });
   });
 
   afterEach(async () => {
@@ -161,6 +162,29 @@ describe('cluster: private sessions, names and limits across servers', function 
     owner.send({ type: 'say', text: 'after the failures' });
     await g2.next((m) => m.type === 'msg' && m.text === 'after the failures');
     expect(await refusal(n2!.login('owner', 'wrong'))).to.match(/LOGIN_THROTTLED/);
+  });
+
+  it('counts a /history page against the flood limit once, on every server, and ends a refused one with its notice', async () => {
+    const [n1, n2] = cluster.nodes;
+    // Two guests from one address, on two servers: one limit (--rate-count 3).
+    const g1 = await n1!.login('g1', '');
+    const g2 = await n2!.login('g2', '');
+    for (let i = 0; i < 2; i++) {
+      g1.send({ type: 'history', count: 1 });
+      expect((await g1.notice('history')).message).to.match(/^Nothing older/);
+    }
+    // Two pages on n1 and this line on n2 are three: the line goes out (pages counted twice would mute here).
+    g2.send({ type: 'say', text: 'third' });
+    await g1.next((m) => m.type === 'msg' && m.text === 'third');
+    // One too many, counted where applied: muted, and the page ends with why.
+    g1.send({ type: 'history', count: 1 });
+    expect(await g1.notice('muted')).to.have.property('message');
+    expect((await g1.notice('history')).message).to.equal('No history while you are muted: /history again once you can talk.');
+    // Known on n2 too, from the log.
+    g2.send({ type: 'say', text: 'fourth' });
+    expect(await g2.error()).to.include({ code: 'MUTED' });
+    const handled = n1!.logs.filter((l) => l.startsWith('DEBUG Handled history')).map((l) => l.replace(/^.*: /, ''));
+    expect(handled).to.deep.equal(['done', 'done', 'over the flood limit']);
   });
 
   it('relays an encrypted private session between servers (keys, sealed lines, new keys), refuses one to a client that cannot encrypt, and a file to another server', async () => {

@@ -78,6 +78,10 @@ describe('cluster: continuity', function () {
     await bob.notice('paused');
     ann.send({ type: 'say', text: 'into the void' });
     expect(await ann.error()).to.include({ code: 'CLUSTER_DOWN' });
+    // A /history page is counted in the log too: refused, it still ends, for a client paging.
+    ann.send({ type: 'history' });
+    expect(await ann.error()).to.include({ code: 'CLUSTER_DOWN' });
+    expect(await ann.notice('history')).to.include({ message: 'No history this time: /history again.' });
     await cluster.redis.restart();
     await ann.next((m) => m.type === 'notice' && m.event === 'resumed', 15_000);
     await bob.next((m) => m.type === 'notice' && m.event === 'resumed', 15_000);

@@ -119,6 +119,29 @@ describe('cluster replica: one log, one state', () => {
     expect(a.apply(next(), { t: 'dm', user: 'ann', s, o: 'A', to: 'nobody', text: 'x' })).to.equal('NO_SUCH_USER');
   });
 
+  it('counts a /history request and new keys like a line on every copy; the page goes from the asker\'s server only', () => {
+    const a = copy('A');
+    const b = copy('B');
+    for (const [id, e] of log()) [a, b].forEach((c) => c.apply(id, e));
+    const s = a.replica.placement(a.room.find('ann')!)!.serial;
+    let t = Date.UTC(2026, 11, 2, 17);
+    const both = (e: Envelope) => {
+      const id = `${(t += 100)}-0`;
+      return [a.apply(id, e), b.apply(id, e)];
+    };
+    const ann = { user: 'ann', s, o: 'A', lim: true } as const;
+    const pages = (c: ReturnType<typeof copy>) => c.out.notices('ann').filter((n) => n.startsWith('history:'));
+    // rateCount 3 in 5 s: two pages and new keys (refused: no private session; counted all the same).
+    expect(both({ t: 'history', ...ann, count: 50 })).to.deep.equal([undefined, undefined]);
+    expect(both({ t: 'history', ...ann, count: 50 })).to.deep.equal([undefined, undefined]);
+    expect(both({ t: 'rekey', ...ann, key: 'k' })[0]).to.equal('E2E_NOT_IN');
+    expect([pages(a), pages(b)].map((p) => p.length)).to.deep.equal([2, 0]);
+    // The fourth: over the limit on both copies, and the asker hears it was refused.
+    expect(both({ t: 'history', ...ann, count: 50 })).to.deep.equal([false, false]);
+    expect(a.out.notices('ann').filter((n) => n.startsWith('muted:'))).to.have.length(1);
+    expect(a.replica.snapshot()).to.deep.equal(b.replica.snapshot());
+  });
+
   it('starts a new copy from a snapshot that then decides as the old one does', () => {
     const a = copy('A');
     for (const [id, e] of log()) a.apply(id, e);

@@ -38,7 +38,8 @@ export interface Running {
 export async function startServer(config: Partial<ServerConfig> = {}, clock?: Clock): Promise<Running> {
   const dir = mkdtempSync(join(tmpdir(), 'chat-spec-'));
   const db = config.db ?? join(dir, 'users.json');
-  const logger = memoryLogger();
+  // Debug lines are kept when any category asks for them (--log-level dispatch=debug).
+  const logger = memoryLogger({ debug: Object.values(config.logLevels ?? {}).includes('debug') });
   const server = new ChatServer(
     makeConfig({ host: '127.0.0.1', port: 0, udpPort: 0, log: '', bcryptCost: 4, db, dataDir: join(dir, 'data'), ...config }),
     { logger, ...(clock ? { clock } : {}) },

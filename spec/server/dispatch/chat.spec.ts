@@ -19,7 +19,7 @@ describe('chat: group messages', () => {
   beforeEach(async () => {
     clock = new FakeClock();
     // Thirty users register at once from one address: more than its default 20 an hour.
-    srv = await startServer({ maxRegistrations: 100 }, clock);
+    srv = await startServer({ maxRegistrations: 100, logLevels: { default: 'info', dispatch: 'debug' } }, clock);
   });
   afterEach(async () => {
     await srv.stop();
@@ -125,6 +125,9 @@ describe('chat: group messages', () => {
     a.send({ type: 'history', count: 1 });
     expect((await a.notice('history')).message).to.not.match(/muted/);
     expect(a.all('msg').filter((m) => m.replay)).to.have.length(8);
+    // The debug log says how each went: the two refused as refused, not as pages done.
+    const handled = srv.logs.filter((l) => l.startsWith('DEBUG Handled history')).map((l) => l.replace(/^.*: /, ''));
+    expect(handled).to.deep.equal([...Array(7).fill('done'), 'over the flood limit', 'over the flood limit', 'done']);
   });
 
   it('logs group messages quoted, so a newline cannot forge a log line', async () => {

@@ -13,16 +13,27 @@ import { KEYS, type Redis } from './redis.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** Removes the messages with an id up to ARGV[1] from the list KEYS[1]. */
+/**
+ * Removes the messages with an id up to ARGV[1] from the head of the list KEYS[1], where a
+ * delivery takes them: the cost is the messages taken, not the list (decoding the whole list for
+ * every batch held Redis, and with it every server, for seconds at a big mailbox's login). The
+ * list is in the order the messages were kept, which is id order but for two servers keeping at
+ * the same instant: a message overtaken so goes with the batch after, or at worst, its delivery
+ * cut in between, once more after a restart (at least once, never lost). A row that is not a
+ * message goes with what is taken, as it can never be handed over.
+ */
 const TAKE = `
-local keep = {}
-for _, m in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+local upTo = tonumber(ARGV[1])
+local n = 0
+while true do
+  local m = redis.call('LINDEX', KEYS[1], 0)
+  if not m then break end
   local ok, v = pcall(cjson.decode, m)
-  if not ok or type(v) ~= 'table' or type(v.id) ~= 'number' or v.id > tonumber(ARGV[1]) then table.insert(keep, m) end
+  if ok and type(v) == 'table' and type(v.id) == 'number' and v.id > upTo then break end
+  redis.call('LPOP', KEYS[1])
+  n = n + 1
 end
-redis.call('DEL', KEYS[1])
-if #keep > 0 then redis.call('RPUSH', KEYS[1], unpack(keep)) end
-return #keep`;
+return n`;
 
 export interface SharedMailboxOptions {
   days: number;

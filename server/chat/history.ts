@@ -52,7 +52,10 @@ export interface Mailbox {
   waitingFrom(user: string, from: string): number;
   /** Keeps a message for `user` (folded); resolves once it is durable. */
   put(user: string, message: Kept): Promise<void>;
-  /** The messages waiting for `user`, oldest first; they stay until taken(). */
+  /**
+   * The messages waiting for `user` that this server is to hand over, oldest first; they stay
+   * until taken(). (On a cluster: none where `user` is not connected; their server hands them.)
+   */
   peek(user: string): readonly Kept[];
   /** `user` has been handed the messages up to id `upTo`: they are forgotten. */
   taken(user: string, upTo: number): void;

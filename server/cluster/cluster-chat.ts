@@ -96,6 +96,7 @@ export class ClusterChat implements Chat<Reach> {
         log,
         gateNews: (news) => this.gate.learn(news),
         account: (a) => this.accounts.learn(a),
+        taken: (user, upTo) => this.mailbox.forget(user, upTo),
         lost: (user, at, why) => this.lost(user, at, why),
       },
       life(),
@@ -145,7 +146,9 @@ export class ClusterChat implements Chat<Reach> {
     this.gate = new SharedGate(this.options.maxFailures, this.clock, this.options.maxRegistrations, (news) => void this.post(news).catch(() => {}));
     const { historyDays, historyMax, offlineDays } = this.options;
     this.history = historyDays > 0 ? await SharedHistory.open(this.cmd, { days: historyDays, max: historyMax, clock: this.clock, log: this.log, mine }) : null;
-    this.mailbox = await SharedMailbox.open(this.cmd, { days: offlineDays, clock: this.clock, log: this.log, mine });
+    const serves = (user: string) => isHere(this.room.byKey(user)?.at);
+    const taken = (user: string, upTo: number) => this.post({ t: 'taken', user, upTo });
+    this.mailbox = await SharedMailbox.open(this.cmd, { days: offlineDays, clock: this.clock, log: this.log, mine, serves, taken });
     this.room.remember({ ...(this.history ? { history: this.history } : {}), mailbox: this.mailbox });
     await events.catchUp();
     this.leases = new Leases(this.cmd, () => this.clock.monotonic(), this.options.leaseMs);
@@ -400,7 +403,7 @@ export class ClusterChat implements Chat<Reach> {
   }
 
   private tellLocal(event: 'paused' | 'resumed', text: string): void {
-    const here = [...this.room.all()].filter((s) => s.at && !(s.at instanceof Elsewhere)).map((s) => s.key);
+    const here = [...this.room.all()].filter((s) => isHere(s.at)).map((s) => s.key);
     this.room.noticeAll(here, event, text);
   }
 
@@ -423,6 +426,11 @@ export class ClusterChat implements Chat<Reach> {
 
 /** A fresh server life's name. */
 const life = () => randomBytes(6).toString('hex');
+
+/** Whether a session reached at `at` is connected to this server (or was last, and waits for a resume). */
+function isHere(at: Reach | null | undefined): boolean {
+  return at != null && !(at instanceof Elsewhere);
+}
 
 /** The wire format of a connection, by name. */
 function wireOf(at: Reach): string {

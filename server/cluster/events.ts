@@ -38,6 +38,8 @@ export type ClusterEvent =
   | { t: 'pmexit'; user: string; s: string }
   /** A /history page: counted where applied (`lim`), sent by the server that asked. */
   | { t: 'history'; user: string; s: string; before?: number; count: number; lim?: boolean }
+  /** `user`'s server handed them their kept messages up to id `upTo`: every copy drops those. */
+  | { t: 'taken'; user: string; upTo: number }
   | { t: 'expire'; from: string; to: string; at: number }
   | { t: 'wall'; text: string }
   | { t: 'mute'; user: string; seconds: number }

@@ -1,9 +1,10 @@
 /**
- * Offline messages on a cluster. Every server applies every message kept and every login, so each
- * holds the same boxes in memory and agrees on what a login hands over; the server a message was
- * sent on writes it to Redis (the sender is told once it is there), and the server a user logs in
- * on removes from Redis what it handed over, batch by batch, as its connection took each (see
- * Pacer); the other servers, with nothing to write, forget the box at the login.
+ * Offline messages on a cluster. Every server applies every message kept, so each holds the same
+ * boxes in memory; the server a message was sent on writes it to Redis (the sender is told once it
+ * is there). Only the server a user logs in on hands their messages over, batch by batch, as its
+ * connection takes each (see Pacer): it removes each batch from Redis and says so in the shared
+ * log ("taken up to id"), and every other server drops from its copy just that. A delivery cut off
+ * halfway leaves the rest in every copy, for a next login on any server.
  */
 import type { Clock } from '../../common/clock.js';
 import { countFrom, dropTaken, type Kept, type Mailbox } from '../chat/history.js';
@@ -39,14 +40,17 @@ export interface SharedMailboxOptions {
   days: number;
   clock: Clock;
   log: Logger;
+  /** Whether the event being applied was asked for on this server. */
   mine: () => boolean;
+  /** Whether `user` is connected to this server: their messages are handed over here. */
+  serves: (user: string) => boolean;
+  /** Tells the other servers, through the log, that `user`'s messages up to `upTo` were taken. */
+  taken: (user: string, upTo: number) => Promise<void>;
 }
 
 export class SharedMailbox implements Mailbox {
   lastId = 0;
   private readonly boxes = new Map<string, Kept[]>();
-  /** Users whose login was on this server: what they are handed is removed from Redis here. */
-  private readonly handing = new Set<string>();
 
   private constructor(
     private readonly redis: Redis,
@@ -85,20 +89,26 @@ export class SharedMailbox implements Mailbox {
     return this.redis.rPush(KEYS.mail(user), JSON.stringify(message)).then(() => undefined);
   }
 
-  /** Called at a login as it is applied: whether it was this server's is known only then. */
+  /**
+   * What this server hands over: nothing where the user is not connected (their own server hands
+   * it, and this copy learns what was taken from the log: forget).
+   */
   peek(user: string): readonly Kept[] {
     this.expire(user);
-    if (this.options.mine()) this.handing.add(user);
-    return this.boxes.get(user) ?? [];
+    return this.options.serves(user) ? (this.boxes.get(user) ?? []) : [];
   }
 
   taken(user: string, upTo: number): void {
     dropTaken(this.boxes, user, upTo);
-    if (!this.handing.has(user)) return;
-    if (!this.boxes.has(user)) this.handing.delete(user);
-    this.redis
-      .eval(TAKE, { keys: [KEYS.mail(user)], arguments: [String(upTo)] })
-      .catch((e: Error) => this.options.log.warn(`Offline messages: could not remove ${user}'s from Redis: ${e.message}`));
+    const warn = (what: string) => (e: Error) => this.options.log.warn(`Offline messages: could not ${what} the messages ${user} took: ${e.message}`);
+    this.redis.eval(TAKE, { keys: [KEYS.mail(user)], arguments: [String(upTo)] }).catch(warn('remove from Redis'));
+    // Not told, the others would hand these again at a login there (at least once, never lost).
+    this.options.taken(user, upTo).catch(warn('tell the other servers'));
+  }
+
+  /** Another server handed `user` their messages up to `upTo`. */
+  forget(user: string, upTo: number): void {
+    dropTaken(this.boxes, user, upTo);
   }
 
   /** Adds in id order; false if already there (read from Redis and from the log both). */

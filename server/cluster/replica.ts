@@ -59,6 +59,8 @@ export interface ReplicaDeps {
   /** Another server's news for the login throttle and the accounts. */
   gateNews(news: Extract<ClusterEvent, { t: 'gate' }>): void;
   account(account: Account): void;
+  /** Another server handed `user` their kept messages up to id `upTo`. */
+  taken(user: string, upTo: number): void;
   /** A connection of this server went away (a login that finished after its connection closed). */
   lost(user: string, at: BaseConnection, why: string): void;
 }
@@ -215,6 +217,9 @@ export class Replica {
         return undefined;
       case 'account':
         if (!mine) this.deps.account({ name: e.name, hash: e.hash, created: e.created });
+        return undefined;
+      case 'taken':
+        if (!mine) this.deps.taken(e.user, e.upTo);
         return undefined;
     }
   }

@@ -65,7 +65,7 @@ export class Credentials {
   /** Forgets what a refusal says was wrong; false when it cannot be asked again (give up). */
   refused(e: ServerMessage<'error'>): boolean {
     const guest = this.password === '';
-    const guestRefused = guest && (e.code === 'GUESTS_DISABLED' || (e.code === 'BAD_NAME' && nameProblem(this.user ?? '') === null));
+    const guestRefused = guest && (e.code === 'GUESTS_DISABLED' || e.code === 'NAME_IN_USE');
     if (guestRefused || e.code === 'BAD_PASSWORD' || e.code === 'PASSWORD_RULE') {
       // The name stands. An empty password asked for a guest, so one may be typed now.
       if (!this.ui.interactive || (!guestRefused && !this.typedPassword)) return false;

@@ -16,10 +16,15 @@ export const ERRORS = {
   // Login and accounts.
   NOT_LOGGED_IN: () => 'log in first',
   ALREADY_LOGGED_IN: (user: string) => `${user} is already logged in`,
-  /** `taken`: the name is fine, but an account's (a guest asked for it). */
-  BAD_NAME: (why: string, taken = false) => (taken ? why : `invalid username: ${why}`),
+  BAD_NAME: (why: string) => `invalid username: ${why}`,
+  /**
+   * The name is valid but someone has it (IRC's 433, where BAD_NAME is 432): `account`, a guest
+   * asked for an account's name; `online`, someone online uses it; `registered`, another
+   * connection registered it a moment before (on this server or another of the cluster);
+   * `numbered`, a guest's name is in use and no numbered form of it is a valid name.
+   */
+  NAME_IN_USE: (user: string, by: 'account' | 'online' | 'registered' | 'numbered') => NAME_IN_USE_WHY[by](user),
   BAD_PASSWORD: () => 'wrong password',
-  NAME_TAKEN: (user: string) => `${user} was just registered from another connection; log in with its password or pick another name`,
   PASSWORD_RULE: (why: string) => `password rejected: ${why}`,
   GUESTS_DISABLED: () => 'guest logins are disabled on this server; choose a password to register',
   LOGIN_THROTTLED: (seconds: number) => `too many failed logins; try again in ${seconds} s`,
@@ -73,6 +78,13 @@ export const ERRORS = {
   // Anything else: a bug on our side, reported without details.
   INTERNAL: () => 'internal server error; the connection will be closed',
 } as const;
+
+const NAME_IN_USE_WHY = {
+  account: (user: string) => `${user} is a registered account; give its password, or pick another name`,
+  online: (user: string) => `${user} is in use by someone online; pick another name`,
+  registered: (user: string) => `${user} was just registered from another connection; log in with its password or pick another name`,
+  numbered: (user: string) => `${user} is in use, and cut to make room for a number it would break the name rules; pick another name`,
+};
 
 export type ErrorCode = keyof typeof ERRORS;
 

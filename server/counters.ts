@@ -42,7 +42,7 @@ export function loginResult(msg: ServerMessage): LoginResult | null {
     case 'SERVER_BUSY':
       return 'busy';
     case 'BAD_NAME':
-    case 'NAME_TAKEN':
+    case 'NAME_IN_USE':
     case 'PASSWORD_RULE':
     case 'GUESTS_DISABLED':
     case 'RESUME_FAILED':

@@ -1,7 +1,7 @@
 /**
  * Accounts on a cluster, in one Redis hash (folded name → account). A name is claimed with
  * HSETNX, so two registrations of one name on two servers at once create it once: the second is
- * told NAME_TAKEN. Each server keeps a copy of every account in memory (a login looks one up
+ * told NAME_IN_USE. Each server keeps a copy of every account in memory (a login looks one up
  * without a round trip), read at start and kept current by the log's `account` events.
  */
 import { foldName } from '../../common/names.js';

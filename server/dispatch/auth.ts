@@ -59,7 +59,7 @@ async function guestLogin({ config, room, chat, store, logins, caller }: Ctx, ms
   const taken = (name: string) => store.find(name) !== undefined || store.inFlight(name) !== undefined;
   if (taken(base)) {
     logins.revealed(caller.address);
-    return chatError('BAD_NAME', `${base} is a registered account; give its password, or pick another name`, true);
+    return chatError('NAME_IN_USE', base, 'account');
   }
   // Seed 000: a name already online gets _2, _3, ...; never an account's name, nor one being
   // registered. On one server nothing can take the name between this look and the login; on a
@@ -69,13 +69,14 @@ async function guestLogin({ config, room, chat, store, logins, caller }: Ctx, ms
   const free = (name: string) => !room.find(name) && !taken(name) && !tried.has(foldName(name));
   for (let attempt = 1; ; attempt++) {
     const name = guestName(base, free);
-    if (name === null) return chatError('BAD_NAME', `${base} is in use, and cut to make room for a number it would break the name rules; pick another name`, true);
+    if (name === null) return chatError('NAME_IN_USE', base, 'numbered');
     tried.add(foldName(name));
     try {
       await chat.login(name, true, false, caller, msg.since, featuresOf(msg));
       return null;
     } catch (e) {
-      if (!(e instanceof ChatError) || e.code !== 'ALREADY_LOGGED_IN' || attempt >= GUEST_TRIES) throw e;
+      if (!(e instanceof ChatError) || e.code !== 'ALREADY_LOGGED_IN') throw e;
+      if (attempt >= GUEST_TRIES) return chatError('NAME_IN_USE', base, 'online');
     }
   }
 }
@@ -144,8 +145,8 @@ async function register(ctx: Ctx, user: string, password: string, features: Feat
   // A guest online under this name, or another registration, may hold it: exactly one wins.
   const taken = () => {
     const online = room.find(user);
-    if (online) return chatError('ALREADY_LOGGED_IN', online.name);
-    return store.find(user) || store.inFlight(user) ? chatError('NAME_TAKEN', user) : null;
+    if (online) return chatError('NAME_IN_USE', online.name, 'online');
+    return store.find(user) || store.inFlight(user) ? chatError('NAME_IN_USE', user, 'registered') : null;
   };
   const before = taken();
   if (before) return before;
@@ -166,7 +167,7 @@ async function register(ctx: Ctx, user: string, password: string, features: Feat
     try {
       await store.create(user, hash, new Date(room.clock.now()));
     } catch (e) {
-      if (e instanceof NameTaken) return chatError('NAME_TAKEN', user);
+      if (e instanceof NameTaken) return chatError('NAME_IN_USE', user, 'registered');
       log.error(`Could not save account ${user}: ${(e as Error).message}`);
       return chatError('STORE_FAILED');
     }

@@ -45,7 +45,7 @@ describe('client/login', () => {
   });
 
   it('asks for a password, not a name, after a refused guest login', async () => {
-    for (const refusal of [error('GUESTS_DISABLED'), error('BAD_NAME', 'bob is a registered account; give its password, or pick another name')]) {
+    for (const refusal of [error('GUESTS_DISABLED'), error('NAME_IN_USE', 'bob is a registered account; give its password, or pick another name')]) {
       const { ui, creds } = dialogue({ user: 'bob', password: '' }, ['pw']);
       await creds.login();
       expect(creds.refused(refusal), refusal.code).to.equal(true);
@@ -63,6 +63,11 @@ describe('client/login', () => {
     expect(creds.refused(error('ALREADY_LOGGED_IN'))).to.equal(true);
     expect(await creds.login()).to.deep.equal({ type: 'login', user: 'alice2', password: 'pw2' });
     expect(ui.questions).to.deep.equal(['Username:', 'Password:', 'Username:', 'Password:']);
+    // A registration that found the name in use (registered a moment before): another name.
+    const raced = dialogue({}, ['alice', 'pw', 'alice3', 'pw3']);
+    await raced.creds.login();
+    expect(raced.creds.refused(error('NAME_IN_USE', 'alice was just registered from another connection; log in with its password or pick another name'))).to.equal(true);
+    expect(await raced.creds.login()).to.deep.equal({ type: 'login', user: 'alice3', password: 'pw3' });
     const scripted = dialogue({ user: 'alice', password: 'pw' });
     await scripted.creds.login();
     expect(scripted.creds.refused(error('ALREADY_LOGGED_IN'))).to.equal(false);

@@ -129,7 +129,7 @@ describe('hostile: what a stranger can learn about names, and how fast', () => {
     srv = await startServer({ allowGuests: true, maxFailures: 2 });
     (await TestClient.login(srv.port, 'victim', 'pw')).close();
     const c = await connectFrom(srv.port, '127.0.0.31');
-    for (let i = 0; i < 2; i++) expect(await tryLogin(c, 'victim', '')).to.include({ code: 'BAD_NAME' });
+    for (let i = 0; i < 2; i++) expect(await tryLogin(c, 'victim', '')).to.include({ code: 'NAME_IN_USE' });
     expect(await tryLogin(c, 'victim', '')).to.deep.include({ code: 'LOGIN_THROTTLED', retry: 60 });
     const other = await connectFrom(srv.port, '127.0.0.32');
     expect(await tryLogin(other, 'visitor', ''), 'another address').to.include({ type: 'login_ok', guest: true });

@@ -76,11 +76,11 @@ describe('hostile: users file', function () {
     const winners = replies.flatMap((r, i) => (r.type === 'login_ok' && r.created ? [i] : []));
     expect(winners, JSON.stringify(replies)).to.have.length(1);
     expect(replies.filter((r) => r.type === 'login_ok')).to.have.length(1);
-    // The losers are told the name is taken (or that its new owner is already online), or that
+    // The losers are told the name is in use (registered, or its new owner online), or that
     // their password is not the winner's: nothing else.
     const codes = replies.flatMap((r) => (r.type === 'error' ? [r.code] : []));
     expect(codes).to.have.length(4);
-    for (const code of codes) expect(['NAME_TAKEN', 'ALREADY_LOGGED_IN', 'BAD_PASSWORD']).to.include(code);
+    for (const code of codes) expect(['NAME_IN_USE', 'BAD_PASSWORD']).to.include(code);
     const users = accountsOnDisk(join(dir, 'users.json'));
     expect(users.map((u: { name: string }) => u.name)).to.deep.equal(['dup']);
     clients[winners[0]!]!.send({ type: 'logout' });

@@ -17,6 +17,7 @@ describe('counters', () => {
     expect(loginResult(error('REGISTRATIONS_THROTTLED'))).to.equal('throttled');
     expect(loginResult(error('SERVER_BUSY'))).to.equal('busy');
     expect(loginResult(error('BAD_NAME'))).to.equal('refused');
+    expect(loginResult(error('NAME_IN_USE'))).to.equal('refused');
     expect(loginResult(error('MUTED'))).to.equal(null);
     expect(loginResult({ type: 'who', online: [] })).to.equal(null);
   });

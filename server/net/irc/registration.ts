@@ -22,7 +22,7 @@ export function refused(peer: IrcPeer): Effect[] {
   peer.via = null;
   if (code === null) return [];
   if (closesAfter(code, via)) return [{ do: 'close', reason: `login refused (${code})` }];
-  if (via === 'pass' && (code === 'ALREADY_LOGGED_IN' || code === 'NAME_TAKEN')) peer.pass = null;
+  if (via === 'pass' && (code === 'ALREADY_LOGGED_IN' || code === 'NAME_IN_USE')) peer.pass = null;
   return [];
 }
 

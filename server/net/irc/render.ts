@@ -301,7 +301,7 @@ function names(peer: IrcPeer, channel: string, online: readonly string[]): strin
  */
 export function closesAfter(code: string, via: IrcPeer['via']): boolean {
   if (via === 'sasl') return false;
-  return !(code === 'ALREADY_LOGGED_IN' || code === 'NAME_TAKEN' || code === 'BAD_NAME');
+  return !(code === 'ALREADY_LOGGED_IN' || code === 'NAME_IN_USE' || code === 'BAD_NAME');
 }
 
 /** Why the connection closes after a refused login, when the numeric said the rest. */
@@ -326,7 +326,7 @@ function error(msg: ServerMessage<'error'>, peer: IrcPeer): string[] {
   const wanted = peer.wanted ?? '*';
   let lines: string[];
   if (peer.via === 'sasl') lines = [numeric(peer, '904', `SASL authentication failed: ${text}`)];
-  else if (msg.code === 'ALREADY_LOGGED_IN' || msg.code === 'NAME_TAKEN') {
+  else if (msg.code === 'ALREADY_LOGGED_IN' || msg.code === 'NAME_IN_USE') {
     // The password was for this nick: another one needs PASS again (see translate.ts, refused).
     const pass = peer.via === 'pass' && peer.pass !== null ? ` (your password was for ${wanted} only)` : '';
     lines = [numeric(peer, '433', wanted, `Nickname is already in use: ${text}${pass}`)];

@@ -315,7 +315,7 @@ describe('auth: guests (--allow-guests)', () => {
     (await TestClient.login(srv.port, 'alice', 's3cret')).close();
     for (const name of ['alice', 'ALICE']) {
       expect((await guest(name)).reply, name).to.deep.include({
-        code: 'BAD_NAME',
+        code: 'NAME_IN_USE',
         message: `${name} is a registered account; give its password, or pick another name`,
       });
     }
@@ -329,7 +329,7 @@ describe('auth: guests (--allow-guests)', () => {
     const hello = `${'һеӏӏо'.repeat(6)}һж`;
     expect((await guest(hello)).reply).to.deep.include({ type: 'login_ok', user: hello });
     expect((await guest(hello)).reply).to.deep.include({
-      code: 'BAD_NAME',
+      code: 'NAME_IN_USE',
       message: `${hello} is in use, and cut to make room for a number it would break the name rules; pick another name`,
     });
     // A long Latin name is cut and numbered as before.
@@ -346,7 +346,7 @@ describe('auth: guests (--allow-guests)', () => {
   it('does not let someone register a name a guest is using', async () => {
     const { c } = await guest('Emre');
     const e = await loginError(srv.port, 'Emre', 'pw');
-    expect(e).to.deep.include({ code: 'ALREADY_LOGGED_IN', message: 'Emre is already logged in' });
+    expect(e).to.deep.include({ code: 'NAME_IN_USE', message: 'Emre is in use by someone online; pick another name' });
     // The guest is still there, still reachable by name.
     c.send({ type: 'dm', to: 'Emre', text: 'me' });
     expect((await c.line()).text).to.equal('me');

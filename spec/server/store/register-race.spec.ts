@@ -1,5 +1,5 @@
 /**
- * Two registrations of one new name at once: exactly one wins, the other is told NAME_TAKEN and
+ * Two registrations of one new name at once: exactly one wins, the other is told NAME_IN_USE and
  * may go on. In real use this only happens in a race (both hash their passwords before either
  * account exists); here the hasher is held by the test, as in hostile/limits.spec.ts, so both are
  * certainly past the first check when the hashes come back, in an order the test chooses.
@@ -44,7 +44,7 @@ describe('auth: concurrent registrations of one name (hasher held by the test)',
   };
   const answer = (c: TestClient) => c.next((m) => m.type === 'login_ok' || m.type === 'error');
 
-  it('the first hash back wins; the other gets NAME_TAKEN, nothing is stored for it, and its connection stays usable', async () => {
+  it('the first hash back wins; the other gets NAME_IN_USE, nothing is stored for it, and its connection stays usable', async () => {
     const a = await connect();
     const b = await connect();
     const aReply = answer(a);
@@ -62,7 +62,7 @@ describe('auth: concurrent registrations of one name (hasher held by the test)',
     expect(await aReply).to.deep.include({ type: 'login_ok', user: 'alice', created: true });
     expect(await bReply).to.deep.equal({
       type: 'error',
-      code: 'NAME_TAKEN',
+      code: 'NAME_IN_USE',
       message: 'Alice was just registered from another connection; log in with its password or pick another name',
     });
     const users = accountsOnDisk(srv.db);
@@ -97,7 +97,7 @@ describe('auth: concurrent registrations of one name (hasher held by the test)',
     held[0]!.resolve(hashes[0]!);
     held[1]!.resolve(hashes[1]!);
     expect(await aReply).to.deep.include({ type: 'login_ok', user: 'alice', created: true });
-    expect(await bReply).to.include({ code: 'NAME_TAKEN' });
+    expect(await bReply).to.include({ code: 'NAME_IN_USE' });
     // b made no account: its place is free again, for one more, and then the hour is full.
     holding = false;
     expect(await c.request({ type: 'login', user: 'carol', password: 'pw' }, (m) => m.type === 'login_ok' || m.type === 'error')).to.deep.include({

@@ -148,6 +148,19 @@ describe('IRC listener: registration (real TCP)', () => {
     expect((await d.expect('001')).params[0]).to.equal('alice2');
   });
 
+  it("answers a guest asking for an account's nick with 433 (in use), not 432 (invalid), and lets it pick another", async () => {
+    await srv.stop();
+    await start({ allowGuests: true });
+    await account('alice');
+    const c = await connect();
+    c.send('NICK alice', 'USER a 0 * :A');
+    const refused = await c.expect('433');
+    expect(refused.params.slice(1)).to.deep.equal(['alice', 'Nickname is already in use: alice is a registered account; give its password, or pick another name']);
+    expect(c.all('432')).to.deep.equal([]);
+    c.send('NICK alice_');
+    expect((await c.expect('001')).params[0]).to.equal('alice_');
+  });
+
   it('refuses a login without a password, saying so, unless guests are allowed', async () => {
     const c = await connect();
     c.send('NICK carol', 'USER carol 0 * :C');

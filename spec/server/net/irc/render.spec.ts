@@ -218,6 +218,10 @@ describe('IRC render: refusals', () => {
     p.pass = 'secret';
     expect(render(error('ALREADY_LOGGED_IN', 'alice is already logged in'), p, CH)[0]).to.match(/ \(your password was for alice only\)$/);
     expect(render(error('BAD_NAME', 'invalid username: use ...'), p, CH)[0]).to.match(/^:tinychat 432 alice alice :Erroneous nickname/);
+    const inUse = render(error('NAME_IN_USE', 'alice is a registered account; give its password, or pick another name'), p, CH);
+    expect(inUse, 'a valid name in use: 433, and the client may try another nick').to.deep.equal([
+      ':tinychat 433 alice alice :Nickname is already in use: alice is a registered account; give its password, or pick another name (your password was for alice only)',
+    ]);
     expect(render(error('BAD_PASSWORD', 'wrong password'), p, CH)).to.deep.equal([':tinychat 464 alice :Password incorrect', 'ERROR :Closing link: wrong password']);
     expect(render(error('GUESTS_DISABLED', 'x'), p, CH)[0]).to.match(/^:tinychat 464 alice :Guest logins are disabled on this server: give your password/);
     p.via = 'sasl';

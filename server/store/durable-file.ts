@@ -62,19 +62,38 @@ export class DurableFile<T> implements Adapter<T> {
     return run;
   }
 
+  /**
+   * The same durable write at once, holding the event loop: for work before the server serves
+   * anyone (a file rewritten at start to the part of it still kept) and for offline commands.
+   * Not to be mixed with write() on one file. Returns the bytes written.
+   */
+  writeSync(data: T): number {
+    const fd = openSync(this.temp, 'w', 0o600);
+    let bytes = 0;
+    try {
+      for (const text of chunks(this.pieces(data))) bytes += writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(this.temp, this.path);
+    const folder = openSync(dirname(this.path), 'r');
+    try {
+      fsyncSync(folder);
+    } finally {
+      closeSync(folder);
+    }
+    return bytes;
+  }
+
   private async writeDurably(data: T): Promise<void> {
     const file = await open(this.temp, 'w', 0o600);
     try {
-      let text = '';
-      for (const piece of this.pieces(data)) {
-        text += piece;
-        if (text.length < WRITE_AT) continue;
+      for (const text of chunks(this.pieces(data))) {
         await file.write(text);
-        text = '';
         // The write above already yielded; this makes sure the next pieces wait for other work.
         await new Promise((r) => setImmediate(r));
       }
-      await file.write(text);
       await file.sync();
     } finally {
       await file.close();
@@ -82,6 +101,18 @@ export class DurableFile<T> implements Adapter<T> {
     await rename(this.temp, this.path);
     await syncFolder(dirname(this.path));
   }
+}
+
+/** `pieces` joined into texts of about WRITE_AT characters, one write each (the last may be shorter). */
+function* chunks(pieces: Iterable<string>): Iterable<string> {
+  let text = '';
+  for (const piece of pieces) {
+    text += piece;
+    if (text.length < WRITE_AT) continue;
+    yield text;
+    text = '';
+  }
+  yield text;
 }
 
 /** On the thread pool, like the file's own fsync: a slow disk must not hold the event loop. */
@@ -92,35 +123,4 @@ async function syncFolder(dir: string): Promise<void> {
   } finally {
     await folder.close();
   }
-}
-
-/**
- * Replaces the file at `path` with `rows` (one a line) the durable way, at once: for work at start,
- * before the server serves anyone (a file rewritten to the part of it still kept).
- */
-export function replaceFileSync(path: string, rows: Iterable<string>): number {
-  const temp = join(dirname(path), `.${basename(path)}.tmp`);
-  const fd = openSync(temp, 'w', 0o600);
-  let bytes = 0;
-  try {
-    let text = '';
-    for (const row of rows) {
-      text += `${row}\n`;
-      if (text.length < WRITE_AT) continue;
-      bytes += writeSync(fd, text);
-      text = '';
-    }
-    bytes += writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, path);
-  const folder = openSync(dirname(path), 'r');
-  try {
-    fsyncSync(folder);
-  } finally {
-    closeSync(folder);
-  }
-  return bytes;
 }

@@ -21,7 +21,7 @@ import type { Cancel, Clock } from '../../common/clock.js';
 import type { HistoryLine } from '../chat/history.js';
 import type { Logger } from '../logger.js';
 import { AppendLog } from './append-log.js';
-import { replaceFileSync } from './durable-file.js';
+import { DurableFile } from './durable-file.js';
 import { readRows, type Row } from './line-reader.js';
 import { WindowedHistory } from './recent-window.js';
 
@@ -51,6 +51,11 @@ interface Segment {
   newest: number;
   /** Its size, to know when it is full. */
   bytes: number;
+}
+
+/** A file's rows, one line each, as they are appended. */
+function* rowsOf(lines: readonly HistoryLine[]): Iterable<string> {
+  for (const line of lines) yield `${JSON.stringify(line)}\n`;
 }
 
 const dayOf = (ts: number) => new Date(ts).toISOString().slice(0, 10);
@@ -198,7 +203,7 @@ export class HistoryFile extends WindowedHistory {
       if (!(segment.bytes - keptBytes.get(name)! > this.segmentBytes) || segment.bytes === Infinity) continue;
       try {
         const was = segment.bytes;
-        segment.bytes = replaceFileSync(join(this.options.dir, name), lines.map((l) => JSON.stringify(l)));
+        segment.bytes = new DurableFile(join(this.options.dir, name), rowsOf).writeSync(lines);
         this.options.log.info(`History: rewrote ${name} to the ${lines.length} lines kept (${was} bytes, now ${segment.bytes})`);
       } catch (e) {
         this.options.log.warn(`History: could not rewrite ${name}: ${(e as Error).message}`);

@@ -59,11 +59,17 @@ function scriptOf(letter: string): string | undefined {
   return SCRIPTS.find((s) => s.re.test(letter))?.name;
 }
 
+/** A name of ASCII letters, digits, _ - . only, of a valid length. */
+const PLAIN = /^[A-Za-z0-9_.-]{1,32}$/;
+
 /** Names no user may take: the IRC side's service nick (see server/net/irc/). */
 const RESERVED = new Set(['tinychat']);
 
 /** Why `name` is not a valid username, or null when it is. Checks the NFC form of `name`. */
 export function nameProblem(name: string): string | null {
+  // Most names are plain ASCII, which no rule below can refuse but the reserved one: checking
+  // every account at start (see server/store/refused-names.ts) took 6 µs a name without this.
+  if (PLAIN.test(name) && !RESERVED.has(name.toLowerCase())) return null;
   const nfc = name.normalize('NFC');
   if (RESERVED.has(foldName(nfc))) return `"${nfc}" is reserved for the server; choose another name`;
   const chars = [...nfc];

@@ -31,6 +31,7 @@ import {
 import { ProcessOutput } from './process-output.js';
 import { channelProblem } from './net/irc/parse.js';
 import { importUsers } from './cluster/import.js';
+import { renameUser } from './store/rename-user.js';
 import { ChatServer } from './server.js';
 
 /** Console output (the ready line, answers, online lists) a stdout nobody reads may hold. */
@@ -45,6 +46,8 @@ interface Parsed {
   config: ServerConfig;
   /** --import-users: the users file to copy into the cluster's Redis (and exit). */
   importUsers: string | undefined;
+  /** --rename-user OLD NEW: the account to rename in the users file, and its new name (and exit). */
+  renameUser: [string, string] | undefined;
   /** The effective options as --print-config shows them (before masking). */
   shown: Record<string, unknown>;
   print: boolean;
@@ -60,7 +63,8 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): Parsed {
   for (const [name, spec] of Object.entries(OPTIONS) as [OptionName, OptionSpec][]) {
     // No yargs default: what was not given must fall through to the environment and the file.
     const shown = spec.default === undefined ? {} : { defaultDescription: spec.default === '' ? '""' : String(spec.default) };
-    y = y.option(name, { type: spec.kind, describe: spec.describe, ...shown });
+    const nargs = 'nargs' in spec ? { nargs: spec.nargs } : {};
+    y = y.option(name, { type: spec.kind, describe: spec.describe, ...shown, ...nargs });
   }
   const cli = fromCommandLine(y.parseSync() as Record<string, unknown>);
   const environment = fromEnvironment(env);
@@ -71,7 +75,10 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): Parsed {
   const config = toConfig(all);
   if (importUsers !== undefined && !config.redis) throw new UsageError('--import-users copies accounts into a cluster\'s Redis: it needs --redis');
   if (importUsers !== undefined && importUsers.trim() === '') throw new UsageError('invalid --import-users: empty');
-  return { config, importUsers, shown: effective(all), print: all.values['print-config'] === true };
+  const renameUser = all.values['rename-user'] as unknown as [string, string] | undefined;
+  // Accounts on a cluster are also in every running server's memory, which learns new ones only.
+  if (renameUser !== undefined && config.redis) throw new UsageError('--rename-user renames in a users file; with --redis the accounts are in Redis, where it cannot rename them (README, "Accounts under names now refused")');
+  return { config, importUsers, renameUser, shown: effective(all), print: all.values['print-config'] === true };
 }
 
 function readConfigFile(path: string): string {
@@ -326,6 +333,10 @@ async function main(): Promise<void> {
     config = parsed.config;
     if (parsed.importUsers !== undefined) {
       process.stdout.write(`${await importUsers(config.redis!, parsed.importUsers)}\n`);
+      return;
+    }
+    if (parsed.renameUser !== undefined) {
+      process.stdout.write(`${renameUser(config.db, ...parsed.renameUser)}\n`);
       return;
     }
     // Read before anything is written: a bad file ends the start like a bad option.

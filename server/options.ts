@@ -20,6 +20,8 @@ export interface OptionSpec {
   readonly default?: string | number | boolean;
   /** Never read from a config file (--config: a file cannot name another file). */
   readonly commandLineOnly?: boolean;
+  /** Values the option takes (--rename-user OLD NEW); one when not given. */
+  readonly nargs?: number;
 }
 
 const d = DEFAULTS;
@@ -78,6 +80,7 @@ export const OPTIONS = {
   'node-id': { kind: 'string', describe: 'This server\'s name in the cluster, for logs (default: host:port)' },
   'redis-ephemeral': { kind: 'boolean', default: d.redisEphemeral, describe: 'Accept a Redis without appendonly (tests and demos: a Redis restart loses accounts and history)' },
   'import-users': { kind: 'string', describe: 'With --redis: copy the accounts of this users file (with its journal) into Redis (never over one already there), say what was done, and exit', commandLineOnly: true },
+  'rename-user': { kind: 'string', nargs: 2, describe: 'OLD NEW: rename the account OLD (as the start\'s warning shows it) to NEW in the users file (--db) of a stopped server, keeping its password, say what was done, and exit', commandLineOnly: true },
   'max-file': { kind: 'number', default: d.maxFile, describe: 'Largest file relayed between users, in bytes (0: no file transfers)' },
   'file-rate': { kind: 'number', default: d.fileRate, describe: 'File bytes a second one user may send (apart from the chat rate limit)' },
 } as const satisfies Record<string, OptionSpec>;

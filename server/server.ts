@@ -37,6 +37,7 @@ import { LoginGate } from './store/login-gate.js';
 import { OPS_MAX_CONNECTIONS } from './ops-http.js';
 import { HistoryFile } from './store/history-file.js';
 import { MailboxFile } from './store/mailbox-file.js';
+import { refusedNames, refusedNamesWarning } from './store/refused-names.js';
 import { UserFile } from './store/user-file.js';
 
 export interface ServerDeps {
@@ -171,6 +172,8 @@ export class ChatServer {
       room.heartbeatPort = udpPort;
       this.stopSweep = clock.every(SWEEP_MS, () => this.sweep());
       log.info(`Server started on ${this.urls(port, udpPort)} (${store.size} accounts)`);
+      const refused = refusedNamesWarning(refusedNames(store.names()));
+      if (refused) log.warn(refused);
       const { plain, tls } = this.ircPorts;
       if (plain !== undefined || tls !== undefined) log.info(`IRC listening on ${this.ircUrls()} (channel ${config.ircChannel})`);
       return { port, udpPort };

@@ -33,6 +33,10 @@ export class SharedAccounts implements AccountStore {
     return this.accounts.size;
   }
 
+  *names(): Iterable<string> {
+    for (const a of this.accounts.values()) yield a.name;
+  }
+
   find(name: string): Account | undefined {
     return this.accounts.get(foldName(name));
   }

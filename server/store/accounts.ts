@@ -12,6 +12,8 @@ export interface Account {
 export interface AccountStore {
   /** How many accounts there are. */
   readonly size: number;
+  /** Every account's name, as registered. */
+  names(): Iterable<string>;
   /** The account of `name`, in any case. */
   find(name: string): Account | undefined;
   /** A registration of `name` still being written, if any. */

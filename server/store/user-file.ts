@@ -18,9 +18,10 @@
  *   named; it is never overwritten. A journal's torn last line (a crash mid-write, before any
  *   acknowledgement) is skipped.
  * - readUsersFile reads the accounts as a start does, through the same code, and writes nothing:
- *   --import-users copies them into a cluster's Redis.
+ *   --import-users copies them into a cluster's Redis. changeUsersFile reads them the same way and
+ *   writes them back changed, for --rename-user.
  */
-import { existsSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { Low } from 'lowdb';
 import { systemClock, type Clock } from '../../common/clock.js';
 import { foldName } from '../../common/names.js';
@@ -68,13 +69,38 @@ export interface UsersFileContents {
  * being written) and left exactly as they were: nothing is created or written back.
  */
 export function readUsersFile(path: string): UsersFileContents {
+  return underLock(path, ({ accounts, replayed, journals }) => ({
+    accounts: [...accounts.values()],
+    inFile: accounts.size - replayed,
+    inJournals: replayed,
+    journal: journals > 0,
+  }));
+}
+
+/**
+ * Changes the accounts of an existing users file whose server is stopped (offline maintenance:
+ * --rename-user). They are read under the file's lock as a start reads them, journals included,
+ * handed to `change` by case-folded name, and written back as one users.json; the journals, now
+ * in it, are deleted after. Nothing is written when `change` throws. (A crash between the two
+ * would replay from a journal an account renamed meanwhile under its old name too.)
+ */
+export function changeUsersFile<T>(path: string, change: (accounts: Map<string, Account>) => T): T {
+  return underLock(path, ({ accounts }) => {
+    const result = change(accounts);
+    new DurableFile<Data>(path, pieces).writeSync({ users: [...accounts.values()] });
+    for (const journal of [`${journalOf(path)}.old`, journalOf(path)]) rmSync(journal, { force: true });
+    return result;
+  });
+}
+
+/** Runs `f` on the accounts of the existing users file at `path`, under its lock (see load). */
+function underLock<T>(path: string, f: (loaded: ReturnType<typeof load>) => T): T {
   // Before the lock, which would be created beside a file that is not there.
   if (!existsSync(path)) missing(path);
   const lockPath = `${path}.lock`;
   takeLock(`users file ${path}`, lockPath);
   try {
-    const { accounts, replayed, journals } = load(path, readUsers(path) ?? missing(path));
-    return { accounts: [...accounts.values()], inFile: accounts.size - replayed, inJournals: replayed, journal: journals > 0 };
+    return f(load(path, readUsers(path) ?? missing(path)));
   } finally {
     releaseLock(lockPath);
   }
@@ -136,6 +162,10 @@ export class UserFile implements AccountStore {
 
   get size(): number {
     return this.accounts.size;
+  }
+
+  *names(): Iterable<string> {
+    for (const a of this.accounts.values()) yield a.name;
   }
 
   find(name: string): Account | undefined {

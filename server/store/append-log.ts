@@ -73,6 +73,25 @@ export class AppendLog {
     return this.writing;
   }
 
+  /**
+   * Runs `job` once every line appended before is on disk (or has failed), with the file let go
+   * of, so that it may replace the file (a compaction). Lines appended meanwhile wait for it, and
+   * are then written in order, to whatever file is at the path by then.
+   */
+  between<T>(job: () => Promise<T>): Promise<T> {
+    this.flush();
+    const run = this.writing.then(async () => {
+      await this.file?.handle.close();
+      this.file = null;
+      return job();
+    });
+    this.writing = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
   /** Flushes and closes the file. */
   async close(): Promise<void> {
     await this.flush();

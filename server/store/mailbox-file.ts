@@ -8,7 +8,8 @@
  * Compaction: once the dead records (taken, expired) outweigh the live ones by `compactSlack`
  * bytes, at start or after a take, the live messages are written to a new file, fsynced and
  * renamed over the old one, and the folder fsynced (never rewritten in place; see DurableFile).
- * Records made meanwhile wait, and go to the new file in order once it is in place. So the file
+ * It runs in the AppendLog's turn (between its batches): records made meanwhile wait in the log,
+ * and go to the new file in order once it is in place (to the old one if the compaction failed). So the file
  * stays within about twice what waits, where it once grew with everything ever sent (45 MB after
  * a few mailboxes were filled and delivered), and the work is paid for by the dead bytes it drops.
  *
@@ -24,6 +25,7 @@ import type { Logger } from '../logger.js';
 import { AppendLog } from './append-log.js';
 import { DurableFile } from './durable-file.js';
 import { readRows } from './line-reader.js';
+import { StoreError } from './user-file.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const FILE = 'offline.jsonl';
@@ -50,29 +52,22 @@ interface Writing {
   failed?: boolean;
 }
 
-/** A record made while the file is being compacted: it goes to the new file. */
-interface Held {
-  row: string;
-  resolve: () => void;
-  reject: (e: Error) => void;
-}
-
 export class MailboxFile implements Mailbox {
   lastId = 0;
   private readonly boxes = new Map<string, Kept[]>();
-  /** Messages being written, per recipient: they count toward the cap already. */
-  private readonly writing = new Map<string, number>();
-  private readonly inFlight = new Set<Writing>();
-  /** The same per recipient and sender ("user\nfrom"): they count toward the sender's share. */
-  private readonly writingFrom = new Map<string, number>();
+  /**
+   * The bytes of each waiting message's put record, known when it was written or read: taking or
+   * expiring it subtracts them from liveBytes without serialising it again.
+   */
+  private readonly sizes = new WeakMap<Kept, number>();
+  /** Messages being written, per recipient: they count toward the cap, and their sender's share, already. */
+  private readonly inFlight = new Map<string, Set<Writing>>();
   private readonly log: AppendLog;
   private readonly path: string;
   private readonly slack: number;
   /** Bytes in the file, and those of the put records of the messages that wait. */
   private fileBytes = 0;
   private liveBytes = 0;
-  /** While compacting: the records made meanwhile, in order. */
-  private held: Held[] | null = null;
   private compaction: Promise<void> | null = null;
   /** After a failed compaction, the file size at which to try again (not at every take). */
   private retryAt = 0;
@@ -91,34 +86,34 @@ export class MailboxFile implements Mailbox {
 
   waiting(user: string): number {
     this.expire(user);
-    return (this.boxes.get(user)?.length ?? 0) + (this.writing.get(user) ?? 0);
+    return (this.boxes.get(user)?.length ?? 0) + (this.inFlight.get(user)?.size ?? 0);
   }
 
   waitingFrom(user: string, from: string): number {
     this.expire(user);
-    return countFrom(this.boxes.get(user), from) + (this.writingFrom.get(`${user}\n${from}`) ?? 0);
+    let writing = 0;
+    for (const w of this.inFlight.get(user) ?? []) if (w.message.from === from) writing++;
+    return countFrom(this.boxes.get(user), from) + writing;
   }
 
   async put(user: string, message: Kept): Promise<void> {
     const row = JSON.stringify({ op: 'put', user, ...message } satisfies Put);
+    const bytes = rowBytes(row);
     const entry: Writing = { user, message };
-    const from = `${user}\n${message.from}`;
-    count(this.writing, user, 1);
-    count(this.writingFrom, from, 1);
-    this.inFlight.add(entry);
-    this.liveBytes += rowBytes(row);
+    const writing = this.inFlight.get(user) ?? new Set<Writing>();
+    this.inFlight.set(user, writing.add(entry));
+    this.liveBytes += bytes;
     try {
       await this.append(row);
     } catch (e) {
       entry.failed = true;
-      this.liveBytes -= rowBytes(row);
+      this.liveBytes -= bytes;
       throw e;
     } finally {
-      this.inFlight.delete(entry);
-      count(this.writing, user, -1);
-      count(this.writingFrom, from, -1);
+      writing.delete(entry);
+      if (writing.size === 0 && this.inFlight.get(user) === writing) this.inFlight.delete(user);
     }
-    this.add(user, message);
+    this.add(user, message, bytes);
   }
 
   peek(user: string): readonly Kept[] {
@@ -129,7 +124,7 @@ export class MailboxFile implements Mailbox {
   taken(user: string, upTo: number): void {
     const box = this.boxes.get(user);
     if (!box) return;
-    for (const m of box) if (m.id <= upTo) this.liveBytes -= putBytes(user, m);
+    for (const m of box) if (m.id <= upTo) this.liveBytes -= this.sizes.get(m)!;
     dropTaken(this.boxes, user, upTo);
     const record: Take = { op: 'take', user, upTo };
     this.append(JSON.stringify(record)).catch((e: Error) => this.options.log.error(`Offline messages: could not write: ${e.message}`));
@@ -142,24 +137,24 @@ export class MailboxFile implements Mailbox {
     await this.log.close();
   }
 
-  private add(user: string, message: Kept): void {
+  private add(user: string, message: Kept, bytes: number): void {
     const box = this.boxes.get(user) ?? [];
     box.push(message);
     this.boxes.set(user, box);
+    this.sizes.set(message, bytes);
     this.lastId = Math.max(this.lastId, message.id);
   }
 
-  /** Appends a record, or holds it for the new file while a compaction runs; resolves once it is on disk. */
+  /** Appends a record (after a compaction under way, to the new file); resolves once it is on disk. */
   private append(row: string): Promise<void> {
     this.fileBytes += rowBytes(row);
-    if (!this.held) return this.log.append(this.path, row);
-    return new Promise((resolve, reject) => this.held!.push({ row, resolve, reject }));
+    return this.log.append(this.path, row);
   }
 
   /** Drops `user`'s messages that have waited longer than the days allowed. */
   private expire(user: string): void {
     const cutoff = this.options.clock.now() - this.options.days * DAY_MS;
-    for (const m of this.boxes.get(user) ?? []) if (m.ts < cutoff) this.liveBytes -= putBytes(user, m);
+    for (const m of this.boxes.get(user) ?? []) if (m.ts < cutoff) this.liveBytes -= this.sizes.get(m)!;
     expireBox(this.boxes, user, cutoff);
   }
 
@@ -171,36 +166,27 @@ export class MailboxFile implements Mailbox {
 
   /** Writes the messages that wait (and those being written) to a new file, renamed over the old one. */
   private async compact(): Promise<void> {
-    this.held = [];
     const before = this.fileBytes;
     for (const user of [...this.boxes.keys()]) this.expire(user);
+    // Every record made before now: those made from now on follow the new file in the log.
     const live: Writing[] = [...this.boxes].flatMap(([user, box]) => box.map((message) => ({ user, message })));
-    live.push(...this.inFlight);
-    let written = 0;
+    for (const writing of this.inFlight.values()) live.push(...writing);
     try {
-      // Every record made before now is on disk (or failed), and the old file is let go of.
-      await this.log.close();
-      const rows = live.filter((w) => !w.failed).map((w) => `${JSON.stringify({ op: 'put', user: w.user, ...w.message } satisfies Put)}\n`);
-      await new DurableFile<string[]>(this.path, (all) => all).write(rows);
-      written = rows.reduce((n, r) => n + Buffer.byteLength(r), 0);
+      const rows = await this.log.between(async () => {
+        // The records before are on disk now, or failed: a put that failed is not kept.
+        const kept = live.filter((w) => !w.failed).map((w) => `${JSON.stringify({ op: 'put', user: w.user, ...w.message } satisfies Put)}\n`);
+        await new DurableFile<string[]>(this.path, (all) => all).write(kept);
+        return kept;
+      });
+      const written = rows.reduce((n, r) => n + Buffer.byteLength(r), 0);
       this.options.log.info(`Offline messages: compacted ${FILE} from ${before} to ${written} bytes (${rows.length} messages waiting)`);
       this.fileBytes = written + (this.fileBytes - before);
     } catch (e) {
       this.retryAt = this.fileBytes + this.slack;
       this.options.log.error(`Offline messages: could not compact ${FILE}: ${(e as Error).message}`);
     } finally {
-      this.release();
       this.compaction = null;
     }
-  }
-
-  /** Sends the records held during a compaction to the file, in the order they were made, at once. */
-  private release(): void {
-    const held = this.held ?? [];
-    this.held = null;
-    for (const h of held) this.log.append(this.path, h.row).then(h.resolve, h.reject);
-    // They waited for the compaction already: no batching delay on top.
-    if (held.length > 0) void this.log.flush();
   }
 
   private load(): void {
@@ -214,23 +200,28 @@ export class MailboxFile implements Mailbox {
         if (!r) torn++;
         else if (r.op === 'put') {
           const { op: _op, user, ...message } = r;
-          this.add(user, message);
+          this.add(user, message, row.bytes);
         } else {
           dropTaken(this.boxes, r.user, r.upTo);
         }
       });
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // no file yet: nothing waits
-      // Serve without what could not be read, and never compact: that would drop it for good.
-      this.options.log.error(`Offline messages: could not read ${this.path}: ${(e as Error).message}`);
-      this.retryAt = Infinity;
-      return;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return; // no file yet: nothing waits
+      // The start stops, as for a users file it cannot read. Served without them, the messages
+      // acknowledged to their senders would reach nobody, unsaid, and every new one would most
+      // likely fail to be written to the same file; the operator fixes it in a minute, or moves
+      // the file away on purpose.
+      throw new StoreError(
+        `cannot read the offline messages file ${this.path} (${code ?? (e as Error).message}): the private messages kept in it would not reach their recipients; ` +
+          'make it readable by the server, or move it away to start without them',
+      );
     }
     for (const user of [...this.boxes.keys()]) this.expire(user);
     let live = 0;
-    for (const [user, box] of this.boxes) {
+    for (const box of this.boxes.values()) {
       live += box.length;
-      for (const m of box) this.liveBytes += putBytes(user, m);
+      for (const m of box) this.liveBytes += this.sizes.get(m)!;
     }
     if (torn > 0) this.options.log.warn(`Offline messages: skipped ${torn} torn or damaged line${torn > 1 ? 's' : ''} in ${this.path}`);
     this.options.log.info(`Offline messages opened: ${live} waiting for ${this.boxes.size} accounts`);
@@ -242,14 +233,6 @@ export class MailboxFile implements Mailbox {
 
 /** Bytes of a row in the file, its newline included. */
 const rowBytes = (row: string) => Buffer.byteLength(row) + 1;
-/** Bytes of the put record of `message` for `user`, as written (and read back: same field order). */
-const putBytes = (user: string, message: Kept) => rowBytes(JSON.stringify({ op: 'put', user, ...message } satisfies Put));
-/** Adds `by` to the count of `key` in `counts`; a count of zero leaves no entry. */
-function count(counts: Map<string, number>, key: string, by: number): void {
-  const n = (counts.get(key) ?? 0) + by;
-  if (n > 0) counts.set(key, n);
-  else counts.delete(key);
-}
 
 function parse(row: string): Put | Take | null {
   try {

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -100,6 +100,20 @@ describe('chat-server binary', function () {
     await p.line(/^Active users: 1 \| Open connections: 1 \| Total connections: 1 \| Total messages: 0/);
     await p.line(/^ {2}alice: last heartbeat \d+\.\d s ago$/);
     await p.line(/^Console commands: online, stats, kick NAME \[reason\], mute NAME SECONDS, wall TEXT, motd, Terminate server, help$/);
+  });
+
+  it('an offline messages file it cannot read: the start stops with a line saying what is at stake, exit 1, the users file left unlocked', async () => {
+    const offline = join(dir, 'data', 'offline.jsonl');
+    mkdirSync(offline, { recursive: true }); // unreadable even as root
+    const p = serve();
+    expect(await p.exitCode()).to.equal(1);
+    // After the log's lines of what opened before it (the history), the reason, last.
+    expect(p.err.filter((l) => l.trim() !== '').at(-1)).to.equal(
+      `chat-server: cannot read the offline messages file ${offline} (EISDIR): the private messages kept in it would not reach their recipients; make it readable by the server, or move it away to start without them`,
+    );
+    expect(existsSync(join(dir, 'users.json.lock'))).to.equal(false);
+    rmSync(offline, { recursive: true });
+    await ready(serve());
   });
 
   it('--help lists the options and exits 0', async () => {

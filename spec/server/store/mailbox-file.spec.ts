@@ -6,7 +6,7 @@
  * file.
  */
 import { expect } from 'chai';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kept } from '../../../server/chat/history.js';
@@ -179,5 +179,39 @@ describe('MailboxFile (real files, fake clock)', () => {
     const again = open();
     expect(take(again, 'carol').map((m) => m.id)).to.deep.equal([23]);
     await again.close();
+  });
+  it('keeps everything when a compaction cannot write: logged, what was put meanwhile durable, and the next compaction works', async () => {
+    const box = open(7, 1000);
+    for (let id = 1; id <= 20; id++) await put(box, 'bob', message(id, 'Bob', 'b'.repeat(100)));
+    await put(box, 'dave', message(21, 'Dave'));
+    // The new file cannot be made: a folder where its temporary file goes.
+    const temp = join(dir, '.offline.jsonl.tmp');
+    mkdirSync(temp);
+    expect(take(box, 'bob')).to.have.length(20); // the compaction starts, and fails
+    await put(box, 'carol', message(22, 'Carol')); // written after it, to the old file
+    expect(logs.filter((l) => l.startsWith('ERROR'))).to.deep.equal([`ERROR Offline messages: could not compact offline.jsonl: EISDIR: illegal operation on a directory, open '${temp}'`]);
+    expect(rows().filter((r) => r.includes('"op":"put"'))).to.have.length(22);
+    expect(box.waiting('dave')).to.equal(1);
+    expect(box.waiting('carol')).to.equal(1);
+    rmdirSync(temp);
+    // Tried again once the file has grown by the slack, not at the next take.
+    for (let id = 23; id <= 32; id++) await put(box, 'bob', message(id, 'Bob', 'b'.repeat(100)));
+    expect(take(box, 'bob')).to.have.length(10);
+    await box.close();
+    expect(logs.filter((l) => l.startsWith('INFO Offline messages: compacted'))).to.have.length(1);
+    expect(rows().map((r) => (JSON.parse(r) as { id: number }).id)).to.deep.equal([21, 22]);
+    const again = open();
+    expect(take(again, 'dave').map((m) => m.id)).to.deep.equal([21]);
+    expect(take(again, 'carol').map((m) => m.id)).to.deep.equal([22]);
+    expect(again.waiting('bob')).to.equal(0);
+    await again.close();
+  });
+
+  it('refuses to open a file it cannot read, saying what is at stake and what to do, and leaves it as it was', () => {
+    mkdirSync(file()); // what reading it fails on, even as root (a file of mode 000 root still reads)
+    expect(() => open()).to.throw(
+      `cannot read the offline messages file ${file()} (EISDIR): the private messages kept in it would not reach their recipients; make it readable by the server, or move it away to start without them`,
+    );
+    expect(statSync(file()).isDirectory()).to.equal(true);
   });
 });

@@ -109,6 +109,44 @@ describe('IRC listener: registration (real TCP)', () => {
     expect(d.lines.filter((l) => /^4\d\d$/.test(l.command)), 'no complaint about NICK and USER').to.deep.equal([]);
   });
 
+  it('holds kept offline messages during CAP negotiation after a SASL login, and sends them all after CAP END, past what may be held', async () => {
+    // 40 messages of 1,000 characters: more than --max-output, which is all the output one
+    // connection may hold waiting for CAP END; the delivery's batches must wait rather than pile up.
+    await srv.stop();
+    await start({ maxOutput: 16 * 1024, offlineMax: 200, rateCount: 1000 });
+    await account('alice', 'secret');
+    const bob = await srv.login('bob');
+    const texts = Array.from({ length: 40 }, (_, i) => `${String(i).padStart(3, '0')} ${'x'.repeat(996)}`);
+    for (const text of texts) {
+      bob.send({ type: 'dm', to: 'alice', text });
+      await bob.notice('offline_stored');
+    }
+    const c = await connect();
+    c.send('CAP LS 302', 'NICK alice', 'USER alice 0 * :Alice', 'CAP REQ :sasl', 'AUTHENTICATE PLAIN');
+    await c.expect('AUTHENTICATE');
+    c.send(`AUTHENTICATE ${sasl('alice', 'secret')}`);
+    await c.expect('903');
+    await c.sync();
+    expect(c.all('PRIVMSG'), 'nothing before CAP END').to.deep.equal([]);
+    expect(c.all('001')).to.deep.equal([]);
+    c.send('CAP END');
+    await c.expect('001');
+    await c.next((l) => l.command === 'PRIVMSG' && (l.params[1] ?? '').includes('039 '));
+    await c.sync(); // the rest of the last message
+    const got = c.all('PRIVMSG').filter((l) => l.nick === 'bob');
+    // Each message is its first line, marked with when it was sent (the rest of its text follows).
+    const firsts = got.flatMap((l) => /^\[[^\]]+ UTC\] (\d{3}) x+$/.exec(l.params[1]!)?.[1] ?? []);
+    expect(firsts).to.deep.equal(texts.map((t) => t.slice(0, 3)));
+    expect(got.map((l) => l.params[1]!.replace(/^\[[^\]]+ UTC\] /, '')).join('')).to.equal(texts.join(''));
+    expect(c.closed).to.equal(false);
+    // All handed over and taken: nothing waits for the next login.
+    c.send('QUIT');
+    await c.whenClosed();
+    const again = await srv.login('alice', 'secret');
+    await again.sync();
+    expect(again.all('msg').filter((m) => m.offline)).to.deep.equal([]);
+  });
+
   it('refuses a wrong password with 464 and closes, counting it like a native failed login', async () => {
     await srv.stop();
     await start({ maxFailures: 2 });

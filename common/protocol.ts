@@ -150,6 +150,9 @@ const optBytes = (min: number, max = min) => ({ kind: 'base64', min, max, option
 const optKey = optBytes(KEY_BUNDLE_BYTES);
 /** A transfer's id, chosen by its sender: unique among the sender's transfers. */
 const fileId = { kind: 'string', max: 32, pattern: /^[A-Za-z0-9_-]{1,32}$/ } as const;
+/** A network's id (login_ok): random, chosen once by the server or cluster; safe as part of a file key. */
+export const NETWORK_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const networkId = { kind: 'string', max: 64, optional: true, pattern: NETWORK_ID } as const;
 /** A SHA-256 digest. */
 const optSha256 = optBytes(32);
 /** A sealed record of a file's name and digest (an offer between partners of an encrypted chat). */
@@ -239,6 +242,11 @@ export const SERVER_MESSAGES = {
       timeout: optInt,
       /** Partner of a private session that survived a reconnect. */
       partner: optStr(64),
+      /**
+       * The network this server belongs to: one id for every server of a cluster, kept across
+       * restarts. Clients pin their partners' keys per network, not per server address.
+       */
+      network: networkId,
     },
     body: 'none',
   },

@@ -37,6 +37,7 @@ import { LoginGate } from './store/login-gate.js';
 import { OPS_MAX_CONNECTIONS } from './ops-http.js';
 import { HistoryFile } from './store/history-file.js';
 import { MailboxFile } from './store/mailbox-file.js';
+import { networkIdIn } from './store/network-id.js';
 import { refusedNames, refusedNamesWarning } from './store/refused-names.js';
 import { UserFile } from './store/user-file.js';
 
@@ -148,6 +149,7 @@ export class ChatServer {
         // Accounts, history and offline messages in Redis; no users file, no data folder.
         await cluster.start();
         store = cluster.accounts;
+        room.network = cluster.network;
       } else {
         store = await UserFile.open(config.db);
         this.openMemory();
@@ -219,12 +221,13 @@ export class ChatServer {
     await Promise.all([this.irc.plain?.close(bye), this.irc.tls?.close(bye)]);
   }
 
-  /** History (unless --history-days 0) and the offline mailbox, in --data-dir. */
+  /** History (unless --history-days 0), the offline mailbox and the network id, in --data-dir. */
   private openMemory(): void {
     const { config, clock } = this;
     // Logged under `store`, with the files beside the users file (README, Operating it).
     const log = this.log.for('store');
     const dir = resolve(config.dataDir);
+    this.room.network = networkIdIn(dir);
     this.history = config.historyDays > 0 ? HistoryFile.open({ dir, days: config.historyDays, max: config.historyMax, clock, log }) : null;
     this.mailbox = MailboxFile.open({ dir, days: config.offlineDays, clock, log });
     this.room.remember({ ...(this.history ? { history: this.history } : {}), mailbox: this.mailbox });

@@ -89,6 +89,8 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
   private recall: Recall;
   /** The UDP heartbeat port told to clients at login; set once the socket is bound. */
   heartbeatPort: number | undefined;
+  /** The network id sent in login_ok (set at start: kept in the data folder, or the cluster's). */
+  network: string | undefined;
   /** The message of the day (--motd), told to each user at login, after the lines replayed; null for none. */
   motd: string | null = null;
   private readonly sessions = new Map<string, Session<E>>();
@@ -586,6 +588,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
       token: session.token,
       timeout: this.config.heartbeatTimeout,
       ...(this.heartbeatPort !== undefined ? { udpPort: this.heartbeatPort } : {}),
+      ...(this.network !== undefined ? { network: this.network } : {}),
       ...(partner ? { partner: partner.name } : {}),
       ...extra,
     };

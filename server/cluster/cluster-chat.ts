@@ -36,7 +36,7 @@ import { SharedGate } from './gate.js';
 import { SharedHistory } from './history.js';
 import { Leases, RENEW_MS } from './leases.js';
 import { SharedMailbox } from './mailbox.js';
-import { connect, persists, redisTime, type Redis } from './redis.js';
+import { connect, networkId, persists, redisTime, type Redis } from './redis.js';
 import { freshCreds, Replica } from './replica.js';
 import { SharedLog } from './shared-log.js';
 
@@ -67,6 +67,8 @@ export class ClusterChat implements Chat<Reach> {
   accounts!: SharedAccounts;
   history: SharedHistory | null = null;
   mailbox!: SharedMailbox;
+  /** The cluster's network id, once started: every server of it sends the same in login_ok. */
+  network!: string;
   readonly replica: Replica;
   private cmd!: Redis;
   private reader!: Redis;
@@ -131,6 +133,7 @@ export class ClusterChat implements Chat<Reach> {
       throw new ClusterError(`Redis at ${url} does not persist (appendonly is no): accounts and history would be lost on its restart; turn appendonly on, or pass --redis-ephemeral for a test`);
     }
     if (persisting === null) this.log.warn(`Cluster: could not ask Redis whether it persists (CONFIG is disabled); make sure appendonly is on`);
+    this.network = await networkId(this.cmd);
     this.clock.align(await redisTime(this.cmd));
     const hooks = {
       settled: (inc: string) => this.leases?.settled(inc),

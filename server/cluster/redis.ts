@@ -3,6 +3,8 @@
  * exit 1) but, once up, reconnect with backoff for as long as it takes.
  */
 import { createClient } from 'redis';
+import { NETWORK_ID } from '../../common/protocol.js';
+import { newNetworkId } from '../store/network-id.js';
 
 /** A client; `reconnect` says whether to try again after a lost connection (not before the first). */
 const client = (url: string, reconnect: () => boolean) =>
@@ -29,6 +31,8 @@ export const KEYS = {
   /** Messages kept for an offline account (a list of JSON per account). */
   mail: (user: string) => `${P}mail:${user}`,
   mailPattern: `${P}mail:*`,
+  /** The cluster's network id, the same for all its servers (see networkId). */
+  network: `${P}network`,
   /** A server life's lease: present while it lives. */
   lease: (incarnation: string) => `${P}node:${incarnation}`,
 };
@@ -45,6 +49,18 @@ export async function connect(url: string): Promise<Redis> {
   await redis.connect();
   up = true;
   return redis;
+}
+
+/**
+ * The cluster's network id (login_ok.network): made by the first server to start (SET NX, so
+ * servers starting at once agree), then read by every other. Clients pin keys per network, so
+ * all servers of a cluster must send the same one.
+ */
+export async function networkId(redis: Redis): Promise<string> {
+  await redis.set(KEYS.network, newNetworkId(), { NX: true });
+  const id = await redis.get(KEYS.network);
+  if (id === null || !NETWORK_ID.test(id)) throw new Error(`${KEYS.network} in Redis holds no network id; delete the key to make a new one (clients will then trust keys anew)`);
+  return id;
 }
 
 /** Redis's clock, ms since the epoch. */

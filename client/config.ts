@@ -1,10 +1,12 @@
+import type { Server } from './servers.js';
+
 /**
  * The client's whole configuration, parsed once at the edge (main.ts) and passed down. Nothing
  * below main.ts reads process.argv or process.env.
  */
 export interface ClientConfig {
-  host: string;
-  port: number;
+  /** Where to connect: one server, or several of a cluster, tried in this order (at least one). */
+  servers: Server[];
   /** Username; asked for when absent. */
   user?: string;
   /** Password from --password or CHAT_PASSWORD; asked for when absent. */
@@ -35,7 +37,12 @@ export const CLIENT_DEFAULTS = {
   downloads: './downloads',
 } as const;
 
-/** Fills in defaults, so tests can name only what they change. */
-export function makeClientConfig(partial: Partial<ClientConfig> = {}): ClientConfig {
-  return { ...CLIENT_DEFAULTS, tls: false, color: false, bell: true, passwordStdin: false, ...partial };
+/**
+ * Fills in defaults, so tests can name only what they change; `host` and `port` name the one
+ * server (the defaults' when `servers` is not given).
+ */
+export function makeClientConfig(partial: Partial<ClientConfig> & Partial<Server> = {}): ClientConfig {
+  const { host = CLIENT_DEFAULTS.host, port = CLIENT_DEFAULTS.port, ...rest } = partial;
+  const { heartbeatInterval, downloads } = CLIENT_DEFAULTS;
+  return { servers: [{ host, port }], heartbeatInterval, downloads, tls: false, color: false, bell: true, passwordStdin: false, ...rest };
 }

@@ -8,12 +8,13 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { hideBin } from 'yargs/helpers';
-import { UsageError, commandLine, optionalWholeNumber, versionLine, wholeNumber } from '../common/cli.js';
+import { UsageError, commandLine, given, optionalWholeNumber, repeatedValues, versionLine, wholeNumber } from '../common/cli.js';
 import { CLIENT_DEFAULTS, type ClientConfig } from './config.js';
 import { ConnectError } from './connection.js';
 import { NO_PASSWORD, userProblem } from './login.js';
 import { defaultIdentityFile, knownKeysFile, openIdentity } from './secure/identity.js';
 import { KnownKeys } from './secure/known-keys.js';
+import { parseServers, type Server } from './servers.js';
 import { ChatSession, type SecureSetup } from './session.js';
 import { openTerminal } from './terminal.js';
 import type { Terminal } from './ui.js';
@@ -30,7 +31,11 @@ function parse(argv: string[], env: NodeJS.ProcessEnv, streams: Streams): Client
   const a = commandLine(argv, 'chat-client', '$0 [options]\n\nConnects to a chat server. Asks for the username and password when not given; type /help once in.')
     .version(versionLine('chat-client'))
     .option('host', { type: 'string', default: d.host, describe: 'Server address' })
-    .option('port', { type: 'number', default: d.port, describe: 'Server TCP port' })
+    .option('port', { type: 'number', default: d.port, describe: 'Server TCP port (and the port of a --server given without one)' })
+    .option('server', {
+      type: 'string',
+      describe: 'A server of a cluster, as HOST[:PORT] ([IPV6]:PORT); repeat it, or separate with commas, for several: when the connection is lost and the server in use cannot be reached, the client goes on with the next (instead of --host)',
+    })
     .option('user', { type: 'string', describe: 'Username (a new name registers an account)' })
     .option('password', { type: 'string', describe: 'Password (other local users may see it; prefer the CHAT_PASSWORD environment variable)' })
     .option('password-stdin', { type: 'boolean', default: false, describe: 'Read the password from the first line of stdin (for scripts)' })
@@ -46,6 +51,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv, streams: Streams): Client
 
   if (a.ca !== undefined && !a.tls) throw new UsageError('--ca goes with --tls');
   if (a.host.trim() === '') throw new UsageError('invalid --host: empty');
+  const port = wholeNumber('port', a.port, 1, 65535);
   if (a.passwordStdin && a.password !== undefined) throw new UsageError('--password and --password-stdin: give one');
   if (a.identity !== undefined && a.identity.trim() === '') throw new UsageError('invalid --identity: empty');
   if (a.downloads.trim() === '') throw new UsageError('invalid --downloads: empty');
@@ -54,8 +60,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv, streams: Streams): Client
   const userRefused = a.user === undefined ? null : userProblem(a.user, password);
   if (userRefused) throw new UsageError(`invalid --user: ${userRefused}`);
   const config: ClientConfig = {
-    host: a.host,
-    port: wholeNumber('port', a.port, 1, 65535),
+    servers: servers(argv, a.host, port),
     udpPort: optionalWholeNumber('udp-port', a.udpPort, 1, 65535),
     user: a.user,
     password,
@@ -72,6 +77,18 @@ function parse(argv: string[], env: NodeJS.ProcessEnv, streams: Streams): Client
   // Without a keyboard, a password read from the input would be a script's first chat line.
   if (!streams.keyboard && password === undefined && !a.passwordStdin) throw new UsageError(NO_PASSWORD);
   return config;
+}
+
+/** --server, repeated or in a comma list; else the one --host and --port. */
+function servers(argv: string[], host: string, port: number): Server[] {
+  const listed = repeatedValues(argv, 'server');
+  if (listed.length === 0) return [{ host, port }];
+  if (given(argv, 'host')) throw new UsageError('--host and --server: give one (--server takes HOST:PORT, repeated for several servers)');
+  try {
+    return parseServers(listed, port);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 /** A day. Longer would overflow the timer, which then fires every millisecond. */
@@ -101,7 +118,8 @@ function readCa(file: string): Buffer {
  */
 function openSecure(config: ClientConfig): SecureSetup {
   const file = config.identityFile!;
-  return { identity: openIdentity(file), known: KnownKeys.open(knownKeysFile(file), `${config.host}:${config.port}`) };
+  const { host, port } = config.servers[0]!;
+  return { identity: openIdentity(file), known: KnownKeys.open(knownKeysFile(file), `${host}:${port}`) };
 }
 
 /** Leaves once what was written to stdout has gone out (a pipe may be slower than we are). */

@@ -56,6 +56,9 @@ export class PipeTerminal implements Terminal {
     return this.output.writableLength < OUTPUT_BOUND;
   }
 
+  /** A pipe keeps only lines: the session says in a line what came of a reconnect. */
+  status(): void {}
+
   whenDrained(fn: () => void): void {
     this.output.once('drain', fn);
   }

@@ -11,21 +11,27 @@
  * While the TCP connection is down the heartbeats go on, so the server keeps the session for us
  * and `resume` takes it back without a password. If the server has forgotten the session (it
  * restarted, or we were silent too long) we log in again with the password we know.
+ *
+ * Given the servers of a cluster, each failed attempt goes on with the next server in turn (see
+ * servers.ts), and the status row says which one is being tried: any server of the cluster can
+ * resume the session, or log us in again.
  */
+import { hostPort } from '../common/address.js';
 import { DEFAULT_MAX_BODY } from '../common/codec.js';
 import type { ClientMessage, Feature, ServerMessage } from '../common/protocol.js';
 import { backoffDelay } from './backoff.js';
 import { systemClock, type Cancel, type Clock } from '../common/clock.js';
 import { ChatView, type LoginKind } from './chat-view.js';
 import type { ClientConfig } from './config.js';
-import { connect as realConnect, type Endpoint, type Link } from './connection.js';
-import { Formatter, localTime, type DisplayLine } from './format.js';
+import { ConnectError, connect as realConnect, type Endpoint, type Link } from './connection.js';
+import { Formatter, localTime, safeLine, type DisplayLine } from './format.js';
 import { HeartbeatSender, heartbeatPace } from './heartbeat.js';
 import { Credentials } from './login.js';
 import { FileTransfers } from './files/transfers.js';
 import type { Identity } from './secure/identity.js';
 import type { KnownKeys } from './secure/known-keys.js';
 import { SecureChats } from './secure/secure-chats.js';
+import { ServerRing, type Server } from './servers.js';
 import type { ChatHandlers, Ui } from './ui.js';
 
 export type State = 'connecting' | 'logging-in' | 'ready' | 'reconnecting' | 'resuming' | 'logging-out' | 'done';
@@ -93,7 +99,10 @@ export class ChatSession {
   private readonly clock: Clock;
   private readonly heartbeat: HeartbeatSender;
   private readonly connectFn: (ep: Endpoint) => Promise<Link>;
-  private readonly endpoint: Endpoint;
+  /** The servers to use, and which of them is in use. */
+  private readonly ring: ServerRing;
+  /** The server of the last login (to say so when a reconnect lands on another). */
+  private loggedInTo: Server | null = null;
   private resolveExit!: (code: number) => void;
   private readonly exited = new Promise<number>((r) => (this.resolveExit = r));
 
@@ -106,7 +115,7 @@ export class ChatSession {
     this.fmt = new Formatter(localTime, () => this.clock.now());
     this.heartbeat = deps.heartbeat ?? new HeartbeatSender(this.clock);
     this.connectFn = deps.connect ?? realConnect;
-    this.endpoint = { host: config.host, port: config.port, tls: config.tls, ...(config.ca ? { ca: config.ca } : {}) };
+    this.ring = new ServerRing(config.servers);
     this.answers = new Credentials(config, ui, (text) => this.show([this.fmt.error(text)]));
     this.view = new ChatView(this.fmt);
     const me = () => this.me?.user ?? '';
@@ -143,7 +152,7 @@ export class ChatSession {
    * server at all rejects with a ConnectError (main.ts prints its one line).
    */
   async run(): Promise<number> {
-    this.attach(await this.connectFn(this.endpoint));
+    this.attach(await this.reach());
     // A goodbye during login (another client resumed the name) ends the session without a reply.
     const ok = await Promise.race([this.logIn(), this.exited.then(() => false)]);
     if (!ok) {
@@ -176,7 +185,7 @@ export class ChatSession {
       const login = await this.answers.login();
       if ('fail' in login) return this.fail(login.fail);
       // The server drops connections that take too long to log in: a slow typist gets a new one.
-      if (!this.link?.open) this.attach(await this.connectFn(this.endpoint));
+      if (!this.link?.open) this.attach(await this.reach());
       this.state = 'logging-in';
       this.asked = login.user;
       const withFeatures = { ...login, features: this.features };
@@ -230,8 +239,13 @@ export class ChatSession {
     this.cancelTimers();
     this.state = 'ready';
     this.me = m;
+    const server = this.ring.current;
+    const moved = this.loggedInTo !== null && this.loggedInTo !== server;
+    this.loggedInTo = server;
+    this.status(null);
     const paced = this.startHeartbeat(m);
     const lines = this.view.loggedIn(m, how, this.asked);
+    if (moved) lines.push(this.fmt.info(`Now connected to ${this.ring.label()}.`));
     const secured = this.secure?.loggedIn(m, how);
     this.ui.setPrompt(this.view.prompt);
     this.show([...lines, ...paced, ...(secured?.lines ?? [])]);
@@ -250,7 +264,7 @@ export class ChatSession {
     if (port === undefined || m.session === undefined || m.secret === undefined) return [];
     // (this.link is the connection the login_ok came on; a socket that lost its address too soon
     // leaves only the name.)
-    const host = this.link?.remoteAddress || this.config.host;
+    const host = this.link?.remoteAddress || this.ring.current.host;
     const asked = this.config.heartbeatInterval;
     const pace = heartbeatPace(asked, m.timeout);
     this.heartbeat.start({ host, port, session: m.session, secret: Buffer.from(m.secret, 'base64') }, pace.seconds * 1000);
@@ -261,6 +275,35 @@ export class ChatSession {
   }
 
   // ---- the connection --------------------------------------------------------------------------
+
+  private endpoint(server: Server): Endpoint {
+    const { tls, ca } = this.config;
+    return { host: server.host, port: server.port, tls, ...(ca ? { ca } : {}) };
+  }
+
+  /**
+   * A connection to the first server that takes one, from the one in use on, each tried once (at
+   * start, and for a login typed slowly). Rejects with a ConnectError: the one server's reason,
+   * or every server's in one line.
+   */
+  private async reach(): Promise<Link> {
+    const why: string[] = [];
+    for (let tried = 0; ; ) {
+      try {
+        return await this.connectFn(this.endpoint(this.ring.current));
+      } catch (e) {
+        if (!(e instanceof ConnectError)) throw e;
+        why.push(e.message);
+        if (++tried === this.ring.servers.length) throw new ConnectError(why.join('; '));
+        this.ring.next();
+      }
+    }
+  }
+
+  /** The status row, while reconnecting among several servers (one server: the lines say it all, as they always did). */
+  private status(text: string | null): void {
+    if (this.ring.several) this.ui.status(text);
+  }
 
   private attach(link: Link): void {
     this.link = link;
@@ -338,20 +381,36 @@ export class ChatSession {
     const limit = (this.me.timeout ?? DEFAULT_TIMEOUT) * 1000;
     this.timers.push(this.clock.after(limit, () => this.giveUp(limit)));
     this.attempt = 0;
+    // The server in use first: most losses are a blip, or a restart it comes back from.
+    this.status(`Connection to ${this.ring.label()} lost; trying it again first`);
     this.retryLater();
   }
 
-  private retryLater(): void {
+  /**
+   * The next attempt, after the backoff. `failed`: why the last one did not get the session back,
+   * so this one goes to the next server (the same one when there is only one).
+   */
+  private retryLater(failed?: string): void {
     this.state = 'reconnecting';
     this.link?.destroy();
     this.link = null;
+    if (failed !== undefined) {
+      this.ring.next();
+      this.status(`Next: ${this.ring.label()}; ${failed}`);
+    }
     this.timers.push(this.clock.after(backoffDelay(this.attempt++, this.deps.random ?? Math.random), () => void this.retry()));
   }
 
   private async retry(): Promise<void> {
-    const link = await this.connectFn(this.endpoint).catch(() => null);
+    const server = this.ring.current;
+    this.status(`Reconnecting to ${this.ring.label()}…`);
+    let why = '';
+    const link = await this.connectFn(this.endpoint(server)).catch((e: Error) => {
+      why = e.message;
+      return null;
+    });
     if (this.state !== 'reconnecting') return link?.destroy();
-    if (!link) return this.retryLater();
+    if (!link) return this.retryLater(why);
     this.attach(link);
     this.state = 'resuming';
     const { session = '', token = '' } = this.me;
@@ -359,7 +418,13 @@ export class ChatSession {
     if (this.state !== 'resuming') return; // resumed (ready), or given up meanwhile
     if (reply?.type === 'error' && reply.code === 'RESUME_FAILED') return this.logInAgain();
     if (reply) this.show(this.fmt.message(reply));
-    this.retryLater();
+    this.retryLater(this.refused(server, reply));
+  }
+
+  /** Why an attempt on `server` did not get the session back, for the status row. */
+  private refused(server: Server, reply: Reply): string {
+    const why = reply?.type === 'error' ? safeLine(reply.message) : this.unanswered ? 'no answer' : this.closedWhy;
+    return `${hostPort(server.host, server.port)}: ${why}`;
   }
 
   /** The server no longer knows our session: log in again with the password we know. */
@@ -368,7 +433,7 @@ export class ChatSession {
     const since = this.view.lastId;
     const reply = await this.request(since === undefined ? this.credentials : { ...this.credentials, since }, 'relogin');
     if (this.state !== 'resuming') return;
-    if (!reply) return this.retryLater();
+    if (!reply) return this.retryLater(this.refused(this.ring.current, reply));
     this.show(this.fmt.message(reply));
     this.finish(1);
   }
@@ -470,6 +535,7 @@ export class ChatSession {
   private finish(code: number): void {
     if (this.state === 'done') return;
     this.state = 'done';
+    this.status(null);
     this.cancelTimers();
     this.heartbeat.stop();
     this.waiter = null;

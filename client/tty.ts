@@ -34,10 +34,12 @@ export class TtyTerminal implements Terminal {
   private readonly editor = new LineEditor();
   private readonly screen: Screen;
   /** Rows shown above the input line (progress bars), redrawn with it. */
-  private status: readonly string[] = [];
+  private bars: readonly string[] = [];
+  /** The connection's state while it is not in use (see Ui.status): a row above the bars. */
+  private connection: string | null = null;
   readonly progress = new TerminalProgress(
     (rows) => {
-      this.status = rows;
+      this.bars = rows;
       this.render();
     },
     () => this.screen.width,
@@ -92,6 +94,12 @@ export class TtyTerminal implements Terminal {
 
   whenDrained(fn: () => void): void {
     this.output.once('drain', fn);
+  }
+
+  status(text: string | null): void {
+    if (text === this.connection) return;
+    this.connection = text;
+    this.render();
   }
 
   setPrompt(prompt: string): void {
@@ -157,10 +165,16 @@ export class TtyTerminal implements Terminal {
   private view() {
     if (this.closed || (!this.asking && !this.chat)) return null;
     const { text, cursor } = this.editor;
-    const status = this.chat ? this.status.slice(0, Math.max(0, this.screen.height - 3)) : [];
+    const rows = this.connection === null ? this.bars : [this.connectionRow(this.connection), ...this.bars];
+    const status = this.chat ? rows.slice(0, Math.max(0, this.screen.height - 3)) : [];
     const input = layoutInput(this.prompt, text, cursor, this.screen.width, this.hidden, this.screen.height - 1 - status.length);
     if (status.length === 0) return input;
     return { rows: [...status, ...input.rows], cursorRow: input.cursorRow + status.length, cursorCol: input.cursorCol };
+  }
+
+  /** The connection's row: its first row as wrapped to the width (dimmed where colour is on). */
+  private connectionRow(text: string): string {
+    return paint({ text: `-- ${text}`, style: 'history', indent: 0 }, this.screen.width - 1, this.options.color)[0] ?? '';
   }
 
   private render(): void {

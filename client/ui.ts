@@ -29,6 +29,11 @@ export interface Ui {
   /** Calls `fn` once the output has room again. */
   whenDrained(fn: () => void): void;
   setPrompt(prompt: string): void;
+  /**
+   * What the connection is doing while it is not in use (which server a reconnect tries), on a
+   * row of its own above the input line; null clears it. Nothing on a pipe: the lines say it.
+   */
+  status(text: string | null): void;
   /** Rings the terminal bell (when there is a terminal and the bell is on). */
   bell(): void;
   /** Clears the screen (where there is one). */

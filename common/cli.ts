@@ -91,3 +91,24 @@ export function wholeNumber(option: string, v: number, min: number, max = Number
 export function optionalWholeNumber(option: string, v: number | undefined, min: number, max?: number): number | undefined {
   return v === undefined ? undefined : wholeNumber(option, v, min, max);
 }
+
+/**
+ * Every value given to `--option`, in order: for an option that may be repeated (`--server a
+ * --server b`). yargs keeps only the last of a repeated option here (see commandLine), which is
+ * what every other option wants.
+ */
+export function repeatedValues(argv: readonly string[], option: string): string[] {
+  const values: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    if (token === '--') break;
+    if (token === `--${option}` && i + 1 < argv.length) values.push(argv[++i]!);
+    else if (token.startsWith(`--${option}=`)) values.push(token.slice(option.length + 3));
+  }
+  return values;
+}
+
+/** Whether `--option` was typed at all (yargs cannot tell a default from a value given). */
+export function given(argv: readonly string[], option: string): boolean {
+  return argv.some((t) => t === `--${option}` || t.startsWith(`--${option}=`));
+}

@@ -541,7 +541,7 @@ describe('chat-client (built, through a pipe)', function () {
       const c = new ClientProcess(['--help']);
       expect(await c.exitCode()).to.equal(0);
       const help = c.out.join('\n');
-      for (const opt of ['--host', '--port', '--user', '--password', '--udp-port', '--heartbeat-interval', '--tls', '--ca', '--identity', '--downloads', 'CHAT_PASSWORD', 'XDG_CONFIG_HOME']) {
+      for (const opt of ['--host', '--port', '--server', '--user', '--password', '--udp-port', '--heartbeat-interval', '--tls', '--ca', '--identity', '--downloads', 'CHAT_PASSWORD', 'XDG_CONFIG_HOME']) {
         expect(help, opt).to.include(opt);
       }
     });
@@ -577,6 +577,33 @@ describe('chat-client (built, through a pipe)', function () {
       await refused(['--port'], 'chat-client: --port needs a value (see --help)');
       await refused(['--port', '--user', 'alice'], 'chat-client: --port needs a value (see --help)');
       await refused(['--user'], 'chat-client: --user needs a value (see --help)');
+    });
+
+    it('--server, repeated or in a comma list: a server that cannot be reached is passed over for the next', async () => {
+      const srv = await server();
+      const closed = await new Promise<number>((resolve) => {
+        const probe = net.createServer().listen(0, '127.0.0.1', () => {
+          const { port } = probe.address() as net.AddressInfo;
+          probe.close(() => resolve(port));
+        });
+      });
+      for (const args of [['--server', `127.0.0.1:${closed}`, '--server', `127.0.0.1:${srv.port}`], ['--server', `127.0.0.1:${closed},127.0.0.1`, '--port', String(srv.port)]]) {
+        const c = new ClientProcess([...args, '--user', 'alice', '--password', 'pw']);
+        await c.waitFor(/Login success!/);
+        c.write('quit');
+        expect(await c.exitCode(), args.join(' ')).to.equal(0);
+      }
+      const none = new ClientProcess(['--server', `127.0.0.1:${closed}`, '--server', `[::1]:${closed}`, '--user', 'alice', '--password', 'pw']);
+      expect(await none.exitCode()).to.equal(1);
+      expect(none.err).to.have.length(1);
+      expect(none.err[0]).to.match(new RegExp(`^chat-client: cannot connect to 127\\.0\\.0\\.1:${closed}: connection refused; cannot connect to \\[::1\\]:${closed}: `));
+    });
+
+    it('a bad --server, or --server with --host, gives one line and exit 1', async () => {
+      await refused(['--server', 'a:0'], 'chat-client: invalid --server "a:0": the port must be a whole number from 1 to 65535 (see --help)');
+      await refused(['--server', 'a,,b'], 'chat-client: invalid --server "a,,b": an empty entry (see --help)');
+      await refused(['--server'], 'chat-client: --server needs a value (see --help)');
+      await refused(['--host', 'a', '--server', 'b'], 'chat-client: --host and --server: give one (--server takes HOST:PORT, repeated for several servers) (see --help)');
     });
 
     it('--password and --password-stdin together give one line and exit 1', async () => {

@@ -10,6 +10,8 @@ export class FakeUi implements Ui {
   readonly lines: string[] = [];
   readonly questions: string[] = [];
   prompt = '';
+  /** Every status the session set, in order (null: cleared). */
+  readonly statuses: (string | null)[] = [];
   bells = 0;
   chat: ChatHandlers | null = null;
   /** Progress bars as they were started, moved and stopped: "start KEY LABEL TOTAL", "update KEY N", "stop KEY". */
@@ -52,6 +54,10 @@ export class FakeUi implements Ui {
 
   setPrompt(prompt: string): void {
     this.prompt = prompt;
+  }
+
+  status(text: string | null): void {
+    this.statuses.push(text);
   }
 
   bell(): void {

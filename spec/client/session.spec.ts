@@ -75,6 +75,7 @@ describe('client/session (fake clock)', () => {
     expect(attempts.map((t) => t - lostAt)).to.deep.equal([375, 1125, 2625, 5625, 9375, 13125, 16875]);
     expect(ui.has(/! could not reconnect within 20 s; giving up$/)).to.equal(true);
     expect(await exit).to.equal(1);
+    expect(ui.statuses).to.deep.equal([]); // one server: no status row, the lines say it as they always did
     expect(beats - beatsBefore).to.equal(4); // at 5, 10, 15 and 20 s: the server keeps the session meanwhile
     const after = beats;
     clock.advance(60_000);
@@ -266,5 +267,102 @@ describe('client/session against a misbehaving server (fake clock)', () => {
     expect(rest.stalled).to.equal(false);
     expect(ui.lines.length).to.be.above(shown + 1000);
     ui.chat?.interrupt();
+  });
+});
+
+describe('client/session with several servers (fake clock)', () => {
+  let a: Running;
+  let b: Running;
+  let clock: FakeClock;
+  let ui: FakeUi;
+  /** Ports whose connection attempts fail as if refused. */
+  let down: Set<number>;
+  /** Every connection attempt: the fake time and the port it went to. */
+  let attempts: { at: number; port: number }[];
+  let session: ChatSession;
+  let exit: Promise<number>;
+
+  const server = (s: Running) => ({ host: '127.0.0.1', port: s.port });
+
+  beforeEach(async () => {
+    [a, b] = [await startServer(), await startServer()];
+    clock = new FakeClock(Date.now());
+    ui = new FakeUi();
+    down = new Set();
+    attempts = [];
+  });
+
+  afterEach(async () => {
+    ui.chat?.interrupt();
+    await Promise.all([a.stop(), b.stop()]);
+  });
+
+  function start(): void {
+    const heartbeat = new HeartbeatSender(clock, 5000, () => ({ send: () => {}, close: () => {} }));
+    const connect = (ep: Endpoint) => {
+      attempts.push({ at: clock.now(), port: ep.port });
+      if (down.has(ep.port)) return Promise.reject(new ConnectError(`cannot connect to 127.0.0.1:${ep.port}: connection refused`));
+      return realConnect(ep);
+    };
+    const config = makeClientConfig({ port: a.port, servers: [server(a), server(b)], user: 'alice', password: 'pw' });
+    session = new ChatSession(config, ui, { clock, random: () => 0.5, heartbeat, connect });
+    exit = session.run();
+  }
+
+  /** Cuts alice's connection to `s` (after which `s` refuses her) and waits for the client to notice. */
+  async function cut(s: Running): Promise<number> {
+    await ui.waitFor(/Login success!/);
+    down.add(s.port);
+    attempts.length = 0;
+    ui.statuses.length = 0; // the login's (it clears the row)
+    (s.server.room.find('alice')!.at as BaseConnection).destroy('test: cut');
+    await ui.waitFor(/Connection lost \(closed by the server\), reconnecting…$/);
+    return clock.now();
+  }
+
+  it('tries the server in use again first, then the others in turn, at the one backoff, naming each on the status row', async () => {
+    start();
+    const lostAt = await cut(a);
+    down.add(b.port);
+    await run(clock, 25_000);
+    const tried = attempts.map((t) => `${t.at - lostAt} ${t.port === a.port ? 'a' : 'b'}`);
+    expect(tried).to.deep.equal(['375 a', '1125 b', '2625 a', '5625 b', '9375 a', '13125 b', '16875 a']);
+    const [A, B] = [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`];
+    expect(ui.statuses.slice(0, 5)).to.deep.equal([
+      `Connection to ${A} (1 of 2) lost; trying it again first`,
+      `Reconnecting to ${A} (1 of 2)…`,
+      `Next: ${B} (2 of 2); cannot connect to ${A}: connection refused`,
+      `Reconnecting to ${B} (2 of 2)…`,
+      `Next: ${A} (1 of 2); cannot connect to ${B}: connection refused`,
+    ]);
+    expect(ui.has(/! could not reconnect within 20 s; giving up$/)).to.equal(true);
+    expect(await exit).to.equal(1);
+    expect(ui.statuses.at(-1)).to.equal(null);
+  });
+
+  it('lands on the next server when the one in use cannot be reached: logs in there, says so, and lines go there', async () => {
+    start();
+    const bob = await b.login('bob');
+    const lostAt = await cut(a);
+    await run(clock, 5000, () => session.state === 'ready');
+    await ui.waitFor(new RegExp(`Now connected to 127\\.0\\.0\\.1:${b.port} \\(2 of 2\\)\\.$`));
+    expect(attempts.map((t) => [t.at - lostAt, t.port])).to.deep.equal([[375, a.port], [1125, b.port]]);
+    expect(ui.statuses.at(-1)).to.equal(null);
+    ui.chat!.line('on b now');
+    expect(await bob.line()).to.include({ from: 'alice', text: 'on b now' });
+  });
+
+  it('at start, goes on with the next server when the first cannot be reached; with none, says why for each', async () => {
+    down.add(a.port);
+    start();
+    await ui.waitFor(/Login success!/);
+    expect(attempts.map((t) => t.port)).to.deep.equal([a.port, b.port]);
+    expect(b.server.room.find('alice')).to.not.equal(undefined);
+
+    const none = new FakeUi();
+    const refused = (ep: Endpoint) => Promise.reject(new ConnectError(`cannot connect to 127.0.0.1:${ep.port}: connection refused`));
+    const config = makeClientConfig({ servers: [server(a), server(b)], user: 'carol', password: 'pw' });
+    const failed = await new ChatSession(config, none, { clock, connect: refused }).run().catch((e: Error) => e.message);
+    expect(failed).to.equal(`cannot connect to 127.0.0.1:${a.port}: connection refused; cannot connect to 127.0.0.1:${b.port}: connection refused`);
   });
 });

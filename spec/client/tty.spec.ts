@@ -306,4 +306,20 @@ describe('chat-client in a terminal (tmux)', function () {
       await pty.row(/Login success!$/);
     });
   });
+
+  describe('several servers', () => {
+    it('names the server being tried on a row of its own above the input line while it reconnects', async () => {
+      const gone = await startServer();
+      await gone.stop(); // nothing listens on its port any more
+      const [here, there] = [`127.0.0.1:${srv.port}`, `127.0.0.1:${gone.port}`];
+      const pty = await alice(['--server', `${here},${there}`]);
+      await srv.stop();
+      // The row cycles through both servers, a second or so each: either may be on screen.
+      const next = [`-- Next: ${there} (2 of 2); cannot connect to ${here}`, `-- Next: ${here} (1 of 2); cannot connect to ${there}`];
+      const rows = await pty.waitFor((rs) => rs.some((r) => next.some((n) => r.startsWith(n))), 'the status row');
+      const status = rows.findIndex((r) => r.startsWith('-- '));
+      expect(rows[status + 1]).to.equal('alice>');
+      expect(rows[status - 1]).to.match(/Connection lost \(closed by the server\), reconnecting…$/);
+    });
+  });
 });

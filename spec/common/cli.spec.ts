@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UsageError, commandLine, optionalWholeNumber, unknownAsTyped, valueProblem, versionLine, wholeNumber } from '../../common/cli.js';
+import { UsageError, commandLine, given, optionalWholeNumber, repeatedValues, unknownAsTyped, valueProblem, versionLine, wholeNumber } from '../../common/cli.js';
 
 const built = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 const VERSION = (JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
@@ -48,6 +48,14 @@ describe('command-line conventions (common/cli)', () => {
       .parseSync();
     expect(a.name).to.equal('b');
     expect(a.n).to.equal(2);
+  });
+
+  it('collects every value of an option that may be repeated, in order, up to --', () => {
+    const argv = ['--server', 'a', '--user', 'x', '--server=b,c', '--servers', 'no', '--', '--server', 'd'];
+    expect(repeatedValues(argv, 'server')).to.deep.equal(['a', 'b,c']);
+    expect(repeatedValues(['--server'], 'server')).to.deep.equal([]);
+    expect(given(['--host=a'], 'host')).to.equal(true);
+    expect(given(['--hostname', 'a'], 'host')).to.equal(false);
   });
 
   it('names an unknown negated flag as typed (--no-bell), not as yargs reads it (bell)', () => {

@@ -246,6 +246,8 @@ export class ChatSession {
     const paced = this.startHeartbeat(m);
     const lines = this.view.loggedIn(m, how, this.asked);
     if (moved) lines.push(this.fmt.info(`Now connected to ${this.ring.label()}.`));
+    // Keys are pinned per network (one id for all servers of a cluster), or per server without one.
+    this.deps.secure?.known.at(`${server.host}:${server.port}`, m.network);
     const secured = this.secure?.loggedIn(m, how);
     this.ui.setPrompt(this.view.prompt);
     this.show([...lines, ...paced, ...(secured?.lines ?? [])]);

@@ -1,6 +1,17 @@
 /**
  * Identity keys seen before, pinned on first use (trust on first use, as ssh's known_hosts): per
- * server and name, the key and whether its owner's safety number was checked (`/verify yes`). A
+ * network and name, the key and whether its owner's safety number was checked (`/verify yes`). A
+ * network is what the server names in login_ok (`network`): one id for every server of a
+ * cluster, so reaching it through another of its servers, or failing over to one, finds the same
+ * pins. A server that names none (an older one) is a network of its own, known by "host:port".
+ *
+ * Pins follow an address to the network found there: pins made per "host:port" (by a client
+ * before networks, or with a server that had no id yet) move to the network's the first time
+ * that address names one, and a server that comes back under another id (its data folder lost)
+ * keeps the pins made through its address. So a server cannot shed what was pinned for it by
+ * changing its id: only names not pinned yet are trusted on first use.
+ *
+ * A
  * different key later for a name already pinned is a change the user must accept (`/trust NAME`)
  * before a session with it starts. Kept in known-keys.json beside the identity, mode 0600,
  * written whole to a temporary file and renamed, so a crash leaves the old file or the new one.
@@ -18,48 +29,105 @@ interface Pin {
   since: string;
 }
 
+/** What the file holds: pins by "scope/name", and the network last found at each address. */
+interface Saved {
+  keys?: Record<string, Pin>;
+  networks?: Record<string, string>;
+}
+
 export type KeyStatus = 'new' | 'known' | 'changed';
 
 /** Pins beyond this are not kept (the oldest go): a file that cannot grow without bound. */
 const MAX_PINS = 10_000;
+/** Addresses whose network is remembered, at most (the oldest go). */
+const MAX_ADDRESSES = 1_000;
+
+/** A network's scope: "#" and its id, which no "host:port" starts with. */
+const networkScope = (network: string) => `#${network}`;
 
 export class KnownKeys {
-  private readonly pins: Map<string, Pin>;
+  /**
+   * Whose pins are read and written: a network ("#id") or, for a server without one,
+   * "host:port" (a name on one server is not the same person as on another).
+   */
+  private scope: string;
 
   private constructor(
     readonly file: string,
-    /** "host:port": a name on one server is not the same person as on another. */
-    private readonly server: string,
-    pins: Map<string, Pin>,
+    server: string,
+    private readonly pins: Map<string, Pin>,
+    /** Address ("host:port") → the network last found there. */
+    private readonly networks: Map<string, string>,
     private readonly now: () => number,
   ) {
-    this.pins = pins;
+    this.scope = server;
   }
 
-  /** Reads `file` (none yet: no pins). Throws an Error with one line for the user. */
+  /**
+   * Reads `file` (none yet: no pins), with the pins of the server at `server` ("host:port") in
+   * use until the login says otherwise (see `at`). Throws an Error with one line for the user.
+   */
   static open(file: string, server: string, now: () => number = Date.now): KnownKeys {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new KnownKeys(file, server, new Map(), now);
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new KnownKeys(file, server, new Map(), new Map(), now);
       throw new Error(`cannot read known keys ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     const pins = new Map<string, Pin>();
+    const networks = new Map<string, string>();
     try {
-      const data = JSON.parse(text) as { keys?: Record<string, Pin> };
+      const data = JSON.parse(text) as Saved;
       for (const [k, p] of Object.entries(data.keys ?? {})) {
         if (typeof p?.key !== 'string' || Buffer.from(p.key, 'base64').length !== 32) throw new Error(k);
         pins.set(k, { key: p.key, verified: p.verified === true, since: String(p.since ?? '') });
       }
+      for (const [address, network] of Object.entries(data.networks ?? {})) {
+        if (typeof network !== 'string') throw new Error(address);
+        networks.set(address, network);
+      }
     } catch {
       throw new Error(`known keys file ${file} is damaged; move it aside to start pinning again (every key will count as new)`);
     }
-    return new KnownKeys(file, server, pins, now);
+    return new KnownKeys(file, server, pins, networks, now);
+  }
+
+  /**
+   * Logged in at `address` ("host:port"), to a server of `network` (login_ok's, when it names
+   * one): its pins are the ones in use from now on. The first time the address names this
+   * network, what was pinned through it moves over (see the top of the file); a name the network
+   * has pinned already keeps its pin.
+   */
+  at(address: string, network: string | undefined): void {
+    if (network === undefined) {
+      this.scope = address;
+      return;
+    }
+    this.scope = networkScope(network);
+    const before = this.networks.get(address);
+    if (before === network) return;
+    // Pins made per address (before networks) move; an earlier network's stay, for its other addresses.
+    const from = before === undefined ? address : networkScope(before);
+    for (const [k, pin] of [...this.pins]) {
+      if (!k.startsWith(`${from}/`)) continue;
+      const name = k.slice(from.length + 1);
+      if (!this.pins.has(`${this.scope}/${name}`)) this.pins.set(`${this.scope}/${name}`, { ...pin });
+      if (before === undefined) this.pins.delete(k);
+    }
+    while (this.pins.size > MAX_PINS) this.pins.delete(this.pins.keys().next().value!);
+    this.networks.delete(address);
+    this.networks.set(address, network);
+    while (this.networks.size > MAX_ADDRESSES) this.networks.delete(this.networks.keys().next().value!);
+    try {
+      this.save();
+    } catch {
+      // Kept in memory meanwhile, and written with the next pin; the chat needs no file for it.
+    }
   }
 
   private id(name: string): string {
-    return `${this.server}/${foldName(name)}`;
+    return `${this.scope}/${foldName(name)}`;
   }
 
   /** Whether `key` is new for `name`, the one pinned, or a different one. */
@@ -94,7 +162,8 @@ export class KnownKeys {
 
   private save(): void {
     const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify({ version: 1, keys: Object.fromEntries(this.pins) }, null, 1)}\n`, { mode: 0o600 });
+    const saved = { version: 1, keys: Object.fromEntries(this.pins), networks: Object.fromEntries(this.networks) };
+    writeFileSync(tmp, `${JSON.stringify(saved, null, 1)}\n`, { mode: 0o600 });
     renameSync(tmp, this.file);
   }
 }

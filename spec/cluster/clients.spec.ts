@@ -1,10 +1,11 @@
 /**
  * The terminal client on a cluster: two real servers on one real redis-server, and real client
- * sessions (ChatSession with a recording screen) over real TCP. A client given both servers goes
+ * sessions (ChatSession with a recording screen) over real TCP. A cluster is one network, so keys
+ * pinned through one of its servers hold through the other; and a client given both servers goes
  * on on the second when the first is stopped.
  */
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeClientConfig } from '../../client/config.js';
@@ -68,6 +69,38 @@ describe('cluster: the client on two servers', function () {
     users.push(u);
     return u;
   }
+
+  /** alice asks bob for an encrypted chat and bob says yes. */
+  async function encrypted(alice: User, bob: User): Promise<void> {
+    alice.type('@PM bob');
+    await bob.ui.waitFor(/alice wants an end-to-end encrypted private chat with you \(Y\/N\)\?/);
+    bob.type('y');
+    await alice.ui.waitFor(/You are now in an end-to-end encrypted private chat with bob/);
+  }
+
+  it('sends one network id from both servers, and keeps the keys pinned through one when reached through the other', async () => {
+    const [one, two] = [await n1.login('probe1'), await n2.login('probe2')];
+    expect(one.me.network).to.be.a('string').and.equal(two.me.network);
+
+    const aliceHome = home();
+    const bob = await user('bob', home(), [at(n1)]);
+    const first = await user('alice', aliceHome, [at(n1)]);
+    await encrypted(first, bob);
+    await first.ui.waitFor(/First encrypted chat with bob: bob's key is now pinned/);
+    first.type('/verify yes');
+    await first.ui.waitFor(/bob's key is marked as verified/);
+    first.type('quit');
+    expect(await first.exit).to.equal(0);
+
+    // The same alice (identity and pins) through the other server: bob is known, and verified.
+    const again = await user('alice', aliceHome, [at(n2)]);
+    bob.ui.lines.splice(0); // the first invitation is not the one to answer
+    await encrypted(again, bob);
+    expect(again.ui.prompt).to.equal('alice (private: bob, encrypted, verified)> ');
+    expect(again.ui.has(/First encrypted chat|is now pinned|identity key has changed/)).to.equal(false);
+    const saved = JSON.parse(readFileSync(join(aliceHome, 'known-keys.json'), 'utf8')) as { keys: Record<string, unknown> };
+    expect(Object.keys(saved.keys)).to.deep.equal([`#${one.me.network}/bob`]);
+  });
 
   it('goes on on the second server when the first is stopped: the next line typed is delivered', async () => {
     const bob = await n2.login('bob');

@@ -97,7 +97,8 @@ describe('chat-client in a terminal (tmux)', function () {
       bob.send({ type: 'say', text: 'interruption' });
       await pty.row(/bob: interruption$/);
       await pty.type('X');
-      const rows = await pty.waitFor((rs) => rs.some((r) => r.startsWith('😀é')), 'the edited line');
+      // The X, not just the wrap: the second row started with 😀é before the X was typed too.
+      const rows = await pty.waitFor((rs) => rs.some((r) => r.endsWith('ğXü')) && rs.some((r) => r.startsWith('😀é')), 'the edited line');
       // "alice> ", 70 ş, ğ, X and ü fill the 80 columns of the first row; the wide 😀 goes to the next.
       const first = rows.findIndex((r) => r.startsWith('alice> ş'));
       expect(rows[first]).to.equal(`alice> ${'ş'.repeat(70)}ğXü`);

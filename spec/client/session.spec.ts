@@ -298,7 +298,7 @@ describe('client/session with several servers (fake clock)', () => {
   });
 
   function start(): void {
-    const heartbeat = new HeartbeatSender(clock, 5000, () => ({ send: () => {}, close: () => {} }));
+    const heartbeat = new HeartbeatSender(clock, () => ({ send: () => {}, close: () => {} }));
     const connect = (ep: Endpoint) => {
       attempts.push({ at: clock.now(), port: ep.port });
       if (down.has(ep.port)) return Promise.reject(new ConnectError(`cannot connect to 127.0.0.1:${ep.port}: connection refused`));

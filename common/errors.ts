@@ -66,7 +66,7 @@ export const ERRORS = {
   // Files.
   FILES_UNSUPPORTED: (user: string) => `${user}'s client cannot receive files (an IRC client, or an older tinychat)`,
   FILE_SELF: () => 'you cannot send a file to yourself',
-  FILE_ELSEWHERE: (user: string) => `${user} is connected to another server of this cluster; files go only between users of the same server`,
+  FILE_ELSEWHERE: (user: string) => `the server ${user} is connected to did not take the offer (the servers of the cluster could not reach each other, or ${user} moved); try again in a moment`,
   FILE_TOO_BIG: (size: number, max: number) => `the file is too big: ${size} bytes, this server relays at most ${max}`,
   FILE_BUSY: (who: string) => `${who} already ${who === 'you' ? 'have' : 'has'} 2 file transfers under way; try again when one is over`,
   FILE_OFFER_PENDING: (user: string) => `your file offer to ${user} is still waiting for an answer; offer the next once it is answered`,

@@ -125,9 +125,9 @@ export const TRANSFER_EVENTS = ['offer', 'offered', 'accepted', 'refused', 'canc
  * Why a transfer failed: a connection lost, more bytes sent than offered, sent faster than the
  * server allows, more in flight than the window, a rule broken (a chunk out of order or of the
  * wrong kind, an acknowledgement of nothing), no progress for too long, the file did not check
- * out at the receiver.
+ * out at the receiver, the servers of a cluster lost part of it between them.
  */
-export const TRANSFER_FAILURES = ['lost', 'oversent', 'rate', 'window', 'protocol', 'stalled', 'check'] as const;
+export const TRANSFER_FAILURES = ['lost', 'oversent', 'rate', 'window', 'protocol', 'stalled', 'check', 'relay'] as const;
 
 export type NoticeEvent = (typeof NOTICE_EVENTS)[number];
 export type TransferEvent = (typeof TRANSFER_EVENTS)[number];

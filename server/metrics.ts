@@ -84,6 +84,9 @@ export function createMetrics(server: ChatServer, options: { processMetrics?: bo
     ...server.files.outcomes,
   }));
   counted('tinychat_file_bytes_relayed_total', 'File bytes relayed between users (never kept)', null, () => server.files.relayed);
+  counted('tinychat_file_relay_bytes_total', 'File bytes sent to and received from other servers of a cluster (Redis pub/sub, never kept)', 'direction', () => ({
+    ...(server.cluster?.relay.bytes ?? { sent: 0, received: 0 }),
+  }));
   counted('tinychat_mutes_total', 'Users muted, for flooding or by the operator', null, () => room.limits.mutes);
   new Gauge({
     name: 'tinychat_hash_queue_depth',

@@ -107,8 +107,9 @@ export class ChatServer {
       this.chat = new LocalChat(this.room);
     }
     this.operator = new Operator(this.chat);
-    const cluster = this.cluster;
-    this.files = new Transfers(config, this.room, this.delivery, this.clock, this.log.for('chat'), cluster ? { here: (s) => cluster.elsewhere(s) === null } : undefined);
+    // On a cluster, a transfer to a user of another server has its other half there (cluster/file-relay.ts).
+    this.files = new Transfers(config, this.room, this.delivery, this.clock, this.log.for('chat'), this.cluster?.relay);
+    this.cluster?.relay.listen(this.files);
     const listenerDeps: ListenerDeps = {
       clock: this.clock,
       log: this.log.for('net'),
@@ -310,6 +311,7 @@ export class ChatServer {
     this.log.info('Server shutting down');
     this.stopSweep?.();
     this.udp?.close();
+    this.files.shutdown();
     this.room.shutdown();
     await this.listener.close({ type: 'bye', reason: 'shutdown', message: NOTICES.shutdown() });
     await this.closeIrc();

@@ -17,29 +17,27 @@
  *   no progress, for --pm-timeout seconds ends too.
  * Nothing of a file is kept: a chunk goes out to the receiver in the handler it came in. The log
  * names the two users, the size and the outcome, never the file's name or content.
+ *
+ * On a cluster, a transfer between users of two servers has a half on each (see
+ * transfer-peers.ts): the same rules, each judged where the user it is about is connected, and
+ * each user told by their own server. The sender's server counts it for the metrics.
  */
 import type { Clock } from '../../common/clock.js';
-import { chatError } from '../../common/errors.js';
+import { ChatError, chatError } from '../../common/errors.js';
 import { humanSize } from '../../common/size.js';
 import { MAX_CHUNKS_IN_FLIGHT, SEAL_OVERHEAD, type ClientMessage, type ServerMessage, type TransferEvent, type TransferFailure } from '../../common/protocol.js';
 import { fileWindow, type ServerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Endpoint, Outbox } from './outbox.js';
 import type { Session } from './session.js';
+import { FileRate } from './file-rate.js';
+import { Turns } from './turns.js';
+import { MAX_PER_USER, TransferBook, type Transfer } from './transfer-book.js';
+import { NO_PEERS, type FilePeers, type PeerMessage, type PeerSink, type PeerStep } from './transfer-peers.js';
 
 export type TransfersConfig = Pick<ServerConfig, 'maxFile' | 'fileRate' | 'pmTimeout' | 'maxOutput'>;
 
-/**
- * Transfers one user may take part in at once: those they send, answered or not, and those they
- * receive once they said yes. An offer takes a place of its sender's only: were it to take one of
- * the receiver's too, two offers from a stranger, renewed as they expire, would keep the receiver
- * from sending or receiving anything.
- */
-export const MAX_PER_USER = 2;
-/** Offers one user may have waiting for their answer: what strangers can make them hold. */
-export const MAX_OFFERS_WAITING = 4;
-/** Of those, from one sender: one stranger cannot fill them. */
-export const MAX_OFFERS_FROM_ONE = 1;
+export { MAX_OFFERS_FROM_ONE, MAX_OFFERS_WAITING, MAX_PER_USER } from './transfer-book.js';
 
 /** Who takes part in transfers, as the room knows them, and when they go (see Room's events). */
 export interface TransferPeople<E extends Endpoint> {
@@ -48,41 +46,15 @@ export interface TransferPeople<E extends Endpoint> {
 }
 
 /**
- * Whether this server can hand file chunks to `s`. On a cluster a user connected to another
- * server cannot be reached: chunks are relayed, never put in the shared log (they would fill
- * Redis with files), so such an offer is refused in words.
+ * How long the sender's server waits for the receiver's server to take an offer (a cluster): the
+ * round trip takes milliseconds; past this the step was lost, and the sender is told so.
  */
-export interface Here<E extends Endpoint> {
-  here(s: Session<E>): boolean;
-}
-
-interface Transfer<E extends Endpoint> {
-  readonly id: string;
-  readonly key: string;
-  readonly from: Session<E>;
-  readonly to: Session<E>;
-  readonly size: number;
-  /** The offer's name and digest were sealed: the chunks must be too. */
-  readonly sealed: boolean;
-  /** offered → running (accepted) → sent (every byte relayed; the receiver checks it). */
-  state: 'offered' | 'running' | 'sent';
-  nextSeq: number;
-  /** File bytes relayed so far. */
-  bytes: number;
-  /** Relayed and not acknowledged, oldest first: [seq, file bytes]. */
-  readonly unacked: [number, number][];
-  unackedBytes: number;
-  /** When it last moved (monotonic): offered, accepted, a chunk, an ack. */
-  since: number;
-  /** When the receiver said yes (monotonic): the transfer's own time, which the log reports, starts there. */
-  accepted: number;
-}
-
-/** A sender's allowance of file bytes (a token bucket refilled at --file-rate). */
-interface Bucket {
-  tokens: number;
-  at: number;
-}
+export const OFFER_VERDICT_MS = 5000;
+/**
+ * A user's offers and answers waiting behind an offer to another server, at most: they are
+ * answered in the order they came (a client matches a refusal to its oldest request).
+ */
+const MAX_IN_TURN = 8;
 
 const FAILED: Record<TransferFailure, (t: { from: string; to: string }) => string> = {
   lost: ({ from }) => `${from}'s connection was lost`,
@@ -92,16 +64,22 @@ const FAILED: Record<TransferFailure, (t: { from: string; to: string }) => strin
   protocol: ({ from }) => `${from}'s client broke the transfer's rules (a chunk out of order, or of the wrong kind)`,
   stalled: () => 'it made no progress for too long (has the receiver stopped reading?)',
   check: ({ to }) => `${to} found that the file does not match the size and SHA-256 offered; nothing was kept`,
+  relay: () => 'the servers of the cluster lost touch while passing it on',
 };
 
-export class Transfers<E extends Endpoint = Endpoint> {
-  private readonly byKey = new Map<string, Transfer<E>>();
-  /** Each user's transfers (folded name), sending or receiving: at most MAX_PER_USER + MAX_OFFERS_WAITING. */
-  private readonly byUser = new Map<string, Set<Transfer<E>>>();
-  private readonly buckets = new Map<string, Bucket>();
+/** The offer's description: its name and digest in the open, or sealed. */
+const described = (msg: { name?: string; sha256?: string; meta?: string }) =>
+  msg.meta === undefined ? { name: msg.name!, sha256: msg.sha256! } : { meta: msg.meta };
+
+export class Transfers<E extends Endpoint = Endpoint> implements PeerSink {
+  private readonly book = new TransferBook<E>();
+  private readonly rate: FileRate;
+  /** Each user's offers and answers, answered in order (some wait for another server). */
+  private readonly turns = new Turns(MAX_IN_TURN, () => chatError('FILE_BUSY', 'you'));
   readonly window: number;
-  /** File bytes relayed, all transfers together (for /metrics). */
+  /** File bytes relayed from senders of this server, all transfers together (for /metrics). */
   relayed = 0;
+  /** Transfers by outcome, counted on the sender's server. */
   readonly outcomes: Record<'offered' | 'done' | 'refused' | 'cancelled' | 'expired' | 'failed', number> = {
     offered: 0,
     done: 0,
@@ -117,77 +95,65 @@ export class Transfers<E extends Endpoint = Endpoint> {
     private readonly out: Outbox<E>,
     private readonly clock: Clock,
     private readonly log: Logger,
-    private readonly here: Here<E> = { here: () => true },
+    private readonly peers: FilePeers<E> = NO_PEERS,
   ) {
     this.window = fileWindow(config.maxOutput);
+    this.rate = new FileRate(config.fileRate, this.window, () => clock.monotonic());
     // A transfer does not survive its sender's or receiver's connection: nothing is kept to resume it.
     people.on('detached', (s) => this.gone(s.key));
     people.on('ended', (s) => this.gone(s.key));
   }
 
-  /** Transfers under way (offered or running). */
+  /** Transfers under way (offered or running), this server's halves included. */
   get size(): number {
-    return this.byKey.size;
+    return this.book.size;
   }
 
-  /** file_offer: `me` offers `msg.to` a file. Throws the refusal. */
-  offer(me: Session<E>, msg: ClientMessage<'file_offer'>): void {
+  /**
+   * file_offer: `me` offers `msg.to` a file. Throws the refusal. To a user of another server it
+   * settles once that server took the offer (or rejects with its refusal).
+   */
+  offer(me: Session<E>, msg: ClientMessage<'file_offer'>): void | Promise<void> {
+    return this.turns.run(me.key, () => this.offerNow(me, msg));
+  }
+
+  private offerNow(me: Session<E>, msg: ClientMessage<'file_offer'>): void | Promise<void> {
     const to = this.people.find(msg.to);
     if (!to) throw chatError('NO_SUCH_USER', msg.to);
     if (to === me) throw chatError('FILE_SELF');
-    if (!to.features.has('files')) throw chatError('FILES_UNSUPPORTED', to.name);
-    if (!this.here.here(to)) throw chatError('FILE_ELSEWHERE', to.name);
-    if (this.config.maxFile === 0) throw chatError('FILE_BAD_OFFER', 'this server relays no files');
-    if (msg.size > this.config.maxFile) throw chatError('FILE_TOO_BIG', msg.size, this.config.maxFile);
-    if (msg.size < 1) throw chatError('FILE_BAD_OFFER', 'an empty file is not sent');
-    const open = msg.name !== undefined && msg.sha256 !== undefined;
-    if (open === (msg.meta !== undefined) || (!open && (msg.name !== undefined || msg.sha256 !== undefined))) {
-      throw chatError('FILE_BAD_OFFER', 'give the name and sha256, or the sealed meta, not both');
-    }
+    this.acceptable(to, msg);
     const key = `${me.key}/${msg.id}`;
-    if (this.byKey.has(key)) throw chatError('FILE_ID_TAKEN', msg.id);
-    if (this.places(me.key) >= MAX_PER_USER) throw chatError('FILE_BUSY', 'you');
-    if (this.places(to.key) >= MAX_PER_USER) throw chatError('FILE_BUSY', to.name);
-    this.roomToWait(me, to);
-    const now = this.clock.monotonic();
-    const t: Transfer<E> = {
-      id: msg.id, key, from: me, to, size: msg.size, sealed: !open, state: 'offered',
-      nextSeq: 0, bytes: 0, unacked: [], unackedBytes: 0, since: now, accepted: now,
-    };
-    this.byKey.set(key, t);
-    this.index(me.key).add(t);
-    this.index(to.key).add(t);
-    this.outcomes.offered++;
-    const described = open ? { name: msg.name!, sha256: msg.sha256! } : { meta: msg.meta! };
-    this.tell(to, t, 'offer', `${me.name} wants to send you a file (${humanSize(msg.size)})`, { size: msg.size, ...described });
-    this.tell(me, t, 'offered', `File offered to ${to.name} (${humanSize(msg.size)}); waiting for the answer`, { size: msg.size });
-    this.log.info(`File transfer ${key} offered by ${me.name} to ${to.name} (${msg.size} bytes${t.sealed ? ', end-to-end encrypted' : ''})`);
+    if (this.book.has(key)) throw chatError('FILE_ID_TAKEN', msg.id);
+    if (this.book.places(me.key) >= MAX_PER_USER) throw chatError('FILE_BUSY', 'you');
+    const peer = this.peers.serverOf(to);
+    // The receiver's limits are judged by the receiver's server, which knows all their offers.
+    if (peer === null) this.book.roomFor(me, to);
+    const t = this.open(key, msg, me, to, peer === null ? null : 'to', peer);
+    if (peer === null) return this.offered(t, described(msg));
+    if (!this.toPeer(t, { k: 'offer', size: msg.size, ...described(msg) })) {
+      this.book.remove(t);
+      throw chatError('FILE_ELSEWHERE', to.name);
+    }
+    return new Promise<void>((resolve, reject) => {
+      t.verdict = { since: this.clock.monotonic(), resolve, reject };
+    });
   }
 
   /** file_answer: the receiver says yes or no. */
-  answer(me: Session<E>, msg: ClientMessage<'file_answer'>): void {
-    const t = this.received(me, msg.from, msg.id);
-    if (t.state !== 'offered') throw chatError('FILE_NO_SUCH', msg.id);
-    if (!msg.accept) {
-      this.outcomes.refused++;
-      this.log.info(`File transfer ${t.key} refused by ${me.name}`);
-      return this.finish(t, 'refused', {
-        from: `${me.name} refused your file`,
-        to: `You refused the file from ${t.from.name}`,
-      });
-    }
-    // The yes takes the receiver's place; the offer waits on while none is free.
-    if (this.places(me.key) >= MAX_PER_USER) throw chatError('FILE_BUSY', 'you');
-    t.state = 'running';
-    t.since = t.accepted = this.clock.monotonic();
-    this.log.info(`File transfer ${t.key} accepted by ${me.name}`);
-    this.tell(t.from, t, 'accepted', `${me.name} accepted your file; sending`);
-    this.tell(me, t, 'accepted', `Receiving the file from ${t.from.name}`);
+  answer(me: Session<E>, msg: ClientMessage<'file_answer'>): void | Promise<void> {
+    return this.turns.run(me.key, () => {
+      const t = this.received(me, msg.from, msg.id);
+      if (t.state !== 'offered') throw chatError('FILE_NO_SUCH', msg.id);
+      // The yes takes the receiver's place; the offer waits on while none is free.
+      if (msg.accept && this.book.places(me.key) >= MAX_PER_USER) throw chatError('FILE_BUSY', 'you');
+      if (!this.toPeer(t, { k: 'answer', accept: msg.accept })) return this.fail(t, 'relay');
+      this.answered(t, msg.accept);
+    });
   }
 
   /** file_chunk: the next chunk of `me`'s transfer, relayed to the receiver at once. */
   chunk(me: Session<E>, msg: ClientMessage<'file_chunk'>): void {
-    const t = this.byKey.get(`${me.key}/${msg.id}`);
+    const t = this.book.get(`${me.key}/${msg.id}`);
     if (!t || t.from !== me) throw chatError('FILE_NO_SUCH', msg.id);
     if (t.state === 'offered') throw chatError('FILE_NOT_STARTED', msg.id);
     const sealed = msg.sealed === true;
@@ -197,150 +163,318 @@ export class Transfers<E extends Endpoint = Endpoint> {
     if (t.bytes + bytes > t.size) return this.fail(t, 'oversent');
     const full = t.unacked.length >= MAX_CHUNKS_IN_FLIGHT || t.unackedBytes + bytes > this.window;
     if (t.unacked.length > 0 && full) return this.fail(t, 'window');
-    if (!this.spend(me.key, bytes)) return this.fail(t, 'rate');
-    this.out.toUser(t.to.key, { type: 'file_chunk', id: t.id, from: me.name, seq: msg.seq, data: msg.data, ...(sealed ? { sealed } : {}) });
-    this.relayed += bytes;
-    t.nextSeq++;
-    t.bytes += bytes;
-    t.unacked.push([msg.seq, bytes]);
-    t.unackedBytes += bytes;
-    t.since = this.clock.monotonic();
-    if (t.bytes === t.size) t.state = 'sent';
+    if (!this.rate.spend(me.key, bytes)) return this.fail(t, 'rate');
+    if (!this.toPeer(t, { k: 'chunk', seq: msg.seq, data: msg.data, sealed })) return this.fail(t, 'relay');
+    this.relay(t, msg.seq, msg.data, sealed, bytes);
   }
 
   /** file_ack: the receiver has every chunk up to `seq`; the sender may send more. */
   ack(me: Session<E>, msg: ClientMessage<'file_ack'>): void {
     const t = this.received(me, msg.from, msg.id);
-    const last = t.unacked.at(-1);
-    if (!last || msg.seq < t.unacked[0]![0] || msg.seq > last[0]) return this.fail(t, 'protocol', me);
-    while (t.unacked.length > 0 && t.unacked[0]![0] <= msg.seq) t.unackedBytes -= t.unacked.shift()![1];
-    t.since = this.clock.monotonic();
-    this.out.toUser(t.from.key, { type: 'file_ack', id: t.id, to: me.name, seq: msg.seq });
+    if (!this.acks(t, msg.seq)) return this.fail(t, 'protocol', me.name);
+    if (!this.toPeer(t, { k: 'ack', seq: msg.seq })) return this.fail(t, 'relay');
+    this.acked(t, msg.seq);
   }
 
   /** file_done: the receiver has the whole file, and it checked out (or did not). */
   done(me: Session<E>, msg: ClientMessage<'file_done'>): void {
     const t = this.received(me, msg.from, msg.id);
-    if (t.state !== 'sent') return this.fail(t, 'protocol', me);
+    if (t.state !== 'sent') return this.fail(t, 'protocol', me.name);
     if (!msg.ok) return this.fail(t, 'check');
-    this.outcomes.done++;
-    const seconds = ((this.clock.monotonic() - t.accepted) / 1000).toFixed(1);
-    this.log.info(`File transfer ${t.key} from ${t.from.name} to ${me.name} completed (${t.size} bytes in ${seconds} s)`);
-    this.finish(t, 'done', {
-      from: `${me.name} received your file (${humanSize(t.size)}) and checked it`,
-      to: `Received the file from ${t.from.name} (${humanSize(t.size)})`,
-    });
+    this.toPeer(t, { k: 'done', ok: true });
+    this.completed(t);
   }
 
   /** file_cancel: either side stops a transfer. */
   cancel(me: Session<E>, msg: ClientMessage<'file_cancel'>): void {
-    const t = msg.from === undefined ? this.byKey.get(`${me.key}/${msg.id}`) : this.received(me, msg.from, msg.id);
+    const t = msg.from === undefined ? this.book.get(`${me.key}/${msg.id}`) : this.received(me, msg.from, msg.id);
     if (!t || (t.from !== me && t.to !== me)) throw chatError('FILE_NO_SUCH', msg.id);
-    this.outcomes.cancelled++;
-    this.log.info(`File transfer ${t.key} from ${t.from.name} to ${t.to.name} cancelled by ${me.name} (${t.bytes} of ${t.size} bytes sent)`);
-    const mine = 'You cancelled the file transfer';
-    const theirs = `${me.name} cancelled the file transfer`;
-    this.finish(t, 'cancelled', t.from === me ? { from: mine, to: theirs } : { from: theirs, to: mine }, { by: me.name });
+    this.toPeer(t, { k: 'cancel', by: me.name });
+    this.cancelled(t, me.name);
   }
 
   /** `user` lost their connection, or their session ended: their transfers fail, saying whose it was. */
   gone(user: string): void {
-    for (const t of [...(this.byUser.get(user) ?? [])]) this.fail(t, 'lost', t.from.key === user ? t.from : t.to);
+    for (const t of this.book.of(user)) this.fail(t, 'lost', (t.from.key === user ? t.from : t.to).name);
+  }
+
+  /**
+   * The server is stopping. A transfer with a user of another server ends now, blamed on the
+   * user here (their connection is closing): the room's shutdown that follows ends every session
+   * this server's copy holds, the other server's users too, which are not gone at all.
+   */
+  shutdown(): void {
+    for (const t of this.book.all()) if (t.peer !== null) this.fail(t, 'lost', (t.remote === 'to' ? t.from : t.to).name);
   }
 
   /**
    * Housekeeping (the server's sweep, every second): offers unanswered and transfers without
-   * progress for --pm-timeout end; full allowances of users with no transfer are dropped.
+   * progress for --pm-timeout end, as do offers another server never took and transfers whose
+   * user moved to another server; full allowances of users with no transfer are dropped.
    */
   sweep(): void {
     const now = this.clock.monotonic();
     const limit = this.config.pmTimeout * 1000;
-    for (const t of [...this.byKey.values()]) {
-      if (now - t.since < limit) continue;
-      if (t.state !== 'offered') {
-        this.fail(t, 'stalled');
+    for (const t of this.book.all()) {
+      if (t.verdict) {
+        if (now - t.verdict.since >= OFFER_VERDICT_MS) this.untaken(t);
         continue;
       }
-      this.outcomes.expired++;
-      this.log.info(`File transfer ${t.key} from ${t.from.name} to ${t.to.name} expired unanswered`);
-      const said = `The file offer from ${t.from.name} to ${t.to.name} expired after ${this.config.pmTimeout} s without an answer`;
-      this.finish(t, 'expired', { from: said, to: said });
+      const moved = this.moved(t);
+      if (moved) this.fail(t, 'lost', moved.name);
+      else if (now - t.since < limit) continue;
+      else if (t.state !== 'offered') this.fail(t, 'stalled');
+      else this.expire(t);
     }
-    for (const [user, b] of this.buckets) if (!this.byUser.has(user) && this.refill(b, now) >= this.capacity) this.buckets.delete(user);
+    this.rate.sweep((user) => this.book.busy(user));
   }
 
-  /** The transfer `from`/`id` offered to `me`, or the refusal. */
-  private received(me: Session<E>, from: string, id: string): Transfer<E> {
-    const sender = this.people.find(from);
-    const t = sender && this.byKey.get(`${sender.key}/${id}`);
-    if (!t || t.to !== me) throw chatError('FILE_NO_SUCH', id);
+  // ---- the other half, on another server of a cluster --------------------------------------
+
+  /** A step from the half of a transfer on `server` (see transfer-peers.ts). */
+  fromPeer(server: string, msg: PeerMessage): void {
+    if (msg.k === 'offer') return this.offerFromPeer(server, msg);
+    const t = this.book.get(`${msg.from}/${msg.id}`);
+    if (!t || t.peer !== server) {
+      // This half is over (its end to the other was lost, say): the other half ends too.
+      if (msg.k !== 'end' && msg.k !== 'cancel' && msg.k !== 'verdict') this.peers.send(server, { from: msg.from, id: msg.id, to: msg.to, k: 'end', reason: 'relay' });
+      return;
+    }
+    switch (msg.k) {
+      case 'verdict':
+        return this.verdict(t, msg);
+      case 'answer':
+        if (t.remote !== 'to' || t.state !== 'offered' || t.verdict) return this.fail(t, 'relay');
+        return this.answered(t, msg.accept);
+      case 'chunk': {
+        const bytes = msg.data.length - (msg.sealed ? SEAL_OVERHEAD : 0);
+        // A chunk missing in between was lost on the way: the receiver would wait for it forever.
+        if (t.remote !== 'from' || t.state !== 'running' || msg.seq !== t.nextSeq || t.bytes + bytes > t.size) return this.fail(t, 'relay');
+        return this.relay(t, msg.seq, msg.data, msg.sealed, bytes);
+      }
+      case 'ack':
+        if (t.remote !== 'to' || !this.acks(t, msg.seq)) return this.fail(t, 'relay');
+        return this.acked(t, msg.seq);
+      case 'done':
+        if (t.remote !== 'to' || t.state !== 'sent') return this.fail(t, 'relay');
+        return msg.ok ? this.completed(t) : this.fail(t, 'check', undefined, false);
+      case 'cancel':
+        return this.cancelled(t, msg.by);
+      case 'end':
+        if (msg.reason === 'expired') return this.expire(t, false);
+        return this.fail(t, msg.reason, msg.blamed, false);
+    }
+  }
+
+  /** A step to `server` was lost: its transfer ends now rather than when it stalls. */
+  undelivered(server: string, msg: PeerMessage): void {
+    const t = this.book.get(`${msg.from}/${msg.id}`);
+    if (!t || t.peer !== server) return;
+    if (t.verdict) this.untaken(t);
+    else this.fail(t, 'relay');
+  }
+
+  /** The receiver's half: an offer to a user of this server from a user of `server`. */
+  private offerFromPeer(server: string, msg: Extract<PeerMessage, { k: 'offer' }>): void {
+    const from = this.people.find(msg.from);
+    const to = this.people.find(msg.to);
+    const refuse = (e: ChatError) => void this.peers.send(server, { from: msg.from, id: msg.id, to: msg.to, k: 'verdict', code: e.code, message: e.message });
+    let t: Transfer<E>;
+    try {
+      // The receiver moved (or the sender did) since the offer was made: refused as unreachable.
+      if (!from || !to || this.peers.serverOf(to) !== null || this.peers.serverOf(from) !== server) throw chatError('FILE_ELSEWHERE', msg.to);
+      this.acceptable(to, msg);
+      const key = `${from.key}/${msg.id}`;
+      if (this.book.has(key)) throw chatError('FILE_ID_TAKEN', msg.id);
+      this.book.roomFor(from, to);
+      t = this.open(key, msg, from, to, 'from', server);
+    } catch (e) {
+      if (e instanceof ChatError) return refuse(e);
+      throw e;
+    }
+    if (!this.toPeer(t, { k: 'verdict' })) return this.book.remove(t);
+    this.offered(t, described(msg));
+  }
+
+  /** The sender's half: the receiver's server took the offer, or refused it. */
+  private verdict(t: Transfer<E>, msg: Extract<PeerMessage, { k: 'verdict' }>): void {
+    const v = t.verdict;
+    if (!v) return;
+    t.verdict = null;
+    if (msg.code) {
+      this.book.remove(t);
+      return v.reject(new ChatError(msg.code, msg.message ?? msg.code));
+    }
+    t.since = t.accepted = this.clock.monotonic();
+    this.offered(t);
+    v.resolve();
+  }
+
+  /** The receiver's server never took the offer: its sender hears so, and that half is dropped. */
+  private untaken(t: Transfer<E>): void {
+    const v = t.verdict!;
+    t.verdict = null;
+    this.toPeer(t, { k: 'end', reason: 'relay' });
+    this.book.remove(t);
+    this.log.info(`File transfer ${t.key} from ${t.from.name} to ${t.to.name}: the server of ${t.to.name} did not take the offer`);
+    v.reject(chatError('FILE_ELSEWHERE', t.to.name));
+  }
+
+  /** The user of `t` who is no longer where this half has them (a resume on another server). */
+  private moved(t: Transfer<E>): Session<E> | undefined {
+    if (t.peer === null) return undefined;
+    const [here, there] = t.remote === 'to' ? [t.from, t.to] : [t.to, t.from];
+    if (this.peers.serverOf(here) !== null) return here;
+    return this.peers.serverOf(there) === t.peer ? undefined : there;
+  }
+
+  /** Sends `step` to the other half, if there is one; false when it cannot go. */
+  private toPeer(t: Transfer<E>, step: PeerStep): boolean {
+    return t.peer === null || this.peers.send(t.peer, { ...step, from: t.from.key, id: t.id, to: t.to.key });
+  }
+
+  // ---- what happens, on each half --------------------------------------------------------
+
+  private open(key: string, msg: { id: string; size: number; meta?: string }, from: Session<E>, to: Session<E>, remote: Transfer<E>['remote'], peer: string | null): Transfer<E> {
+    const now = this.clock.monotonic();
+    const t: Transfer<E> = {
+      id: msg.id, key, from, to, size: msg.size, sealed: msg.meta !== undefined, state: 'offered',
+      nextSeq: 0, bytes: 0, unacked: [], unackedBytes: 0, since: now, accepted: now, remote, peer, verdict: null,
+    };
+    this.book.add(t);
     return t;
   }
 
-  private fail(t: Transfer<E>, reason: TransferFailure, blamed?: Session<E>): void {
-    if (!this.byKey.has(t.key)) return;
-    this.outcomes.failed++;
-    const why = FAILED[reason]({ from: (blamed ?? t.from).name, to: t.to.name });
-    const warn = reason === 'lost' || reason === 'check' || reason === 'stalled' ? 'info' : 'warn';
+  /** The offer stands: both are told (each by their own server). */
+  private offered(t: Transfer<E>, description: ReturnType<typeof described> | null = null): void {
+    if (this.counts(t)) this.outcomes.offered++;
+    const { from, to, size } = t;
+    if (description) this.tell(to, t, 'offer', `${from.name} wants to send you a file (${humanSize(size)})`, { size, ...description });
+    this.tell(from, t, 'offered', `File offered to ${to.name} (${humanSize(size)}); waiting for the answer`, { size });
+    this.log.info(`File transfer ${t.key} offered by ${from.name} to ${to.name} (${size} bytes${t.sealed ? ', end-to-end encrypted' : ''})`);
+  }
+
+  private answered(t: Transfer<E>, accept: boolean): void {
+    const { from, to } = t;
+    if (!accept) {
+      if (this.counts(t)) this.outcomes.refused++;
+      this.log.info(`File transfer ${t.key} refused by ${to.name}`);
+      return this.finish(t, 'refused', { from: `${to.name} refused your file`, to: `You refused the file from ${from.name}` });
+    }
+    t.state = 'running';
+    t.since = t.accepted = this.clock.monotonic();
+    this.log.info(`File transfer ${t.key} accepted by ${to.name}`);
+    this.tell(from, t, 'accepted', `${to.name} accepted your file; sending`);
+    this.tell(to, t, 'accepted', `Receiving the file from ${from.name}`);
+  }
+
+  /** A chunk goes on to the receiver (when here), and counts as in flight until acknowledged. */
+  private relay(t: Transfer<E>, seq: number, data: Buffer, sealed: boolean, bytes: number): void {
+    if (!this.elsewhere(t, t.to)) this.out.toUser(t.to.key, { type: 'file_chunk', id: t.id, from: t.from.name, seq, data, ...(sealed ? { sealed } : {}) });
+    if (this.counts(t)) this.relayed += bytes;
+    t.nextSeq++;
+    t.bytes += bytes;
+    t.unacked.push([seq, bytes]);
+    t.unackedBytes += bytes;
+    t.since = this.clock.monotonic();
+    if (t.bytes === t.size) t.state = 'sent';
+  }
+
+  /** Whether `seq` acknowledges chunks in flight. */
+  private acks(t: Transfer<E>, seq: number): boolean {
+    const last = t.unacked.at(-1);
+    return last !== undefined && seq >= t.unacked[0]![0] && seq <= last[0];
+  }
+
+  private acked(t: Transfer<E>, seq: number): void {
+    while (t.unacked.length > 0 && t.unacked[0]![0] <= seq) t.unackedBytes -= t.unacked.shift()![1];
+    t.since = this.clock.monotonic();
+    if (!this.elsewhere(t, t.from)) this.out.toUser(t.from.key, { type: 'file_ack', id: t.id, to: t.to.name, seq });
+  }
+
+  private completed(t: Transfer<E>): void {
+    if (this.counts(t)) this.outcomes.done++;
+    const seconds = ((this.clock.monotonic() - t.accepted) / 1000).toFixed(1);
+    this.log.info(`File transfer ${t.key} from ${t.from.name} to ${t.to.name} completed (${t.size} bytes in ${seconds} s)`);
+    this.finish(t, 'done', {
+      from: `${t.to.name} received your file (${humanSize(t.size)}) and checked it`,
+      to: `Received the file from ${t.from.name} (${humanSize(t.size)})`,
+    });
+  }
+
+  private cancelled(t: Transfer<E>, by: string): void {
+    if (this.counts(t)) this.outcomes.cancelled++;
+    this.log.info(`File transfer ${t.key} from ${t.from.name} to ${t.to.name} cancelled by ${by} (${t.bytes} of ${t.size} bytes sent)`);
+    const mine = 'You cancelled the file transfer';
+    const theirs = `${by} cancelled the file transfer`;
+    this.finish(t, 'cancelled', t.from.name === by ? { from: mine, to: theirs } : { from: theirs, to: mine }, { by });
+  }
+
+  /** Ends `t` as failed, saying why (`blamed`: whose fault, by name); `tellPeer`: unless the other half said so. */
+  private fail(t: Transfer<E>, reason: TransferFailure, blamed?: string, tellPeer = true): void {
+    if (!this.book.has(t.key)) return;
+    if (tellPeer) this.toPeer(t, { k: 'end', reason, ...(blamed !== undefined ? { blamed } : {}) });
+    if (this.counts(t)) this.outcomes.failed++;
+    const why = FAILED[reason]({ from: blamed ?? t.from.name, to: t.to.name });
+    const warn = reason === 'lost' || reason === 'check' || reason === 'stalled' || reason === 'relay' ? 'info' : 'warn';
     this.log[warn](`File transfer ${t.key} from ${t.from.name} to ${t.to.name} failed after ${t.bytes} of ${t.size} bytes: ${reason}`);
     const said = `The file transfer from ${t.from.name} to ${t.to.name} failed: ${why}`;
     this.finish(t, 'failed', { from: said, to: said }, { reason });
   }
 
-  /** Removes `t` and tells both sides. */
-  private finish(t: Transfer<E>, event: TransferEvent, said: { from: string; to: string }, extra: { by?: string; reason?: TransferFailure } = {}): void {
-    this.byKey.delete(t.key);
-    for (const s of [t.from, t.to]) {
-      const set = this.byUser.get(s.key);
-      set?.delete(t);
-      if (set?.size === 0) this.byUser.delete(s.key);
-    }
-    this.tell(t.from, t, event, said.from, extra);
-    this.tell(t.to, t, event, said.to, extra);
+  private expire(t: Transfer<E>, tellPeer = true): void {
+    if (tellPeer) this.toPeer(t, { k: 'end', reason: 'expired' });
+    if (this.counts(t)) this.outcomes.expired++;
+    this.log.info(`File transfer ${t.key} from ${t.from.name} to ${t.to.name} expired unanswered`);
+    const said = `The file offer from ${t.from.name} to ${t.to.name} expired after ${this.config.pmTimeout} s without an answer`;
+    this.finish(t, 'expired', { from: said, to: said });
   }
 
+  /** Removes `t` and tells both sides; an offer's handler still waiting for the other server is done. */
+  private finish(t: Transfer<E>, event: TransferEvent, said: { from: string; to: string }, extra: { by?: string; reason?: TransferFailure } = {}): void {
+    this.book.remove(t);
+    this.tell(t.from, t, event, said.from, extra);
+    this.tell(t.to, t, event, said.to, extra);
+    const v = t.verdict;
+    t.verdict = null;
+    v?.resolve();
+  }
+
+  /** Tells `s` about `t`, when `s` is a user of this server (the other half tells its own). */
   private tell(s: Session<E>, t: Transfer<E>, event: TransferEvent, message: string, extra: Partial<ServerMessage<'transfer'>> = {}): void {
+    if (this.elsewhere(t, s)) return;
     this.out.toUser(s.key, { type: 'transfer', event, id: t.id, from: t.from.name, to: t.to.name, message, ts: this.clock.now(), ...extra });
   }
 
-  /** The transfers that take a place of `user`'s: those they send, and those they receive once accepted. */
-  private places(user: string): number {
-    let n = 0;
-    for (const t of this.byUser.get(user) ?? []) if (t.from.key === user || t.state !== 'offered') n++;
-    return n;
+  /** Whether `s` is the side of `t` on another server. */
+  private elsewhere(t: Transfer<E>, s: Session<E>): boolean {
+    return (t.remote === 'from' && s === t.from) || (t.remote === 'to' && s === t.to);
   }
 
-  /** Refuses an offer `to` has no room to keep waiting: too many waiting, or enough from `me`. */
-  private roomToWait(me: Session<E>, to: Session<E>): void {
-    const waiting = [...(this.byUser.get(to.key) ?? [])].filter((t) => t.to === to && t.state === 'offered');
-    if (waiting.filter((t) => t.from === me).length >= MAX_OFFERS_FROM_ONE) throw chatError('FILE_OFFER_PENDING', to.name);
-    if (waiting.length >= MAX_OFFERS_WAITING) throw chatError('FILE_OFFERS_FULL', to.name, MAX_OFFERS_WAITING);
+  /** Whether this server counts `t` for the metrics: the sender's does, so a cluster counts it once. */
+  private counts(t: Transfer<E>): boolean {
+    return t.remote !== 'from';
   }
 
-  private index(user: string): Set<Transfer<E>> {
-    let set = this.byUser.get(user);
-    if (!set) this.byUser.set(user, (set = new Set()));
-    return set;
+  // ---- the rules ---------------------------------------------------------------------------
+
+  /** Refuses an offer `to` cannot take, or this server does not relay. */
+  private acceptable(to: Session<E>, msg: { size: number; name?: string; sha256?: string; meta?: string }): void {
+    if (!to.features.has('files')) throw chatError('FILES_UNSUPPORTED', to.name);
+    if (this.config.maxFile === 0) throw chatError('FILE_BAD_OFFER', 'this server relays no files');
+    if (msg.size > this.config.maxFile) throw chatError('FILE_TOO_BIG', msg.size, this.config.maxFile);
+    if (msg.size < 1) throw chatError('FILE_BAD_OFFER', 'an empty file is not sent');
+    const open = msg.name !== undefined && msg.sha256 !== undefined;
+    if (open === (msg.meta !== undefined) || (!open && (msg.name !== undefined || msg.sha256 !== undefined))) {
+      throw chatError('FILE_BAD_OFFER', 'give the name and sha256, or the sealed meta, not both');
+    }
   }
 
-  /** Two seconds of --file-rate and a window: an honest sender pacing itself never hits it. */
-  private get capacity(): number {
-    return 2 * this.config.fileRate + this.window;
-  }
-
-  /** Takes `bytes` from `user`'s allowance; false when there are not that many. */
-  private spend(user: string, bytes: number): boolean {
-    const now = this.clock.monotonic();
-    let b = this.buckets.get(user);
-    if (!b) this.buckets.set(user, (b = { tokens: this.capacity, at: now }));
-    if (this.refill(b, now) < bytes) return false;
-    b.tokens -= bytes;
-    return true;
-  }
-
-  private refill(b: Bucket, now: number): number {
-    b.tokens = Math.min(this.capacity, b.tokens + ((now - b.at) / 1000) * this.config.fileRate);
-    b.at = now;
-    return b.tokens;
+  /** The transfer `from`/`id` offered to `me`, or the refusal. */
+  private received(me: Session<E>, from: string, id: string): Transfer<E> {
+    const sender = this.people.find(from);
+    const t = sender && this.book.get(`${sender.key}/${id}`);
+    if (!t || t.to !== me || t.verdict) throw chatError('FILE_NO_SUCH', id);
+    return t;
   }
 }

@@ -30,6 +30,7 @@ import type { Delivery, Reach } from '../net/delivery.js';
 import { Elsewhere } from '../net/elsewhere.js';
 import type { Account } from '../store/accounts.js';
 import { SharedAccounts } from './accounts.js';
+import { FileRelay } from './file-relay.js';
 import type { ReplicaClock } from './clock.js';
 import type { ClusterEvent } from './events.js';
 import { SharedGate } from './gate.js';
@@ -70,6 +71,8 @@ export class ClusterChat implements Chat<Reach> {
   /** The cluster's network id, once started: every server of it sends the same in login_ok. */
   network!: string;
   readonly replica: Replica;
+  /** File transfers between users of this server and users of others. */
+  readonly relay: FileRelay;
   private cmd!: Redis;
   private reader!: Redis;
   /** The shared log: made once Redis answered, at start. */
@@ -103,6 +106,7 @@ export class ClusterChat implements Chat<Reach> {
       },
       life(),
     );
+    this.relay = new FileRelay(this.replica, log);
   }
 
   get incarnation(): string {
@@ -123,6 +127,7 @@ export class ClusterChat implements Chat<Reach> {
       this.reader = this.cmd.duplicate();
       this.reader.on('error', () => {});
       await this.reader.connect();
+      await this.relay.start(this.cmd);
     } catch (e) {
       await this.quit();
       throw new ClusterError(`cannot reach Redis at ${url}: ${(e as Error).message || 'connection refused'}`);
@@ -197,6 +202,7 @@ export class ClusterChat implements Chat<Reach> {
   }
 
   private async quit(): Promise<void> {
+    await this.relay.stop();
     for (const c of [this.reader, this.cmd]) {
       if (c?.isOpen) await c.quit().catch(() => c.destroy());
     }
@@ -375,6 +381,7 @@ export class ClusterChat implements Chat<Reach> {
     this.replica.incarnation = life();
     this.log.error(`Cluster: the other servers took this one (${old}) for gone; its users were taken offline; rejoining as ${this.incarnation}`);
     void this.renew();
+    void this.relay.rejoined();
     this.post({ t: 'hello', node: this.options.node }).catch(() => {});
   }
 

@@ -33,6 +33,8 @@ export const KEYS = {
   mailPattern: `${P}mail:*`,
   /** The cluster's network id, the same for all its servers (see networkId). */
   network: `${P}network`,
+  /** The pub/sub channel a server life hears file transfer steps on (never a key: nothing is kept). */
+  files: (incarnation: string) => `${P}files:${incarnation}`,
   /** A server life's lease: present while it lives. */
   lease: (incarnation: string) => `${P}node:${incarnation}`,
 };

@@ -10,7 +10,8 @@ export const file_offer: Command<'file_offer'> = {
   login: true,
   limited: true,
   run({ files, me }, msg) {
-    files.offer(me, msg);
+    // To a user of another server: settled once that server took the offer.
+    return files.offer(me, msg);
   },
 };
 
@@ -18,7 +19,7 @@ export const file_offer: Command<'file_offer'> = {
 export const file_answer: Command<'file_answer'> = {
   login: true,
   run({ files, me }, msg) {
-    files.answer(me, msg);
+    return files.answer(me, msg);
   },
 };
 

@@ -98,6 +98,7 @@ describe('metrics and health endpoint', () => {
       tinychat_mutes_total: 'counter',
       tinychat_file_transfers_total: 'counter',
       tinychat_file_bytes_relayed_total: 'counter',
+      tinychat_file_relay_bytes_total: 'counter',
       tinychat_hash_queue_depth: 'gauge',
       tinychat_slow_readers_dropped_total: 'counter',
       tinychat_line_write_seconds: 'histogram',

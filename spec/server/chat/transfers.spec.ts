@@ -141,9 +141,9 @@ describe('server/chat/transfers (recording outbox, fake clock)', () => {
     expect(refusal(() => none.offer(alice, { type: 'file_offer', to: 'bob', id: 'f', size: 10, name: 'a', sha256: SHA }))).to.equal(
       'FILE_BAD_OFFER: bad file offer: this server relays no files',
     );
-    // A cluster: bob is connected to another server.
-    const split = new Transfers(makeConfig({ maxFile: 100 }), room, out, clock, memoryLogger(), { here: (s) => s !== bob });
-    expect(refusal(() => split.offer(alice, { type: 'file_offer', to: 'bob', id: 'f', size: 10, name: 'a', sha256: SHA }))).to.match(/^FILE_ELSEWHERE: bob is connected to another server/);
+    // A cluster: bob is connected to another server, which cannot be reached now.
+    const split = new Transfers(makeConfig({ maxFile: 100 }), room, out, clock, memoryLogger(), { serverOf: (s) => (s === bob ? 'b' : null), send: () => false });
+    expect(refusal(() => split.offer(alice, { type: 'file_offer', to: 'bob', id: 'f', size: 10, name: 'a', sha256: SHA }))).to.match(/^FILE_ELSEWHERE: the server bob is connected to did not take the offer/);
   });
 
   it('relays chunks to the receiver as they come, in order, after the yes; keeps nothing; done when the receiver says so', () => {

@@ -54,6 +54,12 @@ export interface PeerSink {
   fromPeer(server: string, msg: PeerMessage): void;
   /** A step this server sent to `server` did not get there (nobody listens there, or Redis failed). */
   undelivered(server: string, msg: PeerMessage): void;
+  /**
+   * This server stopped hearing the others for a while (its listening connection dropped): what
+   * they sent meanwhile is lost, with nothing to say so, so every transfer with a half elsewhere
+   * ends now rather than when it stalls.
+   */
+  deaf(): void;
 }
 
 /** One server, no cluster: everyone is here. */

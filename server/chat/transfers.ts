@@ -274,6 +274,15 @@ export class Transfers<E extends Endpoint = Endpoint> implements PeerSink {
     else this.fail(t, 'relay');
   }
 
+  /** This server heard nothing from the others for a while (see PeerSink.deaf). */
+  deaf(): void {
+    for (const t of this.book.all()) {
+      if (t.peer === null) continue;
+      if (t.verdict) this.untaken(t);
+      else this.fail(t, 'relay');
+    }
+  }
+
   /** The receiver's half: an offer to a user of this server from a user of `server`. */
   private offerFromPeer(server: string, msg: Extract<PeerMessage, { k: 'offer' }>): void {
     const from = this.people.find(msg.from);

@@ -30,6 +30,8 @@ export class FileRelay implements FilePeers<Reach> {
   /** The channel this server listens on (its life's). */
   private channel: string | null = null;
   private held = 0;
+  /** Set while the connections are closed on purpose (the server stops): no transfer ends for it. */
+  private stopping = false;
   /** File chunk bytes sent to and received from other servers (for /metrics). */
   readonly bytes = { sent: 0, received: 0 };
 
@@ -43,14 +45,28 @@ export class FileRelay implements FilePeers<Reach> {
     this.sink = sink;
   }
 
-  /** Opens the two connections (like `cmd`) and listens on this life's channel. */
+  /**
+   * Opens the two connections (like `cmd`, named `tinychat-files-pub-LIFE`/`-sub-LIFE` in
+   * Redis's CLIENT LIST, LIFE this server life's id at start) and listens on this life's channel.
+   * The listening connection reconnects by itself and subscribes again, but what was published
+   * meanwhile is gone: the transfers it was for end, once for each time it drops.
+   */
   async start(cmd: Redis): Promise<void> {
+    this.stopping = false;
     for (const which of ['pub', 'sub'] as const) {
-      const c = cmd.duplicate();
+      const c = cmd.duplicate({ name: `tinychat-files-${which}-${this.replica.incarnation}` });
       c.on('error', () => {});
       this[which] = c;
       await c.connect();
     }
+    let hearing = true;
+    const deaf = () => {
+      if (this.stopping || !hearing) return;
+      hearing = false;
+      this.log.warn('Cluster: the file relay stopped hearing the other servers; transfers with their users end');
+      this.sink?.deaf();
+    };
+    this.sub!.on('reconnecting', deaf).on('end', deaf).on('ready', () => (hearing = true));
     await this.subscribe();
   }
 
@@ -62,6 +78,7 @@ export class FileRelay implements FilePeers<Reach> {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     for (const c of [this.sub, this.pub]) if (c?.isOpen) await c.quit().catch(() => c.destroy());
   }
 

@@ -166,6 +166,28 @@ describe('server/chat/transfers between two servers (two halves, a lossy pipe, f
     expect([a.files.size, b.files.size]).to.deep.equal([0, 0]);
   });
 
+  it('ends every transfer with a half elsewhere when its server stops hearing the others, and no other', async () => {
+    const { alice } = await running();
+    const [carol] = user('carol', a);
+    user('dave', a);
+    const local = offer(a, carol, 'dave', 'f2');
+    flush();
+    await local;
+    chunk(alice, 0);
+    // B heard nothing for a while: the chunk is lost with nothing to say so.
+    lose = () => true;
+    flush();
+    b.files.deaf();
+    lose = () => false;
+    flush();
+    expect(events(b, 'bob').at(-1)).to.equal('failed (relay)');
+    expect(events(a, 'alice').at(-1)).to.equal('failed (relay)');
+    expect([a.files.size, b.files.size], 'the transfer between users of A stays').to.deep.equal([1, 0]);
+    a.files.deaf();
+    expect(events(a, 'carol').at(-1)).to.equal('offered');
+    expect(a.files.size).to.equal(1);
+  });
+
   it('refuses an offer the other server never answers after OFFER_VERDICT_MS, as FILE_ELSEWHERE', async () => {
     const [alice] = user('alice', a);
     user('bob', b);

@@ -1,7 +1,7 @@
 /**
  * The chat as the user sees it once logged in: what each message from the server shows (and
  * whether it rings the bell), what the prompt says, what a typed line means, and what Tab
- * completes. No sockets and no timers: the session (session.ts) owns the connection and hands
+ * completes. No sockets and no timers: the session (session.ts) owns the connection, chat.ts hands
  * messages in; this keeps the state they describe (who is online, the private partner, requests
  * waiting for an answer, lines not yet echoed) and answers in display lines and actions.
  */

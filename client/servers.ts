@@ -4,7 +4,7 @@
  *
  * The client stays on the server it is using for as long as that server takes it back; only when
  * an attempt on it fails does it go on with the next in the order given, coming round to the
- * first again after the last (the reconnect backoff paces the attempts, see session.ts).
+ * first again after the last (the reconnect backoff paces the attempts, see failover.ts).
  */
 import { hostPort } from '../common/address.js';
 

@@ -14,27 +14,25 @@
  *
  * Given the servers of a cluster, each failed attempt goes on with the next server in turn (see
  * servers.ts), and the status row says which one is being tried: any server of the cluster can
- * resume the session, or log us in again.
+ * resume the session, or log us in again. failover.ts makes the attempts; the states stay here.
  */
-import { hostPort } from '../common/address.js';
-import { DEFAULT_MAX_BODY } from '../common/codec.js';
 import type { ClientMessage, Feature, ServerMessage } from '../common/protocol.js';
-import { backoffDelay } from './backoff.js';
 import { systemClock, type Cancel, type Clock } from '../common/clock.js';
-import { ChatView, type LoginKind } from './chat-view.js';
+import { Chat } from './chat.js';
+import type { LoginKind } from './chat-view.js';
 import type { ClientConfig } from './config.js';
-import { ConnectError, connect as realConnect, type Endpoint, type Link } from './connection.js';
-import { Formatter, localTime, safeLine, type DisplayLine } from './format.js';
+import { connect as realConnect, type Endpoint, type Link } from './connection.js';
+import { Failover, type Phase, type Reply } from './failover.js';
+import { Formatter, localTime, type DisplayLine } from './format.js';
 import { HeartbeatSender, heartbeatPace } from './heartbeat.js';
 import { Credentials } from './login.js';
-import { FileTransfers } from './files/transfers.js';
 import type { Identity } from './secure/identity.js';
 import type { KnownKeys } from './secure/known-keys.js';
 import { SecureChats } from './secure/secure-chats.js';
 import { ServerRing, type Server } from './servers.js';
 import type { ChatHandlers, Ui } from './ui.js';
 
-export type State = 'connecting' | 'logging-in' | 'ready' | 'reconnecting' | 'resuming' | 'logging-out' | 'done';
+export type State = 'connecting' | 'logging-in' | 'ready' | Phase | 'logging-out' | 'done';
 
 /** What encrypted private chats need: the identity key and the keys pinned so far (main.ts opens them). */
 export interface SecureSetup {
@@ -61,7 +59,6 @@ const BYE_WAIT_MS = 3000;
  */
 export const REPLY_WAIT_MS = 30_000;
 
-type Reply = ServerMessage<'login_ok'> | ServerMessage<'error'> | null;
 type LoginOk = ServerMessage<'login_ok'>;
 
 export class ChatSession {
@@ -77,8 +74,8 @@ export class ChatSession {
   private asked: string | undefined;
   /** The username and password while logging in: from the command line, or typed. */
   private readonly answers: Credentials;
-  /** What is shown and what typed lines mean, once logged in. */
-  private readonly view: ChatView;
+  /** What arrives and what is typed, once logged in. */
+  private readonly chat: Chat;
   /** Why the current connection closed, once it has (connection.ts words it for the user). */
   private closedWhy = '';
   /** The last login or resume got no answer in time (REPLY_WAIT_MS). */
@@ -87,20 +84,19 @@ export class ChatSession {
   private reading = true;
   /** The input ended while /history typed still waited to be asked for: log out once it has been. */
   private logoutWhenAsked = false;
-  private attempt = 0;
   /** The heartbeat interval the user was last told a server needed instead of theirs (seconds). */
   private paceSaid: number | null = null;
   private timers: Cancel[] = [];
   private readonly fmt: Formatter;
   /** Encrypted private sessions (none without an identity). */
   private readonly secure: SecureChats | null;
-  /** File transfers with consent. */
-  private readonly files: FileTransfers;
   private readonly clock: Clock;
   private readonly heartbeat: HeartbeatSender;
   private readonly connectFn: (ep: Endpoint) => Promise<Link>;
   /** The servers to use, and which of them is in use. */
   private readonly ring: ServerRing;
+  /** Reaching a server, and getting the session back after a loss. */
+  private readonly failover: Failover;
   /** The server of the last login (to say so when a reconnect lands on another). */
   private loggedInTo: Server | null = null;
   private resolveExit!: (code: number) => void;
@@ -117,22 +113,44 @@ export class ChatSession {
     this.connectFn = deps.connect ?? realConnect;
     this.ring = new ServerRing(config.servers);
     this.answers = new Credentials(config, ui, (text) => this.show([this.fmt.error(text)]));
-    this.view = new ChatView(this.fmt);
     const me = () => this.me?.user ?? '';
     this.secure = deps.secure ? new SecureChats(deps.secure.identity, deps.secure.known, this.fmt, me) : null;
-    this.files = new FileTransfers({
+    this.chat = new Chat({
       clock: this.clock,
+      fmt: this.fmt,
+      ui,
+      downloads: config.downloads,
+      secure: this.secure,
+      show: (lines) => this.show(lines),
       send: (m) => this.state === 'ready' && this.link?.send(m) === true,
+      sendAnyway: (m) => void this.link?.send(m),
+      notSent: () => (this.state === 'logging-out' ? 'logging out' : 'not connected'),
+      hello: () => this.link?.hello ?? null,
+      me,
+      logout: () => this.logout(),
+      viewed: () => {
+        if (this.logoutWhenAsked && !this.chat.view.historyWaiting) this.logout();
+      },
+    });
+    this.failover = new Failover({
+      clock: this.clock,
+      random: deps.random ?? Math.random,
+      ring: this.ring,
       fmt: this.fmt,
       show: (lines) => this.show(lines),
-      progress: ui.progress,
-      downloads: config.downloads,
-      limits: () => this.fileLimits(),
-      channelWith: (name) => this.secure?.channelWith(name) ?? null,
-      me,
+      status: (text) => ui.status(text),
+      connect: (server) => this.connectFn(this.endpoint(server)),
+      phase: () => (this.state === 'reconnecting' || this.state === 'resuming' ? this.state : null),
+      disconnect: () => {
+        this.state = 'reconnecting';
+        this.link?.destroy();
+        this.link = null;
+      },
+      resume: (link) => this.resume(link),
+      logInAgain: () => this.logInAgain(),
+      noReply: () => (this.unanswered ? 'no answer' : this.closedWhy),
+      finish: (code) => this.finish(code),
     });
-    this.view.privacy = () => this.secure?.label() ?? null;
-    this.view.offers = () => this.files.pending();
   }
 
   /** What the client can do besides chat, said at login: a peer without it is refused it, never given less. */
@@ -140,19 +158,12 @@ export class ChatSession {
     return this.secure ? ['e2e', 'files'] : ['files'];
   }
 
-  /** The server's file limits (its hello), or null when it relays no files. */
-  private fileLimits(): { maxBody: number; maxFile: number; window: number; rate: number } | null {
-    const h = this.link?.hello;
-    if (!h || h.maxFile === undefined || h.fileWindow === undefined || h.fileRate === undefined) return null;
-    return { maxBody: h.maxBody ?? DEFAULT_MAX_BODY, maxFile: h.maxFile, window: h.fileWindow, rate: h.fileRate };
-  }
-
   /**
    * Connects, logs in, chats until the end; resolves with the exit code. A failure to reach the
    * server at all rejects with a ConnectError (main.ts prints its one line).
    */
   async run(): Promise<number> {
-    this.attach(await this.reach());
+    this.attach(await this.failover.reach());
     // A goodbye during login (another client resumed the name) ends the session without a reply.
     const ok = await Promise.race([this.logIn(), this.exited.then(() => false)]);
     if (!ok) {
@@ -165,12 +176,12 @@ export class ChatSession {
 
   private handlers(): ChatHandlers {
     return {
-      line: (text) => this.typed(text),
+      line: (text) => this.chat.typed(text),
       end: () => this.endOfInput(),
       // Ctrl-C logs out like `quit`; a second one while waiting for the goodbye just leaves.
       interrupt: () => (this.state === 'logging-out' ? this.finish(0) : this.logout()),
       complete: (text, cursor) => {
-        const done = this.view.complete(text, cursor);
+        const done = this.chat.view.complete(text, cursor);
         if (done) this.show(done.lines);
         return done;
       },
@@ -185,7 +196,7 @@ export class ChatSession {
       const login = await this.answers.login();
       if ('fail' in login) return this.fail(login.fail);
       // The server drops connections that take too long to log in: a slow typist gets a new one.
-      if (!this.link?.open) this.attach(await this.reach());
+      if (!this.link?.open) this.attach(await this.failover.reach());
       this.state = 'logging-in';
       this.asked = login.user;
       const withFeatures = { ...login, features: this.features };
@@ -237,19 +248,19 @@ export class ChatSession {
 
   private loggedIn(m: LoginOk, how: LoginKind): void {
     this.cancelTimers();
+    this.failover.stop();
     this.state = 'ready';
     this.me = m;
     const server = this.ring.current;
     const moved = this.loggedInTo !== null && this.loggedInTo !== server;
     this.loggedInTo = server;
-    this.status(null);
     const paced = this.startHeartbeat(m);
-    const lines = this.view.loggedIn(m, how, this.asked);
+    const lines = this.chat.view.loggedIn(m, how, this.asked);
     if (moved) lines.push(this.fmt.info(`Now connected to ${this.ring.label()}.`));
     // Keys are pinned per network (one id for all servers of a cluster), or per server without one.
     this.deps.secure?.known.at(`${server.host}:${server.port}`, m.network);
     const secured = this.secure?.loggedIn(m, how);
-    this.ui.setPrompt(this.view.prompt);
+    this.ui.setPrompt(this.chat.view.prompt);
     this.show([...lines, ...paced, ...(secured?.lines ?? [])]);
     for (const msg of secured?.send ?? []) this.link?.send(msg);
   }
@@ -283,33 +294,9 @@ export class ChatSession {
     return { host: server.host, port: server.port, tls, ...(ca ? { ca } : {}) };
   }
 
-  /**
-   * A connection to the first server that takes one, from the one in use on, each tried once (at
-   * start, and for a login typed slowly). Rejects with a ConnectError: the one server's reason,
-   * or every server's in one line.
-   */
-  private async reach(): Promise<Link> {
-    const why: string[] = [];
-    for (let tried = 0; ; ) {
-      try {
-        return await this.connectFn(this.endpoint(this.ring.current));
-      } catch (e) {
-        if (!(e instanceof ConnectError)) throw e;
-        why.push(e.message);
-        if (++tried === this.ring.servers.length) throw new ConnectError(why.join('; '));
-        this.ring.next();
-      }
-    }
-  }
-
-  /** The status row, while reconnecting among several servers (one server: the lines say it all, as they always did). */
-  private status(text: string | null): void {
-    if (this.ring.several) this.ui.status(text);
-  }
-
   private attach(link: Link): void {
     this.link = link;
-    if (link.hello?.maxBody !== undefined) this.view.maxBody = link.hello.maxBody;
+    if (link.hello?.maxBody !== undefined) this.chat.view.maxBody = link.hello.maxBody;
     if (!this.reading) link.pause();
     link.listen({ message: (m) => this.received(link, m), close: (why) => this.closed(link, why) });
   }
@@ -319,41 +306,7 @@ export class ChatSession {
     if (this.waiter && (m.type === 'login_ok' || m.type === 'error')) return this.waiter(m);
     if (m.type === 'bye') return this.bye(m);
     if (this.state !== 'ready' && this.state !== 'logging-out') return;
-    const fileLines = this.files.received(m);
-    if (fileLines !== null) {
-      this.show(fileLines);
-      if (m.type === 'transfer' && m.event === 'offer') this.requestArrived();
-      return;
-    }
-    const out = this.secure?.received(m) ?? { lines: [], pass: m };
-    if (out.pass) this.toView(out.pass);
-    this.show(out.lines);
-    for (const more of out.more ?? []) this.toView(more);
-    this.afterSecure();
-    if (out.pass?.type === 'notice' && out.pass.event === 'pm_invite') this.requestArrived();
-  }
-
-  /** One message for the chat view (as the encrypted sessions left it). */
-  private toView(m: ServerMessage): void {
-    const { lines, bell, prompt, send } = this.view.received(m);
-    if (prompt) this.ui.setPrompt(this.view.prompt);
-    this.show(lines);
-    if (bell) this.ui.bell();
-    if (send && this.state === 'ready' && this.link?.send(send)) this.view.sent(send);
-    if (this.logoutWhenAsked && !this.view.historyWaiting) this.logout();
-  }
-
-  /** Sends what the encrypted sessions need sent (a rekey reply, an EXIT PM), and shows their state in the prompt. */
-  private afterSecure(): void {
-    for (const msg of this.secure?.outbox.splice(0) ?? []) this.link?.send(msg);
-    this.ui.setPrompt(this.view.prompt);
-  }
-
-  /** A chat request or a file offer came: if it is not the only one, say how to answer each. */
-  private requestArrived(): void {
-    const hint = this.view.requestsHint();
-    if (hint.length > 0) this.show(hint);
-    this.ui.bell();
+    this.chat.received(m);
   }
 
   private bye(m: ServerMessage<'bye'>): void {
@@ -373,123 +326,39 @@ export class ChatSession {
     if (this.state === 'logging-out') return this.finish(0);
   }
 
-  // ---- reconnecting --------------------------------------------------------------------------
+  // ---- reconnecting (failover.ts makes the attempts) -----------------------------------------
 
   private lost(why: string): void {
-    this.view.lost();
+    this.chat.view.lost();
     // The input has ended: nobody is left to reconnect for.
     if (this.logoutWhenAsked) return this.logout();
-    this.show([this.fmt.info(`Connection lost (${why}), reconnecting…`), ...this.files.lost()]);
-    const limit = (this.me.timeout ?? DEFAULT_TIMEOUT) * 1000;
-    this.timers.push(this.clock.after(limit, () => this.giveUp(limit)));
-    this.attempt = 0;
-    // The server in use first: most losses are a blip, or a restart it comes back from.
-    this.status(`Connection to ${this.ring.label()} lost; trying it again first`);
-    this.retryLater();
+    this.show([this.fmt.info(`Connection lost (${why}), reconnecting…`), ...this.chat.files.lost()]);
+    this.failover.lost(this.me.timeout ?? DEFAULT_TIMEOUT);
   }
 
-  /**
-   * The next attempt, after the backoff. `failed`: why the last one did not get the session back,
-   * so this one goes to the next server (the same one when there is only one).
-   */
-  private retryLater(failed?: string): void {
-    this.state = 'reconnecting';
-    this.link?.destroy();
-    this.link = null;
-    if (failed !== undefined) {
-      this.ring.next();
-      this.status(`Next: ${this.ring.label()}; ${failed}`);
-    }
-    this.timers.push(this.clock.after(backoffDelay(this.attempt++, this.deps.random ?? Math.random), () => void this.retry()));
-  }
-
-  private async retry(): Promise<void> {
-    const server = this.ring.current;
-    this.status(`Reconnecting to ${this.ring.label()}…`);
-    let why = '';
-    const link = await this.connectFn(this.endpoint(server)).catch((e: Error) => {
-      why = e.message;
-      return null;
-    });
-    if (this.state !== 'reconnecting') return link?.destroy();
-    if (!link) return this.retryLater(why);
+  /** Takes the session back on a new connection, without a password. */
+  private resume(link: Link): Promise<Reply> {
     this.attach(link);
     this.state = 'resuming';
     const { session = '', token = '' } = this.me;
-    const reply = await this.request({ type: 'resume', session, token }, 'resume');
-    if (this.state !== 'resuming') return; // resumed (ready), or given up meanwhile
-    if (reply?.type === 'error' && reply.code === 'RESUME_FAILED') return this.logInAgain();
-    if (reply) this.show(this.fmt.message(reply));
-    this.retryLater(this.refused(server, reply));
-  }
-
-  /** Why an attempt on `server` did not get the session back, for the status row. */
-  private refused(server: Server, reply: Reply): string {
-    const why = reply?.type === 'error' ? safeLine(reply.message) : this.unanswered ? 'no answer' : this.closedWhy;
-    return `${hostPort(server.host, server.port)}: ${why}`;
+    return this.request({ type: 'resume', session, token }, 'resume');
   }
 
   /** The server no longer knows our session: log in again with the password we know. */
-  private async logInAgain(): Promise<void> {
+  private logInAgain(): Promise<Reply> {
     // The server forgot the session (it restarted): the lines after the last one seen come back.
-    const since = this.view.lastId;
-    const reply = await this.request(since === undefined ? this.credentials : { ...this.credentials, since }, 'relogin');
-    if (this.state !== 'resuming') return;
-    if (!reply) return this.retryLater(this.refused(this.ring.current, reply));
-    this.show(this.fmt.message(reply));
-    this.finish(1);
+    const since = this.chat.view.lastId;
+    return this.request(since === undefined ? this.credentials : { ...this.credentials, since }, 'relogin');
   }
 
-  private giveUp(limitMs: number): void {
-    if (this.state !== 'reconnecting' && this.state !== 'resuming') return;
-    this.show([this.fmt.error(`could not reconnect within ${limitMs / 1000} s; giving up`)]);
-    this.finish(1);
-  }
-
-  // ---- what the user types -------------------------------------------------------------------
-
-  private typed(line: string): void {
-    const t = this.view.typed(line);
-    switch (t.kind) {
-      case 'none':
-        return;
-      case 'show':
-        return this.show(t.lines);
-      case 'clear':
-        return this.ui.clear();
-      case 'logout':
-        return this.logout();
-      case 'send': {
-        const out = this.secure ? this.secure.outgoing(t.message, this.view.maxBody) : { send: t.message };
-        this.afterSecure();
-        if ('lines' in out) return this.show(out.lines);
-        if (this.state === 'ready' && this.link?.send(out.send)) return this.view.sent(t.message);
-        return this.show([this.fmt.notDelivered(line, this.state === 'logging-out' ? 'logging out' : 'not connected')]);
-      }
-      case 'file-answer':
-        return this.show(this.files.answer(t.offer, t.accept));
-      case 'send-file':
-        return this.show(this.files.offer(t.to, t.path));
-      case 'cancel':
-        return this.show(this.files.cancel(t.which));
-      case 'verify':
-        this.show(this.secure?.verify(t.confirm) ?? [this.fmt.error('this client has no identity key: no encrypted chats')]);
-        return this.afterSecure();
-      case 'trust': {
-        const r = this.secure?.trust(t.name) ?? { lines: [this.fmt.error('this client has no identity key: no encrypted chats')], more: [] };
-        this.show(r.lines);
-        for (const more of r.more) this.toView(more);
-        return this.afterSecure();
-      }
-    }
-  }
+  // ---- the end of input, logging out (chat.ts takes the lines typed) ------------------------
 
   /**
    * The input ended (a pipe ran dry, Ctrl-D): log out, once every /history typed has been asked
    * for (each waits for the page before it; the server answers them before the goodbye).
    */
   private endOfInput(): void {
-    if (this.state === 'ready' && this.view.historyWaiting) {
+    if (this.state === 'ready' && this.chat.view.historyWaiting) {
       this.logoutWhenAsked = true;
       // A server that never answers a page must not keep the client: leave after a while anyway.
       this.timers.push(this.clock.after(REPLY_WAIT_MS, () => this.logout()));
@@ -537,7 +406,7 @@ export class ChatSession {
   private finish(code: number): void {
     if (this.state === 'done') return;
     this.state = 'done';
-    this.status(null);
+    this.failover.stop();
     this.cancelTimers();
     this.heartbeat.stop();
     this.waiter = null;

@@ -2,7 +2,7 @@
  * Encrypted private sessions as the user lives them (issue 16): asking and answering with signed
  * keys, keys pinned per name and a changed one held until `/trust NAME`, lines sealed and opened,
  * `/verify` and its safety number, new keys after a resume or a restart, and what the prompt says.
- * The session (session.ts) hands every server message through `received` and every line to send
+ * The chat (chat.ts) hands every server message through `received` and every line to send
  * through `outgoing`; this answers in display lines and messages to send. No sockets, no timers.
  *
  * Never a silent downgrade: a request is encrypted unless asked for with `/plain NAME`; an

@@ -1,0 +1,146 @@
+/**
+ * Which server the session uses, and when it tries again: the first connection goes to the first
+ * server that takes one; after a loss, attempts paced by the backoff take the session back, each
+ * failed one going on with the next server (servers.ts), until the server's timeout says the
+ * session is gone. The status row says which server is being tried.
+ *
+ * It holds nothing of the session's but the attempt count and its own timers: what it needs from
+ * the session (session.ts) comes in as FailoverDeps, and the session's state stays the session's.
+ */
+import { hostPort } from '../common/address.js';
+import type { Cancel, Clock } from '../common/clock.js';
+import type { ServerMessage } from '../common/protocol.js';
+import { backoffDelay } from './backoff.js';
+import { ConnectError, type Link } from './connection.js';
+import { safeLine, type DisplayLine, type Formatter } from './format.js';
+import type { Server, ServerRing } from './servers.js';
+
+/** The session's states while it gets back (session.ts): a new connection, then the resume on it. */
+export type Phase = 'reconnecting' | 'resuming';
+
+/** The reply to a login or a resume; null when none came (the connection closed, or no answer in time). */
+export type Reply = ServerMessage<'login_ok'> | ServerMessage<'error'> | null;
+
+export interface FailoverDeps {
+  clock: Clock;
+  random: () => number;
+  /** The servers, and which of them is in use (the session reads it too). */
+  ring: ServerRing;
+  fmt: Formatter;
+  show: (lines: readonly DisplayLine[]) => void;
+  /** The status row. */
+  status: (text: string | null) => void;
+  /** A connection to `server`; rejects with a ConnectError saying why not. */
+  connect: (server: Server) => Promise<Link>;
+  /** Where the session is in getting back; null once it has left that (resumed, logged out, done). */
+  phase: () => Phase | null;
+  /** Drops the connection, if any, and marks the session `reconnecting`. */
+  disconnect: () => void;
+  /** Asks to take the session back on `link`, which the session then uses (`resuming`). */
+  resume: (link: Link) => Promise<Reply>;
+  /** Logs in again with the password we know (the server has forgotten the session). */
+  logInAgain: () => Promise<Reply>;
+  /** Why the last login or resume got no reply: no answer in time, or why its connection closed. */
+  noReply: () => string;
+  /** Ends the session with this exit code. */
+  finish: (code: number) => void;
+}
+
+export class Failover {
+  private attempt = 0;
+  private timers: Cancel[] = [];
+
+  constructor(private readonly d: FailoverDeps) {}
+
+  /**
+   * A connection to the first server that takes one, from the one in use on, each tried once (at
+   * start, and for a login typed slowly). Rejects with a ConnectError: the one server's reason,
+   * or every server's in one line.
+   */
+  async reach(): Promise<Link> {
+    const { ring } = this.d;
+    const why: string[] = [];
+    for (let tried = 0; ; ) {
+      try {
+        return await this.d.connect(ring.current);
+      } catch (e) {
+        if (!(e instanceof ConnectError)) throw e;
+        why.push(e.message);
+        if (++tried === ring.servers.length) throw new ConnectError(why.join('; '));
+        ring.next();
+      }
+    }
+  }
+
+  /** The connection was lost: try to get the session back for up to `timeoutS` seconds (the server's). */
+  lost(timeoutS: number): void {
+    const limit = timeoutS * 1000;
+    this.timers.push(this.d.clock.after(limit, () => this.giveUp(limit)));
+    this.attempt = 0;
+    // The server in use first: most losses are a blip, or a restart it comes back from.
+    this.status(`Connection to ${this.d.ring.label()} lost; trying it again first`);
+    this.retryLater();
+  }
+
+  /** Logged in or resumed, or the end: no more attempts, and no status row. Safe to call twice. */
+  stop(): void {
+    this.status(null);
+    for (const cancel of this.timers.splice(0)) cancel();
+  }
+
+  /** The status row, while reconnecting among several servers (one server: the lines say it all, as they always did). */
+  private status(text: string | null): void {
+    if (this.d.ring.several) this.d.status(text);
+  }
+
+  /**
+   * The next attempt, after the backoff. `failed`: why the last one did not get the session back,
+   * so this one goes to the next server (the same one when there is only one).
+   */
+  private retryLater(failed?: string): void {
+    this.d.disconnect();
+    if (failed !== undefined) {
+      this.d.ring.next();
+      this.status(`Next: ${this.d.ring.label()}; ${failed}`);
+    }
+    this.timers.push(this.d.clock.after(backoffDelay(this.attempt++, this.d.random), () => void this.retry()));
+  }
+
+  private async retry(): Promise<void> {
+    const server = this.d.ring.current;
+    this.status(`Reconnecting to ${this.d.ring.label()}…`);
+    let why = '';
+    const link = await this.d.connect(server).catch((e: Error) => {
+      why = e.message;
+      return null;
+    });
+    if (this.d.phase() !== 'reconnecting') return link?.destroy();
+    if (!link) return this.retryLater(why);
+    const reply = await this.d.resume(link);
+    if (this.d.phase() !== 'resuming') return; // resumed (ready), or given up meanwhile
+    if (reply?.type === 'error' && reply.code === 'RESUME_FAILED') return this.logInAgain();
+    if (reply) this.d.show(this.d.fmt.message(reply));
+    this.retryLater(this.refused(server, reply));
+  }
+
+  /** Why an attempt on `server` did not get the session back, for the status row. */
+  private refused(server: Server, reply: Reply): string {
+    const why = reply?.type === 'error' ? safeLine(reply.message) : this.d.noReply();
+    return `${hostPort(server.host, server.port)}: ${why}`;
+  }
+
+  /** The server no longer knows our session: log in again with the password we know. */
+  private async logInAgain(): Promise<void> {
+    const reply = await this.d.logInAgain();
+    if (this.d.phase() !== 'resuming') return;
+    if (!reply) return this.retryLater(this.refused(this.d.ring.current, reply));
+    this.d.show(this.d.fmt.message(reply));
+    this.d.finish(1);
+  }
+
+  private giveUp(limitMs: number): void {
+    if (this.d.phase() === null) return;
+    this.d.show([this.d.fmt.error(`could not reconnect within ${limitMs / 1000} s; giving up`)]);
+    this.d.finish(1);
+  }
+}

@@ -13,7 +13,8 @@
  */
 import { chatError } from '../../common/errors.js';
 import type { Feature } from '../../common/protocol.js';
-import type { EndReason, Room } from './room.js';
+import type { EndReason } from './farewell.js';
+import type { Room } from './room.js';
 import type { Endpoint } from './outbox.js';
 import type { Session } from './session.js';
 

@@ -5,7 +5,9 @@
  */
 import type { Feature } from '../../common/protocol.js';
 import type { ConsentState } from './consent.js';
+import type { Endpoint } from './outbox.js';
 import type { LimitsState } from './ratelimit.js';
+import { Session } from './session.js';
 import type { UndeliveredState } from './undelivered.js';
 
 /** A session as plain data (see Room.snapshot). */
@@ -41,4 +43,32 @@ export interface RoomState {
   consent: ConsentState;
   limits: LimitsState;
   undelivered: UndeliveredState;
+}
+
+/** `s` as plain data; `address`: where it is connected from, or waits from. */
+export function sessionData(s: Session, address: string): SessionData {
+  return {
+    name: s.name,
+    guest: s.guest,
+    address,
+    limitKey: s.limitKey,
+    id: s.id,
+    secret: s.secret.toString('base64'),
+    token: s.token,
+    away: s.away,
+    awayTold: s.awayToldList(),
+    attached: s.at !== null,
+    ...(s.features.size > 0 ? { features: [...s.features] } : {}),
+  };
+}
+
+/** The session `d` describes, without its connection (the caller gives an attached one its endpoint). */
+export function sessionFrom<E extends Endpoint>(d: SessionData): Session<E> {
+  // A guest's flood limit is the address they logged in from, which may not be where they are now.
+  const loggedInFrom = d.limitKey.startsWith('addr:') ? d.limitKey.slice('addr:'.length) : d.address;
+  const session = new Session<E>(d.name, d.guest, loggedInFrom, { id: d.id, secret: Buffer.from(d.secret, 'base64'), token: d.token });
+  session.away = d.away;
+  for (const k of d.awayTold) session.awayTold.add(k);
+  if (d.features?.length) session.features = new Set(d.features);
+  return session;
 }

@@ -1,7 +1,10 @@
 /**
  * The room: who is online (one registry keyed by the case-folded name), how sessions start,
  * resume and end, what a line reaches, and who is told what when someone comes or goes. Rules that
- * span several users live here, once, so the handlers stay short.
+ * span several users live here, once, so the handlers stay short. The room is the façade; its
+ * parts are beside it, each with its own job: the registry, the lines and where they go, away
+ * messages, mutes, heartbeats, the announcer of joins and leaves, the farewells, the sessions
+ * waiting without a connection, its state as plain data.
  *
  * The room knows no sockets, no codec and no bytes: it speaks to users only through its Outbox,
  * in typed messages, and hears of connections only as opaque Endpoints the transport hands it.
@@ -9,25 +12,28 @@
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../../common/clock.js';
 import { chatError, errorMessage, type ChatError } from '../../common/errors.js';
-import { foldName } from '../../common/names.js';
 import type { Feature, NoticeEvent, ServerMessage } from '../../common/protocol.js';
 import type { ServerConfig } from '../config.js';
-import { quoted, type Logger } from '../logger.js';
+import type { Logger } from '../logger.js';
 import { Announcer } from './announcer.js';
+import { Away } from './away.js';
+import type { Request } from './consent.js';
+import { farewell, type EndReason } from './farewell.js';
+import { Heartbeats, type BeatResult } from './heartbeats.js';
+import { NO_HISTORY, MemoryMailbox, type History, type Mailbox } from './history.js';
+import { Lines } from './lines.js';
+import { Mutes } from './mutes.js';
 import { NOTICES } from './notices.js';
-import { NAMES_BYTES, namesThatFit } from './online-list.js';
+import { whoReply } from './online-list.js';
 import type { Endpoint, Outbox } from './outbox.js';
 import { Presence } from './presence.js';
 import { PrivateChats } from './private.js';
 import { Limits } from './ratelimit.js';
-import { NO_HISTORY, MemoryMailbox, type History, type Mailbox } from './history.js';
 import { batchText, Recall } from './recall.js';
-import { Undelivered } from './undelivered.js';
+import { Registry } from './registry.js';
+import { sessionData, sessionFrom, type RoomState, type SessionData } from './room-state.js';
 import { NO_FEATURES, Session, type Credentials } from './session.js';
-import { Unmutes } from './unmutes.js';
 import { Waiting } from './waiting.js';
-import type { Request } from './consent.js';
-import type { RoomState, SessionData } from './room-state.js';
 
 export type RoomConfig = Pick<
   ServerConfig,
@@ -45,23 +51,8 @@ export type RoomConfig = Pick<
   | 'maxOutput'
 >;
 
-/**
- * Why a session ends for good: logged out, silent for the heartbeat timeout, the server stopping,
- * waiting without a connection when too many others were (see lost()), removed by the operator,
- * or (a cluster) connected to a server that stopped answering.
- */
-export type EndReason = 'logout' | 'offline' | 'shutdown' | 'crowded' | 'kicked' | 'unreachable';
-
-/** What became of a heartbeat that named a session: taken, or why not. */
-export type BeatResult = 'accepted' | 'unknown-session' | 'replayed' | 'stale';
-
-/** Names in a who reply, at most; fewer when they do not fit a frame's header (see online-list.ts). */
-const WHO_MAX = 1000;
-
 /** How often the server calls sweep(). A sweep later than this by S ms means a stall of S ms. */
 export const SWEEP_MS = 1000;
-/** A stall worth a warning in the log. */
-const STALL_WARN_MS = 1000;
 
 /**
  * Who decides what a sweep finds (users silent for the heartbeat timeout, private-chat requests
@@ -83,8 +74,6 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
   readonly privates: PrivateChats<E>;
   /** Flood limits, by account (guests: by address), outliving sessions. */
   readonly limits: Limits;
-  /** Private lines waiting for recipients whose connection dropped. */
-  private readonly undelivered = new Undelivered();
   /** History and the messages kept for offline accounts. */
   private recall: Recall;
   /** The UDP heartbeat port told to clients at login; set once the socket is bound. */
@@ -93,18 +82,14 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
   network: string | undefined;
   /** The message of the day (--motd), told to each user at login, after the lines replayed; null for none. */
   motd: string | null = null;
-  private readonly sessions = new Map<string, Session<E>>();
-  private readonly byId = new Map<string, Session<E>>();
-  /** Sorted online names; null when the list changed since it was last sorted. */
-  private sorted: readonly string[] | null = null;
+  private readonly registry = new Registry<E>();
+  private readonly heartbeats: Heartbeats<E>;
+  private readonly away = new Away<E>(this);
+  /** What a line reaches, and the id it gets. */
+  private readonly lines: Lines<E>;
   /** Who is told of joins and leaves, and when. */
   private readonly announcer: Announcer<E>;
-  /** The id of the last chat line: every `msg` gets the next one. */
-  private lastId = 0;
-  /** When the last sweep ran (monotonic), to tell a stalled server from silent users. */
-  private lastSweep: number | undefined;
-  /** The "you can talk again" after each mute. */
-  private readonly unmutes: Unmutes;
+  private readonly mutes: Mutes<E>;
   /** Sessions waiting for a resume without a connection (see lost()). */
   private readonly waiting = new Waiting<Session<E>>();
 
@@ -116,16 +101,15 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     memory: { history?: History; mailbox?: Mailbox } = {},
   ) {
     super();
+    this.lines = new Lines(this, this.away, () => this.recall, out, clock, log, config.heartbeatTimeout);
     this.recall = this.remember(memory);
     this.presence = new Presence(config.heartbeatTimeout * 1000);
+    this.heartbeats = new Heartbeats(this.presence, this.registry, SWEEP_MS, clock, log);
     const { rateCount, rateWindow, muteSeconds } = config;
     this.limits = new Limits({ count: rateCount, windowMs: rateWindow * 1000, muteMs: muteSeconds * 1000 });
     this.privates = new PrivateChats(this, clock, log, config.pmTimeout, config.maxPmRequests);
-    this.announcer = new Announcer(this, config, SWEEP_MS, out, clock, (online) => this.emit('online', online));
-    this.unmutes = new Unmutes(this.limits, clock, ({ key, limitKey }) => {
-      const there = this.byKey(key);
-      if (there?.limitKey === limitKey) this.notice(there, 'unmuted', NOTICES.unmuted());
-    });
+    this.announcer = new Announcer(this.registry, config, SWEEP_MS, out, clock, (online) => this.emit('online', online));
+    this.mutes = new Mutes(this.limits, this, config.muteSeconds, clock, log);
   }
 
   /**
@@ -138,22 +122,27 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     const { historyOnJoin, offlineMax, maxOutput } = this.config;
     const config = { historyOnJoin, offlineMax, batchText: batchText(maxOutput) };
     this.recall = new Recall(memory.history ?? NO_HISTORY, memory.mailbox ?? new MemoryMailbox(), this.out, notice, this.log, config);
-    this.lastId = Math.max(this.lastId, this.recall.lastId);
+    this.lines.after(this.recall.lastId);
     return this.recall;
   }
 
   // ---- lookups -------------------------------------------------------------------------------
 
   find(name: string): Session<E> | undefined {
-    return this.sessions.get(foldName(name));
+    return this.registry.find(name);
   }
 
   byKey(key: string): Session<E> | undefined {
-    return this.sessions.get(key);
+    return this.registry.byKey(key);
   }
 
   bySessionId(id: string): Session<E> | undefined {
-    return this.byId.get(id);
+    return this.registry.bySessionId(id);
+  }
+
+  /** `session`'s partner in a private session, if any. */
+  partnerOf(session: Session<E>): Session<E> | undefined {
+    return this.privates.partnerOf(session);
   }
 
   /** The display name for a folded key (falls back to the key for users already gone). */
@@ -163,16 +152,15 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
 
   /** Online names, sorted without regard to case (cached until the list changes). */
   online(): readonly string[] {
-    this.sorted ??= [...this.sessions.keys()].sort().map((k) => this.sessions.get(k)!.name);
-    return this.sorted;
+    return this.registry.online();
   }
 
   get count(): number {
-    return this.sessions.size;
+    return this.registry.count;
   }
 
   all(): IterableIterator<Session<E>> {
-    return this.sessions.values();
+    return this.registry.all();
   }
 
   // ---- coming and going ----------------------------------------------------------------------
@@ -187,11 +175,9 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     if (this.find(name)) throw chatError('ALREADY_LOGGED_IN', name);
     const session = new Session<E>(name, guest, at.address, credentials);
     if (features.length > 0) session.features = new Set(features);
-    this.sessions.set(session.key, session);
-    this.byId.set(session.id, session);
     // Before login_ok is built: its online list must include the newcomer.
-    this.changed();
-    this.presence.touch(session, this.clock.monotonic());
+    this.registry.add(session);
+    this.heartbeats.touch(session);
     session.at = at;
     this.out.attach(session.key, at, this.loginOk(session, { created }));
     this.recall.atLogin(session.key, name, guest, since);
@@ -210,16 +196,12 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
    */
   resume(session: Session<E>, at: E, rekey = false, credentials?: Credentials, features?: readonly Feature[]): void {
     this.waiting.remove(session);
-    if (rekey) {
-      this.byId.delete(session.id);
-      session.rekey(credentials);
-      this.byId.set(session.id, session);
-    }
+    if (rekey) this.registry.rekey(session, credentials);
     // A new client (a login that took the session over) says what it can do; a resume is the same client.
     if (features) session.features = features.length > 0 ? new Set(features) : NO_FEATURES;
-    this.presence.touch(session, this.clock.monotonic());
+    this.heartbeats.touch(session);
     if (session.at) this.out.end(session.key, { type: 'bye', reason: 'replaced', message: NOTICES.replaced() });
-    this.undelivered.delivered(session.key);
+    this.lines.undelivered.delivered(session.key);
     session.at = at;
     this.out.attach(session.key, at, this.loginOk(session, { created: false, resumed: true }));
     this.log.info(`${session.name} resumed the session from ${at.label}`);
@@ -237,7 +219,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
    * waited longest (from that address, or in all) ends, as if its user had gone silent.
    */
   lost(user: string, at: E, reason: string): void {
-    const session = this.sessions.get(user);
+    const session = this.registry.byKey(user);
     if (!session || session.at !== at) return;
     session.at = null;
     this.log.info(`Lost connection from ${session.name} (${at.label}): ${reason}`);
@@ -252,113 +234,40 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
    * `why`: the operator's reason for a kick, told to the user.
    */
   end(session: Session<E>, reason: EndReason, why = ''): void {
-    if (this.sessions.get(session.key) !== session) return;
-    this.sessions.delete(session.key);
-    this.byId.delete(session.id);
+    if (!this.registry.remove(session)) return;
     this.presence.forget(session);
     this.waiting.remove(session);
-    this.changed();
     session.end();
     this.emit('ended', session);
-    if (reason !== 'shutdown') this.tellUndelivered(session);
+    if (reason !== 'shutdown') this.lines.tellUndelivered(session);
     // At shutdown everyone is about to hear "Server is shutting down"; nothing more to say.
     this.privates.left(session, reason, reason === 'shutdown');
-    const { heartbeatTimeout } = this.config;
-    if (reason === 'shutdown') {
-      this.out.end(session.key, { type: 'bye', reason: 'shutdown', message: NOTICES.shutdown() });
-    } else if (reason === 'logout') {
-      this.log.info(`${session.name} logged out`);
-      this.announcer.announce('leave', session, NOTICES.leave(session.name));
-      this.out.end(session.key, { type: 'bye', reason: 'logout', message: NOTICES.goodbye(session.name) });
-    } else if (reason === 'crowded') {
-      this.log.warn(`Session of ${session.name} ended: too many sessions waiting without a connection`);
-      this.announcer.announce('offline', session, NOTICES.gone(session.name));
-      this.out.end(session.key);
-    } else if (reason === 'unreachable') {
-      this.log.warn(`${session.name} went offline: their server is gone`);
-      this.announcer.announce('offline', session, NOTICES.gone(session.name));
-      // Seen only by users still connected to a server the others took for gone (see rejoin).
-      this.out.end(session.key, { type: 'bye', reason: 'offline', message: NOTICES.you_unreachable() });
-    } else if (reason === 'kicked') {
-      this.log.warn(`${session.name} was removed by the operator${why ? `: ${why}` : ''}`);
-      this.announcer.announce('leave', session, NOTICES.kicked(session.name));
-      this.out.end(session.key, { type: 'bye', reason: 'kicked', message: NOTICES.you_kicked(why) });
-    } else {
-      this.log.info(`No heartbeat from ${session.name} for ${heartbeatTimeout} s: marked offline`);
-      this.announcer.announce('offline', session, NOTICES.offline(session.name, heartbeatTimeout));
-      this.out.end(session.key, { type: 'bye', reason: 'offline', message: NOTICES.you_offline(heartbeatTimeout) });
-    }
+    const { log, announce, bye } = farewell(session.name, reason, why, this.config.heartbeatTimeout);
+    if (log) this.log[log.level](log.text);
+    if (announce) this.announcer.announce(announce.event, session, announce.text);
+    this.out.end(session.key, bye);
   }
 
   /** Ends every session quietly (the server is stopping; each user gets the shutdown goodbye). */
   shutdown(): void {
-    for (const s of [...this.sessions.values()]) this.end(s, 'shutdown');
+    for (const s of [...this.registry.all()]) this.end(s, 'shutdown');
   }
 
   // ---- talking -------------------------------------------------------------------------------
 
-  /**
-   * A line from `me`: to the private partner while in a session (unless `group`), else to
-   * everyone. `sealed`: a line of an encrypted private session (the handler checked there is
-   * one), relayed as it came; the server keeps no trace of it, not even for pm_undelivered.
-   */
+  /** A line from `me`: to their private partner, or everyone (see Lines.say). */
   say(me: Session<E>, text: string, group = false, action = false, sealed = false): void {
-    const partner = group ? undefined : this.privates.partnerOf(me);
-    const ts = this.clock.now();
-    const act = action ? { action: true } : {};
-    if (partner) {
-      const seal = sealed ? { sealed } : {};
-      const line = { type: 'msg', id: ++this.lastId, from: me.name, ts, scope: 'private', to: partner.name, text, ...act, ...seal } as const;
-      this.out.toUsers([partner.key, me.key], line);
-      this.noteIfAway(me, partner, sealed ? NOTICES.sealedLine() : text);
-      this.log.info(`Private line from ${me.name} to ${partner.name} (${sealed ? 'end-to-end encrypted' : `${text.length} chars`})`);
-      return;
-    }
-    const id = ++this.lastId;
-    this.out.toRoom({ type: 'msg', id, from: me.name, ts, scope: 'group', text, ...act });
-    this.recall.record({ id, ts, from: me.name, text, ...act });
-    this.log.info(`Group message from ${me.name}: ${quoted(text)}`);
+    this.lines.say(me, text, group, action, sealed);
   }
 
   /** One private message from `me` to `to` (`/msg bob text`, `@bob text`), outside any session. */
   dm(me: Session<E>, to: string, text: string, action = false): void {
-    const target = this.find(to);
-    if (!target) throw chatError('NO_SUCH_USER', to);
-    const act = action ? { action: true } : {};
-    const line = { type: 'msg', id: ++this.lastId, from: me.name, ts: this.clock.now(), scope: 'private', to: target.name, text, ...act } as const;
-    this.out.toUsers(target === me ? [me.key] : [target.key, me.key], line);
-    this.noteIfAway(me, target, text);
-    this.tellAway(me, target);
-    this.log.info(`Private message from ${me.name} to ${target.name} (${text.length} chars)`);
+    this.lines.dm(me, to, text, action);
   }
 
-  /** A private line to someone whose connection dropped waits for them; the sender is told, once. */
-  private noteIfAway(me: Session<E>, to: Session<E>, text: string): void {
-    if (to.state !== 'detached') return;
-    if (this.undelivered.note(to.key, me.key, text)) {
-      this.notice(me, 'pm_disconnected', NOTICES.disconnected(to.name, this.config.heartbeatTimeout), to.name);
-    }
-  }
-
-  /** `gone` never came back: each sender still here learns which lines did not reach it. */
-  private tellUndelivered(gone: Session<E>): void {
-    for (const [sender, { lines, more }] of this.undelivered.lost(gone.key)) {
-      const s = this.byKey(sender);
-      if (s) this.notice(s, 'pm_undelivered', NOTICES.undelivered(gone.name, lines, more), gone.name);
-    }
-  }
-
-  /**
-   * A private message for an account that is not online (`toName` as the account spells it): it
-   * is kept for them, and the sender told once it is stored for good.
-   */
-  async leave(me: Session<E>, toName: string, text: string, action = false): Promise<void> {
-    const to = foldName(toName);
-    const message = { id: ++this.lastId, ts: this.clock.now(), from: me.name, to: toName, text, ...(action ? { action: true } : {}) };
-    await this.recall.keep(me.key, me.name, to, message);
-    // Logged in while it was being stored: hand it over now rather than at the next login.
-    const now = this.byKey(to);
-    if (now) this.recall.deliverWaiting(to, now.name);
+  /** A private message kept for an account that is not online (see Lines.leave). */
+  leave(me: Session<E>, toName: string, text: string, action = false): Promise<void> {
+    return this.lines.leave(me, toName, text, action);
   }
 
   /** /history: older group lines, to `me`. */
@@ -374,34 +283,17 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
 
   /** The online list, to `me`, with who of them is away. */
   who(me: Session<E>): void {
-    const first = this.online().slice(0, WHO_MAX);
-    const isAway = (name: string) => this.find(name)?.away != null;
-    // Away names are listed twice (online and away): they take twice the room.
-    const online = first.slice(0, namesThatFit(first, NAMES_BYTES, isAway));
-    const away = online.filter(isAway);
-    this.out.toUser(me.key, { type: 'who', online, count: this.count, ...(away.length > 0 ? { away } : {}) });
+    this.out.toUser(me.key, whoReply(this.online(), this.count, (name) => this.find(name)?.away != null));
   }
 
   /** `/away message`: those who write to `me` are told, once each, until `/back`. */
   setAway(me: Session<E>, message: string): void {
-    me.away = message;
-    me.awayTold.clear();
-    this.notice(me, 'away', NOTICES.youAway(message));
+    this.away.set(me, message);
   }
 
   /** `/back`. */
   back(me: Session<E>): void {
-    if (me.away === null) throw chatError('NOT_AWAY');
-    me.away = null;
-    me.awayTold.clear();
-    this.notice(me, 'back', NOTICES.back());
-  }
-
-  /** A private message to someone away: the sender gets the away message, once. */
-  private tellAway(me: Session<E>, to: Session<E>): void {
-    if (to.away === null || to === me || to.awayTold.has(me.key)) return;
-    to.awayTold.add(me.key);
-    this.notice(me, 'away', NOTICES.away(to.name, to.away), to.name);
+    this.away.back(me);
   }
 
   /**
@@ -409,21 +301,12 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
    * have been told (the notice that mutes them, or how long the mute still lasts).
    */
   allow(me: Session<E>): boolean {
-    const verdict = this.limits.hit(me.limitKey, this.clock.monotonic());
-    if (verdict.ok) return true;
-    if (verdict.justMuted) {
-      this.log.warn(`Rate limit: ${me.name} muted for ${this.config.muteSeconds} s`);
-      this.notice(me, 'muted', NOTICES.muted(verdict.secondsLeft));
-      this.unmutes.in(me, this.config.muteSeconds * 1000);
-    } else {
-      this.tell(me, chatError('MUTED', verdict.secondsLeft, verdict.byOperator === true).retryIn(verdict.secondsLeft));
-    }
-    return false;
+    return this.mutes.allow(me);
   }
 
   /** A notice from the operator to everyone online; how many it reached. */
   wall(text: string): number {
-    const keys = [...this.sessions.keys()];
+    const keys = [...this.registry.keys()];
     this.noticeAll(keys, 'wall', text);
     return keys.length;
   }
@@ -446,44 +329,29 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
 
   /** The MAC key of a heartbeat's session, if it is live. */
   secretOf(sessionId: string): Buffer | undefined {
-    return this.byId.get(sessionId)?.secret;
+    return this.heartbeats.secretOf(sessionId);
   }
 
   /** A heartbeat whose MAC checked out: fresh ones keep the user online. */
   beat(sessionId: string, seq: bigint): BeatResult {
-    const session = this.byId.get(sessionId);
-    if (!session) return 'unknown-session';
-    if (seq === session.lastSeq) return 'replayed';
-    if (seq < session.lastSeq) return 'stale';
-    session.lastSeq = seq;
-    this.presence.touch(session, this.clock.monotonic());
-    return 'accepted';
+    return this.heartbeats.beat(sessionId, seq);
   }
 
-  /**
-   * A sign of life from `key`'s own connection, for transports without UDP heartbeats (an IRC
-   * client answering the server's PING): like a heartbeat, it keeps an attached user online.
-   */
+  /** A sign of life from `key`'s own connection, for transports without UDP heartbeats (see Heartbeats.alive). */
   alive(key: string): void {
-    const session = this.sessions.get(key);
-    if (session?.at) this.presence.touch(session, this.clock.monotonic());
+    this.heartbeats.alive(key);
   }
 
   /**
-   * Periodic housekeeping, every SWEEP_MS: expired private-chat requests, users gone silent,
-   * large-room summaries. A sweep that comes late by S ms means the server itself was stalled
-   * (heartbeats were waiting unread in the socket meanwhile): every presence deadline moves out by
-   * S before anyone is judged silent, so nobody is marked offline for the server's own stall.
+   * Periodic housekeeping, every SWEEP_MS: expired private-chat requests, users gone silent (net
+   * of the server's own stalls: see Heartbeats.sweep), large-room summaries.
    */
   sweep(verdicts: Verdicts<E> = this.direct): void {
     const now = this.clock.monotonic();
-    const late = this.lastSweep === undefined ? 0 : now - this.lastSweep - SWEEP_MS;
-    this.lastSweep = now;
-    if (late > 0) this.presence.stalled(late);
-    if (late >= STALL_WARN_MS) this.log.warn(`The server was stalled for ${(late / 1000).toFixed(1)} s: presence deadlines extended by as much`);
+    const silent = this.heartbeats.sweep(now);
     for (const r of this.privates.due()) verdicts.expired(r);
     this.limits.sweep(now);
-    for (const s of this.presence.sweep(now)) verdicts.silent(s);
+    for (const s of silent) verdicts.silent(s);
     this.announcer.flush(now);
   }
 
@@ -501,45 +369,20 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
    * account; a guest by address), so logging in again does not shed it.
    */
   mute(who: Session<E>, seconds: number): void {
-    const now = this.clock.monotonic();
-    this.limits.hold(who.limitKey, now + seconds * 1000, now);
-    if (seconds > 0) {
-      this.notice(who, 'muted', NOTICES.operator_muted(seconds));
-      return this.unmutes.in(who, seconds * 1000);
-    }
-    // Lifted: free now, unless a flood mute of their own still runs (then told when it ends).
-    const left = this.limits.mutedFor(who.limitKey, now);
-    if (left > 0) return this.unmutes.in(who, left * 1000);
-    this.unmutes.cancel(who.limitKey);
-    this.notice(who, 'unmuted', NOTICES.unmuted());
+    this.mutes.mute(who, seconds);
   }
 
   // ---- state ---------------------------------------------------------------------------------
 
   /** The room's state as plain data (see RoomState). */
   snapshot(): RoomState {
-    const sessions = [...this.sessions.values()].map(
-      (s): SessionData => ({
-        name: s.name,
-        guest: s.guest,
-        address: s.at?.address ?? this.waiting.addressOf(s) ?? '',
-        limitKey: s.limitKey,
-        id: s.id,
-        secret: s.secret.toString('base64'),
-        token: s.token,
-        away: s.away,
-        awayTold: s.awayToldList(),
-        attached: s.at !== null,
-        ...(s.features.size > 0 ? { features: [...s.features] } : {}),
-      }),
-    );
     return {
-      lastId: this.lastId,
-      sessions,
+      lastId: this.lines.lastId,
+      sessions: [...this.registry.all()].map((s) => sessionData(s, s.at?.address ?? this.waiting.addressOf(s) ?? '')),
       waiting: [...this.waiting.entries()].map(([s, address]) => [s.key, address]),
       consent: this.privates.consent.snapshot(),
       limits: this.limits.snapshot(),
-      undelivered: this.undelivered.snapshot(),
+      undelivered: this.lines.undelivered.snapshot(),
     };
   }
 
@@ -548,33 +391,23 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
    * Nobody is told anything: the users are where they were.
    */
   restore(state: RoomState, reach: (session: SessionData) => E): void {
-    if (this.sessions.size > 0) throw new Error('restore() needs an empty room');
-    this.lastId = Math.max(this.lastId, state.lastId);
+    if (this.registry.count > 0) throw new Error('restore() needs an empty room');
+    this.lines.after(state.lastId);
     for (const d of state.sessions) {
-      const loggedInFrom = d.limitKey.startsWith('addr:') ? d.limitKey.slice('addr:'.length) : d.address;
-      const session = new Session<E>(d.name, d.guest, loggedInFrom, { id: d.id, secret: Buffer.from(d.secret, 'base64'), token: d.token });
-      session.away = d.away;
-      for (const k of d.awayTold) session.awayTold.add(k);
-      if (d.features?.length) session.features = new Set(d.features);
+      const session = sessionFrom<E>(d);
       if (d.attached) session.at = reach(d);
-      this.sessions.set(session.key, session);
-      this.byId.set(session.id, session);
+      this.registry.add(session);
     }
     for (const [key, address] of state.waiting) {
-      const session = this.sessions.get(key);
+      const session = this.registry.byKey(key);
       if (session) this.waiting.add(session, address);
     }
     this.privates.consent.restore(state.consent);
     this.limits.restore(state.limits);
-    this.undelivered.restore(state.undelivered);
-    this.changed();
+    this.lines.undelivered.restore(state.undelivered);
   }
 
-  // ---- the online list -------------------------------------------------------------------------
-
-  private changed(): void {
-    this.sorted = null;
-  }
+  // ---- login_ok ------------------------------------------------------------------------------
 
   private loginOk(session: Session<E>, extra: { created: boolean; resumed?: boolean }): ServerMessage<'login_ok'> {
     const partner = this.privates.partnerOf(session);

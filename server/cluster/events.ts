@@ -9,7 +9,7 @@
  * event meant for a session that has ended meanwhile never lands on a newer one with the name.
  */
 import type { Feature } from '../../common/protocol.js';
-import type { EndReason } from '../chat/room.js';
+import type { EndReason } from '../chat/farewell.js';
 
 /** A login's or resume's credentials: session id, MAC key (base64), resume token. */
 export type Creds = [id: string, secret: string, token: string];

@@ -92,11 +92,10 @@ export class Lines<E extends Endpoint> {
   async leave(me: Session<E>, toName: string, text: string, action = false): Promise<void> {
     const to = foldName(toName);
     const message = { id: ++this.last, ts: this.clock.now(), from: me.name, to: toName, text, ...(action ? { action: true } : {}) };
-    const recall = this.recall();
-    await recall.keep(me.key, me.name, to, message);
+    await this.recall().keep(me.key, me.name, to, message);
     // Logged in while it was being stored: hand it over now rather than at the next login.
     const now = this.room.byKey(to);
-    if (now) recall.deliverWaiting(to, now.name);
+    if (now) this.recall().deliverWaiting(to, now.name);
   }
 
   /** A private line to someone whose connection dropped waits for them; the sender is told, once. */

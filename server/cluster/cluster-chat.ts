@@ -291,8 +291,10 @@ export class ClusterChat implements Chat<Reach> {
   /**
    * A sender already muted is refused here, at once; otherwise the changes `change` asks for (at
    * once: an event is made before its first await) are marked to count against the limit where
-   * they are applied (every server counts them, in the log's order). The mark goes with it, used
-   * or not (a handler may refuse before asking, or ask for nothing the log counts).
+   * they are applied (every server counts them, in the log's order). A change that asked for
+   * nothing the log counts (a file offer, which stays on the servers of its two users; a handler
+   * that refused before asking) is counted by an event of its own, as one server counts every
+   * limited message whatever becomes of it: else such messages would never count on a cluster.
    */
   withinLimit<T>(me: Session<Reach>, change: () => T): T | false {
     const muted = this.room.limits.muted(me.limitKey, this.clock.monotonic());
@@ -304,7 +306,7 @@ export class ClusterChat implements Chat<Reach> {
     try {
       return change();
     } finally {
-      this.limitNext.delete(me);
+      if (this.limitNext.delete(me)) void this.post({ t: 'count', ...this.as(me) }).catch(() => {});
     }
   }
 

@@ -38,6 +38,11 @@ export type ClusterEvent =
   | { t: 'pmexit'; user: string; s: string }
   /** A /history page: counted where applied (`lim`), sent by the server that asked. */
   | { t: 'history'; user: string; s: string; before?: number; count: number; lim?: boolean }
+  /**
+   * A message of `user`'s that counts toward the flood limit but asked the log for nothing it
+   * counts (a file offer, a request refused before it was asked): counted on every copy.
+   */
+  | { t: 'count'; user: string; s: string }
   /** `user`'s server handed them their kept messages up to id `upTo`: every copy drops those. */
   | { t: 'taken'; user: string; upTo: number }
   | { t: 'expire'; from: string; to: string; at: number }

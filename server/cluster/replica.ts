@@ -218,6 +218,12 @@ export class Replica {
       case 'account':
         if (!mine) this.deps.account({ name: e.name, hash: e.hash, created: e.created });
         return undefined;
+      case 'count': {
+        // Nobody waits for it: a session ended meanwhile is no refusal to report.
+        const me = room.byKey(e.user);
+        if (me && this.placements.get(me)?.serial === e.s) room.allow(me);
+        return undefined;
+      }
       case 'taken':
         if (!mine) this.deps.taken(e.user, e.upTo);
         return undefined;

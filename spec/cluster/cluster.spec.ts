@@ -187,6 +187,26 @@ describe('cluster: private sessions, names and limits across servers', function 
     expect(handled).to.deep.equal(['done', 'done', 'over the flood limit']);
   });
 
+  it('counts file offers against the flood limit, as one server does, though they never go into the shared log', async () => {
+    const [n1, n2] = cluster.nodes;
+    // Two guests from one address, on two servers: one limit (--rate-count 3); the receiver is elsewhere.
+    const g1 = await n1!.login('g1', '', ['files']);
+    const g2 = await n2!.login('g2', '');
+    await n1!.login('rita', 'pw', ['files']);
+    for (const id of ['f1', 'f2', 'f3']) {
+      const sha256 = Buffer.alloc(32, 7).toString('base64');
+      const offered = await g1.request({ type: 'file_offer', to: 'rita', id, size: 10, name: 'a.txt', sha256 }, (m) => m.type === 'error' || (m.type === 'transfer' && m.id === id));
+      expect(offered).to.include({ type: 'transfer', event: 'offered' });
+      g1.send({ type: 'file_cancel', id });
+      await g1.next((m) => m.type === 'transfer' && m.id === id && m.event === 'cancelled');
+    }
+    // Three offers are three messages: the next line is one too many, on either server.
+    g1.send({ type: 'say', text: 'fourth' });
+    expect(await g1.notice('muted')).to.have.property('message');
+    g2.send({ type: 'say', text: 'fifth' });
+    expect(await g2.error()).to.include({ code: 'MUTED' });
+  });
+
   it('relays an encrypted private session between servers (keys, sealed lines, new keys), refuses one to a client that cannot encrypt', async () => {
     const [n1, n2] = cluster.nodes;
     const both = ['e2e', 'files'] as const;

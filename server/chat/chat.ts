@@ -21,6 +21,12 @@ import type { Session } from './session.js';
 /** A value now (one server), or later (a cluster). */
 export type Maybe<T> = T | Promise<T>;
 
+/**
+ * The chat as the dispatcher sees it: one server's room (LocalChat), or the room shared through
+ * Redis (cluster/). The messages that count toward the flood limit (say, dm, leave, pmRequest,
+ * pmRekey, historyPage) answer false when the limit refused them where they were counted (on a
+ * cluster, where the change is applied), so the dispatcher reports them as refused.
+ */
 export interface Chat<E extends Endpoint = Endpoint> {
   /**
    * A user logged in at `at` (see Room.login); `features`: what its client said it can do
@@ -36,11 +42,11 @@ export interface Chat<E extends Endpoint = Endpoint> {
   lost(user: string, at: E, reason: string): void;
   end(session: Session<E>, reason: EndReason, why?: string): Maybe<void>;
   /** `sealed`: a line of an encrypted private session (see Room.say). */
-  say(me: Session<E>, text: string, group?: boolean, action?: boolean, sealed?: boolean): Maybe<void>;
+  say(me: Session<E>, text: string, group?: boolean, action?: boolean, sealed?: boolean): Maybe<void | false>;
   /** A one-shot private message to someone online. */
-  dm(me: Session<E>, to: string, text: string, action?: boolean): Maybe<void>;
+  dm(me: Session<E>, to: string, text: string, action?: boolean): Maybe<void | false>;
   /** A private message kept for an account that is offline. */
-  leave(me: Session<E>, toName: string, text: string, action?: boolean): Maybe<void>;
+  leave(me: Session<E>, toName: string, text: string, action?: boolean): Maybe<void | false>;
   setAway(me: Session<E>, message: string): Maybe<void>;
   back(me: Session<E>): Maybe<void>;
   /**
@@ -49,14 +55,14 @@ export interface Chat<E extends Endpoint = Endpoint> {
    * here yet, but is by the time the request takes its place in the shared log. `key`: the signed
    * key offer of an encrypted private session, relayed with the invitation.
    */
-  pmRequest(me: Session<E>, to: string, key?: string): Maybe<void>;
+  pmRequest(me: Session<E>, to: string, key?: string): Maybe<void | false>;
   /**
    * `from` is a folded name (or undefined: the oldest request); `asTyped` for the refusal's words;
    * `key` the answer's signed key, relayed to the asker.
    */
   pmAnswer(me: Session<E>, from: string | undefined, accept: boolean, asTyped?: string, key?: string): Maybe<void>;
   /** New keys for `me`'s encrypted private session, relayed to the partner (PrivateChats.rekey). */
-  pmRekey(me: Session<E>, key: string): Maybe<void>;
+  pmRekey(me: Session<E>, key: string): Maybe<void | false>;
   pmExit(me: Session<E>): Maybe<void>;
   /** The operator mutes `who` for `seconds` (0 lifts it; see Room.mute). */
   mute(who: Session<E>, seconds: number): Maybe<void>;

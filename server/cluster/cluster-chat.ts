@@ -238,15 +238,15 @@ export class ClusterChat implements Chat<Reach> {
     return this.ask({ t: 'end', user: session.key, s: this.serial(session), reason, ...(why ? { why } : {}) });
   }
 
-  say(me: Session<Reach>, text: string, group = false, action = false, sealed = false): Promise<void> {
+  say(me: Session<Reach>, text: string, group = false, action = false, sealed = false): Promise<void | false> {
     return this.ask({ t: 'say', ...this.as(me), text, ...flags({ group, action, sealed, lim: this.limited(me) }) });
   }
 
-  dm(me: Session<Reach>, to: string, text: string, action = false): Promise<void> {
+  dm(me: Session<Reach>, to: string, text: string, action = false): Promise<void | false> {
     return this.ask({ t: 'dm', ...this.as(me), to, text, ...flags({ action, lim: this.limited(me) }) });
   }
 
-  leave(me: Session<Reach>, toName: string, text: string, action = false): Promise<void> {
+  leave(me: Session<Reach>, toName: string, text: string, action = false): Promise<void | false> {
     return this.ask({ t: 'leave', ...this.as(me), to: toName, text, ...flags({ action, lim: this.limited(me) }) });
   }
 
@@ -258,7 +258,7 @@ export class ClusterChat implements Chat<Reach> {
     return this.ask({ t: 'back', ...this.as(me) });
   }
 
-  pmRequest(me: Session<Reach>, to: string, key?: string): Promise<void> {
+  pmRequest(me: Session<Reach>, to: string, key?: string): Promise<void | false> {
     return this.ask({ t: 'pm', ...this.as(me), target: to, ...(key !== undefined ? { key } : {}), ...flags({ lim: this.limited(me) }) });
   }
 
@@ -267,7 +267,7 @@ export class ClusterChat implements Chat<Reach> {
     return this.ask({ t: 'pmans', ...this.as(me), accept, ...named, ...(key !== undefined ? { key } : {}) });
   }
 
-  pmRekey(me: Session<Reach>, key: string): Promise<void> {
+  pmRekey(me: Session<Reach>, key: string): Promise<void | false> {
     return this.ask({ t: 'rekey', ...this.as(me), key, ...flags({ lim: this.limited(me) }) });
   }
 

@@ -161,17 +161,20 @@ export class Replica {
         return room.end(this.session(e.user, e.s), e.reason, e.why);
       case 'say': {
         const me = this.sender(e);
-        if (!me) return undefined;
+        // Over the limit where it is counted: the asker's dispatcher says it was refused.
+        if (!me) return false;
         return room.say(me, e.text, e.group, e.action, e.sealed);
       }
       case 'dm': {
         const me = this.sender(e);
-        if (!me) return undefined;
+        // Over the limit where it is counted: the asker's dispatcher says it was refused.
+        if (!me) return false;
         return room.dm(me, e.to, e.text, e.action);
       }
       case 'leave': {
         const me = this.sender(e);
-        if (!me) return undefined;
+        // Over the limit where it is counted: the asker's dispatcher says it was refused.
+        if (!me) return false;
         // Logged in since it was sent: it goes to them now, as any private message would.
         if (room.find(e.to)) return room.dm(me, e.to, e.text, e.action);
         return room.leave(me, e.to, e.text, e.action);
@@ -182,7 +185,8 @@ export class Replica {
         return room.back(this.session(e.user, e.s));
       case 'pm': {
         const me = this.sender(e);
-        if (!me) return undefined;
+        // Over the limit where it is counted: the asker's dispatcher says it was refused.
+        if (!me) return false;
         const target = room.find(e.target);
         if (!target) throw chatError('NO_SUCH_USER', e.target);
         return room.privates.request(me, target, e.key);
@@ -191,7 +195,8 @@ export class Replica {
         return room.privates.answer(this.session(e.user, e.s), e.from, e.accept, e.typed, e.key);
       case 'rekey': {
         const me = this.sender(e);
-        if (!me) return undefined;
+        // Over the limit where it is counted: the asker's dispatcher says it was refused.
+        if (!me) return false;
         return room.privates.rekey(me, e.key);
       }
       case 'history': {

@@ -34,7 +34,7 @@ export const dm: Command<'dm'> = {
     if (room.find(msg.to)) return chat.dm(me, msg.to, msg.text, msg.action);
     const account = store.find(msg.to);
     if (!account) throw chatError('NO_SUCH_USER', msg.to, true);
-    await chat.leave(me, account.name, msg.text, msg.action);
+    return chat.leave(me, account.name, msg.text, msg.action);
   },
 };
 

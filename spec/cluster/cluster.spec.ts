@@ -205,6 +205,10 @@ describe('cluster: private sessions, names and limits across servers', function 
     expect(await g1.notice('muted')).to.have.property('message');
     g2.send({ type: 'say', text: 'fifth' });
     expect(await g2.error()).to.include({ code: 'MUTED' });
+    // The line refused where it was counted (the shared log) is logged as refused, not done.
+    await g1.sync();
+    const said = n1!.logs.filter((l) => l.startsWith('DEBUG Handled say')).map((l) => l.replace(/^.*: /, ''));
+    expect(said).to.deep.equal(['over the flood limit']);
   });
 
   it('relays an encrypted private session between servers (keys, sealed lines, new keys), refuses one to a client that cannot encrypt', async () => {

@@ -94,7 +94,7 @@ describe('cluster replica: one log, one state', () => {
     expect(a.replica.snapshot()).to.deep.equal(b.replica.snapshot());
   });
 
-  it('counts a limited say, dm, leave or pm against the sender, and drops each once they are over', () => {
+  it('counts a limited say, dm, leave or pm against the sender, and drops each once they are over, answering false', () => {
     const a = copy('A');
     for (const [id, e] of log()) a.apply(id, e);
     const s = a.replica.placement(a.room.find('ann')!)!.serial;
@@ -107,13 +107,14 @@ describe('cluster replica: one log, one state', () => {
     a.apply(next(), { t: 'leave', ...ann, to: 'bob', text: 'two' });
     a.apply(next(), { t: 'pm', ...ann, target: 'bob' });
     expect(fromAnn()).to.have.length(3);
-    expect(a.apply(next(), { t: 'say', ...ann, text: 'three' })).to.equal(undefined);
+    expect(a.apply(next(), { t: 'say', ...ann, text: 'three' })).to.equal(false);
     expect(a.out.notices('ann').filter((n) => n.startsWith('muted:'))).to.have.length(1);
-    // Muted: each kind is dropped before anything else is looked at (no NO_SUCH_USER for nobody).
-    expect(a.apply(next(), { t: 'say', ...ann, text: 'x' })).to.equal(undefined);
-    expect(a.apply(next(), { t: 'dm', ...ann, to: 'nobody', text: 'x' })).to.equal(undefined);
-    expect(a.apply(next(), { t: 'leave', ...ann, to: 'bob', text: 'x' })).to.equal(undefined);
-    expect(a.apply(next(), { t: 'pm', ...ann, target: 'nobody' })).to.equal(undefined);
+    // Muted: each kind is dropped before anything else is looked at (no NO_SUCH_USER for nobody),
+    // and answers false, so the asker's dispatcher reports it refused.
+    expect(a.apply(next(), { t: 'say', ...ann, text: 'x' })).to.equal(false);
+    expect(a.apply(next(), { t: 'dm', ...ann, to: 'nobody', text: 'x' })).to.equal(false);
+    expect(a.apply(next(), { t: 'leave', ...ann, to: 'bob', text: 'x' })).to.equal(false);
+    expect(a.apply(next(), { t: 'pm', ...ann, target: 'nobody' })).to.equal(false);
     expect(fromAnn()).to.have.length(3);
     // An event its server did not mark is not counted here.
     expect(a.apply(next(), { t: 'dm', user: 'ann', s, o: 'A', to: 'nobody', text: 'x' })).to.equal('NO_SUCH_USER');

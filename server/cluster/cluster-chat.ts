@@ -13,16 +13,14 @@
  *
  * Decisions only time makes (a user silent for the heartbeat timeout, a request unanswered) are
  * made by the user's own server and go through the log like any other change; so is a server's
- * death, found by its lease (see Leases).
+ * death, found by its lease (see Leases and sweep.ts). Joining, leaving and pausing while Redis
+ * is away are the membership's (membership.ts); here is the Chat, each change made an event.
  */
-import { randomBytes } from 'node:crypto';
 import { chatError } from '../../common/errors.js';
 import type { Feature } from '../../common/protocol.js';
 import { redactUrl } from '../../common/redact.js';
 import type { Chat } from '../chat/chat.js';
-import type { Request } from '../chat/consent.js';
 import type { EndReason } from '../chat/farewell.js';
-import { NOTICES } from '../chat/notices.js';
 import type { Room } from '../chat/room.js';
 import type { Session } from '../chat/session.js';
 import type { Logger } from '../logger.js';
@@ -36,11 +34,10 @@ import type { ReplicaClock } from './clock.js';
 import type { ClusterEvent } from './events.js';
 import { SharedGate } from './gate.js';
 import { SharedHistory } from './history.js';
-import { Leases, RENEW_MS } from './leases.js';
 import { SharedMailbox } from './mailbox.js';
-import { connect, networkId, persists, redisTime, type Redis } from './redis.js';
+import { isHere, life, Membership } from './membership.js';
 import { freshCreds, Replica } from './replica.js';
-import { SharedLog } from './shared-log.js';
+import { ClusterSweep } from './sweep.js';
 
 export interface ClusterOptions {
   url: string;
@@ -60,9 +57,6 @@ export interface ClusterOptions {
   checkpointEvents?: number;
 }
 
-/** Why the cluster could not start: one line for the operator. */
-export class ClusterError extends Error {}
-
 export class ClusterChat implements Chat<Reach> {
   /** The shared login throttle and accounts, once started. */
   gate!: SharedGate;
@@ -74,18 +68,10 @@ export class ClusterChat implements Chat<Reach> {
   readonly replica: Replica;
   /** File transfers between users of this server and users of others. */
   readonly relay: FileRelay;
-  private cmd!: Redis;
-  private reader!: Redis;
-  /** The shared log: made once Redis answered, at start. */
-  private events: SharedLog | undefined;
-  private leases!: Leases;
+  private readonly membership: Membership;
+  private readonly sweeper: ClusterSweep;
   /** Sessions whose change being asked for counts against their flood limit (see withinLimit). */
   private readonly limitNext = new WeakSet<Session<Reach>>();
-  /** Decisions sent to the log and not yet read back: requests expiring, users going offline. */
-  private readonly expiring = new Set<string>();
-  private readonly ending = new WeakSet<Session<Reach>>();
-  private stopped = false;
-  private stopTimers: (() => void)[] = [];
 
   constructor(
     private readonly room: Room<Reach>,
@@ -108,6 +94,8 @@ export class ClusterChat implements Chat<Reach> {
       life(),
     );
     this.relay = new FileRelay(this.replica, log);
+    this.membership = new Membership(room, this.replica, this.relay, clock, log, options);
+    this.sweeper = new ClusterSweep(room, this.replica, this.membership, clock, options.heartbeatTimeout);
   }
 
   get incarnation(): string {
@@ -122,51 +110,19 @@ export class ClusterChat implements Chat<Reach> {
    * from the last checkpoint and the log after it, and starts following the log.
    */
   async start(): Promise<void> {
-    const { url, ephemeral, node } = this.options;
-    try {
-      this.cmd = await connect(url);
-      this.reader = this.cmd.duplicate();
-      this.reader.on('error', () => {});
-      await this.reader.connect();
-      await this.relay.start(this.cmd);
-    } catch (e) {
-      await this.quit();
-      throw new ClusterError(`cannot reach Redis at ${url}: ${(e as Error).message || 'connection refused'}`);
-    }
-    const persisting = await persists(this.cmd);
-    if (persisting === false && !ephemeral) {
-      await this.quit();
-      throw new ClusterError(`Redis at ${url} does not persist (appendonly is no): accounts and history would be lost on its restart; turn appendonly on, or pass --redis-ephemeral for a test`);
-    }
-    if (persisting === null) this.log.warn(`Cluster: could not ask Redis whether it persists (CONFIG is disabled); make sure appendonly is on`);
-    this.network = await networkId(this.cmd);
-    this.clock.align(await redisTime(this.cmd));
-    const hooks = {
-      settled: (inc: string) => this.leases?.settled(inc),
-      rejoin: () => this.rejoin(),
-      restart: () => this.room.shutdown(),
-      stopped: () => this.stopped,
-    };
-    const events = new SharedLog(this.cmd, this.reader, this.replica, hooks, this.clock, this.log, this.options.checkpointEvents);
-    this.events = events;
-    this.watchConnection();
+    this.network = await this.membership.connect();
+    const cmd = this.membership.redis;
     const mine = () => this.replica.mine();
-    this.accounts = await SharedAccounts.open(this.cmd, (a: Account) => void this.post({ t: 'account', ...a }).catch(() => {}));
+    this.accounts = await SharedAccounts.open(cmd, (a: Account) => void this.post({ t: 'account', ...a }).catch(() => {}));
     this.gate = new SharedGate(this.options.maxFailures, this.clock, this.options.maxRegistrations, (news) => void this.post(news).catch(() => {}));
     const { historyDays, historyMax, offlineDays } = this.options;
-    this.history = historyDays > 0 ? await SharedHistory.open(this.cmd, { days: historyDays, max: historyMax, clock: this.clock, log: this.log, mine }) : null;
+    this.history = historyDays > 0 ? await SharedHistory.open(cmd, { days: historyDays, max: historyMax, clock: this.clock, log: this.log, mine }) : null;
     const serves = (user: string) => isHere(this.room.byKey(user)?.at);
     const taken = (user: string, upTo: number) => this.post({ t: 'taken', user, upTo });
-    this.mailbox = await SharedMailbox.open(this.cmd, { days: offlineDays, clock: this.clock, log: this.log, mine, serves, taken });
+    this.mailbox = await SharedMailbox.open(cmd, { days: offlineDays, clock: this.clock, log: this.log, mine, serves, taken });
     this.room.remember({ ...(this.history ? { history: this.history } : {}), mailbox: this.mailbox });
-    await events.catchUp();
-    this.leases = new Leases(this.cmd, () => this.clock.monotonic(), this.options.leaseMs);
-    await this.leases.renew(this.incarnation, node);
-    events.connected = true;
-    await this.post({ t: 'hello', node });
-    events.follow();
-    this.stopTimers.push(this.clock.every(RENEW_MS, () => void this.renew()));
-    this.log.info(`Cluster: joined as ${node} on ${redactUrl(url)} (${this.room.count} users online in the cluster, ${this.replica.nodes.size} other servers)`);
+    await this.membership.join();
+    this.log.info(`Cluster: joined as ${this.options.node} on ${redactUrl(this.options.url)} (${this.room.count} users online in the cluster, ${this.replica.nodes.size} other servers)`);
   }
 
   /** The name of the server `s` is connected to, when it is not this one. */
@@ -181,32 +137,18 @@ export class ClusterChat implements Chat<Reach> {
   }
 
   /** For the readiness probe: null while Redis answers and the log is followed; else why not. */
-  async ready(): Promise<string | null> {
-    if (!this.events?.connected) return `unreachable at ${redactUrl(this.options.url)}`;
-    await this.cmd.ping();
-    return null;
+  ready(): Promise<string | null> {
+    return this.membership.ready();
   }
 
   /** Leaves the cluster: the other servers take this server's users offline now, not at the lease's end. */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    for (const stop of this.stopTimers) stop();
-    const events = this.events;
-    if (events?.connected) {
-      await this.post({ t: 'gone', inc: this.incarnation, why: 'stopped' }).catch(() => {});
-      await this.leases.release(this.incarnation).catch(() => {});
-    }
-    events?.abandon();
-    await this.quit();
-    await events?.ended();
+  stop(): Promise<void> {
+    return this.membership.stop();
   }
 
-  private async quit(): Promise<void> {
-    await this.relay.stop();
-    for (const c of [this.reader, this.cmd]) {
-      if (c?.isOpen) await c.quit().catch(() => c.destroy());
-    }
+  /** Every SWEEP_MS: the room's sweep, whose decisions about this server's users go to the log (sweep.ts). */
+  sweep(): void {
+    this.sweeper.sweep();
   }
 
   // ---- the Chat ------------------------------------------------------------------------------
@@ -310,117 +252,17 @@ export class ClusterChat implements Chat<Reach> {
     }
   }
 
-  // ---- time's decisions ----------------------------------------------------------------------
-
-  /** Every SWEEP_MS: the room's sweep, whose decisions about this server's users go to the log. */
-  sweep(): void {
-    this.room.sweep({ silent: (s) => this.silent(s), expired: (r) => this.expired(r) });
-    void this.judgeLeases();
-  }
-
-  private silent(s: Session<Reach>): void {
-    const p = this.replica.placement(s);
-    if (!p || p.home !== this.incarnation || this.ending.has(s)) return;
-    this.ending.add(s);
-    this.post({ t: 'end', user: s.key, s: p.serial, reason: 'offline' }).catch(() => {
-      // Judged again at the next sweep.
-      this.ending.delete(s);
-      this.room.presence.touch(s, this.clock.monotonic() - this.options.heartbeatTimeout * 1000);
-    });
-  }
-
-  private expired(r: Request): void {
-    const from = this.room.byKey(r.from);
-    if (!from || !this.replica.isHome(from)) return;
-    const key = `${r.from}>${r.to}@${r.at}`;
-    if (this.expiring.has(key)) return;
-    this.expiring.add(key);
-    const done = () => this.expiring.delete(key);
-    this.post({ t: 'expire', from: r.from, to: r.to, at: r.at }).then(done, done);
-  }
-
-  /** Reports the server lives whose lease is gone. */
-  private async judgeLeases(): Promise<void> {
-    if (!this.events?.connected || this.stopped) return;
-    const lives = new Set(this.replica.nodes.keys());
-    for (const s of this.room.all()) {
-      const home = this.replica.placement(s)?.home;
-      if (home) lives.add(home);
-    }
-    lives.delete(this.incarnation);
-    try {
-      for (const inc of await this.leases.ended(lives)) {
-        this.post({ t: 'gone', inc, why: 'lease' }).catch(() => this.leases.settled(inc));
-      }
-    } catch {
-      // Redis away: judged when it is back.
-    }
-  }
-
-  /** Renews this life's lease; a renewal left unanswered pauses chat, one answered resumes it. */
-  private async renew(): Promise<void> {
-    const hung = (ms: number) => this.redisAway(`no answer for ${Math.round(ms / 1000)} s`);
-    if (await this.leases.renewOnce(this.incarnation, this.options.node, this.events?.connected === true, hung)) this.redisBack();
-  }
-
-  // ---- the log -------------------------------------------------------------------------------
+  // ---- helpers -------------------------------------------------------------------------------
 
   /** Appends `event` and waits for it to be applied here (see SharedLog). */
   private ask<T>(event: ClusterEvent, at?: Reach): Promise<T> {
-    return this.events ? this.events.ask<T>(event, at) : Promise.reject(chatError('CLUSTER_DOWN'));
+    return this.membership.ask<T>(event, at);
   }
 
   /** Appends `event`; nobody waits for its outcome. */
   private post(event: ClusterEvent): Promise<void> {
-    return this.events ? this.events.post(event) : Promise.reject(chatError('CLUSTER_DOWN'));
+    return this.membership.post(event);
   }
-
-  /**
-   * The others declared this server's life over (it was cut off from Redis for longer than the
-   * lease): its users have been taken offline. It carries on as a new life.
-   */
-  private rejoin(): void {
-    const old = this.incarnation;
-    this.replica.incarnation = life();
-    this.log.error(`Cluster: the other servers took this one (${old}) for gone; its users were taken offline; rejoining as ${this.incarnation}`);
-    void this.renew();
-    void this.relay.rejoined();
-    this.post({ t: 'hello', node: this.options.node }).catch(() => {});
-  }
-
-  /** Tells this server's users when Redis goes away and comes back, and logs both. */
-  private watchConnection(): void {
-    this.cmd.on('error', (e: Error) => this.redisAway(e.message));
-    this.cmd.on('ready', () => this.redisBack());
-  }
-
-  /** Redis dropped the connection, or hangs: pause (once), and judge no lease until it is back. */
-  private redisAway(why: string): void {
-    const events = this.events;
-    if (!events?.connected || this.stopped) return;
-    events.connected = false;
-    this.leases?.down();
-    this.log.warn(`Cluster: lost Redis at ${redactUrl(this.options.url)} (${why}); reconnecting; users here stay connected`);
-    this.tellLocal('paused', NOTICES.paused());
-  }
-
-  /** Redis answers again: resume (once). */
-  private redisBack(): void {
-    const events = this.events;
-    if (!events || events.connected || this.stopped || !this.leases) return;
-    events.connected = true;
-    this.leases.up();
-    this.log.info(`Cluster: Redis at ${redactUrl(this.options.url)} is back; chat resumed`);
-    void this.renew();
-    this.tellLocal('resumed', NOTICES.resumed());
-  }
-
-  private tellLocal(event: 'paused' | 'resumed', text: string): void {
-    const here = [...this.room.all()].filter((s) => isHere(s.at)).map((s) => s.key);
-    this.room.noticeAll(here, event, text);
-  }
-
-  // ---- helpers -------------------------------------------------------------------------------
 
   private serial(s: Session<Reach>): string {
     const p = this.replica.placement(s);
@@ -437,14 +279,6 @@ export class ClusterChat implements Chat<Reach> {
   }
 }
 
-/** A fresh server life's name. */
-const life = () => randomBytes(6).toString('hex');
-
-/** Whether a session reached at `at` is connected to this server (or was last, and waits for a resume). */
-function isHere(at: Reach | null | undefined): boolean {
-  return at != null && !(at instanceof Elsewhere);
-}
-
 /** The wire format of a connection, by name. */
 function wireOf(at: Reach): string {
   return at instanceof Elsewhere ? at.wire : (at as BaseConnection).wire.name;
@@ -456,4 +290,3 @@ function flags(f: Record<string, boolean>): Record<string, true> {
   for (const [k, v] of Object.entries(f)) if (v) out[k] = true;
   return out;
 }
-

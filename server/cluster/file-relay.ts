@@ -70,7 +70,7 @@ export class FileRelay implements FilePeers<Reach> {
     await this.subscribe();
   }
 
-  /** This server carries on as a new life (see ClusterChat.rejoin): it listens on that life's channel. */
+  /** This server carries on as a new life (see Membership.rejoin): it listens on that life's channel. */
   async rejoined(): Promise<void> {
     const old = this.channel;
     if (old) await this.sub?.unsubscribe(old).catch(() => {});

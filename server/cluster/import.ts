@@ -8,7 +8,7 @@ import { redactUrl } from '../../common/redact.js';
 import { LockError } from '../store/lock.js';
 import { journalOf, readUsersFile, type UsersFileContents } from '../store/user-file.js';
 import { importAccounts } from './accounts.js';
-import { ClusterError } from './cluster-chat.js';
+import { ClusterError } from './membership.js';
 import { encodeEvent, FIELD } from './events.js';
 import { connect, KEYS } from './redis.js';
 

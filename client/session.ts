@@ -24,8 +24,9 @@ import type { ClientConfig } from './config.js';
 import { connect as realConnect, type Endpoint, type Link } from './connection.js';
 import { Failover, type Phase, type Reply } from './failover.js';
 import { Formatter, localTime, type DisplayLine } from './format.js';
-import { HeartbeatSender, heartbeatPace } from './heartbeat.js';
+import { HeartbeatSender } from './heartbeat.js';
 import { Credentials } from './login.js';
+import { Pacemaker } from './pacemaker.js';
 import type { Identity } from './secure/identity.js';
 import type { KnownKeys } from './secure/known-keys.js';
 import { SecureChats } from './secure/secure-chats.js';
@@ -84,14 +85,12 @@ export class ChatSession {
   private reading = true;
   /** The input ended while /history typed still waited to be asked for: log out once it has been. */
   private logoutWhenAsked = false;
-  /** The heartbeat interval the user was last told a server needed instead of theirs (seconds). */
-  private paceSaid: number | null = null;
   private timers: Cancel[] = [];
   private readonly fmt: Formatter;
   /** Encrypted private sessions (none without an identity). */
   private readonly secure: SecureChats | null;
   private readonly clock: Clock;
-  private readonly heartbeat: HeartbeatSender;
+  private readonly heartbeat: Pacemaker;
   private readonly connectFn: (ep: Endpoint) => Promise<Link>;
   /** The servers to use, and which of them is in use. */
   private readonly ring: ServerRing;
@@ -109,7 +108,7 @@ export class ChatSession {
   ) {
     this.clock = deps.clock ?? systemClock;
     this.fmt = new Formatter(localTime, () => this.clock.now());
-    this.heartbeat = deps.heartbeat ?? new HeartbeatSender(this.clock);
+    this.heartbeat = new Pacemaker(deps.heartbeat ?? new HeartbeatSender(this.clock), this.fmt, config);
     this.connectFn = deps.connect ?? realConnect;
     this.ring = new ServerRing(config.servers);
     this.answers = new Credentials(config, ui, (text) => this.show([this.fmt.error(text)]));
@@ -254,7 +253,9 @@ export class ChatSession {
     const server = this.ring.current;
     const moved = this.loggedInTo !== null && this.loggedInTo !== server;
     this.loggedInTo = server;
-    const paced = this.startHeartbeat(m);
+    // (this.link is the connection the login_ok came on; a socket that lost its address too soon
+    // leaves only the name.)
+    const paced = this.heartbeat.start(m, this.link?.remoteAddress || this.ring.current.host);
     const lines = this.chat.view.loggedIn(m, how, this.asked);
     if (moved) lines.push(this.fmt.info(`Now connected to ${this.ring.label()}.`));
     // Keys are pinned per network (one id for all servers of a cluster), or per server without one.
@@ -263,28 +264,6 @@ export class ChatSession {
     this.ui.setPrompt(this.chat.view.prompt);
     this.show([...lines, ...paced, ...(secured?.lines ?? [])]);
     for (const msg of secured?.send ?? []) this.link?.send(msg);
-  }
-
-  /**
-   * Heartbeats go to the address this login's connection reached, not to the host name: the name
-   * is resolved once, by the connection, and UDP goes to the same server (and address family).
-   * They go often enough for this server's timeout, whatever --heartbeat-interval says: an
-   * interval that would have the user marked offline is no choice anyone makes knowingly. The
-   * line that says so, once per pace.
-   */
-  private startHeartbeat(m: LoginOk): DisplayLine[] {
-    const port = this.config.udpPort ?? m.udpPort;
-    if (port === undefined || m.session === undefined || m.secret === undefined) return [];
-    // (this.link is the connection the login_ok came on; a socket that lost its address too soon
-    // leaves only the name.)
-    const host = this.link?.remoteAddress || this.ring.current.host;
-    const asked = this.config.heartbeatInterval;
-    const pace = heartbeatPace(asked, m.timeout);
-    this.heartbeat.start({ host, port, session: m.session, secret: Buffer.from(m.secret, 'base64') }, pace.seconds * 1000);
-    if (!pace.tooSlow || this.paceSaid === pace.seconds) return [];
-    this.paceSaid = pace.seconds;
-    const s = (n: number) => String(Number(n.toFixed(2)));
-    return [this.fmt.info(`Heartbeats every ${s(asked)} s (--heartbeat-interval) are too far apart for this server, which marks you offline after ${m.timeout} s without one: beating every ${s(pace.seconds)} s instead.`)];
   }
 
   // ---- the connection --------------------------------------------------------------------------

@@ -79,12 +79,12 @@ export class Membership {
       await this.relay.start(this.cmd);
     } catch (e) {
       await this.quit();
-      throw new ClusterError(`cannot reach Redis at ${url}: ${(e as Error).message || 'connection refused'}`);
+      throw new ClusterError(`cannot reach Redis at ${redactUrl(url)}: ${(e as Error).message || 'connection refused'}`);
     }
     const persisting = await persists(this.cmd);
     if (persisting === false && !ephemeral) {
       await this.quit();
-      throw new ClusterError(`Redis at ${url} does not persist (appendonly is no): accounts and history would be lost on its restart; turn appendonly on, or pass --redis-ephemeral for a test`);
+      throw new ClusterError(`Redis at ${redactUrl(url)} does not persist (appendonly is no): accounts and history would be lost on its restart; turn appendonly on, or pass --redis-ephemeral for a test`);
     }
     if (persisting === null) this.log.warn(`Cluster: could not ask Redis whether it persists (CONFIG is disabled); make sure appendonly is on`);
     const network = await networkId(this.cmd);

@@ -153,8 +153,11 @@ describe('cluster: servers as processes', function () {
         s.close(() => resolve(p));
       });
     });
-    const unreachable = run('--redis', `redis://127.0.0.1:${closed}`, '--port', '0', '--udp-port', '0', '--log', '');
-    expect(await failsWithOneLine(unreachable)).to.match(/cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+/);
+    // The password in the URL is not repeated in the error (the terminal's scrollback, a service's journal).
+    const unreachable = run('--redis', `redis://ops:s3cret@127.0.0.1:${closed}`, '--port', '0', '--udp-port', '0', '--log', '');
+    const line = await failsWithOneLine(unreachable);
+    expect(line).to.match(/cannot reach Redis at redis:\/\/ops:\*\*\*@127\.0\.0\.1:\d+/);
+    expect(line).to.not.include('s3cret');
     const volatile = await startRedis({ appendonly: false });
     try {
       const refused = run('--redis', volatile.url, '--port', '0', '--udp-port', '0', '--log', '');

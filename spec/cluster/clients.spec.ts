@@ -14,6 +14,7 @@ import { KnownKeys } from '../../client/secure/known-keys.js';
 import type { Server } from '../../client/servers.js';
 import { ChatSession } from '../../client/session.js';
 import { FakeUi } from '../client/fake-ui.js';
+import { encryptedChat } from '../support/encrypted-chat.js';
 import { needRedis, startCluster, type Cluster } from '../support/cluster.js';
 import type { Running } from '../support/harness.js';
 
@@ -70,14 +71,6 @@ describe('cluster: the client on two servers', function () {
     return u;
   }
 
-  /** alice asks bob for an encrypted chat and bob says yes. */
-  async function encrypted(alice: User, bob: User): Promise<void> {
-    alice.type('@PM bob');
-    await bob.ui.waitFor(/alice wants an end-to-end encrypted private chat with you \(Y\/N\)\?/);
-    bob.type('y');
-    await alice.ui.waitFor(/You are now in an end-to-end encrypted private chat with bob/);
-  }
-
   it('sends one network id from both servers, and keeps the keys pinned through one when reached through the other', async () => {
     const [one, two] = [await n1.login('probe1'), await n2.login('probe2')];
     expect(one.me.network).to.be.a('string').and.equal(two.me.network);
@@ -85,7 +78,7 @@ describe('cluster: the client on two servers', function () {
     const aliceHome = home();
     const bob = await user('bob', home(), [at(n1)]);
     const first = await user('alice', aliceHome, [at(n1)]);
-    await encrypted(first, bob);
+    await encryptedChat(first, bob);
     await first.ui.waitFor(/First encrypted chat with bob: bob's key is now pinned/);
     first.type('/verify yes');
     await first.ui.waitFor(/bob's key is marked as verified/);
@@ -95,7 +88,7 @@ describe('cluster: the client on two servers', function () {
     // The same alice (identity and pins) through the other server: bob is known, and verified.
     const again = await user('alice', aliceHome, [at(n2)]);
     bob.ui.lines.splice(0); // the first invitation is not the one to answer
-    await encrypted(again, bob);
+    await encryptedChat(again, bob);
     expect(again.ui.prompt).to.equal('alice (private: bob, encrypted, verified)> ');
     expect(again.ui.has(/First encrypted chat|is now pinned|identity key has changed/)).to.equal(false);
     const saved = JSON.parse(readFileSync(join(aliceHome, 'known-keys.json'), 'utf8')) as { keys: Record<string, unknown> };

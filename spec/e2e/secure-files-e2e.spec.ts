@@ -21,6 +21,7 @@ import type { ServerConfig } from '../../server/config.js';
 import type { BaseConnection } from '../../server/net/connection.js';
 import { ClientProcess, eventually } from '../client/client-process.js';
 import { FakeUi } from '../client/fake-ui.js';
+import { encryptedChat } from '../support/encrypted-chat.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { startServer, TestClient, type Running } from '../support/harness.js';
 import { WAIT_MS } from '../support/wait.js';
@@ -124,15 +125,6 @@ describe('encrypted private chats and files between two clients (real server, re
     return u;
   }
 
-  /** alice asks bob for an encrypted chat and bob says yes. */
-  async function encrypted(alice: User, bob: User): Promise<void> {
-    alice.type('@PM bob');
-    await bob.ui.waitFor(/alice wants an end-to-end encrypted private chat with you \(Y\/N\)\?/);
-    bob.type('y');
-    await alice.ui.waitFor(/You are now in an end-to-end encrypted private chat with bob/);
-    await bob.ui.waitFor(/You are now in an end-to-end encrypted private chat with alice/);
-  }
-
   /** A file of `size` random bytes in a new folder; its path and SHA-256. */
   function file(name: string, size: number): { path: string; sha256: string; bytes: Buffer } {
     const bytes = randomBytes(size);
@@ -145,7 +137,7 @@ describe('encrypted private chats and files between two clients (real server, re
     it('leaves nothing readable for the server: not a line, not a file name, not a file byte, in its traffic or its log', async () => {
       await start();
       const [alice, bob] = [await user('alice'), await user('bob')];
-      await encrypted(alice, bob);
+      await encryptedChat(alice, bob);
       expect(alice.ui.prompt).to.equal('alice (private: bob, encrypted)> ');
       const secrets = ['the eagle lands at midnight', 'meet me by the old mill'];
       alice.type(secrets[0]!);
@@ -179,7 +171,7 @@ describe('encrypted private chats and files between two clients (real server, re
     it('gives both sides the same safety number with /verify, and "verified" in the prompt after /verify yes', async () => {
       await start();
       const [alice, bob] = [await user('alice'), await user('bob')];
-      await encrypted(alice, bob);
+      await encryptedChat(alice, bob);
       const SAFETY = /^\[[\d:]+\]\s+(\d{5} ){11}\d{5}$/;
       alice.type('/verify');
       bob.type('/verify');
@@ -196,7 +188,7 @@ describe('encrypted private chats and files between two clients (real server, re
     it('renews the keys after a TCP blip: the chat goes on encrypted, and the server logged the new keys only', async () => {
       await start();
       const [alice, bob] = [await user('alice'), await user('bob')];
-      await encrypted(alice, bob);
+      await encryptedChat(alice, bob);
       (srv.server.room.find('alice')!.at as BaseConnection).destroy('test: a blip');
       await alice.ui.waitFor(/Connection lost/);
       await bob.ui.waitFor(/alice reconnected: the session keys were renewed\./);

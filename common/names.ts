@@ -60,7 +60,7 @@ function scriptOf(letter: string): string | undefined {
 }
 
 /** A name of ASCII letters, digits, _ - . only, of a valid length. */
-const PLAIN = /^[A-Za-z0-9_.-]{1,32}$/;
+const PLAIN = new RegExp(`^[A-Za-z0-9_.-]{1,${MAX}}$`);
 
 /** Names no user may take: the IRC side's service nick (see server/net/irc/). */
 const RESERVED = new Set(['tinychat']);
@@ -69,7 +69,7 @@ const RESERVED = new Set(['tinychat']);
 export function nameProblem(name: string): string | null {
   // Most names are plain ASCII, which no rule below can refuse but the reserved one: checking
   // every account at start (see server/store/refused-names.ts) took 6 µs a name without this.
-  if (PLAIN.test(name) && !RESERVED.has(name.toLowerCase())) return null;
+  if (PLAIN.test(name) && !RESERVED.has(foldName(name))) return null;
   const nfc = name.normalize('NFC');
   if (RESERVED.has(foldName(nfc))) return `"${nfc}" is reserved for the server; choose another name`;
   const chars = [...nfc];

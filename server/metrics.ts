@@ -21,6 +21,9 @@ const DROP_REASONS: readonly DropReason[] = ['oversize', 'malformed', 'unknown-s
 const O_N_DEFAULTS = ['nodejs_active_handles', 'nodejs_active_handles_total', 'nodejs_active_resources', 'nodejs_active_resources_total', 'process_open_fds'];
 
 /** Seconds; a line to a thousand readers takes milliseconds (README, Performance). */
+
+/** The relay's counts on a server without a cluster. */
+const NO_RELAY = { sent: 0, received: 0 } as const;
 export const WRITE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 export interface Metrics {
@@ -84,9 +87,7 @@ export function createMetrics(server: ChatServer, options: { processMetrics?: bo
     ...server.files.outcomes,
   }));
   counted('tinychat_file_bytes_relayed_total', 'File bytes relayed between users (never kept)', null, () => server.files.relayed);
-  counted('tinychat_file_relay_bytes_total', 'File bytes sent to and received from other servers of a cluster (Redis pub/sub, never kept)', 'direction', () => ({
-    ...(server.cluster?.relay.bytes ?? { sent: 0, received: 0 }),
-  }));
+  counted('tinychat_file_relay_bytes_total', 'File bytes sent to and received from other servers of a cluster (Redis pub/sub, never kept)', 'direction', () => server.cluster?.relay.bytes ?? NO_RELAY);
   counted('tinychat_mutes_total', 'Users muted, for flooding or by the operator', null, () => room.limits.mutes);
   new Gauge({
     name: 'tinychat_hash_queue_depth',

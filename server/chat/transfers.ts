@@ -43,7 +43,7 @@ import { RemoteTransfers } from './transfer-remote.js';
 
 export type TransfersConfig = Pick<ServerConfig, 'maxFile' | 'fileRate' | 'pmTimeout' | 'maxOutput'>;
 
-export { MAX_OFFERS_FROM_ONE, MAX_OFFERS_WAITING, MAX_PER_USER } from './transfer-book.js';
+export { MAX_OFFERS_WAITING } from './transfer-book.js';
 
 /** Who takes part in transfers, as the room knows them, and when they go (see Room's events). */
 export interface TransferPeople<E extends Endpoint> {

@@ -56,8 +56,8 @@ async function handle(services: Services, caller: Caller, received: ClientMessag
     const arrived = command.counted ? counters.arrival() : 0;
     // Refused at once, on a cluster too (a mute known here refuses; the rest is counted where
     // the change is applied), so a connection's pipelined messages keep their order.
-    const run = command.run.bind(command, ctx, msg as never);
-    if ((await (command.limited ? services.chat.withinLimit(me, run) : run())) === false) {
+    const outcome = command.limited ? services.chat.withinLimit(me, () => command.run(ctx!, msg as never)) : command.run(ctx, msg as never);
+    if ((await outcome) === false) {
       command.whenRefused?.(ctx, msg as never);
       return 'over the flood limit';
     }

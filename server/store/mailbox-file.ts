@@ -97,7 +97,7 @@ export class MailboxFile implements Mailbox {
   }
 
   async put(user: string, message: Kept): Promise<void> {
-    const row = JSON.stringify({ op: 'put', user, ...message } satisfies Put);
+    const row = putRow(user, message);
     const bytes = rowBytes(row);
     const entry: Writing = { user, message };
     const writing = this.inFlight.get(user) ?? new Set<Writing>();
@@ -174,7 +174,7 @@ export class MailboxFile implements Mailbox {
     try {
       const rows = await this.log.between(async () => {
         // The records before are on disk now, or failed: a put that failed is not kept.
-        const kept = live.filter((w) => !w.failed).map((w) => `${JSON.stringify({ op: 'put', user: w.user, ...w.message } satisfies Put)}\n`);
+        const kept = live.filter((w) => !w.failed).map((w) => `${putRow(w.user, w.message)}\n`);
         await new DurableFile<string[]>(this.path, (all) => all).write(kept);
         return kept;
       });
@@ -254,4 +254,9 @@ export function expireBox(boxes: Map<string, Kept[]>, user: string, cutoff: numb
   if (live.length === box.length) return;
   if (live.length > 0) boxes.set(user, live);
   else boxes.delete(user);
+}
+
+/** The record that keeps `message` for `user`: one line of the file. */
+function putRow(user: string, message: Kept): string {
+  return JSON.stringify({ op: 'put', user, ...message } satisfies Put);
 }

@@ -12,7 +12,7 @@ import { LockError } from './lock.js';
 import { escapeName, unescapeName } from './refused-names.js';
 import { changeUsersFile } from './user-file.js';
 
-export class RenameError extends Error {}
+class RenameError extends Error {}
 
 /** Renames in the users file at `path`; returns the sentence that says what was done. */
 export function renameUser(path: string, oldText: string, newText: string): string {
@@ -30,7 +30,7 @@ export function renameUser(path: string, oldText: string, newText: string): stri
 }
 
 /** The account `oldText` names and the name it is to have, or why it cannot. */
-export function planRename(find: (name: string) => Account | undefined, oldText: string, newText: string): { account: Account; to: string } {
+function planRename(find: (name: string) => Account | undefined, oldText: string, newText: string): { account: Account; to: string } {
   const old = unescapeName(oldText);
   const account = find(old);
   if (!account) throw new RenameError(`there is no account named ${escapeName(old)}`);

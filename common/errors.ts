@@ -69,6 +69,7 @@ export const ERRORS = {
   FILE_ELSEWHERE: (user: string) => `the server ${user} is connected to did not take the offer (the servers of the cluster could not reach each other, or ${user} moved); try again in a moment`,
   FILE_TOO_BIG: (size: number, max: number) => `the file is too big: ${size} bytes, this server relays at most ${max}`,
   FILE_BUSY: (who: string) => `${who} already ${who === 'you' ? 'have' : 'has'} 2 file transfers under way; try again when one is over`,
+  FILE_WAITING: (n: number) => `${n} of your file offers and answers are still waiting for another server of the cluster; try again in a moment`,
   FILE_OFFER_PENDING: (user: string) => `your file offer to ${user} is still waiting for an answer; offer the next once it is answered`,
   FILE_OFFERS_FULL: (user: string, n: number) => `${user} already has ${n} file offers waiting for an answer; try again later`,
   FILE_ID_TAKEN: (id: string) => `you already have a transfer with id ${id}`,

@@ -92,6 +92,7 @@ const REFUSES: Partial<Record<ErrorCode, readonly ('offer' | 'yes')[]>> = {
   FILE_OFFER_PENDING: ['offer'],
   FILE_OFFERS_FULL: ['offer'],
   FILE_BUSY: ['offer', 'yes'],
+  FILE_WAITING: ['offer', 'yes'],
 };
 
 const keyOf = (from: string, id: string) => `${foldName(from)}/${id}`;

@@ -60,13 +60,13 @@ export const OFFER_VERDICT_MS = 5000;
  * A user's offers and answers waiting behind an offer to another server, at most: they are
  * answered in the order they came (a client matches a refusal to its oldest request).
  */
-const MAX_IN_TURN = 8;
+export const MAX_IN_TURN = 8;
 
 export class Transfers<E extends Endpoint = Endpoint> implements PeerSink {
   private readonly book = new TransferBook<E>();
   private readonly rate: FileRate;
   /** Each user's offers and answers, answered in order (some wait for another server). */
-  private readonly turns = new Turns(MAX_IN_TURN, () => chatError('FILE_BUSY', 'you'));
+  private readonly turns = new Turns(MAX_IN_TURN, () => chatError('FILE_WAITING', MAX_IN_TURN));
   private readonly events: TransferEvents<E>;
   /** The halves whose other user is on another server of a cluster. */
   private readonly remote: RemoteTransfers<E>;

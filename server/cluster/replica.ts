@@ -159,54 +159,30 @@ export class Replica {
       }
       case 'end':
         return room.end(this.session(e.user, e.s), e.reason, e.why);
-      case 'say': {
-        const me = this.sender(e);
-        // Over the limit where it is counted: the asker's dispatcher says it was refused.
-        if (!me) return false;
-        return room.say(me, e.text, e.group, e.action, e.sealed);
-      }
-      case 'dm': {
-        const me = this.sender(e);
-        // Over the limit where it is counted: the asker's dispatcher says it was refused.
-        if (!me) return false;
-        return room.dm(me, e.to, e.text, e.action);
-      }
-      case 'leave': {
-        const me = this.sender(e);
-        // Over the limit where it is counted: the asker's dispatcher says it was refused.
-        if (!me) return false;
+      case 'say':
+        return this.bySender(e, (me) => room.say(me, e.text, e.group, e.action, e.sealed));
+      case 'dm':
+        return this.bySender(e, (me) => room.dm(me, e.to, e.text, e.action));
+      case 'leave':
         // Logged in since it was sent: it goes to them now, as any private message would.
-        if (room.find(e.to)) return room.dm(me, e.to, e.text, e.action);
-        return room.leave(me, e.to, e.text, e.action);
-      }
+        return this.bySender(e, (me) => (room.find(e.to) ? room.dm(me, e.to, e.text, e.action) : room.leave(me, e.to, e.text, e.action)));
       case 'away':
         return room.setAway(this.session(e.user, e.s), e.text);
       case 'back':
         return room.back(this.session(e.user, e.s));
-      case 'pm': {
-        const me = this.sender(e);
-        // Over the limit where it is counted: the asker's dispatcher says it was refused.
-        if (!me) return false;
-        const target = room.find(e.target);
-        if (!target) throw chatError('NO_SUCH_USER', e.target);
-        return room.privates.request(me, target, e.key);
-      }
+      case 'pm':
+        return this.bySender(e, (me) => {
+          const target = room.find(e.target);
+          if (!target) throw chatError('NO_SUCH_USER', e.target);
+          return room.privates.request(me, target, e.key);
+        });
       case 'pmans':
         return room.privates.answer(this.session(e.user, e.s), e.from, e.accept, e.typed, e.key);
-      case 'rekey': {
-        const me = this.sender(e);
-        // Over the limit where it is counted: the asker's dispatcher says it was refused.
-        if (!me) return false;
-        return room.privates.rekey(me, e.key);
-      }
-      case 'history': {
-        const me = this.sender(e);
-        // Over the limit: the asker's dispatcher ends the page (see Command.whenRefused).
-        if (!me) return false;
+      case 'rekey':
+        return this.bySender(e, (me) => room.privates.rekey(me, e.key));
+      case 'history':
         // The page goes from the asker's server only: the others' copies would send it to no one.
-        if (mine) room.history(me, e.before, e.count);
-        return undefined;
-      }
+        return this.bySender(e, (me) => (mine ? room.history(me, e.before, e.count) : undefined));
       case 'pmexit':
         return room.privates.exit(this.session(e.user, e.s));
       case 'expire':
@@ -225,8 +201,8 @@ export class Replica {
         return undefined;
       case 'count': {
         // Nobody waits for it: a session ended meanwhile is no refusal to report.
-        const me = room.byKey(e.user);
-        if (me && this.placements.get(me)?.serial === e.s) room.allow(me);
+        const me = this.sessionIf(e.user, e.s);
+        if (me) room.allow(me);
         return undefined;
       }
       case 'taken':
@@ -259,11 +235,26 @@ export class Replica {
     return e.lim && !this.deps.room.allow(me) ? null : me;
   }
 
+  /**
+   * `act` for the event's sender; false when over the limit where it is counted, so the asker's
+   * dispatcher says it was refused (and ends a refused page: see Command.whenRefused).
+   */
+  private bySender<T>(e: { user: string; s: string; lim?: boolean }, act: (me: Session<Reach>) => T): T | false {
+    const me = this.sender(e);
+    return me ? act(me) : false;
+  }
+
   /** The session `user` whose serial is `serial`; refused with `code` when it has ended meanwhile. */
   private session(user: string, serial: string, code: 'NOT_LOGGED_IN' | 'RESUME_FAILED' = 'NOT_LOGGED_IN'): Session<Reach> {
-    const s = this.deps.room.byKey(user);
-    if (!s || this.placements.get(s)?.serial !== serial) throw chatError(code);
+    const s = this.sessionIf(user, serial);
+    if (!s) throw chatError(code);
     return s;
+  }
+
+  /** The session `user` whose serial is `serial`, or undefined when it has ended meanwhile. */
+  private sessionIf(user: string, serial: string): Session<Reach> | undefined {
+    const s = this.deps.room.byKey(user);
+    return s && this.placements.get(s)?.serial === serial ? s : undefined;
   }
 
   /** Where a login or resume is reached: the asker's connection here, or another server. */

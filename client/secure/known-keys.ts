@@ -40,7 +40,12 @@ export type KeyStatus = 'new' | 'known' | 'changed';
 /** Pins beyond this are not kept (the oldest go): a file that cannot grow without bound. */
 const MAX_PINS = 10_000;
 /** Addresses whose network is remembered, at most (the oldest go). */
-const MAX_ADDRESSES = 1_000;
+export const MAX_ADDRESSES = 1_000;
+
+/** Drops `map`'s oldest entries (the first inserted) past `max`. */
+function trimOldest(map: Map<string, unknown>, max: number): void {
+  while (map.size > max) map.delete(map.keys().next().value!);
+}
 
 /** A network's scope: "#" and its id, which no "host:port" starts with. */
 const networkScope = (network: string) => `#${network}`;
@@ -115,10 +120,10 @@ export class KnownKeys {
       if (!this.pins.has(`${this.scope}/${name}`)) this.pins.set(`${this.scope}/${name}`, { ...pin });
       if (before === undefined) this.pins.delete(k);
     }
-    while (this.pins.size > MAX_PINS) this.pins.delete(this.pins.keys().next().value!);
+    trimOldest(this.pins, MAX_PINS);
     this.networks.delete(address);
     this.networks.set(address, network);
-    while (this.networks.size > MAX_ADDRESSES) this.networks.delete(this.networks.keys().next().value!);
+    trimOldest(this.networks, MAX_ADDRESSES);
     try {
       this.save();
     } catch {
@@ -148,7 +153,7 @@ export class KnownKeys {
     const id = this.id(name);
     this.pins.delete(id);
     this.pins.set(id, { key: Buffer.from(key).toString('base64'), verified: false, since: new Date(this.now()).toISOString() });
-    while (this.pins.size > MAX_PINS) this.pins.delete(this.pins.keys().next().value!);
+    trimOldest(this.pins, MAX_PINS);
     this.save();
   }
 

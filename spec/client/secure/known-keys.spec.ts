@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KnownKeys } from '../../../client/secure/known-keys.js';
+import { KnownKeys, MAX_ADDRESSES } from '../../../client/secure/known-keys.js';
 
 const BOB = new Uint8Array(32).fill(1);
 const OTHER = new Uint8Array(32).fill(2);
@@ -42,6 +42,17 @@ describe('client/secure/known-keys', () => {
     later.at('c:3', 'net2');
     expect(later.status('bob', BOB)).to.equal('new');
     expect(saved().networks).to.deep.equal({ 'a:1': 'net1', 'b:2': 'net1', 'c:3': 'net2' });
+  });
+
+  it(`remembers the network of ${MAX_ADDRESSES} addresses at most, the oldest seen going first`, () => {
+    const known = open();
+    for (let i = 0; i < MAX_ADDRESSES; i++) known.at(`h${i}:1`, 'net1');
+    known.at('h0:1', 'net2'); // seen again, under another id: now the newest
+    known.at('new:1', 'net1');
+    const networks = saved().networks;
+    expect(Object.keys(networks)).to.have.length(MAX_ADDRESSES);
+    expect(networks).to.not.have.property('h1:1');
+    expect(networks).to.include({ 'h0:1': 'net2', 'h2:1': 'net1', 'new:1': 'net1' });
   });
 
   it('moves pins made per address to the network the first time that address names one', () => {

@@ -17,7 +17,7 @@ import type { ReplicaClock } from './clock.js';
 import type { ClusterEvent } from './events.js';
 import type { FileRelay } from './file-relay.js';
 import { Leases, RENEW_MS } from './leases.js';
-import { connect, networkId, persists, redisTime, type Redis } from './redis.js';
+import { connect, KEYS, networkId, persists, redisTime, type Redis } from './redis.js';
 import type { Replica } from './replica.js';
 import { SharedLog } from './shared-log.js';
 
@@ -88,6 +88,10 @@ export class Membership {
     }
     if (persisting === null) this.log.warn(`Cluster: could not ask Redis whether it persists (CONFIG is disabled); make sure appendonly is on`);
     const network = await networkId(this.cmd);
+    if (network === null) {
+      await this.quit();
+      throw new ClusterError(`${KEYS.network} in Redis at ${redactUrl(url)} holds no network id; delete the key to make a new one (clients will then trust keys anew)`);
+    }
     this.clock.align(await redisTime(this.cmd));
     const hooks = {
       settled: (inc: string) => this.leases?.settled(inc),

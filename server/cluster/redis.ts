@@ -58,11 +58,10 @@ export async function connect(url: string): Promise<Redis> {
  * servers starting at once agree), then read by every other. Clients pin keys per network, so
  * all servers of a cluster must send the same one.
  */
-export async function networkId(redis: Redis): Promise<string> {
+export async function networkId(redis: Redis): Promise<string | null> {
   await redis.set(KEYS.network, newNetworkId(), { NX: true });
   const id = await redis.get(KEYS.network);
-  if (id === null || !NETWORK_ID.test(id)) throw new Error(`${KEYS.network} in Redis holds no network id; delete the key to make a new one (clients will then trust keys anew)`);
-  return id;
+  return id !== null && NETWORK_ID.test(id) ? id : null;
 }
 
 /** Redis's clock, ms since the epoch. */

@@ -16,6 +16,8 @@ import { startServer, TestClient, type Running } from '../support/harness.js';
 import { killAll, Proc } from '../support/proc.js';
 import { startRedis, type RedisServer } from '../../bench/redis-proc.js';
 import { needRedis } from '../support/cluster.js';
+import { createClient } from 'redis';
+import { KEYS } from '../../server/cluster/redis.js';
 
 const MAIN = fileURLToPath(new URL('../../server/main.js', import.meta.url));
 const READY = /^Server listening on tcp:\/\/127\.0\.0\.1:(\d+) and udp:\/\/127\.0\.0\.1:(\d+)$/;
@@ -166,6 +168,13 @@ describe('cluster: servers as processes', function () {
       expect(await port(demo)).to.be.greaterThan(0);
       demo.child.kill('SIGTERM');
       expect(await demo.exitCode()).to.equal(0);
+      // The cluster's network id damaged: refused in one line, never quietly replaced.
+      const redis = createClient({ url: volatile.url });
+      await redis.connect();
+      await redis.set(KEYS.network, 'not an id!');
+      await redis.quit();
+      const damaged = run('--redis', volatile.url, '--redis-ephemeral', '--port', '0', '--udp-port', '0', '--log', '');
+      expect(await failsWithOneLine(damaged)).to.match(/tinychat:network in Redis at redis:\/\/\S+ holds no network id; delete the key/);
     } finally {
       await volatile.stop();
     }

@@ -80,15 +80,23 @@ export function readUsersFile(path: string): UsersFileContents {
 /**
  * Changes the accounts of an existing users file whose server is stopped (offline maintenance:
  * --rename-user). They are read under the file's lock as a start reads them, journals included,
- * handed to `change` by case-folded name, and written back as one users.json; the journals, now
- * in it, are deleted after. Nothing is written when `change` throws. (A crash between the two
- * would replay from a journal an account renamed meanwhile under its old name too.)
+ * and handed to `change` as a copy of the map by case-folded name (`change` replaces accounts, it
+ * does not edit them); nothing is written when it throws. The journals are folded into users.json
+ * first, unchanged, and deleted; only then is the change written, as one users.json again. Two
+ * steps, so that a crash between any two writes leaves a file a start reads as before the change
+ * or after it: written at once, a crash before the journals were deleted would replay from them
+ * an account renamed meanwhile under its old name, beside the new.
  */
 export function changeUsersFile<T>(path: string, change: (accounts: Map<string, Account>) => T): T {
-  return underLock(path, ({ accounts }) => {
-    const result = change(accounts);
-    new DurableFile<Data>(path, pieces).writeSync({ users: [...accounts.values()] });
-    for (const journal of [`${journalOf(path)}.old`, journalOf(path)]) rmSync(journal, { force: true });
+  return underLock(path, ({ accounts, journals }) => {
+    const changed = new Map(accounts);
+    const result = change(changed);
+    const write = (from: Map<string, Account>) => new DurableFile<Data>(path, pieces).writeSync({ users: [...from.values()] });
+    if (journals > 0) {
+      write(accounts);
+      for (const journal of [`${journalOf(path)}.old`, journalOf(path)]) rmSync(journal, { force: true });
+    }
+    write(changed);
     return result;
   });
 }

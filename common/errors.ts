@@ -43,6 +43,11 @@ export const ERRORS = {
     share === undefined
       ? `${user} already has ${n} messages waiting; yours was not kept`
       : `you already have ${n} message${n === 1 ? '' : 's'} waiting for ${user}, the most one sender may leave (${share} of the ${max} an account may hold); yours was not kept`,
+  /** A `received` that names no batch of offline messages in flight (`inFlight`: the id it should name). */
+  RECEIPT_UNEXPECTED: (id: number, inFlight?: number) =>
+    inFlight === undefined
+      ? `received ${id}: no offline messages are waiting for a receipt; nothing was deleted`
+      : `received ${id}: the offline messages waiting for a receipt end at ${inFlight}; nothing was deleted`,
   NOT_AWAY: () => 'you are not marked as away',
   MUTED: (seconds: number, byOperator = false) =>
     `${byOperator ? 'the operator muted you' : 'you are muted for sending too fast'}; try again in ${seconds} s`,

@@ -71,8 +71,12 @@ export const MAX_HEADER = 0xffff;
 export const KEY_BUNDLE_BYTES = 145;
 /** The first byte of a key bundle: what it is for (the server checks it matches the message). */
 export const BUNDLE_KINDS = { offer: 1, answer: 2, rekey: 3, restart: 4, rekeyReply: 5 } as const;
-/** What a client can do besides chat, said at login; a peer without one is refused it. */
-export const FEATURES = ['e2e', 'files'] as const;
+/**
+ * What a client can do besides chat, said at login; a peer without one is refused it. `receipts`:
+ * the client answers `received` to the last message of each batch of offline messages, and those
+ * are deleted only then (without it, once its connection has taken them).
+ */
+export const FEATURES = ['e2e', 'files', 'receipts'] as const;
 export type Feature = (typeof FEATURES)[number];
 
 /**
@@ -204,6 +208,11 @@ export const CLIENT_MESSAGES = {
   who: { fields: {}, body: 'none' },
   /** Older group lines: `count` (at most 200) before the line `before` (default: the newest). */
   history: { fields: { before: optInt, count: optInt }, body: 'none' },
+  /**
+   * The batch of offline messages whose last message (marked `receipt`) has id `id` has arrived:
+   * the server deletes them and sends the next batch (clients with the `receipts` feature).
+   */
+  received: { fields: { id: int }, body: 'none' },
   /** Marks you away, with a message for those who write to you (`/away gone fishing`). */
   away: { fields: { message: str(200) }, body: 'none' },
   /** No longer away (`/back`). */
@@ -266,6 +275,11 @@ export const SERVER_MESSAGES = {
       replay: optBool,
       /** Sent while you were offline, kept until you logged in. */
       offline: optBool,
+      /**
+       * The last offline message of a batch, to a client with the `receipts` feature: answer
+       * `received` with its id; the batch stays kept (and comes again at the next login) until then.
+       */
+      receipt: optBool,
       /** An action (`/me waves`): shown as "* alice waves". */
       action: optBool,
     },

@@ -95,7 +95,7 @@ export class Lines<E extends Endpoint> {
     await this.recall().keep(me.key, me.name, to, message);
     // Logged in while it was being stored: hand it over now rather than at the next login.
     const now = this.room.byKey(to);
-    if (now) this.recall().deliverWaiting(to, now.name);
+    if (now) this.recall().deliverWaiting(to, now.name, now.features.has('receipts'));
   }
 
   /** A private line to someone whose connection dropped waits for them; the sender is told, once. */

@@ -6,12 +6,18 @@
  * and no one turn encodes megabytes while everyone else waits.
  *
  * A user's bulk replies run one after another, in the order asked; if their connection is lost,
- * the rest is dropped (what was not handed over stays where it was kept).
+ * the rest is dropped (what was not handed over stays where it was kept). A job may wait for
+ * something else than the transport between its batches (Job.wait: a client's receipt).
  */
 
 /** One bulk reply: each call sends its next batch; false once there is nothing left to send. */
 export interface Job {
   step(): boolean;
+  /**
+   * What the step after one that returned true waits for, when not the transport (a client's
+   * receipt, see Receipts): calls `then` as Drained does.
+   */
+  wait?(then: (open: boolean) => void): void;
   /** The connection was lost before the job finished. */
   stopped?(): void;
 }
@@ -41,17 +47,21 @@ export class Pacer {
   private next(user: string, queue: Job[]): void {
     // A loop, not recursion, for transports that are drained at once (another server's user).
     for (;;) {
-      if (!queue[0]!.step()) queue.shift();
+      const job = queue[0]!;
+      const more = job.step();
+      if (!more) queue.shift();
       if (queue.length === 0) {
         this.queues.delete(user);
         return;
       }
       let now: boolean | undefined;
       let waiting = true;
-      this.drained(user, (open) => {
+      const then = (open: boolean) => {
         if (waiting) now = open;
         else if (this.queues.get(user) === queue) this.resume(user, queue, open);
-      });
+      };
+      if (more && job.wait) job.wait(then);
+      else this.drained(user, then);
       waiting = false;
       if (now === undefined) return; // called back later
       if (!now) return this.stop(user, queue);

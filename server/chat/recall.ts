@@ -11,6 +11,7 @@ import type { History, HistoryLine, Kept, Mailbox } from './history.js';
 import { NOTICES } from './notices.js';
 import type { Outbox } from './outbox.js';
 import { Pacer, type Job } from './pacer.js';
+import { Receipts } from './receipts.js';
 
 /** At most this many lines a /history page. */
 export const PAGE_MAX = 200;
@@ -72,6 +73,8 @@ export class Recall {
   private readonly pacer: Pacer;
   /** Users with a delivery of offline messages queued that has not started: it will see new ones. */
   private readonly deliveryQueued = new Set<string>();
+  /** The batches of offline messages waiting for their client's receipt. */
+  private readonly receipts = new Receipts();
 
   constructor(
     private readonly history: History,
@@ -97,10 +100,11 @@ export class Recall {
   /**
    * Right after `user` (folded; `name` as shown) logged in, before anything live: the messages
    * that waited for them, then the lines since `since` (the last id their client saw) or the last
-   * few, then the marker where live chat begins.
+   * few, then the marker where live chat begins. `receipts`: their client sends receipts (see
+   * deliverWaiting).
    */
-  atLogin(user: string, name: string, guest: boolean, since: number | undefined): void {
-    if (!guest) this.deliverWaiting(user, name);
+  atLogin(user: string, name: string, guest: boolean, since: number | undefined, receipts = false): void {
+    if (!guest) this.deliverWaiting(user, name, receipts);
     if (!this.history.enabled) return;
     // Nothing to replay, nothing to mark.
     if (since === undefined) {
@@ -128,20 +132,37 @@ export class Recall {
   }
 
   /**
-   * Hands `user` the messages that waited for them, marked with when they were sent: a batch per
-   * drain, each taken from the mailbox only once the connection has taken it. A connection lost
-   * meanwhile leaves the rest waiting for the next login.
+   * Hands `user` the messages that waited for them, marked with when they were sent, a batch at a
+   * time. With `receipts` (their client said it sends them) the last of each batch is marked
+   * `receipt`, and the batch is deleted from the mailbox, and the next one sent, once the client
+   * says it arrived (received()); without, once their connection has taken it. A connection lost
+   * before that leaves the batch and the rest waiting for the next login or resume.
    */
-  deliverWaiting(user: string, name: string): void {
+  deliverWaiting(user: string, name: string, receipts = false): void {
     // One not started yet will see this message too.
     if (this.deliveryQueued.has(user)) return;
     this.deliveryQueued.add(user);
-    this.pacer.run(user, this.deliveryJob(user, name));
+    this.pacer.run(user, this.deliveryJob(user, name, receipts));
   }
 
-  private deliveryJob(user: string, name: string): Job {
+  /** `user`'s client received the batch of offline messages ending at `id` (see Receipts.received). */
+  received(user: string, id: number): void {
+    this.receipts.received(user, id);
+  }
+
+  /**
+   * `user`'s connection is gone, or taken over by another: a batch waiting for its receipt stays
+   * kept, and its delivery stops (the next login or resume starts another).
+   */
+  cut(user: string): void {
+    this.receipts.cut(user);
+  }
+
+  private deliveryJob(user: string, name: string, receipts: boolean): Job {
     let waiting: readonly Kept[] | null = null;
     let at = 0;
+    /** How many were deleted from the mailbox, delivered for good. */
+    let done = 0;
     /** The last id of the batch handed over before this step, if not yet marked taken. */
     let handed: number | null = null;
     return {
@@ -152,7 +173,10 @@ export class Recall {
           waiting = [...this.mailbox.peek(user)];
           if (waiting.length > 0) this.notice(user, 'offline_delivered', NOTICES.offlineDelivered(waiting.length));
         }
-        if (handed !== null) this.mailbox.taken(user, handed);
+        if (handed !== null) {
+          this.mailbox.taken(user, handed);
+          done = at;
+        }
         if (at === waiting.length) {
           if (at > 0) this.log.info(`Offline messages: ${at} delivered to ${name}`);
           return false;
@@ -160,12 +184,13 @@ export class Recall {
         const batch = this.nextBatch(waiting, at);
         at += batch.length;
         handed = batch.at(-1)!.id;
-        for (const m of batch) this.out.toUser(user, offlineMsg(m));
+        for (const m of batch) this.out.toUser(user, offlineMsg(m, receipts && m === batch.at(-1)));
         return true;
       },
+      ...(receipts ? { wait: (then: (open: boolean) => void) => this.receipts.expect(user, handed!, then) } : {}),
       stopped: () => {
         this.deliveryQueued.delete(user);
-        if (waiting && at > 0) this.log.info(`Offline messages: connection of ${name} lost after ${at} of ${waiting.length}; the rest wait for the next login`);
+        if (waiting && at > 0) this.log.info(`Offline messages: connection of ${name} lost after ${done} of ${waiting.length}; the rest wait for the next login`);
       },
     };
   }
@@ -214,8 +239,11 @@ export class Recall {
   }
 }
 
-/** A kept message as it is handed over: private, marked as kept while its recipient was away. */
-function offlineMsg(m: Kept): ServerMessage<'msg'> {
+/**
+ * A kept message as it is handed over: private, marked as kept while its recipient was away;
+ * `receipt`, the last of a batch whose receipt the client is to send.
+ */
+function offlineMsg(m: Kept, receipt: boolean): ServerMessage<'msg'> {
   const action = m.action ? { action: true } : {};
-  return { type: 'msg', id: m.id, from: m.from, ts: m.ts, scope: 'private', to: m.to, text: m.text, offline: true, ...action };
+  return { type: 'msg', id: m.id, from: m.from, ts: m.ts, scope: 'private', to: m.to, text: m.text, offline: true, ...action, ...(receipt ? { receipt: true } : {}) };
 }

@@ -180,7 +180,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     this.heartbeats.touch(session);
     session.at = at;
     this.out.attach(session.key, at, this.loginOk(session, { created }));
-    this.recall.atLogin(session.key, name, guest, since);
+    this.recall.atLogin(session.key, name, guest, since, session.features.has('receipts'));
     // After the lines replayed, not before: under 20 of them it would scroll out of sight.
     if (this.motd !== null) this.notice(session, 'motd', this.motd);
     this.log.info(`${guest ? 'Guest' : 'User'} ${name} logged in from ${at.label}`);
@@ -196,6 +196,8 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
    */
   resume(session: Session<E>, at: E, rekey = false, credentials?: Credentials, features?: readonly Feature[]): void {
     this.waiting.remove(session);
+    // A batch the last connection had not confirmed comes again, on this one (below).
+    this.recall.cut(session.key);
     if (rekey) this.registry.rekey(session, credentials);
     // A new client (a login that took the session over) says what it can do; a resume is the same client.
     if (features) session.features = features.length > 0 ? new Set(features) : NO_FEATURES;
@@ -206,7 +208,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     this.out.attach(session.key, at, this.loginOk(session, { created: false, resumed: true }));
     this.log.info(`${session.name} resumed the session from ${at.label}`);
     // A delivery of kept messages cut off with the last connection left the rest waiting: now.
-    if (!session.guest) this.recall.deliverWaiting(session.key, session.name);
+    if (!session.guest) this.recall.deliverWaiting(session.key, session.name, session.features.has('receipts'));
     const partner = this.privates.partnerOf(session);
     if (partner) this.notice(partner, 'reconnected', NOTICES.reconnected(session.name), session.name);
   }
@@ -222,6 +224,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     const session = this.registry.byKey(user);
     if (!session || session.at !== at) return;
     session.at = null;
+    this.recall.cut(user);
     this.log.info(`Lost connection from ${session.name} (${at.label}): ${reason}`);
     this.emit('detached', session);
     const here = this.waiting.add(session, at.address);
@@ -237,6 +240,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     if (!this.registry.remove(session)) return;
     this.presence.forget(session);
     this.waiting.remove(session);
+    this.recall.cut(session.key);
     session.end();
     this.emit('ended', session);
     if (reason !== 'shutdown') this.lines.tellUndelivered(session);
@@ -268,6 +272,15 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
   /** A private message kept for an account that is not online (see Lines.leave). */
   leave(me: Session<E>, toName: string, text: string, action = false): Promise<void> {
     return this.lines.leave(me, toName, text, action);
+  }
+
+  /**
+   * `me`'s client received the batch of offline messages ending at `id` (the `receipts` feature):
+   * it is deleted and the next one sent. This server's own delivery to its own connection, not a
+   * change for the others to apply: on a cluster the mailbox tells them what was delivered.
+   */
+  received(me: Session<E>, id: number): void {
+    this.recall.received(me.key, id);
   }
 
   /** /history: older group lines, to `me`. */

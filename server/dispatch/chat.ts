@@ -75,6 +75,18 @@ export const history: Command<'history'> = {
   },
 };
 
+/**
+ * received {id}: the batch of offline messages ending at `id` arrived (a client with the
+ * `receipts` feature; IRC's PONG to the PING after a batch). Not counted against the flood limit:
+ * each one answers a batch the server chose to send, and any other is refused (RECEIPT_UNEXPECTED).
+ */
+export const received: Command<'received'> = {
+  login: true,
+  run({ room, me }, msg) {
+    room.received(me, msg.id);
+  },
+};
+
 /** who: the online list. */
 export const who: Command<'who'> = {
   login: true,

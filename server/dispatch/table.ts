@@ -8,14 +8,14 @@ import { ChatError, chatError, errorMessage } from '../../common/errors.js';
 import type { ClientMessage } from '../../common/protocol.js';
 import type { LineKind } from '../counters.js';
 import { login, logout, resume } from './auth.js';
-import { away, back, dm, history, say, who } from './chat.js';
+import { away, back, dm, history, received, say, who } from './chat.js';
 import type { Caller, Command, CommandTable, Services, UserCtx } from './context.js';
 import { file_ack, file_answer, file_cancel, file_chunk, file_done, file_offer } from './files.js';
 import { pm_answer, pm_exit, pm_request } from './private.js';
 import { pm_rekey } from './secure.js';
 
 export const COMMANDS: CommandTable = {
-  login, resume, logout, say, dm, who, history, away, back, pm_request, pm_answer, pm_exit, pm_rekey,
+  login, resume, logout, say, dm, who, history, received, away, back, pm_request, pm_answer, pm_exit, pm_rekey,
   file_offer, file_answer, file_chunk, file_ack, file_done, file_cancel,
 };
 

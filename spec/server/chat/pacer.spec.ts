@@ -65,6 +65,31 @@ describe('Pacer (fake drains)', () => {
     expect(sent, 'a new login starts afresh').to.deep.equal(['a1', 'n1']);
   });
 
+  it('waits between the batches of a job with its own wait (a receipt) for that, not the transport; the next job for the transport', () => {
+    const receipts: ((open: boolean) => void)[] = [];
+    const first = Object.assign(job('o', 2), { wait: (then: (open: boolean) => void) => void receipts.push(then) });
+    pacer.run('bob', first);
+    pacer.run('bob', job('h', 2));
+    expect([sent, waits.length, receipts.length]).to.deep.equal([['o1'], 0, 1]);
+    receipts.shift()!(true);
+    expect(sent, 'the last batch sent: the next job waits for the transport').to.deep.equal(['o1', 'o2']);
+    expect([waits.length, receipts.length]).to.deep.equal([1, 0]);
+    drain();
+    expect(sent).to.deep.equal(['o1', 'o2', 'h1']);
+    expect(waits.length, 'between its own batches too').to.equal(1);
+  });
+
+  it('stops a user\'s jobs when a receipt waited for will not come (the connection is gone)', () => {
+    let cut: ((open: boolean) => void) | undefined;
+    const first = Object.assign(job('o', 3), { wait: (then: (open: boolean) => void) => void (cut = then) });
+    const second = job('h', 1);
+    pacer.run('bob', first);
+    pacer.run('bob', second);
+    cut!(false);
+    expect(sent).to.deep.equal(['o1']);
+    expect([first.stops, second.stops]).to.deep.equal([1, 1]);
+  });
+
   it('goes on in a loop while the transport is drained at once (a user on another server)', () => {
     const now = new Pacer((_user, then) => then(true));
     let n = 0;

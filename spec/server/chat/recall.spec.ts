@@ -11,7 +11,7 @@ import { batchText, fitText, senderShare } from '../../../server/chat/recall.js'
 import { makeConfig } from '../../../server/config.js';
 import { memoryLogger } from '../../../server/logger.js';
 import { FakeClock } from '../../support/fake-clock.js';
-import { FakeEndpoint, RecordingOutbox } from '../../support/recorder.js';
+import { FakeEndpoint, RecordingOutbox, refusal } from '../../support/recorder.js';
 
 /** History in an array, oldest first. */
 class ArrayHistory implements History {
@@ -90,6 +90,79 @@ describe('Recall (recording outbox, drains by hand)', () => {
     expect(offline()).to.deep.equal([1, 2]);
     out.release(false);
     expect(mailbox.peek('bob').map((m) => m.id), 'the second batch was never taken').to.deep.equal([2, 3, 4, 5]);
+  });
+
+  describe('to a client that sends receipts (the receipts feature)', () => {
+    /** Messages of 6 Ki: two to a batch of 16 Ki. */
+    const keepSmall = (n: number) => {
+      for (let id = 1; id <= n; id++) void mailbox.put('bob', { id, ts: id, from: 'alice', to: 'bob', text: `${id} ${'s'.repeat(6 * K)}` });
+    };
+    const marked = () => out.of('bob').flatMap((m) => (m.type === 'msg' && m.receipt ? [m.id] : []));
+    const loginBob = (label = '127.0.0.1:1') => room.login('bob', false, false, new FakeEndpoint(label), undefined, undefined, ['receipts']);
+
+    it('marks the last of each batch, deletes a batch only on its receipt, and sends the next then', () => {
+      start();
+      keepSmall(5);
+      const bob = loginBob();
+      expect([offline(), marked()]).to.deep.equal([[1, 2], [2]]);
+      expect(out.held, 'waits for the receipt, not for the transport').to.equal(0);
+      expect(mailbox.waiting('bob')).to.equal(5);
+      room.received(bob, 2);
+      expect([offline(), marked(), mailbox.waiting('bob')]).to.deep.equal([[1, 2, 3, 4], [2, 4], 3]);
+      room.received(bob, 4);
+      room.received(bob, 5);
+      expect([offline(), marked(), mailbox.waiting('bob')]).to.deep.equal([[1, 2, 3, 4, 5], [2, 4, 5], 0]);
+    });
+
+    it('refuses a receipt for anything but the batch in flight, and deletes nothing for it', () => {
+      start();
+      keepSmall(3);
+      const bob = loginBob();
+      const inFlight = 'RECEIPT_UNEXPECTED: received 1: the offline messages waiting for a receipt end at 2; nothing was deleted';
+      expect(refusal(() => room.received(bob, 1)), 'one of the batch, not its last').to.equal(inFlight);
+      expect(refusal(() => room.received(bob, 3)), 'one not sent yet').to.equal(inFlight.replace('received 1', 'received 3'));
+      expect(mailbox.waiting('bob')).to.equal(3);
+      room.received(bob, 2);
+      room.received(bob, 3);
+      expect(refusal(() => room.received(bob, 3)), 'again, with nothing in flight').to.equal('RECEIPT_UNEXPECTED: received 3: no offline messages are waiting for a receipt; nothing was deleted');
+      expect([offline(), mailbox.waiting('bob')]).to.deep.equal([[1, 2, 3], 0]);
+    });
+
+    it('keeps a batch whose connection was lost before its receipt, and hands it again at the resume', () => {
+      start();
+      keepSmall(3);
+      const at = new FakeEndpoint('127.0.0.1:1');
+      const bob = room.login('bob', false, false, at, undefined, undefined, ['receipts']);
+      out.drop('bob');
+      room.lost('bob', at, 'connection reset');
+      expect(mailbox.peek('bob').map((m) => m.id), 'the batch sent, not received, stays').to.deep.equal([1, 2, 3]);
+      room.resume(bob, new FakeEndpoint('127.0.0.1:2'));
+      expect(offline(), 'the same batch again').to.deep.equal([1, 2, 1, 2]);
+      room.received(bob, 2);
+      room.received(bob, 3);
+      expect(mailbox.waiting('bob')).to.equal(0);
+    });
+
+    it('hands a batch not received to the connection that takes the session over, and keeps one a logout cut off', () => {
+      start();
+      keepSmall(3);
+      const bob = loginBob();
+      room.resume(bob, new FakeEndpoint('127.0.0.1:2'), true, undefined, ['receipts']);
+      expect(offline(), 'again, on the new connection (the recorder shows what it received)').to.deep.equal([1, 2]);
+      expect(refusal(() => room.received(bob, 4))).to.match(/end at 2/);
+      room.end(bob, 'logout');
+      expect(mailbox.waiting('bob'), 'nothing received: all kept').to.equal(3);
+    });
+
+    it('waits for the receipt before the lines replayed after the offline messages', () => {
+      start(history(2));
+      keepSmall(1);
+      const bob = loginBob();
+      expect([offline(), replayed()]).to.deep.equal([[1], []]);
+      room.received(bob, 1);
+      out.release();
+      expect(replayed()).to.deep.equal([100]);
+    });
   });
 
   it('replays a catch-up a batch per drain after the offline messages, then says where live chat begins', () => {

@@ -10,6 +10,7 @@ import type { ClientMessage, ServerMessage } from '../common/protocol.js';
 import { ChatView } from './chat-view.js';
 import type { DisplayLine, Formatter } from './format.js';
 import { FileTransfers, type FileLimits } from './files/transfers.js';
+import { OfflineReceipts } from './offline-receipts.js';
 import type { SecureChats } from './secure/secure-chats.js';
 import type { Ui } from './ui.js';
 
@@ -42,6 +43,8 @@ export class Chat {
   readonly view: ChatView;
   /** File transfers with consent. */
   readonly files: FileTransfers;
+  /** The messages kept for us while away: their receipts, each shown once. */
+  private readonly offline = new OfflineReceipts();
 
   constructor(private readonly d: ChatDeps) {
     this.view = new ChatView(d.fmt);
@@ -69,6 +72,14 @@ export class Chat {
 
   /** A message from the server, once logged in. */
   received(m: ServerMessage): void {
+    const { show, receipt } = this.offline.received(m);
+    // On the connection there is, whatever the state: while logging out too, or it comes again.
+    if (receipt) this.d.sendAnyway(receipt);
+    for (const one of show) this.route(one);
+  }
+
+  /** A message to the part it is for. */
+  private route(m: ServerMessage): void {
     const fileLines = this.files.received(m);
     if (fileLines !== null) {
       this.d.show(fileLines);

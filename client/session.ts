@@ -154,7 +154,7 @@ export class ChatSession {
 
   /** What the client can do besides chat, said at login: a peer without it is refused it, never given less. */
   private get features(): Feature[] {
-    return this.secure ? ['e2e', 'files'] : ['files'];
+    return this.secure ? ['e2e', 'files', 'receipts'] : ['files', 'receipts'];
   }
 
   /**

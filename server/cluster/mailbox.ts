@@ -2,9 +2,10 @@
  * Offline messages on a cluster. Every server applies every message kept, so each holds the same
  * boxes in memory; the server a message was sent on writes it to Redis (the sender is told once it
  * is there). Only the server a user logs in on hands their messages over, batch by batch, as its
- * connection takes each (see Pacer): it removes each batch from Redis and says so in the shared
- * log ("taken up to id"), and every other server drops from its copy just that. A delivery cut off
- * halfway leaves the rest in every copy, for a next login on any server.
+ * client confirms each (the receipts feature; a client without it: as its connection takes each,
+ * see Recall): it removes each batch from Redis and says so in the shared log ("taken up to id"),
+ * and every other server drops from its copy just that. A delivery cut off halfway leaves the
+ * batch not confirmed and the rest in every copy, for a next login on any server.
  */
 import type { Clock } from '../../common/clock.js';
 import { countFrom, dropTaken, type Kept, type Mailbox } from '../chat/history.js';

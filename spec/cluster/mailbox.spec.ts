@@ -1,16 +1,18 @@
 /**
  * Offline messages on a cluster (server/cluster/mailbox.ts), real servers on a real Redis: only
  * the server a user logs in on hands their kept messages over, and every server drops from its
- * copy just what that server's connection took, as the shared log says.
+ * copy just what that server's connection took (or, with receipts, what its client confirmed), as
+ * the shared log says.
  */
 import { expect } from 'chai';
 import { createClient } from 'redis';
+import type { ServerMessage } from '../../common/protocol.js';
 import { SharedMailbox } from '../../server/cluster/mailbox.js';
 import { KEYS } from '../../server/cluster/redis.js';
 import { memoryLogger } from '../../server/logger.js';
 import { needRedis, startCluster, type Cluster } from '../support/cluster.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { TestClient } from '../support/harness.js';
+import { TestClient, type Running } from '../support/harness.js';
 import { waitUntil } from '../support/wait.js';
 
 /** Near --max-body (64 KiB): the biggest lines there are. */
@@ -28,6 +30,18 @@ describe('cluster: offline messages', function () {
   const clients: TestClient[] = [];
 
   needRedis();
+
+  /** carl has an account and is offline; ann, on `node`, leaves him `texts`, each stored before the next. */
+  const keepForCarl = async (node: Running, texts: string[]) => {
+    const carl = await node.login('carl');
+    carl.send({ type: 'logout' });
+    await carl.whenClosed();
+    const ann = await node.login('ann');
+    for (const text of texts) {
+      ann.send({ type: 'dm', to: 'carl', text });
+      await ann.notice('offline_stored');
+    }
+  };
 
   afterEach(async () => {
     clients.splice(0).forEach((c) => c.close());
@@ -78,6 +92,27 @@ describe('cluster: offline messages', function () {
     await after.quit();
   });
 
+  it('with receipts: a batch cut off on one server before its receipt comes on another; confirmed there, it is gone everywhere', async () => {
+    cluster = await startCluster(2);
+    const [n1, n2] = cluster.nodes;
+    await keepForCarl(n1!, ['one', 'two']);
+    const batchEnd = (c: TestClient) => c.next<ServerMessage<'msg'>>((m) => m.type === 'msg' && m.offline === true && (m.receipt === true || m.text === 'two'));
+    const first = await n1!.login('carl', 'pw', ['receipts']);
+    await batchEnd(first);
+    first.close();
+    await waitUntil(() => n2!.server.room.find('carl')?.state === 'detached', 'the drop applied on n2');
+    const second = await n2!.login('carl', 'pw', ['receipts']);
+    const end = await batchEnd(second);
+    expect(offline(second).map((m) => m.text), 'n1 posted nothing taken: n2 hands them').to.deep.equal(['one', 'two']);
+    second.send({ type: 'received', id: end.id });
+    await waitUntil(() => n2!.logs.includes('INFO Offline messages: 2 delivered to carl'), 'the receipt applied on n2');
+    second.send({ type: 'logout' });
+    await second.whenClosed();
+    const third = await n1!.login('carl', 'pw', ['receipts']);
+    await third.sync();
+    expect(offline(third), 'n1 dropped what n2 said was received').to.deep.equal([]);
+  });
+
   it('removes from Redis what a connection took, from the head of the list, a message overtaken with the batch after', async () => {
     cluster = await startCluster(0);
     const redis = createClient({ url: cluster.redis.url });
@@ -103,15 +138,8 @@ describe('cluster: offline messages', function () {
   it('hands kept messages over only on the server the user logs in on; the others forget them as the log says', async () => {
     cluster = await startCluster(2);
     const [n1, n2] = cluster.nodes;
-    const carl = await n1!.login('carl');
-    carl.send({ type: 'logout' });
-    await carl.whenClosed();
-    const ann = await n1!.login('ann');
     const bob = await n2!.login('bob');
-    for (const text of ['one', 'two']) {
-      ann.send({ type: 'dm', to: 'carl', text });
-      await ann.notice('offline_stored');
-    }
+    await keepForCarl(n1!, ['one', 'two']);
     const back = await n1!.login('carl');
     expect(await back.notice('offline_delivered')).to.include({ message: '2 messages came while you were away:' });
     expect((await back.line()).text).to.equal('one');

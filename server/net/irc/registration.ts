@@ -33,7 +33,8 @@ function maybeLogin(peer: IrcPeer): Effect[] {
 }
 
 function login(peer: IrcPeer, user: string, password: string, via: 'pass' | 'sasl'): Effect[] {
-  const msg = message('login', { user, password });
+  // Every IRC client answers PING with its token: the receipt of offline messages (receipt.ts).
+  const msg = message('login', { user, password, features: ['receipts'] });
   if (!(msg instanceof ChatError)) return [{ do: 'login', msg: msg as ClientMessage<'login'>, via }];
   if (via === 'sasl') return [reply(numeric(peer, '904', `SASL authentication failed: ${msg.message}`))];
   return [reply(ircLine(null, 'ERROR', `Closing link: ${msg.message}`)), { do: 'close', reason: `login refused (${msg.code})` }];

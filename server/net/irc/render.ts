@@ -15,6 +15,7 @@ import { foldName } from '../../../common/names.js';
 import { PROTOCOL_VERSION, type ServerMessage } from '../../../common/protocol.js';
 import { ircLine, textLines, type TextCut } from './parse.js';
 import { type Ask, type IrcPeer, HOST, userMask } from './peer.js';
+import { receiptPing } from './receipt.js';
 
 /** The server's name in replies (a source without "!" is the server). */
 export const SERVER = 'tinychat';
@@ -110,7 +111,8 @@ export function render(msg: ServerMessage, peer: IrcPeer, channel: string, ask?:
     case 'login_ok':
       return welcome(msg, peer, channel);
     case 'msg':
-      return chatLine(msg, peer, channel);
+      // The last of a batch of offline messages: the PONG to this PING is its receipt.
+      return msg.receipt ? [...chatLine(msg, peer, channel), receiptPing(msg.id)] : chatLine(msg, peer, channel);
     case 'notice':
       return notice(msg, peer, channel);
     case 'who':

@@ -18,6 +18,7 @@
  *   PRIVMSG tinychat :history [N]         history (older than the oldest line shown)
  *   NAMES, WHO, WHOIS, ISON, LIST         who (the reply is rendered as what was asked; channel.ts)
  *   QUIT                                  logout
+ *   PONG receipt-<id>                     received (the PING after a batch of offline messages)
  *   JOIN, PART, MODE, TOPIC, MOTD, PING, PONG   IRC only; AWAY is the native away/back
  */
 import { yesOrNo } from '../../../common/answer.js';
@@ -26,6 +27,7 @@ import { join, ison, list, mode, names, part, topic, who, whois } from './channe
 import { isChannel, reply, sameChannel, send, type Effect, type IrcContext } from './effects.js';
 import { ircLine, type IrcMessage } from './parse.js';
 import type { IrcPeer } from './peer.js';
+import { receiptOf } from './receipt.js';
 import { authenticate, cap, nick, user } from './registration.js';
 import { HELP, SERVER, SERVICE_KEY, fromService, motd, numeric } from './render.js';
 
@@ -129,6 +131,17 @@ function service(peer: IrcPeer, text: string, ctx: IrcContext): Effect[] {
   return [reply(...fromService(peer, `Not a command: "${text.trim().slice(0, 100)}".`), ...HELP.flatMap((l) => fromService(peer, l)))];
 }
 
+/**
+ * PONG [server] :token: the answer to the keepalive PING, a sign of life; to the PING after a
+ * batch of offline messages, also its receipt (see receipt.ts). Quiet: an IRC client can do
+ * nothing with an error about its PONG.
+ */
+function pong(peer: IrcPeer, msg: IrcMessage, ctx: IrcContext): Effect[] {
+  if (!peer.loggedIn) return [];
+  const id = receiptOf(msg.params.at(-1));
+  return id === null ? [{ do: 'alive' }] : [{ do: 'alive' }, ...send('received', { id }, undefined, ctx, true)];
+}
+
 const COMMANDS: Record<string, IrcCommand> = {
   PASS: { when: 'before', min: 1, run: (peer, msg) => ((peer.pass = msg.params[0]!), []) },
   NICK: { when: 'any', min: 0, run: nick },
@@ -136,7 +149,7 @@ const COMMANDS: Record<string, IrcCommand> = {
   CAP: { when: 'any', min: 1, run: cap },
   AUTHENTICATE: { when: 'any', min: 1, run: authenticate },
   PING: { when: 'any', min: 1, run: (_peer, msg) => [reply(ircLine(SERVER, 'PONG', SERVER, msg.params[0]!))] },
-  PONG: { when: 'any', min: 0, run: (peer) => (peer.loggedIn ? [{ do: 'alive' }] : []) },
+  PONG: { when: 'any', min: 0, run: pong },
   QUIT: {
     when: 'any',
     min: 0,

@@ -147,6 +147,33 @@ describe('IRC listener: registration (real TCP)', () => {
     expect(again.all('msg').filter((m) => m.offline)).to.deep.equal([]);
   });
 
+  it('takes the PONG to the PING after a batch of offline messages as its receipt: cut before it, the batch comes again', async () => {
+    await account('alice');
+    const bob = await srv.login('bob');
+    for (const text of ['one', 'two']) {
+      bob.send({ type: 'dm', to: 'alice', text });
+      await bob.notice('offline_stored');
+    }
+    const first = await connect();
+    first.autoPong = false;
+    first.send('PASS pw', 'NICK alice', 'USER alice 0 * :Alice');
+    const ping = await first.next((l) => l.command === 'PING' && /^receipt-\d+$/.test(l.params[0] ?? ''));
+    const kept = (c: IrcClient) => c.all('PRIVMSG').filter((l) => l.nick === 'bob').map((l) => l.params[1]!.replace(/^\[[^\]]+ UTC\] /, ''));
+    expect(kept(first), 'the PING after the batch').to.deep.equal(['one', 'two']);
+    first.close();
+    await waitUntil(() => srv.server.room.find('alice')?.at === null, 'the server saw the connection go');
+    const second = await register('alice');
+    await second.next((l) => l.command === 'PING' && l.params[0] === ping.params[0]);
+    expect(kept(second), 'not confirmed: sent again').to.deep.equal(['one', 'two']);
+    // The client's own PONG: the receipt.
+    await waitUntil(() => srv.logs.includes('INFO Offline messages: 2 delivered to alice'), 'the receipt applied');
+    second.send('QUIT');
+    await second.whenClosed();
+    const native = await srv.login('alice');
+    await native.sync();
+    expect(native.all('msg').filter((m) => m.offline), 'confirmed: deleted').to.deep.equal([]);
+  });
+
   it('refuses a wrong password with 464 and closes, counting it like a native failed login', async () => {
     await srv.stop();
     await start({ maxFailures: 2 });

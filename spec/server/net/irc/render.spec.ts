@@ -58,6 +58,13 @@ describe('IRC render: chat lines', () => {
     expect(render(msg, loggedIn('bob'), CH)).to.deep.equal([]);
   });
 
+  it('follows the last offline message of a batch with a PING whose PONG is its receipt', () => {
+    const alice = loggedIn('alice');
+    const kept = line({ id: 7, scope: 'private', to: 'alice', text: 'hi', offline: true, ts: Date.UTC(2026, 11, 2, 14, 5) });
+    expect(render({ ...kept, receipt: true }, alice, CH)).to.deep.equal([':bob!bob@tinychat PRIVMSG alice :[2026-12-02 14:05 UTC] hi', 'PING receipt-7']);
+    expect(render(kept, alice, CH), 'not the last: no PING').to.deep.equal([':bob!bob@tinychat PRIVMSG alice :[2026-12-02 14:05 UTC] hi']);
+  });
+
   it('shows no group line while the channel window is closed (after PART)', () => {
     const alice = loggedIn('alice');
     alice.joined = false;

@@ -40,11 +40,11 @@ describe('IRC translate: registration', () => {
   it('logs in with PASS, NICK and USER once all three are in, whatever their order', () => {
     const p = new IrcPeer();
     expect(run(p, 'NICK alice', 'PASS secret')).to.deep.equal([]);
-    expect(run(p, 'USER alice 0 * :Alice')).to.deep.equal([{ do: 'login', msg: { type: 'login', user: 'alice', password: 'secret' }, via: 'pass' }]);
+    expect(run(p, 'USER alice 0 * :Alice')).to.deep.equal([{ do: 'login', msg: { type: 'login', user: 'alice', password: 'secret', features: ['receipts'] }, via: 'pass' }]);
   });
 
   it('asks for a guest login without PASS (the dispatcher decides whether guests may come)', () => {
-    expect(sent(run(new IrcPeer(), 'USER x 0 * :x', 'NICK carol'))).to.deep.equal([{ type: 'login', user: 'carol', password: '' }]);
+    expect(sent(run(new IrcPeer(), 'USER x 0 * :x', 'NICK carol'))).to.deep.equal([{ type: 'login', user: 'carol', password: '', features: ['receipts'] }]);
   });
 
   it('waits for CAP END when the client negotiates capabilities', () => {
@@ -53,7 +53,7 @@ describe('IRC translate: registration', () => {
     expect(run(p, 'NICK alice', 'USER alice 0 * :A', 'PASS pw')).to.deep.equal([]);
     expect(replies(run(p, 'CAP REQ :echo-message server-time'))).to.deep.equal([':tinychat CAP alice ACK :echo-message server-time']);
     expect(replies(run(p, 'CAP REQ :away-notify'))).to.deep.equal([':tinychat CAP alice NAK away-notify']);
-    expect(sent(run(p, 'CAP END'))).to.deep.equal([{ type: 'login', user: 'alice', password: 'pw' }]);
+    expect(sent(run(p, 'CAP END'))).to.deep.equal([{ type: 'login', user: 'alice', password: 'pw', features: ['receipts'] }]);
     expect([...p.caps]).to.deep.equal(['echo-message', 'server-time']);
   });
 
@@ -62,13 +62,13 @@ describe('IRC translate: registration', () => {
     run(p, 'CAP LS 302', 'NICK alice', 'USER alice 0 * :A', 'CAP REQ :sasl');
     expect(replies(run(p, 'AUTHENTICATE PLAIN'))).to.deep.equal(['AUTHENTICATE +']);
     const b64 = Buffer.from('\0alice\0secret').toString('base64');
-    expect(run(p, `AUTHENTICATE ${b64}`)).to.deep.equal([{ do: 'login', msg: { type: 'login', user: 'alice', password: 'secret' }, via: 'sasl' }]);
+    expect(run(p, `AUTHENTICATE ${b64}`)).to.deep.equal([{ do: 'login', msg: { type: 'login', user: 'alice', password: 'secret', features: ['receipts'] }, via: 'sasl' }]);
     // A password long enough to need three pieces (the last one shorter than 400).
     const q = new IrcPeer();
     const long = Buffer.from(`alice\0alice\0${'p'.repeat(700)}`).toString('base64');
     run(q, 'AUTHENTICATE PLAIN');
     expect(run(q, `AUTHENTICATE ${long.slice(0, 400)}`, `AUTHENTICATE ${long.slice(400, 800)}`)).to.deep.equal([]);
-    expect(sent(run(q, `AUTHENTICATE ${long.slice(800)}`))).to.deep.equal([{ type: 'login', user: 'alice', password: 'p'.repeat(700) }]);
+    expect(sent(run(q, `AUTHENTICATE ${long.slice(800)}`))).to.deep.equal([{ type: 'login', user: 'alice', password: 'p'.repeat(700), features: ['receipts'] }]);
   });
 
   it('refuses other mechanisms, bad SASL messages and logging in as someone else with 904', () => {
@@ -252,5 +252,16 @@ describe('IRC translate: the channel and the questions', () => {
     expect(replies(run(new IrcPeer(), 'PING :abc'))).to.deep.equal([':tinychat PONG tinychat abc']);
     expect(run(new IrcPeer(), 'PONG :tinychat')).to.deep.equal([]);
     expect(run(registered(), 'PONG :tinychat')).to.deep.equal([{ do: 'alive' }]);
+  });
+
+  it('takes a PONG echoing the PING after a batch of offline messages as its receipt (quietly), whatever comes before the token', () => {
+    const receipt = [{ do: 'alive' }, { do: 'send', msg: { type: 'received', id: 42 }, quiet: true }];
+    expect(run(registered(), 'PONG :receipt-42')).to.deep.equal(receipt);
+    expect(run(registered(), 'PONG receipt-42'), "irssi's form").to.deep.equal(receipt);
+    expect(run(registered(), 'PONG tinychat :receipt-42'), 'with a server first').to.deep.equal(receipt);
+    for (const other of ['PONG :receipt-', 'PONG :receipt-x1', 'PONG :receipt-1234567890123456', 'PONG :xreceipt-4', 'PONG']) {
+      expect(run(registered(), other), other).to.deep.equal([{ do: 'alive' }]);
+    }
+    expect(run(new IrcPeer(), 'PONG :receipt-42'), 'before login: nothing').to.deep.equal([]);
   });
 });

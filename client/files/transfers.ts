@@ -109,6 +109,8 @@ export class FileTransfers {
    * messages in order, so a file error is about the oldest; FILE_BUSY to "you" may answer either.
    */
   private readonly asked: Asked[] = [];
+  /** Transfers that ended lately (the other side cancelled, say): a chunk or ack of ours that crossed the end gets FILE_NO_SUCH, which is no news. */
+  private readonly ended: string[] = [];
   private count = 0;
 
   constructor(private readonly deps: FilesDeps) {
@@ -257,6 +259,7 @@ export class FileTransfers {
         this.mine.get(m.id)?.sending?.ack(m.seq);
         return [];
       case 'error':
+        if (m.code === 'FILE_NO_SUCH' && this.ended.some((id) => m.message === ERRORS.FILE_NO_SUCH(id))) return [];
         this.refusedAsk(m.code as ErrorCode);
         return null;
       default:
@@ -331,8 +334,13 @@ export class FileTransfers {
   }
 
   private end(mine: Mine): void {
+    this.over(mine.id);
     this.mine.delete(mine.id);
     mine.sending?.close();
+  }
+
+  private over(id: string): void {
+    if (this.ended.push(id) > 8) this.ended.shift();
   }
 
   private forTheirs(m: ServerMessage<'transfer'>): DisplayLine[] {
@@ -346,6 +354,7 @@ export class FileTransfers {
       case 'cancelled':
       case 'expired':
       case 'failed':
+        this.over(m.id);
         this.theirs.delete(key);
         t.receiving?.abort();
         return [this.deps.fmt.error(`the file ${what} did not come: ${safeLine(m.message)}; nothing was kept`)];

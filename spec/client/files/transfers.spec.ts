@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { NO_PROGRESS } from '../../../client/files/progress.js';
 import { FileTransfers, type FileLimits } from '../../../client/files/transfers.js';
 import { Formatter } from '../../../client/format.js';
+import { ERRORS } from '../../../common/errors.js';
 import type { ClientMessage, ServerMessage } from '../../../common/protocol.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { waitUntil } from '../../support/wait.js';
@@ -120,6 +121,27 @@ describe('client/files/transfers: /send and /cancel', () => {
       await waitUntil(() => sent.some((m) => m.type === 'file_offer'), 'the offer sent');
       files.received({ type: 'error', code: 'FILE_NO_SUCH', message: 'no file transfer x1' });
       expect(texts(files.cancel('cem')), 'the offer to cem still stands').to.deep.equal(['Cancelled sending c.txt to cem.']);
+    });
+
+    it('a chunk or ack still on its way when the other side ended the transfer: its FILE_NO_SUCH is not shown', async () => {
+      writeFileSync(join(dir, 'c.txt'), 'ccc');
+      files.offer('bob', join(dir, 'c.txt'));
+      await waitUntil(() => sent.some((m) => m.type === 'file_offer'), 'the offer sent');
+      const { id } = sent.find((m): m is ClientMessage<'file_offer'> => m.type === 'file_offer')!;
+      const mine = (event: 'offered' | 'accepted' | 'cancelled'): ServerMessage =>
+        ({ type: 'transfer', event, id, from: 'alice', to: 'bob', message: 'bob cancelled the file transfer', ts: T }) as ServerMessage;
+      files.received(mine('offered'));
+      files.received(mine('accepted'));
+      expect(texts(files.received(mine('cancelled'))!)).to.deep.equal(['! the file c.txt (3 bytes) to bob did not go through: bob cancelled the file transfer']);
+      const noSuch = (which: string): ServerMessage => ({ type: 'error', code: 'FILE_NO_SUCH', message: ERRORS.FILE_NO_SUCH(which) });
+      expect(files.received(noSuch(id)), 'the chunk that crossed the cancel').to.deep.equal([]);
+      expect(files.received(noSuch('x1')), 'a transfer never ours: goes on to the view').to.equal(null);
+      // The receiver's side: an ack that crossed the sender's cancel.
+      files.received(offerFrom('bob', 'f4'));
+      files.answer(files.pending()[0]!, true);
+      await waitUntil(() => answers().length === 1, 'the yes sent');
+      files.received({ type: 'transfer', event: 'cancelled', id: 'f4', from: 'bob', to: 'alice', message: 'bob cancelled the file transfer', ts: T });
+      expect(files.received(noSuch('f4'))).to.deep.equal([]);
     });
 
     it('an offer sent before the yes is what the refusal answers', async () => {

@@ -129,7 +129,7 @@ const SPECIFIC: readonly CommandEntry[] = [
   exact(['EXIT PM'], 'leave the private chat', send({ type: 'pm_exit' })),
   {
     syntax: '/verify [yes]',
-    description: 'in an encrypted chat: the safety number to compare with your partner; "yes" once it matched',
+    description: 'in an encrypted chat: the safety number to compare with your partner; "yes" once it matched (also for a request whose key changed, before /trust)',
     parse(line) {
       const { head, rest } = split(line);
       if (head.toLowerCase() !== '/verify') return null;

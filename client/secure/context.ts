@@ -32,7 +32,7 @@ export function changedWarning(fmt: Formatter, name: string): DisplayLine[] {
   const n = safeLine(name);
   return [
     fmt.error(`WARNING: ${n}'s identity key has CHANGED since you last talked.`),
-    fmt.error(`It may be a new device or a reinstall, or someone (the server?) passing for ${n}. Compare safety numbers with ${n} another way (/verify once in the chat);`),
+    fmt.error(`It may be a new device or a reinstall, or someone (the server?) passing for ${n}. Compare safety numbers with ${n} another way (/verify shows them);`),
     fmt.error(`nothing is sent or shown until you type /trust ${n} to accept the new key.`),
   ];
 }

@@ -57,7 +57,7 @@ export class Handshake {
     if (!accept || !invite) return { send: { type: 'pm_answer', from, accept } };
     if (invite.changed) {
       const n = safeLine(invite.name);
-      return { lines: [this.ctx.fmt.error(`${n}'s identity key has changed: compare safety numbers with ${n} another way, then /trust ${n} to accept the new key (or /reject ${n})`)] };
+      return { lines: [this.ctx.fmt.error(`${n}'s identity key has changed: compare safety numbers with ${n} another way (/verify), then /trust ${n} to accept the new key (or /reject ${n})`)] };
     }
     if (!invite.offer) {
       this.accepting = { from: invite.name, channel: null, identity: null };
@@ -139,6 +139,11 @@ export class Handshake {
   refused(code: string): void {
     if (this.asking && ASK_ERRORS.has(code)) this.asking = null;
     if (code === 'PM_NO_REQUEST') this.accepting = null;
+  }
+
+  /** Invitations held for `/trust` (their key changed): who, and the key their offer carries. */
+  changed(): { name: string; identity: Buffer }[] {
+    return [...this.invites.values()].flatMap((i) => (i.changed && i.offer ? [{ name: i.name, identity: i.offer.identity }] : []));
   }
 
   /** `/trust NAME` for NAME's invitation, whose key changed: what it says, or null when there is none. */

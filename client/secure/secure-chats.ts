@@ -176,19 +176,34 @@ export class SecureChats {
   verify(confirm: boolean): DisplayLine[] {
     const { fmt } = this.ctx;
     const l = this.live;
-    if (!l?.identity) return [fmt.error('/verify works inside an encrypted private chat')];
+    if (!l?.identity) {
+      // An invitation held for /trust: its number, to compare before trusting (the chat's, once in).
+      const held = this.handshake.changed();
+      if (held.length === 0) return [fmt.error('/verify works inside an encrypted private chat')];
+      if (confirm) return [fmt.error(`/trust ${safeLine(held[0]!.name)} first`)];
+      return held.flatMap(({ name, identity }) => {
+        const n = safeLine(name);
+        return this.safetyBlock(`${n} (the key in ${n}'s request)`, name, identity, `if it matches, type /trust ${n}, then Y. If it does not, /reject ${n}.`);
+      });
+    }
     const n = safeLine(l.partner);
     if (confirm) {
       if (l.state === 'untrusted') return [fmt.error(`/trust ${n} first`)];
       this.ctx.known.markVerified(l.partner, l.identity);
       return [fmt.info(`${n}'s key is marked as verified.`)];
     }
-    const number = safetyNumber({ name: this.ctx.me(), key: this.ctx.identity.publicRaw }, { name: l.partner, key: l.identity });
-    return fmt.infoBlock([
-      `Safety number with ${n}:`,
+    return this.safetyBlock(n, l.partner, l.identity, 'if it matches, type /verify yes. If it does not, leave (EXIT PM): someone is reading along.');
+  }
+
+  /** The safety number with `name` (its identity key `key`), what to compare, and `then`: what to do next. */
+  private safetyBlock(title: string, name: string, key: Buffer, then: string): DisplayLine[] {
+    const number = safetyNumber({ name: this.ctx.me(), key: this.ctx.identity.publicRaw }, { name, key });
+    const n = safeLine(name);
+    return this.ctx.fmt.infoBlock([
+      `Safety number with ${title}:`,
       `  ${number}`,
       `${n} sees the same number if nobody is in the middle. Compare it another way (in person, on a call);`,
-      'if it matches, type /verify yes. If it does not, leave (EXIT PM): someone is reading along.',
+      then,
     ]);
   }
 

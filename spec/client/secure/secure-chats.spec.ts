@@ -203,6 +203,25 @@ describe('client/secure/secure-chats', () => {
     expect(alice.sc.label()).to.equal('encrypted');
   });
 
+  it('/verify before /trust shows the safety number of an invitation whose key changed, the one the chat will have', () => {
+    const { alice, bob2 } = reinstalled();
+    expect(alice.sc.verify(false)[0]!.text, 'nothing waiting').to.match(/\/verify works inside an encrypted private chat/);
+    const req = sent(bob2, { type: 'pm_request', to: 'alice' }) as ClientMessage<'pm_request'>;
+    deliver(alice, notice('pm_invite', 'bob', req.key));
+    expect(alice.shown.join('\n')).to.match(/Compare safety numbers with bob another way \(\/verify shows them\)/);
+    const before = alice.sc.verify(false).map((l) => l.text).join('\n');
+    expect(before).to.match(/Safety number with bob \(the key in bob's request\):/);
+    expect(before).to.match(/if it matches, type \/trust bob, then Y\. If it does not, \/reject bob\./);
+    expect(alice.sc.verify(true)[0]!.text, 'nothing to mark yet').to.match(/\/trust bob first/);
+    alice.sc.trust('bob');
+    const ans = sent(alice, { type: 'pm_answer', from: 'bob', accept: true }) as ClientMessage<'pm_answer'>;
+    deliver(bob2, notice('pm_started', 'alice', ans.key));
+    deliver(alice, notice('pm_started', 'bob'));
+    const digits = (text: string) => text.match(/(\d{5} ?){6}/g)!.join(' ');
+    expect(digits(alice.sc.verify(false).map((l) => l.text).join('\n'))).to.equal(digits(before));
+    expect(digits(bob2.sc.verify(false).map((l) => l.text).join('\n')), 'what bob sees').to.equal(digits(before));
+  });
+
   it('on the asking side, sends nothing and shows nothing from a changed key until /trust, then shows what waited', () => {
     const { alice, bob2 } = reinstalled();
     const req = sent(alice, { type: 'pm_request', to: 'bob' }) as ClientMessage<'pm_request'>;

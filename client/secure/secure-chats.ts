@@ -197,11 +197,13 @@ export class SecureChats {
 
   /** The safety number with `name` (its identity key `key`), what to compare, and `then`: what to do next. */
   private safetyBlock(title: string, name: string, key: Buffer, then: string): DisplayLine[] {
-    const number = safetyNumber({ name: this.ctx.me(), key: this.ctx.identity.publicRaw }, { name, key });
+    const groups = safetyNumber({ name: this.ctx.me(), key: this.ctx.identity.publicRaw }, { name, key }).split(' ');
     const n = safeLine(name);
+    // Two rows of six groups, which fit 80 columns: one row of twelve wrapped, leaving a group alone.
     return this.ctx.fmt.infoBlock([
       `Safety number with ${title}:`,
-      `  ${number}`,
+      `  ${groups.slice(0, 6).join(' ')}`,
+      `  ${groups.slice(6).join(' ')}`,
       `${n} sees the same number if nobody is in the middle. Compare it another way (in person, on a call);`,
       then,
     ]);

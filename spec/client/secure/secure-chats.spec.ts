@@ -170,7 +170,11 @@ describe('client/secure/secure-chats', () => {
     const fakeAnswer = makeBundle(mallory, 'answer', 'bob', 'alice', { rid: offer.rid, ephemeral: offer.ephemeral });
     deliver(alice, notice('pm_started', 'bob', fakeAnswer.key));
     expect(alice.sc.label()).to.equal('encrypted');
-    const number = (p: Party) => p.sc.verify(false)[1]!.text.trim().slice('12:00:01'.length + 3).trim();
+    // Two rows of six groups: the whole number fits an 80-column line, with no group left alone on a wrapped row.
+    const rows = (p: Party) => p.sc.verify(false).slice(1, 3).map((l) => l.text);
+    expect(rows(alice)).to.have.length(2);
+    for (const row of rows(alice)) expect(row).to.match(/^\[12:00:01\] {3}\d{5}( \d{5}){5}$/);
+    const number = (p: Party) => rows(p).map((r) => r.slice('[12:00:01]'.length).trim()).join(' ');
     expect(number(alice)).to.match(/^\d{5}( \d{5}){11}$/);
     expect(number(alice)).to.not.equal(number(bob));
     // Without Mallory the two agree.

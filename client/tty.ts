@@ -165,16 +165,19 @@ export class TtyTerminal implements Terminal {
   private view() {
     if (this.closed || (!this.asking && !this.chat)) return null;
     const { text, cursor } = this.editor;
-    const rows = this.connection === null ? this.bars : [this.connectionRow(this.connection), ...this.bars];
+    const rows = this.connection === null ? this.bars : [...this.connectionRows(this.connection), ...this.bars];
     const status = this.chat ? rows.slice(0, Math.max(0, this.screen.height - 3)) : [];
     const input = layoutInput(this.prompt, text, cursor, this.screen.width, this.hidden, this.screen.height - 1 - status.length);
     if (status.length === 0) return input;
     return { rows: [...status, ...input.rows], cursorRow: input.cursorRow + status.length, cursorCol: input.cursorCol };
   }
 
-  /** The connection's row: its first row as wrapped to the width (dimmed where colour is on). */
-  private connectionRow(text: string): string {
-    return paint({ text: `-- ${text}`, style: 'history', indent: 0 }, this.screen.width - 1, this.options.color)[0] ?? '';
+  /**
+   * The connection's rows: its text wrapped to the width, hanging under the text (dimmed where
+   * colour is on). Every row of it: a cut one lost the reason an attempt failed, at its end.
+   */
+  private connectionRows(text: string): string[] {
+    return paint({ text: `-- ${text}`, style: 'history', indent: 3 }, this.screen.width - 1, this.options.color);
   }
 
   private render(): void {

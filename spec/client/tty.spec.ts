@@ -309,7 +309,7 @@ describe('chat-client in a terminal (tmux)', function () {
   });
 
   describe('several servers', () => {
-    it('names the server being tried on a row of its own above the input line while it reconnects', async () => {
+    it('names the server being tried, and why the last attempt failed, on a row of its own above the input line while it reconnects', async () => {
       const gone = await startServer();
       await gone.stop(); // nothing listens on its port any more
       const [here, there] = [`127.0.0.1:${srv.port}`, `127.0.0.1:${gone.port}`];
@@ -319,7 +319,10 @@ describe('chat-client in a terminal (tmux)', function () {
       const next = [`-- Next: ${there} (2 of 2); cannot connect to ${here}`, `-- Next: ${here} (1 of 2); cannot connect to ${there}`];
       const rows = await pty.waitFor((rs) => rs.some((r) => next.some((n) => r.startsWith(n))), 'the status row');
       const status = rows.findIndex((r) => r.startsWith('-- '));
-      expect(rows[status + 1]).to.equal('alice>');
+      const prompt = rows.indexOf('alice>');
+      // Longer than the 80 columns: wrapped, hanging under its text, so the reason is not cut off.
+      expect(rows.slice(status + 1, prompt).every((r) => r.startsWith('   ') && r.trim() !== ''), 'its further rows').to.equal(true);
+      expect(rows.slice(status, prompt).map((r) => r.trim()).join(' ')).to.match(/; cannot connect to 127\.0\.0\.1:\d+: connection refused$/);
       expect(rows[status - 1]).to.match(/Connection lost \(closed by the server\), reconnecting…$/);
     });
   });

@@ -178,7 +178,7 @@ export class ChatView {
     const action = parseInput(line);
     switch (action.kind) {
       case 'help':
-        return { kind: 'show', lines: this.fmt.infoBlock(helpLines()) };
+        return { kind: 'show', lines: this.fmt.table(helpLines()) };
       case 'problem':
         return { kind: 'show', lines: [this.fmt.error(action.text, true)] };
       case 'answer':

@@ -217,4 +217,17 @@ export class Formatter {
   infoBlock(lines: readonly string[]): DisplayLine[] {
     return lines.map((l) => this.info(l));
   }
+
+  /**
+   * The client's own two-column table (help: `  NAME<blanks>  what it does`), each row stamped; a
+   * row that wraps goes on under its second column, not under the time, so it still reads as a
+   * table. A line that is not a row (a heading, a sentence) wraps as any other.
+   */
+  table(lines: readonly string[]): DisplayLine[] {
+    return lines.map((text) => {
+      const l = this.info(text);
+      const second = /^ {2}\S.*? {2,}(?=\S)/.exec(text);
+      return second ? { ...l, indent: l.indent + second[0].length } : l;
+    });
+  }
 }

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { ChatView } from '../../client/chat-view.js';
 import { Formatter } from '../../client/format.js';
+import { paint } from '../../client/paint.js';
 import type { NoticeEvent, ServerMessage } from '../../common/protocol.js';
 
 const T = Date.UTC(2026, 0, 1, 12, 0, 1);
@@ -194,4 +195,29 @@ describe('client/chat-view', () => {
     v.received(notice('leave', 'bobby'));
     expect(v.complete('bob', 3)).to.deep.equal({ text: 'bob: ', cursor: 5, lines: [] });
   });
+  it('/help on 80 columns: a description that wraps goes on under its own column, so the table stays a table', () => {
+    const shown = v80();
+    const at = (row: string) => row.search(/\S/);
+    const msgRow = shown.findIndex((r) => r.includes('/msg NAME TEXT'));
+    const column = shown[msgRow]!.indexOf('send TEXT to NAME only');
+    expect(column, 'the description column').to.be.greaterThan(40);
+    expect(shown[msgRow + 1], 'its second row').to.match(/^ +message, NOT end-to-end encrypted\)$/);
+    expect(at(shown[msgRow + 1]!)).to.equal(column);
+    // Every row that continues a command or a key hangs under the descriptions, never under the time.
+    let inTable = false;
+    const misplaced = shown.filter((r) => {
+      if (!r.startsWith(' ')) inTable = /^\[12:00:01\] {3}\S/.test(r);
+      return inTable && r.startsWith(' ') && at(r) !== column;
+    });
+    expect(misplaced).to.deep.equal([]);
+    // A line of prose (not a row of the table) wraps as any other.
+    const prose = shown.findIndex((r) => r.includes('Only a private chat started with @PM'));
+    expect(at(shown[prose + 1]!)).to.equal('[12:00:01] '.length);
+  });
 });
+
+function v80(): string[] {
+  const typed = view().typed('/help');
+  if (typed.kind !== 'show') throw new Error(`/help: ${typed.kind}`);
+  return typed.lines.flatMap((l) => paint(l, 80, false));
+}

@@ -10,7 +10,15 @@
  */
 import type { InputView } from './input-view.js';
 
-const CLEAR_DOWN = '\x1b[J';
+/**
+ * Clears from the cursor's row (the cursor at its start) to the end of the screen. Not with one
+ * ED from there: tmux files the whole screen into the scrollback when that is done in the top-left
+ * corner (its scroll-on-clear), which the input area is after /clear, so every key typed there
+ * left a copy of the line in the scrollback. So: this row with EL, then the rest with ED from the
+ * start of the row below (the cursor saved and restored around it, since at the bottom row it
+ * cannot go down).
+ */
+const CLEAR_DOWN = '\x1b[K\x1b7\x1b[B\r\x1b[J\x1b8';
 const up = (n: number) => (n > 0 ? `\x1b[${n}A` : '');
 const right = (n: number) => (n > 0 ? `\x1b[${n}C` : '');
 

@@ -228,6 +228,19 @@ describe('chat-client in a terminal (tmux)', function () {
       await pty.waitFor((rs) => rs.filter((r) => r !== '').join('\n') === 'alice>', 'a clear screen with the prompt');
     });
 
+    it('keeps the scrollback clean while typing on the top row after /clear (tmux files a clear from the top-left corner there)', async () => {
+      const pty = await alice();
+      await pty.type('/clear');
+      await pty.keys('Enter');
+      await pty.waitFor((rs) => rs.filter((r) => r !== '').join('\n') === 'alice>', 'a clear screen with the prompt');
+      for (const key of ['a', 'b', 'c']) {
+        await pty.type(key);
+        await pty.row(/^alice> \w+$/);
+      }
+      await pty.row(/^alice> abc$/);
+      expect((await pty.history()).filter((r) => r !== '')).to.deep.equal(['alice> abc']);
+    });
+
     it('logs out on Ctrl-C with a goodbye and exit code 0', async () => {
       const pty = await alice();
       await pty.keys('C-c');

@@ -96,6 +96,7 @@ export class ChatView {
     this.roster.follow(m);
     // A new session: the requests that waited for the old one are gone with it.
     if (how === 'relogin') this.pending.clear();
+    const was = this.partner;
     this.partner = m.partner ?? null;
     const f = this.fmt;
     const lines: DisplayLine[] = [];
@@ -113,6 +114,8 @@ export class ChatView {
     }
     if (how !== 'resume') lines.push(f.online(m.online, m.count));
     if (this.partner) lines.push(f.info(`You are in a private chat with ${safeLine(this.partner)}; type EXIT PM to leave.`));
+    // Loudly: the prompt alone changing would let the next private line go to the whole group.
+    else if (was) lines.push(f.error(`your private chat with ${safeLine(was)} ended with the previous session: what you type now goes to everyone`));
     return lines;
   }
 

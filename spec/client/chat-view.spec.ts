@@ -32,6 +32,20 @@ describe('client/chat-view', () => {
     expect(v.prompt).to.equal('alice (private: bob)> ');
   });
 
+  it('says so when a private chat did not survive a new login (the server restarted): what is typed now goes to everyone', () => {
+    const v = new ChatView(new Formatter(utc, () => T));
+    const ok: ServerMessage<'login_ok'> = { type: 'login_ok', user: 'alice', created: false, guest: false, online: ['alice', 'bob'] };
+    v.loggedIn({ ...ok, partner: 'bob' }, 'login');
+    expect(v.prompt).to.equal('alice (private: bob)> ');
+    expect(texts(v.loggedIn(ok, 'relogin'))).to.deep.equal([
+      '[12:00:01] Reconnected: the previous session was gone, so you are logged in again as alice.',
+      '[12:00:01] *** Online (2): alice, bob',
+      '[12:00:01] ! your private chat with bob ended with the previous session: what you type now goes to everyone',
+    ]);
+    expect(v.prompt).to.equal('alice> ');
+    expect(texts(v.loggedIn(ok, 'relogin')).join('\n'), 'said once').to.not.match(/private chat/);
+  });
+
   it('tells a guest so, and when the name given was taken', () => {
     const v = new ChatView(new Formatter(utc, () => T));
     const ok: ServerMessage<'login_ok'> = { type: 'login_ok', user: 'alice_2', created: false, guest: true, online: ['alice', 'alice_2'] };

@@ -95,12 +95,22 @@ function exact(words: readonly string[], description: string, action: Action): C
   };
 }
 
+/** Commands of other chat programs that people type here first, and what ours are. */
+const OURS_INSTEAD: Readonly<Record<string, string>> = {
+  '/pm': 'a private chat is asked for with @PM NAME',
+  '/query': 'a private chat is asked for with @PM NAME',
+  '/exit': 'EXIT PM leaves a private chat, /quit logs out',
+  '/part': 'EXIT PM leaves a private chat, /quit logs out',
+};
+
 /** The last entry: any line no command took (so it always has an action). */
 const CHAT_LINE = {
   syntax: 'TEXT',
   description: 'anything else goes to the group, or to your partner during a private chat',
   parse(line: string): Action {
     const { head } = split(line);
+    const instead = OURS_INSTEAD[head.toLowerCase()];
+    if (instead) return problem(`unknown command ${head}; ${instead} (see /help)`);
     if (head.startsWith('/')) return problem(`unknown command ${head}; type /help for the list`);
     return send({ type: 'say', text: line });
   },

@@ -40,7 +40,8 @@ export class Mutes<E extends Endpoint> {
 
   /**
    * Counts one message against `me`'s flood limit. False when `me` may not send it now; they
-   * have been told (the notice that mutes them, or how long the mute still lasts).
+   * have been told (MUTED, with how long the mute lasts; the first also gets the notice that
+   * mutes them).
    */
   allow(me: Session<E>): boolean {
     const verdict = this.limits.hit(me.limitKey, this.clock.monotonic());
@@ -49,9 +50,10 @@ export class Mutes<E extends Endpoint> {
       this.log.warn(`Rate limit: ${me.name} muted for ${this.muteSeconds} s`);
       this.room.notice(me, 'muted', NOTICES.muted(verdict.secondsLeft));
       this.unmutes.in(me, this.muteSeconds * 1000);
-    } else {
-      this.room.tell(me, chatError('MUTED', verdict.secondsLeft, verdict.byOperator === true).retryIn(verdict.secondsLeft));
     }
+    // The message that started the mute is refused like every one after it: a client matches
+    // each refusal to a message it sent, in order, and one without its error would shift the rest.
+    this.room.tell(me, chatError('MUTED', verdict.secondsLeft, verdict.byOperator === true).retryIn(verdict.secondsLeft));
     return false;
   }
 

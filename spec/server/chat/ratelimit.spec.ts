@@ -110,6 +110,8 @@ describe('flood control over TCP (fake clock)', () => {
     say(alice, 'm9');
     const muted = await alice.notice('muted');
     expect(muted.message).to.equal('You are sending too fast: muted for 10 s');
+    // m9 itself is refused like every line after it, so a client can match refusals to lines.
+    expect(await alice.error(), 'the refusal of m9').to.include({ code: 'MUTED', retry: 10 });
     await bob.sync();
     expect(texts(bob)).to.deep.equal(['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8']);
 

@@ -44,6 +44,7 @@ describe('flood control with configured limits (fake clock)', () => {
     clock.advance(5999); // 9.999 s after the first
     expect(await say('three')).to.deep.include({ type: 'notice', event: 'muted', message: 'You are sending too fast: muted for 30 s' });
     expect(srv.logs).to.include('WARN Rate limit: alice muted for 30 s');
+    expect(await alice.error(), 'the refusal of the line that muted her').to.include({ code: 'MUTED', retry: 30 });
 
     const refused = async (text: string, seconds: number) =>
       expect(await say(text), text).to.deep.equal({

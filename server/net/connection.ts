@@ -3,15 +3,11 @@
  * to typed messages, and encoded bytes back out. It knows no users and no chat rules; what a
  * message means is the dispatcher's business, and what is sent to it comes from Delivery.
  *
- * BaseConnection is what every wire format shares: the named states and the login deadline,
- * output batching and its cap, the per-turn input ration, strikes before login, and an
- * idempotent close. A subclass only turns bytes into messages: `Connection` reads tinychat's
- * frames (here); `IrcConnection` (irc/connection.ts) reads IRC lines.
- *
- * Output is batched (see Batcher): bytes written during one turn go out in a single socket
- * write; a batch that reaches 64 KiB is written at once. A reader that stops reading has its
- * unsent output (what the socket could not take) capped; past the cap it is disconnected, so one
- * slow client cannot grow the server or hold up the others.
+ * BaseConnection is what every wire format shares: the named states and the login deadline, the
+ * per-turn input ration, strikes before login, and an idempotent close; the output (batching,
+ * its cap, draining) is the Outlet's it builds on (outlet.ts). A subclass only turns bytes into
+ * messages: `Connection` reads tinychat's frames (native-connection.ts); `IrcConnection`
+ * (irc/connection.ts) reads IRC lines.
  *
  * Input is rationed: at most FRAMES_PER_TURN units (frames, lines) of one connection are handled
  * per event-loop turn, whatever their type or validity; past that, reading pauses (TCP pushes
@@ -20,13 +16,11 @@
  * login (unreadable, unknown, or anything else) is closed after MAX_STRIKES of them.
  */
 import type { Duplex } from 'node:stream';
-import { FrameDecoder, validate, type Decoded } from '../../common/codec.js';
-import { ChatError, chatError } from '../../common/errors.js';
-import { CLIENT_MESSAGES, type ClientMessage } from '../../common/protocol.js';
+import { chatError, type ChatError } from '../../common/errors.js';
+import type { ClientMessage } from '../../common/protocol.js';
 import type { Cancel, Clock } from '../../common/clock.js';
-import type { Counters } from '../counters.js';
-import type { Batcher, Flushable } from './batcher.js';
-import { NATIVE, type Peer, type Wire } from './wire.js';
+import { CONN, Outlet, type OutletOptions, type Served } from './outlet.js';
+import type { Peer, Wire } from './wire.js';
 
 /**
  * A connection's life: awaiting-login → (a login) authenticating → ready, or back to
@@ -47,17 +41,11 @@ export interface ConnectionEvents {
   fault(conn: BaseConnection, error: unknown): void;
 }
 
-export interface ConnectionOptions {
+export interface ConnectionOptions extends OutletOptions {
   maxBody: number;
-  maxOutput: number;
   clock: Clock;
-  batcher: Batcher;
-  /** Counts slow readers dropped, if given. */
-  counters?: Counters;
 }
 
-/** Queued bytes that are written at once rather than at the end of the turn. */
-const FLUSH_AT = 64 * 1024;
 /** Frames (or lines) of one connection handled per event-loop turn. */
 export const FRAMES_PER_TURN = 32;
 /** Frames (or lines) before login that are not a login, after which the connection is closed. */
@@ -65,34 +53,25 @@ export const MAX_STRIKES = 10;
 /** After close(), how long a peer that never reads its last bytes keeps its socket. */
 const LINGER_MS = 2000;
 
-/**
- * The connection a stream serves. The stream's listeners below are shared by every connection
- * and find theirs through it: four closures (and their context) per connection were a tenth of
- * the heap of a logged-in user (heap snapshot at 10,000 users).
- */
-const CONN = Symbol('connection');
-type Served = Duplex & { [CONN]: BaseConnection };
-function onData(this: Served, chunk: Buffer): void {
+// The stream's listeners, shared by every connection (see CONN).
+function onData(this: Served<BaseConnection>, chunk: Buffer): void {
   this[CONN].receive(chunk);
 }
-function onEnd(this: Served): void {
+function onEnd(this: Served<BaseConnection>): void {
   this[CONN].close('connection closed by peer');
 }
-function onClose(this: Served): void {
+function onClose(this: Served<BaseConnection>): void {
   this[CONN].close('connection closed');
 }
-function onError(this: Served, e: Error): void {
+function onError(this: Served<BaseConnection>, e: Error): void {
   this[CONN].close(`socket error: ${e.message}`);
-}
-function onDrain(this: Served): void {
-  this[CONN].drained(true);
 }
 /** A turn's input ration, next turn (setImmediate's argument: no closure per connection). */
 const handleLater = (conn: BaseConnection): void => conn.handleSome();
 /** Once logged in, nothing expires: the login deadline's callback (a closure) is let go. */
 const NO_EXPIRY = (): void => {};
 
-export abstract class BaseConnection implements Flushable {
+export abstract class BaseConnection extends Outlet {
   /** How messages are encoded for this connection. */
   abstract readonly wire: Wire;
   /** What the wire keeps about this connection's user (see Wire). */
@@ -106,9 +85,6 @@ export abstract class BaseConnection implements Flushable {
   private loginExpired = false;
   /** What to do when the login deadline has passed (tell the peer and close). */
   private expire: (conn: BaseConnection) => void = NO_EXPIRY;
-  /** Output queued this turn; null when none (most connections, most of the time). */
-  private out: Buffer[] | null = null;
-  private outBytes = 0;
   /** Whether any bytes have arrived yet. */
   private spoke = false;
   /** Reading is paused until the next turn: this turn's ration is used up (or a turn is scheduled). */
@@ -117,17 +93,17 @@ export abstract class BaseConnection implements Flushable {
   private inputHeld = false;
   /** Units before login that were not a login. */
   private strikes = 0;
-  /** Waiting for the socket to take what it holds (see whenDrained); null when none wait. */
-  private drainWaiters: ((open: boolean) => void)[] | null = null;
+
+  declare protected readonly options: ConnectionOptions;
 
   constructor(
-    protected readonly stream: Duplex,
+    stream: Duplex,
     readonly address: string,
     readonly port: number,
-    protected readonly options: ConnectionOptions,
+    options: ConnectionOptions,
     protected readonly events: ConnectionEvents,
   ) {
-    (stream as Served)[CONN] = this;
+    super(stream, options);
     stream.on('data', onData);
     stream.on('end', onEnd);
     stream.on('close', onClose);
@@ -155,70 +131,8 @@ export abstract class BaseConnection implements Flushable {
     return this.current === 'closed';
   }
 
-  /** Queues encoded bytes (a broadcast's are shared between recipients). Closed: does nothing. */
-  write(bytes: Buffer): void {
-    if (this.current === 'closed' || bytes.length === 0) return;
-    const first = this.out === null;
-    (this.out ??= []).push(bytes);
-    this.outBytes += bytes.length;
-    // A big batch goes to the socket now: a reader that keeps up takes it at once, so a burst
-    // (several large messages in one turn) does not look like a slow reader.
-    if (this.outBytes >= FLUSH_AT) return this.flushAndCheck();
-    if (first) this.options.batcher.mark(this);
-  }
-
-  /** Writes what is queued in one go. */
-  private flush(): void {
-    if (this.out === null || this.stream.destroyed) return;
-    const out = this.out;
-    const size = this.outBytes;
-    this.out = null;
-    this.outBytes = 0;
-    this.stream.write(out.length === 1 ? out[0]! : this.options.batcher.join(out, size));
-  }
-
-  /**
-   * Flushes, then applies the output cap to what the socket could not take: a reader that has
-   * stopped reading. Checked once per write to the socket, not once per frame, since the queue
-   * itself never holds more than FLUSH_AT.
-   */
-  flushAndCheck(): void {
-    this.flush();
-    if (this.current !== 'closed' && this.stream.writableLength > this.options.maxOutput) {
-      if (this.options.counters) this.options.counters.slowReaders++;
-      this.destroy(`output over ${this.options.maxOutput} bytes unread (slow reader)`);
-    }
-  }
-
-  /**
-   * Calls `then(true)` once the socket has taken what is queued (at once if it already has), or
-   * `then(false)` if the connection closes first. A bulk reply writes its next batch then: at most
-   * one batch of it waits in the server at a time, so it never trips the output cap by itself.
-   */
-  whenDrained(then: (open: boolean) => void): void {
-    if (this.current !== 'closed') this.flushAndCheck();
-    if (this.current === 'closed') return then(false);
-    if (!this.stream.writableNeedDrain) return then(true);
-    if (this.drainWaiters === null) {
-      this.drainWaiters = [];
-      this.stream.once('drain', onDrain);
-    }
-    this.drainWaiters.push(then);
-  }
-
-  /** The socket took its buffer (`open`), or the connection closed: tells whoever waited. */
-  drained(open: boolean): void {
-    const waiters = this.drainWaiters;
-    if (waiters === null) return;
-    this.drainWaiters = null;
-    if (!open) this.stream.off('drain', onDrain);
-    for (const then of waiters) {
-      try {
-        then(open);
-      } catch (e) {
-        this.events.fault(this, e);
-      }
-    }
+  protected fault(error: unknown): void {
+    this.events.fault(this, error);
   }
 
   /**
@@ -291,8 +205,7 @@ export abstract class BaseConnection implements Flushable {
   /** Drops the connection at once, discarding queued output. */
   destroy(reason: string): void {
     if (this.current === 'closed') return;
-    this.out = null;
-    this.outBytes = 0;
+    this.discard();
     this.close(reason);
     this.stream.destroy();
   }
@@ -365,43 +278,5 @@ export abstract class BaseConnection implements Flushable {
     if (this.current !== 'awaiting-login' || ++this.strikes < MAX_STRIKES) return;
     this.events.invalid(this, chatError('NOT_A_LOGIN', MAX_STRIKES));
     this.close(`${MAX_STRIKES} frames before login that were not a login`);
-  }
-}
-
-/** A connection speaking tinychat's own frames (common/codec.ts). */
-export class Connection extends BaseConnection {
-  readonly wire: Wire = NATIVE;
-  readonly peer: Peer = null;
-  private readonly decoder: FrameDecoder;
-
-  constructor(stream: Duplex, address: string, port: number, options: ConnectionOptions, events: ConnectionEvents) {
-    super(stream, address, port, options, events);
-    this.decoder = new FrameDecoder(options.maxBody);
-  }
-
-  protected take(chunk: Buffer): void {
-    this.decoder.feed(chunk);
-  }
-
-  protected handleNext(): boolean {
-    const next = this.decoder.next();
-    if (next === null) return false;
-    this.handle(next);
-    return true;
-  }
-
-  private handle({ frame, error }: Decoded): void {
-    if (error) {
-      this.events.invalid(this, error);
-      if (error.fatal) return this.close(`protocol error: ${error.message}`);
-      return this.strike();
-    }
-    const msg = validate<ClientMessage>(frame, CLIENT_MESSAGES);
-    if (msg instanceof ChatError) {
-      this.events.invalid(this, msg);
-      return this.strike();
-    }
-    if (msg.type !== 'login' && msg.type !== 'resume') this.strike();
-    if (!this.closed) void this.events.message(this, msg);
   }
 }

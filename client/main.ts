@@ -118,8 +118,7 @@ function readCa(file: string): Buffer {
  */
 function openSecure(config: ClientConfig): SecureSetup {
   const file = config.identityFile!;
-  const { host, port } = config.servers[0]!;
-  return { identity: openIdentity(file), known: KnownKeys.open(knownKeysFile(file), `${host}:${port}`) };
+  return { identity: openIdentity(file), known: KnownKeys.open(knownKeysFile(file)) };
 }
 
 /** Leaves once what was written to stdout has gone out (a pipe may be slower than we are). */

@@ -104,7 +104,7 @@ export class ChatSession {
   constructor(
     private readonly config: ClientConfig,
     private readonly ui: Ui,
-    private readonly deps: SessionDeps = {},
+    deps: SessionDeps = {},
   ) {
     this.clock = deps.clock ?? systemClock;
     this.fmt = new Formatter(localTime, () => this.clock.now());
@@ -258,9 +258,7 @@ export class ChatSession {
     const paced = this.heartbeat.start(m, this.link?.remoteAddress || this.ring.current.host);
     const lines = this.chat.view.loggedIn(m, how, this.asked);
     if (moved) lines.push(this.fmt.info(`Now connected to ${this.ring.label()}.`));
-    // Keys are pinned per network (one id for all servers of a cluster), or per server without one.
-    this.deps.secure?.known.at(`${server.host}:${server.port}`, m.network);
-    const secured = this.secure?.loggedIn(m, how);
+    const secured = this.secure?.loggedIn(m, how, server);
     this.ui.setPrompt(this.chat.view.prompt);
     this.show([...lines, ...paced, ...(secured?.lines ?? [])]);
     for (const msg of secured?.send ?? []) this.link?.send(msg);

@@ -50,34 +50,39 @@ function trimOldest(map: Map<string, unknown>, max: number): void {
 /** A network's scope: "#" and its id, which no "host:port" starts with. */
 const networkScope = (network: string) => `#${network}`;
 
+/**
+ * How the file names a server's address: "host:port", an IPv6 host without the brackets
+ * hostPort() gives it, as every address saved so far was written (bracketed, an IPv6 server's
+ * pins would no longer be found). The port has no colon, so the last one splits it off.
+ */
+export const addressOf = ({ host, port }: { host: string; port: number }): string => `${host}:${port}`;
+
 export class KnownKeys {
   /**
    * Whose pins are read and written: a network ("#id") or, for a server without one,
-   * "host:port" (a name on one server is not the same person as on another).
+   * "host:port" (a name on one server is not the same person as on another). None until the
+   * first login names the server (`at`): before it no key is seen or pinned.
    */
-  private scope: string;
+  private scope: string | null = null;
 
   private constructor(
     readonly file: string,
-    server: string,
     private readonly pins: Map<string, Pin>,
     /** Address ("host:port") → the network last found there. */
     private readonly networks: Map<string, string>,
     private readonly now: () => number,
-  ) {
-    this.scope = server;
-  }
+  ) {}
 
   /**
-   * Reads `file` (none yet: no pins), with the pins of the server at `server` ("host:port") in
-   * use until the login says otherwise (see `at`). Throws an Error with one line for the user.
+   * Reads `file` (none yet: no pins); whose pins are in use is for each login to say (`at`).
+   * Throws an Error with one line for the user.
    */
-  static open(file: string, server: string, now: () => number = Date.now): KnownKeys {
+  static open(file: string, now: () => number = Date.now): KnownKeys {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new KnownKeys(file, server, new Map(), new Map(), now);
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new KnownKeys(file, new Map(), new Map(), now);
       throw new Error(`cannot read known keys ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     const pins = new Map<string, Pin>();
@@ -95,7 +100,7 @@ export class KnownKeys {
     } catch {
       throw new Error(`known keys file ${file} is damaged; move it aside to start pinning again (every key will count as new)`);
     }
-    return new KnownKeys(file, server, pins, networks, now);
+    return new KnownKeys(file, pins, networks, now);
   }
 
   /**
@@ -109,7 +114,8 @@ export class KnownKeys {
       this.scope = address;
       return;
     }
-    this.scope = networkScope(network);
+    const scope = networkScope(network);
+    this.scope = scope;
     const before = this.networks.get(address);
     if (before === network) return;
     // Pins made per address (before networks) move; an earlier network's stay, for its other addresses.
@@ -117,7 +123,7 @@ export class KnownKeys {
     for (const [k, pin] of [...this.pins]) {
       if (!k.startsWith(`${from}/`)) continue;
       const name = k.slice(from.length + 1);
-      if (!this.pins.has(`${this.scope}/${name}`)) this.pins.set(`${this.scope}/${name}`, { ...pin });
+      if (!this.pins.has(`${scope}/${name}`)) this.pins.set(`${scope}/${name}`, { ...pin });
       if (before === undefined) this.pins.delete(k);
     }
     trimOldest(this.pins, MAX_PINS);
@@ -132,6 +138,8 @@ export class KnownKeys {
   }
 
   private id(name: string): string {
+    // A bug, not a user's doing: keys come with private chats, which come after a login.
+    if (this.scope === null) throw new Error('known keys used before a login named the server');
     return `${this.scope}/${foldName(name)}`;
   }
 

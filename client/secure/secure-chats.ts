@@ -20,7 +20,7 @@ import type { Signer } from './bundle.js';
 import type { Channel } from './channel.js';
 import { changedWarning, type SecureContext, type SecureOut } from './context.js';
 import { Handshake } from './handshake.js';
-import type { KnownKeys } from './known-keys.js';
+import { addressOf, type KnownKeys } from './known-keys.js';
 import { liveSession, type Live } from './live.js';
 import { rekeyed, renew, replyTo } from './rekeying.js';
 import { safetyNumber } from './safety.js';
@@ -59,8 +59,13 @@ export class SecureChats {
 
   // ---- what the server says -----------------------------------------------------------------
 
-  /** After a login or a resume: keys renewed, or a new session started, where there is a partner. */
-  loggedIn(m: ServerMessage<'login_ok'>, how: 'login' | 'relogin' | 'resume'): { lines: DisplayLine[]; send: ClientMessage[] } {
+  /**
+   * After a login or a resume at `server`: its pins in use, then keys renewed, or a new session
+   * started, where there is a partner.
+   */
+  loggedIn(m: ServerMessage<'login_ok'>, how: 'login' | 'relogin' | 'resume', server: { host: string; port: number }): { lines: DisplayLine[]; send: ClientMessage[] } {
+    // Keys are pinned per network (one id for all servers of a cluster), or per server without one.
+    this.ctx.known.at(addressOf(server), m.network);
     if (how !== 'resume') this.handshake.forget();
     const partner = m.partner;
     if (!partner) {

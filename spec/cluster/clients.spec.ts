@@ -62,7 +62,7 @@ describe('cluster: the client on two servers', function () {
     const identityFile = join(folder, 'identity');
     const first = servers[0]!;
     const config = makeClientConfig({ ...first, servers, user: name, password: 'pw', identityFile, downloads: join(folder, 'downloads') });
-    const secure = { identity: openIdentity(identityFile), known: KnownKeys.open(join(folder, 'known-keys.json'), `${first.host}:${first.port}`) };
+    const secure = { identity: openIdentity(identityFile), known: KnownKeys.open(join(folder, 'known-keys.json')) };
     const exit = new ChatSession(config, ui, { secure }).run();
     await ui.waitFor(/Login success!/, 10_000);
     await new Promise((r) => setImmediate(r)); // the chat starts once run() has seen the login

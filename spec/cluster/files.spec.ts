@@ -65,7 +65,7 @@ describe('cluster: files between users of two servers', function () {
     const downloads = join(home, 'downloads');
     const identityFile = join(home, 'tinychat', 'identity');
     const config = makeClientConfig({ port: node.port, user: name, password: 'pw', downloads, identityFile });
-    const secure = { identity: openIdentity(identityFile), known: KnownKeys.open(join(home, 'tinychat', 'known-keys.json'), `127.0.0.1:${node.port}`) };
+    const secure = { identity: openIdentity(identityFile), known: KnownKeys.open(join(home, 'tinychat', 'known-keys.json')) };
     const session = new ChatSession(config, ui, { secure, connect: (ep: Endpoint) => realConnect(ep) });
     const exit = session.run();
     await ui.waitFor(/Login success!/);

@@ -115,7 +115,7 @@ describe('encrypted private chats and files between two clients (real server, re
     const downloads = join(home, 'downloads');
     const identityFile = join(home, 'tinychat', 'identity');
     const config = makeClientConfig({ port, user: name, password: 'pw', downloads, identityFile });
-    const secure = { identity: openIdentity(identityFile), known: KnownKeys.open(join(home, 'tinychat', 'known-keys.json'), `127.0.0.1:${port}`) };
+    const secure = { identity: openIdentity(identityFile), known: KnownKeys.open(join(home, 'tinychat', 'known-keys.json')) };
     const connect = (ep: Endpoint) => realConnect(ep);
     const session = new ChatSession(config, ui, { secure, connect });
     const exit = session.run();

@@ -26,7 +26,7 @@ describe('client/secure/known-keys', () => {
 
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const open = (server = 'a:1') => KnownKeys.open(file, server, () => NOW);
+  const open = () => KnownKeys.open(file, () => NOW);
   const saved = () => JSON.parse(readFileSync(file, 'utf8')) as { keys: Record<string, { key: string; verified: boolean }>; networks: Record<string, string> };
 
   it('shares the pins of one network among all its addresses', () => {
@@ -35,7 +35,7 @@ describe('client/secure/known-keys', () => {
     known.pin('Bob', BOB);
     expect(known.markVerified('bob', BOB)).to.equal(true);
 
-    const later = open('b:2');
+    const later = open();
     later.at('b:2', 'net1');
     expect(later.status('bob', BOB)).to.equal('known');
     expect(later.verified('bob', BOB)).to.equal(true);
@@ -58,7 +58,6 @@ describe('client/secure/known-keys', () => {
   it('moves pins made per address to the network the first time that address names one', () => {
     writeFileSync(file, JSON.stringify({ version: 1, keys: { 'a:1/bob': { key: b64(BOB), verified: true, since: 'then' }, 'z:9/bob': { key: b64(OTHER), verified: false, since: 'then' } } }));
     const known = open();
-    expect(known.status('bob', BOB)).to.equal('known'); // before the login: the address's, as before networks
     known.at('a:1', 'net1');
     expect(known.status('bob', BOB)).to.equal('known');
     expect(known.verified('bob', BOB)).to.equal(true);
@@ -70,7 +69,7 @@ describe('client/secure/known-keys', () => {
 
   it('keeps what the network pinned when an address brings an older pin for the same name', () => {
     writeFileSync(file, JSON.stringify({ version: 1, keys: { '#net1/bob': { key: b64(BOB), verified: false, since: 'then' }, 'b:2/bob': { key: b64(OTHER), verified: false, since: 'then' } } }));
-    const known = open('b:2');
+    const known = open();
     known.at('b:2', 'net1');
     expect(known.status('bob', BOB)).to.equal('known');
     expect(Object.keys(saved().keys)).to.deep.equal(['#net1/bob']);
@@ -85,6 +84,16 @@ describe('client/secure/known-keys', () => {
     expect(known.status('bob', BOB)).to.equal('known');
     expect(saved().networks).to.deep.equal({ 'a:1': 'fresh' });
     expect(Object.keys(saved().keys)).to.deep.equal(['#net1/bob', '#fresh/bob']);
+  });
+
+  it('uses no server\'s pins before a login names one: a key looked at then is a bug, never pinned for the wrong server', () => {
+    writeFileSync(file, JSON.stringify({ version: 1, keys: { 'a:1/bob': { key: b64(BOB), verified: false, since: 'then' } } }));
+    const known = open();
+    expect(() => known.status('bob', BOB)).to.throw('known keys used before a login named the server');
+    expect(() => known.pin('cem', OTHER)).to.throw('known keys used before a login named the server');
+    known.at('a:1', undefined);
+    expect(known.status('bob', BOB)).to.equal('known');
+    expect(Object.keys(saved().keys)).to.deep.equal(['a:1/bob']);
   });
 
   it('refuses a file whose networks are not names, as a damaged one', () => {

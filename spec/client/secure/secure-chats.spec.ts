@@ -18,6 +18,8 @@ import { Formatter } from '../../../client/format.js';
 
 const T = Date.UTC(2026, 0, 1, 12, 0, 1);
 const fmt = () => new Formatter(() => '12:00:01', () => T);
+/** The server every party logs in to: the one whose pins party() uses. */
+const SERVER = { host: 'test', port: 5555 };
 
 function signer(): Signer {
   const { privateKey } = generateKeyPairSync('ed25519');
@@ -39,7 +41,8 @@ let dir: string;
 let nextId = 1;
 
 function party(name: string, id = signer(), knownFile = join(dir, `${name}-${nextId++}.json`)): Party {
-  const known = KnownKeys.open(knownFile, 'test:5555');
+  const known = KnownKeys.open(knownFile);
+  known.at('test:5555', undefined);
   return { name, id, known, sc: new SecureChats(id, known, fmt(), () => name), shown: [], passed: [] };
 }
 
@@ -258,7 +261,7 @@ describe('client/secure/secure-chats', () => {
     pair(alice, bob);
     const old = line(alice, bob, 'before');
     deliver(bob, old);
-    const resumed = alice.sc.loggedIn(loginOk('alice', 'bob'), 'resume');
+    const resumed = alice.sc.loggedIn(loginOk('alice', 'bob'), 'resume', SERVER);
     const rekey = resumed.send[0] as ClientMessage<'pm_rekey'>;
     expect(rekey.type).to.equal('pm_rekey');
     expect(alice.sc.label()).to.equal('encrypted, renewing keys');
@@ -283,7 +286,7 @@ describe('client/secure/secure-chats', () => {
     pair(alice, bob);
     // alice's client restarts: same identity file, nothing else; the server gives her session back.
     const alice2 = party('alice', id);
-    const start = alice2.sc.loggedIn(loginOk('alice', 'bob'), 'login');
+    const start = alice2.sc.loggedIn(loginOk('alice', 'bob'), 'login', SERVER);
     expect(alice2.sc.label()).to.equal('encrypted, renewing keys');
     // A line bob sent to the old client meanwhile cannot be read by the new one; it is counted.
     deliver(alice2, line(bob, alice2, 'to the old client'));
@@ -299,8 +302,8 @@ describe('client/secure/secure-chats', () => {
     const alice = party('alice');
     const bob = party('bob');
     pair(alice, bob);
-    const a = alice.sc.loggedIn(loginOk('alice', 'bob'), 'resume').send[0] as ClientMessage<'pm_rekey'>;
-    const b = bob.sc.loggedIn(loginOk('bob', 'alice'), 'resume').send[0] as ClientMessage<'pm_rekey'>;
+    const a = alice.sc.loggedIn(loginOk('alice', 'bob'), 'resume', SERVER).send[0] as ClientMessage<'pm_rekey'>;
+    const b = bob.sc.loggedIn(loginOk('bob', 'alice'), 'resume', SERVER).send[0] as ClientMessage<'pm_rekey'>;
     deliver(bob, notice('pm_rekey', 'alice', a.key));
     deliver(alice, notice('pm_rekey', 'bob', b.key));
     // "alice" < "bob": alice's offer wins; alice ignored bob's, bob answered alice's.

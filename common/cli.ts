@@ -41,8 +41,25 @@ export function commandLine(argv: string[], name: string, usage: string): Argv {
 export function unknownAsTyped(argv: readonly string[], message: string): string {
   const m = /^(Unknown arguments?: )(.*)$/.exec(message);
   if (!m) return message;
-  const typed = (name: string) => (!argv.includes(`--${name}`) && argv.some((a) => a === `--no-${name}` || a.startsWith(`--no-${name}=`)) ? `no-${name}` : name);
+  const typed = (name: string) => (!given(argv, name) && given(argv, `no-${name}`) ? `no-${name}` : name);
   return `${m[1]}${m[2]!.split(', ').map(typed).join(', ')}`;
+}
+
+/**
+ * The options typed, in order, up to `--` (what follows it is not options): each `--name` with
+ * its value, after `=` or else the next token unless that is an option too (undefined: none). The
+ * one reading of an option token for the checks below, which yargs cannot make (it keeps the last
+ * of a repeated option, and cannot tell a default from a value given).
+ */
+function* typedOptions(argv: readonly string[]): Generator<{ name: string; value: string | undefined }> {
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    if (token === '--') return;
+    const m = /^--([^=]+)(?:=(.*))?$/s.exec(token);
+    if (!m) continue;
+    const next = argv[i + 1];
+    yield { name: m[1]!, value: m[2] ?? (next === undefined || next.startsWith('--') ? undefined : next) };
+  }
 }
 
 /**
@@ -53,17 +70,10 @@ export function unknownAsTyped(argv: readonly string[], message: string): string
  * asks for a guest login), but not missing.
  */
 export function valueProblem(argv: readonly string[], parsed: Record<string, unknown>): string | null {
-  for (let i = 0; i < argv.length; i++) {
-    const token = argv[i]!;
-    if (token === '--') break;
-    const m = /^--([^=]+)(?:=(.*))?$/s.exec(token);
-    if (!m) continue;
-    const option = m[1]!;
+  for (const { name: option, value } of typedOptions(argv)) {
     const v = parsed[option];
     // Flags (and --no-x), and unknown options, which strict() reports.
     if (typeof v === 'boolean' || !(option in parsed)) continue;
-    const next = argv[i + 1];
-    const value = m[2] ?? (next === undefined || next.startsWith('--') ? undefined : next);
     if (value === undefined) return `--${option} needs a value`;
     if (typeof v === 'number' && value.trim() === '') return `invalid --${option}: empty`;
     // yargs hands on NaN, so the range checks after the parse could not say what was typed.
@@ -98,17 +108,10 @@ export function optionalWholeNumber(option: string, v: number | undefined, min: 
  * what every other option wants.
  */
 export function repeatedValues(argv: readonly string[], option: string): string[] {
-  const values: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const token = argv[i]!;
-    if (token === '--') break;
-    if (token === `--${option}` && i + 1 < argv.length) values.push(argv[++i]!);
-    else if (token.startsWith(`--${option}=`)) values.push(token.slice(option.length + 3));
-  }
-  return values;
+  return [...typedOptions(argv)].flatMap(({ name, value }) => (name === option && value !== undefined ? [value] : []));
 }
 
-/** Whether `--option` was typed at all (yargs cannot tell a default from a value given). */
+/** Whether `--option` was typed at all, before `--` (yargs cannot tell a default from a value given). */
 export function given(argv: readonly string[], option: string): boolean {
-  return argv.some((t) => t === `--${option}` || t.startsWith(`--${option}=`));
+  return [...typedOptions(argv)].some(({ name }) => name === option);
 }

@@ -56,6 +56,7 @@ describe('command-line conventions (common/cli)', () => {
     expect(repeatedValues(['--server'], 'server')).to.deep.equal([]);
     expect(given(['--host=a'], 'host')).to.equal(true);
     expect(given(['--hostname', 'a'], 'host')).to.equal(false);
+    expect(given(['--server', 'a', '--', '--host'], 'host'), 'past --: not an option').to.equal(false);
   });
 
   it('names an unknown negated flag as typed (--no-bell), not as yargs reads it (bell)', () => {

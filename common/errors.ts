@@ -129,7 +129,13 @@ function wording(code: ErrorCode, args: unknown[]): string {
   return (ERRORS[code] as (...a: unknown[]) => string)(...args);
 }
 
-/** The `error` frame that tells the peer about `error`. */
-export function errorMessage({ code, message, retry }: ChatError): ServerMessage<'error'> {
-  return { type: 'error', code, message, ...(retry ? { retry } : {}) };
+/** The file offer (`id`) or answer (`from`, `id`) a refusal is about. */
+export interface Refused {
+  id: string;
+  from?: string;
+}
+
+/** The `error` frame that tells the peer about `error`, naming the file request it refuses if any. */
+export function errorMessage({ code, message, retry }: ChatError, refused?: Refused): ServerMessage<'error'> {
+  return { type: 'error', code, message, ...(retry ? { retry } : {}), ...refused };
 }

@@ -154,6 +154,7 @@ const optBytes = (min: number, max = min) => ({ kind: 'base64', min, max, option
 const optKey = optBytes(KEY_BUNDLE_BYTES);
 /** A transfer's id, chosen by its sender: unique among the sender's transfers. */
 const fileId = { kind: 'string', max: 32, pattern: /^[A-Za-z0-9_-]{1,32}$/ } as const;
+const optFileId = { ...fileId, optional: true } as const;
 /** A network's id (login_ok): random, chosen once by the server or cluster; safe as part of a file key. */
 export const NETWORK_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const networkId = { kind: 'string', max: 64, optional: true, pattern: NETWORK_ID } as const;
@@ -259,7 +260,11 @@ export const SERVER_MESSAGES = {
     },
     body: 'none',
   },
-  error: { fields: { code: str(64), message: str(1024), retry: optInt }, body: 'none' },
+  /**
+   * A refusal. `id` (and `from`, for an answer): the file offer or answer it refuses, since a
+   * user's file requests are not always answered in the order sent (FILE_WAITING overtakes them).
+   */
+  error: { fields: { code: str(64), message: str(1024), retry: optInt, id: optFileId, from: optStr(64) }, body: 'none' },
   /**
    * A chat line. `id` orders it among this server's lines (it only grows); `scope` tells group
    * from private; `to` names the recipient of private lines.

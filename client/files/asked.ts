@@ -1,8 +1,9 @@
 /**
  * The file requests the server has not answered yet, oldest first: offers sent (their `offered`
  * to come) and yeses sent (their `accepted` to come), so that a refusal (an `error` frame) is
- * matched to the request it refuses. Its own file because both halves of the transfers add to it
- * and one refusal may answer either kind.
+ * matched to the request it refuses: the one it names (its `id`, and `from` for a yes), or else,
+ * from a server that names none, the oldest. Its own file because both halves of the transfers
+ * add to it and one refusal may answer either kind.
  */
 import type { ErrorCode } from '../../common/errors.js';
 
@@ -24,10 +25,13 @@ const REFUSES: Partial<Record<ErrorCode, readonly ('offer' | 'yes')[]>> = {
   FILE_WAITING: ['offer', 'yes'],
 };
 
+const same = (ask: Ask) => (a: Ask) => ('offer' in ask ? 'offer' in a && a.offer === ask.offer : 'yes' in a && a.yes === ask.yes);
+
 export class Asked {
   /**
-   * The server answers a connection's messages in order, so a file error is about the oldest;
-   * FILE_BUSY to "you" may answer either.
+   * An error that names no request is about the oldest: the server answers a connection's
+   * messages in order but for FILE_WAITING, which refuses a request at once while older ones
+   * wait (and names it). FILE_BUSY to "you" may answer either kind.
    */
   private readonly list: Ask[] = [];
 
@@ -37,16 +41,20 @@ export class Asked {
 
   /** `ask` has its answer (or will never have one). */
   answered(ask: Ask): void {
-    const i = this.list.findIndex((a) => ('offer' in ask ? 'offer' in a && a.offer === ask.offer : 'yes' in a && a.yes === ask.yes));
+    const i = this.list.findIndex(same(ask));
     if (i >= 0) this.list.splice(i, 1);
   }
 
-  /** The ask an error with `code` refuses, taken off the list; null if it refuses none. */
-  refused(code: ErrorCode): Ask | null {
-    const ask = this.list[0];
-    // Only an error that can answer the oldest ask: FILE_NO_SUCH, say, may answer a /cancel.
+  /**
+   * The ask an error with `code` refuses, taken off the list: `named`, the one the error names,
+   * or the oldest when it names none. Null if it refuses none.
+   */
+  refused(code: ErrorCode, named: Ask | null): Ask | null {
+    const i = named ? this.list.findIndex(same(named)) : 0;
+    const ask = this.list[i]; // undefined for -1: a request not ours, or answered already
+    // Only an error that can answer that ask: FILE_NO_SUCH, say, may answer a /cancel.
     if (!ask || !(REFUSES[code] ?? []).includes('offer' in ask ? 'offer' : 'yes')) return null;
-    this.list.shift();
+    this.list.splice(i, 1);
     return ask;
   }
 

@@ -27,7 +27,7 @@ interface Theirs {
 }
 
 /** An offer's key: its sender's id, which another sender may use too. */
-const keyOf = (from: string, id: string) => `${foldName(from)}/${id}`;
+export const keyOf = (from: string, id: string) => `${foldName(from)}/${id}`;
 
 export class Receiving {
   private readonly theirs = new Map<string, Theirs>();

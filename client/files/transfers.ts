@@ -19,7 +19,7 @@ import type { OfferRef } from '../answers.js';
 import { safeLine, type DisplayLine } from '../format.js';
 import { Asked } from './asked.js';
 import { byNumber, type FilesDeps, type Shared } from './context.js';
-import { Receiving } from './receiving.js';
+import { keyOf, Receiving } from './receiving.js';
 import { Sending } from './sending.js';
 
 export type { FileLimits, FilesDeps } from './context.js';
@@ -85,16 +85,17 @@ export class FileTransfers {
         return [];
       case 'error':
         if (m.code === 'FILE_NO_SUCH' && this.ended.some((id) => m.message === ERRORS.FILE_NO_SUCH(id))) return [];
-        this.refused(m.code as ErrorCode);
+        this.refused(m);
         return null;
       default:
         return null;
     }
   }
 
-  /** A refusal of the oldest request: an offer is forgotten; a yes waits again for an answer. */
-  private refused(code: ErrorCode): void {
-    const ask = this.asked.refused(code);
+  /** A refusal of one of our requests: an offer is forgotten; a yes waits again for an answer. */
+  private refused(m: ServerMessage<'error'>): void {
+    const named = m.id === undefined ? null : m.from === undefined ? { offer: m.id } : { yes: keyOf(m.from, m.id) };
+    const ask = this.asked.refused(m.code as ErrorCode, named);
     if (ask && 'offer' in ask) this.sending.refused(ask.offer);
     else if (ask) this.receiving.refused(ask.yes);
   }

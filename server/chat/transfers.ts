@@ -58,7 +58,8 @@ export interface TransferPeople<E extends Endpoint> {
 export const OFFER_VERDICT_MS = 5000;
 /**
  * A user's offers and answers waiting behind an offer to another server, at most: they are
- * answered in the order they came (a client matches a refusal to its oldest request).
+ * answered in the order they came; the one refused past them (FILE_WAITING) is named in its
+ * refusal, as every refused offer and answer is.
  */
 export const MAX_IN_TURN = 8;
 

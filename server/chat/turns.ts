@@ -1,7 +1,8 @@
 /**
  * One user's requests answered in the order they came, when some are answered later than others
- * (an offer to a user of another server waits for that server): a client matches a refusal to
- * its oldest request. What runs at once while nothing waits stays synchronous.
+ * (an offer to a user of another server waits for that server): a client reads the answers in
+ * the order it asked. Only `busy` overtakes the requests waiting (a refusal names its request:
+ * see the dispatcher's `refuses`). What runs at once while nothing waits stays synchronous.
  */
 import { ChatError } from '../../common/errors.js';
 

@@ -5,6 +5,7 @@
  * Handlers never hold a connection: they see the caller as a `Caller` (its login state and where
  * it is from), change the chat through the room, and answer through `replies` or the room's outbox.
  */
+import type { Refused } from '../../common/errors.js';
 import type { ClientMessage, ClientType, ServerMessage } from '../../common/protocol.js';
 import type { Endpoint } from '../chat/outbox.js';
 import type { Chat } from '../chat/chat.js';
@@ -77,7 +78,8 @@ type Ran = void | false | Promise<void | false>;
  * `counted`: a chat line, for `stats`. `reads`: the message this one stands for, when it is
  * really another (a bare Y is an answer). `whenRefused`: what a refused message still gets after
  * its refusal (by the flood limit, or with an error), for a client that waits for an answer of
- * its own (the notice that ends a /history page).
+ * its own (the notice that ends a /history page). `refuses`: the file request an error for it
+ * names (see the `error` frame), so that the client matches the refusal to it exactly.
  */
 export type Command<K extends ClientType> =
   | { login: false; run(ctx: Ctx, msg: ClientMessage<K>): void | Promise<void> }
@@ -88,6 +90,7 @@ export type Command<K extends ClientType> =
       reads?(ctx: UserCtx, msg: ClientMessage<K>): ClientMessage | null;
       run(ctx: UserCtx, msg: ClientMessage<K>): Ran;
       whenRefused?(ctx: UserCtx, msg: ClientMessage<K>): void;
+      refuses?(msg: ClientMessage<K>): Refused;
     };
 
 export type CommandTable = { [K in ClientType]: Command<K> };

@@ -9,6 +9,7 @@ import type { Command } from './context.js';
 export const file_offer: Command<'file_offer'> = {
   login: true,
   limited: true,
+  refuses: ({ id }) => ({ id }),
   run({ files, me }, msg) {
     // To a user of another server: settled once that server took the offer.
     return files.offer(me, msg);
@@ -18,6 +19,7 @@ export const file_offer: Command<'file_offer'> = {
 /** file_answer {from, id, accept}: Y/N, `/accept`, `/reject` for a file. */
 export const file_answer: Command<'file_answer'> = {
   login: true,
+  refuses: ({ from, id }) => ({ from, id }),
   run({ files, me }, msg) {
     return files.answer(me, msg);
   },

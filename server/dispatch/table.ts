@@ -65,7 +65,7 @@ async function handle(services: Services, caller: Caller, received: ClientMessag
     return msg === received ? 'done' : `done as ${msg.type}`;
   } catch (e) {
     if (e instanceof ChatError) {
-      replies.reply(caller, errorMessage(e));
+      replies.reply(caller, errorMessage(e, command.login ? command.refuses?.(msg as never) : undefined));
       if (ctx && command.login) command.whenRefused?.(ctx, msg as never);
       return `refused (${e.code})`;
     }

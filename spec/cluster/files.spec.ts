@@ -15,8 +15,9 @@ import { connect as realConnect, type Endpoint } from '../../client/connection.j
 import { openIdentity } from '../../client/secure/identity.js';
 import { KnownKeys } from '../../client/secure/known-keys.js';
 import { ChatSession } from '../../client/session.js';
-import type { ServerMessage } from '../../common/protocol.js';
-import { MAX_OFFERS_WAITING } from '../../server/chat/transfers.js';
+import { encodeMessage } from '../../common/codec.js';
+import type { ClientMessage, ServerMessage } from '../../common/protocol.js';
+import { MAX_IN_TURN, MAX_OFFERS_WAITING } from '../../server/chat/transfers.js';
 import { KEYS } from '../../server/cluster/redis.js';
 import { createMetrics } from '../../server/metrics.js';
 import { eventually } from '../client/client-process.js';
@@ -205,5 +206,29 @@ describe('cluster: files between users of two servers', function () {
     expect(await offer(senders[4]!, 'f1')).to.include({ type: 'error', code: 'FILE_OFFERS_FULL' });
     await eventually(() => bob.all('transfer').length === MAX_OFFERS_WAITING, WAIT_MS, 'the offers at bob');
     expect(bob.all('transfer').map((m: ServerMessage<'transfer'>) => `${m.event} ${m.from}`)).to.deep.equal(['offer s1', 'offer s2', 'offer s3', 'offer s4']);
+  });
+
+  it('names the offer each refusal is about: FILE_WAITING, sent at once, overtakes the older offers still waiting for the other server', async () => {
+    cluster = await startCluster(2, { redisEphemeral: true, rateCount: 100 });
+    const [n1, n2] = cluster.nodes as [Running, Running];
+    await n2.login('bob', 'pw', ['files']);
+    const alice = await n1.login('alice', 'pw', ['files']);
+    const ids = Array.from({ length: MAX_IN_TURN + 2 }, (_, i) => `w${i}`);
+    // One write, read in one turn: w0 waits for bob's server, the next ones wait behind it, and
+    // the two past MAX_IN_TURN waiting are refused before any of them is answered.
+    const sha256 = randomBytes(32).toString('base64');
+    const offers = ids.map((id): ClientMessage<'file_offer'> => ({ type: 'file_offer', to: 'bob', id, size: 100, name: 'a.txt', sha256 }));
+    alice.raw(Buffer.concat(offers.map((m) => encodeMessage(m))));
+    const answers = () => [...alice.all('error'), ...alice.all('transfer').filter((m) => m.event === 'offered')];
+    await eventually(() => answers().length === ids.length, WAIT_MS, 'every offer answered');
+    const said = (m: ServerMessage<'error'> | ServerMessage<'transfer'>) => `${m.id} ${m.type === 'error' ? m.code : m.event}`;
+    expect(alice.all('error').slice(0, 2).map(said), 'refused first, though sent last').to.deep.equal([`w${MAX_IN_TURN} FILE_WAITING`, `w${MAX_IN_TURN + 1} FILE_WAITING`]);
+    // Each offer's answer names it: bob's server takes one offer from alice and refuses the others.
+    const byId = answers().sort((a, b) => Number(a.id!.slice(1)) - Number(b.id!.slice(1)));
+    expect(byId.map(said)).to.deep.equal([
+      'w0 offered',
+      ...ids.slice(1, MAX_IN_TURN).map((id) => `${id} FILE_OFFER_PENDING`),
+      ...ids.slice(MAX_IN_TURN).map((id) => `${id} FILE_WAITING`),
+    ]);
   });
 });

@@ -84,7 +84,7 @@ describe('client/files/transfers: /send and /cancel', () => {
     ]);
   });
 
-  describe('a refusal answers the oldest request: an offer sent, or a yes', () => {
+  describe('a refusal answers the request it names, else the oldest: an offer sent, or a yes', () => {
     const T = Date.UTC(2026, 0, 1, 12);
     const offerFrom = (from: string, id: string): ServerMessage => ({
       type: 'transfer', event: 'offer', id, from, to: 'alice', message: `${from} wants to send you a file`, ts: T,
@@ -92,6 +92,15 @@ describe('client/files/transfers: /send and /cancel', () => {
     });
     const busy: ServerMessage = { type: 'error', code: 'FILE_BUSY', message: 'you already have 2 file transfers under way; try again when one is over' };
     const answers = () => sent.filter((m): m is ClientMessage<'file_answer'> => m.type === 'file_answer');
+    /** We offer c.txt to cem, then say yes to bob's offer `id`: both wait for an answer, the offer the older. */
+    const offerThenYes = async (id: string) => {
+      writeFileSync(join(dir, 'c.txt'), 'ccc');
+      files.offer('cem', join(dir, 'c.txt'));
+      await waitUntil(() => sent.some((m) => m.type === 'file_offer'), 'the offer sent');
+      files.received(offerFrom('bob', id));
+      files.answer(files.pending()[0]!, true);
+      await waitUntil(() => answers().length === 1, 'the yes sent');
+    };
 
     it('/cancel of an offer not answered yet refuses it, as N would: a no is sent and it is no longer waiting', () => {
       files.received(offerFrom('bob', 'f3'));
@@ -145,15 +154,28 @@ describe('client/files/transfers: /send and /cancel', () => {
     });
 
     it('an offer sent before the yes is what the refusal answers', async () => {
-      writeFileSync(join(dir, 'c.txt'), 'ccc');
-      files.offer('cem', join(dir, 'c.txt'));
-      await waitUntil(() => sent.some((m) => m.type === 'file_offer'), 'the offer sent');
-      files.received(offerFrom('bob', 'f2'));
-      files.answer(files.pending()[0]!, true);
-      await waitUntil(() => answers().length === 1, 'the yes sent');
+      await offerThenYes('f2');
       files.received(busy);
       expect(texts(files.cancel('cem')), 'the offer to cem is forgotten').to.deep.equal(['! no file transfer cem']);
       expect(files.pending(), 'the yes still stands').to.deep.equal([]);
+    });
+
+    it('a refusal that names its request answers that one, not the oldest: FILE_WAITING overtakes offers still waiting', async () => {
+      await offerTwo();
+      // The offers in the order sent (their hashes finish in either order): the newer is refused.
+      const [older, newer] = sent as ClientMessage<'file_offer'>[];
+      const waiting = '8 of your file offers and answers are still waiting for another server of the cluster; try again in a moment';
+      files.received({ type: 'error', code: 'FILE_WAITING', message: waiting, id: newer!.id });
+      const offered = files.received({ type: 'transfer', event: 'offered', id: older!.id, from: 'alice', to: older!.to, message: 'offered', ts: T })!;
+      expect(texts(offered).map((t) => t.split(' (')[0]), 'the older offer still stands').to.deep.equal([`Offered ${older!.name}`]);
+      expect(texts(files.cancel(undefined)), 'the refused one is forgotten').to.deep.equal([`Cancelled sending ${older!.name} to ${older!.to}.`]);
+    });
+
+    it('a refused yes named by its sender and id leaves an older offer of ours alone', async () => {
+      await offerThenYes('f4');
+      files.received({ ...busy, from: 'BOB', id: 'f4' } as ServerMessage);
+      expect(files.pending().map((r) => r.id), 'the yes refused: the offer waits again').to.deep.equal(['f4']);
+      expect(texts(files.cancel('cem')), 'the offer to cem still stands').to.deep.equal(['Cancelled sending c.txt to cem.']);
     });
   });
 });

@@ -38,10 +38,21 @@ describe('dispatch/files: offers over TCP', () => {
       type: 'error',
       code: 'FILE_OFFER_PENDING',
       message: 'your file offer to victim is still waiting for an answer; offer the next once it is answered',
+      id: 'h2',
     });
     expect(await offer(friend, 'victim', 'gift')).to.deep.include({ type: 'transfer', event: 'offered' });
     const gift = await victim.next<ServerMessage<'transfer'>>((m) => m.type === 'transfer' && m.event === 'offer' && m.from === 'friend');
     expect(gift).to.deep.include({ id: 'gift', to: 'victim', size: 100 });
     expect(await offer(victim, 'friend', 'mine')).to.deep.include({ type: 'transfer', event: 'offered' });
+  });
+
+  it('names the offer or answer a refusal is about (id, and from for an answer), so a client matches it exactly', async () => {
+    const bob = await login('bob');
+    await login('cem');
+    expect(await offer(bob, 'nobody', 'x1')).to.deep.include({ type: 'error', code: 'NO_SUCH_USER', id: 'x1' });
+    const answer: ClientMessage<'file_answer'> = { type: 'file_answer', from: 'cem', id: 'x2', accept: true };
+    expect(await bob.request(answer, (m) => m.type === 'error')).to.deep.include({ code: 'FILE_NO_SUCH', from: 'cem', id: 'x2' });
+    const cancel = await bob.request({ type: 'file_cancel', id: 'x3' }, (m) => m.type === 'error');
+    expect(cancel, 'a cancel is not matched to a request: its refusal names none').to.not.have.property('id');
   });
 });

@@ -61,15 +61,18 @@ export function attachConsole(
   terminal?: ConsoleTerminal,
 ): AttachedConsole {
   const print = (line: string) => output.write(`${line}\n`);
+  const log = server.log.for('console');
   server.room.on('online', (names: readonly string[]) => print(onlineLine(names)));
   const handle = (raw: string): void => {
     const line = raw.trim();
     if (line === '') return;
     const answer = consoleCommand(server, line);
-    if (answer === null) return terminate();
+    if (answer === null) {
+      log.info('Console: Terminate server: stopping the server');
+      return terminate();
+    }
     print(answer);
   };
-  const log = server.log.for('console');
   if (!terminal) {
     const rl = createInterface({ input, terminal: false });
     rl.on('line', handle);
@@ -103,7 +106,10 @@ export function attachConsole(
       if (!closing) current.prompt();
     });
     // Ctrl-C at the console stops the server gracefully, as SIGINT does.
-    current.on('SIGINT', terminate);
+    current.on('SIGINT', () => {
+      log.info('Console: Ctrl-C: stopping the server');
+      terminate();
+    });
     // The terminal is gone (closed, or its session hung up: reads fail with EIO). Nobody can
     // type "Terminate server" any more, so stop gracefully now, as a program in a terminal that
     // closes is expected to, rather than die at the next read.

@@ -306,12 +306,17 @@ function serveUntilStopped(server: ChatServer, { output, terminal, ops, metrics 
   };
   // stop() is idempotent: a Ctrl-C that reaches npm start's launcher and this process both
   // (one process group) stops the server once; STOP_LIMIT_MS bounds the stop.
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  // Each cause is logged: an operator reading why a server stopped finds it in the log.
+  const stopFor = (why: string) => () => {
+    if (!stopping) server.log.info(`${why}: stopping the server`);
+    stop();
+  };
+  process.on('SIGINT', stopFor('SIGINT'));
+  process.on('SIGTERM', stopFor('SIGTERM'));
   // Started by npm start's launcher (scripts/run.mjs), with an IPC channel that closes when the
   // launcher dies, even by SIGKILL: stop rather than live on holding the port and the lock.
   process.channel?.unref();
-  process.once('disconnect', stop);
+  process.once('disconnect', stopFor("npm start's launcher is gone"));
   // A service manager's other signals must not kill the server: SIGHUP reopens the log file
   // (logrotate moved it away); SIGUSR2 is only noted.
   process.on('SIGHUP', () => {

@@ -81,6 +81,7 @@ describe('npm start (scripts/run.mjs server)', function () {
     await p.exited;
     await until(() => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2] === 'Z', 'the server still runs');
     expect(log(), 'it stopped, it was not killed').to.include('Server stopped');
+    expect(log(), 'and says why').to.include("INFO npm start's launcher is gone: stopping the server");
   });
 
   it("keeps an operator's own MALLOC_ARENA_MAX", async function () {

@@ -235,6 +235,9 @@ describe('chat-server binary', function () {
       expect(existsSync(join(dir, 'users.json.lock')), 'lock released').to.equal(false);
       const log = readFileSync(join(dir, 'server.log'), 'utf8');
       expect(log).to.include('User alice successfully registered');
+      // The cause, right before the stop it caused: an operator reading the log sees why.
+      const cause = how === 'Terminate server' ? 'Console: Terminate server' : how;
+      expect(log).to.match(new RegExp(`INFO ${cause}: stopping the server\\n[^\\n]* INFO Server shutting down\\n`));
       expect(log).to.match(/Server stopped\s*$/);
       expect(p.err.join('\n')).to.not.match(/\bat .*:\d+:\d+/);
     });

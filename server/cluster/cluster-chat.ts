@@ -122,7 +122,7 @@ export class ClusterChat implements Chat<Reach> {
     this.mailbox = await SharedMailbox.open(cmd, { days: offlineDays, clock: this.clock, log: this.log, mine, serves, taken });
     this.room.remember({ ...(this.history ? { history: this.history } : {}), mailbox: this.mailbox });
     await this.membership.join();
-    this.log.info(`Cluster: joined as ${this.options.node} on ${redactUrl(this.options.url)} (${this.room.count} users online in the cluster, ${this.replica.nodes.size} other servers)`);
+    this.log.info(`Cluster: joined as ${this.options.node} on ${redactUrl(this.options.url)} (${this.room.count} user${this.room.count === 1 ? '' : 's'} online in the cluster, ${this.replica.nodes.size} other server${this.replica.nodes.size === 1 ? '' : 's'})`);
   }
 
   /** The name of the server `s` is connected to, when it is not this one. */

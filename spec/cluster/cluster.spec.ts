@@ -62,6 +62,17 @@ describe('cluster: three servers on one Redis', function () {
     }
   });
 
+  it('each server logs its join with the users and servers it found, in words that count right', async () => {
+    const joined = (n: (typeof cluster.nodes)[0]) => n!.logs.find((l) => l.includes('Cluster: joined as'))!.replace(/^.* \(/, '(');
+    expect(cluster.nodes.map(joined)).to.deep.equal([
+      '(0 users online in the cluster, 0 other servers)',
+      '(0 users online in the cluster, 1 other server)',
+      '(0 users online in the cluster, 2 other servers)',
+    ]);
+    await cluster.nodes[0]!.login('ann');
+    expect(joined(await cluster.add())).to.equal('(1 user online in the cluster, 3 other servers)');
+  });
+
   it('delivers /msg between servers, and /who shows everyone on every server', async () => {
     const [n1, n2] = cluster.nodes;
     const ann = await n1!.login('ann');

@@ -7,6 +7,7 @@
 import { fstatSync, readFileSync } from 'node:fs';
 import { hideBin } from 'yargs/helpers';
 import { UsageError, commandLine, versionLine, wholeNumber } from '../common/cli.js';
+import { fileProblem } from '../common/file-errors.js';
 import { DEFAULTS, type LogFormat, type ServerConfig } from './config.js';
 import { attachConsole, type AttachedConsole, type ConsoleTerminal } from './console.js';
 import { fileWritable, listening, readiness, type ReadinessCheck } from './health.js';
@@ -86,7 +87,7 @@ function readConfigFile(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UsageError(`cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(`cannot read config file ${path}: ${fileProblem(e)}`);
   }
 }
 

@@ -5,6 +5,7 @@
  * rules of chat text: no control characters but newline and tab.
  */
 import { readFileSync } from 'node:fs';
+import { fileProblem } from '../common/file-errors.js';
 import { textProblem } from '../common/text.js';
 
 /** A notice's message holds at most 1,024 characters. */
@@ -18,7 +19,7 @@ export function readMotd(path: string): string | null {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new MotdError(`cannot read --motd file ${path}: ${(e as Error).message}`);
+    throw new MotdError(`cannot read --motd file ${path}: ${fileProblem(e)}`);
   }
   return checkMotd(path, text);
 }

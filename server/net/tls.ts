@@ -3,6 +3,7 @@
  */
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
+import { fileProblem } from '../../common/file-errors.js';
 
 export interface TlsFiles {
   cert: Buffer;
@@ -18,9 +19,7 @@ export function readTlsFiles(certPath: string, keyPath: string): TlsFiles {
     try {
       return readFileSync(path);
     } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      const why = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'it is a folder' }[err.code ?? ''] ?? err.message;
-      throw new Error(`cannot read TLS ${what} ${path}: ${why}`);
+      throw new Error(`cannot read TLS ${what} ${path}: ${fileProblem(e)}`);
     }
   };
   const files = { cert: read('certificate', certPath), key: read('key', keyPath) };

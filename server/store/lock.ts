@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { fileProblem } from '../../common/file-errors.js';
 
 export class LockError extends Error {}
 
@@ -76,7 +77,7 @@ function createLock(lockPath: string): boolean {
     return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new LockError(`cannot create lock file ${lockPath}: ${(e as Error).message}`);
+    throw new LockError(`cannot create lock file ${lockPath}: ${fileProblem(e)}`);
   } finally {
     releaseLock(mine);
   }

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileProblem } from '../../common/file-errors.js';
 import { NETWORK_ID } from '../../common/protocol.js';
 
 /** A fresh id: 128 random bits, base64url. */
@@ -53,5 +54,5 @@ function check(text: string, file: string): string {
 
 function unusable(e: unknown, file: string): Error {
   if (e instanceof Error && !(e as NodeJS.ErrnoException).code) return e;
-  return new Error(`cannot use network id file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  return new Error(`cannot use network id file ${file}: ${fileProblem(e)}`);
 }

@@ -24,6 +24,7 @@
 import { existsSync, readFileSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { Low } from 'lowdb';
 import { systemClock, type Clock } from '../../common/clock.js';
+import { fileProblem } from '../../common/file-errors.js';
 import { foldName } from '../../common/names.js';
 import type { Account, AccountStore } from './accounts.js';
 import { AppendLog } from './append-log.js';
@@ -319,7 +320,7 @@ function readUsers(path: string): Data | null {
     raw = readFileSync(path, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new StoreError(`cannot read users file ${path}: ${(e as Error).message}`);
+    throw new StoreError(`cannot read users file ${path}: ${fileProblem(e)}`);
   }
   if (raw.trim() === '') throw new StoreError(`users file ${path} is empty; restore it or delete it to start afresh`);
   let data: unknown;

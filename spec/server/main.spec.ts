@@ -388,7 +388,7 @@ describe('chat-server binary', function () {
     expect(await failsWithOneLine(run('--config', file))).to.equal(`chat-server: invalid --bcrypt-cost 40 (from config file ${file}): use a whole number from 4 to 31`);
     expect(await failsWithOneLine(runWith({ TINYCHAT_MAX_OUTPUT: '12' }))).to.equal('chat-server: invalid --max-output 12 (from TINYCHAT_MAX_OUTPUT): use a whole number of at least 1024');
     expect(await failsWithOneLine(runWith({ TINYCHAT_PROT: '1' }))).to.match(/^chat-server: unknown environment variable TINYCHAT_PROT/);
-    expect(await failsWithOneLine(run('--config', join(dir, 'missing.json')))).to.equal(`chat-server: cannot read config file ${join(dir, 'missing.json')}: ENOENT`);
+    expect(await failsWithOneLine(run('--config', join(dir, 'missing.json')))).to.equal(`chat-server: cannot read config file ${join(dir, 'missing.json')}: no such file`);
     expect(await failsWithOneLine(run('--log-level', 'chat=loud'))).to.equal('chat-server: invalid --log-level: unknown level "loud" (use debug, info, warn, error, off)');
     expect(await failsWithOneLine(run('--log-format', 'xml'))).to.equal('chat-server: invalid --log-format "xml": use text or json');
     expect(readdirSync(dir), 'nothing written').to.deep.equal(['tinychat.json']);
@@ -519,6 +519,16 @@ describe('chat-server binary', function () {
     expect(await a.notice('motd')).to.deep.include({ message: 'Welcome to tinychat.' });
     writeFileSync(motd, 'x'.repeat(2000));
     expect(await failsWithOneLine(serve('--motd', motd))).to.equal(`chat-server: --motd file ${motd} is too long: 2000 characters, at most 1024`);
+    // Why, in words, not Node's "ENOENT: no such file or directory, open '…'" naming the path twice.
+    const missing = join(dir, 'missing.txt');
+    expect(await failsWithOneLine(serve('--motd', missing))).to.equal(`chat-server: cannot read --motd file ${missing}: no such file`);
+  });
+
+  it('a --data-dir or --db under a file, not a folder: one line naming the file, in words', async () => {
+    const file = join(dir, 'plain-file');
+    writeFileSync(file, '');
+    expect(await failsWithOneLine(serve('--data-dir', join(file, 'data')))).to.equal(`chat-server: cannot use network id file ${join(file, 'data', 'network-id')}: a part of the path is a file, not a folder`);
+    expect(await failsWithOneLine(run('--port', '0', '--udp-port', '0', '--log', '', '--db', join(file, 'users.json')))).to.equal(`chat-server: cannot create lock file ${join(file, 'users.json.lock')}: a part of the path is a file, not a folder`);
   });
 
   it('kick from the console: the real client is told why and does not reconnect; motd and wall reach it', async () => {

@@ -13,6 +13,7 @@
 import { createWriteStream, openSync, renameSync, statSync, unlinkSync, type WriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { systemClock, type Clock } from '../common/clock.js';
+import { fileProblem } from '../common/file-errors.js';
 
 export type Sink = { write(text: string): void; end(done: () => void): void };
 
@@ -253,9 +254,9 @@ export class FileSink implements Sink {
   private fail(e: Error): void {
     this.stream = null;
     this.sink = null;
-    const why = (e as NodeJS.ErrnoException).code ?? e.message;
+    const why = fileProblem(e);
     this.failure = { at: this.clock.monotonic(), why };
-    this.warn(`chat-server: cannot write log file ${this.path}: ${e.message}; log lines are dropped and counted, and the file is tried again every ${RETRY_MS / 1000} s`);
+    this.warn(`chat-server: cannot write log file ${this.path}: ${why}; log lines are dropped and counted, and the file is tried again every ${RETRY_MS / 1000} s`);
   }
 }
 

@@ -338,7 +338,7 @@ async function main(): Promise<void> {
     }
     config = parsed.config;
     if (parsed.importUsers !== undefined) {
-      process.stdout.write(`${await importUsers(config.redis!, parsed.importUsers)}\n`);
+      process.stdout.write(`${await importUsers(config.redis!, parsed.importUsers, config.redisEphemeral)}\n`);
       return;
     }
     if (parsed.renameUser !== undefined) {

@@ -8,17 +8,22 @@ import { redactUrl } from '../../common/redact.js';
 import { LockError } from '../store/lock.js';
 import { journalOf, readUsersFile, type UsersFileContents } from '../store/user-file.js';
 import { importAccounts } from './accounts.js';
-import { ClusterError } from './membership.js';
+import { ClusterError, volatileRedis } from './membership.js';
 import { encodeEvent, FIELD } from './events.js';
-import { connect, KEYS } from './redis.js';
+import { connect, KEYS, persists } from './redis.js';
 
-/** Imports; returns the sentence that says what was done. */
-export async function importUsers(url: string, path: string): Promise<string> {
+/**
+ * Imports; returns the sentence that says what was done. Into a Redis that does not persist only
+ * when `ephemeral` (--redis-ephemeral), as a server starts: the accounts would be gone at its
+ * restart, and the single server's file may be retired by then.
+ */
+export async function importUsers(url: string, path: string, ephemeral: boolean): Promise<string> {
   const file = readForImport(path);
   const redis = await connect(url).catch((e: Error) => {
     throw new ClusterError(`cannot reach Redis at ${redactUrl(url)}: ${e.message || 'connection refused'}`);
   });
   try {
+    if ((await persists(redis)) === false && !ephemeral) throw volatileRedis(url);
     const { added, skipped } = await importAccounts(redis, file.accounts);
     for (const a of added) {
       await redis.xAdd(KEYS.events, '*', { [FIELD]: encodeEvent({ t: 'account', name: a.name, hash: a.hash, created: a.created, o: 'import' }) });

@@ -24,6 +24,11 @@ import { SharedLog } from './shared-log.js';
 /** Why the cluster could not start: one line for the operator. */
 export class ClusterError extends Error {}
 
+/** The refusal of a Redis that does not persist: by a server's start, and by --import-users. */
+export function volatileRedis(url: string): ClusterError {
+  return new ClusterError(`Redis at ${redactUrl(url)} does not persist (appendonly is no): accounts and history would be lost on its restart; turn appendonly on, or pass --redis-ephemeral for a test`);
+}
+
 /** What membership needs of the options (see ClusterOptions). */
 export interface MembershipOptions {
   url: string;
@@ -84,7 +89,7 @@ export class Membership {
     const persisting = await persists(this.cmd);
     if (persisting === false && !ephemeral) {
       await this.quit();
-      throw new ClusterError(`Redis at ${redactUrl(url)} does not persist (appendonly is no): accounts and history would be lost on its restart; turn appendonly on, or pass --redis-ephemeral for a test`);
+      throw volatileRedis(url);
     }
     if (persisting === null) this.log.warn(`Cluster: could not ask Redis whether it persists (CONFIG is disabled); make sure appendonly is on`);
     const network = await networkId(this.cmd);

@@ -112,6 +112,23 @@ describe('cluster: servers as processes', function () {
     expect(olga.me.user).to.equal('Olga');
   });
 
+  it('--import-users refuses a Redis that does not persist, as a start does, unless --redis-ephemeral', async () => {
+    const file = join(dir, 'users.json');
+    const users = await UserFile.open(file);
+    await users.create('Olga', bcrypt.hashSync('old-pw', 4), new Date());
+    await users.close();
+    const volatile = await startRedis({ appendonly: false });
+    try {
+      const refused = await failsWithOneLine(run('--redis', volatile.url, '--import-users', file));
+      expect(refused).to.match(/^chat-server: Redis at redis:\/\/127\.0\.0\.1:\d+ does not persist \(appendonly is no\).*--redis-ephemeral/);
+      const demo = run('--redis', volatile.url, '--redis-ephemeral', '--import-users', file);
+      expect(await demo.exitCode()).to.equal(0);
+      expect(demo.out.join('\n')).to.match(/^Imported 1 account from /);
+    } finally {
+      await volatile.stop();
+    }
+  });
+
   it('--import-users refuses a users file that does not exist, naming it, and creates nothing', async () => {
     const missing = join(dir, 'nonexist.json');
     expect(await failsWithOneLine(run('--redis', redis.url, '--import-users', missing))).to.equal(`chat-server: users file ${missing} does not exist`);

@@ -70,7 +70,7 @@ export const OPTIONS = {
   'irc-port': { kind: 'number', describe: 'Also speak IRC on this port (6667 is usual; 0 picks a free one); off by default' },
   'irc-tls-port': { kind: 'number', describe: 'IRC over TLS on this port (6697 is usual), with --tls-cert and --tls-key; off by default' },
   'irc-channel': { kind: 'string', default: d.ircChannel, describe: 'The room\'s channel name for IRC clients' },
-  'data-dir': { kind: 'string', default: d.dataDir, describe: 'Folder for history and offline messages (created on first use)' },
+  'data-dir': { kind: 'string', default: d.dataDir, describe: 'Folder for history, offline messages and the network id clients pin keys by (created on first use)' },
   'history-days': { kind: 'number', default: d.historyDays, describe: 'Days of group lines kept (0 turns history off)' },
   'history-max': { kind: 'number', default: d.historyMax, describe: 'Group lines kept at most' },
   'history-on-join': { kind: 'number', default: d.historyOnJoin, describe: 'Group lines replayed at login' },

@@ -165,6 +165,8 @@ function welcome(msg: ServerMessage<'login_ok'>, peer: IrcPeer, channel: string)
     ...motd(peer, channel),
   ];
   if (msg.created) lines.push(...fromService(peer, `New account ${me} created: the password you gave is its password.`));
+  // As the native client says it: a guest who thinks the nick is theirs would find it gone.
+  if (msg.guest) lines.push(...fromService(peer, `You are a guest: nothing is kept for guests. To have ${me} as your account, connect with a password (PASS or SASL).`));
   if (msg.resumed) lines.push(...fromService(peer, 'You took back your session: what came for you meanwhile follows.'));
   if (msg.partner) lines.push(...fromService(peer, `You are in a private chat with ${msg.partner}: /msg ${msg.partner} <text> talks to them; /msg tinychat exit leaves.`));
   if (!peer.joined) return lines;

@@ -189,6 +189,14 @@ describe('IRC render: the welcome and the questions', () => {
       ':tinychat 366 Mücahit #tinychat :End of /NAMES list.',
     ]);
     expect(lines.some((l) => l.includes('New account Mücahit created'))).to.equal(true);
+    expect(lines.some((l) => l.includes('guest'))).to.equal(false);
+  });
+
+  it('tells a guest so at login, and how to have the nick as an account', () => {
+    const p = new IrcPeer();
+    p.welcome('zed');
+    const lines = render({ type: 'login_ok', user: 'zed', created: false, guest: true, online: ['zed'], count: 1 }, p, CH);
+    expect(lines).to.include(':tinychat!service@tinychat NOTICE zed :You are a guest: nothing is kept for guests. To have zed as your account, connect with a password (PASS or SASL).');
   });
 
   it('answers a who as what was asked: NAMES, WHO, WHOIS (or 401), ISON', () => {

@@ -9,8 +9,9 @@
  *   motd                   reads the --motd file again
  *   Terminate server       graceful shutdown (so do SIGINT and SIGTERM)
  *   help                   this list
- * kick, mute, wall and motd are logged (category "console"). The end of stdin is not a command: a
- * server started with no terminal keeps running; one whose terminal closes stops gracefully.
+ * kick, mute, wall, motd and Terminate server are logged (category "console"). The end of stdin
+ * is not a command: a server started with no terminal keeps running; one whose terminal closes
+ * stops gracefully.
  *
  * On a terminal the console has a prompt and readline's editing and history; output from the
  * server (log lines, online lists, answers) is printed above the prompt, and the typed command is

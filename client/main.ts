@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { hideBin } from 'yargs/helpers';
 import { UsageError, commandLine, given, optionalWholeNumber, repeatedValues, versionLine, wholeNumber } from '../common/cli.js';
+import { fileProblem } from '../common/file-errors.js';
 import { CLIENT_DEFAULTS, type ClientConfig } from './config.js';
 import { ConnectError } from './connection.js';
 import { NO_PASSWORD, userProblem } from './login.js';
@@ -101,14 +102,11 @@ function heartbeatInterval(v: number): number {
   throw new UsageError(`invalid --heartbeat-interval ${shown}: use a number of seconds above 0, at most ${MAX_HEARTBEAT_INTERVAL}`);
 }
 
-const READ_ERRORS: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'it is a directory', EACCES: 'permission denied' };
-
 function readCa(file: string): Buffer {
   try {
     return readFileSync(file);
   } catch (e) {
-    const { code, message } = e as NodeJS.ErrnoException;
-    throw new UsageError(`cannot read --ca ${file}: ${READ_ERRORS[code ?? ''] ?? message}`);
+    throw new UsageError(`cannot read --ca ${file}: ${fileProblem(e)}`);
   }
 }
 

@@ -9,6 +9,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { ERRORS } from '../../common/errors.js';
+import { fileProblem } from '../../common/file-errors.js';
 import { foldName } from '../../common/names.js';
 import { SEAL_OVERHEAD, type ServerMessage } from '../../common/protocol.js';
 import { humanSize } from '../../common/size.js';
@@ -51,7 +52,7 @@ export class Sending {
       if (!st.isFile()) return [fmt.error(`${safeLine(path)} is not a file`)];
       size = st.size;
     } catch (e) {
-      return [fmt.error(`cannot send ${safeLine(path)}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`)];
+      return [fmt.error(`cannot send ${safeLine(path)}: ${fileProblem(e)}`)];
     }
     if (size === 0) return [fmt.error(`${safeLine(path)} is empty: nothing to send`)];
     if (size > limits.maxFile) return [fmt.error(`${safeLine(path)} is ${humanSize(size)}; this server relays files up to ${humanSize(limits.maxFile)}`)];

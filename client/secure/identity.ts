@@ -7,6 +7,7 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fileProblem } from '../../common/file-errors.js';
 import { rawPublic } from './crypto.js';
 import type { Signer } from './bundle.js';
 
@@ -61,8 +62,5 @@ function create(file: string): Identity {
 }
 
 function readable(e: unknown, file: string): Error {
-  const { code, message } = e as NodeJS.ErrnoException;
-  if (code === 'EACCES') return new Error(`cannot use identity file ${file}: permission denied`);
-  if (code === 'EISDIR') return new Error(`identity file ${file} is a directory`);
-  return new Error(`cannot use identity file ${file}: ${code ?? message}`);
+  return new Error(`cannot use identity file ${file}: ${fileProblem(e)}`);
 }

@@ -624,7 +624,7 @@ describe('chat-client (built, through a pipe)', function () {
       }
     });
 
-    it('an identity key file others may read, or that holds no key, gives one line and exit 1', async () => {
+    it('an identity key file others may read, that holds no key, or that is a folder gives one line and exit 1', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'e2e-identity-'));
       try {
         const open = join(dir, 'open-key');
@@ -634,6 +634,7 @@ describe('chat-client (built, through a pipe)', function () {
         const junk = join(dir, 'junk-key');
         writeFileSync(junk, 'not a key', { mode: 0o600 });
         await refused(['--user', 'alice', '--password', 'pw', '--identity', junk], `chat-client: identity file ${junk} does not hold a private key`);
+        await refused(['--user', 'alice', '--password', 'pw', '--identity', dir], `chat-client: cannot use identity file ${dir}: it is a folder`);
         await refused(['--identity', ''], 'chat-client: invalid --identity: empty (see --help)');
         await refused(['--downloads', ' '], 'chat-client: invalid --downloads: empty (see --help)');
       } finally {
@@ -669,7 +670,7 @@ describe('chat-client (built, through a pipe)', function () {
       const missing = fixture('no-such-cert.pem');
       await refused(['--tls', '--ca', missing], `chat-client: cannot read --ca ${missing}: no such file (see --help)`);
       const folder = fixture('');
-      await refused(['--tls', '--ca', folder], `chat-client: cannot read --ca ${folder}: it is a directory (see --help)`);
+      await refused(['--tls', '--ca', folder], `chat-client: cannot read --ca ${folder}: it is a folder (see --help)`);
     });
 
     it('an out-of-range --udp-port gives one line and exit 1', async () => {

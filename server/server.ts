@@ -12,6 +12,7 @@ import type { ClientMessage } from '../common/protocol.js';
 import { LocalChat, type Chat } from './chat/chat.js';
 import { ClusterChat } from './cluster/cluster-chat.js';
 import { ReplicaClock } from './cluster/clock.js';
+import { Quiet } from './cluster/quiet.js';
 import { NOTICES } from './chat/notices.js';
 import { Operator } from './chat/operator.js';
 import { Room, SWEEP_MS } from './chat/room.js';
@@ -86,7 +87,9 @@ export class ChatServer {
     if (config.redis) {
       // Every server of a cluster applies each change at the time the log gives it (see ReplicaClock).
       const clock = new ReplicaClock(this.clock);
-      this.room = new Room(config, clock, this.log.for('chat'), this.delivery);
+      // What the room applies while the server catches up happened before it started (see Quiet).
+      const quiet = new Quiet();
+      this.room = new Room(config, clock, quiet.wrap(this.log.for('chat')), this.delivery);
       this.cluster = new ClusterChat(this.room, this.delivery, clock, this.log.for('cluster'), {
         url: config.redis,
         node: config.nodeId ?? `${config.host}:${config.port}`,
@@ -99,7 +102,7 @@ export class ChatServer {
         heartbeatTimeout: config.heartbeatTimeout,
         ...(config.clusterLeaseMs ? { leaseMs: config.clusterLeaseMs } : {}),
         ...(config.clusterCheckpointEvents ? { checkpointEvents: config.clusterCheckpointEvents } : {}),
-      });
+      }, quiet);
       this.chat = this.cluster;
     } else {
       this.room = new Room(config, this.clock, this.log.for('chat'), this.delivery);

@@ -36,6 +36,7 @@ import { SharedGate } from './gate.js';
 import { SharedHistory } from './history.js';
 import { SharedMailbox } from './mailbox.js';
 import { isHere, life, Membership } from './membership.js';
+import type { Quiet } from './quiet.js';
 import { freshCreds, Replica } from './replica.js';
 import { ClusterSweep } from './sweep.js';
 
@@ -79,13 +80,16 @@ export class ClusterChat implements Chat<Reach> {
     private readonly clock: ReplicaClock,
     private readonly log: Logger,
     private readonly options: ClusterOptions,
+    /** The switch `room` logs through (see Quiet): on while this server catches up. */
+    quiet: Quiet,
   ) {
     this.replica = new Replica(
       {
         room,
         delivery,
         clock,
-        log,
+        log: quiet.wrap(log),
+        quiet,
         gateNews: (news) => this.gate.learn(news),
         account: (a) => this.accounts.learn(a),
         taken: (user, upTo) => this.mailbox.forget(user, upTo),

@@ -23,6 +23,7 @@ import { Elsewhere } from '../net/elsewhere.js';
 import type { Account } from '../store/accounts.js';
 import type { ReplicaClock } from './clock.js';
 import { idTime, type ClusterEvent, type Creds, type Envelope } from './events.js';
+import type { Quiet } from './quiet.js';
 
 /** What the cluster knows of a session beyond the room: its serial, and where it is connected. */
 export interface Placement {
@@ -56,6 +57,8 @@ export interface ReplicaDeps {
   delivery: Delivery;
   clock: ReplicaClock;
   log: Logger;
+  /** On while catching up: the room's and this log's lines are old news (both log through it). */
+  quiet: Quiet;
   /** Another server's news for the login throttle and the accounts. */
   gateNews(news: Extract<ClusterEvent, { t: 'gate' }>): void;
   account(account: Account): void;
@@ -89,6 +92,11 @@ export class Replica {
 
   get room(): Room<Reach> {
     return this.deps.room;
+  }
+
+  /** The switch that keeps what is applied while catching up out of the log as news (see Quiet). */
+  get quiet(): Quiet {
+    return this.deps.quiet;
   }
 
   /** Whether the event being applied came from this server: what it writes to Redis is its job. */

@@ -83,8 +83,24 @@ export class SharedLog {
     return this.append({ ...event, o: this.replica.incarnation }).then(() => undefined);
   }
 
-  /** From the last checkpoint to the end of the log, before serving anyone. */
+  /**
+   * From the last checkpoint to the end of the log, before serving anyone. What it applies
+   * happened before this server started: the room and the replica log it as debug only (see
+   * Quiet), and one line says what was caught up (who is online: the join line after it).
+   */
   async catchUp(): Promise<void> {
+    const { quiet } = this.replica;
+    quiet.on = true;
+    try {
+      const what = await this.replay();
+      this.log.info(`Cluster: caught up with ${what} from before this start (not logged one by one)`);
+    } finally {
+      quiet.on = false;
+    }
+  }
+
+  /** Applies the last checkpoint and the log after it; says what it applied. */
+  private async replay(): Promise<string> {
     for (let attempt = 0; ; attempt++) {
       const cp = await loadCheckpoint(this.cmd);
       if (cp) this.replica.restore(cp.state);
@@ -105,8 +121,7 @@ export class SharedLog {
         continue;
       }
       this.lastCheckpoint = cp ? { id: cp.id, at: this.clock.monotonic() } : null;
-      this.log.info(`Cluster: caught up (${cp ? 'a checkpoint and ' : ''}${n} events)`);
-      return;
+      return `${cp ? 'a checkpoint and ' : ''}${n} event${n === 1 ? '' : 's'}`;
     }
   }
 

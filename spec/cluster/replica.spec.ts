@@ -9,6 +9,7 @@ import type { Room } from '../../server/chat/room.js';
 import { Room as RoomClass } from '../../server/chat/room.js';
 import { ReplicaClock } from '../../server/cluster/clock.js';
 import type { Creds, Envelope } from '../../server/cluster/events.js';
+import { Quiet } from '../../server/cluster/quiet.js';
 import { Replica } from '../../server/cluster/replica.js';
 import { makeConfig } from '../../server/config.js';
 import { memoryLogger } from '../../server/logger.js';
@@ -25,7 +26,7 @@ function copy(incarnation: string) {
   const clock = new ReplicaClock(new FakeClock());
   const room = new RoomClass(makeConfig({ rateCount: 3, rateWindow: 5, muteSeconds: 10 }), clock, memoryLogger(), out as never) as Room<Reach>;
   const replica = new Replica(
-    { room, delivery: new Delivery(new Backlogs(1 << 20, 1 << 24)), clock, log: memoryLogger(), gateNews: () => {}, account: () => {}, taken: () => {}, lost: () => {} },
+    { room, delivery: new Delivery(new Backlogs(1 << 20, 1 << 24)), clock, log: memoryLogger(), quiet: new Quiet(), gateNews: () => {}, account: () => {}, taken: () => {}, lost: () => {} },
     incarnation,
   );
   return {

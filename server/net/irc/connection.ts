@@ -7,6 +7,9 @@
  * What IRC adds to a connection:
  * - Lines wait while a login is being checked, so a client may send NICK, USER and its first
  *   commands in one go (IRC clients do) and have them handled after the login, in order.
+ * - A quiet message (a NOTICE, a receipt's PONG), whose refusal goes unanswered, is handled
+ *   alone: after the lines before it are done (a refusal can come later, after a look-up) and
+ *   before the next, so no other line's refusal is dropped with its own.
  * - A login made during capability negotiation (SASL) is answered at once (900, 903) but the
  *   welcome and everything after it wait for CAP END, as IRC clients expect.
  * - Presence: once logged in, the server sends PING every heartbeat-timeout/2; each PONG counts as
@@ -53,6 +56,10 @@ export class IrcConnection extends BaseConnection {
   private heldBytes = 0;
   /** Bulk replies waiting for the held output to go out (see whenDrained). */
   private heldWaiters: ((open: boolean) => void)[] = [];
+  /** Messages handed to the dispatcher and not yet handled. */
+  private handling = 0;
+  /** What is left of a line's effects, from a quiet message waiting for `handling` to be 0. */
+  private deferred: Effect[] | null = null;
 
   constructor(
     stream: Duplex,
@@ -88,9 +95,9 @@ export class IrcConnection extends BaseConnection {
     return true;
   }
 
-  /** A line after a login waits until the login is decided. */
+  /** A line after a login waits until the login is decided; one after a quiet message, until it is handled. */
   protected override waiting(): boolean {
-    return this.state === 'authenticating';
+    return this.state === 'authenticating' || this.peer.quiet || this.deferred !== null;
   }
 
   /** Output goes out, or waits for CAP END (see class comment). */
@@ -151,7 +158,7 @@ export class IrcConnection extends BaseConnection {
 
   /** Carries out what the translator decided, in order; stops if the connection closes. */
   private run(effects: Effect[]): void {
-    for (const e of effects) {
+    for (const [i, e] of effects.entries()) {
       if (this.closed) return;
       switch (e.do) {
         case 'reply':
@@ -159,6 +166,10 @@ export class IrcConnection extends BaseConnection {
           super.write(bytes(e.lines));
           break;
         case 'send':
+          if (e.quiet && this.handling > 0) {
+            this.deferred = effects.slice(i);
+            return;
+          }
           this.dispatch(e.msg, e.ask, e.quiet === true);
           break;
         case 'login':
@@ -186,16 +197,24 @@ export class IrcConnection extends BaseConnection {
   }
 
   /**
-   * To the dispatcher. A `who` notes what its reply answers; a NOTICE's errors go unanswered
-   * until it has been handled (a reply to a NOTICE could make two bots talk forever).
+   * To the dispatcher. A `who` notes what its reply answers. A quiet message's errors go
+   * unanswered (a reply to a NOTICE could make two bots talk forever; a client can do nothing
+   * with one about its PONG): it is handed over only once nothing else is being handled (see
+   * run), and the next line waits until it has been (see waiting()).
    */
   private dispatch(msg: ClientMessage, ask: Ask | undefined, quiet: boolean): void {
     const { peer } = this;
     if (ask) peer.asked.push(ask);
-    if (!quiet) return void this.events.message(this, msg);
-    peer.quiet++;
+    if (quiet) peer.quiet = true;
+    this.handling++;
     const done = () => {
-      peer.quiet--;
+      this.handling--;
+      if (quiet) peer.quiet = false;
+      if (this.handling > 0) return;
+      const deferred = this.deferred;
+      this.deferred = null;
+      if (deferred) this.run(deferred);
+      if (!peer.quiet && this.deferred === null) this.proceed();
     };
     Promise.resolve(this.events.message(this, msg)).then(done, done);
   }

@@ -69,8 +69,11 @@ export class IrcPeer {
   // ---- replies ----
   /** The last nick a private message or request went to (the nick in a 401 reply). */
   target = '*';
-  /** NOTICEs being handled: no error is answered to them (NOTICE never triggers automatic replies). */
-  quiet = 0;
+  /**
+   * A quiet message (a NOTICE, a receipt's PONG) is being handled: no error is answered to it
+   * (NOTICE never triggers automatic replies). The next line waits meanwhile (see IrcConnection).
+   */
+  quiet = false;
   /** Code of the last error rendered for this connection (how a refused login is answered). */
   lastError: string | null = null;
 

@@ -319,7 +319,7 @@ const PROTOCOL = new Set(['BAD_UTF8', 'BAD_FRAME', 'BAD_FIELD', 'BAD_TEXT', 'UNK
 function error(msg: ServerMessage<'error'>, peer: IrcPeer): string[] {
   const text = ircWording(msg.message);
   if (FATAL.has(msg.code)) return [ircLine(null, 'ERROR', `Closing link: ${text}`)];
-  if (peer.quiet > 0) return [];
+  if (peer.quiet) return [];
   if (msg.code === 'FRAME_TOO_LARGE') return [numeric(peer, '417', text)];
   if (PROTOCOL.has(msg.code)) return fromServer(peer, text);
   if (peer.loggedIn) {

@@ -452,6 +452,24 @@ describe('IRC listener: talking with native users (real TCP)', () => {
     expect(after366.filter((l) => l.command !== 'PONG' && !(l.command === 'NOTICE' && /Live chat/.test(l.params[1] ?? '')))).to.deep.equal([]);
   });
 
+  it("answers the lines that come in one write with a NOTICE or a receipt's PONG: only the quiet one goes unanswered", async () => {
+    await account('alice');
+    const bob = await srv.login('bob');
+    bob.send({ type: 'dm', to: 'alice', text: 'one' });
+    await bob.notice('offline_stored');
+    const alice = await connect();
+    alice.autoPong = false;
+    alice.send('PASS pw', 'NICK alice', 'USER alice 0 * :Alice');
+    const ping = await alice.next((l) => l.command === 'PING' && /^receipt-\d+$/.test(l.params[0] ?? ''));
+    // The receipt, a wrong one (quiet too), and a NOTICE, each followed by a refused PRIVMSG.
+    alice.send(`PONG :${ping.params[0]}`, 'PRIVMSG nobody1 :a', 'PONG :receipt-999999', 'PRIVMSG nobody2 :b', 'NOTICE nobody3 :c', 'PRIVMSG nobody4 :d');
+    await alice.sync();
+    // (By its text: the nick a 401 names is the last one written to, here already the next line's.)
+    expect(alice.all('401').map((l) => l.params.at(-1))).to.deep.equal(['nobody1', 'nobody2', 'nobody4'].map((n) => `there is no account named ${n}`));
+    expect(alice.lines.filter(serviceNotice(/receive/i)), 'the wrong receipt unanswered').to.deep.equal([]);
+    await waitUntil(() => srv.logs.includes('INFO Offline messages: 1 delivered to alice'), 'the receipt applied');
+  });
+
   it('answers NAMES, WHO, WHOIS, ISON, MODE, TOPIC; PART closes the window and JOIN opens it; other channels are 403', async () => {
     await srv.login('bob');
     const alice = await register('alice');

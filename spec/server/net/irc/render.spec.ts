@@ -253,7 +253,7 @@ describe('IRC render: refusals', () => {
 
   it('answers nothing while a NOTICE is being handled', () => {
     const alice = loggedIn('alice');
-    alice.quiet = 1;
+    alice.quiet = true;
     expect(render(error('NO_SUCH_USER', 'carol is not online'), alice, CH)).to.deep.equal([]);
     expect(render(error('MUTED', 'you are muted'), alice, CH)).to.deep.equal([]);
   });

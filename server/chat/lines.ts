@@ -93,9 +93,11 @@ export class Lines<E extends Endpoint> {
     const to = foldName(toName);
     const message = { id: ++this.last, ts: this.clock.now(), from: me.name, to: toName, text, ...(action ? { action: true } : {}) };
     await this.recall().keep(me.key, me.name, to, message);
-    // Logged in while it was being stored: hand it over now rather than at the next login.
+    // Logged in while it was being stored: hand it over now rather than at the next login. Not
+    // to a session without a connection: its resume delivers what waits, and a batch put in its
+    // backlog meanwhile would come twice, once from the backlog and once from that delivery.
     const now = this.room.byKey(to);
-    if (now) this.recall().deliverWaiting(to, now.name, now.features.has('receipts'));
+    if (now?.state === 'attached') this.recall().deliverWaiting(to, now.name, now.features.has('receipts'));
   }
 
   /** A private line to someone whose connection dropped waits for them; the sender is told, once. */

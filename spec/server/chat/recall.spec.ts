@@ -154,6 +154,26 @@ describe('Recall (recording outbox, drains by hand)', () => {
       expect(mailbox.waiting('bob'), 'nothing received: all kept').to.equal(3);
     });
 
+    it('hands a message kept while its recipient logged in and dropped only at the resume, once', async () => {
+      start();
+      const alice = room.login('alice', false, false, new FakeEndpoint('127.0.0.1:9'));
+      const kept = room.leave(alice, 'bob', 'hi');
+      // bob logs in and drops while the message is being stored.
+      const at = new FakeEndpoint('127.0.0.1:1');
+      const bob = room.login('bob', false, false, at, undefined, undefined, ['receipts']);
+      out.drop('bob');
+      room.lost('bob', at, 'connection reset');
+      await kept;
+      const id = mailbox.peek('bob')[0]!.id;
+      const before = out.of('bob').length;
+      room.resume(bob, new FakeEndpoint('127.0.0.1:2'));
+      const resumed = out.of('bob').slice(before).flatMap((m) => (m.type === 'msg' && m.offline ? [m.id] : []));
+      expect(resumed, 'once, not also from the backlog').to.deep.equal([id]);
+      room.received(bob, id);
+      expect(refusal(() => room.received(bob, id)), 'nothing else waits for a receipt').to.match(/^RECEIPT_UNEXPECTED: /);
+      expect(mailbox.waiting('bob')).to.equal(0);
+    });
+
     it('waits for the receipt before the lines replayed after the offline messages', () => {
       start(history(2));
       keepSmall(1);

@@ -7,7 +7,8 @@
  * shown already too, or the server would wait for it forever.
  *
  * The notice that announces them ("3 messages came while you were away:") waits for the first of
- * them not shown yet: a batch that comes again in full is not announced again.
+ * them not shown yet: a batch that comes again in full is not announced again. A receipt the
+ * server did not expect is refused (RECEIPT_UNEXPECTED); the refusal is not shown.
  */
 import type { ClientMessage, ServerMessage } from '../common/protocol.js';
 
@@ -32,6 +33,9 @@ export class OfflineReceipts {
       this.held = m;
       return { show: [] };
     }
+    // A receipt the server did not expect (one sent twice for a batch that came twice, say)
+    // deleted nothing and changes nothing: there is nothing the user could do about it.
+    if (m.type === 'error' && m.code === 'RECEIPT_UNEXPECTED') return { show: [] };
     if (m.type !== 'msg' || m.offline !== true) return { show: [m] };
     const receipt = m.receipt ? { receipt: { type: 'received', id: m.id } as const } : {};
     if (this.seen.has(m.id)) return { show: [], ...receipt };

@@ -48,6 +48,13 @@ describe('client/offline-receipts', () => {
     expect(sort(r, [announce(3), kept(1), kept(2, true), kept(3, true)]), 'the notice before the first new one').to.deep.equal({ shown: ['n', 3], receipts: [2, 3] });
   });
 
+  it('shows nothing of a receipt the server did not expect (nothing the user could do), and passes other errors on', () => {
+    const r = new OfflineReceipts();
+    const error = (code: string): ServerMessage<'error'> => ({ type: 'error', code, message: 'x' });
+    expect(r.received(error('RECEIPT_UNEXPECTED'))).to.deep.equal({ show: [] });
+    expect(r.received(error('MUTED')).show).to.have.length(1);
+  });
+
   it(`remembers the newest ${MAX_SEEN} ids, no more`, () => {
     const r = new OfflineReceipts();
     sort(r, Array.from({ length: MAX_SEEN + 1 }, (_, i) => kept(i + 1)));

@@ -115,7 +115,8 @@ export class ChatView {
     if (how !== 'resume') lines.push(f.online(m.online, m.count));
     if (this.partner) lines.push(f.info(`You are in a private chat with ${safeLine(this.partner)}; type EXIT PM to leave.`));
     // Loudly: the prompt alone changing would let the next private line go to the whole group.
-    else if (was) lines.push(f.error(`your private chat with ${safeLine(was)} ended with the previous session: what you type now goes to everyone`));
+    // Only for a new session: after a resume (the same session) the server's pm_ended follows.
+    else if (was && how === 'relogin') lines.push(f.error(`your private chat with ${safeLine(was)} ended with the previous session: what you type now goes to everyone`));
     return lines;
   }
 

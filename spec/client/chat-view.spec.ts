@@ -46,6 +46,13 @@ describe('client/chat-view', () => {
     expect(texts(v.loggedIn(ok, 'relogin')).join('\n'), 'said once').to.not.match(/private chat/);
   });
 
+  it("says nothing of a private chat that ended while a resumed session was away: the server's own notice follows", () => {
+    const v = new ChatView(new Formatter(utc, () => T));
+    const ok: ServerMessage<'login_ok'> = { type: 'login_ok', user: 'alice', created: false, guest: false, online: ['alice', 'bob'] };
+    v.loggedIn({ ...ok, partner: 'bob' }, 'login');
+    expect(texts(v.loggedIn(ok, 'resume'))).to.deep.equal(['[12:00:01] Reconnected']);
+  });
+
   it('tells a guest so, and when the name given was taken', () => {
     const v = new ChatView(new Formatter(utc, () => T));
     const ok: ServerMessage<'login_ok'> = { type: 'login_ok', user: 'alice_2', created: false, guest: true, online: ['alice', 'alice_2'] };

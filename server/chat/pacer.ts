@@ -18,7 +18,7 @@ export interface Job {
    * receipt, see Receipts): calls `then` as Drained does.
    */
   wait?(then: (open: boolean) => void): void;
-  /** The connection was lost before the job finished. */
+  /** The job was stopped before it finished: the connection lost, or its wait ended (see Receipts.cut). */
   stopped?(): void;
 }
 
@@ -43,7 +43,7 @@ export class Pacer {
     this.next(user, mine);
   }
 
-  /** One batch of the running job; then, if anything is left, waits for the transport. */
+  /** One batch of the running job; then, if anything is left, waits for its `wait` (a receipt), or else the transport. */
   private next(user: string, queue: Job[]): void {
     // A loop, not recursion, for transports that are drained at once (another server's user).
     for (;;) {

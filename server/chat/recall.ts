@@ -69,7 +69,7 @@ export interface RecallConfig {
 type Notice = (to: string, event: ServerMessage<'notice'>['event'], text: string, user?: string) => void;
 
 export class Recall {
-  /** Offline messages and catch-ups go out one batch per drain. */
+  /** Offline messages and catch-ups go out one batch per drain (offline messages to a client with receipts, one per receipt). */
   private readonly pacer: Pacer;
   /** Users with a delivery of offline messages queued that has not started: it will see new ones. */
   private readonly deliveryQueued = new Set<string>();
@@ -190,7 +190,8 @@ export class Recall {
       ...(receipts ? { wait: (then: (open: boolean) => void) => this.receipts.expect(user, handed!, then) } : {}),
       stopped: () => {
         this.deliveryQueued.delete(user);
-        if (waiting && at > 0) this.log.info(`Offline messages: connection of ${name} lost after ${done} of ${waiting.length}; the rest wait for the next login`);
+        // Stopped by a lost connection, a logout, a takeover or a resume (which starts another).
+        if (waiting && at > 0) this.log.info(`Offline messages: delivery to ${name} stopped after ${done} of ${waiting.length}; the rest wait for the next login or resume`);
       },
     };
   }

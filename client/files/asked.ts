@@ -23,6 +23,8 @@ const REFUSES: Partial<Record<ErrorCode, readonly ('offer' | 'yes')[]>> = {
   FILE_OFFERS_FULL: ['offer'],
   FILE_BUSY: ['offer', 'yes'],
   FILE_WAITING: ['offer', 'yes'],
+  // An offer counts toward the flood limit; an answer does not.
+  MUTED: ['offer'],
 };
 
 const same = (ask: Ask) => (a: Ask) => ('offer' in ask ? 'offer' in a && a.offer === ask.offer : 'yes' in a && a.yes === ask.yes);

@@ -85,19 +85,23 @@ export class FileTransfers {
         return [];
       case 'error':
         if (m.code === 'FILE_NO_SUCH' && this.ended.some((id) => m.message === ERRORS.FILE_NO_SUCH(id))) return [];
-        this.refused(m);
-        return null;
+        return this.refused(m);
       default:
         return null;
     }
   }
 
-  /** A refusal of one of our requests: an offer is forgotten; a yes waits again for an answer. */
-  private refused(m: ServerMessage<'error'>): void {
+  /**
+   * A refusal of one of our requests: an offer is forgotten; a yes waits again for an answer. One
+   * that names a file request is ours alone, shown here: passed on, the chat view would take it
+   * (a MUTED, say) for the refusal of a chat line waiting for its echo. Null: not named, for the view.
+   */
+  private refused(m: ServerMessage<'error'>): DisplayLine[] | null {
     const named = m.id === undefined ? null : m.from === undefined ? { offer: m.id } : { yes: keyOf(m.from, m.id) };
     const ask = this.asked.refused(m.code as ErrorCode, named);
     if (ask && 'offer' in ask) this.sending.refused(ask.offer);
     else if (ask) this.receiving.refused(ask.yes);
+    return named ? this.deps.fmt.message(m) : null;
   }
 
   /** The connection was lost: every transfer stops here (the server ends them too). */

@@ -77,8 +77,9 @@ export interface Chat<E extends Endpoint = Endpoint> {
   /**
    * Runs `change`, a message of `me`'s that counts toward their flood limit, counted once: on one
    * server here and now; on a cluster, where the changes it asks for are applied (every server
-   * counts them, in the log's order). False, and `change` not run, when `me` may not send now;
-   * they have been told why.
+   * counts them, in the log's order). When `me` may not send now, `change` is not run: refused
+   * at once (muted), it throws the refusal (a ChatError, which the dispatcher answers, naming the
+   * file offer it refuses); refused where it is counted (a cluster), false: they have been told.
    */
   withinLimit<T>(me: Session<E>, change: () => T): T | false;
   /** Every SWEEP_MS: what time decides (silent users, unanswered requests), see Room.sweep. */
@@ -156,7 +157,9 @@ export class LocalChat<E extends Endpoint = Endpoint> implements Chat<E> {
   }
 
   withinLimit<T>(me: Session<E>, change: () => T): T | false {
-    return this.room.allow(me) ? change() : false;
+    const refused = this.room.refusal(me);
+    if (refused) throw refused;
+    return change();
   }
 
   sweep(): void {

@@ -39,13 +39,14 @@ export class Mutes<E extends Endpoint> {
   }
 
   /**
-   * Counts one message against `me`'s flood limit. False when `me` may not send it now; they
-   * have been told (MUTED, with how long the mute lasts; the first also gets the notice that
-   * mutes them).
+   * Counts one message against `me`'s flood limit. Null when `me` may send it; else its refusal
+   * (MUTED, with how long the mute lasts), for the caller to give: the dispatcher names the file
+   * offer it refuses, as every refusal of one. The message that starts the mute also gets the
+   * notice that mutes them, here.
    */
-  allow(me: Session<E>): boolean {
+  refusal(me: Session<E>): ChatError | null {
     const verdict = this.limits.hit(me.limitKey, this.clock.monotonic());
-    if (verdict.ok) return true;
+    if (verdict.ok) return null;
     if (verdict.justMuted) {
       this.log.warn(`Rate limit: ${me.name} muted for ${this.muteSeconds} s`);
       this.room.notice(me, 'muted', NOTICES.muted(verdict.secondsLeft));
@@ -53,8 +54,17 @@ export class Mutes<E extends Endpoint> {
     }
     // The message that started the mute is refused like every one after it: a client matches
     // each refusal to a message it sent, in order, and one without its error would shift the rest.
-    this.room.tell(me, chatError('MUTED', verdict.secondsLeft, verdict.byOperator === true).retryIn(verdict.secondsLeft));
-    return false;
+    return chatError('MUTED', verdict.secondsLeft, verdict.byOperator === true).retryIn(verdict.secondsLeft);
+  }
+
+  /**
+   * As refusal(), the refusal told to `me` at once: for a message no dispatcher answers (one a
+   * cluster counts where it is applied). False when `me` may not send it now.
+   */
+  allow(me: Session<E>): boolean {
+    const refused = this.refusal(me);
+    if (refused) this.room.tell(me, refused);
+    return refused === null;
   }
 
   /**

@@ -309,9 +309,14 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     this.away.back(me);
   }
 
+  /** Counts one message against `me`'s flood limit: null, or the refusal to give them (see Mutes.refusal). */
+  refusal(me: Session<E>): ChatError | null {
+    return this.mutes.refusal(me);
+  }
+
   /**
    * Counts one message against `me`'s flood limit. False when `me` may not send it now; they
-   * have been told (the notice that mutes them, or how long the mute still lasts).
+   * have been told (the notice that mutes them, and how long the mute still lasts).
    */
   allow(me: Session<E>): boolean {
     return this.mutes.allow(me);

@@ -235,7 +235,7 @@ export class ClusterChat implements Chat<Reach> {
   }
 
   /**
-   * A sender already muted is refused here, at once; otherwise the changes `change` asks for (at
+   * A sender already muted is refused here, at once (thrown, for the dispatcher to answer); otherwise the changes `change` asks for (at
    * once: an event is made before its first await) are marked to count against the limit where
    * they are applied (every server counts them, in the log's order). A change that asked for
    * nothing the log counts (a file offer, which stays on the servers of its two users; a handler
@@ -244,10 +244,7 @@ export class ClusterChat implements Chat<Reach> {
    */
   withinLimit<T>(me: Session<Reach>, change: () => T): T | false {
     const muted = this.room.limits.muted(me.limitKey, this.clock.monotonic());
-    if (muted) {
-      this.room.tell(me, chatError('MUTED', muted.seconds, muted.byOperator).retryIn(muted.seconds));
-      return false;
-    }
+    if (muted) throw chatError('MUTED', muted.seconds, muted.byOperator).retryIn(muted.seconds);
     this.limitNext.add(me);
     try {
       return change();

@@ -74,7 +74,8 @@ type Ran = void | false | Promise<void | false>;
 
 /**
  * A command table entry. `login`: usable only once logged in (checked once, in the dispatcher).
- * `limited`: counts toward the sender's flood limit, once, through Chat.withinLimit.
+ * `limited`: counts toward the sender's flood limit, once, through Chat.withinLimit (its
+ * refusal at once, MUTED, is answered as a thrown one is: named by `refuses`).
  * `counted`: a chat line, for `stats`. `reads`: the message this one stands for, when it is
  * really another (a bare Y is an answer). `whenRefused`: what a refused message still gets after
  * its refusal (by the flood limit, or with an error), for a client that waits for an answer of

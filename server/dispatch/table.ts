@@ -55,11 +55,13 @@ async function handle(services: Services, caller: Caller, received: ClientMessag
     // When the line came in, for the metrics' arrival-to-last-write time (0 while nobody times).
     const arrived = command.counted ? counters.arrival() : 0;
     // Refused at once, on a cluster too (a mute known here refuses; the rest is counted where
-    // the change is applied), so a connection's pipelined messages keep their order.
+    // the change is applied), so a connection's pipelined messages keep their order. Refused at
+    // once is thrown, and answered below as every refusal is: naming the file offer it refuses.
     const outcome = command.limited ? services.chat.withinLimit(me, () => command.run(ctx!, msg as never)) : command.run(ctx, msg as never);
     if ((await outcome) === false) {
       command.whenRefused?.(ctx, msg as never);
-      return 'over the flood limit';
+      // Told MUTED where it was counted: logged as a refusal at once is.
+      return 'refused (MUTED)';
     }
     if (command.counted) counters.line(lineKind(msg, room.privates.partnerOf(me) !== undefined), arrived);
     return msg === received ? 'done' : `done as ${msg.type}`;

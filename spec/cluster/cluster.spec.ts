@@ -195,7 +195,7 @@ describe('cluster: private sessions, names and limits across servers', function 
     g2.send({ type: 'say', text: 'fourth' });
     expect(await g2.error()).to.include({ code: 'MUTED' });
     const handled = n1!.logs.filter((l) => l.startsWith('DEBUG Handled history')).map((l) => l.replace(/^.*: /, ''));
-    expect(handled).to.deep.equal(['done', 'done', 'over the flood limit']);
+    expect(handled).to.deep.equal(['done', 'done', 'refused (MUTED)']);
   });
 
   it('counts file offers against the flood limit, as one server does, though they never go into the shared log', async () => {
@@ -204,10 +204,10 @@ describe('cluster: private sessions, names and limits across servers', function 
     const g1 = await n1!.login('g1', '', ['files']);
     const g2 = await n2!.login('g2', '');
     await n1!.login('rita', 'pw', ['files']);
+    const sha256 = Buffer.alloc(32, 7).toString('base64');
+    const offer = (id: string) => g1.request({ type: 'file_offer', to: 'rita', id, size: 10, name: 'a.txt', sha256 }, (m) => m.type === 'error' || (m.type === 'transfer' && m.id === id));
     for (const id of ['f1', 'f2', 'f3']) {
-      const sha256 = Buffer.alloc(32, 7).toString('base64');
-      const offered = await g1.request({ type: 'file_offer', to: 'rita', id, size: 10, name: 'a.txt', sha256 }, (m) => m.type === 'error' || (m.type === 'transfer' && m.id === id));
-      expect(offered).to.include({ type: 'transfer', event: 'offered' });
+      expect(await offer(id)).to.include({ type: 'transfer', event: 'offered' });
       g1.send({ type: 'file_cancel', id });
       await g1.next((m) => m.type === 'transfer' && m.id === id && m.event === 'cancelled');
     }
@@ -219,7 +219,9 @@ describe('cluster: private sessions, names and limits across servers', function 
     // The line refused where it was counted (the shared log) is logged as refused, not done.
     await g1.sync();
     const said = n1!.logs.filter((l) => l.startsWith('DEBUG Handled say')).map((l) => l.replace(/^.*: /, ''));
-    expect(said).to.deep.equal(['over the flood limit']);
+    expect(said).to.deep.equal(['refused (MUTED)']);
+    // An offer while muted is refused at once, naming it, as every refusal of an offer does.
+    expect(await offer('f4')).to.deep.include({ type: 'error', code: 'MUTED', id: 'f4' });
   });
 
   it('relays an encrypted private session between servers (keys, sealed lines, new keys), refuses one to a client that cannot encrypt', async () => {

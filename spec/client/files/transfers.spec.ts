@@ -171,6 +171,19 @@ describe('client/files/transfers: /send and /cancel', () => {
       expect(texts(files.cancel(undefined)), 'the refused one is forgotten').to.deep.equal([`Cancelled sending ${older!.name} to ${older!.to}.`]);
     });
 
+    it('an offer the flood limit refuses (MUTED, naming it) is forgotten, and its refusal shown here, not taken for a chat line', async () => {
+      writeFileSync(join(dir, 'c.txt'), 'ccc');
+      files.offer('cem', join(dir, 'c.txt'));
+      await waitUntil(() => sent.some((m) => m.type === 'file_offer'), 'the offer sent');
+      const { id } = sent.find((m): m is ClientMessage<'file_offer'> => m.type === 'file_offer')!;
+      const muted = 'you are muted for sending too fast; try again in 9 s';
+      const shown = files.received({ type: 'error', code: 'MUTED', message: muted, retry: 9, id });
+      expect(texts(shown!), 'shown by the transfers: the chat view never sees it').to.deep.equal([`! ${muted}`]);
+      expect(texts(files.cancel(undefined)), 'nothing left to cancel').to.deep.equal(['! no file transfer to cancel']);
+      expect(files.lost(), 'nothing stopped by a lost connection').to.deep.equal([]);
+      expect(files.received({ type: 'error', code: 'MUTED', message: muted, retry: 9 }), 'an unnamed MUTED: a chat line\'s, for the view').to.equal(null);
+    });
+
     it('a refused yes named by its sender and id leaves an older offer of ours alone', async () => {
       await offerThenYes('f4');
       files.received({ ...busy, from: 'BOB', id: 'f4' } as ServerMessage);

@@ -127,7 +127,7 @@ describe('chat: group messages', () => {
     expect(a.all('msg').filter((m) => m.replay)).to.have.length(8);
     // The debug log says how each went: the two refused as refused, not as pages done.
     const handled = srv.logs.filter((l) => l.startsWith('DEBUG Handled history')).map((l) => l.replace(/^.*: /, ''));
-    expect(handled).to.deep.equal([...Array(7).fill('done'), 'over the flood limit', 'over the flood limit', 'done']);
+    expect(handled).to.deep.equal([...Array(7).fill('done'), 'refused (MUTED)', 'refused (MUTED)', 'done']);
   });
 
   it('logs group messages quoted, so a newline cannot forge a log line', async () => {

@@ -4,6 +4,7 @@
  */
 import { expect } from 'chai';
 import type { ClientMessage, ServerMessage } from '../../../common/protocol.js';
+import { FakeClock } from '../../support/fake-clock.js';
 import { startServer, TestClient, type Running } from '../../support/harness.js';
 
 const SHA = Buffer.alloc(32).toString('base64');
@@ -54,5 +55,22 @@ describe('dispatch/files: offers over TCP', () => {
     expect(await bob.request(answer, (m) => m.type === 'error')).to.deep.include({ code: 'FILE_NO_SUCH', from: 'cem', id: 'x2' });
     const cancel = await bob.request({ type: 'file_cancel', id: 'x3' }, (m) => m.type === 'error');
     expect(cancel, 'a cancel is not matched to a request: its refusal names none').to.not.have.property('id');
+  });
+
+  it("names the offer the flood limit refuses (MUTED, once), the one that starts the mute and those after it", async () => {
+    await srv.stop();
+    // A fake clock that never moves: two messages pass, the third starts a 30 s mute.
+    srv = await startServer({ rateCount: 2, rateWindow: 10, muteSeconds: 30 }, new FakeClock());
+    const alice = await login('alice');
+    await login('bob');
+    for (const text of ['one', 'two']) await alice.request({ type: 'say', text }, (m) => m.type === 'msg' && m.text === text);
+    expect(await offer(alice, 'bob', 'f1')).to.deep.include({ type: 'error', code: 'MUTED', retry: 30, id: 'f1' });
+    expect(alice.all('notice').filter((n) => n.event === 'muted'), 'the notice that mutes').to.have.length(1);
+    expect(await offer(alice, 'bob', 'f2')).to.deep.include({ type: 'error', code: 'MUTED', retry: 30, id: 'f2' });
+    await alice.sync();
+    expect(alice.all('error').map((e) => [e.code, e.id]), 'one refusal for each offer').to.deep.equal([
+      ['MUTED', 'f1'],
+      ['MUTED', 'f2'],
+    ]);
   });
 });

@@ -129,7 +129,7 @@ function wording(code: ErrorCode, args: unknown[]): string {
   return (ERRORS[code] as (...a: unknown[]) => string)(...args);
 }
 
-/** The file offer (`id`) or answer (`from`, `id`) a refusal is about. */
+/** The file offer (`id`) or answer (`from`, `id`) a refusal is about, or the transfer a chunk (`id`), ack or done (`from`, `id`) is for. */
 export interface Refused {
   id: string;
   from?: string;

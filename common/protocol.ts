@@ -262,7 +262,8 @@ export const SERVER_MESSAGES = {
   },
   /**
    * A refusal. `id` (and `from`, for an answer): the file offer or answer it refuses, since a
-   * user's file requests are not always answered in the order sent (FILE_WAITING overtakes them).
+   * user's file requests are not always answered in the order sent (FILE_WAITING overtakes them);
+   * or the transfer a refused chunk (`id`), ack or done (`from`, `id`) is for.
    */
   error: { fields: { code: str(64), message: str(1024), retry: optInt, id: optFileId, from: optStr(64) }, body: 'none' },
   /**

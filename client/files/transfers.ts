@@ -12,7 +12,7 @@
  * disk work) through `deps.show`. This is the façade: what we send is sending.ts's, what we
  * receive receiving.ts's, and which request a refusal answers asked.ts's.
  */
-import { ERRORS, type ErrorCode } from '../../common/errors.js';
+import type { ErrorCode } from '../../common/errors.js';
 import { foldName } from '../../common/names.js';
 import type { ServerMessage } from '../../common/protocol.js';
 import type { OfferRef } from '../answers.js';
@@ -32,8 +32,8 @@ export class FileTransfers {
   private readonly sending: Sending;
   private readonly receiving: Receiving;
   /**
-   * Transfers that ended lately (the other side cancelled, say), the last ENDED_KEPT: a chunk or
-   * ack of ours that crossed the end gets FILE_NO_SUCH, which is no news.
+   * Transfers that ended lately (the other side cancelled, say), the last ENDED_KEPT: a chunk, ack
+   * or done of ours that crossed the end gets FILE_NO_SUCH naming the transfer, which is no news.
    */
   private readonly ended: string[] = [];
   private count = 0;
@@ -84,7 +84,7 @@ export class FileTransfers {
         this.sending.ack(m.id, m.seq);
         return [];
       case 'error':
-        if (m.code === 'FILE_NO_SUCH' && this.ended.some((id) => m.message === ERRORS.FILE_NO_SUCH(id))) return [];
+        if (m.code === 'FILE_NO_SUCH' && m.id !== undefined && this.ended.includes(m.id)) return [];
         return this.refused(m);
       default:
         return null;

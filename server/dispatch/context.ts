@@ -80,7 +80,8 @@ type Ran = void | false | Promise<void | false>;
  * really another (a bare Y is an answer). `whenRefused`: what a refused message still gets after
  * its refusal (by the flood limit, or with an error), for a client that waits for an answer of
  * its own (the notice that ends a /history page). `refuses`: the file request an error for it
- * names (see the `error` frame), so that the client matches the refusal to it exactly.
+ * names (see the `error` frame), so that the client matches the refusal to it exactly: an offer
+ * or answer, or the transfer a chunk, ack or done is for.
  */
 export type Command<K extends ClientType> =
   | { login: false; run(ctx: Ctx, msg: ClientMessage<K>): void | Promise<void> }

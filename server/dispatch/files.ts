@@ -28,6 +28,8 @@ export const file_answer: Command<'file_answer'> = {
 /** file_chunk {id, seq} (body: bytes, or sealed): the next chunk of the sender's transfer. */
 export const file_chunk: Command<'file_chunk'> = {
   login: true,
+  // Named, as the ack's and done's refusals: one that crossed the other side's end is no news to the client.
+  refuses: ({ id }) => ({ id }),
   run({ files, me }, msg) {
     files.chunk(me, msg);
   },
@@ -36,6 +38,7 @@ export const file_chunk: Command<'file_chunk'> = {
 /** file_ack {from, id, seq}: the receiver has every chunk up to `seq`. */
 export const file_ack: Command<'file_ack'> = {
   login: true,
+  refuses: ({ from, id }) => ({ from, id }),
   run({ files, me }, msg) {
     files.ack(me, msg);
   },
@@ -44,6 +47,7 @@ export const file_ack: Command<'file_ack'> = {
 /** file_done {from, id, ok}: the receiver checked the whole file. */
 export const file_done: Command<'file_done'> = {
   login: true,
+  refuses: ({ from, id }) => ({ from, id }),
   run({ files, me }, msg) {
     files.done(me, msg);
   },

@@ -142,15 +142,18 @@ describe('client/files/transfers: /send and /cancel', () => {
       files.received(mine('offered'));
       files.received(mine('accepted'));
       expect(texts(files.received(mine('cancelled'))!)).to.deep.equal(['! the file c.txt (3 bytes) to bob did not go through: bob cancelled the file transfer']);
-      const noSuch = (which: string): ServerMessage => ({ type: 'error', code: 'FILE_NO_SUCH', message: ERRORS.FILE_NO_SUCH(which) });
+      // The server names the transfer a refused chunk is for (an ack's and a done's: with `from`).
+      const noSuch = (which: string, from?: string): ServerMessage => ({ type: 'error', code: 'FILE_NO_SUCH', message: ERRORS.FILE_NO_SUCH(which), id: which, ...(from ? { from } : {}) });
       expect(files.received(noSuch(id)), 'the chunk that crossed the cancel').to.deep.equal([]);
-      expect(files.received(noSuch('x1')), 'a transfer never ours: goes on to the view').to.equal(null);
+      expect(texts(files.received(noSuch('x1'))!), 'a transfer never ours: shown').to.deep.equal(['! no file transfer x1 (it may be over)']);
+      const unnamed: ServerMessage = { type: 'error', code: 'FILE_NO_SUCH', message: ERRORS.FILE_NO_SUCH(id) };
+      expect(files.received(unnamed), 'unnamed, its words are not read for an id: it goes on to the view').to.equal(null);
       // The receiver's side: an ack that crossed the sender's cancel.
       files.received(offerFrom('bob', 'f4'));
       files.answer(files.pending()[0]!, true);
       await waitUntil(() => answers().length === 1, 'the yes sent');
       files.received({ type: 'transfer', event: 'cancelled', id: 'f4', from: 'bob', to: 'alice', message: 'bob cancelled the file transfer', ts: T });
-      expect(files.received(noSuch('f4'))).to.deep.equal([]);
+      expect(files.received(noSuch('f4', 'bob'))).to.deep.equal([]);
     });
 
     it('an offer sent before the yes is what the refusal answers', async () => {

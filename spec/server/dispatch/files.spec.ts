@@ -57,6 +57,16 @@ describe('dispatch/files: offers over TCP', () => {
     expect(cancel, 'a cancel is not matched to a request: its refusal names none').to.not.have.property('id');
   });
 
+  it('names the transfer a refused chunk (id), ack or done (from, id) is for: one that crossed the end is no news to the client', async () => {
+    const bob = await login('bob');
+    const chunk: ClientMessage<'file_chunk'> = { type: 'file_chunk', id: 'c1', seq: 0, data: Buffer.from('abc') };
+    expect(await bob.request(chunk, (m) => m.type === 'error')).to.deep.include({ code: 'FILE_NO_SUCH', id: 'c1' });
+    const ack: ClientMessage<'file_ack'> = { type: 'file_ack', from: 'cem', id: 'c2', seq: 0 };
+    expect(await bob.request(ack, (m) => m.type === 'error')).to.deep.include({ code: 'FILE_NO_SUCH', from: 'cem', id: 'c2' });
+    const done: ClientMessage<'file_done'> = { type: 'file_done', from: 'cem', id: 'c3', ok: true };
+    expect(await bob.request(done, (m) => m.type === 'error')).to.deep.include({ code: 'FILE_NO_SUCH', from: 'cem', id: 'c3' });
+  });
+
   it("names the offer the flood limit refuses (MUTED, once), the one that starts the mute and those after it", async () => {
     await srv.stop();
     // A fake clock that never moves: two messages pass, the third starts a 30 s mute.

@@ -6,6 +6,7 @@
  */
 import { open, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { fileProblem } from '../common/file-errors.js';
 
 export interface ReadinessCheck {
   /** What is checked, as the answer names it. */
@@ -68,8 +69,7 @@ export function fileWritable(name: string, path: string): ReadinessCheck {
         await unlink(probe);
         return null;
       } catch (e) {
-        const err = e as NodeJS.ErrnoException;
-        return `cannot write in ${dirname(path)}: ${err.code ?? err.message}`;
+        return `cannot write in ${dirname(path)}: ${fileProblem(e)}`;
       }
     },
   };

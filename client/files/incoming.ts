@@ -20,6 +20,7 @@ import { mkdirSync } from 'node:fs';
 import { lstat, open, readdir, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Cancel, Clock } from '../../common/clock.js';
+import { fileProblem } from '../../common/file-errors.js';
 import type { ClientMessage } from '../../common/protocol.js';
 import type { Opener } from '../secure/record.js';
 import { saveUnique } from './naming.js';
@@ -94,7 +95,7 @@ export class Incoming {
       this.tmp = join(dir, `.tinychat-${id}-${randomBytes(4).toString('hex')}.part`);
       this.handle = await open(this.tmp, 'wx', 0o600);
     } catch (e) {
-      throw new Error(`cannot write in ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new Error(`cannot write in ${dir}: ${fileProblem(e)}`);
     }
     // Aborted while the folder was tidied or the file made: discard() ran before there was a file.
     if (this.over) return this.discard();
@@ -135,7 +136,7 @@ export class Incoming {
         this.deps.progress.update(`${this.plan.from}/${this.plan.id}`, at + bytes.length);
         if (at + bytes.length === this.plan.size) return this.finish();
       })
-      .catch((e: NodeJS.ErrnoException) => this.end(`cannot write ${this.tmp}: ${e.code ?? e.message}`, false));
+      .catch((e: unknown) => this.end(`cannot write ${this.tmp}: ${fileProblem(e)}`, false));
     return null;
   }
 
@@ -163,7 +164,7 @@ export class Incoming {
     try {
       path = saveUnique(this.tmp, this.plan.dir, this.plan.name);
     } catch (e) {
-      return this.end(`cannot save it: ${(e as Error).message}`, false);
+      return this.end(`cannot save it: ${fileProblem(e)}`, false);
     }
     this.over = true;
     this.deps.progress.stop(`${this.plan.from}/${this.plan.id}`);

@@ -9,6 +9,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import type { Cancel, Clock } from '../../common/clock.js';
+import { fileProblem } from '../../common/file-errors.js';
 import { MAX_CHUNKS_IN_FLIGHT, type ClientMessage } from '../../common/protocol.js';
 import type { Sealer } from '../secure/record.js';
 import type { Progress } from './progress.js';
@@ -68,7 +69,7 @@ export class Outgoing {
     try {
       this.handle = await open(this.plan.path, 'r');
     } catch (e) {
-      return this.fail(`cannot read ${this.plan.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      return this.fail(`cannot read ${this.plan.path}: ${fileProblem(e)}`);
     }
     if (this.over) return void this.handle.close().catch(() => {});
     this.deps.progress.start(this.plan.id, `-> ${this.plan.to} ${this.plan.name}`, this.plan.size);
@@ -130,9 +131,9 @@ export class Outgoing {
         this.emit(buffer);
         this.pump();
       },
-      (e: NodeJS.ErrnoException) => {
+      (e: unknown) => {
         this.reading = false;
-        this.fail(`cannot read ${plan.path}: ${e.code ?? e.message}`);
+        this.fail(`cannot read ${plan.path}: ${fileProblem(e)}`);
       },
     );
   }

@@ -62,7 +62,7 @@ export class Sending {
     const n = this.shared.number();
     hashFile(full).then(
       (sha256) => this.sendOffer(n, to, full, name, size, sha256),
-      (e: NodeJS.ErrnoException) => deps.show([fmt.error(`cannot read ${safeLine(path)}: ${e.code ?? e.message}`)]),
+      (e: unknown) => deps.show([fmt.error(`cannot read ${safeLine(path)}: ${fileProblem(e)}`)]),
     );
     return [fmt.info(`Checking ${safeLine(name)} (${humanSize(size)}) before offering it to ${safeLine(to)}…`)];
   }

@@ -21,6 +21,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { fileProblem } from '../../common/file-errors.js';
 import { foldName } from '../../common/names.js';
 
 interface Pin {
@@ -83,7 +84,7 @@ export class KnownKeys {
       text = readFileSync(file, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new KnownKeys(file, new Map(), new Map(), now);
-      throw new Error(`cannot read known keys ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new Error(`cannot read known keys ${file}: ${fileProblem(e)}`);
     }
     const pins = new Map<string, Pin>();
     const networks = new Map<string, string>();

@@ -471,7 +471,7 @@ describe('chat-server binary', function () {
     expect(await get('/readyz')).to.deep.equal({ status: 200, text: 'ready\n' });
     chmodSync(dir, 0o500);
     try {
-      expect(await get('/readyz')).to.deep.equal({ status: 503, text: `not ready: users file: cannot write in ${dir}: EACCES\n` });
+      expect(await get('/readyz')).to.deep.equal({ status: 503, text: `not ready: users file: cannot write in ${dir}: permission denied\n` });
     } finally {
       chmodSync(dir, 0o700);
     }

@@ -170,7 +170,7 @@ describe('metrics and health endpoint', () => {
     try {
       const res = await get('/readyz');
       expect(res.status).to.equal(503);
-      expect(res.text).to.equal(`not ready: users file: cannot write in ${srv.dir}: ENOENT\n`);
+      expect(res.text).to.equal(`not ready: users file: cannot write in ${srv.dir}: no such file\n`);
     } finally {
       renameSync(`${srv.dir}.away`, srv.dir);
     }
@@ -179,7 +179,7 @@ describe('metrics and health endpoint', () => {
     if (process.getuid?.() !== 0) {
       chmodSync(srv.dir, 0o500);
       try {
-        expect(await get('/readyz')).to.deep.include({ status: 503, text: `not ready: users file: cannot write in ${srv.dir}: EACCES\n` });
+        expect(await get('/readyz')).to.deep.include({ status: 503, text: `not ready: users file: cannot write in ${srv.dir}: permission denied\n` });
       } finally {
         chmodSync(srv.dir, 0o700);
       }

@@ -19,13 +19,16 @@ describe('client/files/transfers: /send and /cancel', () => {
   let sent: ClientMessage[];
   let limits: FileLimits | null;
   let files: FileTransfers;
+  /** Lines shown later, once disk work is done. */
+  let shown: string[];
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'chat-files-'));
     sent = [];
+    shown = [];
     limits = { maxBody: 65536, maxFile: 10, window: 262144, rate: 4 * 1024 * 1024 };
     const fmt = new Formatter((ms) => new Date(ms).toISOString().slice(11, 19), () => 0);
     files = new FileTransfers({
-      clock: new FakeClock(), send: (m) => sent.push(m) > 0, fmt, show: () => {}, progress: NO_PROGRESS,
+      clock: new FakeClock(), send: (m) => sent.push(m) > 0, fmt, show: (lines) => shown.push(...texts(lines)), progress: NO_PROGRESS,
       downloads: join(dir, 'dl'), limits: () => limits, channelWith: () => null, me: () => 'alice',
     });
   });
@@ -57,6 +60,18 @@ describe('client/files/transfers: /send and /cancel', () => {
     expect(texts(files.offer('ALICE', join(dir, 'small.txt'))), 'to yourself: refused before the file is read').to.deep.equal(['! you cannot send a file to yourself']);
     limits = null;
     expect(texts(files.offer('bob', join(dir, 'big')))).to.deep.equal(['! this server does not relay files']);
+    expect(sent).to.deep.equal([]);
+  });
+
+  it('/send of a file that passed the checks but cannot be read says why in words, not a bare code', async () => {
+    // Gone between the check and the read. (A file we may not read fails the same way, but not
+    // for root, who reads anything: this fails the same for everyone.)
+    const path = join(dir, 'gone.txt');
+    writeFileSync(path, 'abc');
+    expect(texts(files.offer('bob', path))).to.deep.equal(['Checking gone.txt (3 bytes) before offering it to bob…']);
+    rmSync(path);
+    await waitUntil(() => shown.length > 0, 'the read failed');
+    expect(shown).to.deep.equal([`! cannot read ${path}: no such file`]);
     expect(sent).to.deep.equal([]);
   });
 

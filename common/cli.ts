@@ -113,5 +113,6 @@ export function repeatedValues(argv: readonly string[], option: string): string[
 
 /** Whether `--option` was typed at all, before `--` (yargs cannot tell a default from a value given). */
 export function given(argv: readonly string[], option: string): boolean {
-  return [...typedOptions(argv)].some(({ name }) => name === option);
+  for (const { name } of typedOptions(argv)) if (name === option) return true;
+  return false;
 }

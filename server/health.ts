@@ -20,7 +20,7 @@ export const CHECK_MS = 2000;
 
 export interface Readiness {
   ready: boolean;
-  /** "users file: cannot write in /srv/chat: EACCES", one per failed check. */
+  /** "users file: cannot write in /srv/chat: permission denied", one per failed check. */
   problems: string[];
 }
 

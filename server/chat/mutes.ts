@@ -19,6 +19,11 @@ export interface Told<E extends Endpoint> {
   tell(to: Session<E>, error: ChatError): void;
 }
 
+/** The refusal of a message from a muted user, `seconds` before they may talk again. */
+export function mutedError(seconds: number, byOperator: boolean): ChatError {
+  return chatError('MUTED', seconds, byOperator).retryIn(seconds);
+}
+
 export class Mutes<E extends Endpoint> {
   /** The "you can talk again" after each mute. */
   private readonly unmutes: Unmutes;
@@ -54,7 +59,7 @@ export class Mutes<E extends Endpoint> {
     }
     // The message that started the mute is refused like every one after it: a client matches
     // each refusal to a message it sent, in order, and one without its error would shift the rest.
-    return chatError('MUTED', verdict.secondsLeft, verdict.byOperator === true).retryIn(verdict.secondsLeft);
+    return mutedError(verdict.secondsLeft, verdict.byOperator === true);
   }
 
   /**

@@ -184,7 +184,7 @@ export class Recall {
         const batch = this.nextBatch(waiting, at);
         at += batch.length;
         handed = batch.at(-1)!.id;
-        for (const m of batch) this.out.toUser(user, offlineMsg(m, receipts && m === batch.at(-1)));
+        for (const m of batch) this.out.toUser(user, offlineMsg(m, receipts && m.id === handed));
         return true;
       },
       ...(receipts ? { wait: (then: (open: boolean) => void) => this.receipts.expect(user, handed!, then) } : {}),

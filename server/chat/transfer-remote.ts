@@ -69,17 +69,20 @@ export class RemoteTransfers<E extends Endpoint> implements PeerSink {
   undelivered(server: string, msg: PeerMessage): void {
     const t = this.book.get(`${msg.from}/${msg.id}`);
     if (!t || t.peer !== server) return;
-    if (t.verdict) this.untaken(t);
-    else this.events.fail(t, 'relay');
+    this.lose(t);
   }
 
   /** This server heard nothing from the others for a while (see PeerSink.deaf). */
   deaf(): void {
     for (const t of this.book.all()) {
-      if (t.peer === null) continue;
-      if (t.verdict) this.untaken(t);
-      else this.events.fail(t, 'relay');
+      if (t.peer !== null) this.lose(t);
     }
+  }
+
+  /** What the other server lost of `t`: an answer it was to take is taken back; else the transfer fails. */
+  private lose(t: Transfer<E>): void {
+    if (t.verdict) this.untaken(t);
+    else this.events.fail(t, 'relay');
   }
 
   /** The receiver's server never took the offer: its sender hears so, and that half is dropped. */

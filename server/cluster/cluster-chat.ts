@@ -21,6 +21,7 @@ import type { Feature } from '../../common/protocol.js';
 import { redactUrl } from '../../common/redact.js';
 import type { Chat } from '../chat/chat.js';
 import type { EndReason } from '../chat/farewell.js';
+import { mutedError } from '../chat/mutes.js';
 import type { Room } from '../chat/room.js';
 import type { Session } from '../chat/session.js';
 import type { Logger } from '../logger.js';
@@ -244,7 +245,7 @@ export class ClusterChat implements Chat<Reach> {
    */
   withinLimit<T>(me: Session<Reach>, change: () => T): T | false {
     const muted = this.room.limits.muted(me.limitKey, this.clock.monotonic());
-    if (muted) throw chatError('MUTED', muted.seconds, muted.byOperator).retryIn(muted.seconds);
+    if (muted) throw mutedError(muted.seconds, muted.byOperator);
     this.limitNext.add(me);
     try {
       return change();

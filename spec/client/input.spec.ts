@@ -100,6 +100,8 @@ describe('client/input', () => {
     expect(parseInput('/pm bob')).to.deep.equal(problem('unknown command /pm; a private chat is asked for with @PM NAME (see /help)'));
     expect(parseInput('/PM')).to.deep.equal(problem('unknown command /PM; a private chat is asked for with @PM NAME (see /help)'));
     expect(parseInput('/exit')).to.deep.equal(problem('unknown command /exit; EXIT PM leaves a private chat, /quit logs out (see /help)'));
+    expect(parseInput('/query bob')).to.deep.equal(problem('unknown command /query; a private chat is asked for with @PM NAME (see /help)'));
+    expect(parseInput('/part')).to.deep.equal(problem('unknown command /part; EXIT PM leaves a private chat, /quit logs out (see /help)'));
     // An escape sequence typed or pasted stays a plain string here; the display escapes it.
     expect(parseInput('/\x1b[2J')).to.deep.equal(problem('unknown command /\x1b[2J; type /help for the list'));
   });

@@ -117,6 +117,23 @@ describe('client/files/transfers: /send and /cancel', () => {
       await waitUntil(() => answers().length === 1, 'the yes sent');
     };
 
+    it('a yes to an offer when the downloads folder cannot be made refuses it in words, and says no to the sender', async () => {
+      // --downloads under a file: the folder cannot be made, for root too.
+      writeFileSync(join(dir, 'a-file'), '');
+      const downloads = join(dir, 'a-file', 'dl');
+      const fmt = new Formatter((ms) => new Date(ms).toISOString().slice(11, 19), () => 0);
+      const blocked = new FileTransfers({
+        clock: new FakeClock(), send: (m) => sent.push(m) > 0, fmt, show: (lines) => shown.push(...texts(lines)), progress: NO_PROGRESS,
+        downloads, limits: () => limits, channelWith: () => null, me: () => 'alice',
+      });
+      blocked.received(offerFrom('bob', 'f9'));
+      blocked.answer(blocked.pending()[0]!, true);
+      await waitUntil(() => shown.length > 0, 'the refusal shown');
+      expect(shown).to.deep.equal([`! refused bob's file: cannot write in ${downloads}: a part of the path is a file, not a folder`]);
+      expect(answers()).to.deep.equal([{ type: 'file_answer', from: 'bob', id: 'f9', accept: false }]);
+      expect(blocked.pending(), 'no longer waiting').to.deep.equal([]);
+    });
+
     it('/cancel of an offer not answered yet refuses it, as N would: a no is sent and it is no longer waiting', () => {
       files.received(offerFrom('bob', 'f3'));
       expect(files.pending().map((r) => r.id)).to.deep.equal(['f3']);

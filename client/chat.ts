@@ -14,6 +14,9 @@ import { OfflineReceipts } from './offline-receipts.js';
 import type { SecureChats } from './secure/secure-chats.js';
 import type { Ui } from './ui.js';
 
+
+/** What /verify and /trust say in a client started without an identity key. */
+const NO_IDENTITY = 'this client has no identity key: no encrypted chats';
 export interface ChatDeps {
   clock: Clock;
   fmt: Formatter;
@@ -145,10 +148,10 @@ export class Chat {
       case 'cancel':
         return this.d.show(this.files.cancel(t.which));
       case 'verify':
-        this.d.show(secure?.verify(t.confirm) ?? [fmt.error('this client has no identity key: no encrypted chats')]);
+        this.d.show(secure?.verify(t.confirm) ?? [fmt.error(NO_IDENTITY)]);
         return this.afterSecure();
       case 'trust': {
-        const r = secure?.trust(t.name) ?? { lines: [fmt.error('this client has no identity key: no encrypted chats')], more: [] };
+        const r = secure?.trust(t.name) ?? { lines: [fmt.error(NO_IDENTITY)], more: [] };
         this.d.show(r.lines);
         for (const more of r.more) this.toView(more);
         return this.afterSecure();

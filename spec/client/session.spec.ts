@@ -82,6 +82,14 @@ describe('client/session (fake clock)', () => {
     expect(beats).to.equal(after);
   });
 
+  it('/verify and /trust in a client without an identity key say there are no encrypted chats', async () => {
+    await waitUntil(() => ui.chat !== null, 'the chat started');
+    ui.chat!.line('/verify');
+    expect(ui.lines.at(-1)).to.match(/! this client has no identity key: no encrypted chats$/);
+    ui.chat!.line('/trust bob');
+    expect(ui.lines.at(-1)).to.match(/! this client has no identity key: no encrypted chats$/);
+  });
+
   it('reports a line typed while disconnected as not delivered', async () => {
     await cut();
     ui.chat!.line('are you there?');

@@ -41,8 +41,6 @@ export interface Shared {
   readonly asked: Asked;
   /** The next transfer's number (#1, #2, ...), one sequence for both halves. */
   number(): number;
-  /** Transfer `id` ended (see FileTransfers.ended). */
-  over(id: string): void;
 }
 
 /** A transfer as /cancel lists and stops it. */

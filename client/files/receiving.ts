@@ -124,7 +124,6 @@ export class Receiving {
       case 'cancelled':
       case 'expired':
       case 'failed':
-        this.shared.over(m.id);
         this.theirs.delete(key);
         t.receiving?.abort();
         return [this.shared.deps.fmt.error(`the file ${what} did not come: ${safeLine(m.message)}; nothing was kept`)];

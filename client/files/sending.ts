@@ -149,7 +149,6 @@ export class Sending {
   }
 
   private end(mine: Mine): void {
-    this.shared.over(mine.id);
     this.mine.delete(mine.id);
     mine.sending?.close();
   }

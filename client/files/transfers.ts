@@ -27,6 +27,9 @@ export type { FileLimits, FilesDeps } from './context.js';
 /** Ended transfers remembered for the FILE_NO_SUCH that may cross their end. */
 const ENDED_KEPT = 8;
 
+/** The transfer events after which nothing more of a transfer is sent or taken. */
+const ENDS: ReadonlySet<string> = new Set(['done', 'refused', 'cancelled', 'expired', 'failed']);
+
 export class FileTransfers {
   private readonly asked = new Asked();
   private readonly sending: Sending;
@@ -39,10 +42,7 @@ export class FileTransfers {
   private count = 0;
 
   constructor(private readonly deps: FilesDeps) {
-    const over = (id: string) => {
-      if (this.ended.push(id) > ENDED_KEPT) this.ended.shift();
-    };
-    const shared: Shared = { deps, asked: this.asked, number: () => ++this.count, over };
+    const shared: Shared = { deps, asked: this.asked, number: () => ++this.count };
     this.sending = new Sending(shared);
     this.receiving = new Receiving(shared);
   }
@@ -77,6 +77,7 @@ export class FileTransfers {
   received(m: ServerMessage): DisplayLine[] | null {
     switch (m.type) {
       case 'transfer':
+        if (ENDS.has(m.event) && this.ended.push(m.id) > ENDED_KEPT) this.ended.shift();
         return foldName(m.from) === foldName(this.deps.me()) ? this.sending.event(m) : this.receiving.event(m);
       case 'file_chunk':
         return this.receiving.chunk(m);

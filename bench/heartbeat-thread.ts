@@ -36,11 +36,13 @@ const slotOf = (due: number): Beating[] => wheel[tickOf(due) % wheel.length]!;
 let clients = 0;
 let nextTick = tickOf(performance.now());
 
-parentPort!.on('message', (beat: Beat) => {
-  const due = performance.now() + Math.random() * intervalMs;
-  const c: Beating = { session: beat.session, udpPort: beat.udpPort, key: Buffer.from(beat.secret, 'base64'), seq: 0n, due };
-  slotOf(Math.max(due, nextTick * TICK_MS)).push(c);
-  clients++;
+parentPort!.on('message', (beats: Beat[]) => {
+  for (const beat of beats) {
+    const due = performance.now() + Math.random() * intervalMs;
+    const c: Beating = { session: beat.session, udpPort: beat.udpPort, key: Buffer.from(beat.secret, 'base64'), seq: 0n, due };
+    slotOf(Math.max(due, nextTick * TICK_MS)).push(c);
+    clients++;
+  }
 });
 
 setInterval(() => {

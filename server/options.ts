@@ -53,7 +53,7 @@ export const OPTIONS = {
   'rate-count': { kind: 'number', default: d.rateCount, describe: 'Messages allowed per rate window' },
   'rate-window': { kind: 'number', default: d.rateWindow, describe: 'Rate window in seconds' },
   'mute-seconds': { kind: 'number', default: d.muteSeconds, describe: 'Seconds a flooding user is muted' },
-  'heartbeat-timeout': { kind: 'number', default: d.heartbeatTimeout, describe: 'Seconds without a heartbeat before a user is offline' },
+  'heartbeat-timeout': { kind: 'number', default: d.heartbeatTimeout, describe: 'Seconds without a heartbeat before a user is offline; also the longest wait for a receipt of offline messages' },
   'login-timeout': { kind: 'number', default: d.loginTimeout, describe: 'Seconds a connection may take to log in' },
   'announce-limit': { kind: 'number', default: d.announceLimit, describe: 'Above this many users (at most 1000), joins and leaves are summarised once a second' },
   'max-connections': { kind: 'number', default: d.maxConnections, describe: 'Most connections in all' },

@@ -3,6 +3,7 @@
  * with /history) and the private messages that waited while they were offline. Lines it sends
  * are marked (`replay`, `offline`) and keep their original id and time.
  */
+import type { Clock } from '../../common/clock.js';
 import { chatError } from '../../common/errors.js';
 import type { ServerMessage } from '../../common/protocol.js';
 import { fileWindow } from '../config.js';
@@ -63,6 +64,8 @@ export interface RecallConfig {
   offlineMax: number;
   /** Characters of text per batch of a bulk reply and per /history page (see batchText). */
   batchText: number;
+  /** Milliseconds a batch of offline messages waits for its receipt (see Receipts; the room's is the heartbeat timeout). */
+  receiptWait: number;
 }
 
 /** Tells one user (folded name) something, as a notice. */
@@ -74,7 +77,7 @@ export class Recall {
   /** Users with a delivery of offline messages queued that has not started: it will see new ones. */
   private readonly deliveryQueued = new Set<string>();
   /** The batches of offline messages waiting for their client's receipt. */
-  private readonly receipts = new Receipts();
+  private readonly receipts: Receipts;
 
   constructor(
     private readonly history: History,
@@ -83,8 +86,10 @@ export class Recall {
     private readonly notice: Notice,
     private readonly log: Logger,
     private readonly config: RecallConfig,
+    clock: Clock,
   ) {
     this.pacer = new Pacer((user, then) => out.drained(user, then));
+    this.receipts = new Receipts(clock, config.receiptWait);
   }
 
   /** The highest id either store has kept: ids go on from there. */
@@ -136,7 +141,11 @@ export class Recall {
    * time. With `receipts` (their client said it sends them) the last of each batch is marked
    * `receipt`, and the batch is deleted from the mailbox, and the next one sent, once the client
    * says it arrived (received()); without, once their connection has taken it. A connection lost
-   * before that leaves the batch and the rest waiting for the next login or resume.
+   * before that leaves the batch and the rest waiting for the next login or resume. A receipt that
+   * does not come in time (receiptWait) ends the delivery too, the batch and the rest kept, so what
+   * comes after it at login (the lines replayed) goes on: sending the rest without receipts would
+   * lose them with a connection that dies, and with receipts each would wait as long again. A
+   * receipt that comes later still deletes its batch, and the delivery starts again from there.
    */
   deliverWaiting(user: string, name: string, receipts = false): void {
     // One not started yet will see this message too.
@@ -165,6 +174,19 @@ export class Recall {
     let done = 0;
     /** The last id of the batch handed over before this step, if not yet marked taken. */
     let handed: number | null = null;
+    /** Its receipt did not come in time: the delivery ends, nothing more deleted. */
+    let overdue = false;
+    /** With receipts: what the step after a batch waits for. */
+    const wait = (then: (open: boolean) => void): void => {
+      const upTo = handed!;
+      const sent = at - done;
+      this.receipts.expect(user, upTo, (outcome) => {
+        if (outcome === 'late') return this.confirmedLate(user, name, upTo, sent);
+        // Overdue: the next step ends the delivery, and the pacer goes on with what follows it.
+        overdue = outcome === 'overdue';
+        then(outcome !== 'cut');
+      });
+    };
     return {
       step: () => {
         if (waiting === null) {
@@ -172,6 +194,11 @@ export class Recall {
           // What waits now; what is kept meanwhile goes to the next delivery (see leave()).
           waiting = [...this.mailbox.peek(user)];
           if (waiting.length > 0) this.notice(user, 'offline_delivered', NOTICES.offlineDelivered(waiting.length));
+        }
+        if (overdue) {
+          const seconds = this.config.receiptWait / 1000;
+          this.log.warn(`Offline messages: ${name}'s client did not confirm receiving ${at - done} within ${seconds} s; they stay kept for the next login, with the ${waiting.length - at} not sent (a receipt that comes later still counts)`);
+          return false;
         }
         if (handed !== null) {
           this.mailbox.taken(user, handed);
@@ -187,13 +214,20 @@ export class Recall {
         for (const m of batch) this.out.toUser(user, offlineMsg(m, receipts && m.id === handed));
         return true;
       },
-      ...(receipts ? { wait: (then: (open: boolean) => void) => this.receipts.expect(user, handed!, then) } : {}),
+      ...(receipts ? { wait } : {}),
       stopped: () => {
         this.deliveryQueued.delete(user);
         // Stopped by a lost connection, a logout, a takeover or a resume (which starts another).
         if (waiting && at > 0) this.log.info(`Offline messages: delivery to ${name} stopped after ${done} of ${waiting.length}; the rest wait for the next login or resume`);
       },
     };
+  }
+
+  /** `user`'s client confirmed after its delivery gave up waiting: the batch goes, and a new delivery hands the rest. */
+  private confirmedLate(user: string, name: string, upTo: number, sent: number): void {
+    this.mailbox.taken(user, upTo);
+    this.log.info(`Offline messages: ${name}'s client confirmed receiving ${sent} late; deleted`);
+    this.deliverWaiting(user, name, true);
   }
 
   /** The batch of `list` from `at`: at most BATCH_LINES messages and a batch's bytes. */

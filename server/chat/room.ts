@@ -119,9 +119,11 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
    */
   remember(memory: { history?: History; mailbox?: Mailbox }): Recall {
     const notice = (to: string, event: NoticeEvent, text: string, user?: string) => this.noticeAll([to], event, text, user);
-    const { historyOnJoin, offlineMax, maxOutput } = this.config;
-    const config = { historyOnJoin, offlineMax, batchText: batchText(maxOutput) };
-    this.recall = new Recall(memory.history ?? NO_HISTORY, memory.mailbox ?? new MemoryMailbox(), this.out, notice, this.log, config);
+    const { historyOnJoin, offlineMax, maxOutput, heartbeatTimeout } = this.config;
+    // A receipt is awaited as long as a heartbeat is: the time the server already gives a client
+    // to show it is there (an IRC client answers PING in it, and the receipt is such a PONG).
+    const config = { historyOnJoin, offlineMax, batchText: batchText(maxOutput), receiptWait: heartbeatTimeout * 1000 };
+    this.recall = new Recall(memory.history ?? NO_HISTORY, memory.mailbox ?? new MemoryMailbox(), this.out, notice, this.log, config, this.clock);
     this.lines.after(this.recall.lastId);
     return this.recall;
   }

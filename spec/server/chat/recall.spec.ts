@@ -44,11 +44,18 @@ describe('Recall (recording outbox, drains by hand)', () => {
   let out: RecordingOutbox;
   let mailbox: MemoryMailbox;
   let room: Room<FakeEndpoint>;
+  let clock: FakeClock;
+  let logs: string[];
+  /** The heartbeat timeout (the default's), which is also how long a receipt is waited for. */
+  const heartbeatTimeout = 20;
   const start = (lines: HistoryLine[] = [], offlineMax = 100) => {
     out = new RecordingOutbox();
     out.holdDrains = true;
     mailbox = new MemoryMailbox();
-    room = new Room(makeConfig({ maxOutput, offlineMax, historyOnJoin: 20 }), new FakeClock(), memoryLogger(), out, { history: new ArrayHistory(lines), mailbox });
+    clock = new FakeClock();
+    const log = memoryLogger();
+    logs = log.lines;
+    room = new Room(makeConfig({ maxOutput, offlineMax, historyOnJoin: 20, heartbeatTimeout }), clock, log, out, { history: new ArrayHistory(lines), mailbox });
   };
   const keep = (n: number, from = 'alice') => {
     for (let id = 1; id <= n; id++) void mailbox.put('bob', { id, ts: id, from, to: 'bob', text: `${id} ${big('x')}` });
@@ -182,6 +189,65 @@ describe('Recall (recording outbox, drains by hand)', () => {
       room.received(bob, 1);
       out.release();
       expect(replayed()).to.deep.equal([100]);
+    });
+
+    describe('a receipt that does not come within the heartbeat timeout', () => {
+      const WAIT = heartbeatTimeout * 1000;
+      /** bob, with 5 messages waiting (batches 1-2, 3-4, 5) and 2 lines to replay, logged in; his receipt overdue. */
+      const overdue = () => {
+        start(history(2));
+        keepSmall(5);
+        const bob = loginBob();
+        clock.advance(WAIT - 1);
+        expect([offline(), replayed()], 'still waiting for the receipt').to.deep.equal([[1, 2], []]);
+        clock.advance(1);
+        return bob;
+      };
+      const warnings = () => logs.filter((l) => l.startsWith('WARN '));
+
+      it('ends the delivery with every message kept, lets the lines replayed through, and says so in the log, once', () => {
+        const bob = overdue();
+        out.release();
+        out.release();
+        expect(replayed()).to.deep.equal([100, 101]);
+        expect(out.notices('bob').at(-1)).to.match(/^live: /);
+        expect(offline(), 'no batch after the one not confirmed').to.deep.equal([1, 2]);
+        expect(mailbox.waiting('bob'), 'nothing deleted').to.equal(5);
+        expect(warnings()).to.deep.equal([
+          "WARN Offline messages: bob's client did not confirm receiving 2 within 20 s; they stay kept for the next login, with the 3 not sent (a receipt that comes later still counts)",
+        ]);
+        clock.advance(10 * WAIT);
+        expect([warnings().length, clock.pending()], 'said once; no timer left').to.deep.equal([1, 0]);
+        room.end(bob, 'logout');
+        loginBob();
+        expect(offline(), 'the next login (a new recording) hands them again, from the first').to.deep.equal([1, 2]);
+      });
+
+      it('takes a receipt that comes later: the batch is deleted, and the rest follows the lines replayed', () => {
+        const bob = overdue();
+        room.received(bob, 2);
+        expect(mailbox.waiting('bob')).to.equal(3);
+        expect(logs).to.include("INFO Offline messages: bob's client confirmed receiving 2 late; deleted");
+        out.release();
+        out.release();
+        expect([offline(), replayed()], 'the catch-up first, as it was under way').to.deep.equal([[1, 2], [100, 101]]);
+        out.release();
+        expect(offline()).to.deep.equal([1, 2, 3, 4]);
+        room.received(bob, 4);
+        room.received(bob, 5);
+        expect([offline(), mailbox.waiting('bob'), clock.pending()]).to.deep.equal([[1, 2, 3, 4, 5], 0, 0]);
+      });
+
+      it('times each batch from its own sending', () => {
+        start();
+        keepSmall(3);
+        const bob = loginBob();
+        clock.advance(WAIT - 1);
+        room.received(bob, 2);
+        clock.advance(WAIT - 1);
+        room.received(bob, 3);
+        expect([offline(), mailbox.waiting('bob'), warnings()]).to.deep.equal([[1, 2, 3], 0, []]);
+      });
     });
   });
 

@@ -3,11 +3,15 @@
  * the `receipts` feature has a batch deleted only once it says the batch arrived (`received`), so
  * a batch its connection took but never confirmed (the connection cut) comes again at the next
  * login; a client that confirms gets each message once; a client without the feature keeps the
- * old behaviour (deleted once its connection took them); a receipt for nothing is refused.
+ * old behaviour (deleted once its connection took them); a receipt for nothing is refused; a
+ * client that never confirms holds its login's catch-up only for the heartbeat timeout (fake
+ * clock, real heartbeats) and gets the messages again at the next login.
  */
 import { expect } from 'chai';
 import type { Feature, ServerMessage } from '../../../common/protocol.js';
+import { FakeClock } from '../../support/fake-clock.js';
 import { startServer, TestClient, type Running } from '../../support/harness.js';
+import { pass } from '../../support/heartbeats.js';
 import { waitUntil } from '../../support/wait.js';
 
 type Msg = ServerMessage<'msg'>;
@@ -31,16 +35,21 @@ describe('receipts for offline messages (real server, real files)', function () 
   };
   const offline = (c: TestClient) => c.all('msg').filter((m) => m.offline === true);
   /** bob has an account and is offline; alice leaves him `texts`, each stored before the next. */
-  const keepForBob = async (texts: string[]) => {
-    srv = await startServer({ rateCount: 1000 });
+  const keepForBob = async (texts: string[], clock?: FakeClock) => {
+    srv = await startServer({ rateCount: 1000 }, clock);
     const bob = await login('bob');
     bob.send({ type: 'logout' });
     await bob.whenClosed();
     const alice = await login('alice');
     for (const text of texts) {
       alice.send({ type: 'dm', to: 'bob', text });
+      if (clock) {
+        await alice.sync(); // the write is batched: its timer is set once the server has read the message
+        clock.advance(100);
+      }
       await alice.notice('offline_stored');
     }
+    return alice;
   };
   /** Cuts `c`'s connection (no logout), and waits until the server has seen it go. */
   const cut = async (c: TestClient) => {
@@ -125,5 +134,29 @@ describe('receipts for offline messages (real server, real files)', function () 
     const second = await login('bob');
     await second.sync();
     expect(offline(second)).to.deep.equal([]);
+  });
+
+  it('goes on with the login after the heartbeat timeout without a receipt, and hands the batch again at the next login', async () => {
+    const clock = new FakeClock();
+    const alice = await keepForBob(['one', 'two', 'three'], clock);
+    alice.send({ type: 'say', group: true, text: 'said before bob came' });
+    await alice.sync();
+    const bob = await login('bob', ['receipts']);
+    const hb = await srv.beater(bob.me);
+    const end = await batchEnd(bob, 3);
+    await bob.sync();
+    const replayed = () => bob.all('msg').filter((m) => m.replay === true).map((m) => m.text);
+    expect([end.receipt, replayed()], 'the lines replayed wait for the receipt').to.deep.equal([true, []]);
+    // bob's client stays (it beats), and never confirms.
+    await pass(clock, 20_000, [hb]);
+    await bob.notice('live');
+    expect(replayed(), 'then they come').to.deep.equal(['said before bob came']);
+    expect(srv.logs.filter((l) => l.includes('did not confirm'))).to.deep.equal([
+      "WARN Offline messages: bob's client did not confirm receiving 3 within 20 s; they stay kept for the next login, with the 0 not sent (a receipt that comes later still counts)",
+    ]);
+    expect(bob.closed, 'still connected').to.equal(false);
+    const again = await atNextLogin(bob);
+    expect(again.map((m) => [m.id, m.text]), 'kept: the same messages, the same ids').to.deep.equal(offline(bob).map((m) => [m.id, m.text]));
+    expect(again.at(-1)?.receipt).to.equal(true);
   });
 });

@@ -201,6 +201,13 @@ export class IrcConnection extends BaseConnection {
    * unanswered (a reply to a NOTICE could make two bots talk forever; a client can do nothing
    * with one about its PONG): it is handed over only once nothing else is being handled (see
    * run), and the next line waits until it has been (see waiting()).
+   *
+   * The wait has no timer of its own. A refusal does not say which line it answers (peer.quiet is
+   * the connection's), so going on early would answer a NOTICE or silence another line's error.
+   * What a handler waits for ends by itself (a durable write; a cluster change applied, or refused
+   * CLUSTER_DOWN); should one not, the lines held include the client's PONGs, so a wait longer
+   * than the heartbeat timeout takes the user offline and closes the connection. Meanwhile nothing
+   * more is read (TCP pushes back): nothing grows.
    */
   private dispatch(msg: ClientMessage, ask: Ask | undefined, quiet: boolean): void {
     const { peer } = this;

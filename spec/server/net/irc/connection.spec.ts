@@ -689,6 +689,47 @@ describe('IRC listener: presence and deadlines (fake clock)', () => {
     ]);
   });
 
+  it("waits for a batch's receipt PING at most the heartbeat timeout: the channel's lines come, and the batch again at the next login", async () => {
+    clock = new FakeClock();
+    await start({ heartbeatTimeout: 20 }, clock);
+    await account('alice');
+    const bob = await srv.beating('bob');
+    bob.send({ type: 'dm', to: 'alice', text: 'kept for you' });
+    await bob.sync(); // the write is batched: its timer is set once the server has read the message
+    clock.advance(100);
+    await bob.notice('offline_stored');
+    bob.send({ type: 'say', group: true, text: 'said before alice came' });
+    await bob.sync();
+    // A client that answers the keepalive PING, never the receipt's.
+    const alice = await connect();
+    alice.autoPong = false;
+    alice.send('PASS pw', 'NICK alice', 'USER alice 0 * :Alice');
+    await alice.next((l) => l.command === 'PING' && /^receipt-\d+$/.test(l.params[0] ?? ''));
+    const channel = (c: IrcClient) => c.all('PRIVMSG').filter((l) => l.params[0] === '#tinychat').map((l) => l.params[1]!.replace(/^\[[^\]]+ UTC\] /, ''));
+    await alice.sync();
+    expect(channel(alice), 'the lines replayed wait for the receipt').to.deep.equal([]);
+    for (let t = 5_000; t <= 20_000; t += 5_000) {
+      clock.advance(5_000);
+      await bob.hb.beat();
+      if (t % 10_000 === 0) {
+        const ping = await alice.next((l) => l.command === 'PING' && l.params[0] === 'tinychat');
+        alice.send(`PONG :${ping.params[0]}`);
+        await alice.sync();
+      }
+    }
+    await waitUntil(() => channel(alice).length > 0, "the channel's lines");
+    expect(channel(alice)).to.deep.equal(['said before alice came']);
+    expect(srv.logs.filter((l) => l.includes('did not confirm'))).to.deep.equal([
+      "WARN Offline messages: alice's client did not confirm receiving 1 within 20 s; they stay kept for the next login, with the 0 not sent (a receipt that comes later still counts)",
+    ]);
+    alice.send('QUIT');
+    await alice.whenClosed();
+    const again = await register('alice');
+    await again.next((l) => l.command === 'PRIVMSG' && l.nick === 'bob' && l.params[0] === 'alice' && /kept for you$/.test(l.params[1] ?? ''));
+    // Its own PONG to the receipt PING, this time.
+    await waitUntil(() => srv.logs.includes('INFO Offline messages: 1 delivered to alice'), 'the receipt applied');
+  });
+
   it('closes an IRC connection that has not registered by the login deadline', async () => {
     clock = new FakeClock();
     await start({ loginTimeout: 30, heartbeatTimeout: 3600 }, clock);

@@ -147,8 +147,8 @@ export class TestClient<S extends Duplex = net.Socket> {
     this.socket.write(bytes);
   }
 
-  /** Sends and waits for the first reply that matches. */
-  request(msg: ClientMessage, pred: Predicate, timeoutMs?: number): Promise<ServerMessage> {
+  /** Sends and waits for the first reply that matches; for a login, as long as a hash may take (LOGIN_WAIT_MS). */
+  request(msg: ClientMessage, pred: Predicate, timeoutMs = msg.type === 'login' ? LOGIN_WAIT_MS : undefined): Promise<ServerMessage> {
     const p = this.next(pred, timeoutMs);
     this.send(msg);
     return p;

@@ -9,7 +9,9 @@ import bcrypt from 'bcryptjs';
 import type { ServerMessage } from '../../../common/protocol.js';
 import type { AccountStore } from '../../../server/store/accounts.js';
 import type { Hasher } from '../../../server/store/hasher.js';
-import { startServer, TestClient, type Running } from '../../support/harness.js';
+import type { AppendLog } from '../../../server/store/append-log.js';
+import { LOGIN_WAIT_MS, startServer, TestClient, type Running } from '../../support/harness.js';
+import { FakeClock } from '../../support/fake-clock.js';
 import { waitUntil } from '../../support/wait.js';
 import { accountsOnDisk } from '../../support/accounts.js';
 
@@ -21,9 +23,12 @@ describe('auth: concurrent registrations of one name (hasher held by the test)',
   let holding: boolean;
   const clients: TestClient[] = [];
 
-  /** A server whose hasher the test holds. */
+  /**
+   * A server whose hasher the test holds. Its clock stands still: a retry counted from the first
+   * registration says 3600 s however long the hashes took on a busy machine (3599 once it was).
+   */
   const start = async (config: Parameters<typeof startServer>[0] = {}) => {
-    srv = await startServer(config);
+    srv = await startServer(config, new FakeClock());
     const hasher = (srv.server as unknown as { services: { hasher: Hasher } }).services.hasher;
     realHash = hasher.hash.bind(hasher);
     held = [];
@@ -42,7 +47,8 @@ describe('auth: concurrent registrations of one name (hasher held by the test)',
     clients.push(c);
     return c;
   };
-  const answer = (c: TestClient) => c.next((m) => m.type === 'login_ok' || m.type === 'error');
+  /** A login's answer: it waits for hashes, which take seconds on a busy machine (LOGIN_WAIT_MS). */
+  const answer = (c: TestClient) => c.next((m) => m.type === 'login_ok' || m.type === 'error', LOGIN_WAIT_MS);
 
   it('the first hash back wins; the other gets NAME_IN_USE, nothing is stored for it, and its connection stays usable', async () => {
     const a = await connect();
@@ -126,17 +132,18 @@ describe('auth: a guest name and a registration in flight (users file write held
   let srv: Running;
   let release: () => void;
   const clients: TestClient[] = [];
+  const store = () => (srv.server as unknown as { services: { store: AccountStore } }).services.store;
 
   beforeEach(async () => {
     srv = await startServer({ allowGuests: true });
-    // The account store reserves the name at once and writes it; the test holds the write.
-    const store = (srv.server as unknown as { services: { store: AccountStore } }).services.store;
-    const create = store.create.bind(store);
+    // The account store reserves the name at once and writes it; the test holds the write to the
+    // journal itself, so the name stays in flight until released. (Holding only the promise
+    // create() gave back let the store finish its write and forget the name: a wait for it in
+    // flight then missed it now and then, and timed out.)
+    const journal = (store() as unknown as { journal: AppendLog }).journal;
+    const append = journal.append.bind(journal);
     const gate = new Promise<void>((r) => (release = r));
-    store.create = (name, hash, now) => {
-      const done = create(name, hash, now);
-      return gate.then(() => done);
-    };
+    journal.append = (path, line) => gate.then(() => append(path, line));
   });
   afterEach(async () => {
     release();
@@ -149,7 +156,7 @@ describe('auth: a guest name and a registration in flight (users file write held
     clients.push(c);
     return c;
   };
-  const answer = (c: TestClient) => c.next((m) => m.type === 'login_ok' || m.type === 'error');
+  const answer = (c: TestClient) => c.next((m) => m.type === 'login_ok' || m.type === 'error', LOGIN_WAIT_MS);
 
   it('numbers a guest past a name being registered, so two sessions never share one name', async () => {
     const emre = await connect();
@@ -158,8 +165,7 @@ describe('auth: a guest name and a registration in flight (users file write held
     const registering = await connect();
     const registered = answer(registering);
     registering.send({ type: 'login', user: 'Emre_2', password: 'pw' });
-    const store = (srv.server as unknown as { services: { store: AccountStore } }).services.store;
-    await waitUntil(() => store.inFlight('Emre_2') !== undefined, 'the registration to be written');
+    await waitUntil(() => store().inFlight('Emre_2') !== undefined, 'the registration to be written');
     const second = await connect();
     second.send({ type: 'login', user: 'Emre', password: '' });
     expect(await answer(second), 'not Emre_2: it is being registered').to.include({ type: 'login_ok', user: 'Emre_3', guest: true });

@@ -5,6 +5,7 @@
 import type { Progress } from '../../client/files/progress.js';
 import type { DisplayLine } from '../../client/format.js';
 import type { ChatHandlers, Ui } from '../../client/ui.js';
+import { WAIT_MS } from '../support/wait.js';
 
 export class FakeUi implements Ui {
   readonly lines: string[] = [];
@@ -74,7 +75,13 @@ export class FakeUi implements Ui {
     return this.lines.some((l) => re.test(l));
   }
 
-  waitFor(re: RegExp, ms = 4000): Promise<void> {
+  /**
+   * Waits for a line matching `re`. The default deadline is WAIT_MS, as for a terminal's rows
+   * (pty.ts) and a client process's lines: what comes may wait for a login's hash, which on a
+   * busy machine takes seconds (two logins of cluster/files.spec took up to 2.2 s each beside two
+   * busy cores, and once more than the 4 s this waited).
+   */
+  waitFor(re: RegExp, ms = WAIT_MS): Promise<void> {
     return new Promise((resolve, reject) => {
       const check = () => {
         if (!this.has(re)) return;

@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServerMessage } from '../../../common/protocol.js';
 import type { ServerConfig } from '../../../server/config.js';
-import { startServer, TestClient, type Running } from '../../support/harness.js';
+import { LOGIN_WAIT_MS, startServer, TestClient, type Running } from '../../support/harness.js';
 
 type Msg = ServerMessage<'msg'>;
 
@@ -131,7 +131,7 @@ describe('bulk replies over --max-output (real server, real files)', function ()
       const bob = await TestClient.connect(srv.port);
       clients.push(bob);
       bob.send({ type: 'login', user: 'bob', password: 'pw', since: said[0]!.id - 1 });
-      const live = await bob.notice('live');
+      const live = await bob.next<ServerMessage<'notice'>>((m) => m.type === 'notice' && m.event === 'live', LOGIN_WAIT_MS);
       expect(live.message).to.equal('Above: the 300 lines you missed. Live chat from here.');
       expect(bob.all('msg').map((m) => m.id)).to.deep.equal(said.map((m) => m.id));
       await bob.sync();

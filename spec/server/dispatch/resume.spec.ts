@@ -4,7 +4,7 @@ import { consoleCommand } from '../../../server/console.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { pass as passAndBeat, type Beater } from '../../support/heartbeats.js';
 import { waitUntil } from '../../support/wait.js';
-import { startServer, TestClient, type Running, startPrivate } from '../../support/harness.js';
+import { LOGIN_WAIT_MS, startServer, TestClient, type Running, startPrivate } from '../../support/harness.js';
 
 describe('sessions: heartbeat credentials and resume after a lost connection (fake clock)', () => {
   const TIMEOUT = 20;
@@ -150,7 +150,7 @@ describe('sessions: heartbeat credentials and resume after a lost connection (fa
     wrong.send({ type: 'resume', session: 'no-such-session', token: alice.me.token! });
     expect(await wrong.error()).to.include({ code: 'RESUME_FAILED' });
     wrong.send({ type: 'login', user: 'alice', password: 'pw' });
-    const ok = await wrong.next<ServerMessage<'login_ok'>>((m) => m.type === 'login_ok');
+    const ok = await wrong.next<ServerMessage<'login_ok'>>((m) => m.type === 'login_ok', LOGIN_WAIT_MS);
     expect(ok).to.include({ user: 'alice', resumed: true, partner: 'bob' });
     expect(ok.session).not.to.equal(alice.me.session);
     expect(ok.secret).not.to.equal(alice.me.secret);
@@ -182,7 +182,7 @@ describe('sessions: heartbeat credentials and resume after a lost connection (fa
     const late = await resume(alice.me.session!, alice.me.token!);
     expect(late.reply).to.include({ type: 'error', code: 'RESUME_FAILED' });
     late.send({ type: 'login', user: 'alice', password: 'pw' });
-    const ok = await late.next<ServerMessage<'login_ok'>>((m) => m.type === 'login_ok');
+    const ok = await late.next<ServerMessage<'login_ok'>>((m) => m.type === 'login_ok', LOGIN_WAIT_MS);
     expect(ok).to.include({ user: 'alice', created: false });
     expect(ok.resumed).to.equal(undefined);
     expect(ok.session).not.to.equal(alice.me.session);

@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import type { Duplex } from 'node:stream';
 import { duplexPair } from '../../support/duplex-pair.js';
 import { FakeClock } from '../../support/fake-clock.js';
-import { startServer, TestClient, type Running } from '../../support/harness.js';
+import { LOGIN_WAIT_MS, startServer, TestClient, type Running } from '../../support/harness.js';
 
 describe('dispatch (in-memory streams)', () => {
   let srv: Running;
@@ -46,7 +46,7 @@ describe('dispatch (in-memory streams)', () => {
     alice.send({ type: 'say', text: 'too early' });
     expect(await alice.error()).to.include({ code: 'NOT_LOGGED_IN', message: 'log in first' });
     alice.send({ type: 'login', user: 'alice', password: 'pw' });
-    expect(await alice.next((m) => m.type === 'login_ok')).to.include({ user: 'alice', created: true });
+    expect(await alice.next((m) => m.type === 'login_ok', LOGIN_WAIT_MS)).to.include({ user: 'alice', created: true });
     const bob = await login('bob');
     alice.send({ type: 'say', text: 'hello bob' });
     expect(await bob.line()).to.include({ from: 'alice', scope: 'group', text: 'hello bob' });

@@ -36,7 +36,10 @@ export const ERRORS = {
   LOGIN_TIMEOUT: () => 'no login within the time allowed',
   NOT_A_LOGIN: (n: number) => `${n} messages before login that were not a login; the connection will be closed`,
   // Chat.
-  /** `account`: a private message, which an account would have kept while offline. */
+  /**
+   * `account`: a private message, which an account would have kept while offline. The refusal
+   * names `user` (see ABOUT_USER).
+   */
   NO_SUCH_USER: (user: string, account = false) => (account ? `there is no account named ${user}` : `${user} is not online`),
   /** With `share`: the sender has their share of `user`'s mailbox (`max` messages) waiting. */
   MAILBOX_FULL: (user: string, n: number, share?: number, max?: number) =>
@@ -94,6 +97,17 @@ const NAME_IN_USE_WHY = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
+/** The codes whose first argument is the user a refusal is about. */
+type AboutUser = { [C in ErrorCode]: Parameters<(typeof ERRORS)[C]>[0] extends string ? C : never }[ErrorCode];
+
+/**
+ * Refusals about a user, by the name asked for (their first argument): the error frame names
+ * them (`user`). A client that sent several requests cannot tell by the order of the answers
+ * which one is refused: a refusal decided later (an account look-up, a round through the
+ * cluster) can come after a later line was answered.
+ */
+const ABOUT_USER: ReadonlySet<AboutUser> = new Set<AboutUser>(['NO_SUCH_USER']);
+
 /** An error that travels to the peer as an `error` frame. */
 export class ChatError extends Error {
   constructor(
@@ -108,6 +122,8 @@ export class ChatError extends Error {
 
   /** Seconds after which trying again makes sense (sent as `retry`). */
   retry?: number;
+  /** The user the refusal is about, as the request named them (sent as `user`; see ABOUT_USER). */
+  user?: string;
 
   retryIn(seconds: number): this {
     this.retry = seconds;
@@ -117,7 +133,9 @@ export class ChatError extends Error {
 
 /** Builds a ChatError from the table, so code and wording always agree. */
 export function chatError<C extends ErrorCode>(code: C, ...args: Parameters<(typeof ERRORS)[C]>): ChatError {
-  return new ChatError(code, wording(code, args));
+  const error = new ChatError(code, wording(code, args));
+  if (ABOUT_USER.has(code as AboutUser)) error.user = args[0] as string;
+  return error;
 }
 
 /** A framing error: the connection must close. */
@@ -135,7 +153,7 @@ export interface Refused {
   from?: string;
 }
 
-/** The `error` frame that tells the peer about `error`, naming the file request it refuses if any. */
-export function errorMessage({ code, message, retry }: ChatError, refused?: Refused): ServerMessage<'error'> {
-  return { type: 'error', code, message, ...(retry ? { retry } : {}), ...refused };
+/** The `error` frame that tells the peer about `error`, naming the user or the file request it refuses if any. */
+export function errorMessage({ code, message, retry, user }: ChatError, refused?: Refused): ServerMessage<'error'> {
+  return { type: 'error', code, message, ...(retry ? { retry } : {}), ...(user === undefined ? {} : { user }), ...refused };
 }

@@ -67,8 +67,6 @@ export class IrcPeer {
   oldest: number | null = null;
 
   // ---- replies ----
-  /** The last nick a private message or request went to (the nick in a 401 reply). */
-  target = '*';
   /**
    * A quiet message (a NOTICE, a receipt's PONG) is being handled: no error is answered to it
    * (NOTICE never triggers automatic replies). The next line waits meanwhile (see IrcConnection).

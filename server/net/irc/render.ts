@@ -323,7 +323,8 @@ function error(msg: ServerMessage<'error'>, peer: IrcPeer): string[] {
   if (msg.code === 'FRAME_TOO_LARGE') return [numeric(peer, '417', text)];
   if (PROTOCOL.has(msg.code)) return fromServer(peer, text);
   if (peer.loggedIn) {
-    if (msg.code === 'NO_SUCH_USER') return [numeric(peer, '401', peer.target, text)];
+    // The nick the refusal names: lines are handled concurrently, so not always the last one written to.
+    if (msg.code === 'NO_SUCH_USER') return [numeric(peer, '401', msg.user ?? '*', text)];
     return fromService(peer, text);
   }
   // A refused login.

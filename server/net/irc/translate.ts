@@ -77,7 +77,6 @@ function talk(peer: IrcPeer, msg: IrcMessage, ctx: IrcContext): Effect[] {
     return send('say', { group: true }, text, ctx, quiet);
   }
   if (foldName(target) === SERVICE_KEY) return quiet ? [] : service(peer, text, ctx);
-  peer.target = target;
   return send('dm', { to: target }, text, ctx, quiet);
 }
 
@@ -107,7 +106,6 @@ function service(peer: IrcPeer, text: string, ctx: IrcContext): Effect[] {
     case 'pm':
     case '@pm':
       if (name === undefined) break;
-      peer.target = name;
       return send('pm_request', { to: name }, undefined, ctx);
     case 'accept':
     case 'reject':

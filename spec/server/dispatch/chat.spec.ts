@@ -198,8 +198,8 @@ describe('chat: one-shot private messages (/msg)', () => {
   });
 
   it('refuses a name that is no account, keeps a message for an account that is offline, and nobody else gets the text', async () => {
-    alice.send({ type: 'dm', to: 'nobody', text: 'hello?' });
-    expect(await alice.error()).to.deep.include({ code: 'NO_SUCH_USER', message: 'there is no account named nobody' });
+    alice.send({ type: 'dm', to: 'Nobody', text: 'hello?' });
+    expect(await alice.error()).to.deep.include({ code: 'NO_SUCH_USER', message: 'there is no account named Nobody', user: 'Nobody' });
     carol.send({ type: 'logout' });
     await carol.whenClosed();
     alice.send({ type: 'dm', to: 'carol', text: 'are you there?' });

@@ -159,10 +159,10 @@ describe('private sessions: refusals', () => {
   });
 
   it('asking an unknown or offline user', async () => {
-    expect(await refused(alice, 'nobody')).to.deep.include({ code: 'NO_SUCH_USER', message: 'nobody is not online' });
+    expect(await refused(alice, 'nobody')).to.deep.include({ code: 'NO_SUCH_USER', message: 'nobody is not online', user: 'nobody' });
     carol.send({ type: 'logout' });
     await carol.whenClosed();
-    expect(await refused(alice, 'carol')).to.deep.include({ code: 'NO_SUCH_USER', message: 'carol is not online' });
+    expect(await refused(alice, 'carol')).to.deep.include({ code: 'NO_SUCH_USER', message: 'carol is not online', user: 'carol' });
   });
 
   it('asking the same user twice while the first request is pending', async () => {

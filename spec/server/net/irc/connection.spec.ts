@@ -442,6 +442,22 @@ describe('IRC listener: talking with native users (real TCP)', () => {
     expect((await alice.expect('401')).params.slice(1)).to.deep.equal(['nobody', 'there is no account named nobody']);
   });
 
+  it('names in each 401 the nick it is about, when lines to several nicks come in one write', async () => {
+    const bob = await srv.login('bob');
+    const alice = await register('alice');
+    // The refusal of a private message to a nick nobody has is decided after the next line is read.
+    alice.send('PRIVMSG nobody1 :a', 'PRIVMSG bob :b', 'PRIVMSG nobody2 :c', 'PRIVMSG nobody3 :d', 'PRIVMSG tinychat :PM nobody4', 'PRIVMSG bob :e');
+    await alice.sync();
+    expect(alice.all('401').map((l) => l.params.slice(1))).to.have.deep.members([
+      ['nobody1', 'there is no account named nobody1'],
+      ['nobody2', 'there is no account named nobody2'],
+      ['nobody3', 'there is no account named nobody3'],
+      ['nobody4', 'nobody4 is not online'],
+    ]);
+    expect((await bob.line()).text).to.equal('b');
+    expect((await bob.line()).text).to.equal('e');
+  });
+
   it('never answers a NOTICE: not a missing nick, not the service, not a refusal; but delivers it', async () => {
     const bob = await srv.login('bob');
     const alice = await register('alice');
@@ -464,8 +480,7 @@ describe('IRC listener: talking with native users (real TCP)', () => {
     // The receipt, a wrong one (quiet too), and a NOTICE, each followed by a refused PRIVMSG.
     alice.send(`PONG :${ping.params[0]}`, 'PRIVMSG nobody1 :a', 'PONG :receipt-999999', 'PRIVMSG nobody2 :b', 'NOTICE nobody3 :c', 'PRIVMSG nobody4 :d');
     await alice.sync();
-    // (By its text: the nick a 401 names is the last one written to, here already the next line's.)
-    expect(alice.all('401').map((l) => l.params.at(-1))).to.deep.equal(['nobody1', 'nobody2', 'nobody4'].map((n) => `there is no account named ${n}`));
+    expect(alice.all('401').map((l) => l.params.slice(1))).to.deep.equal(['nobody1', 'nobody2', 'nobody4'].map((n) => [n, `there is no account named ${n}`]));
     expect(alice.lines.filter(serviceNotice(/receive/i)), 'the wrong receipt unanswered').to.deep.equal([]);
     await waitUntil(() => srv.logs.includes('INFO Offline messages: 1 delivered to alice'), 'the receipt applied');
   });

@@ -3,6 +3,7 @@
  * message the outbox delivers, and the numerics refusals become.
  */
 import { expect } from 'chai';
+import { chatError, errorMessage } from '../../../../common/errors.js';
 import type { ServerMessage } from '../../../../common/protocol.js';
 import { IrcPeer } from '../../../../server/net/irc/peer.js';
 import { IRC_LINES_MAX, render } from '../../../../server/net/irc/render.js';
@@ -243,12 +244,12 @@ describe('IRC render: refusals', () => {
     expect(render(error('BAD_PASSWORD', 'wrong password'), p, CH)).to.deep.equal([':tinychat 904 alice :SASL authentication failed: wrong password']);
   });
 
-  it('says over-long lines with 417, the deadline with ERROR, a missing nick with 401', () => {
+  it('says over-long lines with 417, the deadline with ERROR, a missing nick with 401 (the nick the refusal names)', () => {
     const alice = loggedIn('alice');
-    alice.target = 'carol';
     expect(render(error('FRAME_TOO_LARGE', 'message too long: 600 bytes, the limit is 512; it was not delivered'), alice, CH)[0]).to.match(/^:tinychat 417 alice :message too long/);
     expect(render(error('LOGIN_TIMEOUT', 'no login within the time allowed'), new IrcPeer(), CH)).to.deep.equal(['ERROR :Closing link: no login within the time allowed']);
-    expect(render(error('NO_SUCH_USER', 'carol is not online'), alice, CH)).to.deep.equal([':tinychat 401 alice carol :carol is not online']);
+    expect(render({ ...error('NO_SUCH_USER', 'carol is not online'), user: 'carol' }, alice, CH)).to.deep.equal([':tinychat 401 alice carol :carol is not online']);
+    expect(render(errorMessage(chatError('NO_SUCH_USER', 'Dave', true)), alice, CH)).to.deep.equal([':tinychat 401 alice Dave :there is no account named Dave']);
   });
 
   it('answers nothing while a NOTICE is being handled', () => {

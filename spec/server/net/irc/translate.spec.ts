@@ -133,7 +133,6 @@ describe('IRC translate: talking', () => {
     const p = registered();
     expect(sent(run(p, 'PRIVMSG #TinyChat :hello all'))).to.deep.equal([{ type: 'say', group: true, text: 'hello all' }]);
     expect(sent(run(p, 'PRIVMSG bob :hi bob'))).to.deep.equal([{ type: 'dm', to: 'bob', text: 'hi bob' }]);
-    expect(p.target).to.equal('bob');
     const refusal = run(p, 'PRIVMSG bob :a\u0007bell')[0];
     expect(refusal).to.have.property('do', 'refuse');
     expect((refusal as { error: ChatError }).error.code).to.equal('BAD_TEXT');

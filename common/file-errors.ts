@@ -11,10 +11,32 @@ const WHY: Readonly<Record<string, string>> = {
   ENOTDIR: 'a part of the path is a file, not a folder',
   EROFS: 'the file system is read-only',
   ENOSPC: 'no space left on the disk',
+  EDQUOT: 'the disk quota is used up',
+  EFBIG: 'the file is too large for the file system',
+  EIO: 'input/output error',
+  EMFILE: 'too many files open in this process (see ulimit -n)',
+  ENFILE: 'too many files open on this machine',
+  EEXIST: 'it already exists',
+  ENOTEMPTY: 'the folder is not empty',
+  EBUSY: 'it is busy or locked',
+  ENAMETOOLONG: 'the name is too long',
+  ELOOP: 'too many symbolic links',
 };
 
-/** The reason `e` (a failed file operation) gives, in words; its code or message if it is none of the usual. */
-export function fileProblem(e: unknown): string {
-  const { code, message } = e as NodeJS.ErrnoException;
-  return (code === undefined ? undefined : WHY[code]) ?? code ?? message;
+/**
+ * The reason `e` (a failed file operation) gives, in words. Codes not listed above keep Node's
+ * description with the code ("cross-device link not permitted (EXDEV)"); an error that is no
+ * file error gives its message. With `file`, the one the caller's line names: the file the error
+ * is about, when it is another (a temporary file beside it, a folder on the way).
+ */
+export function fileProblem(e: unknown, file?: string): string {
+  const { code, message, path } = e as NodeJS.ErrnoException;
+  const why = code === undefined ? message ?? String(e) : WHY[code] ?? nodeWords(code, message);
+  return file !== undefined && path !== undefined && path !== file ? `${why} (${path})` : why;
+}
+
+/** "EXDEV: cross-device link not permitted, rename 'a' -> 'b'" as "cross-device link not permitted (EXDEV)". */
+function nodeWords(code: string, message: string | undefined): string {
+  const words = message?.startsWith(`${code}: `) ? message.slice(code.length + 2).split(',')[0]!.trim() : '';
+  return words === '' ? code : `${words} (${code})`;
 }

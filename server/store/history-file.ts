@@ -18,6 +18,7 @@
 import { mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Cancel, Clock } from '../../common/clock.js';
+import { fileProblem } from '../../common/file-errors.js';
 import type { HistoryLine } from '../chat/history.js';
 import type { Logger } from '../logger.js';
 import { AppendLog } from './append-log.js';
@@ -96,7 +97,8 @@ export class HistoryFile extends WindowedHistory {
     segment.newest = line.id;
     segment.bytes += Buffer.byteLength(row) + 1;
     this.segments.set(name, segment);
-    this.log.append(join(this.options.dir, name), row).catch((e: Error) => this.failed(e));
+    const path = join(this.options.dir, name);
+    this.log.append(path, row).catch((e: unknown) => this.options.log.error(`History: could not write ${name}: ${fileProblem(e, path)}`));
     if (segment.bytes < this.segmentBytes) return;
     // Full: the next line starts a new segment, and what the window let go of can go from the disk,
     // once written (a file deleted before its batch is written would be made again by the write).
@@ -114,13 +116,14 @@ export class HistoryFile extends WindowedHistory {
       const tooOld = today - day >= (this.options.days + 1) * DAY_MS;
       const newest = this.segments.get(name)?.newest ?? 0;
       if (!tooOld && newest >= oldest) continue;
+      const path = join(this.options.dir, name);
       try {
-        unlinkSync(join(this.options.dir, name));
+        unlinkSync(path);
         this.roll(name);
         this.segments.delete(name);
         this.options.log.info(`History: deleted ${name} (older than the ${this.options.days} days, ${this.options.max} lines or bytes of text kept)`);
       } catch (e) {
-        this.options.log.warn(`History: could not delete ${name}: ${(e as Error).message}`);
+        this.options.log.warn(`History: could not delete ${name}: ${fileProblem(e, path)}`);
       }
     }
   }
@@ -170,7 +173,7 @@ export class HistoryFile extends WindowedHistory {
         });
       } catch (e) {
         // Unreadable (permissions, a folder by that name): skip it, and never append to it.
-        log.warn(`History: skipped ${name}, which could not be read: ${(e as Error).message}`);
+        log.warn(`History: skipped ${name}, which could not be read: ${fileProblem(e, join(dir, name))}`);
         segment.bytes = Infinity;
       }
       warnDamaged(log, name, damaged);
@@ -201,12 +204,13 @@ export class HistoryFile extends WindowedHistory {
     for (const [name, lines] of kept) {
       const segment = this.segments.get(name)!;
       if (!(segment.bytes - keptBytes.get(name)! > this.segmentBytes) || segment.bytes === Infinity) continue;
+      const path = join(this.options.dir, name);
       try {
         const was = segment.bytes;
-        segment.bytes = new DurableFile(join(this.options.dir, name), rowsOf).writeSync(lines);
+        segment.bytes = new DurableFile(path, rowsOf).writeSync(lines);
         this.options.log.info(`History: rewrote ${name} to the ${lines.length} lines kept (${was} bytes, now ${segment.bytes})`);
       } catch (e) {
-        this.options.log.warn(`History: could not rewrite ${name}: ${(e as Error).message}`);
+        this.options.log.warn(`History: could not rewrite ${name}: ${fileProblem(e, path)}`);
       }
     }
   }
@@ -224,10 +228,6 @@ export class HistoryFile extends WindowedHistory {
     } catch {
       return [];
     }
-  }
-
-  private failed(e: Error): void {
-    this.options.log.error(`History: could not write: ${e.message}`);
   }
 }
 

@@ -20,6 +20,7 @@
  */
 import { join } from 'node:path';
 import type { Clock } from '../../common/clock.js';
+import { fileProblem } from '../../common/file-errors.js';
 import { countFrom, dropTaken, type Kept, type Mailbox } from '../chat/history.js';
 import type { Logger } from '../logger.js';
 import { AppendLog } from './append-log.js';
@@ -127,7 +128,7 @@ export class MailboxFile implements Mailbox {
     for (const m of box) if (m.id <= upTo) this.liveBytes -= this.sizes.get(m)!;
     dropTaken(this.boxes, user, upTo);
     const record: Take = { op: 'take', user, upTo };
-    this.append(JSON.stringify(record)).catch((e: Error) => this.options.log.error(`Offline messages: could not write: ${e.message}`));
+    this.append(JSON.stringify(record)).catch((e: unknown) => this.options.log.error(`Offline messages: could not write ${FILE}: ${fileProblem(e, this.path)}`));
     this.compactWhenDue();
   }
 
@@ -183,7 +184,7 @@ export class MailboxFile implements Mailbox {
       this.fileBytes = written + (this.fileBytes - before);
     } catch (e) {
       this.retryAt = this.fileBytes + this.slack;
-      this.options.log.error(`Offline messages: could not compact ${FILE}: ${(e as Error).message}`);
+      this.options.log.error(`Offline messages: could not compact ${FILE}: ${fileProblem(e, this.path)}`);
     } finally {
       this.compaction = null;
     }
@@ -206,14 +207,13 @@ export class MailboxFile implements Mailbox {
         }
       });
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return; // no file yet: nothing waits
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // no file yet: nothing waits
       // The start stops, as for a users file it cannot read. Served without them, the messages
       // acknowledged to their senders would reach nobody, unsaid, and every new one would most
       // likely fail to be written to the same file; the operator fixes it in a minute, or moves
       // the file away on purpose.
       throw new StoreError(
-        `cannot read the offline messages file ${this.path} (${code ?? (e as Error).message}): the private messages kept in it would not reach their recipients; ` +
+        `cannot read the offline messages file ${this.path} (${fileProblem(e, this.path)}): the private messages kept in it would not reach their recipients; ` +
           'make it readable by the server, or move it away to start without them',
       );
     }

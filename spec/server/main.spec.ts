@@ -109,7 +109,7 @@ describe('chat-server binary', function () {
     expect(await p.exitCode()).to.equal(1);
     // After the log's lines of what opened before it (the history), the reason, last.
     expect(p.err.filter((l) => l.trim() !== '').at(-1)).to.equal(
-      `chat-server: cannot read the offline messages file ${offline} (EISDIR): the private messages kept in it would not reach their recipients; make it readable by the server, or move it away to start without them`,
+      `chat-server: cannot read the offline messages file ${offline} (it is a folder): the private messages kept in it would not reach their recipients; make it readable by the server, or move it away to start without them`,
     );
     expect(existsSync(join(dir, 'users.json.lock'))).to.equal(false);
     rmSync(offline, { recursive: true });

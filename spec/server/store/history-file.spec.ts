@@ -196,13 +196,27 @@ describe('HistoryFile (real files, fake clock)', () => {
     expect(ids(open(1000, 7, 10_000).last(1000))).to.deep.equal(now);
   });
 
+  it('says in words why a line could not be written, and writes the next ones once it can', async () => {
+    const h = open();
+    const file = join(dir, 'history-2026-12-02.jsonl');
+    mkdirSync(file); // what appending fails on, even as root
+    h.record(line(1));
+    clock.advance(100);
+    await h.flush();
+    expect(logs.filter((l) => l.startsWith('ERROR'))).to.deep.equal(['ERROR History: could not write history-2026-12-02.jsonl: it is a folder']);
+    rmSync(file, { recursive: true });
+    h.record(line(2));
+    await h.close();
+    expect(ids(open().last(10))).to.deep.equal([2]);
+  });
+
   it('starts despite a file it cannot read or a line far too long, with a warning for each', async () => {
     mkdirSync(join(dir, 'history-2026-12-01.jsonl'), { recursive: true }); // no file at all: a folder
     const file = join(dir, 'history-2026-12-02.jsonl');
     writeFileSync(file, `${JSON.stringify(line(1))}\n{"id":2,"text":"${'z'.repeat(2 * 1024 * 1024)}"}\n${JSON.stringify(line(3))}\n`);
     const h = open();
     expect(ids(h.last(10))).to.deep.equal([1, 3]);
-    expect(logs.some((l) => l.startsWith('WARN History: skipped history-2026-12-01.jsonl, which could not be read'))).to.equal(true);
+    expect(logs).to.include('WARN History: skipped history-2026-12-01.jsonl, which could not be read: it is a folder');
     expect(logs).to.include('WARN History: skipped an oversized line in history-2026-12-02.jsonl (line 2)');
     h.record(line(4));
     await h.close();

@@ -27,12 +27,15 @@ const WHY: Readonly<Record<string, string>> = {
  * The reason `e` (a failed file operation) gives, in words. Codes not listed above keep Node's
  * description with the code ("cross-device link not permitted (EXDEV)"); an error that is no
  * file error gives its message. With `file`, the one the caller's line names: the file the error
- * is about, when it is another (a temporary file beside it, a folder on the way).
+ * is about, when it is another (a temporary file beside it, a folder on the way), and both files
+ * of a rename or link, since either may be the one at fault.
  */
 export function fileProblem(e: unknown, file?: string): string {
-  const { code, message, path } = e as NodeJS.ErrnoException;
+  const { code, message, path, dest } = e as NodeJS.ErrnoException & { dest?: string };
   const why = code === undefined ? message ?? String(e) : WHY[code] ?? nodeWords(code, message);
-  return file !== undefined && path !== undefined && path !== file ? `${why} (${path})` : why;
+  if (file === undefined || path === undefined) return why;
+  if (dest !== undefined) return `${why} (${path} -> ${dest})`;
+  return path === file ? why : `${why} (${path})`;
 }
 
 /** "EXDEV: cross-device link not permitted, rename 'a' -> 'b'" as "cross-device link not permitted (EXDEV)". */

@@ -19,6 +19,7 @@
  */
 import { createInterface, type Interface } from 'node:readline';
 import { Writable, type Readable } from 'node:stream';
+import { fileProblem } from '../common/file-errors.js';
 import { textProblem } from '../common/text.js';
 import { MAX_OPERATOR_TEXT } from './chat/operator.js';
 import { MotdError, readMotd } from './motd.js';
@@ -79,7 +80,7 @@ export function attachConsole(
     rl.on('line', handle);
     // stdin that cannot be read (nohup opens it write-only): the server goes on without a console.
     rl.on('error', (e: NodeJS.ErrnoException) => {
-      log.warn(`Console: cannot read standard input (${e.code ?? e.message}); no console commands (stop the server with SIGTERM)`);
+      log.warn(`Console: cannot read standard input: ${fileProblem(e)}; no console commands (stop the server with SIGTERM)`);
       rl.close();
     });
     return { close: () => rl.close() };
@@ -116,7 +117,7 @@ export function attachConsole(
     // closes is expected to, rather than die at the next read.
     current.on('error', (e: NodeJS.ErrnoException) => {
       if (closing) return;
-      log.warn(`Console: the terminal is gone (${e.code ?? e.message}); stopping the server`);
+      log.warn(`Console: the terminal is gone (${fileProblem(e)}); stopping the server`);
       terminate();
     });
     // Ctrl-D on an empty line closes readline; the console stays (stopping takes "Terminate server").

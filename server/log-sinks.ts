@@ -193,7 +193,7 @@ export class FileSink implements Sink {
     } catch (e) {
       // Try again after another --log-max-size bytes rather than on every line.
       this.size = 0;
-      this.warn(`chat-server: cannot rotate log file ${path}: ${(e as Error).message}; it goes on growing`);
+      this.warn(`chat-server: cannot rotate log file ${path}: ${fileProblem(e, path)}; it goes on growing`);
       return;
     }
     const old = this.stream;

@@ -197,10 +197,15 @@ export class UserFile implements AccountStore {
     const account: Account = { name, hash, created: now.toISOString() };
     const done = (async () => {
       while (this.rotating) await this.rotating;
-      const appended = this.journal.append(this.journalPath, JSON.stringify(account)).then(() => {
-        this.accounts.set(key, account);
-        this.db.data.users.push(account);
-      });
+      const appended = this.journal.append(this.journalPath, JSON.stringify(account)).then(
+        () => {
+          this.accounts.set(key, account);
+          this.db.data.users.push(account);
+        },
+        (e: unknown) => {
+          throw new StoreError(`cannot write users journal ${this.journalPath}: ${fileProblem(e, this.journalPath)}`);
+        },
+      );
       this.appending.add(appended);
       try {
         await appended;

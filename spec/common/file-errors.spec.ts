@@ -28,5 +28,7 @@ describe('common/file-errors', () => {
     expect(fileProblem(temp, '/d/offline.jsonl')).to.equal('it is a folder (/d/.offline.jsonl.tmp)');
     expect(fileProblem(temp, '/d/.offline.jsonl.tmp')).to.equal('it is a folder');
     expect(fileProblem(fsError('EIO', 'i/o error', 'write'), '/d/offline.jsonl'), 'a write names no path').to.equal('input/output error');
+    const rename = Object.assign(fsError('EISDIR', 'illegal operation on a directory', 'rename', '/d/a'), { dest: '/d/b' });
+    expect(fileProblem(rename, '/d/a'), 'a rename: both files').to.equal('it is a folder (/d/a -> /d/b)');
   });
 });

@@ -100,7 +100,7 @@ describe('server console on a terminal', function () {
     await pty.kill(); // the terminal goes away: a hangup, and reads fail with EIO
     const lines = () => (existsSync(log) ? readFileSync(log, 'utf8') : '').split('\n');
     await waitUntil(() => lines().some((l) => / INFO Server stopped$/.test(l)), 'the server to stop');
-    expect(lines().some((l) => / WARN Console: the terminal is gone \(EIO\); stopping the server$/.test(l)), lines().join('\n')).to.equal(true);
+    expect(lines().some((l) => / WARN Console: the terminal is gone \(input\/output error\); stopping the server$/.test(l)), lines().join('\n')).to.equal(true);
     expect(existsSync(join(dir, 'users.json.lock')), 'the lock released').to.equal(false);
   });
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Writable } from 'node:stream';
 import type { LoggingEvent } from 'log4js';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileSink, RETRY_MS, boundedSink } from '../../server/log-sinks.js';
@@ -172,6 +172,19 @@ describe('log rotation by size (real files)', () => {
     await end(sink);
     expect(text(`${path}.1`)).to.equal('x'.repeat(15));
     expect(text(path)).to.equal('first\nsecond\n');
+  });
+
+  it('says in words why the file could not be moved aside, and goes on writing to it', async () => {
+    const path = join(dir, 'server.log');
+    mkdirSync(`${path}.1`); // in the way of the backup, even as root
+    const said: string[] = [];
+    const sink = new FileSink(path, { maxSize: 10, backups: 1, warn: (l) => said.push(l) });
+    sink.write('12345678\n');
+    await waitUntil(() => text(path) === '12345678\n', 'the first line');
+    sink.write('abcdefgh\n');
+    await end(sink);
+    expect(said).to.deep.equal([`chat-server: cannot rotate log file ${path}: it is a folder (${path} -> ${path}.1); it goes on growing`]);
+    expect(text(path)).to.equal('12345678\nabcdefgh\n');
   });
 
   it('with no backups, starts the file afresh', async () => {

@@ -317,7 +317,7 @@ describe('chat-server binary', function () {
     const lines = () => (existsSync(log) ? readFileSync(log, 'utf8') : '').split('\n');
     await waitUntil(() => lines().some((l) => l.includes('Console:')), 'the console line to reach the log file');
     expect(lines().filter((l) => l.includes('Console:'))).to.have.length(1);
-    expect(lines().find((l) => l.includes('Console:'))).to.match(/ WARN Console: cannot read standard input \(EBADF\); no console commands \(stop the server with SIGTERM\)$/);
+    expect(lines().find((l) => l.includes('Console:'))).to.match(/ WARN Console: cannot read standard input: bad file descriptor \(EBADF\); no console commands \(stop the server with SIGTERM\)$/);
     const alice = await TestClient.connect(port);
     clients.push(alice);
     expect(await alice.request({ type: 'login', user: 'alice', password: 'pw' }, (m) => m.type !== 'hello')).to.include({ type: 'login_ok' });

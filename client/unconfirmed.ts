@@ -21,6 +21,7 @@ const REFUSALS: Partial<Record<ErrorCode, readonly Kind[]>> = {
   CLUSTER_DOWN: ['say', 'dm'],
   NO_SUCH_USER: ['dm'],
   MAILBOX_FULL: ['dm'],
+  MAILBOX_FAILED: ['dm'],
   E2E_NOT_IN: ['say'],
 };
 

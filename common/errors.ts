@@ -46,6 +46,8 @@ export const ERRORS = {
     share === undefined
       ? `${user} already has ${n} messages waiting; yours was not kept`
       : `you already have ${n} message${n === 1 ? '' : 's'} waiting for ${user}, the most one sender may leave (${share} of the ${max} an account may hold); yours was not kept`,
+  /** The server could not store a private message for an offline account (a full or broken disk, the cluster's store away). */
+  MAILBOX_FAILED: (user: string) => `${user} is offline, and the server could not keep your message for them; it was not delivered: try again later`,
   /** A `received` that names no batch of offline messages in flight (`inFlight`: the id it should name). */
   RECEIPT_UNEXPECTED: (id: number, inFlight?: number) =>
     inFlight === undefined

@@ -4,7 +4,7 @@
  * are marked (`replay`, `offline`) and keep their original id and time.
  */
 import type { Clock } from '../../common/clock.js';
-import { chatError } from '../../common/errors.js';
+import { ChatError, chatError } from '../../common/errors.js';
 import type { ServerMessage } from '../../common/protocol.js';
 import { fileWindow } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -261,7 +261,15 @@ export class Recall {
     const share = senderShare(this.config.offlineMax);
     const mine = this.mailbox.waitingFrom(to, fromName);
     if (mine >= share) throw chatError('MAILBOX_FULL', message.to, mine, share, this.config.offlineMax);
-    await this.mailbox.put(to, message);
+    try {
+      await this.mailbox.put(to, message);
+    } catch (e) {
+      if (e instanceof ChatError) throw e;
+      // The sender is told, and may try again: a store that failed is no fault of theirs, and
+      // their connection stays (a refusal, not an internal error).
+      this.log.error(`Offline messages: one from ${fromName} for ${message.to} not kept: ${(e as Error).message}`);
+      throw chatError('MAILBOX_FAILED', message.to);
+    }
     this.log.info(`Offline messages: one from ${fromName} kept for ${message.to}`);
     this.notice(from, 'offline_stored', NOTICES.offlineStored(message.to), message.to);
   }

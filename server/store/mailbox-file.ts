@@ -109,7 +109,7 @@ export class MailboxFile implements Mailbox {
     } catch (e) {
       entry.failed = true;
       this.liveBytes -= bytes;
-      throw e;
+      throw new StoreError(`could not write ${FILE}: ${fileProblem(e, this.path)}`);
     } finally {
       writing.delete(entry);
       if (writing.size === 0 && this.inFlight.get(user) === writing) this.inFlight.delete(user);

@@ -36,12 +36,13 @@ describe('client/unconfirmed', () => {
 
   it('names the line for every refusal a chat line can get', () => {
     const u = new Unconfirmed();
-    for (const [kind, code] of [['dm', 'MAILBOX_FULL'], ['say', 'CLUSTER_DOWN'], ['dm', 'SERVER_BUSY'], ['say', 'E2E_NOT_IN']] as const) {
+    for (const [kind, code] of [['dm', 'MAILBOX_FULL'], ['dm', 'MAILBOX_FAILED'], ['say', 'CLUSTER_DOWN'], ['dm', 'SERVER_BUSY'], ['say', 'E2E_NOT_IN']] as const) {
       u.sent(kind, `${kind} ${code}`);
       expect(u.refused(code)).to.equal(`${kind} ${code}`);
     }
     u.sent('say', 'group line');
     expect(u.refused('MAILBOX_FULL')).to.equal(null);
+    expect(u.refused('MAILBOX_FAILED')).to.equal(null);
   });
 
   it('forgets everything when the connection is lost, and keeps at most 100 lines', () => {

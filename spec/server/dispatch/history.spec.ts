@@ -5,7 +5,7 @@
  * delivered once at the next login, also after a restart; caps; history off.
  */
 import { expect } from 'chai';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServerMessage } from '../../../common/protocol.js';
 import type { ServerConfig } from '../../../server/config.js';
@@ -195,6 +195,26 @@ describe('history and offline delivery (real server, real files)', () => {
     await guest.whenClosed();
     alice.send({ type: 'dm', to: 'visitor', text: 'hi' });
     expect(await alice.error()).to.include({ code: 'NO_SUCH_USER' });
+  });
+
+  it('refuses a message it could not keep for an offline account, in words, and keeps the connection; the next is kept once it can be', async () => {
+    await start();
+    await away('dave');
+    const file = join(srv.dir, 'data', 'offline.jsonl');
+    mkdirSync(file); // in the way of the mailbox, even as root
+    const alice = await login('alice');
+    alice.send({ type: 'dm', to: 'Dave', text: 'one' });
+    expect(await alice.error()).to.deep.include({
+      code: 'MAILBOX_FAILED',
+      message: 'dave is offline, and the server could not keep your message for them; it was not delivered: try again later',
+    });
+    expect(srv.logs).to.include('ERROR Offline messages: one from alice for dave not kept: could not write offline.jsonl: it is a folder');
+    expect(srv.logs.filter((l) => l.includes('EISDIR'))).to.deep.equal([]);
+    rmdirSync(file);
+    alice.send({ type: 'dm', to: 'dave', text: 'two' });
+    await alice.notice('offline_stored');
+    const dave = await login('dave');
+    expect((await dave.line()).text).to.equal('two');
   });
 
   it('after a restart, replays exactly the lines a client missed when its login says the last id it saw', async () => {

@@ -25,12 +25,14 @@ export const say: Command<'say'> = {
 /**
  * dm {to} (body: text): one private message, from `/msg bob text` or `@bob text`. To an account
  * that is not online, it is kept for them (offline delivery); to a name that is no account, an error.
+ * Refused at once (not async): an answer a turn late would come after the next line's, which the
+ * client matches to its lines by their order.
  */
 export const dm: Command<'dm'> = {
   login: true,
   limited: true,
   counted: true,
-  async run({ room, chat, store, me }, msg) {
+  run({ room, chat, store, me }, msg) {
     if (room.find(msg.to)) return chat.dm(me, msg.to, msg.text, msg.action);
     const account = store.find(msg.to);
     if (!account) throw chatError('NO_SUCH_USER', msg.to, true);

@@ -233,6 +233,19 @@ describe('chat: one-shot private messages (/msg)', () => {
     expect(carol.all('msg').map((m) => m.text)).to.deep.equal(['one', 'two']);
   });
 
+  it('refuses a message to a name that is no account before it answers the next line of the same write', async () => {
+    // The client matches a refusal to its oldest line waiting: it must come in the lines' order.
+    const said: ClientMessage[] = [
+      { type: 'dm', to: 'nobody', text: 'psst' },
+      { type: 'say', text: 'hi' },
+    ];
+    alice.raw(Buffer.concat(said.map((m) => encodeMessage(m))));
+    await alice.line();
+    await alice.sync();
+    const answers = alice.received.filter((m) => m.type === 'error' || m.type === 'msg').map((m) => (m.type === 'error' ? m.code : m.text));
+    expect(answers).to.deep.equal(['NO_SUCH_USER', 'hi']);
+  });
+
   it('a message to yourself arrives once', async () => {
     alice.send({ type: 'dm', to: 'alice', text: 'note to self' });
     expect((await alice.line()).text).to.equal('note to self');

@@ -135,9 +135,13 @@ export class Handshake {
     return m.user && this.asking && !this.asking.pending ? { ...m, message: `${m.message} (an unencrypted private chat, as you asked)` } : m;
   }
 
-  /** An error from the server: a request or an answer it refused is over. */
-  refused(code: string): void {
-    if (this.asking && ASK_ERRORS.has(code)) this.asking = null;
+  /**
+   * An error from the server: a request or an answer it refused is over. One that names a user
+   * (`user`) is about them: a /msg to a name that is no account leaves our request to another open.
+   */
+  refused(code: string, user?: string): void {
+    const ours = user === undefined || (this.asking !== null && foldName(user) === foldName(this.asking.to));
+    if (this.asking && ASK_ERRORS.has(code) && ours) this.asking = null;
     if (code === 'PM_NO_REQUEST') this.accepting = null;
   }
 

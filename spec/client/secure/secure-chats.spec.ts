@@ -335,6 +335,25 @@ describe('client/secure/secure-chats', () => {
     expect(carol.shown.at(-1)).to.match(/dave accepted, but its answer carried no key: .* so this client left it/);
   });
 
+  it('keeps its request open through a refusal that names someone else (a /msg to a name that is no account), and ends it on one that names its partner', () => {
+    const alice = party('alice');
+    const bob = party('bob');
+    const req = sent(alice, { type: 'pm_request', to: 'bob' }) as ClientMessage<'pm_request'>;
+    deliver(alice, { type: 'error', code: 'NO_SUCH_USER', message: 'there is no account named nobody', user: 'nobody' });
+    deliver(bob, notice('pm_invite', 'alice', req.key));
+    const ans = sent(bob, { type: 'pm_answer', from: 'alice', accept: true }) as ClientMessage<'pm_answer'>;
+    deliver(alice, notice('pm_started', 'bob', ans.key));
+    deliver(bob, notice('pm_started', 'alice'));
+    expect(alice.sc.label()).to.equal('encrypted');
+    expect((sent(alice, { type: 'say', text: 'sealed still' }) as ClientMessage<'say'>).sealed).to.equal(true);
+
+    const carol = party('carol');
+    sent(carol, { type: 'pm_request', to: 'Dave' });
+    deliver(carol, { type: 'error', code: 'NO_SUCH_USER', message: 'dave is not online', user: 'dave' });
+    deliver(carol, notice('pm_started', 'dave'));
+    expect(carol.sc.label(), 'not a request of ours any more').to.equal(null);
+  });
+
   it('asks knowingly for an unencrypted chat with /plain, and suggests it when the peer cannot encrypt', () => {
     const alice = party('alice');
     expect(sent(alice, { type: 'pm_request', to: 'irc_bob', plain: true })).to.deep.equal({ type: 'pm_request', to: 'irc_bob', plain: true });

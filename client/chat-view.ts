@@ -137,12 +137,12 @@ export class ChatView {
     const before = this.prompt;
     if (m.type === 'notice') this.track(m);
     const lines = this.fmt.message(m);
-    if (m.type === 'msg' && foldName(m.from) === foldName(this.me)) this.unconfirmed.echoed();
+    if (m.type === 'msg' && foldName(m.from) === foldName(this.me)) this.unconfirmed.echoed(m);
     if (m.type === 'notice' && m.event === 'offline_stored') lines.push(...this.keptLine(m));
     const next = m.type === 'notice' && m.event === 'history' ? this.historyAnswered() : undefined;
     if (m.type === 'error') {
       // The line typed last left the screen on Enter; the echo that was to replace it will not come.
-      const text = this.unconfirmed.refused(m.code);
+      const text = this.unconfirmed.refused(m.code, m.user);
       if (text !== null) lines.push(this.fmt.notDelivered(text, 'refused'));
     }
     // The formatter has tested the line for the user's name already: its mark is the answer.
@@ -155,7 +155,7 @@ export class ChatView {
    * it in place of the typed line: it is shown here instead, as the echo would have been.
    */
   private keptLine(m: ServerMessage<'notice'>): DisplayLine[] {
-    const kept = this.unconfirmed.kept();
+    const kept = this.unconfirmed.kept(m.user);
     if (!kept || m.user === undefined) return [];
     const action = kept.action ? { action: true } : {};
     return this.fmt.message({ type: 'msg', id: 0, from: this.me, to: m.user, ts: m.ts, scope: 'private', text: kept.text, ...action });
@@ -255,7 +255,8 @@ export class ChatView {
   sent(m: ClientMessage): void {
     // (A bare "y" said with /say may be taken by the server as an answer: no echo will come.)
     if (m.type === 'say' && !m.group && yesOrNo(m.text) !== null) return;
-    if (m.type === 'say' || m.type === 'dm') this.unconfirmed.sent(m.type, m.text, m.action === true);
+    if (m.type === 'say') this.unconfirmed.sent('say', m.text, m.action === true);
+    if (m.type === 'dm') this.unconfirmed.sent('dm', m.text, m.action === true, m.to);
     if (m.type === 'history') this.historyAsked = true;
   }
 

@@ -3,12 +3,17 @@
  * server's echo takes its place, so a line the server refuses (a mute, a recipient who left)
  * must be shown as not sent, or it would vanish without a trace.
  *
- * The server answers a connection's requests in order, so the oldest line waiting is the one an
- * echo, a refusal or (a private message to an account that is offline) the notice that it is kept
- * is about. Refusals that only one kind of line can get count only for that kind: every answer
- * must be matched, or each later line would be named for the one before it.
+ * The server answers a connection's requests in order, but for a private message to an account
+ * that is offline: the notice that it is kept (or its refusal, MAILBOX_FULL) comes once it is
+ * stored, after the echoes of the lines typed next. So an answer is matched to the oldest line it
+ * can be about: an echo to a line of its kind (and recipient), a refusal or notice that names a
+ * user (`user`) to a private message to them, and only a refusal that names no one (or from a
+ * server that names none) to the oldest line waiting. Refusals that only one kind of line can get
+ * count only for that kind: every answer must be matched, or each later line would be named for
+ * the one before it.
  */
 import type { ErrorCode } from '../common/errors.js';
+import { foldName } from '../common/names.js';
 
 type Kind = 'say' | 'dm';
 
@@ -28,40 +33,61 @@ const REFUSALS: Partial<Record<ErrorCode, readonly Kind[]>> = {
 /** Lines kept at most: a hostile server that never echoes cannot grow this. */
 const MAX = 100;
 
-/** A line sent: what it was, and whether as an action (`/me`). */
+/** A line sent: what it was, whether as an action (`/me`), and to whom (a private message). */
 interface Line {
   kind: Kind;
   text: string;
   action: boolean;
+  to?: string;
 }
+
+/** Whether `line` is a private message to `user`. */
+const dmTo = (line: Line, user: string) => line.kind === 'dm' && foldName(line.to ?? '') === foldName(user);
 
 export class Unconfirmed {
   private readonly lines: Line[] = [];
 
-  sent(kind: Kind, text: string, action = false): void {
-    this.lines.push({ kind, text, action });
+  sent(kind: Kind, text: string, action = false, to?: string): void {
+    this.lines.push({ kind, text, action, ...(to === undefined ? {} : { to }) });
     if (this.lines.length > MAX) this.lines.shift();
   }
 
-  /** Our own line came back from the server. */
-  echoed(): void {
-    this.lines.shift();
+  /**
+   * Our own line came back from the server: a group line answers the oldest line said; a private
+   * one to `to`, the oldest said (in a private chat) or sent to `to`.
+   */
+  echoed(echo: { scope: 'group' | 'private'; to?: string }): void {
+    this.take((l) => l.kind === 'say' || (echo.scope === 'private' && echo.to !== undefined && dmTo(l, echo.to)));
   }
 
   /**
-   * A private message was kept for its offline recipient: that is its answer, not an echo. The
-   * line kept (no echo will show it), or null when the oldest line waiting is no private message.
+   * A private message was kept for its offline recipient (`user`): that is its answer, not an
+   * echo. The line kept (no echo will show it), or null when no private message to them waits
+   * (without `user`: when the oldest line waiting is no private message).
    */
-  kept(): Line | null {
+  kept(user?: string): Line | null {
+    if (user !== undefined) return this.take((l) => dmTo(l, user));
     return this.lines[0]?.kind === 'dm' ? this.lines.shift()! : null;
   }
 
-  /** The text of the line an error refused, or null when the error is about something else. */
-  refused(code: string): string | null {
+  /**
+   * The text of the line an error refused, or null when the error is about something else. One
+   * that names a user (`user`) refuses a private message to them; one that names none, the
+   * oldest line waiting.
+   */
+  refused(code: string, user?: string): string | null {
+    const kinds = REFUSALS[code as ErrorCode] ?? [];
+    if (user !== undefined && kinds.includes('dm')) return this.take((l) => dmTo(l, user))?.text ?? null;
     const head = this.lines[0];
-    if (!head || !(REFUSALS[code as ErrorCode] ?? []).includes(head.kind)) return null;
+    if (!head || !kinds.includes(head.kind)) return null;
     this.lines.shift();
     return head.text;
+  }
+
+  /** The oldest line that `is`, taken off the list; null if none. */
+  private take(is: (l: Line) => boolean): Line | null {
+    const i = this.lines.findIndex(is);
+    return i < 0 ? null : this.lines.splice(i, 1)[0]!;
   }
 
   /** The connection was lost or replaced: nothing pending can be answered any more. */

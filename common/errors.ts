@@ -37,16 +37,16 @@ export const ERRORS = {
   NOT_A_LOGIN: (n: number) => `${n} messages before login that were not a login; the connection will be closed`,
   // Chat.
   /**
-   * `account`: a private message, which an account would have kept while offline. The refusal
-   * names `user` (see ABOUT_USER).
+   * `account`: a private message, which an account would have kept while offline. Names `user`
+   * (see ABOUT_USER).
    */
   NO_SUCH_USER: (user: string, account = false) => (account ? `there is no account named ${user}` : `${user} is not online`),
-  /** With `share`: the sender has their share of `user`'s mailbox (`max` messages) waiting. */
+  /** With `share`: the sender has their share of `user`'s mailbox (`max` messages) waiting. Names `user` (see ABOUT_USER). */
   MAILBOX_FULL: (user: string, n: number, share?: number, max?: number) =>
     share === undefined
       ? `${user} already has ${n} messages waiting; yours was not kept`
       : `you already have ${n} message${n === 1 ? '' : 's'} waiting for ${user}, the most one sender may leave (${share} of the ${max} an account may hold); yours was not kept`,
-  /** The server could not store a private message for an offline account (a full or broken disk, the cluster's store away). */
+  /** The server could not store a private message for an offline account (a full or broken disk, the cluster's store away). Names `user`. */
   MAILBOX_FAILED: (user: string) => `${user} is offline, and the server could not keep your message for them; it was not delivered: try again later`,
   /** A `received` that names no batch of offline messages in flight (`inFlight`: the id it should name). */
   RECEIPT_UNEXPECTED: (id: number, inFlight?: number) =>
@@ -108,7 +108,7 @@ type AboutUser = { [C in ErrorCode]: Parameters<(typeof ERRORS)[C]>[0] extends s
  * which one is refused: a refusal decided later (an account look-up, a round through the
  * cluster) can come after a later line was answered.
  */
-const ABOUT_USER: ReadonlySet<AboutUser> = new Set<AboutUser>(['NO_SUCH_USER']);
+const ABOUT_USER: ReadonlySet<AboutUser> = new Set<AboutUser>(['NO_SUCH_USER', 'MAILBOX_FULL', 'MAILBOX_FAILED']);
 
 /** An error that travels to the peer as an `error` frame. */
 export class ChatError extends Error {

@@ -264,8 +264,9 @@ export const SERVER_MESSAGES = {
    * A refusal. `id` (and `from`, for an answer): the file offer or answer it refuses, since a
    * user's file requests are not always answered in the order sent (FILE_WAITING overtakes them);
    * or the transfer a refused chunk (`id`), ack or done (`from`, `id`) is for. `user`: the user
-   * it is about, as the request named them (NO_SUCH_USER), since a refusal decided later can
-   * come after a later request was answered.
+   * it is about, as the request named them (NO_SUCH_USER, MAILBOX_FULL, MAILBOX_FAILED), since a
+   * refusal decided later (a message stored for an offline account) comes after a later request
+   * was answered.
    */
   error: { fields: { code: str(64), message: str(1024), retry: optInt, id: optFileId, from: optStr(64), user: optStr(64) }, body: 'none' },
   /**

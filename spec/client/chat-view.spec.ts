@@ -144,6 +144,22 @@ describe('client/chat-view', () => {
     expect(texts(refused.lines)).to.deep.equal(['[12:00:01] ! muted', '[12:00:01] ! not delivered (refused): c2']);
   });
 
+  it('shows a line kept for an offline account under its notice when the echo of the next line came first', () => {
+    const v = view();
+    v.sent({ type: 'dm', to: 'robot', text: 'offline note' });
+    v.sent({ type: 'say', text: 'c1' });
+    v.sent({ type: 'dm', to: 'nobody', text: 'lost' });
+    v.received(say('alice', 'c1'));
+    expect(texts(v.received({ type: 'error', code: 'NO_SUCH_USER', message: 'there is no account named nobody', user: 'nobody' }).lines)).to.deep.equal([
+      '[12:00:01] ! there is no account named nobody',
+      '[12:00:01] ! not delivered (refused): lost',
+    ]);
+    expect(texts(v.received(notice('offline_stored', 'robot')).lines)).to.deep.equal([
+      '[12:00:01] *** offline_stored robot',
+      '[12:00:01] [private] alice -> robot: offline note',
+    ]);
+  });
+
   it('shows a kept /me as the action it was, to whom', () => {
     const v = view();
     v.sent({ type: 'dm', to: 'robot', text: 'waves', action: true });

@@ -219,6 +219,15 @@ describe('client/files/transfers: /send and /cancel', () => {
       expect(files.received({ type: 'error', code: 'MUTED', message: muted, retry: 9 }), 'an unnamed MUTED: a chat line\'s, for the view').to.equal(null);
     });
 
+    it('a refusal that names a user and no request (a /msg to a name that is no account) leaves our offer alone, for the view', async () => {
+      writeFileSync(join(dir, 'c.txt'), 'ccc');
+      files.offer('cem', join(dir, 'c.txt'));
+      await waitUntil(() => sent.some((m) => m.type === 'file_offer'), 'the offer sent');
+      const nobody: ServerMessage = { type: 'error', code: 'NO_SUCH_USER', message: 'there is no account named nobody', user: 'nobody' };
+      expect(files.received(nobody), 'the chat view shows it').to.equal(null);
+      expect(texts(files.cancel('cem')), 'the offer to cem still stands').to.deep.equal(['Cancelled sending c.txt to cem.']);
+    });
+
     it('a refused yes named by its sender and id leaves an older offer of ours alone', async () => {
       await offerThenYes('f4');
       files.received({ ...busy, from: 'BOB', id: 'f4' } as ServerMessage);

@@ -97,7 +97,10 @@ export class SecureChats {
         return this.handshake.invited(m, user);
       case 'pm_started': {
         const start = this.handshake.started(user, m.key);
-        if (!start) return { lines: [], pass: m };
+        // Not a request of ours nor one we accepted, as far as this client knows: it gave the
+        // request up on a refusal that was about something else (a MUTED names nothing), or
+        // forgot it. It holds no keys for the chat, which would run unencrypted: leave it.
+        if (!start) return this.broken(user, 'this client had already given that request up');
         return 'broken' in start ? this.broken(user, start.broken) : this.begin(m, user, start.channel, start.identity);
       }
       case 'pm_rekey':

@@ -354,6 +354,20 @@ describe('client/secure/secure-chats', () => {
     expect(carol.sc.label(), 'not a request of ours any more').to.equal(null);
   });
 
+  it('leaves a chat it holds no request for instead of running it unencrypted (a MUTED, which names nothing, ended the request while the partner accepted)', () => {
+    const alice = party('alice');
+    const bob = party('bob');
+    const req = sent(alice, { type: 'pm_request', to: 'bob' }) as ClientMessage<'pm_request'>;
+    deliver(alice, { type: 'error', code: 'MUTED', message: 'you are muted for 10 s' });
+    deliver(bob, notice('pm_invite', 'alice', req.key));
+    const ans = sent(bob, { type: 'pm_answer', from: 'alice', accept: true }) as ClientMessage<'pm_answer'>;
+    alice.sc.outbox.length = 0;
+    deliver(alice, notice('pm_started', 'bob', ans.key));
+    expect(alice.sc.label()).to.equal(null);
+    expect(alice.sc.outbox).to.deep.equal([{ type: 'pm_exit' }]);
+    expect(alice.shown.at(-1)).to.match(/bob accepted, but this client had already given that request up: the chat would not be encrypted, so this client left it/);
+  });
+
   it('asks knowingly for an unencrypted chat with /plain, and suggests it when the peer cannot encrypt', () => {
     const alice = party('alice');
     expect(sent(alice, { type: 'pm_request', to: 'irc_bob', plain: true })).to.deep.equal({ type: 'pm_request', to: 'irc_bob', plain: true });

@@ -27,7 +27,8 @@ interface Invite {
  * How a session that started begins: with these keys (none: not encrypted, as asked), or, for
  * our encrypted request answered without a usable key, not at all (why).
  */
-export type Start = { channel: Channel | null; identity: Buffer | null } | { broken: string };
+/** A session's keys (null: a plain chat), or why it cannot be encrypted: `ours` when this client is the reason, not the answer. */
+export type Start = { channel: Channel | null; identity: Buffer | null } | { broken: string; ours?: true };
 
 /** The server's refusals of our request: it is over. */
 const ASK_ERRORS = new Set(['NO_SUCH_USER', 'PM_SELF', 'PM_BUSY', 'PM_YOU_BUSY', 'PM_PENDING', 'PM_TOO_MANY', 'PM_OUTGOING', 'E2E_UNSUPPORTED', 'E2E_BAD_KEY', 'MUTED']);
@@ -107,6 +108,10 @@ export class Handshake {
    */
   started(partner: string, key: string | undefined): Start | null {
     const name = foldName(partner);
+    // An invitation answered by a typed Y that did not come through answer() (the server takes a
+    // bare "y" as the answer, as seed 002's clients typed it): a plain one is the plain chat both
+    // asked for; an encrypted one has no keys made for it.
+    const invite = this.invites.get(name);
     this.invites.clear(); // every other request is void now (server/chat/consent.ts)
     const accepted = this.accepting && foldName(this.accepting.from) === name ? this.accepting : null;
     const asked = this.asking && foldName(this.asking.to) === name ? this.asking : null;
@@ -114,6 +119,7 @@ export class Handshake {
     this.asking = null;
     if (accepted) return { channel: accepted.channel, identity: accepted.identity };
     if (asked && !asked.pending) return { channel: null, identity: null };
+    if (!asked && invite) return invite.offer ? { broken: 'your yes went out as a typed line, so no keys were made for it', ours: true } : { channel: null, identity: null };
     if (!asked) return null;
     if (key === undefined) return { broken: 'its answer carried no key' };
     const me = this.ctx.me();

@@ -100,8 +100,8 @@ export class SecureChats {
         // Not a request of ours nor one we accepted, as far as this client knows: it gave the
         // request up on a refusal that was about something else (a MUTED names nothing), or
         // forgot it. It holds no keys for the chat, which would run unencrypted: leave it.
-        if (!start) return this.broken(user, 'this client had already given that request up');
-        return 'broken' in start ? this.broken(user, start.broken) : this.begin(m, user, start.channel, start.identity);
+        if (!start) return this.broken(user, 'this client had already given that request up', true);
+        return 'broken' in start ? this.broken(user, start.broken, start.ours) : this.begin(m, user, start.channel, start.identity);
       }
       case 'pm_rekey':
         return { lines: rekeyed(this.ctx, this.live, m, user), pass: null };
@@ -143,11 +143,14 @@ export class SecureChats {
    * Our encrypted request was answered without a usable key: no session, said loudly, and left at
    * once (anything typed after this goes out after the EXIT PM, so never to the partner).
    */
-  private broken(partner: string, why: string): SecureOut {
+  /** Leaves a chat that would run unencrypted: `ours` when this client is why, so the server is not suspected. */
+  private broken(partner: string, why: string, ours = false): SecureOut {
     this.live = null;
     this.outbox.push({ type: 'pm_exit' });
     const n = safeLine(partner);
-    return { lines: [this.ctx.fmt.error(`${n} accepted, but ${why}: the chat would not be encrypted, so this client left it (is the server tampering?)`)], pass: null };
+    const lead = ours ? `The private chat with ${n} started, but` : `${n} accepted, but`;
+    const ask = ours ? `ask again with /pm ${n}` : 'is the server tampering?';
+    return { lines: [this.ctx.fmt.error(`${lead} ${why}: the chat would not be encrypted, so this client left it (${ask})`)], pass: null };
   }
 
   /**

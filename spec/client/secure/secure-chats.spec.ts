@@ -365,7 +365,24 @@ describe('client/secure/secure-chats', () => {
     deliver(alice, notice('pm_started', 'bob', ans.key));
     expect(alice.sc.label()).to.equal(null);
     expect(alice.sc.outbox).to.deep.equal([{ type: 'pm_exit' }]);
-    expect(alice.shown.at(-1)).to.match(/bob accepted, but this client had already given that request up: the chat would not be encrypted, so this client left it/);
+    expect(alice.shown.at(-1)).to.match(/The private chat with bob started, but this client had already given that request up: the chat would not be encrypted, so this client left it \(ask again with \/pm bob\)/);
+  });
+
+  it('an invitation answered by a typed y: a plain one runs as the plain chat both asked for, an encrypted one is left (no keys were made)', () => {
+    const bob = party('bob');
+    deliver(bob, notice('pm_invite', 'alice'));
+    deliver(bob, notice('pm_started', 'alice'));
+    expect(bob.sc.outbox).to.deep.equal([]);
+    expect(bob.shown.at(-1)).to.match(/This private chat with alice is NOT encrypted/);
+
+    const alice = party('alice');
+    const carol = party('carol');
+    const req = sent(alice, { type: 'pm_request', to: 'carol' }) as ClientMessage<'pm_request'>;
+    deliver(carol, notice('pm_invite', 'alice', req.key));
+    deliver(carol, notice('pm_started', 'alice'));
+    expect(carol.sc.label()).to.equal(null);
+    expect(carol.sc.outbox).to.deep.equal([{ type: 'pm_exit' }]);
+    expect(carol.shown.at(-1)).to.match(/The private chat with alice started, but your yes went out as a typed line, so no keys were made for it: .* left it \(ask again with \/pm alice\)/);
   });
 
   it('asks knowingly for an unencrypted chat with /plain, and suggests it when the peer cannot encrypt', () => {

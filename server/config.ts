@@ -1,6 +1,6 @@
 /**
- * The server's whole configuration, parsed once at the edge (main.ts) and passed down. Nothing
- * below main.ts reads process.argv or process.env.
+ * The server's whole configuration, parsed once at the edge (command-line.ts) and passed down. Nothing
+ * below it reads process.argv or process.env.
  */
 import { availableParallelism } from 'node:os';
 import { DEFAULT_MAX_BODY } from '../common/codec.js';

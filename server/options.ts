@@ -4,7 +4,7 @@
  * then the environment, then the file, then the default. Each value remembers where it came from,
  * so a bad one is refused with the same words wherever it was written, and that place named.
  *
- * Pure: main.ts hands in yargs' parse, the environment and the file's text, and turns the merged
+ * Pure: command-line.ts hands in yargs' parse, the environment and the file's text, and turns the merged
  * values into the one typed ServerConfig (checking each as the command line always has).
  */
 import { UsageError } from '../common/cli.js';
@@ -28,7 +28,7 @@ const d = DEFAULTS;
 
 /**
  * The options, in the order --help and --print-config show them. A new option is one row here and
- * one line in main.ts's parse; the command line, the environment and the file then all know it.
+ * one line in command-line.ts's toConfig; the command line, the environment and the file then all know it.
  */
 export const OPTIONS = {
   config: { kind: 'string', describe: 'Read options from this JSON file (the command line and TINYCHAT_* variables win)', commandLineOnly: true },

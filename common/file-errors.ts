@@ -41,5 +41,7 @@ export function fileProblem(e: unknown, file?: string): string {
 /** "EXDEV: cross-device link not permitted, rename 'a' -> 'b'" as "cross-device link not permitted (EXDEV)". */
 function nodeWords(code: string, message: string | undefined): string {
   const words = message?.startsWith(`${code}: `) ? message.slice(code.length + 2).split(',')[0]!.trim() : '';
-  return words === '' ? code : `${words} (${code})`;
+  // A message of another shape (Node's ERR_* codes) is kept whole: it is all there is to say.
+  if (words === '') return message ? `${message} (${code})` : code;
+  return `${words} (${code})`;
 }

@@ -15,7 +15,8 @@ describe('common/file-errors', () => {
 
   it("keeps Node's words, with the code, for a code it has none of its own for (the code alone only when there are none)", () => {
     expect(fileProblem(fsError('EXDEV', 'cross-device link not permitted', 'rename', '/a'))).to.equal('cross-device link not permitted (EXDEV)');
-    expect(fileProblem(Object.assign(new Error('odd'), { code: 'EODD' }))).to.equal('EODD');
+    expect(fileProblem(Object.assign(new Error('odd'), { code: 'EODD' }))).to.equal('odd (EODD)');
+    expect(fileProblem(Object.assign(new Error(''), { code: 'EODD' }))).to.equal('EODD');
   });
 
   it('gives the message of an error that is no file error', () => {

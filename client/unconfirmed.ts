@@ -54,7 +54,9 @@ export class Unconfirmed {
 
   /**
    * Our own line came back from the server: a group line answers the oldest line said; a private
-   * one to `to`, the oldest said (in a private chat) or sent to `to`.
+   * one to `to`, the oldest line said or sent to `to`. (A said line does not record whether it
+   * went to the group or a private chat: the server echoes said lines in order, so the oldest is
+   * the one.)
    */
   echoed(echo: { scope: 'group' | 'private'; to?: string }): void {
     this.take((l) => l.kind === 'say' || (echo.scope === 'private' && echo.to !== undefined && dmTo(l, echo.to)));

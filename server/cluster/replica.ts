@@ -208,9 +208,12 @@ export class Replica {
         if (!mine) this.deps.account({ name: e.name, hash: e.hash, created: e.created });
         return undefined;
       case 'count': {
-        // Nobody waits for it: a session ended meanwhile is no refusal to report.
+        // Nobody waits for it: a session ended meanwhile is no refusal to report. Nor is a count
+        // over the limit: its message was answered already (offered, or refused before it asked
+        // for anything), and a second answer would be matched to another line of the sender's.
+        // Only a mute it starts is told (its notice).
         const me = this.sessionIf(e.user, e.s);
-        if (me) room.allow(me);
+        if (me) room.refusal(me);
         return undefined;
       }
       case 'taken':

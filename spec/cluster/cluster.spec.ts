@@ -3,8 +3,9 @@
  */
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { BUNDLE_KINDS, KEY_BUNDLE_BYTES, SEAL_OVERHEAD } from '../../common/protocol.js';
+import { BUNDLE_KINDS, KEY_BUNDLE_BYTES, SEAL_OVERHEAD, type ServerMessage } from '../../common/protocol.js';
 import { needRedis, startCluster, type Cluster } from '../support/cluster.js';
+import { waitUntil } from '../support/wait.js';
 
 /** Why a promise was refused (it must be). */
 async function refusal(p: Promise<unknown>): Promise<string> {
@@ -222,6 +223,23 @@ describe('cluster: private sessions, names and limits across servers', function 
     expect(said).to.deep.equal(['refused (MUTED)']);
     // An offer while muted is refused at once, naming it, as every refusal of an offer does.
     expect(await offer('f4')).to.deep.include({ type: 'error', code: 'MUTED', id: 'f4' });
+  });
+
+  it('an offer whose count starts the mute was answered already: it gets the mute\'s notice, and no refusal a chat line would be taken for', async () => {
+    const [n1, n2] = cluster.nodes;
+    const g1 = await n1!.login('g1', '', ['files']);
+    await n2!.login('rita', 'pw', ['files']);
+    for (let i = 0; i < 3; i++) g1.send({ type: 'say', text: `line ${i}` });
+    for (let i = 0; i < 3; i++) await g1.next((m) => m.type === 'msg' && m.text === `line ${i}`);
+    const sha256 = Buffer.alloc(32, 7).toString('base64');
+    g1.send({ type: 'file_offer', to: 'rita', id: 'f1', size: 10, name: 'a.txt', sha256 });
+    // The fourth message: not known as over the limit when it was made, so it goes; its count mutes
+    // (the notice can come before "offered", which waits on rita's server).
+    const got = (is: (m: ServerMessage) => boolean) => g1.received.some(is);
+    await waitUntil(() => got((m) => m.type === 'transfer' && m.id === 'f1' && m.event === 'offered'), 'the offer offered');
+    await waitUntil(() => got((m) => m.type === 'notice' && m.event === 'muted'), 'the mute\'s notice');
+    await g1.sync();
+    expect(g1.all('error'), 'one answer for the offer (offered): no MUTED after it').to.deep.equal([]);
   });
 
   it('relays an encrypted private session between servers (keys, sealed lines, new keys), refuses one to a client that cannot encrypt', async () => {

@@ -8,6 +8,7 @@
 import { yesOrNo } from '../common/answer.js';
 import { foldName } from '../common/names.js';
 import type { ClientMessage, ServerMessage } from '../common/protocol.js';
+import { textProblem } from '../common/text.js';
 import { resolveAnswer, waitingLines, type OfferRef } from './answers.js';
 import { complete } from './completion.js';
 import { safeLine, type DisplayLine, type Formatter } from './format.js';
@@ -193,7 +194,7 @@ export class ChatView {
       case 'cancel':
         return action;
       case 'send':
-        return this.tooLong(action.message) ?? { kind: 'send', message: action.message };
+        return this.unsendable(action.message) ?? { kind: 'send', message: action.message };
       case 'history':
         if (this.historyAsked) {
           if (this.historyQueue.length >= HISTORY_QUEUED_MAX) {
@@ -229,11 +230,16 @@ export class ChatView {
   }
 
   /**
-   * A chat line longer than the server takes is refused here, in words, rather than sent to be
-   * refused there (it stays in the input history, a key Up away).
+   * A chat line the server would refuse for what it is (longer than it takes, a control
+   * character piped in) is refused here, in words, rather than sent to be refused there (it stays
+   * in the input history, a key Up away). The server could not name the recipient of a /msg it
+   * cannot read, so its refusal would be taken for a group line's.
    */
-  private tooLong(m: ClientMessage): Typed | null {
-    if ((m.type !== 'say' && m.type !== 'dm') || this.maxBody === undefined) return null;
+  private unsendable(m: ClientMessage): Typed | null {
+    if (m.type !== 'say' && m.type !== 'dm') return null;
+    const problem = textProblem(m.text);
+    if (problem) return { kind: 'show', lines: [this.fmt.error(`message text ${problem}; not sent`)] };
+    if (this.maxBody === undefined) return null;
     const bytes = Buffer.byteLength(m.text, 'utf8');
     if (bytes <= this.maxBody) return null;
     const n = (v: number) => v.toLocaleString('en-US');

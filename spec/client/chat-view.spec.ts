@@ -224,6 +224,14 @@ describe('client/chat-view', () => {
     expect(v.typed('x'.repeat(65_536)).kind).to.equal('send');
   });
 
+  it('refuses a line with a control character (piped in) before sending it: the server could not name the /msg it refuses', () => {
+    const v = view();
+    const refused = { kind: 'show', lines: [{ style: 'error', text: '[12:00:01] ! message text contains control characters (only newline and tab are allowed); not sent', indent: 13 }] };
+    expect(v.typed('/msg bob ring\x07')).to.deep.equal(refused);
+    expect(v.typed('ring\x07 the bell')).to.deep.equal(refused);
+    expect(v.typed('a\ttab is fine').kind).to.equal('send');
+  });
+
   it('completes the names of others online, and lists them when Tab cannot choose', () => {
     const v = view();
     expect(v.complete('al', 2)).to.equal(null); // alice is the user: not offered

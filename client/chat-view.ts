@@ -74,6 +74,8 @@ export class ChatView {
    * encrypted"): the encrypted sessions' business (secure/secure-chats.ts).
    */
   privacy: () => string | null = () => null;
+  /** Whether the server names every refusal of a private message (see namesRefusals). */
+  named: () => boolean = () => false;
   /** The file offers waiting for an answer (files/transfers.ts), for Y/N and /accept. */
   offers: () => readonly OfferRef[] = () => [];
 
@@ -143,7 +145,7 @@ export class ChatView {
     const next = m.type === 'notice' && m.event === 'history' ? this.historyAnswered() : undefined;
     if (m.type === 'error') {
       // The line typed last left the screen on Enter; the echo that was to replace it will not come.
-      const text = this.unconfirmed.refused(m.code, m.user);
+      const text = this.unconfirmed.refused(m.code, m.user, this.named());
       if (text !== null) lines.push(this.fmt.notDelivered(text, 'refused'));
     }
     // The formatter has tested the line for the user's name already: its mark is the answer.

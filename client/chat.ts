@@ -6,7 +6,7 @@
  */
 import type { Clock } from '../common/clock.js';
 import { DEFAULT_MAX_BODY } from '../common/codec.js';
-import type { ClientMessage, ServerMessage } from '../common/protocol.js';
+import { namesRefusals, type ClientMessage, type ServerMessage } from '../common/protocol.js';
 import { ChatView } from './chat-view.js';
 import type { DisplayLine, Formatter } from './format.js';
 import { FileTransfers, type FileLimits } from './files/transfers.js';
@@ -61,8 +61,10 @@ export class Chat {
       limits: () => this.fileLimits(),
       channelWith: (name) => d.secure?.channelWith(name) ?? null,
       me: () => d.me(),
+      named: () => namesRefusals(d.hello()),
     });
     this.view.privacy = () => d.secure?.label() ?? null;
+    this.view.named = () => namesRefusals(d.hello());
     this.view.offers = () => this.files.pending();
   }
 

@@ -16,7 +16,7 @@
  * servers.ts), and the status row says which one is being tried: any server of the cluster can
  * resume the session, or log us in again. failover.ts makes the attempts; the states stay here.
  */
-import type { ClientMessage, Feature, ServerMessage } from '../common/protocol.js';
+import { namesRefusals, type ClientMessage, type Feature, type ServerMessage } from '../common/protocol.js';
 import { systemClock, type Cancel, type Clock } from '../common/clock.js';
 import { Chat } from './chat.js';
 import type { LoginKind } from './chat-view.js';
@@ -113,7 +113,7 @@ export class ChatSession {
     this.ring = new ServerRing(config.servers);
     this.answers = new Credentials(config, ui, (text) => this.show([this.fmt.error(text)]));
     const me = () => this.me?.user ?? '';
-    this.secure = deps.secure ? new SecureChats(deps.secure.identity, deps.secure.known, this.fmt, me) : null;
+    this.secure = deps.secure ? new SecureChats(deps.secure.identity, deps.secure.known, this.fmt, me, () => namesRefusals(this.link?.hello ?? null)) : null;
     this.chat = new Chat({
       clock: this.clock,
       fmt: this.fmt,

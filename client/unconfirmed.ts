@@ -7,10 +7,11 @@
  * that is offline: the notice that it is kept (or its refusal, MAILBOX_FULL) comes once it is
  * stored, after the echoes of the lines typed next. So an answer is matched to the oldest line it
  * can be about: an echo to a line of its kind (and recipient), a refusal or notice that names a
- * user (`user`) to a private message to them, and only a refusal that names no one (or from a
- * server that names none) to the oldest line waiting. Refusals that only one kind of line can get
- * count only for that kind: every answer must be matched, or each later line would be named for
- * the one before it.
+ * user (`user`) to a private message to them. A refusal that names no one is about a group line
+ * (the oldest said) when the server names every refusal of a private message (protocol 2, see
+ * namesRefusals); from an older server, about the oldest line waiting, whatever it is. Refusals
+ * that only one kind of line can get count only for that kind: every answer must be matched, or
+ * each later line would be named for the one before it.
  */
 import type { ErrorCode } from '../common/errors.js';
 import { foldName } from '../common/names.js';
@@ -75,11 +76,13 @@ export class Unconfirmed {
   /**
    * The text of the line an error refused, or null when the error is about something else. One
    * that names a user (`user`) refuses a private message to them; one that names none, the
-   * oldest line waiting.
+   * oldest line said when the server names every refusal of a private message (`named`), else
+   * the oldest line waiting.
    */
-  refused(code: string, user?: string): string | null {
+  refused(code: string, user: string | undefined, named: boolean): string | null {
     const kinds = REFUSALS[code as ErrorCode] ?? [];
-    if (user !== undefined && kinds.includes('dm')) return this.take((l) => dmTo(l, user))?.text ?? null;
+    if (user !== undefined) return kinds.includes('dm') ? (this.take((l) => dmTo(l, user))?.text ?? null) : null;
+    if (named) return kinds.includes('say') ? (this.take((l) => l.kind === 'say')?.text ?? null) : null;
     const head = this.lines[0];
     if (!head || !kinds.includes(head.kind)) return null;
     this.lines.shift();

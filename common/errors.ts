@@ -36,17 +36,14 @@ export const ERRORS = {
   LOGIN_TIMEOUT: () => 'no login within the time allowed',
   NOT_A_LOGIN: (n: number) => `${n} messages before login that were not a login; the connection will be closed`,
   // Chat.
-  /**
-   * `account`: a private message, which an account would have kept while offline. Names `user`
-   * (see ABOUT_USER).
-   */
+  /** `account`: a private message, which an account would have kept while offline. */
   NO_SUCH_USER: (user: string, account = false) => (account ? `there is no account named ${user}` : `${user} is not online`),
-  /** With `share`: the sender has their share of `user`'s mailbox (`max` messages) waiting. Names `user` (see ABOUT_USER). */
+  /** With `share`: the sender has their share of `user`'s mailbox (`max` messages) waiting. */
   MAILBOX_FULL: (user: string, n: number, share?: number, max?: number) =>
     share === undefined
       ? `${user} already has ${n} messages waiting; yours was not kept`
       : `you already have ${n} message${n === 1 ? '' : 's'} waiting for ${user}, the most one sender may leave (${share} of the ${max} an account may hold); yours was not kept`,
-  /** The server could not store a private message for an offline account (a full or broken disk, the cluster's store away). Names `user`. */
+  /** The server could not store a private message for an offline account (a full or broken disk, the cluster's store away). */
   MAILBOX_FAILED: (user: string) => `${user} is offline, and the server could not keep your message for them; it was not delivered: try again later`,
   /** A `received` that names no batch of offline messages in flight (`inFlight`: the id it should name). */
   RECEIPT_UNEXPECTED: (id: number, inFlight?: number) =>
@@ -99,17 +96,6 @@ const NAME_IN_USE_WHY = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
-/** The codes whose first argument is the user a refusal is about. */
-type AboutUser = { [C in ErrorCode]: Parameters<(typeof ERRORS)[C]>[0] extends string ? C : never }[ErrorCode];
-
-/**
- * Refusals about a user, by the name asked for (their first argument): the error frame names
- * them (`user`). A client that sent several requests cannot tell by the order of the answers
- * which one is refused: a refusal decided later (an account look-up, a round through the
- * cluster) can come after a later line was answered.
- */
-const ABOUT_USER: ReadonlySet<AboutUser> = new Set<AboutUser>(['NO_SUCH_USER', 'MAILBOX_FULL', 'MAILBOX_FAILED']);
-
 /** An error that travels to the peer as an `error` frame. */
 export class ChatError extends Error {
   constructor(
@@ -124,8 +110,6 @@ export class ChatError extends Error {
 
   /** Seconds after which trying again makes sense (sent as `retry`). */
   retry?: number;
-  /** The user the refusal is about, as the request named them (sent as `user`; see ABOUT_USER). */
-  user?: string;
 
   retryIn(seconds: number): this {
     this.retry = seconds;
@@ -135,9 +119,7 @@ export class ChatError extends Error {
 
 /** Builds a ChatError from the table, so code and wording always agree. */
 export function chatError<C extends ErrorCode>(code: C, ...args: Parameters<(typeof ERRORS)[C]>): ChatError {
-  const error = new ChatError(code, wording(code, args));
-  if (ABOUT_USER.has(code as AboutUser)) error.user = args[0] as string;
-  return error;
+  return new ChatError(code, wording(code, args));
 }
 
 /** A framing error: the connection must close. */
@@ -149,13 +131,22 @@ function wording(code: ErrorCode, args: unknown[]): string {
   return (ERRORS[code] as (...a: unknown[]) => string)(...args);
 }
 
-/** The file offer (`id`) or answer (`from`, `id`) a refusal is about, or the transfer a chunk (`id`), ack or done (`from`, `id`) is for. */
+/**
+ * What a refused request was about, as the request named it, sent in its error frame: a client
+ * that sent several requests cannot tell by the order of the answers which one is refused (a
+ * refusal decided later, after an account look-up, a mailbox write or a round through the
+ * cluster, can come after a later line was answered). `user`: the recipient of a private message
+ * or private-chat request (every refusal of one names them, a MUTED too); `id`: a file offer, or
+ * the transfer a chunk is for; `from` and `id`: an answer to a file offer, or the transfer an ack
+ * or done is for.
+ */
 export interface Refused {
-  id: string;
+  user?: string;
+  id?: string;
   from?: string;
 }
 
-/** The `error` frame that tells the peer about `error`, naming the user or the file request it refuses if any. */
-export function errorMessage({ code, message, retry, user }: ChatError, refused?: Refused): ServerMessage<'error'> {
-  return { type: 'error', code, message, ...(retry ? { retry } : {}), ...(user === undefined ? {} : { user }), ...refused };
+/** The `error` frame that tells the peer about `error`, naming what it refuses if anything. */
+export function errorMessage({ code, message, retry }: ChatError, refused?: Refused): ServerMessage<'error'> {
+  return { type: 'error', code, message, ...(retry ? { retry } : {}), ...refused };
 }

@@ -382,5 +382,19 @@ export type ServerMessage<K extends ServerType = ServerType> = K extends ServerT
   ? MessageOf<typeof SERVER_MESSAGES, K>
   : never;
 
-/** Version of this protocol, sent in `hello`. */
-export const PROTOCOL_VERSION = '1';
+/**
+ * Version of this protocol, sent in `hello`. 2: every refusal of a private message or a private
+ * chat request names its recipient (the error's `user`), as every refusal of a file request names
+ * the request (`id`), so an error that names nothing is about neither (or about a frame that is
+ * not a message it can read: FRAME_TOO_LARGE, BAD_*, which a client avoids by checking its lines).
+ */
+export const PROTOCOL_VERSION = '2';
+
+/**
+ * Whether the server that sent `hello` names what each refusal of a private message, private
+ * chat request or file request is about (version 2 on). A client can then take an error that
+ * names nothing as about none of those: from an older server it may be about any of them.
+ */
+export function namesRefusals(hello: { version: string } | null): boolean {
+  return hello !== null && Number(hello.version) >= 2;
+}

@@ -33,6 +33,8 @@ export interface FilesDeps {
   /** The channel of a live encrypted chat with `name`, if any. */
   channelWith(name: string): Channel | null;
   me(): string;
+  /** Whether the server names every refusal of a file request (see namesRefusals). */
+  named(): boolean;
 }
 
 /** What a half of the transfers gets beside the deps. */

@@ -17,6 +17,8 @@ export interface SecureContext {
   readonly me: () => string;
   /** SecureChats.outbox: where a part puts a message it needs sent (a rekey reply, an EXIT PM). */
   readonly outbox: ClientMessage[];
+  /** Whether the server names every refusal of a private chat request (see namesRefusals). */
+  readonly named: () => boolean;
 }
 
 export interface SecureOut {

@@ -146,7 +146,8 @@ export class Handshake {
    * (`user`) is about them: a /msg to a name that is no account leaves our request to another open.
    */
   refused(code: string, user?: string): void {
-    const ours = user === undefined || (this.asking !== null && foldName(user) === foldName(this.asking.to));
+    // Naming nobody: about something else, from a server that names every refusal of a request.
+    const ours = user === undefined ? !this.ctx.named() : this.asking !== null && foldName(user) === foldName(this.asking.to);
     if (this.asking && ASK_ERRORS.has(code) && ours) this.asking = null;
     if (code === 'PM_NO_REQUEST') this.accepting = null;
   }

@@ -36,8 +36,8 @@ export class SecureChats {
   private readonly handshake: Handshake;
   private live: Live | null = null;
 
-  constructor(identity: Signer, known: KnownKeys, fmt: Formatter, me: () => string) {
-    this.ctx = { identity, known, fmt, me, outbox: this.outbox };
+  constructor(identity: Signer, known: KnownKeys, fmt: Formatter, me: () => string, named: () => boolean) {
+    this.ctx = { identity, known, fmt, me, outbox: this.outbox, named };
     this.handshake = new Handshake(this.ctx);
   }
 
@@ -98,8 +98,8 @@ export class SecureChats {
       case 'pm_started': {
         const start = this.handshake.started(user, m.key);
         // Not a request of ours nor one we accepted, as far as this client knows: it gave the
-        // request up on a refusal that was about something else (a MUTED names nothing), or
-        // forgot it. It holds no keys for the chat, which would run unencrypted: leave it.
+        // request up on a refusal that was about something else (an older server's MUTED names
+        // nothing), or forgot it. It holds no keys for the chat, which would run unencrypted: leave it.
         if (!start) return this.broken(user, 'this client had already given that request up', true);
         return 'broken' in start ? this.broken(user, start.broken, start.ours) : this.begin(m, user, start.channel, start.identity);
       }

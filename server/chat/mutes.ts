@@ -3,7 +3,7 @@
  * operator sets, and the user told when each begins and when it is over.
  */
 import type { Clock } from '../../common/clock.js';
-import { chatError, type ChatError } from '../../common/errors.js';
+import { chatError, type ChatError, type Refused } from '../../common/errors.js';
 import type { NoticeEvent } from '../../common/protocol.js';
 import type { Logger } from '../logger.js';
 import { NOTICES } from './notices.js';
@@ -16,7 +16,7 @@ import { Unmutes } from './unmutes.js';
 export interface Told<E extends Endpoint> {
   byKey(key: string): Session<E> | undefined;
   notice(to: Session<E>, event: NoticeEvent, text: string): void;
-  tell(to: Session<E>, error: ChatError): void;
+  tell(to: Session<E>, error: ChatError, refused?: Refused): void;
 }
 
 /** The refusal of a message from a muted user, `seconds` before they may talk again. */
@@ -45,8 +45,8 @@ export class Mutes<E extends Endpoint> {
 
   /**
    * Counts one message against `me`'s flood limit. Null when `me` may send it; else its refusal
-   * (MUTED, with how long the mute lasts), for the caller to give: the dispatcher names the file
-   * offer it refuses, as every refusal of one. The message that starts the mute also gets the
+   * (MUTED, with how long the mute lasts), for the caller to give: the dispatcher names what it
+   * refuses (a recipient, a file offer), as every refusal. The message that starts the mute also gets the
    * notice that mutes them, here.
    */
   refusal(me: Session<E>): ChatError | null {
@@ -64,11 +64,12 @@ export class Mutes<E extends Endpoint> {
 
   /**
    * As refusal(), the refusal told to `me` at once: for a message no dispatcher answers (one a
-   * cluster counts where it is applied). False when `me` may not send it now.
+   * cluster counts where it is applied), named as the dispatcher would: by the recipient `to` of
+   * a private message or request. False when `me` may not send it now.
    */
-  allow(me: Session<E>): boolean {
+  allow(me: Session<E>, to?: string): boolean {
     const refused = this.refusal(me);
-    if (refused) this.room.tell(me, refused);
+    if (refused) this.room.tell(me, refused, to === undefined ? undefined : { user: to });
     return refused === null;
   }
 

@@ -11,7 +11,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../../common/clock.js';
-import { chatError, errorMessage, type ChatError } from '../../common/errors.js';
+import { chatError, errorMessage, type ChatError, type Refused } from '../../common/errors.js';
 import type { Feature, NoticeEvent, ServerMessage } from '../../common/protocol.js';
 import type { ServerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -318,10 +318,11 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
 
   /**
    * Counts one message against `me`'s flood limit. False when `me` may not send it now; they
-   * have been told (the notice that mutes them, and how long the mute still lasts).
+   * have been told (the notice that mutes them, and how long the mute still lasts), the refusal
+   * naming the recipient `to` of the private message or request it refuses.
    */
-  allow(me: Session<E>): boolean {
-    return this.mutes.allow(me);
+  allow(me: Session<E>, to?: string): boolean {
+    return this.mutes.allow(me, to);
   }
 
   /** A notice from the operator to everyone online; how many it reached. */
@@ -340,9 +341,9 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     this.out.toUsers(to, { type: 'notice', event, message: text, ts: this.clock.now(), ...(user ? { user } : {}) });
   }
 
-  /** An error for `to`, as an error frame. */
-  tell(to: Session<E>, error: ChatError): void {
-    this.out.toUser(to.key, errorMessage(error));
+  /** An error for `to`, as an error frame, naming what it refuses if anything. */
+  tell(to: Session<E>, error: ChatError, refused?: Refused): void {
+    this.out.toUser(to.key, errorMessage(error, refused));
   }
 
   // ---- presence ------------------------------------------------------------------------------

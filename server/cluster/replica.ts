@@ -170,10 +170,10 @@ export class Replica {
       case 'say':
         return this.bySender(e, (me) => room.say(me, e.text, e.group, e.action, e.sealed));
       case 'dm':
-        return this.bySender(e, (me) => room.dm(me, e.to, e.text, e.action));
+        return this.bySender(e, (me) => room.dm(me, e.to, e.text, e.action), e.to);
       case 'leave':
         // Logged in since it was sent: it goes to them now, as any private message would.
-        return this.bySender(e, (me) => (room.find(e.to) ? room.dm(me, e.to, e.text, e.action) : room.leave(me, e.to, e.text, e.action)));
+        return this.bySender(e, (me) => (room.find(e.to) ? room.dm(me, e.to, e.text, e.action) : room.leave(me, e.to, e.text, e.action)), e.to);
       case 'away':
         return room.setAway(this.session(e.user, e.s), e.text);
       case 'back':
@@ -183,7 +183,7 @@ export class Replica {
           const target = room.find(e.target);
           if (!target) throw chatError('NO_SUCH_USER', e.target);
           return room.privates.request(me, target, e.key);
-        });
+        }, e.target);
       case 'pmans':
         return room.privates.answer(this.session(e.user, e.s), e.from, e.accept, e.typed, e.key);
       case 'rekey':
@@ -239,19 +239,20 @@ export class Replica {
   /**
    * The session that sent a line or a request, counted against its flood limit when the event is
    * marked so (`lim`: counted where applied, so every copy counts it in the log's order); null when
-   * over the limit: the sender has been told (muted, or for how long still), and nothing changes.
+   * over the limit: the sender has been told (muted, or for how long still; the refusal naming
+   * `to`, the recipient of a private message or request), and nothing changes.
    */
-  private sender(e: { user: string; s: string; lim?: boolean }): Session<Reach> | null {
+  private sender(e: { user: string; s: string; lim?: boolean }, to?: string): Session<Reach> | null {
     const me = this.session(e.user, e.s);
-    return e.lim && !this.deps.room.allow(me) ? null : me;
+    return e.lim && !this.deps.room.allow(me, to) ? null : me;
   }
 
   /**
    * `act` for the event's sender; false when over the limit where it is counted, so the asker's
    * dispatcher says it was refused (and ends a refused page: see Command.whenRefused).
    */
-  private bySender<T>(e: { user: string; s: string; lim?: boolean }, act: (me: Session<Reach>) => T): T | false {
-    const me = this.sender(e);
+  private bySender<T>(e: { user: string; s: string; lim?: boolean }, act: (me: Session<Reach>) => T, to?: string): T | false {
+    const me = this.sender(e, to);
     return me ? act(me) : false;
   }
 

@@ -38,6 +38,7 @@ export const dm: Command<'dm'> = {
     if (!account) throw chatError('NO_SUCH_USER', msg.to, true);
     return chat.leave(me, account.name, msg.text, msg.action);
   },
+  refuses: ({ to }) => ({ user: to }),
 };
 
 /** away {message}: from `/away gone fishing`; private messages get the away message, once each. */

@@ -79,9 +79,10 @@ type Ran = void | false | Promise<void | false>;
  * `counted`: a chat line, for `stats`. `reads`: the message this one stands for, when it is
  * really another (a bare Y is an answer). `whenRefused`: what a refused message still gets after
  * its refusal (by the flood limit, or with an error), for a client that waits for an answer of
- * its own (the notice that ends a /history page). `refuses`: the file request an error for it
- * names (see the `error` frame), so that the client matches the refusal to it exactly: an offer
- * or answer, or the transfer a chunk, ack or done is for.
+ * its own (the notice that ends a /history page). `refuses`: what an error for it names (see
+ * Refused and the `error` frame), so that the client matches the refusal to it exactly: the
+ * recipient of a private message or request, a file offer or answer, the transfer a chunk, ack
+ * or done is for.
  */
 export type Command<K extends ClientType> =
   | { login: false; run(ctx: Ctx, msg: ClientMessage<K>): void | Promise<void> }

@@ -18,6 +18,7 @@ export const pm_request: Command<'pm_request'> = {
   run({ chat, me }, msg) {
     return chat.pmRequest(me, msg.to, requestKey(msg));
   },
+  refuses: ({ to }) => ({ user: to }),
 };
 
 /** pm_answer {from?, accept, key?}: Y/N (oldest request), or `/accept NAME`, `/reject NAME`. */

@@ -56,7 +56,7 @@ async function handle(services: Services, caller: Caller, received: ClientMessag
     const arrived = command.counted ? counters.arrival() : 0;
     // Refused at once, on a cluster too (a mute known here refuses; the rest is counted where
     // the change is applied), so a connection's pipelined messages keep their order. Refused at
-    // once is thrown, and answered below as every refusal is: naming the file offer it refuses.
+    // once is thrown, and answered below as every refusal is: naming what it refuses (Refused).
     const outcome = command.limited ? services.chat.withinLimit(me, () => command.run(ctx!, msg as never)) : command.run(ctx, msg as never);
     if ((await outcome) === false) {
       command.whenRefused?.(ctx, msg as never);

@@ -242,6 +242,20 @@ describe('cluster: private sessions, names and limits across servers', function 
     expect(g1.all('error'), 'one answer for the offer (offered): no MUTED after it').to.deep.equal([]);
   });
 
+  it('names the recipient of a private message or request refused where it is counted (a MUTED from the shared log)', async () => {
+    const [n1, n2] = cluster.nodes;
+    const g1 = await n1!.login('g1', '');
+    await n2!.login('rita', 'pw');
+    for (let i = 0; i < 3; i++) g1.send({ type: 'say', text: `line ${i}` });
+    // Sent before the says are counted: refused where the log applies it, which names rita as the dispatcher would.
+    g1.send({ type: 'dm', to: 'Rita', text: 'one too many' });
+    expect(await g1.error()).to.deep.include({ code: 'MUTED', user: 'Rita' });
+    g1.send({ type: 'pm_request', to: 'rita', plain: true });
+    expect(await g1.error()).to.deep.include({ code: 'MUTED', user: 'rita' });
+    g1.send({ type: 'say', text: 'muted' });
+    expect(await g1.error()).to.not.have.property('user');
+  });
+
   it('relays an encrypted private session between servers (keys, sealed lines, new keys), refuses one to a client that cannot encrypt', async () => {
     const [n1, n2] = cluster.nodes;
     const both = ['e2e', 'files'] as const;

@@ -18,6 +18,8 @@ describe('client/files/transfers: /send and /cancel', () => {
   let dir: string;
   let sent: ClientMessage[];
   let limits: FileLimits | null;
+  /** Whether the server names every refusal of a file request (protocol 2; see namesRefusals). */
+  let named: boolean;
   let files: FileTransfers;
   /** Lines shown later, once disk work is done. */
   let shown: string[];
@@ -25,11 +27,12 @@ describe('client/files/transfers: /send and /cancel', () => {
     dir = mkdtempSync(join(tmpdir(), 'chat-files-'));
     sent = [];
     shown = [];
+    named = true;
     limits = { maxBody: 65536, maxFile: 10, window: 262144, rate: 4 * 1024 * 1024 };
     const fmt = new Formatter((ms) => new Date(ms).toISOString().slice(11, 19), () => 0);
     files = new FileTransfers({
       clock: new FakeClock(), send: (m) => sent.push(m) > 0, fmt, show: (lines) => shown.push(...texts(lines)), progress: NO_PROGRESS,
-      downloads: join(dir, 'dl'), limits: () => limits, channelWith: () => null, me: () => 'alice',
+      downloads: join(dir, 'dl'), limits: () => limits, channelWith: () => null, me: () => 'alice', named: () => named,
     });
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -124,7 +127,7 @@ describe('client/files/transfers: /send and /cancel', () => {
       const fmt = new Formatter((ms) => new Date(ms).toISOString().slice(11, 19), () => 0);
       const blocked = new FileTransfers({
         clock: new FakeClock(), send: (m) => sent.push(m) > 0, fmt, show: (lines) => shown.push(...texts(lines)), progress: NO_PROGRESS,
-        downloads, limits: () => limits, channelWith: () => null, me: () => 'alice',
+        downloads, limits: () => limits, channelWith: () => null, me: () => 'alice', named: () => named,
       });
       blocked.received(offerFrom('bob', 'f9'));
       blocked.answer(blocked.pending()[0]!, true);
@@ -149,7 +152,7 @@ describe('client/files/transfers: /send and /cancel', () => {
       expect(files.answer(ref!, true)).to.deep.equal([]);
       await waitUntil(() => answers().length === 1, 'the yes sent');
       expect(files.pending(), 'being received').to.deep.equal([]);
-      expect(files.received(busy), 'the error goes on to the view').to.equal(null);
+      expect(texts(files.received({ ...busy, from: 'bob', id: 'f1' } as ServerMessage)!), 'shown here').to.deep.equal([`! ${busy.message}`]);
       expect(files.pending().map((r) => r.id), 'waiting again').to.deep.equal(['f1']);
       files.answer(files.pending()[0]!, true);
       await waitUntil(() => answers().length === 2, 'the second yes sent');
@@ -188,11 +191,19 @@ describe('client/files/transfers: /send and /cancel', () => {
       expect(files.received(noSuch('f4', 'bob'))).to.deep.equal([]);
     });
 
-    it('an offer sent before the yes is what the refusal answers', async () => {
+    it('from an older server, which names no file request it refuses, the offer sent before the yes is what a refusal answers', async () => {
+      named = false;
       await offerThenYes('f2');
       files.received(busy);
       expect(texts(files.cancel('cem')), 'the offer to cem is forgotten').to.deep.equal(['! no file transfer cem']);
       expect(files.pending(), 'the yes still stands').to.deep.equal([]);
+    });
+
+    it('from a server that names every refusal of a file request, one naming nothing leaves the offer and the yes alone, for the view', async () => {
+      await offerThenYes('f2');
+      expect(files.received(busy), 'not ours: on to the view').to.equal(null);
+      expect(files.received({ type: 'error', code: 'MUTED', message: 'you are muted for sending too fast; try again in 9 s' })).to.equal(null);
+      expect(texts(files.cancel('cem')), 'the offer to cem still stands').to.deep.equal(['Cancelled sending c.txt to cem.']);
     });
 
     it('a refusal that names its request answers that one, not the oldest: FILE_WAITING overtakes offers still waiting', async () => {

@@ -40,10 +40,11 @@ interface Party {
 let dir: string;
 let nextId = 1;
 
-function party(name: string, id = signer(), knownFile = join(dir, `${name}-${nextId++}.json`)): Party {
+/** `named`: the server names every refusal of a private chat request (protocol 2); false, an older one. */
+function party(name: string, id = signer(), knownFile = join(dir, `${name}-${nextId++}.json`), named = true): Party {
   const known = KnownKeys.open(knownFile);
   known.at('test:5555', undefined);
-  return { name, id, known, sc: new SecureChats(id, known, fmt(), () => name), shown: [], passed: [] };
+  return { name, id, known, sc: new SecureChats(id, known, fmt(), () => name, () => named), shown: [], passed: [] };
 }
 
 const notice = (event: ServerMessage<'notice'>['event'], user: string, key?: string): ServerMessage<'notice'> =>
@@ -354,8 +355,27 @@ describe('client/secure/secure-chats', () => {
     expect(carol.sc.label(), 'not a request of ours any more').to.equal(null);
   });
 
-  it('leaves a chat it holds no request for instead of running it unencrypted (a MUTED, which names nothing, ended the request while the partner accepted)', () => {
+  it('a MUTED that names nobody leaves our request open (it is about a group line); one naming the partner ends it', () => {
     const alice = party('alice');
+    const bob = party('bob');
+    const req = sent(alice, { type: 'pm_request', to: 'bob' }) as ClientMessage<'pm_request'>;
+    deliver(alice, { type: 'error', code: 'MUTED', message: 'you are muted for 10 s' });
+    deliver(bob, notice('pm_invite', 'alice', req.key));
+    const ans = sent(bob, { type: 'pm_answer', from: 'alice', accept: true }) as ClientMessage<'pm_answer'>;
+    deliver(alice, notice('pm_started', 'bob', ans.key));
+    expect(alice.sc.label()).to.equal('encrypted');
+
+    const carol = party('carol');
+    sent(carol, { type: 'pm_request', to: 'dave' });
+    deliver(carol, { type: 'error', code: 'MUTED', message: 'you are muted for 10 s', user: 'Dave' });
+    carol.sc.outbox.length = 0;
+    deliver(carol, notice('pm_started', 'dave'));
+    expect(carol.sc.label(), 'the request was over: left, not run unencrypted').to.equal(null);
+    expect(carol.sc.outbox).to.deep.equal([{ type: 'pm_exit' }]);
+  });
+
+  it('from an older server, leaves a chat it holds no request for instead of running it unencrypted (a MUTED, which names nothing, ended the request while the partner accepted)', () => {
+    const alice = party('alice', signer(), join(dir, `alice-${nextId++}.json`), false);
     const bob = party('bob');
     const req = sent(alice, { type: 'pm_request', to: 'bob' }) as ClientMessage<'pm_request'>;
     deliver(alice, { type: 'error', code: 'MUTED', message: 'you are muted for 10 s' });
@@ -394,7 +414,7 @@ describe('client/secure/secure-chats', () => {
     sent(bob, { type: 'pm_request', to: 'irc_carol' });
     const server = "irc_carol's client cannot encrypt (an IRC client, or an older tinychat): no encrypted private chat. To chat anyway, NOT encrypted (the server can read it): /plain irc_carol";
     const shown = bob.shown.length;
-    deliver(bob, { type: 'error', code: 'E2E_UNSUPPORTED', message: server });
+    deliver(bob, { type: 'error', code: 'E2E_UNSUPPORTED', message: server, user: 'irc_carol' });
     // The server's words say it all, once: passed on as they are, nothing added beside them.
     expect(bob.shown.length).to.equal(shown);
     expect(bob.passed.at(-1)).to.deep.include({ code: 'E2E_UNSUPPORTED', message: server });

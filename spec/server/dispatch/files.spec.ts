@@ -50,7 +50,7 @@ describe('dispatch/files: offers over TCP', () => {
   it('names the offer or answer a refusal is about (id, and from for an answer), so a client matches it exactly', async () => {
     const bob = await login('bob');
     await login('cem');
-    expect(await offer(bob, 'nobody', 'x1')).to.deep.include({ type: 'error', code: 'NO_SUCH_USER', id: 'x1', user: 'nobody' });
+    expect(await offer(bob, 'nobody', 'x1')).to.deep.include({ type: 'error', code: 'NO_SUCH_USER', id: 'x1' });
     const answer: ClientMessage<'file_answer'> = { type: 'file_answer', from: 'cem', id: 'x2', accept: true };
     expect(await bob.request(answer, (m) => m.type === 'error')).to.deep.include({ code: 'FILE_NO_SUCH', from: 'cem', id: 'x2' });
     const cancel = await bob.request({ type: 'file_cancel', id: 'x3' }, (m) => m.type === 'error');

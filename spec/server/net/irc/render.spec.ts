@@ -249,7 +249,7 @@ describe('IRC render: refusals', () => {
     expect(render(error('FRAME_TOO_LARGE', 'message too long: 600 bytes, the limit is 512; it was not delivered'), alice, CH)[0]).to.match(/^:tinychat 417 alice :message too long/);
     expect(render(error('LOGIN_TIMEOUT', 'no login within the time allowed'), new IrcPeer(), CH)).to.deep.equal(['ERROR :Closing link: no login within the time allowed']);
     expect(render({ ...error('NO_SUCH_USER', 'carol is not online'), user: 'carol' }, alice, CH)).to.deep.equal([':tinychat 401 alice carol :carol is not online']);
-    expect(render(errorMessage(chatError('NO_SUCH_USER', 'Dave', true)), alice, CH)).to.deep.equal([':tinychat 401 alice Dave :there is no account named Dave']);
+    expect(render(errorMessage(chatError('NO_SUCH_USER', 'Dave', true), { user: 'Dave' }), alice, CH)).to.deep.equal([':tinychat 401 alice Dave :there is no account named Dave']);
   });
 
   it('answers nothing while a NOTICE is being handled', () => {

@@ -43,6 +43,15 @@ export interface Kept {
   action?: boolean;
 }
 
+/**
+ * What Mailbox.put rejects with when the store could not keep the message (a full or broken
+ * disk, Redis away): the sender is told it was not kept (MAILBOX_FAILED). Anything else it
+ * throws is a bug, answered as one (logged with its stack, the connection closed).
+ */
+export class MailboxFailed extends Error {
+  override readonly name = 'MailboxFailed';
+}
+
 export interface Mailbox {
   /** The highest message id ever kept (0 for none). */
   readonly lastId: number;
@@ -50,7 +59,7 @@ export interface Mailbox {
   waiting(user: string): number;
   /** How many of them are from `from` (a display name, as Kept.from), those being stored too. */
   waitingFrom(user: string, from: string): number;
-  /** Keeps a message for `user` (folded); resolves once it is durable. */
+  /** Keeps a message for `user` (folded); resolves once it is durable, rejects with MailboxFailed when it cannot be. */
   put(user: string, message: Kept): Promise<void>;
   /**
    * The messages waiting for `user` that this server is to hand over, oldest first; they stay

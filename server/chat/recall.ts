@@ -4,11 +4,11 @@
  * are marked (`replay`, `offline`) and keep their original id and time.
  */
 import type { Clock } from '../../common/clock.js';
-import { ChatError, chatError } from '../../common/errors.js';
+import { chatError } from '../../common/errors.js';
 import type { ServerMessage } from '../../common/protocol.js';
 import { fileWindow } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { History, HistoryLine, Kept, Mailbox } from './history.js';
+import { MailboxFailed, type History, type HistoryLine, type Kept, type Mailbox } from './history.js';
 import { NOTICES } from './notices.js';
 import type { Outbox } from './outbox.js';
 import { Pacer, type Job } from './pacer.js';
@@ -264,10 +264,10 @@ export class Recall {
     try {
       await this.mailbox.put(to, message);
     } catch (e) {
-      if (e instanceof ChatError) throw e;
-      // The sender is told, and may try again: a store that failed is no fault of theirs, and
-      // their connection stays (a refusal, not an internal error).
-      this.log.error(`Offline messages: one from ${fromName} for ${message.to} not kept: ${(e as Error).message}`);
+      // A store that failed is no fault of the sender's: told, they may try again, and their
+      // connection stays (a refusal, not an internal error). Anything else is a bug: thrown on.
+      if (!(e instanceof MailboxFailed)) throw e;
+      this.log.error(`Offline messages: one from ${fromName} for ${message.to} not kept: ${e.message}`);
       throw chatError('MAILBOX_FAILED', message.to);
     }
     this.log.info(`Offline messages: one from ${fromName} kept for ${message.to}`);

@@ -8,7 +8,7 @@
  * batch not confirmed and the rest in every copy, for a next login on any server.
  */
 import type { Clock } from '../../common/clock.js';
-import { countFrom, dropTaken, type Kept, type Mailbox } from '../chat/history.js';
+import { countFrom, dropTaken, MailboxFailed, type Kept, type Mailbox } from '../chat/history.js';
 import type { Logger } from '../logger.js';
 import { expireBox } from '../store/mailbox-file.js';
 import { KEYS, type Redis } from './redis.js';
@@ -87,7 +87,12 @@ export class SharedMailbox implements Mailbox {
   put(user: string, message: Kept): Promise<void> {
     this.insert(user, message);
     if (!this.options.mine()) return Promise.resolve();
-    return this.redis.rPush(KEYS.mail(user), JSON.stringify(message)).then(() => undefined);
+    return this.redis.rPush(KEYS.mail(user), JSON.stringify(message)).then(
+      () => undefined,
+      (e: Error) => {
+        throw new MailboxFailed(`could not store it in Redis: ${e.message}`);
+      },
+    );
   }
 
   /**

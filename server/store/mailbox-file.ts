@@ -21,7 +21,7 @@
 import { join } from 'node:path';
 import type { Clock } from '../../common/clock.js';
 import { fileProblem } from '../../common/file-errors.js';
-import { countFrom, dropTaken, type Kept, type Mailbox } from '../chat/history.js';
+import { countFrom, dropTaken, MailboxFailed, type Kept, type Mailbox } from '../chat/history.js';
 import type { Logger } from '../logger.js';
 import { AppendLog } from './append-log.js';
 import { DurableFile } from './durable-file.js';
@@ -109,7 +109,7 @@ export class MailboxFile implements Mailbox {
     } catch (e) {
       entry.failed = true;
       this.liveBytes -= bytes;
-      throw new StoreError(`could not write ${FILE}: ${fileProblem(e, this.path)}`);
+      throw new MailboxFailed(`could not write ${FILE}: ${fileProblem(e, this.path)}`);
     } finally {
       writing.delete(entry);
       if (writing.size === 0 && this.inFlight.get(user) === writing) this.inFlight.delete(user);

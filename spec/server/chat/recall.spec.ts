@@ -5,8 +5,9 @@
  * bounded by its text, and one sender keeps at most a share of an account's mailbox.
  */
 import { expect } from 'chai';
+import { ChatError } from '../../../common/errors.js';
 import { Room } from '../../../server/chat/room.js';
-import { MemoryMailbox, type History, type HistoryLine } from '../../../server/chat/history.js';
+import { MailboxFailed, MemoryMailbox, type History, type HistoryLine } from '../../../server/chat/history.js';
 import { batchText, fitText, senderShare } from '../../../server/chat/recall.js';
 import { makeConfig } from '../../../server/config.js';
 import { memoryLogger } from '../../../server/logger.js';
@@ -287,5 +288,21 @@ describe('Recall (recording outbox, drains by hand)', () => {
     expect(refused).to.deep.equal(['you already have 2 messages waiting for bob, the most one sender may leave (2 of the 8 an account may hold); yours was not kept']);
     await room.leave(carol, 'bob', 'call me');
     expect(mailbox.peek('bob').map((m) => `${m.from}: ${m.text}`)).to.deep.equal(['alice: one', 'alice: two', 'carol: call me']);
+  });
+
+  it('refuses a message the store could not keep (MAILBOX_FAILED, logged), and lets any other error through as the bug it is', async () => {
+    start();
+    room.login('bob', false, false, new FakeEndpoint('127.0.0.1:1'));
+    const alice = room.login('alice', false, false, new FakeEndpoint('127.0.0.1:2'));
+    room.end(room.find('bob')!, 'logout');
+    mailbox.put = () => Promise.reject(new MailboxFailed('could not write offline.jsonl: the disk is full'));
+    const failed = await room.leave(alice, 'bob', 'one').then(() => null, (e: unknown) => e);
+    expect(failed).to.be.instanceOf(ChatError).and.include({ code: 'MAILBOX_FAILED' });
+    const errors = () => logs.filter((l) => l.startsWith('ERROR'));
+    expect(errors()).to.deep.equal(['ERROR Offline messages: one from alice for bob not kept: could not write offline.jsonl: the disk is full']);
+    const bug = new TypeError("Cannot read properties of undefined (reading 'id')");
+    mailbox.put = () => Promise.reject(bug);
+    expect(await room.leave(alice, 'bob', 'two').then(() => null, (e: unknown) => e), 'thrown on, for the dispatcher to log with its stack').to.equal(bug);
+    expect(errors(), 'not logged as a store failure').to.have.length(1);
   });
 });

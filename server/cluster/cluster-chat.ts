@@ -94,6 +94,7 @@ export class ClusterChat implements Chat<Reach> {
         gateNews: (news) => this.gate.learn(news),
         account: (a) => this.accounts.learn(a),
         taken: (user, upTo) => this.mailbox.forget(user, upTo),
+        unkept: (user, id) => this.mailbox.drop(user, id),
         lost: (user, at, why) => this.lost(user, at, why),
       },
       life(),
@@ -124,7 +125,8 @@ export class ClusterChat implements Chat<Reach> {
     this.history = historyDays > 0 ? await SharedHistory.open(cmd, { days: historyDays, max: historyMax, clock: this.clock, log: this.log, mine }) : null;
     const serves = (user: string) => isHere(this.room.byKey(user)?.at);
     const taken = (user: string, upTo: number) => this.post({ t: 'taken', user, upTo });
-    this.mailbox = await SharedMailbox.open(cmd, { days: offlineDays, clock: this.clock, log: this.log, mine, serves, taken });
+    const unkept = (user: string, id: number) => this.post({ t: 'unkept', user, id });
+    this.mailbox = await SharedMailbox.open(cmd, { days: offlineDays, clock: this.clock, log: this.log, mine, serves, taken, unkept });
     this.room.remember({ ...(this.history ? { history: this.history } : {}), mailbox: this.mailbox });
     await this.membership.join();
     this.log.info(`Cluster: joined as ${this.options.node} on ${redactUrl(this.options.url)} (${this.room.count} user${this.room.count === 1 ? '' : 's'} online in the cluster, ${this.replica.nodes.size} other server${this.replica.nodes.size === 1 ? '' : 's'})`);

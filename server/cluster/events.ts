@@ -45,6 +45,8 @@ export type ClusterEvent =
   | { t: 'count'; user: string; s: string }
   /** `user`'s server handed them their kept messages up to id `upTo`: every copy drops those. */
   | { t: 'taken'; user: string; upTo: number }
+  /** The message `id` kept for `user` could not be stored in Redis, and its sender was told so: every copy drops it. */
+  | { t: 'unkept'; user: string; id: number }
   | { t: 'expire'; from: string; to: string; at: number }
   | { t: 'wall'; text: string }
   | { t: 'mute'; user: string; seconds: number }

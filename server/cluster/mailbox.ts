@@ -47,6 +47,8 @@ export interface SharedMailboxOptions {
   serves: (user: string) => boolean;
   /** Tells the other servers, through the log, that `user`'s messages up to `upTo` were taken. */
   taken: (user: string, upTo: number) => Promise<void>;
+  /** Tells the other servers, through the log, that the message `id` for `user` could not be stored. */
+  unkept: (user: string, id: number) => Promise<void>;
 }
 
 export class SharedMailbox implements Mailbox {
@@ -90,9 +92,24 @@ export class SharedMailbox implements Mailbox {
     return this.redis.rPush(KEYS.mail(user), JSON.stringify(message)).then(
       () => undefined,
       (e: Error) => {
+        // Every copy holds it already (the event was applied everywhere): the sender is told it
+        // was not kept, so no copy may hand it over, or a second try would arrive twice.
+        this.drop(user, message.id);
+        this.options.unkept(user, message.id).catch((why: Error) =>
+          this.options.log.warn(`Offline messages: could not tell the other servers that message ${message.id} for ${user} was not kept: ${why.message}`),
+        );
         throw new MailboxFailed(`could not store it in Redis: ${e.message}`);
       },
     );
+  }
+
+  /** The message `id` for `user` was not kept after all (see put): gone from this copy. */
+  drop(user: string, id: number): void {
+    const box = this.boxes.get(user);
+    const i = box ? box.findIndex((k) => k.id === id) : -1;
+    if (i < 0) return;
+    box!.splice(i, 1);
+    if (box!.length === 0) this.boxes.delete(user);
   }
 
   /**

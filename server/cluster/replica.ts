@@ -64,6 +64,8 @@ export interface ReplicaDeps {
   account(account: Account): void;
   /** Another server handed `user` their kept messages up to id `upTo`. */
   taken(user: string, upTo: number): void;
+  /** Another server could not store the message `id` it kept for `user`. */
+  unkept(user: string, id: number): void;
   /** A connection of this server went away (a login that finished after its connection closed). */
   lost(user: string, at: BaseConnection, why: string): void;
 }
@@ -218,6 +220,9 @@ export class Replica {
       }
       case 'taken':
         if (!mine) this.deps.taken(e.user, e.upTo);
+        return undefined;
+      case 'unkept':
+        if (!mine) this.deps.unkept(e.user, e.id);
         return undefined;
     }
   }

@@ -122,7 +122,7 @@ describe('cluster: offline messages', function () {
       const row = (id: number) => JSON.stringify({ id, ts: clock.now(), from: 'ann', to: 'dave', text: `#${id}` });
       // As two servers keeping at one instant can leave them: 3 was pushed before 2.
       await redis.rPush(KEYS.mail('dave'), [1, 3, 2, 4].map(row));
-      const box = await SharedMailbox.open(redis, { days: 7, clock, log: memoryLogger(), mine: () => true, serves: () => true, taken: async () => {} });
+      const box = await SharedMailbox.open(redis, { days: 7, clock, log: memoryLogger(), mine: () => true, serves: () => true, taken: async () => {}, unkept: async () => {} });
       const left = async () => (await redis.lRange(KEYS.mail('dave'), 0, -1)).map((r) => (JSON.parse(r) as { id: number }).id);
       expect(box.peek('dave').map((m) => m.id)).to.deep.equal([1, 2, 3, 4]);
       // One connection: each removal is done before the read that follows it.
@@ -130,6 +130,34 @@ describe('cluster: offline messages', function () {
       expect(await left()).to.deep.equal([3, 2, 4]);
       box.taken('dave', 4);
       expect(await left()).to.deep.equal([]);
+    } finally {
+      await redis.quit();
+    }
+  });
+
+  it('a message Redis would not store is refused (MAILBOX_FAILED, naming carl) and dropped from every copy: a second try arrives once', async () => {
+    cluster = await startCluster(2);
+    const [n1, n2] = cluster.nodes;
+    const carl = await n2!.login('carl');
+    carl.send({ type: 'logout' });
+    await carl.whenClosed();
+    // A key of another type where carl's list goes: Redis refuses the push (WRONGTYPE).
+    const redis = createClient({ url: cluster.redis.url });
+    await redis.connect();
+    try {
+      await redis.set(KEYS.mail('carl'), 'not a list');
+      const ann = await n1!.login('ann');
+      ann.send({ type: 'dm', to: 'carl', text: 'first try' });
+      expect(await ann.error()).to.deep.include({ code: 'MAILBOX_FAILED', user: 'carl' });
+      expect(n1!.logs.some((l) => l.startsWith('ERROR Offline messages: one from ann for carl not kept: could not store it in Redis: WRONGTYPE'))).to.equal(true);
+      await redis.del(KEYS.mail('carl'));
+      ann.send({ type: 'dm', to: 'carl', text: 'second try' });
+      await ann.notice('offline_stored');
+      // carl comes back on n2, which applied the first try too: only the second is handed over.
+      const back = await n2!.login('carl');
+      expect((await back.line()).text).to.equal('second try');
+      await back.sync();
+      expect(offline(back).map((m) => m.text)).to.deep.equal(['second try']);
     } finally {
       await redis.quit();
     }

@@ -26,7 +26,7 @@ function copy(incarnation: string) {
   const clock = new ReplicaClock(new FakeClock());
   const room = new RoomClass(makeConfig({ rateCount: 3, rateWindow: 5, muteSeconds: 10 }), clock, memoryLogger(), out as never) as Room<Reach>;
   const replica = new Replica(
-    { room, delivery: new Delivery(new Backlogs(1 << 20, 1 << 24)), clock, log: memoryLogger(), quiet: new Quiet(), gateNews: () => {}, account: () => {}, taken: () => {}, lost: () => {} },
+    { room, delivery: new Delivery(new Backlogs(1 << 20, 1 << 24)), clock, log: memoryLogger(), quiet: new Quiet(), gateNews: () => {}, account: () => {}, taken: () => {}, unkept: () => {}, lost: () => {} },
     incarnation,
   );
   return {

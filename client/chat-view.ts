@@ -206,9 +206,16 @@ export class ChatView {
           return { kind: 'none' };
         }
         return { kind: 'send', message: this.historyRequest(action.count) };
+      case 'logout':
+        // In a private chat a bare "exit" or "quit" is as likely meant for the chat as for the
+        // program (seed 002 leaves one with EXIT PM, the program with LOGOUT): neither is guessed.
+        if (this.partner && /^\s*(exit|quit)\s*$/i.test(line)) {
+          const p = safeLine(this.partner);
+          return { kind: 'show', lines: [this.fmt.error(`you are in a private chat with ${p}: EXIT PM leaves it, /quit (or LOGOUT) logs out`)] };
+        }
+        return action;
       case 'none':
       case 'clear':
-      case 'logout':
         return action;
     }
   }

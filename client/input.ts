@@ -215,7 +215,7 @@ const SPECIFIC: readonly CommandEntry[] = [
   command('/back', '', 'no longer away', () => send({ type: 'back' })),
   command('/clear', '', 'clear the screen', () => ({ kind: 'clear' })),
   command('/help', '', 'show this list', () => ({ kind: 'help' })),
-  exact(['LOGOUT', 'exit', 'quit', '/quit'], 'log out and leave', { kind: 'logout' }),
+  exact(['LOGOUT', 'exit', 'quit', '/quit'], 'log out and leave (in a private chat: LOGOUT or /quit)', { kind: 'logout' }),
   {
     syntax: '//TEXT',
     description: 'send a line that starts with /',

@@ -94,6 +94,18 @@ describe('client/chat-view', () => {
     expect(v.prompt).to.equal('alice> ');
   });
 
+  it('in a private chat, a bare exit or quit leaves nothing and says which command does what; /quit and LOGOUT still log out', () => {
+    const v = view();
+    expect(v.typed('exit')).to.deep.equal({ kind: 'logout' });
+    v.received(notice('pm_started', 'bob'));
+    const hint = { kind: 'show', lines: [{ style: 'error', text: '[12:00:01] ! you are in a private chat with bob: EXIT PM leaves it, /quit (or LOGOUT) logs out', indent: 13 }] };
+    expect(v.typed('exit')).to.deep.equal(hint);
+    expect(v.typed(' QUIT ')).to.deep.equal(hint);
+    expect(v.typed('EXIT PM')).to.deep.equal({ kind: 'send', message: { type: 'pm_exit' } });
+    expect(v.typed('/quit')).to.deep.equal({ kind: 'logout' });
+    expect(v.typed('logout')).to.deep.equal({ kind: 'logout' });
+  });
+
   it('rings and highlights on a mention, and on a request', () => {
     const v = view();
     const mention = v.received(say('bob', 'alice: lunch?'));

@@ -34,7 +34,8 @@ export type Start = { channel: Channel | null; identity: Buffer | null } | { bro
 const ASK_ERRORS = new Set(['NO_SUCH_USER', 'PM_SELF', 'PM_BUSY', 'PM_YOU_BUSY', 'PM_PENDING', 'PM_TOO_MANY', 'PM_OUTGOING', 'E2E_UNSUPPORTED', 'E2E_BAD_KEY', 'MUTED']);
 
 export class Handshake {
-  private asking: { to: string; pending: Pending | null } | null = null;
+  /** `sent`: the server took it (pm_sent): no refusal of it can come any more. */
+  private asking: { to: string; pending: Pending | null; sent?: true } | null = null;
   /** Answered yes, waiting for the start: the keys made for it (none: unencrypted). */
   private accepting: { from: string; channel: Channel | null; identity: Buffer | null } | null = null;
   private readonly invites = new Map<string, Invite>();
@@ -138,6 +139,8 @@ export class Handshake {
 
   /** pm_sent, in our words when the request went unencrypted. */
   sent(m: Notice): Notice {
+    // The request was answered at once, with this: an error naming them now refuses another line (a /msg).
+    if (m.user && this.asking && foldName(m.user) === foldName(this.asking.to)) this.asking.sent = true;
     return m.user && this.asking && !this.asking.pending ? { ...m, message: `${m.message} (an unencrypted private chat, as you asked)` } : m;
   }
 
@@ -147,8 +150,9 @@ export class Handshake {
    */
   refused(code: string, user?: string): void {
     // Naming nobody: about something else, from a server that names every refusal of a request.
+    // Taken (pm_sent): no refusal of it can come any more, what names them is about a /msg to them.
     const ours = user === undefined ? !this.ctx.named() : this.asking !== null && foldName(user) === foldName(this.asking.to);
-    if (this.asking && ASK_ERRORS.has(code) && ours) this.asking = null;
+    if (this.asking && !this.asking.sent && ASK_ERRORS.has(code) && ours) this.asking = null;
     if (code === 'PM_NO_REQUEST') this.accepting = null;
   }
 

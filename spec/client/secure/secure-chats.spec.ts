@@ -374,6 +374,21 @@ describe('client/secure/secure-chats', () => {
     expect(carol.sc.outbox).to.deep.equal([{ type: 'pm_exit' }]);
   });
 
+  it('a refusal naming the partner after "pm_sent" is about another line to them (a /msg): the request stays open', () => {
+    // The server answers a request at once, with pm_sent or its refusal: nothing after pm_sent refuses it.
+    const alice = party('alice');
+    const bob = party('bob');
+    const req = sent(alice, { type: 'pm_request', to: 'bob' }) as ClientMessage<'pm_request'>;
+    deliver(alice, notice('pm_sent', 'bob'));
+    deliver(alice, { type: 'error', code: 'MUTED', message: 'you are muted for 10 s', user: 'bob' });
+    deliver(bob, notice('pm_invite', 'alice', req.key));
+    const ans = sent(bob, { type: 'pm_answer', from: 'alice', accept: true }) as ClientMessage<'pm_answer'>;
+    alice.sc.outbox.length = 0;
+    deliver(alice, notice('pm_started', 'bob', ans.key));
+    expect(alice.sc.outbox, 'not left').to.deep.equal([]);
+    expect(alice.sc.label()).to.equal('encrypted');
+  });
+
   it('from an older server, leaves a chat it holds no request for instead of running it unencrypted (a MUTED, which names nothing, ended the request while the partner accepted)', () => {
     const alice = party('alice', signer(), join(dir, `alice-${nextId++}.json`), false);
     const bob = party('bob');

@@ -142,6 +142,7 @@ export class ChatView {
     const lines = this.fmt.message(m);
     if (m.type === 'msg' && foldName(m.from) === foldName(this.me)) this.unconfirmed.echoed(m);
     if (m.type === 'notice' && m.event === 'offline_stored') lines.push(...this.keptLine(m));
+    if (m.type === 'notice' && m.event === 'pm_sent' && m.user !== undefined) this.unconfirmed.answered(m.user);
     const next = m.type === 'notice' && m.event === 'history' ? this.historyAnswered() : undefined;
     if (m.type === 'error') {
       // The line typed last left the screen on Enter; the echo that was to replace it will not come.
@@ -272,6 +273,7 @@ export class ChatView {
     if (m.type === 'say' && !m.group && yesOrNo(m.text) !== null) return;
     if (m.type === 'say') this.unconfirmed.sent('say', m.text, m.action === true);
     if (m.type === 'dm') this.unconfirmed.sent('dm', m.text, m.action === true, m.to);
+    if (m.type === 'pm_request' && this.named()) this.unconfirmed.asked(m.to);
     if (m.type === 'history') this.historyAsked = true;
   }
 

@@ -31,6 +31,9 @@ const REFUSALS: Partial<Record<ErrorCode, readonly Kind[]>> = {
   E2E_NOT_IN: ['say'],
 };
 
+/** Refusals only a private message gets (a request never does). */
+const DM_ONLY: ReadonlySet<string> = new Set<ErrorCode>(['MAILBOX_FULL', 'MAILBOX_FAILED']);
+
 /** Lines kept at most: a hostile server that never echoes cannot grow this. */
 const MAX = 100;
 
@@ -47,6 +50,8 @@ const dmTo = (line: Line, user: string) => line.kind === 'dm' && foldName(line.t
 
 export class Unconfirmed {
   private readonly lines: Line[] = [];
+  /** Private chat requests sent and not answered yet, by folded name (see asked). */
+  private readonly asks: string[] = [];
 
   sent(kind: Kind, text: string, action = false, to?: string): void {
     this.lines.push({ kind, text, action, ...(to === undefined ? {} : { to }) });
@@ -81,12 +86,32 @@ export class Unconfirmed {
    */
   refused(code: string, user: string | undefined, named: boolean): string | null {
     const kinds = REFUSALS[code as ErrorCode] ?? [];
+    // A private chat request to them waiting for its answer takes it first: the server answers a
+    // request at once, a /msg kept for them offline only once it is stored.
+    if (user !== undefined && !DM_ONLY.has(code) && this.answered(user)) return null;
     if (user !== undefined) return kinds.includes('dm') ? (this.take((l) => dmTo(l, user))?.text ?? null) : null;
     if (named) return kinds.includes('say') ? (this.take((l) => l.kind === 'say')?.text ?? null) : null;
     const head = this.lines[0];
     if (!head || !kinds.includes(head.kind)) return null;
     this.lines.shift();
     return head.text;
+  }
+
+  /**
+   * A private chat request to `to` went out, to a server that names the recipient of each refusal
+   * of one (from an older one, a refusal naming nobody would leave it here for good). Its answer
+   * (pm_sent, or a refusal naming them) is not a /msg's.
+   */
+  asked(to: string): void {
+    this.asks.push(foldName(to));
+    if (this.asks.length > MAX) this.asks.shift();
+  }
+
+  /** The request to `user` has its answer (pm_sent); false when none waits. */
+  answered(user: string): boolean {
+    const i = this.asks.indexOf(foldName(user));
+    if (i >= 0) this.asks.splice(i, 1);
+    return i >= 0;
   }
 
   /** The oldest line that `is`, taken off the list; null if none. */
@@ -98,5 +123,6 @@ export class Unconfirmed {
   /** The connection was lost or replaced: nothing pending can be answered any more. */
   clear(): void {
     this.lines.length = 0;
+    this.asks.length = 0;
   }
 }

@@ -105,6 +105,23 @@ describe('client/unconfirmed', () => {
     expect(u.refused('MAILBOX_FULL', 'bob', NAMING)).to.equal('again');
   });
 
+  it('takes a refusal naming someone a private chat request waits on for the request\'s, not a /msg\'s to them', () => {
+    const u = new Unconfirmed();
+    u.sent('dm', 'kept for later', false, 'bob');
+    u.asked('Bob');
+    expect(u.refused('NO_SUCH_USER', 'bob', NAMING), 'the @PM\'s: bob is not online').to.equal(null);
+    expect(u.kept('bob'), 'the /msg kept, to be shown').to.deep.include({ text: 'kept for later' });
+    u.sent('dm', 'psst', false, 'bob');
+    u.asked('bob');
+    expect(u.answered('BOB'), 'pm_sent: the request is answered').to.equal(true);
+    expect(u.refused('MUTED', 'bob', NAMING), 'no request waits: the /msg').to.equal('psst');
+    u.sent('dm', 'full', false, 'bob');
+    u.asked('bob');
+    expect(u.refused('MAILBOX_FULL', 'bob', NAMING), 'only a /msg gets it').to.equal('full');
+    u.clear();
+    expect(u.answered('bob'), 'forgotten with the connection').to.equal(false);
+  });
+
   it('forgets everything when the connection is lost, and keeps at most 100 lines', () => {
     const u = new Unconfirmed();
     u.sent('say', 'gone');
@@ -135,6 +152,31 @@ describe('client/unconfirmed on the real server', () => {
       await ui.waitFor(/\[private\] alice -> bob: kept for later$/);
       expect(ui.has(/not delivered.*kept for later/), 'the kept /msg is not called refused').to.equal(false);
       expect(ui.has(/\] alice: c1$/)).to.equal(true);
+      ui.chat!.interrupt();
+      await exit;
+    } finally {
+      await srv.stop();
+    }
+  });
+
+  it('a /msg kept for an offline account, then a @PM to them refused at once: the /msg is shown sent, not refused', async () => {
+    const srv = await startServer({});
+    try {
+      const bob = await TestClient.login(srv.port, 'bob');
+      bob.send({ type: 'logout' });
+      await bob.whenClosed();
+      const ui = new FakeUi();
+      const clock = new FakeClock(Date.now());
+      const heartbeat = new HeartbeatSender(clock, () => ({ send: () => {}, close: () => {} }));
+      const session = new ChatSession(makeClientConfig({ port: srv.port, user: 'alice', password: 'pw' }), ui, { clock, random: () => 0.5, heartbeat });
+      const exit = session.run();
+      await ui.waitFor(/Login success!/);
+      await waitUntil(() => ui.chat !== null, 'the chat started');
+      // The @PM is refused (NO_SUCH_USER, naming bob) while the /msg waits on the mailbox write.
+      for (const line of ['/msg bob kept for later', '@PM bob']) ui.chat!.line(line);
+      await ui.waitFor(/bob is not online/);
+      await ui.waitFor(/\[private\] alice -> bob: kept for later$/);
+      expect(ui.has(/not delivered.*kept for later/), 'the kept /msg is not called refused').to.equal(false);
       ui.chat!.interrupt();
       await exit;
     } finally {

@@ -7,7 +7,8 @@
  * that is offline: the notice that it is kept (or its refusal, MAILBOX_FULL) comes once it is
  * stored, after the echoes of the lines typed next. So an answer is matched to the oldest line it
  * can be about: an echo to a line of its kind (and recipient), a refusal or notice that names a
- * user (`user`) to a private message to them. A refusal that names no one is about a group line
+ * user (`user`) to a private message to them, unless a private chat request to them waits for its
+ * answer (a request is answered at once, a kept message later). A refusal that names no one is about a group line
  * (the oldest said) when the server names every refusal of a private message (protocol 2, see
  * namesRefusals); from an older server, about the oldest line waiting, whatever it is. Refusals
  * that only one kind of line can get count only for that kind: every answer must be matched, or

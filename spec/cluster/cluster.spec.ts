@@ -256,6 +256,16 @@ describe('cluster: private sessions, names and limits across servers', function 
     expect(await g1.error()).to.not.have.property('user');
   });
 
+  it('names the recipient of a private chat request refused where it is counted, as of a private message', async () => {
+    const [n1, n2] = cluster.nodes;
+    const g1 = await n1!.login('g1', '');
+    await n2!.login('rita', 'pw');
+    for (let i = 0; i < 3; i++) g1.send({ type: 'say', text: `line ${i}` });
+    // Sent before the says are counted: the fourth, refused where the log applies it.
+    g1.send({ type: 'pm_request', to: 'Rita', plain: true });
+    expect(await g1.error()).to.deep.include({ code: 'MUTED', user: 'Rita' });
+  });
+
   it('relays an encrypted private session between servers (keys, sealed lines, new keys), refuses one to a client that cannot encrypt', async () => {
     const [n1, n2] = cluster.nodes;
     const both = ['e2e', 'files'] as const;

@@ -1,8 +1,11 @@
 /**
  * Which server the session uses, and when it tries again: the first connection goes to the first
  * server that takes one; after a loss, attempts paced by the backoff take the session back, each
- * failed one going on with the next server (servers.ts), until the server's timeout says the
- * session is gone. The status row says which server is being tried.
+ * failed one going on with the next server (servers.ts). Past the server's timeout the session is
+ * gone there (others see the user offline, and are told so once), but the attempts go on: the
+ * server that is back logs the user in again with the password the client knows, as after a
+ * restart. A server down for longer than the timeout (an upgrade, a reboot) would otherwise log
+ * every user out for good. The status row says which server is being tried.
  *
  * It holds nothing of the session's but the attempt count and its own timers: what it needs from
  * the session (session.ts) comes in as FailoverDeps, and the session's state stays the session's.
@@ -10,10 +13,12 @@
 import { hostPort } from '../common/address.js';
 import type { Cancel, Clock } from '../common/clock.js';
 import type { ServerMessage } from '../common/protocol.js';
-import { backoffDelay } from './backoff.js';
+import { BACKOFF_MAX_MS, backoffDelay } from './backoff.js';
 import { ConnectError, type Link } from './connection.js';
 import { safeLine, type DisplayLine, type Formatter } from './format.js';
 import type { Server, ServerRing } from './servers.js';
+
+const MAX_DELAY_S = BACKOFF_MAX_MS / 1000;
 
 /** The session's states while it gets back (session.ts): a new connection, then the resume on it. */
 export type Phase = 'reconnecting' | 'resuming';
@@ -72,10 +77,10 @@ export class Failover {
     }
   }
 
-  /** The connection was lost: try to get the session back for up to `timeoutS` seconds (the server's). */
+  /** The connection was lost: try to get the session back, until it is back or the user leaves; `timeoutS`: the server's. */
   lost(timeoutS: number): void {
     const limit = timeoutS * 1000;
-    this.timers.push(this.d.clock.after(limit, () => this.giveUp(limit)));
+    this.timers.push(this.d.clock.after(limit, () => this.pastTimeout(limit)));
     this.attempt = 0;
     // The server in use first: most losses are a blip, or a restart it comes back from.
     this.status(`Connection to ${this.d.ring.label()} lost; trying it again first`);
@@ -138,9 +143,10 @@ export class Failover {
     this.d.finish(1);
   }
 
-  private giveUp(limitMs: number): void {
+  /** Unreachable for the server's timeout: the session is gone there; said once, and the attempts go on. */
+  private pastTimeout(limitMs: number): void {
     if (this.d.phase() === null) return;
-    this.d.show([this.d.fmt.error(`could not reconnect within ${limitMs / 1000} s; giving up`)]);
-    this.d.finish(1);
+    const s = limitMs / 1000;
+    this.d.show([this.d.fmt.info(`No connection for ${s} s: others now see you offline. Still trying, every ${MAX_DELAY_S} s at most; you will be logged in again when the server is back (Ctrl-C leaves).`)]);
   }
 }

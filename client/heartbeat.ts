@@ -66,6 +66,10 @@ export class HeartbeatSender {
   private stopTimer: Cancel | null = null;
   /** The interval the running timer beats at. */
   private every = 0;
+  /** When the last beat went out (clock ms); null before the first of a start. */
+  private lastBeatAt: number | null = null;
+  /** The last time two beats of the timer were far more than an interval apart: how far, and when it ended. */
+  private pause = { ms: 0, endedAt: -Infinity };
 
   constructor(
     private readonly clock: Clock,
@@ -97,7 +101,20 @@ export class HeartbeatSender {
       this.every = intervalMs;
     }
     this.stopTimer ??= this.clock.every(intervalMs, () => this.beat());
+    this.lastBeatAt = null;
     this.beat();
+  }
+
+  /**
+   * Whether this process itself sent no heartbeat for `ms` or longer, lately (it has not beaten
+   * since, or the pause ended within the last `ms`): it was stopped (Ctrl-Z) or the computer
+   * slept, and its timer did not run. A server that heard nothing for its timeout then heard
+   * our silence, not a network that drops UDP.
+   */
+  stalled(ms: number): boolean {
+    const now = this.clock.now();
+    if (this.lastBeatAt !== null && now - this.lastBeatAt >= ms) return true;
+    return this.pause.ms >= ms && now - this.pause.endedAt <= ms;
   }
 
   /** Stops for good (logout, exit). Safe to call twice. */
@@ -113,6 +130,10 @@ export class HeartbeatSender {
   private beat(): void {
     const { target, out } = this;
     if (!target || !out) return;
+    const now = this.clock.now();
+    // A timer runs late only when the process did not run (or was busy for that long).
+    if (this.lastBeatAt !== null && now - this.lastBeatAt > 2 * this.every) this.pause = { ms: now - this.lastBeatAt, endedAt: now };
+    this.lastBeatAt = now;
     this.seq += 1n;
     out.send(encodeHeartbeat(target.session, this.seq, target.secret), target.port, target.host);
   }

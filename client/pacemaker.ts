@@ -36,6 +36,11 @@ export class Pacemaker {
     return [this.fmt.info(`Heartbeats every ${s(asked)} s (--heartbeat-interval) are too far apart for this server, which marks you offline after ${m.timeout} s without one: beating every ${s(pace.seconds)} s instead.`)];
   }
 
+  /** Whether this client itself did not beat for `ms` lately (stopped, or asleep: see HeartbeatSender.stalled). */
+  stalled(ms: number): boolean {
+    return this.sender.stalled(ms);
+  }
+
   /** Stops the heartbeats for good (logout, exit). Safe to call twice. */
   stop(): void {
     this.sender.stop();

@@ -291,7 +291,15 @@ export class ChatSession {
     if (this.state === 'logging-out') return this.finish(0);
     // A restart: the close that follows starts the reconnect, and we log in again afterwards.
     if (m.reason === 'shutdown') return;
-    // Resumed from another connection, or marked offline: coming back would fight over the session.
+    // Marked offline for a silence that was ours (Ctrl-Z, a computer asleep), not UDP's: the
+    // close that follows starts the reconnect too, which logs in again.
+    const timeoutMs = (this.me.timeout ?? DEFAULT_TIMEOUT) * 1000;
+    if (m.reason === 'offline' && this.heartbeat.stalled(timeoutMs / 2)) {
+      this.show([this.fmt.info('This client was not running for a while (stopped, or the computer asleep), so its heartbeats stopped: logging in again…')]);
+      return;
+    }
+    // Resumed from another connection, or marked offline with heartbeats going out (UDP blocked
+    // on the way): coming back would fight over the session, or be marked offline again.
     this.finish(1);
   }
 

@@ -48,6 +48,23 @@ describe('client/heartbeat', () => {
     expect(seqs(rec.sent)).to.deep.equal([1n, 2n, 3n, 4n]);
   });
 
+  it('knows when its own timer did not run (the process stopped, the computer asleep): stalled lately, not while beating', () => {
+    const clock = new FakeClock();
+    const rec = recorder();
+    const hb = new HeartbeatSender(clock, () => rec.out);
+    hb.start({ host: '127.0.0.1', port: 4000, session: 's', secret: secretA }, 5000);
+    clock.advance(30_000);
+    expect(hb.stalled(10_000), 'beating every 5 s').to.equal(false);
+    clock.freeze(25_000); // Ctrl-Z: no timer runs
+    expect(hb.stalled(10_000), 'no beat for 25 s, asked before the late timer runs').to.equal(true);
+    clock.advance(1); // fg: the late beat goes out at once
+    expect(rec.sent).to.have.length(8);
+    expect(hb.stalled(10_000), 'just after the late beat: the pause is recent').to.equal(true);
+    expect(hb.stalled(30_000), 'the pause was shorter than that').to.equal(false);
+    clock.advance(10_001);
+    expect(hb.stalled(10_000), 'long enough ago').to.equal(false);
+  });
+
   it('keeps counting up when it switches to a new session (never repeats a sequence number)', () => {
     const clock = new FakeClock();
     const rec = recorder();

@@ -67,16 +67,24 @@ describe('client/session (fake clock)', () => {
     return clock.now();
   }
 
-  it('retries after 0.5, 1, 2, 4, 5, 5 s steps (jittered), heartbeating, then gives up at the timeout', async () => {
+  it('retries after 0.5, 1, 2, 4, 5, 5 s steps (jittered), heartbeating; past the timeout says others see it offline and goes on', async () => {
     const lostAt = await cut();
     const beatsBefore = beats;
     await run(clock, 25_000);
     // random() = 0.5 puts each delay at three quarters of its step: 375, 750, 1500, 3000, 3750...
-    expect(attempts.map((t) => t - lostAt)).to.deep.equal([375, 1125, 2625, 5625, 9375, 13125, 16875]);
-    expect(ui.has(/! could not reconnect within 20 s; giving up$/)).to.equal(true);
-    expect(await exit).to.equal(1);
+    expect(attempts.map((t) => t - lostAt)).to.deep.equal([375, 1125, 2625, 5625, 9375, 13125, 16875, 20625, 24375]);
+    const past = ui.lines.filter((l) => /No connection for 20 s/.test(l));
+    expect(past.map((l) => l.replace(/^\[[^\]]*\] /, ''))).to.deep.equal([
+      'No connection for 20 s: others now see you offline. Still trying, every 5 s at most; you will be logged in again when the server is back (Ctrl-C leaves).',
+    ]);
+    expect(beats - beatsBefore).to.equal(5); // at 5, 10, 15, 20 and 25 s: a server that still holds the session keeps it
     expect(ui.statuses).to.deep.equal([]); // one server: no status row, the lines say it as they always did
-    expect(beats - beatsBefore).to.equal(4); // at 5, 10, 15 and 20 s: the server keeps the session meanwhile
+    // The server is back (it still knows the session here: its clock is the real one): resumed.
+    down = false;
+    await run(clock, 5000, () => ui.has(/Reconnected/));
+    await ui.waitFor(/Reconnected/);
+    ui.chat!.interrupt();
+    expect(await exit).to.equal(0);
     const after = beats;
     clock.advance(60_000);
     expect(beats).to.equal(after);
@@ -155,6 +163,50 @@ describe('client/session (fake clock)', () => {
     await new Promise((r) => setImmediate(r));
     carolUi.chat!.line('quit');
     expect(await carolExit).to.equal(0);
+  });
+});
+
+describe('client/session marked offline by the real server (fake clocks on both sides)', () => {
+  let srv: Running;
+  let serverClock: FakeClock;
+  let clock: FakeClock;
+  let ui: FakeUi;
+  let exit: Promise<number>;
+
+  beforeEach(async () => {
+    serverClock = new FakeClock(Date.now());
+    srv = await startServer({}, serverClock);
+    clock = new FakeClock(Date.now());
+    ui = new FakeUi();
+    // The heartbeats go nowhere: the server hears none, as when UDP is blocked on the way.
+    const heartbeat = new HeartbeatSender(clock, () => ({ send: () => {}, close: () => {} }));
+    const session = new ChatSession(makeClientConfig({ port: srv.port, user: 'alice', password: 'pw' }), ui, { clock, random: () => 0.5, heartbeat });
+    exit = session.run();
+    await ui.waitFor(/Login success!/);
+  });
+  afterEach(async () => srv.stop());
+
+  /** The server's 20 s without a heartbeat, and its sweep: alice is marked offline. */
+  const silence = () => serverClock.advance(21_000);
+
+  it('after a silence of its own (stopped with Ctrl-Z, asleep), says so and logs in again', async () => {
+    clock.freeze(25_000); // the client did not run: no timer, no heartbeat
+    silence();
+    await ui.waitFor(/You were marked offline/);
+    await ui.waitFor(/This client was not running for a while .*: logging in again…$/);
+    await run(clock, 5000, () => ui.has(/logged in again as alice/));
+    await ui.waitFor(/Reconnected: the previous session was gone, so you are logged in again as alice\.$/);
+    expect(srv.server.room.find('alice')).to.not.equal(undefined);
+    ui.chat!.interrupt();
+    expect(await exit).to.equal(0);
+  });
+
+  it('with its heartbeats going out all along (UDP blocked), leaves with the server\'s words and exit 1, not to be marked offline again', async () => {
+    await run(clock, 25_000);
+    silence();
+    await ui.waitFor(/You were marked offline: the server heard no heartbeat for 20 s \(is UDP blocked\?\)/);
+    expect(await exit).to.equal(1);
+    expect(ui.has(/logging in again/)).to.equal(false);
   });
 });
 
@@ -334,7 +386,7 @@ describe('client/session with several servers (fake clock)', () => {
     down.add(b.port);
     await run(clock, 25_000);
     const tried = attempts.map((t) => `${t.at - lostAt} ${t.port === a.port ? 'a' : 'b'}`);
-    expect(tried).to.deep.equal(['375 a', '1125 b', '2625 a', '5625 b', '9375 a', '13125 b', '16875 a']);
+    expect(tried).to.deep.equal(['375 a', '1125 b', '2625 a', '5625 b', '9375 a', '13125 b', '16875 a', '20625 b', '24375 a']);
     const [A, B] = [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`];
     expect(ui.statuses.slice(0, 5)).to.deep.equal([
       `Connection to ${A} (1 of 2) lost; trying it again first`,
@@ -343,8 +395,9 @@ describe('client/session with several servers (fake clock)', () => {
       `Reconnecting to ${B} (2 of 2)…`,
       `Next: ${A} (1 of 2); cannot connect to ${B}: connection refused`,
     ]);
-    expect(ui.has(/! could not reconnect within 20 s; giving up$/)).to.equal(true);
-    expect(await exit).to.equal(1);
+    expect(ui.has(/No connection for 20 s: others now see you offline/)).to.equal(true);
+    ui.chat!.interrupt();
+    expect(await exit).to.equal(0);
     expect(ui.statuses.at(-1)).to.equal(null);
   });
 

@@ -41,7 +41,7 @@ describe('cluster: the client on two servers', function () {
 
   afterEach(async () => {
     for (const u of users.splice(0)) {
-      u.type('quit');
+      u.type('/quit');
       await Promise.race([u.exit, new Promise((r) => setTimeout(r, 2000).unref())]);
     }
     await cluster.stop();
@@ -82,7 +82,7 @@ describe('cluster: the client on two servers', function () {
     await first.ui.waitFor(/First encrypted chat with bob: bob's key is now pinned/);
     first.type('/verify yes');
     await first.ui.waitFor(/bob's key is marked as verified/);
-    first.type('quit');
+    first.type('/quit');
     expect(await first.exit).to.equal(0);
 
     // The same alice (identity and pins) through the other server: bob is known, and verified.

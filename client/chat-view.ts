@@ -142,11 +142,10 @@ export class ChatView {
     const lines = this.fmt.message(m);
     if (m.type === 'msg' && foldName(m.from) === foldName(this.me)) this.unconfirmed.echoed(m);
     if (m.type === 'notice' && m.event === 'offline_stored') lines.push(...this.keptLine(m));
-    if (m.type === 'notice' && m.event === 'pm_sent' && m.user !== undefined) this.unconfirmed.answered(m.user);
     const next = m.type === 'notice' && m.event === 'history' ? this.historyAnswered() : undefined;
     if (m.type === 'error') {
       // The line typed last left the screen on Enter; the echo that was to replace it will not come.
-      const text = this.unconfirmed.refused(m.code, m.user, this.named());
+      const text = this.unconfirmed.refused(m.code, m.user, this.named(), m.re);
       if (text !== null) lines.push(this.fmt.notDelivered(text, 'refused'));
     }
     // The formatter has tested the line for the user's name already: its mark is the answer.
@@ -273,7 +272,6 @@ export class ChatView {
     if (m.type === 'say' && !m.group && yesOrNo(m.text) !== null) return;
     if (m.type === 'say') this.unconfirmed.sent('say', m.text, m.action === true);
     if (m.type === 'dm') this.unconfirmed.sent('dm', m.text, m.action === true, m.to);
-    if (m.type === 'pm_request' && this.named()) this.unconfirmed.asked(m.to);
     if (m.type === 'history') this.historyAsked = true;
   }
 

@@ -5,14 +5,15 @@
  *
  * The server answers a connection's requests in order, but for a private message to an account
  * that is offline: the notice that it is kept (or its refusal, MAILBOX_FULL) comes once it is
- * stored, after the echoes of the lines typed next. So an answer is matched to the oldest line it
- * can be about: an echo to a line of its kind (and recipient), a refusal or notice that names a
- * user (`user`) to a private message to them, unless a private chat request to them waits for its
- * answer (a request is answered at once, a kept message later). A refusal that names no one is about a group line
- * (the oldest said) when the server names every refusal of a private message (protocol 2, see
- * namesRefusals); from an older server, about the oldest line waiting, whatever it is. Refusals
- * that only one kind of line can get count only for that kind: every answer must be matched, or
- * each later line would be named for the one before it.
+ * stored, after the echoes of the lines typed next; on a cluster, a refusal decided where the
+ * shared log applies a message comes after one decided at once. So an answer is matched to the
+ * line it names: a server of protocol 2 names the type of every message it refuses (`re`) and the
+ * recipient of a private message (`user`), so a refusal goes to the oldest group line, or the
+ * oldest private message to that user, or to no line at all (a private chat request's). From an
+ * older server, an echo goes to the oldest line of its kind (and recipient), a refusal naming a
+ * user to the oldest private message to them, and one naming nobody to the oldest line waiting;
+ * refusals that only one kind of line can get count only for that kind: every answer must be
+ * matched, or each later line would be named for the one before it.
  */
 import type { ErrorCode } from '../common/errors.js';
 import { foldName } from '../common/names.js';
@@ -32,9 +33,6 @@ const REFUSALS: Partial<Record<ErrorCode, readonly Kind[]>> = {
   E2E_NOT_IN: ['say'],
 };
 
-/** Refusals only a private message gets (a request never does). */
-const DM_ONLY: ReadonlySet<string> = new Set<ErrorCode>(['MAILBOX_FULL', 'MAILBOX_FAILED']);
-
 /** Lines kept at most: a hostile server that never echoes cannot grow this. */
 const MAX = 100;
 
@@ -51,8 +49,6 @@ const dmTo = (line: Line, user: string) => line.kind === 'dm' && foldName(line.t
 
 export class Unconfirmed {
   private readonly lines: Line[] = [];
-  /** Private chat requests sent and not answered yet, by folded name (see asked). */
-  private readonly asks: string[] = [];
 
   sent(kind: Kind, text: string, action = false, to?: string): void {
     this.lines.push({ kind, text, action, ...(to === undefined ? {} : { to }) });
@@ -80,39 +76,23 @@ export class Unconfirmed {
   }
 
   /**
-   * The text of the line an error refused, or null when the error is about something else. One
-   * that names a user (`user`) refuses a private message to them; one that names none, the
-   * oldest line said when the server names every refusal of a private message (`named`), else
-   * the oldest line waiting.
+   * The text of the line an error refused, or null when the error is about something else. `re`
+   * (protocol 2): the type of the message refused, a `say` or a `dm` to `user`. Without it, one
+   * that names a user (`user`) refuses a private message to them; one that names none, the oldest
+   * line said when the server names every refusal of a private message (`named`: only a frame it
+   * could not read comes unnamed), else the oldest line waiting.
    */
-  refused(code: string, user: string | undefined, named: boolean): string | null {
+  refused(code: string, user: string | undefined, named: boolean, re?: string): string | null {
     const kinds = REFUSALS[code as ErrorCode] ?? [];
-    // A private chat request to them waiting for its answer takes it first: the server answers a
-    // request at once, a /msg kept for them offline only once it is stored.
-    if (user !== undefined && !DM_ONLY.has(code) && this.answered(user)) return null;
-    if (user !== undefined) return kinds.includes('dm') ? (this.take((l) => dmTo(l, user))?.text ?? null) : null;
-    if (named) return kinds.includes('say') ? (this.take((l) => l.kind === 'say')?.text ?? null) : null;
+    const said = () => (kinds.includes('say') ? (this.take((l) => l.kind === 'say')?.text ?? null) : null);
+    const dm = (to: string) => (kinds.includes('dm') ? (this.take((l) => dmTo(l, to))?.text ?? null) : null);
+    if (re !== undefined) return re === 'say' ? said() : re === 'dm' && user !== undefined ? dm(user) : null;
+    if (user !== undefined) return dm(user);
+    if (named) return said();
     const head = this.lines[0];
     if (!head || !kinds.includes(head.kind)) return null;
     this.lines.shift();
     return head.text;
-  }
-
-  /**
-   * A private chat request to `to` went out, to a server that names the recipient of each refusal
-   * of one (from an older one, a refusal naming nobody would leave it here for good). Its answer
-   * (pm_sent, or a refusal naming them) is not a /msg's.
-   */
-  asked(to: string): void {
-    this.asks.push(foldName(to));
-    if (this.asks.length > MAX) this.asks.shift();
-  }
-
-  /** The request to `user` has its answer (pm_sent); false when none waits. */
-  answered(user: string): boolean {
-    const i = this.asks.indexOf(foldName(user));
-    if (i >= 0) this.asks.splice(i, 1);
-    return i >= 0;
   }
 
   /** The oldest line that `is`, taken off the list; null if none. */
@@ -124,6 +104,5 @@ export class Unconfirmed {
   /** The connection was lost or replaced: nothing pending can be answered any more. */
   clear(): void {
     this.lines.length = 0;
-    this.asks.length = 0;
   }
 }

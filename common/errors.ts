@@ -3,7 +3,7 @@
  * once. The code is what tests and scripts match on; the message is what a user reads. Messages
  * that need details take them as arguments so the wording still lives here.
  */
-import type { ServerMessage } from './protocol.js';
+import type { ClientType, ServerMessage } from './protocol.js';
 
 export const ERRORS = {
   // Framing and validation: the peer sent something we could not read.
@@ -132,15 +132,16 @@ function wording(code: ErrorCode, args: unknown[]): string {
 }
 
 /**
- * What a refused request was about, as the request named it, sent in its error frame: a client
- * that sent several requests cannot tell by the order of the answers which one is refused (a
- * refusal decided later, after an account look-up, a mailbox write or a round through the
- * cluster, can come after a later line was answered). `user`: the recipient of a private message
- * or private-chat request (every refusal of one names them, a MUTED too); `id`: a file offer, or
- * the transfer a chunk is for; `from` and `id`: an answer to a file offer, or the transfer an ack
- * or done is for.
+ * What a refused request was, as it named it, sent in its error frame: a client that sent
+ * several requests cannot tell by the order of the answers which one is refused (a refusal
+ * decided later, after an account look-up, a mailbox write or a round through the cluster, can
+ * come after a later line was answered). `re`: its type, on every refusal of a message the
+ * server read; `user`: the recipient of a private message or private-chat request (every
+ * refusal of one names them, a MUTED too); `id`: a file offer, or the transfer a chunk is for;
+ * `from` and `id`: an answer to a file offer, or the transfer an ack or done is for.
  */
 export interface Refused {
+  re?: ClientType;
   user?: string;
   id?: string;
   from?: string;

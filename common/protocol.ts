@@ -221,6 +221,9 @@ export const CLIENT_MESSAGES = {
   logout: { fields: {}, body: 'none' },
 } as const satisfies Record<string, MessageSpec>;
 
+/** The types of what a client may send: an error names the one it refuses (`re`). */
+const CLIENT_TYPES = Object.keys(CLIENT_MESSAGES) as (keyof typeof CLIENT_MESSAGES)[];
+
 /** What the server sends. */
 export const SERVER_MESSAGES = {
   /**
@@ -261,14 +264,17 @@ export const SERVER_MESSAGES = {
     body: 'none',
   },
   /**
-   * A refusal. `id` (and `from`, for an answer): the file offer or answer it refuses, since a
-   * user's file requests are not always answered in the order sent (FILE_WAITING overtakes them);
-   * or the transfer a refused chunk (`id`), ack or done (`from`, `id`) is for. `user`: the user
-   * it is about, as the request named them (NO_SUCH_USER, MAILBOX_FULL, MAILBOX_FAILED), since a
-   * refusal decided later (a message stored for an offline account) comes after a later request
-   * was answered.
+   * A refusal, naming what it refuses (see Refused in common/errors.ts), since a connection's
+   * requests are not always answered in the order sent (a message stored for an offline account,
+   * a round through the cluster, FILE_WAITING overtaking older file requests): `re`, the type of
+   * the message refused; `user`, the recipient of a refused dm or pm_request; `id` (and `from`,
+   * for an answer), the file offer or answer refused, or the transfer a refused chunk (`id`), ack
+   * or done (`from`, `id`) is for.
    */
-  error: { fields: { code: str(64), message: str(1024), retry: optInt, id: optFileId, from: optStr(64), user: optStr(64) }, body: 'none' },
+  error: {
+    fields: { code: str(64), message: str(1024), retry: optInt, re: { ...oneOf(CLIENT_TYPES), optional: true }, id: optFileId, from: optStr(64), user: optStr(64) },
+    body: 'none',
+  },
   /**
    * A chat line. `id` orders it among this server's lines (it only grows); `scope` tells group
    * from private; `to` names the recipient of private lines.
@@ -383,10 +389,11 @@ export type ServerMessage<K extends ServerType = ServerType> = K extends ServerT
   : never;
 
 /**
- * Version of this protocol, sent in `hello`. 2: every refusal of a private message or a private
- * chat request names its recipient (the error's `user`), as every refusal of a file request names
- * the request (`id`), so an error that names nothing is about neither (or about a frame that is
- * not a message it can read: FRAME_TOO_LARGE, BAD_*, which a client avoids by checking its lines).
+ * Version of this protocol, sent in `hello`. 2: every refusal of a message the server read names
+ * its type (the error's `re`), and that of a private message or a private chat request its
+ * recipient (`user`), as every refusal of a file request names the request (`id`); an error that
+ * names nothing is about a frame the server could not read as a message (FRAME_TOO_LARGE,
+ * BAD_*, which a client avoids by checking its lines before sending them).
  */
 export const PROTOCOL_VERSION = '2';
 

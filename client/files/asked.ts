@@ -31,9 +31,10 @@ const same = (ask: Ask) => (a: Ask) => ('offer' in ask ? 'offer' in a && a.offer
 
 export class Asked {
   /**
-   * An error that names no request is about the oldest: the server answers a connection's
-   * messages in order but for FILE_WAITING, which refuses a request at once while older ones
-   * wait (and names it). FILE_BUSY to "you" may answer either kind.
+   * From an older server (transfers.ts passes an unnamed error on only then), an error that names
+   * no request is about the oldest: the server answers a connection's messages in order but for
+   * FILE_WAITING, which refuses a request at once while older ones wait (and names it). FILE_BUSY
+   * to "you" may answer either kind.
    */
   private readonly list: Ask[] = [];
 

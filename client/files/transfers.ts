@@ -99,9 +99,10 @@ export class FileTransfers {
    */
   private refused(m: ServerMessage<'error'>): DisplayLine[] | null {
     const named = m.id === undefined ? null : m.from === undefined ? { offer: m.id } : { yes: keyOf(m.from, m.id) };
-    // Naming a user and no request: about a chat line or private chat request to them. Naming
-    // nothing, from a server that names every file request it refuses: about a group line. Only
-    // from an older server is it our oldest offer's.
+    // Not a file request's (its type says so), or naming a user and no request: about a chat
+    // line or private chat request to them. Naming nothing, from a server that names every file
+    // request it refuses: about a group line. Only from an older server is it our oldest offer's.
+    if (m.re !== undefined && !m.re.startsWith('file_')) return null;
     if (named === null && (m.user !== undefined || this.deps.named())) return null;
     const ask = this.asked.refused(m.code as ErrorCode, named);
     if (ask && 'offer' in ask) this.sending.refused(ask.offer);

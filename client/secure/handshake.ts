@@ -148,10 +148,12 @@ export class Handshake {
    * An error from the server: a request or an answer it refused is over. One that names a user
    * (`user`) is about them: a /msg to a name that is no account leaves our request to another open.
    */
-  refused(code: string, user?: string): void {
-    // Naming nobody: about something else, from a server that names every refusal of a request.
-    // Taken (pm_sent): no refusal of it can come any more, what names them is about a /msg to them.
-    const ours = user === undefined ? !this.ctx.named() : this.asking !== null && foldName(user) === foldName(this.asking.to);
+  refused(code: string, user?: string, re?: string): void {
+    // `re` (protocol 2): the type of what it refuses, exactly. Without it: naming nobody, about
+    // something else, from a server that names every refusal of a request. Taken (pm_sent): no
+    // refusal of it can come any more, what names them is about a /msg to them.
+    const toThem = user !== undefined && this.asking !== null && foldName(user) === foldName(this.asking.to);
+    const ours = re !== undefined ? re === 'pm_request' && toThem : user === undefined ? !this.ctx.named() : toThem;
     if (this.asking && !this.asking.sent && ASK_ERRORS.has(code) && ours) this.asking = null;
     if (code === 'PM_NO_REQUEST') this.accepting = null;
   }

@@ -169,7 +169,7 @@ export class SecureChats {
 
   private error(m: ServerMessage<'error'>): SecureOut {
     // The server's words for E2E_UNSUPPORTED already say what /plain costs: passed on as they are.
-    this.handshake.refused(m.code, m.user);
+    this.handshake.refused(m.code, m.user, m.re);
     const l = this.live;
     if (m.code === 'E2E_NOT_IN' && l && l.state !== 'live' && l.renewal) {
       // Our new keys were refused: the partner's client cannot encrypt, so the chat is not encrypted.

@@ -64,12 +64,12 @@ export class Mutes<E extends Endpoint> {
 
   /**
    * As refusal(), the refusal told to `me` at once: for a message no dispatcher answers (one a
-   * cluster counts where it is applied), named as the dispatcher would: by the recipient `to` of
-   * a private message or request. False when `me` may not send it now.
+   * cluster counts where it is applied), naming it as the dispatcher would (`what`). False when
+   * `me` may not send it now.
    */
-  allow(me: Session<E>, to?: string): boolean {
+  allow(me: Session<E>, what: Refused): boolean {
     const refused = this.refusal(me);
-    if (refused) this.room.tell(me, refused, to === undefined ? undefined : { user: to });
+    if (refused) this.room.tell(me, refused, what);
     return refused === null;
   }
 

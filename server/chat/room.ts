@@ -319,10 +319,10 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
   /**
    * Counts one message against `me`'s flood limit. False when `me` may not send it now; they
    * have been told (the notice that mutes them, and how long the mute still lasts), the refusal
-   * naming the recipient `to` of the private message or request it refuses.
+   * naming the message it refuses (`what`).
    */
-  allow(me: Session<E>, to?: string): boolean {
-    return this.mutes.allow(me, to);
+  allow(me: Session<E>, what: Refused): boolean {
+    return this.mutes.allow(me, what);
   }
 
   /** A notice from the operator to everyone online; how many it reached. */

@@ -11,7 +11,7 @@
  * Nothing here talks to Redis: the events come in through apply(), and the state goes out and
  * comes back through snapshot() and restore() (server/cluster/checkpoint.ts).
  */
-import { ChatError, chatError } from '../../common/errors.js';
+import { ChatError, chatError, type Refused } from '../../common/errors.js';
 import { foldName } from '../../common/names.js';
 import type { Room } from '../chat/room.js';
 import type { RoomState } from '../chat/room-state.js';
@@ -170,29 +170,29 @@ export class Replica {
       case 'end':
         return room.end(this.session(e.user, e.s), e.reason, e.why);
       case 'say':
-        return this.bySender(e, (me) => room.say(me, e.text, e.group, e.action, e.sealed));
+        return this.bySender(e, { re: 'say' }, (me) => room.say(me, e.text, e.group, e.action, e.sealed));
       case 'dm':
-        return this.bySender(e, (me) => room.dm(me, e.to, e.text, e.action), e.to);
+        return this.bySender(e, { re: 'dm', user: e.to }, (me) => room.dm(me, e.to, e.text, e.action));
       case 'leave':
         // Logged in since it was sent: it goes to them now, as any private message would.
-        return this.bySender(e, (me) => (room.find(e.to) ? room.dm(me, e.to, e.text, e.action) : room.leave(me, e.to, e.text, e.action)), e.to);
+        return this.bySender(e, { re: 'dm', user: e.to }, (me) => (room.find(e.to) ? room.dm(me, e.to, e.text, e.action) : room.leave(me, e.to, e.text, e.action)));
       case 'away':
         return room.setAway(this.session(e.user, e.s), e.text);
       case 'back':
         return room.back(this.session(e.user, e.s));
       case 'pm':
-        return this.bySender(e, (me) => {
+        return this.bySender(e, { re: 'pm_request', user: e.target }, (me) => {
           const target = room.find(e.target);
           if (!target) throw chatError('NO_SUCH_USER', e.target);
           return room.privates.request(me, target, e.key);
-        }, e.target);
+        });
       case 'pmans':
         return room.privates.answer(this.session(e.user, e.s), e.from, e.accept, e.typed, e.key);
       case 'rekey':
-        return this.bySender(e, (me) => room.privates.rekey(me, e.key));
+        return this.bySender(e, { re: 'pm_rekey' }, (me) => room.privates.rekey(me, e.key));
       case 'history':
         // The page goes from the asker's server only: the others' copies would send it to no one.
-        return this.bySender(e, (me) => (mine ? room.history(me, e.before, e.count) : undefined));
+        return this.bySender(e, { re: 'history' }, (me) => (mine ? room.history(me, e.before, e.count) : undefined));
       case 'pmexit':
         return room.privates.exit(this.session(e.user, e.s));
       case 'expire':
@@ -245,19 +245,19 @@ export class Replica {
    * The session that sent a line or a request, counted against its flood limit when the event is
    * marked so (`lim`: counted where applied, so every copy counts it in the log's order); null when
    * over the limit: the sender has been told (muted, or for how long still; the refusal naming
-   * `to`, the recipient of a private message or request), and nothing changes.
+   * the message, `what`, as the dispatcher names what it refuses), and nothing changes.
    */
-  private sender(e: { user: string; s: string; lim?: boolean }, to?: string): Session<Reach> | null {
+  private sender(e: { user: string; s: string; lim?: boolean }, what: Refused): Session<Reach> | null {
     const me = this.session(e.user, e.s);
-    return e.lim && !this.deps.room.allow(me, to) ? null : me;
+    return e.lim && !this.deps.room.allow(me, what) ? null : me;
   }
 
   /**
    * `act` for the event's sender; false when over the limit where it is counted, so the asker's
    * dispatcher says it was refused (and ends a refused page: see Command.whenRefused).
    */
-  private bySender<T>(e: { user: string; s: string; lim?: boolean }, act: (me: Session<Reach>) => T, to?: string): T | false {
-    const me = this.sender(e, to);
+  private bySender<T>(e: { user: string; s: string; lim?: boolean }, what: Refused, act: (me: Session<Reach>) => T): T | false {
+    const me = this.sender(e, what);
     return me ? act(me) : false;
   }
 

@@ -25,8 +25,8 @@ export const say: Command<'say'> = {
 /**
  * dm {to} (body: text): one private message, from `/msg bob text` or `@bob text`. To an account
  * that is not online, it is kept for them (offline delivery); to a name that is no account, an error.
- * Refused at once (not async): an answer a turn late would come after the next line's, which the
- * client matches to its lines by their order.
+ * Refused at once (not async), so the answers keep the order of the lines: a client of protocol
+ * 1 matches them by their order (one of protocol 2 by what each refusal names).
  */
 export const dm: Command<'dm'> = {
   login: true,

@@ -56,7 +56,8 @@ async function handle(services: Services, caller: Caller, received: ClientMessag
     const arrived = command.counted ? counters.arrival() : 0;
     // Refused at once, on a cluster too (a mute known here refuses; the rest is counted where
     // the change is applied), so a connection's pipelined messages keep their order. Refused at
-    // once is thrown, and answered below as every refusal is: naming what it refuses (Refused).
+    // once is thrown, and answered below as every refusal is: naming what it refuses (its type,
+    // and what `refuses` says: see Refused).
     const outcome = command.limited ? services.chat.withinLimit(me, () => command.run(ctx!, msg as never)) : command.run(ctx, msg as never);
     if ((await outcome) === false) {
       command.whenRefused?.(ctx, msg as never);
@@ -67,7 +68,7 @@ async function handle(services: Services, caller: Caller, received: ClientMessag
     return msg === received ? 'done' : `done as ${msg.type}`;
   } catch (e) {
     if (e instanceof ChatError) {
-      replies.reply(caller, errorMessage(e, command.login ? command.refuses?.(msg as never) : undefined));
+      replies.reply(caller, errorMessage(e, command.login ? { re: msg.type, ...command.refuses?.(msg as never) } : undefined));
       if (ctx && command.login) command.whenRefused?.(ctx, msg as never);
       return `refused (${e.code})`;
     }

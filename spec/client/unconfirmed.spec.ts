@@ -105,21 +105,20 @@ describe('client/unconfirmed', () => {
     expect(u.refused('MAILBOX_FULL', 'bob', NAMING)).to.equal('again');
   });
 
-  it('takes a refusal naming someone a private chat request waits on for the request\'s, not a /msg\'s to them', () => {
+  it('matches a refusal by the type of message it names (re): a @PM\'s leaves the /msg to the same user, a /msg\'s takes it, a say\'s the oldest group line', () => {
     const u = new Unconfirmed();
     u.sent('dm', 'kept for later', false, 'bob');
-    u.asked('Bob');
-    expect(u.refused('NO_SUCH_USER', 'bob', NAMING), 'the @PM\'s: bob is not online').to.equal(null);
+    u.sent('say', 'hello');
+    expect(u.refused('NO_SUCH_USER', 'bob', NAMING, 'pm_request'), 'the @PM\'s: bob is not online').to.equal(null);
+    expect(u.refused('MUTED', 'bob', NAMING, 'pm_request'), 'a MUTED for the @PM too').to.equal(null);
+    expect(u.refused('MUTED', undefined, NAMING, 'say'), 'the group line, not the older /msg').to.equal('hello');
     expect(u.kept('bob'), 'the /msg kept, to be shown').to.deep.include({ text: 'kept for later' });
-    u.sent('dm', 'psst', false, 'bob');
-    u.asked('bob');
-    expect(u.answered('BOB'), 'pm_sent: the request is answered').to.equal(true);
-    expect(u.refused('MUTED', 'bob', NAMING), 'no request waits: the /msg').to.equal('psst');
-    u.sent('dm', 'full', false, 'bob');
-    u.asked('bob');
-    expect(u.refused('MAILBOX_FULL', 'bob', NAMING), 'only a /msg gets it').to.equal('full');
-    u.clear();
-    expect(u.answered('bob'), 'forgotten with the connection').to.equal(false);
+    u.sent('dm', 'psst', false, 'Bob');
+    expect(u.refused('MUTED', 'bob', NAMING, 'dm')).to.equal('psst');
+    u.sent('say', 'y or n?');
+    expect(u.refused('PM_NO_REQUEST', undefined, NAMING, 'pm_answer'), 'an answer\'s refusal is no line\'s').to.equal(null);
+    expect(u.refused('MUTED', undefined, NAMING, 'history'), 'nor a /history page\'s').to.equal(null);
+    expect(u.refused('MUTED', undefined, NAMING, 'say')).to.equal('y or n?');
   });
 
   it('forgets everything when the connection is lost, and keeps at most 100 lines', () => {

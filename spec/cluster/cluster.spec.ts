@@ -249,11 +249,13 @@ describe('cluster: private sessions, names and limits across servers', function 
     for (let i = 0; i < 3; i++) g1.send({ type: 'say', text: `line ${i}` });
     // Sent before the says are counted: refused where the log applies it, which names rita as the dispatcher would.
     g1.send({ type: 'dm', to: 'Rita', text: 'one too many' });
-    expect(await g1.error()).to.deep.include({ code: 'MUTED', user: 'Rita' });
+    expect(await g1.error()).to.deep.include({ code: 'MUTED', re: 'dm', user: 'Rita' });
     g1.send({ type: 'pm_request', to: 'rita', plain: true });
-    expect(await g1.error()).to.deep.include({ code: 'MUTED', user: 'rita' });
+    expect(await g1.error()).to.deep.include({ code: 'MUTED', re: 'pm_request', user: 'rita' });
     g1.send({ type: 'say', text: 'muted' });
-    expect(await g1.error()).to.not.have.property('user');
+    const said = await g1.error();
+    expect(said).to.include({ code: 'MUTED', re: 'say' });
+    expect(said).to.not.have.property('user');
   });
 
   it('names the recipient of a private chat request refused where it is counted, as of a private message', async () => {
@@ -263,7 +265,7 @@ describe('cluster: private sessions, names and limits across servers', function 
     for (let i = 0; i < 3; i++) g1.send({ type: 'say', text: `line ${i}` });
     // Sent before the says are counted: the fourth, refused where the log applies it.
     g1.send({ type: 'pm_request', to: 'Rita', plain: true });
-    expect(await g1.error()).to.deep.include({ code: 'MUTED', user: 'Rita' });
+    expect(await g1.error()).to.deep.include({ code: 'MUTED', re: 'pm_request', user: 'Rita' });
   });
 
   it('relays an encrypted private session between servers (keys, sealed lines, new keys), refuses one to a client that cannot encrypt', async () => {

@@ -389,6 +389,24 @@ describe('client/secure/secure-chats', () => {
     expect(alice.sc.label()).to.equal('encrypted');
   });
 
+  it('a refusal naming the type it refuses (re) ends our request only when it is the request\'s: a /msg\'s to the same user leaves it', () => {
+    const alice = party('alice');
+    const bob = party('bob');
+    const req = sent(alice, { type: 'pm_request', to: 'bob' }) as ClientMessage<'pm_request'>;
+    deliver(alice, { type: 'error', code: 'MUTED', message: 'you are muted for 10 s', re: 'dm', user: 'bob' });
+    deliver(bob, notice('pm_invite', 'alice', req.key));
+    const ans = sent(bob, { type: 'pm_answer', from: 'alice', accept: true }) as ClientMessage<'pm_answer'>;
+    deliver(alice, notice('pm_started', 'bob', ans.key));
+    expect(alice.sc.label(), 'still our request: encrypted').to.equal('encrypted');
+
+    const carol = party('carol');
+    sent(carol, { type: 'pm_request', to: 'dave' });
+    deliver(carol, { type: 'error', code: 'MUTED', message: 'you are muted for 10 s', re: 'pm_request', user: 'dave' });
+    carol.sc.outbox.length = 0;
+    deliver(carol, notice('pm_started', 'dave'));
+    expect(carol.sc.label(), 'the request was refused: left, not run unencrypted').to.equal(null);
+  });
+
   it('from an older server, leaves a chat it holds no request for instead of running it unencrypted (a MUTED, which names nothing, ended the request while the partner accepted)', () => {
     const alice = party('alice', signer(), join(dir, `alice-${nextId++}.json`), false);
     const bob = party('bob');

@@ -11,6 +11,9 @@ import { memoryLogger } from '../../../server/logger.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { FakeEndpoint, RecordingOutbox, refusal } from '../../support/recorder.js';
 
+
+/** What a line counted against the flood limit is, for its refusal (as a cluster's replica names it). */
+const SAY = { re: 'say' } as const;
 describe('Room (recording outbox, fake clock)', () => {
   let clock: FakeClock;
   let out: RecordingOutbox;
@@ -70,7 +73,7 @@ describe('Room (recording outbox, fake clock)', () => {
 
     it('tells a muted user when the mute ends, also after logging out and in again meanwhile', () => {
       const alice = login('alice');
-      [1, 2, 3, 4].forEach(() => room.allow(alice));
+      [1, 2, 3, 4].forEach(() => room.allow(alice, SAY));
       room.end(alice, 'logout');
       login('alice');
       clock.advance(9_999);
@@ -82,14 +85,14 @@ describe('Room (recording outbox, fake clock)', () => {
     /** alice muted for flooding (10 s), then by the operator for 60 s. */
     const floodedThenMuted = () => {
       const alice = login('alice');
-      [1, 2, 3, 4].forEach(() => room.allow(alice));
+      [1, 2, 3, 4].forEach(() => room.allow(alice, SAY));
       room.mute(alice, 60);
       return alice;
     };
     /** After `ms` more: the "You can talk again" alice has been told so far, and whether she may talk. */
     const after = (alice: ReturnType<typeof login>, ms: number) => {
       clock.advance(ms);
-      return { told: out.notices('alice').filter((n) => n.startsWith('unmuted')), talks: room.allow(alice) };
+      return { told: out.notices('alice').filter((n) => n.startsWith('unmuted')), talks: room.allow(alice, SAY) };
     };
     const FREE = { told: ['unmuted: You can talk again'], talks: true };
 
@@ -102,9 +105,9 @@ describe('Room (recording outbox, fake clock)', () => {
     it('tells a user the operator muted why their lines are refused, and how long it still lasts', () => {
       const alice = floodedThenMuted();
       clock.advance(15_000);
-      room.allow(alice);
+      room.allow(alice, SAY);
       expect(out.of('alice').filter((m) => m.type === 'error').at(-1)).to.deep.equal({
-        type: 'error', code: 'MUTED', message: 'the operator muted you; try again in 45 s', retry: 45,
+        type: 'error', code: 'MUTED', message: 'the operator muted you; try again in 45 s', retry: 45, re: 'say',
       });
     });
 
@@ -118,14 +121,14 @@ describe('Room (recording outbox, fake clock)', () => {
 
     it('mutes a flooder once, refuses every line from the one that muted them, and lets them talk after the mute', () => {
       const alice = login('alice');
-      const sent = [1, 2, 3, 4, 5].map(() => room.allow(alice));
+      const sent = [1, 2, 3, 4, 5].map(() => room.allow(alice, SAY));
       expect(sent).to.deep.equal([true, true, true, false, false]);
       expect(out.notices('alice')).to.deep.equal(['muted: You are sending too fast: muted for 10 s']);
       // One refusal for each line refused, the first included: a client matches them in order.
-      const refusal = { type: 'error', code: 'MUTED', message: 'you are muted for sending too fast; try again in 10 s', retry: 10 };
+      const refusal = { type: 'error', code: 'MUTED', message: 'you are muted for sending too fast; try again in 10 s', retry: 10, re: 'say' };
       expect(out.of('alice').filter((m) => m.type === 'error')).to.deep.equal([refusal, refusal]);
       clock.advance(10_000);
-      expect(room.allow(alice)).to.equal(true);
+      expect(room.allow(alice, SAY)).to.equal(true);
     });
   });
 

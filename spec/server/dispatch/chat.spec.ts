@@ -233,22 +233,22 @@ describe('chat: one-shot private messages (/msg)', () => {
     expect(carol.all('msg').map((m) => m.text)).to.deep.equal(['one', 'two']);
   });
 
-  it('names the recipient on every refusal of a private message or request, a MUTED too; a group line\'s names nobody', async () => {
+  it('names the type of every message it refuses (re), and the recipient of a private message or request, a MUTED too; a group line\'s names nobody', async () => {
     // The client matches a refusal that names nobody to a group line (protocol 2).
     const limited = await startServer({ rateCount: 3 });
     try {
       const ann = await limited.login('ann');
       ann.send({ type: 'pm_request', to: 'Ann' });
-      expect(await ann.error()).to.deep.include({ code: 'PM_SELF', user: 'Ann' });
+      expect(await ann.error()).to.deep.include({ code: 'PM_SELF', re: 'pm_request', user: 'Ann' });
       ann.send({ type: 'say', text: 'one' });
       ann.send({ type: 'say', text: 'two' });
       ann.send({ type: 'dm', to: 'Bob', text: 'over the limit' });
-      expect(await ann.error()).to.deep.include({ code: 'MUTED', user: 'Bob' });
+      expect(await ann.error()).to.deep.include({ code: 'MUTED', re: 'dm', user: 'Bob' });
       ann.send({ type: 'pm_request', to: 'carol' });
-      expect(await ann.error()).to.deep.include({ code: 'MUTED', user: 'carol' });
+      expect(await ann.error()).to.deep.include({ code: 'MUTED', re: 'pm_request', user: 'carol' });
       ann.send({ type: 'say', text: 'three' });
       const refused = await ann.error();
-      expect(refused.code).to.equal('MUTED');
+      expect(refused).to.deep.include({ code: 'MUTED', re: 'say' });
       expect(refused).to.not.have.property('user');
     } finally {
       await limited.stop();

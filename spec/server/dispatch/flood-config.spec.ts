@@ -52,6 +52,7 @@ describe('flood control with configured limits (fake clock)', () => {
         code: 'MUTED',
         message: `you are muted for sending too fast; try again in ${seconds} s`,
         retry: seconds,
+        re: 'say',
       });
     await refused('r1', 30);
     clock.advance(1000);

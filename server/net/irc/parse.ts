@@ -79,7 +79,8 @@ function unescapeTag(value: string): string {
 /**
  * What may not appear in a parameter: CR, LF and NUL would end the line or cut it (a second line
  * injected on someone's connection); the other controls (CTCP's \x01, colours, the bell) are not
- * ours to send either. Tabs are text.
+ * ours to send either: the one \x01 the server sends is a CTCP frame it makes itself (`textLines`
+ * with `ctcp`, `ctcpLine`). Tabs are text.
  */
 const UNSAFE = /[\u0000-\u0008\u000a-\u001f\u007f]/g;
 const REPLACEMENT = '\ufffd';
@@ -131,10 +132,17 @@ const COUNTED = 4096;
  *
  * A 64 KiB text of newlines is 32,767 lines; with a `max`, the work is that of the lines kept,
  * whatever the text holds.
+ *
+ * `tags`: IRCv3 tags before each line (outside the 512 bytes); `ctcp`: a CTCP verb (ACTION) that
+ * frames each line as `\x01ACTION piece\x01`, so every line of a `/me` is one, as IRC clients send
+ * a multi-line one. The frame is the only \x01 in the line: the text's own are mended.
  */
-export function textLines(source: string, command: string, target: string, text: string, tags = '', max = Infinity): { lines: string[]; cut: TextCut | null } {
-  const start = `${tags}:${safe(source, true)} ${command} ${safe(target, true)} :`;
-  const budget = MAX_OUT - Buffer.byteLength(start) + Buffer.byteLength(tags);
+export function textLines(source: string, command: string, target: string, text: string, opts: { tags?: string; max?: number; ctcp?: string } = {}): { lines: string[]; cut: TextCut | null } {
+  const { tags = '', max = Infinity } = opts;
+  const open = opts.ctcp === undefined ? '' : `\u0001${opts.ctcp} `;
+  const close = opts.ctcp === undefined ? '' : '\u0001';
+  const start = `${tags}:${safe(source, true)} ${command} ${safe(target, true)} :${open}`;
+  const budget = MAX_OUT - Buffer.byteLength(start) + Buffer.byteLength(tags) - close.length;
   const lines: string[] = [];
   for (let at = 0; at < text.length; ) {
     const end = lineEnd(text, at);
@@ -149,7 +157,7 @@ export function textLines(source: string, command: string, target: string, text:
     const most = room * budget + 1;
     const parts = pieces(safe(line.length > most ? line.slice(0, most) : line, false), budget, room + 1);
     const shown = parts.slice(0, room);
-    for (const p of shown) lines.push(start + p);
+    for (const p of shown) lines.push(start + p + close);
     if (lines.length === max) {
       // Mending keeps each UTF-16 unit one unit: the pieces shown are as long as what they show.
       const within = parts.length > room;
@@ -158,6 +166,16 @@ export function textLines(source: string, command: string, target: string, text:
     at = end + 1;
   }
   return { lines, cut: null };
+}
+
+/**
+ * One CTCP message in one line, `:source command target :\x01VERB arg\x01` (an answer to a CTCP
+ * query is a NOTICE). `arg` is mended like any parameter and cut to fit; the frame is kept.
+ */
+export function ctcpLine(source: string, command: string, target: string, verb: string, arg = ''): string {
+  const start = `:${safe(source, true)} ${command} ${safe(target, true)} :\u0001${verb}`;
+  if (arg === '') return `${start}\u0001`;
+  return `${start} ${fit(safe(arg, false), MAX_OUT - Buffer.byteLength(start) - 2)}\u0001`;
 }
 
 /** What is left out of `text` from `from` on; null when that is only newlines. */

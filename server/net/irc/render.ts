@@ -4,8 +4,9 @@
  * (without CR LF). The wire (wire.ts) turns them into bytes and decides what is shared.
  *
  * - A group line is `PRIVMSG #channel` from the sender's nick, one line per line of its text (at
- *   most IRC_LINES_MAX, then a NOTICE saying what was left out); a private one is `PRIVMSG nick`. IRC does not echo a line to its sender (unless the client asked
- *   for echo-message).
+ *   most IRC_LINES_MAX, then a NOTICE saying what was left out); a private one is `PRIVMSG nick`.
+ *   An action (`/me waves`) is a CTCP ACTION, `\x01ACTION waves\x01`, each line. IRC does not
+ *   echo a line to its sender (unless the client asked for echo-message).
  * - Joins, leaves and offline marks are JOIN, PART and QUIT; everything else the chat says
  *   (requests, mutes, refusals) is a NOTICE from the service nick `tinychat`, worded for IRC.
  * - A login is the welcome burst: 001-005, the MOTD, the JOIN, the topic and the names.
@@ -88,8 +89,9 @@ export function cutNote(cut: TextCut): string {
  * `text` as lines of `command` from `source` to `target`, at most IRC_LINES_MAX of them; what did
  * not fit is said by the server (a NOTICE, so it is not taken for the sender's words).
  */
-function says(source: string, command: string, target: string, text: string, tags = ''): string[] {
-  const { lines, cut } = textLines(source, command, target, text, tags, IRC_LINES_MAX);
+function says(source: string, command: string, target: string, text: string, opts: { tags?: string; ctcp?: string } = {}): string[] {
+  const tags = opts.tags ?? '';
+  const { lines, cut } = textLines(source, command, target, text, { ...opts, max: IRC_LINES_MAX });
   if (cut) lines.push(tags + ircLine(SERVER, 'NOTICE', target, cutNote(cut)));
   return lines;
 }
@@ -188,12 +190,14 @@ function chatLine(msg: ServerMessage<'msg'>, peer: IrcPeer, channel: string): st
     target = msg.to ?? peer.nick;
     if (foldName(target) !== peer.key && !(mine && shown)) return [];
   }
+  // `/me waves` is IRC's CTCP ACTION, which IRC clients show as "* bob waves".
+  const ctcp = msg.action ? { ctcp: 'ACTION' } : {};
   // When it was said, as the client can show it.
   if (old && peer.caps.has('server-time')) {
-    return says(userMask(msg.from), 'PRIVMSG', target, msg.text, `@time=${new Date(msg.ts).toISOString()} `);
+    return says(userMask(msg.from), 'PRIVMSG', target, msg.text, { tags: `@time=${new Date(msg.ts).toISOString()} `, ...ctcp });
   }
   const text = old ? `[${new Date(msg.ts).toISOString().slice(0, 16).replace('T', ' ')} UTC] ${msg.text}` : msg.text;
-  return says(userMask(msg.from), 'PRIVMSG', target, text);
+  return says(userMask(msg.from), 'PRIVMSG', target, text, ctcp);
 }
 
 function notice(msg: ServerMessage<'notice'>, peer: IrcPeer, channel: string): string[] {

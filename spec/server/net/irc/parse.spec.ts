@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { ChatError } from '../../../../common/errors.js';
-import { channelProblem, ircLine, parseLine, textLines, type IrcMessage } from '../../../../server/net/irc/parse.js';
+import { channelProblem, ctcpLine, ircLine, parseLine, textLines, type IrcMessage } from '../../../../server/net/irc/parse.js';
 
 function parsed(line: string): { tags: Record<string, string>; source: string | null; command: string; params: readonly string[] } {
   const m = parseLine(line);
@@ -91,15 +91,35 @@ describe('IRC parse: chat text as lines', () => {
   });
 
   it('keeps tags out of the 512 bytes, as IRCv3 does', () => {
-    const [line] = textLines('bob!bob@tinychat', 'PRIVMSG', '#t', 'x'.repeat(480), '@time=2026-01-01T00:00:00.000Z ').lines;
+    const [line] = textLines('bob!bob@tinychat', 'PRIVMSG', '#t', 'x'.repeat(480), { tags: '@time=2026-01-01T00:00:00.000Z ' }).lines;
     expect(line).to.match(/^@time=\S+ :bob!bob@tinychat PRIVMSG #t :x+$/);
     expect(Buffer.byteLength(line!.slice(line!.indexOf(' ') + 1)) + 2).to.be.at.most(512);
   });
 });
 
+describe('IRC parse: CTCP frames', () => {
+  it('frames each line of a text with ctcp, within 512 bytes, the text\'s own \\x01 mended', () => {
+    expect(textLines('bob!bob@tinychat', 'PRIVMSG', '#t', 'waves\nat \u0001you\u0001', { ctcp: 'ACTION' }).lines).to.deep.equal([
+      ':bob!bob@tinychat PRIVMSG #t :\u0001ACTION waves\u0001',
+      ':bob!bob@tinychat PRIVMSG #t :\u0001ACTION at \ufffdyou\ufffd\u0001',
+    ]);
+    const [first] = textLines('bob!bob@tinychat', 'PRIVMSG', '#t', 'x'.repeat(600), { ctcp: 'ACTION' }).lines;
+    expect(Buffer.byteLength(`${first}\r\n`)).to.equal(512);
+    expect(first!.endsWith('x\u0001')).to.equal(true);
+  });
+
+  it('makes one CTCP line, its argument mended and cut to fit, the frame kept', () => {
+    expect(ctcpLine('tinychat', 'NOTICE', 'alice', 'PING')).to.equal(':tinychat NOTICE alice :\u0001PING\u0001');
+    expect(ctcpLine('tinychat', 'NOTICE', 'alice', 'PING', '1 \u0001\r\n2')).to.equal(':tinychat NOTICE alice :\u0001PING 1 \ufffd\ufffd\ufffd2\u0001');
+    const long = ctcpLine('tinychat', 'NOTICE', 'alice', 'PING', 'y'.repeat(600));
+    expect(Buffer.byteLength(`${long}\r\n`)).to.equal(512);
+    expect(long.endsWith('y\u0001')).to.equal(true);
+  });
+});
+
 describe('IRC parse: chat text cut at the most lines', () => {
   const start = ':bob!bob@tinychat PRIVMSG #t :';
-  const cut = (text: string, max: number) => textLines('bob!bob@tinychat', 'PRIVMSG', '#t', text, '', max);
+  const cut = (text: string, max: number) => textLines('bob!bob@tinychat', 'PRIVMSG', '#t', text, { max });
 
   it('keeps the first `max` lines and counts the lines left out, empty ones not counted, and their bytes', () => {
     expect(cut('a\nb\n\nc\nd\n\né\n', 2)).to.deep.equal({

@@ -82,6 +82,47 @@ describe('IRC render: chat lines', () => {
   });
 });
 
+describe('IRC render: actions (/me)', () => {
+  const act = (fields: Partial<ServerMessage<'msg'>>) => line({ text: 'dances', action: true, ...fields });
+
+  it('shows an action as a CTCP ACTION, to the channel and in private, each line of it one', () => {
+    expect(render(act({}), loggedIn('alice'), CH)).to.deep.equal([':bob!bob@tinychat PRIVMSG #tinychat :\u0001ACTION dances\u0001']);
+    expect(render(act({ scope: 'private', to: 'alice' }), loggedIn('alice'), CH)).to.deep.equal([':bob!bob@tinychat PRIVMSG alice :\u0001ACTION dances\u0001']);
+    expect(render(act({ text: 'dances\n\nsings' }), loggedIn('alice'), CH)).to.deep.equal([
+      ':bob!bob@tinychat PRIVMSG #tinychat :\u0001ACTION dances\u0001',
+      ':bob!bob@tinychat PRIVMSG #tinychat :\u0001ACTION sings\u0001',
+    ]);
+    const alice = loggedIn('alice');
+    alice.caps.add('echo-message');
+    expect(render(act({ from: 'alice' }), alice, CH), 'echoed').to.deep.equal([':alice!alice@tinychat PRIVMSG #tinychat :\u0001ACTION dances\u0001']);
+  });
+
+  it('shows an action said before as an ACTION too: from the history, kept while offline, with server-time or the time in the text', () => {
+    const ts = Date.UTC(2026, 11, 2, 14, 5);
+    const alice = loggedIn('alice');
+    expect(render(act({ replay: true, ts }), alice, CH)).to.deep.equal([':bob!bob@tinychat PRIVMSG #tinychat :\u0001ACTION [2026-12-02 14:05 UTC] dances\u0001']);
+    expect(render(act({ id: 7, scope: 'private', to: 'alice', offline: true, receipt: true, ts }), alice, CH)).to.deep.equal([
+      ':bob!bob@tinychat PRIVMSG alice :\u0001ACTION [2026-12-02 14:05 UTC] dances\u0001',
+      'PING receipt-7',
+    ]);
+    alice.caps.add('server-time');
+    expect(render(act({ replay: true, ts }), alice, CH)).to.deep.equal(['@time=2026-12-02T14:05:00.000Z :bob!bob@tinychat PRIVMSG #tinychat :\u0001ACTION dances\u0001']);
+  });
+
+  it('cuts a long action in ACTIONs of at most 512 bytes each, losing nothing; a plain line keeps its \\x01 mended', () => {
+    const text = `${'é'.repeat(300)}${'x'.repeat(600)}`;
+    const lines = render(act({ text }), loggedIn('alice'), CH);
+    const start = ':bob!bob@tinychat PRIVMSG #tinychat :\u0001ACTION ';
+    expect(lines.length).to.be.greaterThan(2);
+    for (const l of lines) {
+      expect(Buffer.byteLength(`${l}\r\n`)).to.be.at.most(512);
+      expect(l.startsWith(start) && l.endsWith('\u0001')).to.equal(true);
+    }
+    expect(lines.map((l) => l.slice(start.length, -1)).join('')).to.equal(text);
+    expect(render(line({ text: '\u0001ACTION fake\u0001' }), loggedIn('alice'), CH), 'no action flag: no CTCP').to.deep.equal([':bob!bob@tinychat PRIVMSG #tinychat :\ufffdACTION fake\ufffd']);
+  });
+});
+
 describe('IRC render: a message of many lines', () => {
   const note = (more: string) => `[${more} not shown: IRC shows ${IRC_LINES_MAX} lines of one message; a tinychat client shows it whole]`;
 

@@ -13,6 +13,7 @@
  *   PASS, NICK, USER, CAP, AUTHENTICATE   registration: the login is a `login` (registration.ts)
  *   PRIVMSG/NOTICE #channel :text         say (to the group)
  *   PRIVMSG/NOTICE nick :text             dm
+ *   PRIVMSG/NOTICE target :\x01ACTION text\x01   the same, an action (/me); other CTCPs: ctcp.ts
  *   PRIVMSG tinychat :PM bob | accept bob | reject bob | y | n | exit | help
  *                                         pm_request, pm_answer, pm_exit
  *   PRIVMSG tinychat :history [N]         history (older than the oldest line shown)
@@ -24,6 +25,7 @@
 import { yesOrNo } from '../../../common/answer.js';
 import { foldName } from '../../../common/names.js';
 import { join, ison, list, mode, names, part, topic, who, whois } from './channel.js';
+import { ctcpOf, serviceAnswer } from './ctcp.js';
 import { isChannel, reply, sameChannel, send, type Effect, type IrcContext } from './effects.js';
 import { ircLine, type IrcMessage } from './parse.js';
 import type { IrcPeer } from './peer.js';
@@ -58,8 +60,9 @@ export function translate(peer: IrcPeer, msg: IrcMessage, ctx: IrcContext): Effe
 
 /**
  * PRIVMSG/NOTICE target :text. To the channel: a group line; to a nick: one private message; to
- * `tinychat`: a service command. A NOTICE is the same line, but nothing is ever answered to it
- * (no error, no service reply), so bots cannot loop.
+ * `tinychat`: a service command. `\x01ACTION text\x01` (`/me text`) is the same line as an action;
+ * another CTCP is no chat line (ctcp.ts). A NOTICE is the same line, but nothing is ever answered
+ * to it (no error, no service reply), so bots cannot loop.
  */
 function talk(peer: IrcPeer, msg: IrcMessage, ctx: IrcContext): Effect[] {
   const quiet = msg.command === 'NOTICE';
@@ -68,31 +71,28 @@ function talk(peer: IrcPeer, msg: IrcMessage, ctx: IrcContext): Effect[] {
   if (target === undefined || target === '') return answer(numeric(peer, '411', `No recipient given (${msg.command})`));
   if (raw === undefined || raw === '') return answer(numeric(peer, '412', 'No text to send'));
   if (target.includes(',')) return answer(numeric(peer, '407', target, 'Too many recipients: one at a time'));
-  const text = plainText(raw);
-  if (text === null) return []; // a CTCP query (VERSION, PING...): nothing for the chat
+  const toService = foldName(target) === SERVICE_KEY;
+  const ctcp = ctcpOf(raw);
+  if (ctcp !== null && ctcp.verb !== 'ACTION') {
+    // A query to the server is answered by its service; to anyone else, dropped (see ctcp.ts).
+    const lines = toService && !quiet ? serviceAnswer(peer, ctcp) : [];
+    return lines.length > 0 ? [reply(...lines)] : [];
+  }
+  const action = ctcp !== null;
+  const text = (action ? ctcp.arg : raw).replace(FORMATTING, '');
   if (text.trim() === '') return answer(numeric(peer, '412', 'No text to send'));
+  const act = action ? { action: true } : {};
   if (isChannel(target)) {
     if (!sameChannel(target, ctx)) return answer(numeric(peer, '403', target, `No such channel: the room is ${ctx.channel}`));
     if (!peer.joined) return answer(numeric(peer, '404', ctx.channel, `Cannot send to channel: join ${ctx.channel} first`));
-    return send('say', { group: true }, text, ctx, quiet);
+    return send('say', { group: true, ...act }, text, ctx, quiet);
   }
-  if (foldName(target) === SERVICE_KEY) return quiet ? [] : service(peer, text, ctx);
-  return send('dm', { to: target }, text, ctx, quiet);
+  if (toService) return quiet ? [] : action ? notACommand(peer, `* ${text}`) : service(peer, text, ctx);
+  return send('dm', { to: target, ...act }, text, ctx, quiet);
 }
 
 /** IRC formatting (bold, colours, italics...) is not text: tinychat lines are plain. */
 const FORMATTING = /\u0003(?:\d{1,2}(?:,\d{1,2})?)?|\u0004(?:[0-9a-fA-F]{6}(?:,[0-9a-fA-F]{6})?)?|[\u0002\u000f\u0011\u0016\u001d\u001e\u001f]/g;
-
-/** The text of a line as the chat takes it: `/me waves` (CTCP ACTION) is "* waves"; other CTCPs are null. */
-function plainText(raw: string): string | null {
-  if (raw.startsWith('\u0001')) {
-    const body = raw.slice(1, raw.endsWith('\u0001') ? -1 : undefined);
-    const space = body.indexOf(' ');
-    if ((space < 0 ? body : body.slice(0, space)).toUpperCase() !== 'ACTION') return null;
-    return `* ${space < 0 ? '' : body.slice(space + 1).replace(FORMATTING, '')}`;
-  }
-  return raw.replace(FORMATTING, '');
-}
 
 /**
  * PRIVMSG tinychat :<command>: private chats with consent, as the native client's @PM, Y/N and
@@ -126,6 +126,11 @@ function service(peer: IrcPeer, text: string, ctx: IrcContext): Effect[] {
     default:
       break;
   }
+  return notACommand(peer, text);
+}
+
+/** What the service says to a line it does not take: that, and its help. */
+function notACommand(peer: IrcPeer, text: string): Effect[] {
   return [reply(...fromService(peer, `Not a command: "${text.trim().slice(0, 100)}".`), ...HELP.flatMap((l) => fromService(peer, l)))];
 }
 

@@ -5,6 +5,7 @@
  */
 import { expect } from 'chai';
 import { ChatError } from '../../../../common/errors.js';
+import { PROTOCOL_VERSION } from '../../../../common/protocol.js';
 import { parseLine, type IrcMessage } from '../../../../server/net/irc/parse.js';
 import { IrcPeer } from '../../../../server/net/irc/peer.js';
 import type { Effect } from '../../../../server/net/irc/effects.js';
@@ -152,10 +153,8 @@ describe('IRC translate: talking', () => {
     expect(codes('PRIVMSG #tinychat :x')).to.deep.equal(['404']);
   });
 
-  it('takes /me as "* text", drops other CTCPs and strips IRC formatting', () => {
+  it('strips IRC formatting', () => {
     const p = registered();
-    expect(sent(run(p, 'PRIVMSG #tinychat :\u0001ACTION waves\u0001'))).to.deep.equal([{ type: 'say', group: true, text: '* waves' }]);
-    expect(run(p, 'PRIVMSG bob :\u0001VERSION\u0001')).to.deep.equal([]);
     expect(sent(run(p, 'PRIVMSG #tinychat :\u0002bold\u0002 \u000304,12red\u0003 \u001ditalic\u000f'))).to.deep.equal([{ type: 'say', group: true, text: 'bold red italic' }]);
   });
 
@@ -177,6 +176,45 @@ describe('IRC translate: talking', () => {
   it('makes QUIT a logout once logged in, and just a goodbye before', () => {
     expect(sent(run(registered(), 'QUIT :bye'))).to.deep.equal([{ type: 'logout' }]);
     expect(run(new IrcPeer(), 'QUIT')).to.deep.equal([{ do: 'reply', lines: ['ERROR :Closing link: quit'] }, { do: 'close', reason: 'quit' }]);
+  });
+});
+
+describe('IRC translate: CTCP', () => {
+  it('takes /me (CTCP ACTION) as an action line, to the channel or to a nick, with or without its closing \\x01', () => {
+    const p = registered();
+    expect(sent(run(p, 'PRIVMSG #tinychat :\u0001ACTION waves\u0001', 'PRIVMSG bob :\u0001ACTION waves back\u0001'))).to.deep.equal([
+      { type: 'say', group: true, action: true, text: 'waves' },
+      { type: 'dm', to: 'bob', action: true, text: 'waves back' },
+    ]);
+    expect(sent(run(p, 'PRIVMSG #tinychat :\u0001ACTION waves', 'PRIVMSG bob :\u0001action \u0002waves\u0002\u0001')), 'no closing \\x01; lower case, bold').to.deep.equal([
+      { type: 'say', group: true, action: true, text: 'waves' },
+      { type: 'dm', to: 'bob', action: true, text: 'waves' },
+    ]);
+    expect(run(p, 'NOTICE #tinychat :\u0001ACTION hums\u0001')).to.deep.equal([{ do: 'send', msg: { type: 'say', group: true, action: true, text: 'hums' }, quiet: true }]);
+  });
+
+  it('answers an empty action with 412, and an action to the service as no command', () => {
+    const p = registered();
+    const codes = (...lines: string[]) => replies(run(p, ...lines)).map((l) => l.split(' ')[1]);
+    expect(codes('PRIVMSG #tinychat :\u0001ACTION\u0001', 'PRIVMSG bob :\u0001ACTION  \u0001', 'PRIVMSG bob :\u0001ACTION')).to.deep.equal(['412', '412', '412']);
+    expect(replies(run(p, 'PRIVMSG tinychat :\u0001ACTION help\u0001'))[0]).to.equal(':tinychat!service@tinychat NOTICE alice :Not a command: "* help".');
+  });
+
+  it('drops any other CTCP to a nick or the channel: no chat line, no answer', () => {
+    const p = registered();
+    expect(run(p, 'PRIVMSG bob :\u0001VERSION\u0001', 'PRIVMSG bob :\u0001PING 123\u0001', 'PRIVMSG #tinychat :\u0001DCC SEND x 1 2 3\u0001', 'PRIVMSG #other :\u0001TIME', 'PRIVMSG bob :\u0001\u0001')).to.deep.equal([]);
+  });
+
+  it('answers VERSION, PING and CLIENTINFO sent to the service (the server) with a CTCP NOTICE; nothing else, and nothing to a NOTICE', () => {
+    const p = registered();
+    const answers = (line: string) => replies(run(p, line));
+    const from = ':tinychat!service@tinychat NOTICE alice :';
+    expect(answers('PRIVMSG tinychat :\u0001VERSION\u0001')).to.deep.equal([`${from}\u0001VERSION tinychat (protocol ${PROTOCOL_VERSION})\u0001`]);
+    expect(answers('PRIVMSG TinyChat :\u0001PING 1733270000 123456\u0001')).to.deep.equal([`${from}\u0001PING 1733270000 123456\u0001`]);
+    expect(answers('PRIVMSG tinychat :\u0001ping'), 'no token, no closing \\x01').to.deep.equal([`${from}\u0001PING\u0001`]);
+    expect(answers('PRIVMSG tinychat :\u0001PING a\u0007b\u0001'), 'a control in the token is mended').to.deep.equal([`${from}\u0001PING a\ufffdb\u0001`]);
+    expect(answers('PRIVMSG tinychat :\u0001CLIENTINFO\u0001')).to.deep.equal([`${from}\u0001CLIENTINFO ACTION CLIENTINFO PING VERSION\u0001`]);
+    expect(run(p, 'PRIVMSG tinychat :\u0001TIME\u0001', 'PRIVMSG tinychat :\u0001DCC SEND x 1 2 3\u0001', 'NOTICE tinychat :\u0001VERSION\u0001', 'NOTICE tinychat :\u0001VERSION irssi\u0001')).to.deep.equal([]);
   });
 });
 

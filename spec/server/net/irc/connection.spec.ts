@@ -292,6 +292,37 @@ describe('IRC listener: talking with native users (real TCP)', () => {
     expect(srv.logs.filter((l) => l.includes('Group message from alice: "hello bob"'))).to.have.length(1);
   });
 
+  it('carries /me both ways: CTCP ACTION from IRC is an action line, an action reaches IRC as CTCP ACTION, live, from the history and kept offline', async () => {
+    await account('dave');
+    const bob = await srv.login('bob');
+    const alice = await register('alice');
+    alice.send('PRIVMSG #tinychat :\u0001ACTION waves\u0001', 'PRIVMSG bob :\u0001ACTION winks');
+    expect(await bob.line()).to.deep.include({ from: 'alice', scope: 'group', text: 'waves', action: true });
+    expect(await bob.line(), 'no closing \\x01').to.deep.include({ from: 'alice', scope: 'private', to: 'bob', text: 'winks', action: true });
+    bob.send({ type: 'say', action: true, text: 'dances' });
+    await alice.next(privmsg('bob', '#tinychat', '\u0001ACTION dances\u0001'));
+    bob.send({ type: 'dm', to: 'alice', action: true, text: 'bows' });
+    await alice.next(privmsg('bob', 'alice', '\u0001ACTION bows\u0001'));
+    bob.send({ type: 'dm', to: 'dave', action: true, text: 'knocks' });
+    await bob.notice('offline_stored');
+    // Said before: replayed to carol at login, kept for dave until his.
+    const carol = await register('carol');
+    await carol.next((l) => l.command === 'PRIVMSG' && l.nick === 'bob' && /^\u0001ACTION \[\d{4}-\d\d-\d\d \d\d:\d\d UTC\] dances\u0001$/.test(l.params[1] ?? ''));
+    const dave = await register('dave');
+    await dave.next((l) => l.command === 'PRIVMSG' && l.nick === 'bob' && /^\u0001ACTION \[[^\]]+\] knocks\u0001$/.test(l.params[1] ?? ''));
+  });
+
+  it('drops CTCP queries to a nick or the channel (no chat line, no error) and answers VERSION and PING to the service', async () => {
+    const bob = await srv.login('bob');
+    const alice = await register('alice');
+    alice.send('PRIVMSG bob :\u0001VERSION\u0001', 'PRIVMSG #tinychat :\u0001PING 42\u0001', 'PRIVMSG tinychat :\u0001VERSION\u0001', 'PRIVMSG tinychat :\u0001PING 42\u0001', 'PRIVMSG bob :after');
+    expect((await alice.next((l) => l.command === 'NOTICE' && l.nick === 'tinychat' && l.params[1]!.startsWith('\u0001VERSION '))).params[1]).to.match(/^\u0001VERSION tinychat \(protocol \d+\)\u0001$/);
+    await alice.next((l) => l.command === 'NOTICE' && l.nick === 'tinychat' && l.params[1] === '\u0001PING 42\u0001');
+    expect(await bob.line(), 'the CTCPs were no lines').to.deep.include({ from: 'alice', text: 'after' });
+    await alice.sync();
+    expect(alice.lines.filter(serviceNotice(/control characters/)), 'nor refusals').to.deep.equal([]);
+  });
+
   it('pages back through the history with /msg tinychat history [N], from the oldest line shown at login', async () => {
     await stop();
     await start({ rateCount: 100 }); // bob says 30 lines at once

@@ -6,7 +6,7 @@
  *                     │      lost │  │ resumed / logged in again
  *                     │           ▼  │
  *                     │      reconnecting ⇄ resuming ──► done (exit 1: gave up, session gone)
- *                     └─ wrong password: ask again
+ *                     └─ wrong password: ask again (throttled: after the wait)
  *
  * While the TCP connection is down the heartbeats go on, so the server keeps the session for us
  * and `resume` takes it back without a password. If the server has forgotten the session (it
@@ -111,7 +111,11 @@ export class ChatSession {
     this.heartbeat = new Pacemaker(deps.heartbeat ?? new HeartbeatSender(this.clock), this.fmt, config);
     this.connectFn = deps.connect ?? realConnect;
     this.ring = new ServerRing(config.servers);
-    this.answers = new Credentials(config, ui, (text) => this.show([this.fmt.error(text)]));
+    this.answers = new Credentials(config, ui, {
+      clock: this.clock,
+      complain: (text) => this.show([this.fmt.error(text)]),
+      inform: (text) => this.show([this.fmt.info(text)]),
+    });
     const me = () => this.me?.user ?? '';
     this.secure = deps.secure ? new SecureChats(deps.secure.identity, deps.secure.known, this.fmt, me, () => namesRefusals(this.link?.hello ?? null)) : null;
     this.chat = new Chat({

@@ -163,13 +163,32 @@ export class TtyTerminal implements Terminal {
   }
 
   private view() {
-    if (this.closed || (!this.asking && !this.chat)) return null;
+    if (this.closed) return null;
+    if (!this.asking && !this.chat) return this.between();
     const { text, cursor } = this.editor;
     const rows = this.connection === null ? this.bars : [...this.connectionRows(this.connection), ...this.bars];
     const status = this.chat ? rows.slice(0, Math.max(0, this.screen.height - 3)) : [];
     const input = layoutInput(this.prompt, text, cursor, this.screen.width, this.hidden, this.screen.height - 1 - status.length);
     if (status.length === 0) return input;
     return { rows: [...status, ...input.rows], cursorRow: input.cursorRow + status.length, cursorCol: input.cursorCol };
+  }
+
+  /**
+   * Between login questions nothing is typed, but a status may say why nothing is asked yet (a
+   * wait the server asked for): its rows, and the cursor below them, where the question will be.
+   */
+  private between() {
+    if (!this.waiting) return null;
+    const rows = this.connectionRows(this.connection!);
+    return { rows: [...rows, ''], cursorRow: rows.length, cursorCol: 0 };
+  }
+
+  /**
+   * A status says why no question is asked yet. What is typed meanwhile goes nowhere: kept, it
+   * would be sent unseen as the next answer, or stick to the front of the password typed there.
+   */
+  private get waiting(): boolean {
+    return !this.asking && !this.chat && this.connection !== null;
   }
 
   /**
@@ -189,7 +208,9 @@ export class TtyTerminal implements Terminal {
     if (k.name === 'paste-start') return void (this.pasted = '');
     if (k.name === 'paste-end') return this.pasteEnded();
     if (this.pasted !== null) return void (this.pasted += k.sequence ?? '');
-    switch (this.editor.key(k)) {
+    const event = this.editor.key(k);
+    if (this.waiting && (event === 'edit' || event === 'submit')) return this.editor.set('');
+    switch (event) {
       case 'submit':
         return this.submit();
       case 'complete':
@@ -213,6 +234,7 @@ export class TtyTerminal implements Terminal {
     // A trailing line end is the copy's, not the sender's wish to send: Enter sends.
     const text = (this.pasted ?? '').replace(/[\r\n]+$/, '');
     this.pasted = null;
+    if (this.waiting) return;
     if (this.editor.insert(text) === 'edit') this.render();
   }
 

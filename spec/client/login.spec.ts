@@ -1,17 +1,24 @@
 import { expect } from 'chai';
 import { makeClientConfig, type ClientConfig } from '../../client/config.js';
-import { Credentials, NO_PASSWORD } from '../../client/login.js';
+import { Credentials, NO_PASSWORD, NO_USERNAME, countdown } from '../../client/login.js';
 import type { ErrorCode } from '../../common/errors.js';
 import type { ServerMessage } from '../../common/protocol.js';
+import { FakeClock } from '../support/fake-clock.js';
 import { FakeUi } from './fake-ui.js';
 
-const error = (code: ErrorCode, message = ''): ServerMessage<'error'> => ({ type: 'error', code, message });
+const error = (code: ErrorCode, message = '', retry?: number): ServerMessage<'error'> => ({ type: 'error', code, message, ...(retry ? { retry } : {}) });
 
 function dialogue(config: Partial<ClientConfig>, answers: string[] = [], interactive = true) {
   const ui = new FakeUi(answers, interactive);
   const complaints: string[] = [];
-  return { ui, complaints, creds: new Credentials(makeClientConfig(config), ui, (t) => complaints.push(t)) };
+  const said: string[] = [];
+  const clock = new FakeClock();
+  const creds = new Credentials(makeClientConfig(config), ui, { clock, complain: (t) => complaints.push(t), inform: (t) => said.push(t) });
+  return { ui, complaints, said, clock, creds };
 }
+
+/** Lets the promises that a clock's timers settled run their continuations. */
+const settled = () => new Promise((r) => setImmediate(r));
 
 describe('client/login', () => {
   it('asks for the name, then the password, when neither was given', async () => {
@@ -57,12 +64,20 @@ describe('client/login', () => {
     expect(piped.creds.refused(error('GUESTS_DISABLED'))).to.equal(false);
   });
 
-  it('starts again from the name after any other refusal, unless nothing was typed', async () => {
-    const { ui, creds } = dialogue({}, ['alice', 'pw', 'alice2', 'pw2']);
+  it('starts again from a typed name after a refusal of the name, saying so; gives up on a name from --user', async () => {
+    const { ui, creds, said } = dialogue({}, ['alice', 'pw', 'alice2', 'pw2']);
     await creds.login();
     expect(creds.refused(error('ALREADY_LOGGED_IN'))).to.equal(true);
     expect(await creds.login()).to.deep.equal({ type: 'login', user: 'alice2', password: 'pw2' });
     expect(ui.questions).to.deep.equal(['Username:', 'Password:', 'Username:', 'Password:']);
+    expect(said).to.deep.equal(['Choose another username.']);
+    // The name came with --user: never a Username: question after the Password: one.
+    for (const code of ['ALREADY_LOGGED_IN', 'NAME_IN_USE'] as const) {
+      const given = dialogue({ user: 'alice' }, ['pw', 'alice2']);
+      await given.creds.login();
+      expect(given.creds.refused(error(code)), code).to.equal(false);
+      expect(given.ui.questions, code).to.deep.equal(['Password:']);
+    }
     // A registration that found the name in use (registered a moment before): another name.
     const raced = dialogue({}, ['alice', 'pw', 'alice3', 'pw3']);
     await raced.creds.login();
@@ -71,5 +86,75 @@ describe('client/login', () => {
     const scripted = dialogue({ user: 'alice', password: 'pw' });
     await scripted.creds.login();
     expect(scripted.creds.refused(error('ALREADY_LOGGED_IN'))).to.equal(false);
+  });
+
+  it('after too many failed logins, waits the seconds the server names, counting down, then asks for the password again, keeping the name', async () => {
+    for (const config of [{ user: 'alice' }, {}]) {
+      const typed = Object.keys(config).length === 0 ? ['alice'] : [];
+      const { ui, creds, said, clock } = dialogue(config, [...typed, 'pw1', 'pw2']);
+      await creds.login();
+      expect(creds.refused(error('LOGIN_THROTTLED', 'too many failed logins; try again in 3 s', 3))).to.equal(true);
+      let login: unknown = null;
+      void creds.login().then((l) => (login = l));
+      await settled();
+      expect(said).to.deep.equal(['Waiting 3 s before asking for the password again; Ctrl-C quits.']);
+      expect(ui.statuses).to.deep.equal(['password again in 3 s (Ctrl-C quits)']);
+      clock.advance(2999);
+      await settled();
+      expect(login).to.equal(null);
+      expect(ui.questions).to.deep.equal([...typed.map(() => 'Username:'), 'Password:']);
+      clock.advance(1);
+      await settled();
+      expect(login).to.deep.equal({ type: 'login', user: 'alice', password: 'pw2' });
+      expect(ui.questions).to.deep.equal([...typed.map(() => 'Username:'), 'Password:', 'Password:']);
+      expect(ui.statuses).to.deep.equal(['password again in 3 s (Ctrl-C quits)', 'password again in 2 s (Ctrl-C quits)', 'password again in 1 s (Ctrl-C quits)', null]);
+      expect(clock.pending()).to.equal(0);
+    }
+  });
+
+  it('after any refusal that blames neither answer, keeps the name and asks the typed password again (at once without a wait)', async () => {
+    for (const code of ['REGISTRATIONS_THROTTLED', 'SERVER_BUSY', 'STORE_FAILED'] as const) {
+      const { ui, creds, said } = dialogue({ user: 'newbie' }, ['pw1', 'pw2']);
+      await creds.login();
+      expect(creds.refused(error(code)), code).to.equal(true);
+      expect(await creds.login(), code).to.deep.equal({ type: 'login', user: 'newbie', password: 'pw2' });
+      expect(ui.questions, code).to.deep.equal(['Password:', 'Password:']);
+      expect(said, code).to.deep.equal([]);
+    }
+  });
+
+  it('gives up on a throttled login whose password was not typed, or without a keyboard', async () => {
+    const given = dialogue({ user: 'alice', password: 'pw' });
+    await given.creds.login();
+    expect(given.creds.refused(error('LOGIN_THROTTLED', 'too many failed logins; try again in 54 s', 54))).to.equal(false);
+    const typedName = dialogue({ password: 'pw' }, ['alice']);
+    await typedName.creds.login();
+    expect(typedName.creds.refused(error('LOGIN_THROTTLED', 'too many failed logins; try again in 54 s', 54))).to.equal(false);
+    expect(typedName.ui.questions).to.deep.equal(['Username:']);
+    const piped = dialogue({ user: 'alice', password: 'pw' }, [], false);
+    await piped.creds.login();
+    expect(piped.creds.refused(error('REGISTRATIONS_THROTTLED', 'too many new accounts from your address; try again in 60 s', 60))).to.equal(false);
+  });
+
+  it('never takes a line of input for the name without a keyboard', async () => {
+    const { ui, creds } = dialogue({ password: 'pw' }, ['hi'], false);
+    expect(await creds.login()).to.deep.equal({ fail: NO_USERNAME });
+    expect(ui.questions).to.deep.equal([]);
+  });
+
+  it('countdown: ticks each whole second from the start down to 0, and resolves at 0', async () => {
+    const clock = new FakeClock();
+    const ticks: number[] = [];
+    let done = false;
+    void countdown(clock, 2.5, (left) => ticks.push(left)).then(() => (done = true));
+    clock.advance(2000);
+    await settled();
+    expect([ticks, done]).to.deep.equal([[3, 2, 1], false]);
+    clock.advance(1000);
+    await settled();
+    expect([ticks, done]).to.deep.equal([[3, 2, 1, 0], true]);
+    const none: number[] = [];
+    await countdown(clock, 0, (left) => none.push(left));
+    expect(none).to.deep.equal([0]);
   });
 });

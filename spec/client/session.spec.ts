@@ -241,6 +241,33 @@ describe('client/session against a misbehaving server (fake clock)', () => {
     expect(ui.lines).to.have.length(1);
   });
 
+  it('after too many failed logins, counts the seconds the server names down, then asks for the password again, never the name given with --user', async () => {
+    const logins: [string, string][] = [];
+    fake = await FakeServer.start((s, m) => {
+      if (m.type !== 'login') return;
+      logins.push([m.user, m.password]);
+      if (logins.length === 1) FakeServer.send(s, { type: 'error', code: 'LOGIN_THROTTLED', message: 'too many failed logins; try again in 54 s', retry: 54 });
+      else FakeServer.send(s, loginOk());
+    });
+    const clock = new FakeClock(Date.now());
+    const ui = new FakeUi(['typed too soon', 'right']);
+    const heartbeat = new HeartbeatSender(clock, () => ({ send: () => {}, close: () => {} }));
+    const session = new ChatSession(makeClientConfig({ port: fake.port, user: 'alice' }), ui, { clock, heartbeat });
+    void session.run();
+    await ui.waitFor(/! too many failed logins; try again in 54 s$/);
+    await ui.waitFor(/\] Waiting 54 s before asking for the password again; Ctrl-C quits\.$/);
+    clock.advance(53_999);
+    await new Promise((r) => setImmediate(r));
+    expect(ui.questions).to.deep.equal(['Password:']);
+    expect(ui.statuses.at(-1)).to.equal('password again in 1 s (Ctrl-C quits)');
+    clock.advance(1);
+    await ui.waitFor(/Login success!/);
+    expect(ui.questions).to.deep.equal(['Password:', 'Password:']);
+    expect(logins).to.deep.equal([['alice', 'typed too soon'], ['alice', 'right']]);
+    expect(ui.statuses).to.have.length(55);
+    expect([ui.statuses[0], ui.statuses.at(-1)]).to.deep.equal(['password again in 54 s (Ctrl-C quits)', null]);
+  });
+
   it('at the end of the input, waits for the /history pages typed, but not for ever', async () => {
     let socket!: net.Socket;
     const asked: ClientMessage[] = [];

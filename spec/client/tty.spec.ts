@@ -4,10 +4,13 @@
  * screen shows, where the cursor is and what the others receive.
  */
 import { expect } from 'chai';
+import { PassThrough, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { TtyTerminal } from '../../client/tty.js';
 import type { ServerMessage } from '../../common/protocol.js';
 import { startServer, type Running, type TestClient } from '../support/harness.js';
 import { Pty } from '../support/pty.js';
+import { FakeServer } from './fake-server.js';
 
 const CLIENT = fileURLToPath(new URL('../../client/main.js', import.meta.url));
 /** A row that starts a line: its time of day at column 0. */
@@ -321,6 +324,30 @@ describe('chat-client in a terminal (tmux)', function () {
     });
   });
 
+  describe('a throttled login', () => {
+    let fake: FakeServer | null = null;
+    afterEach(async () => {
+      await fake?.close();
+      fake = null;
+    });
+
+    it('counts the server\'s wait down on a row of its own, never asks for the name given with --user, and leaves on Ctrl-C', async () => {
+      fake = await FakeServer.start((s, m) => {
+        if (m.type === 'login') FakeServer.send(s, { type: 'error', code: 'LOGIN_THROTTLED', message: 'too many failed logins; try again in 54 s', retry: 54 });
+      });
+      const pty = await Pty.start([process.execPath, CLIENT, '--port', String(fake.port), '--user', 'bad7'], { env: { XDG_CONFIG_HOME: srv.dir }, unset: ['CHAT_PASSWORD', 'NO_COLOR'] });
+      await pty.row(/^Password:$/);
+      await pty.type('secret');
+      await pty.keys('Enter');
+      await pty.row(/! too many failed logins; try again in 54 s$/);
+      await pty.row(/\] Waiting 54 s before asking for the password again; Ctrl-C quits\.$/);
+      const rows = await pty.waitFor((rs) => rs.some((r) => /^-- password again in 5[0-4] s \(Ctrl-C quits\)$/.test(r)), 'the countdown row');
+      expect(rows.join('\n')).not.to.match(/Username:|secret/);
+      await pty.keys('C-c');
+      expect(await pty.exitStatus()).to.equal(130);
+    });
+  });
+
   describe('several servers', () => {
     it('names the server being tried, and why the last attempt failed, on a row of its own above the input line while it reconnects', async () => {
       const gone = await startServer();
@@ -338,5 +365,44 @@ describe('chat-client in a terminal (tmux)', function () {
       expect(rows.slice(status, prompt).map((r) => r.trim()).join(' ')).to.match(/; cannot connect to 127\.0\.0\.1:\d+: connection refused$/);
       expect(rows[status - 1]).to.match(/Connection lost \(closed by the server\), reconnecting…$/);
     });
+  });
+});
+
+/** A keyboard for a TtyTerminal without a terminal: what is written into it arrives as keys. */
+class FakeKeyboard extends PassThrough {
+  readonly isTTY = true;
+  isRaw = false;
+  setRawMode(on: boolean): this {
+    this.isRaw = on;
+    return this;
+  }
+}
+
+describe('TtyTerminal between login questions (fake streams)', () => {
+  const typed = async (keys: FakeKeyboard, text: string) => {
+    keys.write(text);
+    await new Promise((r) => setImmediate(r));
+  };
+
+  it('shows the status row while nothing is asked, and drops what is typed meanwhile instead of taking it for the next answer', async () => {
+    const keys = new FakeKeyboard();
+    let shown = '';
+    const screen = Object.assign(new Writable({ write: (chunk, _e, done) => void ((shown += String(chunk)), done()) }), { columns: 80, rows: 24 });
+    const term = new TtyTerminal(keys as unknown as NodeJS.ReadStream, screen as unknown as NodeJS.WriteStream, { color: false, bell: false, abort: () => {} });
+    try {
+      term.status('password again in 3 s (Ctrl-C quits)');
+      expect(shown).to.include('-- password again in 3 s (Ctrl-C quits)');
+      await typed(keys, 'early\r');
+      await typed(keys, 'half');
+      term.status(null);
+      let answer: string | null | undefined;
+      void term.ask('Password:', true).then((a) => (answer = a));
+      await typed(keys, 'pw');
+      expect(answer).to.equal(undefined);
+      await typed(keys, '\r');
+      expect(answer).to.equal('pw');
+    } finally {
+      term.close();
+    }
   });
 });

@@ -12,7 +12,7 @@ import { UsageError, commandLine, given, optionalWholeNumber, repeatedValues, ve
 import { fileProblem } from '../common/file-errors.js';
 import { CLIENT_DEFAULTS, type ClientConfig } from './config.js';
 import { ConnectError } from './connection.js';
-import { NO_PASSWORD, userProblem } from './login.js';
+import { NO_PASSWORD, NO_USERNAME, userProblem } from './login.js';
 import { defaultIdentityFile, knownKeysFile, openIdentity } from './secure/identity.js';
 import { KnownKeys } from './secure/known-keys.js';
 import { parseServers, type Server } from './servers.js';
@@ -37,7 +37,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv, streams: Streams): Client
       type: 'string',
       describe: 'A server of a cluster, as HOST[:PORT] ([IPV6]:PORT); repeat it, or separate with commas, for several: when the connection is lost and the server in use cannot be reached, the client goes on with the next (instead of --host)',
     })
-    .option('user', { type: 'string', describe: 'Username (a new name registers an account)' })
+    .option('user', { type: 'string', describe: 'Username (a new name registers an account); needed without a terminal' })
     .option('password', { type: 'string', describe: 'Password (other local users may see it; prefer the CHAT_PASSWORD environment variable)' })
     .option('password-stdin', { type: 'boolean', default: false, describe: 'Read the password from the first line of stdin (for scripts)' })
     .option('udp-port', { type: 'number', describe: 'Send heartbeats to this UDP port instead of the one the server names (NAT, port forwarding)' })
@@ -75,7 +75,8 @@ function parse(argv: string[], env: NodeJS.ProcessEnv, streams: Streams): Client
     downloads: resolve(a.downloads),
     identityFile: resolve(a.identity ?? defaultIdentityFile(env, homedir())),
   };
-  // Without a keyboard, a password read from the input would be a script's first chat line.
+  // Without a keyboard, a name or password read from the input would be a script's first chat line.
+  if (!streams.keyboard && a.user === undefined) throw new UsageError(NO_USERNAME);
   if (!streams.keyboard && password === undefined && !a.passwordStdin) throw new UsageError(NO_PASSWORD);
   return config;
 }

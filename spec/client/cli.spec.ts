@@ -200,22 +200,21 @@ describe('chat-client (built, through a pipe)', function () {
     expect(alice.out.some((l) => l.startsWith('Password:'))).to.equal(false);
   });
 
-  it('asks for the username again after a bad one, and exits 1 when the input ends', async () => {
+  it('never takes a piped line for the username: without --user, one line and exit 1, before connecting', async () => {
     const srv = await server();
-    const c = new ClientProcess(['--port', String(srv.port)], { CHAT_PASSWORD: 'pw' });
-    c.write('b@d name');
-    await c.waitFor(/^Username:$/);
-    await c.waitFor(/! invalid username/);
-    await c.waitFor(/^Username:$/);
-    c.end();
-    await c.waitFor(/! input ended before login/);
-    expect(await c.exitCode()).to.equal(1);
+    for (const args of [[], ['--password-stdin']]) {
+      const c = new ClientProcess(['--port', String(srv.port), ...args], { CHAT_PASSWORD: 'pw' });
+      c.write('hi');
+      expect(await c.exitCode(), args.join(' ')).to.equal(1);
+      expect(c.err, args.join(' ')).to.deep.equal(['chat-client: no username: without a terminal, pass --user (see --help)']);
+      expect(c.out, args.join(' ')).to.deep.equal([]);
+    }
+    expect(srv.server.counters.connections).to.equal(0);
   });
 
   it('logs in as a guest with an empty username and password, where the server allows guests', async () => {
     const srv = await server({ allowGuests: true });
-    const c = client(srv.port, '--password', '');
-    c.write('');
+    const c = client(srv.port, '--user', '', '--password', '');
     await c.waitFor(/Login success!/);
     await c.waitFor(/\* Online \(1\): Guest_[0-9a-f]{6}$/);
     c.end();

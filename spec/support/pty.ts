@@ -117,10 +117,10 @@ export class Pty {
   }
 
   /** Polls the screen until `pred` holds for its rows; resolves with them. */
-  async waitFor(pred: (rows: string[]) => boolean, what: string, ms = WAIT_MS): Promise<string[]> {
+  async waitFor(pred: (rows: string[]) => boolean, what: string, ms = WAIT_MS, read = () => this.screen()): Promise<string[]> {
     const deadline = Date.now() + ms;
     for (;;) {
-      const rows = await this.screen();
+      const rows = await read();
       if (pred(rows)) return rows;
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the screen:\n${rows.join('\n')}`);
       await new Promise((r) => setTimeout(r, 15));
@@ -135,8 +135,11 @@ export class Pty {
 
   /** Waits for the program to exit; its exit status. */
   async exitStatus(ms = WAIT_MS): Promise<number> {
-    const said = await this.row(new RegExp(`^${EXITED}\\d+$`), ms);
-    return Number(said.slice(EXITED.length));
+    // Read from the scrollback too: a program that ends with the cursor near the top (a login
+    // question wiped) has the line scrolled off by tmux's "Pane is dead" under the screen.
+    const said = new RegExp(`^${EXITED}\\d+$`);
+    const rows = await this.waitFor((rs) => rs.some((r) => said.test(r)), `a row matching ${said}`, ms, () => this.history());
+    return Number(rows.find((r) => said.test(r))!.slice(EXITED.length));
   }
 
   async kill(): Promise<void> {

@@ -19,10 +19,11 @@ export interface Key {
 
 /**
  * What a key asks of the terminal beyond editing: `submit` the line (Enter), `complete` the word
- * (Tab), `eof` (Ctrl-D on an empty line), `interrupt` (Ctrl-C), `clear` the screen (Ctrl-L),
- * `suspend` (Ctrl-Z); `edit` when only the text or cursor changed, `none` when nothing did.
+ * (Tab), `eof` (Ctrl-D on an empty line), `interrupt` (Ctrl-C on an empty line), `cancel`
+ * (Ctrl-C on a typed line, which it has dropped), `clear` the screen (Ctrl-L), `suspend`
+ * (Ctrl-Z); `edit` when only the text or cursor changed, `none` when nothing did.
  */
-export type EditorEvent = 'submit' | 'complete' | 'eof' | 'interrupt' | 'clear' | 'suspend' | 'edit' | 'none';
+export type EditorEvent = 'submit' | 'complete' | 'eof' | 'interrupt' | 'cancel' | 'clear' | 'suspend' | 'edit' | 'none';
 
 /** Characters that may not be typed into a line: controls (but newline and tab), DEL, C1. */
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
@@ -111,7 +112,7 @@ export class LineEditor {
   private ctrlKey(name: string): EditorEvent {
     switch (name) {
       case 'c':
-        return 'interrupt';
+        return this.text === '' ? 'interrupt' : this.cancel();
       case 'd':
         return this.text === '' ? 'eof' : this.deleteForward();
       case 'l':
@@ -166,6 +167,15 @@ export class LineEditor {
       default:
         return 'none';
     }
+  }
+
+  /**
+   * Ctrl-C on a typed line drops it, unsent and not remembered, as a shell does: a half-typed
+   * line is rarely meant as "leave", so only Ctrl-C on the empty line is an interrupt.
+   */
+  private cancel(): EditorEvent {
+    this.take();
+    return 'cancel';
   }
 
   private newline(): EditorEvent {

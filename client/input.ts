@@ -245,7 +245,8 @@ export const KEYS: readonly (readonly [string, string])[] = [
   ['Ctrl-A, Ctrl-E', 'start, end of the line'],
   ['Ctrl-W, Ctrl-U, Ctrl-K', 'delete the word before, the line before, the line after the cursor'],
   ['Ctrl-L', 'clear the screen'],
-  ['Ctrl-C, Ctrl-D', 'log out (Ctrl-D on an empty line)'],
+  ['Ctrl-C', 'clear the line; on an empty line, log out'],
+  ['Ctrl-D', 'log out (on an empty line)'],
 ];
 
 /** The /help text: one line per command, then the keys, descriptions aligned. */

@@ -131,7 +131,7 @@ export class TtyTerminal implements Terminal {
     return this.ask('Password:', true);
   }
 
-  /** Ctrl-C on the terminal, or SIGINT/SIGTERM from outside (main.ts). */
+  /** Ctrl-C on the empty line (or at a login question), or SIGINT/SIGTERM from outside (main.ts). */
   interrupt(): void {
     if (this.chat) return this.chat.interrupt();
     this.close();
@@ -219,6 +219,8 @@ export class TtyTerminal implements Terminal {
         return this.inputEnded();
       case 'interrupt':
         return this.interrupt();
+      case 'cancel':
+        return this.cancel();
       case 'clear':
         return this.clear();
       case 'suspend':
@@ -228,6 +230,16 @@ export class TtyTerminal implements Terminal {
       case 'none':
         return;
     }
+  }
+
+  /**
+   * Ctrl-C on a typed line, which the editor has dropped. In the chat that is all: logging out
+   * (which in a private chat ends it for the partner too) takes Ctrl-C on the empty line. At a
+   * login question it leaves at once, typed or not, as a password prompt does.
+   */
+  private cancel(): void {
+    if (this.chat) return this.render();
+    this.interrupt();
   }
 
   private pasteEnded(): void {

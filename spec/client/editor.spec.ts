@@ -41,6 +41,22 @@ describe('client/editor', () => {
     expect(typed('x').key(ctrl('d'))).to.equal('none');
   });
 
+  it('drops a typed line on Ctrl-C (cancel), unsent and not remembered, and interrupts only on an empty one', () => {
+    const e = typed('half', meta('return'), 'typed', key('left'));
+    e.remember('sent');
+    expect(e.key(ctrl('c'))).to.equal('cancel');
+    expect([e.text, e.cursor]).to.deep.equal(['', 0]);
+    expect(e.key(ctrl('c'))).to.equal('interrupt');
+    // Up brings back the last line sent, not the dropped one, and Down the empty line.
+    e.key(key('up'));
+    expect(e.text).to.equal('sent');
+    expect(e.key(ctrl('c'))).to.equal('cancel');
+    expect(e.text).to.equal('');
+    e.key(key('up'));
+    e.key(key('down'));
+    expect(e.text).to.equal('');
+  });
+
   it('starts a new line in the text with Alt-Enter or Ctrl-J, but not in an answer to a question', () => {
     expect(typed('one', meta('return'), 'two').text).to.equal('one\ntwo');
     expect(typed('one', key('enter'), 'two').text).to.equal('one\ntwo');

@@ -250,6 +250,31 @@ describe('chat-client in a terminal (tmux)', function () {
       await pty.row(/\* Goodbye, alice!$/);
       expect(await pty.exitStatus()).to.equal(0);
     });
+
+    it('clears a half-typed line on Ctrl-C, sending nothing and staying, and logs out on Ctrl-C on the empty line', async () => {
+      const bob = await srv.login('bob');
+      const pty = await alice();
+      await pty.type('half a thought');
+      await pty.row(/^alice> half a thought$/);
+      await pty.keys('C-c');
+      await pty.row(/^alice>$/);
+      await pty.type('ok');
+      await pty.keys('Enter');
+      expect((await fromAlice(bob)).text).to.equal('ok');
+      expect((await pty.screen()).join('\n')).not.to.match(/half a thought|Goodbye/);
+      await pty.keys('C-c');
+      await pty.row(/\* Goodbye, alice!$/);
+      expect(await pty.exitStatus()).to.equal(0);
+      expect((await settled(bob)).filter((m) => m.type === 'msg' && m.from === 'alice').map((m) => m.type === 'msg' && m.text)).to.deep.equal(['ok']);
+    });
+
+    it('leaves at once (exit code 130) on Ctrl-C at a login question, even with an answer half-typed', async () => {
+      const pty = await run(['--user', 'alice']);
+      await pty.row(/^Password:$/);
+      await pty.type('half');
+      await pty.keys('C-c');
+      expect(await pty.exitStatus()).to.equal(130);
+    });
   });
 
   describe('forged lines', () => {

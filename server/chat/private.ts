@@ -7,6 +7,7 @@ import type { Clock } from '../../common/clock.js';
 import { chatError } from '../../common/errors.js';
 import type { NoticeEvent } from '../../common/protocol.js';
 import type { Logger } from '../logger.js';
+import type { Away } from './away.js';
 import { Consent, type Request } from './consent.js';
 import { NOTICES } from './notices.js';
 import type { Endpoint } from './outbox.js';
@@ -36,6 +37,7 @@ export class PrivateChats<E extends Endpoint = Endpoint> {
 
   constructor(
     private readonly people: People<E>,
+    private readonly away: Away<E>,
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly timeoutSeconds: number,
@@ -69,6 +71,9 @@ export class PrivateChats<E extends Endpoint = Endpoint> {
     this.outcomes.requested++;
     this.log.info(`User ${me.name} requested a private chat with ${target.name}${key ? ' (end-to-end encrypted)' : ''}`);
     this.people.notice(me, 'pm_sent', NOTICES.pm_sent(target.name), target.name);
+    // As a /msg would: an asker left waiting out the timeout for someone who said they are away
+    // should know why the answer may not come.
+    this.away.tell(me, target);
     this.people.notice(target, 'pm_invite', NOTICES.pm_invite(me.name), me.name, key);
   }
 

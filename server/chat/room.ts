@@ -107,7 +107,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     this.heartbeats = new Heartbeats(this.presence, this.registry, SWEEP_MS, clock, log);
     const { rateCount, rateWindow, muteSeconds } = config;
     this.limits = new Limits({ count: rateCount, windowMs: rateWindow * 1000, muteMs: muteSeconds * 1000 });
-    this.privates = new PrivateChats(this, clock, log, config.pmTimeout, config.maxPmRequests);
+    this.privates = new PrivateChats(this, this.away, clock, log, config.pmTimeout, config.maxPmRequests);
     this.announcer = new Announcer(this.registry, config, SWEEP_MS, out, clock, (online) => this.emit('online', online));
     this.mutes = new Mutes(this.limits, this, config.muteSeconds, clock, log);
   }

@@ -395,3 +395,33 @@ describe('private sessions: --max-pm-requests', () => {
     expect(carol.all('notice').filter((n) => n.event === 'pm_invite').map((n) => n.user)).to.deep.equal(['alice']);
   });
 });
+
+describe('private sessions: asking someone who is away', () => {
+  beforeEach(() => start());
+  afterEach(() => stop());
+
+  it('tells the asker the away message with the request sent (once, as a /msg would), and still asks', async () => {
+    const alice = await login('alice');
+    const bob = await login('bob');
+    bob.send({ type: 'away', message: 'at lunch' });
+    await bob.notice('away');
+    ask(alice, 'bob');
+    expect((await alice.notice('pm_sent')).message).to.equal('Private chat request sent to bob; waiting for the answer');
+    expect(await alice.notice('away')).to.include({ user: 'bob', message: 'bob is away: at lunch' });
+    expect((await bob.notice('pm_invite')).message).to.equal('alice wants a private chat with you (Y/N)?');
+    // Told once each per absence, a /msg after the request included.
+    alice.send({ type: 'dm', to: 'bob', text: 'there?' });
+    await bob.line();
+    await alice.sync();
+    expect(alice.all('notice').filter((n) => n.event === 'away')).to.have.length(1);
+  });
+
+  it('says nothing more to an asker of someone who is not away', async () => {
+    const alice = await login('alice');
+    const bob = await login('bob');
+    ask(alice, 'bob');
+    await bob.notice('pm_invite');
+    await alice.sync();
+    expect(alice.all('notice').map((n) => n.event)).to.not.include('away');
+  });
+});

@@ -128,6 +128,7 @@ export class LocalChat<E extends Endpoint = Endpoint> implements Chat<E> {
 
   pmRequest(me: Session<E>, to: string, key?: string): void {
     const target = this.room.find(to);
+    // An account, or a guest who left: a name that is no account was refused before (dispatch/recipient.ts).
     if (!target) throw chatError('NO_SUCH_USER', to);
     this.room.privates.request(me, target, key);
   }

@@ -115,6 +115,7 @@ export class Transfers<E extends Endpoint = Endpoint> implements PeerSink {
 
   private offerNow(me: Session<E>, msg: ClientMessage<'file_offer'>): void | Promise<void> {
     const to = this.people.find(msg.to);
+    // Not online: a name that is no account was refused before (dispatch/recipient.ts).
     if (!to) throw chatError('NO_SUCH_USER', msg.to);
     if (to === me) throw chatError('FILE_SELF');
     acceptable(to, msg, this.config.maxFile);

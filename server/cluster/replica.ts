@@ -183,6 +183,7 @@ export class Replica {
       case 'pm':
         return this.bySender(e, { re: 'pm_request', user: e.target }, (me) => {
           const target = room.find(e.target);
+          // Not online by the log's order; a name that is no account was refused before (dispatch/recipient.ts).
           if (!target) throw chatError('NO_SUCH_USER', e.target);
           return room.privates.request(me, target, e.key);
         });

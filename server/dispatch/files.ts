@@ -4,15 +4,17 @@
  * the rest do not: chunks have a byte rate of their own (--file-rate).
  */
 import type { Command } from './context.js';
+import { mustBeSomeone } from './recipient.js';
 
 /** file_offer {to, id, size, name+sha256 | meta}: from `/send bob report.pdf`. */
 export const file_offer: Command<'file_offer'> = {
   login: true,
   limited: true,
   refuses: ({ id }) => ({ id }),
-  run({ files, me }, msg) {
+  run(ctx, msg) {
+    mustBeSomeone(ctx, msg.to);
     // To a user of another server: settled once that server took the offer.
-    return files.offer(me, msg);
+    return ctx.files.offer(ctx.me, msg);
   },
 };
 

@@ -6,6 +6,7 @@ import { yesOrNo } from '../../common/answer.js';
 import { foldName } from '../../common/names.js';
 import type { ClientMessage } from '../../common/protocol.js';
 import type { Command, UserCtx } from './context.js';
+import { mustBeSomeone } from './recipient.js';
 import { answerKey, requestKey } from './secure.js';
 
 /**
@@ -15,8 +16,9 @@ import { answerKey, requestKey } from './secure.js';
 export const pm_request: Command<'pm_request'> = {
   login: true,
   limited: true,
-  run({ chat, me }, msg) {
-    return chat.pmRequest(me, msg.to, requestKey(msg));
+  run(ctx, msg) {
+    mustBeSomeone(ctx, msg.to);
+    return ctx.chat.pmRequest(ctx.me, msg.to, requestKey(msg));
   },
   refuses: ({ to }) => ({ user: to }),
 };

@@ -117,6 +117,25 @@ describe('cluster: private sessions, names and limits across servers', function 
     await bob.notice('pm_ended');
   });
 
+  it('tells an asker on another server that the one asked is away, and refuses a request to no account or to an offline one in the words one server uses', async () => {
+    const [n1, n2] = cluster.nodes;
+    const ann = await n1!.login('ann');
+    const bob = await n2!.login('bob');
+    const cid = await n2!.login('cid');
+    bob.send({ type: 'away', message: 'at lunch' });
+    await bob.notice('away');
+    ann.send({ type: 'pm_request', to: 'bob' });
+    await ann.notice('pm_sent');
+    expect(await ann.notice('away')).to.include({ user: 'bob', message: 'bob is away: at lunch' });
+    await bob.notice('pm_invite');
+    cid.send({ type: 'logout' });
+    await cid.whenClosed();
+    ann.send({ type: 'pm_request', to: 'zed' });
+    expect(await ann.error()).to.deep.include({ code: 'NO_SUCH_USER', message: 'there is no account named zed', user: 'zed' });
+    ann.send({ type: 'pm_request', to: 'cid' });
+    expect(await ann.error()).to.deep.include({ code: 'NO_SUCH_USER', message: 'cid is not online', user: 'cid' });
+  });
+
   it('refuses a private chat across servers with N, and expires an unanswered one for both sides', async () => {
     const [n1, n2] = cluster.nodes;
     const ann = await n1!.login('ann');

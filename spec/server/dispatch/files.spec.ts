@@ -47,6 +47,21 @@ describe('dispatch/files: offers over TCP', () => {
     expect(await offer(victim, 'friend', 'mine')).to.deep.include({ type: 'transfer', event: 'offered' });
   });
 
+  it('refuses an offer to a name that is no account as a /msg is refused, and one to an offline account as not online', async () => {
+    await srv.stop();
+    srv = await startServer({ allowGuests: true });
+    const bob = await login('bob');
+    const cem = await login('cem');
+    cem.send({ type: 'logout' });
+    await cem.whenClosed();
+    const guest = await TestClient.login(srv.port, 'dora', '', ['files']);
+    clients.push(guest);
+    expect(await offer(bob, 'zed', 'n1')).to.deep.include({ code: 'NO_SUCH_USER', message: 'there is no account named zed', id: 'n1' });
+    expect(await offer(bob, 'Cem', 'n2')).to.deep.include({ code: 'NO_SUCH_USER', message: 'Cem is not online', id: 'n2' });
+    // A guest has no account, but is someone while online.
+    expect(await offer(bob, 'dora', 'n3')).to.deep.include({ type: 'transfer', event: 'offered' });
+  });
+
   it('names the offer or answer a refusal is about (id, and from for an answer), so a client matches it exactly', async () => {
     const bob = await login('bob');
     await login('cem');

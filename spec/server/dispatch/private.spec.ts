@@ -158,8 +158,8 @@ describe('private sessions: refusals', () => {
     }
   });
 
-  it('asking an unknown or offline user', async () => {
-    expect(await refused(alice, 'nobody')).to.deep.include({ code: 'NO_SUCH_USER', message: 'nobody is not online', user: 'nobody' });
+  it('asking a name that is no account, or an account that is offline: said as a /msg to them is', async () => {
+    expect(await refused(alice, 'nobody')).to.deep.include({ code: 'NO_SUCH_USER', message: 'there is no account named nobody', user: 'nobody' });
     carol.send({ type: 'logout' });
     await carol.whenClosed();
     expect(await refused(alice, 'carol')).to.deep.include({ code: 'NO_SUCH_USER', message: 'carol is not online', user: 'carol' });

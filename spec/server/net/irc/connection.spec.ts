@@ -482,7 +482,7 @@ describe('IRC listener: talking with native users (real TCP)', () => {
       ['nobody1', 'there is no account named nobody1'],
       ['nobody2', 'there is no account named nobody2'],
       ['nobody3', 'there is no account named nobody3'],
-      ['nobody4', 'nobody4 is not online'],
+      ['nobody4', 'there is no account named nobody4'],
     ]);
     expect((await bob.line()).text).to.equal('b');
     expect((await bob.line()).text).to.equal('e');

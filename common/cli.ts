@@ -35,14 +35,26 @@ export function commandLine(argv: string[], name: string, usage: string): Argv {
 }
 
 /**
- * yargs names an unknown `--no-bell` as "bell" (it reads it as bell: false): name it as typed, so
- * nobody is told that an option they never typed is unknown.
+ * yargs says "Unknown argument: bell" for `--bell`, `--no-bell` (it reads that as bell: false),
+ * `-b` and a bare word alike: say it in our words (lower case, as every other line), naming each
+ * as typed, so nobody is told that an option they never typed is unknown.
  */
 export function unknownAsTyped(argv: readonly string[], message: string): string {
-  const m = /^(Unknown arguments?: )(.*)$/.exec(message);
+  const m = /^Unknown arguments?: (.*)$/.exec(message);
   if (!m) return message;
-  const typed = (name: string) => (!given(argv, name) && given(argv, `no-${name}`) ? `no-${name}` : name);
-  return `${m[1]}${m[2]!.split(', ').map(typed).join(', ')}`;
+  const typed = (name: string) => {
+    if (given(argv, name)) return `--${name}`;
+    if (given(argv, `no-${name}`)) return `--no-${name}`;
+    return argv.includes(`-${name}`) ? `-${name}` : null;
+  };
+  const names = m[1]!.split(', ');
+  const options = names.flatMap((n) => typed(n) ?? []);
+  const words = names.filter((n) => typed(n) === null);
+  const said = [
+    options.length > 0 ? `unknown option${options.length === 1 ? '' : 's'} ${options.join(', ')}` : '',
+    words.length > 0 ? `unexpected argument${words.length === 1 ? '' : 's'} ${words.map((w) => JSON.stringify(w)).join(', ')}` : '',
+  ];
+  return said.filter((x) => x !== '').join('; ');
 }
 
 /**

@@ -613,7 +613,7 @@ describe('chat-client (built, through a pipe)', function () {
     });
 
     it('an unknown option gives one line and exit 1', async () => {
-      await refused(['--usr', 'alice'], 'chat-client: Unknown argument: usr (see --help)');
+      await refused(['--usr', 'alice'], 'chat-client: unknown option --usr (see --help)');
     });
 
     it('a bad --heartbeat-interval gives one line and exit 1', async () => {

@@ -60,9 +60,12 @@ describe('command-line conventions (common/cli)', () => {
   });
 
   it('names an unknown negated flag as typed (--no-bell), not as yargs reads it (bell)', () => {
-    expect(() => commandLine(['--no-bell'], 'x', '$0').parseSync()).to.throw(UsageError, /^Unknown argument: no-bell$/);
-    expect(unknownAsTyped(['--no-bell', '--usr'], 'Unknown arguments: bell, usr')).to.equal('Unknown arguments: no-bell, usr');
-    expect(unknownAsTyped(['--bell'], 'Unknown argument: bell')).to.equal('Unknown argument: bell');
+    expect(() => commandLine(['--no-bell'], 'x', '$0').parseSync()).to.throw(UsageError, /^unknown option --no-bell$/);
+    expect(unknownAsTyped(['--no-bell', '--usr'], 'Unknown arguments: bell, usr')).to.equal('unknown options --no-bell, --usr');
+    expect(unknownAsTyped(['--bell'], 'Unknown argument: bell')).to.equal('unknown option --bell');
+    expect(unknownAsTyped(['-v'], 'Unknown argument: v')).to.equal('unknown option -v');
+    expect(unknownAsTyped(['--bogus=1', 'extra'], 'Unknown arguments: bogus, extra')).to.equal('unknown option --bogus; unexpected argument "extra"');
+    expect(unknownAsTyped([], 'Not enough arguments')).to.equal('Not enough arguments');
     expect(unknownAsTyped([], 'Not enough arguments')).to.equal('Not enough arguments');
   });
 

@@ -53,7 +53,9 @@ export interface FailoverDeps {
 
 export class Failover {
   private attempt = 0;
-  private timers: Cancel[] = [];
+  /** The next attempt, and the server's timeout: one of each at most, however long the attempts go on. */
+  private nextAttempt: Cancel | null = null;
+  private deadline: Cancel | null = null;
 
   constructor(private readonly d: FailoverDeps) {}
 
@@ -80,7 +82,8 @@ export class Failover {
   /** The connection was lost: try to get the session back, until it is back or the user leaves; `timeoutS`: the server's. */
   lost(timeoutS: number): void {
     const limit = timeoutS * 1000;
-    this.timers.push(this.d.clock.after(limit, () => this.pastTimeout(limit)));
+    this.deadline?.();
+    this.deadline = this.d.clock.after(limit, () => this.pastTimeout(limit));
     this.attempt = 0;
     // The server in use first: most losses are a blip, or a restart it comes back from.
     this.status(`Connection to ${this.d.ring.label()} lost; trying it again first`);
@@ -90,7 +93,9 @@ export class Failover {
   /** Logged in or resumed, or the end: no more attempts, and no status row. Safe to call twice. */
   stop(): void {
     this.status(null);
-    for (const cancel of this.timers.splice(0)) cancel();
+    this.nextAttempt?.();
+    this.deadline?.();
+    this.nextAttempt = this.deadline = null;
   }
 
   /** The status row, while reconnecting among several servers (one server: the lines say it all, as they always did). */
@@ -102,13 +107,15 @@ export class Failover {
    * The next attempt, after the backoff. `failed`: why the last one did not get the session back,
    * so this one goes to the next server (the same one when there is only one).
    */
-  private retryLater(failed?: string): void {
+  private retryLater(failed?: string, waitS = 0): void {
     this.d.disconnect();
     if (failed !== undefined) {
       this.d.ring.next();
       this.status(`Next: ${this.d.ring.label()}; ${failed}`);
     }
-    this.timers.push(this.d.clock.after(backoffDelay(this.attempt++, this.d.random), () => void this.retry()));
+    this.nextAttempt?.();
+    const delay = Math.max(backoffDelay(this.attempt++, this.d.random), waitS * 1000);
+    this.nextAttempt = this.d.clock.after(delay, () => void this.retry());
   }
 
   private async retry(): Promise<void> {

@@ -16,6 +16,7 @@ import type { ServerMessage } from '../common/protocol.js';
 import { BACKOFF_MAX_MS, backoffDelay } from './backoff.js';
 import { ConnectError, type Link } from './connection.js';
 import { safeLine, type DisplayLine, type Formatter } from './format.js';
+import { LATER } from './login.js';
 import type { Server, ServerRing } from './servers.js';
 
 const MAX_DELAY_S = BACKOFF_MAX_MS / 1000;
@@ -105,7 +106,8 @@ export class Failover {
 
   /**
    * The next attempt, after the backoff. `failed`: why the last one did not get the session back,
-   * so this one goes to the next server (the same one when there is only one).
+   * so this one goes to the next server (the same one when there is only one). `waitS`: the
+   * server asked for at least that long (its `retry`).
    */
   private retryLater(failed?: string, waitS = 0): void {
     this.d.disconnect();
@@ -147,6 +149,9 @@ export class Failover {
     if (this.d.phase() !== 'resuming') return;
     if (!reply) return this.retryLater(this.refused(this.d.ring.current, reply));
     this.d.show(this.d.fmt.message(reply));
+    // Busy, or throttled (every client of a restarted server logging in at once): later, the
+    // same login may pass. Any other refusal (the password changed meanwhile) would only be again.
+    if (reply.type === 'error' && LATER.has(reply.code)) return this.retryLater(this.refused(this.d.ring.current, reply), reply.retry);
     this.d.finish(1);
   }
 

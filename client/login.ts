@@ -36,7 +36,7 @@ export const NO_PASSWORD = 'no password: without a terminal, set CHAT_PASSWORD, 
 export const NO_USERNAME = 'no username: without a terminal, pass --user';
 
 /** Refusals that blame neither the name nor the password: the same login may pass later. */
-const LATER: ReadonlySet<string> = new Set<ErrorCode>(['LOGIN_THROTTLED', 'REGISTRATIONS_THROTTLED', 'SERVER_BUSY', 'STORE_FAILED']);
+export const LATER: ReadonlySet<string> = new Set<ErrorCode>(['LOGIN_THROTTLED', 'REGISTRATIONS_THROTTLED', 'SERVER_BUSY', 'STORE_FAILED']);
 
 /** What the dialogue needs besides the keyboard. */
 export interface DialogueDeps {

@@ -454,3 +454,41 @@ describe('client/session with several servers (fake clock)', () => {
     expect(failed).to.equal(`cannot connect to 127.0.0.1:${a.port}: connection refused; cannot connect to 127.0.0.1:${b.port}: connection refused`);
   });
 });
+
+describe('client/session logging in again after a restart (fake clock)', () => {
+  let fake: FakeServer | null = null;
+
+  afterEach(async () => {
+    await fake?.close();
+    fake = null;
+  });
+
+  it('a login again answered "server busy" (every client of a restarted server at once) is tried again, not given up on', async () => {
+    const got: string[] = [];
+    fake = await FakeServer.start((s, m) => {
+      got.push(m.type);
+      if (m.type === 'resume') FakeServer.send(s, { type: 'error', code: 'RESUME_FAILED', message: 'session gone', re: 'resume' });
+      if (m.type !== 'login') return;
+      const logins = got.filter((t) => t === 'login').length;
+      if (logins === 2) FakeServer.send(s, { type: 'error', code: 'SERVER_BUSY', message: 'server busy, try again', re: 'login' });
+      else FakeServer.send(s, loginOk());
+    });
+    const clock = new FakeClock(Date.now());
+    const ui = new FakeUi();
+    const heartbeat = new HeartbeatSender(clock, () => ({ send: () => {}, close: () => {} }));
+    const session = new ChatSession(makeClientConfig({ port: fake.port, user: 'alice', password: 'pw' }), ui, { clock, random: () => 0.5, heartbeat });
+    let code: number | null = null;
+    void session.run().then((c) => (code = c));
+    await ui.waitFor(/Login success!/);
+    fake.sockets[0]!.destroy();
+    await ui.waitFor(/Connection lost/);
+    await run(clock, 10_000, () => got.filter((t) => t === 'login').length === 2);
+    await ui.waitFor(/server busy, try again/);
+    await run(clock, 10_000, () => session.state === 'ready' || code !== null);
+    await waitUntil(() => session.state === 'ready' || code !== null, 'logged in again, or gave up');
+    expect(code).to.equal(null);
+    expect(session.state).to.equal('ready');
+    expect(got.filter((t) => t === 'login')).to.have.length(3);
+    ui.chat!.interrupt();
+  });
+});

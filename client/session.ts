@@ -296,9 +296,9 @@ export class ChatSession {
     // A restart: the close that follows starts the reconnect, and we log in again afterwards.
     if (m.reason === 'shutdown') return;
     // Marked offline for a silence that was ours (Ctrl-Z, a computer asleep), not UDP's: the
-    // close that follows starts the reconnect too, which logs in again.
-    const timeoutMs = (this.me.timeout ?? DEFAULT_TIMEOUT) * 1000;
-    if (m.reason === 'offline' && this.heartbeat.stalled(timeoutMs / 2)) {
+    // close that follows starts the reconnect too, which logs in again. (Only once logged in: a
+    // goodbye during the first login comes before any login_ok, so before any timeout is known.)
+    if (m.reason === 'offline' && this.state === 'ready' && this.heartbeat.stalled(((this.me.timeout ?? DEFAULT_TIMEOUT) * 1000) / 2)) {
       this.show([this.fmt.info('This client was not running for a while (stopped, or the computer asleep), so its heartbeats stopped: logging in again…')]);
       return;
     }

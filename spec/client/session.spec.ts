@@ -492,3 +492,35 @@ describe('client/session logging in again after a restart (fake clock)', () => {
     ui.chat!.interrupt();
   });
 });
+
+describe('client/session told goodbye before its first login_ok', () => {
+  let fake: FakeServer | null = null;
+
+  afterEach(async () => {
+    await fake?.close();
+    fake = null;
+  });
+
+  it('leaves with exit 1 and the server\'s words, rather than throwing (no login_ok, so no timeout known yet)', async () => {
+    fake = await FakeServer.start((s, m) => {
+      if (m.type === 'login') FakeServer.send(s, { type: 'bye', reason: 'offline', message: 'you were marked offline' });
+    });
+    const thrown: Error[] = [];
+    const onError = (e: Error) => void thrown.push(e);
+    const listeners = process.listeners('uncaughtException');
+    process.removeAllListeners('uncaughtException');
+    process.on('uncaughtException', onError);
+    try {
+      const ui = new FakeUi();
+      const session = new ChatSession(makeClientConfig({ port: fake.port, user: 'alice', password: 'pw' }), ui, { clock: new FakeClock(Date.now()) });
+      const exit = session.run();
+      await ui.waitFor(/you were marked offline/);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(thrown.map((e) => e.message)).to.deep.equal([]);
+      expect(await exit).to.equal(1);
+    } finally {
+      process.off('uncaughtException', onError);
+      for (const l of listeners) process.on('uncaughtException', l);
+    }
+  });
+});

@@ -20,6 +20,8 @@ import { LATER } from './login.js';
 import type { Server, ServerRing } from './servers.js';
 
 const MAX_DELAY_S = BACKOFF_MAX_MS / 1000;
+/** The longest a refusal's `retry` holds the next attempt back (seconds). */
+const SERVER_WAIT_MAX_S = 60;
 
 /** The session's states while it gets back (session.ts): a new connection, then the resume on it. */
 export type Phase = 'reconnecting' | 'resuming';
@@ -116,7 +118,8 @@ export class Failover {
       this.status(`Next: ${this.d.ring.label()}; ${failed}`);
     }
     this.nextAttempt?.();
-    const delay = Math.max(backoffDelay(this.attempt++, this.d.random), waitS * 1000);
+    // The server's wait, but not past a minute: a server that names hours is tried again anyway.
+    const delay = Math.max(backoffDelay(this.attempt++, this.d.random), Math.min(waitS, SERVER_WAIT_MAX_S) * 1000);
     this.nextAttempt = this.d.clock.after(delay, () => void this.retry());
   }
 

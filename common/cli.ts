@@ -45,9 +45,14 @@ export function unknownAsTyped(argv: readonly string[], message: string): string
   const typed = (name: string) => {
     if (given(argv, name)) return `--${name}`;
     if (given(argv, `no-${name}`)) return `--no-${name}`;
-    return argv.includes(`-${name}`) ? `-${name}` : null;
+    // -v, or one letter of -vx (which yargs names one by one).
+    const short = argv.includes(`-${name}`) || (name.length === 1 && argv.some((t) => /^-[^-]/.test(t) && t.includes(name)));
+    return short ? `-${name}` : null;
   };
-  const names = m[1]!.split(', ');
+  const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  // yargs names --foo-bar twice, as foo-bar and as its camel-case alias fooBar: once is enough.
+  const all = m[1]!.split(', ');
+  const names = all.filter((n) => !(/[A-Z]/.test(n) && all.includes(kebab(n)) && typed(n) === null));
   const options = names.flatMap((n) => typed(n) ?? []);
   const words = names.filter((n) => typed(n) === null);
   const said = [

@@ -66,7 +66,10 @@ describe('command-line conventions (common/cli)', () => {
     expect(unknownAsTyped(['-v'], 'Unknown argument: v')).to.equal('unknown option -v');
     expect(unknownAsTyped(['--bogus=1', 'extra'], 'Unknown arguments: bogus, extra')).to.equal('unknown option --bogus; unexpected argument "extra"');
     expect(unknownAsTyped([], 'Not enough arguments')).to.equal('Not enough arguments');
-    expect(unknownAsTyped([], 'Not enough arguments')).to.equal('Not enough arguments');
+    // yargs names a dashed option twice (foo-bar, and fooBar), and each letter of -vx alone.
+    expect(unknownAsTyped(['--foo-bar=1'], 'Unknown arguments: foo-bar, fooBar')).to.equal('unknown option --foo-bar');
+    expect(unknownAsTyped(['--no-foo-bar'], 'Unknown arguments: foo-bar, fooBar')).to.equal('unknown option --no-foo-bar');
+    expect(unknownAsTyped(['-vx', 'extra'], 'Unknown arguments: v, x, extra')).to.equal('unknown options -v, -x; unexpected argument "extra"');
   });
 
   it('refuses unknown options as a UsageError', () => {

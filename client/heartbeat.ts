@@ -112,9 +112,12 @@ export class HeartbeatSender {
    * our silence, not a network that drops UDP.
    */
   stalled(ms: number): boolean {
+    // Never less than half as much again as the interval: a beat merely due (an interval of half
+    // the timeout is allowed, see heartbeatPace) is no pause.
+    const atLeast = Math.max(ms, 1.5 * this.every);
     const now = this.clock.now();
-    if (this.lastBeatAt !== null && now - this.lastBeatAt >= ms) return true;
-    return this.pause.ms >= ms && now - this.pause.endedAt <= ms;
+    if (this.lastBeatAt !== null && now - this.lastBeatAt >= atLeast) return true;
+    return this.pause.ms >= atLeast && now - this.pause.endedAt <= atLeast;
   }
 
   /** Stops for good (logout, exit). Safe to call twice. */

@@ -63,6 +63,13 @@ describe('client/heartbeat', () => {
     expect(hb.stalled(30_000), 'the pause was shorter than that').to.equal(false);
     clock.advance(10_001);
     expect(hb.stalled(10_000), 'long enough ago').to.equal(false);
+    // Beating every 10 s (half a 20 s timeout): a beat just due is no pause.
+    const slow = new HeartbeatSender(clock, () => recorder().out);
+    slow.start({ host: '127.0.0.1', port: 4000, session: 's', secret: secretA }, 10_000);
+    clock.freeze(10_000);
+    expect(slow.stalled(10_000)).to.equal(false);
+    clock.freeze(5_000);
+    expect(slow.stalled(10_000), '15 s without a beat').to.equal(true);
   });
 
   it('keeps counting up when it switches to a new session (never repeats a sequence number)', () => {

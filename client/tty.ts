@@ -98,6 +98,9 @@ export class TtyTerminal implements Terminal {
 
   status(text: string | null): void {
     if (text === this.connection) return;
+    // A wait between login questions: a line typed ahead before it (while the refused login was
+    // on its way) is stale, and would be taken, unseen, for the next answer.
+    if (text !== null && !this.chat && !this.asking) this.queue.length = 0;
     this.connection = text;
     this.render();
   }

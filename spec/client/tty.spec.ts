@@ -409,12 +409,14 @@ describe('TtyTerminal between login questions (fake streams)', () => {
     await new Promise((r) => setImmediate(r));
   };
 
-  it('shows the status row while nothing is asked, and drops what is typed meanwhile instead of taking it for the next answer', async () => {
+  it('shows the status row while nothing is asked, and drops what is typed meanwhile (and a line typed ahead before it) instead of taking it for the next answer', async () => {
     const keys = new FakeKeyboard();
     let shown = '';
     const screen = Object.assign(new Writable({ write: (chunk, _e, done) => void ((shown += String(chunk)), done()) }), { columns: 80, rows: 24 });
     const term = new TtyTerminal(keys as unknown as NodeJS.ReadStream, screen as unknown as NodeJS.WriteStream, { color: false, bell: false, abort: () => {} });
     try {
+      // Typed ahead while the refused login was on its way: stale once the wait begins.
+      await typed(keys, 'typed ahead\r');
       term.status('password again in 3 s (Ctrl-C quits)');
       expect(shown).to.include('-- password again in 3 s (Ctrl-C quits)');
       await typed(keys, 'early\r');

@@ -12,7 +12,7 @@ import { textProblem } from '../common/text.js';
 import { resolveAnswer, waitingLines, type OfferRef } from './answers.js';
 import { complete } from './completion.js';
 import { safeLine, type DisplayLine, type Formatter } from './format.js';
-import { commandWords, helpLines, parseInput } from './input.js';
+import { briefHelpLines, commandWords, helpLines, parseInput } from './input.js';
 import { alerts } from './mention.js';
 import { PendingRequests } from './requests.js';
 import { Roster } from './roster.js';
@@ -185,7 +185,7 @@ export class ChatView {
     const action = parseInput(line);
     switch (action.kind) {
       case 'help':
-        return { kind: 'show', lines: this.fmt.table(helpLines()) };
+        return { kind: 'show', lines: this.fmt.table(action.all ? helpLines() : briefHelpLines()) };
       case 'problem':
         return { kind: 'show', lines: [this.fmt.error(action.text, true)] };
       case 'answer':

@@ -23,7 +23,8 @@ export type Action =
   /** /cancel [#N | NAME]: stop a file transfer (the only one, when there is one). */
   | { kind: 'cancel'; which?: string }
   | { kind: 'logout' }
-  | { kind: 'help' }
+  /** /help: the short page; /help all: every command and key. */
+  | { kind: 'help'; all: boolean }
   | { kind: 'clear' }
   /** /history [N]: older group lines (the session knows from where). */
   | { kind: 'history'; count: number }
@@ -35,6 +36,11 @@ export interface CommandEntry {
   /** How it is typed, as /help shows it. */
   readonly syntax: string;
   readonly description: string;
+  /**
+   * On the short /help page, the commands most used: one screen row each at 80 columns, so the
+   * page fits a 24-row terminal. `syntax` when the full one is too wide for that.
+   */
+  readonly brief?: { readonly syntax?: string; readonly description: string };
   /** The action when `line` is this command, or null to let the next entry try. */
   parse(line: string): Action | null;
 }
@@ -70,12 +76,13 @@ function bind(rest: string, params: readonly string[]): string[] | null {
 }
 
 /** A command selected by its first word (any case), e.g. `/msg NAME TEXT`. */
-function command(head: string, params: string, description: string, build: (args: string[]) => Action): CommandEntry {
+function command(head: string, params: string, description: string, build: (args: string[]) => Action, brief?: string): CommandEntry {
   const names = params.split(' ').filter(Boolean);
   const syntax = `${head} ${params}`.trim();
   return {
     syntax,
     description,
+    ...(brief !== undefined ? { brief: { description: brief } } : {}),
     parse(line) {
       const { head: first, rest } = split(line);
       if (first.toLowerCase() !== head.toLowerCase()) return null;
@@ -86,12 +93,27 @@ function command(head: string, params: string, description: string, build: (args
 }
 
 /** A command that is the whole line, in any case, e.g. `EXIT PM`. */
-function exact(words: readonly string[], description: string, action: Action): CommandEntry {
+function exact(words: readonly string[], description: string, action: Action, brief?: CommandEntry['brief']): CommandEntry {
   const wanted = new Set(words.map((w) => w.toLowerCase()));
   return {
     syntax: words.join(' | '),
     description,
+    ...(brief ? { brief } : {}),
     parse: (line) => (wanted.has(line.trim().replace(/\s+/g, ' ').toLowerCase()) ? action : null),
+  };
+}
+
+/** `HEAD [WORD]`, e.g. `/verify [yes]`: `build(true)` with the word (any case), `build(false)` without; else `usage`. */
+function optionalWord(head: string, word: string, description: string, usage: string, build: (given: boolean) => Action): CommandEntry {
+  return {
+    syntax: `${head} [${word}]`,
+    description,
+    parse(line) {
+      const { head: first, rest } = split(line);
+      if (first.toLowerCase() !== head.toLowerCase()) return null;
+      const typed = rest.trim().toLowerCase();
+      return typed === '' || typed === word ? build(typed === word) : problem(usage);
+    },
   };
 }
 
@@ -107,6 +129,7 @@ const OURS_INSTEAD: Readonly<Record<string, string>> = {
 const CHAT_LINE = {
   syntax: 'TEXT',
   description: 'anything else goes to the group, or to your partner during a private chat',
+  brief: { description: 'to everyone, or to your partner in a private chat' },
   parse(line: string): Action {
     const { head } = split(line);
     const instead = OURS_INSTEAD[head.toLowerCase()];
@@ -118,13 +141,16 @@ const CHAT_LINE = {
 
 /** Every command but the last, in the order they are tried. */
 const SPECIFIC: readonly CommandEntry[] = [
-  command('@PM', 'NAME', 'ask NAME for an end-to-end encrypted private chat', ([to]) => send({ type: 'pm_request', to: to! })),
-  command('/plain', 'NAME', 'ask NAME for a private chat that is NOT encrypted (an IRC user, a client that cannot encrypt)', ([to]) =>
-    send({ type: 'pm_request', to: to!, plain: true }),
+  command('@PM', 'NAME', 'ask NAME for an end-to-end encrypted private chat', ([to]) => send({ type: 'pm_request', to: to! }), 'ask NAME for an encrypted private chat'),
+  command(
+    '/plain', 'NAME', 'ask NAME for a private chat that is NOT encrypted (an IRC user, a client that cannot encrypt)',
+    ([to]) => send({ type: 'pm_request', to: to!, plain: true }),
+    'ask NAME for a private chat that is NOT encrypted',
   ),
   {
     syntax: 'Y | N',
     description: 'answer the request waiting (also yes / no, any case); with several, see /accept',
+    brief: { description: 'answer the request waiting (yes / no)' },
     parse(line) {
       const accept = yesOrNo(line);
       return accept === null ? null : { kind: 'answer', accept, typed: line.trim() };
@@ -136,21 +162,18 @@ const SPECIFIC: readonly CommandEntry[] = [
   command('/reject', 'NAME|#N', "refuse NAME's private chat request, or file offer #N", ([target]) => ({
     kind: 'answer', accept: false, typed: `/reject ${target!}`, target: target!,
   })),
-  exact(['EXIT PM'], 'leave the private chat', send({ type: 'pm_exit' })),
-  {
-    syntax: '/verify [yes]',
-    description: 'in an encrypted chat: the safety number to compare with your partner; "yes" once it matched (also for a request whose key changed, before /trust)',
-    parse(line) {
-      const { head, rest } = split(line);
-      if (head.toLowerCase() !== '/verify') return null;
-      const word = rest.trim().toLowerCase();
-      return word === '' || word === 'yes' ? { kind: 'verify', confirm: word === 'yes' } : problem('usage: /verify, or /verify yes once the numbers matched');
-    },
-  },
+  exact(['EXIT PM'], 'leave the private chat', send({ type: 'pm_exit' }), { description: 'leave the private chat' }),
+  optionalWord(
+    '/verify', 'yes',
+    'in an encrypted chat: the safety number to compare with your partner; "yes" once it matched (also for a request whose key changed, before /trust)',
+    'usage: /verify, or /verify yes once the numbers matched',
+    (confirm) => ({ kind: 'verify', confirm }),
+  ),
   command('/trust', 'NAME', "accept NAME's new identity key after a warning that it changed", ([name]) => ({ kind: 'trust', name: name! })),
   {
     syntax: '/send NAME PATH',
     description: 'offer NAME the file at PATH (NAME is asked first; encrypted inside an encrypted chat)',
+    brief: { description: 'offer NAME a file' },
     parse(line) {
       const { head, rest } = split(line);
       if (head.toLowerCase() !== '/send') return null;
@@ -173,8 +196,10 @@ const SPECIFIC: readonly CommandEntry[] = [
   command('/all', 'TEXT', 'send TEXT to the group, even during a private chat (the group is never encrypted)', ([text]) =>
     send({ type: 'say', group: true, text: text! }),
   ),
-  command('/msg', 'NAME TEXT', 'send TEXT to NAME only (one private message, NOT end-to-end encrypted)', ([to, text]) =>
-    send({ type: 'dm', to: to!, text: text! }),
+  command(
+    '/msg', 'NAME TEXT', 'send TEXT to NAME only (one private message, NOT end-to-end encrypted)',
+    ([to, text]) => send({ type: 'dm', to: to!, text: text! }),
+    'one private message to NAME (NOT encrypted)',
   ),
   {
     syntax: '@NAME TEXT',
@@ -192,10 +217,11 @@ const SPECIFIC: readonly CommandEntry[] = [
   command('/me', 'TEXT', 'an action: "/me waves" shows "* alice waves" (to your partner in a private chat)', ([text]) =>
     send({ type: 'say', action: true, text: text! }),
   ),
-  command('/who', '', 'list who is online (and who is away)', () => send({ type: 'who' })),
+  command('/who', '', 'list who is online (and who is away)', () => send({ type: 'who' }), 'who is online'),
   {
     syntax: '/history [N]',
     description: 'show N older lines (default 50, at most 200); again for more, back to the start',
+    brief: { description: 'older lines of the group' },
     parse(line) {
       const { head, rest } = split(line);
       if (head.toLowerCase() !== '/history') return null;
@@ -214,8 +240,15 @@ const SPECIFIC: readonly CommandEntry[] = [
   },
   command('/back', '', 'no longer away', () => send({ type: 'back' })),
   command('/clear', '', 'clear the screen', () => ({ kind: 'clear' })),
-  command('/help', '', 'show this list', () => ({ kind: 'help' })),
-  exact(['LOGOUT', 'exit', 'quit', '/quit'], 'log out and leave (in a private chat: LOGOUT or /quit)', { kind: 'logout' }),
+  optionalWord(
+    '/help', 'all', 'the most used commands; "all": this list of every command and key',
+    'usage: /help, or /help all for every command and key',
+    (all) => ({ kind: 'help', all }),
+  ),
+  exact(['LOGOUT', 'exit', 'quit', '/quit'], 'log out and leave (in a private chat: LOGOUT or /quit)', { kind: 'logout' }, {
+    syntax: '/quit',
+    description: 'log out and leave',
+  }),
   {
     syntax: '//TEXT',
     description: 'send a line that starts with /',
@@ -249,16 +282,33 @@ export const KEYS: readonly (readonly [string, string])[] = [
   ['Ctrl-D', 'log out (on an empty line)'],
 ];
 
-/** The /help text: one line per command, then the keys, descriptions aligned. */
+// Said on both pages, plainly: people assume "private" means "encrypted" everywhere.
+const ENCRYPTED_ONLY = 'Only a private chat started with @PM between tinychat clients is end-to-end encrypted; /msg, @NAME and the group are not.';
+
+/** The /help all text: one line per command, then the keys, descriptions aligned. */
 export function helpLines(): string[] {
   const width = Math.max(...COMMANDS.map((c) => c.syntax.length), ...KEYS.map(([k]) => k.length));
   return [
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.syntax.padEnd(width)}  ${c.description}`),
-    // Said once, plainly: people assume "private" means "encrypted" everywhere.
-    'Only a private chat started with @PM between tinychat clients is end-to-end encrypted; /msg, @NAME and the group are not.',
+    ENCRYPTED_ONLY,
     'Keys:',
     ...KEYS.map(([k, what]) => `  ${k.padEnd(width)}  ${what}`),
+  ];
+}
+
+/**
+ * The /help text: the commands most used (those with a `brief`), one short line each, so that the
+ * page fits one screen and its top has not scrolled away; the way to the full list last.
+ */
+export function briefHelpLines(): string[] {
+  const rows = COMMANDS.flatMap((c) => (c.brief ? [[c.brief.syntax ?? c.syntax, c.brief.description] as const] : []));
+  const width = Math.max(...rows.map(([syntax]) => syntax.length));
+  return [
+    'The commands most used:',
+    ...rows.map(([syntax, what]) => `  ${syntax.padEnd(width)}  ${what}`),
+    ENCRYPTED_ONLY,
+    'Type /help all for every command and key.',
   ];
 }
 

@@ -252,7 +252,24 @@ describe('client/chat-view', () => {
     v.received(notice('leave', 'bobby'));
     expect(v.complete('bob', 3)).to.deep.equal({ text: 'bob: ', cursor: 5, lines: [] });
   });
-  it('/help on 80 columns: a description that wraps goes on under its own column, so the table stays a table', () => {
+  it('/help on 80 columns and 24 rows: one screen row a command, the whole page on one screen with room to spare', () => {
+    const typed = view().typed('/help');
+    if (typed.kind !== 'show') throw new Error(`/help: ${typed.kind}`);
+    const shown = typed.lines.flatMap((l) => paint(l, 80, false));
+    expect(shown).to.have.length(14);
+    expect(shown.slice(0, 3)).to.deep.equal([
+      '[12:00:01] The commands most used:',
+      '[12:00:01]   @PM NAME         ask NAME for an encrypted private chat',
+      '[12:00:01]   /plain NAME      ask NAME for a private chat that is NOT encrypted',
+    ]);
+    expect(shown.slice(-3)).to.deep.equal([
+      '[12:00:01] Only a private chat started with @PM between tinychat clients is',
+      '           end-to-end encrypted; /msg, @NAME and the group are not.',
+      '[12:00:01] Type /help all for every command and key.',
+    ]);
+  });
+
+  it('/help all on 80 columns: a description that wraps goes on under its own column, so the table stays a table', () => {
     const shown = v80();
     const at = (row: string) => row.search(/\S/);
     const msgRow = shown.findIndex((r) => r.includes('/msg NAME TEXT'));
@@ -274,7 +291,7 @@ describe('client/chat-view', () => {
 });
 
 function v80(): string[] {
-  const typed = view().typed('/help');
-  if (typed.kind !== 'show') throw new Error(`/help: ${typed.kind}`);
+  const typed = view().typed('/help all');
+  if (typed.kind !== 'show') throw new Error(`/help all: ${typed.kind}`);
   return typed.lines.flatMap((l) => paint(l, 80, false));
 }

@@ -274,7 +274,11 @@ describe('chat-client (built, through a pipe)', function () {
     alice.write('/who');
     await alice.waitFor(/\* Online \(2\): alice, bob$/);
     alice.write('/help');
-    await alice.waitFor(/@PM NAME +ask NAME for an end-to-end encrypted private chat/);
+    await alice.waitFor(/@PM NAME +ask NAME for an encrypted private chat$/);
+    await alice.waitFor(/Type \/help all for every command and key\.$/);
+    alice.write('/help all');
+    await alice.waitFor(/@PM NAME +ask NAME for an end-to-end encrypted private chat$/);
+    await alice.waitFor(/Ctrl-D +log out \(on an empty line\)$/);
     alice.write('/nick x');
     await alice.waitFor(/! unknown command \/nick; type \/help for the list$/);
     alice.write('/msg zed hi');

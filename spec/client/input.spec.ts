@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { COMMANDS, KEYS, commandWords, helpLines, parseInput } from '../../client/input.js';
+import { COMMANDS, KEYS, briefHelpLines, commandWords, helpLines, parseInput } from '../../client/input.js';
 
 const send = (message: object) => ({ kind: 'send', message });
 const problem = (text: string) => ({ kind: 'problem', text });
@@ -88,9 +88,13 @@ describe('client/input', () => {
     expect(parseInput('/all')).to.deep.equal(problem('usage: /all TEXT'));
   });
 
-  it('lists users with /who and commands with /help', () => {
+  it('lists users with /who, the commands most used with /help, and every command and key with /help all', () => {
     expect(parseInput('/who')).to.deep.equal(send({ type: 'who' }));
-    expect(parseInput('/help')).to.deep.equal({ kind: 'help' });
+    expect(parseInput('/help')).to.deep.equal({ kind: 'help', all: false });
+    expect(parseInput(' /HELP  ')).to.deep.equal({ kind: 'help', all: false });
+    expect(parseInput('/help all')).to.deep.equal({ kind: 'help', all: true });
+    expect(parseInput('/Help ALL')).to.deep.equal({ kind: 'help', all: true });
+    expect(parseInput('/help keys')).to.deep.equal(problem('usage: /help, or /help all for every command and key'));
     expect(parseInput('/who is there')).to.deep.equal(problem('usage: /who'));
   });
 
@@ -117,11 +121,29 @@ describe('client/input', () => {
     expect(help).to.include('Only a private chat started with @PM between tinychat clients is end-to-end encrypted; /msg, @NAME and the group are not.');
     const commands = [
       '@PM NAME', '/plain NAME', 'Y | N', '/accept NAME|#N', '/reject NAME|#N', 'EXIT PM', '/verify [yes]', '/trust NAME', '/send NAME PATH',
-      '/cancel [#N|NAME]', '/all TEXT', '/msg NAME TEXT', '@NAME TEXT', '/say TEXT', '/who', '/clear', '/help', 'LOGOUT | exit | quit | /quit',
+      '/cancel [#N|NAME]', '/all TEXT', '/msg NAME TEXT', '@NAME TEXT', '/say TEXT', '/who', '/clear', '/help [all]', 'LOGOUT | exit | quit | /quit',
     ];
     for (const syntax of [...commands, 'Tab', 'Alt-Enter, Ctrl-J', 'paste']) {
       expect(help.some((l) => l.startsWith(`  ${syntax} `)), syntax).to.equal(true);
     }
+  });
+
+  it('keeps /help short: the commands most used, one short line each, and the way to the rest', () => {
+    expect(briefHelpLines()).to.deep.equal([
+      'The commands most used:',
+      '  @PM NAME         ask NAME for an encrypted private chat',
+      '  /plain NAME      ask NAME for a private chat that is NOT encrypted',
+      '  Y | N            answer the request waiting (yes / no)',
+      '  EXIT PM          leave the private chat',
+      '  /send NAME PATH  offer NAME a file',
+      '  /msg NAME TEXT   one private message to NAME (NOT encrypted)',
+      '  /who             who is online',
+      '  /history [N]     older lines of the group',
+      '  /quit            log out and leave',
+      '  TEXT             to everyone, or to your partner in a private chat',
+      'Only a private chat started with @PM between tinychat clients is end-to-end encrypted; /msg, @NAME and the group are not.',
+      'Type /help all for every command and key.',
+    ]);
   });
 
   it('lists the /commands Tab completes, from the same table', () => {

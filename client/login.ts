@@ -18,6 +18,7 @@ import type { ErrorCode } from '../common/errors.js';
 import { nameProblem } from '../common/names.js';
 import type { ClientMessage, ServerMessage } from '../common/protocol.js';
 import type { ClientConfig } from './config.js';
+import { safeLine } from './format.js';
 import type { Ui } from './ui.js';
 
 /**
@@ -34,6 +35,17 @@ export function userProblem(user: string, password: string | undefined): string 
 export const NO_PASSWORD = 'no password: without a terminal, set CHAT_PASSWORD, or pass --password or --password-stdin';
 /** Said when a username is needed and there is no keyboard to ask at: a script's first chat line is no name. */
 export const NO_USERNAME = 'no username: without a terminal, pass --user';
+
+/**
+ * Said after ALREADY_LOGGED_IN: what to do about a name held by another client, which may be a
+ * forgotten one at home or one whose computer went to sleep. (A client that quit or crashed
+ * closed its connection: a login takes its session over, and is not refused.) 20 s is the
+ * server's default --heartbeat-timeout; the client learns the real one only once logged in.
+ */
+export const heldElsewhere = (user: string): string[] => [
+  `Another client is logged in as ${safeLine(user)}; log out there to use this one.`,
+  'If that client is gone (asleep, network lost), the server ends its session after its heartbeat timeout, 20 s by default: try again then.',
+];
 
 /** Refusals that blame neither the name nor the password: the same login may pass later. */
 export const LATER: ReadonlySet<string> = new Set<ErrorCode>(['LOGIN_THROTTLED', 'REGISTRATIONS_THROTTLED', 'SERVER_BUSY', 'STORE_FAILED']);
@@ -111,6 +123,7 @@ export class Credentials {
       return true;
     }
     // The name is refused: a name from --user stands as given, so the client gives up.
+    if (e.code === 'ALREADY_LOGGED_IN') heldElsewhere(this.user ?? '').forEach((l) => this.deps.inform(l));
     if (!this.typedUser) return false;
     this.user = undefined;
     this.nameRefused = true;

@@ -191,6 +191,18 @@ describe('chat-client (built, through a pipe)', function () {
     expect(bob.all('msg'), 'nothing reached bob').to.deep.equal([]);
   });
 
+  it('exits 1 when the name is online already, saying to log out there or to try again once a lost session ends', async () => {
+    const srv = await server();
+    await peer(srv.port, 'alice');
+    const alice = new ClientProcess(['--port', String(srv.port), '--user', 'alice'], { CHAT_PASSWORD: 'pw' });
+    expect(await alice.exitCode()).to.equal(1);
+    expect(alice.out.map((l) => l.replace(/^\[\d\d:\d\d:\d\d\] /, ''))).to.deep.equal([
+      '! alice is already logged in',
+      'Another client is logged in as alice; log out there to use this one.',
+      'If that client is gone (asleep, network lost), the server ends its session after its heartbeat timeout, 20 s by default: try again then.',
+    ]);
+  });
+
   it('exits 1 when the password from CHAT_PASSWORD is wrong', async () => {
     const srv = await server();
     await peer(srv.port, 'alice', 'right');

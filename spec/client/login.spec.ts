@@ -67,7 +67,7 @@ describe('client/login', () => {
   it('starts again from a typed name after a refusal of the name, saying so; gives up on a name from --user', async () => {
     const { ui, creds, said } = dialogue({}, ['alice', 'pw', 'alice2', 'pw2']);
     await creds.login();
-    expect(creds.refused(error('ALREADY_LOGGED_IN'))).to.equal(true);
+    expect(creds.refused(error('NAME_IN_USE'))).to.equal(true);
     expect(await creds.login()).to.deep.equal({ type: 'login', user: 'alice2', password: 'pw2' });
     expect(ui.questions).to.deep.equal(['Username:', 'Password:', 'Username:', 'Password:']);
     expect(said).to.deep.equal(['Choose another username.']);
@@ -86,6 +86,29 @@ describe('client/login', () => {
     const scripted = dialogue({ user: 'alice', password: 'pw' });
     await scripted.creds.login();
     expect(scripted.creds.refused(error('ALREADY_LOGGED_IN'))).to.equal(false);
+  });
+
+  it('says what to do when the name is online already: log out there, or wait for the server to end a session gone silent', async () => {
+    const advice = [
+      'Another client is logged in as alice; log out there to use this one.',
+      'If that client is gone (asleep, network lost), the server ends its session after its heartbeat timeout, 20 s by default: try again then.',
+    ];
+    // From --user and CHAT_PASSWORD: the client gives up, with the advice.
+    const given = dialogue({ user: 'alice', password: 'pw' });
+    await given.creds.login();
+    expect(given.creds.refused(error('ALREADY_LOGGED_IN', 'alice is already logged in'))).to.equal(false);
+    expect(given.said).to.deep.equal(advice);
+    // Typed: the advice, then the name is asked again (the same one may be typed once it is free).
+    const typed = dialogue({}, ['alice', 'pw', 'alice', 'pw']);
+    await typed.creds.login();
+    expect(typed.creds.refused(error('ALREADY_LOGGED_IN', 'alice is already logged in'))).to.equal(true);
+    expect(await typed.creds.login()).to.deep.equal({ type: 'login', user: 'alice', password: 'pw' });
+    expect(typed.said).to.deep.equal([...advice, 'Choose another username.']);
+    // Other refusals of the name get none of it.
+    const taken = dialogue({ user: 'alice', password: '' });
+    await taken.creds.login();
+    taken.creds.refused(error('NAME_IN_USE'));
+    expect(taken.said).to.deep.equal([]);
   });
 
   it('after too many failed logins, waits the seconds the server names, counting down, then asks for the password again, keeping the name', async () => {

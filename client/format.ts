@@ -20,8 +20,18 @@ export interface DisplayLine {
   readonly style: Style;
   /** One line of text: no newlines. */
   readonly text: string;
-  /** Columns by which rows are indented when the terminal is too narrow for the line. */
+  /**
+   * Where the text starts, after the stamp and the sender: the column rows hang at when the
+   * terminal is too narrow for the line (see wrap.ts hangingIndent).
+   */
   readonly indent: number;
+  /**
+   * Shallower columns, deepest first, for rows to hang at instead when `indent` is too deep for
+   * the screen (where the sender's name starts, where the stamp ends). None: always `indent`.
+   */
+  readonly hangs?: readonly number[];
+  /** A further line of a multi-line text: shown at the hanging indent from its first row on. */
+  readonly further?: boolean;
   /** Where the sender's name is in `text` (so it can have its own colour), and whose it is. */
   readonly sender?: { readonly at: number; readonly name: string };
   /** Someone else's line that names the user. */
@@ -43,8 +53,6 @@ export const localDate: TimeFormat = (ms) => {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 };
 
-/** Continuation lines of multi-line text line up under the text, but never further right than this. */
-const MAX_INDENT = 24;
 /**
  * What starts a line in the server's (or this client's) own voice: `[t] *** alice joined the
  * chat`. An action is `[t] * alice waves`, so no user can make a line that reads as the server's
@@ -88,18 +96,22 @@ export function nameList(names: readonly string[], total = names.length): string
   return total > shown.length ? `${list}${list ? ', ' : ''}… and ${total - shown.length} more` : list;
 }
 
-/** A one-line display line whose wrapped rows hang under its text, after `prefix`. */
-function line(style: Style, prefix: string, text: string): DisplayLine {
-  return { style, text: prefix + text, indent: Math.min(prefix.length, MAX_INDENT) };
+/**
+ * A one-line display line whose wrapped rows hang under its text, after `prefix`, or at one of
+ * the shallower `hangs` on a narrow screen.
+ */
+function line(style: Style, prefix: string, text: string, hangs?: readonly number[]): DisplayLine {
+  const shallower = hangs && [...new Set(hangs)].filter((h) => h < prefix.length);
+  return { style, text: prefix + text, indent: prefix.length, ...(shallower ? { hangs: shallower } : {}) };
 }
 
 /**
- * Several lines under one `prefix`: the first after it, the others indented to line up under it
- * (so none of them can pass for a line of its own).
+ * Several lines under one `prefix`: the first after it, the others `further`, shown where its
+ * rows hang (so none of them can pass for a line of its own).
  */
-function block(style: Style, prefix: string, texts: readonly string[]): DisplayLine[] {
-  const indent = Math.min(prefix.length, MAX_INDENT);
-  return texts.map((text, i) => ({ style, text: i === 0 ? prefix + text : ' '.repeat(indent) + text, indent }));
+function block(style: Style, prefix: string, texts: readonly string[], hangs?: readonly number[]): DisplayLine[] {
+  const first = line(style, prefix, '', hangs);
+  return texts.map((text, i) => (i === 0 ? { ...first, text: prefix + text } : { ...first, text, further: true }));
 }
 
 /** Builds display lines; `time` formats timestamps, `now` stamps lines the server did not date. */
@@ -135,7 +147,7 @@ export class Formatter {
         return this.chat(m);
       case 'notice': {
         // The operator's message of the day is a text file: its lines are meant as lines.
-        if (m.event === 'motd') return block('notice', `${this.stamp(m.ts)}${SYSTEM}`, chatLines(m.message));
+        if (m.event === 'motd') return block('notice', `${this.stamp(m.ts)}${SYSTEM}`, chatLines(m.message), [this.stamp(m.ts).length + 1]);
         const online = m.online ? ` (online: ${nameList(m.online)})` : '';
         // The operator's word, said to be theirs (a wall's text is anything the operator typed).
         const from = m.event === 'wall' ? 'Operator: ' : '';
@@ -175,10 +187,12 @@ export class Formatter {
     const head = m.scope === 'private' ? `${stamp}[${m.sealed ? 'encrypted' : 'private'}] ` : stamp;
     const to = m.scope === 'private' && m.to !== undefined ? ` -> ${safeLine(m.to)}` : '';
     const prefix = m.action ? `${head}* ${from}${to} ` : `${head}${from}${to}: `;
+    // Narrower, rows hang under the sender's name (after the marks), or else after the stamp.
+    const hangs = [head.length, stamp.length - mark.length];
     const style: Style = m.replay ? 'history' : m.scope === 'private' ? 'private' : 'chat';
     const mention = m.scope === 'group' && this.me !== null && foldName(m.from) !== this.me.key && this.me.in(m.text);
     const at = m.action ? head.length + 2 : head.length;
-    return block(style, prefix, chatLines(m.text)).map((l, i) => ({
+    return block(style, prefix, chatLines(m.text), hangs).map((l, i) => ({
       ...l,
       ...(i === 0 ? { sender: { at, name: from } } : {}),
       ...(mention ? { mention } : {}),
@@ -193,19 +207,25 @@ export class Formatter {
 
   /** `[t] ! message`. `fromNetwork` text is escaped; the client's own wording is not. */
   error(text: string, fromNetwork = false): DisplayLine {
-    return line('error', `${this.stamp()} ! `, fromNetwork ? safeLine(text) : text);
+    return this.marked('error', ' ! ', fromNetwork ? safeLine(text) : text);
   }
 
   /** A line the user typed that could not be sent: never dropped silently (a long one shown cut). */
   notDelivered(typed: string, why: string): DisplayLine {
     const chars = [...safeLine(typed)];
     const shown = chars.length > MAX_QUOTE ? `${chars.slice(0, MAX_QUOTE).join('')}…` : chars.join('');
-    return line('error', `${this.stamp()} ! `, `not delivered (${why}): ${shown}`);
+    return this.marked('error', ' ! ', `not delivered (${why}): ${shown}`);
   }
 
   /** `[t] *** text`: the server's word, or the client's own worded as the server's notices are. */
   notice(text: string, ts?: number): DisplayLine {
-    return line('notice', `${this.stamp(ts)}${SYSTEM}`, text);
+    return this.marked('notice', SYSTEM, text, ts);
+  }
+
+  /** `[t]`, `mark`, `text`: rows hang under the text or, on a narrow screen, after the stamp. */
+  private marked(style: Style, mark: string, text: string, ts?: number): DisplayLine {
+    const stamp = this.stamp(ts);
+    return line(style, stamp + mark, text, [stamp.length + 1]);
   }
 
   /** `[t] text`: the client's own news (login, reconnects). */

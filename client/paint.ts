@@ -5,7 +5,7 @@
  */
 import { foldName } from '../common/names.js';
 import type { DisplayLine, Style } from './format.js';
-import { wrap } from './wrap.js';
+import { hangingIndent, wrap } from './wrap.js';
 
 const SGR = (code: string) => (code ? `\x1b[${code}m` : '');
 const RESET = '\x1b[0m';
@@ -35,7 +35,7 @@ export function nameColour(name: string): string {
  * colours when `color`.
  */
 export function paint(line: DisplayLine, width: number, color: boolean): string[] {
-  const rows = wrap(line.text, width, line.indent);
+  const rows = wrap(line.text, width, hangingIndent(width, line.indent, line.hangs), line.further === true);
   return rows.map(({ from, text, indent }) => {
     const pad = ' '.repeat(indent);
     if (!color) return pad + text;

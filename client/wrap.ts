@@ -21,6 +21,22 @@ export interface Row {
 const MIN_TEXT_COLUMNS = 16;
 /** But it is always indented by at least this much: column 0 is for the start of a line. */
 const MIN_INDENT = 2;
+/** Where rows hang when every column a line offers is deeper than a third of the screen. */
+const LAST_HANG = 4;
+
+/**
+ * The column a line's further rows hang at on a screen `width` columns wide: under its text
+ * (`indent`) when that is within a third of the width, as a live line's `[t] bob: ` is; else at
+ * the deepest of the shallower columns it offers (`hangs`: under the sender's name, after the
+ * time stamp) that is, and else at 4. Past a third, the rows would be left with too little room
+ * (a `(history)` line at 40 columns kept 16, and a URL took 8 rows). Without a width, or
+ * without `hangs`, `indent` as it is.
+ */
+export function hangingIndent(width: number, indent: number, hangs?: readonly number[]): number {
+  if (!(width > 0) || hangs === undefined) return indent;
+  const limit = Math.floor(width / 3);
+  return [indent, ...hangs].find((c) => c <= limit) ?? LAST_HANG;
+}
 
 /** Runs of blanks and runs of anything else, with where each starts. */
 function tokens(text: string): { at: number; text: string; blank: boolean }[] {
@@ -32,19 +48,23 @@ function tokens(text: string): { at: number; text: string; blank: boolean }[] {
 
 /**
  * `text` in rows of at most `width` columns; rows after the first are indented by `indent`
- * (less on a narrow screen, but never less than 2). Breaks fall between words, and the blanks at
- * a break are dropped; a word too long for a row is cut. A width of 0 or less means "do not wrap".
+ * (less on a narrow screen, but never less than 2), and so is the first when `hung` (a further
+ * line of a message, which must not start at column 0 either). Breaks fall between words, and
+ * the blanks at a break are dropped; a word too long for a row is cut. A width of 0 or less
+ * means "do not wrap".
  */
-export function wrap(text: string, width: number, indent: number): Row[] {
-  if (!(width > 0) || textWidth(text) <= width) return [{ from: 0, text, indent: 0 }];
+export function wrap(text: string, width: number, indent: number, hung = false): Row[] {
+  if (!(width > 0)) return [{ from: 0, text, indent: hung ? Math.max(indent, MIN_INDENT) : 0 }];
   const ind = Math.max(Math.min(MIN_INDENT, width - 1), Math.min(indent, width - MIN_TEXT_COLUMNS));
+  const first = hung ? ind : 0;
+  if (first + textWidth(text) <= width) return [{ from: 0, text, indent: first }];
   const rows: Row[] = [];
   let from = 0;
   let row = '';
   let used = 0;
-  const room = () => (rows.length === 0 ? width : width - ind);
+  const room = () => (rows.length === 0 ? width - first : width - ind);
   const breakRow = () => {
-    rows.push({ from, text: row.replace(/ +$/, ''), indent: rows.length === 0 ? 0 : ind });
+    rows.push({ from, text: row.replace(/ +$/, ''), indent: rows.length === 0 ? first : ind });
     row = '';
     used = 0;
   };

@@ -75,7 +75,7 @@ describe('client/chat-view', () => {
     const v = view();
     expect(v.typed('y')).to.deep.equal({
       kind: 'show',
-      lines: [{ style: 'error', text: '[12:00:01] ! no private chat request to answer; to send "y" anyway, type /say y', indent: 13 }],
+      lines: [{ style: 'error', text: '[12:00:01] ! no private chat request to answer; to send "y" anyway, type /say y', indent: 13, hangs: [11] }],
     });
     v.received(notice('pm_invite', 'bob'));
     // The answer names the request it answers (the oldest), so an encrypted one gets the right key.
@@ -98,7 +98,7 @@ describe('client/chat-view', () => {
     const v = view();
     expect(v.typed('exit')).to.deep.equal({ kind: 'logout' });
     v.received(notice('pm_started', 'bob'));
-    const hint = { kind: 'show', lines: [{ style: 'error', text: '[12:00:01] ! you are in a private chat with bob: EXIT PM leaves it, /quit (or LOGOUT) logs out', indent: 13 }] };
+    const hint = { kind: 'show', lines: [{ style: 'error', text: '[12:00:01] ! you are in a private chat with bob: EXIT PM leaves it, /quit (or LOGOUT) logs out', indent: 13, hangs: [11] }] };
     expect(v.typed('exit')).to.deep.equal(hint);
     expect(v.typed(' QUIT ')).to.deep.equal(hint);
     expect(v.typed('EXIT PM')).to.deep.equal({ kind: 'send', message: { type: 'pm_exit' } });
@@ -230,7 +230,7 @@ describe('client/chat-view', () => {
     v.maxBody = 65_536;
     expect(v.typed('é'.repeat(35_000))).to.deep.equal({
       kind: 'show',
-      lines: [{ style: 'error', text: '[12:00:01] ! message too long: 70,000 bytes, the limit is 65,536; not sent', indent: 13 }],
+      lines: [{ style: 'error', text: '[12:00:01] ! message too long: 70,000 bytes, the limit is 65,536; not sent', indent: 13, hangs: [11] }],
     });
     expect(v.typed(`/msg bob ${'x'.repeat(65_537)}`).kind).to.equal('show');
     expect(v.typed('x'.repeat(65_536)).kind).to.equal('send');
@@ -238,7 +238,7 @@ describe('client/chat-view', () => {
 
   it('refuses a line with a control character (piped in) before sending it: the server could not name the /msg it refuses', () => {
     const v = view();
-    const refused = { kind: 'show', lines: [{ style: 'error', text: '[12:00:01] ! message text contains control characters (only newline and tab are allowed); not sent', indent: 13 }] };
+    const refused = { kind: 'show', lines: [{ style: 'error', text: '[12:00:01] ! message text contains control characters (only newline and tab are allowed); not sent', indent: 13, hangs: [11] }] };
     expect(v.typed('/msg bob ring\x07')).to.deep.equal(refused);
     expect(v.typed('ring\x07 the bell')).to.deep.equal(refused);
     expect(v.typed('a\ttab is fine').kind).to.equal('send');

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { Formatter, chatLines, localTime, nameList } from '../../client/format.js';
+import { paint } from '../../client/paint.js';
 import type { ServerMessage } from '../../common/protocol.js';
 
 /** A fixed clock face: every stamp reads as the UTC time of the message. */
@@ -16,15 +17,15 @@ describe('client/format', () => {
   it('marks private lines and names both ends, and says where the sender\'s name is', () => {
     const lines = fmt.message({ type: 'msg', id: 1, from: 'alice', to: 'bob', ts: T, scope: 'private', text: 'hi' });
     expect(lines).to.deep.equal([
-      { style: 'private', text: '[12:00:01] [private] alice -> bob: hi', indent: 24, sender: { at: 21, name: 'alice' } },
+      { style: 'private', text: '[12:00:01] [private] alice -> bob: hi', indent: 35, hangs: [21, 11], sender: { at: 21, name: 'alice' } },
     ]);
   });
 
-  it('indents the further lines of a multi-line message under its text, and says so for wrapping', () => {
+  it('shows the further lines of a multi-line message where its rows hang, and says where that is', () => {
     const lines = fmt.message({ type: 'msg', id: 1, from: 'bob', ts: T, scope: 'group', text: 'one\ntwo\n\n' });
-    expect(lines.map((l) => [l.text, l.indent])).to.deep.equal([
-      ['[12:00:01] bob: one', 16],
-      ['                two', 16],
+    expect(lines.map((l) => [l.text, l.indent, l.further])).to.deep.equal([
+      ['[12:00:01] bob: one', 16, undefined],
+      ['two', 16, true],
     ]);
   });
 
@@ -66,13 +67,13 @@ describe('client/format', () => {
     const lines = fmt.message({ type: 'notice', event: 'motd', message: 'Welcome to S2!\nBe nice.\x1b[2J', ts: T });
     expect(lines.map((l) => [l.text, l.indent])).to.deep.equal([
       ['[12:00:01] *** Welcome to S2!', 15],
-      ['               Be nice.\\x1b[2J', 15],
+      ['Be nice.\\x1b[2J', 15],
     ]);
   });
 
   it('shows notices with the online list when the server sends one', () => {
     const m: ServerMessage = { type: 'notice', event: 'join', message: 'bob joined the chat', ts: T, user: 'bob', online: ['alice', 'bob'] };
-    expect(fmt.message(m)).to.deep.equal([{ style: 'notice', text: '[12:00:01] *** bob joined the chat (online: alice, bob)', indent: 15 }]);
+    expect(fmt.message(m)).to.deep.equal([{ style: 'notice', text: '[12:00:01] *** bob joined the chat (online: alice, bob)', indent: 15, hangs: [11] }]);
     expect(texts({ type: 'notice', event: 'pm_invite', message: 'alice wants a private chat with you (Y/N)?', ts: T })).to.deep.equal([
       '[12:00:01] *** alice wants a private chat with you (Y/N)?',
     ]);
@@ -80,7 +81,7 @@ describe('client/format', () => {
 
   it('stamps errors, /who answers and goodbyes with the local time', () => {
     expect(fmt.message({ type: 'error', code: 'NO_SUCH_USER', message: 'zed is not online' })).to.deep.equal([
-      { style: 'error', text: '[12:30:00] ! zed is not online', indent: 13 },
+      { style: 'error', text: '[12:30:00] ! zed is not online', indent: 13, hangs: [11] },
     ]);
     expect(texts({ type: 'who', online: ['alice', 'bob'] })).to.deep.equal(['[12:30:00] *** Online (2): alice, bob']);
     expect(texts({ type: 'bye', reason: 'logout', message: 'Goodbye, alice!' })).to.deep.equal(['[12:30:00] *** Goodbye, alice!']);
@@ -99,6 +100,7 @@ describe('client/format', () => {
       style: 'error',
       text: '[12:30:00] ! not delivered (not connected): hi\\x1b[31m',
       indent: 13,
+      hangs: [11],
     });
   });
 
@@ -113,7 +115,7 @@ describe('client/format', () => {
     const today = dated.message({ type: 'msg', id: 7, from: 'bob', ts: T, scope: 'group', text: 'one\ntwo', replay: true });
     expect(today.map((l) => [l.text, l.style])).to.deep.equal([
       ['[12:00:01] (history) bob: one', 'history'],
-      ['                        two', 'history'],
+      ['two', 'history'],
     ]);
     const before = dated.message({ type: 'msg', id: 6, from: 'bob', ts: earlier, scope: 'group', text: 'hi', replay: true });
     expect(before.map((l) => l.text)).to.deep.equal(['[2025-12-31 23:59:58] (history) bob: hi']);
@@ -132,10 +134,62 @@ describe('client/format', () => {
 
   it('shows an action as "* alice waves", and who is away in /who', () => {
     const action = fmt.message({ type: 'msg', id: 1, from: 'alice', ts: T, scope: 'group', text: 'waves', action: true });
-    expect(action).to.deep.equal([{ style: 'chat', text: '[12:00:01] * alice waves', indent: 19, sender: { at: 13, name: 'alice' } }]);
+    expect(action).to.deep.equal([{ style: 'chat', text: '[12:00:01] * alice waves', indent: 19, hangs: [11], sender: { at: 13, name: 'alice' } }]);
     expect(texts({ type: 'who', online: ['alice', 'bob'], count: 2, away: ['bob'] })).to.deep.equal([
       '[12:30:00] *** Online (2): alice, bob',
       '[12:30:00] *** Away: bob',
+    ]);
+  });
+
+  it('hangs wrapped rows under the text within a third of the width, else under the name, the stamp, or at 4 (80 and 40 columns)', () => {
+    const now = Date.UTC(2026, 0, 1, 22, 31, 21);
+    const f = new Formatter(utc, () => now, (ms) => new Date(ms).toISOString().slice(0, 10));
+    const text = 'see https://example.com/a/very/long/path/that/goes/on/and/on for the details';
+    const rows = (width: number, ...ms: ServerMessage[]) => ms.flatMap((m) => f.message(m)).flatMap((l) => paint(l, width, false));
+    const live: ServerMessage = { type: 'msg', id: 1, from: 'alice', ts: now, scope: 'group', text };
+    const history: ServerMessage = { ...live, replay: true };
+    const away: ServerMessage = { type: 'msg', id: 2, from: 'carol', to: 'alice', ts: now, scope: 'private', text, offline: true };
+    const priv: ServerMessage = { type: 'msg', id: 3, from: 'alice', to: 'bob', ts: now, scope: 'private', text };
+    const earlier = Date.UTC(2025, 11, 31, 23, 59, 58);
+    const dated: ServerMessage = { type: 'msg', id: 4, from: 'bob', ts: earlier, scope: 'group', text: 'one two three four five six\nseven eight nine ten eleven twelve', replay: true };
+    expect(rows(80, live, history, away, priv, dated)).to.deep.equal([
+      '[22:31:21] alice: see https://example.com/a/very/long/path/that/goes/on/and/on',
+      '                  for the details',
+      '[22:31:21] (history) alice: see',
+      '                     https://example.com/a/very/long/path/that/goes/on/and/on',
+      '                     for the details',
+      '[22:31:21] (while you were away) [private] carol -> alice: see',
+      '           https://example.com/a/very/long/path/that/goes/on/and/on for the',
+      '           details',
+      '[22:31:21] [private] alice -> bob: see',
+      '                     https://example.com/a/very/long/path/that/goes/on/and/on',
+      '                     for the details',
+      '[2025-12-31 23:59:58] (history) bob: one two three four five six',
+      '                      seven eight nine ten eleven twelve',
+    ]);
+    expect(rows(40, live, history, away, dated)).to.deep.equal([
+      '[22:31:21] alice: see https://example.co',
+      '           m/a/very/long/path/that/goes/',
+      '           on/and/on for the details',
+      '[22:31:21] (history) alice: see https://',
+      '           example.com/a/very/long/path/',
+      '           that/goes/on/and/on for the',
+      '           details',
+      '[22:31:21] (while you were away)',
+      '           [private] carol -> alice: see',
+      '           https://example.com/a/very/lo',
+      '           ng/path/that/goes/on/and/on',
+      '           for the details',
+      '[2025-12-31 23:59:58] (history) bob: one',
+      '    two three four five six',
+      '    seven eight nine ten eleven twelve',
+    ]);
+    // Errors and notices hang under their text while it is within a third, then after the stamp.
+    const notice: ServerMessage = { type: 'notice', event: 'join', message: 'bob joined the chat', ts: now, user: 'bob', online: ['alice', 'bob', 'carol', 'dave'] };
+    expect(rows(40, notice)).to.deep.equal(['[22:31:21] *** bob joined the chat', '           (online: alice, bob, carol,', '           dave)']);
+    expect(paint(f.error('you are muted for sending too fast; try again in 10 s'), 40, false)).to.deep.equal([
+      '[22:31:21] ! you are muted for sending',
+      '             too fast; try again in 10 s',
     ]);
   });
 

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { wrap } from '../../client/wrap.js';
+import { hangingIndent, wrap } from '../../client/wrap.js';
 
 /** The rows as they appear: indent, then text. */
-const shown = (text: string, width: number, indent: number) => wrap(text, width, indent).map((r) => ' '.repeat(r.indent) + r.text);
+const shown = (text: string, width: number, indent: number, hung = false) => wrap(text, width, indent, hung).map((r) => ' '.repeat(r.indent) + r.text);
 
 describe('client/wrap', () => {
   it('leaves a line that fits alone, and does not wrap without a width', () => {
@@ -39,6 +39,21 @@ describe('client/wrap', () => {
   it('keeps at least 16 columns for text on a narrow screen, whatever the indent', () => {
     const rows = wrap('[12:00:01] someone_with_a_long_name: a b c d e f g h i j k l m n o p', 30, 24);
     expect(rows.slice(1).every((r) => r.indent === 14)).to.equal(true);
+  });
+
+  it('hangs rows under the text within a third of the width, else at the deepest shallower column offered that is, else at 4', () => {
+    expect(hangingIndent(80, 16, [11])).to.equal(16); // [22:31:21] alice: …
+    expect(hangingIndent(80, 28, [21, 11])).to.equal(21); // [22:31:21] (history) alice: …, under the name
+    expect(hangingIndent(40, 28, [21, 11])).to.equal(11); // after the stamp
+    expect(hangingIndent(40, 37, [32, 22])).to.equal(4); // [2025-12-31 23:59:58] (history) bob: …
+    expect(hangingIndent(0, 28, [21, 11])).to.equal(28); // not wrapped: under the text
+    expect(hangingIndent(40, 37)).to.equal(37); // no columns offered (a help table row): as asked
+  });
+
+  it('indents the first row too of a further line of a message', () => {
+    expect(shown('seven eight nine', 20, 4, true)).to.deep.equal(['    seven eight nine']);
+    expect(shown('seven eight nine ten', 20, 4, true)).to.deep.equal(['    seven eight nine', '    ten']);
+    expect(shown('seven', 0, 11, true)).to.deep.equal(['           seven']);
   });
 
   it('says where each row starts in the line', () => {

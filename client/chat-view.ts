@@ -47,6 +47,18 @@ export interface Shown {
   send?: ClientMessage;
 }
 
+/**
+ * The server's refusal as the reason a line was not delivered, in its parentheses: escaped,
+ * without the words that say "not delivered" again (the line says so already), and a state
+ * without its "you are" (`muted for sending too fast; try again in 10 s`).
+ */
+function refusal(message: string): string {
+  return safeLine(message)
+    .replace(/^not delivered: /, '')
+    .replace(/; it was not delivered(?=:|$)/, '')
+    .replace(/^you are /, '');
+}
+
 /** /history typed while a page is on its way, kept at most (a pipe can type many at once). */
 const HISTORY_QUEUED_MAX = 20;
 
@@ -145,8 +157,10 @@ export class ChatView {
     const next = m.type === 'notice' && m.event === 'history' ? this.historyAnswered() : undefined;
     if (m.type === 'error') {
       // The line typed last left the screen on Enter; the echo that was to replace it will not come.
+      // One line says both, the server's reason in place of the error's own line: muted, each line
+      // typed on would otherwise take two.
       const text = this.unconfirmed.refused(m.code, m.user, this.named(), m.re);
-      if (text !== null) lines.push(this.fmt.notDelivered(text, 'refused'));
+      if (text !== null) lines.splice(0, lines.length, this.fmt.notDelivered(text, refusal(m.message)));
     }
     // The formatter has tested the line for the user's name already: its mark is the answer.
     const mentioned = lines.some((l) => l.mention === true);

@@ -126,19 +126,34 @@ describe('client/chat-view', () => {
     expect(old.lines[0]!.mention).to.equal(undefined);
   });
 
-  it('shows a sent line the server refused as not delivered, with its text, and not one it echoed', () => {
+  it('shows a sent line the server refused as not delivered, in one line with the reason and its text, and not one it echoed', () => {
     const v = view();
     v.sent({ type: 'say', text: 'first' });
     v.sent({ type: 'say', text: 'second' });
     v.received(say('alice', 'first'));
     const refused = v.received({ type: 'error', code: 'MUTED', message: 'you are muted for sending too fast; try again in 9 s' });
-    expect(texts(refused.lines)).to.deep.equal([
-      '[12:00:01] ! you are muted for sending too fast; try again in 9 s',
-      '[12:00:01] ! not delivered (refused): second',
-    ]);
+    expect(texts(refused.lines)).to.deep.equal(['[12:00:01] ! not delivered (muted for sending too fast; try again in 9 s): second']);
     // A bare "y" sent with /say may be read by the server as an answer: no echo is waited for.
     v.sent({ type: 'say', text: 'y' });
     expect(texts(v.received({ type: 'error', code: 'MUTED', message: 'muted' }).lines)).to.deep.equal(['[12:00:01] ! muted']);
+  });
+
+  it("gives the server's reason for a refused line escaped, without saying \"not delivered\" twice", () => {
+    const v = view();
+    v.sent({ type: 'say', text: 'big' });
+    v.sent({ type: 'dm', to: 'dave', text: 'psst' });
+    v.sent({ type: 'say', text: 'third' });
+    const big = v.received({ type: 'error', code: 'FRAME_TOO_LARGE', message: 'message too long: 70000 bytes, the limit is 65536; it was not delivered', re: 'say' });
+    expect(texts(big.lines)).to.deep.equal(['[12:00:01] ! not delivered (message too long: 70000 bytes, the limit is 65536): big']);
+    const kept = v.received({ type: 'error', code: 'MAILBOX_FAILED', message: 'dave is offline, and the server could not keep your message for them; it was not delivered: try again later', user: 'dave', re: 'dm' });
+    expect(texts(kept.lines)).to.deep.equal(['[12:00:01] ! not delivered (dave is offline, and the server could not keep your message for them: try again later): psst']);
+    v.sent({ type: 'say', text: 'fourth' });
+    const paused = v.received({ type: 'error', code: 'CLUSTER_DOWN', message: 'not delivered: the chat is paused while this server reconnects to the cluster; try again in a moment', re: 'say' });
+    expect(texts(paused.lines)).to.deep.equal(['[12:00:01] ! not delivered (the chat is paused while this server reconnects to the cluster; try again in a moment): third']);
+    const odd = v.received({ type: 'error', code: 'BAD_TEXT', message: 'no\x1b[2J', re: 'say' });
+    expect(texts(odd.lines)).to.deep.equal(['[12:00:01] ! not delivered (no\\x1b[2J): fourth']);
+    // One that matches no line waiting is shown as it is.
+    expect(texts(v.received({ type: 'error', code: 'MUTED', message: 'you are muted', re: 'say' }).lines)).to.deep.equal(['[12:00:01] ! you are muted']);
   });
 
   it('after a private message kept for an offline account, names the line a refusal is about', () => {
@@ -153,7 +168,7 @@ describe('client/chat-view', () => {
     ]);
     v.received(say('alice', 'c1'));
     const refused = v.received({ type: 'error', code: 'MUTED', message: 'muted' });
-    expect(texts(refused.lines)).to.deep.equal(['[12:00:01] ! muted', '[12:00:01] ! not delivered (refused): c2']);
+    expect(texts(refused.lines)).to.deep.equal(['[12:00:01] ! not delivered (muted): c2']);
   });
 
   it('shows a line kept for an offline account under its notice when the echo of the next line came first', () => {
@@ -163,8 +178,7 @@ describe('client/chat-view', () => {
     v.sent({ type: 'dm', to: 'nobody', text: 'lost' });
     v.received(say('alice', 'c1'));
     expect(texts(v.received({ type: 'error', code: 'NO_SUCH_USER', message: 'there is no account named nobody', user: 'nobody' }).lines)).to.deep.equal([
-      '[12:00:01] ! there is no account named nobody',
-      '[12:00:01] ! not delivered (refused): lost',
+      '[12:00:01] ! not delivered (there is no account named nobody): lost',
     ]);
     expect(texts(v.received(notice('offline_stored', 'robot')).lines)).to.deep.equal([
       '[12:00:01] *** offline_stored robot',

@@ -105,8 +105,8 @@ describe('client/format', () => {
   });
 
   it('quotes at most 200 characters of a line that was not delivered', () => {
-    const text = fmt.notDelivered('é'.repeat(70_000), 'refused').text;
-    expect(text).to.equal(`[12:30:00] ! not delivered (refused): ${'é'.repeat(200)}…`);
+    const text = fmt.notDelivered('é'.repeat(70_000), 'muted').text;
+    expect(text).to.equal(`[12:30:00] ! not delivered (muted): ${'é'.repeat(200)}…`);
   });
 
   it('marks lines from history on every line, in words, dimmed, with the date when not today', () => {

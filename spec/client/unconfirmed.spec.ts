@@ -147,7 +147,8 @@ describe('client/unconfirmed on the real server', () => {
       await ui.waitFor(/Login success!/);
       await waitUntil(() => ui.chat !== null, 'the chat started');
       for (const line of ['/msg bob kept for later', 'c1', 'c2']) ui.chat!.line(line);
-      await ui.waitFor(/not delivered \(refused\): c2$/);
+      await ui.waitFor(/! not delivered \(muted for sending too fast; try again in \d+ s\): c2$/);
+      expect(ui.has(/! you are muted/), 'the refusal is said once, in the not-delivered line').to.equal(false);
       await ui.waitFor(/\[private\] alice -> bob: kept for later$/);
       expect(ui.has(/not delivered.*kept for later/), 'the kept /msg is not called refused').to.equal(false);
       expect(ui.has(/\] alice: c1$/)).to.equal(true);

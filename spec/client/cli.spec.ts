@@ -294,7 +294,7 @@ describe('chat-client (built, through a pipe)', function () {
     alice.write('/nick x');
     await alice.waitFor(/! unknown command \/nick; type \/help for the list$/);
     alice.write('/msg zed hi');
-    await alice.waitFor(/! there is no account named zed$/);
+    await alice.waitFor(/! not delivered \(there is no account named zed\): hi$/);
   });
 
   it('refuses a line longer than the server announces it takes, and stays connected', async () => {

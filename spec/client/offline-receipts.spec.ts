@@ -7,15 +7,13 @@
 import { expect } from 'chai';
 import type net from 'node:net';
 import type { ClientMessage, ServerMessage } from '../../common/protocol.js';
-import { makeClientConfig } from '../../client/config.js';
-import { HeartbeatSender } from '../../client/heartbeat.js';
 import { MAX_SEEN, OfflineReceipts } from '../../client/offline-receipts.js';
-import { ChatSession } from '../../client/session.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { startServer, TestClient } from '../support/harness.js';
 import { waitUntil } from '../support/wait.js';
 import { FakeServer, loginOk } from './fake-server.js';
 import { FakeUi } from './fake-ui.js';
+import { quietSession } from './quiet-session.js';
 
 const kept = (id: number, receipt = false): ServerMessage<'msg'> => ({
   type: 'msg', id, from: 'bob', ts: 1, scope: 'private', to: 'alice', text: `#${id}`, offline: true, ...(receipt ? { receipt: true } : {}),
@@ -70,11 +68,7 @@ describe('client/session: offline messages at least once', () => {
       await new Promise((r) => setImmediate(r));
     }
   }
-  const session = (port: number, ui: FakeUi, clock = new FakeClock(Date.now())) => {
-    const heartbeat = new HeartbeatSender(clock, () => ({ send: () => {}, close: () => {} }));
-    const s = new ChatSession(makeClientConfig({ port, user: 'alice', password: 'pw' }), ui, { clock, random: () => 0.5, heartbeat });
-    return { s, clock, exit: s.run() };
-  };
+  const session = (port: number, ui: FakeUi) => quietSession(port, ui);
 
   it('says it sends receipts, confirms a batch, and shows a batch that comes again after a reconnect only once', async () => {
     const got: ClientMessage[] = [];

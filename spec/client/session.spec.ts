@@ -17,6 +17,7 @@ import { FakeClock } from '../support/fake-clock.js';
 import { startServer, TestClient, type Running } from '../support/harness.js';
 import { FakeServer, flood, loginOk } from './fake-server.js';
 import { FakeUi } from './fake-ui.js';
+import { quietSession } from './quiet-session.js';
 import { waitUntil } from '../support/wait.js';
 
 /** Advances fake time in small steps, letting real I/O run in between, until `done` or `maxMs`. */
@@ -179,9 +180,7 @@ describe('client/session marked offline by the real server (fake clocks on both 
     clock = new FakeClock(Date.now());
     ui = new FakeUi();
     // The heartbeats go nowhere: the server hears none, as when UDP is blocked on the way.
-    const heartbeat = new HeartbeatSender(clock, () => ({ send: () => {}, close: () => {} }));
-    const session = new ChatSession(makeClientConfig({ port: srv.port, user: 'alice', password: 'pw' }), ui, { clock, random: () => 0.5, heartbeat });
-    exit = session.run();
+    ({ exit } = quietSession(srv.port, ui, clock));
     await ui.waitFor(/Login success!/);
   });
   afterEach(async () => srv.stop());
@@ -249,11 +248,8 @@ describe('client/session against a misbehaving server (fake clock)', () => {
       if (logins.length === 1) FakeServer.send(s, { type: 'error', code: 'LOGIN_THROTTLED', message: 'too many failed logins; try again in 54 s', retry: 54 });
       else FakeServer.send(s, loginOk());
     });
-    const clock = new FakeClock(Date.now());
     const ui = new FakeUi(['typed too soon', 'right']);
-    const heartbeat = new HeartbeatSender(clock, () => ({ send: () => {}, close: () => {} }));
-    const session = new ChatSession(makeClientConfig({ port: fake.port, user: 'alice' }), ui, { clock, heartbeat });
-    void session.run();
+    const { clock } = quietSession(fake.port, ui, undefined, { password: undefined });
     await ui.waitFor(/! too many failed logins; try again in 54 s$/);
     await ui.waitFor(/\] Waiting 54 s before asking for the password again; Ctrl-C quits\.$/);
     clock.advance(53_999);
@@ -281,11 +277,8 @@ describe('client/session against a misbehaving server (fake clock)', () => {
       if (m.type === 'history') asked.push(m);
       if (m.type === 'logout') loggedOut();
     });
-    const clock = new FakeClock(Date.now());
     const ui = new FakeUi();
-    const heartbeat = new HeartbeatSender(clock, () => ({ send: () => {}, close: () => {} }));
-    const session = new ChatSession(makeClientConfig({ port: fake.port, user: 'alice', password: 'pw' }), ui, { clock, heartbeat });
-    void session.run();
+    const { clock } = quietSession(fake.port, ui);
     await ui.waitFor(/Login success!/);
     FakeServer.send(socket, { type: 'msg', id: 9, from: 'bob', ts: clock.now(), scope: 'group', text: 'newest' });
     await ui.waitFor(/bob: newest$/);
@@ -310,11 +303,8 @@ describe('client/session against a misbehaving server (fake clock)', () => {
       }
       if (m.type === 'logout') loggedOut = true;
     });
-    const clock = new FakeClock(Date.now());
     const ui = new FakeUi();
-    const heartbeat = new HeartbeatSender(clock, () => ({ send: () => {}, close: () => {} }));
-    const session = new ChatSession(makeClientConfig({ port: fake.port, user: 'alice', password: 'pw' }), ui, { clock, heartbeat });
-    const exit = session.run();
+    const { clock, exit } = quietSession(fake.port, ui);
     await ui.waitFor(/Login success!/);
     await waitUntil(() => ui.chat !== null, 'the input attached');
     ui.chat!.line('/history 2');
@@ -463,28 +453,31 @@ describe('client/session logging in again after a restart (fake clock)', () => {
     fake = null;
   });
 
-  it('a login again answered "server busy" (every client of a restarted server at once) is tried again, not given up on', async () => {
+  it('a login again refused for later (throttled, every client of a restarted server at once) is tried again after its retry, a minute at most, not given up on', async () => {
     const got: string[] = [];
     fake = await FakeServer.start((s, m) => {
       got.push(m.type);
       if (m.type === 'resume') FakeServer.send(s, { type: 'error', code: 'RESUME_FAILED', message: 'session gone', re: 'resume' });
       if (m.type !== 'login') return;
       const logins = got.filter((t) => t === 'login').length;
-      if (logins === 2) FakeServer.send(s, { type: 'error', code: 'SERVER_BUSY', message: 'server busy, try again', re: 'login' });
+      if (logins === 2) FakeServer.send(s, { type: 'error', code: 'LOGIN_THROTTLED', message: 'too many failed logins; try again in 3600 s', retry: 3600 });
       else FakeServer.send(s, loginOk());
     });
-    const clock = new FakeClock(Date.now());
     const ui = new FakeUi();
-    const heartbeat = new HeartbeatSender(clock, () => ({ send: () => {}, close: () => {} }));
-    const session = new ChatSession(makeClientConfig({ port: fake.port, user: 'alice', password: 'pw' }), ui, { clock, random: () => 0.5, heartbeat });
+    const { session, clock, exit } = quietSession(fake.port, ui);
     let code: number | null = null;
-    void session.run().then((c) => (code = c));
+    void exit.then((c) => (code = c));
     await ui.waitFor(/Login success!/);
     fake.sockets[0]!.destroy();
     await ui.waitFor(/Connection lost/);
     await run(clock, 10_000, () => got.filter((t) => t === 'login').length === 2);
-    await ui.waitFor(/server busy, try again/);
-    await run(clock, 10_000, () => session.state === 'ready' || code !== null);
+    await ui.waitFor(/too many failed logins; try again in 3600 s/);
+    const refusedAt = clock.now();
+    // The server's hour is held to a minute: nothing before it, the attempt right after.
+    await run(clock, 59_000, () => got.filter((t) => t === 'login').length === 3);
+    expect(got.filter((t) => t === 'login'), 'nothing within the minute').to.have.length(2);
+    await run(clock, 2_000, () => session.state === 'ready' || code !== null);
+    expect(clock.now() - refusedAt).to.be.within(60_000, 61_000);
     await waitUntil(() => session.state === 'ready' || code !== null, 'logged in again, or gave up');
     expect(code).to.equal(null);
     expect(session.state).to.equal('ready');
@@ -512,11 +505,11 @@ describe('client/session told goodbye before its first login_ok', () => {
     process.on('uncaughtException', onError);
     try {
       const ui = new FakeUi();
-      const session = new ChatSession(makeClientConfig({ port: fake.port, user: 'alice', password: 'pw' }), ui, { clock: new FakeClock(Date.now()) });
-      const exit = session.run();
-      await ui.waitFor(/you were marked offline/);
-      await new Promise((r) => setTimeout(r, 50));
+      const { exit } = quietSession(fake.port, ui);
+      // Thrown (the bug), the session would never end: whichever comes first.
+      await Promise.race([exit, waitUntil(() => thrown.length > 0, 'an uncaught exception').catch(() => {})]);
       expect(thrown.map((e) => e.message)).to.deep.equal([]);
+      expect(ui.has(/you were marked offline/)).to.equal(true);
       expect(await exit).to.equal(1);
     } finally {
       process.off('uncaughtException', onError);

@@ -1,12 +1,9 @@
 import { expect } from 'chai';
-import { makeClientConfig } from '../../client/config.js';
-import { HeartbeatSender } from '../../client/heartbeat.js';
-import { ChatSession } from '../../client/session.js';
 import { Unconfirmed } from '../../client/unconfirmed.js';
-import { FakeClock } from '../support/fake-clock.js';
-import { startServer, TestClient } from '../support/harness.js';
+import { startServer, TestClient, type Running } from '../support/harness.js';
 import { waitUntil } from '../support/wait.js';
 import { FakeUi } from './fake-ui.js';
+import { quietSession } from './quiet-session.js';
 
 const GROUP = { scope: 'group' } as const;
 /** A server of protocol 1, which names the user only of a NO_SUCH_USER or MAILBOX_* (see namesRefusals). */
@@ -132,20 +129,23 @@ describe('client/unconfirmed', () => {
 });
 
 describe('client/unconfirmed on the real server', () => {
+  /** bob has an account and is offline; alice's client is logged in, on `srv`. */
+  async function aliceWhileBobIsAway(srv: Running): Promise<{ ui: FakeUi; exit: Promise<number> }> {
+    const bob = await TestClient.login(srv.port, 'bob');
+    bob.send({ type: 'logout' });
+    await bob.whenClosed();
+    const ui = new FakeUi();
+    const { exit } = quietSession(srv.port, ui);
+    await ui.waitFor(/Login success!/);
+    await waitUntil(() => ui.chat !== null, 'the chat started');
+    return { ui, exit };
+  }
+
   it('a /msg kept for an offline account, then two lines, the second muted: the kept one is shown sent, the muted one not delivered', async () => {
     // Flood limit 2: the /msg waits on the mailbox write while "c1" is echoed and "c2" refused.
     const srv = await startServer({ rateCount: 2 });
     try {
-      const bob = await TestClient.login(srv.port, 'bob');
-      bob.send({ type: 'logout' });
-      await bob.whenClosed();
-      const ui = new FakeUi();
-      const clock = new FakeClock(Date.now());
-      const heartbeat = new HeartbeatSender(clock, () => ({ send: () => {}, close: () => {} }));
-      const session = new ChatSession(makeClientConfig({ port: srv.port, user: 'alice', password: 'pw' }), ui, { clock, random: () => 0.5, heartbeat });
-      const exit = session.run();
-      await ui.waitFor(/Login success!/);
-      await waitUntil(() => ui.chat !== null, 'the chat started');
+      const { ui, exit } = await aliceWhileBobIsAway(srv);
       for (const line of ['/msg bob kept for later', 'c1', 'c2']) ui.chat!.line(line);
       await ui.waitFor(/! not delivered \(muted for sending too fast; try again in \d+ s\): c2$/);
       expect(ui.has(/! you are muted/), 'the refusal is said once, in the not-delivered line').to.equal(false);
@@ -162,16 +162,7 @@ describe('client/unconfirmed on the real server', () => {
   it('a /msg kept for an offline account, then a @PM to them refused at once: the /msg is shown sent, not refused', async () => {
     const srv = await startServer({});
     try {
-      const bob = await TestClient.login(srv.port, 'bob');
-      bob.send({ type: 'logout' });
-      await bob.whenClosed();
-      const ui = new FakeUi();
-      const clock = new FakeClock(Date.now());
-      const heartbeat = new HeartbeatSender(clock, () => ({ send: () => {}, close: () => {} }));
-      const session = new ChatSession(makeClientConfig({ port: srv.port, user: 'alice', password: 'pw' }), ui, { clock, random: () => 0.5, heartbeat });
-      const exit = session.run();
-      await ui.waitFor(/Login success!/);
-      await waitUntil(() => ui.chat !== null, 'the chat started');
+      const { ui, exit } = await aliceWhileBobIsAway(srv);
       // The @PM is refused (NO_SUCH_USER, naming bob) while the /msg waits on the mailbox write.
       for (const line of ['/msg bob kept for later', '@PM bob']) ui.chat!.line(line);
       await ui.waitFor(/bob is not online/);

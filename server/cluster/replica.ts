@@ -70,6 +70,14 @@ export interface ReplicaDeps {
   lost(user: string, at: BaseConnection, why: string): void;
 }
 
+/**
+ * What a refusal where the log counts a message names (see sender): made once for the messages
+ * that name no recipient, as a group line is applied on every server, line after line.
+ */
+const SAY: Refused = { re: 'say' };
+const REKEY: Refused = { re: 'pm_rekey' };
+const HISTORY: Refused = { re: 'history' };
+
 export const freshCreds = (): Creds => {
   const c = freshCredentials();
   return [c.id, c.secret.toString('base64'), c.token];
@@ -170,7 +178,7 @@ export class Replica {
       case 'end':
         return room.end(this.session(e.user, e.s), e.reason, e.why);
       case 'say':
-        return this.bySender(e, { re: 'say' }, (me) => room.say(me, e.text, e.group, e.action, e.sealed));
+        return this.bySender(e, SAY, (me) => room.say(me, e.text, e.group, e.action, e.sealed));
       case 'dm':
         return this.bySender(e, { re: 'dm', user: e.to }, (me) => room.dm(me, e.to, e.text, e.action));
       case 'leave':
@@ -190,10 +198,10 @@ export class Replica {
       case 'pmans':
         return room.privates.answer(this.session(e.user, e.s), e.from, e.accept, e.typed, e.key);
       case 'rekey':
-        return this.bySender(e, { re: 'pm_rekey' }, (me) => room.privates.rekey(me, e.key));
+        return this.bySender(e, REKEY, (me) => room.privates.rekey(me, e.key));
       case 'history':
         // The page goes from the asker's server only: the others' copies would send it to no one.
-        return this.bySender(e, { re: 'history' }, (me) => (mine ? room.history(me, e.before, e.count) : undefined));
+        return this.bySender(e, HISTORY, (me) => (mine ? room.history(me, e.before, e.count) : undefined));
       case 'pmexit':
         return room.privates.exit(this.session(e.user, e.s));
       case 'expire':

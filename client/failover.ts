@@ -13,13 +13,12 @@
 import { hostPort } from '../common/address.js';
 import type { Cancel, Clock } from '../common/clock.js';
 import type { ServerMessage } from '../common/protocol.js';
-import { BACKOFF_MAX_MS, backoffDelay } from './backoff.js';
+import { backoffDelay } from './backoff.js';
 import { ConnectError, type Link } from './connection.js';
 import { safeLine, type DisplayLine, type Formatter } from './format.js';
 import { LATER } from './login.js';
 import type { Server, ServerRing } from './servers.js';
 
-const MAX_DELAY_S = BACKOFF_MAX_MS / 1000;
 /** The longest a refusal's `retry` holds the next attempt back (seconds). */
 const SERVER_WAIT_MAX_S = 60;
 
@@ -162,6 +161,6 @@ export class Failover {
   private pastTimeout(limitMs: number): void {
     if (this.d.phase() === null) return;
     const s = limitMs / 1000;
-    this.d.show([this.d.fmt.info(`No connection for ${s} s: others now see you offline. Still trying, every ${MAX_DELAY_S} s at most; you will be logged in again when the server is back (Ctrl-C leaves).`)]);
+    this.d.show([this.d.fmt.info(`No connection for ${s} s: others now see you offline. Still trying (every few seconds); you will be logged in again when the server is back (Ctrl-C leaves).`)]);
   }
 }

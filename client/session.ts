@@ -5,7 +5,7 @@
  *                     ▲           │  ▲
  *                     │      lost │  │ resumed / logged in again
  *                     │           ▼  │
- *                     │      reconnecting ⇄ resuming ──► done (exit 1: gave up, session gone)
+ *                     │      reconnecting ⇄ resuming ──► done (exit 1: a login again refused for good)
  *                     └─ wrong password: ask again (throttled: after the wait)
  *
  * While the TCP connection is down the heartbeats go on, so the server keeps the session for us

@@ -76,7 +76,7 @@ describe('client/session (fake clock)', () => {
     expect(attempts.map((t) => t - lostAt)).to.deep.equal([375, 1125, 2625, 5625, 9375, 13125, 16875, 20625, 24375]);
     const past = ui.lines.filter((l) => /No connection for 20 s/.test(l));
     expect(past.map((l) => l.replace(/^\[[^\]]*\] /, ''))).to.deep.equal([
-      'No connection for 20 s: others now see you offline. Still trying, every 5 s at most; you will be logged in again when the server is back (Ctrl-C leaves).',
+      'No connection for 20 s: others now see you offline. Still trying (every few seconds); you will be logged in again when the server is back (Ctrl-C leaves).',
     ]);
     expect(beats - beatsBefore).to.equal(5); // at 5, 10, 15, 20 and 25 s: a server that still holds the session keeps it
     expect(ui.statuses).to.deep.equal([]); // one server: no status row, the lines say it as they always did

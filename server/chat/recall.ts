@@ -147,11 +147,11 @@ export class Recall {
    * lose them with a connection that dies, and with receipts each would wait as long again. A
    * receipt that comes later still deletes its batch, and the delivery starts again from there.
    */
-  deliverWaiting(user: string, name: string, receipts = false): void {
+  deliverWaiting(user: string, name: string, receipts = false, announce = true): void {
     // One not started yet will see this message too.
     if (this.deliveryQueued.has(user)) return;
     this.deliveryQueued.add(user);
-    this.pacer.run(user, this.deliveryJob(user, name, receipts));
+    this.pacer.run(user, this.deliveryJob(user, name, receipts, announce));
   }
 
   /** `user`'s client received the batch of offline messages ending at `id` (see Receipts.received). */
@@ -167,7 +167,8 @@ export class Recall {
     this.receipts.cut(user);
   }
 
-  private deliveryJob(user: string, name: string, receipts: boolean): Job {
+  /** `announce`: tell the user how many waited before handing them (not when going on with the rest). */
+  private deliveryJob(user: string, name: string, receipts: boolean, announce: boolean): Job {
     let waiting: readonly Kept[] | null = null;
     let at = 0;
     /** How many were deleted from the mailbox, delivered for good. */
@@ -193,7 +194,7 @@ export class Recall {
           this.deliveryQueued.delete(user);
           // What waits now; what is kept meanwhile goes to the next delivery (see leave()).
           waiting = [...this.mailbox.peek(user)];
-          if (waiting.length > 0) this.notice(user, 'offline_delivered', NOTICES.offlineDelivered(waiting.length));
+          if (announce && waiting.length > 0) this.notice(user, 'offline_delivered', NOTICES.offlineDelivered(waiting.length));
         }
         if (overdue) {
           const seconds = this.config.receiptWait / 1000;
@@ -223,11 +224,15 @@ export class Recall {
     };
   }
 
-  /** `user`'s client confirmed after its delivery gave up waiting: the batch goes, and a new delivery hands the rest. */
+  /**
+   * `user`'s client confirmed after its delivery gave up waiting: the batch goes, and a new
+   * delivery hands the rest. Without a second "came while you were away": the user was told at
+   * login how many waited, and these are the rest of them.
+   */
   private confirmedLate(user: string, name: string, upTo: number, sent: number): void {
     this.mailbox.taken(user, upTo);
     this.log.info(`Offline messages: ${name}'s client confirmed receiving ${sent} late; deleted`);
-    this.deliverWaiting(user, name, true);
+    this.deliverWaiting(user, name, true, false);
   }
 
   /** The batch of `list` from `at`: at most BATCH_LINES messages and a batch's bytes. */

@@ -237,6 +237,8 @@ describe('Recall (recording outbox, drains by hand)', () => {
         room.received(bob, 4);
         room.received(bob, 5);
         expect([offline(), mailbox.waiting('bob'), clock.pending()]).to.deep.equal([[1, 2, 3, 4, 5], 0, 0]);
+        const told = out.notices('bob').filter((n) => n.startsWith('offline_delivered'));
+        expect(told, 'told how many waited once, at login, not again for the rest').to.deep.equal(['offline_delivered: 5 messages came while you were away:']);
       });
 
       it('times each batch from its own sending', () => {

@@ -8,6 +8,7 @@ import tls from 'node:tls';
 import { hostPort } from '../common/address.js';
 import { FrameDecoder, encodeMessage, validate } from '../common/codec.js';
 import { ChatError } from '../common/errors.js';
+import { socketErrorWords } from '../common/socket-error.js';
 import { SERVER_MESSAGES, type ClientMessage, type ServerMessage } from '../common/protocol.js';
 import { numberProblem } from './bounds.js';
 import { safeLine } from './format.js';
@@ -57,7 +58,7 @@ export class Link {
     this.remoteAddress = socket.remoteAddress ?? '';
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
-    socket.on('error', (e: NodeJS.ErrnoException) => this.closed(describe(e)));
+    socket.on('error', (e: NodeJS.ErrnoException) => this.closed(socketErrorWords(e, 'server')));
     // Our own closes go through destroy(), and an error is reported first: this is the server's.
     socket.on('close', () => this.closed('closed by the server'));
   }
@@ -234,27 +235,5 @@ export function explain(e: NodeJS.ErrnoException & { cert?: { subjectaltname?: s
     }
     return `the TLS certificate of ${hostPort(ep.host, ep.port)} is not trusted (${e.message}); pass --ca FILE to trust a self-signed certificate`;
   }
-  return `cannot connect to ${hostPort(ep.host, ep.port)}: ${describe(e)}`;
-}
-
-/** A socket error in a few words. */
-function describe(e: NodeJS.ErrnoException): string {
-  switch (e.code) {
-    case 'ECONNREFUSED':
-      return 'connection refused';
-    case 'ECONNRESET':
-      return 'connection reset by the server';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return 'unknown host';
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return 'host unreachable';
-    case 'ETIMEDOUT':
-      return 'timed out';
-    case 'EPIPE':
-      return 'connection closed';
-    default:
-      return e.message;
-  }
+  return `cannot connect to ${hostPort(ep.host, ep.port)}: ${socketErrorWords(e, 'server')}`;
 }

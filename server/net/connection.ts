@@ -19,6 +19,7 @@ import type { Duplex } from 'node:stream';
 import { chatError, type ChatError } from '../../common/errors.js';
 import type { ClientMessage } from '../../common/protocol.js';
 import type { Cancel, Clock } from '../../common/clock.js';
+import { socketErrorWords } from '../../common/socket-error.js';
 import { CONN, Outlet, type OutletOptions, type Served } from './outlet.js';
 import type { Peer, Wire } from './wire.js';
 
@@ -63,8 +64,8 @@ function onEnd(this: Served<BaseConnection>): void {
 function onClose(this: Served<BaseConnection>): void {
   this[CONN].close('connection closed');
 }
-function onError(this: Served<BaseConnection>, e: Error): void {
-  this[CONN].close(`socket error: ${e.message}`);
+function onError(this: Served<BaseConnection>, e: NodeJS.ErrnoException): void {
+  this[CONN].close(`socket error: ${socketErrorWords(e, 'client')}`);
 }
 /** A turn's input ration, next turn (setImmediate's argument: no closure per connection). */
 const handleLater = (conn: BaseConnection): void => conn.handleSome();

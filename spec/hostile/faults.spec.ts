@@ -83,6 +83,17 @@ describe('hostile: faults in one connection', () => {
     expect(await alice.line()).to.include({ text: 'still here' });
     expect(srv.server.connections).to.equal(1);
   });
+
+  it('logs a connection the client reset in words, not as a socket error code, and others chat on', async () => {
+    const alice = await TestClient.login(srv.port, 'alice');
+    const bob = await TestClient.login(srv.port, 'bob');
+    // A TCP reset (RST) instead of a close: what a crashed client's kernel or a middlebox sends.
+    bob.socket.resetAndDestroy();
+    await waitUntil(() => logged(srv.logs, 'Lost connection from bob').length === 1, 'bob lost');
+    expect(logged(srv.logs, 'Lost connection from bob')[0]).to.match(/: socket error: connection reset by the client$/);
+    alice.send({ type: 'say', text: 'still here' });
+    expect(await alice.line()).to.include({ text: 'still here' });
+  });
 });
 
 describe('hostile: graceful shutdown', () => {

@@ -1,14 +1,20 @@
 /**
- * The room's state as plain data: what Room.snapshot() gives and Room.restore() takes. A cluster's
- * servers agree on it through their shared log, and a new server starts from it
- * (server/cluster/checkpoint.ts, replica.ts).
+ * The room's state as plain data: its shape, and how it is taken from the room's parts and put
+ * back into them (what Room.snapshot() gives and Room.restore() takes). A cluster's servers agree
+ * on it through their shared log, and a new server starts from it (server/cluster/checkpoint.ts,
+ * replica.ts). Apart from the room because it reads every part the same way, and none of the
+ * room's rules.
  */
 import type { Feature } from '../../common/protocol.js';
 import type { ConsentState } from './consent.js';
+import type { Lines } from './lines.js';
 import type { Endpoint } from './outbox.js';
-import type { LimitsState } from './ratelimit.js';
+import type { PrivateChats } from './private.js';
+import type { Limits, LimitsState } from './ratelimit.js';
+import type { Registry } from './registry.js';
 import { Session } from './session.js';
 import type { UndeliveredState } from './undelivered.js';
+import type { Waiting } from './waiting.js';
 
 /** A session as plain data (see Room.snapshot). */
 export interface SessionData {
@@ -71,4 +77,43 @@ export function sessionFrom<E extends Endpoint>(d: SessionData): Session<E> {
   for (const k of d.awayTold) session.awayTold.add(k);
   if (d.features?.length) session.features = new Set(d.features);
   return session;
+}
+
+/** The room's parts its state is kept in. */
+export interface StateParts<E extends Endpoint> {
+  registry: Registry<E>;
+  waiting: Waiting<Session<E>>;
+  lines: Lines<E>;
+  privates: PrivateChats<E>;
+  limits: Limits;
+}
+
+/** The room's state as plain data (see RoomState). */
+export function snapshotOf<E extends Endpoint>({ registry, waiting, lines, privates, limits }: StateParts<E>): RoomState {
+  return {
+    lastId: lines.lastId,
+    sessions: [...registry.all()].map((s) => sessionData(s, s.at?.address ?? waiting.addressOf(s) ?? '')),
+    waiting: [...waiting.entries()].map(([s, address]) => [s.key, address]),
+    consent: privates.consent.snapshot(),
+    limits: limits.snapshot(),
+    undelivered: lines.undelivered.snapshot(),
+  };
+}
+
+/** Puts `state` into the parts of an empty room (see Room.restore): `reach` gives each attached session its endpoint. */
+export function restoreInto<E extends Endpoint>({ registry, waiting, lines, privates, limits }: StateParts<E>, state: RoomState, reach: (session: SessionData) => E): void {
+  if (registry.count > 0) throw new Error('restore() needs an empty room');
+  lines.after(state.lastId);
+  for (const d of state.sessions) {
+    const session = sessionFrom<E>(d);
+    if (d.attached) session.at = reach(d);
+    registry.add(session);
+  }
+  for (const [key, address] of state.waiting) {
+    const session = registry.byKey(key);
+    if (session) waiting.add(session, address);
+  }
+  privates.consent.restore(state.consent);
+  limits.restore(state.limits);
+  lines.undelivered.restore(state.undelivered);
 }

@@ -2,25 +2,28 @@
  * The room: who is online (one registry keyed by the case-folded name), how sessions start,
  * resume and end, what a line reaches, and who is told what when someone comes or goes. Rules that
  * span several users live here, once, so the handlers stay short. The room is the façade; its
- * parts are beside it, each with its own job: the registry, the lines and where they go, away
- * messages, mutes, heartbeats, the announcer of joins and leaves, the farewells, the sessions
- * waiting without a connection, its state as plain data.
+ * parts are beside it, each with its own job: the registry, a session's life from login to end
+ * (lifecycle.ts), the lines and where they go, away messages, mutes, heartbeats, what time does
+ * on its own (housekeeping.ts), the announcer of joins and leaves, the farewells, the sessions
+ * waiting without a connection, its state as plain data (room-state.ts). What stays here is the
+ * wiring of those parts and the one way the room speaks (notice, tell).
  *
  * The room knows no sockets, no codec and no bytes: it speaks to users only through its Outbox,
  * in typed messages, and hears of connections only as opaque Endpoints the transport hands it.
  */
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../../common/clock.js';
-import { chatError, errorMessage, type ChatError, type Refused } from '../../common/errors.js';
-import type { Feature, NoticeEvent, ServerMessage } from '../../common/protocol.js';
+import { errorMessage, type ChatError, type Refused } from '../../common/errors.js';
+import type { Feature, NoticeEvent } from '../../common/protocol.js';
 import type { ServerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { Announcer } from './announcer.js';
 import { Away } from './away.js';
-import type { Request } from './consent.js';
-import { farewell, type EndReason } from './farewell.js';
+import type { EndReason } from './farewell.js';
 import { Heartbeats, type BeatResult } from './heartbeats.js';
+import { sweepRoom, SWEEP_MS, type SweptParts, type Verdicts } from './housekeeping.js';
 import { NO_HISTORY, MemoryMailbox, type History, type Mailbox } from './history.js';
+import { Lifecycle, type LifeParts } from './lifecycle.js';
 import { Lines } from './lines.js';
 import { Mutes } from './mutes.js';
 import { NOTICES } from './notices.js';
@@ -31,8 +34,8 @@ import { PrivateChats } from './private.js';
 import { Limits } from './ratelimit.js';
 import { batchText, Recall } from './recall.js';
 import { Registry } from './registry.js';
-import { sessionData, sessionFrom, type RoomState, type SessionData } from './room-state.js';
-import { NO_FEATURES, Session, type Credentials } from './session.js';
+import { restoreInto, snapshotOf, type RoomState, type SessionData, type StateParts } from './room-state.js';
+import type { Credentials, Session } from './session.js';
 import { Waiting } from './waiting.js';
 
 export type RoomConfig = Pick<
@@ -50,19 +53,6 @@ export type RoomConfig = Pick<
   | 'offlineMax'
   | 'maxOutput'
 >;
-
-/** How often the server calls sweep(). A sweep later than this by S ms means a stall of S ms. */
-export const SWEEP_MS = 1000;
-
-/**
- * Who decides what a sweep finds (users silent for the heartbeat timeout, private-chat requests
- * unanswered for too long): the room itself on one server, at once; a cluster puts each decision
- * in its shared log first, so every server applies it in the same place (server/cluster/).
- */
-export interface Verdicts<E extends Endpoint> {
-  silent(session: Session<E>): void;
-  expired(request: Request): void;
-}
 
 /**
  * Events: `online` (sorted names) whenever the online list changes (at most once a second in a
@@ -92,6 +82,10 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
   private readonly mutes: Mutes<E>;
   /** Sessions waiting for a resume without a connection (see lost()). */
   private readonly waiting = new Waiting<Session<E>>();
+  /** The parts, by name, for those that go through several: a session's life, the state. */
+  private readonly parts: LifeParts<E> & StateParts<E> & SweptParts<E>;
+  /** How sessions start, resume, wait and end. */
+  private readonly life: Lifecycle<E>;
 
   constructor(
     readonly config: RoomConfig,
@@ -110,6 +104,9 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     this.privates = new PrivateChats(this, this.away, clock, log, config.pmTimeout, config.maxPmRequests);
     this.announcer = new Announcer(this.registry, config, SWEEP_MS, out, clock, (online) => this.emit('online', online));
     this.mutes = new Mutes(this.limits, this, config.muteSeconds, clock, log);
+    const { registry, heartbeats, presence, waiting, lines, announcer, privates, limits } = this;
+    this.parts = { registry, heartbeats, presence, waiting, lines, announcer, privates, limits, recall: () => this.recall };
+    this.life = new Lifecycle(this, this.parts, config, out, log);
   }
 
   /**
@@ -165,7 +162,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     return this.registry.all();
   }
 
-  // ---- coming and going ----------------------------------------------------------------------
+  // ---- coming and going (see lifecycle.ts) ---------------------------------------------------
 
   /**
    * Registers a freshly logged-in user reached at `at`, tells them (with what waited for them and
@@ -173,21 +170,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
    * everyone else.
    */
   login(name: string, guest: boolean, created: boolean, at: E, since?: number, credentials?: Credentials, features: readonly Feature[] = []): Session<E> {
-    // The callers check first; a second session under one name would speak as the first.
-    if (this.find(name)) throw chatError('ALREADY_LOGGED_IN', name);
-    const session = new Session<E>(name, guest, at.address, credentials);
-    if (features.length > 0) session.features = new Set(features);
-    // Before login_ok is built: its online list must include the newcomer.
-    this.registry.add(session);
-    this.heartbeats.touch(session);
-    session.at = at;
-    this.out.attach(session.key, at, this.loginOk(session, { created }));
-    this.recall.atLogin(session.key, name, guest, since, session.features.has('receipts'));
-    // After the lines replayed, not before: under 20 of them it would scroll out of sight.
-    if (this.motd !== null) this.notice(session, 'motd', this.motd);
-    this.log.info(`${guest ? 'Guest' : 'User'} ${name} logged in from ${at.label}`);
-    this.announcer.announce('join', session, NOTICES.join(name));
-    return session;
+    return this.life.login(name, guest, created, at, since, credentials, features);
   }
 
   /**
@@ -197,22 +180,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
    * it may be another program than the one before).
    */
   resume(session: Session<E>, at: E, rekey = false, credentials?: Credentials, features?: readonly Feature[]): void {
-    this.waiting.remove(session);
-    // A batch the last connection had not confirmed comes again, on this one (below).
-    this.recall.cut(session.key);
-    if (rekey) this.registry.rekey(session, credentials);
-    // A new client (a login that took the session over) says what it can do; a resume is the same client.
-    if (features) session.features = features.length > 0 ? new Set(features) : NO_FEATURES;
-    this.heartbeats.touch(session);
-    if (session.at) this.out.end(session.key, { type: 'bye', reason: 'replaced', message: NOTICES.replaced() });
-    this.lines.undelivered.delivered(session.key);
-    session.at = at;
-    this.out.attach(session.key, at, this.loginOk(session, { created: false, resumed: true }));
-    this.log.info(`${session.name} resumed the session from ${at.label}`);
-    // A delivery of kept messages cut off with the last connection left the rest waiting: now.
-    if (!session.guest) this.recall.deliverWaiting(session.key, session.name, session.features.has('receipts'));
-    const partner = this.privates.partnerOf(session);
-    if (partner) this.notice(partner, 'reconnected', NOTICES.reconnected(session.name), session.name);
+    this.life.resume(session, at, rekey, credentials, features);
   }
 
   /**
@@ -223,15 +191,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
    * waited longest (from that address, or in all) ends, as if its user had gone silent.
    */
   lost(user: string, at: E, reason: string): void {
-    const session = this.registry.byKey(user);
-    if (!session || session.at !== at) return;
-    session.at = null;
-    this.recall.cut(user);
-    this.log.info(`Lost connection from ${session.name} (${at.label}): ${reason}`);
-    this.emit('detached', session);
-    const here = this.waiting.add(session, at.address);
-    if (here.size > this.config.maxPerAddress) this.end(here.values().next().value!, 'crowded');
-    if (this.waiting.size > this.config.maxConnections) this.end(this.waiting.oldest()!, 'crowded');
+    this.life.lost(user, at, reason);
   }
 
   /**
@@ -239,19 +199,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
    * `why`: the operator's reason for a kick, told to the user.
    */
   end(session: Session<E>, reason: EndReason, why = ''): void {
-    if (!this.registry.remove(session)) return;
-    this.presence.forget(session);
-    this.waiting.remove(session);
-    this.recall.cut(session.key);
-    session.end();
-    this.emit('ended', session);
-    if (reason !== 'shutdown') this.lines.tellUndelivered(session);
-    // At shutdown everyone is about to hear "Server is shutting down"; nothing more to say.
-    this.privates.left(session, reason, reason === 'shutdown');
-    const { log, announce, bye } = farewell(session.name, reason, why, this.config.heartbeatTimeout);
-    if (log) this.log[log.level](log.text);
-    if (announce) this.announcer.announce(announce.event, session, announce.text);
-    this.out.end(session.key, bye);
+    this.life.end(session, reason, why);
   }
 
   /** Ends every session quietly (the server is stopping; each user gets the shutdown goodbye). */
@@ -363,17 +311,9 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     this.heartbeats.alive(key);
   }
 
-  /**
-   * Periodic housekeeping, every SWEEP_MS: expired private-chat requests, users gone silent (net
-   * of the server's own stalls: see Heartbeats.sweep), large-room summaries.
-   */
+  /** Periodic housekeeping, every SWEEP_MS (see housekeeping.ts). */
   sweep(verdicts: Verdicts<E> = this.direct): void {
-    const now = this.clock.monotonic();
-    const silent = this.heartbeats.sweep(now);
-    for (const r of this.privates.due()) verdicts.expired(r);
-    this.limits.sweep(now);
-    for (const s of silent) verdicts.silent(s);
-    this.announcer.flush(now);
+    sweepRoom(this.parts, verdicts, this.clock.monotonic());
   }
 
   /** One server decides what its sweep finds at once. */
@@ -393,18 +333,11 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
     this.mutes.mute(who, seconds);
   }
 
-  // ---- state ---------------------------------------------------------------------------------
+  // ---- state (see room-state.ts) -------------------------------------------------------------
 
   /** The room's state as plain data (see RoomState). */
   snapshot(): RoomState {
-    return {
-      lastId: this.lines.lastId,
-      sessions: [...this.registry.all()].map((s) => sessionData(s, s.at?.address ?? this.waiting.addressOf(s) ?? '')),
-      waiting: [...this.waiting.entries()].map(([s, address]) => [s.key, address]),
-      consent: this.privates.consent.snapshot(),
-      limits: this.limits.snapshot(),
-      undelivered: this.lines.undelivered.snapshot(),
-    };
+    return snapshotOf(this.parts);
   }
 
   /**
@@ -412,39 +345,6 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
    * Nobody is told anything: the users are where they were.
    */
   restore(state: RoomState, reach: (session: SessionData) => E): void {
-    if (this.registry.count > 0) throw new Error('restore() needs an empty room');
-    this.lines.after(state.lastId);
-    for (const d of state.sessions) {
-      const session = sessionFrom<E>(d);
-      if (d.attached) session.at = reach(d);
-      this.registry.add(session);
-    }
-    for (const [key, address] of state.waiting) {
-      const session = this.registry.byKey(key);
-      if (session) this.waiting.add(session, address);
-    }
-    this.privates.consent.restore(state.consent);
-    this.limits.restore(state.limits);
-    this.lines.undelivered.restore(state.undelivered);
-  }
-
-  // ---- login_ok ------------------------------------------------------------------------------
-
-  private loginOk(session: Session<E>, extra: { created: boolean; resumed?: boolean }): ServerMessage<'login_ok'> {
-    const partner = this.privates.partnerOf(session);
-    return {
-      type: 'login_ok',
-      user: session.name,
-      guest: session.guest,
-      ...this.announcer.onlineField(),
-      session: session.id,
-      secret: session.secret.toString('base64'),
-      token: session.token,
-      timeout: this.config.heartbeatTimeout,
-      ...(this.heartbeatPort !== undefined ? { udpPort: this.heartbeatPort } : {}),
-      ...(this.network !== undefined ? { network: this.network } : {}),
-      ...(partner ? { partner: partner.name } : {}),
-      ...extra,
-    };
+    restoreInto(this.parts, state, reach);
   }
 }

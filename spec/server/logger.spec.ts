@@ -8,7 +8,7 @@ import { FileSink, RETRY_MS, boundedSink } from '../../server/log-sinks.js';
 import { UsageError } from '../../common/cli.js';
 import net from 'node:net';
 import { cachedTime, clockTime, createLogger, fullTime, parseLogLevels, quoted } from '../../server/logger.js';
-import { SWEEP_MS } from '../../server/chat/room.js';
+import { SWEEP_MS } from '../../server/chat/housekeeping.js';
 import { ACCEPTS_LOGGED_PER_SECOND } from '../../server/net/listener.js';
 import type { Clock } from '../../common/clock.js';
 import { makeConfig, type ServerConfig } from '../../server/config.js';

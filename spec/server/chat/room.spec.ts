@@ -4,7 +4,8 @@
  */
 import { expect } from 'chai';
 import type { ServerMessage } from '../../../common/protocol.js';
-import { Room, SWEEP_MS } from '../../../server/chat/room.js';
+import { SWEEP_MS } from '../../../server/chat/housekeeping.js';
+import { Room } from '../../../server/chat/room.js';
 import type { Session } from '../../../server/chat/session.js';
 import { makeConfig } from '../../../server/config.js';
 import { memoryLogger } from '../../../server/logger.js';

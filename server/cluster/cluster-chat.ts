@@ -32,13 +32,13 @@ import type { Account } from '../store/accounts.js';
 import { SharedAccounts } from './accounts.js';
 import { FileRelay } from './file-relay.js';
 import type { ReplicaClock } from './clock.js';
-import type { ClusterEvent } from './events.js';
+import { freshCreds, type ClusterEvent } from './events.js';
 import { SharedGate } from './gate.js';
 import { SharedHistory } from './history.js';
 import { SharedMailbox } from './mailbox.js';
 import { isHere, life, Membership } from './membership.js';
 import type { Quiet } from './quiet.js';
-import { freshCreds, Replica } from './replica.js';
+import { Replica } from './replica.js';
 import { ClusterSweep } from './sweep.js';
 
 export interface ClusterOptions {

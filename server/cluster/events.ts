@@ -10,9 +10,19 @@
  */
 import type { Feature } from '../../common/protocol.js';
 import type { EndReason } from '../chat/farewell.js';
+import { freshCredentials, type Credentials } from '../chat/session.js';
 
 /** A login's or resume's credentials: session id, MAC key (base64), resume token. */
 export type Creds = [id: string, secret: string, token: string];
+
+/** New credentials for a login or a resume that takes a session over, as an event carries them. */
+export const freshCreds = (): Creds => {
+  const c = freshCredentials();
+  return [c.id, c.secret.toString('base64'), c.token];
+};
+
+/** The credentials an event carries, as the room takes them. */
+export const credentials = ([id, secret, token]: Creds): Credentials => ({ id, secret: Buffer.from(secret, 'base64'), token });
 
 export type ClusterEvent =
   /** A server joined (or rejoined with a new life): `node` is its name for people. */

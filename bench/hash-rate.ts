@@ -10,10 +10,10 @@
  */
 import { Worker } from 'node:worker_threads';
 import { HASH_THREAD_NICE } from '../server/store/hash-nice.js';
-import type { HashThreadData } from '../server/store/hash-worker.js';
+import type { HashThreadData } from '../server/store/hash-task.js';
 import { PASSWORD } from './accounts.js';
 
-/** A measuring thread's orders; its nice value is the server's hash threads' (hash-worker.ts takes it). */
+/** A measuring thread's orders; its nice value is the server's hash threads' (hash-worker.cts takes it). */
 export interface HashJob extends HashThreadData {
   op: 'compare' | 'hash';
   cost: number;

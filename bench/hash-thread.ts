@@ -1,10 +1,10 @@
 /**
  * One thread of the raw hash-rate measurement (see hash-rate.ts): the server's own hash job
- * (server/store/hash-worker.ts, which also takes this thread to the nice value in its orders,
+ * (server/store/hash-worker.cts, which also takes this thread to the nice value in its orders,
  * the server's hash threads' own), in a loop for the time given, then the count.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import run from '../server/store/hash-worker.js';
+import run from '../server/store/hash-worker.cjs';
 import type { HashJob } from './hash-rate.js';
 
 const { op, cost, password, ms } = workerData as HashJob;

@@ -38,7 +38,7 @@ function newestSource() {
     const dir = join(ROOT, top);
     see(dir);
     for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-      if (entry.isDirectory() || entry.name.endsWith('.ts')) see(join(entry.parentPath ?? entry.path, entry.name));
+      if (entry.isDirectory() || /\.c?ts$/.test(entry.name)) see(join(entry.parentPath ?? entry.path, entry.name));
     }
   }
   return newest;

@@ -1,6 +1,6 @@
 /**
  * The nice value of the password-hashing threads: the hasher hands it to each thread it starts
- * (hash-worker.ts takes it), and the bench finds the server's hash threads by it.
+ * (hash-worker.cts takes it), and the bench finds the server's hash threads by it.
  *
  * The lowest priority, so whenever the event loop and a hash want the same core, the chat wins and
  * a login waits a little longer. At 19 a hash thread gets 1.5% of a core it shares with a nice-0

@@ -7,7 +7,7 @@
  */
 import { Piscina } from 'piscina';
 import { HASH_THREAD_NICE } from './hash-nice.js';
-import type { HashTask, HashThreadData } from './hash-worker.js';
+import type { HashTask, HashThreadData } from './hash-task.js';
 
 /** The hash queue is full: try again later. */
 export class HasherBusy extends Error {}
@@ -46,7 +46,7 @@ export const JOBS_PER_THREAD = 4;
 export function createHasher(threads: number, queue: number): Hasher {
   const workers = Math.max(1, threads);
   const pool = new Piscina<HashTask, string | boolean>({
-    filename: new URL('./hash-worker.js', import.meta.url).href,
+    filename: new URL('./hash-worker.cjs', import.meta.url).href,
     workerData: { nice: HASH_THREAD_NICE } satisfies HashThreadData,
     minThreads: 1,
     maxThreads: workers,

@@ -7,8 +7,10 @@ import bcrypt from 'bcryptjs';
 import { readFileSync, readdirSync } from 'node:fs';
 import { HashAbandoned, HasherBusy, JOBS_PER_THREAD, createHasher, type Hasher } from '../../../server/store/hasher.js';
 import { Worker } from 'node:worker_threads';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 // Loaded here on the main thread without a nice value to take: it must not lower this thread.
-import '../../../server/store/hash-worker.js';
+import '../../../server/store/hash-worker.cjs';
 
 /** Nice value of every thread of this process, from /proc. */
 function niceByThread(): Map<number, number> {
@@ -44,7 +46,7 @@ describe('hasher', () => {
 
   it('leaves another worker thread that loads the job without a nice value at its priority', async () => {
     // As a bench worker that imports modules which import the job did: it ran at nice 19.
-    const job = new URL('../../../server/store/hash-worker.js', import.meta.url).href;
+    const job = new URL('../../../server/store/hash-worker.cjs', import.meta.url).href;
     const code = `import(${JSON.stringify(job)}).then(() => require('node:worker_threads').parentPort.postMessage(
       Number(require('node:fs').readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1].split(' ')[16])))`;
     const worker = new Worker(code, { eval: true });
@@ -53,6 +55,13 @@ describe('hasher', () => {
     } finally {
       await worker.terminate();
     }
+  });
+
+  it('gives piscina a job that require() loads as CommonJS, not through require(esm), which aborted Node 20 twice', () => {
+    // With require(esm) turned off, an ES module's job fails to load (ERR_REQUIRE_ESM).
+    const job = fileURLToPath(new URL('../../../server/store/hash-worker.cjs', import.meta.url));
+    const loaded = spawnSync(process.execPath, ['--no-experimental-require-module', '-e', `process.stdout.write(typeof require(${JSON.stringify(job)}))`], { encoding: 'utf8' });
+    expect([loaded.stderr, loaded.stdout]).to.deep.equal(['', 'function']);
   });
 
   it('skips a job whose asker has gone by the time its turn comes, and runs the next one in line', async () => {

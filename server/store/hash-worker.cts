@@ -1,24 +1,18 @@
 /**
  * Runs in a worker thread (see hasher.ts): bcrypt is CPU-bound for ~50-100 ms at cost 10, and on
  * the event loop it would stall every chat message while someone logs in.
+ *
+ * CommonJS (a .cts file, built to .cjs), because piscina loads a thread's job with require()
+ * first. Of an ES module, on Node 20, that is require(esm), which twice aborted the whole
+ * process with a native assertion (CreateRequiredModuleFacade, in CI and in a cluster spec, while
+ * servers were started and stopped): an ES job importing bcryptjs, itself an ES module there.
+ * A CommonJS job is require()d as Node always has, and gets bcryptjs's CommonJS build.
  */
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { workerData } from 'node:worker_threads';
 import bcrypt from 'bcryptjs';
-
-export type HashTask = { op: 'hash'; password: string; cost: number } | { op: 'compare'; password: string; hash: string };
-
-/**
- * What the thread that runs the jobs is told when it starts (its workerData): the nice value to
- * take (see hash-nice.ts). The value comes from whoever starts the thread rather than an import,
- * so this module loads nothing of ours: piscina loads it with require(), and on Node 20 a
- * require() of an ES module that imports another one aborted the whole process once (a native
- * assertion in CreateRequiredModuleFacade, in CI, while servers were started and stopped).
- */
-export interface HashThreadData {
-  nice: number;
-}
+import type { HashTask, HashThreadData } from './hash-task.js';
 
 /**
  * On Linux, setpriority() given a thread id changes that thread alone; /proc/thread-self names
@@ -36,6 +30,9 @@ function lowerOwnPriority(nice: number): void {
 const told = (workerData as Partial<HashThreadData> | null)?.nice;
 if (typeof told === 'number') lowerOwnPriority(told);
 
-export default function run(task: HashTask): string | boolean {
+function run(task: HashTask): string | boolean {
   return task.op === 'hash' ? bcrypt.hashSync(task.password, task.cost) : bcrypt.compareSync(task.password, task.hash);
 }
+
+// The module is the job: piscina, and the bench's raw hash rate (bench/hash-thread.ts), call it.
+export = run;

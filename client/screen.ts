@@ -3,12 +3,14 @@
  * printed above it. Everything goes out in one write per change, as escape sequences that move
  * relative to the cursor, so it works in any terminal, inside tmux, and after scrolling.
  *
- * The screen remembers how many rows the input area took and on which of them the cursor was, so
- * it can always wipe exactly that area before printing: incoming lines can never be printed over,
- * or be wiped with, a long typed line (issue 11's first defect, with node:readline, which redrew
- * from a row count of its own that our printing had made stale).
+ * The screen remembers how many rows the input area took, how wide each was, and where the cursor
+ * was, so it can always wipe exactly that area before printing, after a resize too (rowsAbove):
+ * incoming lines can never be printed over, or be wiped with, a long typed line (issue 11's first
+ * defect, with node:readline, which redrew from a row count of its own that our printing had made
+ * stale).
  */
 import type { InputView } from './input-view.js';
+import { textWidth } from './text-width.js';
 
 /**
  * Clears from the cursor's row (the cursor at its start) to the end of the screen. Not with one
@@ -19,12 +21,41 @@ import type { InputView } from './input-view.js';
  * cannot go down).
  */
 const CLEAR_DOWN = '\x1b[K\x1b7\x1b[B\r\x1b[J\x1b8';
+/** Colours and attributes (status rows are painted): they take no columns. */
+const SGR = /\x1b\[[0-9;]*m/g;
 const up = (n: number) => (n > 0 ? `\x1b[${n}A` : '');
 const right = (n: number) => (n > 0 ? `\x1b[${n}C` : '');
 
+/** The input area as drawn: the columns each row took, where the cursor was, and the width then. */
+interface Drawn {
+  readonly widths: readonly number[];
+  readonly cursorRow: number;
+  readonly cursorCol: number;
+  readonly width: number;
+}
+
+/**
+ * How many rows above the cursor the input area starts, once the terminal went from `d.width`
+ * columns to `width`. The same width: the row the cursor was drawn on. Another: the terminal
+ * has reflowed the rows, as tmux, VTE, iTerm2, kitty and Windows Terminal do: a row of `w`
+ * columns now takes ceil(w / width) rows (one at least), and the cursor sits on the row of its
+ * own that its column falls in (the last one, when it was at the row's end). Counted from the
+ * rows as drawn, since such a terminal reflows a row as a whole each time, however many resizes
+ * came in between. A terminal that cuts rows instead (xterm) keeps one row each, and there the
+ * wipe clears that many more rows above the area as well: a few chat rows blanked, where the
+ * other guess left stale copies of the typed line on every reflowing terminal.
+ */
+export function rowsAbove(d: Drawn, width: number): number {
+  if (width === d.width) return d.cursorRow;
+  const rows = (w: number) => Math.max(1, Math.ceil(w / width));
+  let n = 0;
+  for (let i = 0; i < d.cursorRow; i++) n += rows(d.widths[i] ?? 0);
+  return n + Math.min(Math.floor(d.cursorCol / width), rows(d.widths[d.cursorRow] ?? 0) - 1);
+}
+
 export class Screen {
   /** The input area on screen, or null when there is none (nothing drawn, or wiped). */
-  private drawn: { cursorRow: number } | null = null;
+  private drawn: Drawn | null = null;
 
   constructor(private readonly out: NodeJS.WriteStream) {}
 
@@ -62,7 +93,7 @@ export class Screen {
   /** Moves to the first row of the input area and clears from there down. */
   private wipe(): string {
     if (!this.drawn) return '';
-    const s = `\r${up(this.drawn.cursorRow)}${CLEAR_DOWN}`;
+    const s = `\r${up(rowsAbove(this.drawn, this.width))}${CLEAR_DOWN}`;
     this.drawn = null;
     return s;
   }
@@ -70,7 +101,8 @@ export class Screen {
   private draw(v: InputView): string {
     // After the last row the cursor is at its end; from there, up and across to its place.
     const last = v.rows.length - 1;
-    this.drawn = { cursorRow: v.cursorRow };
+    const widths = v.rows.map((r) => textWidth(r.replace(SGR, '')));
+    this.drawn = { widths, cursorRow: v.cursorRow, cursorCol: v.cursorCol, width: this.width };
     return `${v.rows.join('\r\n')}\r${up(last - v.cursorRow)}${right(v.cursorCol)}`;
   }
 }

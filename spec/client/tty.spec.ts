@@ -110,6 +110,56 @@ describe('chat-client in a terminal (tmux)', function () {
       expect(await fromAlice(bob)).to.include({ text: `${'ş'.repeat(70)}ğXü😀é` });
     });
 
+    it('wipes the whole typed line after the terminal is made narrower or wider, and Ctrl-U then leaves no row of it', async () => {
+      const pty = await alice();
+      const typed = 'zq'.repeat(53);
+      await pty.type(typed);
+      await pty.waitFor((rs) => rs.join('').endsWith(`alice> ${typed}`), 'the typed line on two rows');
+      /** The rows that show the typed line (or a stale copy of it). */
+      const ours = (rs: string[]) => rs.filter((r) => /^alice>|^[zq]+$/.test(r));
+      for (const width of [40, 30, 80]) {
+        // tmux reflows the rows drawn at the width before: the wipe must find where the area starts now.
+        await pty.resize(width);
+        await pty.waitFor((rs) => ours(rs).join('') === `alice> ${typed}` && ours(rs)[0]!.length === Math.min(width, 113), `the typed line once at ${width} columns`);
+      }
+      await pty.resize(40);
+      await pty.waitFor((rs) => ours(rs).join('') === `alice> ${typed}` && ours(rs)[0] === `alice> ${typed.slice(0, 33)}`, 'the typed line once at 40 columns');
+      await pty.keys('C-u');
+      const rows = await pty.waitFor((rs) => ours(rs).join('') === 'alice>', 'the empty prompt');
+      expect(rows.filter((r) => /[zq]{2}/.test(r))).to.deep.equal([]);
+    });
+
+    it('redraws every row of a wrapped line on Backspace across a row boundary, Ctrl-W and Ctrl-C at 40 columns', async () => {
+      const bob = await srv.login('bob');
+      const pty = await alice([], 40);
+      /** The input area: the prompt's row and the non-empty rows below it. */
+      const ours = (rs: string[]) => rs.slice(rs.findIndex((r) => r.startsWith('alice>'))).filter((r) => r.trim() !== '');
+      // "alice> " and 40 letters: a full row of 40, then 7 on the next.
+      const typed = 'abcdefghi '.repeat(4);
+      await pty.type(typed);
+      await pty.waitFor((rs) => ours(rs).length === 2 && ours(rs).join('') === `alice> ${typed}`.trimEnd(), 'two rows');
+      for (let i = 0; i < 8; i++) await pty.keys('BSpace');
+      let rows = await pty.waitFor((rs) => ours(rs).join('') === `alice> ${typed.slice(0, 32)}`, 'one row after 8 Backspaces');
+      expect(ours(rows)).to.have.length(1);
+      expect(await pty.cursor()).to.deep.equal({ x: 39, y: rows.indexOf(ours(rows)[0]!) });
+      await pty.type(' and more words');
+      await pty.waitFor((rs) => ours(rs).length === 2, 'two rows again');
+      await pty.keys('C-w', 'C-w');
+      // (The blank after "ab" ends the first row; tmux shows no trailing blanks.)
+      await pty.waitFor((rs) => ours(rs).join('|') === `alice> ${typed.slice(0, 32)}|and`, 'two words fewer');
+      await pty.keys('C-w', 'C-w');
+      rows = await pty.waitFor((rs) => ours(rs).join('') === `alice> ${typed.slice(0, 29)}`, 'on one row again');
+      expect(ours(rows)).to.have.length(1);
+      await pty.type('x'.repeat(30));
+      await pty.waitFor((rs) => rs.some((r) => /^x+$/.test(r)), 'a second row of x');
+      await pty.keys('C-c');
+      rows = await pty.waitFor((rs) => rs.filter((r) => r.trim() !== '').at(-1) === 'alice>', 'the empty prompt');
+      expect(rows.filter((r) => /abc|xxx/.test(r))).to.deep.equal([]);
+      await pty.type('ok');
+      await pty.keys('Enter');
+      expect((await fromAlice(bob)).text).to.equal('ok');
+    });
+
     it('shows a sent line once: the echo, with its time, replaces the typed line', async () => {
       const pty = await alice();
       await pty.type('hello there');

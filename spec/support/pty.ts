@@ -93,6 +93,11 @@ export class Pty {
     await tmux(['paste-buffer', '-p', '-d', '-b', this.name, '-t', this.name]);
   }
 
+  /** Makes the terminal `width` columns wide, as a user dragging its edge would (tmux reflows its rows). */
+  async resize(width: number): Promise<void> {
+    await tmux(['resize-window', '-t', this.name, '-x', String(width), '-y', String(this.height)]);
+  }
+
   /** The rows on screen now, trailing blanks trimmed; with `escapes`, with their colours and attributes. */
   async screen(escapes = false): Promise<string[]> {
     const out = await tmux(['capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', this.name]);

@@ -178,6 +178,15 @@ export class ChatView {
     return this.fmt.message({ type: 'msg', id: 0, from: this.me, to: m.user, ts: m.ts, scope: 'private', text: kept.text, ...action });
   }
 
+  /**
+   * The screen was cleared (/clear, Ctrl-L): nothing of the chat is shown any more, so /history
+   * starts again from the newest lines, as after login, and brings back what was cleared. Going on
+   * from the oldest line once shown said "Nothing older" to a user who had only seen the start.
+   */
+  cleared(): void {
+    this.oldest = undefined;
+  }
+
   /** Some /history typed waits for the page before it to arrive before it can be asked for. */
   get historyWaiting(): boolean {
     return this.historyQueue.length > 0;

@@ -122,6 +122,12 @@ export class Chat {
     this.d.ui.bell();
   }
 
+  /** /clear, Ctrl-L: a clear screen, from which /history starts again at the newest lines. */
+  clear(): void {
+    this.view.cleared();
+    this.d.ui.clear();
+  }
+
   // ---- what the user types -------------------------------------------------------------------
 
   typed(line: string): void {
@@ -133,7 +139,7 @@ export class Chat {
       case 'show':
         return this.d.show(t.lines);
       case 'clear':
-        return this.d.ui.clear();
+        return this.clear();
       case 'logout':
         return this.d.logout();
       case 'send': {

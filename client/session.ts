@@ -183,6 +183,7 @@ export class ChatSession {
       end: () => this.endOfInput(),
       // Ctrl-C logs out like `quit`; a second one while waiting for the goodbye just leaves.
       interrupt: () => (this.state === 'logging-out' ? this.finish(0) : this.logout()),
+      clear: () => this.chat.clear(),
       complete: (text, cursor) => {
         const done = this.chat.view.complete(text, cursor);
         if (done) this.show(done.lines);

@@ -225,7 +225,8 @@ export class TtyTerminal implements Terminal {
       case 'cancel':
         return this.cancel();
       case 'clear':
-        return this.clear();
+        // In the chat through the chat, which starts /history again from the newest lines.
+        return this.chat ? this.chat.clear() : this.clear();
       case 'suspend':
         return this.suspend();
       case 'edit':

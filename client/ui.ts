@@ -12,6 +12,8 @@ export interface ChatHandlers {
   end(): void;
   /** Ctrl-C, SIGINT, SIGTERM. */
   interrupt(): void;
+  /** Ctrl-L: clear the screen, as /clear does. */
+  clear(): void;
   /** Tab: the text and cursor after completing the word at `cursor`, or null for no change. */
   complete(text: string, cursor: number): { text: string; cursor: number } | null;
 }

@@ -71,6 +71,24 @@ describe('client/chat-view', () => {
     expect(v.lastId).to.equal(43);
   });
 
+  it('asks /history for the newest lines again once the screen was cleared, then goes on from there', () => {
+    const v = view();
+    v.received({ type: 'msg', id: 40, from: 'bob', ts: T, scope: 'group', text: 'old', replay: true });
+    v.received({ type: 'msg', id: 42, from: 'bob', ts: T, scope: 'group', text: 'new' });
+    expect(v.typed('/clear')).to.deep.equal({ kind: 'clear' });
+    v.cleared();
+    expect(v.typed('/history 10')).to.deep.equal({ kind: 'send', message: { type: 'history', count: 10 } });
+    v.sent({ type: 'history', count: 10 });
+    v.received({ type: 'msg', id: 40, from: 'bob', ts: T, scope: 'group', text: 'old', replay: true });
+    v.received({ type: 'msg', id: 42, from: 'bob', ts: T, scope: 'group', text: 'new', replay: true });
+    v.received({ type: 'notice', event: 'history', message: '2 older lines above; nothing older.', ts: T });
+    expect(v.typed('/history 10')).to.deep.equal({ kind: 'send', message: { type: 'history', count: 10, before: 40 } });
+    // A line said after the clear is the oldest shown: /history brings back what came before it.
+    v.cleared();
+    v.received({ type: 'msg', id: 44, from: 'bob', ts: T, scope: 'group', text: 'newer' });
+    expect(v.typed('/history 10')).to.deep.equal({ kind: 'send', message: { type: 'history', count: 10, before: 44 } });
+  });
+
   it('keeps a stray y or no to itself with a hint, and sends it as the answer while a request waits', () => {
     const v = view();
     expect(v.typed('y')).to.deep.equal({

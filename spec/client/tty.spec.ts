@@ -281,6 +281,22 @@ describe('chat-client in a terminal (tmux)', function () {
       await pty.waitFor((rs) => rs.filter((r) => r !== '').join('\n') === 'alice>', 'a clear screen with the prompt');
     });
 
+    it('brings the cleared lines back with /history after /clear and after Ctrl-L', async () => {
+      const bob = await srv.login('bob');
+      const pty = await alice();
+      for (const text of ['one', 'two']) bob.send({ type: 'say', text });
+      await pty.row(/bob: two$/);
+      for (const clear of [async () => pty.type('/clear').then(() => pty.keys('Enter')), async () => pty.keys('C-l')]) {
+        await clear();
+        await pty.waitFor((rs) => rs.filter((r) => r !== '').join('\n') === 'alice>', 'a clear screen with the prompt');
+        await pty.type('/history');
+        await pty.keys('Enter');
+        const rows = await pty.waitFor((rs) => rs.some((r) => /older lines? above|Nothing older/.test(r)), 'the end of the page');
+        expect(rows.filter((r) => / bob: (one|two)$/.test(r)).map((r) => r.slice(-3))).to.deep.equal(['one', 'two']);
+        expect(rows.join('\n')).not.to.match(/Nothing older/);
+      }
+    });
+
     it('keeps the scrollback clean while typing on the top row after /clear (tmux files a clear from the top-left corner there)', async () => {
       const pty = await alice();
       await pty.type('/clear');

@@ -194,7 +194,7 @@ export class SecureChats {
       if (confirm) return [fmt.error(`/trust ${safeLine(held[0]!.name)} first`)];
       return held.flatMap(({ name, identity }) => {
         const n = safeLine(name);
-        return this.safetyBlock(`${n} (the key in ${n}'s request)`, name, identity, `if it matches, type /trust ${n}, then Y. If it does not, /reject ${n}.`);
+        return this.safetyBlock(`${n} (the key in ${n}'s request)`, name, identity, [`They match? Type /trust ${n}, then Y.`, `If not, /reject ${n}.`]);
       });
     }
     const n = safeLine(l.partner);
@@ -203,20 +203,24 @@ export class SecureChats {
       this.ctx.known.markVerified(l.partner, l.identity);
       return [fmt.info(`${n}'s key is marked as verified.`)];
     }
-    return this.safetyBlock(n, l.partner, l.identity, 'if it matches, type /verify yes. If it does not, leave (EXIT PM): someone is reading along.');
+    return this.safetyBlock(n, l.partner, l.identity, ['They match? Type /verify yes.', 'If not, leave (EXIT PM): someone is reading along.']);
   }
 
-  /** The safety number with `name` (its identity key `key`), what to compare, and `then`: what to do next. */
-  private safetyBlock(title: string, name: string, key: Buffer, then: string): DisplayLine[] {
+  /**
+   * The safety number with `name` (its identity key `key`), what to compare, and `then`: what to
+   * do next. Each line is whole sentences, so none is cut between two stamped lines, and none of
+   * the number's rows wraps: three rows of four groups fit a 40-column screen after the time (two
+   * of six wrapped there, leaving groups alone on rows of their own).
+   */
+  private safetyBlock(title: string, name: string, key: Buffer, then: readonly string[]): DisplayLine[] {
     const groups = safetyNumber({ name: this.ctx.me(), key: this.ctx.identity.publicRaw }, { name, key }).split(' ');
     const n = safeLine(name);
-    // Two rows of six groups, which fit 80 columns: one row of twelve wrapped, leaving a group alone.
     return this.ctx.fmt.infoBlock([
       `Safety number with ${title}:`,
-      `  ${groups.slice(0, 6).join(' ')}`,
-      `  ${groups.slice(6).join(' ')}`,
-      `${n} sees the same number if nobody is in the middle. Compare it another way (in person, on a call);`,
-      then,
+      ...[0, 4, 8].map((i) => `  ${groups.slice(i, i + 4).join(' ')}`),
+      `${n} sees the same number if nobody is in the middle.`,
+      'Compare the two another way: in person, on a call.',
+      ...then,
     ]);
   }
 

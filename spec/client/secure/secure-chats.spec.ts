@@ -15,6 +15,7 @@ import { rawPublic } from '../../../client/secure/crypto.js';
 import { KnownKeys } from '../../../client/secure/known-keys.js';
 import { SecureChats } from '../../../client/secure/secure-chats.js';
 import { Formatter } from '../../../client/format.js';
+import { paint } from '../../../client/paint.js';
 
 const T = Date.UTC(2026, 0, 1, 12, 0, 1);
 const fmt = () => new Formatter(() => '12:00:01', () => T);
@@ -174,10 +175,10 @@ describe('client/secure/secure-chats', () => {
     const fakeAnswer = makeBundle(mallory, 'answer', 'bob', 'alice', { rid: offer.rid, ephemeral: offer.ephemeral });
     deliver(alice, notice('pm_started', 'bob', fakeAnswer.key));
     expect(alice.sc.label()).to.equal('encrypted');
-    // Two rows of six groups: the whole number fits an 80-column line, with no group left alone on a wrapped row.
-    const rows = (p: Party) => p.sc.verify(false).slice(1, 3).map((l) => l.text);
-    expect(rows(alice)).to.have.length(2);
-    for (const row of rows(alice)) expect(row).to.match(/^\[12:00:01\] {3}\d{5}( \d{5}){5}$/);
+    // Three rows of four groups: each fits a 40-column screen after the time, with no group left alone on a wrapped row.
+    const rows = (p: Party) => p.sc.verify(false).slice(1, 4).map((l) => l.text);
+    expect(rows(alice)).to.have.length(3);
+    for (const row of rows(alice)) expect(row).to.match(/^\[12:00:01\] {3}\d{5}( \d{5}){3}$/);
     const number = (p: Party) => rows(p).map((r) => r.slice('[12:00:01]'.length).trim()).join(' ');
     expect(number(alice)).to.match(/^\d{5}( \d{5}){11}$/);
     expect(number(alice)).to.not.equal(number(bob));
@@ -219,13 +220,18 @@ describe('client/secure/secure-chats', () => {
     expect(alice.shown.join('\n')).to.match(/Compare safety numbers with bob another way \(\/verify shows them\)/);
     const before = alice.sc.verify(false).map((l) => l.text).join('\n');
     expect(before).to.match(/Safety number with bob \(the key in bob's request\):/);
-    expect(before).to.match(/if it matches, type \/trust bob, then Y\. If it does not, \/reject bob\./);
+    expect(before.split('\n').slice(4)).to.deep.equal([
+      '[12:00:01] bob sees the same number if nobody is in the middle.',
+      '[12:00:01] Compare the two another way: in person, on a call.',
+      '[12:00:01] They match? Type /trust bob, then Y.',
+      '[12:00:01] If not, /reject bob.',
+    ]);
     expect(alice.sc.verify(true)[0]!.text, 'nothing to mark yet').to.match(/\/trust bob first/);
     alice.sc.trust('bob');
     const ans = sent(alice, { type: 'pm_answer', from: 'bob', accept: true }) as ClientMessage<'pm_answer'>;
     deliver(bob2, notice('pm_started', 'alice', ans.key));
     deliver(alice, notice('pm_started', 'bob'));
-    const digits = (text: string) => text.match(/(\d{5} ?){6}/g)!.join(' ');
+    const digits = (text: string) => text.match(/\d{5}/g)!.join(' ');
     expect(digits(alice.sc.verify(false).map((l) => l.text).join('\n'))).to.equal(digits(before));
     expect(digits(bob2.sc.verify(false).map((l) => l.text).join('\n')), 'what bob sees').to.equal(digits(before));
   });
@@ -245,6 +251,35 @@ describe('client/secure/secure-chats', () => {
     const trusted = alice.sc.trust('bob');
     expect(trusted.more.map((m) => (m as ServerMessage<'msg'>).text)).to.deep.equal(['are you there?']);
     expect(alice.sc.label()).to.equal('encrypted');
+  });
+
+  it('/verify says what to do in whole sentences, one or two a line, that read well at 80 and at 40 columns', () => {
+    const alice = party('alice');
+    const bob = party('bob');
+    pair(alice, bob);
+    const lines = alice.sc.verify(false);
+    expect(lines.map((l) => l.text).filter((t) => !/\d{5}/.test(t))).to.deep.equal([
+      '[12:00:01] Safety number with bob:',
+      '[12:00:01] bob sees the same number if nobody is in the middle.',
+      '[12:00:01] Compare the two another way: in person, on a call.',
+      '[12:00:01] They match? Type /verify yes.',
+      '[12:00:01] If not, leave (EXIT PM): someone is reading along.',
+    ]);
+    // Every line one row at 80 columns; at 40 the number's rows stay whole, and a sentence's
+    // further rows hang under its text, not at column 0.
+    for (const l of lines) expect(paint(l, 80, false)).to.have.length(1);
+    const at40 = lines.flatMap((l) => paint(l, 40, false));
+    expect(at40.filter((r) => /\d{5}/.test(r) && !/^\[/.test(r))).to.deep.equal([]);
+    for (const r of at40) expect(r).to.match(/^(\[12:00:01\] | {11}\S)/);
+    expect(at40.slice(4)).to.deep.equal([
+      '[12:00:01] bob sees the same number if',
+      '           nobody is in the middle.',
+      '[12:00:01] Compare the two another way:',
+      '           in person, on a call.',
+      '[12:00:01] They match? Type /verify yes.',
+      '[12:00:01] If not, leave (EXIT PM):',
+      '           someone is reading along.',
+    ]);
   });
 
   it('/verify yes marks the key verified, and the prompt says so', () => {

@@ -51,10 +51,14 @@ function tokens(text: string): { at: number; text: string; blank: boolean }[] {
  * (less on a narrow screen, but never less than 2), and so is the first when `hung` (a further
  * line of a message, which must not start at column 0 either). Breaks fall between words, and
  * the blanks at a break are dropped; a word too long for a row is cut. A width of 0 or less
- * means "do not wrap".
+ * means "do not wrap" (output to a pipe): there a further line is indented by exactly 2,
+ * whatever the indent asked. A script reading the output tells a message's first line (its time
+ * at column 0) from its further lines (two blanks), and gets each back as it was sent by removing
+ * those two; under the text it was 16 blanks after `[t] bob: `, 35 after a private line's prefix,
+ * a different depth for every sender, and for no reader's benefit, as nothing wraps.
  */
 export function wrap(text: string, width: number, indent: number, hung = false): Row[] {
-  if (!(width > 0)) return [{ from: 0, text, indent: hung ? Math.max(indent, MIN_INDENT) : 0 }];
+  if (!(width > 0)) return [{ from: 0, text, indent: hung ? MIN_INDENT : 0 }];
   const ind = Math.max(Math.min(MIN_INDENT, width - 1), Math.min(indent, width - MIN_TEXT_COLUMNS));
   const first = hung ? ind : 0;
   if (first + textWidth(text) <= width) return [{ from: 0, text, indent: first }];

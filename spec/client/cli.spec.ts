@@ -70,7 +70,11 @@ describe('chat-client (built, through a pipe)', function () {
     expect(await bob.line()).to.include({ from: 'alice', scope: 'group', text: 'hello everyone' });
     bob.send({ type: 'say', text: 'hi\u202e there\nsecond line' });
     await alice.waitFor(/^\[\d\d:\d\d:\d\d\] bob: hi\\u202e there$/);
-    expect(await alice.waitFor(/second line/)).to.match(/^ +second line$/);
+    // Each further line of a message two blanks in, whatever its prefix: a script strips those two.
+    expect(await alice.waitFor(/second line/)).to.equal('  second line');
+    bob.send({ type: 'dm', to: 'alice', text: 'psst\n  indented' });
+    await alice.waitFor(/\[private\] bob -> alice: psst$/);
+    expect(await alice.waitFor(/indented/)).to.equal('    indented');
     alice.write('quit');
     expect(await alice.exitCode()).to.equal(0);
     expect(alice.out).to.satisfy((lines: string[]) => lines.some((l) => /\* Goodbye, alice!/.test(l)));
@@ -86,7 +90,7 @@ describe('chat-client (built, through a pipe)', function () {
     const alice = await loggedIn(srv.port, 'alice');
     await alice.waitFor(/\(history\) bob: line 25$/);
     expect(await alice.waitFor(/Welcome/)).to.match(/^\[\d\d:\d\d:\d\d\] \*\*\* Welcome to S2!$/);
-    expect(await alice.waitFor(/Be nice/)).to.match(/^ +Be nice\.$/);
+    expect(await alice.waitFor(/Be nice/)).to.equal('  Be nice.');
     expect(alice.out.findIndex((l) => l.includes('Be nice'))).to.equal(alice.out.findIndex((l) => l.includes('Welcome')) + 1);
     alice.kill();
   });

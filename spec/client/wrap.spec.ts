@@ -53,7 +53,10 @@ describe('client/wrap', () => {
   it('indents the first row too of a further line of a message', () => {
     expect(shown('seven eight nine', 20, 4, true)).to.deep.equal(['    seven eight nine']);
     expect(shown('seven eight nine ten', 20, 4, true)).to.deep.equal(['    seven eight nine', '    ten']);
-    expect(shown('seven', 0, 11, true)).to.deep.equal(['           seven']);
+    // Not wrapped (a pipe): by exactly 2, whatever the prefix, so a script strips two blanks.
+    expect(shown('seven', 0, 11, true)).to.deep.equal(['  seven']);
+    expect(shown('  code, indented', 0, 35, true)).to.deep.equal(['    code, indented']);
+    expect(shown('seven', 0, 11)).to.deep.equal(['seven']);
   });
 
   it('says where each row starts in the line', () => {

@@ -51,7 +51,7 @@ export class LineEditor {
       case 'return':
         return 'submit';
       case 'enter': // Ctrl-J: a newline, like Alt-Enter
-        return this.newline();
+        return this.lineFeed();
       case 'tab':
         return 'complete';
       case 'backspace':
@@ -144,7 +144,7 @@ export class LineEditor {
       case 'n':
         return this.down();
       case 'j':
-        return this.newline();
+        return this.lineFeed();
       default:
         return 'none';
     }
@@ -180,6 +180,15 @@ export class LineEditor {
 
   private newline(): EditorEvent {
     return this.multiline ? this.insert('\n') : 'none';
+  }
+
+  /**
+   * Ctrl-J: a newline in the text; in an answer to a question, Enter, as in readline. It is also
+   * what Enter sends before the terminal is in raw mode: a name and password typed ahead while
+   * the client started ("carol", Enter, "pw", Enter) came as "carol\npw" and went as one name.
+   */
+  private lineFeed(): EditorEvent {
+    return this.multiline ? this.insert('\n') : 'submit';
   }
 
   private moveTo(i: number): EditorEvent {

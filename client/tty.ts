@@ -63,6 +63,8 @@ export class TtyTerminal implements Terminal {
     private readonly options: TtyOptions,
   ) {
     this.screen = new Screen(output);
+    // Lines typed before the chat starts are answers (or typed ahead for them): one line each.
+    this.editor.multiline = false;
     readline.emitKeypressEvents(input);
     input.on('keypress', this.onKey);
     input.on('end', () => this.inputEnded());

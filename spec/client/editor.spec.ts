@@ -65,6 +65,9 @@ describe('client/editor', () => {
     answer.key(meta('return'));
     answer.insert('a\nb\r\nc');
     expect(answer.text).to.equal('a b c');
+    // Ctrl-J answers, as Enter: it is what Enter typed ahead before raw mode arrives as.
+    expect(answer.key(key('enter'))).to.equal('submit');
+    expect(answer.key(ctrl('j'))).to.equal('submit');
   });
 
   it('inserts pasted text with its line ends as newlines and its control characters dropped', () => {

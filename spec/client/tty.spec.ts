@@ -498,4 +498,18 @@ describe('TtyTerminal between login questions (fake streams)', () => {
       term.close();
     }
   });
+
+  it('takes a name and password typed ahead before raw mode (Enter as a line feed) as two answers', async () => {
+    const keys = new FakeKeyboard();
+    const screen = Object.assign(new Writable({ write: (_c, _e, done) => done() }), { columns: 80, rows: 24 });
+    const term = new TtyTerminal(keys as unknown as NodeJS.ReadStream, screen as unknown as NodeJS.WriteStream, { color: false, bell: false, abort: () => {} });
+    try {
+      // The terminal's line discipline turned each Enter into "\n" before the client set raw mode.
+      await typed(keys, 'carol\npw\n');
+      expect(await term.ask('Username:', false)).to.equal('carol');
+      expect(await term.ask('Password:', true)).to.equal('pw');
+    } finally {
+      term.close();
+    }
+  });
 });

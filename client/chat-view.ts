@@ -78,6 +78,13 @@ export class ChatView {
   private readonly historyQueue: { count?: number }[] = [];
   private me = '';
   private partner: string | null = null;
+  /**
+   * The away message the server confirmed (null: not away), and the one last asked for (its
+   * confirmation does not repeat it in a field): a login again after the session was lost asks
+   * for it again, as the user set it and was never told it was gone.
+   */
+  private away: string | null = null;
+  private awayAsked: string | null = null;
   private readonly roster = new Roster();
   private readonly pending = new PendingRequests();
   private readonly unconfirmed = new Unconfirmed();
@@ -133,6 +140,14 @@ export class ChatView {
     // Only for a new session: after a resume (the same session) the server's pm_ended follows.
     else if (was && how === 'relogin') lines.push(f.error(`your private chat with ${safeLine(was)} ended with the previous session: what you type now goes to everyone`));
     return lines;
+  }
+
+  /**
+   * After a login again (the server had lost the session, and the away mark with it): the away
+   * message to set again, if the user was away. A resume keeps it; a first login has none.
+   */
+  awayAgain(how: LoginKind): ClientMessage<'away'> | undefined {
+    return how === 'relogin' && this.away !== null ? { type: 'away', message: this.away } : undefined;
   }
 
   /** The connection was lost: lines not echoed by now never will be (the server says if not sent). */
@@ -296,6 +311,7 @@ export class ChatView {
     if (m.type === 'say') this.unconfirmed.sent('say', m.text, m.action === true);
     if (m.type === 'dm') this.unconfirmed.sent('dm', m.text, m.action === true, m.to);
     if (m.type === 'history') this.historyAsked = true;
+    if (m.type === 'away') this.awayAsked = m.message;
   }
 
   /**
@@ -311,10 +327,16 @@ export class ChatView {
     return { text: done.text, cursor: done.cursor, lines: stuck ? [this.fmt.info(done.candidates.map(safeLine).join('  '))] : [] };
   }
 
-  /** Follows private sessions, so the prompt says where plain lines go, and requests, for Y/N. */
+  /**
+   * Follows private sessions, so the prompt says where plain lines go, requests, for Y/N, and
+   * whether we are away.
+   */
   private track(m: ServerMessage<'notice'>): void {
     this.pending.notice(m);
     if (m.event === 'pm_started' && m.user) this.partner = m.user;
     else if (m.event === 'pm_ended') this.partner = null;
+    // (An away notice naming someone is their away message, told to us.)
+    else if (m.event === 'away' && m.user === undefined) this.away = this.awayAsked ?? this.away;
+    else if (m.event === 'back') this.away = null;
   }
 }

@@ -267,6 +267,9 @@ export class ChatSession {
     this.ui.setPrompt(this.chat.view.prompt);
     this.show([...lines, ...paced, ...(secured?.lines ?? [])]);
     for (const msg of secured?.send ?? []) this.link?.send(msg);
+    // Away in the session that was lost: away again in this one (the server says so in a line).
+    const away = this.chat.view.awayAgain(how);
+    if (away && this.link?.send(away)) this.chat.view.sent(away);
   }
 
   // ---- the connection --------------------------------------------------------------------------

@@ -200,6 +200,28 @@ describe('client/session marked offline by the real server (fake clocks on both 
     expect(await exit).to.equal(0);
   });
 
+  it('away in the session that was lost, is away again after logging in again', async () => {
+    await waitUntil(() => ui.chat !== null, 'the chat');
+    ui.chat!.line('/away at lunch');
+    await ui.waitFor(/You are marked as away: "at lunch"/);
+    clock.freeze(25_000);
+    silence();
+    await ui.waitFor(/You were marked offline/);
+    await run(clock, 5000, () => ui.has(/logged in again as alice/));
+    await waitUntil(() => ui.lines.filter((l) => /You are marked as away: "at lunch"/.test(l)).length === 2, 'marked away again');
+    expect(srv.server.room.find('alice')!.away).to.equal('at lunch');
+    // Back, and lost again: nothing to set.
+    ui.chat!.line('/back');
+    await ui.waitFor(/no longer marked as away/);
+    clock.freeze(25_000);
+    silence();
+    await run(clock, 5000, () => ui.lines.filter((l) => /logged in again as alice/.test(l)).length === 2);
+    await waitUntil(() => srv.server.room.find('alice') !== undefined, 'alice back');
+    expect(srv.server.room.find('alice')!.away).to.equal(null);
+    ui.chat!.interrupt();
+    expect(await exit).to.equal(0);
+  });
+
   it('with its heartbeats going out all along (UDP blocked), leaves with the server\'s words and exit 1, not to be marked offline again', async () => {
     await run(clock, 25_000);
     silence();

@@ -75,6 +75,11 @@ export class ChatView {
    * for it, or every one of them would ask for the same page.
    */
   private historyAsked = false;
+  /**
+   * A /history refused with an error (muted): the notice that ends its page follows, and says
+   * the same again without the error's "try again in 8 s"; only the error is shown.
+   */
+  private historyRefused = false;
   private readonly historyQueue: { count?: number }[] = [];
   private me = '';
   private partner: string | null = null;
@@ -154,6 +159,7 @@ export class ChatView {
   lost(): void {
     this.unconfirmed.clear();
     this.historyAsked = false;
+    this.historyRefused = false;
     this.historyQueue.length = 0;
   }
 
@@ -170,6 +176,11 @@ export class ChatView {
     if (m.type === 'msg' && foldName(m.from) === foldName(this.me)) this.unconfirmed.echoed(m);
     if (m.type === 'notice' && m.event === 'offline_stored') lines.push(...this.keptLine(m));
     const next = m.type === 'notice' && m.event === 'history' ? this.historyAnswered() : undefined;
+    if (m.type === 'error' && m.re === 'history') this.historyRefused = true;
+    else if (m.type === 'notice' && m.event === 'history' && this.historyRefused) {
+      this.historyRefused = false;
+      lines.length = 0;
+    }
     if (m.type === 'error') {
       // The line typed last left the screen on Enter; the echo that was to replace it will not come.
       // One line says both, the server's reason in place of the error's own line: muted, each line

@@ -89,6 +89,18 @@ describe('client/chat-view', () => {
     expect(v.typed('/history 10')).to.deep.equal({ kind: 'send', message: { type: 'history', count: 10, before: 44 } });
   });
 
+  it('shows a /history refused while muted as one line, the error with its time to wait, not the notice that ends the page as well', () => {
+    const v = view();
+    expect(v.typed('/history').kind).to.equal('send');
+    v.sent({ type: 'history', count: 50 });
+    const error = v.received({ type: 'error', code: 'MUTED', message: 'you are muted for sending too fast; try again in 8 s', re: 'history' });
+    expect(texts(error.lines)).to.deep.equal(['[12:00:01] ! you are muted for sending too fast; try again in 8 s']);
+    const page = (message: string) => v.received({ type: 'notice', event: 'history', message, ts: T });
+    expect(page('No history while you are muted: /history again once you can talk.').lines).to.deep.equal([]);
+    // The next page's notice is shown again.
+    expect(texts(page('3 older lines above; nothing older.').lines)).to.deep.equal(['[12:00:01] *** 3 older lines above; nothing older.']);
+  });
+
   it('keeps a stray y or no to itself with a hint, and sends it as the answer while a request waits', () => {
     const v = view();
     expect(v.typed('y')).to.deep.equal({

@@ -30,6 +30,11 @@ export interface DisplayLine {
    * the screen (where the sender's name starts, where the stamp ends). None: always `indent`.
    */
   readonly hangs?: readonly number[];
+  /**
+   * A row of a table (help): its rows stay under its second column (`indent`) while that leaves
+   * this many columns for text, however deep, so the table stays a table; past that, `hangs`.
+   */
+  readonly keep?: number;
   /** A further line of a multi-line text: shown at the hanging indent from its first row on. */
   readonly further?: boolean;
   /** Where the sender's name is in `text` (so it can have its own colour), and whose it is. */
@@ -115,6 +120,9 @@ function block(style: Style, prefix: string, texts: readonly string[], hangs?: r
 }
 
 /** Builds display lines; `time` formats timestamps, `now` stamps lines the server did not date. */
+/** Columns a table row's second column keeps for text, at least, to hang its rows there (see keep). */
+const TABLE_TEXT = 30;
+
 export class Formatter {
   /** The user's own name once logged in: lines that mention it are marked. */
   private me: Mention | null = null;
@@ -247,7 +255,9 @@ export class Formatter {
     return lines.map((text) => {
       const l = this.info(text);
       const second = /^ {2}\S.*? {2,}(?=\S)/.exec(text);
-      return second ? { ...l, indent: l.indent + second[0].length } : l;
+      // Where the second column leaves too little (a 40-column screen kept 10 for it, and the
+      // short /help took 34 rows), rows hang under the first column.
+      return second ? { ...l, indent: l.indent + second[0].length, keep: TABLE_TEXT, hangs: [l.indent + 2] } : l;
     });
   }
 }

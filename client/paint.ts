@@ -35,7 +35,7 @@ export function nameColour(name: string): string {
  * colours when `color`.
  */
 export function paint(line: DisplayLine, width: number, color: boolean): string[] {
-  const rows = wrap(line.text, width, hangingIndent(width, line.indent, line.hangs), line.further === true);
+  const rows = wrap(line.text, width, hangingIndent(width, line.indent, line.hangs, line.keep), line.further === true);
   return rows.map(({ from, text, indent }) => {
     const pad = ' '.repeat(indent);
     if (!color) return pad + text;

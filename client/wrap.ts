@@ -30,10 +30,12 @@ const LAST_HANG = 4;
  * the deepest of the shallower columns it offers (`hangs`: under the sender's name, after the
  * time stamp) that is, and else at 4. Past a third, the rows would be left with too little room
  * (a `(history)` line at 40 columns kept 16, and a URL took 8 rows). Without a width, or
- * without `hangs`, `indent` as it is.
+ * without `hangs`, `indent` as it is; with `keep` (a table row), `indent` too while it leaves
+ * that many columns, however deep.
  */
-export function hangingIndent(width: number, indent: number, hangs?: readonly number[]): number {
+export function hangingIndent(width: number, indent: number, hangs?: readonly number[], keep?: number): number {
   if (!(width > 0) || hangs === undefined) return indent;
+  if (keep !== undefined && width - indent >= keep) return indent;
   const limit = Math.floor(width / 3);
   return [indent, ...hangs].find((c) => c <= limit) ?? LAST_HANG;
 }

@@ -313,6 +313,24 @@ describe('client/chat-view', () => {
     ]);
   });
 
+  it('/help on 40 columns: a description that wraps goes on under the commands, where the second column would leave 10 columns', () => {
+    const typed = view().typed('/help');
+    if (typed.kind !== 'show') throw new Error(`/help: ${typed.kind}`);
+    const shown = typed.lines.flatMap((l) => paint(l, 40, false));
+    expect(shown.slice(1, 4)).to.deep.equal([
+      '[12:00:01]   @PM NAME         ask NAME',
+      '             for an encrypted private',
+      '             chat',
+    ]);
+    const table = shown.slice(1, shown.findIndex((r) => r.includes('Only a private chat')));
+    expect(table.filter((r) => r.startsWith(' ')).every((r) => /^ {13}\S/.test(r))).to.equal(true);
+    // At 60 the second column leaves 30: the rows stay under it.
+    expect(typed.lines.flatMap((l) => paint(l, 60, false)).slice(1, 3)).to.deep.equal([
+      '[12:00:01]   @PM NAME         ask NAME for an encrypted',
+      '                              private chat',
+    ]);
+  });
+
   it('/help all on 80 columns: a description that wraps goes on under its own column, so the table stays a table', () => {
     const shown = v80();
     const at = (row: string) => row.search(/\S/);

@@ -48,6 +48,10 @@ describe('client/wrap', () => {
     expect(hangingIndent(40, 37, [32, 22])).to.equal(4); // [2025-12-31 23:59:58] (history) bob: …
     expect(hangingIndent(0, 28, [21, 11])).to.equal(28); // not wrapped: under the text
     expect(hangingIndent(40, 37)).to.equal(37); // no columns offered (a help table row): as asked
+    // A table row keeps its second column while it leaves `keep` columns, however deep.
+    expect(hangingIndent(80, 43, [13], 30)).to.equal(43);
+    expect(hangingIndent(60, 43, [13], 30)).to.equal(13);
+    expect(hangingIndent(40, 30, [13], 30)).to.equal(13);
   });
 
   it('indents the first row too of a further line of a message', () => {

@@ -99,3 +99,17 @@ export function textWidth(s: string): number {
   for (const g of graphemes(s)) w += graphemeWidth(g);
   return w;
 }
+
+/** The start of `s` that fits in `columns` columns (whole grapheme clusters). */
+export function fitWidth(s: string, columns: number): string {
+  if (textWidth(s) <= columns) return s;
+  let out = '';
+  let w = 0;
+  for (const g of graphemes(s)) {
+    const gw = graphemeWidth(g);
+    if (w + gw > columns) break;
+    out += g;
+    w += gw;
+  }
+  return out;
+}

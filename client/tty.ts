@@ -14,6 +14,7 @@ import type { DisplayLine } from './format.js';
 import { layoutInput } from './input-view.js';
 import { paint } from './paint.js';
 import { Screen } from './screen.js';
+import { fitWidth } from './text-width.js';
 import { OUTPUT_BOUND, type ChatHandlers, type Terminal } from './ui.js';
 
 const PASTE_ON = '\x1b[?2004h';
@@ -171,7 +172,11 @@ export class TtyTerminal implements Terminal {
     if (this.closed) return null;
     if (!this.asking && !this.chat) return this.between();
     const { text, cursor } = this.editor;
-    const rows = this.connection === null ? this.bars : [...this.connectionRows(this.connection), ...this.bars];
+    // A bar is cut to the width when it is drawn; after a resize it may be wider until its next
+    // update, and a row wider than the screen is wrapped by the terminal into rows the wipe does
+    // not know of (a stale copy stayed on screen).
+    const bars = this.bars.map((r) => fitWidth(r, this.screen.width - 1));
+    const rows = this.connection === null ? bars : [...this.connectionRows(this.connection), ...bars];
     const status = this.chat ? rows.slice(0, Math.max(0, this.screen.height - 3)) : [];
     const input = layoutInput(this.prompt, text, cursor, this.screen.width, this.hidden, this.screen.height - 1 - status.length);
     if (status.length === 0) return input;

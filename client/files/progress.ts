@@ -9,6 +9,7 @@
  */
 import cliProgress from 'cli-progress';
 import { humanSize } from '../../common/size.js';
+import { fitWidth } from '../text-width.js';
 
 /** What the transfers need of progress bars. */
 export interface Progress {
@@ -36,7 +37,7 @@ class RowTerminal {
     return this.width();
   }
   write(s: string): void {
-    this.row = s.slice(0, this.width());
+    this.row = fitWidth(s, this.width());
     this.changed();
   }
   cursorSave(): void {}

@@ -499,6 +499,27 @@ describe('TtyTerminal between login questions (fake streams)', () => {
     }
   });
 
+  it('cuts a progress bar drawn at the old width to the new one on a resize, so no row of the input area is wider than the screen', async () => {
+    const keys = new FakeKeyboard();
+    let shown = '';
+    const screen = Object.assign(new Writable({ write: (chunk, _e, done) => void ((shown += String(chunk)), done()) }), { columns: 40, rows: 24 });
+    const term = new TtyTerminal(keys as unknown as NodeJS.ReadStream, screen as unknown as NodeJS.WriteStream, { color: false, bell: false, abort: () => {} });
+    try {
+      term.startChat({ line: () => {}, end: () => {}, interrupt: () => {}, clear: () => {}, complete: () => null });
+      term.progress.start('t', '-> bob big.bin', 1000);
+      term.progress.update('t', 450);
+      screen.columns = 30;
+      shown = '';
+      screen.emit('resize');
+      const rows = shown.replace(/\x1b(\[[0-9;?]*[A-Za-z]|[78])/g, '').split(/\r\n|\r/).filter((r) => r !== '');
+      expect(rows[0]).to.match(/^-> bob big\.bin \[-+$/);
+      for (const r of rows) expect(r.length, r).to.be.at.most(30);
+    } finally {
+      term.progress.stop('t');
+      term.close();
+    }
+  });
+
   it('takes a name and password typed ahead before raw mode (Enter as a line feed) as two answers', async () => {
     const keys = new FakeKeyboard();
     const screen = Object.assign(new Writable({ write: (_c, _e, done) => done() }), { columns: 80, rows: 24 });

@@ -39,9 +39,9 @@ export const NOTICES = {
   you_kicked: (why: string) => `You were removed from the chat by the operator${why ? `: ${why}` : ''}`,
   live: (n: number) => `Above: the last ${n} line${n > 1 ? 's' : ''} said here. Live chat from here.`,
   caughtUp: (n: number, skipped: number) =>
-    `Above: the ${n} lines you missed${skipped > 0 ? ` (${skipped} older ones: /history)` : ''}. Live chat from here.`,
+    `Above: the ${n === 1 ? 'line' : `${n} lines`} you missed${skipped > 0 ? ` (${skipped} older ${skipped === 1 ? 'one' : 'ones'}: /history)` : ''}. Live chat from here.`,
   historyPage: (n: number, older: boolean) =>
-    n === 0 ? 'Nothing older: this is the start of the history.' : `${n} older lines above${older ? '; /history for more' : '; nothing older'}.`,
+    n === 0 ? 'Nothing older: this is the start of the history.' : `${n} older line${n === 1 ? '' : 's'} above${older ? '; /history for more' : '; nothing older'}.`,
   historyMuted: () => 'No history while you are muted: /history again once you can talk.',
   historyNotNow: () => 'No history this time: /history again.',
   historyOff: () => 'This server keeps no history.',

@@ -275,7 +275,7 @@ describe('Recall (recording outbox, drains by hand)', () => {
     const before = replayed().length;
     room.history(bob, 103, 50);
     expect(replayed().slice(before), 'one 10 Ki line per 16 Ki page: the newest before 103').to.deep.equal([102]);
-    expect(out.notices('bob').at(-1)).to.equal('history: 1 older lines above; /history for more.');
+    expect(out.notices('bob').at(-1)).to.equal('history: 1 older line above; /history for more.');
   });
 
   it('keeps at most a quarter of --offline-max from one sender for one account; others still can leave theirs', async () => {

@@ -95,6 +95,24 @@ describe('history and offline delivery (real server, real files)', () => {
     ]);
   });
 
+  it('counts one line in the singular: a page of one, and one line missed after a restart', async () => {
+    await start({ historyOnJoin: 1 });
+    const alice = await login('alice');
+    await say(alice, ['first', 'second']);
+    const bob = await login('bob');
+    expect((await bob.notice('live')).message).to.equal('Above: the last 1 line said here. Live chat from here.');
+    const page = (await bob.request({ type: 'history', before: bob.all('msg')[0]!.id, count: 1 }, (m) => m.type === 'notice' && m.event === 'history')) as ServerMessage<'notice'>;
+    expect(page.message).to.equal('1 older line above; nothing older.');
+    const lastSeen = Math.max(...bob.all('msg').map((m) => m.id));
+    bob.close();
+    await say(alice, ['missed']);
+    await restart({ historyOnJoin: 1 });
+    const c = await TestClient.connect(srv.port);
+    clients.push(c);
+    await c.request({ type: 'login', user: 'bob', password: 'pw', since: lastSeen }, (m) => m.type === 'login_ok');
+    expect((await c.notice('live')).message).to.equal('Above: the line you missed. Live chat from here.');
+  });
+
   it('keeps a /msg to an offline account, acknowledges it, and delivers it once at the next login, also after a restart', async () => {
     await start();
     const carol = await login('carol');

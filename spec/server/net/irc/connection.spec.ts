@@ -426,7 +426,7 @@ describe('IRC listener: talking with native users (real TCP)', () => {
     const alice = await register('alice');
     await alice.expect('NOTICE', /^Above: the last 1 line said here/);
     alice.send('PRIVMSG tinychat :history 1');
-    await alice.expect('NOTICE', /^1 older lines above; nothing older\.$/);
+    await alice.expect('NOTICE', /^1 older line above; nothing older\.$/);
     bob.send({ type: 'say', text: 'a\n'.repeat(32767) });
     bob.send({ type: 'say', text: 'end' });
     await alice.next(privmsg('bob', '#tinychat', 'end'));

@@ -8,7 +8,7 @@ import { redactUrl } from '../../common/redact.js';
 import { LockError } from '../store/lock.js';
 import { journalOf, readUsersFile, type UsersFileContents } from '../store/user-file.js';
 import { importAccounts } from './accounts.js';
-import { ClusterError, volatileRedis } from './membership.js';
+import { unreachableRedis, volatileRedis } from './membership.js';
 import { encodeEvent, FIELD } from './events.js';
 import { connect, KEYS, persists } from './redis.js';
 
@@ -19,8 +19,8 @@ import { connect, KEYS, persists } from './redis.js';
  */
 export async function importUsers(url: string, path: string, ephemeral: boolean): Promise<string> {
   const file = readForImport(path);
-  const redis = await connect(url).catch((e: Error) => {
-    throw new ClusterError(`cannot reach Redis at ${redactUrl(url)}: ${e.message || 'connection refused'}`);
+  const redis = await connect(url).catch((e: unknown) => {
+    throw unreachableRedis(url, e);
   });
   try {
     if ((await persists(redis)) === false && !ephemeral) throw volatileRedis(url);

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { chatError } from '../../common/errors.js';
 import { redactUrl } from '../../common/redact.js';
+import { socketErrorWords } from '../../common/socket-error.js';
 import { NOTICES } from '../chat/notices.js';
 import type { Room } from '../chat/room.js';
 import type { Logger } from '../logger.js';
@@ -27,6 +28,17 @@ export class ClusterError extends Error {}
 /** The refusal of a Redis that does not persist: by a server's start, and by --import-users. */
 export function volatileRedis(url: string): ClusterError {
   return new ClusterError(`Redis at ${redactUrl(url)} does not persist (appendonly is no): accounts and history would be lost on its restart; turn appendonly on, or pass --redis-ephemeral for a test`);
+}
+
+/**
+ * Redis could not be reached at start: why, in the words the chat's own connections use
+ * ("connection refused", "unknown host"), not node-redis's "connect ECONNREFUSED 127.0.0.1:6379",
+ * which wraps the socket's error (as `socketError`) in one of its own.
+ */
+export function unreachableRedis(url: string, e: unknown): ClusterError {
+  const wrapped = e as { socketError?: unknown; originalError?: unknown };
+  const cause = (wrapped.socketError ?? wrapped.originalError ?? e) as NodeJS.ErrnoException;
+  return new ClusterError(`cannot reach Redis at ${redactUrl(url)}: ${socketErrorWords(cause, 'server') || 'connection refused'}`);
 }
 
 /** What membership needs of the options (see ClusterOptions). */
@@ -84,7 +96,7 @@ export class Membership {
       await this.relay.start(this.cmd);
     } catch (e) {
       await this.quit();
-      throw new ClusterError(`cannot reach Redis at ${redactUrl(url)}: ${(e as Error).message || 'connection refused'}`);
+      throw unreachableRedis(url, e);
     }
     const persisting = await persists(this.cmd);
     if (persisting === false && !ephemeral) {

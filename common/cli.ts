@@ -16,7 +16,8 @@ export class UsageError extends Error {}
  * string or number option expects). Parse errors are thrown as UsageError.
  */
 export function commandLine(argv: string[], name: string, usage: string): Argv {
-  return yargs(argv)
+  const y: Argv = yargs(argv);
+  return y
     .scriptName(name)
     .usage(usage)
     .parserConfiguration({ 'duplicate-arguments-array': false })
@@ -25,13 +26,28 @@ export function commandLine(argv: string[], name: string, usage: string): Argv {
     .help()
     .alias('help', 'h')
     .fail((msg, err) => {
-      throw new UsageError(unknownAsTyped(argv, msg || err?.message || 'invalid arguments'));
+      const message = msg || err?.message || 'invalid arguments';
+      // getOptions() is yargs's own (untyped): `narg`, the values each option of several takes.
+      const { narg } = (y as unknown as { getOptions(): { narg: Record<string, number> } }).getOptions();
+      throw new UsageError(tooFewValues(message, narg) ?? unknownAsTyped(argv, message));
     })
     .check((parsed) => {
       const problem = valueProblem(argv, parsed);
       if (problem) throw new UsageError(problem);
       return true;
     });
+}
+
+/**
+ * yargs says "Not enough arguments following: rename-user" for `--rename-user a`: say it as a
+ * missing value is said (`--port needs a value`), with how many the option takes (`narg`: yargs's
+ * count per option). Null for any other message.
+ */
+export function tooFewValues(message: string, narg: Readonly<Record<string, number>>): string | null {
+  const m = /^Not enough arguments following: (.*)$/.exec(message);
+  if (!m) return null;
+  const n = narg[m[1]!];
+  return n === undefined ? `--${m[1]} needs more values` : `--${m[1]} needs ${n} value${n === 1 ? '' : 's'}`;
 }
 
 /**

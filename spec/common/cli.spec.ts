@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UsageError, commandLine, given, optionalWholeNumber, repeatedValues, unknownAsTyped, valueProblem, versionLine, wholeNumber } from '../../common/cli.js';
+import { UsageError, commandLine, given, optionalWholeNumber, repeatedValues, tooFewValues, unknownAsTyped, valueProblem, versionLine, wholeNumber } from '../../common/cli.js';
 
 const built = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 const VERSION = (JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
@@ -74,6 +74,15 @@ describe('command-line conventions (common/cli)', () => {
 
   it('refuses unknown options as a UsageError', () => {
     expect(() => commandLine(['--nope'], 'x', '$0').option('name', { type: 'string' }).parseSync()).to.throw(UsageError, /nope/);
+  });
+
+  it('says an option of several values given too few as a missing value is said, with how many it takes', () => {
+    const pair = () => commandLine(['--pair', 'a'], 'x', '$0').option('pair', { type: 'string', nargs: 2 });
+    expect(() => pair().parseSync()).to.throw(UsageError, /^--pair needs 2 values$/);
+    expect(tooFewValues('Not enough arguments following: pair', { pair: 2 })).to.equal('--pair needs 2 values');
+    expect(tooFewValues('Not enough arguments following: one', { one: 1 })).to.equal('--one needs 1 value');
+    expect(tooFewValues('Not enough arguments following: odd', {})).to.equal('--odd needs more values');
+    expect(tooFewValues('Unknown argument: bell', { pair: 2 })).to.equal(null);
   });
 
   it('finds an option given without its value, or a number given as nothing', () => {

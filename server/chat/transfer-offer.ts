@@ -25,7 +25,8 @@ export function acceptable<E extends Endpoint>(to: Session<E>, msg: OfferTerms, 
   if (!to.features.has('files')) throw chatError('FILES_UNSUPPORTED', to.name);
   if (maxFile === 0) throw chatError('FILE_BAD_OFFER', 'this server relays no files');
   if (msg.size > maxFile) throw chatError('FILE_TOO_BIG', msg.size, maxFile);
-  if (msg.size < 1) throw chatError('FILE_BAD_OFFER', 'an empty file is not sent');
+  if (msg.size < 0) throw chatError('FILE_BAD_OFFER', `size ${msg.size} is no size: give the file's length in bytes`);
+  if (msg.size === 0) throw chatError('FILE_BAD_OFFER', 'an empty file is not sent');
   const open = msg.name !== undefined && msg.sha256 !== undefined;
   if (open === (msg.meta !== undefined) || (!open && (msg.name !== undefined || msg.sha256 !== undefined))) {
     throw chatError('FILE_BAD_OFFER', 'give the name and sha256, or the sealed meta, not both');

@@ -62,6 +62,15 @@ describe('dispatch/files: offers over TCP', () => {
     expect(await offer(bob, 'dora', 'n3')).to.deep.include({ type: 'transfer', event: 'offered' });
   });
 
+  it('refuses an offer of a negative size as no size, and one of 0 bytes as an empty file', async () => {
+    const bob = await login('bob');
+    await login('cem');
+    const sized = (id: string, size: number) =>
+      bob.request({ type: 'file_offer', to: 'cem', id, size, name: 'x.bin', sha256: SHA }, (m) => m.type === 'error' || m.type === 'transfer');
+    expect(await sized('s1', -1)).to.deep.include({ code: 'FILE_BAD_OFFER', message: "bad file offer: size -1 is no size: give the file's length in bytes", id: 's1' });
+    expect(await sized('s2', 0)).to.deep.include({ code: 'FILE_BAD_OFFER', message: 'bad file offer: an empty file is not sent', id: 's2' });
+  });
+
   it('names the offer or answer a refusal is about (id, and from for an answer), so a client matches it exactly', async () => {
     const bob = await login('bob');
     await login('cem');

@@ -23,6 +23,9 @@ import { socketErrorWords } from '../../common/socket-error.js';
 import { CONN, Outlet, type OutletOptions, type Served } from './outlet.js';
 import type { Peer, Wire } from './wire.js';
 
+/** The start of an HTTP/1 request line: a method, a target, the version. */
+const HTTP_REQUEST = /^[A-Z]{3,7} \S+ HTTP\/1\./;
+
 /**
  * A connection's life: awaiting-login → (a login) authenticating → ready, or back to
  * awaiting-login when the login is refused; closed from any state.
@@ -221,6 +224,13 @@ export abstract class BaseConnection extends Outlet {
     // rather than wait for 5 KiB of "header" that never comes.
     if (!this.spoke && chunk[0] === 0x16 && chunk[1] === 0x03) {
       this.destroy('TLS handshake on a plaintext port (client using TLS?)');
+      return;
+    }
+    // An HTTP request line ("GET /metrics HTTP/1.1"): a browser, or a scraper or probe given the
+    // chat's port for the metrics port. Say so, rather than wait out the login deadline for a
+    // "header" of 18,245 bytes ("GE") that never comes; no frame or IRC line starts this way.
+    if (!this.spoke && HTTP_REQUEST.test(chunk.subarray(0, 4096).toString('latin1'))) {
+      this.destroy('HTTP request on the chat port (the metrics and health checks are on --metrics-port)');
       return;
     }
     this.spoke = true;

@@ -3,6 +3,7 @@
  * and before login it may send only so many frames that are not a login. Real server, real TCP.
  */
 import { expect } from 'chai';
+import net from 'node:net';
 import { encodeFrame, encodeMessage } from '../../../common/codec.js';
 import { FRAMES_PER_TURN, MAX_STRIKES } from '../../../server/net/connection.js';
 import { startServer, TestClient, type Running } from '../../support/harness.js';
@@ -64,5 +65,31 @@ describe('Connection: frames before login (real TCP)', () => {
     await c.sync();
     expect(c.closed).to.equal(false);
     expect(c.all('error')).to.have.length(3 * MAX_STRIKES - 1);
+  });
+});
+
+describe('Connection: an HTTP request on the chat ports (real TCP)', () => {
+  let srv: Running;
+  beforeEach(async () => {
+    srv = await startServer({ ircPort: 0 });
+  });
+  afterEach(async () => srv.stop());
+
+  /** Sends `bytes` on a fresh socket to `port`; resolves once the server has closed it. */
+  const sendAndWaitClose = (port: number, bytes: string) =>
+    new Promise<void>((resolve, reject) => {
+      const socket = net.connect({ port, host: '127.0.0.1' }, () => socket.write(bytes));
+      socket.on('error', reject);
+      socket.on('close', () => resolve());
+      socket.resume();
+    });
+
+  it('closes at once, logging that it was HTTP (a scraper given the chat port), instead of waiting for the login deadline', async () => {
+    // Without the check, "GE" reads as a header of 18,245 bytes, awaited until the login deadline (30 s).
+    await sendAndWaitClose(srv.port, 'GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    await sendAndWaitClose(srv.server.ircPorts.plain!, 'GET /healthz HTTP/1.0\r\n\r\n');
+    await waitUntil(() => srv.logs.filter((l) => l.includes('closed: HTTP request on the chat port (the metrics and health checks are on --metrics-port)')).length === 2, 'two log lines');
+    // And the chat goes on.
+    expect((await TestClient.login(srv.port, 'alice')).me.user).to.equal('alice');
   });
 });

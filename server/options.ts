@@ -171,12 +171,27 @@ export function fromEnvironment(env: Record<string, string | undefined>): Gather
  * command line ("max-output"), with values of the option's type. An unknown key, or a value of
  * the wrong type, is refused with the key named.
  */
+/**
+ * Why `text` is not JSON, in one line: V8 quotes a short text whole, newlines and all (a file of
+ * `port=6000` lines), so they are written `\n`; and where it gives a position, the line and column
+ * an editor shows are added.
+ */
+function jsonProblem(text: string, e: Error): string {
+  const at = /at position (\d+)(?! \(line)/.exec(e.message); // newer V8s name the line themselves
+  let where = '';
+  if (at) {
+    const before = text.slice(0, Number(at[1]));
+    where = ` (line ${before.split('\n').length}, column ${before.length - before.lastIndexOf('\n')})`;
+  }
+  return e.message.replace(/\r?\n/g, '\\n') + where;
+}
+
 export function fromConfigFile(path: string, text: string): Gathered {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
+    throw new UsageError(`config file ${path} is not valid JSON: ${jsonProblem(text, e as Error)}`);
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new UsageError(`config file ${path} must hold a JSON object of options, like {"port": 5555}`);

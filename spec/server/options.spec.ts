@@ -64,6 +64,16 @@ describe('server options: where they come from', () => {
     expect(message(() => fromConfigFile('c.json', '{"port": 1'))).to.match(/^config file c\.json is not valid JSON/);
   });
 
+  it('says in one line why a config file is not JSON, and where, as an editor counts lines and columns', () => {
+    // A file of NAME=VALUE lines: V8 (Node 20) quotes it whole, newlines and all. (V8's own words
+    // differ between Node versions: only what this code adds is matched exactly.)
+    const lines = message(() => fromConfigFile('c.json', 'port=6000\nhost=x\n'));
+    expect(lines).to.match(/^config file c\.json is not valid JSON: /);
+    expect(lines).to.not.include('\n');
+    // A trailing comma: the closing brace, on line 3.
+    expect(message(() => fromConfigFile('c.json', '{\n  "port": 6000,\n}\n'))).to.match(/^config file c\.json is not valid JSON: .* \(line 3,? column 1\)$/);
+  });
+
   it('lets the command line win over the environment, and the environment over the file', () => {
     const file = fromConfigFile('c.json', '{"port": 1, "host": "10.0.0.1", "db": "/srv/users.json"}');
     const env = fromEnvironment({ TINYCHAT_PORT: '2', TINYCHAT_HOST: '10.0.0.2' });

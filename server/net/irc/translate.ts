@@ -105,18 +105,18 @@ function service(peer: IrcPeer, text: string, ctx: IrcContext): Effect[] {
   switch (verb.toLowerCase()) {
     case 'pm':
     case '@pm':
-      if (name === undefined) break;
+      if (name === undefined || more.length > 0) return misused(peer, text, 'PM <nick>');
       return send('pm_request', { to: name }, undefined, ctx);
     case 'accept':
     case 'reject':
       return send('pm_answer', { accept: verb.toLowerCase() === 'accept', ...(name === undefined ? {} : { from: name }) }, undefined, ctx);
     case 'exit':
-      if (name !== undefined && (name.toLowerCase() !== 'pm' || more.length > 0)) break;
+      if (name !== undefined && (name.toLowerCase() !== 'pm' || more.length > 0)) return misused(peer, text, 'EXIT');
       return send('pm_exit', {}, undefined, ctx);
     case 'history': {
       // As the native /history: older lines than any shown yet; the chat sets the default count
       // and caps it at the most a page holds.
-      if ((name !== undefined && !/^[1-9]\d{0,2}$/.test(name)) || more.length > 0) break;
+      if ((name !== undefined && !/^[1-9]\d{0,2}$/.test(name)) || more.length > 0) return misused(peer, text, 'HISTORY [N], N lines from 1 to 200');
       if (!peer.joined) return [reply(...fromService(peer, `The history is shown in ${ctx.channel}: /join ${ctx.channel} first.`))];
       const count = name === undefined ? {} : { count: Number(name) };
       return send('history', { ...count, ...(peer.oldest !== null ? { before: peer.oldest } : {}) }, undefined, ctx);
@@ -127,6 +127,14 @@ function service(peer: IrcPeer, text: string, ctx: IrcContext): Effect[] {
       break;
   }
   return notACommand(peer, text);
+}
+
+/**
+ * A command the service knows, given what it does not take ("history 1000", a bare "PM"): how
+ * to write it, in one line. "Not a command" and the whole help would say it does not know it.
+ */
+function misused(peer: IrcPeer, text: string, usage: string): Effect[] {
+  return [reply(...fromService(peer, `Not understood: "${text.trim().slice(0, 100)}". Use ${usage}.`))];
 }
 
 /** What the service says to a line it does not take: that, and its help. */

@@ -336,6 +336,9 @@ describe('IRC listener: talking with native users (real TCP)', () => {
     const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `line ${from + i}`);
     await alice.expect('NOTICE', /^Above: the last 20 lines said here/);
     expect(shown()).to.deep.equal(range(11, 30));
+    // A count it does not take is answered with how to write it; nothing is paged.
+    alice.send('PRIVMSG tinychat :history 1000');
+    await alice.expect('NOTICE', /^Not understood: "history 1000"\. Use HISTORY \[N\], N lines from 1 to 200\.$/);
     alice.send('PRIVMSG tinychat :history 5');
     await alice.expect('NOTICE', /^5 older lines above; \/msg tinychat history for more\.$/);
     expect(shown()).to.deep.equal([...range(11, 30), ...range(6, 10)]);

@@ -171,6 +171,11 @@ describe('IRC translate: talking', () => {
     ]);
     expect(replies(run(p, 'PRIVMSG tinychat :help'))[0]).to.equal(':tinychat!service@tinychat NOTICE alice :Commands, sent as /msg tinychat <command>:');
     expect(replies(run(p, 'PRIVMSG tinychat :dance'))[0]).to.match(/Not a command: "dance"/);
+    for (const [bad, usage] of [['PM', 'PM <nick>'], ['pm bob carol', 'PM <nick>'], ['exit now', 'EXIT']] as const) {
+      const effects = run(p, `PRIVMSG tinychat :${bad}`);
+      expect(sent(effects), bad).to.deep.equal([]);
+      expect(replies(effects), bad).to.deep.equal([`:tinychat!service@tinychat NOTICE alice :Not understood: "${bad}". Use ${usage}.`]);
+    }
   });
 
   it('makes QUIT a logout once logged in, and just a goodbye before', () => {
@@ -260,7 +265,8 @@ describe('IRC translate: the channel and the questions', () => {
     for (const bad of ['history 0', 'history 0010', 'history 1e1', 'history +5', 'history 1000', 'history 2.5', 'history ten', 'history 5 more']) {
       const effects = run(p, `PRIVMSG tinychat :${bad}`);
       expect(sent(effects), bad).to.deep.equal([]);
-      expect(replies(effects)[0], bad).to.equal(`:tinychat!service@tinychat NOTICE alice :Not a command: "${bad}".`);
+      // A command it knows, with what it does not take: how to write it, in one line, not the whole help.
+      expect(replies(effects), bad).to.deep.equal([`:tinychat!service@tinychat NOTICE alice :Not understood: "${bad}". Use HISTORY [N], N lines from 1 to 200.`]);
     }
     // The lines would go to the channel window: with it closed, nothing is asked for.
     p.joined = false;

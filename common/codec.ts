@@ -347,10 +347,12 @@ function checkField(value: unknown, { kind, max = Infinity, min = 0, values, pat
     case 'base64': {
       if (typeof value !== 'string') return 'must be a string';
       // Checked before decoding: a huge string is refused for its length alone.
-      if (value.length > 4 * Math.ceil(max / 3)) return `is longer than ${max} bytes`;
+      // Sizes are said "in base64", so a SHA-256 sent in hex (64 characters) does not read as
+      // "longer than 32 bytes" of a digest that is 32 bytes.
+      if (value.length > 4 * Math.ceil(max / 3)) return `is longer than ${max} bytes in base64 (${4 * Math.ceil(max / 3)} characters)`;
       const n = canonicalBase64(value);
       if (n === null) return 'must be canonical base64';
-      if (n < min || n > max) return min === max ? `must be ${min} bytes` : `must be ${min} to ${max} bytes`;
+      if (n < min || n > max) return min === max ? `must be ${min} bytes in base64` : `must be ${min} to ${max} bytes in base64`;
       return null;
     }
     case 'boolean':

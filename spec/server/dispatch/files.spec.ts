@@ -71,6 +71,15 @@ describe('dispatch/files: offers over TCP', () => {
     expect(await sized('s2', 0)).to.deep.include({ code: 'FILE_BAD_OFFER', message: 'bad file offer: an empty file is not sent', id: 's2' });
   });
 
+  it('says the digest is too long in base64, not in bytes of a digest: a SHA-256 in hex is 64 characters', async () => {
+    const bob = await login('bob');
+    await login('cem');
+    const digest = (id: string, sha256: string) =>
+      bob.request({ type: 'file_offer', to: 'cem', id, size: 100, name: 'x.bin', sha256 }, (m) => m.type === 'error' || m.type === 'transfer');
+    expect(await digest('h1', 'ab'.repeat(32))).to.deep.include({ code: 'BAD_FIELD', message: 'field "sha256" is longer than 32 bytes in base64 (44 characters)' });
+    expect(await digest('h2', Buffer.alloc(31).toString('base64'))).to.deep.include({ code: 'BAD_FIELD', message: 'field "sha256" must be 32 bytes in base64' });
+  });
+
   it('names the offer or answer a refusal is about (id, and from for an answer), so a client matches it exactly', async () => {
     const bob = await login('bob');
     await login('cem');

@@ -114,7 +114,7 @@ function toConfig({ values, sources }: Gathered): ServerConfig {
   const tlsKey = optStr('tls-key');
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
   const motd = optStr('motd');
-  return {
+  const config: ServerConfig = {
     host: nonEmpty('host', d.host),
     port: num('port', d.port, 0, 65535),
     udpPort: optNum('udp-port', 0, 65535),
@@ -161,6 +161,38 @@ function toConfig({ values, sources }: Gathered): ServerConfig {
     fileRate: num('file-rate', d.fileRate, 1024),
     ...ircOptions(optNum('irc-port', 0, 65535), optNum('irc-tls-port', 0, 65535), str('irc-channel', d.ircChannel), tlsCert !== undefined),
   };
+  const clash = portClash(config);
+  if (clash) throw new UsageError(clash);
+  return config;
+}
+
+/** Addresses that cover every other of their family: a port there is taken on all of them. */
+const ANY_HOST = new Set(['0.0.0.0', '::', '']);
+
+/**
+ * Two of the server's own TCP listeners given one port (`--irc-port 5555` beside the default
+ * --port): said in one line naming both options, where the second listen failed as "TCP port
+ * already in use (another server running? try --port 0)", naming another server, and not always
+ * the option at fault. Port 0 (any free one) never clashes; UDP may share the TCP port's number.
+ */
+export function portClash(config: Pick<ServerConfig, 'host' | 'port' | 'ircPort' | 'ircTlsPort' | 'metricsHost' | 'metricsPort'>): string | null {
+  const listeners: Array<[string, string, number | undefined]> = [
+    ['--port', config.host, config.port],
+    ['--irc-port', config.host, config.ircPort],
+    ['--irc-tls-port', config.host, config.ircTlsPort],
+    ['--metrics-port', config.metricsHost, config.metricsPort],
+  ];
+  const sameHost = (a: string, b: string) => a === b || ANY_HOST.has(a) || ANY_HOST.has(b);
+  for (let i = 0; i < listeners.length; i++) {
+    for (let j = i + 1; j < listeners.length; j++) {
+      const [first, hostA, a] = listeners[i]!;
+      const [second, hostB, b] = listeners[j]!;
+      if (a !== undefined && a !== 0 && a === b && sameHost(hostA, hostB)) {
+        return `${second} ${b} is also ${first}: each listener needs a port of its own (or 0 for any free one)`;
+      }
+    }
+  }
+  return null;
 }
 
 /** --irc-port, --irc-tls-port (which needs the TLS files), --irc-channel (a valid channel name). */

@@ -69,6 +69,9 @@ describe('IRC options of chat-server (the built server)', function () {
     [['--irc-tls-port', '6697'], 'chat-server: --irc-tls-port needs --tls-cert and --tls-key'],
     [['--irc-channel', 'tinychat'], 'chat-server: invalid --irc-channel "tinychat": use "#" and 1 to 49 characters without spaces, commas, colons or controls'],
     [['--irc-port', '70000'], 'chat-server: invalid --irc-port 70000: use a whole number from 0 to 65535'],
+    // Two of its own listeners on one port: both options named, not "another server running? try --port 0".
+    [['--port', '47991', '--irc-port', '47991'], 'chat-server: --irc-port 47991 is also --port: each listener needs a port of its own (or 0 for any free one)'],
+    [['--irc-port', '47992', '--metrics-port', '47992'], 'chat-server: --metrics-port 47992 is also --irc-port: each listener needs a port of its own (or 0 for any free one)'],
   ] as const) {
     it(`refuses ${args.join(' ')} in one line, exit 1`, async () => {
       const r = await run([...args]);

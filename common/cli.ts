@@ -39,15 +39,16 @@ export function commandLine(argv: string[], name: string, usage: string): Argv {
 }
 
 /**
- * yargs says "Not enough arguments following: rename-user" for `--rename-user a`: say it as a
- * missing value is said (`--port needs a value`), with how many the option takes (`narg`: yargs's
- * count per option). Null for any other message.
+ * yargs says "Not enough arguments following: rename-user" for `--rename-user a` (and for a bare
+ * `--json` whose value is `nargs: 1`): say it as a missing value is said (`--port needs a value`),
+ * with how many the option takes (`narg`: yargs's count per option). Null for any other message.
  */
 export function tooFewValues(message: string, narg: Readonly<Record<string, number>>): string | null {
   const m = /^Not enough arguments following: (.*)$/.exec(message);
   if (!m) return null;
   const n = narg[m[1]!];
-  return n === undefined ? `--${m[1]} needs more values` : `--${m[1]} needs ${n} value${n === 1 ? '' : 's'}`;
+  if (n === undefined) return `--${m[1]} needs more values`;
+  return n === 1 ? `--${m[1]} needs a value` : `--${m[1]} needs ${n} values`;
 }
 
 /**

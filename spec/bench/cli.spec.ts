@@ -7,7 +7,7 @@ import { UsageError } from '../../common/cli.js';
 
 describe('bench command line', () => {
   const refused: [string[], RegExp][] = [
-    [['--json'], /Not enough arguments following: json/],
+    [['--json'], /^--json needs a value$/],
     [['--messages', '-1'], /invalid --messages -1: use a whole number of at least 0/],
     [['--scenario', 'idle', '--seconds', '1.5'], /invalid --seconds 1.5/],
     [['--scenario', 'paced', '--seconds', '0'], /invalid --seconds 0/],

@@ -80,7 +80,7 @@ describe('command-line conventions (common/cli)', () => {
     const pair = () => commandLine(['--pair', 'a'], 'x', '$0').option('pair', { type: 'string', nargs: 2 });
     expect(() => pair().parseSync()).to.throw(UsageError, /^--pair needs 2 values$/);
     expect(tooFewValues('Not enough arguments following: pair', { pair: 2 })).to.equal('--pair needs 2 values');
-    expect(tooFewValues('Not enough arguments following: one', { one: 1 })).to.equal('--one needs 1 value');
+    expect(tooFewValues('Not enough arguments following: one', { one: 1 })).to.equal('--one needs a value');
     expect(tooFewValues('Not enough arguments following: odd', {})).to.equal('--odd needs more values');
     expect(tooFewValues('Unknown argument: bell', { pair: 2 })).to.equal(null);
   });

@@ -32,7 +32,8 @@ export const ERRORS = {
   SERVER_BUSY: () => 'server busy, try again',
   RESUME_FAILED: () => 'that session is gone; log in again',
   STORE_FAILED: () => 'could not save the account; try again later',
-  TOO_MANY_CONNECTIONS: () => 'too many connections',
+  TOO_MANY_CONNECTIONS: (limit: 'server' | 'address', max: number) =>
+    limit === 'server' ? `too many connections: the server is full (${max}); try again later` : `too many connections from your address (at most ${max}); close one first`,
   LOGIN_TIMEOUT: () => 'no login within the time allowed',
   NOT_A_LOGIN: (n: number) => `${n} messages before login that were not a login; the connection will be closed`,
   // Chat.

@@ -5,6 +5,12 @@
  * Room.lost. Were they to hold their connection's place, a whole office reconnecting after a
  * network blip would be refused the connections it needs to resume.)
  */
+/** Why a connection found no place: the server is full, or its address has all it may have. */
+export interface Full {
+  limit: 'server' | 'address';
+  max: number;
+}
+
 export class Admission {
   private taken = 0;
   private readonly perAddress = new Map<string, number>();
@@ -28,13 +34,17 @@ export class Admission {
     this.max = max;
   }
 
-  /** Takes a place for `address`; false when the server or that address is full. */
-  take(address: string): boolean {
+  /**
+   * Takes a place for `address`: null when taken, else which limit refused it (the server's, or
+   * that address's), so that the refusal can say which and how many.
+   */
+  take(address: string): Full | null {
     const here = this.perAddress.get(address) ?? 0;
-    if (this.taken >= this.max || here >= this.maxPerAddress) return false;
+    if (this.taken >= this.max) return { limit: 'server', max: this.max };
+    if (here >= this.maxPerAddress) return { limit: 'address', max: this.maxPerAddress };
     this.taken++;
     this.perAddress.set(address, here + 1);
-    return true;
+    return null;
   }
 
   release(address: string): void {

@@ -209,10 +209,12 @@ export class Listener<C extends BaseConnection = Connection> {
     }
     if (stream instanceof net.Socket) stream.setNoDelay(true);
     const { protocol, options } = this;
-    if (!deps.admission.take(address)) {
-      this.refusals.hit(address, () => `Refused connection from ${protocol.label(address, port)}: too many connections (further refusals from it are counted for a minute)`);
+    const full = deps.admission.take(address);
+    if (full) {
+      const why = full.limit === 'server' ? `the server is full (--max-connections ${full.max})` : `that address has ${full.max} (--max-per-address)`;
+      this.refusals.hit(address, () => `Refused connection from ${protocol.label(address, port)}: ${why} (further refusals from it are counted for a minute)`);
       const refused = protocol.connect(stream, address, port, options, this.ignore);
-      deps.delivery.reply(refused, errorMessage(chatError('TOO_MANY_CONNECTIONS')));
+      deps.delivery.reply(refused, errorMessage(chatError('TOO_MANY_CONNECTIONS', full.limit, full.max)));
       refused.close('too many connections');
       return;
     }

@@ -722,7 +722,7 @@ describe('chat-client (built, through a pipe)', function () {
       await peer(srv.port, 'bob');
       const c = client(srv.port, '--user', 'alice', '--password', 'pw');
       expect(await c.exitCode()).to.equal(1);
-      expect(c.err).to.deep.equal([`chat-client: 127.0.0.1:${srv.port} refused the connection: too many connections`]);
+      expect(c.err).to.deep.equal([`chat-client: 127.0.0.1:${srv.port} refused the connection: too many connections from your address (at most 1); close one first`]);
     });
 
     it('a refused connection gives one line and exit 1', async () => {

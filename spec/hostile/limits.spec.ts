@@ -115,9 +115,10 @@ describe('hostile: connection limits', () => {
     const held = await Promise.all([1, 2, 3].map(() => TestClient.connect(srv.port)));
     await waitUntil(() => srv.server.connections === 3, 'three connections');
     const extra = await TestClient.connect(srv.port);
-    expect(await extra.error()).to.deep.include({ code: 'TOO_MANY_CONNECTIONS', message: 'too many connections' });
+    expect(await extra.error()).to.deep.include({ code: 'TOO_MANY_CONNECTIONS', message: 'too many connections: the server is full (3); try again later' });
     await extra.whenClosed();
     expect(logged(srv.logs, 'Refused connection from 127.0.0.1')).to.have.length(1);
+    expect(logged(srv.logs, 'Refused connection from 127.0.0.1')[0]).to.match(/:\d+: the server is full \(--max-connections 3\) \(further refusals/);
     // More refusals from that address within the minute are counted, not logged one by one.
     for (let i = 0; i < 5; i++) {
       const again = await TestClient.connect(srv.port);
@@ -135,7 +136,7 @@ describe('hostile: connection limits', () => {
     await TestClient.login(srv.port, 'a1');
     await TestClient.login(srv.port, 'a2');
     const third = await TestClient.connect(srv.port);
-    expect(await third.error()).to.include({ code: 'TOO_MANY_CONNECTIONS' });
+    expect(await third.error()).to.include({ code: 'TOO_MANY_CONNECTIONS', message: 'too many connections from your address (at most 2); close one first' });
     await third.whenClosed();
     // Another address is not affected by 127.0.0.1's count.
     const other = await connectFrom(srv.port, '127.0.0.2');

@@ -696,7 +696,7 @@ describe('IRC listener: hostile input (real TCP)', () => {
     const native = await TestClient.connect(srv.port);
     await register('alice');
     const third = await connect();
-    expect((await third.expect('ERROR')).params[0]).to.equal('Closing link: too many connections');
+    expect((await third.expect('ERROR')).params[0]).to.equal('Closing link: too many connections from your address (at most 2); close one first');
     await third.whenClosed();
     native.close();
   });

@@ -6,7 +6,7 @@
  * process with the Node flags it is always started with (server/runtime.ts).
  *
  *   node scripts/run.mjs client [options]    as `node dist/client/main.js [options]`
- *   node scripts/run.mjs server [options]    as `MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 dist/server/main.js [options]`
+ *   node scripts/run.mjs server [options]    as `MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 --heap-growing-percent=20 dist/server/main.js [options]`
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -71,6 +71,9 @@ export const history: Command<'history'> = {
   login: true,
   limited: true,
   run({ chat, me }, msg) {
+    // A page of none, or fewer, is no request: said so, not read as a page of one. More than a
+    // page holds is read as a full page (/history 1000 means "as many as you give").
+    if (msg.count !== undefined && msg.count < 1) throw chatError('BAD_FIELD', 'count', `must be at least 1 (got ${msg.count})`);
     return chat.historyPage(me, msg.before, msg.count ?? 50);
   },
   whenRefused({ room, me }) {

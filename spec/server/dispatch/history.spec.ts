@@ -69,6 +69,21 @@ describe('history and offline delivery (real server, real files)', () => {
     expect(live.replay).to.equal(undefined);
   });
 
+  it('refuses a /history of no lines or fewer with BAD_FIELD, and the next one pages as before', async () => {
+    await start();
+    const alice = await login('alice');
+    await say(alice, ['l1', 'l2']);
+    for (const count of [0, -3]) {
+      alice.send({ type: 'history', count });
+      expect(await alice.error()).to.deep.include({ code: 'BAD_FIELD', message: `field "count" must be at least 1 (got ${count})`, re: 'history' });
+      // As any refused /history: the notice that ends a page comes all the same.
+      expect((await alice.notice('history')).message).to.equal('No history this time: /history again.');
+    }
+    const before = alice.all('msg').length;
+    await alice.request({ type: 'history', count: 1 }, (m) => m.type === 'notice' && m.event === 'history');
+    expect(alice.all('msg').slice(before).map((m) => m.text)).to.deep.equal(['l2']);
+  });
+
   it('pages back with /history until the start, and says when there is nothing older', async () => {
     await start({ historyOnJoin: 5 });
     const alice = await login('alice');

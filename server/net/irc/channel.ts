@@ -9,13 +9,18 @@ import { ircLine, type IrcMessage } from './parse.js';
 import type { IrcPeer } from './peer.js';
 import { SERVICE, SERVICE_KEY, TOPIC, numeric } from './render.js';
 
+/** 403 for a channel other than the room, which names the one there is, whatever the command. */
+function noSuchChannel(peer: IrcPeer, ch: string, ctx: IrcContext): Effect {
+  return reply(numeric(peer, '403', ch, `No such channel: the room is ${ctx.channel}`));
+}
+
 /** JOIN #channel: opens the channel window again (after a PART); other channels do not exist. */
 export function join(peer: IrcPeer, msg: IrcMessage, ctx: IrcContext): Effect[] {
   if (msg.params[0] === '0') return part(peer, { ...msg, params: [ctx.channel] }, ctx);
   const effects: Effect[] = [];
   for (const ch of msg.params[0]!.split(',')) {
     if (!sameChannel(ch, ctx)) {
-      effects.push(reply(numeric(peer, '403', ch, `No such channel: the room is ${ctx.channel}`)));
+      effects.push(noSuchChannel(peer, ch, ctx));
     } else if (!peer.joined) {
       peer.joined = true;
       effects.push(reply(ircLine(peer.mask, 'JOIN', ctx.channel), numeric(peer, '332', ctx.channel, TOPIC)));
@@ -32,7 +37,7 @@ export function join(peer: IrcPeer, msg: IrcMessage, ctx: IrcContext): Effect[] 
 export function part(peer: IrcPeer, msg: IrcMessage, ctx: IrcContext): Effect[] {
   const effects: Effect[] = [];
   for (const ch of msg.params[0]!.split(',')) {
-    if (!sameChannel(ch, ctx)) effects.push(reply(numeric(peer, '403', ch, 'No such channel')));
+    if (!sameChannel(ch, ctx)) effects.push(noSuchChannel(peer, ch, ctx));
     else if (!peer.joined) effects.push(reply(numeric(peer, '442', ctx.channel, "You're not on that channel")));
     else {
       peer.joined = false;
@@ -82,7 +87,7 @@ export function list(peer: IrcPeer, msg: IrcMessage, ctx: IrcContext): Effect[] 
 export function mode(peer: IrcPeer, msg: IrcMessage, ctx: IrcContext): Effect[] {
   const [target, modes] = msg.params as [string, string | undefined];
   if (isChannel(target)) {
-    if (!sameChannel(target, ctx)) return [reply(numeric(peer, '403', target, 'No such channel'))];
+    if (!sameChannel(target, ctx)) return [noSuchChannel(peer, target, ctx)];
     const ch = ctx.channel;
     if (modes === undefined) return [reply(numeric(peer, '324', ch, '+nt'))];
     const list = msg.params.length === 2 ? modes.replace(/^\+/, '') : '';
@@ -98,7 +103,7 @@ export function mode(peer: IrcPeer, msg: IrcMessage, ctx: IrcContext): Effect[] 
 /** TOPIC #channel: read only. */
 export function topic(peer: IrcPeer, msg: IrcMessage, ctx: IrcContext): Effect[] {
   const [ch, set] = msg.params as [string, string | undefined];
-  if (!sameChannel(ch, ctx)) return [reply(numeric(peer, '403', ch, 'No such channel'))];
+  if (!sameChannel(ch, ctx)) return [noSuchChannel(peer, ch, ctx)];
   if (set !== undefined) return [reply(numeric(peer, '482', ctx.channel, "You're not a channel operator: the topic is fixed"))];
   return [reply(numeric(peer, '332', ctx.channel, TOPIC))];
 }

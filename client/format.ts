@@ -119,10 +119,10 @@ function block(style: Style, prefix: string, texts: readonly string[], hangs?: r
   return texts.map((text, i) => (i === 0 ? { ...first, text: prefix + text } : { ...first, text, further: true }));
 }
 
-/** Builds display lines; `time` formats timestamps, `now` stamps lines the server did not date. */
 /** Columns a table row's second column keeps for text, at least, to hang its rows there (see keep). */
 const TABLE_TEXT = 30;
 
+/** Builds display lines; `time` formats timestamps, `now` stamps lines the server did not date. */
 export class Formatter {
   /** The user's own name once logged in: lines that mention it are marked. */
   private me: Mention | null = null;

@@ -167,11 +167,6 @@ export function fromEnvironment(env: Record<string, string | undefined>): Gather
 }
 
 /**
- * A config file's text as option values: a JSON object whose keys are option names as on the
- * command line ("max-output"), with values of the option's type. An unknown key, or a value of
- * the wrong type, is refused with the key named.
- */
-/**
  * Why `text` is not JSON, in one line: V8 quotes a short text whole, newlines and all (a file of
  * `port=6000` lines), so they are written `\n`; and where it gives a position, the line and column
  * an editor shows are added.
@@ -186,6 +181,11 @@ function jsonProblem(text: string, e: Error): string {
   return e.message.replace(/\r?\n/g, '\\n') + where;
 }
 
+/**
+ * A config file's text as option values: a JSON object whose keys are option names as on the
+ * command line ("max-output"), with values of the option's type. An unknown key, or a value of
+ * the wrong type, is refused with the key named.
+ */
 export function fromConfigFile(path: string, text: string): Gathered {
   let data: unknown;
   try {

@@ -26,9 +26,13 @@ const SGR = /\x1b\[[0-9;]*m/g;
 const up = (n: number) => (n > 0 ? `\x1b[${n}A` : '');
 const right = (n: number) => (n > 0 ? `\x1b[${n}C` : '');
 
-/** The input area as drawn: the columns each row took, where the cursor was, and the width then. */
+/**
+ * The input area as drawn: its rows, where the cursor was, and the width then. The rows are kept
+ * as drawn and measured only when the width has changed (rowsAbove): the area is drawn again for
+ * every key and every line printed above it, and resized seldom.
+ */
 interface Drawn {
-  readonly widths: readonly number[];
+  readonly rows: readonly string[];
   readonly cursorRow: number;
   readonly cursorCol: number;
   readonly width: number;
@@ -47,10 +51,10 @@ interface Drawn {
  */
 export function rowsAbove(d: Drawn, width: number): number {
   if (width === d.width) return d.cursorRow;
-  const rows = (w: number) => Math.max(1, Math.ceil(w / width));
+  const rows = (i: number) => Math.max(1, Math.ceil(textWidth((d.rows[i] ?? '').replace(SGR, '')) / width));
   let n = 0;
-  for (let i = 0; i < d.cursorRow; i++) n += rows(d.widths[i] ?? 0);
-  return n + Math.min(Math.floor(d.cursorCol / width), rows(d.widths[d.cursorRow] ?? 0) - 1);
+  for (let i = 0; i < d.cursorRow; i++) n += rows(i);
+  return n + Math.min(Math.floor(d.cursorCol / width), rows(d.cursorRow) - 1);
 }
 
 export class Screen {
@@ -101,8 +105,7 @@ export class Screen {
   private draw(v: InputView): string {
     // After the last row the cursor is at its end; from there, up and across to its place.
     const last = v.rows.length - 1;
-    const widths = v.rows.map((r) => textWidth(r.replace(SGR, '')));
-    this.drawn = { widths, cursorRow: v.cursorRow, cursorCol: v.cursorCol, width: this.width };
+    this.drawn = { rows: v.rows, cursorRow: v.cursorRow, cursorCol: v.cursorCol, width: this.width };
     return `${v.rows.join('\r\n')}\r${up(last - v.cursorRow)}${right(v.cursorCol)}`;
   }
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { graphemeWidth, graphemes, textWidth } from '../../client/text-width.js';
+import { fitWidth, graphemeWidth, graphemes, textWidth } from '../../client/text-width.js';
 
 describe('client/text-width', () => {
   it('counts a column for each ASCII and accented letter, two for wide letters and emoji', () => {
@@ -24,5 +24,15 @@ describe('client/text-width', () => {
   it('splits text into grapheme clusters, so an accent typed as two code points is one', () => {
     expect(graphemes('ae\u0301😀')).to.deep.equal(['a', 'e\u0301', '😀']);
     expect(graphemes('👍🏽x')).to.deep.equal(['👍🏽', 'x']);
+  });
+
+  it('fitWidth keeps the start that fits the columns, whole characters only', () => {
+    expect(fitWidth('-> bob big.bin', 30)).to.equal('-> bob big.bin');
+    expect(fitWidth('-> bob big.bin', 6)).to.equal('-> bob');
+    // Two columns each: a third would overrun by one, so it goes whole.
+    expect(fitWidth('\u6f22\u5b57\u5b57', 5)).to.equal('\u6f22\u5b57');
+    // A thumb with a skin tone is one cluster of two code points, two columns: never cut in half.
+    expect(fitWidth('a\u{1f44d}\u{1f3fd}b', 2)).to.equal('a');
+    expect(fitWidth('a\u{1f44d}\u{1f3fd}b', 3)).to.equal('a\u{1f44d}\u{1f3fd}');
   });
 });

@@ -469,22 +469,27 @@ class FakeKeyboard extends PassThrough {
   }
 }
 
-describe('TtyTerminal between login questions (fake streams)', () => {
+describe('TtyTerminal on fake streams: between login questions, and a resize', () => {
   const typed = async (keys: FakeKeyboard, text: string) => {
     keys.write(text);
     await new Promise((r) => setImmediate(r));
   };
+  /** A TtyTerminal on a fake keyboard and a screen of `columns` that keeps what is written to it (`shown`). */
+  const fakeTty = (columns = 80) => {
+    const keys = new FakeKeyboard();
+    const written = { shown: '' };
+    const screen = Object.assign(new Writable({ write: (chunk, _e, done) => void ((written.shown += String(chunk)), done()) }), { columns, rows: 24 });
+    const term = new TtyTerminal(keys as unknown as NodeJS.ReadStream, screen as unknown as NodeJS.WriteStream, { color: false, bell: false, abort: () => {} });
+    return { keys, screen, term, written };
+  };
 
   it('shows the status row while nothing is asked, and drops what is typed meanwhile (and a line typed ahead before it) instead of taking it for the next answer', async () => {
-    const keys = new FakeKeyboard();
-    let shown = '';
-    const screen = Object.assign(new Writable({ write: (chunk, _e, done) => void ((shown += String(chunk)), done()) }), { columns: 80, rows: 24 });
-    const term = new TtyTerminal(keys as unknown as NodeJS.ReadStream, screen as unknown as NodeJS.WriteStream, { color: false, bell: false, abort: () => {} });
+    const { keys, term, written } = fakeTty();
     try {
       // Typed ahead while the refused login was on its way: stale once the wait begins.
       await typed(keys, 'typed ahead\r');
       term.status('password again in 3 s (Ctrl-C quits)');
-      expect(shown).to.include('-- password again in 3 s (Ctrl-C quits)');
+      expect(written.shown).to.include('-- password again in 3 s (Ctrl-C quits)');
       await typed(keys, 'early\r');
       await typed(keys, 'half');
       term.status(null);
@@ -500,18 +505,15 @@ describe('TtyTerminal between login questions (fake streams)', () => {
   });
 
   it('cuts a progress bar drawn at the old width to the new one on a resize, so no row of the input area is wider than the screen', async () => {
-    const keys = new FakeKeyboard();
-    let shown = '';
-    const screen = Object.assign(new Writable({ write: (chunk, _e, done) => void ((shown += String(chunk)), done()) }), { columns: 40, rows: 24 });
-    const term = new TtyTerminal(keys as unknown as NodeJS.ReadStream, screen as unknown as NodeJS.WriteStream, { color: false, bell: false, abort: () => {} });
+    const { screen, term, written } = fakeTty(40);
     try {
       term.startChat({ line: () => {}, end: () => {}, interrupt: () => {}, clear: () => {}, complete: () => null });
       term.progress.start('t', '-> bob big.bin', 1000);
       term.progress.update('t', 450);
       screen.columns = 30;
-      shown = '';
+      written.shown = '';
       screen.emit('resize');
-      const rows = shown.replace(/\x1b(\[[0-9;?]*[A-Za-z]|[78])/g, '').split(/\r\n|\r/).filter((r) => r !== '');
+      const rows = written.shown.replace(/\x1b(\[[0-9;?]*[A-Za-z]|[78])/g, '').split(/\r\n|\r/).filter((r) => r !== '');
       expect(rows[0]).to.match(/^-> bob big\.bin \[-+$/);
       for (const r of rows) expect(r.length, r).to.be.at.most(30);
     } finally {
@@ -521,9 +523,7 @@ describe('TtyTerminal between login questions (fake streams)', () => {
   });
 
   it('takes a name and password typed ahead before raw mode (Enter as a line feed) as two answers', async () => {
-    const keys = new FakeKeyboard();
-    const screen = Object.assign(new Writable({ write: (_c, _e, done) => done() }), { columns: 80, rows: 24 });
-    const term = new TtyTerminal(keys as unknown as NodeJS.ReadStream, screen as unknown as NodeJS.WriteStream, { color: false, bell: false, abort: () => {} });
+    const { keys, term } = fakeTty();
     try {
       // The terminal's line discipline turned each Enter into "\n" before the client set raw mode.
       await typed(keys, 'carol\npw\n');

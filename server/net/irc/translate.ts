@@ -134,13 +134,16 @@ function service(peer: IrcPeer, text: string, ctx: IrcContext): Effect[] {
  * to write it, in one line. "Not a command" and the whole help would say it does not know it.
  */
 function misused(peer: IrcPeer, text: string, usage: string): Effect[] {
-  return [reply(...fromService(peer, `Not understood: "${text.trim().slice(0, 100)}". Use ${usage}.`))];
+  return [reply(...fromService(peer, `Not understood: ${quoted(text)}. Use ${usage}.`))];
 }
 
 /** What the service says to a line it does not take: that, and its help. */
 function notACommand(peer: IrcPeer, text: string): Effect[] {
-  return [reply(...fromService(peer, `Not a command: "${text.trim().slice(0, 100)}".`), ...HELP.flatMap((l) => fromService(peer, l)))];
+  return [reply(...fromService(peer, `Not a command: ${quoted(text)}.`), ...HELP.flatMap((l) => fromService(peer, l)))];
 }
+
+/** The line the service answers, quoted back: its first 100 characters. */
+const quoted = (text: string): string => `"${text.trim().slice(0, 100)}"`;
 
 /**
  * PONG [server] :token: the answer to the keepalive PING, a sign of life; to the PING after a

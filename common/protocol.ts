@@ -249,7 +249,7 @@ export const SERVER_MESSAGES = {
       udpPort: optInt,
       session: optStr(64),
       secret: optStr(128),
-      /** Present again on resume; proves the client owns the session. */
+      /** Proves the client owns the session when it resumes; each resume spends it and gets the next. */
       token: optStr(128),
       /** Seconds of heartbeat silence after which the server marks the user offline. */
       timeout: optInt,

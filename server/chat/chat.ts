@@ -16,7 +16,7 @@ import type { Feature } from '../../common/protocol.js';
 import type { EndReason } from './farewell.js';
 import type { Room } from './room.js';
 import type { Endpoint } from './outbox.js';
-import type { Session } from './session.js';
+import { freshCredentials, freshToken, type Session } from './session.js';
 
 /** A value now (one server), or later (a cluster). */
 export type Maybe<T> = T | Promise<T>;
@@ -95,7 +95,7 @@ export class LocalChat<E extends Endpoint = Endpoint> implements Chat<E> {
   }
 
   resume(session: Session<E>, at: E, rekey = false, features?: readonly Feature[]): void {
-    this.room.resume(session, at, rekey, undefined, features);
+    this.room.resume(session, at, rekey ? freshCredentials() : freshToken(), features);
   }
 
   lost(user: string, at: E, reason: string): void {

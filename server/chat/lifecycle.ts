@@ -21,7 +21,7 @@ import type { Presence } from './presence.js';
 import type { PrivateChats } from './private.js';
 import type { Recall } from './recall.js';
 import type { Registry } from './registry.js';
-import { NO_FEATURES, Session, type Credentials } from './session.js';
+import { NO_FEATURES, Session, type Credentials, type Renewal } from './session.js';
 import type { Waiting } from './waiting.js';
 
 /**
@@ -81,12 +81,13 @@ export class Lifecycle<E extends Endpoint> {
   }
 
   /** See Room.resume. */
-  resume(session: Session<E>, at: E, rekey = false, credentials?: Credentials, features?: readonly Feature[]): void {
+  resume(session: Session<E>, at: E, renewal: Renewal, features?: readonly Feature[]): void {
     const { registry, heartbeats, waiting, lines, privates } = this.parts;
     waiting.remove(session);
     // A batch the last connection had not confirmed comes again, on this one (below).
     this.parts.recall().cut(session.key);
-    if (rekey) registry.rekey(session, credentials);
+    if ('id' in renewal) registry.rekey(session, renewal);
+    else session.renewToken(renewal.token);
     // A new client (a login that took the session over) says what it can do; a resume is the same client.
     if (features) session.features = features.length > 0 ? new Set(features) : NO_FEATURES;
     heartbeats.touch(session);

@@ -35,7 +35,7 @@ import { Limits } from './ratelimit.js';
 import { batchText, Recall } from './recall.js';
 import { Registry } from './registry.js';
 import { restoreInto, snapshotOf, type RoomState, type SessionData, type StateParts } from './room-state.js';
-import type { Credentials, Session } from './session.js';
+import { freshToken, type Credentials, type Renewal, type Session } from './session.js';
 import { Waiting } from './waiting.js';
 
 export type RoomConfig = Pick<
@@ -175,12 +175,13 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
 
   /**
    * Moves a detached (or still attached) session to `at`. A resume counts as a heartbeat, as a
-   * login does. `rekey`: a new client took over with its password, so it gets fresh heartbeat
-   * credentials and the old resume token stops working, and says what it can do (`features`:
-   * it may be another program than the one before).
+   * login does. `renewal`: whole new credentials when a new client took over with its password
+   * (fresh heartbeat id and secret, and the old resume token stops working), and then `features`
+   * says what it can do (it may be another program than the one before); else a new resume token
+   * alone, since the one it came with is spent.
    */
-  resume(session: Session<E>, at: E, rekey = false, credentials?: Credentials, features?: readonly Feature[]): void {
-    this.life.resume(session, at, rekey, credentials, features);
+  resume(session: Session<E>, at: E, renewal: Renewal = freshToken(), features?: readonly Feature[]): void {
+    this.life.resume(session, at, renewal, features);
   }
 
   /**

@@ -20,6 +20,12 @@ export interface Credentials {
   token: string;
 }
 
+/**
+ * What a session gets when it is taken back: whole new credentials when a new client took it over
+ * with its password, or only a new resume token when the same client resumed it.
+ */
+export type Renewal = Credentials | Pick<Credentials, 'token'>;
+
 /** What a client that says nothing can do: shared, since most sessions have it (a Set is 150 bytes). */
 export const NO_FEATURES: ReadonlySet<Feature> = new Set();
 
@@ -44,6 +50,9 @@ export const freshCredentials = (): Credentials => {
   return { id: r.subarray(0, 12).toString('base64url'), secret: r.subarray(12, 44), token: r.subarray(44).toString('base64url') };
 };
 
+/** A new resume token alone (see Session.renewToken). */
+export const freshToken = (): Pick<Credentials, 'token'> => ({ token: freshCredentials().token });
+
 export class Session<E extends Endpoint = Endpoint> {
   /** The case-folded name: the key in the registry and the address in the outbox. */
   readonly key: string;
@@ -51,7 +60,7 @@ export class Session<E extends Endpoint = Endpoint> {
   id: string;
   /** Heartbeat MAC key: random per session, never reused, never logged. Changed only by rekey(). */
   secret: Buffer;
-  /** Proves ownership on resume. Changed only by rekey(). */
+  /** Proves ownership on resume. Changed by rekey() and renewToken(), so each resume spends it. */
   token: string;
   /** Highest heartbeat sequence accepted (replay protection). */
   lastSeq = -1n;
@@ -106,6 +115,15 @@ export class Session<E extends Endpoint = Endpoint> {
   rekey(credentials: Credentials = freshCredentials()): void {
     ({ id: this.id, secret: this.secret, token: this.token } = credentials);
     this.lastSeq = -1n;
+  }
+
+  /**
+   * A new resume token, the rest kept: each resume spends the token it came with, so one seen on
+   * the wire (or left in a client's memory) cannot take the session again later. The heartbeat id
+   * and secret stay: it is the same client, counting its heartbeats on.
+   */
+  renewToken(token: string): void {
+    this.token = token;
   }
 
   /** Checks a resume token in constant time. */

@@ -23,7 +23,7 @@ import type { Chat } from '../chat/chat.js';
 import type { EndReason } from '../chat/farewell.js';
 import { mutedError } from '../chat/mutes.js';
 import type { Room } from '../chat/room.js';
-import type { Session } from '../chat/session.js';
+import { freshToken, type Session } from '../chat/session.js';
 import type { Logger } from '../logger.js';
 import type { BaseConnection } from '../net/connection.js';
 import type { Delivery, Reach } from '../net/delivery.js';
@@ -171,7 +171,7 @@ export class ClusterChat implements Chat<Reach> {
 
   resume(session: Session<Reach>, at: Reach, rekey = false, features?: readonly Feature[]): Promise<void> {
     const s = this.serial(session);
-    const client = rekey ? { cred: freshCreds(), ...(features ? { feat: [...features] } : {}) } : {};
+    const client = rekey ? { cred: freshCreds(), ...(features ? { feat: [...features] } : {}) } : { tok: freshToken().token };
     return this.ask({ t: 'resume', user: session.key, s, address: at.address, wire: wireOf(at), ...client }, at);
   }
 

@@ -64,7 +64,8 @@ export class SessionEvents {
       case 'resume': {
         const session = placements.session(e.user, e.s, 'RESUME_FAILED');
         const at = this.reach({ ...e, name: session.name }, mine, here);
-        room.resume(session, at, e.cred !== undefined, e.cred && credentials(e.cred), e.feat);
+        // An event from a server that did not yet renew tokens on resume carries none: keep it.
+        room.resume(session, at, e.cred ? credentials(e.cred) : { token: e.tok ?? session.token }, e.feat);
         Object.assign(placements.get(session)!, { att: id, home: e.o, node: nodes.get(e.o) ?? e.o, wire: e.wire });
         this.closedMeanwhile(session.key, at);
         return undefined;

@@ -387,11 +387,18 @@ describe('chat-client (built, through a pipe)', function () {
     const srv = await server();
     const bob = await peer(srv.port, 'bob');
     const alice = await loggedIn(srv.port, 'alice');
-    (srv.server.room.find('alice')!.at as BaseConnection).destroy('test: cut the wire');
-    await alice.waitFor(/Connection lost \(closed by the server\), reconnecting…$/);
-    await alice.waitFor(/Reconnected$/);
-    alice.write('back again');
-    expect(await bob.line()).to.include({ from: 'alice', text: 'back again' });
+    const session = srv.server.room.find('alice')!;
+    const { id } = session;
+    for (const time of ['once', 'twice']) {
+      (session.at as BaseConnection).destroy('test: cut the wire');
+      await alice.waitFor(/Connection lost \(closed by the server\), reconnecting…$/);
+      await alice.waitFor(/Reconnected$/);
+      alice.write(`back again ${time}`);
+      expect(await bob.line()).to.include({ from: 'alice', text: `back again ${time}` });
+      // Resumed with its token (a password login would have given the session a new id); the
+      // second time with the token the first resume gave it.
+      expect(session.id, time).to.equal(id);
+    }
     await bob.sync();
     expect(bob.all('notice').filter((n) => n.user === 'alice' && n.event !== 'join')).to.deep.equal([]);
   });

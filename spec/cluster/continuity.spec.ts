@@ -40,7 +40,21 @@ describe('cluster: continuity', function () {
     expect(await back.line()).to.include({ text: 'and this', scope: 'private' });
     // Heartbeats now go to n2, the server the client reached.
     expect(ok.type === 'login_ok' && ok.udpPort).to.equal(n2!.udpPort);
+    // The token it came with is spent on every server; the new one takes the session back on n1.
+    const token = ok.type === 'login_ok' ? ok.token! : '';
+    expect(token).to.not.equal(ann.me.token);
     back.close();
+    await waitUntil(() => n1!.server.room.find('ann')?.state === 'detached', 'the second drop applied on n1');
+    const replay = await TestClient.connect(n1!.port);
+    expect(await replay.request({ type: 'resume', session: ann.me.session!, token: ann.me.token! }, (m) => m.type === 'login_ok' || m.type === 'error')).to.include({
+      type: 'error',
+      code: 'RESUME_FAILED',
+    });
+    expect(await replay.request({ type: 'resume', session: ann.me.session!, token }, (m) => m.type === 'login_ok' || m.type === 'error')).to.include({
+      type: 'login_ok',
+      resumed: true,
+    });
+    replay.close();
   });
 
   it('brings a server that joins later up to date: who is online, history replayed, offline messages', async () => {

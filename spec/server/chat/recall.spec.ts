@@ -9,6 +9,7 @@ import { ChatError } from '../../../common/errors.js';
 import { Room } from '../../../server/chat/room.js';
 import { MailboxFailed, MemoryMailbox, type History, type HistoryLine } from '../../../server/chat/history.js';
 import { batchText, fitText, senderShare } from '../../../server/chat/recall.js';
+import { freshCredentials } from '../../../server/chat/session.js';
 import { makeConfig } from '../../../server/config.js';
 import { memoryLogger } from '../../../server/logger.js';
 import { FakeClock } from '../../support/fake-clock.js';
@@ -155,7 +156,7 @@ describe('Recall (recording outbox, drains by hand)', () => {
       start();
       keepSmall(3);
       const bob = loginBob();
-      room.resume(bob, new FakeEndpoint('127.0.0.1:2'), true, undefined, ['receipts']);
+      room.resume(bob, new FakeEndpoint('127.0.0.1:2'), freshCredentials(), ['receipts']);
       expect(offline(), 'again, on the new connection (the recorder shows what it received)').to.deep.equal([1, 2]);
       expect(refusal(() => room.received(bob, 4))).to.match(/end at 2/);
       room.end(bob, 'logout');

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import type { ServerMessage } from '../../../common/protocol.js';
 import { SWEEP_MS } from '../../../server/chat/housekeeping.js';
 import { Room } from '../../../server/chat/room.js';
-import type { Session } from '../../../server/chat/session.js';
+import { freshCredentials, type Session } from '../../../server/chat/session.js';
 import { makeConfig } from '../../../server/config.js';
 import { memoryLogger } from '../../../server/logger.js';
 import { FakeClock } from '../../support/fake-clock.js';
@@ -311,7 +311,7 @@ describe('Room (recording outbox, fake clock)', () => {
     it('ends the old connection with a goodbye when a session is taken over, and rekeys on a password login', () => {
       const alice = login('alice');
       const { id, token } = alice;
-      room.resume(alice, new FakeEndpoint('127.0.0.1:3000'), true);
+      room.resume(alice, new FakeEndpoint('127.0.0.1:3000'), freshCredentials());
       expect(out.calls.filter((c) => c.startsWith('end') || c.startsWith('attach'))).to.deep.equal([
         'attach alice at 127.0.0.1:1000',
         'end alice (replaced)',
@@ -321,6 +321,21 @@ describe('Room (recording outbox, fake clock)', () => {
       expect(alice.tokenMatches(token)).to.equal(false);
       expect(room.bySessionId(id)).to.equal(undefined);
       expect(room.bySessionId(alice.id)).to.equal(alice);
+    });
+
+    it('spends the resume token: a resume gets a new one in its login_ok, and the old one stops working', () => {
+      const alice = login('alice');
+      const { id, token } = alice;
+      out.drop('alice');
+      room.lost('alice', alice.at!, 'reset');
+      room.resume(alice, new FakeEndpoint('127.0.0.1:2000'));
+      const ok = out.of('alice').at(-1) as ServerMessage<'login_ok'>;
+      expect(ok).to.deep.include({ type: 'login_ok', resumed: true, session: id });
+      expect(ok.token).to.be.a('string').and.not.equal(token);
+      expect(alice.tokenMatches(token), 'the token it came with').to.equal(false);
+      expect(alice.tokenMatches(ok.token!), 'the one it was given').to.equal(true);
+      expect(alice.id, 'the same client: heartbeats go on under the same id').to.equal(id);
+      expect(room.bySessionId(id)).to.equal(alice);
     });
 
     it('ignores a late close from a connection the session has already left', () => {

@@ -78,7 +78,10 @@ describe('sessions: heartbeat credentials and resume after a lost connection (fa
     expect(noticesOf(carol).slice(carolSaw)).to.deep.equal([]);
 
     const back = await resume(alice.me.session!, alice.me.token!);
-    expect(back.reply).to.include({ type: 'login_ok', user: 'alice', resumed: true, partner: 'bob', session: alice.me.session, token: alice.me.token });
+    expect(back.reply).to.include({ type: 'login_ok', user: 'alice', resumed: true, partner: 'bob', session: alice.me.session, secret: alice.me.secret });
+    // The token it came with is spent: the login_ok brings the next one.
+    const token = back.reply.type === 'login_ok' ? back.reply.token : undefined;
+    expect(token).to.be.a('string').with.length(alice.me.token!.length).and.not.equal(alice.me.token);
     const missed = [await back.line(), await back.line()];
     expect(missed.map((m) => [m.from, m.scope, m.text])).to.deep.equal([
       ['bob', 'private', 'are you there?'],
@@ -98,6 +101,14 @@ describe('sessions: heartbeat credentials and resume after a lost connection (fa
     expect(carol.all('msg').map((m) => m.text)).to.deep.equal(['hi all']);
     await alice.hb.beat(); // the same heartbeat credentials and sequence carry on
     expect(srv.server.counters.datagramsDropped).to.deep.equal({});
+
+    // A second drop: the spent token is refused, the new one takes the session back.
+    back.close();
+    await waitUntil(() => srv.server.room.find('alice')?.state === 'detached', 'the server noticed alice is gone again');
+    const replay = await resume(alice.me.session!, alice.me.token!);
+    expect(replay.reply).to.include({ type: 'error', code: 'RESUME_FAILED' });
+    const again = await resume(alice.me.session!, token!);
+    expect(again.reply).to.include({ type: 'login_ok', user: 'alice', resumed: true });
   });
 
   it('pending private-chat requests survive a resume', async () => {

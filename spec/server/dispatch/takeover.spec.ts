@@ -42,9 +42,10 @@ describe('sessions: taking a session over', () => {
       created: false,
       resumed: true,
       online: ['alice', 'bob'],
-      session: alice.me.session, // a resume by token keeps the credentials
-      token: alice.me.token,
+      session: alice.me.session, // a resume by token keeps the heartbeat credentials
+      secret: alice.me.secret,
     });
+    expect(back.reply.type === 'login_ok' && back.reply.token, 'the token is spent, a new one given').to.not.equal(alice.me.token);
     const bye = await alice.next((m) => m.type === 'bye');
     expect(bye).to.deep.equal({ type: 'bye', reason: 'replaced', message: 'Your session was resumed from another connection' });
     await alice.whenClosed();

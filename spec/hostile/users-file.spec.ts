@@ -164,7 +164,7 @@ describe('hostile: users file', function () {
       writeFileSync(`${db}.lock`, stale);
       srv = await startServer({ db });
       expect(readFileSync(`${db}.lock`, 'utf8')).to.equal(`${process.pid} ${startTime(process.pid)}`);
-      await srv.server.stop();
+      await srv.stop();
       expect(existsSync(`${db}.lock`), 'released on stop').to.equal(false);
       srv = null;
     }
@@ -177,7 +177,7 @@ describe('hostile: users file', function () {
       writeFileSync(`${db}.lock`, stale);
       srv = await startServer({ db });
       expect(readFileSync(`${db}.lock`, 'utf8'), stale).to.equal(`${process.pid} ${startTime(process.pid)}`);
-      await srv.server.stop();
+      await srv.stop();
       srv = null;
     }
     // The same live process, started when the lock says: in use.

@@ -80,7 +80,7 @@ describe('graceful shutdown', () => {
       expect(a.me.created).to.equal(false);
       a.close();
     } finally {
-      await again.server.stop();
+      await again.stop();
     }
   });
 });

@@ -44,7 +44,11 @@ export async function startServer(config: Partial<ServerConfig> = {}, clock?: Cl
     makeConfig({ host: '127.0.0.1', port: 0, udpPort: 0, log: '', bcryptCost: 4, db, dataDir: join(dir, 'data'), ...config }),
     { logger, ...(clock ? { clock } : {}) },
   );
-  const { port, udpPort } = await server.start();
+  // A server that refuses to start (the specs of damaged files) leaves no folder behind either.
+  const { port, udpPort } = await server.start().catch((e: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  });
   const clients: TestClient[] = [];
   const beaters: Beater[] = [];
   const login = async (user: string, password?: string, features?: Feature[]) => {

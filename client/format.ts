@@ -102,6 +102,14 @@ export function nameList(names: readonly string[], total = names.length): string
 }
 
 /**
+ * Who is away and why: "bob (gone fishing), carol". `messages` go with `names` in order (an older
+ * server sends none: then the names alone).
+ */
+export function awayList(names: readonly string[], messages: readonly string[] = []): string {
+  return nameList(names.map((name, i) => (messages[i] ? `${name} (${messages[i]})` : name)));
+}
+
+/**
  * A one-line display line whose wrapped rows hang under its text, after `prefix`, or at one of
  * the shallower `hangs` on a narrow screen.
  */
@@ -165,7 +173,7 @@ export class Formatter {
         return [this.error(m.message, true)];
       case 'who': {
         const lines = [this.online(m.online, m.count)];
-        if (m.away && m.away.length > 0) lines.push(this.notice(`Away: ${nameList(m.away)}`));
+        if (m.away && m.away.length > 0) lines.push(this.notice(`Away: ${awayList(m.away, m.awayMessages)}`));
         return lines;
       }
       case 'bye':

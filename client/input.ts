@@ -217,7 +217,7 @@ const SPECIFIC: readonly CommandEntry[] = [
   command('/me', 'TEXT', 'an action: "/me waves" shows "* alice waves" (to your partner in a private chat)', ([text]) =>
     send({ type: 'say', action: true, text: text! }),
   ),
-  command('/who', '', 'list who is online (and who is away)', () => send({ type: 'who' }), 'who is online'),
+  command('/who', '', 'list who is online (and who is away, and why)', () => send({ type: 'who' }), 'who is online'),
   {
     syntax: '/history [N]',
     description: 'show N older lines (default 50, at most 200); again for more, back to the start',

@@ -321,9 +321,10 @@ export const SERVER_MESSAGES = {
   },
   /**
    * The online list, sorted; at most the first 1,000 names, with `count` for the total. `away`:
-   * those of them who are away.
+   * those of them who are away; `awayMessages`: what each of them said (`/away MESSAGE`), in the
+   * same order.
    */
-  who: { fields: { online: names, count: optInt, away: optNames }, body: 'none' },
+  who: { fields: { online: names, count: optInt, away: optNames, awayMessages: optNames }, body: 'none' },
   /**
    * Sent just before the server closes the connection on purpose. `reason` is the stable part:
    * logout, shutdown, offline (no heartbeats), replaced (the session was resumed elsewhere),

@@ -16,16 +16,18 @@ export const NAMES_BYTES = MAX_HEADER - 16 * 1024;
 /** Names in a who reply, at most; fewer when they do not fit a frame's header. */
 const WHO_MAX = 1000;
 
+/** Bytes a string takes in a JSON list: quoted and escaped, as JSON.stringify does, with its comma. */
+export const listedBytes = (s: string): number => Buffer.byteLength(JSON.stringify(s)) + 1;
+
 /**
- * How many of the first `names` fit `bytes` of JSON: each name quoted (and escaped, as
- * JSON.stringify does), with its comma. A name `twice(name)` says is listed a second time (the who
- * reply's `away`) counts twice.
+ * How many of the first `names` fit `bytes` of JSON, each listed once, and `more(name)` bytes
+ * beside (in the who reply, an away user's name again and their message).
  */
-export function namesThatFit(names: readonly string[], bytes = NAMES_BYTES, twice: (name: string) => boolean = () => false): number {
+export function namesThatFit(names: readonly string[], bytes = NAMES_BYTES, more: (name: string) => number = () => 0): number {
   let used = 0;
   for (let i = 0; i < names.length; i++) {
     const name = names[i]!;
-    const size = (Buffer.byteLength(JSON.stringify(name)) + 1) * (twice(name) ? 2 : 1);
+    const size = listedBytes(name) + more(name);
     if (used + size > bytes) return i;
     used += size;
   }
@@ -34,12 +36,17 @@ export function namesThatFit(names: readonly string[], bytes = NAMES_BYTES, twic
 
 /**
  * The reply to /who: the first of the `online` names (sorted) that fit, which of them are away
- * (`isAway`), and the `count` of users online.
+ * and why (`awayOf`: their message, or null), and the `count` of users online.
  */
-export function whoReply(online: readonly string[], count: number, isAway: (name: string) => boolean): ServerMessage<'who'> {
+export function whoReply(online: readonly string[], count: number, awayOf: (name: string) => string | null): ServerMessage<'who'> {
   const first = online.slice(0, WHO_MAX);
-  // Away names are listed twice (online and away): they take twice the room.
-  const fit = first.slice(0, namesThatFit(first, NAMES_BYTES, isAway));
-  const away = fit.filter(isAway);
-  return { type: 'who', online: fit, count, ...(away.length > 0 ? { away } : {}) };
+  // An away user is listed twice (online and away) and their message once more.
+  const more = (name: string): number => {
+    const message = awayOf(name);
+    return message === null ? 0 : listedBytes(name) + listedBytes(message);
+  };
+  const fit = first.slice(0, namesThatFit(first, NAMES_BYTES, more));
+  const away = fit.filter((name) => awayOf(name) !== null);
+  if (away.length === 0) return { type: 'who', online: fit, count };
+  return { type: 'who', online: fit, count, away, awayMessages: away.map((name) => awayOf(name)!) };
 }

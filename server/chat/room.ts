@@ -247,7 +247,7 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
 
   /** The online list, to `me`, with who of them is away. */
   who(me: Session<E>): void {
-    this.out.toUser(me.key, whoReply(this.online(), this.count, (name) => this.find(name)?.away != null));
+    this.out.toUser(me.key, whoReply(this.online(), this.count, (name) => this.find(name)?.away ?? null));
   }
 
   /** `/away message`: those who write to `me` are told, once each, until `/back`. */

@@ -135,6 +135,11 @@ describe('client/format', () => {
   it('shows an action as "* alice waves", and who is away in /who', () => {
     const action = fmt.message({ type: 'msg', id: 1, from: 'alice', ts: T, scope: 'group', text: 'waves', action: true });
     expect(action).to.deep.equal([{ style: 'chat', text: '[12:00:01] * alice waves', indent: 19, hangs: [11], sender: { at: 13, name: 'alice' } }]);
+    expect(texts({ type: 'who', online: ['alice', 'bob', 'carol'], count: 3, away: ['bob', 'carol'], awayMessages: ['gone fishing', 'lunch\u001b[2J'] })).to.deep.equal([
+      '[12:30:00] *** Online (3): alice, bob, carol',
+      '[12:30:00] *** Away: bob (gone fishing), carol (lunch\\x1b[2J)',
+    ]);
+    // From a server that sends no messages: the names alone.
     expect(texts({ type: 'who', online: ['alice', 'bob'], count: 2, away: ['bob'] })).to.deep.equal([
       '[12:30:00] *** Online (2): alice, bob',
       '[12:30:00] *** Away: bob',

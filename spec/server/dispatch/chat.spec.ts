@@ -297,7 +297,7 @@ describe('chat: actions (/me) and away (/away, /back)', () => {
     const bob = await srv.login('bob');
     bob.send({ type: 'away', message: 'gone fishing' });
     expect((await bob.notice('away')).message).to.equal('You are marked as away: "gone fishing". Type /back when you are back.');
-    expect((await alice.who()).away).to.deep.equal(['bob']);
+    expect(await alice.who()).to.deep.include({ away: ['bob'], awayMessages: ['gone fishing'] });
     alice.send({ type: 'dm', to: 'bob', text: 'there?' });
     expect(await alice.notice('away')).to.include({ user: 'bob', message: 'bob is away: gone fishing' });
     expect(await bob.line()).to.include({ text: 'there?' }); // delivered all the same
@@ -307,7 +307,7 @@ describe('chat: actions (/me) and away (/away, /back)', () => {
     expect(alice.all('notice').filter((n) => n.event === 'away'), 'told once').to.have.length(1);
     bob.send({ type: 'back' });
     expect((await bob.notice('back')).message).to.equal('Welcome back: you are no longer marked as away');
-    expect((await alice.who()).away).to.equal(undefined);
+    expect(await alice.who()).to.not.have.any.keys('away', 'awayMessages');
     bob.send({ type: 'back' });
     expect(await bob.error()).to.include({ code: 'NOT_AWAY' });
     bob.send({ type: 'away', message: 'bell\u0007' });

@@ -1,6 +1,6 @@
 /**
  * The one channel (the room, `#tinychat` by default) as IRC shows it: JOIN and PART open and close
- * its window, NAMES, WHO, WHOIS, ISON and LIST ask the chat who is online (the `who` reply is
+ * its window, NAMES, WHO, WHOIS, ISON, USERHOST and LIST ask the chat who is online (the `who` reply is
  * rendered as what was asked), and MODE and TOPIC are read only.
  */
 import { foldName } from '../../../common/names.js';
@@ -73,6 +73,11 @@ export function whois(peer: IrcPeer, msg: IrcMessage, ctx: IrcContext): Effect[]
 
 export function ison(peer: IrcPeer, msg: IrcMessage, ctx: IrcContext): Effect[] {
   return ask(peer, 'ISON', { kind: 'ison', nicks: msg.params.join(' ').split(' ').filter((n) => n !== '') }, ctx);
+}
+
+/** USERHOST nick [nick...] (at most 5, as RFC 2812): 302 with those online, `-` marking the away. */
+export function userhost(peer: IrcPeer, msg: IrcMessage, ctx: IrcContext): Effect[] {
+  return ask(peer, 'USERHOST', { kind: 'userhost', nicks: msg.params.join(' ').split(' ').filter((n) => n !== '').slice(0, 5) }, ctx);
 }
 
 export function list(peer: IrcPeer, msg: IrcMessage, ctx: IrcContext): Effect[] {

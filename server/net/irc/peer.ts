@@ -17,6 +17,7 @@ export type Ask =
   | { kind: 'who'; mask: string }
   | { kind: 'whois'; nick: string }
   | { kind: 'ison'; nicks: string[] }
+  | { kind: 'userhost'; nicks: string[] }
   | { kind: 'list' };
 
 /** Questions that may wait for their `who` at once; more get "try again" (263). */

@@ -105,6 +105,11 @@ export function motd(peer: IrcPeer, channel: string): string[] {
   ];
 }
 
+/** 351, the answer to VERSION (irssi's /version): the same version as 004 says. */
+export function version(peer: IrcPeer): string {
+  return numeric(peer, '351', `tinychat-${PROTOCOL_VERSION}`, SERVER, 'tinychat: native clients and IRC in one room');
+}
+
 /** The lines for `msg` as `peer` is to see it; `ask` is what a `who` reply answers. */
 export function render(msg: ServerMessage, peer: IrcPeer, channel: string, ask?: Ask): string[] {
   switch (msg.type) {
@@ -264,15 +269,22 @@ function answer(msg: ServerMessage<'who'>, peer: IrcPeer, channel: string, ask: 
     case 'whois': {
       const n = find(ask.nick);
       if (!n) return [numeric(peer, '401', ask.nick, 'No such nick'), numeric(peer, '318', ask.nick, 'End of /WHOIS list.')];
+      // The away message itself is told to whoever writes to them (once), not in the online list.
+      const away = msg.away?.includes(n) ? [numeric(peer, '301', n, 'Away (their message comes when you write to them)')] : [];
       return [
         numeric(peer, '311', n, n, HOST, '*', n),
         numeric(peer, '319', n, channel),
         numeric(peer, '312', n, SERVER, 'tinychat'),
+        ...away,
         numeric(peer, '318', n, 'End of /WHOIS list.'),
       ];
     }
     case 'ison':
       return [numeric(peer, '303', ask.nicks.map(find).filter((n) => n !== undefined).join(' '))];
+    case 'userhost': {
+      const found = ask.nicks.map(find).filter((n) => n !== undefined);
+      return [numeric(peer, '302', found.map((n) => `${n}=${msg.away?.includes(n) ? '-' : '+'}${n}@${HOST}`).join(' '))];
+    }
     case 'list':
       return [numeric(peer, '321', 'Channel', 'Users  Name'), numeric(peer, '322', channel, String(msg.count ?? online.length), TOPIC), numeric(peer, '323', 'End of /LIST')];
     default:

@@ -17,21 +17,21 @@
  *   PRIVMSG tinychat :PM bob | accept bob | reject bob | y | n | exit | help
  *                                         pm_request, pm_answer, pm_exit
  *   PRIVMSG tinychat :history [N]         history (older than the oldest line shown)
- *   NAMES, WHO, WHOIS, ISON, LIST         who (the reply is rendered as what was asked; channel.ts)
+ *   NAMES, WHO, WHOIS, ISON, USERHOST, LIST   who (the reply is rendered as what was asked; channel.ts)
  *   QUIT                                  logout
  *   PONG receipt-<id>                     received (the PING after a batch of offline messages)
- *   JOIN, PART, MODE, TOPIC, MOTD, PING, PONG   IRC only; AWAY is the native away/back
+ *   JOIN, PART, MODE, TOPIC, MOTD, VERSION, PING, PONG   IRC only; AWAY is the native away/back
  */
 import { yesOrNo } from '../../../common/answer.js';
 import { foldName } from '../../../common/names.js';
-import { join, ison, list, mode, names, part, topic, who, whois } from './channel.js';
+import { join, ison, list, mode, names, part, topic, userhost, who, whois } from './channel.js';
 import { ctcpOf, serviceAnswer } from './ctcp.js';
 import { isChannel, reply, sameChannel, send, type Effect, type IrcContext } from './effects.js';
 import { ircLine, type IrcMessage } from './parse.js';
 import type { IrcPeer } from './peer.js';
 import { receiptOf } from './receipt.js';
 import { authenticate, cap, nick, user } from './registration.js';
-import { HELP, SERVER, SERVICE_KEY, fromService, motd, numeric } from './render.js';
+import { HELP, SERVER, SERVICE_KEY, fromService, motd, numeric, version } from './render.js';
 
 interface IrcCommand {
   /** 'before': only before login (462 after); 'after': only once registered (451 before); 'any'. */
@@ -177,10 +177,12 @@ const COMMANDS: Record<string, IrcCommand> = {
   WHO: { when: 'after', min: 0, run: who },
   WHOIS: { when: 'after', min: 1, run: whois },
   ISON: { when: 'after', min: 1, run: ison },
+  USERHOST: { when: 'after', min: 1, run: userhost },
   LIST: { when: 'after', min: 0, run: list },
   MODE: { when: 'after', min: 1, run: mode },
   TOPIC: { when: 'after', min: 1, run: topic },
   MOTD: { when: 'after', min: 0, run: (peer, _msg, ctx) => [reply(...motd(peer, ctx.channel))] },
+  VERSION: { when: 'after', min: 0, run: (peer) => [reply(version(peer))] },
   // AWAY :message marks you away (the native /away); a bare AWAY is the native /back.
   AWAY: {
     when: 'after',

@@ -543,6 +543,20 @@ describe('IRC listener: talking with native users (real TCP)', () => {
     await alice.expect('366');
   });
 
+  it('answers USERHOST (302), VERSION (351) and WHOIS of an away user (301), which IRC clients send by themselves or on a command', async () => {
+    const bob = await srv.login('bob');
+    await bob.request({ type: 'away', message: 'lunch' }, (m) => m.type === 'notice' && m.event === 'away');
+    const alice = await register('alice');
+    alice.send('USERHOST alice bob nobody', 'VERSION', 'WHOIS bob');
+    // nick=+user@host, - for away; a nick not online is left out.
+    expect((await alice.expect('302')).params.slice(1)).to.deep.equal(['alice=+alice@tinychat bob=-bob@tinychat']);
+    expect((await alice.expect('351')).params.slice(1)).to.deep.equal(['tinychat-2', 'tinychat', 'tinychat: native clients and IRC in one room']);
+    await alice.expect('311');
+    expect((await alice.expect('301')).params.slice(1)).to.deep.equal(['bob', 'Away (their message comes when you write to them)']);
+    await alice.expect('318');
+    expect(alice.all('421'), 'nothing unknown').to.deep.equal([]);
+  });
+
   it('goes through the whole private-session story with consent, both ways, and every native rule', async () => {
     const bob = await srv.login('bob');
     const carol = await srv.login('carol');

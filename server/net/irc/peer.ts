@@ -34,6 +34,11 @@ export class IrcPeer {
   // ---- registration (before login) ----
   /** From PASS: the password for a login without SASL. */
   pass: string | null = null;
+  /**
+   * The nick the password was given for, once a refusal (in use) made it forgotten: what the
+   * next refusal of a nick without one (a guest) says, as irssi shows no 433 while registering.
+   */
+  passFor: string | null = null;
   /** From NICK, before login: the name to log in as. */
   wanted: string | null = null;
   /** USER was given (its contents are not used: the nick is the account). */

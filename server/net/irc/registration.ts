@@ -22,7 +22,10 @@ export function refused(peer: IrcPeer): Effect[] {
   peer.via = null;
   if (code === null) return [];
   if (closesAfter(code, via)) return [{ do: 'close', reason: `login refused (${code})` }];
-  if (via === 'pass' && (code === 'ALREADY_LOGGED_IN' || code === 'NAME_IN_USE')) peer.pass = null;
+  if (via === 'pass' && (code === 'ALREADY_LOGGED_IN' || code === 'NAME_IN_USE') && peer.pass !== null) {
+    peer.passFor = peer.wanted;
+    peer.pass = null;
+  }
   return [];
 }
 

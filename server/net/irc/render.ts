@@ -324,6 +324,19 @@ export function closesAfter(code: string, via: IrcPeer['via']): boolean {
   return !(code === 'ALREADY_LOGGED_IN' || code === 'NAME_IN_USE' || code === 'BAD_NAME');
 }
 
+/**
+ * Why a login without a password was refused. After a 433 the client (irssi, WeeChat) picked
+ * another nick by itself and showed no 433: the user gave a password, and must be told it was
+ * for the nick that is online already.
+ */
+function guestsDisabled(peer: IrcPeer): string {
+  const was = peer.passFor;
+  if (was !== null && peer.pass === null) {
+    return `${was} is online already and your password was for ${was} only: ${peer.wanted ?? '*'} would be a guest, and guest logins are disabled on this server`;
+  }
+  return 'Guest logins are disabled on this server: give your password (server password or SASL) to log in, or to register a new nick';
+}
+
 /** Why the connection closes after a refused login, when the numeric said the rest. */
 const CLOSING: Record<string, string> = { BAD_PASSWORD: 'wrong password', GUESTS_DISABLED: 'guest logins are disabled' };
 
@@ -354,7 +367,7 @@ function error(msg: ServerMessage<'error'>, peer: IrcPeer): string[] {
   }
   else if (msg.code === 'BAD_NAME') lines = [numeric(peer, '432', wanted, `Erroneous nickname: ${text}`)];
   else if (msg.code === 'BAD_PASSWORD') lines = [numeric(peer, '464', 'Password incorrect')];
-  else if (msg.code === 'GUESTS_DISABLED') lines = [numeric(peer, '464', 'Guest logins are disabled on this server: give your password (server password or SASL) to log in, or to register a new nick')];
+  else if (msg.code === 'GUESTS_DISABLED') lines = [numeric(peer, '464', guestsDisabled(peer))];
   else lines = fromServer(peer, text);
   if (closesAfter(msg.code, peer.via)) lines.push(ircLine(null, 'ERROR', `Closing link: ${CLOSING[msg.code] ?? text}`));
   return lines;

@@ -71,6 +71,15 @@ export function whois(peer: IrcPeer, msg: IrcMessage, ctx: IrcContext): Effect[]
   return ask(peer, 'WHOIS', { kind: 'whois', nick }, ctx);
 }
 
+/**
+ * WHOWAS nick [count]: no history of nicks is kept (a nick is an account, and who was online when
+ * is nobody's business), so 406 and 369. irssi sends it by itself after a WHOIS answered 401.
+ */
+export function whowas(peer: IrcPeer, msg: IrcMessage): Effect[] {
+  const nick = msg.params[0]!;
+  return [reply(numeric(peer, '406', nick, 'There was no such nickname (tinychat keeps no WHOWAS history)'), numeric(peer, '369', nick, 'End of WHOWAS'))];
+}
+
 export function ison(peer: IrcPeer, msg: IrcMessage, ctx: IrcContext): Effect[] {
   return ask(peer, 'ISON', { kind: 'ison', nicks: msg.params.join(' ').split(' ').filter((n) => n !== '') }, ctx);
 }

@@ -60,6 +60,17 @@ export function nick(peer: IrcPeer, msg: IrcMessage): Effect[] {
 }
 
 /**
+ * PASS password: the password for a login without SASL. After a SASL login it may still come,
+ * once, as USER may (irssi with both set sends PASS, NICK and USER after CAP END): not a
+ * re-registration, so not 462.
+ */
+export function pass(peer: IrcPeer, msg: IrcMessage): Effect[] {
+  if (peer.loggedIn) return peer.userGiven ? [reply(numeric(peer, '462', 'You may not reregister'))] : [];
+  peer.pass = msg.params[0]!;
+  return [];
+}
+
+/**
  * USER name mode * :realname: part of registration (its contents are not used: the nick is the
  * account). After a SASL login it may still come, once (irssi sends NICK and USER after CAP END).
  */

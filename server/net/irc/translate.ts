@@ -20,17 +20,17 @@
  *   NAMES, WHO, WHOIS, ISON, USERHOST, LIST   who (the reply is rendered as what was asked; channel.ts)
  *   QUIT                                  logout
  *   PONG receipt-<id>                     received (the PING after a batch of offline messages)
- *   JOIN, PART, MODE, TOPIC, MOTD, VERSION, PING, PONG   IRC only; AWAY is the native away/back
+ *   JOIN, PART, MODE, TOPIC, MOTD, VERSION, WHOWAS, PING, PONG   IRC only; AWAY is the native away/back
  */
 import { yesOrNo } from '../../../common/answer.js';
 import { foldName } from '../../../common/names.js';
-import { join, ison, list, mode, names, part, topic, userhost, who, whois } from './channel.js';
+import { join, ison, list, mode, names, part, topic, userhost, who, whois, whowas } from './channel.js';
 import { ctcpOf, serviceAnswer } from './ctcp.js';
 import { isChannel, reply, sameChannel, send, type Effect, type IrcContext } from './effects.js';
 import { ircLine, type IrcMessage } from './parse.js';
 import type { IrcPeer } from './peer.js';
 import { receiptOf } from './receipt.js';
-import { authenticate, cap, nick, user } from './registration.js';
+import { authenticate, cap, nick, pass, user } from './registration.js';
 import { HELP, SERVER, SERVICE_KEY, fromService, motd, numeric, version } from './render.js';
 
 interface IrcCommand {
@@ -157,7 +157,7 @@ function pong(peer: IrcPeer, msg: IrcMessage, ctx: IrcContext): Effect[] {
 }
 
 const COMMANDS: Record<string, IrcCommand> = {
-  PASS: { when: 'before', min: 1, run: (peer, msg) => ((peer.pass = msg.params[0]!), []) },
+  PASS: { when: 'any', min: 1, run: pass },
   NICK: { when: 'any', min: 0, run: nick },
   USER: { when: 'any', min: 4, run: user },
   CAP: { when: 'any', min: 1, run: cap },
@@ -176,6 +176,7 @@ const COMMANDS: Record<string, IrcCommand> = {
   NAMES: { when: 'after', min: 0, run: names },
   WHO: { when: 'after', min: 0, run: who },
   WHOIS: { when: 'after', min: 1, run: whois },
+  WHOWAS: { when: 'after', min: 1, run: whowas },
   ISON: { when: 'after', min: 1, run: ison },
   USERHOST: { when: 'after', min: 1, run: userhost },
   LIST: { when: 'after', min: 0, run: list },

@@ -109,6 +109,21 @@ describe('IRC listener: registration (real TCP)', () => {
     expect(d.lines.filter((l) => /^4\d\d$/.test(l.command)), 'no complaint about NICK and USER').to.deep.equal([]);
   });
 
+  it('takes the PASS irssi sends after CAP END when SASL has logged in already without a 462, as it takes USER; a PASS after that is 462', async () => {
+    const c = await connect();
+    c.send('CAP LS 302', 'CAP REQ :sasl', 'AUTHENTICATE PLAIN');
+    await c.next((l) => l.command === 'AUTHENTICATE');
+    c.send(`AUTHENTICATE ${sasl('alice', 'pw')}`);
+    await c.expect('903');
+    // irssi with SASL and a server password both set: PASS, NICK, USER after CAP END.
+    c.send('CAP END', 'PASS pw', 'NICK alice', 'USER root root 127.0.0.1 :root');
+    await c.expect('366');
+    await c.sync();
+    expect(c.all('462')).to.deep.equal([]);
+    c.send('PASS pw');
+    await c.expect('462');
+  });
+
   it('holds kept offline messages during CAP negotiation after a SASL login, and sends them all after CAP END, past what may be held', async () => {
     // 40 messages of 1,000 characters: more than --max-output, which is all the output one
     // connection may hold waiting for CAP END; the delivery's batches must wait rather than pile up.
@@ -556,6 +571,16 @@ describe('IRC listener: talking with native users (real TCP)', () => {
     expect((await alice.expect('301')).params.slice(1)).to.deep.equal(['bob', 'Away (their message comes when you write to them)']);
     await alice.expect('318');
     expect(alice.all('421'), 'nothing unknown').to.deep.equal([]);
+  });
+
+  it('answers the WHOWAS irssi sends by itself after a WHOIS of a nick not online with 406 and 369, not 421', async () => {
+    const alice = await register('alice');
+    alice.send('WHOIS nobody', 'WHOWAS nobody 1');
+    await alice.expect('401');
+    await alice.expect('318');
+    expect((await alice.expect('406')).params.slice(1)).to.deep.equal(['nobody', 'There was no such nickname (tinychat keeps no WHOWAS history)']);
+    expect((await alice.expect('369')).params.slice(1)).to.deep.equal(['nobody', 'End of WHOWAS']);
+    expect(alice.all('421')).to.deep.equal([]);
   });
 
   it('goes through the whole private-session story with consent, both ways, and every native rule', async () => {

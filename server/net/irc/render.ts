@@ -353,7 +353,9 @@ function error(msg: ServerMessage<'error'>, peer: IrcPeer): string[] {
   if (PROTOCOL.has(msg.code)) return fromServer(peer, text);
   if (peer.loggedIn) {
     // The nick the refusal names: lines are handled concurrently, so not always the last one written to.
-    if (msg.code === 'NO_SUCH_USER') return [numeric(peer, '401', msg.user ?? '*', text)];
+    // Only a line to the nick is answered 401: a service command's refusal (PM carol) is the
+    // service's, where it was asked (irssi shows a 401 in carol's window, as "No such nick").
+    if (msg.code === 'NO_SUCH_USER' && (msg.re === undefined || msg.re === 'dm')) return [numeric(peer, '401', msg.user ?? '*', text)];
     return fromService(peer, text);
   }
   // A refused login.

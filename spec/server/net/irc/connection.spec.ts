@@ -501,8 +501,9 @@ describe('IRC listener: talking with native users (real TCP)', () => {
       ['nobody1', 'there is no account named nobody1'],
       ['nobody2', 'there is no account named nobody2'],
       ['nobody3', 'there is no account named nobody3'],
-      ['nobody4', 'there is no account named nobody4'],
     ]);
+    // The service command's refusal is the service's (see the PM request spec below).
+    expect(alice.lines.filter(serviceNotice(/nobody4/)).map((l) => l.params[1])).to.deep.equal(['there is no account named nobody4']);
     expect((await bob.line()).text).to.equal('b');
     expect((await bob.line()).text).to.equal('e');
   });
@@ -581,6 +582,16 @@ describe('IRC listener: talking with native users (real TCP)', () => {
     expect((await alice.expect('406')).params.slice(1)).to.deep.equal(['nobody', 'There was no such nickname (tinychat keeps no WHOWAS history)']);
     expect((await alice.expect('369')).params.slice(1)).to.deep.equal(['nobody', 'End of WHOWAS']);
     expect(alice.all('421')).to.deep.equal([]);
+  });
+
+  it('answers a PM request for someone not online from the service, in its window, not with a 401 about the nick', async () => {
+    await account('carol');
+    const alice = await register('alice');
+    alice.send('PRIVMSG tinychat :PM carol', 'PRIVMSG tinychat :PM ghost');
+    await alice.next(serviceNotice(/^carol is not online$/));
+    await alice.next(serviceNotice(/^there is no account named ghost$/));
+    await alice.sync();
+    expect(alice.all('401')).to.deep.equal([]);
   });
 
   it('goes through the whole private-session story with consent, both ways, and every native rule', async () => {

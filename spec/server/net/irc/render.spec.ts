@@ -293,6 +293,18 @@ describe('IRC render: refusals', () => {
     expect(render(errorMessage(chatError('NO_SUCH_USER', 'Dave', true), { user: 'Dave' }), alice, CH)).to.deep.equal([':tinychat 401 alice Dave :there is no account named Dave']);
   });
 
+  it('says a refused service command (PM to someone not online) as a NOTICE from the service, not a 401 about the nick', () => {
+    const alice = loggedIn('alice');
+    // irssi shows a 401 as "carol: No such nick/channel", in carol's window, without the reason.
+    expect(render(errorMessage(chatError('NO_SUCH_USER', 'carol'), { re: 'pm_request', user: 'carol' }), alice, CH)).to.deep.equal([
+      ':tinychat!service@tinychat NOTICE alice :carol is not online',
+    ]);
+    expect(render(errorMessage(chatError('NO_SUCH_USER', 'carol'), { re: 'pm_answer', user: 'carol' }), alice, CH)).to.deep.equal([
+      ':tinychat!service@tinychat NOTICE alice :carol is not online',
+    ]);
+    expect(render(errorMessage(chatError('NO_SUCH_USER', 'Dave', true), { re: 'dm', user: 'Dave' }), alice, CH)).to.deep.equal([':tinychat 401 alice Dave :there is no account named Dave']);
+  });
+
   it('answers nothing while a NOTICE is being handled', () => {
     const alice = loggedIn('alice');
     alice.quiet = true;

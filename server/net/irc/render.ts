@@ -269,8 +269,9 @@ function answer(msg: ServerMessage<'who'>, peer: IrcPeer, channel: string, ask: 
     case 'whois': {
       const n = find(ask.nick);
       if (!n) return [numeric(peer, '401', ask.nick, 'No such nick'), numeric(peer, '318', ask.nick, 'End of /WHOIS list.')];
-      // The away message itself is told to whoever writes to them (once), not in the online list.
-      const away = msg.away?.includes(n) ? [numeric(peer, '301', n, 'Away (their message comes when you write to them)')] : [];
+      // Their message, as the who reply carries it beside the name (a bare "Away" without one).
+      const i = msg.away?.indexOf(n) ?? -1;
+      const away = i < 0 ? [] : [numeric(peer, '301', n, msg.awayMessages?.[i] ?? 'Away')];
       return [
         numeric(peer, '311', n, n, HOST, '*', n),
         numeric(peer, '319', n, channel),

@@ -569,7 +569,7 @@ describe('IRC listener: talking with native users (real TCP)', () => {
     expect((await alice.expect('302')).params.slice(1)).to.deep.equal(['alice=+alice@tinychat bob=-bob@tinychat']);
     expect((await alice.expect('351')).params.slice(1)).to.deep.equal(['tinychat-2', 'tinychat', 'tinychat: native clients and IRC in one room']);
     await alice.expect('311');
-    expect((await alice.expect('301')).params.slice(1)).to.deep.equal(['bob', 'Away (their message comes when you write to them)']);
+    expect((await alice.expect('301')).params.slice(1)).to.deep.equal(['bob', 'lunch']);
     await alice.expect('318');
     expect(alice.all('421'), 'nothing unknown').to.deep.equal([]);
   });

@@ -60,8 +60,14 @@ export class Counters {
   messages = 0;
   /** The same lines by kind (replays are counted by whoever replays, not in `messages`). */
   readonly lines: Record<LineKind, number> = { group: 0, dm: 0, private: 0, replay: 0 };
-  /** Messages handed to users' connections (or kept for their resume), one per recipient. */
+  /**
+   * Chat lines (`msg` frames, replays included) handed to users' connections (or kept for their
+   * resume), one per recipient. Notices, lists and refusals are not chat: a client answered with
+   * errors at the rate it sends junk would otherwise read as traffic.
+   */
   deliveries = 0;
+  /** Refusals sent (error frames), by code: to a connection before login or to a user after. */
+  readonly errors = new Map<string, number>();
   readonly logins: Record<LoginResult, number> = { ok: 0, created: 0, resumed: 0, wrong_password: 0, throttled: 0, busy: 0, refused: 0 };
   /** Connections dropped for leaving too much output unread. */
   slowReaders = 0;
@@ -93,6 +99,12 @@ export class Counters {
     if (this.timing === null || arrived === 0) return;
     this.arrivals.push(arrived);
     if (this.arrivals.length === 1) setImmediate(this.observe);
+  }
+
+  /** `msg` is on its way to one recipient: a chat line or a refusal is counted as such. */
+  sent(msg: ServerMessage): void {
+    if (msg.type === 'msg') this.deliveries++;
+    else if (msg.type === 'error') this.errors.set(msg.code, (this.errors.get(msg.code) ?? 0) + 1);
   }
 
   /** A login was answered with `msg` (see loginResult). */

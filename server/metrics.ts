@@ -75,7 +75,8 @@ export function createMetrics(server: ChatServer, options: { processMetrics?: bo
     },
   });
   counted('tinychat_messages_total', 'Chat lines accepted, by kind: group, dm (one-shot private), private (in a private session), replay (from history)', 'kind', () => ({ ...counters.lines }) satisfies Record<LineKind, number>);
-  counted('tinychat_deliveries_total', 'Messages handed to users (one per recipient)', null, () => counters.deliveries);
+  counted('tinychat_deliveries_total', 'Chat lines handed to users, one per recipient (replays included; notices and errors are not chat)', null, () => counters.deliveries);
+  counted('tinychat_errors_total', 'Refusals (error frames) sent to clients, by code', 'code', () => Object.fromEntries(counters.errors));
   counted('tinychat_logins_total', 'Logins by result', 'result', () => ({ ...counters.logins }) satisfies Record<LoginResult, number>);
   counted('tinychat_heartbeats_total', 'Heartbeat datagrams by result: accepted, or why dropped', 'result', () => {
     const byResult: Record<string, number> = { accepted: counters.datagramsAccepted };

@@ -42,7 +42,10 @@ export type Reach = BaseConnection | Elsewhere;
 export class Delivery implements Outbox<Reach> {
   private readonly links = new Map<string, Link>();
 
-  /** `counters` (if any) count deliveries, once per call, and what logins were answered. */
+  /**
+   * `counters` (if any) count chat deliveries (once per call, never per recipient) and refusals,
+   * and what logins were answered.
+   */
   constructor(
     private readonly backlogs: Backlogs,
     private readonly counters?: Counters,
@@ -76,7 +79,7 @@ export class Delivery implements Outbox<Reach> {
     if (!link) return;
     this.deliver(link, link.wire.encode(msg, link.peer));
     if (this.counters) {
-      this.counters.deliveries++;
+      this.counters.sent(msg);
       // Lines replayed from history go to one user each: counted here, where they leave.
       if (msg.type === 'msg' && msg.replay) this.counters.lines.replay++;
     }
@@ -91,7 +94,7 @@ export class Delivery implements Outbox<Reach> {
       this.deliver(link, bytes.for(link.wire, link.peer));
       delivered++;
     }
-    if (this.counters) this.counters.deliveries += delivered;
+    if (this.counters && msg.type === 'msg') this.counters.deliveries += delivered;
   }
 
   toRoom(msg: ServerMessage, except?: string): void {
@@ -99,7 +102,7 @@ export class Delivery implements Outbox<Reach> {
     for (const link of this.links.values()) {
       if (link.user !== except) this.deliver(link, bytes.for(link.wire, link.peer));
     }
-    if (this.counters) this.counters.deliveries += this.links.size - (except !== undefined && this.links.has(except) ? 1 : 0);
+    if (this.counters && msg.type === 'msg') this.counters.deliveries += this.links.size - (except !== undefined && this.links.has(except) ? 1 : 0);
   }
 
   end(user: string, bye?: ServerMessage<'bye'>): void {
@@ -126,7 +129,10 @@ export class Delivery implements Outbox<Reach> {
   reply(conn: BaseConnection, msg: ServerMessage): void {
     conn.write(conn.wire.encode(msg, conn.peer));
     // A refused login is answered here (an error frame; login_ok goes through attach).
-    if (msg.type === 'error') this.counters?.answered(msg);
+    if (msg.type === 'error' && this.counters) {
+      this.counters.sent(msg);
+      this.counters.answered(msg);
+    }
   }
 
   /**

@@ -5,6 +5,7 @@
  */
 import { expect } from 'chai';
 import { chmodSync, renameSync } from 'node:fs';
+import { encodeFrame } from '../../common/codec.js';
 import { encodeHeartbeat } from '../../common/heartbeat.js';
 import { fileWritable, listening, readiness } from '../../server/health.js';
 import { createMetrics, type Metrics } from '../../server/metrics.js';
@@ -92,6 +93,7 @@ describe('metrics and health endpoint', () => {
       tinychat_users_online: 'gauge',
       tinychat_messages_total: 'counter',
       tinychat_deliveries_total: 'counter',
+      tinychat_errors_total: 'counter',
       tinychat_logins_total: 'counter',
       tinychat_heartbeats_total: 'counter',
       tinychat_private_requests_total: 'counter',
@@ -143,13 +145,31 @@ describe('metrics and health endpoint', () => {
     expect(moved('tinychat_heartbeats_total{result="accepted"}')).to.equal(1);
     expect(moved('tinychat_heartbeats_total{result="malformed"}')).to.equal(1);
     expect(moved('tinychat_heartbeats_total{result="forged"}')).to.equal(1);
-    // The group line to both, the dm to both, and the notices: at least those four deliveries.
-    expect(moved('tinychat_deliveries_total')).to.be.at.least(4);
+    // The group line to both and the dm to both (its echo): the notices are not chat.
+    expect(moved('tinychat_deliveries_total')).to.equal(4);
+    expect(moved('tinychat_errors_total{code="BAD_PASSWORD"}')).to.equal(1);
     // One observation per line (group and dm), each under a second.
     expect(moved('tinychat_line_write_seconds_count')).to.equal(2);
     expect(after.get('tinychat_line_write_seconds_bucket{le="1"}')).to.equal(2);
     expect(after.get('tinychat_line_write_seconds_sum')).to.be.within(0, 2);
     expect(after.get('tinychat_hash_queue_depth')).to.equal(0);
+  });
+
+  it('counts refusals as errors by code, never as deliveries: a client sending junk moves no delivery', async () => {
+    const alice = await srv.login('alice');
+    await srv.login('bob');
+    const before = await scrape();
+    const moved = (after: Samples, key: string) => (after.get(key) ?? 0) - (before.get(key) ?? 0);
+    for (let i = 0; i < 3; i++) {
+      alice.raw(encodeFrame({ type: 'nonsense' }));
+      alice.send({ type: 'dm', to: 'nobody', text: 'hi' });
+    }
+    await alice.sync();
+    expect(alice.all('error').map((e) => e.code)).to.deep.equal(['UNKNOWN_TYPE', 'NO_SUCH_USER', 'UNKNOWN_TYPE', 'NO_SUCH_USER', 'UNKNOWN_TYPE', 'NO_SUCH_USER']);
+    const after = await scrape();
+    expect(moved(after, 'tinychat_deliveries_total')).to.equal(0);
+    expect(moved(after, 'tinychat_errors_total{code="UNKNOWN_TYPE"}')).to.equal(3);
+    expect(moved(after, 'tinychat_errors_total{code="NO_SUCH_USER"}')).to.equal(3);
   });
 
   it('counts mutes, by flood and by the operator', async () => {

@@ -84,6 +84,8 @@ export class Listener<C extends BaseConnection = Connection> {
   private readonly batcher = new Batcher();
   /** Refused connections: one log line per address a minute, with a count. */
   private readonly refusals: LogThrottle;
+  /** Failed TLS handshakes: one log line per address a minute, with a count. */
+  private readonly handshakes: LogThrottle;
   /** Errors of the listening socket itself (out of file descriptors): one line a minute. */
   private readonly listenErrors: LogThrottle;
   /** Accepted connections: ACCEPTS_LOGGED_PER_SECOND lines a second, then a count. */
@@ -130,6 +132,14 @@ export class Listener<C extends BaseConnection = Connection> {
       tooMany: 'Refusing connections from over 100 addresses: counting them, not logging each',
       summary: (address, n) => `Refused ${n} more connections from ${address} in the last minute: too many connections`,
     });
+    // A failed handshake comes before handle(), so the accepted connections' throttle never sees
+    // it: without its own, every plaintext probe of the TLS port was a line (300 probes, 300 lines).
+    this.handshakes = new LogThrottle(deps.clock, deps.log, {
+      periodMs: 60_000,
+      maxKeys: 100,
+      tooMany: 'Failed TLS handshakes from over 100 addresses: counting them, not logging each',
+      summary: (address, n) => `${n} more failed TLS handshakes from ${address} in the last minute`,
+    });
     this.listenErrors = new LogThrottle(deps.clock, deps.log, {
       periodMs: 60_000,
       maxKeys: 10,
@@ -152,7 +162,7 @@ export class Listener<C extends BaseConnection = Connection> {
 
   /** Listens on the configured host and port (TLS with `tlsFiles`); resolves with the bound port. */
   listen(tlsFiles: TlsFiles | null): Promise<number> {
-    const { config, deps } = this;
+    const { config } = this;
     const onSocket = (socket: net.Socket) => this.handle(socket, socket.remoteAddress ?? '?', socket.remotePort ?? 0);
     let server: net.Server;
     if (tlsFiles) {
@@ -169,7 +179,7 @@ export class Listener<C extends BaseConnection = Connection> {
       const hint = e.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || e.code === 'ERR_SSL_HTTP_REQUEST' ? ' (client not using TLS?)' : '';
       // A peer that resets at once is gone before its address can be read: say so, not "undefined".
       const from = socket.remoteAddress ?? 'an address unknown (the peer reset the connection at once)';
-      deps.log.warn(`TLS handshake failed from ${from}: ${why}${hint}`);
+      this.handshakes.hit(from, () => `TLS handshake failed from ${from}: ${why}${hint} (further failures from it are counted for a minute)`);
       // With a listener here Node leaves the socket open (even after a handshake timeout).
       socket.destroy();
     });
@@ -238,6 +248,7 @@ export class Listener<C extends BaseConnection = Connection> {
   /** Periodic: ends the log throttles' periods. */
   sweep(): void {
     this.refusals.sweep();
+    this.handshakes.sweep();
     this.listenErrors.sweep();
     this.accepts.sweep();
   }

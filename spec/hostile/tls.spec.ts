@@ -12,7 +12,8 @@ import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { encodeMessage } from '../../common/codec.js';
 import { startServer, TestClient, type Running } from '../support/harness.js';
-import { connectRaw, connectTls, logged, TEST_CERT, TEST_KEY } from './support.js';
+import { FakeClock } from '../support/fake-clock.js';
+import { connectFrom, connectRaw, connectTls, logged, TEST_CERT, TEST_KEY } from './support.js';
 import { waitUntil } from '../support/wait.js';
 
 const MAIN = fileURLToPath(new URL('../../server/main.js', import.meta.url));
@@ -56,6 +57,27 @@ describe('hostile: TLS', function () {
     expect(await c.request({ type: 'login', user: 'carol', password: 'pw' }, (m) => m.type !== 'hello')).to.include({
       type: 'login_ok',
     });
+  });
+
+  it('logs failed handshakes once a minute per address, then their count: probes of the TLS port cannot flood the log', async () => {
+    const clock = new FakeClock();
+    srv = await startServer({ tlsCert: TEST_CERT, tlsKey: TEST_KEY }, clock);
+    const probe = async (from: string) => {
+      const c = await connectFrom(srv.port, from);
+      c.raw('GET / HTTP/1.0\r\n\r\n');
+      await c.whenClosed();
+    };
+    for (let i = 0; i < 5; i++) await probe('127.0.0.1');
+    await probe('127.0.0.2');
+    expect(logged(srv.logs, 'TLS handshake failed from 127.0.0.1')).to.have.length(1);
+    expect(logged(srv.logs, 'TLS handshake failed from 127.0.0.2')).to.have.length(1);
+    clock.advance(60_000);
+    const summary = logged(srv.logs, 'more failed TLS handshakes');
+    expect(summary).to.have.length(1);
+    expect(summary[0]).to.include('4 more failed TLS handshakes from 127.0.0.1 in the last minute');
+    // A new minute: the next failure is a line again.
+    await probe('127.0.0.1');
+    expect(logged(srv.logs, 'TLS handshake failed from 127.0.0.1')).to.have.length(2);
   });
 
   it('closes a connection that never completes the handshake at the login deadline', async () => {

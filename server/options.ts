@@ -55,7 +55,7 @@ export const OPTIONS = {
   'mute-seconds': { kind: 'number', default: d.muteSeconds, describe: 'Seconds a flooding user is muted' },
   'heartbeat-timeout': { kind: 'number', default: d.heartbeatTimeout, describe: 'Seconds without a heartbeat before a user is offline; also the longest wait for a receipt of offline messages' },
   'login-timeout': { kind: 'number', default: d.loginTimeout, describe: 'Seconds a connection may take to log in' },
-  'announce-limit': { kind: 'number', default: d.announceLimit, describe: 'Above this many users (at most 1000), joins and leaves are summarised once a second' },
+  'announce-limit': { kind: 'number', default: d.announceLimit, describe: 'Above this many users (at most 1000), joins and leaves are summarised once a second (in a smaller room, those past 10 a second are)' },
   'max-connections': { kind: 'number', default: d.maxConnections, describe: 'Most connections in all' },
   'max-per-address': { kind: 'number', default: d.maxPerAddress, describe: 'Most connections from one address' },
   'max-output': { kind: 'number', default: d.maxOutput, describe: 'Bytes of unread output before a slow client is dropped' },

@@ -1,8 +1,9 @@
 /**
  * Who is told that someone came or went. While the room is small (up to announceLimit users) each
- * join and leave goes out at once, with the online list; in a large room they are gathered and
- * sent as one 'presence' summary a second, so a login storm costs O(users) a second, not O(users)
- * a login, and at most SUMMARY_RECIPIENTS_PER_S socket writes a second however large the room.
+ * join and leave goes out at once, with the online list, up to ANNOUNCED_PER_S a second; in a
+ * large room, and past those, they are gathered and sent as one 'presence' summary a second, so a
+ * login storm costs O(users) a second, not O(users) a login, and at most SUMMARY_RECIPIENTS_PER_S
+ * socket writes a second however large the room.
  */
 import type { Clock } from '../../common/clock.js';
 import type { ServerMessage } from '../../common/protocol.js';
@@ -18,6 +19,14 @@ import type { Endpoint, Outbox } from './outbox.js';
  */
 export const SUMMARY_RECIPIENTS_PER_S = 1000;
 
+/**
+ * Joins and leaves a second told one by one in a small room; the rest wait for the summary. A
+ * guest logging in and out in a loop (no password to hash) made 1,300 of them a second, each
+ * with the online list: 850 KiB/s to everyone in a room of 60, enough to have a reader on a slow
+ * link dropped for leaving output unread. People come and go slower than this.
+ */
+export const ANNOUNCED_PER_S = 10;
+
 /** What the announcer needs of the room: who is online. */
 export interface Roll {
   readonly count: number;
@@ -26,10 +35,15 @@ export interface Roll {
 }
 
 export class Announcer<E extends Endpoint> {
-  /** Joins and leaves of a large room waiting for the next summary. */
-  private pending: { joined: string[]; left: string[] } = { joined: [], left: [] };
+  /**
+   * Joins and leaves waiting for the next summary (a large room, or past ANNOUNCED_PER_S); a
+   * name that comes and goes many times is said once each way.
+   */
+  private pending = { joined: new Set<string>(), left: new Set<string>() };
   /** Not before this (monotonic) is the next summary sent (see SUMMARY_RECIPIENTS_PER_S). */
   private nextSummary = -Infinity;
+  /** The second (monotonic) in which joins and leaves were last told at once, and how many. */
+  private told = { since: -Infinity, count: 0 };
   /** How many names of the online list `of` fit a message (see online-list.ts). */
   private fitted: { of: readonly string[] | null; names: number } = { of: null, names: 0 };
 
@@ -60,13 +74,20 @@ export class Announcer<E extends Endpoint> {
 
   /** Tells everyone but `who` (a folded name: `key`) that they joined or left: now, or in the next summary. */
   announce(event: 'join' | 'leave' | 'offline', who: { name: string; key: string }, text: string): void {
-    if (this.roll.count <= this.config.announceLimit && this.pending.joined.length + this.pending.left.length === 0) {
+    if (this.roll.count <= this.config.announceLimit && this.pending.joined.size + this.pending.left.size === 0 && this.mayTell()) {
       const notice: ServerMessage<'notice'> = { type: 'notice', event, message: text, ts: this.clock.now(), user: who.name, ...this.onlineField() };
       this.out.toRoom(notice, who.key);
       this.changed(this.roll.online());
       return;
     }
-    (event === 'join' ? this.pending.joined : this.pending.left).push(who.name);
+    (event === 'join' ? this.pending.joined : this.pending.left).add(who.name);
+  }
+
+  /** Whether one more join or leave may be told at once in this second (see ANNOUNCED_PER_S). */
+  private mayTell(): boolean {
+    const now = this.clock.monotonic();
+    if (now - this.told.since >= 1000) this.told = { since: now, count: 0 };
+    return this.told.count++ < ANNOUNCED_PER_S;
   }
 
   /**
@@ -76,12 +97,12 @@ export class Announcer<E extends Endpoint> {
    */
   flush(now: number): void {
     const { joined, left } = this.pending;
-    if (joined.length + left.length === 0 || now < this.nextSummary) return;
+    if (joined.size + left.size === 0 || now < this.nextSummary) return;
     const count = this.roll.count;
     // Half a period early, so a sweep that comes a little before its second still sends.
     this.nextSummary = now + this.periodMs * Math.max(1, count / SUMMARY_RECIPIENTS_PER_S) - this.periodMs / 2;
-    this.pending = { joined: [], left: [] };
-    const message = NOTICES.presence(joined, left, count);
+    this.pending = { joined: new Set(), left: new Set() };
+    const message = NOTICES.presence([...joined], [...left], count);
     this.out.toRoom({ type: 'notice', event: 'presence', message, ts: this.clock.now(), ...this.onlineField() });
     this.changed(this.roll.online());
   }

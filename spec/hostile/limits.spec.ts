@@ -4,6 +4,7 @@
  */
 import { expect } from 'chai';
 import { encodeMessage } from '../../common/codec.js';
+import { ANNOUNCED_PER_S } from '../../server/chat/announcer.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { startServer, TestClient, type Running } from '../support/harness.js';
 import { connectFrom, connectRaw, logged } from './support.js';
@@ -166,6 +167,32 @@ describe('hostile: sessions kept alive by heartbeats alone', () => {
     expect(ghosts.map((s) => s.name)).to.deep.equal(['ghost9', 'ghost10', 'ghost11']);
     expect(logged(srv.logs, 'too many sessions waiting without a connection')).to.have.length(9);
     expect((await watcher.who()).online).to.deep.equal(['ghost10', 'ghost11', 'ghost9', 'watcher']);
+  });
+});
+
+describe('hostile: a guest logging in and out in a loop', () => {
+  let srv: Running;
+  afterEach(async () => srv.stop());
+
+  it('reaches the room as ANNOUNCED_PER_S joins and leaves a second, then one summary, not a notice per login', async () => {
+    const clock = new FakeClock();
+    srv = await startServer({ allowGuests: true, heartbeatTimeout: 3600 }, clock);
+    const alice = await srv.login('alice');
+    clock.advance(1000); // alice's own join is in the second before
+    const rounds = 2 * ANNOUNCED_PER_S;
+    for (let i = 0; i < rounds; i++) {
+      const guest = await TestClient.login(srv.port, 'churner', '');
+      guest.send({ type: 'logout' });
+      await guest.whenClosed();
+    }
+    await alice.sync();
+    const told = alice.all('notice').filter((n) => n.user === 'churner');
+    expect(told).to.have.length(ANNOUNCED_PER_S);
+    clock.advance(1000);
+    const summary = await alice.notice('presence');
+    expect(summary).to.include({ count: 1 });
+    expect(summary.online).to.deep.equal(['alice']);
+    expect(summary.message).to.equal('churner joined; churner left; 1 online');
   });
 });
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { MAX_HEADER, encodeMessage } from '../../../common/codec.js';
-import { Announcer, SUMMARY_RECIPIENTS_PER_S } from '../../../server/chat/announcer.js';
+import { ANNOUNCED_PER_S, Announcer, SUMMARY_RECIPIENTS_PER_S } from '../../../server/chat/announcer.js';
 import { FakeEndpoint, RecordingOutbox } from '../../support/recorder.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { longName } from '../../support/long-names.js';
@@ -72,6 +72,24 @@ describe('Announcer (recording outbox, fake clock)', () => {
     expect(out.notices('alice')).to.deep.equal([], 'the second leave must not overtake the first');
     announcer.flush(0);
     expect(out.notices('alice')).to.have.length(1);
+  });
+
+  it('in a small room tells ANNOUNCED_PER_S joins and leaves a second at once, and gathers the rest into the summary, with the list', () => {
+    const { out, clock, announcer } = setUp(['alice', 'guest'], 10);
+    const churn = (n: number) => {
+      for (let i = 0; i < n; i++) announcer.announce(i % 2 === 0 ? 'join' : 'leave', { name: 'guest', key: 'guest' }, `guest ${i % 2 === 0 ? 'joined' : 'left'}`);
+    };
+    churn(ANNOUNCED_PER_S + 4);
+    expect(out.notices('alice')).to.have.length(ANNOUNCED_PER_S);
+    announcer.flush(clock.monotonic());
+    const summary = out.of('alice').filter((m) => m.type === 'notice').at(-1)!;
+    expect(summary).to.include({ event: 'presence', count: 2 });
+    expect(summary).to.have.deep.property('online', ['alice', 'guest']);
+    expect(out.notices('alice')).to.have.length(ANNOUNCED_PER_S + 1);
+    // A second later, with nothing pending, they are told at once again.
+    clock.advance(1000);
+    churn(1);
+    expect(out.notices('alice').at(-1)).to.equal('join: guest joined');
   });
 
   it('in a room above the recipients a second, spaces summaries by its size', () => {

@@ -7,6 +7,8 @@
  * - letters of two scripts in one name ("pаypal" with a Cyrillic а), except the scripts that are
  *   written together (Han with Hiragana and Katakana, Han with Hangul);
  * - a whole name in Cyrillic or Greek made only of letters that look Latin ("аре" is not "ape");
+ * - Latin letters of phonetics, not of any spelling, drawn as a plain letter: small capitals
+ *   ("ᴀlice" reads as Alice) and the Latin alpha and script g ("ɑlice" reads as alice);
  * - compatibility forms that only look like letters (fullwidth ａ, the Kelvin sign K, ligatures):
  *   a name must not change under NFKC normalisation;
  * - invisible characters, marks among them (U+034F COMBINING GRAPHEME JOINER, variation selectors,
@@ -55,6 +57,14 @@ const LATIN_LOOKING = new Set([
   ...'αιονρυχϲ', ...'ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ',
 ]);
 
+/**
+ * Latin letters that phoneticians use and no orthography does, each drawn as a plain letter: the
+ * small capitals (Phonetic Extensions and IPA's ʙ ɢ ʜ ɪ ʟ ɴ ʀ ʏ), Latin alpha ɑ and script ɡ (and
+ * their capitals Ɑ, Ɡ).
+ * IPA letters that languages do write (ɛ ɔ ə ɓ ɗ ŋ ʋ, in Ewe, Hausa, Akan…) are not among them.
+ */
+const PHONETIC_LOOK_ALIKES = new Set([...'ᴀᴄᴅᴇᴊᴋᴍᴏᴘᴛᴜᴠᴡᴢꜰꜱʙɢʜɪʟɴʀʏɑⱭɡꞬ']);
+
 function scriptOf(letter: string): string | undefined {
   return SCRIPTS.find((s) => s.re.test(letter))?.name;
 }
@@ -82,6 +92,8 @@ export function nameProblem(name: string): string | null {
   if (scripts.size > 1 && !TOGETHER.some((group) => [...scripts].every((s) => group.includes(s)))) {
     return `use ${NAME_RULE} (this name mixes ${[...scripts].join(' and ')})`;
   }
+  const phonetic = chars.find((c) => PHONETIC_LOOK_ALIKES.has(c));
+  if (phonetic !== undefined) return `use ${NAME_RULE} (${phonetic} is a phonetic letter drawn as a plain one; write the letter itself)`;
   const [only] = scripts;
   if (scripts.size === 1 && (only === 'Cyrillic' || only === 'Greek') && looksLatin(chars)) {
     return `use ${NAME_RULE} (this name looks like a Latin one)`;

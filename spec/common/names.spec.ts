@@ -66,6 +66,13 @@ describe('names', () => {
     expect(nameProblem('pаypal')).to.equal(`use ${NAME_RULE} (this name mixes Latin and Cyrillic)`);
   });
 
+  it('refuses phonetic Latin letters drawn as plain ones (small capitals, Latin alpha, script g), not the IPA letters languages write', () => {
+    expect(nameProblem('ᴀlice')).to.equal(`use ${NAME_RULE} (ᴀ is a phonetic letter drawn as a plain one; write the letter itself)`);
+    for (const name of ['ɑlice', 'Ɑlice', 'ʙob', 'ɢreg', 'ᴊᴏʜɴ', 'ꜱam', 'ɡeorge', 'cʜris']) expect(nameProblem(name), name).to.match(/is a phonetic letter drawn as a plain one/);
+    // Ewe, Hausa and Akan write these: names in them stay valid.
+    for (const name of ['Ɛfua', 'ɛfua', 'Kɔfi', 'Ɓello', 'ɗan', 'Ŋɔ', 'Əli', 'Eʋe']) expect(nameProblem(name), name).to.equal(null);
+  });
+
   it('accepts names whose script writes marks on letters: vowel signs, tone marks, stacked consonants', () => {
     const names = [
       'हिंदी', // Hindi: vowel sign, then anusvara on the same letter

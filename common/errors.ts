@@ -40,10 +40,12 @@ export const ERRORS = {
   /** `account`: a private message, which an account would have kept while offline. */
   NO_SUCH_USER: (user: string, account = false) => (account ? `there is no account named ${user}` : `${user} is not online`),
   /** With `share`: the sender has their share of `user`'s mailbox (`max` messages) waiting. */
-  MAILBOX_FULL: (user: string, n: number, share?: number, max?: number) =>
-    share === undefined
-      ? `${user} already has ${n} messages waiting; yours was not kept`
-      : `you already have ${n} message${n === 1 ? '' : 's'} waiting for ${user}, the most one sender may leave (${share} of the ${max} an account may hold); yours was not kept`,
+  MAILBOX_FULL: (user: string, full: MailboxFull) =>
+    'waiting' in full
+      ? `${user} already has ${full.waiting} messages waiting; yours was not kept`
+      : 'share' in full
+        ? `you already have ${full.mine} message${full.mine === 1 ? '' : 's'} waiting for ${user}, the most one sender may leave (${full.share} of the ${full.max} an account may hold); yours was not kept`
+        : `you already have ${full.sent} messages waiting for accounts that are offline, the most one sender may leave in all; yours for ${user} was not kept (yours go out as their recipients log in)`,
   /** The server could not store a private message for an offline account (a full or broken disk, the cluster's store away). */
   MAILBOX_FAILED: (user: string) => `${user} is offline, and the server could not keep your message for them; it was not delivered: try again later`,
   /** A `received` that names no batch of offline messages in flight (`inFlight`: the id it should name). */
@@ -96,6 +98,12 @@ const NAME_IN_USE_WHY = {
 };
 
 export type ErrorCode = keyof typeof ERRORS;
+
+/**
+ * Which cap a message for an offline account met: the account's (`waiting` for it), the sender's
+ * share of it (`mine` of `share`, of the `max` an account holds), or the sender's in all (`sent`).
+ */
+export type MailboxFull = { waiting: number } | { mine: number; share: number; max: number } | { sent: number };
 
 /** An error that travels to the peer as an `error` frame. */
 export class ChatError extends Error {

@@ -74,7 +74,7 @@ export const OPTIONS = {
   'history-days': { kind: 'number', default: d.historyDays, describe: 'Days of group lines kept (0 turns history off)' },
   'history-max': { kind: 'number', default: d.historyMax, describe: 'Group lines kept at most' },
   'history-on-join': { kind: 'number', default: d.historyOnJoin, describe: 'Group lines replayed at login' },
-  'offline-max': { kind: 'number', default: d.offlineMax, describe: 'Private messages that may wait for one offline account' },
+  'offline-max': { kind: 'number', default: d.offlineMax, describe: 'Private messages that may wait for one offline account, and from one sender in all' },
   'offline-days': { kind: 'number', default: d.offlineDays, describe: 'Days a message for an offline account waits at most' },
   redis: { kind: 'string', describe: 'Join a cluster of servers sharing this Redis (redis://127.0.0.1:6379); accounts, history and offline messages then live in Redis; off by default' },
   'node-id': { kind: 'string', describe: 'This server\'s name in the cluster, for logs (default: host:port)' },

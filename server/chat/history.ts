@@ -4,6 +4,7 @@
  * these interfaces only; the embedded files (server/store/history-file.ts, mailbox-file.ts) are
  * one implementation, a shared store for several servers would be another.
  */
+import { Boxes } from './boxes.js';
 
 /** A group line as history keeps it. */
 export interface HistoryLine {
@@ -59,6 +60,8 @@ export interface Mailbox {
   waiting(user: string): number;
   /** How many of them are from `from` (a display name, as Kept.from), those being stored too. */
   waitingFrom(user: string, from: string): number;
+  /** How many messages from `from` wait, for every account, those being stored too. */
+  fromSender(from: string): number;
   /** Keeps a message for `user` (folded); resolves once it is durable, rejects with MailboxFailed when it cannot be. */
   put(user: string, message: Kept): Promise<void>;
   /**
@@ -83,20 +86,22 @@ export const NO_HISTORY: History = {
 /** A mailbox in memory: for specs, and the shape every mailbox has. */
 export class MemoryMailbox implements Mailbox {
   lastId = 0;
-  private readonly boxes = new Map<string, Kept[]>();
+  private readonly boxes = new Boxes();
 
   waiting(user: string): number {
     return this.boxes.get(user)?.length ?? 0;
   }
 
   waitingFrom(user: string, from: string): number {
-    return countFrom(this.boxes.get(user), from);
+    return this.boxes.countFrom(user, from);
+  }
+
+  fromSender(from: string): number {
+    return this.boxes.fromSender(from);
   }
 
   async put(user: string, message: Kept): Promise<void> {
-    const box = this.boxes.get(user) ?? [];
-    box.push(message);
-    this.boxes.set(user, box);
+    this.boxes.add(user, message);
     this.lastId = Math.max(this.lastId, message.id);
   }
 
@@ -105,20 +110,6 @@ export class MemoryMailbox implements Mailbox {
   }
 
   taken(user: string, upTo: number): void {
-    dropTaken(this.boxes, user, upTo);
+    this.boxes.dropTaken(user, upTo);
   }
-}
-
-/** How many messages of `box` are from `from`. */
-export function countFrom(box: readonly Kept[] | undefined, from: string): number {
-  let n = 0;
-  for (const m of box ?? []) if (m.from === from) n++;
-  return n;
-}
-
-/** Drops from `user`'s box the messages up to id `upTo` (and the box, once empty). */
-export function dropTaken(boxes: Map<string, Kept[]>, user: string, upTo: number): void {
-  const rest = (boxes.get(user) ?? []).filter((m) => m.id > upTo);
-  if (rest.length > 0) boxes.set(user, rest);
-  else boxes.delete(user);
 }

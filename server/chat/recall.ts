@@ -258,14 +258,19 @@ export class Recall {
 
   /**
    * Keeps a private message for an offline account and tells the sender once it is durable.
-   * Refused when `to` already has offlineMax waiting, or this sender their share of it.
+   * Refused when `to` already has offlineMax waiting, or this sender their share of it, or this
+   * sender has offlineMax waiting in all.
    */
   async keep(from: string, fromName: string, to: string, message: Kept): Promise<void> {
     const waiting = this.mailbox.waiting(to);
-    if (waiting >= this.config.offlineMax) throw chatError('MAILBOX_FULL', message.to, waiting);
+    if (waiting >= this.config.offlineMax) throw chatError('MAILBOX_FULL', message.to, { waiting });
     const share = senderShare(this.config.offlineMax);
     const mine = this.mailbox.waitingFrom(to, fromName);
-    if (mine >= share) throw chatError('MAILBOX_FULL', message.to, mine, share, this.config.offlineMax);
+    if (mine >= share) throw chatError('MAILBOX_FULL', message.to, { mine, share, max: this.config.offlineMax });
+    // In all, whoever they are for: a sender's share of each account, times every account, was
+    // a bound that grew with the accounts (25 × 64 KiB each, kept in memory until taken).
+    const sent = this.mailbox.fromSender(fromName);
+    if (sent >= this.config.offlineMax) throw chatError('MAILBOX_FULL', message.to, { sent });
     try {
       await this.mailbox.put(to, message);
     } catch (e) {

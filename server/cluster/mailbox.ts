@@ -8,9 +8,9 @@
  * batch not confirmed and the rest in every copy, for a next login on any server.
  */
 import type { Clock } from '../../common/clock.js';
-import { countFrom, dropTaken, MailboxFailed, type Kept, type Mailbox } from '../chat/history.js';
+import { Boxes } from '../chat/boxes.js';
+import { MailboxFailed, type Kept, type Mailbox } from '../chat/history.js';
 import type { Logger } from '../logger.js';
-import { expireBox } from '../store/mailbox-file.js';
 import { KEYS, type Redis } from './redis.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -53,7 +53,7 @@ export interface SharedMailboxOptions {
 
 export class SharedMailbox implements Mailbox {
   lastId = 0;
-  private readonly boxes = new Map<string, Kept[]>();
+  private readonly boxes = new Boxes();
 
   private constructor(
     private readonly redis: Redis,
@@ -83,7 +83,11 @@ export class SharedMailbox implements Mailbox {
 
   waitingFrom(user: string, from: string): number {
     this.expire(user);
-    return countFrom(this.boxes.get(user), from);
+    return this.boxes.countFrom(user, from);
+  }
+
+  fromSender(from: string): number {
+    return this.boxes.fromSender(from);
   }
 
   put(user: string, message: Kept): Promise<void> {
@@ -105,11 +109,7 @@ export class SharedMailbox implements Mailbox {
 
   /** The message `id` for `user` was not kept after all (see put): gone from this copy. */
   drop(user: string, id: number): void {
-    const box = this.boxes.get(user);
-    const i = box ? box.findIndex((k) => k.id === id) : -1;
-    if (i < 0) return;
-    box!.splice(i, 1);
-    if (box!.length === 0) this.boxes.delete(user);
+    this.boxes.filter(user, (k) => k.id !== id);
   }
 
   /**
@@ -122,7 +122,7 @@ export class SharedMailbox implements Mailbox {
   }
 
   taken(user: string, upTo: number): void {
-    dropTaken(this.boxes, user, upTo);
+    this.boxes.dropTaken(user, upTo);
     const warn = (what: string) => (e: Error) => this.options.log.warn(`Offline messages: could not ${what} the messages ${user} took: ${e.message}`);
     this.redis.eval(TAKE, { keys: [KEYS.mail(user)], arguments: [String(upTo)] }).catch(warn('remove from Redis'));
     // Not told, the others would hand these again at a login there (at least once, never lost).
@@ -131,22 +131,19 @@ export class SharedMailbox implements Mailbox {
 
   /** Another server handed `user` their messages up to `upTo`. */
   forget(user: string, upTo: number): void {
-    dropTaken(this.boxes, user, upTo);
+    this.boxes.dropTaken(user, upTo);
   }
 
   /** Adds in id order; false if already there (read from Redis and from the log both). */
   private insert(user: string, m: Kept): boolean {
-    const box = this.boxes.get(user) ?? [];
-    if (box.some((k) => k.id === m.id)) return false;
-    box.push(m);
-    box.sort((a, b) => a.id - b.id);
-    this.boxes.set(user, box);
+    if (this.boxes.get(user)?.some((k) => k.id === m.id)) return false;
+    this.boxes.add(user, m);
     this.lastId = Math.max(this.lastId, m.id);
     return true;
   }
 
   private expire(user: string): void {
-    expireBox(this.boxes, user, this.options.clock.now() - this.options.days * DAY_MS);
+    this.boxes.expire(user, this.options.clock.now() - this.options.days * DAY_MS);
   }
 }
 

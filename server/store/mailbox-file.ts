@@ -21,7 +21,8 @@
 import { join } from 'node:path';
 import type { Clock } from '../../common/clock.js';
 import { fileProblem } from '../../common/file-errors.js';
-import { countFrom, dropTaken, MailboxFailed, type Kept, type Mailbox } from '../chat/history.js';
+import { Boxes } from '../chat/boxes.js';
+import { MailboxFailed, type Kept, type Mailbox } from '../chat/history.js';
 import type { Logger } from '../logger.js';
 import { AppendLog } from './append-log.js';
 import { DurableFile } from './durable-file.js';
@@ -55,7 +56,7 @@ interface Writing {
 
 export class MailboxFile implements Mailbox {
   lastId = 0;
-  private readonly boxes = new Map<string, Kept[]>();
+  private readonly boxes = new Boxes();
   /**
    * The bytes of each waiting message's put record, known when it was written or read: taking or
    * expiring it subtracts them from liveBytes without serialising it again.
@@ -94,7 +95,13 @@ export class MailboxFile implements Mailbox {
     this.expire(user);
     let writing = 0;
     for (const w of this.inFlight.get(user) ?? []) if (w.message.from === from) writing++;
-    return countFrom(this.boxes.get(user), from) + writing;
+    return this.boxes.countFrom(user, from) + writing;
+  }
+
+  fromSender(from: string): number {
+    let writing = 0;
+    for (const set of this.inFlight.values()) for (const w of set) if (w.message.from === from) writing++;
+    return this.boxes.fromSender(from) + writing;
   }
 
   async put(user: string, message: Kept): Promise<void> {
@@ -123,10 +130,8 @@ export class MailboxFile implements Mailbox {
   }
 
   taken(user: string, upTo: number): void {
-    const box = this.boxes.get(user);
-    if (!box) return;
-    for (const m of box) if (m.id <= upTo) this.liveBytes -= this.sizes.get(m)!;
-    dropTaken(this.boxes, user, upTo);
+    if (!this.boxes.get(user)) return;
+    for (const m of this.boxes.dropTaken(user, upTo)) this.liveBytes -= this.sizes.get(m)!;
     const record: Take = { op: 'take', user, upTo };
     this.append(JSON.stringify(record)).catch((e: unknown) => this.options.log.error(`Offline messages: could not write ${FILE}: ${fileProblem(e, this.path)}`));
     this.compactWhenDue();
@@ -139,9 +144,7 @@ export class MailboxFile implements Mailbox {
   }
 
   private add(user: string, message: Kept, bytes: number): void {
-    const box = this.boxes.get(user) ?? [];
-    box.push(message);
-    this.boxes.set(user, box);
+    this.boxes.add(user, message);
     this.sizes.set(message, bytes);
     this.lastId = Math.max(this.lastId, message.id);
   }
@@ -155,8 +158,7 @@ export class MailboxFile implements Mailbox {
   /** Drops `user`'s messages that have waited longer than the days allowed. */
   private expire(user: string): void {
     const cutoff = this.options.clock.now() - this.options.days * DAY_MS;
-    for (const m of this.boxes.get(user) ?? []) if (m.ts < cutoff) this.liveBytes -= this.sizes.get(m)!;
-    expireBox(this.boxes, user, cutoff);
+    for (const m of this.boxes.expire(user, cutoff)) this.liveBytes -= this.sizes.get(m)!;
   }
 
   /** Compacts once the dead records outweigh the live ones by the slack. */
@@ -168,9 +170,9 @@ export class MailboxFile implements Mailbox {
   /** Writes the messages that wait (and those being written) to a new file, renamed over the old one. */
   private async compact(): Promise<void> {
     const before = this.fileBytes;
-    for (const user of [...this.boxes.keys()]) this.expire(user);
+    for (const user of [...this.boxes.users()]) this.expire(user);
     // Every record made before now: those made from now on follow the new file in the log.
-    const live: Writing[] = [...this.boxes].flatMap(([user, box]) => box.map((message) => ({ user, message })));
+    const live: Writing[] = [...this.boxes.entries()].flatMap(([user, box]) => box.map((message) => ({ user, message })));
     for (const writing of this.inFlight.values()) live.push(...writing);
     try {
       const rows = await this.log.between(async () => {
@@ -203,7 +205,7 @@ export class MailboxFile implements Mailbox {
           const { op: _op, user, ...message } = r;
           this.add(user, message, row.bytes);
         } else {
-          dropTaken(this.boxes, r.user, r.upTo);
+          this.boxes.dropTaken(r.user, r.upTo);
         }
       });
     } catch (e) {
@@ -217,9 +219,9 @@ export class MailboxFile implements Mailbox {
           'make it readable by the server, or move it away to start without them',
       );
     }
-    for (const user of [...this.boxes.keys()]) this.expire(user);
+    for (const user of [...this.boxes.users()]) this.expire(user);
     let live = 0;
-    for (const box of this.boxes.values()) {
+    for (const [, box] of this.boxes.entries()) {
       live += box.length;
       for (const m of box) this.liveBytes += this.sizes.get(m)!;
     }
@@ -244,16 +246,6 @@ function parse(row: string): Put | Take | null {
   } catch {
     return null;
   }
-}
-
-/** Drops from `user`'s box in `boxes` the messages kept before `cutoff` (and the box, once empty). */
-export function expireBox(boxes: Map<string, Kept[]>, user: string, cutoff: number): void {
-  const box = boxes.get(user);
-  if (!box) return;
-  const live = box.filter((m) => m.ts >= cutoff);
-  if (live.length === box.length) return;
-  if (live.length > 0) boxes.set(user, live);
-  else boxes.delete(user);
 }
 
 /** The record that keeps `message` for `user`: one line of the file. */

@@ -170,6 +170,34 @@ describe('history and offline delivery (real server, real files)', () => {
     expect(await back.notice('offline_delivered')).to.include({ message: '3 messages came while you were away:' });
   });
 
+  it('one sender may keep at most --offline-max waiting in all, whoever for; one taken makes room for one more', async () => {
+    await start({ offlineMax: 4 });
+    const accounts = ['dave', 'erin', 'fred', 'gina', 'hugo'];
+    for (const name of accounts) await away(name);
+    const alice = await login('alice');
+    for (const to of accounts.slice(0, 4)) {
+      alice.send({ type: 'dm', to, text: `for ${to}` });
+      await alice.notice('offline_stored');
+    }
+    alice.send({ type: 'dm', to: 'hugo', text: 'one too many' });
+    expect(await alice.error()).to.deep.include({
+      code: 'MAILBOX_FULL',
+      re: 'dm',
+      user: 'hugo',
+      message: 'you already have 4 messages waiting for accounts that are offline, the most one sender may leave in all; yours for hugo was not kept (yours go out as their recipients log in)',
+    });
+    // Another sender is not held by alice's count.
+    const bob = await login('bob');
+    bob.send({ type: 'dm', to: 'hugo', text: 'from bob' });
+    await bob.notice('offline_stored');
+    const dave = await login('dave');
+    await dave.notice('offline_delivered');
+    await dave.line();
+    await dave.sync();
+    alice.send({ type: 'dm', to: 'hugo', text: 'now there is room' });
+    expect(await alice.notice('offline_stored')).to.include({ message: 'hugo is offline; your message will be delivered when hugo logs in' });
+  });
+
   it('--history-max 3: a user who joins later is replayed only the newest 3 lines, and /history has nothing older', async () => {
     await start({ historyMax: 3 });
     const alice = await login('alice');

@@ -1,14 +1,15 @@
 /**
  * The messages kept for offline accounts, as every mailbox holds them in memory: one box per
- * recipient (a folded name), in id order, and how many wait from each sender in all boxes, so the
- * cap on one sender's messages across every recipient is checked in O(1) (see Recall.keep).
+ * recipient (a folded name), in id order, and how many wait from each sender for each recipient,
+ * so the cap on one sender's messages across every recipient is checked in the time of their
+ * recipients (at most the cap), not of every box (see Recall.keep).
  */
 import type { Kept } from './history.js';
 
 export class Boxes {
   private readonly byUser = new Map<string, Kept[]>();
-  /** Sender (a display name, as Kept.from) → messages of theirs waiting, in every box. */
-  private readonly bySender = new Map<string, number>();
+  /** Sender (a display name, as Kept.from) → messages of theirs waiting, per recipient. */
+  private readonly bySender = new Map<string, Map<string, number>>();
 
   /** Recipients with messages waiting. */
   get size(): number {
@@ -33,7 +34,7 @@ export class Boxes {
     box.push(m);
     if (box.length > 1 && box[box.length - 2]!.id > m.id) box.sort((a, b) => a.id - b.id);
     this.byUser.set(user, box);
-    this.count(m.from, 1);
+    this.count(m.from, user, 1);
   }
 
   /** How many of `user`'s messages are from `from`. */
@@ -45,7 +46,17 @@ export class Boxes {
 
   /** How many messages from `from` wait, for anyone. */
   fromSender(from: string): number {
-    return this.bySender.get(from) ?? 0;
+    let n = 0;
+    for (const count of this.bySender.get(from)?.values() ?? []) n += count;
+    return n;
+  }
+
+  /**
+   * Whom `from` has messages waiting for: the boxes to expire before counting theirs, since a
+   * box expires when it is looked at, and one nobody looks at would hold the sender's count.
+   */
+  recipientsOf(from: string): string[] {
+    return [...(this.bySender.get(from)?.keys() ?? [])];
   }
 
   /** Keeps of `user`'s box only what `keep` says; returns what went. */
@@ -58,7 +69,7 @@ export class Boxes {
     if (gone.length === 0) return gone;
     if (rest.length > 0) this.byUser.set(user, rest);
     else this.byUser.delete(user);
-    for (const m of gone) this.count(m.from, -1);
+    for (const m of gone) this.count(m.from, user, -1);
     return gone;
   }
 
@@ -72,9 +83,12 @@ export class Boxes {
     return this.filter(user, (m) => m.ts >= cutoff);
   }
 
-  private count(from: string, by: number): void {
-    const n = (this.bySender.get(from) ?? 0) + by;
-    if (n > 0) this.bySender.set(from, n);
+  private count(from: string, user: string, by: number): void {
+    const counts = this.bySender.get(from) ?? new Map<string, number>();
+    const n = (counts.get(user) ?? 0) + by;
+    if (n > 0) counts.set(user, n);
+    else counts.delete(user);
+    if (counts.size > 0) this.bySender.set(from, counts);
     else this.bySender.delete(from);
   }
 }

@@ -87,6 +87,7 @@ export class SharedMailbox implements Mailbox {
   }
 
   fromSender(from: string): number {
+    for (const user of this.boxes.recipientsOf(from)) this.expire(user);
     return this.boxes.fromSender(from);
   }
 

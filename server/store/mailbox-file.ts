@@ -99,6 +99,7 @@ export class MailboxFile implements Mailbox {
   }
 
   fromSender(from: string): number {
+    for (const user of this.boxes.recipientsOf(from)) this.expire(user);
     let writing = 0;
     for (const set of this.inFlight.values()) for (const w of set) if (w.message.from === from) writing++;
     return this.boxes.fromSender(from) + writing;

@@ -17,6 +17,7 @@ describe('Boxes', () => {
     boxes.add('erin', kept(4, 'alice', 'erin'));
     expect([boxes.fromSender('alice'), boxes.fromSender('bob'), boxes.fromSender('carol')]).to.deep.equal([3, 1, 0]);
     expect(boxes.countFrom('erin', 'alice')).to.equal(2);
+    expect(boxes.recipientsOf('alice')).to.deep.equal(['dave', 'erin']);
 
     expect(boxes.dropTaken('dave', 1).map((m) => m.id)).to.deep.equal([1]);
     expect(boxes.fromSender('alice')).to.equal(2);
@@ -25,6 +26,7 @@ describe('Boxes', () => {
     expect(boxes.filter('dave', (m) => m.id !== 3).map((m) => m.id)).to.deep.equal([3]);
     expect(boxes.fromSender('bob')).to.equal(0);
     expect([...boxes.users()]).to.deep.equal(['erin']);
+    expect([boxes.recipientsOf('alice'), boxes.recipientsOf('bob')]).to.deep.equal([['erin'], []]);
     // Nothing to drop: nothing changes.
     expect(boxes.dropTaken('nobody', 99)).to.deep.equal([]);
     expect(boxes.expire('erin', 0)).to.deep.equal([]);

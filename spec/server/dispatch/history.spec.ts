@@ -198,6 +198,28 @@ describe('history and offline delivery (real server, real files)', () => {
     expect(await alice.notice('offline_stored')).to.include({ message: 'hugo is offline; your message will be delivered when hugo logs in' });
   });
 
+  it("a sender's messages past --offline-days stop counting toward their cap, though no one looked at those accounts (fake clock)", async () => {
+    const clock = new FakeClock();
+    await start({ offlineMax: 4, offlineDays: 1 }, clock);
+    const accounts = ['dave', 'erin', 'fred', 'gina', 'hugo'];
+    for (const name of accounts) await away(name);
+    let alice = await login('alice');
+    const leave = async (to: string) => {
+      alice.send({ type: 'dm', to, text: `for ${to}` });
+      await alice.sync(); // the write is batched: its timer is set once the server has read the message
+      clock.advance(100);
+      return alice.notice('offline_stored');
+    };
+    for (const to of accounts.slice(0, 4)) await leave(to);
+    // Refused at once, before any write.
+    expect(await alice.request({ type: 'dm', to: 'hugo', text: 'one too many' }, (m) => m.type === 'error')).to.include({ code: 'MAILBOX_FULL' });
+    clock.advance(24 * 3600_000);
+    // A day without heartbeats took alice offline too: she is back, her count is not.
+    await alice.whenClosed();
+    alice = await login('alice');
+    expect(await leave('hugo')).to.include({ message: 'hugo is offline; your message will be delivered when hugo logs in' });
+  });
+
   it('--history-max 3: a user who joins later is replayed only the newest 3 lines, and /history has nothing older', async () => {
     await start({ historyMax: 3 });
     const alice = await login('alice');

@@ -8,8 +8,7 @@
  * batch not confirmed and the rest in every copy, for a next login on any server.
  */
 import type { Clock } from '../../common/clock.js';
-import { Boxes } from '../chat/boxes.js';
-import { MailboxFailed, type Kept, type Mailbox } from '../chat/history.js';
+import { Boxes, MailboxFailed, type Kept, type Mailbox } from '../chat/history.js';
 import type { Logger } from '../logger.js';
 import { KEYS, type Redis } from './redis.js';
 

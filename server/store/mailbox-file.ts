@@ -21,8 +21,7 @@
 import { join } from 'node:path';
 import type { Clock } from '../../common/clock.js';
 import { fileProblem } from '../../common/file-errors.js';
-import { Boxes } from '../chat/boxes.js';
-import { MailboxFailed, type Kept, type Mailbox } from '../chat/history.js';
+import { Boxes, MailboxFailed, type Kept, type Mailbox } from '../chat/history.js';
 import type { Logger } from '../logger.js';
 import { AppendLog } from './append-log.js';
 import { DurableFile } from './durable-file.js';

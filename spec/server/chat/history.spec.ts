@@ -1,10 +1,9 @@
 /**
- * The boxes of messages kept for offline accounts (server/chat/boxes.ts): each box in id order,
+ * The boxes of messages kept for offline accounts (server/chat/history.ts): each box in id order,
  * and each sender's count in all boxes kept right through adds, takes, expiry and drops.
  */
 import { expect } from 'chai';
-import { Boxes } from '../../../server/chat/boxes.js';
-import type { Kept } from '../../../server/chat/history.js';
+import { Boxes, type Kept } from '../../../server/chat/history.js';
 
 const kept = (id: number, from: string, to: string, ts = 1000 * id): Kept => ({ id, ts, from, to, text: `${id}` });
 

@@ -7,7 +7,7 @@
  *   most IRC_LINES_MAX, then a NOTICE saying what was left out); a private one is `PRIVMSG nick`.
  *   An action (`/me waves`) is a CTCP ACTION, `\x01ACTION waves\x01`, each line. IRC does not
  *   echo a line to its sender (unless the client asked for echo-message).
- * - Joins, leaves and offline marks are JOIN, PART and QUIT; everything else the chat says
+ * - Joins are JOIN; logouts and offline marks are QUIT (they left the server); everything else the chat says
  *   (requests, mutes, refusals) is a NOTICE from the service nick `tinychat`, worded for IRC.
  * - A login is the welcome burst: 001-005, the MOTD, the JOIN, the topic and the names.
  * - Errors become the numerics IRC clients know (401, 417, 432, 433, 464, 904), or a NOTICE.
@@ -210,8 +210,9 @@ function notice(msg: ServerMessage<'notice'>, peer: IrcPeer, channel: string): s
   switch (msg.event) {
     case 'join':
       return who && peer.joined ? [ircLine(userMask(who), 'JOIN', channel)] : [];
+    // Whoever logged out or went offline has left the server, not just the channel: QUIT, so a
+    // client closes their query window's nick too (a PART left irssi thinking they were still on).
     case 'leave':
-      return who && peer.joined ? [ircLine(userMask(who), 'PART', channel, msg.message)] : [];
     case 'offline':
       return who ? [ircLine(userMask(who), 'QUIT', msg.message)] : [];
     case 'presence':

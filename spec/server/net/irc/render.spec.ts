@@ -178,9 +178,9 @@ describe('IRC render: a message of many lines', () => {
 describe('IRC render: notices', () => {
   const alice = loggedIn('alice');
 
-  it('shows joins, leaves and offline marks as JOIN, PART and QUIT', () => {
+  it('shows joins as JOIN, and logouts and offline marks as QUIT (they left the server, not only the channel)', () => {
     expect(render(notice({ event: 'join', user: 'bob', message: 'bob joined the chat' }), alice, CH)).to.deep.equal([':bob!bob@tinychat JOIN #tinychat']);
-    expect(render(notice({ event: 'leave', user: 'bob', message: 'bob left the chat' }), alice, CH)).to.deep.equal([':bob!bob@tinychat PART #tinychat :bob left the chat']);
+    expect(render(notice({ event: 'leave', user: 'bob', message: 'bob left the chat' }), alice, CH)).to.deep.equal([':bob!bob@tinychat QUIT :bob left the chat']);
     expect(render(notice({ event: 'offline', user: 'bob', message: 'bob went offline (no heartbeat for 20 s)' }), alice, CH)).to.deep.equal([
       ':bob!bob@tinychat QUIT :bob went offline (no heartbeat for 20 s)',
     ]);

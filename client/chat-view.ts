@@ -10,7 +10,7 @@ import { foldName } from '../common/names.js';
 import type { ClientMessage, ServerMessage } from '../common/protocol.js';
 import { textProblem } from '../common/text.js';
 import { resolveAnswer, waitingLines, type OfferRef } from './answers.js';
-import { complete } from './completion.js';
+import { TabCompleter } from './completion.js';
 import { safeLine, type DisplayLine, type Formatter } from './format.js';
 import { briefHelpLines, commandWords, helpLines, parseInput } from './input.js';
 import { alerts } from './mention.js';
@@ -93,6 +93,7 @@ export class ChatView {
   private readonly roster = new Roster();
   private readonly pending = new PendingRequests();
   private readonly unconfirmed = new Unconfirmed();
+  private readonly tab = new TabCompleter();
   /**
    * What the prompt says of the private chat besides the partner ("encrypted, verified", "NOT
    * encrypted"): the encrypted sessions' business (secure/secure-chats.ts).
@@ -326,16 +327,15 @@ export class ChatView {
   }
 
   /**
-   * Tab: completes a name of someone online or a command. A second Tab that cannot choose lists
-   * the candidates.
+   * Tab: completes a name of someone online or a command. When it cannot choose, the first Tab
+   * lists the candidates and each one after it puts the next in the line.
    */
   complete(text: string, cursor: number): { text: string; cursor: number; lines: DisplayLine[] } | null {
     const me = foldName(this.me);
     const names = this.roster.list().filter((n) => foldName(n) !== me);
-    const done = complete(text, cursor, names, commandWords());
+    const done = this.tab.complete(text, cursor, names, commandWords());
     if (!done) return null;
-    const stuck = done.candidates.length > 0 && done.text === text;
-    return { text: done.text, cursor: done.cursor, lines: stuck ? [this.fmt.info(done.candidates.map(safeLine).join('  '))] : [] };
+    return { text: done.text, cursor: done.cursor, lines: done.list.length > 0 ? [this.fmt.info(done.list.map(safeLine).join('  '))] : [] };
   }
 
   /**

@@ -288,11 +288,12 @@ describe('client/chat-view', () => {
     expect(v.typed('a\ttab is fine').kind).to.equal('send');
   });
 
-  it('completes the names of others online, and lists them when Tab cannot choose', () => {
+  it('completes the names of others online, lists them once when Tab cannot choose, and puts each in the line on the next Tabs', () => {
     const v = view();
     expect(v.complete('al', 2)).to.equal(null); // alice is the user: not offered
-    expect(v.complete('b', 1)).to.deep.equal({ text: 'bob', cursor: 3, lines: [] });
-    expect(v.complete('bob', 3)).to.deep.equal({ text: 'bob', cursor: 3, lines: [{ style: 'info', text: '[12:00:01] bob  bobby', indent: 11 }] });
+    expect(v.complete('b', 1)).to.deep.equal({ text: 'bob', cursor: 3, lines: [{ style: 'info', text: '[12:00:01] bob  bobby', indent: 11 }] });
+    expect(v.complete('bob', 3)).to.deep.equal({ text: 'bob: ', cursor: 5, lines: [] });
+    expect(v.complete('bob: ', 5)).to.deep.equal({ text: 'bobby: ', cursor: 7, lines: [] });
     v.received(notice('leave', 'bobby'));
     expect(v.complete('bob', 3)).to.deep.equal({ text: 'bob: ', cursor: 5, lines: [] });
   });

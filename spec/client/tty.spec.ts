@@ -233,6 +233,24 @@ describe('chat-client in a terminal (tmux)', function () {
       await pty.keys('Enter');
       await pty.row(/\* Online \(2\): alice, bobby$/);
     });
+
+    it('lists the names once when it cannot choose, then puts each in the line in turn', async () => {
+      await srv.login('bob');
+      await srv.login('bobby');
+      const pty = await alice();
+      await pty.type('bo');
+      await pty.keys('Tab');
+      await pty.row(/^alice> bob$/);
+      await pty.row(/\] bob {2}bobby$/);
+      await pty.keys('Tab');
+      await pty.row(/^alice> bob:$/);
+      await pty.keys('Tab');
+      await pty.row(/^alice> bobby:$/);
+      await pty.keys('Tab');
+      const rows = await pty.waitFor((rs) => rs.includes('alice> bob:'), 'bob again, after the last');
+      expect(rows.filter((r) => / bob {2}bobby$/.test(r)), 'the list, shown once').to.have.length(1);
+      expect((await pty.cursor()).x).to.equal('alice> bob: '.length);
+    });
   });
 
   describe('the bell and mentions', () => {

@@ -14,6 +14,7 @@ import { TabCompleter } from './completion.js';
 import { safeLine, type DisplayLine, type Formatter } from './format.js';
 import { briefHelpLines, commandWords, helpLines, parseInput } from './input.js';
 import { alerts } from './mention.js';
+import { promptText, type Prompt, type PromptLabel } from './prompt.js';
 import { PendingRequests } from './requests.js';
 import { Roster } from './roster.js';
 import { Unconfirmed } from './unconfirmed.js';
@@ -98,7 +99,7 @@ export class ChatView {
    * What the prompt says of the private chat besides the partner ("encrypted, verified", "NOT
    * encrypted"): the encrypted sessions' business (secure/secure-chats.ts).
    */
-  privacy: () => string | null = () => null;
+  privacy: () => PromptLabel | null = () => null;
   /** Whether the server names every refusal of a private message (see namesRefusals). */
   named: () => boolean = () => false;
   /** The file offers waiting for an answer (files/transfers.ts), for Y/N and /accept. */
@@ -108,10 +109,15 @@ export class ChatView {
 
   /** "alice> ", or "alice (private: bob, encrypted)> " while in a private chat. */
   get prompt(): string {
-    const name = safeLine(this.me);
-    if (!this.partner) return `${name}> `;
+    return promptText(this.promptParts);
+  }
+
+  /** What the prompt says, for the terminal to fit to its width (prompt.ts). */
+  get promptParts(): Prompt {
+    const me = safeLine(this.me);
+    if (!this.partner) return { me };
     const label = this.privacy();
-    return `${name} (private: ${safeLine(this.partner)}${label ? `, ${label}` : ''})> `;
+    return { me, partner: safeLine(this.partner), ...(label ? { label } : {}) };
   }
 
   /**

@@ -102,7 +102,7 @@ export class Chat {
   /** One message for the chat view (as the encrypted sessions left it). */
   private toView(m: ServerMessage): void {
     const { lines, bell, prompt, send } = this.view.received(m);
-    if (prompt) this.d.ui.setPrompt(this.view.prompt);
+    if (prompt) this.d.ui.setPrompt(this.view.promptParts);
     this.d.show(lines);
     if (bell) this.d.ui.bell();
     if (send && this.d.send(send)) this.view.sent(send);
@@ -112,7 +112,7 @@ export class Chat {
   /** Sends what the encrypted sessions need sent (a rekey reply, an EXIT PM), and shows their state in the prompt. */
   private afterSecure(): void {
     for (const msg of this.d.secure?.outbox.splice(0) ?? []) this.d.sendAnyway(msg);
-    this.d.ui.setPrompt(this.view.prompt);
+    this.d.ui.setPrompt(this.view.promptParts);
   }
 
   /** A chat request or a file offer came: if it is not the only one, say how to answer each. */

@@ -264,7 +264,7 @@ export class ChatSession {
     const lines = this.chat.view.loggedIn(m, how, this.asked);
     if (moved) lines.push(this.fmt.info(`Now connected to ${this.ring.label()}.`));
     const secured = this.secure?.loggedIn(m, how, server);
-    this.ui.setPrompt(this.chat.view.prompt);
+    this.ui.setPrompt(this.chat.view.promptParts);
     this.show([...lines, ...paced, ...(secured?.lines ?? [])]);
     for (const msg of secured?.send ?? []) this.link?.send(msg);
     // Away in the session that was lost: away again in this one (the server says so in a line).

@@ -13,6 +13,7 @@ import { TerminalProgress } from './files/progress.js';
 import type { DisplayLine } from './format.js';
 import { layoutInput } from './input-view.js';
 import { paint } from './paint.js';
+import { promptText, type Prompt } from './prompt.js';
 import { Screen } from './screen.js';
 import { fitWidth } from './text-width.js';
 import { OUTPUT_BOUND, type ChatHandlers, type Terminal } from './ui.js';
@@ -45,7 +46,9 @@ export class TtyTerminal implements Terminal {
     },
     () => this.screen.width,
   );
+  /** A login question, or the chat's prompt in full (the one drawn is fitted to the width). */
   private prompt = '';
+  private chatPrompt: Prompt | null = null;
   private hidden = false;
   private asking: ((line: string | null) => void) | null = null;
   private chat: ChatHandlers | null = null;
@@ -108,10 +111,12 @@ export class TtyTerminal implements Terminal {
     this.render();
   }
 
-  setPrompt(prompt: string): void {
+  setPrompt(prompt: Prompt): void {
     // Set after every message the session handles: redrawn only when it says something new.
-    if (prompt === this.prompt) return;
-    this.prompt = prompt;
+    const full = promptText(prompt);
+    if (full === this.prompt && this.chatPrompt) return;
+    this.prompt = full;
+    this.chatPrompt = prompt;
     if (this.chat) this.render();
   }
 
@@ -178,7 +183,8 @@ export class TtyTerminal implements Terminal {
     const bars = this.bars.map((r) => fitWidth(r, this.screen.width - 1));
     const rows = this.connection === null ? bars : [...this.connectionRows(this.connection), ...bars];
     const status = this.chat ? rows.slice(0, Math.max(0, this.screen.height - 3)) : [];
-    const input = layoutInput(this.prompt, text, cursor, this.screen.width, this.hidden, this.screen.height - 1 - status.length);
+    const prompt = this.chat && this.chatPrompt ? promptText(this.chatPrompt, this.screen.width) : this.prompt;
+    const input = layoutInput(prompt, text, cursor, this.screen.width, this.hidden, this.screen.height - 1 - status.length);
     if (status.length === 0) return input;
     return { rows: [...status, ...input.rows], cursorRow: input.cursorRow + status.length, cursorCol: input.cursorCol };
   }

@@ -4,6 +4,7 @@
  */
 import type { Progress } from './files/progress.js';
 import type { DisplayLine } from './format.js';
+import type { Prompt } from './prompt.js';
 
 /** Where typed lines go once the chat has started. */
 export interface ChatHandlers {
@@ -30,7 +31,8 @@ export interface Ui {
   show(lines: readonly DisplayLine[]): boolean;
   /** Calls `fn` once the output has room again. */
   whenDrained(fn: () => void): void;
-  setPrompt(prompt: string): void;
+  /** The chat's prompt, as parts: a terminal fits it to its width. */
+  setPrompt(prompt: Prompt): void;
   /**
    * What the connection is doing while it is not in use (which server a reconnect tries), on a
    * row of its own above the input line; null clears it. Nothing on a pipe: the lines say it.

@@ -25,6 +25,7 @@ import { liveSession, type Live } from './live.js';
 import { rekeyed, renew, replyTo } from './rekeying.js';
 import { safetyNumber } from './safety.js';
 import { openLine, sealLine } from './sealed-lines.js';
+import type { PromptLabel } from '../prompt.js';
 
 type Msg = ServerMessage;
 type Notice = ServerMessage<'notice'>;
@@ -41,14 +42,17 @@ export class SecureChats {
     this.handshake = new Handshake(this.ctx);
   }
 
-  /** What the prompt adds after the partner's name, or null when not in a private chat. */
-  label(): string | null {
+  /**
+   * What the prompt adds after the partner's name, in full and in brief for a narrow terminal
+   * (the warnings stay), or null when not in a private chat.
+   */
+  label(): PromptLabel | null {
     const l = this.live;
     if (!l) return null;
-    if (!l.channel && l.state === 'live') return 'NOT encrypted';
-    if (l.state === 'untrusted') return `KEY CHANGED: /trust ${safeLine(l.partner)}`;
-    if (l.state !== 'live') return 'encrypted, renewing keys';
-    return this.ctx.known.verified(l.partner, l.identity!) ? 'encrypted, verified' : 'encrypted';
+    if (!l.channel && l.state === 'live') return { text: 'NOT encrypted', brief: 'NOT encrypted' };
+    if (l.state === 'untrusted') return { text: `KEY CHANGED: /trust ${safeLine(l.partner)}`, brief: 'KEY CHANGED' };
+    if (l.state !== 'live') return { text: 'encrypted, renewing keys', brief: 'renewing keys' };
+    return this.ctx.known.verified(l.partner, l.identity!) ? { text: 'encrypted, verified', brief: 'verified' } : { text: 'encrypted', brief: 'encrypted' };
   }
 
   /** The channel of the encrypted session with `name`, if it is live (files use its keys). */

@@ -4,6 +4,7 @@
  */
 import type { Progress } from '../../client/files/progress.js';
 import type { DisplayLine } from '../../client/format.js';
+import { promptText, type Prompt } from '../../client/prompt.js';
 import type { ChatHandlers, Ui } from '../../client/ui.js';
 import { WAIT_MS } from '../support/wait.js';
 
@@ -53,8 +54,8 @@ export class FakeUi implements Ui {
     this.drained.splice(0).forEach((f) => f());
   }
 
-  setPrompt(prompt: string): void {
-    this.prompt = prompt;
+  setPrompt(prompt: Prompt): void {
+    this.prompt = promptText(prompt);
   }
 
   status(text: string | null): void {

@@ -214,6 +214,22 @@ describe('chat-client in a terminal (tmux)', function () {
       // bob's client sent no key: the prompt says so for as long as the chat lasts.
       await pty.row(/^alice \(private: bob, NOT encrypted\)>$/);
     });
+
+    it('fits the prompt of a private chat to 40 columns: what is typed stays on the one row', async () => {
+      const bob = await srv.login('bob');
+      const pty = await alice([], 40);
+      bob.send({ type: 'pm_request', to: 'alice' });
+      await pty.row(/NOT ENCRYPTED/);
+      await pty.type('y');
+      await pty.keys('Enter');
+      await pty.row(/^\(bob, NOT encrypted\)>$/);
+      await pty.type('see you soon');
+      await pty.row(/^\(bob, NOT encrypted\)> see you soon$/);
+      expect((await pty.cursor()).x).to.equal('(bob, NOT encrypted)> see you soon'.length);
+      // Wider again, the prompt says it all again.
+      await pty.resize(80);
+      await pty.row(/^alice \(private: bob, NOT encrypted\)> see you soon$/);
+    });
   });
 
   describe('Tab', () => {

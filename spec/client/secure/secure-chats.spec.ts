@@ -102,8 +102,8 @@ describe('client/secure/secure-chats', () => {
     const alice = party('alice');
     const bob = party('bob');
     pair(alice, bob);
-    expect(alice.sc.label()).to.equal('encrypted');
-    expect(bob.sc.label()).to.equal('encrypted');
+    expect(alice.sc.label()?.text).to.equal('encrypted');
+    expect(bob.sc.label()?.text).to.equal('encrypted');
     expect(bob.passed.find((m) => m.type === 'notice' && m.event === 'pm_invite')).to.deep.include({ message: 'alice wants an end-to-end encrypted private chat with you (Y/N)?' });
     expect(alice.shown.join('\n')).to.match(/First encrypted chat with bob: bob's key is now pinned/);
     const m = line(alice, bob, 'meet me at the old mill');
@@ -174,7 +174,7 @@ describe('client/secure/secure-chats', () => {
     deliver(bob, notice('pm_started', 'alice'));
     const fakeAnswer = makeBundle(mallory, 'answer', 'bob', 'alice', { rid: offer.rid, ephemeral: offer.ephemeral });
     deliver(alice, notice('pm_started', 'bob', fakeAnswer.key));
-    expect(alice.sc.label()).to.equal('encrypted');
+    expect(alice.sc.label()?.text).to.equal('encrypted');
     // Three rows of four groups: each fits a 40-column screen after the time, with no group left alone on a wrapped row.
     const rows = (p: Party) => p.sc.verify(false).slice(1, 4).map((l) => l.text);
     expect(rows(alice)).to.have.length(3);
@@ -209,7 +209,7 @@ describe('client/secure/secure-chats', () => {
     const ans = sent(alice, { type: 'pm_answer', from: 'bob', accept: true }) as ClientMessage<'pm_answer'>;
     deliver(bob2, notice('pm_started', 'alice', ans.key));
     deliver(alice, notice('pm_started', 'bob'));
-    expect(alice.sc.label()).to.equal('encrypted');
+    expect(alice.sc.label()?.text).to.equal('encrypted');
   });
 
   it('/verify before /trust shows the safety number of an invitation whose key changed, the one the chat will have', () => {
@@ -243,14 +243,14 @@ describe('client/secure/secure-chats', () => {
     const ans = sent(bob2, { type: 'pm_answer', from: 'alice', accept: true }) as ClientMessage<'pm_answer'>;
     deliver(bob2, notice('pm_started', 'alice'));
     deliver(alice, notice('pm_started', 'bob', ans.key));
-    expect(alice.sc.label()).to.equal('KEY CHANGED: /trust bob');
+    expect(alice.sc.label()?.text).to.equal('KEY CHANGED: /trust bob');
     const notSent = alice.sc.outgoing({ type: 'say', text: 'hi' }, 65536);
     expect('lines' in notSent && notSent.lines[0]!.text).to.match(/not delivered \(bob's key changed/);
     deliver(alice, line(bob2, alice, 'are you there?'));
     expect(lastText(alice)).to.equal(undefined);
     const trusted = alice.sc.trust('bob');
     expect(trusted.more.map((m) => (m as ServerMessage<'msg'>).text)).to.deep.equal(['are you there?']);
-    expect(alice.sc.label()).to.equal('encrypted');
+    expect(alice.sc.label()?.text).to.equal('encrypted');
   });
 
   it('/verify says what to do in whole sentences, one or two a line, that read well at 80 and at 40 columns', () => {
@@ -287,8 +287,8 @@ describe('client/secure/secure-chats', () => {
     const bob = party('bob');
     pair(alice, bob);
     expect(alice.sc.verify(true)[0]!.text).to.match(/bob's key is marked as verified/);
-    expect(alice.sc.label()).to.equal('encrypted, verified');
-    expect(bob.sc.label()).to.equal('encrypted');
+    expect(alice.sc.label()?.text).to.equal('encrypted, verified');
+    expect(bob.sc.label()?.text).to.equal('encrypted');
   });
 
   it('renews the keys after a resume: lines flow on, and a line sealed with the old keys is refused', () => {
@@ -300,13 +300,13 @@ describe('client/secure/secure-chats', () => {
     const resumed = alice.sc.loggedIn(loginOk('alice', 'bob'), 'resume', SERVER);
     const rekey = resumed.send[0] as ClientMessage<'pm_rekey'>;
     expect(rekey.type).to.equal('pm_rekey');
-    expect(alice.sc.label()).to.equal('encrypted, renewing keys');
+    expect(alice.sc.label()?.text).to.equal('encrypted, renewing keys');
     expect('lines' in alice.sc.outgoing({ type: 'say', text: 'wait' }, 65536), 'nothing goes while renewing').to.equal(true);
     deliver(bob, notice('pm_rekey', 'alice', rekey.key));
     expect(bob.shown.at(-1)).to.match(/alice reconnected: the session keys were renewed/);
     const reply = bob.sc.outbox.splice(0)[0] as ClientMessage<'pm_rekey'>;
     deliver(alice, notice('pm_rekey', 'bob', reply.key));
-    expect(alice.sc.label()).to.equal('encrypted');
+    expect(alice.sc.label()?.text).to.equal('encrypted');
     deliver(bob, line(alice, bob, 'after'));
     expect(lastText(bob)).to.equal('after');
     deliver(alice, line(bob, alice, 'and back'));
@@ -323,7 +323,7 @@ describe('client/secure/secure-chats', () => {
     // alice's client restarts: same identity file, nothing else; the server gives her session back.
     const alice2 = party('alice', id);
     const start = alice2.sc.loggedIn(loginOk('alice', 'bob'), 'login', SERVER);
-    expect(alice2.sc.label()).to.equal('encrypted, renewing keys');
+    expect(alice2.sc.label()?.text).to.equal('encrypted, renewing keys');
     // A line bob sent to the old client meanwhile cannot be read by the new one; it is counted.
     deliver(alice2, line(bob, alice2, 'to the old client'));
     deliver(bob, notice('pm_rekey', 'alice', (start.send[0] as ClientMessage<'pm_rekey'>).key));
@@ -359,7 +359,7 @@ describe('client/secure/secure-chats', () => {
     const ans = sent(alice, { type: 'pm_answer', from: 'irc_bob', accept: true });
     expect(ans).to.deep.equal({ type: 'pm_answer', from: 'irc_bob', accept: true });
     deliver(alice, notice('pm_started', 'irc_bob'));
-    expect(alice.sc.label()).to.equal('NOT encrypted');
+    expect(alice.sc.label()?.text).to.equal('NOT encrypted');
     expect(alice.shown.at(-1)).to.match(/This private chat with irc_bob is NOT encrypted: the server can read it/);
     expect(sent(alice, { type: 'say', text: 'plain' })).to.deep.equal({ type: 'say', text: 'plain' });
 
@@ -380,7 +380,7 @@ describe('client/secure/secure-chats', () => {
     const ans = sent(bob, { type: 'pm_answer', from: 'alice', accept: true }) as ClientMessage<'pm_answer'>;
     deliver(alice, notice('pm_started', 'bob', ans.key));
     deliver(bob, notice('pm_started', 'alice'));
-    expect(alice.sc.label()).to.equal('encrypted');
+    expect(alice.sc.label()?.text).to.equal('encrypted');
     expect((sent(alice, { type: 'say', text: 'sealed still' }) as ClientMessage<'say'>).sealed).to.equal(true);
 
     const carol = party('carol');
@@ -398,7 +398,7 @@ describe('client/secure/secure-chats', () => {
     deliver(bob, notice('pm_invite', 'alice', req.key));
     const ans = sent(bob, { type: 'pm_answer', from: 'alice', accept: true }) as ClientMessage<'pm_answer'>;
     deliver(alice, notice('pm_started', 'bob', ans.key));
-    expect(alice.sc.label()).to.equal('encrypted');
+    expect(alice.sc.label()?.text).to.equal('encrypted');
 
     const carol = party('carol');
     sent(carol, { type: 'pm_request', to: 'dave' });
@@ -421,7 +421,7 @@ describe('client/secure/secure-chats', () => {
     alice.sc.outbox.length = 0;
     deliver(alice, notice('pm_started', 'bob', ans.key));
     expect(alice.sc.outbox, 'not left').to.deep.equal([]);
-    expect(alice.sc.label()).to.equal('encrypted');
+    expect(alice.sc.label()?.text).to.equal('encrypted');
   });
 
   it('a refusal naming the type it refuses (re) ends our request only when it is the request\'s: a /msg\'s to the same user leaves it', () => {
@@ -432,7 +432,7 @@ describe('client/secure/secure-chats', () => {
     deliver(bob, notice('pm_invite', 'alice', req.key));
     const ans = sent(bob, { type: 'pm_answer', from: 'alice', accept: true }) as ClientMessage<'pm_answer'>;
     deliver(alice, notice('pm_started', 'bob', ans.key));
-    expect(alice.sc.label(), 'still our request: encrypted').to.equal('encrypted');
+    expect(alice.sc.label()?.text, 'still our request: encrypted').to.equal('encrypted');
 
     const carol = party('carol');
     sent(carol, { type: 'pm_request', to: 'dave' });
@@ -477,7 +477,7 @@ describe('client/secure/secure-chats', () => {
     const alice = party('alice');
     expect(sent(alice, { type: 'pm_request', to: 'irc_bob', plain: true })).to.deep.equal({ type: 'pm_request', to: 'irc_bob', plain: true });
     deliver(alice, notice('pm_started', 'irc_bob'));
-    expect(alice.sc.label()).to.equal('NOT encrypted');
+    expect(alice.sc.label()?.text).to.equal('NOT encrypted');
     const bob = party('bob');
     sent(bob, { type: 'pm_request', to: 'irc_carol' });
     const server = "irc_carol's client cannot encrypt (an IRC client, or an older tinychat): no encrypted private chat. To chat anyway, NOT encrypted (the server can read it): /plain irc_carol";

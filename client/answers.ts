@@ -1,9 +1,10 @@
 /**
  * Which request an answer is for, when private-chat requests and file offers may both wait. Pure.
  *
- * - A bare Y/N answers the one request waiting; with only chat requests waiting, the oldest (as
- *   it always has). When a file offer waits beside anything else, a bare Y/N is ambiguous: it is
- *   not sent, and the user is shown each request with the exact command that answers it.
+ * - A bare Y/N answers the one request waiting. With more than one waiting it is ambiguous: it is
+ *   not sent, and the user is shown each request with the exact command that answers it. (It
+ *   used to answer the oldest chat request, unsaid: a Y meant for the newer one started a chat
+ *   with the other, and accepting one cancels every other request, so the one meant was lost.)
  * - `/accept NAME` (`/reject NAME`) answers NAME's chat request, or else NAME's one file offer.
  * - `/accept #N` answers file offer N (each offer is shown with its number).
  */
@@ -35,15 +36,20 @@ export function waitingLines(chats: readonly string[], files: readonly OfferRef[
   ];
 }
 
+/** With several chat requests waiting: what accepting one does to the others. */
+export function oneChat(chats: readonly string[]): string[] {
+  return chats.length > 1 ? ['  (One private chat at a time: accepting one cancels the other requests.)'] : [];
+}
+
 /**
  * The request an answer is for. `target`: what followed /accept or /reject (a name, or #N);
  * undefined for a bare Y/N. `chats`: names of the chat requests waiting, oldest first.
  */
 export function resolveAnswer(chats: readonly string[], files: readonly OfferRef[], target: string | undefined, accept: boolean): Resolved {
   if (target === undefined) {
-    if (files.length === 0) return { kind: 'chat', from: chats[0] };
+    if (files.length === 0 && chats.length <= 1) return { kind: 'chat', from: chats[0] };
     if (chats.length === 0 && files.length === 1) return { kind: 'file', offer: files[0]! };
-    return { kind: 'unclear', lines: ['More than one request is waiting, so a bare Y/N could answer the wrong one. Answer one of them:', ...waitingLines(chats, files, accept)] };
+    return { kind: 'unclear', lines: ['More than one request is waiting, so a bare Y/N could answer the wrong one. Answer one of them:', ...waitingLines(chats, files, accept), ...oneChat(chats)] };
   }
   const numbered = /^#(\d+)$/.exec(target.trim());
   if (numbered) {

@@ -9,7 +9,7 @@ import { yesOrNo } from '../common/answer.js';
 import { foldName } from '../common/names.js';
 import type { ClientMessage, ServerMessage } from '../common/protocol.js';
 import { textProblem } from '../common/text.js';
-import { resolveAnswer, waitingLines, type OfferRef } from './answers.js';
+import { oneChat, resolveAnswer, waitingLines, type OfferRef } from './answers.js';
 import { TabCompleter } from './completion.js';
 import { safeLine, type DisplayLine, type Formatter } from './format.js';
 import { briefHelpLines, commandWords, helpLines, parseInput } from './input.js';
@@ -58,6 +58,14 @@ function refusal(message: string): string {
     .replace(/^not delivered: /, '')
     .replace(/; it was not delivered(?=:|$)/, '')
     .replace(/^you are /, '');
+}
+
+/** Says that the chat requests from `names` were cancelled by the private chat that started. */
+function cancelledLine(names: readonly string[]): string {
+  const who = names.map(safeLine);
+  const list = who.length === 1 ? who[0]! : `${who.slice(0, -1).join(', ')} and ${who.at(-1)!}`;
+  const one = names.length === 1;
+  return `The private chat request${one ? '' : 's'} from ${list} ${one ? 'was' : 'were'} cancelled: one private chat at a time (${one ? `${list} was` : 'they were'} told).`;
 }
 
 /** /history typed while a page is on its way, kept at most (a pipe can type many at once). */
@@ -178,8 +186,10 @@ export class ChatView {
       if (m.scope === 'group') this.oldest = Math.min(this.oldest ?? m.id, m.id);
     }
     const before = this.prompt;
+    const cancelled = m.type === 'notice' && m.event === 'pm_started' ? this.othersWaiting(m.user) : [];
     if (m.type === 'notice') this.track(m);
     const lines = this.fmt.message(m);
+    if (cancelled.length > 0) lines.push(this.fmt.info(cancelledLine(cancelled)));
     if (m.type === 'msg' && foldName(m.from) === foldName(this.me)) this.unconfirmed.echoed(m);
     if (m.type === 'notice' && m.event === 'offline_stored') lines.push(...this.keptLine(m));
     const next = m.type === 'notice' && m.event === 'history' ? this.historyAnswered() : undefined;
@@ -312,14 +322,15 @@ export class ChatView {
   }
 
   /**
-   * When more than one request waits (chat requests and file offers), how to answer each: a bare
-   * Y/N would not say which. Nothing when one waits, or only chat requests (Y/N: the oldest).
+   * When more than one request waits (chat requests, file offers), how to answer each: a bare
+   * Y/N would not say which. Nothing when one waits.
    */
   requestsHint(): DisplayLine[] {
     const chats = this.pending.list();
     const offers = this.offers();
-    if (offers.length === 0 || chats.length + offers.length < 2) return [];
-    return [this.fmt.info('More than one request waits now; a bare Y/N will ask which. Answer each with:'), ...waitingLines(chats, offers).map((l) => this.fmt.info(l))];
+    if (chats.length + offers.length < 2) return [];
+    const lines = ['More than one request waits now; a bare Y/N will ask which. Answer each with:', ...waitingLines(chats, offers), ...oneChat(chats)];
+    return lines.map((l) => this.fmt.info(l));
   }
 
   /** `m` went out: a chat line now waits for its echo. */
@@ -342,6 +353,15 @@ export class ChatView {
     const done = this.tab.complete(text, cursor, names, commandWords());
     if (!done) return null;
     return { text: done.text, cursor: done.cursor, lines: done.list.length > 0 ? [this.fmt.info(done.list.map(safeLine).join('  '))] : [] };
+  }
+
+  /**
+   * The requests a chat starting with `partner` cancels (the server tells their senders, not us):
+   * the user may have meant to answer one of them next.
+   */
+  private othersWaiting(partner: string | undefined): string[] {
+    const key = partner === undefined ? undefined : foldName(partner);
+    return this.pending.list().filter((n) => foldName(n) !== key);
   }
 
   /**

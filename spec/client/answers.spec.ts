@@ -8,8 +8,8 @@ import { resolveAnswer, type OfferRef } from '../../client/answers.js';
 const offer = (n: number, from: string, name = `f${n}.txt`): OfferRef => ({ n, from, id: `id${n}`, name, size: 2_400_000 });
 
 describe('client/answers resolveAnswer', () => {
-  it('a bare Y/N: the oldest chat request when no file waits; the one file offer when it is alone', () => {
-    expect(resolveAnswer(['ann', 'bob'], [], undefined, true)).to.deep.equal({ kind: 'chat', from: 'ann' });
+  it('a bare Y/N: the one chat request, or the one file offer, when it is alone', () => {
+    expect(resolveAnswer(['ann'], [], undefined, true)).to.deep.equal({ kind: 'chat', from: 'ann' });
     expect(resolveAnswer([], [], undefined, true)).to.deep.equal({ kind: 'chat', from: undefined });
     expect(resolveAnswer([], [offer(1, 'ann')], undefined, false)).to.deep.equal({ kind: 'file', offer: offer(1, 'ann') });
   });
@@ -24,6 +24,19 @@ describe('client/answers resolveAnswer', () => {
       ],
     });
     expect(resolveAnswer([], [offer(1, 'ann'), offer(2, 'cem')], undefined, false).kind).to.equal('unclear');
+  });
+
+  it('a bare Y/N with two chat requests waiting is not sent: it took the oldest, unsaid, and accepting it cancels the other', () => {
+    expect(resolveAnswer(['ann', 'bob'], [], undefined, true)).to.deep.equal({
+      kind: 'unclear',
+      lines: [
+        'More than one request is waiting, so a bare Y/N could answer the wrong one. Answer one of them:',
+        "  ann's private chat: /accept ann (or /reject ann)",
+        "  bob's private chat: /accept bob (or /reject bob)",
+        '  (One private chat at a time: accepting one cancels the other requests.)',
+      ],
+    });
+    expect(resolveAnswer(['ann', 'bob'], [], 'bob', true)).to.deep.equal({ kind: 'chat', from: 'bob' });
   });
 
   it('/accept #N answers that offer, or says none is waiting', () => {

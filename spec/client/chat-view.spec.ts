@@ -115,6 +115,24 @@ describe('client/chat-view', () => {
     expect(v.typed('yes').kind).to.equal('show');
   });
 
+  it('with two chat requests waiting, says how to answer each, sends no bare Y, and names the request a started chat cancelled', () => {
+    const v = view();
+    v.received(notice('pm_invite', 'bob'));
+    expect(texts(v.requestsHint())).to.deep.equal([]);
+    v.received(notice('pm_invite', 'carol'));
+    expect(texts(v.requestsHint())).to.deep.equal([
+      '[12:00:01] More than one request waits now; a bare Y/N will ask which. Answer each with:',
+      "[12:00:01]   bob's private chat: /accept bob (or /reject bob)",
+      "[12:00:01]   carol's private chat: /accept carol (or /reject carol)",
+      '[12:00:01]   (One private chat at a time: accepting one cancels the other requests.)',
+    ]);
+    const y = v.typed('y');
+    expect(y.kind).to.equal('show');
+    expect(y.kind === 'show' && texts(y.lines)[0]).to.equal('[12:00:01] ! More than one request is waiting, so a bare Y/N could answer the wrong one. Answer one of them:');
+    expect(v.typed('/accept carol')).to.deep.equal({ kind: 'send', message: { type: 'pm_answer', accept: true, from: 'carol' } });
+    expect(texts(v.received(notice('pm_started', 'carol')).lines).at(-1)).to.equal('[12:00:01] The private chat request from bob was cancelled: one private chat at a time (bob was told).');
+  });
+
   it('changes the prompt when a private chat starts and ends', () => {
     const v = view();
     expect(v.received(notice('pm_started', 'bob')).prompt).to.equal(true);

@@ -215,6 +215,25 @@ describe('chat-client in a terminal (tmux)', function () {
       await pty.row(/^alice \(private: bob, NOT encrypted\)>$/);
     });
 
+    it('with two requests waiting answers no bare y, shows how to answer each, and says whom /accept cancelled', async () => {
+      const bob = await srv.login('bob');
+      const carol = await srv.login('carol');
+      const pty = await alice();
+      bob.send({ type: 'pm_request', to: 'alice' });
+      await pty.row(/\* bob wants a private chat/);
+      carol.send({ type: 'pm_request', to: 'alice' });
+      await pty.row(/carol's private chat: \/accept carol \(or \/reject carol\)$/);
+      await pty.type('y');
+      await pty.keys('Enter');
+      await pty.row(/! More than one request is waiting, so a bare Y\/N could answer the$/);
+      expect((await settled(bob)).filter((m) => m.type === 'notice' && m.event === 'pm_started')).to.deep.equal([]);
+      await pty.type('/accept carol');
+      await pty.keys('Enter');
+      expect((await carol.notice('pm_started')).user).to.equal('alice');
+      await pty.row(/\] The private chat request from bob was cancelled: one private chat at$/);
+      expect((await bob.notice('pm_cancelled')).user).to.equal('alice');
+    });
+
     it('fits the prompt of a private chat to 40 columns: what is typed stays on the one row', async () => {
       const bob = await srv.login('bob');
       const pty = await alice([], 40);

@@ -25,8 +25,8 @@ export interface Prompt {
 
 /** Columns left for typing after the prompt, at the least (or half the row, on a very narrow one). */
 const TYPING_MIN = 16;
-/** A cut name keeps at least this many columns, ellipsis included. */
-const NAME_MIN = 2;
+/** A cut name keeps at least this many columns, ellipsis included: "b…" for bob saved one. */
+const NAME_MIN = 6;
 const ELLIPSIS = '…';
 
 /** `p` in full, or, when `width` is given, in the longest form that leaves room to type. */

@@ -28,7 +28,9 @@ describe('client/prompt', () => {
     expect(promptText({ me: 'a_very_long_name_of_thirty_two_c' }, 40)).to.equal('a_very_long_name_of_t…> ');
   });
 
-  it('keeps the warning and at least a letter of the name on a terminal too narrow for it', () => {
-    expect(promptText({ ...inPrivate, label: { text: 'NOT encrypted', brief: 'NOT encrypted' } }, 20)).to.equal('(c…, NOT encrypted)> ');
+  it('keeps the warning and five letters of the name on a terminal too narrow for it (a short name whole)', () => {
+    const plain = { text: 'NOT encrypted', brief: 'NOT encrypted' };
+    expect(promptText({ me: 'alice', partner: 'carolina_the_great', label: plain }, 20)).to.equal('(carol…, NOT encrypted)> ');
+    expect(promptText({ me: 'alice', partner: 'bob', label: verified }, 30)).to.equal('(bob, verified)> ');
   });
 });

@@ -12,7 +12,7 @@ import { textProblem } from '../common/text.js';
 import { oneChat, resolveAnswer, waitingLines, type OfferRef } from './answers.js';
 import { TabCompleter } from './completion.js';
 import { safeLine, type DisplayLine, type Formatter } from './format.js';
-import { briefHelpLines, commandWords, helpLines, parseInput } from './input.js';
+import { briefHelpLines, commandWords, helpFor, helpLines, parseInput } from './input.js';
 import { alerts } from './mention.js';
 import { promptText, type Prompt, type PromptLabel } from './prompt.js';
 import { PendingRequests } from './requests.js';
@@ -251,7 +251,7 @@ export class ChatView {
     const action = parseInput(line);
     switch (action.kind) {
       case 'help':
-        return { kind: 'show', lines: this.fmt.table(action.all ? helpLines() : briefHelpLines()) };
+        return this.help(action.all, action.topic);
       case 'problem':
         return { kind: 'show', lines: [this.fmt.error(action.text, true)] };
       case 'answer':
@@ -284,6 +284,14 @@ export class ChatView {
       case 'clear':
         return action;
     }
+  }
+
+  /** /help, /help all, /help WORD. */
+  private help(all: boolean, topic: string | undefined): Typed {
+    if (topic === undefined) return { kind: 'show', lines: this.fmt.table(all ? helpLines() : briefHelpLines()) };
+    const lines = helpFor(topic);
+    if (lines) return { kind: 'show', lines: this.fmt.table(lines) };
+    return { kind: 'show', lines: [this.fmt.error(`no command or key "${safeLine(topic)}"; /help all lists every one`)] };
   }
 
   /**

@@ -23,8 +23,8 @@ export type Action =
   /** /cancel [#N | NAME]: stop a file transfer (the only one, when there is one). */
   | { kind: 'cancel'; which?: string }
   | { kind: 'logout' }
-  /** /help: the short page; /help all: every command and key. */
-  | { kind: 'help'; all: boolean }
+  /** /help: the short page; /help all: every command and key; /help WORD: that command (or key). */
+  | { kind: 'help'; all: boolean; topic?: string }
   | { kind: 'clear' }
   /** /history [N]: older group lines (the session knows from where). */
   | { kind: 'history'; count: number }
@@ -240,11 +240,18 @@ const SPECIFIC: readonly CommandEntry[] = [
   },
   command('/back', '', 'no longer away', () => send({ type: 'back' })),
   command('/clear', '', 'clear the screen', () => ({ kind: 'clear' })),
-  optionalWord(
-    '/help', 'all', 'the most used commands; "all": this list of every command and key',
-    'usage: /help, or /help all for every command and key',
-    (all) => ({ kind: 'help', all }),
-  ),
+  {
+    syntax: '/help [all|COMMAND]',
+    description: 'the most used commands; "all": this list of every command and key; COMMAND: that one (/help send)',
+    parse(line) {
+      const { head, rest } = split(line);
+      if (head.toLowerCase() !== '/help') return null;
+      const words = rest.trim().split(/\s+/).filter((w) => w !== '');
+      if (words.length === 0) return { kind: 'help', all: false };
+      if (words.length > 1) return problem('usage: /help, /help all for every command and key, or /help COMMAND (/help send)');
+      return words[0]!.toLowerCase() === 'all' ? { kind: 'help', all: true } : { kind: 'help', all: false, topic: words[0]! };
+    },
+  },
   exact(['LOGOUT', 'exit', 'quit', '/quit'], 'log out and leave (in a private chat: LOGOUT or /quit)', { kind: 'logout' }, {
     syntax: '/quit',
     description: 'log out and leave',
@@ -273,7 +280,7 @@ export const KEYS: readonly (readonly [string, string])[] = [
   ['Enter', 'send the line'],
   ['Alt-Enter, Ctrl-J', 'start a new line in the same message'],
   ['paste', 'pasted lines become one message (with their newlines); Enter sends it'],
-  ['Tab', 'complete a name (at the start of a line: "bob: ") or a /command'],
+  ['Tab', 'complete a name (at the start of a line: "bob: ") or a /command; again: the next match'],
   ['Up, Down', 'earlier lines you sent (or the line above or below in a long message)'],
   ['Ctrl-A, Ctrl-E', 'start, end of the line'],
   ['Ctrl-W, Ctrl-U, Ctrl-K', 'delete the word before, the line before, the line after the cursor'],
@@ -295,6 +302,25 @@ export function helpLines(): string[] {
     'Keys:',
     ...KEYS.map(([k, what]) => `  ${k.padEnd(width)}  ${what}`),
   ];
+}
+
+/** A command or key as /help WORD names it: without its / or @, in any case. */
+const topicWord = (w: string) => w.replace(/^[/@]+/, '').toLowerCase();
+
+/**
+ * /help WORD: the commands (and keys) that WORD names, as /help all shows them: `send` or `/send`
+ * for /send, `pm` for @PM, `exit` for EXIT PM and for exit (log out). Null when none does.
+ */
+export function helpFor(topic: string): string[] | null {
+  const want = topicWord(topic);
+  // The first word of each way to type it ("LOGOUT | exit | quit | /quit"), not its parameters.
+  const names = (syntax: string) => syntax.split('|').map((alt) => topicWord(alt.trim().split(/\s+/)[0]!));
+  const commands = COMMANDS.filter((c) => names(c.syntax).includes(want));
+  const keys = KEYS.filter(([k]) => k.split(/,\s*/).some((name) => name.toLowerCase() === want));
+  if (commands.length + keys.length === 0) return null;
+  const rows = [...commands.map((c) => [c.syntax, c.description] as const), ...keys];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, what]) => `  ${k.padEnd(width)}  ${what}`);
 }
 
 /**

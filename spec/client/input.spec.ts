@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { COMMANDS, KEYS, briefHelpLines, commandWords, helpLines, parseInput } from '../../client/input.js';
+import { COMMANDS, KEYS, briefHelpLines, commandWords, helpFor, helpLines, parseInput } from '../../client/input.js';
 
 const send = (message: object) => ({ kind: 'send', message });
 const problem = (text: string) => ({ kind: 'problem', text });
@@ -94,8 +94,21 @@ describe('client/input', () => {
     expect(parseInput(' /HELP  ')).to.deep.equal({ kind: 'help', all: false });
     expect(parseInput('/help all')).to.deep.equal({ kind: 'help', all: true });
     expect(parseInput('/Help ALL')).to.deep.equal({ kind: 'help', all: true });
-    expect(parseInput('/help keys')).to.deep.equal(problem('usage: /help, or /help all for every command and key'));
+    expect(parseInput('/help send')).to.deep.equal({ kind: 'help', all: false, topic: 'send' });
+    expect(parseInput('/help send files')).to.deep.equal(problem('usage: /help, /help all for every command and key, or /help COMMAND (/help send)'));
     expect(parseInput('/who is there')).to.deep.equal(problem('usage: /who'));
+  });
+
+  it('/help WORD: the command (or key) it names, with or without its / or @, in any case', () => {
+    expect(helpFor('/send')).to.deep.equal(['  /send NAME PATH  offer NAME the file at PATH (NAME is asked first; encrypted inside an encrypted chat)']);
+    expect(helpFor('SEND')).to.deep.equal(helpFor('/send'));
+    expect(helpFor('pm')).to.deep.equal(['  @PM NAME  ask NAME for an end-to-end encrypted private chat']);
+    expect(helpFor('exit')!.map((l) => l.trim().split('  ')[0])).to.deep.equal(['EXIT PM', 'LOGOUT | exit | quit | /quit']);
+    expect(helpFor('accept')![0]).to.match(/^ {2}\/accept NAME\|#N {2}accept NAME's private chat request/);
+    expect(helpFor('tab')![0]).to.match(/^ {2}Tab {2}complete a name/);
+    expect(helpFor('nosuch')).to.equal(null);
+    // Every command can be asked about by its first word.
+    for (const c of COMMANDS) expect(helpFor(c.syntax.split(/[\s|]+/)[0]!), c.syntax).to.not.equal(null);
   });
 
   it('refuses an unknown /command locally, with a hint', () => {
@@ -121,7 +134,7 @@ describe('client/input', () => {
     expect(help).to.include('Only a private chat started with @PM between tinychat clients is end-to-end encrypted; /msg, @NAME and the group are not.');
     const commands = [
       '@PM NAME', '/plain NAME', 'Y | N', '/accept NAME|#N', '/reject NAME|#N', 'EXIT PM', '/verify [yes]', '/trust NAME', '/send NAME PATH',
-      '/cancel [#N|NAME]', '/all TEXT', '/msg NAME TEXT', '@NAME TEXT', '/say TEXT', '/who', '/clear', '/help [all]', 'LOGOUT | exit | quit | /quit',
+      '/cancel [#N|NAME]', '/all TEXT', '/msg NAME TEXT', '@NAME TEXT', '/say TEXT', '/who', '/clear', '/help [all|COMMAND]', 'LOGOUT | exit | quit | /quit',
     ];
     for (const syntax of [...commands, 'Tab', 'Alt-Enter, Ctrl-J', 'paste']) {
       expect(help.some((l) => l.startsWith(`  ${syntax} `)), syntax).to.equal(true);

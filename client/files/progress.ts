@@ -67,7 +67,9 @@ export class TerminalProgress implements Progress {
     const terminal = new RowTerminal(() => Math.max(20, this.width() - 1), () => this.redraw());
     const options = {
       terminal,
-      format: `${label} [{bar}] {percentage}% {done}/{size} ETA {eta_formatted}`,
+      // The percentage before the bar: a row too wide for the screen is cut at its end, and on
+      // 40 columns that took the percentage, leaving a bar without a number.
+      format: `${label} {percentage}% [{bar}] {done}/{size} ETA {eta_formatted}`,
       barsize: 20,
       fps: 10,
       clearOnComplete: true,

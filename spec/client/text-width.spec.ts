@@ -26,6 +26,13 @@ describe('client/text-width', () => {
     expect(graphemes('👍🏽x')).to.deep.equal(['👍🏽', 'x']);
   });
 
+  it('splits plain ASCII (with newlines and tabs) a character a cluster, and a line break typed as CR LF as one', () => {
+    expect(graphemes('a b\n\tc~')).to.deep.equal(['a', ' ', 'b', '\n', '\t', 'c', '~']);
+    expect(graphemes('a\r\nb')).to.deep.equal(['a', '\r\n', 'b']);
+    // A pasted line of 30,000 characters, laid out on every key: one character a cluster.
+    expect(graphemes('y'.repeat(30_000))).to.have.length(30_000);
+  });
+
   it('fitWidth keeps the start that fits the columns, whole characters only', () => {
     expect(fitWidth('-> bob big.bin', 30)).to.equal('-> bob big.bin');
     expect(fitWidth('-> bob big.bin', 6)).to.equal('-> bob');

@@ -16,11 +16,11 @@
  * timeout, and an operator may set it to hours.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { lstat, open, readdir, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Cancel, Clock } from '../../common/clock.js';
 import { fileProblem } from '../../common/file-errors.js';
+import { makeDirs } from '../../common/make-dirs.js';
 import type { ClientMessage } from '../../common/protocol.js';
 import type { Opener } from '../secure/record.js';
 import { saveUnique } from './naming.js';
@@ -90,7 +90,7 @@ export class Incoming {
   async open(): Promise<void> {
     const { dir, id } = this.plan;
     try {
-      mkdirSync(dir, { recursive: true });
+      makeDirs(dir);
       await removeDeadParts(dir, this.deps.clock.now());
       this.tmp = join(dir, `.tinychat-${id}-${randomBytes(4).toString('hex')}.part`);
       this.handle = await open(this.tmp, 'wx', 0o600);

@@ -5,9 +5,10 @@
  * read is refused, as ssh refuses one: whoever reads it can pass for you.
  */
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileProblem } from '../../common/file-errors.js';
+import { makeDirs } from '../../common/make-dirs.js';
 import { rawPublic } from './crypto.js';
 import type { Signer } from './bundle.js';
 
@@ -51,7 +52,7 @@ export function openIdentity(file: string): Identity {
 function create(file: string): Identity {
   const { privateKey } = generateKeyPairSync('ed25519');
   try {
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    makeDirs(dirname(file), 0o700);
     // 'wx': never over a file that appeared meanwhile (another client starting at the same time).
     writeFileSync(file, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600, flag: 'wx' });
   } catch (e) {

@@ -9,10 +9,10 @@
  * A file whose last line was torn by a crash (no final newline) gets a newline before the first
  * new line, so the torn one stays a line of its own (readers skip it) and the new one is whole.
  */
-import { mkdirSync } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Cancel, Clock } from '../../common/clock.js';
+import { makeDirs } from '../../common/make-dirs.js';
 
 export interface AppendLogOptions {
   clock: Clock;
@@ -114,7 +114,7 @@ export class AppendLog {
     if (this.file?.path === path) return this.file.handle;
     await this.file?.handle.close();
     this.file = null;
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    makeDirs(dirname(path), 0o700);
     const handle = await open(path, 'a+', 0o600);
     this.file = { path, handle };
     const { size } = await stat(path);

@@ -15,10 +15,11 @@
  * At start the files are read a piece at a time, only the lines the window keeps are held, and a
  * file that cannot be read, or a line that is damaged or too long, is skipped with a warning.
  */
-import { mkdirSync, readdirSync, unlinkSync } from 'node:fs';
+import { readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Cancel, Clock } from '../../common/clock.js';
 import { fileProblem } from '../../common/file-errors.js';
+import { makeDirs } from '../../common/make-dirs.js';
 import type { HistoryLine } from '../chat/history.js';
 import type { Logger } from '../logger.js';
 import { AppendLog } from './append-log.js';
@@ -148,7 +149,7 @@ export class HistoryFile extends WindowedHistory {
 
   private load(): void {
     const { dir, log } = this.options;
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDirs(dir, 0o700);
     const names = this.files();
     /** Where each line in the window was read, to rewrite a file down to its kept lines. */
     const origin = new WeakMap<HistoryLine, { name: string; bytes: number }>();

@@ -5,9 +5,10 @@
  * the same network). A cluster keeps one id in Redis instead (cluster/redis.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileProblem } from '../../common/file-errors.js';
+import { makeDirs } from '../../common/make-dirs.js';
 import { NETWORK_ID } from '../../common/protocol.js';
 
 /** A fresh id: 128 random bits, base64url. */
@@ -29,7 +30,7 @@ export function networkIdIn(dir: string): string {
   }
   const id = newNetworkId();
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDirs(dir, 0o700);
     // 'wx': never over an id another process made meanwhile; fsync, so a crash cannot leave it empty.
     const fd = openSync(file, 'wx', 0o600);
     try {

@@ -37,7 +37,7 @@ export const NOTICES = {
   operator_muted: (s: number) => `The operator muted you for ${s} s`,
   kicked: (u: string) => `${u} was removed from the chat by the operator`,
   you_kicked: (why: string) => `You were removed from the chat by the operator${why ? `: ${why}` : ''}`,
-  live: (n: number) => `Above: the last ${n} line${n > 1 ? 's' : ''} said here. Live chat from here.`,
+  live: (n: number) => (n === 1 ? 'Above: the last line said here. Live chat from here.' : `Above: the last ${n} lines said here. Live chat from here.`),
   caughtUp: (n: number, skipped: number) =>
     `Above: the ${n === 1 ? 'line' : `${n} lines`} you missed${skipped > 0 ? ` (${skipped} older ${skipped === 1 ? 'one' : 'ones'}: /history)` : ''}. Live chat from here.`,
   historyPage: (n: number, older: boolean) =>

@@ -115,7 +115,7 @@ describe('history and offline delivery (real server, real files)', () => {
     const alice = await login('alice');
     await say(alice, ['first', 'second']);
     const bob = await login('bob');
-    expect((await bob.notice('live')).message).to.equal('Above: the last 1 line said here. Live chat from here.');
+    expect((await bob.notice('live')).message).to.equal('Above: the last line said here. Live chat from here.');
     const page = (await bob.request({ type: 'history', before: bob.all('msg')[0]!.id, count: 1 }, (m) => m.type === 'notice' && m.event === 'history')) as ServerMessage<'notice'>;
     expect(page.message).to.equal('1 older line above; nothing older.');
     const lastSeen = Math.max(...bob.all('msg').map((m) => m.id));

@@ -443,7 +443,7 @@ describe('IRC listener: talking with native users (real TCP)', () => {
     bob.send({ type: 'say', text: 'after' });
     await bob.sync();
     const alice = await register('alice');
-    await alice.expect('NOTICE', /^Above: the last 1 line said here/);
+    await alice.expect('NOTICE', /^Above: the last line said here/);
     alice.send('PRIVMSG tinychat :history 1');
     await alice.expect('NOTICE', /^1 older line above; nothing older\.$/);
     bob.send({ type: 'say', text: 'a\n'.repeat(32767) });

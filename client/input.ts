@@ -281,12 +281,17 @@ export const KEYS: readonly (readonly [string, string])[] = [
   ['Alt-Enter, Ctrl-J', 'start a new line in the same message'],
   ['paste', 'pasted lines become one message (with their newlines); Enter sends it'],
   ['Tab', 'complete a name (at the start of a line: "bob: ") or a /command; again: the next match'],
-  ['Up, Down', 'earlier lines you sent (or the line above or below in a long message)'],
-  ['Ctrl-A, Ctrl-E', 'start, end of the line'],
-  ['Ctrl-W, Ctrl-U, Ctrl-K', 'delete the word before, the line before, the line after the cursor'],
+  ['Up, Down', 'earlier lines you sent (or the line above or below in a long message); also Ctrl-P, Ctrl-N'],
+  ['Left, Right', 'a character back, forward; also Ctrl-B, Ctrl-F'],
+  ['Alt-B, Alt-F', 'a word back, forward; also Ctrl-Left, Ctrl-Right'],
+  ['Home, End', 'start, end of the line; also Ctrl-A, Ctrl-E'],
+  ['Backspace, Delete', 'delete the character before, at the cursor'],
+  ['Ctrl-W, Alt-D', 'delete the word before, after the cursor; Alt-Backspace: before'],
+  ['Ctrl-U, Ctrl-K', 'delete the line before, after the cursor'],
   ['Ctrl-L', 'clear the screen'],
   ['Ctrl-C', 'clear the line; on an empty line, log out'],
   ['Ctrl-D', 'log out (on an empty line)'],
+  ['Ctrl-Z', 'suspend the client; fg brings it back'],
 ];
 
 // Said on both pages, plainly: people assume "private" means "encrypted" everywhere.

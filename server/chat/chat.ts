@@ -27,6 +27,9 @@ export type Maybe<T> = T | Promise<T>;
  * pmRekey, historyPage) answer false when the limit refused them where they were counted (on a
  * cluster, where the change is applied), so the dispatcher reports them as refused.
  */
+/** How a session is taken back: with the resume token it was given, or with the password. */
+export type TakenBack = { token: string } | { password: true; features: readonly Feature[] };
+
 export interface Chat<E extends Endpoint = Endpoint> {
   /**
    * A user logged in at `at` (see Room.login); `features`: what its client said it can do
@@ -34,10 +37,10 @@ export interface Chat<E extends Endpoint = Endpoint> {
    */
   login(name: string, guest: boolean, created: boolean, at: E, since?: number, features?: readonly Feature[]): Maybe<void>;
   /**
-   * A session taken back at `at`, with new credentials if `rekey` (see Room.resume); `features`
-   * when a new client took it over with its password (a resume keeps the ones it had).
+   * A session taken back at `at` (see Room.resume): by its resume token, which is then spent, or
+   * by a new client with the password, which gets new credentials and says what it can do.
    */
-  resume(session: Session<E>, at: E, rekey?: boolean, features?: readonly Feature[]): Maybe<void>;
+  resume(session: Session<E>, at: E, by: TakenBack): Maybe<void>;
   /** `user`'s connection at `at` went away without a logout. */
   lost(user: string, at: E, reason: string): void;
   end(session: Session<E>, reason: EndReason, why?: string): Maybe<void>;
@@ -94,8 +97,10 @@ export class LocalChat<E extends Endpoint = Endpoint> implements Chat<E> {
     this.room.login(name, guest, created, at, since, undefined, features);
   }
 
-  resume(session: Session<E>, at: E, rekey = false, features?: readonly Feature[]): void {
-    this.room.resume(session, at, rekey ? freshCredentials() : freshToken(), features);
+  resume(session: Session<E>, at: E, by: TakenBack): void {
+    // The token was checked against this very room, on this turn: nothing can have spent it since.
+    if ('token' in by) this.room.resume(session, at, freshToken());
+    else this.room.resume(session, at, freshCredentials(), by.features);
   }
 
   lost(user: string, at: E, reason: string): void {

@@ -19,7 +19,7 @@
 import { chatError } from '../../common/errors.js';
 import type { Feature } from '../../common/protocol.js';
 import { redactUrl } from '../../common/redact.js';
-import type { Chat } from '../chat/chat.js';
+import type { Chat, TakenBack } from '../chat/chat.js';
 import type { EndReason } from '../chat/farewell.js';
 import { mutedError } from '../chat/mutes.js';
 import type { Room } from '../chat/room.js';
@@ -169,9 +169,11 @@ export class ClusterChat implements Chat<Reach> {
     return this.ask(event, at);
   }
 
-  resume(session: Session<Reach>, at: Reach, rekey = false, features?: readonly Feature[]): Promise<void> {
+  resume(session: Session<Reach>, at: Reach, by: TakenBack): Promise<void> {
     const s = this.serial(session);
-    const client = rekey ? { cred: freshCreds(), ...(features ? { feat: [...features] } : {}) } : { tok: freshToken().token };
+    // By token: the token shown goes too, and is checked again where the log applies it, since
+    // this server's copy may not yet have seen a resume elsewhere that spent it.
+    const client = 'token' in by ? { tok: freshToken().token, was: by.token } : { cred: freshCreds(), feat: [...by.features] };
     return this.ask({ t: 'resume', user: session.key, s, address: at.address, wire: wireOf(at), ...client }, at);
   }
 

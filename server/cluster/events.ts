@@ -30,8 +30,11 @@ export type ClusterEvent =
   /** The server life `inc` is over (its lease ran out, or it stopped): its users are offline. */
   | { t: 'gone'; inc: string; why: 'lease' | 'stopped' }
   | { t: 'login'; name: string; guest: boolean; created: boolean; address: string; wire: string; cred: Creds; since?: number; feat?: Feature[] }
-  /** `cred` when a new client took the session over with its password; else `tok`, the new resume token. */
-  | { t: 'resume'; user: string; s: string; address: string; wire: string; cred?: Creds; tok?: string; feat?: Feature[] }
+  /**
+   * `cred` when a new client took the session over with its password; else `tok`, the new resume
+   * token, and `was`, the one the client showed (refused if a resume applied before spent it).
+   */
+  | { t: 'resume'; user: string; s: string; address: string; wire: string; cred?: Creds; tok?: string; was?: string; feat?: Feature[] }
   /** The connection that `att` (the log id of the login or resume) attached went away. */
   | { t: 'lost'; user: string; att: string; why: string }
   | { t: 'end'; user: string; s: string; reason: EndReason; why?: string }

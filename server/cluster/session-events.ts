@@ -5,6 +5,7 @@
  * reached at the asker's connection); the rest of the log only changes what is said (see
  * chat-events.ts), so they are kept apart.
  */
+import { chatError } from '../../common/errors.js';
 import { foldName } from '../../common/names.js';
 import type { Room } from '../chat/room.js';
 import type { Logger } from '../logger.js';
@@ -63,6 +64,7 @@ export class SessionEvents {
       }
       case 'resume': {
         const session = placements.session(e.user, e.s, 'RESUME_FAILED');
+        if (e.was !== undefined && !session.tokenMatches(e.was)) throw chatError('RESUME_FAILED');
         const at = this.reach({ ...e, name: session.name }, mine, here);
         // An event from a server that did not yet renew tokens on resume carries none: keep it.
         room.resume(session, at, e.cred ? credentials(e.cred) : { token: e.tok ?? session.token }, e.feat);

@@ -128,7 +128,7 @@ async function accountLogin(ctx: Ctx, msg: ClientMessage<'login'>): Promise<Chat
     if (online?.state === 'attached') return chatError('ALREADY_LOGGED_IN', account.name);
     // The same user whose connection dropped a moment ago: the password proves it, take over
     // (with new heartbeat credentials: this may be a new client, counting from zero).
-    if (online) await chat.resume(online, caller, true, featuresOf(msg));
+    if (online) await chat.resume(online, caller, { password: true, features: featuresOf(msg) });
     else await chat.login(account.name, false, false, caller, msg.since, featuresOf(msg));
     return null;
   } catch (e) {
@@ -194,7 +194,7 @@ export const resume: Command<'resume'> = {
     if (caller.state !== 'awaiting-login') throw chatError('ALREADY_LOGGED_IN', 'this connection');
     const session = room.bySessionId(msg.session);
     if (!session || !session.tokenMatches(msg.token)) throw chatError('RESUME_FAILED');
-    return chat.resume(session, caller);
+    return chat.resume(session, caller, { token: msg.token });
   },
 };
 

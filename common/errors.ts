@@ -15,7 +15,9 @@ export const ERRORS = {
   BAD_TEXT: (why: string) => `message text ${why}`,
   // Login and accounts.
   NOT_LOGGED_IN: () => 'log in first',
-  ALREADY_LOGGED_IN: (user: string) => `${user} is already logged in`,
+  /** `pending`: this connection's login (or resume) is still being checked. */
+  ALREADY_LOGGED_IN: (user: string, pending = false) =>
+    pending ? 'a login is already under way on this connection; wait for its answer' : `${user} is already logged in`,
   BAD_NAME: (why: string) => `invalid username: ${why}`,
   /**
    * The name is valid but someone has it (IRC's 433, where BAD_NAME is 432): `account`, a guest

@@ -25,8 +25,8 @@ export const login: Command<'login'> = {
   async run(ctx, msg) {
     const { caller, room, replies } = ctx;
     if (!caller.beginLogin()) {
-      const name = caller.user === null ? 'this connection' : room.display(caller.user);
-      throw chatError('ALREADY_LOGGED_IN', name);
+      if (caller.state === 'authenticating') throw chatError('ALREADY_LOGGED_IN', 'this connection', true);
+      throw chatError('ALREADY_LOGGED_IN', caller.user === null ? 'this connection' : room.display(caller.user));
     }
     try {
       // Names are kept in NFC form: ü typed as u + ¨ is the same name as ü.
@@ -191,7 +191,7 @@ function passwordProblem(password: string, min: number): string | null {
 export const resume: Command<'resume'> = {
   login: false,
   run({ room, chat, caller }, msg) {
-    if (caller.state !== 'awaiting-login') throw chatError('ALREADY_LOGGED_IN', 'this connection');
+    if (caller.state !== 'awaiting-login') throw chatError('ALREADY_LOGGED_IN', 'this connection', caller.state === 'authenticating');
     const session = room.bySessionId(msg.session);
     if (!session || !session.tokenMatches(msg.token)) throw chatError('RESUME_FAILED');
     return chat.resume(session, caller, { token: msg.token });

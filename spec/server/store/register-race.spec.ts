@@ -122,7 +122,9 @@ describe('auth: concurrent registrations of one name (hasher held by the test)',
     c.send({ type: 'login', user: 'carol', password: 'pw' });
     await waitUntil(() => held.length === 1, 'the registration to reach the hasher');
     c.send({ type: 'resume', session: 'whatever', token: 'whatever' });
-    expect(await reply).to.deep.include({ type: 'error', code: 'ALREADY_LOGGED_IN', message: 'this connection is already logged in' });
+    expect(await reply).to.deep.include({ type: 'error', code: 'ALREADY_LOGGED_IN', message: 'a login is already under way on this connection; wait for its answer' });
+    c.send({ type: 'login', user: 'carol', password: 'pw' });
+    expect(await c.error()).to.deep.include({ code: 'ALREADY_LOGGED_IN', message: 'a login is already under way on this connection; wait for its answer' });
     held[0]!.resolve(await realHash('pw', 4));
     expect(await c.next((m) => m.type === 'login_ok')).to.deep.include({ user: 'carol', created: true });
   });

@@ -21,15 +21,15 @@ import { freshCredentials, freshToken, type Session } from './session.js';
 /** A value now (one server), or later (a cluster). */
 export type Maybe<T> = T | Promise<T>;
 
+/** How a session is taken back: with the resume token it was given, or with the password. */
+export type TakenBack = { token: string } | { password: true; features: readonly Feature[] };
+
 /**
  * The chat as the dispatcher sees it: one server's room (LocalChat), or the room shared through
  * Redis (cluster/). The messages that count toward the flood limit (say, dm, leave, pmRequest,
  * pmRekey, historyPage) answer false when the limit refused them where they were counted (on a
  * cluster, where the change is applied), so the dispatcher reports them as refused.
  */
-/** How a session is taken back: with the resume token it was given, or with the password. */
-export type TakenBack = { token: string } | { password: true; features: readonly Feature[] };
-
 export interface Chat<E extends Endpoint = Endpoint> {
   /**
    * A user logged in at `at` (see Room.login); `features`: what its client said it can do

@@ -20,10 +20,10 @@ const DROP_REASONS: readonly DropReason[] = ['oversize', 'malformed', 'unknown-s
 /** prom-client's default metrics whose cost grows with the number of connections. */
 const O_N_DEFAULTS = ['nodejs_active_handles', 'nodejs_active_handles_total', 'nodejs_active_resources', 'nodejs_active_resources_total', 'process_open_fds'];
 
-/** Seconds; a line to a thousand readers takes milliseconds (README, Performance). */
-
 /** The relay's counts on a server without a cluster. */
 const NO_RELAY = { sent: 0, received: 0 } as const;
+
+/** Seconds; a line to a thousand readers takes milliseconds (README, Performance). */
 export const WRITE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 export interface Metrics {

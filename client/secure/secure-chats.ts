@@ -144,10 +144,10 @@ export class SecureChats {
   }
 
   /**
-   * Our encrypted request was answered without a usable key: no session, said loudly, and left at
-   * once (anything typed after this goes out after the EXIT PM, so never to the partner).
+   * Leaves a chat that would run unencrypted (our encrypted request was answered without a usable
+   * key): no session, said loudly, and left at once, so anything typed after this goes out after
+   * the EXIT PM, never to the partner. `ours` when this client is why, so the server is not suspected.
    */
-  /** Leaves a chat that would run unencrypted: `ours` when this client is why, so the server is not suspected. */
   private broken(partner: string, why: string, ours = false): SecureOut {
     this.live = null;
     this.outbox.push({ type: 'pm_exit' });

@@ -36,8 +36,8 @@ export interface Roll {
 
 export class Announcer<E extends Endpoint> {
   /**
-   * Joins and leaves waiting for the next summary (a large room, or past ANNOUNCED_PER_S); a
-   * name that comes and goes many times is said once each way.
+   * Joins and leaves waiting for the next summary (a large room, or past ANNOUNCED_PER_S), as the
+   * change since the last: a name is in one of them at most, or in neither if it is back as it was.
    */
   private pending = { joined: new Set<string>(), left: new Set<string>() };
   /** Not before this (monotonic) is the next summary sent (see SUMMARY_RECIPIENTS_PER_S). */
@@ -80,7 +80,12 @@ export class Announcer<E extends Endpoint> {
       this.changed(this.roll.online());
       return;
     }
-    (event === 'join' ? this.pending.joined : this.pending.left).add(who.name);
+    // What the summary says is the change since the last one: someone who left and came back
+    // (or came and went) meanwhile is not named at all, never "joined; left" while online.
+    const { joined, left } = this.pending;
+    if (event === 'join') {
+      if (!left.delete(who.name)) joined.add(who.name);
+    } else if (!joined.delete(who.name)) left.add(who.name);
   }
 
   /** Whether one more join or leave may be told at once in this second (see ANNOUNCED_PER_S). */

@@ -185,14 +185,18 @@ describe('hostile: a guest logging in and out in a loop', () => {
       guest.send({ type: 'logout' });
       await guest.whenClosed();
     }
+    // The last of them stays: the summary says what changed since the last notice, that churner
+    // is here, and not every coming and going on the way.
+    const stays = await TestClient.login(srv.port, 'churner', '');
     await alice.sync();
     const told = alice.all('notice').filter((n) => n.user === 'churner');
     expect(told).to.have.length(ANNOUNCED_PER_S);
+    expect(told.at(-1)).to.include({ event: 'leave' });
     clock.advance(1000);
     const summary = await alice.notice('presence');
-    expect(summary).to.include({ count: 1 });
-    expect(summary.online).to.deep.equal(['alice']);
-    expect(summary.message).to.equal('churner joined; churner left; 1 online');
+    expect(summary).to.include({ count: 2, message: 'churner joined; 2 online' });
+    expect(summary.online).to.deep.equal(['alice', 'churner']);
+    stays.close();
   });
 });
 

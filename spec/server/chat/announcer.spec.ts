@@ -79,17 +79,36 @@ describe('Announcer (recording outbox, fake clock)', () => {
     const churn = (n: number) => {
       for (let i = 0; i < n; i++) announcer.announce(i % 2 === 0 ? 'join' : 'leave', { name: 'guest', key: 'guest' }, `guest ${i % 2 === 0 ? 'joined' : 'left'}`);
     };
-    churn(ANNOUNCED_PER_S + 4);
+    // The last told is a leave; then join, leave, join: the summary says what changed, guest joined.
+    churn(ANNOUNCED_PER_S + 3);
     expect(out.notices('alice')).to.have.length(ANNOUNCED_PER_S);
+    expect(out.notices('alice').at(-1)).to.equal('leave: guest left');
     announcer.flush(clock.monotonic());
     const summary = out.of('alice').filter((m) => m.type === 'notice').at(-1)!;
-    expect(summary).to.include({ event: 'presence', count: 2 });
+    expect(summary).to.include({ event: 'presence', count: 2, message: 'guest joined; 2 online' });
     expect(summary).to.have.deep.property('online', ['alice', 'guest']);
     expect(out.notices('alice')).to.have.length(ANNOUNCED_PER_S + 1);
     // A second later, with nothing pending, they are told at once again.
     clock.advance(1000);
     churn(1);
     expect(out.notices('alice').at(-1)).to.equal('join: guest joined');
+  });
+
+  it('names nobody who came back as they were: a leave and a join meanwhile cancel out', () => {
+    const { out, clock, announcer } = setUp(['alice', 'bob', 'guest'], 1);
+    announcer.announce('join', { name: 'carol', key: 'carol' }, 'carol joined'); // a large room: gathered
+    announcer.announce('leave', { name: 'bob', key: 'bob' }, 'bob left');
+    announcer.announce('join', { name: 'bob', key: 'bob' }, 'bob joined');
+    announcer.announce('join', { name: 'dave', key: 'dave' }, 'dave joined');
+    announcer.announce('leave', { name: 'dave', key: 'dave' }, 'dave left');
+    announcer.flush(clock.monotonic());
+    expect(out.notices('alice')).to.deep.equal(['presence: carol joined; 3 online']);
+    // With nothing changed since the last summary, none is sent.
+    clock.advance(1000);
+    announcer.announce('leave', { name: 'bob', key: 'bob' }, 'bob left');
+    announcer.announce('join', { name: 'bob', key: 'bob' }, 'bob joined');
+    announcer.flush(clock.monotonic());
+    expect(out.notices('alice')).to.have.length(1);
   });
 
   it('in a room above the recipients a second, spaces summaries by its size', () => {

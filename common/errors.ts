@@ -44,10 +44,10 @@ export const ERRORS = {
   /** With `share`: the sender has their share of `user`'s mailbox (`max` messages) waiting. */
   MAILBOX_FULL: (user: string, full: MailboxFull) =>
     'waiting' in full
-      ? `${user} already has ${full.waiting} messages waiting; yours was not kept`
+      ? `${user} already has ${full.waiting} message${full.waiting === 1 ? '' : 's'} waiting; yours was not kept`
       : 'share' in full
         ? `you already have ${full.mine} message${full.mine === 1 ? '' : 's'} waiting for ${user}, the most one sender may leave (${full.share} of the ${full.max} an account may hold); yours was not kept`
-        : `you already have ${full.sent} messages waiting for accounts that are offline, the most one sender may leave in all; yours for ${user} was not kept (yours go out as their recipients log in)`,
+        : `you already have ${full.sent} message${full.sent === 1 ? '' : 's'} waiting for accounts that are offline, the most one sender may leave in all; yours for ${user} was not kept (yours go out as their recipients log in)`,
   /** The server could not store a private message for an offline account (a full or broken disk, the cluster's store away). */
   MAILBOX_FAILED: (user: string) => `${user} is offline, and the server could not keep your message for them; it was not delivered: try again later`,
   /** A `received` that names no batch of offline messages in flight (`inFlight`: the id it should name). */

@@ -31,7 +31,9 @@ function helpOptions(program: string): Map<string, string> {
  * default cell (a row of several options gives each its part of a default like `8, 5, 10`).
  */
 function readmeOptions(from: string, to: string): Map<string, string> {
-  const section = README.slice(README.indexOf(`\n${from}\n`), README.indexOf(`\n${to}\n`));
+  const [start, end] = [README.indexOf(`\n${from}\n`), README.indexOf(`\n${to}\n`)];
+  expect([start, end].every((at) => at >= 0), `README headings ${from} and ${to}`).to.equal(true);
+  const section = README.slice(start, end);
   expect(section.length, `README sections ${from} .. ${to}`).to.be.greaterThan(0);
   const out = new Map<string, string>();
   for (const line of section.split('\n').filter((l) => l.startsWith('| `--'))) {

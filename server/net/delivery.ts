@@ -43,8 +43,8 @@ export class Delivery implements Outbox<Reach> {
   private readonly links = new Map<string, Link>();
 
   /**
-   * `counters` (if any) count chat deliveries (once per call, never per recipient) and refusals,
-   * and what logins were answered.
+   * `counters` (if any) count chat deliveries (one per recipient) and refusals, and what logins
+   * were answered.
    */
   constructor(
     private readonly backlogs: Backlogs,

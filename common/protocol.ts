@@ -249,7 +249,7 @@ export const SERVER_MESSAGES = {
       udpPort: optInt,
       session: optStr(64),
       secret: optStr(128),
-      /** Proves the client owns the session when it resumes; each resume spends it and gets the next. */
+      /** Proves the client owns the session when it resumes; each resume gets a new one (README, Presence). */
       token: optStr(128),
       /** Seconds of heartbeat silence after which the server marks the user offline. */
       timeout: optInt,

@@ -99,7 +99,7 @@ export class LocalChat<E extends Endpoint = Endpoint> implements Chat<E> {
 
   resume(session: Session<E>, at: E, by: TakenBack): void {
     // The token was checked against this very room, on this turn: nothing can have spent it since.
-    if ('token' in by) this.room.resume(session, at, freshToken());
+    if ('token' in by) this.room.resume(session, at, { token: freshToken(), shown: by.token });
     else this.room.resume(session, at, freshCredentials(), by.features);
   }
 

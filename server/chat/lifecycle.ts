@@ -87,7 +87,7 @@ export class Lifecycle<E extends Endpoint> {
     // A batch the last connection had not confirmed comes again, on this one (below).
     this.parts.recall().cut(session.key);
     if ('id' in renewal) registry.rekey(session, renewal);
-    else session.renewToken(renewal.token);
+    else session.renewToken(renewal.token, renewal.shown);
     // A new client (a login that took the session over) says what it can do; a resume is the same client.
     if (features) session.features = features.length > 0 ? new Set(features) : NO_FEATURES;
     heartbeats.touch(session);

@@ -28,6 +28,8 @@ export interface SessionData {
   /** base64 */
   secret: string;
   token: string;
+  /** Session.previous: the token the last resume was made with. */
+  previous?: string;
   away: string | null;
   awayTold: string[];
   /** Connected (somewhere), or waiting for a resume. */
@@ -61,6 +63,7 @@ export function sessionData(s: Session, address: string): SessionData {
     id: s.id,
     secret: s.secret.toString('base64'),
     token: s.token,
+    ...(s.previous !== null ? { previous: s.previous } : {}),
     away: s.away,
     awayTold: s.awayToldList(),
     attached: s.at !== null,
@@ -73,6 +76,7 @@ export function sessionFrom<E extends Endpoint>(d: SessionData): Session<E> {
   // A guest's flood limit is the address they logged in from, which may not be where they are now.
   const loggedInFrom = d.limitKey.startsWith('addr:') ? d.limitKey.slice('addr:'.length) : d.address;
   const session = new Session<E>(d.name, d.guest, loggedInFrom, { id: d.id, secret: Buffer.from(d.secret, 'base64'), token: d.token });
+  session.previous = d.previous ?? null;
   session.away = d.away;
   for (const k of d.awayTold) session.awayTold.add(k);
   if (d.features?.length) session.features = new Set(d.features);

@@ -35,7 +35,7 @@ import { Limits } from './ratelimit.js';
 import { batchText, Recall } from './recall.js';
 import { Registry } from './registry.js';
 import { restoreInto, snapshotOf, type RoomState, type SessionData, type StateParts } from './room-state.js';
-import { freshToken, type Credentials, type Renewal, type Session } from './session.js';
+import type { Credentials, Renewal, Session } from './session.js';
 import { Waiting } from './waiting.js';
 
 export type RoomConfig = Pick<
@@ -178,9 +178,9 @@ export class Room<E extends Endpoint = Endpoint> extends EventEmitter {
    * login does. `renewal`: whole new credentials when a new client took over with its password
    * (fresh heartbeat id and secret, and the old resume token stops working), and then `features`
    * says what it can do (it may be another program than the one before); else a new resume token
-   * alone, since the one it came with is spent.
+   * alone, with the one the resume was made with (see Session.renewToken).
    */
-  resume(session: Session<E>, at: E, renewal: Renewal = freshToken(), features?: readonly Feature[]): void {
+  resume(session: Session<E>, at: E, renewal: Renewal, features?: readonly Feature[]): void {
     this.life.resume(session, at, renewal, features);
   }
 

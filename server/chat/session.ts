@@ -22,9 +22,9 @@ export interface Credentials {
 
 /**
  * What a session gets when it is taken back: whole new credentials when a new client took it over
- * with its password, or only a new resume token when the same client resumed it.
+ * with its password, or, when the same client resumed it with the token `shown`, a new token.
  */
-export type Renewal = Credentials | Pick<Credentials, 'token'>;
+export type Renewal = Credentials | { token: string; shown: string };
 
 /** What a client that says nothing can do: shared, since most sessions have it (a Set is 150 bytes). */
 export const NO_FEATURES: ReadonlySet<Feature> = new Set();
@@ -51,7 +51,13 @@ export const freshCredentials = (): Credentials => {
 };
 
 /** A new resume token alone (see Session.renewToken). */
-export const freshToken = (): Pick<Credentials, 'token'> => ({ token: freshCredentials().token });
+export const freshToken = (): string => freshCredentials().token;
+
+/** Two tokens compared in constant time. */
+const sameToken = (a: string, b: string): boolean => {
+  const [x, y] = [Buffer.from(a), Buffer.from(b)];
+  return x.length === y.length && timingSafeEqual(x, y);
+};
 
 export class Session<E extends Endpoint = Endpoint> {
   /** The case-folded name: the key in the registry and the address in the outbox. */
@@ -60,8 +66,10 @@ export class Session<E extends Endpoint = Endpoint> {
   id: string;
   /** Heartbeat MAC key: random per session, never reused, never logged. Changed only by rekey(). */
   secret: Buffer;
-  /** Proves ownership on resume. Changed by rekey() and renewToken(), so each resume spends it. */
+  /** Proves ownership on resume. Changed by rekey() and at each resume (renewToken()). */
   token: string;
+  /** The token the last resume was made with, good until the next (see renewToken), or null. */
+  previous: string | null = null;
   /** Highest heartbeat sequence accepted (replay protection). */
   lastSeq = -1n;
   /** Whose flood limit this session's messages count against: the account, or a guest's address. */
@@ -114,23 +122,25 @@ export class Session<E extends Endpoint = Endpoint> {
    */
   rekey(credentials: Credentials = freshCredentials()): void {
     ({ id: this.id, secret: this.secret, token: this.token } = credentials);
+    this.previous = null;
     this.lastSeq = -1n;
   }
 
   /**
-   * A new resume token, the rest kept: each resume spends the token it came with, so one seen on
-   * the wire (or left in a client's memory) cannot take the session again later. The heartbeat id
-   * and secret stay: it is the same client, counting its heartbeats on.
+   * A new resume token, the rest kept: a resume spends the tokens before the one it was made with
+   * (`shown`), so one seen on the wire earlier cannot take the session back. `shown` itself stays
+   * good until the next resume: the login_ok bringing the new token may be lost with a connection
+   * that drops again at once, and the client then has only `shown` (a guest, with no password to
+   * fall back on, would lose the session). The heartbeat id and secret stay: it is the same client.
    */
-  renewToken(token: string): void {
+  renewToken(token: string, shown: string): void {
+    this.previous = shown;
     this.token = token;
   }
 
-  /** Checks a resume token in constant time. */
+  /** Checks a resume token (the current one, or the one the last resume was made with) in constant time. */
   tokenMatches(token: string): boolean {
-    const a = Buffer.from(this.token);
-    const b = Buffer.from(token);
-    return a.length === b.length && timingSafeEqual(a, b);
+    return sameToken(this.token, token) || (this.previous !== null && sameToken(this.previous, token));
   }
 
   /** For good: no connection, no resume. */

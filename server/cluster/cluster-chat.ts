@@ -173,7 +173,7 @@ export class ClusterChat implements Chat<Reach> {
     const s = this.serial(session);
     // By token: the token shown goes too, and is checked again where the log applies it, since
     // this server's copy may not yet have seen a resume elsewhere that spent it.
-    const client = 'token' in by ? { tok: freshToken().token, was: by.token } : { cred: freshCreds(), feat: [...by.features] };
+    const client = 'token' in by ? { tok: freshToken(), was: by.token } : { cred: freshCreds(), feat: [...by.features] };
     return this.ask({ t: 'resume', user: session.key, s, address: at.address, wire: wireOf(at), ...client }, at);
   }
 

@@ -67,7 +67,7 @@ export class SessionEvents {
         if (e.was !== undefined && !session.tokenMatches(e.was)) throw chatError('RESUME_FAILED');
         const at = this.reach({ ...e, name: session.name }, mine, here);
         // An event from a server that did not yet renew tokens on resume carries none: keep it.
-        room.resume(session, at, e.cred ? credentials(e.cred) : { token: e.tok ?? session.token }, e.feat);
+        room.resume(session, at, e.cred ? credentials(e.cred) : { token: e.tok ?? session.token, shown: e.was ?? session.token }, e.feat);
         Object.assign(placements.get(session)!, { att: id, home: e.o, node: nodes.get(e.o) ?? e.o, wire: e.wire });
         this.closedMeanwhile(session.key, at);
         return undefined;

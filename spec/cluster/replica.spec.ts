@@ -163,22 +163,23 @@ describe('cluster replica: one log, one state', () => {
     expect(c.room.privates.consent.size).to.equal(0);
   });
 
-  it('spends a resume token in log order: of two resumes showing the same token, the one applied second is refused', () => {
+  it('spends resume tokens in log order: one shown stays good until a resume shows a newer one, on every copy', () => {
     const a = copy('A');
     const b = copy('B');
     for (const [id, e] of log()) [a, b].forEach((c) => c.apply(id, e));
     const s = a.replica.placement(a.room.find('ann')!)!.serial;
-    // Both servers took token1 as good (neither had seen the other's resume): the log decides.
-    const resume = (o: string, tok: string): Envelope => ({ t: 'resume', user: 'ann', s, address: '10.0.0.9', wire: 'tinychat', tok, was: 'token1', o, r: 7 });
+    const resume = (o: string, was: string, tok: string): Envelope => ({ t: 'resume', user: 'ann', s, address: '10.0.0.9', wire: 'tinychat', tok, was, o, r: 7 });
     let t = Date.UTC(2026, 11, 2, 14);
-    const first = resume('B', 'fresh-b');
-    expect([a.apply(`${(t += 100)}-0`, first), b.apply(`${t}-0`, first)]).to.deep.equal([undefined, undefined]);
-    const second = resume('A', 'fresh-a');
-    expect([a.apply(`${(t += 100)}-0`, second), b.apply(`${t}-0`, second)], 'refused to its asker, A').to.deep.equal(['RESUME_FAILED', undefined]);
+    const both = (e: Envelope) => [a.apply(`${(t += 100)}-0`, e), b.apply(`${t}-0`, e)];
+    expect(both(resume('B', 'token1', 'fresh-1'))).to.deep.equal([undefined, undefined]);
+    // The newer token shown: token1 is spent. Both servers took it as good (a copy may lag), the log decides.
+    expect(both(resume('A', 'fresh-1', 'fresh-2'))).to.deep.equal([undefined, undefined]);
+    expect(both(resume('A', 'token1', 'fresh-3')), 'refused to its asker, A').to.deep.equal(['RESUME_FAILED', undefined]);
     for (const c of [a, b]) {
       const ann = c.room.find('ann')!;
-      expect([ann.tokenMatches('token1'), ann.tokenMatches('fresh-b'), ann.tokenMatches('fresh-a')]).to.deep.equal([false, true, false]);
+      expect(['token1', 'fresh-1', 'fresh-2', 'fresh-3'].map((k) => ann.tokenMatches(k))).to.deep.equal([false, true, true, false]);
     }
+    expect(a.replica.snapshot()).to.deep.equal(b.replica.snapshot());
   });
 
   it("takes a gone server's users offline once, and never lands an old session's event on a new one", () => {

@@ -14,6 +14,7 @@ import { makeConfig } from '../../../server/config.js';
 import { memoryLogger } from '../../../server/logger.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { FakeEndpoint, RecordingOutbox, refusal } from '../../support/recorder.js';
+import { byToken } from '../../support/resume.js';
 
 /** History in an array, oldest first. */
 class ArrayHistory implements History {
@@ -145,7 +146,7 @@ describe('Recall (recording outbox, drains by hand)', () => {
       out.drop('bob');
       room.lost('bob', at, 'connection reset');
       expect(mailbox.peek('bob').map((m) => m.id), 'the batch sent, not received, stays').to.deep.equal([1, 2, 3]);
-      room.resume(bob, new FakeEndpoint('127.0.0.1:2'));
+      room.resume(bob, new FakeEndpoint('127.0.0.1:2'), byToken(bob));
       expect(offline(), 'the same batch again').to.deep.equal([1, 2, 1, 2]);
       room.received(bob, 2);
       room.received(bob, 3);
@@ -175,7 +176,7 @@ describe('Recall (recording outbox, drains by hand)', () => {
       await kept;
       const id = mailbox.peek('bob')[0]!.id;
       const before = out.of('bob').length;
-      room.resume(bob, new FakeEndpoint('127.0.0.1:2'));
+      room.resume(bob, new FakeEndpoint('127.0.0.1:2'), byToken(bob));
       const resumed = out.of('bob').slice(before).flatMap((m) => (m.type === 'msg' && m.offline ? [m.id] : []));
       expect(resumed, 'once, not also from the backlog').to.deep.equal([id]);
       room.received(bob, id);

@@ -7,6 +7,7 @@ import type { ServerMessage } from '../../../common/protocol.js';
 import { SWEEP_MS } from '../../../server/chat/housekeeping.js';
 import { Room } from '../../../server/chat/room.js';
 import { freshCredentials, type Session } from '../../../server/chat/session.js';
+import { byToken, byTokenShown } from '../../support/resume.js';
 import { makeConfig } from '../../../server/config.js';
 import { memoryLogger } from '../../../server/logger.js';
 import { FakeClock } from '../../support/fake-clock.js';
@@ -266,7 +267,7 @@ describe('Room (recording outbox, fake clock)', () => {
       expect(out.notices('alice').filter((n) => n.startsWith('pm_disconnected'))).to.deep.equal([
         'pm_disconnected: bob is disconnected; your private lines will be delivered if bob comes back within 20 s',
       ]);
-      room.resume(bob, new FakeEndpoint('127.0.0.1:9'));
+      room.resume(bob, new FakeEndpoint('127.0.0.1:9'), byToken(bob));
       expect(out.lines('bob').slice(-3)).to.deep.equal(['alice -> bob: one', 'alice -> bob: two', 'alice -> bob: three']);
       clock.advance(20_000);
       room.sweep();
@@ -299,7 +300,7 @@ describe('Room (recording outbox, fake clock)', () => {
       expect(alice.state).to.equal('detached');
       room.say(bob, 'are you there?');
       const back = new FakeEndpoint('127.0.0.1:2000');
-      room.resume(alice, back);
+      room.resume(alice, back, byToken(alice));
       const after = out.of('alice').slice(-2);
       expect(after[0]).to.deep.include({ type: 'login_ok', resumed: true, partner: 'bob', session: alice.id });
       expect(after[1]).to.deep.include({ type: 'msg', text: 'are you there?' });
@@ -323,25 +324,37 @@ describe('Room (recording outbox, fake clock)', () => {
       expect(room.bySessionId(alice.id)).to.equal(alice);
     });
 
-    it('spends the resume token: a resume gets a new one in its login_ok, and the old one stops working', () => {
+    it('renews the resume token at each resume: the one shown stays good until the next, those before are spent', () => {
       const alice = login('alice');
-      const { id, token } = alice;
-      out.drop('alice');
-      room.lost('alice', alice.at!, 'reset');
-      room.resume(alice, new FakeEndpoint('127.0.0.1:2000'));
-      const ok = out.of('alice').at(-1) as ServerMessage<'login_ok'>;
-      expect(ok).to.deep.include({ type: 'login_ok', resumed: true, session: id });
-      expect(ok.token).to.be.a('string').and.not.equal(token);
-      expect(alice.tokenMatches(token), 'the token it came with').to.equal(false);
-      expect(alice.tokenMatches(ok.token!), 'the one it was given').to.equal(true);
+      const { id, token: first } = alice;
+      const drop = () => {
+        out.drop('alice');
+        room.lost('alice', alice.at!, 'reset');
+      };
+      const resumeWith = (shown: string, port: number) => {
+        room.resume(alice, new FakeEndpoint(`127.0.0.1:${port}`), byTokenShown(shown));
+        return (out.of('alice').at(-1) as ServerMessage<'login_ok'>).token!;
+      };
+      drop();
+      const second = resumeWith(first, 2000);
+      expect(second).to.be.a('string').and.not.equal(first);
+      expect(out.of('alice').at(-1)).to.deep.include({ type: 'login_ok', resumed: true, session: id });
+      // Its login_ok may have been lost with the connection: the token shown still works, once.
+      expect([alice.tokenMatches(first), alice.tokenMatches(second)]).to.deep.equal([true, true]);
+      drop();
+      const third = resumeWith(second, 2001);
+      expect([alice.tokenMatches(first), alice.tokenMatches(second), alice.tokenMatches(third)], 'first is spent').to.deep.equal([false, true, true]);
       expect(alice.id, 'the same client: heartbeats go on under the same id').to.equal(id);
       expect(room.bySessionId(id)).to.equal(alice);
+      // A password login that takes the session over spends them all.
+      room.resume(alice, new FakeEndpoint('127.0.0.1:2002'), freshCredentials());
+      expect([alice.tokenMatches(second), alice.tokenMatches(third)]).to.deep.equal([false, false]);
     });
 
     it('ignores a late close from a connection the session has already left', () => {
       const alice = login('alice');
       const old = alice.at!;
-      room.resume(alice, new FakeEndpoint('127.0.0.1:3000'));
+      room.resume(alice, new FakeEndpoint('127.0.0.1:3000'), byToken(alice));
       room.lost('alice', old, 'closed');
       expect(alice.state).to.equal('attached');
     });
@@ -367,7 +380,7 @@ describe('Room (recording outbox, fake clock)', () => {
       expect(out.notices('watcher').at(-1)).to.equal('offline: a went offline (connection lost)');
       expect(watcher.state).to.equal('attached');
       // A resume frees its place: the next drop from that address ends nobody.
-      room.resume(b!, from('10.0.0.1', 30));
+      room.resume(b!, from('10.0.0.1', 30), byToken(b!));
       drop(room.login('e', true, false, from('10.0.0.1', 31)));
       expect(c!.state).to.equal('detached');
     });

@@ -79,7 +79,7 @@ describe('sessions: heartbeat credentials and resume after a lost connection (fa
 
     const back = await resume(alice.me.session!, alice.me.token!);
     expect(back.reply).to.include({ type: 'login_ok', user: 'alice', resumed: true, partner: 'bob', session: alice.me.session, secret: alice.me.secret });
-    // The token it came with is spent: the login_ok brings the next one.
+    // The login_ok brings the next token (the one shown stays good until a resume shows that).
     const token = back.reply.type === 'login_ok' ? back.reply.token : undefined;
     expect(token).to.be.a('string').with.length(alice.me.token!.length).and.not.equal(alice.me.token);
     const missed = [await back.line(), await back.line()];
@@ -102,13 +102,17 @@ describe('sessions: heartbeat credentials and resume after a lost connection (fa
     await alice.hb.beat(); // the same heartbeat credentials and sequence carry on
     expect(srv.server.counters.datagramsDropped).to.deep.equal({});
 
-    // A second drop: the spent token is refused, the new one takes the session back.
-    back.close();
-    await waitUntil(() => srv.server.room.find('alice')?.state === 'detached', 'the server noticed alice is gone again');
-    const replay = await resume(alice.me.session!, alice.me.token!);
-    expect(replay.reply).to.include({ type: 'error', code: 'RESUME_FAILED' });
+    // Twice more: the new token takes the session back; then the first, shown two resumes ago, is spent.
+    const dropAgain = async (c: TestClient) => {
+      c.close();
+      await waitUntil(() => srv.server.room.find('alice')?.state === 'detached', 'the server noticed alice is gone again');
+    };
+    await dropAgain(back);
     const again = await resume(alice.me.session!, token!);
     expect(again.reply).to.include({ type: 'login_ok', user: 'alice', resumed: true });
+    await dropAgain(again);
+    const replay = await resume(alice.me.session!, alice.me.token!);
+    expect(replay.reply).to.include({ type: 'error', code: 'RESUME_FAILED' });
   });
 
   it('pending private-chat requests survive a resume', async () => {

@@ -190,11 +190,17 @@ function passwordProblem(password: string, min: number): string | null {
 /** resume {session, token}: take back a session whose connection was lost, without a password. */
 export const resume: Command<'resume'> = {
   login: false,
-  run({ room, chat, caller }, msg) {
-    if (caller.state !== 'awaiting-login') throw chatError('ALREADY_LOGGED_IN', 'this connection', caller.state === 'authenticating');
-    const session = room.bySessionId(msg.session);
-    if (!session || !session.tokenMatches(msg.token)) throw chatError('RESUME_FAILED');
-    return chat.resume(session, caller, { token: msg.token });
+  async run({ room, chat, caller }, msg) {
+    if (!caller.beginLogin()) throw chatError('ALREADY_LOGGED_IN', 'this connection', caller.state === 'authenticating');
+    try {
+      const session = room.bySessionId(msg.session);
+      if (!session || !session.tokenMatches(msg.token)) throw chatError('RESUME_FAILED');
+      // On a cluster this waits for the log: meanwhile a second login or resume on this
+      // connection is told one is under way, and cannot attach it twice.
+      await chat.resume(session, caller, { token: msg.token });
+    } finally {
+      caller.endLogin(); // a no-op once resumed
+    }
   },
 };
 

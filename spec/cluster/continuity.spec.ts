@@ -4,6 +4,8 @@
  * away and coming back, and what the console says.
  */
 import { expect } from 'chai';
+import { encodeMessage } from '../../common/codec.js';
+import type { ClientMessage } from '../../common/protocol.js';
 import { consoleCommand } from '../../server/console.js';
 import { needRedis, startCluster, type Cluster } from '../support/cluster.js';
 import { TestClient } from '../support/harness.js';
@@ -56,6 +58,24 @@ describe('cluster: continuity', function () {
       code: 'RESUME_FAILED',
     });
     late.close();
+  });
+
+  it('takes one resume at a time on a connection: a second, sent while the log has not answered the first, is told one is under way', async () => {
+    const [n1, n2] = cluster.nodes;
+    const ann = await n1!.login('ann');
+    ann.close();
+    await waitUntil(() => n2!.server.room.find('ann')?.state === 'detached', 'the drop applied on n2');
+    const back = await TestClient.connect(n2!.port);
+    const ask: ClientMessage<'resume'> = { type: 'resume', session: ann.me.session!, token: ann.me.token! };
+    const resume = encodeMessage(ask);
+    back.raw(Buffer.concat([resume, resume])); // one write: the second arrives before the log answers the first
+    // Refused at once, before the log has answered the first.
+    expect(await back.error()).to.include({ code: 'ALREADY_LOGGED_IN', message: 'a login is already under way on this connection; wait for its answer' });
+    expect(await back.next((m) => m.type === 'login_ok')).to.include({ user: 'ann', resumed: true });
+    back.send({ type: 'say', text: 'still here' });
+    expect(await back.line()).to.include({ from: 'ann', text: 'still here' });
+    expect(back.all('bye'), 'not replaced by its own second resume').to.deep.equal([]);
+    back.close();
   });
 
   it('brings a server that joins later up to date: who is online, history replayed, offline messages', async () => {

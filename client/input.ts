@@ -297,16 +297,19 @@ export const KEYS: readonly (readonly [string, string])[] = [
 // Said on both pages, plainly: people assume "private" means "encrypted" everywhere.
 const ENCRYPTED_ONLY = 'Only a private chat started with @PM between tinychat clients is end-to-end encrypted; /msg, @NAME and the group are not.';
 
+type HelpRow = readonly [name: string, what: string];
+
+/** Rows of a help page: each name padded to `width` (the widest of them by default), then what it does. */
+function aligned(rows: readonly HelpRow[], width = Math.max(...rows.map(([name]) => name.length))): string[] {
+  return rows.map(([name, what]) => `  ${name.padEnd(width)}  ${what}`);
+}
+
+const commandRows = (commands: readonly CommandEntry[]): HelpRow[] => commands.map((c) => [c.syntax, c.description]);
+
 /** The /help all text: one line per command, then the keys, descriptions aligned. */
 export function helpLines(): string[] {
-  const width = Math.max(...COMMANDS.map((c) => c.syntax.length), ...KEYS.map(([k]) => k.length));
-  return [
-    'Commands:',
-    ...COMMANDS.map((c) => `  ${c.syntax.padEnd(width)}  ${c.description}`),
-    ENCRYPTED_ONLY,
-    'Keys:',
-    ...KEYS.map(([k, what]) => `  ${k.padEnd(width)}  ${what}`),
-  ];
+  const width = Math.max(...[...COMMANDS.map((c) => c.syntax), ...KEYS.map(([k]) => k)].map((name) => name.length));
+  return ['Commands:', ...aligned(commandRows(COMMANDS), width), ENCRYPTED_ONLY, 'Keys:', ...aligned(KEYS, width)];
 }
 
 /** A command or key as /help WORD names it: without its / or @, in any case. */
@@ -323,9 +326,7 @@ export function helpFor(topic: string): string[] | null {
   const commands = COMMANDS.filter((c) => names(c.syntax).includes(want));
   const keys = KEYS.filter(([k]) => k.split(/,\s*/).some((name) => name.toLowerCase() === want));
   if (commands.length + keys.length === 0) return null;
-  const rows = [...commands.map((c) => [c.syntax, c.description] as const), ...keys];
-  const width = Math.max(...rows.map(([k]) => k.length));
-  return rows.map(([k, what]) => `  ${k.padEnd(width)}  ${what}`);
+  return aligned([...commandRows(commands), ...keys]);
 }
 
 /**
@@ -333,11 +334,10 @@ export function helpFor(topic: string): string[] | null {
  * page fits one screen and its top has not scrolled away; the way to the full list last.
  */
 export function briefHelpLines(): string[] {
-  const rows = COMMANDS.flatMap((c) => (c.brief ? [[c.brief.syntax ?? c.syntax, c.brief.description] as const] : []));
-  const width = Math.max(...rows.map(([syntax]) => syntax.length));
+  const rows = COMMANDS.flatMap((c): HelpRow[] => (c.brief ? [[c.brief.syntax ?? c.syntax, c.brief.description]] : []));
   return [
     'The commands most used:',
-    ...rows.map(([syntax, what]) => `  ${syntax.padEnd(width)}  ${what}`),
+    ...aligned(rows),
     ENCRYPTED_ONLY,
     'Type /help all for every command and key.',
   ];

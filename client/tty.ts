@@ -49,6 +49,8 @@ export class TtyTerminal implements Terminal {
   /** A login question, or the chat's prompt in full (the one drawn is fitted to the width). */
   private prompt = '';
   private chatPrompt: Prompt | null = null;
+  /** The chat's prompt as fitted to `width`: drawn for every key, fitted again only when either changed. */
+  private fitted: { width: number; text: string } | null = null;
   private hidden = false;
   private asking: ((line: string | null) => void) | null = null;
   private chat: ChatHandlers | null = null;
@@ -117,6 +119,7 @@ export class TtyTerminal implements Terminal {
     if (full === this.prompt && this.chatPrompt) return;
     this.prompt = full;
     this.chatPrompt = prompt;
+    this.fitted = null;
     if (this.chat) this.render();
   }
 
@@ -183,7 +186,7 @@ export class TtyTerminal implements Terminal {
     const bars = this.bars.map((r) => fitWidth(r, this.screen.width - 1));
     const rows = this.connection === null ? bars : [...this.connectionRows(this.connection), ...bars];
     const status = this.chat ? rows.slice(0, Math.max(0, this.screen.height - 3)) : [];
-    const prompt = this.chat && this.chatPrompt ? promptText(this.chatPrompt, this.screen.width) : this.prompt;
+    const prompt = this.chat && this.chatPrompt ? this.fittedPrompt(this.chatPrompt) : this.prompt;
     const input = layoutInput(prompt, text, cursor, this.screen.width, this.hidden, this.screen.height - 1 - status.length);
     if (status.length === 0) return input;
     return { rows: [...status, ...input.rows], cursorRow: input.cursorRow + status.length, cursorCol: input.cursorCol };
@@ -211,6 +214,12 @@ export class TtyTerminal implements Terminal {
    * The connection's rows: its text wrapped to the width, hanging under the text (dimmed where
    * colour is on). Every row of it: a cut one lost the reason an attempt failed, at its end.
    */
+  private fittedPrompt(prompt: Prompt): string {
+    const width = this.screen.width;
+    if (this.fitted?.width !== width) this.fitted = { width, text: promptText(prompt, width) };
+    return this.fitted.text;
+  }
+
   private connectionRows(text: string): string[] {
     return paint({ text: `-- ${text}`, style: 'history', indent: 3 }, this.screen.width - 1, this.options.color);
   }

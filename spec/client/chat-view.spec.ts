@@ -315,6 +315,16 @@ describe('client/chat-view', () => {
     v.received(notice('leave', 'bobby'));
     expect(v.complete('bob', 3)).to.deep.equal({ text: 'bob: ', cursor: 5, lines: [] });
   });
+  it('/help WORD shows that command, and says so when WORD names none', () => {
+    const v = view();
+    const shown = (line: string) => {
+      const typed = v.typed(line);
+      return typed.kind === 'show' ? texts(typed.lines) : typed.kind;
+    };
+    expect(shown('/help /who')).to.deep.equal(['[12:00:01]   /who  list who is online (and who is away, and why)']);
+    expect(shown('/help nick')).to.deep.equal(['[12:00:01] ! no command or key "nick"; /help all lists every one']);
+  });
+
   it('/help on 80 columns and 24 rows: one screen row a command, the whole page on one screen with room to spare', () => {
     const typed = view().typed('/help');
     if (typed.kind !== 'show') throw new Error(`/help: ${typed.kind}`);

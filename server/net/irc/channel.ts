@@ -80,13 +80,16 @@ export function whowas(peer: IrcPeer, msg: IrcMessage): Effect[] {
   return [reply(numeric(peer, '406', nick, 'There was no such nickname (tinychat keeps no WHOWAS history)'), numeric(peer, '369', nick, 'End of WHOWAS'))];
 }
 
+/** The nicks a command lists, as separate parameters or blank-separated in its last. */
+const nicksIn = (msg: IrcMessage): string[] => msg.params.join(' ').split(' ').filter((n) => n !== '');
+
 export function ison(peer: IrcPeer, msg: IrcMessage, ctx: IrcContext): Effect[] {
-  return ask(peer, 'ISON', { kind: 'ison', nicks: msg.params.join(' ').split(' ').filter((n) => n !== '') }, ctx);
+  return ask(peer, 'ISON', { kind: 'ison', nicks: nicksIn(msg) }, ctx);
 }
 
 /** USERHOST nick [nick...] (at most 5, as RFC 2812): 302 with those online, `-` marking the away. */
 export function userhost(peer: IrcPeer, msg: IrcMessage, ctx: IrcContext): Effect[] {
-  return ask(peer, 'USERHOST', { kind: 'userhost', nicks: msg.params.join(' ').split(' ').filter((n) => n !== '').slice(0, 5) }, ctx);
+  return ask(peer, 'USERHOST', { kind: 'userhost', nicks: nicksIn(msg).slice(0, 5) }, ctx);
 }
 
 export function list(peer: IrcPeer, msg: IrcMessage, ctx: IrcContext): Effect[] {
